@@ -1,0 +1,58 @@
+# sleuth — plain Makefile. `make` builds build/sleuth; `make test` builds and runs every
+# test (Criterion), `make demo` installs what is missing, builds and ingests the bundled
+# real blocks; `make fuzz` builds the libFuzzer targets (clang); `make bench` the benchmarks.
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-deprecated-declarations \
+           -Iinclude -Isrc -fno-strict-aliasing -march=x86-64-v2
+LDLIBS  := -llmdb -lcrypto -lcjson -lzstd -lsecp256k1 -lnettle -lm
+
+BUILD   := build
+SRC     := $(shell find src -name '*.c' ! -path 'src/cli/*' | sort)
+CLI_SRC := $(shell find src/cli -name '*.c' | sort)
+OBJ     := $(SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
+TEST_SRC:= $(wildcard tests/*.c)
+TEST_OBJ:= $(TEST_SRC:%.c=$(BUILD)/%.o)
+LIB     := $(BUILD)/libsleuth.a
+
+.PHONY: all test demo deps fuzz bench clean
+all: $(BUILD)/sleuth
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/sleuth: $(CLI_OBJ) $(LIB)
+	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
+
+$(BUILD)/tests: $(TEST_OBJ) $(LIB)
+	$(CC) $(CFLAGS) -o $@ $(TEST_OBJ) $(LIB) $(LDLIBS) -lcriterion
+
+# Every test; Criterion ends with its "Synthesis: Tested: N | Passing: N | Failing: 0" line.
+test: deps-check $(BUILD)/sleuth $(BUILD)/tests
+	SLEUTH_BIN=$(abspath $(BUILD)/sleuth) $(BUILD)/tests -j2 $(TESTFLAGS)
+
+demo: deps-check $(BUILD)/sleuth
+	scripts/demo.sh
+
+deps-check:
+	@scripts/install-deps.sh --check || scripts/install-deps.sh
+
+deps:
+	scripts/install-deps.sh
+
+fuzz:
+	$(MAKE) -f fuzz/Makefile
+
+bench: $(LIB)
+	$(MAKE) -f bench/Makefile
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

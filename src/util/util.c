@@ -1,0 +1,305 @@
+/* util.c — allocator seam, growable buffers, hex, whole-file mapping and progress. */
+#include "sleuth/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zstd.h>
+
+void *sl_realloc(void *p, size_t n) { return realloc(p, n ? n : 1); }
+void sl_free(void *p) { free(p); }
+
+int sl_grow(void **arr, size_t *cap, size_t need, size_t elt)
+{
+    size_t nc;
+    void *np;
+    if (need <= *cap)
+        return SL_OK;
+    nc = *cap ? *cap : 16;
+    while (nc < need) {
+        if (nc > SIZE_MAX / 2 / elt)
+            return SL_ENOMEM;
+        nc *= 2;
+    }
+    np = sl_realloc(*arr, nc * elt);
+    if (!np)
+        return SL_ENOMEM;
+    *arr = np;
+    *cap = nc;
+    return SL_OK;
+}
+
+int sl_buf_append(sl_buf *b, const void *p, size_t n)
+{
+    void *q = b->p;
+    if (sl_grow(&q, &b->cap, b->len + n + 1, 1))
+        return SL_ENOMEM;
+    b->p = q;
+    memcpy(b->p + b->len, p, n);
+    b->len += n;
+    b->p[b->len] = 0;
+    return SL_OK;
+}
+
+int sl_buf_printf(sl_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+    void *q;
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return SL_EUSAGE;
+    q = b->p;
+    if (sl_grow(&q, &b->cap, b->len + (size_t)n + 1, 1))
+        return SL_ENOMEM;
+    b->p = q;
+    va_start(ap, fmt);
+    vsnprintf((char *)b->p + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+    return SL_OK;
+}
+
+void sl_buf_free(sl_buf *b)
+{
+    sl_free(b->p);
+    b->p = NULL;
+    b->len = b->cap = 0;
+}
+
+static const char HEX[] = "0123456789abcdef";
+
+void sl_hex_encode(char *out, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = HEX[p[i] >> 4];
+        out[2 * i + 1] = HEX[p[i] & 15];
+    }
+    out[2 * n] = 0;
+}
+
+void sl_hex_encode_rev(char *out, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = HEX[p[n - 1 - i] >> 4];
+        out[2 * i + 1] = HEX[p[n - 1 - i] & 15];
+    }
+    out[2 * n] = 0;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+bool sl_hex_decode(uint8_t *out, size_t n, const char *hex, size_t hexlen)
+{
+    if (hexlen != 2 * n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return false;
+        out[i] = (uint8_t)(hi << 4 | lo);
+    }
+    return true;
+}
+
+bool sl_hex_decode_rev(uint8_t *out, size_t n, const char *hex, size_t hexlen)
+{
+    if (!sl_hex_decode(out, n, hex, hexlen))
+        return false;
+    for (size_t i = 0; i < n / 2; i++) {
+        uint8_t t = out[i];
+        out[i] = out[n - 1 - i];
+        out[n - 1 - i] = t;
+    }
+    return true;
+}
+
+static bool ends_with(const char *s, const char *suf)
+{
+    size_t a = strlen(s), b = strlen(suf);
+    return a >= b && strcmp(s + a - b, suf) == 0;
+}
+
+/* Decodes hex text (whitespace allowed between digits) into owned memory. */
+static int file_from_hex(sl_file *f, const uint8_t *t, size_t n, const char *path, sl_error *e)
+{
+    uint8_t *out = sl_realloc(NULL, n / 2 + 1);
+    size_t o = 0;
+    int hi = -1;
+    if (!out)
+        return sl_err(e, SL_ENOMEM, "%s: out of memory decoding hex", path);
+    for (size_t i = 0; i < n; i++) {
+        int v;
+        if (t[i] == ' ' || t[i] == '\n' || t[i] == '\r' || t[i] == '\t')
+            continue;
+        v = hexval((char)t[i]);
+        if (v < 0) {
+            sl_free(out);
+            return sl_err(e, SL_ECORRUPT, "%s: byte offset %zu: not a hex digit (0x%02x)", path, i, t[i]);
+        }
+        if (hi < 0)
+            hi = v;
+        else {
+            out[o++] = (uint8_t)(hi << 4 | v);
+            hi = -1;
+        }
+    }
+    if (hi >= 0) {
+        sl_free(out);
+        return sl_err(e, SL_ECORRUPT, "%s: odd number of hex digits", path);
+    }
+    f->owned = out;
+    f->data = out;
+    f->len = o;
+    return SL_OK;
+}
+
+static int file_from_zstd(sl_file *f, const uint8_t *z, size_t n, const char *path, sl_error *e)
+{
+    ZSTD_DStream *ds = ZSTD_createDStream();
+    uint8_t *out = NULL;
+    size_t cap = 0, len = 0;
+    ZSTD_inBuffer in = {z, n, 0};
+    int rc = SL_OK;
+    size_t r = 1;
+    if (!ds)
+        return sl_err(e, SL_ENOMEM, "%s: out of memory", path);
+    ZSTD_initDStream(ds);
+    while (in.pos < in.size || r != 0) {
+        ZSTD_outBuffer ob;
+        size_t before_in = in.pos, before_out;
+        void *q = out;
+        if (len + ZSTD_DStreamOutSize() > cap) {
+            if (sl_grow(&q, &cap, len + ZSTD_DStreamOutSize(), 1)) {
+                rc = sl_err(e, SL_ENOMEM, "%s: out of memory", path);
+                goto done;
+            }
+            out = q;
+        }
+        ob.dst = out + len;
+        ob.size = cap - len;
+        ob.pos = 0;
+        before_out = len;
+        r = ZSTD_decompressStream(ds, &ob, &in);
+        if (ZSTD_isError(r)) {
+            rc = sl_err(e, SL_ECORRUPT, "%s: zstd byte offset %zu: %s", path, in.pos, ZSTD_getErrorName(r));
+            goto done;
+        }
+        len += ob.pos;
+        if (in.pos == before_in && len == before_out) {
+            rc = sl_err(e, SL_ECORRUPT, "%s: truncated zstd stream at byte offset %zu", path, in.pos);
+            goto done;
+        }
+        if (len > ((size_t)1 << 34)) {
+            rc = sl_err(e, SL_ELIMIT, "%s: decompresses to more than 16 GiB", path);
+            goto done;
+        }
+    }
+done:
+    ZSTD_freeDStream(ds);
+    if (rc) {
+        sl_free(out);
+        return rc;
+    }
+    f->owned = out;
+    f->data = out ? out : (const uint8_t *)"";
+    f->len = len;
+    return SL_OK;
+}
+
+int sl_file_open(sl_file *f, const char *path, sl_error *e)
+{
+    struct stat st;
+    int fd, rc = SL_OK;
+    memset(f, 0, sizeof *f);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return sl_err(e, SL_EIO, "%s: cannot open: %s", path, strerror(errno));
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return sl_err(e, SL_EIO, "%s: not a regular file", path);
+    }
+    if (st.st_size > 0) {
+        f->map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (f->map == MAP_FAILED) {
+            f->map = NULL;
+            close(fd);
+            return sl_err(e, SL_EIO, "%s: cannot map: %s", path, strerror(errno));
+        }
+        f->maplen = (size_t)st.st_size;
+        madvise(f->map, f->maplen, MADV_SEQUENTIAL);
+    }
+    close(fd);
+    f->data = f->map ? f->map : (const uint8_t *)"";
+    f->len = f->maplen;
+    if (ends_with(path, ".hex") || ends_with(path, ".txt"))
+        rc = file_from_hex(f, f->data, f->len, path, e);
+    else if (ends_with(path, ".zst"))
+        rc = file_from_zstd(f, f->data, f->len, path, e);
+    if (f->owned || rc) {
+        if (f->map)
+            munmap(f->map, f->maplen);
+        f->map = NULL;
+        f->maplen = 0;
+    }
+    return rc;
+}
+
+void sl_file_close(sl_file *f)
+{
+    if (f->map)
+        munmap(f->map, f->maplen);
+    sl_free(f->owned);
+    memset(f, 0, sizeof *f);
+}
+
+double sl_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void sl_progress_start(sl_progress *pg, uint64_t total, const char *unit, bool quiet)
+{
+    pg->enabled = !quiet && isatty(2);
+    pg->t0 = pg->last = sl_now();
+    pg->total = total;
+    pg->unit = unit;
+}
+
+void sl_progress_update(sl_progress *pg, uint64_t done, uint64_t txs)
+{
+    double now, el, rate, eta;
+    if (!pg->enabled)
+        return;
+    now = sl_now();
+    if (now - pg->last < 0.25 && done < pg->total)
+        return;
+    pg->last = now;
+    el = now - pg->t0;
+    rate = el > 0 ? (double)done / el : 0;
+    eta = rate > 0 && pg->total > done ? (double)(pg->total - done) / rate : 0;
+    fprintf(stderr, "\r%llu/%llu %s  %.0f %s/s  %.0f tx/s  ETA %.0fs   ", (unsigned long long)done,
+            (unsigned long long)pg->total, pg->unit, rate, pg->unit, el > 0 ? (double)txs / el : 0, eta);
+}
+
+void sl_progress_end(sl_progress *pg)
+{
+    if (pg->enabled)
+        fputc('\n', stderr);
+}
