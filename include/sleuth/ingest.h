@@ -1,0 +1,35 @@
+/* ingest.h — reading chain data into the store. Sits between the parsers (chains/) and
+ * the store: finds the files, orders blocks by their prev-hash chain, validates every
+ * block before anything is written, then appends in crash-safe batches.
+ */
+#ifndef SLEUTH_INGEST_H
+#define SLEUTH_INGEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sleuth/err.h"
+#include "sleuth/store.h"
+
+typedef struct sl_ingest_opts {
+    const char *network;          /* NULL: the store's, else "bitcoin" */
+    const char *const *prevouts;  /* prevout files (see docs/INGEST.md) */
+    int n_prevouts;
+    bool quiet;                   /* no progress line */
+    uint64_t batch_bytes;         /* block bytes per commit; 0 = 64 MiB */
+} sl_ingest_opts;
+
+typedef struct sl_ingest_report {
+    uint64_t files, blocks_seen, blocks_added, blocks_known, blocks_stale, blocks_orphan;
+    uint64_t txs_added, inputs_added, outputs_added, bytes_added, commits;
+    double seconds;
+} sl_ingest_report;
+
+/* Ingests blk*.dat files, Bitcoin Core blocks/ folders (blk*.dat + xor.dat) and raw block
+ * files (.bin, .hex, .zst). Every block to be added is fully validated first: on any
+ * bad input (SL_ECORRUPT, message naming the file and byte offset) nothing is written.
+ * Blocks already stored are skipped, so running the same ingest again resumes. */
+int sl_ingest_btc(sl_store *s, const char *const *paths, int npaths, const sl_ingest_opts *o,
+                  sl_ingest_report *r, sl_error *e) SL_MUST_USE;
+
+#endif

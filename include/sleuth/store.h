@@ -1,0 +1,203 @@
+/* store.h — sleuth's chain store: one data directory, memory-mapped fixed-width column
+ * files for the bulk data and an LMDB environment for the dictionaries and the commit
+ * record. Bitcoin today; other chains add their own columns beside these.
+ *
+ * Layout of DIR (format version 1; all integers little-endian):
+ *   DIR/index/          LMDB environment (named databases below)
+ *   DIR/btc/<name>.col  column files: a 64-byte header, then fixed-width records
+ *
+ * Column header (64 bytes):
+ *   OFFSET SIZE MEANING
+ *   0      8    magic "SLEUTHC\0"
+ *   8      4    format version (1)
+ *   12     4    record size in bytes
+ *   16     32   column name, NUL-padded
+ *   48     16   reserved (0)
+ *
+ * Columns (record number = the dense id):
+ *   blocks.col  160 B  sl_btc_blockrec, in ingest order (block index)
+ *   txs.col      64 B  sl_btc_txrec: txid, block index, size, weight, flags, first input,
+ *                      first output (a tx's inputs/outputs run to the next tx's first)
+ *   outs.col     16 B  sl_btc_outrec: value (sat), address id (0 = none), script type
+ *   ins.col       8 B  spent output's global number, or SL_IN_EXT|k (k in extins.col:
+ *                      the prevout is not in the store), or SL_IN_COINBASE
+ *   spent.col     8 B  per output: spending input number + 1, 0 = unspent (mutable)
+ *   extins.col   64 B  sl_btc_extin: prev txid/vout and, when a prevout file gave it,
+ *                      value, type and address of an input whose prevout is not stored
+ *   wtx.col      40 B  (tx id, wtxid) for segwit transactions, ascending by tx id
+ *   addrs.col    48 B  sl_btc_addr per address id (id 0 is reserved for "none")
+ *   events.col   16 B  (tx id, previous event of the same address): per-address history
+ *                      as a backward linked list, newest first
+ *
+ * LMDB databases:
+ *   meta        "btc" -> sl_btc_meta: committed record counts of every column, network,
+ *               chain tip. The counts are the commit point: column bytes past them are
+ *               ignored (a crashed ingest's leftovers) and overwritten by the next ingest.
+ *   btc.txid    first 8 bytes of txid -> tx ids (dupsort; the full txid is checked in
+ *               txs.col; BIP-30 duplicate txids keep every id, the latest wins)
+ *   btc.block   block hash -> block index       btc.height  height -> block index
+ *   btc.addr    address (kind, payload) -> sl_btc_addrstat (id, totals, history head)
+ *
+ * Crash safety: an ingest writes column records through the mapping, msyncs them, then
+ * commits the LMDB transaction that moves the counts. A kill -9 at any point leaves the
+ * last committed state; mutable spent.col entries are validated on read (the spending
+ * input must exist and point back at the output).
+ *
+ * Ownership: record pointers returned by the look-ups point into the mapped files and
+ * stay valid until sl_store_close (read-only stores never remap).
+ */
+#ifndef SLEUTH_STORE_H
+#define SLEUTH_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sleuth/btc.h"
+#include "sleuth/err.h"
+
+#define SL_STORE_VERSION 1
+
+typedef struct sl_store sl_store;
+
+enum { SL_STORE_RDONLY = 0, SL_STORE_WRITE = 1 };
+
+/* Opens (SL_STORE_WRITE: creates if missing) the store in dir. Errors: SL_ENOTFOUND (no
+ * store there, read-only), SL_EVERSION, SL_ESTORE/SL_EIO with the path. */
+int sl_store_open(sl_store **s, const char *dir, int mode, sl_error *e) SL_MUST_USE;
+void sl_store_close(sl_store *s);
+/* Bytes on disk of the whole store directory. */
+uint64_t sl_store_bytes(const sl_store *s);
+
+/* ---- Bitcoin records (on-disk layouts; little-endian hosts) ---- */
+#define SL_NONE32 UINT32_MAX
+#define SL_IN_COINBASE UINT64_MAX
+#define SL_IN_EXT ((uint64_t)1 << 63)
+
+typedef struct sl_btc_blockrec {
+    sl_hash256 hash, prev, merkle;   /*  0: 96 */
+    uint32_t version, time, bits, nonce; /* 96 */
+    uint32_t height;                 /* 112: SL_NONE32 when unknown */
+    uint32_t flags;                  /* 116: SL_BLK_* */
+    uint64_t first_tx;               /* 120 */
+    uint32_t n_tx, size, weight;     /* 128 */
+    uint32_t reserved0;              /* 140 */
+    uint8_t chainwork[16];           /* 144: little-endian u128, 0 when not linked */
+} sl_btc_blockrec;
+enum { SL_BLK_LINKED = 1, /* on the chain linked from genesis */ SL_BLK_HEIGHT_GUESSED = 2 };
+
+typedef struct sl_btc_txrec {
+    sl_hash256 txid;
+    uint32_t block, size, weight, flags; /* flags: SL_TX_* */
+    uint64_t first_in, first_out;
+} sl_btc_txrec;
+enum { SL_TX_COINBASE = 1, SL_TX_SEGWIT = 2 };
+
+typedef struct sl_btc_outrec {
+    uint64_t value;
+    uint32_t addr;  /* address id, 0 = none */
+    uint8_t type;   /* sl_script_type */
+    uint8_t reserved[3];
+} sl_btc_outrec;
+
+typedef struct sl_btc_extin {
+    sl_hash256 prev_txid;
+    uint32_t prev_vout;
+    uint32_t addr;      /* address id when known, else 0 */
+    uint64_t value;     /* UINT64_MAX when unknown */
+    uint8_t type;       /* sl_script_type when known */
+    uint8_t known;      /* 1: value/type/addr came from a prevout file */
+    uint8_t reserved[14];
+} sl_btc_extin;
+
+typedef struct sl_btc_addrstat {
+    uint32_t id, n_tx;
+    uint64_t received, spent;  /* satoshi */
+    uint32_t n_out, n_spent;   /* outputs received, outputs spent */
+    uint32_t first_time, last_time;
+    uint32_t first_block, last_block;
+    uint64_t head;             /* newest event + 1; 0 = none */
+    uint64_t last_tx;          /* tx id + 1 of the newest event (dedup within a tx) */
+} sl_btc_addrstat;
+
+typedef struct sl_btc_event {
+    uint64_t tx;
+    uint64_t prev;  /* previous event + 1 of the same address, 0 = none */
+} sl_btc_event;
+
+typedef struct sl_btc_meta {
+    uint32_t version, reserved;
+    uint64_t n_blocks, n_tx, n_in, n_out, n_spent_unused, n_extin, n_wtx, n_addr, n_events;
+    uint32_t chain_tip;     /* block index of the linked chain's tip, SL_NONE32 if none */
+    uint32_t max_height_block; /* block index with the greatest height, SL_NONE32 if none */
+    char network[32];
+} sl_btc_meta;
+
+/* ---- reading ---- */
+const sl_btc_meta *sl_btc_meta_get(const sl_store *s);
+const sl_btc_net *sl_store_btc_net(const sl_store *s);
+
+const sl_btc_blockrec *sl_btc_block_at(const sl_store *s, uint64_t idx);
+/* SL_OK with *idx, or SL_ENOTFOUND. */
+int sl_btc_block_by_hash(const sl_store *s, const sl_hash256 *h, uint32_t *idx);
+int sl_btc_block_by_height(const sl_store *s, uint32_t height, uint32_t *idx);
+
+const sl_btc_txrec *sl_btc_tx_at(const sl_store *s, uint64_t id);
+uint32_t sl_btc_tx_n_in(const sl_store *s, uint64_t id);
+uint32_t sl_btc_tx_n_out(const sl_store *s, uint64_t id);
+/* Finds the tx ids with this txid (more than one only for the BIP-30 duplicates), newest
+ * last. Returns how many were found (0: not found), at most cap stored in ids. */
+int sl_btc_tx_find(const sl_store *s, const sl_hash256 *txid, uint64_t *ids, int cap);
+/* wtxid of a tx (equals the txid for non-segwit txs). */
+void sl_btc_tx_wtxid(const sl_store *s, uint64_t id, sl_hash256 *out);
+/* The tx holding global output o / global input i (binary search). */
+uint64_t sl_btc_tx_of_out(const sl_store *s, uint64_t o);
+uint64_t sl_btc_tx_of_in(const sl_store *s, uint64_t i);
+
+const sl_btc_outrec *sl_btc_out_at(const sl_store *s, uint64_t o);
+uint64_t sl_btc_in_at(const sl_store *s, uint64_t i);
+const sl_btc_extin *sl_btc_extin_at(const sl_store *s, uint64_t k);
+/* SL_OK with the spending input, or SL_ENOTFOUND when unspent (as far as the store knows). */
+int sl_btc_out_spent_by(const sl_store *s, uint64_t o, uint64_t *in);
+
+/* Resolved view of one input: prevout, value (UINT64_MAX unknown), address id, type. */
+typedef struct sl_btc_inview {
+    sl_hash256 prev_txid;
+    uint32_t prev_vout;
+    bool coinbase, resolved; /* resolved: the spent output is in the store (out = its number) */
+    uint64_t out;
+    uint64_t value;
+    uint32_t addr;
+    uint8_t type;
+} sl_btc_inview;
+void sl_btc_in_view(const sl_store *s, uint64_t i, sl_btc_inview *v);
+/* Fee of a tx: SL_OK with *fee, SL_ENOTFOUND when an input value is unknown. Coinbase: 0. */
+int sl_btc_tx_fee(const sl_store *s, uint64_t id, uint64_t *fee);
+
+/* Addresses: id -> address; address -> stats. */
+int sl_btc_addr_key(const sl_store *s, uint32_t id, sl_btc_addr *a);
+int sl_btc_addr_lookup(const sl_store *s, const sl_btc_addr *a, sl_btc_addrstat *st);
+const sl_btc_event *sl_btc_event_at(const sl_store *s, uint64_t ev);
+
+/* ---- writing (one writer at a time; used by the ingest layer) ---- */
+/* A prevout supplied from outside the store (a prevout file): NULL script = unknown. */
+typedef struct sl_btc_prevout {
+    uint64_t value;
+    const uint8_t *script;
+    uint32_t script_len;
+    bool found;
+} sl_btc_prevout;
+/* Called for an input whose prevout is not in the store: block input number k (0-based
+ * over the whole block, coinbase included). */
+typedef void (*sl_btc_prevout_fn)(void *ctx, const sl_btc_block *b, uint32_t k, sl_btc_prevout *out);
+
+int sl_btc_begin(sl_store *s, const char *network, sl_error *e) SL_MUST_USE;
+/* Appends a parsed, validated block. height: SL_NONE32 when unknown; flags SL_BLK_*;
+ * chainwork as u128 (0 when not linked). */
+int sl_btc_append_block(sl_store *s, const sl_btc_block *b, uint32_t height, uint32_t flags,
+                        unsigned __int128 chainwork, sl_btc_prevout_fn pf, void *pctx, sl_error *e) SL_MUST_USE;
+/* Makes everything appended since sl_btc_begin durable and visible. */
+int sl_btc_commit(sl_store *s, sl_error *e) SL_MUST_USE;
+/* Drops everything appended since sl_btc_begin. */
+void sl_btc_abort(sl_store *s);
+
+#endif

@@ -1,0 +1,42 @@
+/* cli.h — shared helpers of the `sleuth` command-line front end: option parsing of the
+ * common flags, the JSON writer helpers (exact integers, never doubles), and the exit
+ * codes every command uses:
+ *   0 success   1 failure (bad input, not found, store or I/O error)   2 usage error
+ *   3 `safe verify` found something of high or critical severity
+ */
+#ifndef SLEUTH_CLI_H
+#define SLEUTH_CLI_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sleuth/err.h"
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_FINDINGS = 3 };
+
+typedef struct cli_common {
+    const char *store;
+    bool json, quiet;
+} cli_common;
+
+/* Reports an error (stderr text; with json also {"error":...} on stdout); returns the exit code. */
+int cli_fail(const cli_common *c, const sl_error *e);
+int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints a cJSON tree (and frees it). */
+void cli_print_json(cJSON *j);
+cJSON *jnum(cJSON *obj, const char *key, uint64_t v);  /* exact integer */
+cJSON *jnum_or_null(cJSON *obj, const char *key, uint64_t v, bool known);
+cJSON *jstr_or_null(cJSON *obj, const char *key, const char *s);
+/* "2009-01-12 03:30:25 UTC" */
+void cli_time(char out[32], uint32_t t);
+/* 0.00000000 BTC-style decimal of satoshi amounts */
+void cli_coins(char out[32], uint64_t sat);
+
+int cmd_ingest(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_block(int argc, char **argv);
+int cmd_tx(int argc, char **argv);
+int cmd_address(int argc, char **argv);
+
+#endif

@@ -1,0 +1,445 @@
+/* cmd_btc.c — the Bitcoin look-ups: `sleuth info`, `block`, `tx`, `address`, as text for
+ * people and as JSON (--json) whose keys are the contract in docs/JSON.md. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "sleuth/store.h"
+#include "sleuth/util.h"
+
+typedef struct lookup {
+    cli_common c;
+    const char *arg;
+    uint64_t limit, offset;
+    sl_store *s;
+} lookup;
+
+/* Parses --store/--json/--quiet/--limit/--offset and one positional argument, opens the store. */
+static int lookup_open(lookup *l, int argc, char **argv, const char *usage, bool want_arg)
+{
+    static const struct option opts[] = {{"store", 1, 0, 's'}, {"json", 0, 0, 'j'},   {"quiet", 0, 0, 'q'},
+                                         {"limit", 1, 0, 'l'}, {"offset", 1, 0, 'o'}, {"help", 0, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    sl_error e = {0};
+    int ch;
+    memset(l, 0, sizeof *l);
+    l->c.store = getenv("SLEUTH_STORE");
+    l->limit = 100;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        char *end;
+        switch (ch) {
+        case 's': l->c.store = optarg; break;
+        case 'j': l->c.json = true; break;
+        case 'q': l->c.quiet = true; break;
+        case 'l': case 'o': {
+            unsigned long long v = strtoull(optarg, &end, 10);
+            if (*end || optarg[0] == '-' || !optarg[0]) return -cli_usage("--%s takes a whole number", ch == 'l' ? "limit" : "offset");
+            if (ch == 'l') l->limit = v; else l->offset = v;
+            break;
+        }
+        case 'h': printf("usage: %s\n", usage); return -EXIT_OK - 1000;
+        default: fprintf(stderr, "usage: %s\n", usage); return -EXIT_USAGE;
+        }
+    }
+    if (want_arg) {
+        if (optind != argc - 1) { fprintf(stderr, "usage: %s\n", usage); return -EXIT_USAGE; }
+        l->arg = argv[optind];
+    } else if (optind != argc) {
+        fprintf(stderr, "usage: %s\n", usage);
+        return -EXIT_USAGE;
+    }
+    if (!l->c.store) return -cli_usage("--store DIR is required (or set SLEUTH_STORE)");
+    if (sl_store_open(&l->s, l->c.store, SL_STORE_RDONLY, &e)) return -cli_fail(&l->c, &e);
+    return 0;
+}
+
+static int lookup_rc(int rc) { return rc == -EXIT_OK - 1000 ? EXIT_OK : -rc; }
+
+static int not_found(lookup *l, const char *what)
+{
+    sl_error e = {0};
+    sl_err(&e, SL_ENOTFOUND, "%s not found in the store", what);
+    return cli_fail(&l->c, &e);
+}
+
+/* ---------------- info ---------------- */
+
+int cmd_info(int argc, char **argv)
+{
+    lookup l;
+    int rc = lookup_open(&l, argc, argv, "sleuth info --store DIR [--json]", false);
+    const sl_btc_meta *m;
+    const sl_btc_blockrec *tip, *ltip;
+    char hx[65] = "", lhx[65] = "";
+    uint64_t bytes;
+    if (rc) return lookup_rc(rc);
+    m = sl_btc_meta_get(l.s);
+    tip = m->max_height_block == SL_NONE32 ? NULL : sl_btc_block_at(l.s, m->max_height_block);
+    ltip = m->chain_tip == SL_NONE32 ? NULL : sl_btc_block_at(l.s, m->chain_tip);
+    if (tip) sl_hash_hex(hx, &tip->hash);
+    if (ltip) sl_hash_hex(lhx, &ltip->hash);
+    bytes = sl_store_bytes(l.s);
+    if (l.c.json) {
+        cJSON *j = cJSON_CreateObject(), *b = cJSON_AddObjectToObject(j, "btc");
+        cJSON_AddStringToObject(b, "network", m->network[0] ? m->network : "bitcoin");
+        jnum(b, "blocks", m->n_blocks);
+        jnum(b, "txs", m->n_tx);
+        jnum(b, "inputs", m->n_in);
+        jnum(b, "outputs", m->n_out);
+        jnum(b, "addresses", m->n_addr - 1);
+        jnum_or_null(b, "tip_height", tip ? tip->height : 0, tip != NULL);
+        jstr_or_null(b, "tip_hash", tip ? hx : NULL);
+        jnum_or_null(b, "linked_tip_height", ltip ? ltip->height : 0, ltip != NULL);
+        jstr_or_null(b, "linked_tip_hash", ltip ? lhx : NULL);
+        jnum(b, "store_bytes", bytes);
+        cli_print_json(j);
+    } else {
+        printf("sleuth store %s (%s)\n", l.c.store, m->network[0] ? m->network : "bitcoin");
+        printf("  blocks     %" PRIu64 "\n  txs        %" PRIu64 "\n  inputs     %" PRIu64 "\n  outputs    %" PRIu64
+               "\n  addresses  %" PRIu64 "\n",
+               m->n_blocks, m->n_tx, m->n_in, m->n_out, m->n_addr - 1);
+        if (tip) printf("  tip        height %u  %s\n", tip->height, hx);
+        if (ltip) printf("  chain      linked from genesis to height %u  %s\n", ltip->height, lhx);
+        printf("  store      %.1f MB on disk\n", (double)bytes / 1e6);
+    }
+    sl_store_close(l.s);
+    return EXIT_OK;
+}
+
+/* ---------------- block ---------------- */
+
+int cmd_block(int argc, char **argv)
+{
+    lookup l;
+    int rc = lookup_open(&l, argc, argv, "sleuth block --store DIR HASH|HEIGHT [--json] [--limit N --offset N]", true);
+    uint32_t idx;
+    const sl_btc_blockrec *b;
+    char hx[65], px[65], mx[65], tm[32];
+    sl_hash256 h;
+    if (rc) return lookup_rc(rc);
+    if (strlen(l.arg) == 64 && sl_hash_parse(&h, l.arg)) {
+        if (sl_btc_block_by_hash(l.s, &h, &idx)) { rc = not_found(&l, "block"); goto out; }
+    } else {
+        char *end;
+        unsigned long long ht = strtoull(l.arg, &end, 10);
+        if (*end || !l.arg[0] || l.arg[0] == '-' || ht >= SL_NONE32) {
+            sl_error e = {0};
+            sl_err(&e, SL_EUSAGE, "'%s' is neither a 64-digit block hash nor a height", l.arg);
+            rc = cli_fail(&l.c, &e);
+            goto out;
+        }
+        if (sl_btc_block_by_height(l.s, (uint32_t)ht, &idx)) { rc = not_found(&l, "block at that height"); goto out; }
+    }
+    b = sl_btc_block_at(l.s, idx);
+    sl_hash_hex(hx, &b->hash);
+    sl_hash_hex(px, &b->prev);
+    sl_hash_hex(mx, &b->merkle);
+    cli_time(tm, b->time);
+    if (l.c.json) {
+        cJSON *j = cJSON_CreateObject(), *arr;
+        cJSON_AddStringToObject(j, "hash", hx);
+        jnum_or_null(j, "height", b->height, b->height != SL_NONE32);
+        jnum(j, "time", b->time);
+        cJSON_AddStringToObject(j, "prev_hash", px);
+        cJSON_AddStringToObject(j, "merkle_root", mx);
+        jnum(j, "tx_count", b->n_tx);
+        jnum(j, "version", b->version);
+        jnum(j, "bits", b->bits);
+        jnum(j, "nonce", b->nonce);
+        jnum(j, "size", b->size);
+        jnum(j, "weight", b->weight);
+        arr = cJSON_AddArrayToObject(j, "txids");
+        for (uint32_t t = 0; t < b->n_tx; t++) {
+            char tx[65];
+            sl_hash_hex(tx, &sl_btc_tx_at(l.s, b->first_tx + t)->txid);
+            cJSON_AddItemToArray(arr, cJSON_CreateString(tx));
+        }
+        cli_print_json(j);
+    } else {
+        printf("block %s\n", hx);
+        if (b->height != SL_NONE32) printf("  height       %u\n", b->height);
+        else printf("  height       unknown (isolated block without BIP-34 height)\n");
+        printf("  time         %s (%u)\n  prev         %s\n  merkle root  %s\n", tm, b->time, px, mx);
+        printf("  version      0x%08x  bits 0x%08x  nonce %u\n  size         %u bytes, weight %u\n", b->version,
+               b->bits, b->nonce, b->size, b->weight);
+        printf("  transactions %u\n", b->n_tx);
+        for (uint64_t t = l.offset; t < b->n_tx && t < l.offset + l.limit; t++) {
+            char tx[65];
+            sl_hash_hex(tx, &sl_btc_tx_at(l.s, b->first_tx + t)->txid);
+            printf("    %5" PRIu64 "  %s\n", t, tx);
+        }
+        if (b->n_tx > l.offset + l.limit)
+            printf("    ... %" PRIu64 " more (--offset/--limit)\n", (uint64_t)b->n_tx - l.offset - l.limit);
+    }
+out:
+    sl_store_close(l.s);
+    return rc;
+}
+
+/* ---------------- tx ---------------- */
+
+static void addr_string(const sl_store *s, uint32_t id, char out[100])
+{
+    sl_btc_addr a;
+    out[0] = 0;
+    if (id && sl_btc_addr_key(s, id, &a) == SL_OK) sl_btc_addr_encode(out, sl_store_btc_net(s), &a);
+}
+
+int cmd_tx(int argc, char **argv)
+{
+    lookup l;
+    int rc = lookup_open(&l, argc, argv, "sleuth tx --store DIR TXID [--json]", true);
+    sl_hash256 h, w;
+    uint64_t ids[8], id, fee;
+    int n;
+    const sl_btc_txrec *t;
+    const sl_btc_blockrec *b;
+    uint32_t nin, nout;
+    bool fee_known;
+    char tx[65], wx[65], bx[65], tm[32];
+    if (rc) return lookup_rc(rc);
+    if (!sl_hash_parse(&h, l.arg)) {
+        sl_error e = {0};
+        sl_err(&e, SL_EUSAGE, "'%s' is not a 64-digit hex txid", l.arg);
+        rc = cli_fail(&l.c, &e);
+        goto out;
+    }
+    if ((n = sl_btc_tx_find(l.s, &h, ids, 8)) == 0) { rc = not_found(&l, "transaction"); goto out; }
+    id = ids[n - 1]; /* BIP-30 duplicates: the latest, as Bitcoin Core's UTXO set has it */
+    t = sl_btc_tx_at(l.s, id);
+    b = sl_btc_block_at(l.s, t->block);
+    nin = sl_btc_tx_n_in(l.s, id);
+    nout = sl_btc_tx_n_out(l.s, id);
+    fee_known = sl_btc_tx_fee(l.s, id, &fee) == SL_OK;
+    sl_btc_tx_wtxid(l.s, id, &w);
+    sl_hash_hex(tx, &t->txid);
+    sl_hash_hex(wx, &w);
+    sl_hash_hex(bx, &b->hash);
+    cli_time(tm, b->time);
+    if (l.c.json) {
+        cJSON *j = cJSON_CreateObject(), *ins, *outs;
+        cJSON_AddStringToObject(j, "txid", tx);
+        cJSON_AddStringToObject(j, "wtxid", wx);
+        cJSON_AddStringToObject(j, "block_hash", bx);
+        jnum_or_null(j, "height", b->height, b->height != SL_NONE32);
+        jnum(j, "time", b->time);
+        jnum_or_null(j, "fee", fee, fee_known);
+        jnum(j, "size", t->size);
+        jnum(j, "vsize", (t->weight + 3) / 4);
+        jnum(j, "weight", t->weight);
+        cJSON_AddBoolToObject(j, "coinbase", t->flags & SL_TX_COINBASE);
+        if (n > 1) {
+            cJSON *d = cJSON_AddArrayToObject(j, "duplicate_of_earlier_blocks");
+            for (int k = 0; k < n - 1; k++) {
+                char ox[65];
+                sl_hash_hex(ox, &sl_btc_block_at(l.s, sl_btc_tx_at(l.s, ids[k])->block)->hash);
+                cJSON_AddItemToArray(d, cJSON_CreateString(ox));
+            }
+        }
+        ins = cJSON_AddArrayToObject(j, "inputs");
+        for (uint32_t i = 0; i < nin; i++) {
+            sl_btc_inview v;
+            cJSON *o = cJSON_CreateObject();
+            char px[65], ad[100];
+            sl_btc_in_view(l.s, t->first_in + i, &v);
+            sl_hash_hex(px, &v.prev_txid);
+            addr_string(l.s, v.addr, ad);
+            cJSON_AddStringToObject(o, "prev_txid", px);
+            jnum(o, "prev_vout", v.prev_vout);
+            jnum_or_null(o, "value", v.value, v.value != UINT64_MAX);
+            jstr_or_null(o, "address", ad[0] ? ad : NULL);
+            if (v.coinbase) cJSON_AddStringToObject(o, "type", "coinbase");
+            else if (v.value == UINT64_MAX) cJSON_AddNullToObject(o, "type");
+            else cJSON_AddStringToObject(o, "type", sl_script_type_name(v.type));
+            cJSON_AddItemToArray(ins, o);
+        }
+        outs = cJSON_AddArrayToObject(j, "outputs");
+        for (uint32_t k = 0; k < nout; k++) {
+            const sl_btc_outrec *orec = sl_btc_out_at(l.s, t->first_out + k);
+            cJSON *o = cJSON_CreateObject();
+            char ad[100];
+            uint64_t sin;
+            addr_string(l.s, orec->addr, ad);
+            jnum(o, "n", k);
+            jnum(o, "value", orec->value);
+            jstr_or_null(o, "address", ad[0] ? ad : NULL);
+            cJSON_AddStringToObject(o, "type", sl_script_type_name(orec->type));
+            if (sl_btc_out_spent_by(l.s, t->first_out + k, &sin) == SL_OK) {
+                uint64_t st = sl_btc_tx_of_in(l.s, sin);
+                const sl_btc_txrec *sr = sl_btc_tx_at(l.s, st);
+                cJSON *sb = cJSON_AddObjectToObject(o, "spent_by");
+                char sx[65];
+                sl_hash_hex(sx, &sr->txid);
+                cJSON_AddStringToObject(sb, "txid", sx);
+                jnum(sb, "vin", sin - sr->first_in);
+            } else {
+                cJSON_AddNullToObject(o, "spent_by");
+            }
+            cJSON_AddItemToArray(outs, o);
+        }
+        cli_print_json(j);
+    } else {
+        char c1[32];
+        printf("transaction %s\n", tx);
+        if (memcmp(w.b, t->txid.b, 32)) printf("  wtxid    %s\n", wx);
+        if (b->height != SL_NONE32) printf("  block    %u  %s\n", b->height, bx);
+        else printf("  block    %s (height unknown)\n", bx);
+        printf("  time     %s\n  size     %u bytes, vsize %u, weight %u\n", tm, t->size, (t->weight + 3) / 4, t->weight);
+        if (n > 1) printf("  note     this txid also appears in %d earlier block(s) (BIP-30 duplicate); shown: the latest\n", n - 1);
+        if (fee_known) { cli_coins(c1, fee); printf("  fee      %s BTC (%" PRIu64 " sat)\n", c1, fee); }
+        else printf("  fee      unknown (an input's spent output is not in the store; see --prevouts)\n");
+        printf("  inputs   %u\n", nin);
+        for (uint32_t i = 0; i < nin && i < l.offset + l.limit; i++) {
+            sl_btc_inview v;
+            char px[65], ad[100];
+            if (i < l.offset) continue;
+            sl_btc_in_view(l.s, t->first_in + i, &v);
+            if (v.coinbase) { printf("    #%u  coinbase (new coins)\n", i); continue; }
+            sl_hash_hex(px, &v.prev_txid);
+            addr_string(l.s, v.addr, ad);
+            if (v.value != UINT64_MAX) {
+                cli_coins(c1, v.value);
+                printf("    #%u  %16s BTC  %-42s  from %s:%u\n", i, c1, ad[0] ? ad : "(no address)", px, v.prev_vout);
+            } else {
+                printf("    #%u  %16s      %-42s  from %s:%u\n", i, "?", "(spent output not in store)", px, v.prev_vout);
+            }
+        }
+        printf("  outputs  %u\n", nout);
+        for (uint32_t k = 0; k < nout && k < l.offset + l.limit; k++) {
+            const sl_btc_outrec *orec = sl_btc_out_at(l.s, t->first_out + k);
+            char ad[100];
+            uint64_t sin;
+            if (k < l.offset) continue;
+            addr_string(l.s, orec->addr, ad);
+            cli_coins(c1, orec->value);
+            printf("    #%u  %16s BTC  %-42s  %-11s", k, c1, ad[0] ? ad : "(no address)", sl_script_type_name(orec->type));
+            if (sl_btc_out_spent_by(l.s, t->first_out + k, &sin) == SL_OK) {
+                const sl_btc_txrec *sr = sl_btc_tx_at(l.s, sl_btc_tx_of_in(l.s, sin));
+                char sx[65];
+                sl_hash_hex(sx, &sr->txid);
+                printf("  spent by %s:%" PRIu64 "\n", sx, sin - sr->first_in);
+            } else {
+                printf("  unspent\n");
+            }
+        }
+    }
+out:
+    sl_store_close(l.s);
+    return rc;
+}
+
+/* ---------------- address ---------------- */
+
+/* What an address received and spent in one tx. */
+static void addr_in_tx(const sl_store *s, uint64_t id, uint32_t aid, uint64_t *recv, uint64_t *spent)
+{
+    const sl_btc_txrec *t = sl_btc_tx_at(s, id);
+    uint32_t nin = sl_btc_tx_n_in(s, id), nout = sl_btc_tx_n_out(s, id);
+    *recv = *spent = 0;
+    for (uint32_t k = 0; k < nout; k++) {
+        const sl_btc_outrec *o = sl_btc_out_at(s, t->first_out + k);
+        if (o->addr == aid) *recv += o->value;
+    }
+    for (uint32_t i = 0; i < nin; i++) {
+        sl_btc_inview v;
+        sl_btc_in_view(s, t->first_in + i, &v);
+        if (v.addr == aid && v.value != UINT64_MAX) *spent += v.value;
+    }
+}
+
+int cmd_address(int argc, char **argv)
+{
+    lookup l;
+    int rc = lookup_open(&l, argc, argv, "sleuth address --store DIR ADDRESS [--json] [--limit N --offset N]", true);
+    sl_btc_addr a;
+    sl_btc_addrstat st;
+    char ad[100], f1[32], f2[32], c1[32];
+    const sl_btc_blockrec *fb, *lb;
+    uint64_t ev, skipped = 0, shown = 0;
+    cJSON *j = NULL, *txs = NULL, *hist = NULL;
+    if (rc) return lookup_rc(rc);
+    if (!sl_btc_addr_decode(&a, sl_store_btc_net(l.s), l.arg)) {
+        sl_error e = {0};
+        sl_err(&e, SL_EUSAGE, "'%s' is not a %s address (Base58Check, bech32/bech32m) or a hex public key", l.arg,
+               sl_store_btc_net(l.s)->name);
+        rc = cli_fail(&l.c, &e);
+        goto out;
+    }
+    if (sl_btc_addr_lookup(l.s, &a, &st)) { rc = not_found(&l, "address"); goto out; }
+    sl_btc_addr_encode(ad, sl_store_btc_net(l.s), &a);
+    fb = sl_btc_block_at(l.s, st.first_block);
+    lb = sl_btc_block_at(l.s, st.last_block);
+    if (l.c.json) {
+        j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "address", ad);
+        cJSON_AddStringToObject(j, "type", sl_btc_addr_type(&a));
+        jnum(j, "received", st.received);
+        jnum(j, "spent", st.spent);
+        jnum(j, "balance", st.received - st.spent);
+        jnum(j, "tx_count", st.n_tx);
+        jnum(j, "outputs_received", st.n_out);
+        jnum(j, "outputs_spent", st.n_spent);
+        jnum(j, "first_seen", st.first_time);
+        jnum(j, "last_seen", st.last_time);
+        jnum_or_null(j, "first_seen_height", fb->height, fb->height != SL_NONE32);
+        jnum_or_null(j, "last_seen_height", lb->height, lb->height != SL_NONE32);
+        jnum(j, "offset", l.offset);
+        jnum(j, "limit", l.limit);
+        txs = cJSON_AddArrayToObject(j, "txs");
+        hist = cJSON_AddArrayToObject(j, "history");
+    } else {
+        cli_time(f1, st.first_time);
+        cli_time(f2, st.last_time);
+        printf("address %s (%s)\n", ad, sl_btc_addr_type(&a));
+        cli_coins(c1, st.received - st.spent);
+        printf("  balance    %s BTC (%" PRIu64 " sat)\n", c1, st.received - st.spent);
+        cli_coins(c1, st.received);
+        printf("  received   %s BTC in %u outputs\n", c1, st.n_out);
+        cli_coins(c1, st.spent);
+        printf("  spent      %s BTC from %u outputs\n", c1, st.n_spent);
+        printf("  txs        %u\n  first seen %s (height %u)\n  last seen  %s (height %u)\n", st.n_tx, f1, fb->height,
+               f2, lb->height);
+        printf("  history (newest first)\n");
+    }
+    for (ev = st.head; ev; ) {
+        const sl_btc_event *e = sl_btc_event_at(l.s, ev - 1);
+        if (!e) break;
+        if (skipped < l.offset) { skipped++; ev = e->prev; continue; }
+        if (shown >= l.limit) break;
+        {
+            const sl_btc_txrec *t = sl_btc_tx_at(l.s, e->tx);
+            const sl_btc_blockrec *b = sl_btc_block_at(l.s, t->block);
+            uint64_t recv, spent;
+            char tx[65], tm[32];
+            sl_hash_hex(tx, &t->txid);
+            addr_in_tx(l.s, e->tx, st.id, &recv, &spent);
+            if (j) {
+                cJSON *h = cJSON_CreateObject();
+                cJSON_AddItemToArray(txs, cJSON_CreateString(tx));
+                cJSON_AddStringToObject(h, "txid", tx);
+                jnum_or_null(h, "height", b->height, b->height != SL_NONE32);
+                jnum(h, "time", b->time);
+                jnum(h, "received", recv);
+                jnum(h, "spent", spent);
+                cJSON_AddItemToArray(hist, h);
+            } else {
+                char r1[32], s1[32];
+                cli_time(tm, b->time);
+                cli_coins(r1, recv);
+                cli_coins(s1, spent);
+                printf("    %s  %7u  %s  +%s -%s\n", tm, b->height, tx, r1, s1);
+            }
+        }
+        shown++;
+        ev = e->prev;
+    }
+    if (j) cli_print_json(j);
+    else if (st.n_tx > l.offset + shown) printf("    ... %" PRIu64 " more (--offset/--limit)\n", st.n_tx - l.offset - shown);
+out:
+    sl_store_close(l.s);
+    return rc;
+}

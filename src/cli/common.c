@@ -1,0 +1,72 @@
+/* common.c — output helpers shared by the subcommands (see cli.h). */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "cli.h"
+
+int cli_fail(const cli_common *c, const sl_error *e)
+{
+    fprintf(stderr, "sleuth: %s\n", e->msg[0] ? e->msg : sl_strerror(e->code));
+    if (c && c->json) {
+        cJSON *j = cJSON_CreateObject(), *er = cJSON_AddObjectToObject(j, "error");
+        cJSON_AddStringToObject(er, "code", sl_errname(e->code));
+        cJSON_AddStringToObject(er, "message", e->msg[0] ? e->msg : sl_strerror(e->code));
+        cli_print_json(j);
+    }
+    return e->code == SL_EUSAGE ? EXIT_USAGE : EXIT_FAIL;
+}
+
+int cli_usage(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("sleuth: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return EXIT_USAGE;
+}
+
+void cli_print_json(cJSON *j)
+{
+    char *s = cJSON_PrintUnformatted(j);
+    if (s) {
+        fputs(s, stdout);
+        fputc('\n', stdout);
+        free(s);
+    }
+    cJSON_Delete(j);
+}
+
+cJSON *jnum(cJSON *obj, const char *key, uint64_t v)
+{
+    char b[24];
+    snprintf(b, sizeof b, "%" PRIu64, v);
+    return cJSON_AddRawToObject(obj, key, b);
+}
+
+cJSON *jnum_or_null(cJSON *obj, const char *key, uint64_t v, bool known)
+{
+    return known ? jnum(obj, key, v) : cJSON_AddNullToObject(obj, key);
+}
+
+cJSON *jstr_or_null(cJSON *obj, const char *key, const char *s)
+{
+    return s ? cJSON_AddStringToObject(obj, key, s) : cJSON_AddNullToObject(obj, key);
+}
+
+void cli_time(char out[32], uint32_t t)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(out, 32, "%Y-%m-%d %H:%M:%S UTC", &tm);
+}
+
+void cli_coins(char out[32], uint64_t sat)
+{
+    snprintf(out, 32, "%" PRIu64 ".%08" PRIu64, sat / 100000000, sat % 100000000);
+}

@@ -1,0 +1,732 @@
+/* btc_ingest.c — Bitcoin ingest: input discovery (files, Bitcoin Core blocks/ folders
+ * with the xor.dat obfuscation key of Core 28+), the blk*.dat framing scan, best-chain
+ * selection by cumulative work, prevout files, the validation pass and the batched,
+ * crash-safe write pass.
+ *
+ * Order of work: (1) scan every input's framing and headers (magic, lengths, PoW);
+ * (2) choose what to add: blk-framed blocks must descend from the stored chain tip (or
+ * genesis) and the branch with the most work wins, the rest are kept aside as stale or
+ * orphan; raw block files are added as they are; (3) parse and check every chosen block
+ * (merkle root, witness commitment); (4) only then write, committing every batch_bytes.
+ * Any error before (4) leaves the store untouched.
+ */
+#include "sleuth/ingest.h"
+
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "sleuth/btc.h"
+#include "sleuth/util.h"
+
+typedef struct in_file {
+    char path[PATH_MAX];
+    sl_file f;
+    uint8_t xor_key[8];
+    bool xored, framed;
+    int64_t name_height;    /* from "<height>_<hash>" file names, -1 if none */
+    sl_hash256 name_hash;
+} in_file;
+
+typedef struct cand {
+    sl_hash256 hash, prev;
+    uint32_t file, bits;
+    uint64_t off, len;      /* block bytes within the (de-obfuscated) file */
+    int64_t height;         /* -1 unknown */
+    unsigned __int128 work; /* cumulative, when linked */
+    int32_t parent;         /* candidate index, -1 none */
+    uint8_t state;          /* 0 unvisited, 1 linked to the tip, 2 stale, 3 orphan, 4 chosen, 5 known */
+    bool raw;
+} cand;
+
+typedef struct ctx {
+    sl_store *s;
+    const sl_btc_net *net;
+    in_file *files;
+    size_t nfiles, capfiles;
+    cand *c;
+    size_t nc, capc;
+    /* hash -> candidate (open addressing, seeded) */
+    int32_t *ht;
+    size_t htcap;
+    uint64_t seed;
+    uint8_t *xbuf;
+    size_t xcap;
+    /* prevouts */
+    struct po { sl_hash256 txid; uint32_t vout; uint64_t value; uint8_t *script; uint32_t slen; } *po;
+    size_t npo, cappo;
+    int32_t *poht;
+    size_t pohtcap;
+    struct posn { sl_hash256 block; struct po *e; size_t n; } *posn; /* positional (per block) */
+    size_t nposn;
+    sl_buf arena_unused;
+} ctx;
+
+/* ---------- input discovery ---------- */
+
+/* The 64-hex block hash at the start of s ("<hash>.bin"), as in the shared fixtures. */
+static bool name_hash(sl_hash256 *h, const char *s)
+{
+    char hx[65];
+    if (strlen(s) < 64) return false;
+    memcpy(hx, s, 64);
+    hx[64] = 0;
+    return sl_hash_parse(h, hx);
+}
+
+static int add_file(ctx *x, const char *path, const uint8_t *key, sl_error *e)
+{
+    in_file *f;
+    void *p = x->files;
+    const char *base = strrchr(path, '/');
+    if (sl_grow(&p, &x->capfiles, x->nfiles + 1, sizeof *x->files)) return sl_err(e, SL_ENOMEM, "out of memory");
+    x->files = p;
+    f = &x->files[x->nfiles];
+    memset(f, 0, sizeof *f);
+    snprintf(f->path, sizeof f->path, "%s", path);
+    if (key) {
+        memcpy(f->xor_key, key, 8);
+        f->xored = false;
+        for (int i = 0; i < 8; i++) f->xored |= key[i] != 0;
+    }
+    f->name_height = -1;
+    base = base ? base + 1 : path;
+    {
+        char *end;
+        long long h = strtoll(base, &end, 10);
+        if (end != base && *end == '_' && name_hash(&f->name_hash, end + 1)) f->name_height = h;
+    }
+    {
+        int rc = sl_file_open(&f->f, path, e);
+        if (rc) return rc;
+    }
+    x->nfiles++;
+    return SL_OK;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static int add_dir(ctx *x, const char *dir, sl_error *e)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    char **names = NULL, p[PATH_MAX];
+    size_t n = 0, cap = 0;
+    uint8_t key[8] = {0};
+    bool have_key = false;
+    int rc = SL_OK;
+    if (!d) return sl_err(e, SL_EIO, "%s: cannot open folder: %s", dir, strerror(errno));
+    snprintf(p, sizeof p, "%s/xor.dat", dir);
+    {
+        FILE *kf = fopen(p, "rb");
+        if (kf) {
+            if (fread(key, 1, 8, kf) != 8) {
+                fclose(kf);
+                closedir(d);
+                return sl_err(e, SL_ECORRUPT, "%s: xor.dat must hold an 8-byte key", dir);
+            }
+            fclose(kf);
+            have_key = true;
+        }
+    }
+    while ((de = readdir(d))) {
+        size_t l = strlen(de->d_name);
+        void *q = names;
+        if (strncmp(de->d_name, "blk", 3) != 0 || l < 8 || strcmp(de->d_name + l - 4, ".dat") != 0) continue;
+        if (sl_grow(&q, &cap, n + 1, sizeof *names)) { rc = sl_err(e, SL_ENOMEM, "out of memory"); break; }
+        names = q;
+        names[n++] = strdup(de->d_name);
+    }
+    closedir(d);
+    if (!rc && n == 0) rc = sl_err(e, SL_ENOTFOUND, "%s: no blk*.dat files in this folder", dir);
+    if (names) qsort(names, n, sizeof *names, cmp_str);
+    for (size_t i = 0; i < n; i++) {
+        if (!rc) {
+            snprintf(p, sizeof p, "%s/%s", dir, names[i]);
+            rc = add_file(x, p, have_key ? key : NULL, e);
+        }
+        free(names[i]);
+    }
+    free(names);
+    return rc;
+}
+
+/* Bytes [off, off+n) of file f, de-obfuscated when the folder has an xor.dat key. */
+static const uint8_t *fbytes(ctx *x, in_file *f, uint64_t off, size_t n, sl_error *e)
+{
+    void *p;
+    if (!f->xored) return f->f.data + off;
+    p = x->xbuf;
+    if (sl_grow(&p, &x->xcap, n, 1)) { sl_err(e, SL_ENOMEM, "out of memory"); return NULL; }
+    x->xbuf = p;
+    for (size_t i = 0; i < n; i++) x->xbuf[i] = f->f.data[off + i] ^ f->xor_key[(off + i) % 8];
+    return x->xbuf;
+}
+
+/* ---------- candidate hash table ---------- */
+
+static size_t hslot(const ctx *x, const sl_hash256 *h, size_t cap)
+{
+    uint64_t k;
+    memcpy(&k, h->b + 8, 8); /* hash bytes 0..3 are mostly zero (PoW) */
+    k ^= x->seed;
+    k *= 0x9e3779b97f4a7c15ULL;
+    return (size_t)(k >> 17) & (cap - 1);
+}
+
+static int32_t cand_find(const ctx *x, const sl_hash256 *h)
+{
+    size_t i;
+    if (!x->htcap) return -1;
+    for (i = hslot(x, h, x->htcap);; i = (i + 1) & (x->htcap - 1)) {
+        int32_t c = x->ht[i];
+        if (c < 0) return -1;
+        if (memcmp(x->c[c].hash.b, h->b, 32) == 0) return c;
+    }
+}
+
+static int ht_build(ctx *x, sl_error *e)
+{
+    size_t cap = 64;
+    while (cap < x->nc * 2 + 2) cap *= 2;
+    free(x->ht);
+    x->ht = malloc(cap * sizeof *x->ht);
+    if (!x->ht) return sl_err(e, SL_ENOMEM, "out of memory");
+    memset(x->ht, 0xff, cap * sizeof *x->ht);
+    x->htcap = cap;
+    for (size_t c = 0; c < x->nc; c++) {
+        size_t i = hslot(x, &x->c[c].hash, cap);
+        while (x->ht[i] >= 0) i = (i + 1) & (cap - 1);
+        x->ht[i] = (int32_t)c;
+    }
+    return SL_OK;
+}
+
+/* ---------- pass 1: framing ---------- */
+
+static int push_cand(ctx *x, uint32_t fi, uint64_t off, uint64_t len, bool raw, sl_error *e)
+{
+    in_file *f = &x->files[fi];
+    const uint8_t *h = fbytes(x, f, off, 80, e);
+    cand *c;
+    void *p = x->c;
+    if (!h) return e->code;
+    if (sl_grow(&p, &x->capc, x->nc + 1, sizeof *x->c)) return sl_err(e, SL_ENOMEM, "out of memory");
+    x->c = p;
+    c = &x->c[x->nc];
+    memset(c, 0, sizeof *c);
+    sl_btc_header_hash(&c->hash, h);
+    memcpy(c->prev.b, h + 4, 32);
+    c->bits = sl_le32(h + 72);
+    c->file = fi;
+    c->off = off;
+    c->len = len;
+    c->raw = raw;
+    c->height = -1;
+    c->parent = -1;
+    if (!sl_btc_check_pow(h, &c->hash, x->net)) {
+        char hx[65];
+        sl_hash_hex(hx, &c->hash);
+        return sl_err(e, SL_ECORRUPT, "%s: byte offset %llu: block %s does not meet its proof-of-work target", f->path,
+                      (unsigned long long)off, hx);
+    }
+    x->nc++;
+    return SL_OK;
+}
+
+static int scan_file(ctx *x, uint32_t fi, sl_error *e)
+{
+    in_file *f = &x->files[fi];
+    const uint8_t *d;
+    uint64_t off = 0, len = f->f.len;
+    if (len >= 4 && (d = fbytes(x, f, 0, 4, e)) && memcmp(d, x->net->magic, 4) == 0) f->framed = true;
+    if (!f->framed && len >= 4) {
+        /* a blk file of another network? say so rather than "not a block" */
+        static const char *nets[] = {"bitcoin", "testnet", "testnet4", "signet", "regtest", "litecoin"};
+        for (size_t i = 0; i < sizeof nets / sizeof *nets; i++) {
+            const sl_btc_net *n = sl_btc_net_by_name(nets[i]);
+            if (memcmp(d, n->magic, 4) == 0)
+                return sl_err(e, SL_ECORRUPT,
+                              "%s: byte offset 0: magic %02x%02x%02x%02x belongs to %s, the store's network is %s "
+                              "(use --network)",
+                              f->path, d[0], d[1], d[2], d[3], n->name, x->net->name);
+        }
+    }
+    if (!f->framed) {
+        if (len < 81)
+            return sl_err(e, SL_ECORRUPT, "%s: %llu bytes: too short for a block (not blk framing either)", f->path,
+                          (unsigned long long)len);
+        return push_cand(x, fi, 0, len, true, e);
+    }
+    while (off < len) {
+        uint32_t blen;
+        if (len - off < 8) {
+            d = fbytes(x, f, off, (size_t)(len - off), e);
+            for (uint64_t i = 0; i < len - off; i++)
+                if (d[i]) return sl_err(e, SL_ECORRUPT, "%s: byte offset %llu: truncated block frame", f->path,
+                                        (unsigned long long)off);
+            break;
+        }
+        d = fbytes(x, f, off, 8, e);
+        if (!d) return e->code;
+        if (sl_le32(d) == 0) {
+            /* Bitcoin Core pre-allocates blk files: the rest must be zero padding */
+            const uint8_t *z = fbytes(x, f, off, (size_t)(len - off), e);
+            for (uint64_t i = 0; i < len - off; i++)
+                if (z[i])
+                    return sl_err(e, SL_ECORRUPT, "%s: byte offset %llu: wrong magic 00000000 (expected %02x%02x%02x%02x)",
+                                  f->path, (unsigned long long)(off + (i & ~3ULL)), x->net->magic[0],
+                                  x->net->magic[1], x->net->magic[2], x->net->magic[3]);
+            break;
+        }
+        if (memcmp(d, x->net->magic, 4) != 0)
+            return sl_err(e, SL_ECORRUPT, "%s: byte offset %llu: wrong magic %02x%02x%02x%02x (expected %02x%02x%02x%02x)",
+                          f->path, (unsigned long long)off, d[0], d[1], d[2], d[3], x->net->magic[0], x->net->magic[1],
+                          x->net->magic[2], x->net->magic[3]);
+        blen = sl_le32(d + 4);
+        if (blen > len - off - 8)
+            return sl_err(e, SL_ECORRUPT, "%s: byte offset %llu: block length %u runs past the end of the file (%llu bytes left)",
+                          f->path, (unsigned long long)(off + 4), blen, (unsigned long long)(len - off - 8));
+        if (blen < 81)
+            return sl_err(e, SL_ECORRUPT, "%s: byte offset %llu: block length %u is too short for a block", f->path,
+                          (unsigned long long)(off + 4), blen);
+        {
+            int rc = push_cand(x, fi, off + 8, blen, false, e);
+            if (rc) return rc;
+        }
+        off += 8 + (uint64_t)blen;
+    }
+    return SL_OK;
+}
+
+/* ---------- chain selection ---------- */
+
+static bool is_zero(const sl_hash256 *h)
+{
+    for (int i = 0; i < 32; i++)
+        if (h->b[i]) return false;
+    return true;
+}
+
+static unsigned __int128 rec_work(const sl_btc_blockrec *r)
+{
+    unsigned __int128 w;
+    memcpy(&w, r->chainwork, 16);
+    return w;
+}
+
+/* Links blk-framed candidates to parents; marks those descending from the tip. */
+static void select_chain(ctx *x, int32_t *best)
+{
+    const sl_btc_meta *m = sl_btc_meta_get(x->s);
+    const sl_btc_blockrec *tip = m->chain_tip == SL_NONE32 ? NULL : sl_btc_block_at(x->s, m->chain_tip);
+    int32_t *stack = NULL;
+    size_t sp = 0, cap = 0;
+    *best = -1;
+    for (size_t i = 0; i < x->nc; i++) {
+        uint32_t idx;
+        if (sl_btc_block_by_hash(x->s, &x->c[i].hash, &idx) == SL_OK) x->c[i].state = 5;
+        else if (cand_find(x, &x->c[i].hash) != (int32_t)i) x->c[i].state = 5; /* same block twice in the input */
+    }
+    for (size_t i = 0; i < x->nc; i++) {
+        int32_t c = (int32_t)i;
+        if (x->c[i].raw || x->c[i].state) continue;
+        /* walk up to something resolved, then unwind */
+        while (c >= 0 && !x->c[c].state) {
+            void *q = stack;
+            cand *k = &x->c[c];
+            int32_t p = cand_find(x, &k->prev);
+            if (sl_grow(&q, &cap, sp + 1, sizeof *stack)) break;
+            stack = q;
+            stack[sp++] = c;
+            k->state = 6; /* on stack */
+            if (p >= 0 && x->c[p].state == 5) p = -1; /* parent known: resolved below from the store */
+            if (p >= 0 && !x->c[p].raw) { c = p; continue; }
+            c = -1;
+        }
+        while (sp) {
+            cand *k = &x->c[stack[--sp]];
+            int32_t p = cand_find(x, &k->prev);
+            uint32_t pidx;
+            if (p >= 0 && x->c[p].state != 5 && !x->c[p].raw) {
+                cand *pk = &x->c[p];
+                k->parent = p;
+                k->state = pk->state == 1 ? 1 : pk->state == 2 ? 2 : 3;
+                k->height = pk->height >= 0 ? pk->height + 1 : -1;
+                k->work = pk->work + sl_btc_bits_work(k->bits);
+            } else if (sl_btc_block_by_hash(x->s, &k->prev, &pidx) == SL_OK) {
+                const sl_btc_blockrec *pr = sl_btc_block_at(x->s, pidx);
+                bool on_tip = tip && pidx == m->chain_tip;
+                k->state = on_tip ? 1 : 2;
+                k->height = pr->height != SL_NONE32 ? (int64_t)pr->height + 1 : -1;
+                k->work = rec_work(pr) + sl_btc_bits_work(k->bits);
+            } else if (is_zero(&k->prev)) {
+                k->state = tip ? 2 : 1; /* a genesis block starts the chain when none is stored */
+                k->height = 0;
+                k->work = sl_btc_bits_work(k->bits);
+            } else {
+                k->state = 3; /* orphan: parent unknown */
+            }
+            if (k->state == 1 && (*best < 0 || k->work > x->c[*best].work)) *best = (int32_t)(k - x->c);
+        }
+    }
+    free(stack);
+    for (int32_t c = *best; c >= 0; c = x->c[c].parent) x->c[c].state = 4;
+}
+
+/* ---------- prevout files ---------- */
+
+static size_t po_slot(const ctx *x, const sl_hash256 *t, uint32_t vout, size_t cap)
+{
+    uint64_t k;
+    memcpy(&k, t->b, 8);
+    k = (k ^ x->seed ^ vout) * 0x9e3779b97f4a7c15ULL;
+    return (size_t)(k >> 13) & (cap - 1);
+}
+
+static bool json_u64(const cJSON *v, uint64_t *out)
+{
+    if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 9007199254740991.0 ||
+        v->valuedouble != (double)(uint64_t)v->valuedouble)
+        return false;
+    *out = (uint64_t)v->valuedouble;
+    return true;
+}
+
+static int po_entry(struct po *p, const cJSON *val, const cJSON *spk, const char *path, int i, const char *field,
+                    sl_error *e)
+{
+    size_t sl;
+    if (!json_u64(val, &p->value) || p->value > 2100000000000000ULL)
+        return sl_err(e, SL_ECORRUPT, "%s: $[%d].%s: expected an integer amount in satoshi", path, i, field);
+    if (!cJSON_IsString(spk) || (sl = strlen(spk->valuestring)) % 2)
+        return sl_err(e, SL_ECORRUPT, "%s: $[%d]: script_pubkey must be a hex string", path, i);
+    p->slen = (uint32_t)(sl / 2);
+    p->script = malloc(p->slen + 1);
+    if (!p->script) return sl_err(e, SL_ENOMEM, "out of memory");
+    if (!sl_hex_decode(p->script, p->slen, spk->valuestring, sl))
+        return sl_err(e, SL_ECORRUPT, "%s: $[%d]: script_pubkey is not valid hex", path, i);
+    return SL_OK;
+}
+
+static int load_prevouts(ctx *x, const char *path, sl_error *e)
+{
+    sl_file f;
+    cJSON *root;
+    int rc = sl_file_open(&f, path, e), n, i;
+    struct po *arr = NULL;
+    if (rc) return rc;
+    root = cJSON_ParseWithLength((const char *)f.data, f.len);
+    if (!root) {
+        const char *ep = cJSON_GetErrorPtr();
+        size_t off = ep && ep >= (const char *)f.data && ep <= (const char *)f.data + f.len ? (size_t)(ep - (const char *)f.data) : 0;
+        sl_file_close(&f);
+        return sl_err(e, SL_ECORRUPT, "%s: byte offset %zu: malformed JSON", path, off);
+    }
+    if (!cJSON_IsArray(root)) { rc = sl_err(e, SL_ECORRUPT, "%s: $: expected an array of prevouts", path); goto out; }
+    n = cJSON_GetArraySize(root);
+    arr = calloc((size_t)n + 1, sizeof *arr);
+    if (!arr) { rc = sl_err(e, SL_ENOMEM, "out of memory"); goto out; }
+    i = 0;
+    {
+        const cJSON *it;
+        bool positional = n > 0 && cJSON_GetObjectItemCaseSensitive(root->child, "txout");
+        cJSON_ArrayForEach(it, root) {
+            if (!cJSON_IsObject(it)) { rc = sl_err(e, SL_ECORRUPT, "%s: $[%d]: expected an object", path, i); goto out; }
+            if (positional) {
+                const cJSON *to = cJSON_GetObjectItemCaseSensitive(it, "txout");
+                if (!cJSON_IsObject(to)) { rc = sl_err(e, SL_ECORRUPT, "%s: $[%d].txout: missing", path, i); goto out; }
+                rc = po_entry(&arr[i], cJSON_GetObjectItemCaseSensitive(to, "value"),
+                              cJSON_GetObjectItemCaseSensitive(to, "script_pubkey"), path, i, "txout.value", e);
+            } else {
+                const cJSON *t = cJSON_GetObjectItemCaseSensitive(it, "txid");
+                uint64_t vout;
+                if (!cJSON_IsString(t) || !sl_hash_parse(&arr[i].txid, t->valuestring)) {
+                    rc = sl_err(e, SL_ECORRUPT, "%s: $[%d].txid: expected a 64-digit hex txid", path, i);
+                    goto out;
+                }
+                if (!json_u64(cJSON_GetObjectItemCaseSensitive(it, "vout"), &vout) || vout > UINT32_MAX) {
+                    rc = sl_err(e, SL_ECORRUPT, "%s: $[%d].vout: expected an output index", path, i);
+                    goto out;
+                }
+                arr[i].vout = (uint32_t)vout;
+                rc = po_entry(&arr[i], cJSON_GetObjectItemCaseSensitive(it, "value_sats"),
+                              cJSON_GetObjectItemCaseSensitive(it, "script_pubkey"), path, i, "value_sats", e);
+            }
+            if (rc) goto out;
+            i++;
+        }
+        if (positional) {
+            /* which block? the 64-hex hash in the file name, "<height>_<hash>.*" */
+            const char *b = strrchr(path, '/');
+            const char *us;
+            sl_hash256 bh;
+            void *q = x->posn;
+            size_t capn = x->nposn;
+            b = b ? b + 1 : path;
+            us = strchr(b, '_');
+            if (!us || !name_hash(&bh, us + 1)) {
+                rc = sl_err(e, SL_EUSAGE, "%s: a per-input prevout list must be named <height>_<blockhash>.*", path);
+                goto out;
+            }
+            if (sl_grow(&q, &capn, x->nposn + 1, sizeof *x->posn)) { rc = sl_err(e, SL_ENOMEM, "out of memory"); goto out; }
+            x->posn = q;
+            x->posn[x->nposn].block = bh;
+            x->posn[x->nposn].e = arr;
+            x->posn[x->nposn].n = (size_t)n;
+            x->nposn++;
+            arr = NULL;
+        } else {
+            void *q = x->po;
+            if (sl_grow(&q, &x->cappo, x->npo + (size_t)n, sizeof *x->po)) { rc = sl_err(e, SL_ENOMEM, "out of memory"); goto out; }
+            x->po = q;
+            memcpy(x->po + x->npo, arr, (size_t)n * sizeof *arr);
+            x->npo += (size_t)n;
+        }
+    }
+out:
+    if (arr && rc) {
+        for (int k = 0; k < n; k++) free(arr[k].script);
+    }
+    free(arr);
+    cJSON_Delete(root);
+    sl_file_close(&f);
+    return rc;
+}
+
+static int po_index(ctx *x, sl_error *e)
+{
+    size_t cap = 64;
+    while (cap < x->npo * 2 + 2) cap *= 2;
+    x->poht = malloc(cap * sizeof *x->poht);
+    if (!x->poht) return sl_err(e, SL_ENOMEM, "out of memory");
+    memset(x->poht, 0xff, cap * sizeof *x->poht);
+    x->pohtcap = cap;
+    for (size_t k = 0; k < x->npo; k++) {
+        size_t i = po_slot(x, &x->po[k].txid, x->po[k].vout, cap);
+        while (x->poht[i] >= 0) i = (i + 1) & (cap - 1);
+        x->poht[i] = (int32_t)k;
+    }
+    return SL_OK;
+}
+
+static void provide(void *vctx, const sl_btc_block *b, uint32_t k, sl_btc_prevout *out)
+{
+    ctx *x = vctx;
+    for (size_t i = 0; i < x->nposn; i++)
+        if (memcmp(x->posn[i].block.b, b->hash.b, 32) == 0 && k >= 1 && k - 1 < x->posn[i].n) {
+            struct po *p = &x->posn[i].e[k - 1];
+            out->value = p->value, out->script = p->script, out->script_len = p->slen, out->found = true;
+            return;
+        }
+    if (x->pohtcap) {
+        const sl_btc_txin *in = &b->in[k];
+        for (size_t i = po_slot(x, &in->prev_txid, in->prev_vout, x->pohtcap);; i = (i + 1) & (x->pohtcap - 1)) {
+            int32_t c = x->poht[i];
+            if (c < 0) return;
+            if (x->po[c].vout == in->prev_vout && memcmp(x->po[c].txid.b, in->prev_txid.b, 32) == 0) {
+                out->value = x->po[c].value, out->script = x->po[c].script, out->script_len = x->po[c].slen;
+                out->found = true;
+                return;
+            }
+        }
+    }
+}
+
+/* ---------- driver ---------- */
+
+static void ctx_free(ctx *x)
+{
+    for (size_t i = 0; i < x->nfiles; i++) sl_file_close(&x->files[i].f);
+    free(x->files);
+    free(x->c);
+    free(x->ht);
+    free(x->xbuf);
+    for (size_t i = 0; i < x->npo; i++) free(x->po[i].script);
+    free(x->po);
+    free(x->poht);
+    for (size_t i = 0; i < x->nposn; i++) {
+        for (size_t k = 0; k < x->posn[i].n; k++) free(x->posn[i].e[k].script);
+        free(x->posn[i].e);
+    }
+    free(x->posn);
+}
+
+static int block_error(ctx *x, const cand *c, sl_error *be, sl_error *e)
+{
+    char hx[65];
+    sl_hash_hex(hx, &c->hash);
+    return sl_err(e, be->code, "%s: block %s at byte offset %llu: %s", x->files[c->file].path, hx,
+                  (unsigned long long)c->off, be->msg);
+}
+
+/* Height for a raw (unframed) block: parent in the store, else BIP-34, else file name. */
+static int raw_height(ctx *x, const cand *c, const sl_btc_block *b, uint32_t *height, uint32_t *flags, sl_error *e)
+{
+    const sl_btc_meta *m = sl_btc_meta_get(x->s);
+    uint32_t pidx;
+    in_file *f = &x->files[c->file];
+    *flags = 0;
+    *height = SL_NONE32;
+    if (sl_btc_block_by_hash(x->s, &b->hdr.prev, &pidx) == SL_OK) {
+        const sl_btc_blockrec *p = sl_btc_block_at(x->s, pidx);
+        if (p->height != SL_NONE32) *height = p->height + 1;
+        if (pidx == m->chain_tip) *flags |= SL_BLK_LINKED;
+    } else if (is_zero(&b->hdr.prev)) {
+        *height = 0;
+        if (m->chain_tip == SL_NONE32) *flags |= SL_BLK_LINKED;
+    } else if (b->bip34_height >= 0 && b->hdr.version >= 2 && f->name_height < 0) {
+        *height = (uint32_t)b->bip34_height;
+    } else if (f->name_height >= 0 && memcmp(f->name_hash.b, b->hash.b, 32) == 0) {
+        *height = (uint32_t)f->name_height;
+        if (b->bip34_height >= 0 && b->hdr.version >= 2 && b->bip34_height != f->name_height && f->name_height >= 227931)
+            return sl_err(e, SL_ECORRUPT, "%s: file name says height %lld, the coinbase (BIP-34) says %lld", f->path,
+                          (long long)f->name_height, (long long)b->bip34_height);
+    }
+    return SL_OK;
+}
+
+int sl_ingest_btc(sl_store *s, const char *const *paths, int npaths, const sl_ingest_opts *o, sl_ingest_report *r,
+                  sl_error *e)
+{
+    ctx x;
+    int rc = SL_OK;
+    int32_t best;
+    sl_btc_block blk;
+    const char *netname;
+    size_t *order = NULL, norder = 0;
+    uint64_t total_bytes = 0, done_bytes = 0, batch = o->batch_bytes ? o->batch_bytes : (64u << 20), in_batch = 0;
+    sl_progress pg;
+    double t0 = sl_now();
+    const sl_btc_meta *m = sl_btc_meta_get(s);
+    const char *crash = getenv("SLEUTH_TEST_KILL_AFTER_COMMITS");
+
+    memset(&x, 0, sizeof x);
+    memset(&blk, 0, sizeof blk);
+    memset(r, 0, sizeof *r);
+    x.s = s;
+    x.seed = (uint64_t)(uintptr_t)&x ^ (uint64_t)(t0 * 1e9);
+    netname = o->network ? o->network : m->network[0] ? m->network : "bitcoin";
+    if (m->n_blocks && m->network[0] && strcmp(netname, m->network) != 0)
+        return sl_err(e, SL_ECONFLICT, "store holds %s blocks; cannot ingest %s blocks into it", m->network, netname);
+    if (!(x.net = sl_btc_net_by_name(netname))) return sl_err(e, SL_EUSAGE, "unknown network '%s'", netname);
+
+    for (int i = 0; i < npaths && !rc; i++) {
+        struct stat st;
+        if (stat(paths[i], &st) != 0) rc = sl_err(e, SL_EIO, "%s: %s", paths[i], strerror(errno));
+        else if (S_ISDIR(st.st_mode)) rc = add_dir(&x, paths[i], e);
+        else rc = add_file(&x, paths[i], NULL, e);
+    }
+    for (int i = 0; i < o->n_prevouts && !rc; i++) rc = load_prevouts(&x, o->prevouts[i], e);
+    if (!rc && x.npo) rc = po_index(&x, e);
+    r->files = x.nfiles;
+    for (uint32_t i = 0; i < x.nfiles && !rc; i++) rc = scan_file(&x, i, e);
+    if (!rc) rc = ht_build(&x, e);
+    if (rc) goto out;
+    r->blocks_seen = x.nc;
+    select_chain(&x, &best);
+
+    /* the write order: the chosen chain from its root, then raw blocks in input order */
+    order = malloc((x.nc + 1) * sizeof *order);
+    if (!order) { rc = sl_err(e, SL_ENOMEM, "out of memory"); goto out; }
+    {
+        size_t n = 0;
+        for (int32_t c = best; c >= 0; c = x.c[c].parent) n++;
+        norder = n;
+        for (int32_t c = best; c >= 0; c = x.c[c].parent) order[--n] = (size_t)c;
+        for (size_t i = 0; i < x.nc; i++) {
+            if (x.c[i].raw && x.c[i].state != 5) order[norder++] = i;
+            if (x.c[i].state == 5) r->blocks_known++;
+            else if (!x.c[i].raw && x.c[i].state == 3) r->blocks_orphan++;
+            else if (!x.c[i].raw && x.c[i].state != 4) r->blocks_stale++;
+        }
+    }
+    /* validation pass: nothing is written unless every chosen block is valid */
+    for (size_t k = 0; k < norder; k++) {
+        cand *c = &x.c[order[k]];
+        sl_error be = {0};
+        const uint8_t *p = fbytes(&x, &x.files[c->file], c->off, (size_t)c->len, e);
+        if (!p) { rc = e->code; goto out; }
+        if ((rc = sl_btc_block_parse(&blk, p, (size_t)c->len, x.net, SL_BTC_CHECK_ALL, &be))) {
+            rc = block_error(&x, c, &be, e);
+            goto out;
+        }
+        if (c->raw) {
+            uint32_t h, fl;
+            if ((rc = raw_height(&x, c, &blk, &h, &fl, e))) goto out;
+        }
+        for (size_t i = 0; i < x.nposn; i++)
+            if (memcmp(x.posn[i].block.b, blk.hash.b, 32) == 0 && x.posn[i].n != (size_t)blk.n_in - 1) {
+                rc = sl_err(e, SL_ECORRUPT, "per-input prevout list for this block has %zu entries, the block has %u "
+                            "non-coinbase inputs", x.posn[i].n, blk.n_in - 1);
+                block_error(&x, c, e, e);
+                goto out;
+            }
+        total_bytes += c->len;
+    }
+    if (norder == 0) goto out;
+
+    /* write pass */
+    sl_progress_start(&pg, norder, "blocks", o->quiet);
+    if ((rc = sl_btc_begin(s, netname, e))) goto out;
+    for (size_t k = 0; k < norder; k++) {
+        cand *c = &x.c[order[k]];
+        sl_error be = {0};
+        uint32_t height, flags;
+        unsigned __int128 work = 0;
+        const uint8_t *p = fbytes(&x, &x.files[c->file], c->off, (size_t)c->len, e);
+        if (!p || (rc = sl_btc_block_parse(&blk, p, (size_t)c->len, x.net, 0, &be))) {
+            if (p) rc = block_error(&x, c, &be, e);
+            sl_btc_abort(s);
+            goto out;
+        }
+        if (c->raw) {
+            uint32_t dummy;
+            if (sl_btc_block_by_hash(s, &blk.hash, &dummy) == SL_OK) { r->blocks_known++; continue; }
+            if ((rc = raw_height(&x, c, &blk, &height, &flags, e))) { sl_btc_abort(s); goto out; }
+            if (flags & SL_BLK_LINKED) {
+                uint32_t pidx;
+                if (sl_btc_block_by_hash(s, &blk.hdr.prev, &pidx) == SL_OK)
+                    work = rec_work(sl_btc_block_at(s, pidx));
+                work += sl_btc_bits_work(blk.hdr.bits);
+            }
+        } else {
+            height = (uint32_t)c->height;
+            flags = SL_BLK_LINKED;
+            work = c->work;
+        }
+        if ((rc = sl_btc_append_block(s, &blk, height, flags, work, provide, &x, e))) {
+            sl_btc_abort(s);
+            goto out;
+        }
+        r->blocks_added++;
+        r->txs_added += blk.n_tx;
+        r->inputs_added += blk.n_in;
+        r->outputs_added += blk.n_out;
+        r->bytes_added += c->len;
+        in_batch += c->len;
+        done_bytes += c->len;
+        sl_progress_update(&pg, k + 1, r->txs_added);
+        if (in_batch >= batch || k + 1 == norder) {
+            if ((rc = sl_btc_commit(s, e))) goto out;
+            r->commits++;
+            in_batch = 0;
+            if (crash && r->commits >= (uint64_t)atoll(crash)) raise(SIGKILL); /* crash-safety test hook */
+            if (k + 1 < norder && (rc = sl_btc_begin(s, netname, e))) goto out;
+        }
+    }
+    sl_progress_end(&pg);
+out:
+    (void)done_bytes;
+    r->seconds = sl_now() - t0;
+    free(order);
+    sl_btc_block_free(&blk);
+    ctx_free(&x);
+    return rc;
+}

@@ -1,0 +1,662 @@
+/* store.c — the chain store (format in include/sleuth/store.h): opening and creating a
+ * data directory, the Bitcoin look-ups, and the batch writer the ingest layer drives.
+ *
+ * Writes go through the column mappings and one LMDB write transaction per batch; commit
+ * = msync the new column ranges, then commit LMDB (which holds the counts). Readers use a
+ * single read transaction held for the store's lifetime, so a look-up sees one
+ * consistent committed state.
+ */
+#include "sleuth/store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <lmdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "column.h"
+#include "sleuth/util.h"
+
+_Static_assert(sizeof(sl_btc_blockrec) == 160, "blocks.col record");
+_Static_assert(sizeof(sl_btc_txrec) == 64, "txs.col record");
+_Static_assert(sizeof(sl_btc_outrec) == 16, "outs.col record");
+_Static_assert(sizeof(sl_btc_extin) == 64, "extins.col record");
+_Static_assert(sizeof(sl_btc_addrstat) == 64, "btc.addr value");
+_Static_assert(sizeof(sl_btc_event) == 16, "events.col record");
+_Static_assert(sizeof(sl_btc_addr) == 42, "addrs.col payload");
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "sleuth's on-disk records are little-endian and mapped directly"
+#endif
+
+enum { C_BLOCKS, C_TXS, C_OUTS, C_INS, C_SPENT, C_EXTINS, C_WTX, C_ADDRS, C_EVENTS, C_N };
+static const struct { const char *name; size_t rec; } COLS[C_N] = {
+    {"blocks", 160}, {"txs", 64}, {"outs", 16}, {"ins", 8}, {"spent", 8},
+    {"extins", 64},  {"wtx", 40}, {"addrs", 48}, {"events", 16},
+};
+
+struct sl_store {
+    char dir[400];
+    int mode, lockfd;
+    MDB_env *env;
+    MDB_txn *rtxn, *wtxn;
+    MDB_dbi db_meta, db_txid, db_block, db_height, db_addr;
+    sl_col col[C_N];
+    sl_btc_meta cm;  /* committed */
+    sl_btc_meta m;   /* working (= cm unless a batch is open) */
+    const sl_btc_net *net;
+    uint64_t spent_lo, spent_hi; /* spent.col range written in this batch */
+};
+
+#define TXN(s) ((s)->wtxn ? (s)->wtxn : (s)->rtxn)
+
+static int mdb_fail(sl_error *e, const char *what, int rc)
+{
+    return sl_err(e, rc == MDB_MAP_FULL ? SL_ELIMIT : SL_ESTORE, "lmdb %s: %s", what, mdb_strerror(rc));
+}
+
+static uint64_t *col_count(sl_btc_meta *m, int c)
+{
+    switch (c) {
+    case C_BLOCKS: return &m->n_blocks;
+    case C_TXS: return &m->n_tx;
+    case C_OUTS: case C_SPENT: return &m->n_out;
+    case C_INS: return &m->n_in;
+    case C_EXTINS: return &m->n_extin;
+    case C_WTX: return &m->n_wtx;
+    case C_ADDRS: return &m->n_addr;
+    default: return &m->n_events;
+    }
+}
+
+static int load_meta(sl_store *s, MDB_txn *txn, sl_error *e)
+{
+    MDB_val k = {3, "btc"}, v;
+    int rc = mdb_get(txn, s->db_meta, &k, &v);
+    if (rc == MDB_NOTFOUND) {
+        memset(&s->cm, 0, sizeof s->cm);
+        s->cm.version = SL_STORE_VERSION;
+        s->cm.n_addr = 1; /* id 0 = no address */
+        s->cm.chain_tip = s->cm.max_height_block = SL_NONE32;
+    } else if (rc) {
+        return mdb_fail(e, "read meta", rc);
+    } else {
+        if (v.mv_size != sizeof s->cm)
+            return sl_err(e, SL_ESTORE, "%s: meta record has %zu bytes, expected %zu", s->dir, v.mv_size, sizeof s->cm);
+        memcpy(&s->cm, v.mv_data, sizeof s->cm);
+        if (s->cm.version != SL_STORE_VERSION)
+            return sl_err(e, SL_EVERSION, "%s: store format version %u, this sleuth reads %u", s->dir, s->cm.version,
+                          SL_STORE_VERSION);
+    }
+    s->m = s->cm;
+    s->net = sl_btc_net_by_name(s->cm.network[0] ? s->cm.network : "bitcoin");
+    if (!s->net) s->net = sl_btc_net_default();
+    /* every committed record must be inside its file */
+    for (int c = 0; c < C_N; c++) {
+        int r = sl_col_refresh(&s->col[c], e);
+        if (r) return r;
+        if (*col_count(&s->cm, c) > sl_col_cap(&s->col[c]))
+            return sl_err(e, SL_ESTORE, "%s: holds %llu records, the commit record says %llu (truncated store?)",
+                          s->col[c].path, (unsigned long long)sl_col_cap(&s->col[c]),
+                          (unsigned long long)*col_count(&s->cm, c));
+    }
+    return SL_OK;
+}
+
+int sl_store_open(sl_store **out, const char *dir, int mode, sl_error *e)
+{
+    sl_store *s;
+    char p[512];
+    int rc;
+    MDB_txn *txn = NULL;
+    bool rw = mode == SL_STORE_WRITE;
+    *out = NULL;
+    if (strlen(dir) > 300) return sl_err(e, SL_EUSAGE, "store path too long");
+    snprintf(p, sizeof p, "%s/index/data.mdb", dir);
+    if (!rw && access(p, F_OK) != 0)
+        return sl_err(e, SL_ENOTFOUND, "%s: no sleuth store here (run `sleuth ingest` first)", dir);
+    s = calloc(1, sizeof *s);
+    if (!s) return sl_err(e, SL_ENOMEM, "out of memory");
+    snprintf(s->dir, sizeof s->dir, "%s", dir);
+    s->mode = mode;
+    s->lockfd = -1;
+    for (int c = 0; c < C_N; c++) s->col[c].fd = -1;
+    if (rw) {
+        mkdir(dir, 0755);
+        snprintf(p, sizeof p, "%s/index", dir);
+        mkdir(p, 0755);
+        snprintf(p, sizeof p, "%s/btc", dir);
+        mkdir(p, 0755);
+        snprintf(p, sizeof p, "%s/LOCK", dir);
+        s->lockfd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (s->lockfd < 0) { rc = sl_err(e, SL_EIO, "%s: %s", p, strerror(errno)); goto fail; }
+        if (flock(s->lockfd, LOCK_EX | LOCK_NB) != 0) {
+            rc = sl_err(e, SL_ECONFLICT, "%s: another sleuth process is writing this store", dir);
+            goto fail;
+        }
+    }
+    if ((rc = mdb_env_create(&s->env))) { rc = mdb_fail(e, "env_create", rc); goto fail; }
+    mdb_env_set_maxdbs(s->env, 32);
+    mdb_env_set_mapsize(s->env, (size_t)1 << 40);
+    snprintf(p, sizeof p, "%s/index", dir);
+    rc = mdb_env_open(s->env, p, rw ? 0 : MDB_RDONLY, 0644);
+    if (rc) { rc = sl_err(e, SL_ESTORE, "%s: cannot open index: %s", p, mdb_strerror(rc)); goto fail; }
+    snprintf(p, sizeof p, "%s/btc", dir);
+    for (int c = 0; c < C_N; c++) {
+        rc = sl_col_open(&s->col[c], p, COLS[c].name, COLS[c].rec, rw, e);
+        if (rc) goto fail;
+    }
+    /* address id 0 means "no address": its (zero) record exists from the start */
+    if (rw && (rc = sl_col_reserve(&s->col[C_ADDRS], 1, e))) goto fail;
+    rc = mdb_txn_begin(s->env, NULL, rw ? 0 : MDB_RDONLY, &txn);
+    if (rc) { rc = mdb_fail(e, "txn_begin", rc); goto fail; }
+    {
+        unsigned cf = rw ? MDB_CREATE : 0;
+        if ((rc = mdb_dbi_open(txn, "meta", cf, &s->db_meta)) ||
+            (rc = mdb_dbi_open(txn, "btc.txid", cf | MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP, &s->db_txid)) ||
+            (rc = mdb_dbi_open(txn, "btc.block", cf, &s->db_block)) ||
+            (rc = mdb_dbi_open(txn, "btc.height", cf | MDB_INTEGERKEY, &s->db_height)) ||
+            (rc = mdb_dbi_open(txn, "btc.addr", cf, &s->db_addr))) {
+            rc = sl_err(e, SL_ESTORE, "%s: index databases: %s", dir, mdb_strerror(rc));
+            goto fail;
+        }
+    }
+    if ((rc = load_meta(s, txn, e))) goto fail;
+    if (rw) {
+        if ((rc = mdb_txn_commit(txn))) { txn = NULL; rc = mdb_fail(e, "commit", rc); goto fail; }
+        txn = NULL;
+        if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &s->rtxn))) { rc = mdb_fail(e, "txn_begin", rc); goto fail; }
+    } else {
+        s->rtxn = txn;
+        txn = NULL;
+    }
+    *out = s;
+    return SL_OK;
+fail:
+    if (txn) mdb_txn_abort(txn);
+    sl_store_close(s);
+    return rc ? rc : SL_ESTORE;
+}
+
+void sl_store_close(sl_store *s)
+{
+    if (!s) return;
+    if (s->wtxn) sl_btc_abort(s);
+    if (s->rtxn) mdb_txn_abort(s->rtxn);
+    for (int c = 0; c < C_N; c++) sl_col_close(&s->col[c]);
+    if (s->env) mdb_env_close(s->env);
+    if (s->lockfd >= 0) close(s->lockfd);
+    free(s);
+}
+
+static uint64_t dir_bytes(const char *path)
+{
+    DIR *d = opendir(path);
+    struct dirent *de;
+    uint64_t n = 0;
+    if (!d) return 0;
+    while ((de = readdir(d))) {
+        char p[1024];
+        struct stat st;
+        if (de->d_name[0] == '.') continue;
+        snprintf(p, sizeof p, "%s/%s", path, de->d_name);
+        if (lstat(p, &st) != 0) continue;
+        if (S_ISDIR(st.st_mode)) n += dir_bytes(p);
+        else if (S_ISREG(st.st_mode)) n += (uint64_t)st.st_blocks * 512;
+    }
+    closedir(d);
+    return n;
+}
+
+uint64_t sl_store_bytes(const sl_store *s) { return dir_bytes(s->dir); }
+
+/* ---------------- reading ---------------- */
+
+const sl_btc_meta *sl_btc_meta_get(const sl_store *s) { return &s->m; }
+const sl_btc_net *sl_store_btc_net(const sl_store *s) { return s->net; }
+
+const sl_btc_blockrec *sl_btc_block_at(const sl_store *s, uint64_t i)
+{
+    return i < s->m.n_blocks ? sl_col_at(&s->col[C_BLOCKS], i) : NULL;
+}
+
+static int get_u32(const sl_store *s, MDB_dbi db, const void *key, size_t klen, uint32_t *out)
+{
+    MDB_val k = {klen, (void *)key}, v;
+    if (mdb_get(TXN(s), db, &k, &v) || v.mv_size != 4) return SL_ENOTFOUND;
+    memcpy(out, v.mv_data, 4);
+    return SL_OK;
+}
+
+int sl_btc_block_by_hash(const sl_store *s, const sl_hash256 *h, uint32_t *idx)
+{
+    if (get_u32(s, s->db_block, h->b, 32, idx) || *idx >= s->m.n_blocks) return SL_ENOTFOUND;
+    return SL_OK;
+}
+
+int sl_btc_block_by_height(const sl_store *s, uint32_t height, uint32_t *idx)
+{
+    if (get_u32(s, s->db_height, &height, 4, idx) || *idx >= s->m.n_blocks) return SL_ENOTFOUND;
+    return SL_OK;
+}
+
+const sl_btc_txrec *sl_btc_tx_at(const sl_store *s, uint64_t id)
+{
+    return id < s->m.n_tx ? sl_col_at(&s->col[C_TXS], id) : NULL;
+}
+
+uint32_t sl_btc_tx_n_in(const sl_store *s, uint64_t id)
+{
+    const sl_btc_txrec *t = sl_btc_tx_at(s, id), *n = sl_btc_tx_at(s, id + 1);
+    return (uint32_t)((n ? n->first_in : s->m.n_in) - t->first_in);
+}
+
+uint32_t sl_btc_tx_n_out(const sl_store *s, uint64_t id)
+{
+    const sl_btc_txrec *t = sl_btc_tx_at(s, id), *n = sl_btc_tx_at(s, id + 1);
+    return (uint32_t)((n ? n->first_out : s->m.n_out) - t->first_out);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+int sl_btc_tx_find(const sl_store *s, const sl_hash256 *txid, uint64_t *ids, int cap)
+{
+    MDB_cursor *cur;
+    MDB_val k = {8, (void *)txid->b}, v;
+    int n = 0, rc;
+    if (mdb_cursor_open(TXN(s), s->db_txid, &cur)) return 0;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
+    while (rc == 0) {
+        uint64_t id;
+        memcpy(&id, v.mv_data, 8);
+        if (id < s->m.n_tx && memcmp(((const sl_btc_txrec *)sl_col_at(&s->col[C_TXS], id))->txid.b, txid->b, 32) == 0 &&
+            n < cap)
+            ids[n++] = id;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP);
+    }
+    mdb_cursor_close(cur);
+    qsort(ids, (size_t)n, sizeof *ids, cmp_u64);
+    return n;
+}
+
+void sl_btc_tx_wtxid(const sl_store *s, uint64_t id, sl_hash256 *out)
+{
+    const sl_btc_txrec *t = sl_btc_tx_at(s, id);
+    uint64_t lo = 0, hi = s->m.n_wtx;
+    *out = t->txid;
+    if (!(t->flags & SL_TX_SEGWIT)) return;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        const uint8_t *r = sl_col_at(&s->col[C_WTX], mid);
+        uint64_t tid = sl_le64(r);
+        if (tid == id) { memcpy(out->b, r + 8, 32); return; }
+        if (tid < id) lo = mid + 1; else hi = mid;
+    }
+}
+
+/* Last tx whose first_{in,out} <= x. */
+static uint64_t tx_search(const sl_store *s, uint64_t x, bool outs)
+{
+    uint64_t lo = 0, hi = s->m.n_tx;
+    while (hi - lo > 1) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        const sl_btc_txrec *t = sl_col_at(&s->col[C_TXS], mid);
+        if ((outs ? t->first_out : t->first_in) <= x) lo = mid; else hi = mid;
+    }
+    return lo;
+}
+uint64_t sl_btc_tx_of_out(const sl_store *s, uint64_t o) { return tx_search(s, o, true); }
+uint64_t sl_btc_tx_of_in(const sl_store *s, uint64_t i) { return tx_search(s, i, false); }
+
+const sl_btc_outrec *sl_btc_out_at(const sl_store *s, uint64_t o)
+{
+    return o < s->m.n_out ? sl_col_at(&s->col[C_OUTS], o) : NULL;
+}
+uint64_t sl_btc_in_at(const sl_store *s, uint64_t i) { return *(const uint64_t *)sl_col_at(&s->col[C_INS], i); }
+const sl_btc_extin *sl_btc_extin_at(const sl_store *s, uint64_t k)
+{
+    return k < s->m.n_extin ? sl_col_at(&s->col[C_EXTINS], k) : NULL;
+}
+
+int sl_btc_out_spent_by(const sl_store *s, uint64_t o, uint64_t *in)
+{
+    uint64_t v;
+    if (o >= s->m.n_out) return SL_ENOTFOUND;
+    v = *(const uint64_t *)sl_col_at(&s->col[C_SPENT], o);
+    /* validate: a crashed batch may have left a pointer to an input that was never committed */
+    if (v == 0 || v - 1 >= s->m.n_in || sl_btc_in_at(s, v - 1) != o) return SL_ENOTFOUND;
+    *in = v - 1;
+    return SL_OK;
+}
+
+void sl_btc_in_view(const sl_store *s, uint64_t i, sl_btc_inview *v)
+{
+    uint64_t r = sl_btc_in_at(s, i);
+    memset(v, 0, sizeof *v);
+    v->value = UINT64_MAX;
+    if (r == SL_IN_COINBASE) {
+        v->coinbase = true;
+        v->prev_vout = 0xffffffff;
+        return;
+    }
+    if (r & SL_IN_EXT) {
+        const sl_btc_extin *x = sl_btc_extin_at(s, r & ~SL_IN_EXT);
+        if (!x) return;
+        v->prev_txid = x->prev_txid;
+        v->prev_vout = x->prev_vout;
+        if (x->known) {
+            v->value = x->value;
+            v->addr = x->addr;
+            v->type = x->type;
+        }
+        return;
+    }
+    {
+        uint64_t t = sl_btc_tx_of_out(s, r);
+        const sl_btc_txrec *tr = sl_btc_tx_at(s, t);
+        const sl_btc_outrec *o = sl_btc_out_at(s, r);
+        v->resolved = true;
+        v->out = r;
+        v->prev_txid = tr->txid;
+        v->prev_vout = (uint32_t)(r - tr->first_out);
+        v->value = o->value;
+        v->addr = o->addr;
+        v->type = o->type;
+    }
+}
+
+int sl_btc_tx_fee(const sl_store *s, uint64_t id, uint64_t *fee)
+{
+    const sl_btc_txrec *t = sl_btc_tx_at(s, id);
+    uint32_t nin = sl_btc_tx_n_in(s, id), nout = sl_btc_tx_n_out(s, id);
+    uint64_t in = 0, out = 0;
+    if (t->flags & SL_TX_COINBASE) { *fee = 0; return SL_OK; }
+    for (uint32_t k = 0; k < nin; k++) {
+        sl_btc_inview v;
+        sl_btc_in_view(s, t->first_in + k, &v);
+        if (v.value == UINT64_MAX) return SL_ENOTFOUND;
+        in += v.value;
+    }
+    for (uint32_t k = 0; k < nout; k++) out += sl_btc_out_at(s, t->first_out + k)->value;
+    *fee = in >= out ? in - out : 0;
+    return in >= out ? SL_OK : SL_ENOTFOUND;
+}
+
+int sl_btc_addr_key(const sl_store *s, uint32_t id, sl_btc_addr *a)
+{
+    if (id == 0 || id >= s->m.n_addr) return SL_ENOTFOUND;
+    memcpy(a, sl_col_at(&s->col[C_ADDRS], id), sizeof *a);
+    return SL_OK;
+}
+
+static size_t addr_dbkey(uint8_t *k, const sl_btc_addr *a)
+{
+    k[0] = a->kind;
+    memcpy(k + 1, a->prog, a->len);
+    return 1 + (size_t)a->len;
+}
+
+int sl_btc_addr_lookup(const sl_store *s, const sl_btc_addr *a, sl_btc_addrstat *st)
+{
+    uint8_t kb[48];
+    MDB_val k = {addr_dbkey(kb, a), kb}, v;
+    if (mdb_get(TXN(s), s->db_addr, &k, &v) || v.mv_size != sizeof *st) return SL_ENOTFOUND;
+    memcpy(st, v.mv_data, sizeof *st);
+    return st->id < s->m.n_addr ? SL_OK : SL_ENOTFOUND;
+}
+
+const sl_btc_event *sl_btc_event_at(const sl_store *s, uint64_t ev)
+{
+    return ev < s->m.n_events ? sl_col_at(&s->col[C_EVENTS], ev) : NULL;
+}
+
+/* ---------------- writing ---------------- */
+
+int sl_btc_begin(sl_store *s, const char *network, sl_error *e)
+{
+    int rc;
+    if (s->mode != SL_STORE_WRITE) return sl_err(e, SL_EUSAGE, "store opened read-only");
+    if (s->wtxn) return sl_err(e, SL_EUSAGE, "a batch is already open");
+    if ((rc = mdb_txn_begin(s->env, NULL, 0, &s->wtxn))) return mdb_fail(e, "txn_begin", rc);
+    if ((rc = load_meta(s, s->wtxn, e))) { sl_btc_abort(s); return rc; }
+    if (network) {
+        if (s->m.n_blocks && strcmp(s->m.network, network) != 0) {
+            sl_btc_abort(s);
+            return sl_err(e, SL_ECONFLICT, "%s: store holds %s blocks, cannot add %s blocks", s->dir, s->m.network,
+                          network);
+        }
+        snprintf(s->m.network, sizeof s->m.network, "%s", network);
+        s->net = sl_btc_net_by_name(network);
+    }
+    s->spent_lo = UINT64_MAX;
+    s->spent_hi = 0;
+    return SL_OK;
+}
+
+void sl_btc_abort(sl_store *s)
+{
+    if (s->wtxn) mdb_txn_abort(s->wtxn);
+    s->wtxn = NULL;
+    s->m = s->cm;
+}
+
+int sl_btc_commit(sl_store *s, sl_error *e)
+{
+    MDB_val k = {3, "btc"}, v = {sizeof s->m, &s->m};
+    int rc;
+    if (!s->wtxn) return sl_err(e, SL_EUSAGE, "no batch open");
+    for (int c = 0; c < C_N; c++) {
+        if (c == C_SPENT) continue;
+        if ((rc = sl_col_sync(&s->col[c], *col_count(&s->cm, c), *col_count(&s->m, c), e))) goto fail;
+    }
+    if (s->spent_lo > s->cm.n_out) s->spent_lo = s->cm.n_out; /* new outputs' zeroed entries too */
+    if (s->spent_hi < s->m.n_out) s->spent_hi = s->m.n_out;
+    if (s->spent_hi > s->spent_lo && (rc = sl_col_sync(&s->col[C_SPENT], s->spent_lo, s->spent_hi, e))) goto fail;
+    if ((rc = mdb_put(s->wtxn, s->db_meta, &k, &v, 0))) { rc = mdb_fail(e, "put meta", rc); goto fail; }
+    rc = mdb_txn_commit(s->wtxn);
+    s->wtxn = NULL;
+    if (rc) { s->m = s->cm; return mdb_fail(e, "commit", rc); }
+    s->cm = s->m;
+    /* readers in this process see the new state */
+    mdb_txn_reset(s->rtxn);
+    if ((rc = mdb_txn_renew(s->rtxn))) return mdb_fail(e, "renew", rc);
+    return SL_OK;
+fail:
+    sl_btc_abort(s);
+    return rc;
+}
+
+/* Appends one record to column c, returning a pointer valid until the next append. */
+static void *col_push(sl_store *s, int c, sl_error *e)
+{
+    uint64_t *n = col_count(&s->m, c);
+    if (sl_col_reserve(&s->col[c], *n + 1, e)) return NULL;
+    return sl_col_at(&s->col[c], (*n)++);
+}
+
+static int put_txid(sl_store *s, const sl_hash256 *txid, uint64_t id, sl_error *e)
+{
+    MDB_val k = {8, (void *)txid->b}, v = {8, &id};
+    int rc = mdb_put(s->wtxn, s->db_txid, &k, &v, 0);
+    return rc ? mdb_fail(e, "put txid", rc) : SL_OK;
+}
+
+/* Records that address a took part in tx (received or spent value). */
+static int addr_touch(sl_store *s, const sl_btc_addr *a, uint32_t *id_out, uint64_t tx, uint32_t time,
+                      uint32_t blk, uint64_t recv, uint64_t spent, bool is_out, sl_error *e)
+{
+    uint8_t kb[48];
+    MDB_val k = {addr_dbkey(kb, a), kb}, v;
+    sl_btc_addrstat st;
+    int rc = mdb_get(s->wtxn, s->db_addr, &k, &v);
+    if (rc == 0 && v.mv_size == sizeof st && ((sl_btc_addrstat *)v.mv_data)->id < s->m.n_addr) {
+        memcpy(&st, v.mv_data, sizeof st);
+    } else if (rc == 0 || rc == MDB_NOTFOUND) {
+        sl_btc_addr *slot;
+        memset(&st, 0, sizeof st);
+        st.id = (uint32_t)s->m.n_addr;
+        if (s->m.n_addr >= UINT32_MAX) return sl_err(e, SL_ELIMIT, "more than 2^32-1 addresses");
+        st.first_time = UINT32_MAX;
+        if (!(slot = col_push(s, C_ADDRS, e))) return e ? e->code : SL_EIO;
+        memset(slot, 0, 48);
+        memcpy(slot, a, sizeof *a);
+    } else {
+        return mdb_fail(e, "get addr", rc);
+    }
+    if (st.last_tx != tx + 1) {
+        sl_btc_event *ev = col_push(s, C_EVENTS, e);
+        if (!ev) return e ? e->code : SL_EIO;
+        ev->tx = tx;
+        ev->prev = st.head;
+        st.head = s->m.n_events; /* = index + 1 */
+        st.last_tx = tx + 1;
+        st.n_tx++;
+    }
+    st.received += recv;
+    st.spent += spent;
+    if (is_out) st.n_out++; else st.n_spent++;
+    if (time < st.first_time || st.first_time == UINT32_MAX) { st.first_time = time; st.first_block = blk; }
+    if (time >= st.last_time) { st.last_time = time; st.last_block = blk; }
+    v.mv_size = sizeof st;
+    v.mv_data = &st;
+    if ((rc = mdb_put(s->wtxn, s->db_addr, &k, &v, 0))) return mdb_fail(e, "put addr", rc);
+    *id_out = st.id;
+    return SL_OK;
+}
+
+int sl_btc_append_block(sl_store *s, const sl_btc_block *b, uint32_t height, uint32_t flags,
+                        unsigned __int128 chainwork, sl_btc_prevout_fn pf, void *pctx, sl_error *e)
+{
+    uint32_t bidx = (uint32_t)s->m.n_blocks, time = b->hdr.time;
+    sl_btc_blockrec *br;
+    MDB_val k, v;
+    int rc;
+    uint32_t g = 0; /* block-wide input number, for the prevout provider */
+    if (!s->wtxn) return sl_err(e, SL_EUSAGE, "no batch open");
+    if (!(br = col_push(s, C_BLOCKS, e))) return e ? e->code : SL_EIO;
+    memset(br, 0, sizeof *br);
+    br->hash = b->hash;
+    br->prev = b->hdr.prev;
+    br->merkle = b->hdr.merkle;
+    br->version = b->hdr.version;
+    br->time = b->hdr.time;
+    br->bits = b->hdr.bits;
+    br->nonce = b->hdr.nonce;
+    br->height = height;
+    br->flags = flags;
+    br->first_tx = s->m.n_tx;
+    br->n_tx = b->n_tx;
+    br->size = b->size;
+    br->weight = b->weight;
+    memcpy(br->chainwork, &chainwork, 16);
+
+    for (uint32_t t = 0; t < b->n_tx; t++) {
+        const sl_btc_tx *tx = &b->tx[t];
+        uint64_t id = s->m.n_tx;
+        sl_btc_txrec *tr = col_push(s, C_TXS, e);
+        if (!tr) return e ? e->code : SL_EIO;
+        tr->txid = tx->txid;
+        tr->block = bidx;
+        tr->size = tx->size;
+        tr->weight = tx->weight;
+        tr->flags = (t == 0 ? SL_TX_COINBASE : 0) | (tx->segwit ? SL_TX_SEGWIT : 0);
+        tr->first_in = s->m.n_in;
+        tr->first_out = s->m.n_out;
+        if ((rc = put_txid(s, &tx->txid, id, e))) return rc;
+        if (tx->segwit) {
+            uint8_t *w = col_push(s, C_WTX, e);
+            if (!w) return e ? e->code : SL_EIO;
+            sl_put_le64(w, id);
+            memcpy(w + 8, tx->wtxid.b, 32);
+        }
+        for (uint32_t o = 0; o < tx->n_out; o++) {
+            const sl_btc_txout *out = &b->out[tx->first_out + o];
+            sl_btc_addr a;
+            uint32_t aid = 0;
+            sl_btc_outrec *orec;
+            uint64_t *sp;
+            uint8_t type = (uint8_t)sl_btc_script_classify(out->script, out->script_len, &a);
+            if (a.kind != SL_ADDR_NONE &&
+                (rc = addr_touch(s, &a, &aid, id, time, bidx, out->value, 0, true, e)))
+                return rc;
+            if (!(orec = col_push(s, C_OUTS, e))) return e ? e->code : SL_EIO;
+            orec->value = out->value;
+            orec->addr = aid;
+            orec->type = type;
+            memset(orec->reserved, 0, sizeof orec->reserved);
+            /* spent.col runs parallel to outs.col (same count) */
+            if (sl_col_reserve(&s->col[C_SPENT], s->m.n_out, e)) return e ? e->code : SL_EIO;
+            sp = sl_col_at(&s->col[C_SPENT], s->m.n_out - 1);
+            *sp = 0;
+        }
+        for (uint32_t i = 0; i < tx->n_in; i++, g++) {
+            const sl_btc_txin *in = &b->in[tx->first_in + i];
+            uint64_t ref, ids[4], inum = s->m.n_in, *slot;
+            int nf;
+            if (t == 0) {
+                ref = SL_IN_COINBASE;
+            } else if ((nf = sl_btc_tx_find(s, &in->prev_txid, ids, 4)) > 0 &&
+                       in->prev_vout < sl_btc_tx_n_out(s, ids[nf - 1])) {
+                const sl_btc_outrec *po;
+                ref = sl_btc_tx_at(s, ids[nf - 1])->first_out + in->prev_vout;
+                po = sl_btc_out_at(s, ref);
+                *(uint64_t *)sl_col_at(&s->col[C_SPENT], ref) = inum + 1;
+                if (ref < s->spent_lo) s->spent_lo = ref;
+                if (ref + 1 > s->spent_hi) s->spent_hi = ref + 1;
+                if (po->addr) {
+                    sl_btc_addr a;
+                    uint32_t aid;
+                    uint64_t val = po->value;
+                    if (sl_btc_addr_key(s, po->addr, &a) == SL_OK &&
+                        (rc = addr_touch(s, &a, &aid, id, time, bidx, 0, val, false, e)))
+                        return rc;
+                }
+            } else {
+                sl_btc_prevout pv = {0, NULL, 0, false};
+                sl_btc_extin *x;
+                sl_btc_addr a;
+                uint32_t aid = 0;
+                uint8_t type = 0;
+                if (pf) pf(pctx, b, g, &pv);
+                if (pv.found) {
+                    type = (uint8_t)sl_btc_script_classify(pv.script, pv.script_len, &a);
+                    if (a.kind != SL_ADDR_NONE && (rc = addr_touch(s, &a, &aid, id, time, bidx, 0, pv.value, false, e)))
+                        return rc;
+                }
+                ref = SL_IN_EXT | s->m.n_extin;
+                if (!(x = col_push(s, C_EXTINS, e))) return e ? e->code : SL_EIO;
+                memset(x, 0, sizeof *x);
+                x->prev_txid = in->prev_txid;
+                x->prev_vout = in->prev_vout;
+                x->value = pv.found ? pv.value : UINT64_MAX;
+                x->known = pv.found;
+                x->type = type;
+                x->addr = aid;
+            }
+            if (!(slot = col_push(s, C_INS, e))) return e ? e->code : SL_EIO;
+            *slot = ref;
+        }
+    }
+    k.mv_size = 32;
+    k.mv_data = (void *)b->hash.b;
+    v.mv_size = 4;
+    v.mv_data = &bidx;
+    if ((rc = mdb_put(s->wtxn, s->db_block, &k, &v, 0))) return mdb_fail(e, "put block", rc);
+    if (height != SL_NONE32) {
+        const sl_btc_blockrec *mx = s->m.max_height_block == SL_NONE32 ? NULL : sl_col_at(&s->col[C_BLOCKS], s->m.max_height_block);
+        k.mv_size = 4;
+        k.mv_data = &height;
+        if ((rc = mdb_put(s->wtxn, s->db_height, &k, &v, 0))) return mdb_fail(e, "put height", rc);
+        if (!mx || height > mx->height) s->m.max_height_block = bidx;
+    }
+    if (flags & SL_BLK_LINKED) s->m.chain_tip = bidx;
+    return SL_OK;
+}
