@@ -39,7 +39,7 @@ bool sl_btc_bits_target(uint8_t t[32], uint32_t bits)
         t[29] = (uint8_t)(mant >> 16);
         return mant != 0;
     }
-    if (exp > 32 || (exp == 32 && mant > 0xff) || (exp == 33 && mant > 0xffff) || exp > 34)
+    if (exp > 34 || (mant > 0xff && exp > 33) || (mant > 0xffff && exp > 32))
         return false; /* overflow */
     for (int i = 0; i < 3; i++) {
         int pos = 32 - (int)exp + i; /* big-endian byte index */
