@@ -112,6 +112,38 @@ int cmd_info(int argc, char **argv)
 
 /* ---------------- block ---------------- */
 
+/* Inputs, outputs, fees (null when an input value is unknown), coinbase payout and the
+ * count of each output type. */
+static void block_totals(const sl_store *s, const sl_btc_blockrec *b, cJSON *j)
+{
+    uint64_t nin = 0, nout = 0, fees = 0, payout = 0, types[16] = {0};
+    bool fees_known = true;
+    cJSON *ty;
+    for (uint32_t t = 0; t < b->n_tx; t++) {
+        uint64_t id = b->first_tx + t, fee;
+        const sl_btc_txrec *tr = sl_btc_tx_at(s, id);
+        uint32_t no = sl_btc_tx_n_out(s, id);
+        nin += sl_btc_tx_n_in(s, id);
+        nout += no;
+        for (uint32_t k = 0; k < no; k++) {
+            const sl_btc_outrec *o = sl_btc_out_at(s, tr->first_out + k);
+            types[o->type & 15]++;
+            if (t == 0) payout += o->value;
+        }
+        if (t > 0) {
+            if (sl_btc_tx_fee(s, id, &fee) == SL_OK) fees += fee;
+            else fees_known = false;
+        }
+    }
+    jnum(j, "inputs", nin);
+    jnum(j, "outputs", nout);
+    jnum_or_null(j, "fees", fees, fees_known);
+    jnum(j, "coinbase_value", payout);
+    ty = cJSON_AddObjectToObject(j, "output_types");
+    for (int k = 0; k < 16; k++)
+        if (types[k]) jnum(ty, sl_script_type_name(k), types[k]);
+}
+
 int cmd_block(int argc, char **argv)
 {
     lookup l;
@@ -152,6 +184,7 @@ int cmd_block(int argc, char **argv)
         jnum(j, "nonce", b->nonce);
         jnum(j, "size", b->size);
         jnum(j, "weight", b->weight);
+        block_totals(l.s, b, j);
         arr = cJSON_AddArrayToObject(j, "txids");
         for (uint32_t t = 0; t < b->n_tx; t++) {
             char tx[65];

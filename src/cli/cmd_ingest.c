@@ -44,7 +44,10 @@ int cmd_ingest(int argc, char **argv)
         case 'p': pre[io.n_prevouts++] = optarg; break;
         case 'j': c.json = true; break;
         case 'q': c.quiet = true; break;
-        case 'b': io.batch_bytes = (uint64_t)strtoull(optarg, NULL, 10) << 20; break;
+        case 'b': /* commit every N MiB of blocks; 0 = after every block (tests) */
+            io.batch_bytes = (uint64_t)strtoull(optarg, NULL, 10) << 20;
+            if (!io.batch_bytes) io.batch_bytes = 1;
+            break;
         case 'h': fputs(HELP, stdout); free(pre); return EXIT_OK;
         default: fputs(HELP, stderr); free(pre); return EXIT_USAGE;
         }

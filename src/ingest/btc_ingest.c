@@ -599,7 +599,7 @@ int sl_ingest_btc(sl_store *s, const char *const *paths, int npaths, const sl_in
     int rc = SL_OK;
     int32_t best;
     sl_btc_block blk;
-    const char *netname;
+    char netname[32];
     size_t *order = NULL, norder = 0;
     uint64_t total_bytes = 0, done_bytes = 0, batch = o->batch_bytes ? o->batch_bytes : (64u << 20), in_batch = 0;
     sl_progress pg;
@@ -612,7 +612,7 @@ int sl_ingest_btc(sl_store *s, const char *const *paths, int npaths, const sl_in
     memset(r, 0, sizeof *r);
     x.s = s;
     x.seed = (uint64_t)(uintptr_t)&x ^ (uint64_t)(t0 * 1e9);
-    netname = o->network ? o->network : m->network[0] ? m->network : "bitcoin";
+    snprintf(netname, sizeof netname, "%s", o->network ? o->network : m->network[0] ? m->network : "bitcoin");
     if (m->n_blocks && m->network[0] && strcmp(netname, m->network) != 0)
         return sl_err(e, SL_ECONFLICT, "store holds %s blocks; cannot ingest %s blocks into it", m->network, netname);
     if (!(x.net = sl_btc_net_by_name(netname))) return sl_err(e, SL_EUSAGE, "unknown network '%s'", netname);

@@ -420,14 +420,17 @@ const sl_btc_event *sl_btc_event_at(const sl_store *s, uint64_t ev)
 
 /* ---------------- writing ---------------- */
 
-int sl_btc_begin(sl_store *s, const char *network, sl_error *e)
+int sl_btc_begin(sl_store *s, const char *network_arg, sl_error *e)
 {
     int rc;
+    char network[32];
+    /* copy first: the caller may pass a pointer into s->m, which load_meta rewrites */
+    if (network_arg) snprintf(network, sizeof network, "%s", network_arg);
     if (s->mode != SL_STORE_WRITE) return sl_err(e, SL_EUSAGE, "store opened read-only");
     if (s->wtxn) return sl_err(e, SL_EUSAGE, "a batch is already open");
     if ((rc = mdb_txn_begin(s->env, NULL, 0, &s->wtxn))) return mdb_fail(e, "txn_begin", rc);
     if ((rc = load_meta(s, s->wtxn, e))) { sl_btc_abort(s); return rc; }
-    if (network) {
+    if (network_arg) {
         if (s->m.n_blocks && strcmp(s->m.network, network) != 0) {
             sl_btc_abort(s);
             return sl_err(e, SL_ECONFLICT, "%s: store holds %s blocks, cannot add %s blocks", s->dir, s->m.network,
