@@ -50,6 +50,10 @@ struct sl_store {
     sl_btc_meta m;   /* working (= cm unless a batch is open) */
     const sl_btc_net *net;
     uint64_t spent_lo, spent_hi; /* spent.col range written in this batch */
+    /* addresses touched in the open batch: written to LMDB once, sorted, at commit */
+    struct acache { uint8_t key[48]; uint8_t klen; bool used; sl_btc_addrstat st; } *ac;
+    size_t ac_cap, ac_n;
+    uint64_t ac_seed;
 };
 
 #define TXN(s) ((s)->wtxn ? (s)->wtxn : (s)->rtxn)
@@ -420,6 +424,9 @@ const sl_btc_event *sl_btc_event_at(const sl_store *s, uint64_t ev)
 
 /* ---------------- writing ---------------- */
 
+static void ac_clear(sl_store *s);
+static int ac_flush(sl_store *s, sl_error *e);
+
 int sl_btc_begin(sl_store *s, const char *network_arg, sl_error *e)
 {
     int rc;
@@ -441,11 +448,13 @@ int sl_btc_begin(sl_store *s, const char *network_arg, sl_error *e)
     }
     s->spent_lo = UINT64_MAX;
     s->spent_hi = 0;
+    s->ac_seed = (uint64_t)(uintptr_t)s * 0x9e3779b97f4a7c15ULL ^ s->m.n_tx;
     return SL_OK;
 }
 
 void sl_btc_abort(sl_store *s)
 {
+    ac_clear(s);
     if (s->wtxn) mdb_txn_abort(s->wtxn);
     s->wtxn = NULL;
     s->m = s->cm;
@@ -456,6 +465,8 @@ int sl_btc_commit(sl_store *s, sl_error *e)
     MDB_val k = {3, "btc"}, v = {sizeof s->m, &s->m};
     int rc;
     if (!s->wtxn) return sl_err(e, SL_EUSAGE, "no batch open");
+    if ((rc = ac_flush(s, e))) goto fail;
+    ac_clear(s);
     for (int c = 0; c < C_N; c++) {
         if (c == C_SPENT) continue;
         if ((rc = sl_col_sync(&s->col[c], *col_count(&s->cm, c), *col_count(&s->m, c), e))) goto fail;
@@ -492,46 +503,132 @@ static int put_txid(sl_store *s, const sl_hash256 *txid, uint64_t id, sl_error *
     return rc ? mdb_fail(e, "put txid", rc) : SL_OK;
 }
 
+/* Keys are (kind, payload); payloads are hashes except for rare short witness programs,
+ * so 8 payload bytes mixed with a per-process seed spread well; shorter keys go bytewise. */
+static uint64_t ac_hash(const sl_store *s, const uint8_t *k, size_t n)
+{
+    uint64_t h = s->ac_seed ^ n;
+    if (n >= 9) {
+        uint64_t w;
+        memcpy(&w, k + 1, 8);
+        h ^= w ^ ((uint64_t)k[0] << 56);
+    } else {
+        for (size_t i = 0; i < n; i++) h = (h ^ k[i]) * 0x100000001b3ULL;
+    }
+    h *= 0x9e3779b97f4a7c15ULL;
+    return h ^ (h >> 31);
+}
+
+/* Finds or makes the cache slot for a key (grows at 50% load). */
+static struct acache *ac_slot(sl_store *s, const uint8_t *k, size_t n, sl_error *e)
+{
+    size_t i;
+    if (s->ac_n * 2 >= s->ac_cap) {
+        size_t nc = s->ac_cap ? s->ac_cap * 2 : 4096;
+        struct acache *old = s->ac, *na = calloc(nc, sizeof *na);
+        if (!na) { sl_err(e, SL_ENOMEM, "out of memory"); return NULL; }
+        for (size_t j = 0; j < s->ac_cap; j++)
+            if (old[j].used) {
+                size_t q = ac_hash(s, old[j].key, old[j].klen) & (nc - 1);
+                while (na[q].used) q = (q + 1) & (nc - 1);
+                na[q] = old[j];
+            }
+        free(old);
+        s->ac = na;
+        s->ac_cap = nc;
+    }
+    for (i = ac_hash(s, k, n) & (s->ac_cap - 1);; i = (i + 1) & (s->ac_cap - 1)) {
+        struct acache *c = &s->ac[i];
+        if (!c->used) {
+            c->used = true;
+            c->klen = (uint8_t)n;
+            memcpy(c->key, k, n);
+            c->st.id = 0; /* not loaded yet */
+            s->ac_n++;
+            return c;
+        }
+        if (c->klen == n && memcmp(c->key, k, n) == 0) return c;
+    }
+}
+
+static void ac_clear(sl_store *s)
+{
+    free(s->ac);
+    s->ac = NULL;
+    s->ac_cap = s->ac_n = 0;
+}
+
+static int ac_cmp(const void *a, const void *b)
+{
+    const struct acache *x = *(struct acache *const *)a, *y = *(struct acache *const *)b;
+    int c = memcmp(x->key, y->key, x->klen < y->klen ? x->klen : y->klen);
+    return c ? c : (int)x->klen - (int)y->klen;
+}
+
+/* Writes the batch's touched addresses to LMDB in key order. */
+static int ac_flush(sl_store *s, sl_error *e)
+{
+    struct acache **v;
+    size_t n = 0;
+    int rc = SL_OK;
+    if (!s->ac_n) return SL_OK;
+    v = malloc(s->ac_n * sizeof *v);
+    if (!v) return sl_err(e, SL_ENOMEM, "out of memory");
+    for (size_t i = 0; i < s->ac_cap; i++)
+        if (s->ac[i].used) v[n++] = &s->ac[i];
+    qsort(v, n, sizeof *v, ac_cmp);
+    for (size_t i = 0; i < n && !rc; i++) {
+        MDB_val k = {v[i]->klen, v[i]->key}, d = {sizeof v[i]->st, &v[i]->st};
+        int r = mdb_put(s->wtxn, s->db_addr, &k, &d, 0);
+        if (r) rc = mdb_fail(e, "put addr", r);
+    }
+    free(v);
+    return rc;
+}
+
 /* Records that address a took part in tx (received or spent value). */
 static int addr_touch(sl_store *s, const sl_btc_addr *a, uint32_t *id_out, uint64_t tx, uint32_t time,
                       uint32_t blk, uint64_t recv, uint64_t spent, bool is_out, sl_error *e)
 {
     uint8_t kb[48];
-    MDB_val k = {addr_dbkey(kb, a), kb}, v;
-    sl_btc_addrstat st;
-    int rc = mdb_get(s->wtxn, s->db_addr, &k, &v);
-    if (rc == 0 && v.mv_size == sizeof st && ((sl_btc_addrstat *)v.mv_data)->id < s->m.n_addr) {
-        memcpy(&st, v.mv_data, sizeof st);
-    } else if (rc == 0 || rc == MDB_NOTFOUND) {
-        sl_btc_addr *slot;
-        memset(&st, 0, sizeof st);
-        st.id = (uint32_t)s->m.n_addr;
-        if (s->m.n_addr >= UINT32_MAX) return sl_err(e, SL_ELIMIT, "more than 2^32-1 addresses");
-        st.first_time = UINT32_MAX;
-        if (!(slot = col_push(s, C_ADDRS, e))) return e ? e->code : SL_EIO;
-        memset(slot, 0, 48);
-        memcpy(slot, a, sizeof *a);
-    } else {
-        return mdb_fail(e, "get addr", rc);
+    size_t kl = addr_dbkey(kb, a);
+    struct acache *c = ac_slot(s, kb, kl, e);
+    sl_btc_addrstat *st;
+    if (!c) return e ? e->code : SL_ENOMEM;
+    st = &c->st;
+    if (st->id == 0) { /* first touch in this batch: load or create */
+        MDB_val k = {kl, kb}, v;
+        int rc = mdb_get(s->wtxn, s->db_addr, &k, &v);
+        if (rc == 0 && v.mv_size == sizeof *st && ((sl_btc_addrstat *)v.mv_data)->id < s->m.n_addr) {
+            memcpy(st, v.mv_data, sizeof *st);
+        } else if (rc == 0 || rc == MDB_NOTFOUND) {
+            sl_btc_addr *slot;
+            memset(st, 0, sizeof *st);
+            if (s->m.n_addr >= UINT32_MAX) return sl_err(e, SL_ELIMIT, "more than 2^32-1 addresses");
+            st->id = (uint32_t)s->m.n_addr;
+            st->first_time = UINT32_MAX;
+            if (!(slot = col_push(s, C_ADDRS, e))) return e ? e->code : SL_EIO;
+            memset(slot, 0, 48);
+            memcpy(slot, a, sizeof *a);
+        } else {
+            return mdb_fail(e, "get addr", rc);
+        }
     }
-    if (st.last_tx != tx + 1) {
+    if (st->last_tx != tx + 1) {
         sl_btc_event *ev = col_push(s, C_EVENTS, e);
         if (!ev) return e ? e->code : SL_EIO;
         ev->tx = tx;
-        ev->prev = st.head;
-        st.head = s->m.n_events; /* = index + 1 */
-        st.last_tx = tx + 1;
-        st.n_tx++;
+        ev->prev = st->head;
+        st->head = s->m.n_events; /* = index + 1 */
+        st->last_tx = tx + 1;
+        st->n_tx++;
     }
-    st.received += recv;
-    st.spent += spent;
-    if (is_out) st.n_out++; else st.n_spent++;
-    if (time < st.first_time || st.first_time == UINT32_MAX) { st.first_time = time; st.first_block = blk; }
-    if (time >= st.last_time) { st.last_time = time; st.last_block = blk; }
-    v.mv_size = sizeof st;
-    v.mv_data = &st;
-    if ((rc = mdb_put(s->wtxn, s->db_addr, &k, &v, 0))) return mdb_fail(e, "put addr", rc);
-    *id_out = st.id;
+    st->received += recv;
+    st->spent += spent;
+    if (is_out) st->n_out++; else st->n_spent++;
+    if (time < st->first_time || st->first_time == UINT32_MAX) { st->first_time = time; st->first_block = blk; }
+    if (time >= st->last_time) { st->last_time = time; st->last_block = blk; }
+    *id_out = st->id;
     return SL_OK;
 }
 
