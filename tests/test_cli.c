@@ -139,22 +139,18 @@ Test(cli, lookups_not_found_and_bad_arguments)
     run_free(&r);
 }
 
-/* The shared INDEX.csv figures for every bundled block, and the MANIFEST's fee totals. */
-Test(cli, raw_blocks_with_prevouts_match_manifest, .timeout = 120)
+/* Checks every block of INDEX.csv that the store holds: height, size, tx/input/output
+ * counts, time, P2TR outputs; and the MANIFEST's fee totals (coinbase = subsidy + fees).
+ * Returns how many blocks were checked. */
+int check_index(const char *store, const char *index_csv)
 {
-    const char *d = temp_dir();
     static const struct { const char *h; uint64_t fees; } FEES[] = {
         {"367891", 14001930}, {"388381", 15227937}, {"419328", 55670839}, {"481824", 212514269},
         {"692261", 28269308}, {"709632", 10380137}, {"866342", 5026183},
     };
-    run_result r = run_sleuth("ingest btc --quiet --store %s/s " FIX "/blocks/* $(for f in " FIX
-                              "/prevouts/*; do printf -- '--prevouts %%s ' $f; done)", d);
-    FILE *f;
+    FILE *f = fopen(index_csv, "r");
     char line[1024];
     int checked = 0;
-    cr_assert_eq(r.status, 0, "%s", r.err);
-    run_free(&r);
-    f = fopen(FIX "/INDEX.csv", "r");
     cr_assert_not_null(f);
     cr_assert_not_null(fgets(line, sizeof line, f));
     while (fgets(line, sizeof line, f)) {
@@ -162,10 +158,9 @@ Test(cli, raw_blocks_with_prevouts_match_manifest, .timeout = 120)
         int n = 0;
         cJSON *b;
         for (char *p = strtok(line, ","); p && n < 20; p = strtok(NULL, ",")) fld[n++] = p;
-        b = NULL;
         {
-            run_result q = run_sleuth("block --store %s/s %s --json", d, fld[1]);
-            if (q.status == 1) { run_free(&q); continue; } /* not bundled */
+            run_result q = run_sleuth("block --store %s %s --json", store, fld[1]);
+            if (q.status == 1) { run_free(&q); continue; } /* not in this store */
             cr_assert_eq(q.status, 0, "%s", q.err);
             b = cJSON_Parse(q.out);
             run_free(&q);
@@ -190,7 +185,36 @@ Test(cli, raw_blocks_with_prevouts_match_manifest, .timeout = 120)
         cJSON_Delete(b);
     }
     fclose(f);
-    cr_assert_eq(checked, 14, "every bundled block was checked");
+    return checked;
+}
+
+Test(cli, raw_blocks_with_prevouts_match_manifest, .timeout = 120)
+{
+    const char *d = temp_dir();
+    char st[128];
+    run_result r = run_sleuth("ingest btc --quiet --store %s/s " FIX "/blocks/* $(for f in " FIX
+                              "/prevouts/*; do printf -- '--prevouts %%s ' $f; done)", d);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    snprintf(st, sizeof st, "%s/s", d);
+    cr_assert_eq(check_index(st, FIX "/INDEX.csv"), 14, "every bundled block was checked");
+}
+
+/* When ../shared/data is present (developers, CI), all 81 shared blocks too. */
+Test(cli, shared_all_81_blocks, .timeout = 300)
+{
+    const char *sh = "../shared/data/bitcoin";
+    const char *d;
+    char st[128];
+    run_result r;
+    if (access(sh, R_OK) != 0) cr_skip_test("../shared/data not present");
+    d = temp_dir();
+    r = run_sleuth("ingest btc --quiet --store %s/s %s/blocks/*.bin $(for f in %s/prevouts/0*.json; do printf -- "
+                   "'--prevouts %%s ' $f; done)", d, sh, sh);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    snprintf(st, sizeof st, "%s/s", d);
+    cr_assert_eq(check_index(st, "../shared/data/bitcoin/blocks/INDEX.csv"), 81);
 }
 
 Test(cli, taproot_and_segwit_addresses_round_trip, .timeout = 60)
