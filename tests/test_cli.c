@@ -356,6 +356,7 @@ Test(cli, out_of_order_blocks_and_xor_dat)
         unlink(p2);
         r = run_sleuth("ingest btc --quiet --store %s/y %s", d, dir);
         cr_assert_eq(r.status, 1);
+        cr_assert(strstr(r.err, "blk00000.dat: byte offset 0: wrong magic") && strstr(r.err, "xor.dat"), "%s", r.err);
         run_free(&r);
     }
     free(b);

@@ -248,15 +248,25 @@ static int scan_file(ctx *x, uint32_t fi, sl_error *e)
     if (len >= 4 && (d = fbytes(x, f, 0, 4, e)) && memcmp(d, x->net->magic, 4) == 0) f->framed = true;
     if (!f->framed && len >= 4) {
         /* a blk file of another network? say so rather than "not a block" */
-        static const char *nets[] = {"bitcoin", "testnet", "testnet4", "signet", "regtest", "litecoin"};
+        static const char *nets[] = {"bitcoin", "testnet", "testnet4", "signet", "regtest or litecoin-regtest",
+                                     "litecoin"};
+        static const char *first[] = {"bitcoin", "testnet", "testnet4", "signet", "regtest", "litecoin"};
+        const char *base = strrchr(f->path, '/');
         for (size_t i = 0; i < sizeof nets / sizeof *nets; i++) {
-            const sl_btc_net *n = sl_btc_net_by_name(nets[i]);
+            const sl_btc_net *n = sl_btc_net_by_name(first[i]);
             if (memcmp(d, n->magic, 4) == 0)
                 return sl_err(e, SL_ECORRUPT,
                               "%s: byte offset 0: magic %02x%02x%02x%02x belongs to %s, the store's network is %s "
                               "(use --network)",
-                              f->path, d[0], d[1], d[2], d[3], n->name, x->net->name);
+                              f->path, d[0], d[1], d[2], d[3], nets[i], x->net->name);
         }
+        base = base ? base + 1 : f->path;
+        if (strncmp(base, "blk", 3) == 0 && strlen(base) > 7 && strcmp(base + strlen(base) - 4, ".dat") == 0)
+            return sl_err(e, SL_ECORRUPT,
+                          "%s: byte offset 0: wrong magic %02x%02x%02x%02x (expected %02x%02x%02x%02x; an obfuscated "
+                          "blk file whose folder lacks its xor.dat?)",
+                          f->path, d[0], d[1], d[2], d[3], x->net->magic[0], x->net->magic[1], x->net->magic[2],
+                          x->net->magic[3]);
     }
     if (!f->framed) {
         if (len < 81)
