@@ -54,6 +54,9 @@ struct sl_store {
     struct acache { uint8_t key[48]; uint8_t klen; bool used; sl_btc_addrstat st; } *ac;
     size_t ac_cap, ac_n;
     uint64_t ac_seed;
+    /* txids added in the open batch: a hash of tx ids for look-ups before they reach LMDB */
+    uint64_t *tm;      /* slot = tx id + 1, 0 empty */
+    size_t tm_cap, tm_n;
 };
 
 #define TXN(s) ((s)->wtxn ? (s)->wtxn : (s)->rtxn)
@@ -287,6 +290,15 @@ int sl_btc_tx_find(const sl_store *s, const sl_hash256 *txid, uint64_t *ids, int
         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP);
     }
     mdb_cursor_close(cur);
+    if (s->tm_n) { /* uncommitted txs of the open batch */
+        uint64_t k;
+        memcpy(&k, txid->b, 8);
+        for (size_t i = (k * 0x9e3779b97f4a7c15ULL >> 20) & (s->tm_cap - 1); s->tm[i]; i = (i + 1) & (s->tm_cap - 1)) {
+            uint64_t id = s->tm[i] - 1;
+            if (memcmp(((const sl_btc_txrec *)sl_col_at(&s->col[C_TXS], id))->txid.b, txid->b, 32) == 0 && n < cap)
+                ids[n++] = id;
+        }
+    }
     qsort(ids, (size_t)n, sizeof *ids, cmp_u64);
     return n;
 }
@@ -426,6 +438,8 @@ const sl_btc_event *sl_btc_event_at(const sl_store *s, uint64_t ev)
 
 static void ac_clear(sl_store *s);
 static int ac_flush(sl_store *s, sl_error *e);
+static int tm_flush(sl_store *s, sl_error *e);
+static void tm_clear(sl_store *s);
 
 int sl_btc_begin(sl_store *s, const char *network_arg, sl_error *e)
 {
@@ -455,6 +469,7 @@ int sl_btc_begin(sl_store *s, const char *network_arg, sl_error *e)
 void sl_btc_abort(sl_store *s)
 {
     ac_clear(s);
+    tm_clear(s);
     if (s->wtxn) mdb_txn_abort(s->wtxn);
     s->wtxn = NULL;
     s->m = s->cm;
@@ -465,8 +480,9 @@ int sl_btc_commit(sl_store *s, sl_error *e)
     MDB_val k = {3, "btc"}, v = {sizeof s->m, &s->m};
     int rc;
     if (!s->wtxn) return sl_err(e, SL_EUSAGE, "no batch open");
-    if ((rc = ac_flush(s, e))) goto fail;
+    if ((rc = ac_flush(s, e)) || (rc = tm_flush(s, e))) goto fail;
     ac_clear(s);
+    tm_clear(s);
     for (int c = 0; c < C_N; c++) {
         if (c == C_SPENT) continue;
         if ((rc = sl_col_sync(&s->col[c], *col_count(&s->cm, c), *col_count(&s->m, c), e))) goto fail;
@@ -496,11 +512,73 @@ static void *col_push(sl_store *s, int c, sl_error *e)
     return sl_col_at(&s->col[c], (*n)++);
 }
 
+/* Remembers a new tx in the batch map; LMDB gets the batch's txids sorted at commit. The
+ * map's hash is the txid's first 8 bytes (random) times a constant: attacker-chosen txids
+ * cost a grind of SHA-256d per collision, so an unseeded hash is acceptable here. */
 static int put_txid(sl_store *s, const sl_hash256 *txid, uint64_t id, sl_error *e)
 {
-    MDB_val k = {8, (void *)txid->b}, v = {8, &id};
-    int rc = mdb_put(s->wtxn, s->db_txid, &k, &v, 0);
-    return rc ? mdb_fail(e, "put txid", rc) : SL_OK;
+    uint64_t k;
+    size_t i;
+    if (s->tm_n * 2 >= s->tm_cap) {
+        size_t nc = s->tm_cap ? s->tm_cap * 2 : 1 << 16;
+        uint64_t *nt = calloc(nc, sizeof *nt);
+        if (!nt) return sl_err(e, SL_ENOMEM, "out of memory");
+        for (size_t j = 0; j < s->tm_cap; j++)
+            if (s->tm[j]) {
+                uint64_t kk;
+                memcpy(&kk, ((const sl_btc_txrec *)sl_col_at(&s->col[C_TXS], s->tm[j] - 1))->txid.b, 8);
+                for (i = (kk * 0x9e3779b97f4a7c15ULL >> 20) & (nc - 1); nt[i]; i = (i + 1) & (nc - 1)) {}
+                nt[i] = s->tm[j];
+            }
+        free(s->tm);
+        s->tm = nt;
+        s->tm_cap = nc;
+    }
+    memcpy(&k, txid->b, 8);
+    for (i = (k * 0x9e3779b97f4a7c15ULL >> 20) & (s->tm_cap - 1); s->tm[i]; i = (i + 1) & (s->tm_cap - 1)) {}
+    s->tm[i] = id + 1;
+    s->tm_n++;
+    return SL_OK;
+}
+
+static void tm_clear(sl_store *s)
+{
+    free(s->tm);
+    s->tm = NULL;
+    s->tm_cap = s->tm_n = 0;
+}
+
+static int cmp_key8(const void *a, const void *b)
+{
+    int c = memcmp(a, b, 8);
+    if (c) return c;
+    return cmp_u64((const uint8_t *)a + 8, (const uint8_t *)b + 8);
+}
+
+/* Puts the batch's txids into LMDB in key order (far fewer page touches than random). */
+static int tm_flush(sl_store *s, sl_error *e)
+{
+    uint8_t *v;
+    size_t n = 0;
+    int rc = SL_OK;
+    if (!s->tm_n) return SL_OK;
+    v = malloc(s->tm_n * 16);
+    if (!v) return sl_err(e, SL_ENOMEM, "out of memory");
+    for (size_t i = 0; i < s->tm_cap; i++)
+        if (s->tm[i]) {
+            uint64_t id = s->tm[i] - 1;
+            memcpy(v + 16 * n, ((const sl_btc_txrec *)sl_col_at(&s->col[C_TXS], id))->txid.b, 8);
+            memcpy(v + 16 * n + 8, &id, 8);
+            n++;
+        }
+    qsort(v, n, 16, cmp_key8);
+    for (size_t i = 0; i < n && !rc; i++) {
+        MDB_val k = {8, v + 16 * i}, d = {8, v + 16 * i + 8};
+        int r = mdb_put(s->wtxn, s->db_txid, &k, &d, 0);
+        if (r) rc = mdb_fail(e, "put txid", r);
+    }
+    free(v);
+    return rc;
 }
 
 /* Keys are (kind, payload); payloads are hashes except for rare short witness programs,
