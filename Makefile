@@ -30,12 +30,12 @@ $(LIB): $(OBJ)
 $(BUILD)/sleuth: $(CLI_OBJ) $(LIB)
 	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
 
-$(BUILD)/tests: $(TEST_OBJ) $(LIB)
+$(BUILD)/run-tests: $(TEST_OBJ) $(LIB)
 	$(CC) $(CFLAGS) -o $@ $(TEST_OBJ) $(LIB) $(LDLIBS) -lcriterion
 
 # Every test; Criterion ends with its "Synthesis: Tested: N | Passing: N | Failing: 0" line.
-test: deps-check $(BUILD)/sleuth $(BUILD)/tests
-	SLEUTH_BIN=$(abspath $(BUILD)/sleuth) $(BUILD)/tests -j2 $(TESTFLAGS)
+test: deps-check $(BUILD)/sleuth $(BUILD)/run-tests
+	SLEUTH_BIN=$(abspath $(BUILD)/sleuth) $(BUILD)/run-tests -j2 $(TESTFLAGS)
 
 demo: deps-check $(BUILD)/sleuth
 	scripts/demo.sh
