@@ -380,7 +380,7 @@ Test(safe, bybit_verdict_is_critical_and_names_the_attack)
     load(&l, DATA "bybit_safe_tx_nonce71.json");
     verify_default(&r, &l.tx[0]);
     cr_assert_eq(r.max_sev, SL_SEV_CRITICAL);
-    cr_assert_eq(sl_safe_exit_code(r.max_sev), 2);
+    cr_assert_eq(sl_safe_exit_code(r.max_sev), 3);
     dc = find_rule(&r, "delegatecall-untrusted");
     slot0 = find_rule(&r, "implementation-overwrite");
     cr_assert_not_null(dc);
@@ -497,7 +497,7 @@ Test(safe, admin_add_owner_fixture_is_high)
     verify_default(&r, &l.tx[0]);
     cr_assert_eq(r.max_sev, SL_SEV_HIGH);
     cr_assert(strstr(find_rule(&r, "admin-change")->text, "owners"));
-    cr_assert_eq(sl_safe_exit_code(r.max_sev), 2);
+    cr_assert_eq(sl_safe_exit_code(r.max_sev), 3);
     sl_safe_report_free(&r);
     sl_safe_tx_list_free(&l);
 }
@@ -645,7 +645,7 @@ Test(safe, nonce_that_skips_is_medium)
     load(&l, DATA "benign_eth_transfer.json"); /* nonce 5 */
     verify_opts(&r, &l.tx[0], &o);
     cr_assert_eq(find_rule(&r, "nonce-gap")->sev, SL_SEV_MEDIUM);
-    cr_assert_eq(sl_safe_exit_code(r.max_sev), 3);
+    cr_assert_eq(sl_safe_exit_code(r.max_sev), 4);
     sl_safe_report_free(&r);
     o.current_nonce = 5;
     verify_opts(&r, &l.tx[0], &o);
@@ -989,10 +989,10 @@ static int run_cmd(char *out, size_t outcap, char *err, size_t errcap, const cha
 
 static char OUT[1 << 16], ERR[1 << 12];
 
-Test(safe, cli_bybit_exit_2_verdict_first)
+Test(safe, cli_bybit_exit_3_verdict_first)
 {
     const char *a[] = {DATA "bybit_safe_tx_nonce71.json", NULL};
-    cr_assert_eq(run_cmd(OUT, sizeof OUT, ERR, sizeof ERR, a), 2);
+    cr_assert_eq(run_cmd(OUT, sizeof OUT, ERR, sizeof ERR, a), 3);
     cr_assert_eq(strncmp(OUT, "VERDICT: DO NOT SIGN", 20), 0, "%.80s", OUT);
     cr_assert(strstr(OUT, "0xb3476d061aeb8fc1d605a873c483a2402d88a68a9cdd1a8b47655dd55ba004f8"));
     cr_assert(strstr(OUT, "0x1F4EB0a903619ac168b19A82F1a6e2e426522211  eth_sign"));
@@ -1003,7 +1003,7 @@ Test(safe, cli_json_output)
     const char *a[] = {"--json", "--chain-id", "1", "--safe-version", "1.1.1", DATA "bybit_safe_tx_nonce71.json", NULL};
     cJSON *j;
     char *nl;
-    cr_assert_eq(run_cmd(OUT, sizeof OUT, ERR, sizeof ERR, a), 2);
+    cr_assert_eq(run_cmd(OUT, sizeof OUT, ERR, sizeof ERR, a), 3);
     nl = strchr(OUT, '\n'); /* one object per line, one line per transaction */
     cr_assert_not_null(nl);
     *nl = 0;
@@ -1035,7 +1035,7 @@ Test(safe, cli_fields_one_by_one)
                        "--signature", "0xd0afef78a52fd504479dc2af3dc401334762cbd05609c7ac18db9ec5abf4a07a5cc09fc86efd"
                                       "3489707b89b0c729faed616459189cb50084f208d03b201b001f1f",
                        NULL};
-    cr_assert_eq(run_cmd(OUT, sizeof OUT, ERR, sizeof ERR, a), 2, "%s%s", OUT, ERR);
+    cr_assert_eq(run_cmd(OUT, sizeof OUT, ERR, sizeof ERR, a), 3, "%s%s", OUT, ERR);
     cr_assert(strstr(OUT, "safeTxHash     0xb3476d061aeb8fc1d605a873c483a2402d88a68a9cdd1a8b47655dd55ba004f8"), "%s", OUT);
     cr_assert(strstr(OUT, "0x1F4EB0a903619ac168b19A82F1a6e2e426522211  eth_sign"), "%s", OUT);
 }
@@ -1053,15 +1053,15 @@ Test(safe, cli_bad_input_exit_1_located)
     cr_assert_str_eq(OUT, "");
 }
 
-Test(safe, cli_usage_errors_exit_1)
+Test(safe, cli_usage_errors_exit_2)
 {
     const char *none[] = {NULL};
     const char *badopt[] = {"--frobnicate", "x", NULL};
     const char *badver[] = {"--safe-version", "9.9.9", DATA "bybit_safe_tx_nonce71.json", NULL};
     const char *missing[] = {"tests/data/safe/does_not_exist.json", NULL};
     const char *store[] = {"--store", "build", DATA "benign_eth_transfer.json", NULL};
-    cr_assert_eq(run_cmd(OUT, sizeof OUT, ERR, sizeof ERR, none), 1);
-    cr_assert_eq(run_cmd(OUT, sizeof OUT, ERR, sizeof ERR, badopt), 1);
+    cr_assert_eq(run_cmd(OUT, sizeof OUT, ERR, sizeof ERR, none), 2);
+    cr_assert_eq(run_cmd(OUT, sizeof OUT, ERR, sizeof ERR, badopt), 2);
     cr_assert(strstr(ERR, "unknown option --frobnicate"), "%s", ERR);
     cr_assert_eq(run_cmd(OUT, sizeof OUT, ERR, sizeof ERR, badver), 1);
     cr_assert(strstr(ERR, "not supported"), "%s", ERR);

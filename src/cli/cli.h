@@ -2,7 +2,7 @@
  * common flags, the JSON writer helpers (exact integers, never doubles), and the exit
  * codes every command uses:
  *   0 success   1 failure (bad input, not found, store or I/O error)   2 usage error
- *   3 `safe verify` found something of high or critical severity
+ *   3 `safe verify` found something of high or critical severity, 4 of medium severity
  */
 #ifndef SLEUTH_CLI_H
 #define SLEUTH_CLI_H

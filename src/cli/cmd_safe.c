@@ -13,7 +13,7 @@
 #include "sleuth/safe.h"
 #include "sleuth/util.h"
 
-enum { SAFE_EXIT_INPUT = 1 };
+enum { SAFE_EXIT_INPUT = 1, SAFE_EXIT_USAGE = 2 };
 
 static void usage(FILE *f)
 {
@@ -25,8 +25,8 @@ static void usage(FILE *f)
             "                          [--refund-receiver A] --nonce N [--safe-tx-hash H] [--signature 0x..]...\n"
             "Checks a Safe multisig transaction before it is signed: EIP-712 hashes (compare them with\n"
             "your device), signers recovered from the signatures, decoded calldata, and a verdict.\n"
-            "Exit status: 0 nothing above low, 1 bad input or usage, 2 high or critical finding,\n"
-            "3 medium finding.\n");
+            "Exit status: 0 nothing above low, 1 bad input, 2 usage error, 3 high or critical finding,\n"
+            "4 medium finding.\n");
 }
 
 static int fail(const char *name, const sl_error *e)
@@ -156,6 +156,7 @@ static int verify(int argc, char **argv)
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); rc = 0; goto done; }
         if (a[0] == '-' && a[1] == '-' && !val) {
             fprintf(stderr, "safe verify: %s needs a value\n", a);
+            rc = SAFE_EXIT_USAGE;
             goto done;
         }
         if (!strcmp(a, "--chain-id")) {
@@ -195,13 +196,18 @@ static int verify(int argc, char **argv)
                 break;
             }
         if (matched) continue;
-        if (a[0] == '-' && a[1] != 0) { fprintf(stderr, "safe verify: unknown option %s\n", a); usage(stderr); goto done; }
+        if (a[0] == '-' && a[1] != 0) {
+            fprintf(stderr, "safe verify: unknown option %s\n", a);
+            usage(stderr);
+            rc = SAFE_EXIT_USAGE;
+            goto done;
+        }
         if (file) { fprintf(stderr, "safe verify: more than one input file (%s, %s)\n", file, a); goto done; }
         file = a;
     }
     if (fields && cJSON_GetArraySize(fields) == 0) { cJSON_Delete(fields); fields = NULL; }
     if (file && fields) { fprintf(stderr, "safe verify: give either FILE or the fields as options, not both\n"); goto done; }
-    if (!file && !fields) { usage(stderr); goto done; }
+    if (!file && !fields) { usage(stderr); rc = SAFE_EXIT_USAGE; goto done; }
 
     if (allow_path && read_allow(&allow, &nallow, allow_path, &e)) { rc = fail("safe verify: --allow", &e); goto done; }
     o.allow = allow;
@@ -263,5 +269,5 @@ int sl_cmd_safe(int argc, char **argv)
         return 0;
     }
     usage(stderr);
-    return SAFE_EXIT_INPUT;
+    return SAFE_EXIT_USAGE;
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd_safe.h"
 
 static const struct {
     const char *name;
@@ -14,6 +15,7 @@ static const struct {
     {"block", cmd_block, "block --store DIR HASH|HEIGHT     one block"},
     {"tx", cmd_tx, "tx --store DIR TXID               one transaction, inputs linked to outputs"},
     {"address", cmd_address, "address --store DIR ADDRESS      balance and history of an address"},
+    {"safe", sl_cmd_safe, "safe verify FILE.json|-            check a Safe multisig transaction before signing it"},
 };
 
 static void usage(FILE *f)
@@ -21,7 +23,8 @@ static void usage(FILE *f)
     fprintf(f, "sleuth — blockchain forensics engine\n\nusage: sleuth COMMAND [options]\n\n");
     for (size_t i = 0; i < sizeof CMDS / sizeof *CMDS; i++) fprintf(f, "  sleuth %s\n", CMDS[i].help);
     fprintf(f, "\nCommon options: --store DIR (or $SLEUTH_STORE), --json, --quiet. `sleuth COMMAND --help` for more.\n"
-               "Exit codes: 0 ok, 1 failure (bad input, not found), 2 usage error.\n");
+               "Exit codes: 0 ok, 1 failure (bad input, not found), 2 usage error; `safe verify`: 3 high or\n"
+               "critical finding, 4 medium finding.\n");
 }
 
 int main(int argc, char **argv)

@@ -177,7 +177,7 @@ int sl_safe_report_text(sl_buf *b, const sl_safe_report *r, const sl_safe_tx *tx
             TRY(sl_buf_printf(b, "     listed owner %s\n", s));
         }
     }
-    TRY(sl_buf_printf(b, "\nExit status %d (0 ok, 2 high/critical, 3 medium)\n", sl_safe_exit_code(r->max_sev)));
+    TRY(sl_buf_printf(b, "\nExit status %d (0 ok, 3 high/critical, 4 medium)\n", sl_safe_exit_code(r->max_sev)));
     return SL_OK;
 }
 

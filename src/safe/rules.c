@@ -26,8 +26,8 @@ const char *sl_safe_sev_name(sl_safe_sev s)
 
 int sl_safe_exit_code(sl_safe_sev max)
 {
-    if (max >= SL_SEV_HIGH) return 2;
-    if (max == SL_SEV_MEDIUM) return 3;
+    if (max >= SL_SEV_HIGH) return 3;   /* sleuth's exit codes: 1 failure, 2 usage (src/cli/cli.h) */
+    if (max == SL_SEV_MEDIUM) return 4;
     return 0;
 }
 
