@@ -38,5 +38,6 @@ int cmd_info(int argc, char **argv);
 int cmd_block(int argc, char **argv);
 int cmd_tx(int argc, char **argv);
 int cmd_address(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
 
 #endif

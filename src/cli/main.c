@@ -15,6 +15,7 @@ static const struct {
     {"block", cmd_block, "block --store DIR HASH|HEIGHT     one block"},
     {"tx", cmd_tx, "tx --store DIR TXID               one transaction, inputs linked to outputs"},
     {"address", cmd_address, "address --store DIR ADDRESS      balance and history of an address"},
+    {"trace", cmd_trace, "trace --store DIR --tx TXID[:VOUT]|--address A  follow the money (--policy, --direction)"},
     {"safe", sl_cmd_safe, "safe verify FILE.json|-            check a Safe multisig transaction before signing it"},
 };
 

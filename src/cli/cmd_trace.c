@@ -1,0 +1,398 @@
+/* cmd_trace.c — `sleuth trace`: runs the tracing engine (include/sleuth/trace.h) and
+ * prints the summary with its conservation line, the endpoints and still-held amounts by
+ * address, per-hop statistics and the top paths; --json gives the same, --graph writes
+ * the traced subgraph as JSON, GEXF (Gephi) or DOT (Graphviz). */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "sleuth/store.h"
+#include "sleuth/trace.h"
+#include "sleuth/util.h"
+
+static const char HELP[] =
+    "usage: sleuth trace --store DIR (--tx TXID[:VOUT] | --address ADDR [--asset BTC] [--since TIME])\n"
+    "          [--policy poison|haircut|fifo|lifo|tiho] [--direction forward|backward]\n"
+    "          [--max-hops N] [--min-amount SAT] [--until TIME] [--stop-at exchange,mixer,...]\n"
+    "          [--max-nodes N] [--json] [--graph FILE.json|FILE.gexf|FILE.dot] [--top N]\n"
+    "  TIME: unix seconds or YYYY-MM-DD[THH:MM:SSZ]. Default policy haircut, direction forward.\n";
+
+static bool parse_time(const char *s, uint32_t *out)
+{
+    struct tm tm;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*s && !*end && v <= UINT32_MAX) { *out = (uint32_t)v; return true; }
+    memset(&tm, 0, sizeof tm);
+    end = strptime(s, "%Y-%m-%d", &tm);
+    if (!end) return false;
+    if (*end == 'T' || *end == ' ') {
+        end = strptime(end + 1, "%H:%M:%S", &tm);
+        if (!end) return false;
+        if (*end == 'Z') end++;
+    }
+    if (*end) return false;
+    *out = (uint32_t)timegm(&tm);
+    return true;
+}
+
+static bool parse_u64(const char *s, uint64_t *v)
+{
+    char *end;
+    if (!*s || *s == '-') return false;
+    *v = strtoull(s, &end, 10);
+    return !*end;
+}
+
+static void addr_str(const sl_store *s, uint32_t id, char out[100])
+{
+    sl_btc_addr a;
+    strcpy(out, "(no address)");
+    if (id && sl_btc_addr_key(s, id, &a) == SL_OK) sl_btc_addr_encode(out, sl_store_btc_net(s), &a);
+}
+
+typedef struct agg { uint32_t addr; uint8_t reason; uint64_t amount, n; uint32_t hops, time; uint64_t pool; } agg;
+
+static int cmp_agg(const void *a, const void *b)
+{
+    const agg *x = a, *y = b;
+    return x->amount != y->amount ? (x->amount < y->amount ? 1 : -1) : (x->addr > y->addr) - (x->addr < y->addr);
+}
+
+/* Sums ends by (address, reason); outputs without an address stay separate. */
+static agg *aggregate(const sl_trace_result *r, size_t *n)
+{
+    agg *v = calloc(r->n_ends + 1, sizeof *v);
+    size_t m = 0;
+    if (!v) return NULL;
+    for (size_t i = 0; i < r->n_ends; i++) {
+        const sl_trace_end *e = &r->ends[i];
+        size_t k = m;
+        if (e->addr)
+            for (k = 0; k < m; k++)
+                if (v[k].addr == e->addr && v[k].reason == e->reason) break;
+        if (k == m) v[m++] = (agg){e->addr, e->reason, 0, 0, e->hops, e->time, e->pool};
+        v[k].amount += e->amount;
+        v[k].n++;
+        if (e->hops < v[k].hops) v[k].hops = e->hops;
+        if (e->time < v[k].time) v[k].time = e->time;
+    }
+    qsort(v, m, sizeof *v, cmp_agg);
+    *n = m;
+    return v;
+}
+
+static void tx_hex(const sl_store *s, uint64_t tx, char out[65]) { sl_hash_hex(out, &sl_btc_tx_at(s, tx)->txid); }
+
+static int write_graph(const sl_store *s, const sl_trace_result *r, const char *path, sl_error *e)
+{
+    const char *ext = strrchr(path, '.');
+    FILE *f = fopen(path, "w");
+    int kind = !ext ? 0 : !strcmp(ext, ".gexf") ? 1 : !strcmp(ext, ".dot") ? 2 : 0;
+    char a[65], b[65], ad[100];
+    if (!f) return sl_err(e, SL_EIO, "%s: cannot write", path);
+    if (kind == 1)
+        fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<gexf xmlns=\"http://gexf.net/1.3\" version=\"1.3\">\n"
+              "<graph defaultedgetype=\"directed\">\n<attributes class=\"edge\"><attribute id=\"0\" title=\"amount\" "
+              "type=\"long\"/></attributes>\n<nodes>\n<node id=\"source\" label=\"source\"/>\n", f);
+    else if (kind == 2)
+        fputs("digraph trace {\n  rankdir=LR;\n  \"source\" [shape=doublecircle];\n", f);
+    else
+        fputs("{\"nodes\":[{\"id\":\"source\",\"type\":\"source\"}", f);
+    /* nodes: every tx on an edge, every endpoint address */
+    for (size_t i = 0; i < r->n_edges; i++) {
+        uint64_t t2[2] = {r->edges[i].from_tx, r->edges[i].to_tx};
+        for (int k = 0; k < 2; k++) {
+            bool seen = false;
+            if (t2[k] == UINT64_MAX) continue;
+            for (size_t j = 0; j < i && !seen; j++) seen = r->edges[j].from_tx == t2[k] || r->edges[j].to_tx == t2[k];
+            if (k == 1 && t2[0] == t2[1]) seen = true;
+            if (seen) continue;
+            tx_hex(s, t2[k], a);
+            if (kind == 1) fprintf(f, "<node id=\"%s\" label=\"tx %.12s\"/>\n", a, a);
+            else if (kind == 2) fprintf(f, "  \"%s\" [shape=box,label=\"tx %.12s…\"];\n", a, a);
+            else fprintf(f, ",{\"id\":\"%s\",\"type\":\"tx\"}", a);
+        }
+    }
+    for (size_t i = 0; i < r->n_ends; i++) {
+        bool seen = false;
+        addr_str(s, r->ends[i].addr, ad);
+        for (size_t j = 0; j < i && !seen; j++) seen = r->ends[j].addr == r->ends[i].addr && r->ends[i].addr;
+        if (seen) continue;
+        if (!r->ends[i].addr) snprintf(ad, sizeof ad, "out:%" PRIu64, r->ends[i].out);
+        if (kind == 1) fprintf(f, "<node id=\"a:%s\" label=\"%s\"/>\n", ad, ad);
+        else if (kind == 2) fprintf(f, "  \"a:%s\" [shape=ellipse,label=\"%s\"];\n", ad, ad);
+        else fprintf(f, ",{\"id\":\"a:%s\",\"type\":\"address\"}", ad);
+    }
+    if (kind == 1) fputs("</nodes>\n<edges>\n", f);
+    else if (kind == 0) fputs("],\"edges\":[", f);
+    for (size_t i = 0; i < r->n_edges + r->n_ends; i++) {
+        uint64_t amt;
+        if (i < r->n_edges) {
+            const sl_trace_edge *g = &r->edges[i];
+            if (g->from_tx == UINT64_MAX) strcpy(a, "source"); else tx_hex(s, g->from_tx, a);
+            tx_hex(s, g->to_tx, b);
+            amt = g->amount;
+        } else {
+            const sl_trace_end *x = &r->ends[i - r->n_edges];
+            tx_hex(s, x->pool, a);
+            addr_str(s, x->addr, ad);
+            if (!x->addr) snprintf(ad, sizeof ad, "out:%" PRIu64, x->out);
+            snprintf(b, sizeof b, "a:%.60s", ad);
+            amt = x->amount;
+        }
+        if (kind == 1) fprintf(f, "<edge id=\"%zu\" source=\"%s\" target=\"%s\" weight=\"%" PRIu64 "\"><attvalues><attvalue for=\"0\" value=\"%" PRIu64 "\"/></attvalues></edge>\n", i, a, b, amt, amt);
+        else if (kind == 2) fprintf(f, "  \"%s\" -> \"%s\" [label=\"%" PRIu64 "\"];\n", a, b, amt);
+        else fprintf(f, "%s{\"source\":\"%s\",\"target\":\"%s\",\"amount\":%" PRIu64 "}", i ? "," : "", a, b, amt);
+    }
+    if (kind == 1) fputs("</edges>\n</graph>\n</gexf>\n", f);
+    else if (kind == 2) fputs("}\n", f);
+    else fputs("]}\n", f);
+    if (fclose(f) != 0) return sl_err(e, SL_EIO, "%s: write failed", path);
+    return SL_OK;
+}
+
+int cmd_trace(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"store", 1, 0, 's'},   {"tx", 1, 0, 't'},        {"address", 1, 0, 'a'},  {"asset", 1, 0, 'A'},
+        {"since", 1, 0, 'S'},   {"policy", 1, 0, 'p'},    {"direction", 1, 0, 'd'}, {"max-hops", 1, 0, 'H'},
+        {"min-amount", 1, 0, 'm'}, {"until", 1, 0, 'u'}, {"stop-at", 1, 0, 'x'},  {"max-nodes", 1, 0, 'n'},
+        {"json", 0, 0, 'j'},    {"graph", 1, 0, 'g'},     {"top", 1, 0, 'T'},      {"help", 0, 0, 'h'},
+        {"quiet", 0, 0, 'q'},   {0, 0, 0, 0}};
+    cli_common c = {getenv("SLEUTH_STORE"), false, false};
+    sl_trace_params p = {0};
+    sl_trace_source src = {0};
+    sl_trace_result r;
+    sl_error e = {0};
+    sl_store *s = NULL;
+    const char *txarg = NULL, *addrarg = NULL, *graph = NULL, *asset = NULL;
+    uint64_t top = 10, v;
+    int ch, rc;
+    p.policy = SL_POLICY_HAIRCUT;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (ch) {
+        case 's': c.store = optarg; break;
+        case 't': txarg = optarg; break;
+        case 'a': addrarg = optarg; break;
+        case 'A': asset = optarg; break;
+        case 'S': if (!parse_time(optarg, &p.since)) return cli_usage("--since: not a time: %s", optarg); break;
+        case 'u': if (!parse_time(optarg, &p.until)) return cli_usage("--until: not a time: %s", optarg); break;
+        case 'p': if (sl_policy_parse(optarg, &p.policy)) return cli_usage("unknown policy '%s' (poison, haircut, fifo, lifo, tiho)", optarg); break;
+        case 'd':
+            if (!strcmp(optarg, "backward")) p.backward = true;
+            else if (strcmp(optarg, "forward")) return cli_usage("--direction is forward or backward");
+            break;
+        case 'H': if (!parse_u64(optarg, &v) || v > UINT32_MAX) return cli_usage("--max-hops takes a whole number"); p.max_hops = (uint32_t)v; break;
+        case 'm': if (!parse_u64(optarg, &p.min_amount)) return cli_usage("--min-amount takes an amount in base units (satoshi)"); break;
+        case 'n': if (!parse_u64(optarg, &p.max_nodes) || !p.max_nodes) return cli_usage("--max-nodes takes a positive number"); break;
+        case 'x': p.stop_at = optarg; break;
+        case 'j': c.json = true; break;
+        case 'g': graph = optarg; break;
+        case 'T': if (!parse_u64(optarg, &top)) return cli_usage("--top takes a number"); break;
+        case 'q': c.quiet = true; break;
+        case 'h': fputs(HELP, stdout); return EXIT_OK;
+        default: fputs(HELP, stderr); return EXIT_USAGE;
+        }
+    }
+    if (optind != argc) { fputs(HELP, stderr); return cli_usage("unexpected argument '%s'", argv[optind]); }
+    if (!c.store) return cli_usage("--store DIR is required (or set SLEUTH_STORE)");
+    if (!!txarg == !!addrarg) return cli_usage("give exactly one source: --tx TXID[:VOUT] or --address ADDR");
+    if (p.since && !addrarg) return cli_usage("--since selects what an --address received; with --tx it means nothing");
+    if (p.until && p.backward) return cli_usage("--until limits a forward trace; a backward trace goes back to the sources");
+    if (asset && strcasecmp(asset, "BTC")) return cli_usage("--asset %s: a Bitcoin store holds one asset, BTC", asset);
+    if (graph) {
+        const char *x = strrchr(graph, '.');
+        if (!x || (strcmp(x, ".json") && strcmp(x, ".gexf") && strcmp(x, ".dot")))
+            return cli_usage("--graph FILE must end in .json, .gexf or .dot");
+    }
+    if (sl_store_open(&s, c.store, SL_STORE_RDONLY, &e)) return cli_fail(&c, &e);
+    if (txarg) {
+        char h[65];
+        const char *colon = strchr(txarg, ':');
+        size_t hl = colon ? (size_t)(colon - txarg) : strlen(txarg);
+        src.vout = -1;
+        if (hl != 64) { sl_store_close(s); return cli_usage("--tx: '%s' is not TXID or TXID:VOUT", txarg); }
+        memcpy(h, txarg, 64);
+        h[64] = 0;
+        if (!sl_hash_parse(&src.txid, h) || (colon && (!parse_u64(colon + 1, &v) || v > UINT32_MAX))) {
+            sl_store_close(s);
+            return cli_usage("--tx: '%s' is not TXID or TXID:VOUT", txarg);
+        }
+        if (colon) src.vout = (int64_t)v;
+    } else {
+        src.by_address = true;
+        if (!sl_btc_addr_decode(&src.addr, sl_store_btc_net(s), addrarg)) {
+            sl_store_close(s);
+            return cli_usage("--address: '%s' is not a %s address", addrarg, sl_store_btc_net(s)->name);
+        }
+    }
+    if ((rc = sl_trace_run(s, &src, &p, &r, &e))) {
+        sl_store_close(s);
+        return cli_fail(&c, &e);
+    }
+    if (graph && (rc = write_graph(s, &r, graph, &e))) {
+        sl_trace_free(&r);
+        sl_store_close(s);
+        return cli_fail(&c, &e);
+    }
+    {
+        uint64_t rhs = r.endpoints + r.held + r.fees + r.dropped, lhs = r.source_amount + r.absorbed;
+        size_t na = 0;
+        agg *ag = aggregate(&r, &na);
+        const char *tags = p.stop_at ? "requested; no tag store is loaded, so nothing is tagged yet" : "none";
+        if (c.json) {
+            cJSON *j = cJSON_CreateObject(), *pa, *cons, *arr, *hops, *paths;
+            cJSON_AddStringToObject(j, "source", txarg ? txarg : addrarg);
+            cJSON_AddStringToObject(j, "direction", p.backward ? "backward" : "forward");
+            cJSON_AddStringToObject(j, "asset", "BTC");
+            pa = cJSON_AddObjectToObject(j, "params");
+            cJSON_AddStringToObject(pa, "policy", sl_policy_name(p.policy));
+            jnum_or_null(pa, "max_hops", p.max_hops, p.max_hops != 0);
+            jnum(pa, "min_amount", p.min_amount);
+            jnum_or_null(pa, "until", p.until, p.until != 0);
+            jnum_or_null(pa, "since", p.since, p.since != 0);
+            jstr_or_null(pa, "stop_at", p.stop_at);
+            cJSON_AddStringToObject(pa, "stop_at_status", tags);
+            jnum(pa, "max_nodes", p.max_nodes ? p.max_nodes : 1000000);
+            cons = cJSON_AddObjectToObject(j, "conservation");
+            jnum(cons, "source", r.source_amount);
+            jnum(cons, "absorbed", r.absorbed);
+            jnum(cons, "endpoints", r.endpoints);
+            jnum(cons, "held", r.held);
+            jnum(cons, "fees", r.fees);
+            jnum(cons, "dropped", r.dropped);
+            cJSON_AddBoolToObject(cons, "balanced", lhs == rhs);
+            jnum(j, "pools_visited", r.pools_visited);
+            cJSON_AddBoolToObject(j, "truncated", r.truncated);
+            jstr_or_null(j, "truncated_why", r.truncated ? r.truncated_why : NULL);
+            arr = cJSON_AddArrayToObject(j, "endpoints");
+            for (size_t i = 0; i < r.n_ends; i++) {
+                const sl_trace_end *x = &r.ends[i];
+                cJSON *o = cJSON_CreateObject();
+                char ad[100], tx[65];
+                addr_str(s, x->addr, ad);
+                jstr_or_null(o, "address", x->addr ? ad : NULL);
+                jstr_or_null(o, "cluster", NULL);
+                cJSON_AddArrayToObject(o, "tags");
+                jnum(o, "amount", x->amount);
+                cJSON_AddStringToObject(o, "status", sl_end_reason_name((sl_end_reason)x->reason));
+                tx_hex(s, x->pool, tx);
+                cJSON_AddStringToObject(o, "txid", tx);
+                if (x->reason == SL_END_COINBASE || x->reason == SL_END_UNKNOWN) {
+                    jnum(o, "vin", x->out - sl_btc_tx_at(s, x->pool)->first_in);
+                } else {
+                    jnum(o, "vout", x->out - sl_btc_tx_at(s, sl_btc_tx_of_out(s, x->out))->first_out);
+                }
+                jnum(o, "first_arrival", x->time);
+                jnum(o, "hops", x->hops);
+                cJSON_AddItemToArray(arr, o);
+            }
+            arr = cJSON_AddArrayToObject(j, "flows");
+            for (size_t i = 0; i < r.n_edges; i++) {
+                const sl_trace_edge *x = &r.edges[i];
+                cJSON *o = cJSON_CreateObject();
+                char tx[65];
+                uint64_t otx = sl_btc_tx_of_out(s, x->out);
+                tx_hex(s, otx, tx);
+                cJSON_AddStringToObject(o, "txid", tx);
+                jnum(o, "vout", x->out - sl_btc_tx_at(s, otx)->first_out);
+                if (x->from_tx == UINT64_MAX) cJSON_AddNullToObject(o, "from_txid");
+                else tx_hex(s, x->from_tx, tx), cJSON_AddStringToObject(o, "from_txid", tx);
+                tx_hex(s, x->to_tx, tx);
+                cJSON_AddStringToObject(o, "to_txid", tx);
+                jnum(o, "amount", x->amount);
+                cJSON_AddItemToArray(arr, o);
+            }
+            hops = cJSON_AddArrayToObject(j, "hops");
+            for (size_t h = 0; h < r.n_hops; h++) {
+                cJSON *o = cJSON_CreateObject();
+                jnum(o, "hop", h);
+                jnum(o, "pools", r.hops[h].pools);
+                jnum(o, "outputs", r.hops[h].outputs);
+                jnum(o, "amount", r.hops[h].amount);
+                cJSON_AddItemToArray(hops, o);
+            }
+            paths = cJSON_AddArrayToObject(j, "top_paths");
+            for (size_t i = 0; i < r.n_ends && i < top; i++) {
+                uint64_t txs[64];
+                size_t n = sl_trace_path(&r, r.ends[i].pool, txs, 64);
+                cJSON *o = cJSON_CreateObject(), *steps = NULL;
+                jnum(o, "amount", r.ends[i].amount);
+                steps = cJSON_AddArrayToObject(o, "txs");
+                for (size_t k = n; k-- > 0;) {
+                    cJSON *st = cJSON_CreateObject();
+                    char tx[65];
+                    tx_hex(s, txs[k], tx);
+                    cJSON_AddStringToObject(st, "txid", tx);
+                    jnum(st, "time", sl_btc_block_at(s, sl_btc_tx_at(s, txs[k])->block)->time);
+                    cJSON_AddItemToArray(steps, st);
+                }
+                cJSON_AddItemToArray(paths, o);
+            }
+            cli_print_json(j);
+        } else {
+            char c1[32], c2[32], c3[32], c4[32], c5[32], c6[32];
+            printf("trace %s from %s\n", p.backward ? "backward" : "forward", txarg ? txarg : addrarg);
+            {
+                char hops[24] = "unlimited", until[40] = "-";
+                if (p.max_hops) snprintf(hops, sizeof hops, "%u", p.max_hops);
+                if (p.until) cli_time(until, p.until);
+                printf("  policy %s, max hops %s, min amount %" PRIu64 " sat, until %s, max nodes %" PRIu64
+                       ", stop at: %s (%s)\n",
+                       sl_policy_name(p.policy), hops, p.min_amount, until, p.max_nodes ? p.max_nodes : 1000000,
+                       p.stop_at ? p.stop_at : "-", tags);
+            }
+            cli_coins(c1, r.source_amount), cli_coins(c2, r.endpoints), cli_coins(c3, r.held), cli_coins(c4, r.fees);
+            cli_coins(c5, r.dropped), cli_coins(c6, r.absorbed);
+            if (p.policy == SL_POLICY_POISON)
+                printf("  conservation: source %s + absorbed %s (poison marks whole outputs) = ", c1, c6);
+            else
+                printf("  conservation: source %s = ", c1);
+            printf("%s %s + held %s + fees %s + dropped %s BTC  %s\n", p.backward ? "sources" : "endpoints", c2, c3, c4,
+                   c5, lhs == rhs ? "(balanced to the satoshi)" : "(NOT BALANCED: a bug, please report)");
+            printf("  pools visited %" PRIu64 "%s%s\n", r.pools_visited, r.truncated ? "  TRUNCATED: " : "",
+                   r.truncated ? r.truncated_why : "");
+            printf("\n%s (by address)\n", p.backward ? "sources" : "endpoints and holdings");
+            for (size_t i = 0; i < na && i < top * 2; i++) {
+                char ad[100], tm[32];
+                addr_str(s, ag[i].addr, ad);
+                cli_coins(c1, ag[i].amount);
+                cli_time(tm, ag[i].time);
+                printf("  %16s BTC  %-44s %-14s hops %-3u %s  (%" PRIu64 " output%s)\n", c1, ad,
+                       sl_end_reason_name((sl_end_reason)ag[i].reason), ag[i].hops, tm, ag[i].n, ag[i].n == 1 ? "" : "s");
+            }
+            if (na > top * 2) printf("  ... %zu more (--top, --json)\n", na - top * 2);
+            printf("\nper hop\n  hop  pools  tainted outputs  amount entering (BTC)\n");
+            for (size_t h = 0; h < r.n_hops; h++) {
+                cli_coins(c1, r.hops[h].amount);
+                printf("  %3zu  %5" PRIu64 "  %15" PRIu64 "  %s\n", h, r.hops[h].pools, r.hops[h].outputs, c1);
+            }
+            printf("\ntop paths\n");
+            for (size_t i = 0; i < r.n_ends && i < top; i++) {
+                uint64_t txs[64];
+                size_t n = sl_trace_path(&r, r.ends[i].pool, txs, 64);
+                char ad[100];
+                addr_str(s, r.ends[i].addr, ad);
+                cli_coins(c1, r.ends[i].amount);
+                printf("  #%zu %s BTC -> %s (%s)\n", i + 1, c1, ad, sl_end_reason_name((sl_end_reason)r.ends[i].reason));
+                for (size_t k = n; k-- > 0;) {
+                    char tx[65], tm[32];
+                    tx_hex(s, txs[k], tx);
+                    cli_time(tm, sl_btc_block_at(s, sl_btc_tx_at(s, txs[k])->block)->time);
+                    printf("       %s  %s\n", tm, tx);
+                }
+            }
+            if (graph) printf("\ngraph written to %s\n", graph);
+        }
+        free(ag);
+    }
+    sl_trace_free(&r);
+    sl_store_close(s);
+    return EXIT_OK;
+}

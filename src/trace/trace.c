@@ -1,0 +1,640 @@
+/* trace.c — the tracing engine of trace.h on the Bitcoin store: pools (transactions)
+ * are split once each, in tx-id order (forward: ascending, since a spend always has a
+ * larger id than what it spends; backward: descending), under the chosen policy, and
+ * every unit of taint ends in exactly one category, so conservation is exact.
+ *
+ * Memory is proportional to what the trace touches: one record per visited pool, one
+ * interval entry per tainted input/output piece (fifo/lifo), one edge per tainted flow.
+ */
+#include "sleuth/trace.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sleuth/util.h"
+
+typedef unsigned __int128 u128;
+
+const char *sl_policy_name(sl_policy p)
+{
+    static const char *n[] = {"poison", "haircut", "fifo", "lifo", "tiho"};
+    return (unsigned)p < 5 ? n[p] : "?";
+}
+
+int sl_policy_parse(const char *s, sl_policy *p)
+{
+    for (int i = 0; i < 5; i++)
+        if (!strcmp(s, sl_policy_name((sl_policy)i))) { *p = (sl_policy)i; return SL_OK; }
+    return SL_EUSAGE;
+}
+
+const char *sl_end_reason_name(sl_end_reason r)
+{
+    static const char *n[] = {"held", "max-hops", "truncated", "tagged", "unspendable", "coinbase", "unknown-origin"};
+    return (unsigned)r < 7 ? n[r] : "?";
+}
+
+/* ---- interval lists (fifo/lifo): entries chained per pool ---- */
+typedef struct ient {
+    uint32_t idx;       /* input (forward) or output (backward) index within the pool */
+    uint64_t a, b;      /* [a, b) relative to that input/output's value */
+    int64_t next;
+} ient;
+
+typedef struct pend {
+    uint64_t tx;
+    uint32_t hop;
+    uint64_t taint;       /* forward: tainted input amount; backward: demanded output amount */
+    uint64_t best_parent, best_amt;
+    int64_t ivhead;
+} pend;
+
+typedef struct eng {
+    const sl_store *s;
+    const sl_trace_params *p;
+    sl_trace_result *r;
+    pend *pd;
+    size_t npd, cappd;
+    int64_t *map;         /* tx -> pd index, open addressing */
+    size_t mapcap;
+    size_t *heap;
+    size_t nheap, capheap;
+    ient *iv;
+    size_t niv, capiv;
+    size_t capends, capedges;
+    uint64_t max_nodes;
+    /* scratch per pool */
+    uint64_t *vin, *vout, *tin, *tout;
+    size_t capv;
+} eng;
+
+static int oom(sl_error *e) { return sl_err(e, SL_ENOMEM, "out of memory"); }
+
+static int64_t map_get(eng *g, uint64_t tx)
+{
+    if (!g->mapcap) return -1;
+    for (size_t i = (tx * 0x9e3779b97f4a7c15ULL >> 17) & (g->mapcap - 1);; i = (i + 1) & (g->mapcap - 1)) {
+        if (g->map[i] < 0) return -1;
+        if (g->pd[g->map[i]].tx == tx) return g->map[i];
+    }
+}
+
+static int map_put(eng *g, uint64_t tx, int64_t v)
+{
+    if ((g->npd + 1) * 2 > g->mapcap) {
+        size_t nc = g->mapcap ? g->mapcap * 2 : 1024;
+        int64_t *nm = malloc(nc * sizeof *nm);
+        if (!nm) return SL_ENOMEM;
+        memset(nm, 0xff, nc * sizeof *nm);
+        for (size_t j = 0; j < g->mapcap; j++)
+            if (g->map[j] >= 0) {
+                size_t i = (g->pd[g->map[j]].tx * 0x9e3779b97f4a7c15ULL >> 17) & (nc - 1);
+                while (nm[i] >= 0) i = (i + 1) & (nc - 1);
+                nm[i] = g->map[j];
+            }
+        free(g->map);
+        g->map = nm;
+        g->mapcap = nc;
+    }
+    {
+        size_t i = (tx * 0x9e3779b97f4a7c15ULL >> 17) & (g->mapcap - 1);
+        while (g->map[i] >= 0) i = (i + 1) & (g->mapcap - 1);
+        g->map[i] = v;
+    }
+    return SL_OK;
+}
+
+static bool heap_less(const eng *g, size_t a, size_t b)
+{
+    uint64_t x = g->pd[a].tx, y = g->pd[b].tx;
+    return g->p->backward ? x > y : x < y;
+}
+
+static int heap_push(eng *g, size_t v)
+{
+    void *q = g->heap;
+    size_t i;
+    if (sl_grow(&q, &g->capheap, g->nheap + 1, sizeof *g->heap)) return SL_ENOMEM;
+    g->heap = q;
+    i = g->nheap++;
+    g->heap[i] = v;
+    while (i && heap_less(g, g->heap[i], g->heap[(i - 1) / 2])) {
+        size_t t = g->heap[i];
+        g->heap[i] = g->heap[(i - 1) / 2];
+        g->heap[(i - 1) / 2] = t;
+        i = (i - 1) / 2;
+    }
+    return SL_OK;
+}
+
+static size_t heap_pop(eng *g)
+{
+    size_t top = g->heap[0], i = 0;
+    g->heap[0] = g->heap[--g->nheap];
+    for (;;) {
+        size_t l = 2 * i + 1, m = i;
+        if (l < g->nheap && heap_less(g, g->heap[l], g->heap[m])) m = l;
+        if (l + 1 < g->nheap && heap_less(g, g->heap[l + 1], g->heap[m])) m = l + 1;
+        if (m == i) break;
+        size_t t = g->heap[i];
+        g->heap[i] = g->heap[m];
+        g->heap[m] = t;
+        i = m;
+    }
+    return top;
+}
+
+static int add_end(eng *g, uint64_t out, uint64_t amount, uint32_t addr, uint32_t hops, uint32_t time,
+                   sl_end_reason why, uint64_t pool)
+{
+    sl_trace_result *r = g->r;
+    void *q = r->ends;
+    if (sl_grow(&q, &g->capends, r->n_ends + 1, sizeof *r->ends)) return SL_ENOMEM;
+    r->ends = q;
+    r->ends[r->n_ends++] = (sl_trace_end){out, amount, addr, hops, time, (uint8_t)why, pool};
+    if (why == SL_END_HELD) r->held += amount;
+    else r->endpoints += amount;
+    return SL_OK;
+}
+
+static int add_edge(eng *g, uint64_t from, uint64_t to, uint64_t out, uint64_t amount)
+{
+    sl_trace_result *r = g->r;
+    void *q = r->edges;
+    if (sl_grow(&q, &g->capedges, r->n_edges + 1, sizeof *r->edges)) return SL_ENOMEM;
+    r->edges = q;
+    r->edges[r->n_edges++] = (sl_trace_edge){from, to, out, amount};
+    return SL_OK;
+}
+
+static int hop_stat(eng *g, uint32_t hop, uint64_t pools, uint64_t outs, uint64_t amount)
+{
+    sl_trace_result *r = g->r;
+    if (hop >= r->n_hops) {
+        sl_trace_hop *h = realloc(r->hops, (hop + 1) * sizeof *h);
+        if (!h) return SL_ENOMEM;
+        memset(h + r->n_hops, 0, (hop + 1 - r->n_hops) * sizeof *h);
+        r->hops = h;
+        r->n_hops = hop + 1;
+    }
+    r->hops[hop].pools += pools;
+    r->hops[hop].outputs += outs;
+    r->hops[hop].amount += amount;
+    return SL_OK;
+}
+
+/* Pool record for tx, created on first sight; -1 when --max-nodes is reached. */
+static int64_t pool_get(eng *g, uint64_t tx, uint32_t hop, int *rc)
+{
+    int64_t k = map_get(g, tx);
+    void *q;
+    *rc = SL_OK;
+    if (k >= 0) {
+        if (hop < g->pd[k].hop) g->pd[k].hop = hop;
+        return k;
+    }
+    if (g->npd >= g->max_nodes) return -1;
+    q = g->pd;
+    if (sl_grow(&q, &g->cappd, g->npd + 1, sizeof *g->pd)) { *rc = SL_ENOMEM; return -1; }
+    g->pd = q;
+    g->pd[g->npd] = (pend){tx, hop, 0, UINT64_MAX, 0, -1};
+    if ((*rc = map_put(g, tx, (int64_t)g->npd)) || (*rc = heap_push(g, g->npd))) return -1;
+    return (int64_t)g->npd++;
+}
+
+/* Appends intervals to pool pk's list, tagged idx: the single [a,b) when head == -2, else
+ * a copy of the chain in g->iv starting at head (read before the array may move). */
+static int add_ivals(eng *g, size_t pk, uint32_t idx, int64_t head, uint64_t a, uint64_t b)
+{
+    int64_t i = head;
+    for (;;) {
+        ient e;
+        void *q;
+        int64_t next = -1;
+        if (head == -2) e = (ient){idx, a, b, -1};
+        else if (i < 0) break;
+        else e = (ient){idx, g->iv[i].a, g->iv[i].b, -1}, next = g->iv[i].next;
+        q = g->iv;
+        if (sl_grow(&q, &g->capiv, g->niv + 1, sizeof *g->iv)) return SL_ENOMEM;
+        g->iv = q;
+        e.next = g->pd[pk].ivhead;
+        g->iv[g->niv] = e;
+        g->pd[pk].ivhead = (int64_t)g->niv++;
+        if (head == -2) break;
+        i = next;
+    }
+    return SL_OK;
+}
+
+/* ---- allocation rules ---- */
+
+/* Cumulative floors: shares of T over vals[0..n) proportional to value, summing to T. */
+static void alloc_prop(uint64_t T, const uint64_t *vals, size_t n, uint64_t *out)
+{
+    u128 V = 0, C = 0;
+    uint64_t prev = 0;
+    for (size_t k = 0; k < n; k++) V += vals[k];
+    if (V == 0) { memset(out, 0, n * sizeof *out); if (n) out[n - 1] = T; return; }
+    for (size_t k = 0; k < n; k++) {
+        uint64_t cur;
+        C += vals[k];
+        cur = (uint64_t)((u128)T * C / V);
+        out[k] = cur - prev;
+        prev = cur;
+    }
+}
+
+/* Highest value first (ties: lower index); what does not fit stays in out[n-1] if
+ * last_takes_rest, else is returned. */
+static uint64_t alloc_tiho(uint64_t T, const uint64_t *vals, size_t n, uint64_t *out)
+{
+    memset(out, 0, n * sizeof *out);
+    while (T) {
+        size_t best = n;
+        for (size_t k = 0; k < n; k++)
+            if (out[k] == 0 && vals[k] > 0 && (best == n || vals[k] > vals[best])) best = k;
+        if (best == n) break;
+        out[best] = T < vals[best] ? T : vals[best];
+        T -= out[best];
+    }
+    return T;
+}
+
+/* Values of a pool's inputs; unknown ones share the gap to the outputs equally. */
+static int load_pool(eng *g, uint64_t tx, uint32_t *nin, uint32_t *nout, uint64_t *vin_sum, uint64_t *vout_sum)
+{
+    const sl_store *s = g->s;
+    const sl_btc_txrec *t = sl_btc_tx_at(s, tx);
+    uint32_t ni = sl_btc_tx_n_in(s, tx), no = sl_btc_tx_n_out(s, tx), unknown = 0;
+    uint64_t known = 0, outs = 0;
+    size_t need = (size_t)(ni > no ? ni : no) + 2;
+    if (need > g->capv) {
+        free(g->vin), free(g->vout), free(g->tin), free(g->tout);
+        g->vin = malloc(need * 8), g->vout = malloc(need * 8), g->tin = malloc(need * 8), g->tout = malloc(need * 8);
+        if (!g->vin || !g->vout || !g->tin || !g->tout) return SL_ENOMEM;
+        g->capv = need;
+    }
+    for (uint32_t k = 0; k < no; k++) outs += g->vout[k] = sl_btc_out_at(s, t->first_out + k)->value;
+    for (uint32_t j = 0; j < ni; j++) {
+        sl_btc_inview v;
+        sl_btc_in_view(s, t->first_in + j, &v);
+        if (v.coinbase || v.value == UINT64_MAX) { g->vin[j] = UINT64_MAX; unknown++; }
+        else known += g->vin[j] = v.value;
+    }
+    if (unknown) {
+        uint64_t gap = outs > known ? outs - known : 0, each = gap / unknown, rest = gap % unknown;
+        for (uint32_t j = 0; j < ni; j++)
+            if (g->vin[j] == UINT64_MAX) { g->vin[j] = each + rest; rest = 0; known += g->vin[j]; }
+    }
+    *nin = ni, *nout = no, *vin_sum = known, *vout_sum = outs;
+    return SL_OK;
+}
+
+/* ---- forward ---- */
+
+static uint32_t tx_time(const sl_store *s, uint64_t tx) { return sl_btc_block_at(s, sl_btc_tx_at(s, tx)->block)->time; }
+
+/* A tainted output of pool `from` (UINT64_MAX: the source) decides where it goes. */
+static int route_fwd(eng *g, uint64_t from, uint32_t hop, uint64_t o, uint64_t t, int64_t ivh, uint64_t a,
+                     uint64_t b)
+{
+    const sl_store *s = g->s;
+    const sl_btc_outrec *orec = sl_btc_out_at(s, o);
+    uint64_t in, stx, otx = from == UINT64_MAX ? sl_btc_tx_of_out(s, o) : from;
+    uint32_t time = tx_time(s, otx);
+    int rc;
+    int64_t k;
+    if (t == 0) return SL_OK;
+    if ((rc = hop_stat(g, hop, 0, 1, 0))) return rc;
+    if (t < g->p->min_amount) { g->r->dropped += t; return SL_OK; }
+    if (orec->type == SL_SCRIPT_OP_RETURN) return add_end(g, o, t, orec->addr, hop, time, SL_END_UNSPENDABLE, otx);
+    if (sl_btc_out_spent_by(s, o, &in) != SL_OK) return add_end(g, o, t, orec->addr, hop, time, SL_END_HELD, otx);
+    stx = sl_btc_tx_of_in(s, in);
+    if (g->p->until && tx_time(s, stx) > g->p->until) return add_end(g, o, t, orec->addr, hop, time, SL_END_HELD, otx);
+    if (g->p->max_hops && hop + 1 > g->p->max_hops) return add_end(g, o, t, orec->addr, hop, time, SL_END_MAXHOPS, otx);
+    k = pool_get(g, stx, hop + 1, &rc);
+    if (rc) return rc;
+    if (k < 0) {
+        g->r->truncated = true;
+        snprintf(g->r->truncated_why, sizeof g->r->truncated_why, "--max-nodes %llu reached",
+                 (unsigned long long)g->max_nodes);
+        return add_end(g, o, t, orec->addr, hop, time, SL_END_TRUNCATED, otx);
+    }
+    g->pd[k].taint += t;
+    if (t > g->pd[k].best_amt) g->pd[k].best_amt = t, g->pd[k].best_parent = from;
+    if (g->p->policy == SL_POLICY_FIFO || g->p->policy == SL_POLICY_LIFO) {
+        uint32_t j = (uint32_t)(in - sl_btc_tx_at(s, stx)->first_in);
+        if ((rc = add_ivals(g, (size_t)k, j, ivh, a, b))) return rc;
+    }
+    return add_edge(g, from, stx, o, t);
+}
+
+/* Intersects [a,b) with the consecutive slots of `vals` (in `order`), adding the overlap to
+ * each slot's total and, when keep, as a relative interval to out list `dst`. */
+typedef struct piece { uint32_t idx; uint64_t a, b; } piece;
+
+static int split_intervals(eng *g, const uint64_t *vals, uint32_t n, bool reverse, uint64_t A, uint64_t B,
+                           uint64_t *tot, piece **pcs, size_t *npc, size_t *cap)
+{
+    uint64_t off = 0;
+    for (uint32_t q = 0; q < n; q++) {
+        uint32_t k = reverse ? n - 1 - q : q;
+        uint64_t lo = off, hi = off + vals[k];
+        off = hi;
+        if (hi <= A || lo >= B) continue;
+        {
+            uint64_t x = A > lo ? A : lo, y = B < hi ? B : hi;
+            void *p = *pcs;
+            tot[k] += y - x;
+            if (sl_grow(&p, cap, *npc + 1, sizeof **pcs)) return SL_ENOMEM;
+            *pcs = p;
+            (*pcs)[(*npc)++] = (piece){k, x - lo, y - lo};
+        }
+    }
+    (void)g;
+    return SL_OK;
+}
+
+static int split_fwd(eng *g, size_t pk)
+{
+    const sl_store *s = g->s;
+    pend P = g->pd[pk];
+    const sl_btc_txrec *t = sl_btc_tx_at(s, P.tx);
+    uint32_t ni, no;
+    uint64_t vin, vout, fee, tfee = 0;
+    int rc;
+    piece *pcs = NULL;
+    size_t npc = 0, cap = 0;
+    if ((rc = load_pool(g, P.tx, &ni, &no, &vin, &vout))) return rc;
+    fee = vin > vout ? vin - vout : 0;
+    if ((rc = hop_stat(g, P.hop, 1, 0, P.taint))) return rc;
+    g->r->pools_visited++;
+    memset(g->tout, 0, (no + 1) * 8);
+    switch (g->p->policy) {
+    case SL_POLICY_POISON:
+        for (uint32_t k = 0; k < no; k++) g->tout[k] = g->vout[k];
+        tfee = fee;
+        g->r->absorbed += vin + (vout + fee > vin ? vout + fee - vin : 0) - (P.taint < vin ? P.taint : vin);
+        break;
+    case SL_POLICY_HAIRCUT:
+        g->vout[no] = fee;
+        alloc_prop(P.taint, g->vout, no + 1, g->tout);
+        tfee = g->tout[no];
+        break;
+    case SL_POLICY_TIHO:
+        tfee = alloc_tiho(P.taint, g->vout, no, g->tout);
+        break;
+    case SL_POLICY_FIFO:
+    case SL_POLICY_LIFO: {
+        bool rev = g->p->policy == SL_POLICY_LIFO;
+        g->vout[no] = fee;
+        for (int64_t i = P.ivhead; i >= 0; i = g->iv[i].next) {
+            /* absolute position of input idx in the input concatenation */
+            uint64_t off = 0;
+            uint32_t j = g->iv[i].idx;
+            for (uint32_t q = 0; q < ni; q++) {
+                uint32_t k = rev ? ni - 1 - q : q;
+                if (k == j) break;
+                off += g->vin[k];
+            }
+            if ((rc = split_intervals(g, g->vout, no + 1, false, off + g->iv[i].a, off + g->iv[i].b, g->tout, &pcs,
+                                      &npc, &cap)))
+                goto out;
+        }
+        tfee = g->tout[no];
+        break;
+    }
+    }
+    g->r->fees += tfee;
+    for (uint32_t k = 0; k < no; k++) {
+        uint64_t o = t->first_out + k;
+        if (!g->tout[k]) continue;
+        if (g->p->policy == SL_POLICY_FIFO || g->p->policy == SL_POLICY_LIFO) {
+            /* pass this output's pieces along as a chain in g->iv */
+            int64_t head = -1;
+            for (size_t q = 0; q < npc; q++)
+                if (pcs[q].idx == k) {
+                    void *p = g->iv;
+                    if (sl_grow(&p, &g->capiv, g->niv + 1, sizeof *g->iv)) { rc = SL_ENOMEM; goto out; }
+                    g->iv = p;
+                    g->iv[g->niv] = (ient){k, pcs[q].a, pcs[q].b, head};
+                    head = (int64_t)g->niv++;
+                }
+            rc = route_fwd(g, P.tx, P.hop, o, g->tout[k], head, 0, 0);
+        } else {
+            rc = route_fwd(g, P.tx, P.hop, o, g->tout[k], -2, 0, g->vout[k]);
+        }
+        if (rc) goto out;
+    }
+out:
+    free(pcs);
+    return rc;
+}
+
+/* ---- backward ---- */
+
+static int route_back(eng *g, uint64_t from, uint32_t hop, uint64_t in, uint64_t t, const piece *pcs, size_t npc,
+                      uint32_t idx)
+{
+    const sl_store *s = g->s;
+    sl_btc_inview v;
+    uint64_t ptx;
+    int64_t k;
+    int rc;
+    uint32_t time = tx_time(s, from);
+    if (t == 0) return SL_OK;
+    if ((rc = hop_stat(g, hop, 0, 1, 0))) return rc;
+    if (t < g->p->min_amount) { g->r->dropped += t; return SL_OK; }
+    sl_btc_in_view(s, in, &v);
+    if (v.coinbase) return add_end(g, in, t, 0, hop, time, SL_END_COINBASE, from);
+    if (!v.resolved) return add_end(g, in, t, v.addr, hop, time, SL_END_UNKNOWN, from);
+    ptx = sl_btc_tx_of_out(s, v.out);
+    if (g->p->max_hops && hop + 1 > g->p->max_hops)
+        return add_end(g, v.out, t, v.addr, hop, tx_time(s, ptx), SL_END_MAXHOPS, ptx);
+    k = pool_get(g, ptx, hop + 1, &rc);
+    if (rc) return rc;
+    if (k < 0) {
+        g->r->truncated = true;
+        snprintf(g->r->truncated_why, sizeof g->r->truncated_why, "--max-nodes %llu reached",
+                 (unsigned long long)g->max_nodes);
+        return add_end(g, v.out, t, v.addr, hop, tx_time(s, ptx), SL_END_TRUNCATED, ptx);
+    }
+    g->pd[k].taint += t;
+    if (t > g->pd[k].best_amt) g->pd[k].best_amt = t, g->pd[k].best_parent = from;
+    if (g->p->policy == SL_POLICY_FIFO || g->p->policy == SL_POLICY_LIFO) {
+        uint32_t ok = (uint32_t)(v.out - sl_btc_tx_at(s, ptx)->first_out);
+        for (size_t q = 0; q < npc; q++)
+            if (pcs[q].idx == idx && (rc = add_ivals(g, (size_t)k, ok, -2, pcs[q].a, pcs[q].b))) return rc;
+    }
+    return add_edge(g, ptx, from, v.out, t);
+}
+
+static int split_back(eng *g, size_t pk)
+{
+    const sl_store *s = g->s;
+    pend P = g->pd[pk];
+    const sl_btc_txrec *t = sl_btc_tx_at(s, P.tx);
+    uint32_t ni, no;
+    uint64_t vin, vout;
+    int rc = SL_OK;
+    piece *pcs = NULL;
+    size_t npc = 0, cap = 0;
+    if ((rc = load_pool(g, P.tx, &ni, &no, &vin, &vout))) return rc;
+    if ((rc = hop_stat(g, P.hop, 1, 0, P.taint))) return rc;
+    g->r->pools_visited++;
+    if (t->flags & SL_TX_COINBASE) /* everything here was minted */
+        return add_end(g, t->first_in, P.taint, 0, P.hop, tx_time(s, P.tx), SL_END_COINBASE, P.tx);
+    memset(g->tin, 0, (ni + 1) * 8);
+    switch (g->p->policy) {
+    case SL_POLICY_POISON:
+        for (uint32_t j = 0; j < ni; j++) g->tin[j] = g->vin[j];
+        g->r->absorbed += vin > P.taint ? vin - P.taint : 0;
+        break;
+    case SL_POLICY_HAIRCUT:
+        alloc_prop(P.taint, g->vin, ni, g->tin);
+        break;
+    case SL_POLICY_TIHO: {
+        uint64_t rest = alloc_tiho(P.taint, g->vin, ni, g->tin);
+        g->tin[ni - 1] += rest;
+        break;
+    }
+    case SL_POLICY_FIFO:
+    case SL_POLICY_LIFO: {
+        bool rev = g->p->policy == SL_POLICY_LIFO;
+        for (int64_t i = P.ivhead; i >= 0; i = g->iv[i].next) {
+            uint64_t off = 0;
+            for (uint32_t k = 0; k < g->iv[i].idx; k++) off += g->vout[k];
+            if ((rc = split_intervals(g, g->vin, ni, rev, off + g->iv[i].a, off + g->iv[i].b, g->tin, &pcs, &npc, &cap)))
+                goto out;
+        }
+        break;
+    }
+    }
+    for (uint32_t j = 0; j < ni && !rc; j++)
+        rc = route_back(g, P.tx, P.hop, t->first_in + j, g->tin[j], pcs, npc, j);
+out:
+    free(pcs);
+    return rc;
+}
+
+/* ---- driver ---- */
+
+static int cmp_end(const void *a, const void *b)
+{
+    const sl_trace_end *x = a, *y = b;
+    if (x->amount != y->amount) return x->amount < y->amount ? 1 : -1;
+    return x->out < y->out ? -1 : x->out > y->out;
+}
+
+typedef struct priv { uint64_t *tx, *parent; size_t n; } priv;
+
+int sl_trace_run(const sl_store *s, const sl_trace_source *src, const sl_trace_params *p, sl_trace_result *r,
+                 sl_error *e)
+{
+    eng g;
+    int rc = SL_OK;
+    uint64_t *srcs = NULL;
+    size_t nsrc = 0, capsrc = 0;
+    memset(r, 0, sizeof *r);
+    memset(&g, 0, sizeof g);
+    g.s = s, g.p = p, g.r = r;
+    g.max_nodes = p->max_nodes ? p->max_nodes : 1000000;
+    if ((unsigned)p->policy > SL_POLICY_TIHO) return sl_err(e, SL_EUSAGE, "unknown policy");
+
+    /* sources: global output numbers */
+    if (src->by_address) {
+        sl_btc_addrstat st;
+        if (sl_btc_addr_lookup(s, &src->addr, &st)) return sl_err(e, SL_ENOTFOUND, "address not found in the store");
+        for (uint64_t ev = st.head; ev;) {
+            const sl_btc_event *x = sl_btc_event_at(s, ev - 1);
+            const sl_btc_txrec *t;
+            uint32_t no;
+            if (!x) break;
+            t = sl_btc_tx_at(s, x->tx);
+            no = sl_btc_tx_n_out(s, x->tx);
+            if (!p->since || tx_time(s, x->tx) >= p->since)
+                for (uint32_t k = 0; k < no; k++)
+                    if (sl_btc_out_at(s, t->first_out + k)->addr == st.id) {
+                        void *q = srcs;
+                        if (sl_grow(&q, &capsrc, nsrc + 1, 8)) { rc = oom(e); goto out; }
+                        srcs = q;
+                        srcs[nsrc++] = t->first_out + k;
+                    }
+            ev = x->prev;
+        }
+        if (!nsrc) { rc = sl_err(e, SL_ENOTFOUND, "the address received nothing in the chosen time window"); goto out; }
+    } else {
+        uint64_t ids[8];
+        int n = sl_btc_tx_find(s, &src->txid, ids, 8);
+        const sl_btc_txrec *t;
+        uint32_t no;
+        if (!n) return sl_err(e, SL_ENOTFOUND, "transaction not found in the store");
+        t = sl_btc_tx_at(s, ids[n - 1]);
+        no = sl_btc_tx_n_out(s, ids[n - 1]);
+        if (src->vout >= (int64_t)no)
+            return sl_err(e, SL_EUSAGE, "output %lld out of range: the transaction has %u outputs", (long long)src->vout, no);
+        srcs = malloc((no ? no : 1) * 8);
+        if (!srcs) return oom(e);
+        for (uint32_t k = 0; k < no; k++)
+            if (src->vout < 0 || (int64_t)k == src->vout) srcs[nsrc++] = t->first_out + k;
+    }
+    for (size_t i = 0; i < nsrc && !rc; i++) {
+        const sl_btc_outrec *o = sl_btc_out_at(s, srcs[i]);
+        r->source_amount += o->value;
+        if (!p->backward) {
+            rc = route_fwd(&g, UINT64_MAX, 0, srcs[i], o->value, -2, 0, o->value);
+        } else {
+            uint64_t tx = sl_btc_tx_of_out(s, srcs[i]);
+            int64_t k = pool_get(&g, tx, 1, &rc);
+            if (!rc && k >= 0) {
+                g.pd[k].taint += o->value;
+                rc = add_ivals(&g, (size_t)k, (uint32_t)(srcs[i] - sl_btc_tx_at(s, tx)->first_out), -2, 0, o->value);
+            }
+        }
+    }
+    if (rc) { rc = oom(e); goto out; }
+    while (g.nheap && !rc) {
+        size_t pk = heap_pop(&g);
+        rc = p->backward ? split_back(&g, pk) : split_fwd(&g, pk);
+    }
+    if (rc) { rc = rc == SL_ENOMEM ? oom(e) : rc; goto out; }
+    qsort(r->ends, r->n_ends, sizeof *r->ends, cmp_end);
+    {
+        priv *pv = calloc(1, sizeof *pv);
+        if (!pv) { rc = oom(e); goto out; }
+        pv->n = g.npd;
+        pv->tx = malloc((g.npd + 1) * 8);
+        pv->parent = malloc((g.npd + 1) * 8);
+        for (size_t i = 0; i < g.npd && pv->tx && pv->parent; i++) pv->tx[i] = g.pd[i].tx, pv->parent[i] = g.pd[i].best_parent;
+        r->priv = pv;
+    }
+out:
+    free(srcs);
+    free(g.pd), free(g.map), free(g.heap), free(g.iv);
+    free(g.vin), free(g.vout), free(g.tin), free(g.tout);
+    if (rc) sl_trace_free(r);
+    return rc;
+}
+
+size_t sl_trace_path(const sl_trace_result *r, uint64_t pool, uint64_t *txs, size_t cap)
+{
+    const priv *pv = r->priv;
+    size_t n = 0;
+    while (pv && pool != UINT64_MAX && n < cap) {
+        size_t i;
+        txs[n++] = pool;
+        for (i = 0; i < pv->n && pv->tx[i] != pool; i++) {}
+        if (i == pv->n) break;
+        pool = pv->parent[i];
+    }
+    return n;
+}
+
+void sl_trace_free(sl_trace_result *r)
+{
+    priv *pv = r->priv;
+    if (pv) free(pv->tx), free(pv->parent), free(pv);
+    free(r->ends), free(r->hops), free(r->edges);
+    memset(r, 0, sizeof *r);
+}

@@ -1,0 +1,38 @@
+/* regtest.h — builds real regtest blocks for tests (nBits 0x207fffff, nonce ground until
+ * the header meets it; merkle root over the txids), so hand-made transaction graphs go
+ * through the same ingest as mainnet data. Outputs pay p2pkh(20 x tag). */
+#ifndef SLEUTH_TEST_REGTEST_H
+#define SLEUTH_TEST_REGTEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sleuth/crypto.h"
+
+typedef struct rt_out { uint8_t tag; uint64_t value; } rt_out;
+typedef struct rt_in { sl_hash256 txid; uint32_t vout; } rt_in;
+
+typedef struct rt_tx {
+    uint8_t b[4096];
+    size_t n;
+    sl_hash256 txid;
+} rt_tx;
+
+typedef struct rt_chain {
+    uint8_t *blk;       /* blk*.dat framed blocks */
+    size_t n, cap;
+    sl_hash256 tip;
+    uint32_t time, height;
+} rt_chain;
+
+/* A coinbase (unique per height) or a spend of ins. */
+void rt_coinbase(rt_tx *t, uint32_t height, const rt_out *outs, int nout);
+void rt_spend(rt_tx *t, const rt_in *ins, int nin, const rt_out *outs, int nout);
+/* Appends a block holding txs (first must be a coinbase) on top of the chain's tip. */
+void rt_block(rt_chain *c, rt_tx *const *txs, int ntx);
+/* Writes the chain as DIR/blk00000.dat; returns the path in a static buffer. */
+const char *rt_write(const rt_chain *c, const char *dir);
+/* p2pkh address (regtest prefix) of 20 x tag. */
+const char *rt_addr(uint8_t tag);
+
+#endif
