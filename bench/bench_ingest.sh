@@ -81,7 +81,7 @@ awk -v n="$NTX" -v w="$WALL" -v u="$USR" -v s="$SYS" -v r="$RSS" -v sa="$STORE_A
     printf "ingest_tx_per_s %.0f (one core: the ingest is single-threaded)\n", n / w
     printf "ingest_tx_per_cpu_s %.0f\n", n / (u + s)
     printf "peak_rss_mib %.1f\n", r / 1024
-    printf "store_bytes_on_disk %d (apparent %d)\n", sa, sp
+    printf "store_bytes_on_disk %.0f (apparent %.0f)\n", sa, sp
     printf "store_bytes_per_tx %.1f (apparent %.1f)\n", sa / n, sp / n
     printf "raw_bytes_per_tx %.1f\n", raw / n
     printf "store_over_raw %.1f%% (apparent %.1f%%), target <= 40%%\n", 100 * sa / raw, 100 * sp / raw
