@@ -1,0 +1,196 @@
+/* bench_lookup.c — latency of transaction and address look-ups in a store, p50/p99/max,
+ * beside a baseline measured in the same run: a raw LMDB mdb_get of the same keys in the
+ * same index (the least any LMDB-keyed look-up costs).
+ *
+ * Picks N random txids and N random addresses that exist (uniform over tx ids and address
+ * ids), then times, one by one:
+ *   tx:    sl_btc_tx_find + every input (sl_btc_in_view) and output (sl_btc_out_at,
+ *          sl_btc_out_spent_by) of the tx found
+ *   addr:  sl_btc_addr_lookup + walking up to 100 history events (sl_btc_event_at), for
+ *          addresses picked uniformly over address ids (mostly used once) and for the
+ *          addresses of uniformly picked outputs (weighted by use: the hot ones show up)
+ *   raw:   mdb_get of the txid's 8-byte key in btc.txid / of the address key in btc.addr
+ * The store and the raw environment are never open at once (LMDB wants one environment
+ * per process), so the phases alternate: rounds of raw, then store. Round 1 runs on
+ * whatever the page cache holds; the last round is the warm figure.
+ *
+ * usage: bench_lookup [--n N] [--rounds R] [--seed S] STORE_DIR
+ */
+#include <lmdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sleuth/store.h"
+
+static uint64_t rng = 0x9e3779b97f4a7c15ULL;
+static uint64_t rnd(void)
+{
+    rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+    return rng;
+}
+
+static inline uint64_t ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void report(const char *what, uint64_t *t, size_t n, double *p50_out)
+{
+    qsort(t, n, sizeof *t, cmp_u64);
+    double p50 = t[n / 2] / 1e3, p99 = t[(size_t)(n * 0.99)] / 1e3, mx = t[n - 1] / 1e3;
+    printf("  %-44s p50 %8.2f us  p99 %8.2f us  max %9.1f us\n", what, p50, p99, mx);
+    if (p50_out) *p50_out = p50;
+}
+
+static volatile uint64_t sink;
+
+/* Times sl_btc_addr_lookup + up to 100 history events for each address; returns the events walked. */
+static uint64_t walk(const sl_store *s, const sl_btc_addr *addrs, uint64_t *t, size_t n)
+{
+    uint64_t n_ev = 0;
+    for (size_t i = 0; i < n; i++) {
+        sl_btc_addrstat st;
+        uint64_t t0 = ns(), acc = 0, ev;
+        int k = 0;
+        if (sl_btc_addr_lookup(s, &addrs[i], &st)) { fprintf(stderr, "bench_lookup: address %zu not found\n", i); exit(1); }
+        for (ev = st.head; ev && k < 100; k++) {
+            const sl_btc_event *x = sl_btc_event_at(s, ev - 1);
+            acc += x->tx;
+            ev = x->prev;
+        }
+        n_ev += (uint64_t)k;
+        t[i] = ns() - t0;
+        sink += acc;
+    }
+    return n_ev;
+}
+
+int main(int argc, char **argv)
+{
+    size_t n = 100000;
+    int rounds = 2;
+    const char *dir = NULL;
+    sl_store *s = NULL;
+    sl_error e = {0};
+    sl_hash256 *txids;
+    sl_btc_addr *addrs, *waddrs;
+    uint64_t *t_tx, *t_addr, *t_waddr, *t_rtx, *t_raddr, n_io = 0, n_ev = 0, n_wev = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--n") && i + 1 < argc) n = strtoull(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--rounds") && i + 1 < argc) rounds = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--seed") && i + 1 < argc) rng ^= strtoull(argv[++i], NULL, 10) * 0x2545f4914f6cdd1dULL;
+        else if (argv[i][0] == '-') { fprintf(stderr, "usage: bench_lookup [--n N] [--rounds R] [--seed S] STORE_DIR\n"); return 2; }
+        else dir = argv[i];
+    }
+    if (!dir || n == 0) { fprintf(stderr, "usage: bench_lookup [--n N] [--rounds R] [--seed S] STORE_DIR\n"); return 2; }
+    txids = malloc(n * sizeof *txids);
+    addrs = malloc(n * sizeof *addrs);
+    waddrs = malloc(n * sizeof *waddrs);
+    t_tx = malloc(n * 8), t_addr = malloc(n * 8), t_waddr = malloc(n * 8), t_rtx = malloc(n * 8), t_raddr = malloc(n * 8);
+    if (!txids || !addrs || !waddrs || !t_tx || !t_addr || !t_waddr || !t_rtx || !t_raddr) return 1;
+
+    /* the keys, picked from the store itself so every one exists */
+    if (sl_store_open(&s, dir, SL_STORE_RDONLY, &e)) { fprintf(stderr, "bench_lookup: %s\n", e.msg); return 1; }
+    {
+        const sl_btc_meta *m = sl_btc_meta_get(s);
+        if (m->n_tx == 0 || m->n_addr < 2) { fprintf(stderr, "bench_lookup: empty store\n"); return 1; }
+        printf("bench_lookup: store %s: %llu txs, %llu addresses; %zu look-ups of each kind, %d rounds\n", dir,
+               (unsigned long long)m->n_tx, (unsigned long long)m->n_addr - 1, n, rounds);
+        for (size_t i = 0; i < n; i++) {
+            txids[i] = sl_btc_tx_at(s, rnd() % m->n_tx)->txid;
+            if (sl_btc_addr_key(s, (uint32_t)(1 + rnd() % (m->n_addr - 1)), &addrs[i])) return 1;
+            for (;;) {
+                const sl_btc_outrec *o = sl_btc_out_at(s, rnd() % m->n_out);
+                if (o->addr && sl_btc_addr_key(s, o->addr, &waddrs[i]) == SL_OK) break;
+            }
+        }
+    }
+    sl_store_close(s);
+
+    for (int r = 0; r < rounds; r++) {
+        double raw_tx50, raw_a50, tx50, a50;
+        /* baseline: raw LMDB gets of the same keys */
+        {
+            MDB_env *env;
+            MDB_txn *txn;
+            MDB_dbi dtx, dad;
+            char p[4096];
+            snprintf(p, sizeof p, "%s/index", dir);
+            if (mdb_env_create(&env) || mdb_env_set_maxdbs(env, 32) || mdb_env_open(env, p, MDB_RDONLY, 0644) ||
+                mdb_txn_begin(env, NULL, MDB_RDONLY, &txn) || mdb_dbi_open(txn, "btc.txid", 0, &dtx) ||
+                mdb_dbi_open(txn, "btc.addr", 0, &dad)) {
+                fprintf(stderr, "bench_lookup: cannot open %s with LMDB\n", p);
+                return 1;
+            }
+            for (size_t i = 0; i < n; i++) {
+                MDB_val k = {8, txids[i].b}, v;
+                uint64_t t0 = ns();
+                if (mdb_get(txn, dtx, &k, &v)) { fprintf(stderr, "bench_lookup: raw txid get failed\n"); return 1; }
+                sink += *(const uint8_t *)v.mv_data;
+                t_rtx[i] = ns() - t0;
+            }
+            for (size_t i = 0; i < n; i++) {
+                uint8_t kb[48];
+                MDB_val k = {1 + (size_t)addrs[i].len, kb}, v;
+                uint64_t t0;
+                kb[0] = addrs[i].kind;
+                memcpy(kb + 1, addrs[i].prog, addrs[i].len);
+                t0 = ns();
+                if (mdb_get(txn, dad, &k, &v)) { fprintf(stderr, "bench_lookup: raw addr get failed\n"); return 1; }
+                sink += *(const uint8_t *)v.mv_data;
+                t_raddr[i] = ns() - t0;
+            }
+            mdb_txn_abort(txn);
+            mdb_env_close(env);
+        }
+        /* the store's look-ups */
+        if (sl_store_open(&s, dir, SL_STORE_RDONLY, &e)) { fprintf(stderr, "bench_lookup: %s\n", e.msg); return 1; }
+        n_io = n_ev = 0;
+        for (size_t i = 0; i < n; i++) {
+            uint64_t ids[4], t0 = ns(), acc = 0;
+            int f = sl_btc_tx_find(s, &txids[i], ids, 4);
+            if (f < 1) { fprintf(stderr, "bench_lookup: txid %zu not found\n", i); return 1; }
+            {
+                const sl_btc_txrec *t = sl_btc_tx_at(s, ids[f - 1]);
+                uint32_t nin = sl_btc_tx_n_in(s, ids[f - 1]), nout = sl_btc_tx_n_out(s, ids[f - 1]);
+                for (uint32_t k = 0; k < nin; k++) {
+                    sl_btc_inview v;
+                    sl_btc_in_view(s, t->first_in + k, &v);
+                    acc += v.value + v.addr;
+                }
+                for (uint32_t k = 0; k < nout; k++) {
+                    uint64_t in;
+                    acc += sl_btc_out_at(s, t->first_out + k)->value;
+                    if (sl_btc_out_spent_by(s, t->first_out + k, &in) == SL_OK) acc += in;
+                }
+                n_io += nin + nout;
+            }
+            t_tx[i] = ns() - t0;
+            sink += acc;
+        }
+        n_ev = walk(s, addrs, t_addr, n);
+        n_wev = walk(s, waddrs, t_waddr, n);
+        sl_store_close(s);
+        printf("round %d%s:\n", r + 1, r == 0 ? " (page cache as found)" : " (warm)");
+        report("raw LMDB mdb_get, btc.txid (8-byte key)", t_rtx, n, &raw_tx50);
+        report("tx: find + all inputs/outputs", t_tx, n, &tx50);
+        report("raw LMDB mdb_get, btc.addr", t_raddr, n, &raw_a50);
+        report("addr: lookup + <=100 events (uniform)", t_addr, n, &a50);
+        report("addr: lookup + <=100 events (output-weighted)", t_waddr, n, NULL);
+        printf("  per tx %.1f inputs+outputs read; per address %.1f events walked (uniform), %.1f (output-weighted)\n",
+               (double)n_io / n, (double)n_ev / n, (double)n_wev / n);
+        printf("  RESULT round=%d tx_p50_over_raw=%.2f addr_p50_over_raw=%.2f\n", r + 1, tx50 / raw_tx50, a50 / raw_a50);
+    }
+    free(txids), free(addrs), free(waddrs), free(t_tx), free(t_addr), free(t_waddr), free(t_rtx), free(t_raddr);
+    return 0;
+}
