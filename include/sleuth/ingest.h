@@ -16,7 +16,7 @@ typedef struct sl_ingest_opts {
     const char *const *prevouts;  /* prevout files (see docs/INGEST.md) */
     int n_prevouts;
     bool quiet;                   /* no progress line */
-    uint64_t batch_bytes;         /* block bytes per commit; 0 = 64 MiB */
+    uint64_t batch_bytes;         /* block bytes per commit; 0 = 256 MiB */
 } sl_ingest_opts;
 
 typedef struct sl_ingest_report {

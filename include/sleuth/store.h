@@ -65,6 +65,12 @@ enum { SL_STORE_RDONLY = 0, SL_STORE_WRITE = 1 };
  * store there, read-only), SL_EVERSION, SL_ESTORE/SL_EIO with the path. */
 int sl_store_open(sl_store **s, const char *dir, int mode, sl_error *e) SL_MUST_USE;
 void sl_store_close(sl_store *s);
+/* Rewrites the LMDB index without its free pages when they are more than min_free (0..1)
+ * of the file (LMDB's copy-on-write leaves the pages of older batches free; they are
+ * reused by later writes but cost disk meanwhile). The store must not be open for
+ * writing. The copy is a consistent snapshot and replaces the old file by rename, so a
+ * crash leaves one or the other. *saved gets the bytes reclaimed. */
+int sl_store_compact(const char *dir, double min_free, uint64_t *saved, sl_error *e) SL_MUST_USE;
 /* Bytes on disk of the whole store directory. */
 uint64_t sl_store_bytes(const sl_store *s);
 

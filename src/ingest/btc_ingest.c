@@ -611,7 +611,7 @@ int sl_ingest_btc(sl_store *s, const char *const *paths, int npaths, const sl_in
     sl_btc_block blk;
     char netname[32];
     size_t *order = NULL, norder = 0;
-    uint64_t total_bytes = 0, done_bytes = 0, batch = o->batch_bytes ? o->batch_bytes : (64u << 20), in_batch = 0;
+    uint64_t total_bytes = 0, done_bytes = 0, batch = o->batch_bytes ? o->batch_bytes : (256u << 20), in_batch = 0;
     sl_progress pg;
     double t0 = sl_now();
     const sl_btc_meta *m = sl_btc_meta_get(s);

@@ -60,6 +60,7 @@ struct sl_store {
 };
 
 #define TXN(s) ((s)->wtxn ? (s)->wtxn : (s)->rtxn)
+#define MAIN_DBI_FOR_STAT 1 /* LMDB's MAIN_DBI: the database of named databases */
 
 static int mdb_fail(sl_error *e, const char *what, int rc)
 {
@@ -220,6 +221,66 @@ static uint64_t dir_bytes(const char *path)
 }
 
 uint64_t sl_store_bytes(const sl_store *s) { return dir_bytes(s->dir); }
+
+int sl_store_compact(const char *dir, double min_free, uint64_t *saved, sl_error *e)
+{
+    MDB_env *env = NULL;
+    MDB_txn *txn = NULL;
+    MDB_envinfo info;
+    MDB_stat st;
+    MDB_cursor *cur = NULL;
+    MDB_val k, v;
+    char p[512], tmp[512], from[600], to[600];
+    uint64_t used = 0, total;
+    int rc;
+    *saved = 0;
+    snprintf(p, sizeof p, "%s/index", dir);
+    snprintf(tmp, sizeof tmp, "%s/index.compact", dir);
+    if ((rc = mdb_env_create(&env))) return mdb_fail(e, "env_create", rc);
+    mdb_env_set_maxdbs(env, 32);
+    mdb_env_set_mapsize(env, (size_t)1 << 40);
+    if ((rc = mdb_env_open(env, p, MDB_RDONLY, 0644))) { rc = mdb_fail(e, "open index", rc); goto out; }
+    mdb_env_info(env, &info);
+    total = (uint64_t)info.me_last_pgno + 1;
+    if ((rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn))) { rc = mdb_fail(e, "txn", rc); goto out; }
+    /* pages in use: the main DB plus every named DB */
+    mdb_stat(txn, MAIN_DBI_FOR_STAT, &st);
+    used += st.ms_branch_pages + st.ms_leaf_pages + st.ms_overflow_pages + 2;
+    if ((rc = mdb_cursor_open(txn, MAIN_DBI_FOR_STAT, &cur))) { rc = mdb_fail(e, "cursor", rc); goto out; }
+    while (mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0) {
+        MDB_dbi dbi;
+        char name[64];
+        if (k.mv_size >= sizeof name) continue;
+        memcpy(name, k.mv_data, k.mv_size);
+        name[k.mv_size] = 0;
+        if (mdb_dbi_open(txn, name, 0, &dbi) == 0 && mdb_stat(txn, dbi, &st) == 0)
+            used += st.ms_branch_pages + st.ms_leaf_pages + st.ms_overflow_pages;
+    }
+    mdb_cursor_close(cur);
+    cur = NULL;
+    mdb_txn_abort(txn);
+    txn = NULL;
+    rc = SL_OK;
+    if ((double)(total - (used < total ? used : total)) <= min_free * (double)total) goto out;
+    mkdir(tmp, 0755);
+    snprintf(to, sizeof to, "%s/data.mdb", tmp);
+    unlink(to);
+    if ((rc = mdb_env_copy2(env, tmp, MDB_CP_COMPACT))) { rc = mdb_fail(e, "compacting copy", rc); goto out; }
+    {
+        struct stat a, b;
+        snprintf(from, sizeof from, "%s/data.mdb", p);
+        if (stat(from, &a) == 0 && stat(to, &b) == 0 && b.st_size < a.st_size) *saved = (uint64_t)(a.st_size - b.st_size);
+    }
+    mdb_env_close(env);
+    env = NULL;
+    if (rename(to, from) != 0) rc = sl_err(e, SL_EIO, "%s: %s", from, strerror(errno));
+    rmdir(tmp);
+out:
+    if (cur) mdb_cursor_close(cur);
+    if (txn) mdb_txn_abort(txn);
+    if (env) mdb_env_close(env);
+    return rc;
+}
 
 /* ---------------- reading ---------------- */
 
