@@ -154,7 +154,7 @@ int main(int argc, char **argv)
     int reps = 5, npaths = 0;
     const char *paths[256];
     uint64_t block_bytes = 0, tx_bytes = 0;
-    double best[3] = {1e30, 1e30, 1e30};
+    double best[4] = {1e30, 1e30, 1e30, 1e30};
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--network") && i + 1 < argc) {
@@ -191,19 +191,22 @@ int main(int argc, char **argv)
            nblocks, ntxs, block_bytes / 1e6, tx_bytes / 1e6, nfiles, reps);
     for (int r = 0; r < reps; r++) {
         /* rotate the order so none of the three always runs first */
-        for (int k = 0; k < 3; k++) {
-            int which = (k + r) % 3;
-            double t = which == 0 ? run_floor() : which == 1 ? run_parse(0) : run_parse(SL_BTC_CHECK_ALL);
+        for (int k = 0; k < 4; k++) {
+            int which = (k + r) % 4;
+            double t = which == 0 ? run_floor() : which == 1 ? run_parse(0) : which == 2 ? run_parse(SL_BTC_CHECK_ALL)
+                                                                                       : run_parse(SL_BTC_TXID_ONLY);
             if (t < best[which]) best[which] = t;
         }
     }
     {
-        static const char *name[3] = {"floor  SHA-256d per tx (OpenSSL)", "parse  checks=0", "parse  SL_BTC_CHECK_ALL"};
-        for (int k = 0; k < 3; k++) {
+        static const char *name[4] = {"floor  SHA-256d per tx (OpenSSL)", "parse  checks=0 (txid+wtxid)",
+                                      "parse  SL_BTC_CHECK_ALL", "parse  txid only (SL_BTC_TXID_ONLY)"};
+        for (int k = 0; k < 4; k++) {
             uint64_t bytes = k == 0 ? tx_bytes : block_bytes;
             printf("%-34s %8.3f s  %9.1f MB/s  %11.0f tx/s  ratio to floor %.3f\n", name[k], best[k], bytes / best[k] / 1e6,
                    ntxs / best[k], best[0] / best[k]);
         }
+        printf("RESULT txidonly_vs_floor=%.3f\n", best[0] / best[3]);
         printf("RESULT parse0_vs_floor=%.3f parseall_vs_floor=%.3f floor_mbs=%.1f parse0_mbs=%.1f parseall_mbs=%.1f "
                "floor_txs=%.0f parse0_txs=%.0f parseall_txs=%.0f\n",
                best[0] / best[1], best[0] / best[2], tx_bytes / best[0] / 1e6, block_bytes / best[1] / 1e6,

@@ -65,14 +65,14 @@ int main(int argc, char **argv)
             const sl_btc_txrec *t = sl_btc_tx_at(s, tx);
             uint32_t ni = sl_btc_tx_n_in(s, tx), no = sl_btc_tx_n_out(s, tx);
             for (uint32_t j = 0; j < ni; j++) {
-                sl_btc_inview v;
-                sl_btc_in_view(s, t->first_in + j, &v);
-                sum += v.value;
+                uint32_t addr;
+                sum += sl_btc_in_value(s, t->first_in + j, &addr);
             }
             for (uint32_t k = 0; k < no; k++) {
-                uint64_t in;
+                uint64_t stx;
+                uint32_t vin;
                 sum += sl_btc_out_at(s, t->first_out + k)->value;
-                if (sl_btc_out_spent_by(s, t->first_out + k, &in) == SL_OK) sum += sl_btc_tx_of_in(s, in), steps++;
+                if (sl_btc_out_spender(s, t->first_out + k, &stx, &vin) == SL_OK) sum += stx + vin, steps++;
             }
         }
         dt = sl_now() - t0;

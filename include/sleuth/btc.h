@@ -118,6 +118,7 @@ enum {
     SL_BTC_CHECK_MERKLE = 1,   /* merkle root (and mutation), witness commitment */
     SL_BTC_CHECK_POW = 2,      /* header hash against nBits and the network's limit */
     SL_BTC_CHECK_ALL = 3,
+    SL_BTC_TXID_ONLY = 4,      /* skip segwit wtxids (zeroed) unless CHECK_MERKLE needs them */
 };
 
 /* Parses one block from exactly len bytes. Errors: SL_ECORRUPT with the byte offset

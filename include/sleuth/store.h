@@ -19,9 +19,11 @@
  *   txs.col      64 B  sl_btc_txrec: txid, block index, size, weight, flags, first input,
  *                      first output (a tx's inputs/outputs run to the next tx's first)
  *   outs.col     16 B  sl_btc_outrec: value (sat), address id (0 = none), script type
- *   ins.col       8 B  spent output's global number, or SL_IN_EXT|k (k in extins.col:
- *                      the prevout is not in the store), or SL_IN_COINBASE
- *   spent.col     8 B  per output: spending input number + 1, 0 = unspent (mutable)
+ *   ins.col       8 B  the spent output as SL_REF(tx id, vout), or SL_IN_EXT|k (k in
+ *                      extins.col: the prevout is not in the store), or SL_IN_COINBASE
+ *   spent.col     8 B  per output: the spender as SL_REF(tx id, vin), 0 = unspent (mutable)
+ *                      (a (tx, index) pair, not a global number, so both directions of
+ *                      the graph are one array access, no search)
  *   extins.col   64 B  sl_btc_extin: prev txid/vout and, when a prevout file gave it,
  *                      value, type and address of an input whose prevout is not stored
  *   wtx.col      40 B  (tx id, wtxid) for segwit transactions, ascending by tx id
@@ -78,6 +80,11 @@ uint64_t sl_store_bytes(const sl_store *s);
 #define SL_NONE32 UINT32_MAX
 #define SL_IN_COINBASE UINT64_MAX
 #define SL_IN_EXT ((uint64_t)1 << 63)
+/* (tx id, index) in 64 bits: tx id + 1 in the high 40 bits (39 used: < 5.5e11 txs), the
+ * input/output index (< 2^24) in the low 24; 0 is never a valid reference. */
+#define SL_REF(tx, idx) ((((uint64_t)(tx) + 1) << 24) | (uint64_t)(idx))
+#define SL_REF_TX(r) (((r) >> 24) - 1)
+#define SL_REF_IDX(r) ((uint32_t)((r) & 0xffffff))
 
 typedef struct sl_btc_blockrec {
     sl_hash256 hash, prev, merkle;   /*  0: 96 */
@@ -164,6 +171,10 @@ uint64_t sl_btc_in_at(const sl_store *s, uint64_t i);
 const sl_btc_extin *sl_btc_extin_at(const sl_store *s, uint64_t k);
 /* SL_OK with the spending input, or SL_ENOTFOUND when unspent (as far as the store knows). */
 int sl_btc_out_spent_by(const sl_store *s, uint64_t o, uint64_t *in);
+/* The same as (spending tx id, input index within it). */
+int sl_btc_out_spender(const sl_store *s, uint64_t o, uint64_t *tx, uint32_t *vin);
+/* Input i's spent output as (tx id, vout) when it is in the store (SL_OK), else SL_ENOTFOUND. */
+int sl_btc_in_prevout(const sl_store *s, uint64_t i, uint64_t *tx, uint32_t *vout);
 
 /* Resolved view of one input: prevout, value (UINT64_MAX unknown), address id, type. */
 typedef struct sl_btc_inview {
@@ -176,6 +187,9 @@ typedef struct sl_btc_inview {
     uint8_t type;
 } sl_btc_inview;
 void sl_btc_in_view(const sl_store *s, uint64_t i, sl_btc_inview *v);
+/* Just the value (UINT64_MAX: coinbase or unknown) and address id of input i's spent
+ * output: no search for the previous txid, for the hot loops of tracing. */
+uint64_t sl_btc_in_value(const sl_store *s, uint64_t i, uint32_t *addr);
 /* Fee of a tx: SL_OK with *fee, SL_ENOTFOUND when an input value is unknown. Coinbase: 0. */
 int sl_btc_tx_fee(const sl_store *s, uint64_t id, uint64_t *fee);
 

@@ -74,8 +74,8 @@ typedef struct sl_trace_hop {
 } sl_trace_hop;
 
 typedef struct sl_trace_edge {
-    uint64_t from_tx, to_tx; /* to_tx = UINT64_MAX for an endpoint (see ends) */
-    uint64_t out;            /* the output carrying the taint */
+    uint64_t from_tx, to_tx; /* from_tx = UINT64_MAX: the trace's source */
+    uint64_t out, out_tx;    /* the output carrying the taint, and its tx */
     uint64_t amount;
 } sl_trace_edge;
 

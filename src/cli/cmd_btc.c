@@ -295,20 +295,19 @@ int cmd_tx(int argc, char **argv)
             const sl_btc_outrec *orec = sl_btc_out_at(l.s, t->first_out + k);
             cJSON *o = cJSON_CreateObject();
             char ad[100];
-            uint64_t sin;
+            uint64_t stx;
+            uint32_t svin;
             addr_string(l.s, orec->addr, ad);
             jnum(o, "n", k);
             jnum(o, "value", orec->value);
             jstr_or_null(o, "address", ad[0] ? ad : NULL);
             cJSON_AddStringToObject(o, "type", sl_script_type_name(orec->type));
-            if (sl_btc_out_spent_by(l.s, t->first_out + k, &sin) == SL_OK) {
-                uint64_t st = sl_btc_tx_of_in(l.s, sin);
-                const sl_btc_txrec *sr = sl_btc_tx_at(l.s, st);
+            if (sl_btc_out_spender(l.s, t->first_out + k, &stx, &svin) == SL_OK) {
                 cJSON *sb = cJSON_AddObjectToObject(o, "spent_by");
                 char sx[65];
-                sl_hash_hex(sx, &sr->txid);
+                sl_hash_hex(sx, &sl_btc_tx_at(l.s, stx)->txid);
                 cJSON_AddStringToObject(sb, "txid", sx);
-                jnum(sb, "vin", sin - sr->first_in);
+                jnum(sb, "vin", svin);
             } else {
                 cJSON_AddNullToObject(o, "spent_by");
             }
@@ -345,16 +344,16 @@ int cmd_tx(int argc, char **argv)
         for (uint32_t k = 0; k < nout && k < l.offset + l.limit; k++) {
             const sl_btc_outrec *orec = sl_btc_out_at(l.s, t->first_out + k);
             char ad[100];
-            uint64_t sin;
+            uint64_t stx;
+            uint32_t svin;
             if (k < l.offset) continue;
             addr_string(l.s, orec->addr, ad);
             cli_coins(c1, orec->value);
             printf("    #%u  %16s BTC  %-42s  %-11s", k, c1, ad[0] ? ad : "(no address)", sl_script_type_name(orec->type));
-            if (sl_btc_out_spent_by(l.s, t->first_out + k, &sin) == SL_OK) {
-                const sl_btc_txrec *sr = sl_btc_tx_at(l.s, sl_btc_tx_of_in(l.s, sin));
+            if (sl_btc_out_spender(l.s, t->first_out + k, &stx, &svin) == SL_OK) {
                 char sx[65];
-                sl_hash_hex(sx, &sr->txid);
-                printf("  spent by %s:%" PRIu64 "\n", sx, sin - sr->first_in);
+                sl_hash_hex(sx, &sl_btc_tx_at(l.s, stx)->txid);
+                printf("  spent by %s:%u\n", sx, svin);
             } else {
                 printf("  unspent\n");
             }

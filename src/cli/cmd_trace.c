@@ -287,7 +287,7 @@ int cmd_trace(int argc, char **argv)
                 if (x->reason == SL_END_COINBASE || x->reason == SL_END_UNKNOWN) {
                     jnum(o, "vin", x->out - sl_btc_tx_at(s, x->pool)->first_in);
                 } else {
-                    jnum(o, "vout", x->out - sl_btc_tx_at(s, sl_btc_tx_of_out(s, x->out))->first_out);
+                    jnum(o, "vout", x->out - sl_btc_tx_at(s, x->pool)->first_out);
                 }
                 jnum(o, "first_arrival", x->time);
                 jnum(o, "hops", x->hops);
@@ -298,7 +298,7 @@ int cmd_trace(int argc, char **argv)
                 const sl_trace_edge *x = &r.edges[i];
                 cJSON *o = cJSON_CreateObject();
                 char tx[65];
-                uint64_t otx = sl_btc_tx_of_out(s, x->out);
+                uint64_t otx = x->out_tx;
                 tx_hex(s, otx, tx);
                 cJSON_AddStringToObject(o, "txid", tx);
                 jnum(o, "vout", x->out - sl_btc_tx_at(s, otx)->first_out);

@@ -379,14 +379,26 @@ void sl_btc_tx_wtxid(const sl_store *s, uint64_t id, sl_hash256 *out)
     }
 }
 
-/* Last tx whose first_{in,out} <= x. */
+/* Last tx whose first_{in,out} <= x. first_in/first_out grow almost linearly with the
+ * tx id, so interpolation lands within a few records of the answer; a bounded number of
+ * interpolation steps, then plain bisection, keeps the worst case logarithmic. */
 static uint64_t tx_search(const sl_store *s, uint64_t x, bool outs)
 {
-    uint64_t lo = 0, hi = s->m.n_tx;
+    uint64_t lo = 0, hi = s->m.n_tx; /* answer in [lo, hi) */
+    const sl_btc_txrec *base = sl_col_at(&s->col[C_TXS], 0);
+    uint64_t flo = 0, fhi = outs ? s->m.n_out : s->m.n_in; /* f(lo) <= x < f(hi) */
+    for (int step = 0; step < 4 && hi - lo > 16; step++) {
+        uint64_t mid = lo + (uint64_t)((unsigned __int128)(x - flo) * (hi - lo) / (fhi - flo + 1));
+        uint64_t fm;
+        if (mid <= lo) mid = lo + 1;
+        if (mid >= hi) mid = hi - 1;
+        fm = outs ? base[mid].first_out : base[mid].first_in;
+        if (fm <= x) lo = mid, flo = fm;
+        else hi = mid, fhi = fm;
+    }
     while (hi - lo > 1) {
         uint64_t mid = lo + (hi - lo) / 2;
-        const sl_btc_txrec *t = sl_col_at(&s->col[C_TXS], mid);
-        if ((outs ? t->first_out : t->first_in) <= x) lo = mid; else hi = mid;
+        if ((outs ? base[mid].first_out : base[mid].first_in) <= x) lo = mid; else hi = mid;
     }
     return lo;
 }
@@ -403,15 +415,62 @@ const sl_btc_extin *sl_btc_extin_at(const sl_store *s, uint64_t k)
     return k < s->m.n_extin ? sl_col_at(&s->col[C_EXTINS], k) : NULL;
 }
 
-int sl_btc_out_spent_by(const sl_store *s, uint64_t o, uint64_t *in)
+int sl_btc_in_prevout(const sl_store *s, uint64_t i, uint64_t *tx, uint32_t *vout)
 {
-    uint64_t v;
+    uint64_t r = sl_btc_in_at(s, i);
+    if (r == SL_IN_COINBASE || (r & SL_IN_EXT)) return SL_ENOTFOUND;
+    *tx = SL_REF_TX(r);
+    *vout = SL_REF_IDX(r);
+    return SL_OK;
+}
+
+/* Global output number of a resolved input reference. */
+static uint64_t ref_out(const sl_store *s, uint64_t r)
+{
+    return ((const sl_btc_txrec *)sl_col_at(&s->col[C_TXS], SL_REF_TX(r)))->first_out + SL_REF_IDX(r);
+}
+
+int sl_btc_out_spender(const sl_store *s, uint64_t o, uint64_t *tx, uint32_t *vin)
+{
+    uint64_t v, r, t;
+    uint32_t k;
     if (o >= s->m.n_out) return SL_ENOTFOUND;
     v = *(const uint64_t *)sl_col_at(&s->col[C_SPENT], o);
-    /* validate: a crashed batch may have left a pointer to an input that was never committed */
-    if (v == 0 || v - 1 >= s->m.n_in || sl_btc_in_at(s, v - 1) != o) return SL_ENOTFOUND;
-    *in = v - 1;
+    if (v == 0) return SL_ENOTFOUND;
+    t = SL_REF_TX(v), k = SL_REF_IDX(v);
+    /* validate: a crashed batch may have left a pointer to a tx that was never committed */
+    if (t >= s->m.n_tx || k >= sl_btc_tx_n_in(s, t)) return SL_ENOTFOUND;
+    r = sl_btc_in_at(s, sl_btc_tx_at(s, t)->first_in + k);
+    if (r == SL_IN_COINBASE || (r & SL_IN_EXT) || SL_REF_TX(r) >= s->m.n_tx || ref_out(s, r) != o) return SL_ENOTFOUND;
+    *tx = t;
+    *vin = k;
     return SL_OK;
+}
+
+int sl_btc_out_spent_by(const sl_store *s, uint64_t o, uint64_t *in)
+{
+    uint64_t t;
+    uint32_t k;
+    if (sl_btc_out_spender(s, o, &t, &k)) return SL_ENOTFOUND;
+    *in = sl_btc_tx_at(s, t)->first_in + k;
+    return SL_OK;
+}
+
+uint64_t sl_btc_in_value(const sl_store *s, uint64_t i, uint32_t *addr)
+{
+    uint64_t r = sl_btc_in_at(s, i);
+    const sl_btc_outrec *o;
+    *addr = 0;
+    if (r == SL_IN_COINBASE) return UINT64_MAX;
+    if (r & SL_IN_EXT) {
+        const sl_btc_extin *x = sl_btc_extin_at(s, r & ~SL_IN_EXT);
+        if (!x || !x->known) return UINT64_MAX;
+        *addr = x->addr;
+        return x->value;
+    }
+    o = sl_btc_out_at(s, ref_out(s, r));
+    *addr = o->addr;
+    return o->value;
 }
 
 void sl_btc_in_view(const sl_store *s, uint64_t i, sl_btc_inview *v)
@@ -437,13 +496,12 @@ void sl_btc_in_view(const sl_store *s, uint64_t i, sl_btc_inview *v)
         return;
     }
     {
-        uint64_t t = sl_btc_tx_of_out(s, r);
-        const sl_btc_txrec *tr = sl_btc_tx_at(s, t);
-        const sl_btc_outrec *o = sl_btc_out_at(s, r);
+        const sl_btc_txrec *tr = sl_btc_tx_at(s, SL_REF_TX(r));
+        const sl_btc_outrec *o = sl_btc_out_at(s, tr->first_out + SL_REF_IDX(r));
         v->resolved = true;
-        v->out = r;
+        v->out = tr->first_out + SL_REF_IDX(r);
         v->prev_txid = tr->txid;
-        v->prev_vout = (uint32_t)(r - tr->first_out);
+        v->prev_vout = SL_REF_IDX(r);
         v->value = o->value;
         v->addr = o->addr;
         v->type = o->type;
@@ -838,18 +896,19 @@ int sl_btc_append_block(sl_store *s, const sl_btc_block *b, uint32_t height, uin
         }
         for (uint32_t i = 0; i < tx->n_in; i++, g++) {
             const sl_btc_txin *in = &b->in[tx->first_in + i];
-            uint64_t ref, ids[4], inum = s->m.n_in, *slot;
+            uint64_t ref, ids[4], *slot;
             int nf;
             if (t == 0) {
                 ref = SL_IN_COINBASE;
-            } else if ((nf = sl_btc_tx_find(s, &in->prev_txid, ids, 4)) > 0 &&
+            } else if ((nf = sl_btc_tx_find(s, &in->prev_txid, ids, 4)) > 0 && in->prev_vout < (1u << 24) &&
                        in->prev_vout < sl_btc_tx_n_out(s, ids[nf - 1])) {
                 const sl_btc_outrec *po;
-                ref = sl_btc_tx_at(s, ids[nf - 1])->first_out + in->prev_vout;
-                po = sl_btc_out_at(s, ref);
-                *(uint64_t *)sl_col_at(&s->col[C_SPENT], ref) = inum + 1;
-                if (ref < s->spent_lo) s->spent_lo = ref;
-                if (ref + 1 > s->spent_hi) s->spent_hi = ref + 1;
+                uint64_t o = sl_btc_tx_at(s, ids[nf - 1])->first_out + in->prev_vout;
+                ref = SL_REF(ids[nf - 1], in->prev_vout);
+                po = sl_btc_out_at(s, o);
+                *(uint64_t *)sl_col_at(&s->col[C_SPENT], o) = SL_REF(id, i);
+                if (o < s->spent_lo) s->spent_lo = o;
+                if (o + 1 > s->spent_hi) s->spent_hi = o + 1;
                 if (po->addr) {
                     sl_btc_addr a;
                     uint32_t aid;

@@ -158,13 +158,13 @@ static int add_end(eng *g, uint64_t out, uint64_t amount, uint32_t addr, uint32_
     return SL_OK;
 }
 
-static int add_edge(eng *g, uint64_t from, uint64_t to, uint64_t out, uint64_t amount)
+static int add_edge(eng *g, uint64_t from, uint64_t to, uint64_t out, uint64_t out_tx, uint64_t amount)
 {
     sl_trace_result *r = g->r;
     void *q = r->edges;
     if (sl_grow(&q, &g->capedges, r->n_edges + 1, sizeof *r->edges)) return SL_ENOMEM;
     r->edges = q;
-    r->edges[r->n_edges++] = (sl_trace_edge){from, to, out, amount};
+    r->edges[r->n_edges++] = (sl_trace_edge){from, to, out, out_tx, amount};
     return SL_OK;
 }
 
@@ -277,10 +277,10 @@ static int load_pool(eng *g, uint64_t tx, uint32_t *nin, uint32_t *nout, uint64_
     }
     for (uint32_t k = 0; k < no; k++) outs += g->vout[k] = sl_btc_out_at(s, t->first_out + k)->value;
     for (uint32_t j = 0; j < ni; j++) {
-        sl_btc_inview v;
-        sl_btc_in_view(s, t->first_in + j, &v);
-        if (v.coinbase || v.value == UINT64_MAX) { g->vin[j] = UINT64_MAX; unknown++; }
-        else known += g->vin[j] = v.value;
+        uint32_t addr;
+        uint64_t v = sl_btc_in_value(s, t->first_in + j, &addr);
+        if (v == UINT64_MAX) { g->vin[j] = UINT64_MAX; unknown++; }
+        else known += g->vin[j] = v;
     }
     if (unknown) {
         uint64_t gap = outs > known ? outs - known : 0, each = gap / unknown, rest = gap % unknown;
@@ -296,21 +296,20 @@ static int load_pool(eng *g, uint64_t tx, uint32_t *nin, uint32_t *nout, uint64_
 static uint32_t tx_time(const sl_store *s, uint64_t tx) { return sl_btc_block_at(s, sl_btc_tx_at(s, tx)->block)->time; }
 
 /* A tainted output of pool `from` (UINT64_MAX: the source) decides where it goes. */
-static int route_fwd(eng *g, uint64_t from, uint32_t hop, uint64_t o, uint64_t t, int64_t ivh, uint64_t a,
-                     uint64_t b)
+static int route_fwd(eng *g, uint64_t from, uint64_t otx, uint32_t hop, uint64_t o, uint64_t t, int64_t ivh,
+                     uint64_t a, uint64_t b)
 {
     const sl_store *s = g->s;
     const sl_btc_outrec *orec = sl_btc_out_at(s, o);
-    uint64_t in, stx, otx = from == UINT64_MAX ? sl_btc_tx_of_out(s, o) : from;
-    uint32_t time = tx_time(s, otx);
+    uint64_t stx;
+    uint32_t j, time = tx_time(s, otx);
     int rc;
     int64_t k;
     if (t == 0) return SL_OK;
     if ((rc = hop_stat(g, hop, 0, 1, 0))) return rc;
     if (t < g->p->min_amount) { g->r->dropped += t; return SL_OK; }
     if (orec->type == SL_SCRIPT_OP_RETURN) return add_end(g, o, t, orec->addr, hop, time, SL_END_UNSPENDABLE, otx);
-    if (sl_btc_out_spent_by(s, o, &in) != SL_OK) return add_end(g, o, t, orec->addr, hop, time, SL_END_HELD, otx);
-    stx = sl_btc_tx_of_in(s, in);
+    if (sl_btc_out_spender(s, o, &stx, &j) != SL_OK) return add_end(g, o, t, orec->addr, hop, time, SL_END_HELD, otx);
     if (g->p->until && tx_time(s, stx) > g->p->until) return add_end(g, o, t, orec->addr, hop, time, SL_END_HELD, otx);
     if (g->p->max_hops && hop + 1 > g->p->max_hops) return add_end(g, o, t, orec->addr, hop, time, SL_END_MAXHOPS, otx);
     k = pool_get(g, stx, hop + 1, &rc);
@@ -324,10 +323,9 @@ static int route_fwd(eng *g, uint64_t from, uint32_t hop, uint64_t o, uint64_t t
     g->pd[k].taint += t;
     if (t > g->pd[k].best_amt) g->pd[k].best_amt = t, g->pd[k].best_parent = from;
     if (g->p->policy == SL_POLICY_FIFO || g->p->policy == SL_POLICY_LIFO) {
-        uint32_t j = (uint32_t)(in - sl_btc_tx_at(s, stx)->first_in);
         if ((rc = add_ivals(g, (size_t)k, j, ivh, a, b))) return rc;
     }
-    return add_edge(g, from, stx, o, t);
+    return add_edge(g, from, stx, o, otx, t);
 }
 
 /* Intersects [a,b) with the consecutive slots of `vals` (in `order`), adding the overlap to
@@ -421,9 +419,9 @@ static int split_fwd(eng *g, size_t pk)
                     g->iv[g->niv] = (ient){k, pcs[q].a, pcs[q].b, head};
                     head = (int64_t)g->niv++;
                 }
-            rc = route_fwd(g, P.tx, P.hop, o, g->tout[k], head, 0, 0);
+            rc = route_fwd(g, P.tx, P.tx, P.hop, o, g->tout[k], head, 0, 0);
         } else {
-            rc = route_fwd(g, P.tx, P.hop, o, g->tout[k], -2, 0, g->vout[k]);
+            rc = route_fwd(g, P.tx, P.tx, P.hop, o, g->tout[k], -2, 0, g->vout[k]);
         }
         if (rc) goto out;
     }
@@ -438,36 +436,41 @@ static int route_back(eng *g, uint64_t from, uint32_t hop, uint64_t in, uint64_t
                       uint32_t idx)
 {
     const sl_store *s = g->s;
-    sl_btc_inview v;
-    uint64_t ptx;
+    uint64_t ptx, r, o;
+    uint32_t vout;
+    const sl_btc_outrec *orec;
     int64_t k;
     int rc;
     uint32_t time = tx_time(s, from);
     if (t == 0) return SL_OK;
     if ((rc = hop_stat(g, hop, 0, 1, 0))) return rc;
     if (t < g->p->min_amount) { g->r->dropped += t; return SL_OK; }
-    sl_btc_in_view(s, in, &v);
-    if (v.coinbase) return add_end(g, in, t, 0, hop, time, SL_END_COINBASE, from);
-    if (!v.resolved) return add_end(g, in, t, v.addr, hop, time, SL_END_UNKNOWN, from);
-    ptx = sl_btc_tx_of_out(s, v.out);
+    r = sl_btc_in_at(s, in);
+    if (r == SL_IN_COINBASE) return add_end(g, in, t, 0, hop, time, SL_END_COINBASE, from);
+    if (sl_btc_in_prevout(s, in, &ptx, &vout) != SL_OK) {
+        uint32_t addr;
+        sl_btc_in_value(s, in, &addr);
+        return add_end(g, in, t, addr, hop, time, SL_END_UNKNOWN, from);
+    }
+    o = sl_btc_tx_at(s, ptx)->first_out + vout;
+    orec = sl_btc_out_at(s, o);
     if (g->p->max_hops && hop + 1 > g->p->max_hops)
-        return add_end(g, v.out, t, v.addr, hop, tx_time(s, ptx), SL_END_MAXHOPS, ptx);
+        return add_end(g, o, t, orec->addr, hop, tx_time(s, ptx), SL_END_MAXHOPS, ptx);
     k = pool_get(g, ptx, hop + 1, &rc);
     if (rc) return rc;
     if (k < 0) {
         g->r->truncated = true;
         snprintf(g->r->truncated_why, sizeof g->r->truncated_why, "--max-nodes %llu reached",
                  (unsigned long long)g->max_nodes);
-        return add_end(g, v.out, t, v.addr, hop, tx_time(s, ptx), SL_END_TRUNCATED, ptx);
+        return add_end(g, o, t, orec->addr, hop, tx_time(s, ptx), SL_END_TRUNCATED, ptx);
     }
     g->pd[k].taint += t;
     if (t > g->pd[k].best_amt) g->pd[k].best_amt = t, g->pd[k].best_parent = from;
     if (g->p->policy == SL_POLICY_FIFO || g->p->policy == SL_POLICY_LIFO) {
-        uint32_t ok = (uint32_t)(v.out - sl_btc_tx_at(s, ptx)->first_out);
         for (size_t q = 0; q < npc; q++)
-            if (pcs[q].idx == idx && (rc = add_ivals(g, (size_t)k, ok, -2, pcs[q].a, pcs[q].b))) return rc;
+            if (pcs[q].idx == idx && (rc = add_ivals(g, (size_t)k, vout, -2, pcs[q].a, pcs[q].b))) return rc;
     }
-    return add_edge(g, ptx, from, v.out, t);
+    return add_edge(g, ptx, from, o, ptx, t);
 }
 
 static int split_back(eng *g, size_t pk)
@@ -534,8 +537,8 @@ int sl_trace_run(const sl_store *s, const sl_trace_source *src, const sl_trace_p
 {
     eng g;
     int rc = SL_OK;
-    uint64_t *srcs = NULL;
-    size_t nsrc = 0, capsrc = 0;
+    uint64_t *srcs = NULL, *stxs = NULL;
+    size_t nsrc = 0, capsrc = 0, capstx = 0;
     memset(r, 0, sizeof *r);
     memset(&g, 0, sizeof g);
     g.s = s, g.p = p, g.r = r;
@@ -556,9 +559,13 @@ int sl_trace_run(const sl_store *s, const sl_trace_source *src, const sl_trace_p
             if (!p->since || tx_time(s, x->tx) >= p->since)
                 for (uint32_t k = 0; k < no; k++)
                     if (sl_btc_out_at(s, t->first_out + k)->addr == st.id) {
-                        void *q = srcs;
-                        if (sl_grow(&q, &capsrc, nsrc + 1, 8)) { rc = oom(e); goto out; }
-                        srcs = q;
+                        void *q = srcs, *q2 = stxs;
+                        if (sl_grow(&q, &capsrc, nsrc + 1, 8) || (srcs = q, sl_grow(&q2, &capstx, nsrc + 1, 8))) {
+                            rc = oom(e);
+                            goto out;
+                        }
+                        srcs = q, stxs = q2;
+                        stxs[nsrc] = x->tx;
                         srcs[nsrc++] = t->first_out + k;
                     }
             ev = x->prev;
@@ -575,17 +582,18 @@ int sl_trace_run(const sl_store *s, const sl_trace_source *src, const sl_trace_p
         if (src->vout >= (int64_t)no)
             return sl_err(e, SL_EUSAGE, "output %lld out of range: the transaction has %u outputs", (long long)src->vout, no);
         srcs = malloc((no ? no : 1) * 8);
-        if (!srcs) return oom(e);
+        stxs = malloc((no ? no : 1) * 8);
+        if (!srcs || !stxs) { rc = oom(e); goto out; }
         for (uint32_t k = 0; k < no; k++)
-            if (src->vout < 0 || (int64_t)k == src->vout) srcs[nsrc++] = t->first_out + k;
+            if (src->vout < 0 || (int64_t)k == src->vout) stxs[nsrc] = ids[n - 1], srcs[nsrc++] = t->first_out + k;
     }
     for (size_t i = 0; i < nsrc && !rc; i++) {
         const sl_btc_outrec *o = sl_btc_out_at(s, srcs[i]);
         r->source_amount += o->value;
         if (!p->backward) {
-            rc = route_fwd(&g, UINT64_MAX, 0, srcs[i], o->value, -2, 0, o->value);
+            rc = route_fwd(&g, UINT64_MAX, stxs[i], 0, srcs[i], o->value, -2, 0, o->value);
         } else {
-            uint64_t tx = sl_btc_tx_of_out(s, srcs[i]);
+            uint64_t tx = stxs[i];
             int64_t k = pool_get(&g, tx, 1, &rc);
             if (!rc && k >= 0) {
                 g.pd[k].taint += o->value;
@@ -611,6 +619,7 @@ int sl_trace_run(const sl_store *s, const sl_trace_source *src, const sl_trace_p
     }
 out:
     free(srcs);
+    free(stxs);
     free(g.pd), free(g.map), free(g.heap), free(g.iv);
     free(g.vin), free(g.vout), free(g.tin), free(g.tout);
     if (rc) sl_trace_free(r);

@@ -148,7 +148,7 @@ void sl_btc_block_free(sl_btc_block *b)
 
 /* Parses one transaction at the cursor, appending its inputs and outputs to b.
  * cb_witness receives the coinbase's first witness item when asked (for the commitment). */
-static int parse_tx(sl_btc_block *b, sl_cursor *c, sl_btc_tx *tx, const uint8_t **wit0, sl_error *e)
+static int parse_tx(sl_btc_block *b, sl_cursor *c, sl_btc_tx *tx, const uint8_t **wit0, bool wtxid, sl_error *e)
 {
     const uint8_t *start = c->p, *body, *body_end;
     uint64_t nin, nout;
@@ -225,7 +225,8 @@ static int parse_tx(sl_btc_block *b, sl_cursor *c, sl_btc_tx *tx, const uint8_t 
         size_t base = 4 + (size_t)(body_end - body) + 4;
         tx->weight = (uint32_t)(base * 3 + tx->size);
         sl_sha256d3(tx->txid.b, start, 4, body, (size_t)(body_end - body), c->p - 4, 4);
-        sl_sha256d(tx->wtxid.b, start, tx->size);
+        if (wtxid) sl_sha256d(tx->wtxid.b, start, tx->size);
+        else memset(tx->wtxid.b, 0, 32);
     } else {
         tx->weight = tx->size * 4;
         sl_sha256d(tx->txid.b, start, tx->size);
@@ -266,7 +267,7 @@ static int64_t bip34_height(const sl_btc_txin *cb)
     return v;
 }
 
-static int parse_txs(sl_btc_block *b, sl_cursor *c, const uint8_t **wit0, sl_error *e)
+static int parse_txs(sl_btc_block *b, sl_cursor *c, const uint8_t **wit0, bool wtxid, sl_error *e)
 {
     uint64_t ntx;
     if (!sl_cur_varint(c, &ntx)) BAD("truncated transaction count");
@@ -276,7 +277,7 @@ static int parse_txs(sl_btc_block *b, sl_cursor *c, const uint8_t **wit0, sl_err
     b->n_tx = (uint32_t)ntx;
     b->n_in = b->n_out = 0;
     for (uint64_t i = 0; i < ntx; i++) {
-        int rc = parse_tx(b, c, &b->tx[i], i == 0 ? wit0 : NULL, e);
+        int rc = parse_tx(b, c, &b->tx[i], i == 0 ? wit0 : NULL, wtxid, e);
         if (rc) return rc;
     }
     return SL_OK;
@@ -300,7 +301,7 @@ int sl_btc_block_parse(sl_btc_block *b, const uint8_t *p, size_t len, const sl_b
     sl_btc_header_hash(&b->hash, h);
     if ((checks & SL_BTC_CHECK_POW) && !sl_btc_check_pow(h, &b->hash, net))
         return sl_err(e, SL_ECORRUPT, "byte offset 0: header hash does not meet its nBits target (proof of work)");
-    rc = parse_txs(b, c, &wit0, e);
+    rc = parse_txs(b, c, &wit0, !(checks & SL_BTC_TXID_ONLY) || (checks & SL_BTC_CHECK_MERKLE), e);
     if (rc) return rc;
     if (sl_cur_left(c) != 0) BAD("trailing bytes after the last transaction");
     b->size = (uint32_t)len;
@@ -368,7 +369,7 @@ int sl_btc_tx_parse(sl_btc_block *b, const uint8_t *p, size_t len, sl_error *e)
     if (grow_arrays(b, 1, 16, 16)) return sl_err(e, SL_ENOMEM, "out of memory");
     b->n_tx = 1;
     b->n_in = b->n_out = 0;
-    rc = parse_tx(b, c, &b->tx[0], NULL, e);
+    rc = parse_tx(b, c, &b->tx[0], NULL, true, e);
     if (rc) return rc;
     if (sl_cur_left(c) != 0) BAD("trailing bytes after the transaction");
     b->size = (uint32_t)len;
