@@ -46,11 +46,14 @@ int main(int argc, char **argv)
         double t0, dt;
         prm.policy = pol;
         prm.max_nodes = max_nodes;
+        prm.no_edges = true; /* the engine's own work; the CLI keeps the subgraph for --json/--graph */
         t0 = sl_now();
         if (sl_trace_run(s, &src, &prm, &r, &e)) { fprintf(stderr, "%s\n", e.msg); return 1; }
         dt = sl_now() - t0;
-        printf("%-8s %10llu %10zu %8.2f %12.0f %12.0f %10.0f   conservation %s\n", sl_policy_name(pol),
-               (unsigned long long)r.pools_visited, r.n_edges, dt, r.pools_visited / dt, r.n_edges / dt,
+        uint64_t flows = 0;
+        for (size_t h = 0; h < r.n_hops; h++) flows += r.hops[h].outputs;
+        printf("%-8s %10llu %10llu %8.2f %12.0f %12.0f %10.0f   conservation %s\n", sl_policy_name(pol),
+               (unsigned long long)r.pools_visited, (unsigned long long)flows, dt, r.pools_visited / dt, flows / dt,
                (rss_kb() - before) / 1024.0,
                r.source_amount + r.absorbed == r.endpoints + r.held + r.fees + r.dropped ? "ok" : "BROKEN");
         if (pol == SL_POLICY_HAIRCUT) walked_pools = r.pools_visited;

@@ -45,6 +45,7 @@ typedef struct sl_trace_params {
     uint32_t since;        /* --address sources: outputs received from this time (0 = all) */
     uint64_t max_nodes;    /* pools visited at most (0 = 1,000,000) */
     const char *stop_at;   /* comma list of tag categories (reported; needs a tag store) */
+    bool no_edges;         /* do not keep the traced subgraph (r->edges): faster, less memory */
 } sl_trace_params;
 
 /* Why a tainted output is where the trace stopped. */

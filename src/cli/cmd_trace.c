@@ -232,6 +232,7 @@ int cmd_trace(int argc, char **argv)
             return cli_usage("--address: '%s' is not a %s address", addrarg, sl_store_btc_net(s)->name);
         }
     }
+    p.no_edges = !c.json && !graph; /* text output does not list flows */
     if ((rc = sl_trace_run(s, &src, &p, &r, &e))) {
         sl_store_close(s);
         return cli_fail(&c, &e);

@@ -58,7 +58,7 @@ typedef struct eng {
     size_t npd, cappd;
     int64_t *map;         /* tx -> pd index, open addressing */
     size_t mapcap;
-    size_t *heap;
+    struct hent { uint64_t key; size_t idx; } *heap; /* 4-ary min-heap on key (tx, or ~tx backward) */
     size_t nheap, capheap;
     ient *iv;
     size_t niv, capiv;
@@ -105,43 +105,37 @@ static int map_put(eng *g, uint64_t tx, int64_t v)
     return SL_OK;
 }
 
-static bool heap_less(const eng *g, size_t a, size_t b)
-{
-    uint64_t x = g->pd[a].tx, y = g->pd[b].tx;
-    return g->p->backward ? x > y : x < y;
-}
-
+/* The key is kept in the entry so sifting never touches the pool records. */
 static int heap_push(eng *g, size_t v)
 {
     void *q = g->heap;
     size_t i;
+    struct hent x = {g->p->backward ? ~g->pd[v].tx : g->pd[v].tx, v};
     if (sl_grow(&q, &g->capheap, g->nheap + 1, sizeof *g->heap)) return SL_ENOMEM;
     g->heap = q;
     i = g->nheap++;
-    g->heap[i] = v;
-    while (i && heap_less(g, g->heap[i], g->heap[(i - 1) / 2])) {
-        size_t t = g->heap[i];
-        g->heap[i] = g->heap[(i - 1) / 2];
-        g->heap[(i - 1) / 2] = t;
-        i = (i - 1) / 2;
+    while (i && x.key < g->heap[(i - 1) / 4].key) {
+        g->heap[i] = g->heap[(i - 1) / 4];
+        i = (i - 1) / 4;
     }
+    g->heap[i] = x;
     return SL_OK;
 }
 
 static size_t heap_pop(eng *g)
 {
-    size_t top = g->heap[0], i = 0;
-    g->heap[0] = g->heap[--g->nheap];
+    size_t top = g->heap[0].idx, i = 0;
+    struct hent x = g->heap[--g->nheap];
     for (;;) {
-        size_t l = 2 * i + 1, m = i;
-        if (l < g->nheap && heap_less(g, g->heap[l], g->heap[m])) m = l;
-        if (l + 1 < g->nheap && heap_less(g, g->heap[l + 1], g->heap[m])) m = l + 1;
-        if (m == i) break;
-        size_t t = g->heap[i];
+        size_t c = 4 * i + 1, m = c;
+        if (c >= g->nheap) break;
+        for (size_t k = c + 1; k < c + 4 && k < g->nheap; k++)
+            if (g->heap[k].key < g->heap[m].key) m = k;
+        if (g->heap[m].key >= x.key) break;
         g->heap[i] = g->heap[m];
-        g->heap[m] = t;
         i = m;
     }
+    if (g->nheap) g->heap[i] = x;
     return top;
 }
 
@@ -162,6 +156,7 @@ static int add_edge(eng *g, uint64_t from, uint64_t to, uint64_t out, uint64_t o
 {
     sl_trace_result *r = g->r;
     void *q = r->edges;
+    if (g->p->no_edges) return SL_OK;
     if (sl_grow(&q, &g->capedges, r->n_edges + 1, sizeof *r->edges)) return SL_ENOMEM;
     r->edges = q;
     r->edges[r->n_edges++] = (sl_trace_edge){from, to, out, out_tx, amount};
