@@ -492,7 +492,7 @@ static int load_prevouts(ctx *x, const char *path, sl_error *e)
             x->posn[x->nposn].n = (size_t)n;
             x->nposn++;
             arr = NULL;
-        } else {
+        } else if (n > 0) { /* an empty list adds nothing (and x->po may still be NULL) */
             void *q = x->po;
             if (sl_grow(&q, &x->cappo, x->npo + (size_t)n, sizeof *x->po)) { rc = sl_err(e, SL_ENOMEM, "out of memory"); goto out; }
             x->po = q;

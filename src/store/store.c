@@ -796,8 +796,10 @@ static int addr_touch(sl_store *s, const sl_btc_addr *a, uint32_t *id_out, uint6
     if (st->id == 0) { /* first touch in this batch: load or create */
         MDB_val k = {kl, kb}, v;
         int rc = mdb_get(s->wtxn, s->db_addr, &k, &v);
-        if (rc == 0 && v.mv_size == sizeof *st && ((sl_btc_addrstat *)v.mv_data)->id < s->m.n_addr) {
-            memcpy(st, v.mv_data, sizeof *st);
+        /* LMDB values are only 2-byte aligned (after an odd-length key): copy, never cast */
+        if (rc == 0 && v.mv_size == sizeof *st) memcpy(st, v.mv_data, sizeof *st);
+        if (rc == 0 && v.mv_size == sizeof *st && st->id < s->m.n_addr) {
+            /* known address: st holds its stats */
         } else if (rc == 0 || rc == MDB_NOTFOUND) {
             sl_btc_addr *slot;
             memset(st, 0, sizeof *st);
