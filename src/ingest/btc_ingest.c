@@ -611,7 +611,7 @@ int sl_ingest_btc(sl_store *s, const char *const *paths, int npaths, const sl_in
     sl_btc_block blk;
     char netname[32];
     size_t *order = NULL, norder = 0;
-    uint64_t total_bytes = 0, done_bytes = 0, batch = o->batch_bytes ? o->batch_bytes : (256u << 20), in_batch = 0;
+    uint64_t batch = o->batch_bytes ? o->batch_bytes : (256u << 20), in_batch = 0;
     sl_progress pg;
     double t0 = sl_now();
     const sl_btc_meta *m = sl_btc_meta_get(s);
@@ -678,7 +678,6 @@ int sl_ingest_btc(sl_store *s, const char *const *paths, int npaths, const sl_in
                 block_error(&x, c, e, e);
                 goto out;
             }
-        total_bytes += c->len;
     }
     if (norder == 0) goto out;
 
@@ -698,7 +697,10 @@ int sl_ingest_btc(sl_store *s, const char *const *paths, int npaths, const sl_in
         }
         if (c->raw) {
             uint32_t dummy;
-            if (sl_btc_block_by_hash(s, &blk.hash, &dummy) == SL_OK) { r->blocks_known++; continue; }
+            if (sl_btc_block_by_hash(s, &blk.hash, &dummy) == SL_OK) { /* same block twice among the inputs */
+                r->blocks_known++;
+                goto next;
+            }
             if ((rc = raw_height(&x, c, &blk, &height, &flags, e))) { sl_btc_abort(s); goto out; }
             if (flags & SL_BLK_LINKED) {
                 uint32_t pidx;
@@ -721,7 +723,7 @@ int sl_ingest_btc(sl_store *s, const char *const *paths, int npaths, const sl_in
         r->outputs_added += blk.n_out;
         r->bytes_added += c->len;
         in_batch += c->len;
-        done_bytes += c->len;
+    next:
         sl_progress_update(&pg, k + 1, r->txs_added);
         if (in_batch >= batch || k + 1 == norder) {
             if ((rc = sl_btc_commit(s, e))) goto out;
@@ -733,7 +735,6 @@ int sl_ingest_btc(sl_store *s, const char *const *paths, int npaths, const sl_in
     }
     sl_progress_end(&pg);
 out:
-    (void)done_bytes;
     r->seconds = sl_now() - t0;
     free(order);
     sl_btc_block_free(&blk);
