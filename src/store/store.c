@@ -51,8 +51,10 @@ struct sl_store {
     const sl_btc_net *net;
     uint64_t spent_lo, spent_hi; /* spent.col range written in this batch */
     /* addresses touched in the open batch: written to LMDB once, sorted, at commit */
-    struct acache { uint8_t key[48]; uint8_t klen; bool used; sl_btc_addrstat st; } *ac;
-    size_t ac_cap, ac_n;
+    struct acache { sl_btc_addrstat st; uint8_t klen; uint8_t key[47]; } *ac; /* dense, in touch order */
+    size_t ac_n, ac_capn;
+    uint64_t *ac_idx;  /* open addressing: hash tag << 32 | (entry + 1); 0 = empty */
+    size_t ac_cap;
     uint64_t ac_seed;
     /* txids added in the open batch: a hash of tx ids for look-ups before they reach LMDB */
     uint64_t *tm;      /* slot = tx id + 1, 0 empty */
@@ -716,34 +718,44 @@ static uint64_t ac_hash(const sl_store *s, const uint8_t *k, size_t n)
     return h ^ (h >> 31);
 }
 
-/* Finds or makes the cache slot for a key (grows at 50% load). */
+/* Finds or makes the cache entry for a key. The index holds 8-byte slots (a 32-bit hash
+ * tag and the entry number), so probing rarely touches an entry that does not match;
+ * entries sit densely in touch order. Grows at 50% load. */
 static struct acache *ac_slot(sl_store *s, const uint8_t *k, size_t n, sl_error *e)
 {
+    uint64_t h = ac_hash(s, k, n), tag = h >> 32;
     size_t i;
     if (s->ac_n * 2 >= s->ac_cap) {
-        size_t nc = s->ac_cap ? s->ac_cap * 2 : 4096;
-        struct acache *old = s->ac, *na = calloc(nc, sizeof *na);
-        if (!na) { sl_err(e, SL_ENOMEM, "out of memory"); return NULL; }
+        size_t nc = s->ac_cap ? s->ac_cap * 2 : 1 << 16;
+        uint64_t *ni = calloc(nc, sizeof *ni);
+        if (!ni) { sl_err(e, SL_ENOMEM, "out of memory"); return NULL; }
         for (size_t j = 0; j < s->ac_cap; j++)
-            if (old[j].used) {
-                size_t q = ac_hash(s, old[j].key, old[j].klen) & (nc - 1);
-                while (na[q].used) q = (q + 1) & (nc - 1);
-                na[q] = old[j];
+            if (s->ac_idx[j]) {
+                struct acache *c = &s->ac[(uint32_t)s->ac_idx[j] - 1];
+                size_t q = ac_hash(s, c->key, c->klen) & (nc - 1);
+                while (ni[q]) q = (q + 1) & (nc - 1);
+                ni[q] = s->ac_idx[j];
             }
-        free(old);
-        s->ac = na;
+        free(s->ac_idx);
+        s->ac_idx = ni;
         s->ac_cap = nc;
     }
-    for (i = ac_hash(s, k, n) & (s->ac_cap - 1);; i = (i + 1) & (s->ac_cap - 1)) {
-        struct acache *c = &s->ac[i];
-        if (!c->used) {
-            c->used = true;
+    for (i = h & (s->ac_cap - 1);; i = (i + 1) & (s->ac_cap - 1)) {
+        uint64_t slot = s->ac_idx[i];
+        struct acache *c;
+        if (!slot) {
+            void *q = s->ac;
+            if (sl_grow(&q, &s->ac_capn, s->ac_n + 1, sizeof *s->ac)) { sl_err(e, SL_ENOMEM, "out of memory"); return NULL; }
+            s->ac = q;
+            c = &s->ac[s->ac_n];
             c->klen = (uint8_t)n;
             memcpy(c->key, k, n);
             c->st.id = 0; /* not loaded yet */
-            s->ac_n++;
+            s->ac_idx[i] = tag << 32 | (uint64_t)(++s->ac_n);
             return c;
         }
+        if ((slot >> 32) != tag) continue;
+        c = &s->ac[(uint32_t)slot - 1];
         if (c->klen == n && memcmp(c->key, k, n) == 0) return c;
     }
 }
@@ -751,8 +763,10 @@ static struct acache *ac_slot(sl_store *s, const uint8_t *k, size_t n, sl_error 
 static void ac_clear(sl_store *s)
 {
     free(s->ac);
+    free(s->ac_idx);
     s->ac = NULL;
-    s->ac_cap = s->ac_n = 0;
+    s->ac_idx = NULL;
+    s->ac_cap = s->ac_n = s->ac_capn = 0;
 }
 
 static int ac_cmp(const void *a, const void *b)
@@ -766,15 +780,13 @@ static int ac_cmp(const void *a, const void *b)
 static int ac_flush(sl_store *s, sl_error *e)
 {
     struct acache **v;
-    size_t n = 0;
     int rc = SL_OK;
     if (!s->ac_n) return SL_OK;
     v = malloc(s->ac_n * sizeof *v);
     if (!v) return sl_err(e, SL_ENOMEM, "out of memory");
-    for (size_t i = 0; i < s->ac_cap; i++)
-        if (s->ac[i].used) v[n++] = &s->ac[i];
-    qsort(v, n, sizeof *v, ac_cmp);
-    for (size_t i = 0; i < n && !rc; i++) {
+    for (size_t i = 0; i < s->ac_n; i++) v[i] = &s->ac[i];
+    qsort(v, s->ac_n, sizeof *v, ac_cmp);
+    for (size_t i = 0; i < s->ac_n && !rc; i++) {
         MDB_val k = {v[i]->klen, v[i]->key}, d = {sizeof v[i]->st, &v[i]->st};
         int r = mdb_put(s->wtxn, s->db_addr, &k, &d, 0);
         if (r) rc = mdb_fail(e, "put addr", r);
