@@ -152,6 +152,16 @@ static int add_end(eng *g, uint64_t out, uint64_t amount, uint32_t addr, uint32_
     return SL_OK;
 }
 
+/* The node budget is spent: the amount stops here and the trace says why. */
+static int add_truncated(eng *g, uint64_t out, uint64_t amount, uint32_t addr, uint32_t hops, uint32_t time,
+                         uint64_t pool)
+{
+    g->r->truncated = true;
+    snprintf(g->r->truncated_why, sizeof g->r->truncated_why, "--max-nodes %llu reached",
+             (unsigned long long)g->max_nodes);
+    return add_end(g, out, amount, addr, hops, time, SL_END_TRUNCATED, pool);
+}
+
 static int add_edge(eng *g, uint64_t from, uint64_t to, uint64_t out, uint64_t out_tx, uint64_t amount)
 {
     sl_trace_result *r = g->r;
@@ -309,12 +319,7 @@ static int route_fwd(eng *g, uint64_t from, uint64_t otx, uint32_t hop, uint64_t
     if (g->p->max_hops && hop + 1 > g->p->max_hops) return add_end(g, o, t, orec->addr, hop, time, SL_END_MAXHOPS, otx);
     k = pool_get(g, stx, hop + 1, &rc);
     if (rc) return rc;
-    if (k < 0) {
-        g->r->truncated = true;
-        snprintf(g->r->truncated_why, sizeof g->r->truncated_why, "--max-nodes %llu reached",
-                 (unsigned long long)g->max_nodes);
-        return add_end(g, o, t, orec->addr, hop, time, SL_END_TRUNCATED, otx);
-    }
+    if (k < 0) return add_truncated(g, o, t, orec->addr, hop, time, otx);
     g->pd[k].taint += t;
     if (t > g->pd[k].best_amt) g->pd[k].best_amt = t, g->pd[k].best_parent = from;
     if (g->p->policy == SL_POLICY_FIFO || g->p->policy == SL_POLICY_LIFO) {
@@ -453,12 +458,7 @@ static int route_back(eng *g, uint64_t from, uint32_t hop, uint64_t in, uint64_t
         return add_end(g, o, t, orec->addr, hop, tx_time(s, ptx), SL_END_MAXHOPS, ptx);
     k = pool_get(g, ptx, hop + 1, &rc);
     if (rc) return rc;
-    if (k < 0) {
-        g->r->truncated = true;
-        snprintf(g->r->truncated_why, sizeof g->r->truncated_why, "--max-nodes %llu reached",
-                 (unsigned long long)g->max_nodes);
-        return add_end(g, o, t, orec->addr, hop, tx_time(s, ptx), SL_END_TRUNCATED, ptx);
-    }
+    if (k < 0) return add_truncated(g, o, t, orec->addr, hop, tx_time(s, ptx), ptx);
     g->pd[k].taint += t;
     if (t > g->pd[k].best_amt) g->pd[k].best_amt = t, g->pd[k].best_parent = from;
     if (g->p->policy == SL_POLICY_FIFO || g->p->policy == SL_POLICY_LIFO) {
