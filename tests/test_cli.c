@@ -198,6 +198,21 @@ Test(cli, raw_blocks_with_prevouts_match_manifest, .timeout = 120)
     run_free(&r);
     snprintf(st, sizeof st, "%s/s", d);
     cr_assert_eq(check_index(st, FIX "/INDEX.csv"), 14, "every bundled block was checked");
+    /* BIP-30: the coinbases of 91842 and 91880 repeat the txids of 91812's and 91722's */
+    {
+        cJSON *b = sleuth_json("block --store %s 91842 --json", st), *t;
+        cr_assert_str_eq(cJSON_GetArrayItem(cJSON_GetObjectItem(b, "txids"), 0)->valuestring,
+                         "d5d27987d2a3dfc724e359870c6644b40e497bdc0589a033220fe15429d88599");
+        cJSON_Delete(b);
+        b = sleuth_json("block --store %s 91880 --json", st);
+        cr_assert_str_eq(cJSON_GetArrayItem(cJSON_GetObjectItem(b, "txids"), 0)->valuestring,
+                         "e3bf3d07d4b0375638d5f1db5255fe07ba2c4cb067cd81b84ee974b6585fb468");
+        cJSON_Delete(b);
+        t = sleuth_json("tx --store %s e3bf3d07d4b0375638d5f1db5255fe07ba2c4cb067cd81b84ee974b6585fb468 --json", st);
+        cr_assert_eq(jint(t, "height"), 91880);
+        cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(t, "coinbase")));
+        cJSON_Delete(t);
+    }
 }
 
 /* When ../shared/data is present (developers, CI), all 81 shared blocks too. */
