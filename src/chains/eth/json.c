@@ -935,6 +935,15 @@ static char *quote_big_numbers(const char *t, size_t n, size_t *out_len, bool *o
         for (i = 0; i < n;) {
             char c = t[i];
             if (in_str) {
+                /* fast path: jump to the next quote when no escape lies before it */
+                const char *q = memchr(t + i, '"', n - i);
+                if (q && !memchr(t + i, '\\', (size_t)(q - (t + i)))) {
+                    size_t k = (size_t)(q - (t + i));
+                    if (r) memcpy(r + o, t + i, k + 1);
+                    o += k + 1, i += k + 1;
+                    in_str = false;
+                    continue;
+                }
                 if (c == '\\' && i + 1 < n) {
                     if (r) r[o++] = c, r[o++] = t[i + 1];
                     else o += 2;
