@@ -188,3 +188,35 @@ Test(eth_cli, mev_inspect_blocks_ingest)
     cr_assert_str_eq(jstr(t, "fee"), "20761749858511620", "136,626 gas x 151,960,460,370");
     cJSON_Delete(t);
 }
+
+/* kill -9 after the 3rd commit (one block per commit), then resume: the result equals a
+ * clean ingest, account by account */
+Test(eth_cli, crash_after_commit_then_resume)
+{
+    const char *d = temp_dir();
+    run_result r = run_sleuth("ingest eth --quiet --batch-flows 1 --store %s/a tests/data/eth/mev", d);
+    cJSON *j;
+    run_result x, y;
+    (void)r;
+    run_free(&r);
+    r = run_sh("SLEUTH_TEST_KILL_AFTER_COMMITS=3 %s ingest eth --quiet --batch-flows 1 --store %s/b tests/data/eth/mev",
+               getenv("SLEUTH_BIN") ? getenv("SLEUTH_BIN") : "build/sleuth", d);
+    cr_assert_eq(r.status, 128 + 9, "killed: %d", r.status);
+    run_free(&r);
+    j = sleuth_json("ingest eth --store %s/b tests/data/eth/mev --json", d);
+    cr_assert_eq(jint(j, "blocks_already_stored"), 3);
+    cr_assert_eq(jint(j, "blocks_added"), 32);
+    cJSON_Delete(j);
+    x = run_sleuth("address --store %s/a 0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2 --json --limit 1000", d);
+    y = run_sleuth("address --store %s/b 0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2 --json --limit 1000", d);
+    cr_assert_eq(x.status, 0);
+    cr_assert_str_eq(x.out, y.out);
+    run_free(&x);
+    run_free(&y);
+    x = run_sleuth("address --store %s/a 0x5A0b54D5dc17e0AadC383d2db43B0a0D3E029c4c --json", d);
+    y = run_sleuth("address --store %s/b 0x5A0b54D5dc17e0AadC383d2db43B0a0D3E029c4c --json", d);
+    cr_assert_eq(x.status, 0, "%s", x.err);
+    cr_assert_str_eq(x.out, y.out);
+    run_free(&x);
+    run_free(&y);
+}
