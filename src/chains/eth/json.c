@@ -86,9 +86,39 @@ void sl_eth_set_free(sl_eth_set *s)
     } while (0)
 
 /* ---------- field readers ---------- */
+/* Key lookup with a first-byte check before strcmp: most keys differ there, and lookups
+ * are the parser's hottest loop. */
+static const cJSON *find(const cJSON *o, const char *k)
+{
+    for (const cJSON *c = o ? o->child : NULL; c; c = c->next)
+        if (c->string && c->string[0] == k[0] && strcmp(c->string, k) == 0) return c;
+    return NULL;
+}
+
+/* Hex digits through a table (sl_hex_decode's branches showed in profiles). */
+static signed char HEXV[256];
+static void hexv_init(void)
+{
+    if (HEXV['1']) return;
+    memset(HEXV, -1, sizeof HEXV);
+    for (int i = 0; i < 10; i++) HEXV['0' + i] = (signed char)i;
+    for (int i = 0; i < 6; i++) HEXV['a' + i] = HEXV['A' + i] = (signed char)(10 + i);
+}
+static bool unhex(uint8_t *out, size_t n, const char *h, size_t hl)
+{
+    if (hl != 2 * n) return false;
+    for (size_t i = 0; i < n; i++) {
+        int a = HEXV[(unsigned char)h[2 * i]], b = HEXV[(unsigned char)h[2 * i + 1]];
+        if ((a | b) < 0) return false;
+        out[i] = (uint8_t)(a << 4 | b);
+    }
+    return true;
+}
+#define sl_hex_decode unhex
+
 static const cJSON *get(const cJSON *o, const char *k)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    const cJSON *v = find(o, k);
     if (!v || cJSON_IsNull(v)) return NULL;
     if (cJSON_IsString(v) && v->valuestring[0] == 0) return NULL; /* CSV: empty = absent */
     return v;
@@ -817,7 +847,7 @@ static int parse_mev(pctx *x, const cJSON *o, int depth)
     return SL_OK;
 }
 
-static bool has(const cJSON *o, const char *k) { return cJSON_GetObjectItemCaseSensitive(o, k) != NULL; }
+static bool has(const cJSON *o, const char *k) { return find(o, k) != NULL; }
 
 static int dispatch_object(pctx *x, const cJSON *o, int depth)
 {
@@ -936,8 +966,9 @@ static char *quote_big_numbers(const char *t, size_t n, size_t *out_len, bool *o
             char c = t[i];
             if (in_str) {
                 /* fast path: jump to the next quote when no escape lies before it */
-                const char *q = memchr(t + i, '"', n - i);
-                if (q && !memchr(t + i, '\\', (size_t)(q - (t + i)))) {
+                const char *q = t + i, *qe = t + n;
+                while (q < qe && *q != '"' && *q != '\\') q++;
+                if (q < qe && *q == '"') {
                     size_t k = (size_t)(q - (t + i));
                     if (r) memcpy(r + o, t + i, k + 1);
                     o += k + 1, i += k + 1;
@@ -999,7 +1030,9 @@ int sl_eth_parse_json(sl_eth_set *s, const char *name, const char *text, size_t 
     pctx x;
     size_t qlen;
     bool oom;
-    char *q = quote_big_numbers(text, len, &qlen, &oom);
+    char *q;
+    hexv_init();
+    q = quote_big_numbers(text, len, &qlen, &oom);
     const char *p, *end;
     int rc = SL_OK, doc = 0;
     if (oom) return sl_err(e, SL_ENOMEM, "out of memory");
@@ -1090,6 +1123,7 @@ int sl_eth_parse_csv(sl_eth_set *s, const char *name, const char *text, size_t l
     bool eol = false;
     int rc = SL_OK, row = 0;
     pctx x;
+    hexv_init();
     memset(&x, 0, sizeof x);
     x.s = s;
     x.name = name;
