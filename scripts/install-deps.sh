@@ -2,12 +2,18 @@
 # Installs sleuth's build and test dependencies from Debian's packages.
 # --check: exit 0 when everything is present, 1 otherwise (installs nothing).
 set -e
-PKGS="build-essential liblmdb-dev libssl-dev libcjson-dev libzstd-dev libsecp256k1-dev nettle-dev libcriterion-dev litecoind"
+PKGS="build-essential liblmdb-dev libssl-dev libcjson-dev libzstd-dev libsecp256k1-dev nettle-dev libcriterion-dev litecoind libcurl4-openssl-dev"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
-if [ "$1" = "--check" ]; then [ -z "$missing" ]; exit $?; fi
+# ganache (the live Ethereum node of the eth tests) from npm, into tests/node/node_modules
+node_missing=""
+if command -v npm >/dev/null 2>&1 && [ ! -x tests/node/node_modules/.bin/ganache ]; then node_missing=1; fi
+if [ "$1" = "--check" ]; then [ -z "$missing" ] && [ -z "$node_missing" ]; exit $?; fi
+if [ -n "$node_missing" ]; then
+  (cd tests/node && npm install --no-audit --no-fund --loglevel=error) || echo "npm install of ganache failed; the live eth test will be skipped"
+fi
 [ -z "$missing" ] && { echo "all dependencies present"; exit 0; }
 echo "installing:$missing"
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo

@@ -32,4 +32,28 @@ typedef struct sl_ingest_report {
 int sl_ingest_btc(sl_store *s, const char *const *paths, int npaths, const sl_ingest_opts *o,
                   sl_ingest_report *r, sl_error *e) SL_MUST_USE;
 
+/* ---- Ethereum-family chains and Tron (eth_ingest.c) ---- */
+typedef struct sl_eth_ingest_opts {
+    const char *chain;            /* "ethereum" (default), "bsc", ..., "tron" */
+    bool quiet;
+    uint64_t batch_flows;         /* flows + txs per commit; 0 = 4 million */
+    const char *rpc_url;          /* live ingest: the node's JSON-RPC URL */
+    uint64_t from, to;            /* live ingest: block range, inclusive */
+} sl_eth_ingest_opts;
+
+typedef struct sl_eth_ingest_report {
+    uint64_t files, bytes, blocks_seen, blocks_added, blocks_known, txs_added, flows_added;
+    uint64_t internal, token, commits;
+    double seconds, parse_seconds;
+} sl_eth_ingest_report;
+
+/* Ingests JSON-RPC responses, JSON-lines dumps, ethereum-etl / GraphSense exports (files
+ * or folders; .zst read transparently). Everything is parsed and checked before anything
+ * is written: on bad input (SL_ECORRUPT naming the file and JSON path) the store is
+ * unchanged. Blocks already stored are skipped. */
+int sl_ingest_eth(sl_store *s, const char *const *paths, int npaths, const sl_eth_ingest_opts *o,
+                  sl_eth_ingest_report *r, sl_error *e) SL_MUST_USE;
+/* Same, reading blocks o->from..o->to from a node's JSON-RPC (o->rpc_url). */
+int sl_ingest_eth_rpc(sl_store *s, const sl_eth_ingest_opts *o, sl_eth_ingest_report *r, sl_error *e) SL_MUST_USE;
+
 #endif

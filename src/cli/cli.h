@@ -28,6 +28,12 @@ void cli_print_json(cJSON *j);
 cJSON *jnum(cJSON *obj, const char *key, uint64_t v);  /* exact integer */
 cJSON *jnum_or_null(cJSON *obj, const char *key, uint64_t v, bool known);
 cJSON *jstr_or_null(cJSON *obj, const char *key, const char *s);
+/* Exact 256-bit amount: a JSON integer when below 2^53 (exact in every JSON reader), else
+ * a decimal string. jsigned_u256 prints a - b, with a '-' when b > a. */
+struct sl_u256;
+cJSON *ju256(cJSON *obj, const char *key, const struct sl_u256 *v);
+cJSON *jsigned_u256(cJSON *obj, const char *key, const struct sl_u256 *a, const struct sl_u256 *b);
+cJSON *ju256_item(const struct sl_u256 *v);
 /* "2009-01-12 03:30:25 UTC" */
 void cli_time(char out[32], uint32_t t);
 /* 0.00000000 BTC-style decimal of satoshi amounts */
@@ -39,5 +45,12 @@ int cmd_block(int argc, char **argv);
 int cmd_tx(int argc, char **argv);
 int cmd_address(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
+/* Ethereum-family chains and Tron (cmd_eth.c) */
+int cmd_ingest_eth(int argc, char **argv);
+int cmd_ingest_tron(int argc, char **argv);
+int cmd_tx_eth(int argc, char **argv);
+int cmd_address_eth(int argc, char **argv);
+/* True when a tx/address argument is for cmd_*_eth: 0x-prefixed, or a Tron T-address. */
+bool cli_is_eth_arg(const char *s);
 
 #endif

@@ -225,7 +225,10 @@ static void addr_string(const sl_store *s, uint32_t id, char out[100])
 int cmd_tx(int argc, char **argv)
 {
     lookup l;
-    int rc = lookup_open(&l, argc, argv, "sleuth tx --store DIR TXID [--json]", true);
+    int rc;
+    for (int i = 1; i < argc; i++)
+        if (cli_is_eth_arg(argv[i])) return cmd_tx_eth(argc, argv);
+    rc = lookup_open(&l, argc, argv, "sleuth tx --store DIR TXID [--json]", true);
     sl_hash256 h, w;
     uint64_t ids[8], id, fee;
     int n;
@@ -386,7 +389,10 @@ static void addr_in_tx(const sl_store *s, uint64_t id, uint32_t aid, uint64_t *r
 int cmd_address(int argc, char **argv)
 {
     lookup l;
-    int rc = lookup_open(&l, argc, argv, "sleuth address --store DIR ADDRESS [--json] [--limit N --offset N]", true);
+    int rc;
+    for (int i = 1; i < argc; i++)
+        if (cli_is_eth_arg(argv[i])) return cmd_address_eth(argc, argv);
+    rc = lookup_open(&l, argc, argv, "sleuth address --store DIR ADDRESS [--json] [--limit N --offset N]", true);
     sl_btc_addr a;
     sl_btc_addrstat st;
     char ad[100], f1[32], f2[32], c1[32];

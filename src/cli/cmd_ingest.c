@@ -27,13 +27,15 @@ int cmd_ingest(int argc, char **argv)
     sl_error e = {0};
     sl_store *s = NULL;
     int ch, rc;
+    if (argc >= 2 && !strcmp(argv[1], "eth")) { free(pre); return cmd_ingest_eth(argc - 1, argv + 1); }
+    if (argc >= 2 && !strcmp(argv[1], "tron")) { free(pre); return cmd_ingest_tron(argc - 1, argv + 1); }
     if (!pre) return EXIT_FAIL;
     io.prevouts = pre;
     if (argc < 2 || strcmp(argv[1], "btc") != 0) {
         free(pre);
         if (argc >= 2 && !strcmp(argv[1], "--help")) { fputs(HELP, stdout); return EXIT_OK; }
         fputs(HELP, stderr);
-        return cli_usage("ingest: the first argument names the chain (btc)");
+        return cli_usage("ingest: the first argument names the chain (btc, eth, tron)");
     }
     argc--, argv++;
     optind = 1;

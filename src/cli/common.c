@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "sleuth/eth.h"
 
 int cli_fail(const cli_common *c, const sl_error *e)
 {
@@ -69,4 +70,34 @@ void cli_time(char out[32], uint32_t t)
 void cli_coins(char out[32], uint64_t sat)
 {
     snprintf(out, 32, "%" PRIu64 ".%08" PRIu64, sat / 100000000, sat % 100000000);
+}
+
+cJSON *ju256_item(const sl_u256 *v)
+{
+    char d[SL_U256_DEC_MAX];
+    sl_u256_dec(d, v);
+    if (sl_u256_fits(v, 64) && v->w[0] < ((uint64_t)1 << 53)) return cJSON_CreateRaw(d);
+    return cJSON_CreateString(d);
+}
+
+cJSON *ju256(cJSON *obj, const char *key, const sl_u256 *v)
+{
+    cJSON *it = ju256_item(v);
+    cJSON_AddItemToObject(obj, key, it);
+    return it;
+}
+
+cJSON *jsigned_u256(cJSON *obj, const char *key, const sl_u256 *a, const sl_u256 *b)
+{
+    sl_u256 d;
+    char s[SL_U256_DEC_MAX + 1];
+    bool neg = sl_u256_cmp(a, b) < 0;
+    cJSON *it;
+    if (!(neg ? sl_u256_sub(&d, b, a) : sl_u256_sub(&d, a, b))) memset(&d, 0, sizeof d);
+    s[0] = '-';
+    sl_u256_dec(s + 1, &d);
+    if (sl_u256_fits(&d, 64) && d.w[0] < ((uint64_t)1 << 53)) it = cJSON_CreateRaw(neg ? s : s + 1);
+    else it = cJSON_CreateString(neg ? s : s + 1);
+    cJSON_AddItemToObject(obj, key, it);
+    return it;
 }

@@ -10,7 +10,8 @@ static const struct {
     int (*fn)(int, char **);
     const char *help;
 } CMDS[] = {
-    {"ingest", cmd_ingest, "ingest btc --store DIR PATH...   read blk*.dat files, a blocks/ folder, raw blocks"},
+    {"ingest", cmd_ingest, "ingest btc --store DIR PATH...   read blk*.dat files, a blocks/ folder, raw blocks\n"
+               "  sleuth ingest eth|tron --store DIR PATH... | --rpc URL --from N --to M   Ethereum-family chains, Tron"},
     {"info", cmd_info, "info --store DIR [--json]         what the store holds"},
     {"block", cmd_block, "block --store DIR HASH|HEIGHT     one block"},
     {"tx", cmd_tx, "tx --store DIR TXID               one transaction, inputs linked to outputs"},

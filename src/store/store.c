@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "column.h"
+#include "store_int.h"
 #include "sleuth/util.h"
 
 _Static_assert(sizeof(sl_btc_blockrec) == 160, "blocks.col record");
@@ -59,6 +60,7 @@ struct sl_store {
     /* txids added in the open batch: a hash of tx ids for look-ups before they reach LMDB */
     uint64_t *tm;      /* slot = tx id + 1, 0 empty */
     size_t tm_cap, tm_n;
+    struct sl_eth_state *eth; /* Ethereum-family chains (eth_store.c), made on first use */
 };
 
 #define TXN(s) ((s)->wtxn ? (s)->wtxn : (s)->rtxn)
@@ -150,7 +152,7 @@ int sl_store_open(sl_store **out, const char *dir, int mode, sl_error *e)
         }
     }
     if ((rc = mdb_env_create(&s->env))) { rc = mdb_fail(e, "env_create", rc); goto fail; }
-    mdb_env_set_maxdbs(s->env, 32);
+    mdb_env_set_maxdbs(s->env, 128); /* btc + 5 per Ethereum-family chain */
     mdb_env_set_mapsize(s->env, (size_t)1 << 40);
     snprintf(p, sizeof p, "%s/index", dir);
     rc = mdb_env_open(s->env, p, rw ? 0 : MDB_RDONLY, 0644);
@@ -196,6 +198,7 @@ void sl_store_close(sl_store *s)
 {
     if (!s) return;
     if (s->wtxn) sl_btc_abort(s);
+    sl_eth_state_free(s->eth);
     if (s->rtxn) mdb_txn_abort(s->rtxn);
     for (int c = 0; c < C_N; c++) sl_col_close(&s->col[c]);
     if (s->env) mdb_env_close(s->env);
@@ -239,7 +242,7 @@ int sl_store_compact(const char *dir, double min_free, uint64_t *saved, sl_error
     snprintf(p, sizeof p, "%s/index", dir);
     snprintf(tmp, sizeof tmp, "%s/index.compact", dir);
     if ((rc = mdb_env_create(&env))) return mdb_fail(e, "env_create", rc);
-    mdb_env_set_maxdbs(env, 32);
+    mdb_env_set_maxdbs(env, 128);
     mdb_env_set_mapsize(env, (size_t)1 << 40);
     if ((rc = mdb_env_open(env, p, MDB_RDONLY, 0644))) { rc = mdb_fail(e, "open index", rc); goto out; }
     mdb_env_info(env, &info);
@@ -282,6 +285,20 @@ out:
     if (txn) mdb_txn_abort(txn);
     if (env) mdb_env_close(env);
     return rc;
+}
+
+/* ---- for the per-chain stores (store_int.h) ---- */
+MDB_env *sl_store_env(sl_store *s) { return s->env; }
+MDB_txn *sl_store_rtxn(sl_store *s) { return s->rtxn; }
+const char *sl_store_dir(const sl_store *s) { return s->dir; }
+bool sl_store_writable(const sl_store *s) { return s->mode == SL_STORE_WRITE; }
+struct sl_eth_state **sl_store_eth_slot(sl_store *s) { return &s->eth; }
+int sl_store_renew(sl_store *s, sl_error *e)
+{
+    int rc;
+    mdb_txn_reset(s->rtxn);
+    if ((rc = mdb_txn_renew(s->rtxn))) return mdb_fail(e, "renew", rc);
+    return SL_OK;
 }
 
 /* ---------------- reading ---------------- */

@@ -1,0 +1,705 @@
+/* flows.c — from typed records to the pools-and-flows model (DESIGN.md): merges the
+ * records of each block (a transaction may be known from its own object, its receipt,
+ * its top-level trace or only its logs), checks that they agree, and derives every value
+ * flow in chain order.
+ *
+ * Order of flows inside a transaction (the `sub` field): 0 burnt base fee, 1 fee to the
+ * block's fee recipient, 2 the native value, 0x100 + k internal transfers in trace order
+ * (depth-first), 0x1000000 + log index token transfers. Block-level flows (rewards,
+ * withdrawals) follow the block's transactions. Rules are documented in docs/ETH.md.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sleuth/eth.h"
+
+static const uint8_t TOPIC_TRANSFER[32] = {0xdd, 0xf2, 0x52, 0xad, 0x1b, 0xe2, 0xc8, 0x9b, 0x69, 0xc2, 0xb0,
+                                           0x68, 0xfc, 0x37, 0x8d, 0xaa, 0x95, 0x2b, 0xa7, 0xf1, 0x63, 0xc4,
+                                           0xa1, 0x16, 0x28, 0xf5, 0x5a, 0x4d, 0xf5, 0x23, 0xb3, 0xef};
+static const uint8_t TOPIC_DEPOSIT[32] = {0xe1, 0xff, 0xfc, 0xc4, 0x92, 0x3d, 0x04, 0xb5, 0x59, 0xf4, 0xd2,
+                                          0x9a, 0x8b, 0xfc, 0x6c, 0xda, 0x04, 0xeb, 0x5b, 0x0d, 0x3c, 0x46,
+                                          0x07, 0x51, 0xc2, 0x40, 0x2c, 0x5c, 0x5c, 0xc9, 0x10, 0x9c};
+static const uint8_t TOPIC_WITHDRAWAL[32] = {0x7f, 0xcf, 0x53, 0x2c, 0x15, 0xf0, 0xa6, 0xdb, 0x0b, 0xd6, 0xd0,
+                                             0xe0, 0x38, 0xbe, 0xa7, 0x1d, 0x30, 0xd8, 0x08, 0xc7, 0xd9, 0x8c,
+                                             0xb3, 0xbf, 0x72, 0x68, 0xa9, 0x5b, 0xf5, 0x08, 0x1b, 0x65};
+
+const char *sl_eth_flow_kind_name(int kind)
+{
+    static const char *const N[] = {"?", "native", "internal", "token", "fee", "burn", "reward"};
+    return kind >= 1 && kind <= SL_FLOW_REWARD ? N[kind] : "?";
+}
+
+const char *sl_eth_sink_name(int sink)
+{
+    static const char *const N[] = {"none", "burn", "fees", "mint"};
+    return sink >= 0 && sink < SL_SINK_N ? N[sink] : "?";
+}
+
+/* Working view of one transaction while merging. */
+typedef struct wtx {
+    sl_hash256 hash;
+    uint64_t block;
+    uint32_t index, seen;
+    int64_t tx, rc, top; /* record indexes, -1 none */
+} wtx;
+
+typedef struct bctx {
+    const sl_eth_set *s;
+    sl_error *e;
+    wtx *w;
+    size_t nw, capw;
+    uint32_t *ht;  /* slot = wtx index + 1 */
+    size_t htcap;
+    uint64_t seed;
+} bctx;
+
+static void hexs(char *out, const uint8_t *p, size_t n)
+{
+    out[0] = '0', out[1] = 'x';
+    sl_hex_encode(out + 2, p, n);
+}
+
+static size_t hslot(const bctx *b, const sl_hash256 *h)
+{
+    uint64_t k;
+    memcpy(&k, h->b + 8, 8);
+    k ^= b->seed;
+    k *= 0x9e3779b97f4a7c15ULL;
+    return (size_t)(k ^ (k >> 29)) & (b->htcap - 1);
+}
+
+static int64_t wfind(const bctx *b, const sl_hash256 *h)
+{
+    if (!b->htcap) return -1;
+    for (size_t i = hslot(b, h);; i = (i + 1) & (b->htcap - 1)) {
+        uint32_t v = b->ht[i];
+        if (!v) return -1;
+        if (memcmp(b->w[v - 1].hash.b, h->b, 32) == 0) return v - 1;
+    }
+}
+
+static int rehash(bctx *b, size_t cap)
+{
+    uint32_t *n = calloc(cap, sizeof *n);
+    if (!n) return sl_err(b->e, SL_ENOMEM, "out of memory");
+    free(b->ht);
+    b->ht = n;
+    b->htcap = cap;
+    for (size_t k = 0; k < b->nw; k++) {
+        size_t i = hslot(b, &b->w[k].hash);
+        while (b->ht[i]) i = (i + 1) & (cap - 1);
+        b->ht[i] = (uint32_t)k + 1;
+    }
+    return SL_OK;
+}
+
+/* Finds or adds the transaction `h` at (block, index); a different block is a conflict. */
+static int upsert(bctx *b, const sl_hash256 *h, uint64_t block, uint32_t index, int64_t *out)
+{
+    int64_t k = wfind(b, h);
+    char hx[67];
+    if (k < 0) {
+        void *q = b->w;
+        if ((b->nw + 1) * 2 > b->htcap) {
+            int rc = rehash(b, b->htcap ? b->htcap * 2 : 1024);
+            if (rc) return rc;
+        }
+        if (sl_grow(&q, &b->capw, b->nw + 1, sizeof *b->w)) return sl_err(b->e, SL_ENOMEM, "out of memory");
+        b->w = q;
+        k = (int64_t)b->nw++;
+        memset(&b->w[k], 0, sizeof b->w[k]);
+        b->w[k].hash = *h;
+        b->w[k].block = block;
+        b->w[k].index = index;
+        b->w[k].seen = (uint32_t)k;
+        b->w[k].tx = b->w[k].rc = b->w[k].top = -1;
+        {
+            size_t i = hslot(b, h);
+            while (b->ht[i]) i = (i + 1) & (b->htcap - 1);
+            b->ht[i] = (uint32_t)k + 1;
+        }
+    } else {
+        wtx *t = &b->w[k];
+        if (t->block == UINT64_MAX) t->block = block;
+        if (block != UINT64_MAX && t->block != block) {
+            hexs(hx, h->b, 32);
+            return sl_err(b->e, SL_ECORRUPT, "transaction %s appears in block %llu and in block %llu", hx,
+                          (unsigned long long)t->block, (unsigned long long)block);
+        }
+        if (t->index == SL_ETH_NONE32) t->index = index;
+        else if (index != SL_ETH_NONE32 && index != t->index) {
+            hexs(hx, h->b, 32);
+            return sl_err(b->e, SL_ECORRUPT, "transaction %s has index %u and index %u", hx, t->index, index);
+        }
+    }
+    *out = k;
+    return SL_OK;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static const wtx *g_w; /* qsort context (single-threaded builder) */
+static int cmp_wtx(const void *a, const void *b)
+{
+    const wtx *x = &g_w[*(const uint32_t *)a], *y = &g_w[*(const uint32_t *)b];
+    if (x->block != y->block) return x->block < y->block ? -1 : 1;
+    if (x->index != y->index) return x->index < y->index ? -1 : 1;
+    return x->seen < y->seen ? -1 : x->seen > y->seen;
+}
+
+/* sort keys for per-tx lists */
+typedef struct key { uint32_t tx, a, b, rec; } key;
+typedef struct bkey { uint64_t a; uint32_t b, rec; } bkey;
+static int cmp_bkey(const void *pa, const void *pb)
+{
+    const bkey *x = pa, *y = pb;
+    if (x->a != y->a) return x->a < y->a ? -1 : 1;
+    if (x->b != y->b) return x->b < y->b ? -1 : 1;
+    return x->rec < y->rec ? -1 : x->rec > y->rec;
+}
+static const sl_eth_set *g_s;
+static int cmp_key(const void *pa, const void *pb)
+{
+    const key *x = pa, *y = pb;
+    if (x->tx != y->tx) return x->tx < y->tx ? -1 : 1;
+    if (x->a != y->a) return x->a < y->a ? -1 : 1;
+    if (x->b != y->b) return x->b < y->b ? -1 : 1;
+    return x->rec < y->rec ? -1 : x->rec > y->rec;
+}
+/* traces: by tx, then trace address in lexicographic order (a parent before its calls) */
+static int cmp_trace_key(const void *pa, const void *pb)
+{
+    const key *x = pa, *y = pb;
+    const sl_eth_trace *s = &g_s->traces[x->rec], *t = &g_s->traces[y->rec];
+    const uint32_t *as = sl_eth_trace_addr(g_s, s), *at = sl_eth_trace_addr(g_s, t);
+    if (x->tx != y->tx) return x->tx < y->tx ? -1 : 1;
+    for (uint32_t i = 0; i < s->addr_len && i < t->addr_len; i++)
+        if (as[i] != at[i]) return as[i] < at[i] ? -1 : 1;
+    if (s->addr_len != t->addr_len) return s->addr_len < t->addr_len ? -1 : 1;
+    return s->order < t->order ? -1 : s->order > t->order;
+}
+
+static int push_flow(sl_eth_model *m, sl_error *e, sl_eth_flow **out)
+{
+    void *q = m->flows;
+    if (sl_grow(&q, &m->cap_flows, m->n_flows + 1, sizeof *m->flows)) return sl_err(e, SL_ENOMEM, "out of memory");
+    m->flows = q;
+    *out = &m->flows[m->n_flows++];
+    memset(*out, 0, sizeof **out);
+    (*out)->native = true;
+    return SL_OK;
+}
+
+static void addr_str(char *out, size_t cap, const sl_eth_set *s, const uint32_t *a, uint32_t n)
+{
+    size_t o = 0;
+    out[o++] = '[';
+    for (uint32_t i = 0; i < n && o + 12 < cap; i++) o += (size_t)snprintf(out + o, cap - o, "%s%u", i ? "," : "", a[i]);
+    snprintf(out + o, cap - o, "]");
+    (void)s;
+}
+
+void sl_eth_model_free(sl_eth_model *m)
+{
+    free(m->blocks);
+    free(m->txs);
+    free(m->flows);
+    memset(m, 0, sizeof *m);
+}
+
+/* Index of the model block with this number (binary search). */
+static int64_t block_of(const sl_eth_model *m, uint64_t number)
+{
+    size_t lo = 0, hi = m->n_blocks;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (m->blocks[mid].number == number) return (int64_t)mid;
+        if (m->blocks[mid].number < number) lo = mid + 1; else hi = mid;
+    }
+    return -1;
+}
+
+int sl_eth_model_build(sl_eth_model *m, const sl_eth_set *s, sl_error *e)
+{
+    bctx b;
+    int rc = SL_OK;
+    uint64_t *nums = NULL;
+    size_t nn = 0;
+    uint32_t *ord = NULL, *pos = NULL;
+    uint32_t *trace_tx = NULL, *log_tx = NULL, *xfer_tx = NULL;
+    key *tk = NULL, *lk = NULL, *xk = NULL;
+    bkey *rk = NULL, *wk = NULL;
+    size_t ntk = 0, nlk = 0, nxk = 0, nrk = 0, nwk = 0, ri = 0, wi = 0;
+    char hx[67], ax[64];
+    const sl_eth_block **bref = NULL;
+    bool tron = s->chain && s->chain->tron;
+
+    memset(m, 0, sizeof *m);
+    memset(&b, 0, sizeof b);
+    b.s = s;
+    b.e = e;
+    b.seed = (uint64_t)(uintptr_t)&b * 0x9e3779b97f4a7c15ULL ^ (uint64_t)s->n_txs;
+
+    /* 1. transactions from every kind of record */
+    for (size_t i = 0; i < s->n_txs && !rc; i++) {
+        int64_t k;
+        const sl_eth_tx *t = &s->txs[i];
+        if ((rc = upsert(&b, &t->hash, t->block, t->index, &k))) break;
+        if (b.w[k].tx >= 0) {
+            const sl_eth_tx *o = &s->txs[b.w[k].tx];
+            if (memcmp(o->from.b, t->from.b, 20) || sl_u256_cmp(&o->value, &t->value) || o->has_to != t->has_to ||
+                memcmp(o->to.b, t->to.b, 20)) {
+                hexs(hx, t->hash.b, 32);
+                rc = sl_err(e, SL_ECORRUPT, "transaction %s is given twice with different contents", hx);
+            }
+        } else {
+            b.w[k].tx = (int64_t)i;
+        }
+    }
+    for (size_t i = 0; i < s->n_receipts && !rc; i++) {
+        int64_t k;
+        const sl_eth_receipt *r = &s->receipts[i];
+        if ((rc = upsert(&b, &r->tx_hash, r->block, r->has_index ? r->index : SL_ETH_NONE32, &k))) break;
+        if (b.w[k].rc >= 0) {
+            const sl_eth_receipt *o = &s->receipts[b.w[k].rc];
+            if (o->gas_used != r->gas_used ||
+                (o->status != r->status && o->status != SL_ETH_STATUS_UNKNOWN && r->status != SL_ETH_STATUS_UNKNOWN)) {
+                hexs(hx, r->tx_hash.b, 32);
+                rc = sl_err(e, SL_ECORRUPT, "receipt of %s is given twice with different contents", hx);
+            } else if (o->status == SL_ETH_STATUS_UNKNOWN || (!o->has_eff_price && r->has_eff_price)) {
+                b.w[k].rc = (int64_t)i; /* keep the fuller receipt */
+            }
+        } else {
+            b.w[k].rc = (int64_t)i;
+        }
+    }
+    if (rc) goto out;
+    trace_tx = malloc((s->n_traces + 1) * sizeof *trace_tx);
+    log_tx = malloc((s->n_logs + 1) * sizeof *log_tx);
+    xfer_tx = malloc((s->n_xfers + 1) * sizeof *xfer_tx);
+    if (!trace_tx || !log_tx || !xfer_tx) { rc = sl_err(e, SL_ENOMEM, "out of memory"); goto out; }
+    for (size_t i = 0; i < s->n_traces && !rc; i++) {
+        const sl_eth_trace *t = &s->traces[i];
+        int64_t k = -1;
+        trace_tx[i] = SL_ETH_NONE32;
+        if (t->type == SL_TRACE_REWARD) continue;
+        if (t->has_tx) {
+            if ((rc = upsert(&b, &t->tx_hash, t->block, t->has_tx_index ? t->tx_index : SL_ETH_NONE32, &k))) break;
+            trace_tx[i] = (uint32_t)k;
+        }
+    }
+    for (size_t i = 0; i < s->n_logs && !rc; i++) {
+        const sl_eth_log *l = &s->logs[i];
+        int64_t k;
+        if ((rc = upsert(&b, &l->tx_hash, l->block, l->has_tx_index ? l->tx_index : SL_ETH_NONE32, &k))) break;
+        log_tx[i] = (uint32_t)k;
+    }
+    for (size_t i = 0; i < s->n_xfers && !rc; i++) {
+        int64_t k;
+        if ((rc = upsert(&b, &s->xfers[i].tx_hash, s->xfers[i].block, SL_ETH_NONE32, &k))) break;
+        xfer_tx[i] = (uint32_t)k;
+    }
+    if (rc) goto out;
+    for (size_t k = 0; k < b.nw; k++)
+        if (b.w[k].block == UINT64_MAX) {
+            hexs(hx, b.w[k].hash.b, 32);
+            rc = sl_err(e, SL_ECORRUPT, "transaction %s: no record says which block it is in", hx);
+            goto out;
+        }
+
+    /* 2. blocks: every number any record mentions */
+    nums = malloc((s->n_blocks + b.nw + s->n_traces + s->n_wds + 1) * sizeof *nums);
+    if (!nums) { rc = sl_err(e, SL_ENOMEM, "out of memory"); goto out; }
+    for (size_t i = 0; i < s->n_blocks; i++) nums[nn++] = s->blocks[i].number;
+    for (size_t i = 0; i < b.nw; i++) nums[nn++] = b.w[i].block;
+    for (size_t i = 0; i < s->n_traces; i++)
+        if (s->traces[i].block != UINT64_MAX) nums[nn++] = s->traces[i].block;
+    for (size_t i = 0; i < s->n_wds; i++) nums[nn++] = s->wds[i].block;
+    qsort(nums, nn, sizeof *nums, cmp_u64);
+    {
+        size_t u = 0;
+        for (size_t i = 0; i < nn; i++)
+            if (!u || nums[u - 1] != nums[i]) nums[u++] = nums[i];
+        nn = u;
+    }
+    m->blocks = calloc(nn + 1, sizeof *m->blocks);
+    bref = calloc(nn + 1, sizeof *bref);
+    if (!m->blocks || !bref) { rc = sl_err(e, SL_ENOMEM, "out of memory"); goto out; }
+    m->n_blocks = nn;
+    for (size_t i = 0; i < nn; i++) m->blocks[i].number = nums[i];
+    for (size_t i = 0; i < s->n_blocks; i++) {
+        const sl_eth_block *r = &s->blocks[i];
+        sl_eth_mblock *mb = &m->blocks[block_of(m, r->number)];
+        size_t bi = (size_t)(mb - m->blocks);
+        if (r->has_hash) {
+            if (mb->has_hash && memcmp(mb->hash.b, r->hash.b, 32)) {
+                rc = sl_err(e, SL_ECORRUPT, "block %llu is given with two different hashes", (unsigned long long)r->number);
+                goto out;
+            }
+            mb->hash = r->hash, mb->has_hash = true;
+        }
+        if (r->has_miner && !mb->has_miner) mb->miner = r->miner, mb->has_miner = true;
+        if (r->has_time && !mb->time) mb->time = r->time;
+        if (r->has_base_fee && (!bref[bi] || !bref[bi]->has_base_fee)) bref[bi] = r;
+        else if (!bref[bi]) bref[bi] = r;
+    }
+    for (size_t i = 0; i < s->n_txs; i++) { /* flat exports carry the block time on the tx */
+        sl_eth_mblock *mb = &m->blocks[block_of(m, s->txs[i].block)];
+        if (s->txs[i].has_time && !mb->time) mb->time = s->txs[i].time;
+    }
+
+    /* 3. transactions in chain order */
+    ord = malloc((b.nw + 1) * sizeof *ord);
+    pos = malloc((b.nw + 1) * sizeof *pos);
+    m->txs = calloc(b.nw + 1, sizeof *m->txs);
+    if (!ord || !pos || !m->txs) { rc = sl_err(e, SL_ENOMEM, "out of memory"); goto out; }
+    for (size_t i = 0; i < b.nw; i++) ord[i] = (uint32_t)i;
+    g_w = b.w;
+    qsort(ord, b.nw, sizeof *ord, cmp_wtx);
+    m->n_txs = b.nw;
+    for (size_t i = 0; i < b.nw; i++) {
+        const wtx *w = &b.w[ord[i]];
+        sl_eth_mtx *t = &m->txs[i];
+        pos[ord[i]] = (uint32_t)i;
+        if (i && w->index != SL_ETH_NONE32 && b.w[ord[i - 1]].block == w->block && b.w[ord[i - 1]].index == w->index) {
+            rc = sl_err(e, SL_ECORRUPT, "block %llu: two different transactions at index %u", (unsigned long long)w->block, w->index);
+            goto out;
+        }
+        t->hash = w->hash;
+        t->block = (uint32_t)block_of(m, w->block);
+        t->index = w->index;
+        t->status = SL_ETH_STATUS_UNKNOWN;
+        if (w->tx >= 0) {
+            const sl_eth_tx *r = &s->txs[w->tx];
+            t->from = r->from, t->has_from = r->has_from;
+            t->to = r->to, t->has_to = r->has_to;
+            t->value = r->value;
+            if (r->has_receipt) t->status = r->status;
+        }
+        if (w->rc >= 0) {
+            const sl_eth_receipt *r = &s->receipts[w->rc];
+            if (r->status != SL_ETH_STATUS_UNKNOWN) t->status = r->status;
+            if (!t->has_from && r->has_from) t->from = r->from, t->has_from = true;
+            if (!t->has_to && r->has_contract) t->to = r->contract, t->has_to = true, t->created = true;
+        }
+    }
+    for (size_t k = 0; k < m->n_blocks; k++) m->blocks[k].first_tx = SL_ETH_NONE32;
+    for (size_t i = 0; i < m->n_txs; i++) {
+        sl_eth_mblock *mb = &m->blocks[m->txs[i].block];
+        if (mb->first_tx == SL_ETH_NONE32) mb->first_tx = (uint32_t)i;
+        mb->n_tx++;
+    }
+
+    /* 4. per-transaction lists: traces (placed by hash, or by block + position) */
+    tk = malloc((s->n_traces + 1) * sizeof *tk);
+    lk = malloc((s->n_logs + 1) * sizeof *lk);
+    xk = malloc((s->n_xfers + 1) * sizeof *xk);
+    if (!tk || !lk || !xk) { rc = sl_err(e, SL_ENOMEM, "out of memory"); goto out; }
+    for (size_t i = 0; i < s->n_traces; i++) {
+        const sl_eth_trace *t = &s->traces[i];
+        uint32_t tx = trace_tx[i];
+        if (t->type == SL_TRACE_REWARD) continue;
+        if (tx == SL_ETH_NONE32) {
+            int64_t bi = t->block == UINT64_MAX ? -1 : block_of(m, t->block);
+            const sl_eth_mblock *mb = bi >= 0 ? &m->blocks[bi] : NULL;
+            if (!mb || t->tx_index == SL_ETH_NONE32) {
+                rc = sl_err(e, SL_ECORRUPT, "a call trace names neither its transaction hash nor its block and position "
+                            "(give debug_traceBlockByNumber results with txHash, or the block's transactions too)");
+                goto out;
+            }
+            for (uint32_t j = 0; mb->first_tx != SL_ETH_NONE32 && j < mb->n_tx; j++)
+                if (m->txs[mb->first_tx + j].index == t->tx_index) tx = mb->first_tx + j;
+            if (tx == SL_ETH_NONE32) {
+                rc = sl_err(e, SL_ECORRUPT, "block %llu: a trace of transaction position %u, which is not in the input",
+                            (unsigned long long)t->block, t->tx_index);
+                goto out;
+            }
+        } else {
+            tx = pos[tx];
+        }
+        tk[ntk].tx = tx, tk[ntk].a = tk[ntk].b = 0, tk[ntk].rec = (uint32_t)i;
+        ntk++;
+    }
+    g_s = s;
+    qsort(tk, ntk, sizeof *tk, cmp_trace_key);
+    for (size_t i = 0; i < s->n_logs; i++) {
+        lk[nlk].tx = pos[log_tx[i]], lk[nlk].a = s->logs[i].log_index, lk[nlk].b = 0, lk[nlk].rec = (uint32_t)i;
+        nlk++;
+    }
+    qsort(lk, nlk, sizeof *lk, cmp_key);
+    for (size_t i = 0; i < s->n_xfers; i++) {
+        xk[nxk].tx = pos[xfer_tx[i]], xk[nxk].a = s->xfers[i].log_index, xk[nxk].b = 0, xk[nxk].rec = (uint32_t)i;
+        nxk++;
+    }
+    qsort(xk, nxk, sizeof *xk, cmp_key);
+    /* a top-level trace completes a transaction known only from traces (mev-inspect) */
+    for (size_t i = 0; i < ntk; i++) {
+        const sl_eth_trace *t = &s->traces[tk[i].rec];
+        sl_eth_mtx *mt = &m->txs[tk[i].tx];
+        if (t->addr_len != 0) continue;
+        if (t->failed && mt->status == SL_ETH_STATUS_UNKNOWN) mt->status = SL_ETH_STATUS_FAIL;
+        if (!mt->has_from && (t->type == SL_TRACE_CALL || t->type == SL_TRACE_CREATE)) {
+            mt->from = t->from, mt->has_from = true;
+            mt->value = t->value;
+            if (t->has_to) mt->to = t->to, mt->has_to = true, mt->created = t->type == SL_TRACE_CREATE;
+        } else if (!mt->has_to && t->type == SL_TRACE_CREATE && t->has_to) {
+            mt->to = t->to, mt->has_to = true, mt->created = true;
+        }
+    }
+
+    rk = malloc((s->n_traces + 1) * sizeof *rk);
+    wk = malloc((s->n_wds + 1) * sizeof *wk);
+    if (!rk || !wk) { rc = sl_err(e, SL_ENOMEM, "out of memory"); goto out; }
+    for (size_t i = 0; i < s->n_traces; i++)
+        if (s->traces[i].type == SL_TRACE_REWARD) rk[nrk].a = s->traces[i].block, rk[nrk].b = s->traces[i].order, rk[nrk++].rec = (uint32_t)i;
+    for (size_t i = 0; i < s->n_wds; i++) wk[nwk].a = s->wds[i].block, wk[nwk].b = (uint32_t)i, wk[nwk++].rec = (uint32_t)i;
+    qsort(rk, nrk, sizeof *rk, cmp_bkey);
+    qsort(wk, nwk, sizeof *wk, cmp_bkey);
+
+    /* 5. flows, block by block */
+    {
+        size_t ti = 0, li = 0, xi = 0;
+        uint32_t *stack_rec = NULL;
+        bool *stack_rev = NULL;
+        size_t stack_cap = 0;
+        for (size_t bi = 0; bi < m->n_blocks && !rc; bi++) {
+            sl_eth_mblock *mb = &m->blocks[bi];
+            const sl_eth_block *br = bref[bi];
+            mb->first_flow = (uint32_t)m->n_flows;
+            for (uint32_t j = 0; mb->first_tx != SL_ETH_NONE32 && j < mb->n_tx && !rc; j++) {
+                uint32_t txi = mb->first_tx + j;
+                sl_eth_mtx *mt = &m->txs[txi];
+                const wtx *w = &b.w[ord[txi]];
+                const sl_eth_tx *tr = w->tx >= 0 ? &s->txs[w->tx] : NULL;
+                const sl_eth_receipt *rr = w->rc >= 0 ? &s->receipts[w->rc] : NULL;
+                sl_eth_flow *f;
+                bool gas_known = false, price_known = false;
+                uint64_t gas_used = 0;
+                sl_u256 price = {{0}};
+                mt->first_flow = (uint32_t)m->n_flows;
+                /* fees */
+                if (rr) gas_used = rr->gas_used, gas_known = true;
+                else if (tr && tr->has_receipt) gas_used = tr->gas_used, gas_known = true;
+                if (rr && rr->has_eff_price) price = rr->eff_price, price_known = true;
+                else if (tr && tr->has_eff_price) price = tr->eff_price, price_known = true;
+                else if (tr && tr->type == 2 && tr->has_max_fee && br && br->has_base_fee) {
+                    sl_u256 p;
+                    if (!sl_u256_add(&p, &br->base_fee, &tr->max_prio)) p = tr->max_fee;
+                    price = sl_u256_cmp(&p, &tr->max_fee) < 0 ? p : tr->max_fee;
+                    price_known = true;
+                } else if (tr) {
+                    price = tr->gas_price, price_known = true;
+                }
+                if (gas_known && price_known && !tron) {
+                    sl_u256 fee, burn = {{0}}, tip;
+                    if (!sl_u256_mul64(&fee, &price, gas_used)) {
+                        hexs(hx, mt->hash.b, 32);
+                        rc = sl_err(e, SL_ECORRUPT, "transaction %s: fee above 2^256-1", hx);
+                        break;
+                    }
+                    mt->fee = fee, mt->fee_known = true;
+                    if (br && br->has_base_fee && !sl_u256_mul64(&burn, &br->base_fee, gas_used)) burn = fee;
+                    if (!sl_u256_sub(&tip, &fee, &burn)) {
+                        hexs(hx, mt->hash.b, 32);
+                        rc = sl_err(e, SL_ECORRUPT, "transaction %s: gas price below the block's base fee", hx);
+                        break;
+                    }
+                    if (mt->has_from && !sl_u256_is_zero(&burn)) {
+                        if ((rc = push_flow(m, e, &f))) break;
+                        f->tx = txi, f->block = (uint32_t)bi, f->sub = 0, f->kind = SL_FLOW_BURN;
+                        f->from = mt->from, f->to_sink = SL_SINK_BURN, f->amount = burn;
+                    }
+                    if (mt->has_from && !sl_u256_is_zero(&tip)) {
+                        if ((rc = push_flow(m, e, &f))) break;
+                        f->tx = txi, f->block = (uint32_t)bi, f->sub = 1, f->kind = SL_FLOW_FEE;
+                        f->from = mt->from, f->amount = tip;
+                        if (mb->has_miner) f->to = mb->miner;
+                        else f->to_sink = SL_SINK_FEES;
+                    }
+                } else if (gas_known && tron) {
+                    mt->fee_known = false;
+                }
+                /* native value */
+                if (mt->status != SL_ETH_STATUS_FAIL && (mt->has_from || (tron && tr)) && !sl_u256_is_zero(&mt->value)) {
+                    if ((rc = push_flow(m, e, &f))) break;
+                    f->tx = txi, f->block = (uint32_t)bi, f->sub = 2, f->kind = SL_FLOW_NATIVE;
+                    f->from = mt->from, f->amount = mt->value;
+                    if (!mt->has_from) f->from_sink = SL_SINK_MINT, f->kind = SL_FLOW_REWARD; /* Tron reward withdrawal */
+                    if (mt->has_to) f->to = mt->to;
+                    else f->to_sink = SL_SINK_NONE, f->to_sink = 0, memset(f->to.b, 0, 20);
+                }
+                /* internal transfers: depth-first, skipping everything under a failed call */
+                {
+                    size_t sp = 0;
+                    uint32_t k = 0;
+                    size_t start = ti;
+                    while (ti < ntk && tk[ti].tx < txi) ti++;
+                    start = ti;
+                    while (ti < ntk && tk[ti].tx == txi && !rc) {
+                        const sl_eth_trace *t = &s->traces[tk[ti].rec];
+                        const uint32_t *a = sl_eth_trace_addr(s, t);
+                        bool reverted;
+                        /* pop to the parent */
+                        while (sp > 0) {
+                            const sl_eth_trace *p = &s->traces[stack_rec[sp - 1]];
+                            const uint32_t *pa = sl_eth_trace_addr(s, p);
+                            if (p->addr_len < t->addr_len && memcmp(pa, a, p->addr_len * 4) == 0) break;
+                            if (p->addr_len == t->addr_len && memcmp(pa, a, p->addr_len * 4) == 0 &&
+                                p->type == t->type && !sl_u256_cmp(&p->value, &t->value))
+                                break; /* an identical duplicate (same block given twice) */
+                            sp--;
+                        }
+                        if (sp > 0 && s->traces[stack_rec[sp - 1]].addr_len == t->addr_len) { ti++; continue; }
+                        if (t->addr_len >= 2 && (sp == 0 || s->traces[stack_rec[sp - 1]].addr_len != t->addr_len - 1)) {
+                            hexs(hx, mt->hash.b, 32);
+                            addr_str(ax, sizeof ax, s, a, t->addr_len - 1);
+                            rc = sl_err(e, SL_ECORRUPT, "transaction %s: trace at address [%u...] has no parent trace %s",
+                                        hx, a[0], ax);
+                            break;
+                        }
+                        reverted = t->failed || (sp > 0 && stack_rev[sp - 1]) || mt->status == SL_ETH_STATUS_FAIL;
+                        if (sp + 1 > stack_cap) {
+                            size_t nc = stack_cap ? stack_cap * 2 : 64;
+                            uint32_t *a1 = realloc(stack_rec, nc * sizeof *a1);
+                            bool *a2;
+                            if (!a1) { rc = sl_err(e, SL_ENOMEM, "out of memory"); break; }
+                            stack_rec = a1;
+                            a2 = realloc(stack_rev, nc * sizeof *a2);
+                            if (!a2) { rc = sl_err(e, SL_ENOMEM, "out of memory"); break; }
+                            stack_rev = a2;
+                            stack_cap = nc;
+                        }
+                        stack_rec[sp] = tk[ti].rec;
+                        stack_rev[sp] = reverted;
+                        sp++;
+                        if (t->addr_len >= 1 && !reverted && !sl_u256_is_zero(&t->value) &&
+                            ((t->type == SL_TRACE_CALL && (t->call_type == SL_CALL_CALL || t->call_type == SL_CALL_NONE)) ||
+                             t->type == SL_TRACE_CREATE || t->type == SL_TRACE_SUICIDE)) {
+                            if ((rc = push_flow(m, e, &f))) break;
+                            f->tx = txi, f->block = (uint32_t)bi, f->sub = 0x100 + k++, f->kind = SL_FLOW_INTERNAL;
+                            f->from = t->from, f->amount = t->value;
+                            if (t->has_to) f->to = t->to;
+                            m->n_internal++;
+                        }
+                        ti++;
+                    }
+                    (void)start;
+                    if (rc) break;
+                }
+                /* tokens: Transfer events; wrapped-native Deposit / Withdrawal */
+                {
+                    bool any_log = false;
+                    uint32_t last_li = SL_ETH_NONE32;
+                    while (li < nlk && lk[li].tx < txi) li++;
+                    while (li < nlk && lk[li].tx == txi) {
+                        const sl_eth_log *l = &s->logs[lk[li].rec];
+                        const uint8_t *d = sl_eth_arena(s, l->data_off);
+                        any_log = true;
+                        if (l->log_index == last_li) { li++; continue; } /* duplicate (e.g. receipts and logs) */
+                        last_li = l->log_index;
+                        if (l->n_topics == 3 && l->data_len == 32 && !memcmp(l->topics[0].b, TOPIC_TRANSFER, 32)) {
+                            if ((rc = push_flow(m, e, &f))) break;
+                            f->kind = SL_FLOW_TOKEN;
+                            memcpy(f->from.b, l->topics[1].b + 12, 20);
+                            memcpy(f->to.b, l->topics[2].b + 12, 20);
+                        } else if (l->n_topics == 2 && l->data_len == 32 &&
+                                   (!memcmp(l->topics[0].b, TOPIC_DEPOSIT, 32) || !memcmp(l->topics[0].b, TOPIC_WITHDRAWAL, 32))) {
+                            const sl_eth_token *tok = sl_eth_token_find(s->chain->name, &l->address);
+                            if (!tok || !tok->wrapped) { li++; continue; }
+                            if ((rc = push_flow(m, e, &f))) break;
+                            f->kind = SL_FLOW_TOKEN;
+                            if (!memcmp(l->topics[0].b, TOPIC_DEPOSIT, 32)) {
+                                f->from_sink = SL_SINK_MINT;
+                                memcpy(f->to.b, l->topics[1].b + 12, 20);
+                            } else {
+                                memcpy(f->from.b, l->topics[1].b + 12, 20);
+                                f->to_sink = SL_SINK_BURN;
+                            }
+                        } else {
+                            li++;
+                            continue;
+                        }
+                        f->tx = txi, f->block = (uint32_t)bi, f->sub = 0x1000000 + l->log_index;
+                        f->native = false;
+                        f->asset = l->address;
+                        sl_u256_from_be(&f->amount, d);
+                        m->n_token++;
+                        li++;
+                    }
+                    if (rc) break;
+                    while (xi < nxk && xk[xi].tx < txi) xi++;
+                    while (xi < nxk && xk[xi].tx == txi) {
+                        const sl_eth_xfer *x = &s->xfers[xk[xi].rec];
+                        if (!any_log && !(xi > 0 && xk[xi - 1].tx == txi && xk[xi - 1].a == xk[xi].a)) {
+                            if ((rc = push_flow(m, e, &f))) break;
+                            f->tx = txi, f->block = (uint32_t)bi, f->sub = 0x1000000 + x->log_index;
+                            f->kind = SL_FLOW_TOKEN;
+                            f->native = false;
+                            f->asset = x->token, f->from = x->from, f->to = x->to, f->amount = x->value;
+                            m->n_token++;
+                        }
+                        xi++;
+                    }
+                    if (rc) break;
+                }
+                mt->n_flows = (uint32_t)m->n_flows - mt->first_flow;
+            }
+            if (rc) break;
+            /* block-level: rewards and withdrawals, from the mint sink */
+            {
+                uint32_t k = 0;
+                sl_eth_flow *f;
+                while (ri < nrk && rk[ri].a < mb->number) ri++;
+                for (; ri < nrk && rk[ri].a == mb->number && !rc; ri++) {
+                    const sl_eth_trace *t = &s->traces[rk[ri].rec];
+                    bool dup = false;
+                    if (sl_u256_is_zero(&t->value)) continue;
+                    for (size_t q = mb->first_flow; q < m->n_flows; q++) /* the same reward given twice */
+                        if (m->flows[q].kind == SL_FLOW_REWARD && m->flows[q].tx == SL_ETH_NONE32 && m->flows[q].sub >= 0x40000000 &&
+                            !memcmp(m->flows[q].to.b, t->to.b, 20) && !sl_u256_cmp(&m->flows[q].amount, &t->value) &&
+                            (m->flows[q].sub & 0xff000000) == (uint32_t)(0x40000000 + ((uint32_t)t->reward_type << 24)))
+                            dup = true;
+                    if (dup) continue;
+                    if ((rc = push_flow(m, e, &f))) break;
+                    f->tx = SL_ETH_NONE32, f->block = (uint32_t)bi, f->kind = SL_FLOW_REWARD;
+                    f->sub = 0x40000000 + ((uint32_t)t->reward_type << 24) + k++;
+                    f->from_sink = SL_SINK_MINT, f->to = t->to, f->amount = t->value;
+                }
+                while (wi < nwk && wk[wi].a < mb->number) wi++;
+                for (; wi < nwk && wk[wi].a == mb->number && !rc; wi++) {
+                    const sl_eth_withdrawal *w = &s->wds[wk[wi].rec];
+                    if (sl_u256_is_zero(&w->amount)) continue;
+                    if ((rc = push_flow(m, e, &f))) break;
+                    f->tx = SL_ETH_NONE32, f->block = (uint32_t)bi, f->kind = SL_FLOW_REWARD;
+                    f->sub = 0x70000000 + k++;
+                    f->from_sink = SL_SINK_MINT, f->to = w->address, f->amount = w->amount;
+                }
+            }
+            mb->n_flows = (uint32_t)m->n_flows - mb->first_flow;
+        }
+        free(stack_rec);
+        free(stack_rev);
+    }
+out:
+    free(b.w);
+    free(b.ht);
+    free(nums);
+    free(ord);
+    free(pos);
+    free(trace_tx);
+    free(log_tx);
+    free(xfer_tx);
+    free(tk);
+    free(lk);
+    free(xk);
+    free(rk);
+    free(wk);
+    free(bref);
+    if (rc) sl_eth_model_free(m);
+    return rc;
+}
