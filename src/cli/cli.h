@@ -45,6 +45,10 @@ int cmd_block(int argc, char **argv);
 int cmd_tx(int argc, char **argv);
 int cmd_address(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
+struct sl_store;
+struct sl_trace_params;
+int cmd_trace_acct(const cli_common *c, struct sl_store *s, const char *chain, const char *txarg, const char *addrarg,
+                   const char *asset, struct sl_trace_params *p, uint64_t top);
 /* Ethereum-family chains and Tron (cmd_eth.c) */
 int cmd_ingest_eth(int argc, char **argv);
 int cmd_ingest_tron(int argc, char **argv);

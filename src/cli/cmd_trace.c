@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "cli.h"
@@ -19,6 +20,7 @@ static const char HELP[] =
     "          [--policy poison|haircut|fifo|lifo|tiho] [--direction forward|backward]\n"
     "          [--max-hops N] [--min-amount SAT] [--until TIME] [--stop-at exchange,mixer,...]\n"
     "          [--max-nodes N] [--json] [--graph FILE.json|FILE.gexf|FILE.dot] [--top N]\n"
+    "  Account chains: --tx 0xHASH[:FLOW] | --address 0xADDR|T-ADDR, [--chain NAME] [--asset ETH|USDT|0xCONTRACT]\n"
     "  TIME: unix seconds or YYYY-MM-DD[THH:MM:SSZ]. Default policy haircut, direction forward.\n";
 
 static bool parse_time(const char *s, uint32_t *out)
@@ -163,14 +165,14 @@ int cmd_trace(int argc, char **argv)
         {"since", 1, 0, 'S'},   {"policy", 1, 0, 'p'},    {"direction", 1, 0, 'd'}, {"max-hops", 1, 0, 'H'},
         {"min-amount", 1, 0, 'm'}, {"until", 1, 0, 'u'}, {"stop-at", 1, 0, 'x'},  {"max-nodes", 1, 0, 'n'},
         {"json", 0, 0, 'j'},    {"graph", 1, 0, 'g'},     {"top", 1, 0, 'T'},      {"help", 0, 0, 'h'},
-        {"quiet", 0, 0, 'q'},   {0, 0, 0, 0}};
+        {"quiet", 0, 0, 'q'},   {"chain", 1, 0, 'C'},     {0, 0, 0, 0}};
     cli_common c = {getenv("SLEUTH_STORE"), false, false};
     sl_trace_params p = {0};
     sl_trace_source src = {0};
     sl_trace_result r;
     sl_error e = {0};
     sl_store *s = NULL;
-    const char *txarg = NULL, *addrarg = NULL, *graph = NULL, *asset = NULL;
+    const char *txarg = NULL, *addrarg = NULL, *graph = NULL, *asset = NULL, *chain = NULL;
     uint64_t top = 10, v;
     int ch, rc;
     p.policy = SL_POLICY_HAIRCUT;
@@ -196,6 +198,7 @@ int cmd_trace(int argc, char **argv)
         case 'g': graph = optarg; break;
         case 'T': if (!parse_u64(optarg, &top)) return cli_usage("--top takes a number"); break;
         case 'q': c.quiet = true; break;
+        case 'C': chain = optarg; break;
         case 'h': fputs(HELP, stdout); return EXIT_OK;
         default: fputs(HELP, stderr); return EXIT_USAGE;
         }
@@ -205,6 +208,15 @@ int cmd_trace(int argc, char **argv)
     if (!!txarg == !!addrarg) return cli_usage("give exactly one source: --tx TXID[:VOUT] or --address ADDR");
     if (p.since && !addrarg) return cli_usage("--since selects what an --address received; with --tx it means nothing");
     if (p.until && p.backward) return cli_usage("--until limits a forward trace; a backward trace goes back to the sources");
+    if ((txarg && (!strncmp(txarg, "0x", 2) || !strncmp(txarg, "0X", 2))) || (addrarg && cli_is_eth_arg(addrarg))) {
+        /* an account chain */
+        if (graph) return cli_usage("--graph is for Bitcoin traces for now");
+        if (sl_store_open(&s, c.store, SL_STORE_RDONLY, &e)) return cli_fail(&c, &e);
+        rc = cmd_trace_acct(&c, s, chain, txarg, addrarg, asset, &p, top);
+        sl_store_close(s);
+        return rc;
+    }
+    if (chain && strcmp(chain, "bitcoin")) return cli_usage("--chain %s: a Bitcoin source (txid or address) was given", chain);
     if (asset && strcasecmp(asset, "BTC")) return cli_usage("--asset %s: a Bitcoin store holds one asset, BTC", asset);
     if (graph) {
         const char *x = strrchr(graph, '.');

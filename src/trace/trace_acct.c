@@ -1,0 +1,586 @@
+/* trace_acct.c — forward tracing on account chains (trace_acct.h). One sweep in chain
+ * order over the flows of the tainted accounts: a min-heap holds each tainted account's
+ * next flow (key = flow id * 2 + role, so a flow's sender is handled before its
+ * receiver); an outflow's tainted part is delivered to the receiver, which joins the
+ * sweep at that flow after replaying its earlier history (clean) to know its balance.
+ * Memory is proportional to the accounts touched and their histories in the asset.
+ */
+#include "sleuth/trace_acct.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sleuth/util.h"
+
+typedef sl_u128 u128;
+
+typedef struct lot { u128 amt; bool tainted; } lot;
+
+typedef struct astate {
+    uint32_t acct, hop;
+    uint64_t *hist;       /* flow ids of this account in the asset, ascending */
+    size_t nhist, cur;
+    u128 bal, taint;      /* haircut, tiho, poison (taint = tainted balance / poison: taint in) */
+    u128 marked_out;      /* poison */
+    bool flagged;         /* poison */
+    lot *lots;            /* fifo/lifo: a deque as [head, tail) over a growable array */
+    size_t lhead, ltail, lcap;
+    uint64_t last_time, best_flow;
+    int64_t best_parent;  /* state index of the strongest delivery */
+    u128 best_amt;
+    bool done;
+} astate;
+
+typedef struct dl { uint64_t flow; u128 amt; } dl;
+
+typedef struct aeng {
+    const sl_eth_chain *c;
+    const sl_trace_params *p;
+    sl_acct_result *r;
+    uint32_t asset;
+    astate *st;
+    size_t nst, capst;
+    int64_t *map;         /* acct -> state */
+    size_t mapcap;
+    struct hent { uint64_t key; size_t idx; } *heap;
+    size_t nheap, capheap;
+    dl *dls;              /* deliveries keyed by flow id (open addressing) */
+    size_t ndl, capdl;
+    size_t capends;
+    uint64_t max_nodes;
+} aeng;
+
+void sl_u128_dec(char out[40], sl_u128 v)
+{
+    char t[40];
+    int n = 0;
+    do { t[n++] = (char)('0' + (int)(v % 10)); v /= 10; } while (v);
+    for (int i = 0; i < n; i++) out[i] = t[n - 1 - i];
+    out[n] = 0;
+}
+
+/* floor(a * b / d) for b <= d (so the result <= a), exact through a 256-bit product. */
+static u128 muldiv(u128 a, u128 b, u128 d)
+{
+    uint64_t al = (uint64_t)a, ah = (uint64_t)(a >> 64), bl = (uint64_t)b, bh = (uint64_t)(b >> 64);
+    u128 ll = (u128)al * bl, lh = (u128)al * bh, hl = (u128)ah * bl, hh = (u128)ah * bh;
+    u128 mid = (ll >> 64) + (uint64_t)lh + (uint64_t)hl;
+    u128 lo = (ll & (u128)UINT64_MAX) | (mid << 64);
+    u128 hi = hh + (lh >> 64) + (hl >> 64) + (mid >> 64);
+    u128 q = 0, rem = 0;
+    if (d == 0) return 0;
+    if (hi == 0) return lo / d;
+    for (int i = 255; i >= 0; i--) {
+        int top = (int)(rem >> 127);
+        rem = rem << 1 | (u128)((i >= 128 ? hi >> (i - 128) : lo >> i) & 1);
+        if (top || rem >= d) { rem -= d; if (i < 128) q |= (u128)1 << i; }
+    }
+    return q;
+}
+
+static int64_t map_get(const aeng *g, uint32_t acct)
+{
+    if (!g->mapcap) return -1;
+    for (size_t i = ((uint64_t)acct * 0x9e3779b97f4a7c15ULL >> 20) & (g->mapcap - 1);; i = (i + 1) & (g->mapcap - 1)) {
+        if (g->map[i] < 0) return -1;
+        if (g->st[g->map[i]].acct == acct) return g->map[i];
+    }
+}
+
+static int map_put(aeng *g, uint32_t acct, int64_t v)
+{
+    if ((g->nst + 1) * 2 > g->mapcap) {
+        size_t nc = g->mapcap ? g->mapcap * 2 : 256;
+        int64_t *nm = malloc(nc * sizeof *nm);
+        if (!nm) return SL_ENOMEM;
+        memset(nm, 0xff, nc * sizeof *nm);
+        for (size_t j = 0; j < g->mapcap; j++)
+            if (g->map[j] >= 0) {
+                size_t i = ((uint64_t)g->st[g->map[j]].acct * 0x9e3779b97f4a7c15ULL >> 20) & (nc - 1);
+                while (nm[i] >= 0) i = (i + 1) & (nc - 1);
+                nm[i] = g->map[j];
+            }
+        free(g->map);
+        g->map = nm;
+        g->mapcap = nc;
+    }
+    {
+        size_t i = ((uint64_t)acct * 0x9e3779b97f4a7c15ULL >> 20) & (g->mapcap - 1);
+        while (g->map[i] >= 0) i = (i + 1) & (g->mapcap - 1);
+        g->map[i] = v;
+    }
+    return SL_OK;
+}
+
+static int heap_push(aeng *g, uint64_t key, size_t idx)
+{
+    void *q = g->heap;
+    size_t i;
+    if (sl_grow(&q, &g->capheap, g->nheap + 1, sizeof *g->heap)) return SL_ENOMEM;
+    g->heap = q;
+    i = g->nheap++;
+    while (i && key < g->heap[(i - 1) / 4].key) {
+        g->heap[i] = g->heap[(i - 1) / 4];
+        i = (i - 1) / 4;
+    }
+    g->heap[i] = (struct hent){key, idx};
+    return SL_OK;
+}
+
+static struct hent heap_pop(aeng *g)
+{
+    struct hent top = g->heap[0], x = g->heap[--g->nheap];
+    size_t i = 0;
+    for (;;) {
+        size_t ch = 4 * i + 1, m = ch;
+        if (ch >= g->nheap) break;
+        for (size_t k = ch + 1; k < ch + 4 && k < g->nheap; k++)
+            if (g->heap[k].key < g->heap[m].key) m = k;
+        if (g->heap[m].key >= x.key) break;
+        g->heap[i] = g->heap[m];
+        i = m;
+    }
+    if (g->nheap) g->heap[i] = x;
+    return top;
+}
+
+/* deliveries: flow id -> tainted amount for the receiver */
+static int dl_add(aeng *g, uint64_t flow, u128 amt)
+{
+    size_t i;
+    if ((g->ndl + 1) * 2 > g->capdl) {
+        size_t nc = g->capdl ? g->capdl * 2 : 1024;
+        dl *nd = malloc(nc * sizeof *nd);
+        if (!nd) return SL_ENOMEM;
+        for (size_t j = 0; j < nc; j++) nd[j].flow = UINT64_MAX;
+        for (size_t j = 0; j < g->capdl; j++)
+            if (g->dls[j].flow != UINT64_MAX) {
+                size_t k = (g->dls[j].flow * 0x9e3779b97f4a7c15ULL >> 20) & (nc - 1);
+                while (nd[k].flow != UINT64_MAX) k = (k + 1) & (nc - 1);
+                nd[k] = g->dls[j];
+            }
+        free(g->dls);
+        g->dls = nd;
+        g->capdl = nc;
+    }
+    for (i = (flow * 0x9e3779b97f4a7c15ULL >> 20) & (g->capdl - 1);; i = (i + 1) & (g->capdl - 1)) {
+        if (g->dls[i].flow == flow) { g->dls[i].amt += amt; return SL_OK; }
+        if (g->dls[i].flow == UINT64_MAX) { g->dls[i] = (dl){flow, amt}; g->ndl++; return SL_OK; }
+    }
+}
+
+static u128 dl_get(const aeng *g, uint64_t flow)
+{
+    if (!g->capdl) return 0;
+    for (size_t i = (flow * 0x9e3779b97f4a7c15ULL >> 20) & (g->capdl - 1);; i = (i + 1) & (g->capdl - 1)) {
+        if (g->dls[i].flow == flow) return g->dls[i].amt;
+        if (g->dls[i].flow == UINT64_MAX) return 0;
+    }
+}
+
+static int flow_amount(const aeng *g, const sl_eth_flowrec *f, u128 *out)
+{
+    sl_u256 v;
+    sl_eth_flow_amount(g->c, f, &v);
+    if (!sl_u256_fits(&v, 128)) return SL_EUSAGE;
+    *out = (u128)v.w[1] << 64 | v.w[0];
+    return SL_OK;
+}
+
+static uint64_t flow_time(const aeng *g, const sl_eth_flowrec *f) { return sl_eth_block_at(g->c, f->block)->time; }
+
+static int add_end(aeng *g, uint32_t acct, u128 amt, sl_end_reason why, uint32_t hops, uint64_t time, uint64_t flow)
+{
+    sl_acct_result *r = g->r;
+    void *q = r->ends;
+    if (sl_grow(&q, &g->capends, r->n_ends + 1, sizeof *r->ends)) return SL_ENOMEM;
+    r->ends = q;
+    r->ends[r->n_ends++] = (sl_acct_end){acct, (uint8_t)why, hops, time, flow, amt};
+    if (why == SL_END_HELD) r->held += amt; else r->endpoints += amt;
+    return SL_OK;
+}
+
+static int hop_stat(aeng *g, uint32_t hop, uint64_t pools, uint64_t outs, u128 amount)
+{
+    sl_acct_result *r = g->r;
+    if (hop >= r->n_hops) {
+        sl_trace_hop *h = realloc(r->hops, (hop + 1) * sizeof *h);
+        if (!h) return SL_ENOMEM;
+        memset(h + r->n_hops, 0, (hop + 1 - r->n_hops) * sizeof *h);
+        r->hops = h;
+        r->n_hops = hop + 1;
+    }
+    r->hops[hop].pools += pools;
+    r->hops[hop].outputs += outs;
+    r->hops[hop].amount += (uint64_t)(amount > UINT64_MAX ? UINT64_MAX : amount); /* display only */
+    return SL_OK;
+}
+
+static int lot_push(astate *s, u128 amt, bool tainted)
+{
+    if (!amt) return SL_OK;
+    if (s->ltail == s->lcap) {
+        size_t live = s->ltail - s->lhead, nc = live * 2 + 16;
+        lot *n = malloc(nc * sizeof *n);
+        if (!n) return SL_ENOMEM;
+        if (live) memcpy(n, s->lots + s->lhead, live * sizeof *n);
+        free(s->lots);
+        s->lots = n, s->lhead = 0, s->ltail = live, s->lcap = nc;
+    }
+    s->lots[s->ltail++] = (lot){amt, tainted};
+    return SL_OK;
+}
+
+/* Takes amt from the lots (front: fifo, back: lifo); returns the tainted part. */
+static u128 lot_take(astate *s, u128 amt, bool back)
+{
+    u128 t = 0;
+    while (amt && s->ltail > s->lhead) {
+        lot *l = back ? &s->lots[s->ltail - 1] : &s->lots[s->lhead];
+        u128 k = l->amt < amt ? l->amt : amt;
+        if (l->tainted) t += k;
+        l->amt -= k, amt -= k;
+        if (!l->amt) { if (back) s->ltail--; else s->lhead++; }
+    }
+    return t; /* anything left over came from history before the ingested range: clean */
+}
+
+static bool lots_policy(const aeng *g) { return g->p->policy == SL_POLICY_FIFO || g->p->policy == SL_POLICY_LIFO; }
+
+/* Applies one clean flow of the account's history (replay before it is tainted). */
+static int replay(aeng *g, astate *s, const sl_eth_flowrec *f, u128 amt)
+{
+    if (f->from == f->to) return SL_OK;
+    if (f->to == s->acct) {
+        s->bal += amt;
+        if (lots_policy(g)) return lot_push(s, amt, false);
+    } else {
+        s->bal = s->bal > amt ? s->bal - amt : 0;
+        if (lots_policy(g)) (void)lot_take(s, amt, g->p->policy == SL_POLICY_LIFO);
+    }
+    return SL_OK;
+}
+
+/* The state of acct, made on its first tainted delivery at flow `at`. */
+static int64_t state_for(aeng *g, uint32_t acct, uint64_t at, uint32_t hop, int *rc)
+{
+    int64_t k = map_get(g, acct);
+    astate *s;
+    sl_eth_acctstat st;
+    sl_eth_addr a;
+    size_t n = 0, cap = 0;
+    uint64_t *h = NULL;
+    void *q;
+    *rc = SL_OK;
+    if (k >= 0) {
+        if (hop < g->st[k].hop) g->st[k].hop = hop;
+        return k;
+    }
+    if (g->nst >= g->max_nodes) return -1;
+    /* history of the account in the asset, ascending */
+    if (sl_eth_acct_addr(g->c, acct, &a) && sl_eth_acct_lookup(g->c, &a, &st) == SL_OK) {
+        for (uint64_t ev = st.head; ev;) {
+            const sl_eth_event *x = sl_eth_event_at(g->c, ev - 1);
+            const sl_eth_flowrec *f;
+            if (!x) break;
+            f = sl_eth_flow_at(g->c, x->flow);
+            if (f && f->asset == g->asset) {
+                q = h;
+                if (sl_grow(&q, &cap, n + 1, 8)) { free(h); *rc = SL_ENOMEM; return -1; }
+                h = q;
+                h[n++] = x->flow;
+            }
+            ev = x->prev;
+        }
+        for (size_t i = 0; i < n / 2; i++) { uint64_t t = h[i]; h[i] = h[n - 1 - i]; h[n - 1 - i] = t; }
+    }
+    q = g->st;
+    if (sl_grow(&q, &g->capst, g->nst + 1, sizeof *g->st)) { free(h); *rc = SL_ENOMEM; return -1; }
+    g->st = q;
+    s = &g->st[g->nst];
+    memset(s, 0, sizeof *s);
+    s->acct = acct, s->hop = hop, s->hist = h, s->nhist = n, s->best_parent = -1;
+    /* replay what came before `at` */
+    while (s->cur < s->nhist && s->hist[s->cur] < at) {
+        const sl_eth_flowrec *f = sl_eth_flow_at(g->c, s->hist[s->cur]);
+        u128 amt;
+        if (flow_amount(g, f, &amt) || (*rc = replay(g, s, f, amt))) { if (!*rc) *rc = SL_EUSAGE; return -1; }
+        s->cur++;
+    }
+    if ((*rc = map_put(g, acct, (int64_t)g->nst))) return -1;
+    if (s->cur < s->nhist && (*rc = heap_push(g, s->hist[s->cur] * 2 + (sl_eth_flow_at(g->c, s->hist[s->cur])->to == acct), g->nst)))
+        return -1;
+    g->r->pools_visited++;
+    if ((*rc = hop_stat(g, hop, 1, 0, 0))) return -1;
+    return (int64_t)g->nst++;
+}
+
+static bool is_sink(uint32_t acct) { return acct >= 1 && acct <= 3; }
+
+static bool hist_has(const astate *s, uint64_t f)
+{
+    size_t lo = s->cur, hi = s->nhist;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->hist[mid] == f) return true;
+        if (s->hist[mid] < f) lo = mid + 1; else hi = mid;
+    }
+    return false;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The tainted part t of flow f (sent by state `from`) reaches f->to. */
+static int deliver(aeng *g, int64_t from, uint64_t fid, const sl_eth_flowrec *f, u128 t, uint32_t hop)
+{
+    int rc;
+    int64_t k;
+    uint64_t time = flow_time(g, f);
+    if (!t) return SL_OK;
+    g->r->flows_routed++;
+    if ((rc = hop_stat(g, hop, 0, 1, t))) return rc;
+    if (is_sink(f->to)) { g->r->fees += t; return SL_OK; }
+    if (t < (u128)g->p->min_amount) { g->r->dropped += t; return SL_OK; }
+    /* at the hop limit the amount stops in the receiving account: its later flows are not followed */
+    if (g->p->max_hops && hop >= g->p->max_hops && map_get(g, f->to) < 0)
+        return add_end(g, f->to, t, SL_END_MAXHOPS, hop, time, fid);
+    k = state_for(g, f->to, fid, hop, &rc);
+    if (rc) return rc;
+    if (k < 0) {
+        g->r->truncated = true;
+        snprintf(g->r->truncated_why, sizeof g->r->truncated_why, "--max-nodes %llu reached",
+                 (unsigned long long)g->max_nodes);
+        return add_end(g, f->to, t, SL_END_TRUNCATED, hop, time, fid);
+    }
+    if (t > g->st[k].best_amt) g->st[k].best_amt = t, g->st[k].best_parent = from, g->st[k].best_flow = fid;
+    /* the receiver's own history must hold this flow at or after its cursor, else the
+     * delivery would never be seen (an account the store has no history for): the
+     * amount then stays there, held */
+    if (!hist_has(&g->st[k], fid)) return add_end(g, f->to, t, SL_END_HELD, hop, time, fid);
+    return dl_add(g, fid, t);
+}
+
+static int finish(aeng *g, astate *s)
+{
+    u128 left = 0;
+    if (s->done) return SL_OK;
+    s->done = true;
+    switch (g->p->policy) {
+    case SL_POLICY_POISON:
+        left = s->flagged ? s->bal : 0;
+        g->r->absorbed += s->marked_out + left - s->taint;
+        break;
+    case SL_POLICY_FIFO:
+    case SL_POLICY_LIFO:
+        for (size_t i = s->lhead; i < s->ltail; i++)
+            if (s->lots[i].tainted) left += s->lots[i].amt;
+        break;
+    default:
+        left = s->taint;
+    }
+    return left ? add_end(g, s->acct, left, SL_END_HELD, s->hop, s->last_time, s->best_flow) : SL_OK;
+}
+
+/* One flow of a tainted account. */
+static int step(aeng *g, size_t si)
+{
+    astate *s = &g->st[si];
+    uint64_t fid = s->hist[s->cur];
+    const sl_eth_flowrec *f = sl_eth_flow_at(g->c, fid);
+    u128 amt, t = 0;
+    int rc;
+    bool lifo = g->p->policy == SL_POLICY_LIFO;
+    if (flow_amount(g, f, &amt)) return SL_EUSAGE;
+    if (g->p->until && flow_time(g, f) > g->p->until) return finish(g, s);
+    s->cur++;
+    if (f->from != f->to) {
+        if (f->to == s->acct) { /* incoming: tainted part delivered by the sender */
+            u128 d = dl_get(g, fid);
+            if (d > amt) { /* cannot happen with distinct sources; keep the books exact anyway */
+                if ((rc = add_end(g, s->acct, d - amt, SL_END_HELD, s->hop, flow_time(g, f), fid))) return rc;
+                s = &g->st[si];
+                d = amt;
+            }
+            s->bal += amt;
+            if (d) s->last_time = flow_time(g, f);
+            switch (g->p->policy) {
+            case SL_POLICY_POISON:
+                if (d) s->flagged = true;
+                s->taint += d;
+                break;
+            case SL_POLICY_FIFO:
+            case SL_POLICY_LIFO:
+                if ((rc = lot_push(s, d, true)) || (rc = lot_push(s, amt - d, false))) return rc;
+                break;
+            default:
+                s->taint += d;
+            }
+        } else { /* outgoing */
+            switch (g->p->policy) {
+            case SL_POLICY_POISON:
+                t = s->flagged ? amt : 0;
+                s->marked_out += t;
+                break;
+            case SL_POLICY_HAIRCUT:
+                t = amt >= s->bal ? s->taint : muldiv(amt, s->taint, s->bal);
+                s->taint -= t;
+                break;
+            case SL_POLICY_TIHO:
+                t = amt < s->taint ? amt : s->taint;
+                s->taint -= t;
+                break;
+            default:
+                t = lot_take(s, amt, lifo);
+            }
+            s->bal = s->bal > amt ? s->bal - amt : 0;
+            if (t && (rc = deliver(g, (int64_t)si, fid, f, t, s->hop + 1))) return rc;
+            s = &g->st[si]; /* deliver may have grown the state array */
+        }
+    }
+    if (s->cur < s->nhist) {
+        uint64_t nf = s->hist[s->cur];
+        return heap_push(g, nf * 2 + (sl_eth_flow_at(g->c, nf)->to == s->acct), si);
+    }
+    return finish(g, s);
+}
+
+static int cmp_end(const void *a, const void *b)
+{
+    const sl_acct_end *x = a, *y = b;
+    if (x->amount != y->amount) return x->amount < y->amount ? 1 : -1;
+    return (x->acct > y->acct) - (x->acct < y->acct);
+}
+
+typedef struct apriv { uint32_t *acct; int64_t *parent; uint64_t *flow; size_t n; } apriv;
+
+int sl_trace_acct_run(const sl_eth_chain *c, const sl_acct_source *src, const sl_trace_params *p, sl_acct_result *r,
+                      sl_error *e)
+{
+    aeng g;
+    int rc = SL_OK;
+    memset(r, 0, sizeof *r);
+    memset(&g, 0, sizeof g);
+    g.c = c, g.p = p, g.r = r;
+    g.max_nodes = p->max_nodes ? p->max_nodes : 1000000;
+    if (p->backward)
+        return sl_err(e, SL_EUSAGE, "backward traces on account chains are not implemented yet (forward only)");
+    /* source flows */
+    {
+        uint64_t *fl = NULL;
+        size_t nf = 0, cap = 0;
+        if (src->by_address) {
+            sl_eth_acctstat st;
+            if (sl_eth_acct_lookup(c, &src->addr, &st)) return sl_err(e, SL_ENOTFOUND, "address not found in the store");
+            g.asset = src->asset;
+            for (uint64_t ev = st.head; ev;) {
+                const sl_eth_event *x = sl_eth_event_at(c, ev - 1);
+                const sl_eth_flowrec *f;
+                if (!x) break;
+                f = sl_eth_flow_at(c, x->flow);
+                if (f->to == st.id && f->from != st.id && f->asset == g.asset && (!p->since || flow_time(&g, f) >= p->since)) {
+                    void *q = fl;
+                    if (sl_grow(&q, &cap, nf + 1, 8)) { free(fl); return sl_err(e, SL_ENOMEM, "out of memory"); }
+                    fl = q;
+                    fl[nf++] = x->flow;
+                }
+                ev = x->prev;
+            }
+        } else {
+            uint64_t id;
+            const sl_eth_txrec *t;
+            if (sl_eth_tx_find(c, &src->tx, &id)) return sl_err(e, SL_ENOTFOUND, "transaction not found in the store");
+            t = sl_eth_tx_at(c, id);
+            if (src->flow >= (int64_t)t->n_flows)
+                return sl_err(e, SL_EUSAGE, "flow %lld out of range: the transaction has %u flows", (long long)src->flow,
+                              t->n_flows);
+            g.asset = src->asset;
+            if (!src->asset_given) {
+                for (uint32_t k = 0; k < t->n_flows; k++) {
+                    const sl_eth_flowrec *f = sl_eth_flow_at(c, t->first_flow + k);
+                    if (f->kind != SL_FLOW_FEE && f->kind != SL_FLOW_BURN) { g.asset = f->asset; break; }
+                }
+                if (src->flow >= 0) g.asset = sl_eth_flow_at(c, t->first_flow + (uint64_t)src->flow)->asset;
+            }
+            fl = malloc((t->n_flows + 1) * 8);
+            if (!fl) return sl_err(e, SL_ENOMEM, "out of memory");
+            /* the value the tx moved: its flows of the asset, minus those that only pass on
+             * what an earlier selected flow of the same tx delivered (they are traced as the
+             * continuation, not counted twice) */
+            for (uint32_t k = 0; k < t->n_flows; k++) {
+                const sl_eth_flowrec *f = sl_eth_flow_at(c, t->first_flow + k);
+                bool downstream = false;
+                if (src->flow >= 0) {
+                    if ((int64_t)k == src->flow) fl[nf++] = t->first_flow + k;
+                    continue;
+                }
+                if (f->asset != g.asset || f->kind == SL_FLOW_FEE || f->kind == SL_FLOW_BURN) continue;
+                for (size_t q = 0; q < nf && !downstream; q++) downstream = sl_eth_flow_at(c, fl[q])->to == f->from;
+                if (!downstream) fl[nf++] = t->first_flow + k;
+            }
+        }
+        r->asset = g.asset;
+        if (!nf) { free(fl); return sl_err(e, SL_ENOTFOUND, "no flow of that asset to trace from"); }
+        qsort(fl, nf, sizeof *fl, cmp_u64); /* in chain order: a receiver replays only what came before */
+        for (size_t i = 0; i < nf && !rc; i++) {
+            const sl_eth_flowrec *f = sl_eth_flow_at(c, fl[i]);
+            u128 amt;
+            if (flow_amount(&g, f, &amt)) { rc = sl_err(e, SL_EUSAGE, "a source amount above 2^128 is not supported"); break; }
+            r->source_amount += amt;
+            rc = deliver(&g, -1, fl[i], f, amt, 0);
+        }
+        free(fl);
+        if (rc) goto out;
+    }
+    while (g.nheap && !rc) {
+        struct hent h = heap_pop(&g);
+        rc = step(&g, h.idx);
+    }
+    for (size_t i = 0; i < g.nst && !rc; i++) rc = finish(&g, &g.st[i]);
+    if (rc) { rc = rc == SL_EUSAGE ? sl_err(e, rc, "an amount above 2^128 is not supported") : sl_err(e, rc, "out of memory"); goto out; }
+    qsort(r->ends, r->n_ends, sizeof *r->ends, cmp_end);
+    {
+        apriv *pv = calloc(1, sizeof *pv);
+        if (pv) {
+            pv->n = g.nst;
+            pv->acct = malloc((g.nst + 1) * sizeof *pv->acct);
+            pv->parent = malloc((g.nst + 1) * sizeof *pv->parent);
+            pv->flow = malloc((g.nst + 1) * sizeof *pv->flow);
+            for (size_t i = 0; i < g.nst && pv->acct && pv->parent && pv->flow; i++)
+                pv->acct[i] = g.st[i].acct, pv->parent[i] = g.st[i].best_parent, pv->flow[i] = g.st[i].best_flow;
+        }
+        r->priv = pv;
+    }
+out:
+    for (size_t i = 0; i < g.nst; i++) free(g.st[i].hist), free(g.st[i].lots);
+    free(g.st), free(g.map), free(g.heap), free(g.dls);
+    if (rc) sl_trace_acct_free(r);
+    return rc;
+}
+
+size_t sl_trace_acct_path(const sl_acct_result *r, uint32_t acct, uint32_t *accts, uint64_t *flows, size_t cap)
+{
+    const apriv *pv = r->priv;
+    size_t n = 0, i;
+    if (!pv) return 0;
+    for (i = 0; i < pv->n && pv->acct[i] != acct; i++) {}
+    while (i < pv->n && n < cap) {
+        accts[n] = pv->acct[i];
+        flows[n++] = pv->flow[i];
+        if (pv->parent[i] < 0) break;
+        i = (size_t)pv->parent[i];
+    }
+    return n;
+}
+
+void sl_trace_acct_free(sl_acct_result *r)
+{
+    apriv *pv = r->priv;
+    if (pv) free(pv->acct), free(pv->parent), free(pv->flow), free(pv);
+    free(r->ends), free(r->hops);
+    memset(r, 0, sizeof *r);
+}
