@@ -127,13 +127,47 @@ Test(trace_acct, stop_rules_and_sources)
     cJSON_Delete(j);
 }
 
+/* Backward from tx f005 (E -> B 30), derived by hand:
+ *   fifo    E's 30 are f004's units [0,30); A paid f003's 90 with f001's 50 and f002's first
+ *           40, so f004 = f002 units [40,80): [0,30) of f004 is f002's -> S 30 (S has no
+ *           earlier history: unknown origin).
+ *   lifo    E pays from f004's last units [10,40); A paid f003 from its newest lots (f002
+ *           [10,100)), so f004 = f002 [0,10) then f001 [20,50): [10,40) is f001's -> X 30.
+ *   haircut A's balance before f003: f001 50, f002 100; f003 takes 30 and 60, leaving 20
+ *           and 40; f004 (40) = 13 + 27; E's 30 of f004's 40 = floor(30*13/40) = 9 from
+ *           f001, 21 from f002 -> X 9, S 21.
+ *   tiho    f003 took the largest lot (f002) first, so f004 came from f001: X 30.
+ *   poison  E's inflow f004 whole (40, absorbing 10), A's inflows f001 and f002 whole
+ *           (150, absorbing 110): X 50, S 100, absorbed 120. */
+Test(trace_acct, backward_every_policy_by_hand)
+{
+    static const struct { const char *pol; uint64_t s, x, absorbed; } X[] = {
+        {"fifo", 30, 0, 0}, {"lifo", 0, 30, 0}, {"haircut", 21, 9, 0}, {"tiho", 0, 30, 0}, {"poison", 100, 50, 120},
+    };
+    for (size_t i = 0; i < sizeof X / sizeof *X; i++) {
+        char a[200];
+        cJSON *j;
+        snprintf(a, sizeof a, "--tx 0x000000000000000000000000000000000000000000000000000000000000f005 "
+                              "--direction backward --policy %s", X[i].pol);
+        j = trace(a);
+        cr_assert_str_eq(jstr(j, "direction"), "backward");
+        cr_assert_eq(at(j, "0x5151", "unknown-origin"), X[i].s, "%s: S", X[i].pol);
+        cr_assert_eq(at(j, "0xc1c1", "unknown-origin"), X[i].x, "%s: X", X[i].pol);
+        cr_assert_eq(jint(cJSON_GetObjectItem(j, "conservation"), "absorbed"), X[i].absorbed, "%s", X[i].pol);
+        cJSON_Delete(j);
+    }
+    /* one hop back: the demand stops at A's deposit flows (haircut: the 30 of f004 from A) */
+    {
+        cJSON *j = trace("--tx 0x000000000000000000000000000000000000000000000000000000000000f005 --direction backward "
+                         "--max-hops 1");
+        cr_assert_eq(at(j, "0xa1a1", "max-hops"), 30);
+        cJSON_Delete(j);
+    }
+}
+
 Test(trace_acct, bad_requests)
 {
-    run_result r = run_sleuth("trace --store %s --tx " SRC_TX " --direction backward", ST);
-    cr_assert_eq(r.status, 2, "backward on accounts is not implemented: a usage error, said so");
-    cr_assert(strstr(r.err, "backward"), "%s", r.err);
-    run_free(&r);
-    r = run_sleuth("trace --store %s --tx " SRC_TX ":5", ST);
+    run_result r = run_sleuth("trace --store %s --tx " SRC_TX ":5", ST);
     cr_assert_eq(r.status, 2);
     run_free(&r);
     r = run_sleuth("trace --store %s --tx " SRC_TX " --asset DOGE", ST);
@@ -164,14 +198,16 @@ Test(trace_acct, real_blocks_conserve, .timeout = 240)
             const char *pol[] = {"poison", "haircut", "fifo", "lifo", "tiho"};
             char a[300], *x, *y;
             cJSON *j1, *j2;
-            snprintf(a, sizeof a, "--tx %s --policy %s", h, pol[p]);
-            j1 = trace(a);
-            j2 = trace(a);
-            x = cJSON_PrintUnformatted(j1), y = cJSON_PrintUnformatted(j2);
-            cr_assert_str_eq(x, y, "deterministic");
-            if (p) cr_assert(big(cJSON_GetObjectItem(j1, "conservation"), "absorbed") == 0);
-            free(x), free(y);
-            cJSON_Delete(j1), cJSON_Delete(j2);
+            for (int dir = 0; dir < 2; dir++) {
+                snprintf(a, sizeof a, "--tx %s --policy %s%s", h, pol[p], dir ? " --direction backward" : "");
+                j1 = trace(a);
+                j2 = trace(a);
+                x = cJSON_PrintUnformatted(j1), y = cJSON_PrintUnformatted(j2);
+                cr_assert_str_eq(x, y, "deterministic");
+                if (p) cr_assert(big(cJSON_GetObjectItem(j1, "conservation"), "absorbed") == 0);
+                free(x), free(y);
+                cJSON_Delete(j1), cJSON_Delete(j2);
+            }
         }
     }
     cr_assert_gt(n, 0);

@@ -11,7 +11,15 @@
  *   tiho     taint leaves first: an outflow carries min(amount, tainted balance).
  * An account's balance before the traced range is what its ingested history gives (a
  * negative running balance, from history before the ingested blocks, is taken as 0).
- * Only forward traces are implemented on accounts (backward: Bitcoin only, for now).
+ *
+ * Backward ("where did flow F's value come from"), flows are split in descending order:
+ * the sender's history before F is replayed to get the composition of F by origin
+ * inflow under the policy (fifo/lifo: exact unit intervals, the earliest/latest units of
+ * the lots; haircut: proportional shares by cumulative floors; tiho: the largest lots
+ * first; poison: every earlier inflow whole, the excess reported as absorbed), and the
+ * demand on F goes to those origin flows. Sources: minted value (block rewards,
+ * withdrawals: "coinbase"), value from before the ingested history ("unknown-origin"),
+ * and the hop/node limits.
  */
 #ifndef SLEUTH_TRACE_ACCT_H
 #define SLEUTH_TRACE_ACCT_H

@@ -97,7 +97,7 @@ int cmd_trace_acct(const cli_common *cc, sl_store *s, const char *chain, const c
         if (c.json) {
             cJSON *j = cJSON_CreateObject(), *pa, *cons, *arr, *hops, *paths;
             cJSON_AddStringToObject(j, "source", txarg ? txarg : addrarg);
-            cJSON_AddStringToObject(j, "direction", "forward");
+            cJSON_AddStringToObject(j, "direction", p->backward ? "backward" : "forward");
             cJSON_AddStringToObject(j, "chain", sl_eth_meta_get(ch)->chain);
             cJSON_AddStringToObject(j, "asset", an);
             pa = cJSON_AddObjectToObject(j, "params");
@@ -181,8 +181,8 @@ int cmd_trace_acct(const cli_common *cc, sl_store *s, const char *chain, const c
         } else {
             sl_u128_dec(b1, r.source_amount), sl_u128_dec(b2, r.endpoints), sl_u128_dec(b3, r.held);
             sl_u128_dec(b4, r.fees), sl_u128_dec(b5, r.dropped), sl_u128_dec(b6, r.absorbed);
-            printf("trace forward from %s on %s, asset %s (base units)\n", txarg ? txarg : addrarg,
-                   sl_eth_meta_get(ch)->chain, an);
+            printf("trace %s from %s on %s, asset %s (base units)\n", p->backward ? "backward" : "forward",
+                   txarg ? txarg : addrarg, sl_eth_meta_get(ch)->chain, an);
             {
                 char hops[24] = "unlimited";
                 if (p->max_hops) snprintf(hops, sizeof hops, "%u", p->max_hops);
@@ -192,10 +192,11 @@ int cmd_trace_acct(const cli_common *cc, sl_store *s, const char *chain, const c
             }
             if (p->policy == SL_POLICY_POISON) printf("  conservation: source %s + absorbed %s = ", b1, b6);
             else printf("  conservation: source %s = ", b1);
-            printf("endpoints %s + held %s + fees/burn %s + dropped %s  %s\n", b2, b3, b4, b5,
+            printf("%s %s + held %s + fees/burn %s + dropped %s  %s\n", p->backward ? "sources" : "endpoints", b2, b3, b4, b5,
                    lhs == rhs ? "(balanced to the base unit)" : "(NOT BALANCED: a bug, please report)");
-            printf("  accounts visited %" PRIu64 ", flows routed %" PRIu64 "%s%s\n\nwhere it is\n", r.pools_visited,
-                   r.flows_routed, r.truncated ? "  TRUNCATED: " : "", r.truncated ? r.truncated_why : "");
+            printf("  accounts visited %" PRIu64 ", flows routed %" PRIu64 "%s%s\n\n%s\n", r.pools_visited,
+                   r.flows_routed, r.truncated ? "  TRUNCATED: " : "", r.truncated ? r.truncated_why : "",
+                   p->backward ? "where it came from" : "where it is");
             for (size_t i = 0; i < r.n_ends && i < top * 2; i++) {
                 char ad[48], tm[32];
                 sl_eth_acct_name(ch, r.ends[i].acct, ad);

@@ -449,6 +449,319 @@ static int step(aeng *g, size_t si)
     return finish(g, s);
 }
 
+
+/* ================= backward ================= */
+
+/* A piece of flow F's value: units [off, off+len) of F came from units [a, a+len) of the
+ * origin flow (UINT64_MAX: from before the ingested history, origin unknown). */
+typedef struct piece { uint64_t origin; u128 off, a, len; } piece;
+typedef struct bw_iv { u128 a, b; } bw_iv;
+typedef struct bdem {
+    uint64_t flow;
+    uint32_t hop;
+    u128 amt;          /* demanded amount (sum of ivs for fifo/lifo) */
+    bw_iv *iv;         /* fifo/lifo: demanded unit intervals of the flow */
+    size_t niv, capiv;
+} bdem;
+
+typedef struct bctx {
+    bdem *d;
+    size_t nd, capd;
+    int64_t *map;      /* flow -> d index */
+    size_t mapcap;
+    piece *pc;         /* composition scratch */
+    size_t npc, cappc;
+    piece *lots;       /* replay state: lots / components */
+    size_t nlots, caplots;
+} bctx;
+
+static int64_t bmap_get(const bctx *b, uint64_t flow)
+{
+    if (!b->mapcap) return -1;
+    for (size_t i = (flow * 0x9e3779b97f4a7c15ULL >> 20) & (b->mapcap - 1);; i = (i + 1) & (b->mapcap - 1)) {
+        if (b->map[i] < 0) return -1;
+        if (b->d[b->map[i]].flow == flow) return b->map[i];
+    }
+}
+
+static int bmap_put(bctx *b, uint64_t flow, int64_t v)
+{
+    if ((b->nd + 1) * 2 > b->mapcap) {
+        size_t nc = b->mapcap ? b->mapcap * 2 : 256;
+        int64_t *nm = malloc(nc * sizeof *nm);
+        if (!nm) return SL_ENOMEM;
+        memset(nm, 0xff, nc * sizeof *nm);
+        for (size_t j = 0; j < b->mapcap; j++)
+            if (b->map[j] >= 0) {
+                size_t i = (b->d[b->map[j]].flow * 0x9e3779b97f4a7c15ULL >> 20) & (nc - 1);
+                while (nm[i] >= 0) i = (i + 1) & (nc - 1);
+                nm[i] = b->map[j];
+            }
+        free(b->map);
+        b->map = nm;
+        b->mapcap = nc;
+    }
+    {
+        size_t i = (flow * 0x9e3779b97f4a7c15ULL >> 20) & (b->mapcap - 1);
+        while (b->map[i] >= 0) i = (i + 1) & (b->mapcap - 1);
+        b->map[i] = v;
+    }
+    return SL_OK;
+}
+
+static int push_piece(piece **v, size_t *n, size_t *cap, piece p)
+{
+    void *q = *v;
+    if (!p.len) return SL_OK;
+    if (sl_grow(&q, cap, *n + 1, sizeof **v)) return SL_ENOMEM;
+    *v = q;
+    (*v)[(*n)++] = p;
+    return SL_OK;
+}
+
+/* Takes amt from the replay lots: front (fifo), back (lifo), largest first (tiho), or
+ * proportionally (haircut, cumulative floors over the components). The pieces taken are
+ * appended to out (when out is not NULL), with off running from 0; a shortfall is an
+ * unknown-origin piece. */
+static int take(const aeng *g, bctx *b, u128 amt, bool record)
+{
+    u128 off = 0;
+    int rc = SL_OK;
+    b->npc = 0;
+    if (g->p->policy == SL_POLICY_HAIRCUT) {
+        u128 bal = 0, C = 0, prev = 0, want;
+        for (size_t i = 0; i < b->nlots; i++) bal += b->lots[i].len;
+        want = amt < bal ? amt : bal;
+        for (size_t i = 0; i < b->nlots && want; i++) {
+            u128 cur, share;
+            C += b->lots[i].len;
+            cur = muldiv(want, C, bal);
+            share = cur - prev;
+            prev = cur;
+            if (!share) continue;
+            if (record && (rc = push_piece(&b->pc, &b->npc, &b->cappc, (piece){b->lots[i].origin, off, b->lots[i].a, share}))) return rc;
+            b->lots[i].len -= share;
+            off += share;
+        }
+        amt -= want;
+    } else {
+        while (amt && b->nlots) {
+            size_t k;
+            piece *l;
+            u128 t;
+            if (g->p->policy == SL_POLICY_FIFO) k = 0;
+            else if (g->p->policy == SL_POLICY_LIFO) k = b->nlots - 1;
+            else { /* tiho: the largest lot first */
+                k = 0;
+                for (size_t i = 1; i < b->nlots; i++)
+                    if (b->lots[i].len > b->lots[k].len) k = i;
+            }
+            l = &b->lots[k];
+            t = l->len < amt ? l->len : amt;
+            /* fifo takes a lot's earliest units, lifo its latest */
+            {
+                u128 a = g->p->policy == SL_POLICY_LIFO ? l->a + l->len - t : l->a;
+                if (record && (rc = push_piece(&b->pc, &b->npc, &b->cappc, (piece){l->origin, off, a, t}))) return rc;
+                if (g->p->policy != SL_POLICY_LIFO) l->a += t;
+            }
+            l->len -= t, amt -= t, off += t;
+            if (!l->len) {
+                memmove(&b->lots[k], &b->lots[k + 1], (b->nlots - k - 1) * sizeof *b->lots);
+                b->nlots--;
+            }
+        }
+    }
+    if (amt && record) rc = push_piece(&b->pc, &b->npc, &b->cappc, (piece){UINT64_MAX, off, 0, amt});
+    if (g->p->policy == SL_POLICY_HAIRCUT) { /* drop emptied components */
+        size_t w = 0;
+        for (size_t i = 0; i < b->nlots; i++) if (b->lots[i].len) b->lots[w++] = b->lots[i];
+        b->nlots = w;
+    }
+    return rc;
+}
+
+/* The composition of flow F (sent by account x) into b->pc, by replaying x's history. */
+static int compose(aeng *g, bctx *b, uint32_t x, uint64_t fid, u128 famt)
+{
+    sl_eth_acctstat st;
+    sl_eth_addr a;
+    uint64_t *h = NULL;
+    size_t n = 0, cap = 0;
+    int rc = SL_OK;
+    b->nlots = 0;
+    if (sl_eth_acct_addr(g->c, x, &a) && sl_eth_acct_lookup(g->c, &a, &st) == SL_OK) {
+        for (uint64_t ev = st.head; ev;) {
+            const sl_eth_event *xe = sl_eth_event_at(g->c, ev - 1);
+            const sl_eth_flowrec *f;
+            if (!xe) break;
+            f = sl_eth_flow_at(g->c, xe->flow);
+            if (xe->flow < fid && f && f->asset == g->asset && f->from != f->to) {
+                void *q = h;
+                if (sl_grow(&q, &cap, n + 1, 8)) { free(h); return SL_ENOMEM; }
+                h = q;
+                h[n++] = xe->flow;
+            }
+            ev = xe->prev;
+        }
+    }
+    for (size_t i = n; i-- > 0 && !rc;) { /* ascending */
+        const sl_eth_flowrec *f = sl_eth_flow_at(g->c, h[i]);
+        u128 amt;
+        if (flow_amount(g, f, &amt)) { rc = SL_EUSAGE; break; }
+        if (f->to == x) rc = push_piece(&b->lots, &b->nlots, &b->caplots, (piece){h[i], 0, 0, amt});
+        else rc = take(g, b, amt, false);
+    }
+    free(h);
+    return rc ? rc : take(g, b, famt, true);
+}
+
+static int bdem_add(aeng *g, bctx *b, uint64_t flow, uint32_t hop, u128 amt, u128 a, bool iv, int *made)
+{
+    int64_t k = bmap_get(b, flow);
+    bdem *d;
+    *made = 0;
+    if (k < 0) {
+        void *q = b->d;
+        if (b->nd >= g->max_nodes) return SL_ELIMIT;
+        if (sl_grow(&q, &b->capd, b->nd + 1, sizeof *b->d)) return SL_ENOMEM;
+        b->d = q;
+        b->d[b->nd] = (bdem){flow, hop, 0, NULL, 0, 0};
+        if (bmap_put(b, flow, (int64_t)b->nd) || heap_push(g, ~flow, b->nd)) return SL_ENOMEM;
+        k = (int64_t)b->nd++;
+        *made = 1;
+    }
+    d = &b->d[k];
+    if (hop < d->hop) d->hop = hop;
+    d->amt += amt;
+    if (iv) {
+        void *q = d->iv;
+        if (sl_grow(&q, &d->capiv, d->niv + 1, sizeof *d->iv)) return SL_ENOMEM;
+        d->iv = q;
+        d->iv[d->niv++] = (bw_iv){a, a + amt};
+    }
+    return SL_OK;
+}
+
+/* Demand t on origin flow o (units [a, a+t) when intervals matter). */
+static int route_origin(aeng *g, bctx *b, uint32_t x, uint64_t o, u128 t, u128 a, uint32_t hop, uint64_t when)
+{
+    const sl_eth_flowrec *f;
+    int made, rc;
+    if (!t) return SL_OK;
+    g->r->flows_routed++;
+    if ((rc = hop_stat(g, hop, 0, 1, t))) return rc;
+    if (t < (u128)g->p->min_amount) { g->r->dropped += t; return SL_OK; }
+    if (o == UINT64_MAX) return add_end(g, x, t, SL_END_UNKNOWN, hop, when, UINT64_MAX);
+    f = sl_eth_flow_at(g->c, o);
+    if (f->from == 3 /* mint: block rewards, withdrawals */ || f->from == 0)
+        return add_end(g, f->from, t, f->from ? SL_END_COINBASE : SL_END_UNKNOWN, hop, flow_time(g, f), o);
+    if (g->p->max_hops && hop + 1 > g->p->max_hops) return add_end(g, f->from, t, SL_END_MAXHOPS, hop, flow_time(g, f), o);
+    rc = bdem_add(g, b, o, hop + 1, t, a, lots_policy(g), &made);
+    if (rc == SL_ELIMIT) {
+        g->r->truncated = true;
+        snprintf(g->r->truncated_why, sizeof g->r->truncated_why, "--max-nodes %llu reached",
+                 (unsigned long long)g->max_nodes);
+        return add_end(g, f->from, t, SL_END_TRUNCATED, hop, flow_time(g, f), o);
+    }
+    if (!rc && made) g->r->pools_visited++;
+    return rc;
+}
+
+static int split_demand(aeng *g, bctx *b, size_t di)
+{
+    bdem d = b->d[di];
+    const sl_eth_flowrec *f = sl_eth_flow_at(g->c, d.flow);
+    u128 famt;
+    int rc;
+    uint64_t when = flow_time(g, f);
+    if (flow_amount(g, f, &famt)) return SL_EUSAGE;
+    if ((rc = hop_stat(g, d.hop, 1, 0, d.amt))) return rc;
+    if (d.amt > famt) { /* more asked of a flow than it carried (overlapping sources): keep the books exact */
+        if ((rc = add_end(g, f->from, d.amt - famt, SL_END_UNKNOWN, d.hop, when, d.flow))) return rc;
+        d.amt = famt;
+        for (size_t i = 0; i < d.niv; i++) if (d.iv[i].b > famt) d.iv[i].b = famt > d.iv[i].a ? famt : d.iv[i].a;
+    }
+    if (g->p->policy == SL_POLICY_POISON) {
+        /* every earlier inflow of the sender, whole */
+        u128 sum = 0;
+        {
+            sl_eth_acctstat st;
+            sl_eth_addr a;
+            if (sl_eth_acct_addr(g->c, f->from, &a) && sl_eth_acct_lookup(g->c, &a, &st) == SL_OK)
+                for (uint64_t ev = st.head; ev && !rc;) {
+                    const sl_eth_event *xe = sl_eth_event_at(g->c, ev - 1);
+                    const sl_eth_flowrec *in;
+                    u128 amt;
+                    if (!xe) break;
+                    in = sl_eth_flow_at(g->c, xe->flow);
+                    if (xe->flow < d.flow && in->asset == g->asset && in->to == f->from && in->from != in->to &&
+                        !flow_amount(g, in, &amt)) {
+                        sum += amt;
+                        rc = route_origin(g, b, f->from, xe->flow, amt, 0, d.hop, when);
+                    }
+                    ev = xe->prev;
+                }
+        }
+        if (sum < d.amt) { /* more left than ever came in: from before the ingested range */
+            if (!rc) rc = add_end(g, f->from, d.amt - sum, SL_END_UNKNOWN, d.hop, when, UINT64_MAX);
+            sum = d.amt;
+        }
+        g->r->absorbed += sum - d.amt;
+        return rc;
+    }
+    if ((rc = compose(g, b, f->from, d.flow, famt))) return rc;
+    if (lots_policy(g)) {
+        for (size_t i = 0; i < d.niv && !rc; i++)
+            for (size_t k = 0; k < b->npc && !rc; k++) {
+                piece *pc = &b->pc[k];
+                u128 x = d.iv[i].a > pc->off ? d.iv[i].a : pc->off;
+                u128 y = d.iv[i].b < pc->off + pc->len ? d.iv[i].b : pc->off + pc->len;
+                if (x < y) rc = route_origin(g, b, f->from, pc->origin, y - x, pc->a + (x - pc->off), d.hop, when);
+            }
+    } else if (g->p->policy == SL_POLICY_HAIRCUT) {
+        u128 C = 0, prev = 0;
+        for (size_t k = 0; k < b->npc && !rc; k++) {
+            u128 cur;
+            C += b->pc[k].len;
+            cur = muldiv(d.amt, C, famt);
+            rc = route_origin(g, b, f->from, b->pc[k].origin, cur - prev, 0, d.hop, when);
+            prev = cur;
+        }
+    } else { /* tiho: the demand drawn from the pieces in the order they were taken */
+        u128 left = d.amt;
+        for (size_t k = 0; k < b->npc && left && !rc; k++) {
+            u128 t = b->pc[k].len < left ? b->pc[k].len : left;
+            rc = route_origin(g, b, f->from, b->pc[k].origin, t, 0, d.hop, when);
+            left -= t;
+        }
+    }
+    return rc;
+}
+
+static int run_backward(aeng *g, const uint64_t *fl, size_t nf, sl_error *e)
+{
+    bctx b;
+    int rc = SL_OK;
+    memset(&b, 0, sizeof b);
+    for (size_t i = 0; i < nf && !rc; i++) {
+        const sl_eth_flowrec *f = sl_eth_flow_at(g->c, fl[i]);
+        u128 amt;
+        int made;
+        if (flow_amount(g, f, &amt)) return sl_err(e, SL_EUSAGE, "a source amount above 2^128 is not supported");
+        g->r->source_amount += amt;
+        rc = bdem_add(g, &b, fl[i], 1, amt, 0, lots_policy(g), &made);
+        if (made) g->r->pools_visited++;
+    }
+    while (!rc && g->nheap) {
+        struct hent h = heap_pop(g);
+        rc = split_demand(g, &b, h.idx);
+    }
+    for (size_t i = 0; i < b.nd; i++) free(b.d[i].iv);
+    free(b.d), free(b.map), free(b.pc), free(b.lots);
+    if (rc) return sl_err(e, rc, rc == SL_EUSAGE ? "an amount above 2^128 is not supported" : "out of memory");
+    return SL_OK;
+}
+
 static int cmp_end(const void *a, const void *b)
 {
     const sl_acct_end *x = a, *y = b;
@@ -467,8 +780,6 @@ int sl_trace_acct_run(const sl_eth_chain *c, const sl_acct_source *src, const sl
     memset(&g, 0, sizeof g);
     g.c = c, g.p = p, g.r = r;
     g.max_nodes = p->max_nodes ? p->max_nodes : 1000000;
-    if (p->backward)
-        return sl_err(e, SL_EUSAGE, "backward traces on account chains are not implemented yet (forward only)");
     /* source flows */
     {
         uint64_t *fl = NULL;
@@ -508,9 +819,9 @@ int sl_trace_acct_run(const sl_eth_chain *c, const sl_acct_source *src, const sl
             }
             fl = malloc((t->n_flows + 1) * 8);
             if (!fl) return sl_err(e, SL_ENOMEM, "out of memory");
-            /* the value the tx moved: its flows of the asset, minus those that only pass on
-             * what an earlier selected flow of the same tx delivered (they are traced as the
-             * continuation, not counted twice) */
+            /* the value the tx moved: its flows of the asset whose sender did not receive the
+             * asset earlier in the same tx (those flows only pass it on: they are traced as
+             * the continuation, not counted as a second source) */
             for (uint32_t k = 0; k < t->n_flows; k++) {
                 const sl_eth_flowrec *f = sl_eth_flow_at(c, t->first_flow + k);
                 bool downstream = false;
@@ -519,13 +830,22 @@ int sl_trace_acct_run(const sl_eth_chain *c, const sl_acct_source *src, const sl
                     continue;
                 }
                 if (f->asset != g.asset || f->kind == SL_FLOW_FEE || f->kind == SL_FLOW_BURN) continue;
-                for (size_t q = 0; q < nf && !downstream; q++) downstream = sl_eth_flow_at(c, fl[q])->to == f->from;
+                for (uint32_t q = 0; q < k && !downstream; q++) {
+                    const sl_eth_flowrec *pf = sl_eth_flow_at(c, t->first_flow + q);
+                    downstream = pf->asset == g.asset && pf->to == f->from;
+                }
                 if (!downstream) fl[nf++] = t->first_flow + k;
             }
         }
         r->asset = g.asset;
         if (!nf) { free(fl); return sl_err(e, SL_ENOTFOUND, "no flow of that asset to trace from"); }
         qsort(fl, nf, sizeof *fl, cmp_u64); /* in chain order: a receiver replays only what came before */
+        if (p->backward) {
+            rc = run_backward(&g, fl, nf, e);
+            free(fl);
+            if (rc) goto out;
+            goto sorted;
+        }
         for (size_t i = 0; i < nf && !rc; i++) {
             const sl_eth_flowrec *f = sl_eth_flow_at(c, fl[i]);
             u128 amt;
@@ -542,6 +862,7 @@ int sl_trace_acct_run(const sl_eth_chain *c, const sl_acct_source *src, const sl
     }
     for (size_t i = 0; i < g.nst && !rc; i++) rc = finish(&g, &g.st[i]);
     if (rc) { rc = rc == SL_EUSAGE ? sl_err(e, rc, "an amount above 2^128 is not supported") : sl_err(e, rc, "out of memory"); goto out; }
+sorted:
     qsort(r->ends, r->n_ends, sizeof *r->ends, cmp_end);
     {
         apriv *pv = calloc(1, sizeof *pv);
