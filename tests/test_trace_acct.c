@@ -165,6 +165,27 @@ Test(trace_acct, backward_every_policy_by_hand)
     }
 }
 
+Test(trace_acct, graph_files)
+{
+    for (int k = 0; k < 3; k++) {
+        const char *ext[] = {"json", "gexf", "dot"};
+        run_result r = run_sleuth("trace --store %s --tx " SRC_TX " --graph %s/../g.%s", ST, ST, ext[k]);
+        cr_assert_eq(r.status, 0, "%s", r.err);
+        run_free(&r);
+        r = run_sh("grep -ci 'b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1' %s/../g.%s", ST, ext[k]);
+        cr_assert_eq(r.status, 0, "%s names B", ext[k]);
+        run_free(&r);
+    }
+    {
+        /* haircut subgraph: S->A 100, A->D 60, A->E 26, E->B 19 */
+        run_result r = run_sh("python3 -c 'import json,sys; g=json.load(open(sys.argv[1])); "
+                              "assert len(g[\"nodes\"])==5, g; assert sorted(int(e[\"amount\"]) for e in g[\"edges\"])==[19,26,60,100], g' "
+                              "%s/../g.json", ST);
+        cr_assert_eq(r.status, 0, "%s", r.err);
+        run_free(&r);
+    }
+}
+
 Test(trace_acct, bad_requests)
 {
     run_result r = run_sleuth("trace --store %s --tx " SRC_TX ":5", ST);

@@ -47,6 +47,12 @@ typedef struct sl_acct_end {
     sl_u128 amount;
 } sl_acct_end;
 
+typedef struct sl_acct_edge {
+    uint32_t from, to;    /* accounts */
+    uint64_t flow;
+    sl_u128 amount;       /* tainted part of the flow (backward: demanded of it) */
+} sl_acct_edge;
+
 typedef struct sl_acct_result {
     sl_u128 source_amount, absorbed, endpoints, held, fees, dropped;
     uint64_t pools_visited, flows_routed;
@@ -57,6 +63,8 @@ typedef struct sl_acct_result {
     size_t n_ends;
     sl_trace_hop *hops;
     size_t n_hops;
+    sl_acct_edge *edges;  /* the traced subgraph (unless params->no_edges) */
+    size_t n_edges;
     void *priv;
 } sl_acct_result;
 

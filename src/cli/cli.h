@@ -48,7 +48,7 @@ int cmd_trace(int argc, char **argv);
 struct sl_store;
 struct sl_trace_params;
 int cmd_trace_acct(const cli_common *c, struct sl_store *s, const char *chain, const char *txarg, const char *addrarg,
-                   const char *asset, struct sl_trace_params *p, uint64_t top);
+                   const char *asset, struct sl_trace_params *p, uint64_t top, const char *graph);
 /* Ethereum-family chains and Tron (cmd_eth.c) */
 int cmd_ingest_eth(int argc, char **argv);
 int cmd_ingest_tron(int argc, char **argv);

@@ -210,9 +210,8 @@ int cmd_trace(int argc, char **argv)
     if (p.until && p.backward) return cli_usage("--until limits a forward trace; a backward trace goes back to the sources");
     if ((txarg && (!strncmp(txarg, "0x", 2) || !strncmp(txarg, "0X", 2))) || (addrarg && cli_is_eth_arg(addrarg))) {
         /* an account chain */
-        if (graph) return cli_usage("--graph is for Bitcoin traces for now");
         if (sl_store_open(&s, c.store, SL_STORE_RDONLY, &e)) return cli_fail(&c, &e);
-        rc = cmd_trace_acct(&c, s, chain, txarg, addrarg, asset, &p, top);
+        rc = cmd_trace_acct(&c, s, chain, txarg, addrarg, asset, &p, top, graph);
         sl_store_close(s);
         return rc;
     }

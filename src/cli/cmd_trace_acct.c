@@ -35,8 +35,61 @@ static bool find_asset(const sl_eth_chain *c, const char *name, uint32_t *id)
     return false;
 }
 
+static void flow_tx(const sl_eth_chain *ch, uint64_t flow, char out[67])
+{
+    const sl_eth_flowrec *f = flow < sl_eth_meta_get(ch)->n_flows ? sl_eth_flow_at(ch, flow) : NULL;
+    char hx[65];
+    out[0] = 0;
+    if (!f || f->tx == UINT64_MAX) return;
+    sl_hex_encode(hx, sl_eth_tx_at(ch, f->tx)->hash.b, 32);
+    snprintf(out, 67, "0x%s", hx);
+}
+
+/* The traced subgraph: accounts as nodes, tainted flows as edges (JSON, GEXF or DOT). */
+static int write_graph(const sl_eth_chain *ch, const sl_acct_result *r, const char *path, sl_error *e)
+{
+    const char *ext = strrchr(path, '.');
+    int kind = !strcmp(ext, ".gexf") ? 1 : !strcmp(ext, ".dot") ? 2 : 0;
+    FILE *f = fopen(path, "w");
+    if (!f) return sl_err(e, SL_EIO, "%s: cannot write", path);
+    if (kind == 1)
+        fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<gexf xmlns=\"http://gexf.net/1.3\" version=\"1.3\">\n"
+              "<graph defaultedgetype=\"directed\">\n<nodes>\n", f);
+    else if (kind == 2) fputs("digraph trace {\n  rankdir=LR;\n", f);
+    else fputs("{\"nodes\":[", f);
+    for (size_t i = 0, n = 0; i < r->n_edges; i++)
+        for (int k = 0; k < 2; k++) {
+            uint32_t a = k ? r->edges[i].to : r->edges[i].from;
+            bool seen = k && r->edges[i].from == a;
+            char ad[48];
+            for (size_t j = 0; j < i && !seen; j++) seen = r->edges[j].from == a || r->edges[j].to == a;
+            if (seen) continue;
+            sl_eth_acct_name(ch, a, ad);
+            if (kind == 1) fprintf(f, "<node id=\"%s\" label=\"%s\"/>\n", ad, ad);
+            else if (kind == 2) fprintf(f, "  \"%s\" [shape=ellipse];\n", ad);
+            else fprintf(f, "%s{\"id\":\"%s\",\"type\":\"account\"}", n++ ? "," : "", ad);
+        }
+    if (kind == 1) fputs("</nodes>\n<edges>\n", f);
+    else if (kind == 0) fputs("],\"edges\":[", f);
+    for (size_t i = 0; i < r->n_edges; i++) {
+        char a[48], b[48], amt[40], tx[67];
+        sl_eth_acct_name(ch, r->edges[i].from, a);
+        sl_eth_acct_name(ch, r->edges[i].to, b);
+        sl_u128_dec(amt, r->edges[i].amount);
+        flow_tx(ch, r->edges[i].flow, tx);
+        if (kind == 1) fprintf(f, "<edge id=\"%zu\" source=\"%s\" target=\"%s\" label=\"%s %s\"/>\n", i, a, b, amt, tx);
+        else if (kind == 2) fprintf(f, "  \"%s\" -> \"%s\" [label=\"%s\"];\n", a, b, amt);
+        else fprintf(f, "%s{\"source\":\"%s\",\"target\":\"%s\",\"amount\":\"%s\",\"tx\":\"%s\"}", i ? "," : "", a, b, amt, tx);
+    }
+    if (kind == 1) fputs("</edges>\n</graph>\n</gexf>\n", f);
+    else if (kind == 2) fputs("}\n", f);
+    else fputs("]}\n", f);
+    if (fclose(f)) return sl_err(e, SL_EIO, "%s: write failed", path);
+    return SL_OK;
+}
+
 int cmd_trace_acct(const cli_common *cc, sl_store *s, const char *chain, const char *txarg, const char *addrarg,
-                   const char *asset, sl_trace_params *p, uint64_t top)
+                   const char *asset, sl_trace_params *p, uint64_t top, const char *graph)
 {
     cli_common c = *cc;
     sl_error e = {0};
@@ -88,7 +141,12 @@ int cmd_trace_acct(const cli_common *cc, sl_store *s, const char *chain, const c
         }
         src.asset_given = true;
     }
+    p->no_edges = !c.json && !graph;
     if ((rc = sl_trace_acct_run(ch, &src, p, &r, &e))) return cli_fail(&c, &e);
+    if (graph && (rc = write_graph(ch, &r, graph, &e))) {
+        sl_trace_acct_free(&r);
+        return cli_fail(&c, &e);
+    }
     {
         sl_u128 lhs = r.source_amount + r.absorbed, rhs = r.endpoints + r.held + r.fees + r.dropped;
         char an[48], b1[40], b2[40], b3[40], b4[40], b5[40], b6[40];
@@ -143,6 +201,19 @@ int cmd_trace_acct(const cli_common *cc, sl_store *s, const char *chain, const c
                         cJSON_AddStringToObject(o, "via_tx", t);
                     }
                 }
+                cJSON_AddItemToArray(arr, o);
+            }
+            arr = cJSON_AddArrayToObject(j, "flows");
+            for (size_t i = 0; i < r.n_edges; i++) {
+                cJSON *o = cJSON_CreateObject();
+                char ad[48], tx[67];
+                sl_eth_acct_name(ch, r.edges[i].from, ad);
+                cJSON_AddStringToObject(o, "from", ad);
+                sl_eth_acct_name(ch, r.edges[i].to, ad);
+                cJSON_AddStringToObject(o, "to", ad);
+                flow_tx(ch, r.edges[i].flow, tx);
+                jstr_or_null(o, "tx", tx[0] ? tx : NULL);
+                jamount(o, "amount", r.edges[i].amount);
                 cJSON_AddItemToArray(arr, o);
             }
             hops = cJSON_AddArrayToObject(j, "hops");

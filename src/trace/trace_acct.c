@@ -47,9 +47,20 @@ typedef struct aeng {
     size_t nheap, capheap;
     dl *dls;              /* deliveries keyed by flow id (open addressing) */
     size_t ndl, capdl;
-    size_t capends;
+    size_t capends, capedges;
     uint64_t max_nodes;
 } aeng;
+
+static int add_edge(aeng *g, uint32_t from, uint32_t to, uint64_t flow, sl_u128 amt)
+{
+    sl_acct_result *r = g->r;
+    void *q = r->edges;
+    if (g->p->no_edges) return SL_OK;
+    if (sl_grow(&q, &g->capedges, r->n_edges + 1, sizeof *r->edges)) return SL_ENOMEM;
+    r->edges = q;
+    r->edges[r->n_edges++] = (sl_acct_edge){from, to, flow, amt};
+    return SL_OK;
+}
 
 void sl_u128_dec(char out[40], sl_u128 v)
 {
@@ -344,6 +355,7 @@ static int deliver(aeng *g, int64_t from, uint64_t fid, const sl_eth_flowrec *f,
     if (!t) return SL_OK;
     g->r->flows_routed++;
     if ((rc = hop_stat(g, hop, 0, 1, t))) return rc;
+    if ((rc = add_edge(g, f->from, f->to, fid, t))) return rc;
     if (is_sink(f->to)) { g->r->fees += t; return SL_OK; }
     if (t < (u128)g->p->min_amount) { g->r->dropped += t; return SL_OK; }
     /* at the hop limit the amount stops in the receiving account: its later flows are not followed */
@@ -653,6 +665,7 @@ static int route_origin(aeng *g, bctx *b, uint32_t x, uint64_t o, u128 t, u128 a
     if (t < (u128)g->p->min_amount) { g->r->dropped += t; return SL_OK; }
     if (o == UINT64_MAX) return add_end(g, x, t, SL_END_UNKNOWN, hop, when, UINT64_MAX);
     f = sl_eth_flow_at(g->c, o);
+    if ((rc = add_edge(g, f->from, f->to, o, t))) return rc;
     if (f->from == 3 /* mint: block rewards, withdrawals */ || f->from == 0)
         return add_end(g, f->from, t, f->from ? SL_END_COINBASE : SL_END_UNKNOWN, hop, flow_time(g, f), o);
     if (g->p->max_hops && hop + 1 > g->p->max_hops) return add_end(g, f->from, t, SL_END_MAXHOPS, hop, flow_time(g, f), o);
@@ -902,6 +915,6 @@ void sl_trace_acct_free(sl_acct_result *r)
 {
     apriv *pv = r->priv;
     if (pv) free(pv->acct), free(pv->parent), free(pv->flow), free(pv);
-    free(r->ends), free(r->hops);
+    free(r->ends), free(r->hops), free(r->edges);
     memset(r, 0, sizeof *r);
 }
