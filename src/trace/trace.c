@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pq.h"
 #include "sleuth/util.h"
 
 typedef unsigned __int128 u128;
@@ -56,10 +57,8 @@ typedef struct eng {
     sl_trace_result *r;
     pend *pd;
     size_t npd, cappd;
-    int64_t *map;         /* tx -> pd index, open addressing */
-    size_t mapcap;
-    struct hent { uint64_t key; size_t idx; } *heap; /* 4-ary min-heap on key (tx, or ~tx backward) */
-    size_t nheap, capheap;
+    sl_idmap map;         /* tx -> pd index */
+    sl_pq heap;           /* pools to split, on tx (forward) or ~tx (backward) */
     ient *iv;
     size_t niv, capiv;
     size_t capends, capedges;
@@ -70,74 +69,6 @@ typedef struct eng {
 } eng;
 
 static int oom(sl_error *e) { return sl_err(e, SL_ENOMEM, "out of memory"); }
-
-static int64_t map_get(eng *g, uint64_t tx)
-{
-    if (!g->mapcap) return -1;
-    for (size_t i = (tx * 0x9e3779b97f4a7c15ULL >> 17) & (g->mapcap - 1);; i = (i + 1) & (g->mapcap - 1)) {
-        if (g->map[i] < 0) return -1;
-        if (g->pd[g->map[i]].tx == tx) return g->map[i];
-    }
-}
-
-static int map_put(eng *g, uint64_t tx, int64_t v)
-{
-    if ((g->npd + 1) * 2 > g->mapcap) {
-        size_t nc = g->mapcap ? g->mapcap * 2 : 1024;
-        int64_t *nm = malloc(nc * sizeof *nm);
-        if (!nm) return SL_ENOMEM;
-        memset(nm, 0xff, nc * sizeof *nm);
-        for (size_t j = 0; j < g->mapcap; j++)
-            if (g->map[j] >= 0) {
-                size_t i = (g->pd[g->map[j]].tx * 0x9e3779b97f4a7c15ULL >> 17) & (nc - 1);
-                while (nm[i] >= 0) i = (i + 1) & (nc - 1);
-                nm[i] = g->map[j];
-            }
-        free(g->map);
-        g->map = nm;
-        g->mapcap = nc;
-    }
-    {
-        size_t i = (tx * 0x9e3779b97f4a7c15ULL >> 17) & (g->mapcap - 1);
-        while (g->map[i] >= 0) i = (i + 1) & (g->mapcap - 1);
-        g->map[i] = v;
-    }
-    return SL_OK;
-}
-
-/* The key is kept in the entry so sifting never touches the pool records. */
-static int heap_push(eng *g, size_t v)
-{
-    void *q = g->heap;
-    size_t i;
-    struct hent x = {g->p->backward ? ~g->pd[v].tx : g->pd[v].tx, v};
-    if (sl_grow(&q, &g->capheap, g->nheap + 1, sizeof *g->heap)) return SL_ENOMEM;
-    g->heap = q;
-    i = g->nheap++;
-    while (i && x.key < g->heap[(i - 1) / 4].key) {
-        g->heap[i] = g->heap[(i - 1) / 4];
-        i = (i - 1) / 4;
-    }
-    g->heap[i] = x;
-    return SL_OK;
-}
-
-static size_t heap_pop(eng *g)
-{
-    size_t top = g->heap[0].idx, i = 0;
-    struct hent x = g->heap[--g->nheap];
-    for (;;) {
-        size_t c = 4 * i + 1, m = c;
-        if (c >= g->nheap) break;
-        for (size_t k = c + 1; k < c + 4 && k < g->nheap; k++)
-            if (g->heap[k].key < g->heap[m].key) m = k;
-        if (g->heap[m].key >= x.key) break;
-        g->heap[i] = g->heap[m];
-        i = m;
-    }
-    if (g->nheap) g->heap[i] = x;
-    return top;
-}
 
 static int add_end(eng *g, uint64_t out, uint64_t amount, uint32_t addr, uint32_t hops, uint32_t time,
                    sl_end_reason why, uint64_t pool)
@@ -192,7 +123,7 @@ static int hop_stat(eng *g, uint32_t hop, uint64_t pools, uint64_t outs, uint64_
 /* Pool record for tx, created on first sight; -1 when --max-nodes is reached. */
 static int64_t pool_get(eng *g, uint64_t tx, uint32_t hop, int *rc)
 {
-    int64_t k = map_get(g, tx);
+    int64_t k = sl_idmap_get(&g->map, tx);
     void *q;
     *rc = SL_OK;
     if (k >= 0) {
@@ -204,7 +135,9 @@ static int64_t pool_get(eng *g, uint64_t tx, uint32_t hop, int *rc)
     if (sl_grow(&q, &g->cappd, g->npd + 1, sizeof *g->pd)) { *rc = SL_ENOMEM; return -1; }
     g->pd = q;
     g->pd[g->npd] = (pend){tx, hop, 0, UINT64_MAX, 0, -1};
-    if ((*rc = map_put(g, tx, (int64_t)g->npd)) || (*rc = heap_push(g, g->npd))) return -1;
+    if ((*rc = sl_idmap_put(&g->map, tx, (int64_t)g->npd)) ||
+        (*rc = sl_pq_push(&g->heap, g->p->backward ? ~tx : tx, g->npd)))
+        return -1;
     return (int64_t)g->npd++;
 }
 
@@ -597,8 +530,8 @@ int sl_trace_run(const sl_store *s, const sl_trace_source *src, const sl_trace_p
         }
     }
     if (rc) { rc = oom(e); goto out; }
-    while (g.nheap && !rc) {
-        size_t pk = heap_pop(&g);
+    while (g.heap.n && !rc) {
+        size_t pk = sl_pq_pop(&g.heap).idx;
         rc = p->backward ? split_back(&g, pk) : split_fwd(&g, pk);
     }
     if (rc) { rc = rc == SL_ENOMEM ? oom(e) : rc; goto out; }
@@ -615,7 +548,9 @@ int sl_trace_run(const sl_store *s, const sl_trace_source *src, const sl_trace_p
 out:
     free(srcs);
     free(stxs);
-    free(g.pd), free(g.map), free(g.heap), free(g.iv);
+    free(g.pd), free(g.iv);
+    sl_idmap_free(&g.map);
+    sl_pq_free(&g.heap);
     free(g.vin), free(g.vout), free(g.tin), free(g.tout);
     if (rc) sl_trace_free(r);
     return rc;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pq.h"
 #include "sleuth/util.h"
 
 typedef sl_u128 u128;
@@ -41,10 +42,8 @@ typedef struct aeng {
     uint32_t asset;
     astate *st;
     size_t nst, capst;
-    int64_t *map;         /* acct -> state */
-    size_t mapcap;
-    struct hent { uint64_t key; size_t idx; } *heap;
-    size_t nheap, capheap;
+    sl_idmap map;         /* acct -> state */
+    sl_pq heap;           /* next flow of each tainted account (forward) / flows to split (backward) */
     dl *dls;              /* deliveries keyed by flow id (open addressing) */
     size_t ndl, capdl;
     size_t capends, capedges;
@@ -88,72 +87,6 @@ static u128 muldiv(u128 a, u128 b, u128 d)
         if (top || rem >= d) { rem -= d; if (i < 128) q |= (u128)1 << i; }
     }
     return q;
-}
-
-static int64_t map_get(const aeng *g, uint32_t acct)
-{
-    if (!g->mapcap) return -1;
-    for (size_t i = ((uint64_t)acct * 0x9e3779b97f4a7c15ULL >> 20) & (g->mapcap - 1);; i = (i + 1) & (g->mapcap - 1)) {
-        if (g->map[i] < 0) return -1;
-        if (g->st[g->map[i]].acct == acct) return g->map[i];
-    }
-}
-
-static int map_put(aeng *g, uint32_t acct, int64_t v)
-{
-    if ((g->nst + 1) * 2 > g->mapcap) {
-        size_t nc = g->mapcap ? g->mapcap * 2 : 256;
-        int64_t *nm = malloc(nc * sizeof *nm);
-        if (!nm) return SL_ENOMEM;
-        memset(nm, 0xff, nc * sizeof *nm);
-        for (size_t j = 0; j < g->mapcap; j++)
-            if (g->map[j] >= 0) {
-                size_t i = ((uint64_t)g->st[g->map[j]].acct * 0x9e3779b97f4a7c15ULL >> 20) & (nc - 1);
-                while (nm[i] >= 0) i = (i + 1) & (nc - 1);
-                nm[i] = g->map[j];
-            }
-        free(g->map);
-        g->map = nm;
-        g->mapcap = nc;
-    }
-    {
-        size_t i = ((uint64_t)acct * 0x9e3779b97f4a7c15ULL >> 20) & (g->mapcap - 1);
-        while (g->map[i] >= 0) i = (i + 1) & (g->mapcap - 1);
-        g->map[i] = v;
-    }
-    return SL_OK;
-}
-
-static int heap_push(aeng *g, uint64_t key, size_t idx)
-{
-    void *q = g->heap;
-    size_t i;
-    if (sl_grow(&q, &g->capheap, g->nheap + 1, sizeof *g->heap)) return SL_ENOMEM;
-    g->heap = q;
-    i = g->nheap++;
-    while (i && key < g->heap[(i - 1) / 4].key) {
-        g->heap[i] = g->heap[(i - 1) / 4];
-        i = (i - 1) / 4;
-    }
-    g->heap[i] = (struct hent){key, idx};
-    return SL_OK;
-}
-
-static struct hent heap_pop(aeng *g)
-{
-    struct hent top = g->heap[0], x = g->heap[--g->nheap];
-    size_t i = 0;
-    for (;;) {
-        size_t ch = 4 * i + 1, m = ch;
-        if (ch >= g->nheap) break;
-        for (size_t k = ch + 1; k < ch + 4 && k < g->nheap; k++)
-            if (g->heap[k].key < g->heap[m].key) m = k;
-        if (g->heap[m].key >= x.key) break;
-        g->heap[i] = g->heap[m];
-        i = m;
-    }
-    if (g->nheap) g->heap[i] = x;
-    return top;
 }
 
 /* deliveries: flow id -> tainted amount for the receiver */
@@ -276,7 +209,7 @@ static int replay(aeng *g, astate *s, const sl_eth_flowrec *f, u128 amt)
 /* The state of acct, made on its first tainted delivery at flow `at`. */
 static int64_t state_for(aeng *g, uint32_t acct, uint64_t at, uint32_t hop, int *rc)
 {
-    int64_t k = map_get(g, acct);
+    int64_t k = sl_idmap_get(&g->map, acct);
     astate *s;
     sl_eth_acctstat st;
     sl_eth_addr a;
@@ -319,8 +252,8 @@ static int64_t state_for(aeng *g, uint32_t acct, uint64_t at, uint32_t hop, int 
         if (flow_amount(g, f, &amt) || (*rc = replay(g, s, f, amt))) { if (!*rc) *rc = SL_EUSAGE; return -1; }
         s->cur++;
     }
-    if ((*rc = map_put(g, acct, (int64_t)g->nst))) return -1;
-    if (s->cur < s->nhist && (*rc = heap_push(g, s->hist[s->cur] * 2 + (sl_eth_flow_at(g->c, s->hist[s->cur])->to == acct), g->nst)))
+    if ((*rc = sl_idmap_put(&g->map, acct, (int64_t)g->nst))) return -1;
+    if (s->cur < s->nhist && (*rc = sl_pq_push(&g->heap, s->hist[s->cur] * 2 + (sl_eth_flow_at(g->c, s->hist[s->cur])->to == acct), g->nst)))
         return -1;
     g->r->pools_visited++;
     if ((*rc = hop_stat(g, hop, 1, 0, 0))) return -1;
@@ -359,7 +292,7 @@ static int deliver(aeng *g, int64_t from, uint64_t fid, const sl_eth_flowrec *f,
     if (is_sink(f->to)) { g->r->fees += t; return SL_OK; }
     if (t < (u128)g->p->min_amount) { g->r->dropped += t; return SL_OK; }
     /* at the hop limit the amount stops in the receiving account: its later flows are not followed */
-    if (g->p->max_hops && hop >= g->p->max_hops && map_get(g, f->to) < 0)
+    if (g->p->max_hops && hop >= g->p->max_hops && sl_idmap_get(&g->map, f->to) < 0)
         return add_end(g, f->to, t, SL_END_MAXHOPS, hop, time, fid);
     k = state_for(g, f->to, fid, hop, &rc);
     if (rc) return rc;
@@ -456,7 +389,7 @@ static int step(aeng *g, size_t si)
     }
     if (s->cur < s->nhist) {
         uint64_t nf = s->hist[s->cur];
-        return heap_push(g, nf * 2 + (sl_eth_flow_at(g->c, nf)->to == s->acct), si);
+        return sl_pq_push(&g->heap, nf * 2 + (sl_eth_flow_at(g->c, nf)->to == s->acct), si);
     }
     return finish(g, s);
 }
@@ -479,47 +412,12 @@ typedef struct bdem {
 typedef struct bctx {
     bdem *d;
     size_t nd, capd;
-    int64_t *map;      /* flow -> d index */
-    size_t mapcap;
+    sl_idmap map;      /* flow -> d index */
     piece *pc;         /* composition scratch */
     size_t npc, cappc;
     piece *lots;       /* replay state: lots / components */
     size_t nlots, caplots;
 } bctx;
-
-static int64_t bmap_get(const bctx *b, uint64_t flow)
-{
-    if (!b->mapcap) return -1;
-    for (size_t i = (flow * 0x9e3779b97f4a7c15ULL >> 20) & (b->mapcap - 1);; i = (i + 1) & (b->mapcap - 1)) {
-        if (b->map[i] < 0) return -1;
-        if (b->d[b->map[i]].flow == flow) return b->map[i];
-    }
-}
-
-static int bmap_put(bctx *b, uint64_t flow, int64_t v)
-{
-    if ((b->nd + 1) * 2 > b->mapcap) {
-        size_t nc = b->mapcap ? b->mapcap * 2 : 256;
-        int64_t *nm = malloc(nc * sizeof *nm);
-        if (!nm) return SL_ENOMEM;
-        memset(nm, 0xff, nc * sizeof *nm);
-        for (size_t j = 0; j < b->mapcap; j++)
-            if (b->map[j] >= 0) {
-                size_t i = (b->d[b->map[j]].flow * 0x9e3779b97f4a7c15ULL >> 20) & (nc - 1);
-                while (nm[i] >= 0) i = (i + 1) & (nc - 1);
-                nm[i] = b->map[j];
-            }
-        free(b->map);
-        b->map = nm;
-        b->mapcap = nc;
-    }
-    {
-        size_t i = (flow * 0x9e3779b97f4a7c15ULL >> 20) & (b->mapcap - 1);
-        while (b->map[i] >= 0) i = (i + 1) & (b->mapcap - 1);
-        b->map[i] = v;
-    }
-    return SL_OK;
-}
 
 static int push_piece(piece **v, size_t *n, size_t *cap, piece p)
 {
@@ -629,7 +527,7 @@ static int compose(aeng *g, bctx *b, uint32_t x, uint64_t fid, u128 famt)
 
 static int bdem_add(aeng *g, bctx *b, uint64_t flow, uint32_t hop, u128 amt, u128 a, bool iv, int *made)
 {
-    int64_t k = bmap_get(b, flow);
+    int64_t k = sl_idmap_get(&b->map, flow);
     bdem *d;
     *made = 0;
     if (k < 0) {
@@ -638,7 +536,7 @@ static int bdem_add(aeng *g, bctx *b, uint64_t flow, uint32_t hop, u128 amt, u12
         if (sl_grow(&q, &b->capd, b->nd + 1, sizeof *b->d)) return SL_ENOMEM;
         b->d = q;
         b->d[b->nd] = (bdem){flow, hop, 0, NULL, 0, 0};
-        if (bmap_put(b, flow, (int64_t)b->nd) || heap_push(g, ~flow, b->nd)) return SL_ENOMEM;
+        if (sl_idmap_put(&b->map, flow, (int64_t)b->nd) || sl_pq_push(&g->heap, ~flow, b->nd)) return SL_ENOMEM;
         k = (int64_t)b->nd++;
         *made = 1;
     }
@@ -765,12 +663,10 @@ static int run_backward(aeng *g, const uint64_t *fl, size_t nf, sl_error *e)
         rc = bdem_add(g, &b, fl[i], 1, amt, 0, lots_policy(g), &made);
         if (made) g->r->pools_visited++;
     }
-    while (!rc && g->nheap) {
-        struct hent h = heap_pop(g);
-        rc = split_demand(g, &b, h.idx);
-    }
+    while (!rc && g->heap.n) rc = split_demand(g, &b, sl_pq_pop(&g->heap).idx);
     for (size_t i = 0; i < b.nd; i++) free(b.d[i].iv);
-    free(b.d), free(b.map), free(b.pc), free(b.lots);
+    free(b.d), free(b.pc), free(b.lots);
+    sl_idmap_free(&b.map);
     if (rc) return sl_err(e, rc, rc == SL_EUSAGE ? "an amount above 2^128 is not supported" : "out of memory");
     return SL_OK;
 }
@@ -869,10 +765,7 @@ int sl_trace_acct_run(const sl_eth_chain *c, const sl_acct_source *src, const sl
         free(fl);
         if (rc) goto out;
     }
-    while (g.nheap && !rc) {
-        struct hent h = heap_pop(&g);
-        rc = step(&g, h.idx);
-    }
+    while (g.heap.n && !rc) rc = step(&g, sl_pq_pop(&g.heap).idx);
     for (size_t i = 0; i < g.nst && !rc; i++) rc = finish(&g, &g.st[i]);
     if (rc) { rc = rc == SL_EUSAGE ? sl_err(e, rc, "an amount above 2^128 is not supported") : sl_err(e, rc, "out of memory"); goto out; }
 sorted:
@@ -891,7 +784,9 @@ sorted:
     }
 out:
     for (size_t i = 0; i < g.nst; i++) free(g.st[i].hist), free(g.st[i].lots);
-    free(g.st), free(g.map), free(g.heap), free(g.dls);
+    free(g.st), free(g.dls);
+    sl_idmap_free(&g.map);
+    sl_pq_free(&g.heap);
     if (rc) sl_trace_acct_free(r);
     return rc;
 }

@@ -1,0 +1,23 @@
+/* pq.h — private to the tracers: a 4-ary min-heap of (key, index) entries (the key sits in
+ * the entry so sifting never touches the caller's records) and an open-addressing map from
+ * 64-bit ids to indexes. Both grow geometrically; both return SL_ENOMEM on failure. */
+#ifndef SLEUTH_TRACE_PQ_H
+#define SLEUTH_TRACE_PQ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct sl_pq_ent { uint64_t key; size_t idx; } sl_pq_ent;
+typedef struct sl_pq { sl_pq_ent *v; size_t n, cap; } sl_pq;
+
+int sl_pq_push(sl_pq *q, uint64_t key, size_t idx);
+sl_pq_ent sl_pq_pop(sl_pq *q);   /* q->n must be > 0 */
+void sl_pq_free(sl_pq *q);
+
+typedef struct sl_idmap { uint64_t *keys; int64_t *vals; size_t n, cap; } sl_idmap;
+
+int64_t sl_idmap_get(const sl_idmap *m, uint64_t key); /* -1 when absent */
+int sl_idmap_put(sl_idmap *m, uint64_t key, int64_t val); /* key must be absent */
+void sl_idmap_free(sl_idmap *m);
+
+#endif
