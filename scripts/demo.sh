@@ -24,4 +24,14 @@ echo
 echo "== a 2024 block (fees from the bundled spent-output view): sleuth block 866342 --json"
 $B block --store "$S" 866342 --json | head -c 900; echo " …"
 echo
+echo "== follow the money: Satoshi's block-9 coinbase forward (haircut), every satoshi accounted for"
+$B trace --store "$S" --tx 0437cd7f8525ceed2324359c2d0ba26006d92d856a9c20fa0241106ee5a597c9:0 --policy haircut --top 3
+echo
+echo "== Ethereum: block 18,000,011 (2023) with its receipts, logs and traces"
+$B ingest eth --store "$S" tests/data/eth/graphsense
+$B tx --store "$S" 0x60d0277e1dbdfa137994565b8a99a21bcfb0676adec6eb7b907430dcbb6e6a5e
+echo
+echo "== the Bybit Safe transaction (nonce 71) checked before signing: exit status 3 means do not sign"
+$B safe verify tests/data/safe/bybit_safe_tx_nonce71.json | head -12 || true
+echo
 echo "Store left in $S — try: $B address --store $S 1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3"
