@@ -47,6 +47,8 @@ int cmd_address(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 struct sl_store;
 struct sl_trace_params;
+/* The "params" object of a trace's JSON (policy and every stop rule). */
+void cli_trace_params_json(cJSON *j, const struct sl_trace_params *p, const char *tags);
 int cmd_trace_acct(const cli_common *c, struct sl_store *s, const char *chain, const char *txarg, const char *addrarg,
                    const char *asset, struct sl_trace_params *p, uint64_t top, const char *graph);
 /* Ethereum-family chains and Tron (cmd_eth.c) */

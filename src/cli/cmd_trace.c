@@ -259,19 +259,11 @@ int cmd_trace(int argc, char **argv)
         agg *ag = aggregate(&r, &na);
         const char *tags = p.stop_at ? "requested; no tag store is loaded, so nothing is tagged yet" : "none";
         if (c.json) {
-            cJSON *j = cJSON_CreateObject(), *pa, *cons, *arr, *hops, *paths;
+            cJSON *j = cJSON_CreateObject(), *cons, *arr, *hops, *paths;
             cJSON_AddStringToObject(j, "source", txarg ? txarg : addrarg);
             cJSON_AddStringToObject(j, "direction", p.backward ? "backward" : "forward");
             cJSON_AddStringToObject(j, "asset", "BTC");
-            pa = cJSON_AddObjectToObject(j, "params");
-            cJSON_AddStringToObject(pa, "policy", sl_policy_name(p.policy));
-            jnum_or_null(pa, "max_hops", p.max_hops, p.max_hops != 0);
-            jnum(pa, "min_amount", p.min_amount);
-            jnum_or_null(pa, "until", p.until, p.until != 0);
-            jnum_or_null(pa, "since", p.since, p.since != 0);
-            jstr_or_null(pa, "stop_at", p.stop_at);
-            cJSON_AddStringToObject(pa, "stop_at_status", tags);
-            jnum(pa, "max_nodes", p.max_nodes ? p.max_nodes : 1000000);
+            cli_trace_params_json(j, &p, tags);
             cons = cJSON_AddObjectToObject(j, "conservation");
             jnum(cons, "source", r.source_amount);
             jnum(cons, "absorbed", r.absorbed);

@@ -153,20 +153,12 @@ int cmd_trace_acct(const cli_common *cc, sl_store *s, const char *chain, const c
         const char *tags = p->stop_at ? "requested; no tag store is loaded, so nothing is tagged yet" : "none";
         sl_eth_asset_name(ch, r.asset, an);
         if (c.json) {
-            cJSON *j = cJSON_CreateObject(), *pa, *cons, *arr, *hops, *paths;
+            cJSON *j = cJSON_CreateObject(), *cons, *arr, *hops, *paths;
             cJSON_AddStringToObject(j, "source", txarg ? txarg : addrarg);
             cJSON_AddStringToObject(j, "direction", p->backward ? "backward" : "forward");
             cJSON_AddStringToObject(j, "chain", sl_eth_meta_get(ch)->chain);
             cJSON_AddStringToObject(j, "asset", an);
-            pa = cJSON_AddObjectToObject(j, "params");
-            cJSON_AddStringToObject(pa, "policy", sl_policy_name(p->policy));
-            jnum_or_null(pa, "max_hops", p->max_hops, p->max_hops != 0);
-            jnum(pa, "min_amount", p->min_amount);
-            jnum_or_null(pa, "until", p->until, p->until != 0);
-            jnum_or_null(pa, "since", p->since, p->since != 0);
-            jstr_or_null(pa, "stop_at", p->stop_at);
-            cJSON_AddStringToObject(pa, "stop_at_status", tags);
-            jnum(pa, "max_nodes", p->max_nodes ? p->max_nodes : 1000000);
+            cli_trace_params_json(j, p, tags);
             cons = cJSON_AddObjectToObject(j, "conservation");
             jamount(cons, "source", r.source_amount);
             jamount(cons, "absorbed", r.absorbed);

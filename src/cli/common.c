@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "sleuth/trace.h"
 #include "sleuth/eth.h"
 
 int cli_fail(const cli_common *c, const sl_error *e)
@@ -100,4 +101,17 @@ cJSON *jsigned_u256(cJSON *obj, const char *key, const sl_u256 *a, const sl_u256
     else it = cJSON_CreateString(neg ? s : s + 1);
     cJSON_AddItemToObject(obj, key, it);
     return it;
+}
+
+void cli_trace_params_json(cJSON *j, const struct sl_trace_params *p, const char *tags)
+{
+    cJSON *pa = cJSON_AddObjectToObject(j, "params");
+    cJSON_AddStringToObject(pa, "policy", sl_policy_name(p->policy));
+    jnum_or_null(pa, "max_hops", p->max_hops, p->max_hops != 0);
+    jnum(pa, "min_amount", p->min_amount);
+    jnum_or_null(pa, "until", p->until, p->until != 0);
+    jnum_or_null(pa, "since", p->since, p->since != 0);
+    jstr_or_null(pa, "stop_at", p->stop_at);
+    cJSON_AddStringToObject(pa, "stop_at_status", tags);
+    jnum(pa, "max_nodes", p->max_nodes ? p->max_nodes : 1000000);
 }

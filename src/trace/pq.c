@@ -84,3 +84,18 @@ void sl_idmap_free(sl_idmap *m)
     free(m->keys), free(m->vals);
     memset(m, 0, sizeof *m);
 }
+
+int sl_hops_add(sl_trace_hop **hops, size_t *n, uint32_t hop, uint64_t pools, uint64_t outs, uint64_t amount)
+{
+    if (hop >= *n) {
+        sl_trace_hop *h = realloc(*hops, (hop + 1) * sizeof *h);
+        if (!h) return SL_ENOMEM;
+        memset(h + *n, 0, (hop + 1 - *n) * sizeof *h);
+        *hops = h;
+        *n = hop + 1;
+    }
+    (*hops)[hop].pools += pools;
+    (*hops)[hop].outputs += outs;
+    (*hops)[hop].amount += amount;
+    return SL_OK;
+}

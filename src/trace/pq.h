@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sleuth/trace.h"
+
 typedef struct sl_pq_ent { uint64_t key; size_t idx; } sl_pq_ent;
 typedef struct sl_pq { sl_pq_ent *v; size_t n, cap; } sl_pq;
 
@@ -19,5 +21,8 @@ typedef struct sl_idmap { uint64_t *keys; int64_t *vals; size_t n, cap; } sl_idm
 int64_t sl_idmap_get(const sl_idmap *m, uint64_t key); /* -1 when absent */
 int sl_idmap_put(sl_idmap *m, uint64_t key, int64_t val); /* key must be absent */
 void sl_idmap_free(sl_idmap *m);
+
+/* Adds to the statistics of one hop, growing the array to reach it. */
+int sl_hops_add(sl_trace_hop **hops, size_t *n, uint32_t hop, uint64_t pools, uint64_t outs, uint64_t amount);
 
 #endif

@@ -106,18 +106,7 @@ static int add_edge(eng *g, uint64_t from, uint64_t to, uint64_t out, uint64_t o
 
 static int hop_stat(eng *g, uint32_t hop, uint64_t pools, uint64_t outs, uint64_t amount)
 {
-    sl_trace_result *r = g->r;
-    if (hop >= r->n_hops) {
-        sl_trace_hop *h = realloc(r->hops, (hop + 1) * sizeof *h);
-        if (!h) return SL_ENOMEM;
-        memset(h + r->n_hops, 0, (hop + 1 - r->n_hops) * sizeof *h);
-        r->hops = h;
-        r->n_hops = hop + 1;
-    }
-    r->hops[hop].pools += pools;
-    r->hops[hop].outputs += outs;
-    r->hops[hop].amount += amount;
-    return SL_OK;
+    return sl_hops_add(&g->r->hops, &g->r->n_hops, hop, pools, outs, amount);
 }
 
 /* Pool record for tx, created on first sight; -1 when --max-nodes is reached. */

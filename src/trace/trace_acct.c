@@ -147,18 +147,8 @@ static int add_end(aeng *g, uint32_t acct, u128 amt, sl_end_reason why, uint32_t
 
 static int hop_stat(aeng *g, uint32_t hop, uint64_t pools, uint64_t outs, u128 amount)
 {
-    sl_acct_result *r = g->r;
-    if (hop >= r->n_hops) {
-        sl_trace_hop *h = realloc(r->hops, (hop + 1) * sizeof *h);
-        if (!h) return SL_ENOMEM;
-        memset(h + r->n_hops, 0, (hop + 1 - r->n_hops) * sizeof *h);
-        r->hops = h;
-        r->n_hops = hop + 1;
-    }
-    r->hops[hop].pools += pools;
-    r->hops[hop].outputs += outs;
-    r->hops[hop].amount += (uint64_t)(amount > UINT64_MAX ? UINT64_MAX : amount); /* display only */
-    return SL_OK;
+    /* the per-hop amount is for display: saturated at 2^64-1 */
+    return sl_hops_add(&g->r->hops, &g->r->n_hops, hop, pools, outs, amount > UINT64_MAX ? UINT64_MAX : (uint64_t)amount);
 }
 
 static int lot_push(astate *s, u128 amt, bool tainted)
