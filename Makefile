@@ -1,6 +1,7 @@
 # sleuth — plain Makefile. `make` builds build/sleuth; `make test` builds and runs every
 # test (Criterion), `make demo` installs what is missing, builds and ingests the bundled
-# real blocks; `make fuzz` builds the libFuzzer targets (clang); `make bench` the benchmarks.
+# real blocks; `make fuzz` builds the libFuzzer targets (clang); `make bench` the benchmarks;
+# `make asan` runs every test under AddressSanitizer and UBSan.
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-deprecated-declarations \
@@ -16,7 +17,7 @@ TEST_SRC:= $(wildcard tests/*.c)
 TEST_OBJ:= $(TEST_SRC:%.c=$(BUILD)/%.o)
 LIB     := $(BUILD)/libsleuth.a
 
-.PHONY: all test demo deps fuzz bench clean
+.PHONY: all test demo deps fuzz bench clean asan
 all: $(BUILD)/sleuth
 
 $(BUILD)/%.o: %.c
@@ -48,6 +49,13 @@ deps:
 
 fuzz:
 	$(MAKE) -f fuzz/Makefile
+
+# Every test with AddressSanitizer + UBSan in build-asan/ (the spawned sleuth too).
+asan:
+	$(MAKE) BUILD=build-asan CC="$(CC) -fsanitize=address,undefined -fno-omit-frame-pointer" \
+		build-asan/sleuth build-asan/run-tests
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 SLEUTH_BIN=$(abspath build-asan/sleuth) \
+		build-asan/run-tests -j2 $(TESTFLAGS)
 
 bench: $(LIB)
 	$(MAKE) -f bench/Makefile

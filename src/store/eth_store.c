@@ -425,8 +425,10 @@ static int acct_get(sl_eth_chain *c, const sl_eth_addr *a, acache **out, sl_erro
             x->used = true;
             x->a = *a;
             c->ac_n++;
-            if (rc == 0 && v.mv_size == sizeof x->st && ((const sl_eth_acctstat *)v.mv_data)->id < c->m.n_accts) {
-                memcpy(&x->st, v.mv_data, sizeof x->st);
+            /* LMDB values are only 2-byte aligned: copy, never cast */
+            if (rc == 0 && v.mv_size == sizeof x->st) memcpy(&x->st, v.mv_data, sizeof x->st);
+            if (rc == 0 && v.mv_size == sizeof x->st && x->st.id < c->m.n_accts) {
+                /* known account: x->st holds it */
             } else if (rc == 0 || rc == MDB_NOTFOUND) {
                 uint8_t *r;
                 memset(&x->st, 0, sizeof x->st);
@@ -471,7 +473,9 @@ static int asset_get(sl_eth_chain *c, const sl_eth_addr *a, uint32_t *id, sl_err
             x->used = true;
             x->a = *a;
             c->sc_n++;
-            if (rc == 0 && v.mv_size == 4 && *(const uint32_t *)v.mv_data < c->m.n_assets) {
+            uint32_t vid = UINT32_MAX;
+            if (rc == 0 && v.mv_size == 4) memcpy(&vid, v.mv_data, 4);
+            if (rc == 0 && v.mv_size == 4 && vid < c->m.n_assets) {
                 memcpy(&x->id, v.mv_data, 4);
             } else if (rc == 0 || rc == MDB_NOTFOUND) {
                 uint8_t *r;

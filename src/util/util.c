@@ -41,7 +41,7 @@ int sl_buf_append(sl_buf *b, const void *p, size_t n)
     if (sl_grow(&q, &b->cap, b->len + n + 1, 1))
         return SL_ENOMEM;
     b->p = q;
-    memcpy(b->p + b->len, p, n);
+    if (n) memcpy(b->p + b->len, p, n); /* p may be NULL when n is 0 */
     b->len += n;
     b->p[b->len] = 0;
     return SL_OK;

@@ -768,7 +768,7 @@ static int parse_frame(pctx *x, const cJSON *f, const sl_hash256 *txh, bool has_
         if (!cJSON_IsArray(calls)) return fail(x, "calls", "expected an array");
         child = malloc((depth + 1) * sizeof *child);
         if (!child) return sl_err(x->e, SL_ENOMEM, "out of memory");
-        memcpy(child, addr, depth * sizeof *child);
+        if (depth) memcpy(child, addr, depth * sizeof *child); /* addr is NULL at the root */
         n = path_push(x, ".calls");
         cJSON_ArrayForEach(it, calls) {
             size_t m = path_push(x, "[%u]", k);
