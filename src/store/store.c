@@ -52,14 +52,19 @@ struct sl_store {
     const sl_btc_net *net;
     uint64_t spent_lo, spent_hi; /* spent.col range written in this batch */
     /* addresses touched in the open batch: written to LMDB once, sorted, at commit */
-    struct acache { sl_btc_addrstat st; uint8_t klen; uint8_t key[47]; } *ac; /* dense, in touch order */
+    struct acache { sl_btc_addrstat st; uint8_t klen, dirty; uint8_t key[46]; } *ac; /* dense, in touch order */
     size_t ac_n, ac_capn;
+    uint32_t *ac_dirty;   /* entries changed since the last commit */
+    size_t ac_ndirty, ac_capdirty;
     uint64_t *ac_idx;  /* open addressing: hash tag << 32 | (entry + 1); 0 = empty */
     size_t ac_cap;
     uint64_t ac_seed;
     /* txids added in the open batch: a hash of tx ids for look-ups before they reach LMDB */
     uint64_t *tm;      /* slot = tx id + 1, 0 empty */
     size_t tm_cap, tm_n;
+    /* The caches outlive a commit (entries then clean) so an ingest run keeps what it has
+     * seen; they are valid while the store's tx count is cache_tx at a batch's start. */
+    uint64_t cache_tx, batch_start;
     struct sl_eth_state *eth; /* Ethereum-family chains (eth_store.c), made on first use */
 };
 
@@ -370,12 +375,13 @@ int sl_btc_tx_find(const sl_store *s, const sl_hash256 *txid, uint64_t *ids, int
         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP);
     }
     mdb_cursor_close(cur);
-    if (s->tm_n) { /* uncommitted txs of the open batch */
+    if (s->tm_n && s->wtxn) { /* uncommitted txs of the open batch */
         uint64_t k;
         memcpy(&k, txid->b, 8);
         for (size_t i = (k * 0x9e3779b97f4a7c15ULL >> 20) & (s->tm_cap - 1); s->tm[i]; i = (i + 1) & (s->tm_cap - 1)) {
             uint64_t id = s->tm[i] - 1;
-            if (memcmp(((const sl_btc_txrec *)sl_col_at(&s->col[C_TXS], id))->txid.b, txid->b, 32) == 0 && n < cap)
+            if (id >= s->batch_start && n < cap &&
+                memcmp(((const sl_btc_txrec *)sl_col_at(&s->col[C_TXS], id))->txid.b, txid->b, 32) == 0)
                 ids[n++] = id;
         }
     }
@@ -574,6 +580,10 @@ const sl_btc_event *sl_btc_event_at(const sl_store *s, uint64_t ev)
 
 /* ---------------- writing ---------------- */
 
+/* Entries kept across commits: ~112 B per address, ~16 B per txid (at half load). */
+#define AC_KEEP ((size_t)8 << 20)
+#define TM_KEEP ((size_t)32 << 20)
+
 static void ac_clear(sl_store *s);
 static int ac_flush(sl_store *s, sl_error *e);
 static int tm_flush(sl_store *s, sl_error *e);
@@ -600,7 +610,12 @@ int sl_btc_begin(sl_store *s, const char *network_arg, sl_error *e)
     }
     s->spent_lo = UINT64_MAX;
     s->spent_hi = 0;
-    s->ac_seed = (uint64_t)(uintptr_t)s * 0x9e3779b97f4a7c15ULL ^ s->m.n_tx;
+    if (s->cache_tx != s->cm.n_tx || (!s->ac_n && !s->tm_n)) { /* someone else wrote, or a fresh run */
+        ac_clear(s);
+        tm_clear(s);
+        s->ac_seed = (uint64_t)(uintptr_t)s * 0x9e3779b97f4a7c15ULL ^ s->m.n_tx;
+    }
+    s->batch_start = s->m.n_tx;
     return SL_OK;
 }
 
@@ -619,8 +634,6 @@ int sl_btc_commit(sl_store *s, sl_error *e)
     int rc;
     if (!s->wtxn) return sl_err(e, SL_EUSAGE, "no batch open");
     if ((rc = ac_flush(s, e)) || (rc = tm_flush(s, e))) goto fail;
-    ac_clear(s);
-    tm_clear(s);
     for (int c = 0; c < C_N; c++) {
         if (c == C_SPENT) continue;
         if ((rc = sl_col_sync(&s->col[c], *col_count(&s->cm, c), *col_count(&s->m, c), e))) goto fail;
@@ -633,6 +646,10 @@ int sl_btc_commit(sl_store *s, sl_error *e)
     s->wtxn = NULL;
     if (rc) { s->m = s->cm; return mdb_fail(e, "commit", rc); }
     s->cm = s->m;
+    /* keep the caches for the next batch unless they grew past their budget */
+    s->cache_tx = s->cm.n_tx;
+    if (s->ac_n > AC_KEEP) ac_clear(s);
+    if (s->tm_n > TM_KEEP) tm_clear(s);
     /* readers in this process see the new state */
     mdb_txn_reset(s->rtxn);
     if ((rc = mdb_txn_renew(s->rtxn))) return mdb_fail(e, "renew", rc);
@@ -693,22 +710,20 @@ static int cmp_key8(const void *a, const void *b)
     return cmp_u64((const uint8_t *)a + 8, (const uint8_t *)b + 8);
 }
 
-/* Puts the batch's txids into LMDB in key order (far fewer page touches than random). */
+/* Puts the batch's txids (ids batch_start..n_tx-1) into LMDB in key order (far fewer page
+ * touches than random order). */
 static int tm_flush(sl_store *s, sl_error *e)
 {
     uint8_t *v;
     size_t n = 0;
     int rc = SL_OK;
-    if (!s->tm_n) return SL_OK;
-    v = malloc(s->tm_n * 16);
+    if (s->m.n_tx <= s->batch_start) return SL_OK;
+    v = malloc((size_t)(s->m.n_tx - s->batch_start) * 16);
     if (!v) return sl_err(e, SL_ENOMEM, "out of memory");
-    for (size_t i = 0; i < s->tm_cap; i++)
-        if (s->tm[i]) {
-            uint64_t id = s->tm[i] - 1;
-            memcpy(v + 16 * n, ((const sl_btc_txrec *)sl_col_at(&s->col[C_TXS], id))->txid.b, 8);
-            memcpy(v + 16 * n + 8, &id, 8);
-            n++;
-        }
+    for (uint64_t id = s->batch_start; id < s->m.n_tx; id++, n++) {
+        memcpy(v + 16 * n, ((const sl_btc_txrec *)sl_col_at(&s->col[C_TXS], id))->txid.b, 8);
+        memcpy(v + 16 * n + 8, &id, 8);
+    }
     qsort(v, n, 16, cmp_key8);
     for (size_t i = 0; i < n && !rc; i++) {
         MDB_val k = {8, v + 16 * i}, d = {8, v + 16 * i + 8};
@@ -719,8 +734,28 @@ static int tm_flush(sl_store *s, sl_error *e)
     return rc;
 }
 
-/* Keys are (kind, payload); payloads are hashes except for rare short witness programs,
- * so 8 payload bytes mixed with a per-process seed spread well; shorter keys go bytewise. */
+/* The latest tx id with this txid, for the writer: the in-memory map holds every txid
+ * added since its last reset, so when it has the txid it has the latest; otherwise LMDB. */
+static bool find_latest(const sl_store *s, const sl_hash256 *txid, uint64_t *id)
+{
+    uint64_t k, ids[4];
+    bool found = false;
+    int n;
+    if (s->tm_n) {
+        memcpy(&k, txid->b, 8);
+        for (size_t i = (k * 0x9e3779b97f4a7c15ULL >> 20) & (s->tm_cap - 1); s->tm[i]; i = (i + 1) & (s->tm_cap - 1)) {
+            uint64_t c = s->tm[i] - 1;
+            if (memcmp(((const sl_btc_txrec *)sl_col_at(&s->col[C_TXS], c))->txid.b, txid->b, 32) == 0 &&
+                (!found || c > *id))
+                *id = c, found = true;
+        }
+        if (found) return true;
+    }
+    n = sl_btc_tx_find(s, txid, ids, 4);
+    if (n > 0) *id = ids[n - 1];
+    return n > 0;
+}
+
 static uint64_t ac_hash(const sl_store *s, const uint8_t *k, size_t n)
 {
     uint64_t h = s->ac_seed ^ n;
@@ -766,6 +801,7 @@ static struct acache *ac_slot(sl_store *s, const uint8_t *k, size_t n, sl_error 
             s->ac = q;
             c = &s->ac[s->ac_n];
             c->klen = (uint8_t)n;
+            c->dirty = 0;
             memcpy(c->key, k, n);
             c->st.id = 0; /* not loaded yet */
             s->ac_idx[i] = tag << 32 | (uint64_t)(++s->ac_n);
@@ -781,9 +817,11 @@ static void ac_clear(sl_store *s)
 {
     free(s->ac);
     free(s->ac_idx);
+    free(s->ac_dirty);
     s->ac = NULL;
     s->ac_idx = NULL;
-    s->ac_cap = s->ac_n = s->ac_capn = 0;
+    s->ac_dirty = NULL;
+    s->ac_cap = s->ac_n = s->ac_capn = s->ac_ndirty = s->ac_capdirty = 0;
 }
 
 static int ac_cmp(const void *a, const void *b)
@@ -793,22 +831,24 @@ static int ac_cmp(const void *a, const void *b)
     return c ? c : (int)x->klen - (int)y->klen;
 }
 
-/* Writes the batch's touched addresses to LMDB in key order. */
+/* Writes the addresses changed in this batch to LMDB in key order; they stay cached, clean. */
 static int ac_flush(sl_store *s, sl_error *e)
 {
     struct acache **v;
     int rc = SL_OK;
-    if (!s->ac_n) return SL_OK;
-    v = malloc(s->ac_n * sizeof *v);
+    if (!s->ac_ndirty) return SL_OK;
+    v = malloc(s->ac_ndirty * sizeof *v);
     if (!v) return sl_err(e, SL_ENOMEM, "out of memory");
-    for (size_t i = 0; i < s->ac_n; i++) v[i] = &s->ac[i];
-    qsort(v, s->ac_n, sizeof *v, ac_cmp);
-    for (size_t i = 0; i < s->ac_n && !rc; i++) {
+    for (size_t i = 0; i < s->ac_ndirty; i++) v[i] = &s->ac[s->ac_dirty[i]];
+    qsort(v, s->ac_ndirty, sizeof *v, ac_cmp);
+    for (size_t i = 0; i < s->ac_ndirty && !rc; i++) {
         MDB_val k = {v[i]->klen, v[i]->key}, d = {sizeof v[i]->st, &v[i]->st};
         int r = mdb_put(s->wtxn, s->db_addr, &k, &d, 0);
         if (r) rc = mdb_fail(e, "put addr", r);
+        v[i]->dirty = 0;
     }
     free(v);
+    s->ac_ndirty = 0;
     return rc;
 }
 
@@ -822,6 +862,13 @@ static int addr_touch(sl_store *s, const sl_btc_addr *a, uint32_t *id_out, uint6
     sl_btc_addrstat *st;
     if (!c) return e ? e->code : SL_ENOMEM;
     st = &c->st;
+    if (!c->dirty) {
+        void *q = s->ac_dirty;
+        if (sl_grow(&q, &s->ac_capdirty, s->ac_ndirty + 1, sizeof *s->ac_dirty)) return sl_err(e, SL_ENOMEM, "out of memory");
+        s->ac_dirty = q;
+        s->ac_dirty[s->ac_ndirty++] = (uint32_t)(c - s->ac);
+        c->dirty = 1;
+    }
     if (st->id == 0) { /* first touch in this batch: load or create */
         MDB_val k = {kl, kb}, v;
         int rc = mdb_get(s->wtxn, s->db_addr, &k, &v);
@@ -927,15 +974,14 @@ int sl_btc_append_block(sl_store *s, const sl_btc_block *b, uint32_t height, uin
         }
         for (uint32_t i = 0; i < tx->n_in; i++, g++) {
             const sl_btc_txin *in = &b->in[tx->first_in + i];
-            uint64_t ref, ids[4], *slot;
-            int nf;
+            uint64_t ref, pid = 0, *slot;
             if (t == 0) {
                 ref = SL_IN_COINBASE;
-            } else if ((nf = sl_btc_tx_find(s, &in->prev_txid, ids, 4)) > 0 && in->prev_vout < (1u << 24) &&
-                       in->prev_vout < sl_btc_tx_n_out(s, ids[nf - 1])) {
+            } else if (find_latest(s, &in->prev_txid, &pid) && in->prev_vout < (1u << 24) &&
+                       in->prev_vout < sl_btc_tx_n_out(s, pid)) {
                 const sl_btc_outrec *po;
-                uint64_t o = sl_btc_tx_at(s, ids[nf - 1])->first_out + in->prev_vout;
-                ref = SL_REF(ids[nf - 1], in->prev_vout);
+                uint64_t o = sl_btc_tx_at(s, pid)->first_out + in->prev_vout;
+                ref = SL_REF(pid, in->prev_vout);
                 po = sl_btc_out_at(s, o);
                 *(uint64_t *)sl_col_at(&s->col[C_SPENT], o) = SL_REF(id, i);
                 if (o < s->spent_lo) s->spent_lo = o;
