@@ -199,10 +199,15 @@ fail:
     return rc ? rc : SL_ESTORE;
 }
 
+static void ac_clear(sl_store *s);
+static void tm_clear(sl_store *s);
+
 void sl_store_close(sl_store *s)
 {
     if (!s) return;
     if (s->wtxn) sl_btc_abort(s);
+    ac_clear(s); /* the write caches outlive commits */
+    tm_clear(s);
     sl_eth_state_free(s->eth);
     if (s->rtxn) mdb_txn_abort(s->rtxn);
     for (int c = 0; c < C_N; c++) sl_col_close(&s->col[c]);
