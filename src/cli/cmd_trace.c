@@ -65,7 +65,15 @@ static int cmp_agg(const void *a, const void *b)
     return x->amount != y->amount ? (x->amount < y->amount ? 1 : -1) : (x->addr > y->addr) - (x->addr < y->addr);
 }
 
-/* Sums ends by (address, reason); outputs without an address stay separate. */
+static int cmp_addr_reason(const void *a, const void *b)
+{
+    const agg *x = a, *y = b;
+    if (x->addr != y->addr) return x->addr < y->addr ? -1 : 1;
+    return (int)x->reason - (int)y->reason;
+}
+
+/* Sums ends by (address, reason) — sort, then merge runs; outputs without an address stay
+ * separate — and orders the sums by amount. */
 static agg *aggregate(const sl_trace_result *r, size_t *n)
 {
     agg *v = calloc(r->n_ends + 1, sizeof *v);
@@ -73,19 +81,39 @@ static agg *aggregate(const sl_trace_result *r, size_t *n)
     if (!v) return NULL;
     for (size_t i = 0; i < r->n_ends; i++) {
         const sl_trace_end *e = &r->ends[i];
-        size_t k = m;
-        if (e->addr)
-            for (k = 0; k < m; k++)
-                if (v[k].addr == e->addr && v[k].reason == e->reason) break;
-        if (k == m) v[m++] = (agg){e->addr, e->reason, 0, 0, e->hops, e->time, e->pool};
-        v[k].amount += e->amount;
-        v[k].n++;
-        if (e->hops < v[k].hops) v[k].hops = e->hops;
-        if (e->time < v[k].time) v[k].time = e->time;
+        v[i] = (agg){e->addr, e->reason, e->amount, 1, e->hops, e->time, e->pool};
+    }
+    qsort(v, r->n_ends, sizeof *v, cmp_addr_reason);
+    for (size_t i = 0; i < r->n_ends; i++) {
+        if (m && v[i].addr && v[m - 1].addr == v[i].addr && v[m - 1].reason == v[i].reason) {
+            agg *k = &v[m - 1];
+            k->amount += v[i].amount;
+            k->n++;
+            if (v[i].hops < k->hops) k->hops = v[i].hops;
+            if (v[i].time < k->time) k->time = v[i].time;
+        } else {
+            v[m++] = v[i];
+        }
     }
     qsort(v, m, sizeof *v, cmp_agg);
     *n = m;
     return v;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Sorts v and drops repeats; returns the new length. */
+static size_t uniq_u64(uint64_t *v, size_t n)
+{
+    size_t m = 0;
+    qsort(v, n, sizeof *v, cmp_u64);
+    for (size_t i = 0; i < n; i++)
+        if (!m || v[m - 1] != v[i]) v[m++] = v[i];
+    return m;
 }
 
 static void tx_hex(const sl_store *s, uint64_t tx, char out[65]) { sl_hash_hex(out, &sl_btc_tx_at(s, tx)->txid); }
@@ -105,30 +133,36 @@ static int write_graph(const sl_store *s, const sl_trace_result *r, const char *
         fputs("digraph trace {\n  rankdir=LR;\n  \"source\" [shape=doublecircle];\n", f);
     else
         fputs("{\"nodes\":[{\"id\":\"source\",\"type\":\"source\"}", f);
-    /* nodes: every tx on an edge, every endpoint address */
-    for (size_t i = 0; i < r->n_edges; i++) {
-        uint64_t t2[2] = {r->edges[i].from_tx, r->edges[i].to_tx};
-        for (int k = 0; k < 2; k++) {
-            bool seen = false;
-            if (t2[k] == UINT64_MAX) continue;
-            for (size_t j = 0; j < i && !seen; j++) seen = r->edges[j].from_tx == t2[k] || r->edges[j].to_tx == t2[k];
-            if (k == 1 && t2[0] == t2[1]) seen = true;
-            if (seen) continue;
-            tx_hex(s, t2[k], a);
+    /* nodes: every tx on an edge or holding an endpoint, every endpoint address — each once
+     * (sorted and de-duplicated: traces can have millions of flows) */
+    {
+        uint64_t *ids = malloc((2 * r->n_edges + 2 * r->n_ends + 1) * sizeof *ids);
+        size_t n = 0, m = 0;
+        if (!ids) { fclose(f); return sl_err(e, SL_ENOMEM, "out of memory"); }
+        for (size_t i = 0; i < r->n_edges; i++) {
+            if (r->edges[i].from_tx != UINT64_MAX) ids[n++] = r->edges[i].from_tx;
+            ids[n++] = r->edges[i].to_tx;
+        }
+        for (size_t i = 0; i < r->n_ends; i++) ids[n++] = r->ends[i].pool;
+        n = uniq_u64(ids, n);
+        for (size_t i = 0; i < n; i++) {
+            tx_hex(s, ids[i], a);
             if (kind == 1) fprintf(f, "<node id=\"%s\" label=\"tx %.12s\"/>\n", a, a);
             else if (kind == 2) fprintf(f, "  \"%s\" [shape=box,label=\"tx %.12s…\"];\n", a, a);
             else fprintf(f, ",{\"id\":\"%s\",\"type\":\"tx\"}", a);
         }
-    }
-    for (size_t i = 0; i < r->n_ends; i++) {
-        bool seen = false;
-        addr_str(s, r->ends[i].addr, ad);
-        for (size_t j = 0; j < i && !seen; j++) seen = r->ends[j].addr == r->ends[i].addr && r->ends[i].addr;
-        if (seen) continue;
-        if (!r->ends[i].addr) snprintf(ad, sizeof ad, "out:%" PRIu64, r->ends[i].out);
-        if (kind == 1) fprintf(f, "<node id=\"a:%s\" label=\"%s\"/>\n", ad, ad);
-        else if (kind == 2) fprintf(f, "  \"a:%s\" [shape=ellipse,label=\"%s\"];\n", ad, ad);
-        else fprintf(f, ",{\"id\":\"a:%s\",\"type\":\"address\"}", ad);
+        /* address nodes: addr ids as is, address-less outputs as (1<<63 | output number) */
+        for (size_t i = 0; i < r->n_ends; i++)
+            ids[m++] = r->ends[i].addr ? r->ends[i].addr : ((uint64_t)1 << 63 | r->ends[i].out);
+        m = uniq_u64(ids, m);
+        for (size_t i = 0; i < m; i++) {
+            if (ids[i] >> 63) snprintf(ad, sizeof ad, "out:%" PRIu64, ids[i] & ~((uint64_t)1 << 63));
+            else addr_str(s, (uint32_t)ids[i], ad);
+            if (kind == 1) fprintf(f, "<node id=\"a:%s\" label=\"%s\"/>\n", ad, ad);
+            else if (kind == 2) fprintf(f, "  \"a:%s\" [shape=ellipse,label=\"%s\"];\n", ad, ad);
+            else fprintf(f, ",{\"id\":\"a:%s\",\"type\":\"address\"}", ad);
+        }
+        free(ids);
     }
     if (kind == 1) fputs("</nodes>\n<edges>\n", f);
     else if (kind == 0) fputs("],\"edges\":[", f);

@@ -45,6 +45,12 @@ static void flow_tx(const sl_eth_chain *ch, uint64_t flow, char out[67])
     snprintf(out, 67, "0x%s", hx);
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
 /* The traced subgraph: accounts as nodes, tainted flows as edges (JSON, GEXF or DOT). */
 static int write_graph(const sl_eth_chain *ch, const sl_acct_result *r, const char *path, sl_error *e)
 {
@@ -57,18 +63,22 @@ static int write_graph(const sl_eth_chain *ch, const sl_acct_result *r, const ch
               "<graph defaultedgetype=\"directed\">\n<nodes>\n", f);
     else if (kind == 2) fputs("digraph trace {\n  rankdir=LR;\n", f);
     else fputs("{\"nodes\":[", f);
-    for (size_t i = 0, n = 0; i < r->n_edges; i++)
-        for (int k = 0; k < 2; k++) {
-            uint32_t a = k ? r->edges[i].to : r->edges[i].from;
-            bool seen = k && r->edges[i].from == a;
+    {
+        uint32_t *ids = malloc((2 * r->n_edges + 1) * sizeof *ids);
+        size_t n = 0, m = 0;
+        if (!ids) { fclose(f); return sl_err(e, SL_ENOMEM, "out of memory"); }
+        for (size_t i = 0; i < r->n_edges; i++) ids[n++] = r->edges[i].from, ids[n++] = r->edges[i].to;
+        qsort(ids, n, sizeof *ids, cmp_u32);
+        for (size_t i = 0; i < n; i++) {
             char ad[48];
-            for (size_t j = 0; j < i && !seen; j++) seen = r->edges[j].from == a || r->edges[j].to == a;
-            if (seen) continue;
-            sl_eth_acct_name(ch, a, ad);
+            if (i && ids[i] == ids[i - 1]) continue;
+            sl_eth_acct_name(ch, ids[i], ad);
             if (kind == 1) fprintf(f, "<node id=\"%s\" label=\"%s\"/>\n", ad, ad);
             else if (kind == 2) fprintf(f, "  \"%s\" [shape=ellipse];\n", ad);
-            else fprintf(f, "%s{\"id\":\"%s\",\"type\":\"account\"}", n++ ? "," : "", ad);
+            else fprintf(f, "%s{\"id\":\"%s\",\"type\":\"account\"}", m++ ? "," : "", ad);
         }
+        free(ids);
+    }
     if (kind == 1) fputs("</nodes>\n<edges>\n", f);
     else if (kind == 0) fputs("],\"edges\":[", f);
     for (size_t i = 0; i < r->n_edges; i++) {

@@ -447,7 +447,7 @@ static int cmp_end(const void *a, const void *b)
     return x->out < y->out ? -1 : x->out > y->out;
 }
 
-typedef struct priv { uint64_t *tx, *parent; size_t n; } priv;
+typedef struct priv { uint64_t *tx, *parent; size_t n; sl_idmap map; } priv;
 
 int sl_trace_run(const sl_store *s, const sl_trace_source *src, const sl_trace_params *p, sl_trace_result *r,
                  sl_error *e)
@@ -532,6 +532,8 @@ int sl_trace_run(const sl_store *s, const sl_trace_source *src, const sl_trace_p
         pv->tx = malloc((g.npd + 1) * 8);
         pv->parent = malloc((g.npd + 1) * 8);
         for (size_t i = 0; i < g.npd && pv->tx && pv->parent; i++) pv->tx[i] = g.pd[i].tx, pv->parent[i] = g.pd[i].best_parent;
+        pv->map = g.map; /* tx -> index, for sl_trace_path */
+        memset(&g.map, 0, sizeof g.map);
         r->priv = pv;
     }
 out:
@@ -549,11 +551,10 @@ size_t sl_trace_path(const sl_trace_result *r, uint64_t pool, uint64_t *txs, siz
 {
     const priv *pv = r->priv;
     size_t n = 0;
-    while (pv && pool != UINT64_MAX && n < cap) {
-        size_t i;
+    while (pv && pv->tx && pool != UINT64_MAX && n < cap) {
+        int64_t i = sl_idmap_get(&pv->map, pool);
         txs[n++] = pool;
-        for (i = 0; i < pv->n && pv->tx[i] != pool; i++) {}
-        if (i == pv->n) break;
+        if (i < 0) break;
         pool = pv->parent[i];
     }
     return n;
@@ -562,7 +563,7 @@ size_t sl_trace_path(const sl_trace_result *r, uint64_t pool, uint64_t *txs, siz
 void sl_trace_free(sl_trace_result *r)
 {
     priv *pv = r->priv;
-    if (pv) free(pv->tx), free(pv->parent), free(pv);
+    if (pv) free(pv->tx), free(pv->parent), sl_idmap_free(&pv->map), free(pv);
     free(r->ends), free(r->hops), free(r->edges);
     memset(r, 0, sizeof *r);
 }

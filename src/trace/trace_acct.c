@@ -668,7 +668,7 @@ static int cmp_end(const void *a, const void *b)
     return (x->acct > y->acct) - (x->acct < y->acct);
 }
 
-typedef struct apriv { uint32_t *acct; int64_t *parent; uint64_t *flow; size_t n; } apriv;
+typedef struct apriv { uint32_t *acct; int64_t *parent; uint64_t *flow; size_t n; sl_idmap map; } apriv;
 
 int sl_trace_acct_run(const sl_eth_chain *c, const sl_acct_source *src, const sl_trace_params *p, sl_acct_result *r,
                       sl_error *e)
@@ -769,6 +769,8 @@ sorted:
             pv->flow = malloc((g.nst + 1) * sizeof *pv->flow);
             for (size_t i = 0; i < g.nst && pv->acct && pv->parent && pv->flow; i++)
                 pv->acct[i] = g.st[i].acct, pv->parent[i] = g.st[i].best_parent, pv->flow[i] = g.st[i].best_flow;
+            pv->map = g.map; /* acct -> index, for sl_trace_acct_path */
+            memset(&g.map, 0, sizeof g.map);
         }
         r->priv = pv;
     }
@@ -785,8 +787,9 @@ size_t sl_trace_acct_path(const sl_acct_result *r, uint32_t acct, uint32_t *acct
 {
     const apriv *pv = r->priv;
     size_t n = 0, i;
-    if (!pv) return 0;
-    for (i = 0; i < pv->n && pv->acct[i] != acct; i++) {}
+    int64_t k;
+    if (!pv || !pv->acct || (k = sl_idmap_get(&pv->map, acct)) < 0) return 0;
+    i = (size_t)k;
     while (i < pv->n && n < cap) {
         accts[n] = pv->acct[i];
         flows[n++] = pv->flow[i];
@@ -799,7 +802,7 @@ size_t sl_trace_acct_path(const sl_acct_result *r, uint32_t acct, uint32_t *acct
 void sl_trace_acct_free(sl_acct_result *r)
 {
     apriv *pv = r->priv;
-    if (pv) free(pv->acct), free(pv->parent), free(pv->flow), free(pv);
+    if (pv) free(pv->acct), free(pv->parent), free(pv->flow), sl_idmap_free(&pv->map), free(pv);
     free(r->ends), free(r->hops), free(r->edges);
     memset(r, 0, sizeof *r);
 }
