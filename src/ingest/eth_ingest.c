@@ -101,10 +101,13 @@ static int write_model(sl_store *s, const sl_eth_set *set, const sl_eth_model *m
     uint64_t in_batch = 0, batch = o->batch_flows ? o->batch_flows : 4000000;
     bool open = false;
     const char *crash = getenv("SLEUTH_TEST_KILL_AFTER_COMMITS");
+    sl_progress pg; /* blocks/s, tx/s and ETA on a terminal; quiet otherwise */
     if ((rc = sl_eth_chain_open(s, set->chain->name, &c, e))) return rc;
+    sl_progress_start(&pg, m->n_blocks, "blocks", o->quiet);
     for (size_t bi = 0; bi < m->n_blocks; bi++) {
         uint32_t idx;
         const sl_eth_mblock *mb = &m->blocks[bi];
+        sl_progress_update(&pg, bi, r->txs_added);
         r->blocks_seen++;
         if (sl_eth_block_by_number(c, mb->number, &idx) == SL_OK) { r->blocks_known++; continue; }
         if (!open) {
@@ -128,6 +131,8 @@ static int write_model(sl_store *s, const sl_eth_set *set, const sl_eth_model *m
         if ((rc = sl_eth_commit(c, e))) return rc;
         r->commits++;
     }
+    sl_progress_update(&pg, m->n_blocks, r->txs_added);
+    sl_progress_end(&pg);
     return SL_OK;
 }
 
