@@ -13,6 +13,7 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sleuth/keccak.h"
 #include "sleuth/safe.h"
@@ -961,29 +962,34 @@ Test(safe, malformed_input_gets_located_errors)
 /* Runs `safe verify ARGS...` in-process with stdout and stderr captured into files. */
 static int run_cmd(char *out, size_t outcap, char *err, size_t errcap, const char *const *args)
 {
-    char *argv[32];
+    char *argv[32], po[64], pe[64];
     int argc = 0, rc;
     FILE *fo, *fe;
     size_t n;
+    /* per-process files: Criterion runs tests in parallel processes */
+    snprintf(po, sizeof po, "build/test_safe_stdout.%d.txt", (int)getpid());
+    snprintf(pe, sizeof pe, "build/test_safe_stderr.%d.txt", (int)getpid());
     argv[argc++] = "safe";
     argv[argc++] = "verify";
     for (; *args; args++) argv[argc++] = (char *)*args;
     argv[argc] = NULL;
     fflush(stdout);
     fflush(stderr);
-    cr_assert_not_null(freopen("build/test_safe_stdout.txt", "w", stdout));
-    cr_assert_not_null(freopen("build/test_safe_stderr.txt", "w", stderr));
+    cr_assert_not_null(freopen(po, "w", stdout));
+    cr_assert_not_null(freopen(pe, "w", stderr));
     rc = sl_cmd_safe(argc, argv);
     fflush(stdout);
     fflush(stderr);
-    fo = fopen("build/test_safe_stdout.txt", "r");
-    fe = fopen("build/test_safe_stderr.txt", "r");
+    fo = fopen(po, "r");
+    fe = fopen(pe, "r");
     n = fread(out, 1, outcap - 1, fo);
     out[n] = 0;
     n = fread(err, 1, errcap - 1, fe);
     err[n] = 0;
     fclose(fo);
     fclose(fe);
+    unlink(po);
+    unlink(pe);
     return rc;
 }
 
