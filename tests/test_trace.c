@@ -139,6 +139,15 @@ Test(trace, forward_haircut)
     cr_assert_eq(at(&g, G, "held"), 19);
     cr_assert_eq(g.fees, 8);
     cr_assert_eq(g.absorbed, 0);
+    /* the dispersal tree: hop 0 is A (the source output), hop 1 D and E, hop 2 F and G */
+    {
+        const cJSON *h = cJSON_GetObjectItem(g.j, "hops");
+        cr_assert_eq(jint(cJSON_GetArrayItem(h, 0), "addresses"), 1);
+        cr_assert_eq(jint(cJSON_GetArrayItem(h, 1), "addresses"), 2);
+        cr_assert_eq(jint(cJSON_GetArrayItem(h, 1), "pools"), 1);
+        cr_assert_eq(jint(cJSON_GetArrayItem(h, 2), "addresses"), 2);
+        cr_assert_eq(jint(cJSON_GetArrayItem(h, 2), "amount"), 33, "E's 33 enters T2");
+    }
     cJSON_Delete(g.j);
 }
 

@@ -72,6 +72,7 @@ typedef struct sl_trace_end {
 
 typedef struct sl_trace_hop {
     uint64_t pools, outputs, amount; /* pools split at this hop, tainted outputs, taint entering */
+    uint64_t addresses;              /* distinct addresses of those outputs (accounts: the pools) */
 } sl_trace_hop;
 
 typedef struct sl_trace_edge {

@@ -353,6 +353,7 @@ int cmd_trace(int argc, char **argv)
                 jnum(o, "hop", h);
                 jnum(o, "pools", r.hops[h].pools);
                 jnum(o, "outputs", r.hops[h].outputs);
+                jnum(o, "addresses", r.hops[h].addresses);
                 jnum(o, "amount", r.hops[h].amount);
                 cJSON_AddItemToArray(hops, o);
             }
@@ -406,10 +407,11 @@ int cmd_trace(int argc, char **argv)
                        sl_end_reason_name((sl_end_reason)ag[i].reason), ag[i].hops, tm, ag[i].n, ag[i].n == 1 ? "" : "s");
             }
             if (na > top * 2) printf("  ... %zu more (--top, --json)\n", na - top * 2);
-            printf("\nper hop\n  hop  pools  tainted outputs  amount entering (BTC)\n");
+            printf("\nper hop\n  hop  pools  tainted outputs  addresses  amount entering (BTC)\n");
             for (size_t h = 0; h < r.n_hops; h++) {
                 cli_coins(c1, r.hops[h].amount);
-                printf("  %3zu  %5" PRIu64 "  %15" PRIu64 "  %s\n", h, r.hops[h].pools, r.hops[h].outputs, c1);
+                printf("  %3zu  %5" PRIu64 "  %15" PRIu64 "  %9" PRIu64 "  %s\n", h, r.hops[h].pools, r.hops[h].outputs,
+                       r.hops[h].addresses, c1);
             }
             printf("\ntop paths\n");
             for (size_t i = 0; i < r.n_ends && i < top; i++) {

@@ -63,6 +63,8 @@ typedef struct eng {
     size_t niv, capiv;
     size_t capends, capedges;
     uint64_t max_nodes;
+    uint64_t *ha;         /* (hop << 32 | address id) of every tainted output, for per-hop counts */
+    size_t nha, capha;
     /* scratch per pool */
     uint64_t *vin, *vout, *tin, *tout;
     size_t capv;
@@ -107,6 +109,33 @@ static int add_edge(eng *g, uint64_t from, uint64_t to, uint64_t out, uint64_t o
 static int hop_stat(eng *g, uint32_t hop, uint64_t pools, uint64_t outs, uint64_t amount)
 {
     return sl_hops_add(&g->r->hops, &g->r->n_hops, hop, pools, outs, amount);
+}
+
+/* Notes that address addr holds taint at this hop (counted once per hop at the end). */
+static int hop_addr(eng *g, uint32_t hop, uint32_t addr)
+{
+    void *q = g->ha;
+    if (!addr) return SL_OK;
+    if (sl_grow(&q, &g->capha, g->nha + 1, sizeof *g->ha)) return SL_ENOMEM;
+    g->ha = q;
+    g->ha[g->nha++] = (uint64_t)hop << 32 | addr;
+    return SL_OK;
+}
+
+static int cmp_u64_(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static void hop_addr_count(eng *g)
+{
+    qsort(g->ha, g->nha, sizeof *g->ha, cmp_u64_);
+    for (size_t i = 0; i < g->nha; i++)
+        if (!i || g->ha[i] != g->ha[i - 1]) {
+            uint32_t h = (uint32_t)(g->ha[i] >> 32);
+            if (h < g->r->n_hops) g->r->hops[h].addresses++;
+        }
 }
 
 /* Pool record for tx, created on first sight; -1 when --max-nodes is reached. */
@@ -235,6 +264,7 @@ static int route_fwd(eng *g, uint64_t from, uint64_t otx, uint32_t hop, uint64_t
     if (t == 0) return SL_OK;
     if ((rc = hop_stat(g, hop, 0, 1, 0))) return rc;
     if (t < g->p->min_amount) { g->r->dropped += t; return SL_OK; }
+    if ((rc = hop_addr(g, hop, orec->addr))) return rc;
     if (orec->type == SL_SCRIPT_OP_RETURN) return add_end(g, o, t, orec->addr, hop, time, SL_END_UNSPENDABLE, otx);
     if (sl_btc_out_spender(s, o, &stx, &j) != SL_OK) return add_end(g, o, t, orec->addr, hop, time, SL_END_HELD, otx);
     if (g->p->until && tx_time(s, stx) > g->p->until) return add_end(g, o, t, orec->addr, hop, time, SL_END_HELD, otx);
@@ -376,6 +406,7 @@ static int route_back(eng *g, uint64_t from, uint32_t hop, uint64_t in, uint64_t
     }
     o = sl_btc_tx_at(s, ptx)->first_out + vout;
     orec = sl_btc_out_at(s, o);
+    if ((rc = hop_addr(g, hop, orec->addr))) return rc;
     if (g->p->max_hops && hop + 1 > g->p->max_hops)
         return add_end(g, o, t, orec->addr, hop, tx_time(s, ptx), SL_END_MAXHOPS, ptx);
     k = pool_get(g, ptx, hop + 1, &rc);
@@ -524,6 +555,7 @@ int sl_trace_run(const sl_store *s, const sl_trace_source *src, const sl_trace_p
         rc = p->backward ? split_back(&g, pk) : split_fwd(&g, pk);
     }
     if (rc) { rc = rc == SL_ENOMEM ? oom(e) : rc; goto out; }
+    hop_addr_count(&g);
     qsort(r->ends, r->n_ends, sizeof *r->ends, cmp_end);
     {
         priv *pv = calloc(1, sizeof *pv);
@@ -542,7 +574,7 @@ out:
     free(g.pd), free(g.iv);
     sl_idmap_free(&g.map);
     sl_pq_free(&g.heap);
-    free(g.vin), free(g.vout), free(g.tin), free(g.tout);
+    free(g.vin), free(g.vout), free(g.tin), free(g.tout), free(g.ha);
     if (rc) sl_trace_free(r);
     return rc;
 }

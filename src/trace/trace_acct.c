@@ -759,6 +759,7 @@ int sl_trace_acct_run(const sl_eth_chain *c, const sl_acct_source *src, const sl
     for (size_t i = 0; i < g.nst && !rc; i++) rc = finish(&g, &g.st[i]);
     if (rc) { rc = rc == SL_EUSAGE ? sl_err(e, rc, "an amount above 2^128 is not supported") : sl_err(e, rc, "out of memory"); goto out; }
 sorted:
+    for (size_t h = 0; h < r->n_hops; h++) r->hops[h].addresses = r->hops[h].pools; /* one pool per account */
     qsort(r->ends, r->n_ends, sizeof *r->ends, cmp_end);
     {
         apriv *pv = calloc(1, sizeof *pv);
