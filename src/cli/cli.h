@@ -39,6 +39,20 @@ void cli_time(char out[32], uint32_t t);
 /* 0.00000000 BTC-style decimal of satoshi amounts */
 void cli_coins(char out[32], uint64_t sat);
 
+/* A look-up command's options: --store, --json, --quiet, --limit, --offset (default 100,
+ * 0), --chain when chain_ok is given (it vets the name), and one positional argument when
+ * want_arg; opens the store
+ * read-only. Returns 0 (store open in l->s), 1 (--help was printed: exit 0), or minus the
+ * exit code after printing why. */
+typedef struct cli_lookup {
+    cli_common c;
+    const char *arg, *chain;
+    uint64_t limit, offset;
+    struct sl_store *s;
+} cli_lookup;
+int cli_lookup_open(cli_lookup *l, int argc, char **argv, const char *usage, bool want_arg,
+                    bool (*chain_ok)(const char *));
+
 int cmd_ingest(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_block(int argc, char **argv);

@@ -1,6 +1,5 @@
 /* cmd_btc.c — the Bitcoin look-ups: `sleuth info`, `block`, `tx`, `address`, as text for
  * people and as JSON (--json) whose keys are the contract in docs/JSON.md. */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,54 +9,14 @@
 #include "sleuth/store.h"
 #include "sleuth/util.h"
 
-typedef struct lookup {
-    cli_common c;
-    const char *arg;
-    uint64_t limit, offset;
-    sl_store *s;
-} lookup;
+typedef cli_lookup lookup;
 
-/* Parses --store/--json/--quiet/--limit/--offset and one positional argument, opens the store. */
 static int lookup_open(lookup *l, int argc, char **argv, const char *usage, bool want_arg)
 {
-    static const struct option opts[] = {{"store", 1, 0, 's'}, {"json", 0, 0, 'j'},   {"quiet", 0, 0, 'q'},
-                                         {"limit", 1, 0, 'l'}, {"offset", 1, 0, 'o'}, {"help", 0, 0, 'h'},
-                                         {0, 0, 0, 0}};
-    sl_error e = {0};
-    int ch;
-    memset(l, 0, sizeof *l);
-    l->c.store = getenv("SLEUTH_STORE");
-    l->limit = 100;
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        char *end;
-        switch (ch) {
-        case 's': l->c.store = optarg; break;
-        case 'j': l->c.json = true; break;
-        case 'q': l->c.quiet = true; break;
-        case 'l': case 'o': {
-            unsigned long long v = strtoull(optarg, &end, 10);
-            if (*end || optarg[0] == '-' || !optarg[0]) return -cli_usage("--%s takes a whole number", ch == 'l' ? "limit" : "offset");
-            if (ch == 'l') l->limit = v; else l->offset = v;
-            break;
-        }
-        case 'h': printf("usage: %s\n", usage); return -EXIT_OK - 1000;
-        default: fprintf(stderr, "usage: %s\n", usage); return -EXIT_USAGE;
-        }
-    }
-    if (want_arg) {
-        if (optind != argc - 1) { fprintf(stderr, "usage: %s\n", usage); return -EXIT_USAGE; }
-        l->arg = argv[optind];
-    } else if (optind != argc) {
-        fprintf(stderr, "usage: %s\n", usage);
-        return -EXIT_USAGE;
-    }
-    if (!l->c.store) return -cli_usage("--store DIR is required (or set SLEUTH_STORE)");
-    if (sl_store_open(&l->s, l->c.store, SL_STORE_RDONLY, &e)) return -cli_fail(&l->c, &e);
-    return 0;
+    return cli_lookup_open(l, argc, argv, usage, want_arg, NULL);
 }
 
-static int lookup_rc(int rc) { return rc == -EXIT_OK - 1000 ? EXIT_OK : -rc; }
+static int lookup_rc(int rc) { return rc > 0 ? EXIT_OK : -rc; }
 
 static int not_found(lookup *l, const char *what)
 {

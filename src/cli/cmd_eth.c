@@ -114,47 +114,13 @@ int cmd_ingest_eth(int argc, char **argv) { return ingest(argc, argv, "ethereum"
 int cmd_ingest_tron(int argc, char **argv) { return ingest(argc, argv, "tron"); }
 
 /* ---------------- look-ups ---------------- */
-typedef struct elookup {
-    cli_common c;
-    const char *arg, *chain;
-    uint64_t limit, offset;
-    sl_store *s;
-} elookup;
+typedef cli_lookup elookup;
+
+static bool known_chain(const char *name) { return sl_eth_chain_by_name(name) != NULL; }
 
 static int elookup_open(elookup *l, int argc, char **argv, const char *usage)
 {
-    static const struct option opts[] = {{"store", 1, 0, 's'}, {"json", 0, 0, 'j'},  {"quiet", 0, 0, 'q'},
-                                         {"limit", 1, 0, 'l'}, {"offset", 1, 0, 'o'}, {"chain", 1, 0, 'c'},
-                                         {"help", 0, 0, 'h'},  {0, 0, 0, 0}};
-    sl_error e = {0};
-    int ch;
-    memset(l, 0, sizeof *l);
-    l->c.store = getenv("SLEUTH_STORE");
-    l->limit = 100;
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        char *end;
-        switch (ch) {
-        case 's': l->c.store = optarg; break;
-        case 'j': l->c.json = true; break;
-        case 'q': l->c.quiet = true; break;
-        case 'c': l->chain = optarg; break;
-        case 'l': case 'o': {
-            unsigned long long v = strtoull(optarg, &end, 10);
-            if (*end || optarg[0] == '-' || !optarg[0]) return -cli_usage("--%s takes a whole number", ch == 'l' ? "limit" : "offset");
-            if (ch == 'l') l->limit = v; else l->offset = v;
-            break;
-        }
-        case 'h': printf("usage: %s\n", usage); return 1;
-        default: fprintf(stderr, "usage: %s\n", usage); return -EXIT_USAGE;
-        }
-    }
-    if (optind != argc - 1) { fprintf(stderr, "usage: %s\n", usage); return -EXIT_USAGE; }
-    l->arg = argv[optind];
-    if (!l->c.store) return -cli_usage("--store DIR is required (or set SLEUTH_STORE)");
-    if (l->chain && !sl_eth_chain_by_name(l->chain)) return -cli_usage("unknown chain '%s'", l->chain);
-    if (sl_store_open(&l->s, l->c.store, SL_STORE_RDONLY, &e)) return -cli_fail(&l->c, &e);
-    return 0;
+    return cli_lookup_open(l, argc, argv, usage, true, known_chain);
 }
 
 static int efail(elookup *l, int code, const char *fmt, const char *arg)

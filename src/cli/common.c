@@ -1,11 +1,14 @@
 /* common.c — output helpers shared by the subcommands (see cli.h). */
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "cli.h"
+#include "sleuth/store.h"
 #include "sleuth/trace.h"
 #include "sleuth/eth.h"
 
@@ -114,4 +117,48 @@ void cli_trace_params_json(cJSON *j, const struct sl_trace_params *p, const char
     jstr_or_null(pa, "stop_at", p->stop_at);
     cJSON_AddStringToObject(pa, "stop_at_status", tags);
     jnum(pa, "max_nodes", p->max_nodes ? p->max_nodes : 1000000);
+}
+
+int cli_lookup_open(cli_lookup *l, int argc, char **argv, const char *usage, bool want_arg, bool (*chain_ok)(const char *))
+{
+    static const struct option opts[] = {{"store", 1, 0, 's'}, {"json", 0, 0, 'j'},   {"quiet", 0, 0, 'q'},
+                                         {"limit", 1, 0, 'l'}, {"offset", 1, 0, 'o'}, {"chain", 1, 0, 'c'},
+                                         {"help", 0, 0, 'h'},  {0, 0, 0, 0}};
+    sl_error e = {0};
+    int ch;
+    memset(l, 0, sizeof *l);
+    l->c.store = getenv("SLEUTH_STORE");
+    l->limit = 100;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        char *end;
+        switch (ch) {
+        case 's': l->c.store = optarg; break;
+        case 'j': l->c.json = true; break;
+        case 'q': l->c.quiet = true; break;
+        case 'c':
+            if (!chain_ok) { fprintf(stderr, "usage: %s\n", usage); return -EXIT_USAGE; }
+            l->chain = optarg;
+            break;
+        case 'l': case 'o': {
+            unsigned long long v = strtoull(optarg, &end, 10);
+            if (*end || optarg[0] == '-' || !optarg[0]) return -cli_usage("--%s takes a whole number", ch == 'l' ? "limit" : "offset");
+            if (ch == 'l') l->limit = v; else l->offset = v;
+            break;
+        }
+        case 'h': printf("usage: %s\n", usage); return 1;
+        default: fprintf(stderr, "usage: %s\n", usage); return -EXIT_USAGE;
+        }
+    }
+    if (want_arg) {
+        if (optind != argc - 1) { fprintf(stderr, "usage: %s\n", usage); return -EXIT_USAGE; }
+        l->arg = argv[optind];
+    } else if (optind != argc) {
+        fprintf(stderr, "usage: %s\n", usage);
+        return -EXIT_USAGE;
+    }
+    if (!l->c.store) return -cli_usage("--store DIR is required (or set SLEUTH_STORE)");
+    if (l->chain && !chain_ok(l->chain)) return -cli_usage("unknown chain '%s'", l->chain);
+    if (sl_store_open(&l->s, l->c.store, SL_STORE_RDONLY, &e)) return -cli_fail(&l->c, &e);
+    return 0;
 }
