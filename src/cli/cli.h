@@ -61,6 +61,11 @@ int cmd_address(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 struct sl_store;
 struct sl_trace_params;
+/* A trace's "conservation" object from {source, absorbed, endpoints, held, fees, dropped}
+ * with its "balanced" verdict, then "pools_visited", "truncated", "truncated_why". Amounts are JSON integers, or (account
+ * chains) decimal strings above 2^53. */
+void cli_trace_totals_json(cJSON *j, const unsigned __int128 v[6], bool strings_above_2_53, uint64_t pools,
+                           bool truncated, const char *why);
 /* The "params" object of a trace's JSON (policy and every stop rule). */
 void cli_trace_params_json(cJSON *j, const struct sl_trace_params *p, const char *tags);
 int cmd_trace_acct(const cli_common *c, struct sl_store *s, const char *chain, const char *txarg, const char *addrarg,

@@ -293,22 +293,15 @@ int cmd_trace(int argc, char **argv)
         agg *ag = aggregate(&r, &na);
         const char *tags = p.stop_at ? "requested; no tag store is loaded, so nothing is tagged yet" : "none";
         if (c.json) {
-            cJSON *j = cJSON_CreateObject(), *cons, *arr, *hops, *paths;
+            cJSON *j = cJSON_CreateObject(), *arr, *hops, *paths;
             cJSON_AddStringToObject(j, "source", txarg ? txarg : addrarg);
             cJSON_AddStringToObject(j, "direction", p.backward ? "backward" : "forward");
             cJSON_AddStringToObject(j, "asset", "BTC");
             cli_trace_params_json(j, &p, tags);
-            cons = cJSON_AddObjectToObject(j, "conservation");
-            jnum(cons, "source", r.source_amount);
-            jnum(cons, "absorbed", r.absorbed);
-            jnum(cons, "endpoints", r.endpoints);
-            jnum(cons, "held", r.held);
-            jnum(cons, "fees", r.fees);
-            jnum(cons, "dropped", r.dropped);
-            cJSON_AddBoolToObject(cons, "balanced", lhs == rhs);
-            jnum(j, "pools_visited", r.pools_visited);
-            cJSON_AddBoolToObject(j, "truncated", r.truncated);
-            jstr_or_null(j, "truncated_why", r.truncated ? r.truncated_why : NULL);
+            {
+                const unsigned __int128 tot[6] = {r.source_amount, r.absorbed, r.endpoints, r.held, r.fees, r.dropped};
+                cli_trace_totals_json(j, tot, false, r.pools_visited, r.truncated, r.truncated_why);
+            }
             arr = cJSON_AddArrayToObject(j, "endpoints");
             for (size_t i = 0; i < r.n_ends; i++) {
                 const sl_trace_end *x = &r.ends[i];

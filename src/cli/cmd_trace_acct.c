@@ -163,24 +163,17 @@ int cmd_trace_acct(const cli_common *cc, sl_store *s, const char *chain, const c
         const char *tags = p->stop_at ? "requested; no tag store is loaded, so nothing is tagged yet" : "none";
         sl_eth_asset_name(ch, r.asset, an);
         if (c.json) {
-            cJSON *j = cJSON_CreateObject(), *cons, *arr, *hops, *paths;
+            cJSON *j = cJSON_CreateObject(), *arr, *hops, *paths;
             cJSON_AddStringToObject(j, "source", txarg ? txarg : addrarg);
             cJSON_AddStringToObject(j, "direction", p->backward ? "backward" : "forward");
             cJSON_AddStringToObject(j, "chain", sl_eth_meta_get(ch)->chain);
             cJSON_AddStringToObject(j, "asset", an);
             cli_trace_params_json(j, p, tags);
-            cons = cJSON_AddObjectToObject(j, "conservation");
-            jamount(cons, "source", r.source_amount);
-            jamount(cons, "absorbed", r.absorbed);
-            jamount(cons, "endpoints", r.endpoints);
-            jamount(cons, "held", r.held);
-            jamount(cons, "fees", r.fees);
-            jamount(cons, "dropped", r.dropped);
-            cJSON_AddBoolToObject(cons, "balanced", lhs == rhs);
-            jnum(j, "pools_visited", r.pools_visited);
+            {
+                const sl_u128 tot[6] = {r.source_amount, r.absorbed, r.endpoints, r.held, r.fees, r.dropped};
+                cli_trace_totals_json(j, tot, true, r.pools_visited, r.truncated, r.truncated_why);
+            }
             jnum(j, "flows_routed", r.flows_routed);
-            cJSON_AddBoolToObject(j, "truncated", r.truncated);
-            jstr_or_null(j, "truncated_why", r.truncated ? r.truncated_why : NULL);
             arr = cJSON_AddArrayToObject(j, "endpoints");
             for (size_t i = 0; i < r.n_ends; i++) {
                 const sl_acct_end *x = &r.ends[i];

@@ -162,3 +162,22 @@ int cli_lookup_open(cli_lookup *l, int argc, char **argv, const char *usage, boo
     if (sl_store_open(&l->s, l->c.store, SL_STORE_RDONLY, &e)) return -cli_fail(&l->c, &e);
     return 0;
 }
+
+void cli_trace_totals_json(cJSON *j, const unsigned __int128 v[6], bool strings_above_2_53, uint64_t pools,
+                           bool truncated, const char *why)
+{
+    static const char *const names[6] = {"source", "absorbed", "endpoints", "held", "fees", "dropped"};
+    cJSON *cons = cJSON_AddObjectToObject(j, "conservation");
+    for (int i = 0; i < 6; i++) {
+        if (strings_above_2_53) {
+            sl_u256 u = {{(uint64_t)v[i], (uint64_t)(v[i] >> 64), 0, 0}};
+            ju256(cons, names[i], &u);
+        } else {
+            jnum(cons, names[i], (uint64_t)v[i]);
+        }
+    }
+    cJSON_AddBoolToObject(cons, "balanced", v[0] + v[1] == v[2] + v[3] + v[4] + v[5]);
+    jnum(j, "pools_visited", pools);
+    cJSON_AddBoolToObject(j, "truncated", truncated);
+    jstr_or_null(j, "truncated_why", truncated ? why : NULL);
+}
