@@ -196,14 +196,41 @@ static int replay(aeng *g, astate *s, const sl_eth_flowrec *f, u128 amt)
     return SL_OK;
 }
 
+/* The account's flows in the traced asset with ids below `before`, ascending, without
+ * self-transfers (they move nothing). *out is malloc'd (NULL when there are none). */
+static int acct_history(const aeng *g, uint32_t acct, uint64_t before, uint64_t **out, size_t *n)
+{
+    sl_eth_acctstat st;
+    sl_eth_addr a;
+    uint64_t *h = NULL;
+    size_t cap = 0;
+    *n = 0;
+    if (sl_eth_acct_addr(g->c, acct, &a) && sl_eth_acct_lookup(g->c, &a, &st) == SL_OK) {
+        for (uint64_t ev = st.head; ev;) {
+            const sl_eth_event *x = sl_eth_event_at(g->c, ev - 1);
+            const sl_eth_flowrec *f;
+            if (!x) break;
+            f = sl_eth_flow_at(g->c, x->flow);
+            if (x->flow < before && f && f->asset == g->asset && f->from != f->to) {
+                void *q = h;
+                if (sl_grow(&q, &cap, *n + 1, 8)) { free(h); return SL_ENOMEM; }
+                h = q;
+                h[(*n)++] = x->flow;
+            }
+            ev = x->prev;
+        }
+        for (size_t i = 0; i < *n / 2; i++) { uint64_t t = h[i]; h[i] = h[*n - 1 - i]; h[*n - 1 - i] = t; }
+    }
+    *out = h;
+    return SL_OK;
+}
+
 /* The state of acct, made on its first tainted delivery at flow `at`. */
 static int64_t state_for(aeng *g, uint32_t acct, uint64_t at, uint32_t hop, int *rc)
 {
     int64_t k = sl_idmap_get(&g->map, acct);
     astate *s;
-    sl_eth_acctstat st;
-    sl_eth_addr a;
-    size_t n = 0, cap = 0;
+    size_t n = 0;
     uint64_t *h = NULL;
     void *q;
     *rc = SL_OK;
@@ -212,23 +239,7 @@ static int64_t state_for(aeng *g, uint32_t acct, uint64_t at, uint32_t hop, int 
         return k;
     }
     if (g->nst >= g->max_nodes) return -1;
-    /* history of the account in the asset, ascending */
-    if (sl_eth_acct_addr(g->c, acct, &a) && sl_eth_acct_lookup(g->c, &a, &st) == SL_OK) {
-        for (uint64_t ev = st.head; ev;) {
-            const sl_eth_event *x = sl_eth_event_at(g->c, ev - 1);
-            const sl_eth_flowrec *f;
-            if (!x) break;
-            f = sl_eth_flow_at(g->c, x->flow);
-            if (f && f->asset == g->asset) {
-                q = h;
-                if (sl_grow(&q, &cap, n + 1, 8)) { free(h); *rc = SL_ENOMEM; return -1; }
-                h = q;
-                h[n++] = x->flow;
-            }
-            ev = x->prev;
-        }
-        for (size_t i = 0; i < n / 2; i++) { uint64_t t = h[i]; h[i] = h[n - 1 - i]; h[n - 1 - i] = t; }
-    }
+    if ((*rc = acct_history(g, acct, UINT64_MAX, &h, &n))) return -1;
     q = g->st;
     if (sl_grow(&q, &g->capst, g->nst + 1, sizeof *g->st)) { free(h); *rc = SL_ENOMEM; return -1; }
     g->st = q;
@@ -483,28 +494,12 @@ static int take(const aeng *g, bctx *b, u128 amt, bool record)
 /* The composition of flow F (sent by account x) into b->pc, by replaying x's history. */
 static int compose(aeng *g, bctx *b, uint32_t x, uint64_t fid, u128 famt)
 {
-    sl_eth_acctstat st;
-    sl_eth_addr a;
-    uint64_t *h = NULL;
-    size_t n = 0, cap = 0;
-    int rc = SL_OK;
+    uint64_t *h;
+    size_t n;
+    int rc = acct_history(g, x, fid, &h, &n);
+    if (rc) return rc;
     b->nlots = 0;
-    if (sl_eth_acct_addr(g->c, x, &a) && sl_eth_acct_lookup(g->c, &a, &st) == SL_OK) {
-        for (uint64_t ev = st.head; ev;) {
-            const sl_eth_event *xe = sl_eth_event_at(g->c, ev - 1);
-            const sl_eth_flowrec *f;
-            if (!xe) break;
-            f = sl_eth_flow_at(g->c, xe->flow);
-            if (xe->flow < fid && f && f->asset == g->asset && f->from != f->to) {
-                void *q = h;
-                if (sl_grow(&q, &cap, n + 1, 8)) { free(h); return SL_ENOMEM; }
-                h = q;
-                h[n++] = xe->flow;
-            }
-            ev = xe->prev;
-        }
-    }
-    for (size_t i = n; i-- > 0 && !rc;) { /* ascending */
+    for (size_t i = 0; i < n && !rc; i++) {
         const sl_eth_flowrec *f = sl_eth_flow_at(g->c, h[i]);
         u128 amt;
         if (flow_amount(g, f, &amt)) { rc = SL_EUSAGE; break; }
@@ -585,24 +580,18 @@ static int split_demand(aeng *g, bctx *b, size_t di)
     if (g->p->policy == SL_POLICY_POISON) {
         /* every earlier inflow of the sender, whole */
         u128 sum = 0;
-        {
-            sl_eth_acctstat st;
-            sl_eth_addr a;
-            if (sl_eth_acct_addr(g->c, f->from, &a) && sl_eth_acct_lookup(g->c, &a, &st) == SL_OK)
-                for (uint64_t ev = st.head; ev && !rc;) {
-                    const sl_eth_event *xe = sl_eth_event_at(g->c, ev - 1);
-                    const sl_eth_flowrec *in;
-                    u128 amt;
-                    if (!xe) break;
-                    in = sl_eth_flow_at(g->c, xe->flow);
-                    if (xe->flow < d.flow && in->asset == g->asset && in->to == f->from && in->from != in->to &&
-                        !flow_amount(g, in, &amt)) {
-                        sum += amt;
-                        rc = route_origin(g, b, f->from, xe->flow, amt, 0, d.hop, when);
-                    }
-                    ev = xe->prev;
-                }
+        uint64_t *h;
+        size_t n;
+        if ((rc = acct_history(g, f->from, d.flow, &h, &n))) return rc;
+        for (size_t i = 0; i < n && !rc; i++) {
+            const sl_eth_flowrec *in = sl_eth_flow_at(g->c, h[i]);
+            u128 amt;
+            if (in->to == f->from && !flow_amount(g, in, &amt)) {
+                sum += amt;
+                rc = route_origin(g, b, f->from, h[i], amt, 0, d.hop, when);
+            }
         }
+        free(h);
         if (sum < d.amt) { /* more left than ever came in: from before the ingested range */
             if (!rc) rc = add_end(g, f->from, d.amt - sum, SL_END_UNKNOWN, d.hop, when, UINT64_MAX);
             sum = d.amt;
