@@ -125,9 +125,18 @@ typedef struct sl_file {
     uint8_t *owned;
 } sl_file;
 /* Opens path read-only. Plain files are memory-mapped; a name ending in .hex is decoded
- * from hex text and one ending in .zst is decompressed (both into owned memory).
- * Errors: SL_EIO (cannot open/read), SL_ECORRUPT (bad hex/zstd), with the path in e. */
+ * from hex text and one ending in .zst is decompressed by streaming (both into owned
+ * memory, at most max_decoded bytes: past that the input is refused with SL_ELIMIT while
+ * it is being decoded, so a small file that expands without bound costs no more than the
+ * bound). Anything but a regular file (a FIFO, a device, a socket, a folder) is refused
+ * before it is read, and opening never blocks. Errors: SL_EIO (cannot open/read, not a
+ * regular file), SL_ECORRUPT (bad hex/zstd), SL_ELIMIT (over the bound), with the path in
+ * e. Thread-safe (no shared state). sl_file_open uses SL_FILE_MAX. */
+#define SL_FILE_MAX ((size_t)4 << 30) /* 4 GiB: whole-document JSON inputs */
+int sl_file_open_max(sl_file *f, const char *path, size_t max_decoded, sl_error *e) SL_MUST_USE;
 int sl_file_open(sl_file *f, const char *path, sl_error *e) SL_MUST_USE;
+/* What kind of file a stat mode is, for messages ("a FIFO (named pipe)"). */
+const char *sl_file_kind(unsigned mode);
 void sl_file_close(sl_file *f);
 
 /* ---- progress on a terminal: quiet when stderr is not a TTY or quiet is set ---- */
@@ -141,5 +150,11 @@ void sl_progress_start(sl_progress *pg, uint64_t total, const char *unit, bool q
 void sl_progress_update(sl_progress *pg, uint64_t done, uint64_t txs);
 void sl_progress_end(sl_progress *pg);
 double sl_now(void);
+
+/* Crash-safety test hook: when $SLEUTH_TEST_KILL_AT equals name the process kills itself
+ * (SIGKILL) there, and when $SLEUTH_TEST_STOP_AT does it stops (SIGSTOP) until sent
+ * SIGCONT, so a test can act at an exact moment of a write (tests/test_harden.c). Costs
+ * one string compare when unset. */
+void sl_test_point(const char *name);
 
 #endif

@@ -103,7 +103,9 @@ static int add_file(ctx *x, const char *path, const uint8_t *key, sl_error *e)
         if (end != base && *end == '_' && name_hash(&f->name_hash, end + 1)) f->name_height = h;
     }
     {
-        int rc = sl_file_open(&f->f, path, e);
+        /* a raw block decodes to at most one block; a blk*.dat file is mapped, not decoded */
+        size_t max = strstr(base, "blk") && strstr(base, ".dat") ? SL_FILE_MAX : SL_BTC_MAX_BLOCK_SIZE;
+        int rc = sl_file_open_max(&f->f, path, max, e);
         if (rc) return rc;
     }
     x->nfiles++;
@@ -111,6 +113,24 @@ static int add_file(ctx *x, const char *path, const uint8_t *key, sl_error *e)
 }
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static bool has_suffix(const char *s, const char *suf)
+{
+    size_t a = strlen(s), b = strlen(suf);
+    return a >= b && strcmp(s + a - b, suf) == 0;
+}
+
+/* Which names in a folder are block files: what `ingest btc FILE` would take one by one —
+ * blk-framed files (blk*.dat, and names with "blk" before ".dat" such as
+ * nbitcoin_blk00000_h000000-000299.dat) and raw blocks (.bin, .hex, .zst). Bitcoin Core's
+ * rev*.dat undo files, xor.dat and anything else are left alone. */
+static bool block_file_name(const char *n)
+{
+    const char *b = strstr(n, "blk");
+    if (b && has_suffix(n, ".dat")) return true;
+    if (!strncmp(n, "rev", 3) || !strcmp(n, "xor.dat")) return false;
+    return has_suffix(n, ".bin") || has_suffix(n, ".hex") || has_suffix(n, ".zst");
+}
 
 static int add_dir(ctx *x, const char *dir, sl_error *e)
 {
@@ -138,13 +158,13 @@ static int add_dir(ctx *x, const char *dir, sl_error *e)
     while ((de = readdir(d))) {
         size_t l = strlen(de->d_name);
         void *q = names;
-        if (strncmp(de->d_name, "blk", 3) != 0 || l < 8 || strcmp(de->d_name + l - 4, ".dat") != 0) continue;
+        if (de->d_name[0] == '.' || l < 5 || !block_file_name(de->d_name)) continue;
         if (sl_grow(&q, &cap, n + 1, sizeof *names)) { rc = sl_err(e, SL_ENOMEM, "out of memory"); break; }
         names = q;
         names[n++] = strdup(de->d_name);
     }
     closedir(d);
-    if (!rc && n == 0) rc = sl_err(e, SL_ENOTFOUND, "%s: no blk*.dat files in this folder", dir);
+    if (!rc && n == 0) rc = sl_err(e, SL_ENOTFOUND, "%s: no block files in this folder (blk*.dat, *.bin, *.hex, *.zst)", dir);
     if (names) qsort(names, n, sizeof *names, cmp_str);
     for (size_t i = 0; i < n; i++) {
         if (!rc) {
@@ -233,6 +253,12 @@ static int push_cand(ctx *x, uint32_t fi, uint64_t off, uint64_t len, bool raw, 
     if (!sl_btc_check_pow(h, &c->hash, x->net)) {
         char hx[65];
         sl_hash_hex(hx, &c->hash);
+        if (raw) /* no magic at byte 0 either: say that first, it is the likelier cause */
+            return sl_err(e, SL_ECORRUPT,
+                          "%s: byte offset 0: not a block file: no %s magic (%02x%02x%02x%02x expected, found "
+                          "%02x%02x%02x%02x), and read as a raw block its header does not meet its proof-of-work target",
+                          f->path, x->net->name, x->net->magic[0], x->net->magic[1], x->net->magic[2],
+                          x->net->magic[3], h[0], h[1], h[2], h[3]);
         return sl_err(e, SL_ECORRUPT, "%s: byte offset %llu: block %s does not meet its proof-of-work target", f->path,
                       (unsigned long long)off, hx);
     }
@@ -261,7 +287,7 @@ static int scan_file(ctx *x, uint32_t fi, sl_error *e)
                               f->path, d[0], d[1], d[2], d[3], nets[i], x->net->name);
         }
         base = base ? base + 1 : f->path;
-        if (strncmp(base, "blk", 3) == 0 && strlen(base) > 7 && strcmp(base + strlen(base) - 4, ".dat") == 0)
+        if (strstr(base, "blk") && has_suffix(base, ".dat"))
             return sl_err(e, SL_ECORRUPT,
                           "%s: byte offset 0: wrong magic %02x%02x%02x%02x (expected %02x%02x%02x%02x; an obfuscated "
                           "blk file whose folder lacks its xor.dat?)",
@@ -679,6 +705,19 @@ int sl_ingest_btc(sl_store *s, const char *const *paths, int npaths, const sl_in
                 goto out;
             }
     }
+    /* a raw block file whose header is already stored is still checked whole: "already
+     * stored" is only said of a valid copy (a truncated or altered file is an error) */
+    for (size_t i = 0; i < x.nc; i++) {
+        cand *c = &x.c[i];
+        sl_error be = {0};
+        const uint8_t *p;
+        if (!c->raw || c->state != 5) continue;
+        if (!(p = fbytes(&x, &x.files[c->file], c->off, (size_t)c->len, e))) { rc = e->code; goto out; }
+        if ((rc = sl_btc_block_parse(&blk, p, (size_t)c->len, x.net, SL_BTC_CHECK_ALL, &be))) {
+            rc = block_error(&x, c, &be, e);
+            goto out;
+        }
+    }
     if (norder == 0) goto out;
 
     /* write pass */
@@ -713,7 +752,8 @@ int sl_ingest_btc(sl_store *s, const char *const *paths, int npaths, const sl_in
             flags = SL_BLK_LINKED;
             work = c->work;
         }
-        if ((rc = sl_btc_append_block(s, &blk, height, flags, work, provide, &x, e))) {
+        if ((rc = sl_btc_append_block(s, &blk, height, flags, work, provide, &x, &be))) {
+            rc = block_error(&x, c, &be, e); /* the batch is undone: the store stays at its last commit */
             sl_btc_abort(s);
             goto out;
         }

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -135,11 +136,15 @@ static bool ends_with(const char *s, const char *suf)
 }
 
 /* Decodes hex text (whitespace allowed between digits) into owned memory. */
-static int file_from_hex(sl_file *f, const uint8_t *t, size_t n, const char *path, sl_error *e)
+static int file_from_hex(sl_file *f, const uint8_t *t, size_t n, size_t max, const char *path, sl_error *e)
 {
-    uint8_t *out = sl_realloc(NULL, n / 2 + 1);
+    uint8_t *out;
     size_t o = 0;
     int hi = -1;
+    if (n / 2 > max)
+        return sl_err(e, SL_ELIMIT, "%s: %zu hex digits decode to more than the %zu bytes allowed for this input", path, n,
+                      max);
+    out = sl_realloc(NULL, n / 2 + 1);
     if (!out)
         return sl_err(e, SL_ENOMEM, "%s: out of memory decoding hex", path);
     for (size_t i = 0; i < n; i++) {
@@ -168,7 +173,10 @@ static int file_from_hex(sl_file *f, const uint8_t *t, size_t n, const char *pat
     return SL_OK;
 }
 
-static int file_from_zstd(sl_file *f, const uint8_t *z, size_t n, const char *path, sl_error *e)
+/* Streams a zstd file into owned memory, never holding more than max bytes (plus one
+ * output chunk): a small file that expands without bound is refused as it grows, not
+ * after (a "zip bomb"). */
+static int file_from_zstd(sl_file *f, const uint8_t *z, size_t n, size_t max, const char *path, sl_error *e)
 {
     ZSTD_DStream *ds = ZSTD_createDStream();
     uint8_t *out = NULL;
@@ -183,8 +191,18 @@ static int file_from_zstd(sl_file *f, const uint8_t *z, size_t n, const char *pa
         ZSTD_outBuffer ob;
         size_t before_in = in.pos, before_out;
         void *q = out;
+        if (len > max) {
+            rc = sl_err(e, SL_ELIMIT, "%s: decompresses to more than the %zu bytes allowed for this input (stopped at "
+                        "compressed byte offset %zu)", path, max, in.pos);
+            goto done;
+        }
         if (len + ZSTD_DStreamOutSize() > cap) {
-            if (sl_grow(&q, &cap, len + ZSTD_DStreamOutSize(), 1)) {
+            size_t want = len + ZSTD_DStreamOutSize();
+            /* grow geometrically, but never past the bound (+ one chunk to detect overflow) */
+            if (want < cap + cap / 2) want = cap + cap / 2;
+            if (want > max + ZSTD_DStreamOutSize()) want = max + ZSTD_DStreamOutSize();
+            if (want < len + ZSTD_DStreamOutSize()) want = len + ZSTD_DStreamOutSize();
+            if (sl_grow(&q, &cap, want, 1)) {
                 rc = sl_err(e, SL_ENOMEM, "%s: out of memory", path);
                 goto done;
             }
@@ -204,10 +222,6 @@ static int file_from_zstd(sl_file *f, const uint8_t *z, size_t n, const char *pa
             rc = sl_err(e, SL_ECORRUPT, "%s: truncated zstd stream at byte offset %zu", path, in.pos);
             goto done;
         }
-        if (len > ((size_t)1 << 34)) {
-            rc = sl_err(e, SL_ELIMIT, "%s: decompresses to more than 16 GiB", path);
-            goto done;
-        }
     }
 done:
     ZSTD_freeDStream(ds);
@@ -221,17 +235,32 @@ done:
     return SL_OK;
 }
 
-int sl_file_open(sl_file *f, const char *path, sl_error *e)
+int sl_file_open(sl_file *f, const char *path, sl_error *e) { return sl_file_open_max(f, path, SL_FILE_MAX, e); }
+
+const char *sl_file_kind(unsigned m)
+{
+    return S_ISREG(m) ? "a regular file" : S_ISDIR(m) ? "a folder" : S_ISFIFO(m) ? "a FIFO (named pipe)"
+         : S_ISSOCK(m) ? "a socket" : S_ISCHR(m) ? "a character device" : S_ISBLK(m) ? "a block device"
+         : "not a regular file";
+}
+
+int sl_file_open_max(sl_file *f, const char *path, size_t max_decoded, sl_error *e)
 {
     struct stat st;
     int fd, rc = SL_OK;
     memset(f, 0, sizeof *f);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0)
         return sl_err(e, SL_EIO, "%s: cannot open: %s", path, strerror(errno));
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fstat(fd, &st) != 0) {
+        rc = sl_err(e, SL_EIO, "%s: cannot stat: %s", path, strerror(errno));
         close(fd);
-        return sl_err(e, SL_EIO, "%s: not a regular file", path);
+        return rc;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return sl_err(e, SL_EIO, "%s: is %s, not a regular file: refused", path, sl_file_kind(st.st_mode));
     }
     if (st.st_size > 0) {
         f->map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
@@ -247,9 +276,9 @@ int sl_file_open(sl_file *f, const char *path, sl_error *e)
     f->data = f->map ? f->map : (const uint8_t *)"";
     f->len = f->maplen;
     if (ends_with(path, ".hex") || ends_with(path, ".txt"))
-        rc = file_from_hex(f, f->data, f->len, path, e);
+        rc = file_from_hex(f, f->data, f->len, max_decoded, path, e);
     else if (ends_with(path, ".zst"))
-        rc = file_from_zstd(f, f->data, f->len, path, e);
+        rc = file_from_zstd(f, f->data, f->len, max_decoded, path, e);
     if (f->owned || rc) {
         if (f->map)
             munmap(f->map, f->maplen);
@@ -265,6 +294,19 @@ void sl_file_close(sl_file *f)
         munmap(f->map, f->maplen);
     sl_free(f->owned);
     memset(f, 0, sizeof *f);
+}
+
+void sl_test_point(const char *name)
+{
+    static const char *kill_at, *stop_at;
+    static int init;
+    if (!init) {
+        kill_at = getenv("SLEUTH_TEST_KILL_AT");
+        stop_at = getenv("SLEUTH_TEST_STOP_AT");
+        init = 1;
+    }
+    if (kill_at && !strcmp(kill_at, name)) raise(SIGKILL);
+    if (stop_at && !strcmp(stop_at, name)) raise(SIGSTOP);
 }
 
 double sl_now(void)
