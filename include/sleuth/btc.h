@@ -30,6 +30,11 @@ const sl_btc_net *sl_btc_net_by_name(const char *name);  /* NULL if unknown */
 const sl_btc_net *sl_btc_net_default(void);               /* bitcoin mainnet */
 
 /* ---- script types (values are stored on disk: append only) ---- */
+/* The largest valid serialized block: a block's weight (3 x base size + total size) is at
+ * most 4,000,000 (BIP-141), so its total size is at most 4,000,000 bytes. Raw block files
+ * (.bin, .hex, .zst) are refused once they decode past this bound. */
+#define SL_BTC_MAX_BLOCK_SIZE 4000000u
+
 #define SL_SCRIPT_TYPES(X)          \
     X(NONSTANDARD, 0, "nonstandard") \
     X(P2PK, 1, "p2pk")              \
@@ -66,6 +71,9 @@ bool sl_btc_addr_encode(char *out, const sl_btc_net *net, const sl_btc_addr *a);
 /* Parses a p2pkh/p2sh/segwit address of this network, or a hex public key (33/65 bytes,
  * mapped to its p2pkh address). Returns false when it is none of those. */
 bool sl_btc_addr_decode(sl_btc_addr *a, const sl_btc_net *net, const char *s);
+/* Why s did not decode on net, in words for the user: a wrong Base58Check or bech32
+ * checksum (a typo), another network's address (and which), or not an address at all. */
+void sl_btc_addr_explain(char *out, size_t cap, const sl_btc_net *net, const char *s);
 /* The address's type name: p2pkh, p2sh, p2wpkh, p2wsh, p2tr, witness_unknown. */
 const char *sl_btc_addr_type(const sl_btc_addr *a);
 
@@ -110,20 +118,24 @@ typedef struct sl_btc_block {
     sl_btc_txout *out;
     int64_t bip34_height;       /* height from the coinbase (BIP-34), -1 when absent */
     /* private: capacities */
-    size_t cap_tx, cap_in, cap_out, cap_scratch;
+    size_t cap_tx, cap_in, cap_out, cap_scratch, cap_spends;
     sl_hash256 *scratch;
+    uint32_t *spends;
 } sl_btc_block;
 
 enum {
     SL_BTC_CHECK_MERKLE = 1,   /* merkle root (and mutation), witness commitment */
     SL_BTC_CHECK_POW = 2,      /* header hash against nBits and the network's limit */
-    SL_BTC_CHECK_ALL = 3,
     SL_BTC_TXID_ONLY = 4,      /* skip segwit wtxids (zeroed) unless CHECK_MERKLE needs them */
+    SL_BTC_CHECK_SPENDS = 8,   /* no output is spent twice within the block (consensus) */
+    SL_BTC_CHECK_ALL = SL_BTC_CHECK_MERKLE | SL_BTC_CHECK_POW | SL_BTC_CHECK_SPENDS,
 };
 
-/* Parses one block from exactly len bytes. Errors: SL_ECORRUPT with the byte offset
- * within the block and what was wrong ("truncated", "merkle root mismatch", ...),
- * SL_ENOMEM. On error the block's contents are unspecified. */
+/* Parses one block from exactly len bytes, with the checks asked for. Errors:
+ * SL_ECORRUPT with the byte offset within the block and what was wrong ("truncated",
+ * "merkle root mismatch", "spends output X twice", ...), SL_ENOMEM. On error the block's
+ * contents are unspecified. A spend of an output already spent by an earlier block is
+ * not visible here: the store refuses it when the block is added. */
 int sl_btc_block_parse(sl_btc_block *b, const uint8_t *p, size_t len, const sl_btc_net *net, unsigned checks,
                        sl_error *e) SL_MUST_USE;
 void sl_btc_block_free(sl_btc_block *b);

@@ -23,15 +23,16 @@ void sl_hash160(uint8_t out[20], const void *p, size_t n);
 
 /* Base58Check of version byte(s) + payload. out needs 2*(nver+n)+8 bytes; returns length. */
 size_t sl_base58check_encode(char *out, const uint8_t *ver, size_t nver, const uint8_t *p, size_t n);
-/* Decodes and verifies the checksum; returns the decoded length (version + payload) or -1. */
+/* Decodes and verifies the checksum; returns the decoded length (version + payload), -2
+ * when the text is well-formed Base58 but its checksum is wrong, -1 otherwise. */
 int sl_base58check_decode(uint8_t *out, size_t outcap, const char *s);
 
 /* Segwit address for witness version `wver` (0: bech32, 1-16: bech32m) and program.
  * Returns false when the program is not encodable (length 2..40, v0 only 20 or 32). */
 bool sl_segwit_encode(char *out, size_t outcap, const char *hrp, int wver, const uint8_t *prog, size_t n);
 /* Decodes a segwit address with the given human-readable part (case-insensitive, not
- * mixed); checks the bech32/bech32m constant matches the version. Returns program length
- * or -1. */
+ * mixed); checks the bech32/bech32m constant matches the version. Returns program length,
+ * -2 when the prefix and characters are right but the checksum is wrong, or -1. */
 int sl_segwit_decode(int *wver, uint8_t *prog, size_t progcap, const char *hrp, const char *addr);
 
 #endif

@@ -361,8 +361,9 @@ int cmd_address(int argc, char **argv)
     if (rc) return lookup_rc(rc);
     if (!sl_btc_addr_decode(&a, sl_store_btc_net(l.s), l.arg)) {
         sl_error e = {0};
-        sl_err(&e, SL_EUSAGE, "'%s' is not a %s address (Base58Check, bech32/bech32m) or a hex public key", l.arg,
-               sl_store_btc_net(l.s)->name);
+        char why[300];
+        sl_btc_addr_explain(why, sizeof why, sl_store_btc_net(l.s), l.arg);
+        sl_err(&e, SL_EUSAGE, "%s", why);
         rc = cli_fail(&l.c, &e);
         goto out;
     }
@@ -376,7 +377,9 @@ int cmd_address(int argc, char **argv)
         cJSON_AddStringToObject(j, "type", sl_btc_addr_type(&a));
         jnum(j, "received", st.received);
         jnum(j, "spent", st.spent);
-        jnum(j, "balance", st.received - st.spent);
+        /* spent > received only when the address spent outputs that are not in the store
+         * (isolated blocks with prevout files): its balance is then unknown, never wrapped */
+        jnum_or_null(j, "balance", st.received - st.spent, st.spent <= st.received);
         jnum(j, "tx_count", st.n_tx);
         jnum(j, "outputs_received", st.n_out);
         jnum(j, "outputs_spent", st.n_spent);
@@ -392,8 +395,12 @@ int cmd_address(int argc, char **argv)
         cli_time(f1, st.first_time);
         cli_time(f2, st.last_time);
         printf("address %s (%s)\n", ad, sl_btc_addr_type(&a));
-        cli_coins(c1, st.received - st.spent);
-        printf("  balance    %s BTC (%" PRIu64 " sat)\n", c1, st.received - st.spent);
+        if (st.spent <= st.received) {
+            cli_coins(c1, st.received - st.spent);
+            printf("  balance    %s BTC (%" PRIu64 " sat)\n", c1, st.received - st.spent);
+        } else {
+            printf("  balance    unknown (it spent outputs that are not in the store)\n");
+        }
         cli_coins(c1, st.received);
         printf("  received   %s BTC in %u outputs\n", c1, st.n_out);
         cli_coins(c1, st.spent);

@@ -60,7 +60,7 @@ int sl_base58check_decode(uint8_t *out, size_t outcap, const char *s)
         memset(full, 0, zeros);
         for (size_t i = 0; i < nb; i++) full[zeros + i] = bytes[nb - 1 - i];
         sl_sha256d(h, full, n - 4);
-        if (memcmp(h, full + n - 4, 4) != 0) return -1;
+        if (memcmp(h, full + n - 4, 4) != 0) return -2; /* well-formed, wrong checksum */
         if (n - 4 > outcap) return -1;
         memcpy(out, full, n - 4);
         return (int)(n - 4);

@@ -103,6 +103,7 @@ int sl_segwit_decode(int *wver, uint8_t *prog, size_t progcap, const char *hrp, 
     if (dl < 7) return -1;
     *wver = data[0];
     if (*wver > 16) return -1;
+    if (chk != (uint32_t)BECH32 && chk != (uint32_t)BECH32M) return -2; /* wrong checksum (a typo) */
     if (chk != (*wver == 0 ? (uint32_t)BECH32 : (uint32_t)BECH32M)) return -1;
     {
         uint8_t tmp[64];

@@ -1,5 +1,6 @@
 /* script.c — scriptPubKey classification (as Bitcoin Core's Solver does), the standard
  * address encodings per network, and address parsing for look-ups. */
+#include <stdio.h>
 #include <string.h>
 
 #include "sleuth/btc.h"
@@ -145,6 +146,43 @@ bool sl_btc_addr_decode(sl_btc_addr *a, const sl_btc_net *net, const char *s)
         return true;
     }
     return false;
+}
+
+void sl_btc_addr_explain(char *out, size_t cap, const sl_btc_net *net, const char *s)
+{
+    static const char *const nets[] = {"bitcoin", "testnet", "signet", "regtest", "litecoin", "litecoin-regtest"};
+    uint8_t buf[80];
+    int ver, n;
+    if (sl_segwit_decode(&ver, buf, sizeof buf, net->hrp, s) == -2) {
+        snprintf(out, cap, "'%s': its bech32 checksum is wrong (a mistyped or missing character?)", s);
+        return;
+    }
+    for (size_t i = 0; i < sizeof nets / sizeof *nets; i++) {
+        const sl_btc_net *o = sl_btc_net_by_name(nets[i]);
+        if (o && strcmp(o->hrp, net->hrp) != 0 && sl_segwit_decode(&ver, buf, sizeof buf, o->hrp, s) > 0) {
+            snprintf(out, cap, "'%s' is a %s address (prefix %s1), the store's network is %s (%s1)", s, o->name,
+                     o->hrp, net->name, net->hrp);
+            return;
+        }
+    }
+    n = sl_base58check_decode(buf, sizeof buf, s);
+    if (n == -2) {
+        snprintf(out, cap, "'%s': its Base58Check checksum is wrong (a mistyped or missing character?)", s);
+        return;
+    }
+    if (n == 21) {
+        for (size_t i = 0; i < sizeof nets / sizeof *nets; i++) {
+            const sl_btc_net *o = sl_btc_net_by_name(nets[i]);
+            if (o && (buf[0] == o->p2pkh || buf[0] == o->p2sh)) {
+                snprintf(out, cap, "'%s' is a %s address (version byte %u), the store's network is %s", s, o->name,
+                         buf[0], net->name);
+                return;
+            }
+        }
+        snprintf(out, cap, "'%s': Base58Check version byte %u is no known network's", s, buf[0]);
+        return;
+    }
+    snprintf(out, cap, "'%s' is not a %s address (Base58Check, bech32/bech32m) or a hex public key", s, net->name);
 }
 
 const char *sl_btc_addr_type(const sl_btc_addr *a)
