@@ -63,16 +63,31 @@ typedef struct sl_store sl_store;
 
 enum { SL_STORE_RDONLY = 0, SL_STORE_WRITE = 1 };
 
-/* Opens (SL_STORE_WRITE: creates if missing) the store in dir. Errors: SL_ENOTFOUND (no
- * store there, read-only), SL_EVERSION, SL_ESTORE/SL_EIO with the path. */
+/* Opens the store in dir. SL_STORE_WRITE creates it when missing and holds DIR/LOCK
+ * (flock, exclusive) until sl_store_close: one writer at a time, a second one gets
+ * SL_ECONFLICT. A store that held no committed data when a writer opened it and to which
+ * that writer commits nothing is removed again at close (a refused first ingest leaves no
+ * empty store behind). Readers see the last commit; a store whose creation was
+ * interrupted (kill -9 before its first commit) reads as "no sleuth store here". A
+ * reader that may read the files but not write index/lock.mdb reads without LMDB's
+ * reader table and holds a shared flock on DIR/LOCK instead, so no ingest runs while it
+ * reads (see store.c). The LMDB map is sized from the file (plus room for the next
+ * batches), not fixed. Errors: SL_ENOTFOUND (no store there, read-only), SL_EVERSION,
+ * SL_ECONFLICT (another writer), SL_EIO (permissions, read-only file system, disk full:
+ * said in words), SL_ESTORE, with the path. Threads: one handle per thread. */
 int sl_store_open(sl_store **s, const char *dir, int mode, sl_error *e) SL_MUST_USE;
 void sl_store_close(sl_store *s);
-/* Rewrites the LMDB index without its free pages when they are more than min_free (0..1)
- * of the file (LMDB's copy-on-write leaves the pages of older batches free; they are
- * reused by later writes but cost disk meanwhile). The store must not be open for
- * writing. The copy is a consistent snapshot and replaces the old file by rename, so a
- * crash leaves one or the other. *saved gets the bytes reclaimed. */
-int sl_store_compact(const char *dir, double min_free, uint64_t *saved, sl_error *e) SL_MUST_USE;
+/* Closes a writer's store after rewriting its LMDB index without free pages when they
+ * are more than min_free (0..1) of the file (LMDB's copy-on-write leaves the pages of
+ * older batches free; later writes reuse them but they cost disk meanwhile). It runs
+ * while the handle still holds the store's write lock, so no other writer can commit
+ * between the copy and the rename that puts it in place (finding F2: a second ingest's
+ * data was lost), and only when no other process has the index open (LMDB's exclusive
+ * lock on index/lock.mdb); otherwise the free pages are kept. A crash leaves the old or
+ * the new file. *saved gets the bytes reclaimed. s is closed in every case. */
+int sl_store_close_compact(sl_store *s, double min_free, uint64_t *saved, sl_error *e) SL_MUST_USE;
+/* Grows a writer's LMDB map ahead of the file (called before every batch). */
+int sl_store_grow_map(sl_store *s, sl_error *e) SL_MUST_USE;
 /* Bytes on disk of the whole store directory. */
 uint64_t sl_store_bytes(const sl_store *s);
 

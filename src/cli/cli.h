@@ -23,6 +23,12 @@ typedef struct cli_common {
 /* Reports an error (stderr text; with json also {"error":...} on stdout); returns the exit code. */
 int cli_fail(const cli_common *c, const sl_error *e);
 int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Parses the value of option opt ("--limit") as a whole number in [lo, hi]: decimal
+ * digits (or 0x and hex digits when hex), nothing else — no sign, no spaces, no silent
+ * clamping of a value too large for 64 bits. On success returns 0 with *out set; else
+ * prints "sleuth: --limit: '...' is not a whole number from lo to hi" and returns
+ * EXIT_USAGE. */
+int cli_number(const char *opt, const char *arg, uint64_t lo, uint64_t hi, bool hex, uint64_t *out);
 /* Prints a cJSON tree (and frees it). */
 void cli_print_json(cJSON *j);
 cJSON *jnum(cJSON *obj, const char *key, uint64_t v);  /* exact integer */

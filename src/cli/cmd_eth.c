@@ -46,14 +46,14 @@ static int ingest(int argc, char **argv, const char *default_chain)
     io.chain = default_chain;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        char *end;
         switch (ch) {
         case 's': c.store = optarg; break;
         case 'c': io.chain = optarg; break;
         case 'r': io.rpc_url = optarg; break;
         case 'f': case 't': case 'b': {
-            unsigned long long v = strtoull(optarg, &end, 0);
-            if (*end || !optarg[0] || optarg[0] == '-') return cli_usage("--%s takes a whole number", ch == 'f' ? "from" : ch == 't' ? "to" : "batch-flows");
+            uint64_t v;
+            if (cli_number(ch == 'f' ? "--from" : ch == 't' ? "--to" : "--batch-flows", optarg, 0, UINT64_MAX, true, &v))
+                return EXIT_USAGE;
             if (ch == 'f') io.from = v, have_from = true;
             else if (ch == 't') io.to = v, have_to = true;
             else io.batch_flows = v ? v : 1;

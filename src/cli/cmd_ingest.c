@@ -46,10 +46,12 @@ int cmd_ingest(int argc, char **argv)
         case 'p': pre[io.n_prevouts++] = optarg; break;
         case 'j': c.json = true; break;
         case 'q': c.quiet = true; break;
-        case 'b': /* commit every N MiB of blocks; 0 = after every block (tests) */
-            io.batch_bytes = (uint64_t)strtoull(optarg, NULL, 10) << 20;
-            if (!io.batch_bytes) io.batch_bytes = 1;
+        case 'b': { /* commit every N MiB of blocks; 0 = after every block (tests) */
+            uint64_t mb;
+            if (cli_number("--batch-mb", optarg, 0, 1 << 20, false, &mb)) { free(pre); return EXIT_USAGE; }
+            io.batch_bytes = mb ? mb << 20 : 1;
             break;
+        }
         case 'h': fputs(HELP, stdout); free(pre); return EXIT_OK;
         default: fputs(HELP, stderr); free(pre); return EXIT_USAGE;
         }
@@ -103,12 +105,12 @@ int cmd_ingest(int argc, char **argv)
             return EXIT_FAIL;
         }
     }
-    sl_store_close(s);
     /* LMDB keeps the pages of earlier batches as free space; give it back when most of
-     * the index is free (a fresh or large ingest), so the store's size is its data */
+     * the index is free (a fresh or large ingest), so the store's size is its data. The
+     * write lock is still held while the compacted copy replaces the index. */
     {
         uint64_t saved = 0;
-        if (sl_store_compact(c.store, 0.5, &saved, &e)) return cli_fail(&c, &e);
+        if (sl_store_close_compact(s, 0.5, &saved, &e)) return cli_fail(&c, &e);
         if (saved && !c.quiet && !c.json) printf("index compacted: %.1f MB of free pages returned\n", (double)saved / 1e6);
     }
     return EXIT_OK;

@@ -35,6 +35,26 @@ int cli_usage(const char *fmt, ...)
     return EXIT_USAGE;
 }
 
+int cli_number(const char *opt, const char *arg, uint64_t lo, uint64_t hi, bool hex, uint64_t *out)
+{
+    const char *d = arg;
+    int base = 10;
+    uint64_t v = 0;
+    bool ok = arg && *arg;
+    if (ok && hex && d[0] == '0' && (d[1] == 'x' || d[1] == 'X')) d += 2, base = 16, ok = *d != 0;
+    for (; ok && *d; d++) {
+        int dv = *d >= '0' && *d <= '9' ? *d - '0'
+               : base == 16 && *d >= 'a' && *d <= 'f' ? *d - 'a' + 10
+               : base == 16 && *d >= 'A' && *d <= 'F' ? *d - 'A' + 10 : -1;
+        if (dv < 0 || v > (UINT64_MAX - (uint64_t)dv) / (uint64_t)base) ok = false; /* not a digit, or > 2^64-1 */
+        else v = v * (uint64_t)base + (uint64_t)dv;
+    }
+    if (!ok || v < lo || v > hi)
+        return cli_usage("%s: '%s' is not a whole number from %" PRIu64 " to %" PRIu64, opt, arg ? arg : "", lo, hi);
+    *out = v;
+    return 0;
+}
+
 void cli_print_json(cJSON *j)
 {
     char *s = cJSON_PrintUnformatted(j);
@@ -131,7 +151,6 @@ int cli_lookup_open(cli_lookup *l, int argc, char **argv, const char *usage, boo
     l->limit = 100;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        char *end;
         switch (ch) {
         case 's': l->c.store = optarg; break;
         case 'j': l->c.json = true; break;
@@ -141,8 +160,9 @@ int cli_lookup_open(cli_lookup *l, int argc, char **argv, const char *usage, boo
             l->chain = optarg;
             break;
         case 'l': case 'o': {
-            unsigned long long v = strtoull(optarg, &end, 10);
-            if (*end || optarg[0] == '-' || !optarg[0]) return -cli_usage("--%s takes a whole number", ch == 'l' ? "limit" : "offset");
+            uint64_t v;
+            if (cli_number(ch == 'l' ? "--limit" : "--offset", optarg, 0, ch == 'l' ? 1000000000 : UINT64_MAX, false, &v))
+                return -EXIT_USAGE;
             if (ch == 'l') l->limit = v; else l->offset = v;
             break;
         }

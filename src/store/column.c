@@ -1,5 +1,11 @@
 /* column.c — memory-mapped, append-mostly column files: create with a versioned header,
- * grow geometrically (sparse until written), sync a written range, validate on open. */
+ * grow geometrically, sync a written range, validate on open.
+ *
+ * Disk space is reserved (posix_fallocate) before a record is written through the
+ * mapping, a few MiB ahead of the writer: a store on a full disk gets "disk full at FILE"
+ * from sl_col_reserve instead of a SIGBUS at the first write to a page the file system
+ * cannot back. The mapping itself grows geometrically (ftruncate, sparse past the
+ * reserved part). */
 #include "column.h"
 
 #include <errno.h>
@@ -13,6 +19,20 @@
 #include "sleuth/util.h"
 
 static const char MAGIC[8] = "SLEUTHC";
+#define RESERVE_AHEAD ((size_t)8 << 20)
+
+int sl_col_io_error(sl_error *e, const char *path, const char *what, int err)
+{
+    if (err == ENOSPC)
+        return sl_err(e, SL_EIO, "disk full at %s (%s): free some space and run the command again; the store "
+                      "stays at its last commit", path, what);
+    if (err == EDQUOT)
+        return sl_err(e, SL_EIO, "disk quota exceeded at %s (%s); the store stays at its last commit", path, what);
+    if (err == EFBIG)
+        return sl_err(e, SL_EIO, "file size limit reached at %s (%s): see `ulimit -f`; the store stays at its "
+                      "last commit", path, what);
+    return sl_err(e, SL_EIO, "%s: %s: %s", path, what, strerror(err));
+}
 
 int sl_col_open(sl_col *c, const char *dir, const char *name, size_t rec, bool rw, sl_error *e)
 {
@@ -28,14 +48,17 @@ int sl_col_open(sl_col *c, const char *dir, const char *name, size_t rec, bool r
         return sl_err(e, errno == ENOENT ? SL_ENOTFOUND : SL_EIO, "%s: cannot open: %s", c->path, strerror(errno));
     if (fstat(c->fd, &st) != 0)
         return sl_err(e, SL_EIO, "%s: stat: %s", c->path, strerror(errno));
-    if (st.st_size == 0 && rw) {
+    if (!rw && st.st_size < SL_COL_HEADER) /* created, header not yet written: a creation was interrupted */
+        return sl_err(e, SL_ENOTFOUND, "%s: file too short for a column header", c->path);
+    if (st.st_size < SL_COL_HEADER && rw) {
+        if (st.st_size && ftruncate(c->fd, 0) != 0) return sl_col_io_error(e, c->path, "truncate", errno);
         memset(hdr, 0, sizeof hdr);
         memcpy(hdr, MAGIC, 8);
         sl_put_le32(hdr + 8, 1);
         sl_put_le32(hdr + 12, (uint32_t)rec);
         snprintf((char *)hdr + 16, 32, "%s", name);
         if (pwrite(c->fd, hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr || fsync(c->fd) != 0)
-            return sl_err(e, SL_EIO, "%s: cannot write header: %s", c->path, strerror(errno));
+            return sl_col_io_error(e, c->path, "writing the header", errno ? errno : ENOSPC);
         st.st_size = sizeof hdr;
     }
     if (st.st_size < SL_COL_HEADER)
@@ -55,14 +78,6 @@ int sl_col_open(sl_col *c, const char *dir, const char *name, size_t rec, bool r
     return SL_OK;
 }
 
-void sl_col_close(sl_col *c)
-{
-    if (c->map) munmap(c->map, c->map_len);
-    if (c->fd >= 0) close(c->fd);
-    c->map = NULL;
-    c->fd = -1;
-}
-
 static int remap(sl_col *c, size_t len, sl_error *e)
 {
     void *m = mremap(c->map, c->map_len, len, MREMAP_MAYMOVE);
@@ -73,21 +88,53 @@ static int remap(sl_col *c, size_t len, sl_error *e)
     return SL_OK;
 }
 
+void sl_col_trim(sl_col *c, uint64_t n)
+{
+    size_t len = SL_COL_HEADER + (size_t)n * c->rec;
+    if (c->fd < 0 || !c->rw || len >= c->map_len) return;
+    /* best effort: a failure only leaves reserved space behind */
+    if (ftruncate(c->fd, (off_t)len) == 0) {
+        c->alloc_len = c->alloc_len < len ? c->alloc_len : len;
+        if (remap(c, len, NULL) != SL_OK) sl_col_close(c);
+    }
+}
+
+void sl_col_close(sl_col *c)
+{
+    if (c->map) munmap(c->map, c->map_len);
+    if (c->fd >= 0) close(c->fd);
+    c->map = NULL;
+    c->fd = -1;
+}
+
 int sl_col_reserve(sl_col *c, uint64_t n, sl_error *e)
 {
-    size_t need = SL_COL_HEADER + (size_t)n * c->rec, len;
-    if (need <= c->map_len)
+    size_t need = SL_COL_HEADER + (size_t)n * c->rec, len, to;
+    int err;
+    if (need <= c->alloc_len)
         return SL_OK;
-    len = c->map_len < (1u << 20) ? (1u << 20) : c->map_len;
-    while (len < need) len += len / 2 + (1u << 20);
-    if (ftruncate(c->fd, (off_t)len) != 0)
-        return sl_err(e, SL_EIO, "%s: cannot grow to %zu bytes: %s", c->path, len, strerror(errno));
-    return remap(c, len, e);
+    if (need > c->map_len) {
+        len = c->map_len < (1u << 20) ? (1u << 20) : c->map_len;
+        while (len < need) len += len / 2 + (1u << 20);
+        if (ftruncate(c->fd, (off_t)len) != 0)
+            return sl_col_io_error(e, c->path, "growing the file", errno);
+        if (remap(c, len, e))
+            return e ? e->code : SL_EIO;
+    }
+    /* back the pages about to be written with real blocks (a few MiB at a time) */
+    to = need + RESERVE_AHEAD < c->map_len ? need + RESERVE_AHEAD : c->map_len;
+    if ((err = posix_fallocate(c->fd, (off_t)c->alloc_len, (off_t)(to - c->alloc_len))) != 0 && err != EINVAL &&
+        err != EOPNOTSUPP)
+        return sl_col_io_error(e, c->path, "reserving disk space", err);
+    c->alloc_len = to;
+    return SL_OK;
 }
 
 int sl_col_refresh(sl_col *c, sl_error *e)
 {
     struct stat st;
+    if (c->fd < 0)
+        return SL_OK; /* absent column of a never-committed chain: stays empty */
     if (fstat(c->fd, &st) != 0)
         return sl_err(e, SL_EIO, "%s: stat: %s", c->path, strerror(errno));
     if ((size_t)st.st_size > c->map_len)
@@ -104,6 +151,6 @@ int sl_col_sync(sl_col *c, uint64_t from, uint64_t to, sl_error *e)
     b = SL_COL_HEADER + (size_t)to * c->rec;
     a &= ~(pg - 1);
     if (msync(c->map + a, b - a, MS_SYNC) != 0)
-        return sl_err(e, SL_EIO, "%s: msync: %s", c->path, strerror(errno));
+        return sl_col_io_error(e, c->path, "msync", errno);
     return SL_OK;
 }

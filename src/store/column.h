@@ -16,13 +16,23 @@ typedef struct sl_col {
     bool rw;
     uint8_t *map;
     size_t map_len;   /* bytes mapped (= file size) */
+    size_t alloc_len; /* bytes known to have disk blocks reserved (writers) */
     size_t rec;       /* record size */
     char path[512];
 } sl_col;
 
+/* Opens DIR/NAME.col (rw: creates it, or rewrites a header a crash left short). Errors:
+ * SL_ENOTFOUND (reader: missing, or shorter than a header — an interrupted creation, which
+ * the caller accepts when the commit record says the column is empty), SL_EIO (with "disk
+ * full at FILE" and the like), SL_ESTORE/SL_EVERSION (not a column of this format). */
 int sl_col_open(sl_col *c, const char *dir, const char *name, size_t rec, bool rw, sl_error *e) SL_MUST_USE;
+/* A located I/O error: ENOSPC, EDQUOT and EFBIG (ulimit -f) say so in words. Returns SL_EIO. */
+int sl_col_io_error(sl_error *e, const char *path, const char *what, int err);
 void sl_col_close(sl_col *c);
-/* Makes room for n records (writers only); may move the mapping. */
+/* Writers, at close: gives back the space reserved past record n (the committed count). */
+void sl_col_trim(sl_col *c, uint64_t n);
+/* Makes room for n records (writers only), disk blocks reserved so writing them through
+ * the mapping cannot fault; may move the mapping. Errors: SL_EIO ("disk full at FILE"). */
 int sl_col_reserve(sl_col *c, uint64_t n, sl_error *e) SL_MUST_USE;
 /* Re-maps after another process grew the file (readers of a live store). */
 int sl_col_refresh(sl_col *c, sl_error *e) SL_MUST_USE;

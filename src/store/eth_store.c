@@ -74,7 +74,10 @@ static void chain_close(sl_eth_chain *c)
 {
     if (!c) return;
     sl_eth_abort(c);
-    for (int i = 0; i < E_N; i++) sl_col_close(&c->col[i]);
+    for (int i = 0; i < E_N; i++) {
+        sl_col_trim(&c->col[i], *ecount(&c->cm, i));
+        sl_col_close(&c->col[i]);
+    }
     free(c);
 }
 
@@ -168,8 +171,20 @@ int sl_eth_chain_open(sl_store *s, const char *name, sl_eth_chain **out, sl_erro
         mkdir(p, 0755);
         mkdir(dir, 0755);
     }
-    for (int i = 0; i < E_N; i++)
+    if (!rw) {
+        /* a chain is there once it has committed: before that (an ingest killed while it
+         * created the chain) its files may be incomplete, and the store holds no data of it */
+        MDB_val k = {strlen(c->key), c->key}, v;
+        if ((rc = open_dbis(c, sl_store_rtxn(s), 0)) || (rc = mdb_get(sl_store_rtxn(s), c->db_meta, &k, &v))) {
+            rc = rc == MDB_NOTFOUND ? sl_err(e, SL_ENOTFOUND, "the store holds no %s data", info->name)
+                                    : mdb_fail(e, "open databases", rc);
+            goto fail;
+        }
+    }
+    for (int i = 0; i < E_N; i++) {
         if ((rc = sl_col_open(&c->col[i], dir, ECOLS[i].name, ECOLS[i].rec, rw, e))) goto fail;
+        if (i == 1) sl_test_point("eth-open:some-columns");
+    }
     if (rw) {
         MDB_txn *txn;
         /* the reserved records (account ids 0-3, asset 0) exist from the start */
@@ -178,10 +193,6 @@ int sl_eth_chain_open(sl_store *s, const char *name, sl_eth_chain **out, sl_erro
         if ((rc = open_dbis(c, txn, MDB_CREATE))) { mdb_txn_abort(txn); rc = mdb_fail(e, "open databases", rc); goto fail; }
         if ((rc = mdb_txn_commit(txn))) { rc = mdb_fail(e, "commit", rc); goto fail; }
         if ((rc = sl_store_renew(s, e))) goto fail;
-    } else if ((rc = open_dbis(c, sl_store_rtxn(s), 0))) {
-        rc = rc == MDB_NOTFOUND ? sl_err(e, SL_ENOTFOUND, "the store holds no %s data", info->name)
-                                : mdb_fail(e, "open databases", rc);
-        goto fail;
     }
     if ((rc = load_meta(c, sl_store_rtxn(s), e))) goto fail;
     st->chains[st->n++] = c;
@@ -361,6 +372,7 @@ int sl_eth_begin(sl_eth_chain *c, sl_error *e)
     int rc;
     if (!sl_store_writable(c->s)) return sl_err(e, SL_EUSAGE, "store opened read-only");
     if (c->wtxn) return sl_err(e, SL_EUSAGE, "a batch is already open");
+    if ((rc = sl_store_grow_map(c->s, e))) return rc;
     if ((rc = mdb_txn_begin(sl_store_env(c->s), NULL, 0, &c->wtxn))) return mdb_fail(e, "txn_begin", rc);
     if ((rc = load_meta(c, c->wtxn, e))) { sl_eth_abort(c); return rc; }
     c->seed ^= c->m.n_tx * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL;
@@ -763,6 +775,7 @@ int sl_eth_commit(sl_eth_chain *c, sl_error *e)
     caches_clear(c);
     if (rc) { c->m = c->cm; return mdb_fail(e, "commit", rc); }
     c->cm = c->m;
+    sl_store_mark_written(c->s);
     return sl_store_renew(c->s, e);
 fail:
     sl_eth_abort(c);

@@ -9,6 +9,7 @@
 #include "sleuth/store.h"
 
 #include <dirent.h>
+#include <ftw.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <lmdb.h>
@@ -43,6 +44,11 @@ static const struct { const char *name; size_t rec; } COLS[C_N] = {
 struct sl_store {
     char dir[400];
     int mode, lockfd;
+    bool fresh;     /* writer: the store held no committed data when this handle opened it */
+    bool wrote;     /* writer: this handle committed data (a chain's records) */
+    bool made_dir;  /* writer: this handle created DIR itself */
+    bool nolock;    /* reader without write access to LMDB's lock file (MDB_NOLOCK + LOCK_SH) */
+    size_t mapsize; /* LMDB map size in force (writers grow it between batches) */
     MDB_env *env;
     MDB_txn *rtxn, *wtxn;
     MDB_dbi db_meta, db_txid, db_block, db_height, db_addr;
@@ -73,7 +79,11 @@ struct sl_store {
 
 static int mdb_fail(sl_error *e, const char *what, int rc)
 {
-    return sl_err(e, rc == MDB_MAP_FULL ? SL_ELIMIT : SL_ESTORE, "lmdb %s: %s", what, mdb_strerror(rc));
+    if (rc == ENOSPC || rc == EDQUOT || rc == EFBIG) return sl_col_io_error(e, "index/data.mdb", what, rc);
+    if (rc == MDB_MAP_FULL)
+        return sl_err(e, SL_ELIMIT, "lmdb %s: the index outgrew the address space reserved for it (is `ulimit -v` "
+                      "set?)", what);
+    return sl_err(e, SL_ESTORE, "lmdb %s: %s", what, mdb_strerror(rc));
 }
 
 static uint64_t *col_count(sl_btc_meta *m, int c)
@@ -89,6 +99,8 @@ static uint64_t *col_count(sl_btc_meta *m, int c)
     default: return &m->n_events;
     }
 }
+
+static int check_cols(sl_store *s, sl_error *e);
 
 static int load_meta(sl_store *s, MDB_txn *txn, sl_error *e)
 {
@@ -112,7 +124,12 @@ static int load_meta(sl_store *s, MDB_txn *txn, sl_error *e)
     s->m = s->cm;
     s->net = sl_btc_net_by_name(s->cm.network[0] ? s->cm.network : "bitcoin");
     if (!s->net) s->net = sl_btc_net_default();
-    /* every committed record must be inside its file */
+    return check_cols(s, e);
+}
+
+/* Every committed record must be inside its file. */
+static int check_cols(sl_store *s, sl_error *e)
+{
     for (int c = 0; c < C_N; c++) {
         int r = sl_col_refresh(&s->col[c], e);
         if (r) return r;
@@ -124,6 +141,150 @@ static int load_meta(sl_store *s, MDB_txn *txn, sl_error *e)
     return SL_OK;
 }
 
+/* ---- opening ---- */
+
+static size_t index_bytes(const char *dir)
+{
+    char p[512];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/index/data.mdb", dir);
+    return stat(p, &st) == 0 ? (size_t)st.st_size : 0;
+}
+
+/* The map size a writer asks LMDB for: the file plus room for the next batches, so the
+ * address space reserved stays proportional to the store (not a fixed 1 TiB, which fails
+ * under `ulimit -v` and valgrind). Grown between batches by sl_store_grow_map. */
+static size_t map_want(const char *dir)
+{
+    char p[512];
+    struct stat st;
+    size_t have = 0, want;
+    snprintf(p, sizeof p, "%s/index/data.mdb", dir);
+    if (stat(p, &st) == 0) have = (size_t)st.st_size;
+    want = have + (have > ((size_t)4 << 30) ? have : ((size_t)4 << 30));
+    return (want + ((size_t)1 << 30) - 1) & ~(((size_t)1 << 30) - 1);
+}
+
+/* Creates and opens the LMDB environment at path. Writers ask for map_want(); a process
+ * whose address space is limited (`ulimit -v`, valgrind) gets the largest map it may have
+ * that still holds the file. Readers take LMDB's default, which is the file's size. */
+static int open_env(sl_store *s, const char *path, unsigned flags)
+{
+    size_t sz = map_want(s->dir), floor = sz - ((size_t)4 << 30) + ((size_t)64 << 20);
+    int rc;
+    for (;;) {
+        if ((rc = mdb_env_create(&s->env))) { s->env = NULL; return rc; }
+        mdb_env_set_maxdbs(s->env, 128); /* btc + 5 per Ethereum-family chain */
+        /* a reader maps what the file holds (LMDB would take the writer's size from the
+         * meta page, which a limited address space may not allow) */
+        mdb_env_set_mapsize(s->env, flags & MDB_RDONLY ? index_bytes(s->dir) : sz);
+        rc = mdb_env_open(s->env, path, flags, 0644);
+        if (rc == 0) {
+            MDB_envinfo info;
+            mdb_env_info(s->env, &info);
+            s->mapsize = info.me_mapsize;
+            return 0;
+        }
+        mdb_env_close(s->env);
+        s->env = NULL;
+        if (rc != ENOMEM || (flags & MDB_RDONLY) || sz / 2 < floor) return rc;
+        sz /= 2;
+    }
+}
+
+int sl_store_grow_map(sl_store *s, sl_error *e)
+{
+    size_t want;
+    int rc;
+    if (s->mode != SL_STORE_WRITE || s->wtxn) return SL_OK;
+    if (index_bytes(s->dir) <= s->mapsize / 2) return SL_OK; /* room for the next batches */
+    want = map_want(s->dir);
+    if (want <= s->mapsize) return SL_OK;
+    mdb_txn_reset(s->rtxn); /* no transaction may be active while the map moves */
+    if ((rc = mdb_env_set_mapsize(s->env, want)) == 0) s->mapsize = want;
+    else if (rc == ENOMEM && (rc = mdb_env_set_mapsize(s->env, s->mapsize)) == 0) { /* keep the map it had */ }
+    else return mdb_fail(e, "growing the map", rc);
+    if ((rc = mdb_txn_renew(s->rtxn))) return mdb_fail(e, "renew", rc);
+    return SL_OK;
+}
+
+static bool store_is_empty(sl_store *s, MDB_txn *txn)
+{
+    MDB_cursor *cur;
+    MDB_val k, v;
+    bool empty = true;
+    if (mdb_cursor_open(txn, s->db_meta, &cur) == 0) {
+        empty = mdb_cursor_get(cur, &k, &v, MDB_FIRST) != 0;
+        mdb_cursor_close(cur);
+    }
+    return empty;
+}
+
+static int make_dir(const char *p, bool *made, sl_error *e)
+{
+    if (mkdir(p, 0755) == 0) {
+        if (made) *made = true;
+        return SL_OK;
+    }
+    if (errno == EEXIST) {
+        struct stat st;
+        if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) return SL_OK;
+        return sl_err(e, SL_EUSAGE, "%s: exists and is not a folder", p);
+    }
+    return sl_err(e, SL_EIO, "cannot create the store at %s: %s", p, strerror(errno));
+}
+
+/* Readers: why DIR holds no readable store, in words (missing, permissions, interrupted). */
+static int no_store(const char *dir, sl_error *e)
+{
+    char p[512];
+    struct stat st;
+    if (stat(dir, &st) != 0) {
+        if (errno == EACCES)
+            return sl_err(e, SL_EIO, "%s: permission denied (cannot look into the folder)", dir);
+        return sl_err(e, SL_ENOTFOUND, "%s: no sleuth store here (the folder does not exist; run `sleuth ingest` "
+                      "first)", dir);
+    }
+    if (!S_ISDIR(st.st_mode)) return sl_err(e, SL_ENOTFOUND, "%s: not a folder, so not a sleuth store", dir);
+    snprintf(p, sizeof p, "%s/index/data.mdb", dir);
+    if (stat(p, &st) != 0 && errno == EACCES)
+        return sl_err(e, SL_EIO, "%s: permission denied (cannot read the store's files)", dir);
+    if (stat(p, &st) == 0 && st.st_size == 0)
+        return sl_err(e, SL_ENOTFOUND, "%s: no sleuth store here yet (its creation was interrupted before the "
+                      "first commit; run the ingest again)", dir);
+    return sl_err(e, SL_ENOTFOUND, "%s: no sleuth store here (run `sleuth ingest` first)", dir);
+}
+
+/* Writers: the LOCK file, held (flock, exclusive) for the handle's whole life. */
+static int take_write_lock(sl_store *s, sl_error *e)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/LOCK", s->dir);
+    s->lockfd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (s->lockfd < 0) return sl_err(e, SL_EIO, "cannot write the store at %s: %s", s->dir, strerror(errno));
+    if (flock(s->lockfd, LOCK_EX | LOCK_NB) != 0)
+        return sl_err(e, SL_ECONFLICT, "%s: the store is in use: another sleuth process is writing it (or reading "
+                      "it without access to its lock file)", s->dir);
+    return SL_OK;
+}
+
+/* Readers that may not write LMDB's lock file read without it (MDB_NOLOCK). LMDB then
+ * cannot protect their snapshot from a writer's page reuse, so the rule is: such a
+ * reader holds a shared flock on DIR/LOCK for its whole life, and a writer (which takes
+ * it exclusively) refuses to start meanwhile; a reader that finds a writer at work
+ * refuses too. Readers with access to the lock file read during an ingest as usual. */
+static int take_read_lock(sl_store *s, sl_error *e)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/LOCK", s->dir);
+    s->lockfd = open(p, O_RDONLY | O_CLOEXEC);
+    if (s->lockfd < 0) return sl_err(e, SL_EIO, "%s: cannot open %s: %s", s->dir, p, strerror(errno));
+    if (flock(s->lockfd, LOCK_SH | LOCK_NB) != 0)
+        return sl_err(e, SL_ECONFLICT, "%s: an ingest is writing this store, and without write access to "
+                      "index/lock.mdb you can read it only when no ingest runs", s->dir);
+    return SL_OK;
+}
+
 int sl_store_open(sl_store **out, const char *dir, int mode, sl_error *e)
 {
     sl_store *s;
@@ -131,11 +292,11 @@ int sl_store_open(sl_store **out, const char *dir, int mode, sl_error *e)
     int rc;
     MDB_txn *txn = NULL;
     bool rw = mode == SL_STORE_WRITE;
+    struct stat st;
     *out = NULL;
     if (strlen(dir) > 300) return sl_err(e, SL_EUSAGE, "store path too long");
     snprintf(p, sizeof p, "%s/index/data.mdb", dir);
-    if (!rw && access(p, F_OK) != 0)
-        return sl_err(e, SL_ENOTFOUND, "%s: no sleuth store here (run `sleuth ingest` first)", dir);
+    if (!rw && (stat(p, &st) != 0 || st.st_size == 0)) return no_store(dir, e);
     s = calloc(1, sizeof *s);
     if (!s) return sl_err(e, SL_ENOMEM, "out of memory");
     snprintf(s->dir, sizeof s->dir, "%s", dir);
@@ -143,32 +304,31 @@ int sl_store_open(sl_store **out, const char *dir, int mode, sl_error *e)
     s->lockfd = -1;
     for (int c = 0; c < C_N; c++) s->col[c].fd = -1;
     if (rw) {
-        mkdir(dir, 0755);
+        if ((rc = make_dir(dir, &s->made_dir, e))) goto fail;
+        sl_test_point("open:dir");
+        if ((rc = take_write_lock(s, e))) goto fail;
+        sl_test_point("open:lock");
         snprintf(p, sizeof p, "%s/index", dir);
-        mkdir(p, 0755);
+        if ((rc = make_dir(p, NULL, e))) goto fail;
         snprintf(p, sizeof p, "%s/btc", dir);
-        mkdir(p, 0755);
-        snprintf(p, sizeof p, "%s/LOCK", dir);
-        s->lockfd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-        if (s->lockfd < 0) { rc = sl_err(e, SL_EIO, "%s: %s", p, strerror(errno)); goto fail; }
-        if (flock(s->lockfd, LOCK_EX | LOCK_NB) != 0) {
-            rc = sl_err(e, SL_ECONFLICT, "%s: another sleuth process is writing this store", dir);
-            goto fail;
-        }
+        if ((rc = make_dir(p, NULL, e))) goto fail;
+        sl_test_point("open:dirs");
     }
-    if ((rc = mdb_env_create(&s->env))) { rc = mdb_fail(e, "env_create", rc); goto fail; }
-    mdb_env_set_maxdbs(s->env, 128); /* btc + 5 per Ethereum-family chain */
-    mdb_env_set_mapsize(s->env, (size_t)1 << 40);
     snprintf(p, sizeof p, "%s/index", dir);
-    rc = mdb_env_open(s->env, p, rw ? 0 : MDB_RDONLY, 0644);
-    if (rc) { rc = sl_err(e, SL_ESTORE, "%s: cannot open index: %s", p, mdb_strerror(rc)); goto fail; }
-    snprintf(p, sizeof p, "%s/btc", dir);
-    for (int c = 0; c < C_N; c++) {
-        rc = sl_col_open(&s->col[c], p, COLS[c].name, COLS[c].rec, rw, e);
-        if (rc) goto fail;
+    rc = open_env(s, p, rw ? 0 : MDB_RDONLY);
+    if (!rw && rc == EACCES) { /* may read the store but not write its lock file */
+        if ((rc = take_read_lock(s, e))) goto fail;
+        rc = open_env(s, p, MDB_RDONLY | MDB_NOLOCK);
+        s->nolock = true;
     }
-    /* address id 0 means "no address": its (zero) record exists from the start */
-    if (rw && (rc = sl_col_reserve(&s->col[C_ADDRS], 1, e))) goto fail;
+    if (rc) {
+        if (rc == EACCES) rc = sl_err(e, SL_EIO, "%s: permission denied: %s", p, mdb_strerror(rc));
+        else if (rc == ENOENT && !rw) rc = no_store(dir, e);
+        else if (rw) rc = mdb_fail(e, "creating or opening the index", rc);
+        else rc = sl_err(e, SL_ESTORE, "%s: cannot open index: %s", p, mdb_strerror(rc));
+        goto fail;
+    }
+    sl_test_point("open:env");
     rc = mdb_txn_begin(s->env, NULL, rw ? 0 : MDB_RDONLY, &txn);
     if (rc) { rc = mdb_fail(e, "txn_begin", rc); goto fail; }
     {
@@ -178,14 +338,37 @@ int sl_store_open(sl_store **out, const char *dir, int mode, sl_error *e)
             (rc = mdb_dbi_open(txn, "btc.block", cf, &s->db_block)) ||
             (rc = mdb_dbi_open(txn, "btc.height", cf | MDB_INTEGERKEY, &s->db_height)) ||
             (rc = mdb_dbi_open(txn, "btc.addr", cf, &s->db_addr))) {
+            if (!rw && rc == MDB_NOTFOUND) { rc = no_store(dir, e); goto fail; } /* created, never committed */
             rc = sl_err(e, SL_ESTORE, "%s: index databases: %s", dir, mdb_strerror(rc));
             goto fail;
         }
     }
+    if (rw) s->fresh = store_is_empty(s, txn);
+    snprintf(p, sizeof p, "%s/btc", dir);
+    for (int c = 0; c < C_N; c++) {
+        rc = sl_col_open(&s->col[c], p, COLS[c].name, COLS[c].rec, rw, e);
+        /* a reader of a store whose creation was interrupted: Bitcoin columns that were
+         * never committed may be missing or headerless; they are empty */
+        if (rc == SL_ENOTFOUND && !rw) {
+            MDB_val k = {3, "btc"}, v;
+            if (mdb_get(txn, s->db_meta, &k, &v) == MDB_NOTFOUND) {
+                sl_col_close(&s->col[c]);
+                if (e) sl_err_clear(e);
+                rc = SL_OK;
+                continue;
+            }
+        }
+        if (rc) goto fail;
+        if (c == C_SPENT) sl_test_point("open:some-columns");
+    }
+    /* address id 0 means "no address": its (zero) record exists from the start */
+    if (rw && (rc = sl_col_reserve(&s->col[C_ADDRS], 1, e))) goto fail;
     if ((rc = load_meta(s, txn, e))) goto fail;
     if (rw) {
+        sl_test_point("open:columns");
         if ((rc = mdb_txn_commit(txn))) { txn = NULL; rc = mdb_fail(e, "commit", rc); goto fail; }
         txn = NULL;
+        sl_test_point("open:committed");
         if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &s->rtxn))) { rc = mdb_fail(e, "txn_begin", rc); goto fail; }
     } else {
         s->rtxn = txn;
@@ -202,6 +385,29 @@ fail:
 static void ac_clear(sl_store *s);
 static void tm_clear(sl_store *s);
 
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb, (void)flag, (void)ftw;
+    return remove(path) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+/* Removes what sl_store_open made for a new store (index/, btc/, eth/, LOCK, and DIR itself
+ * when it made it). Only the store's own names are touched, never other files in DIR. */
+static void remove_empty_store(sl_store *s)
+{
+    static const char *const parts[] = {"index", "btc", "eth"};
+    char p[512];
+    for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
+        snprintf(p, sizeof p, "%s/%s", s->dir, parts[i]);
+        nftw(p, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    }
+    snprintf(p, sizeof p, "%s/LOCK", s->dir);
+    unlink(p);
+    if (s->made_dir) rmdir(s->dir);
+}
+
+void sl_store_mark_written(sl_store *s) { s->wrote = true; }
+
 void sl_store_close(sl_store *s)
 {
     if (!s) return;
@@ -210,8 +416,14 @@ void sl_store_close(sl_store *s)
     tm_clear(s);
     sl_eth_state_free(s->eth);
     if (s->rtxn) mdb_txn_abort(s->rtxn);
-    for (int c = 0; c < C_N; c++) sl_col_close(&s->col[c]);
+    for (int c = 0; c < C_N; c++) {
+        if (s->mode == SL_STORE_WRITE) sl_col_trim(&s->col[c], *col_count(&s->cm, c));
+        sl_col_close(&s->col[c]);
+    }
     if (s->env) mdb_env_close(s->env);
+    /* a store this handle found empty and never committed to is removed again, still
+     * under the write lock: a refused first ingest leaves nothing behind */
+    if (s->mode == SL_STORE_WRITE && s->fresh && !s->wrote && s->lockfd >= 0) remove_empty_store(s);
     if (s->lockfd >= 0) close(s->lockfd);
     free(s);
 }
@@ -237,9 +449,25 @@ static uint64_t dir_bytes(const char *path)
 
 uint64_t sl_store_bytes(const sl_store *s) { return dir_bytes(s->dir); }
 
-int sl_store_compact(const char *dir, double min_free, uint64_t *saved, sl_error *e)
+/* Takes LMDB's exclusive lock of index/lock.mdb (the byte every process with the
+ * environment open holds shared), so no other process reads the index while its file is
+ * replaced. Returns the open lock fd, or -1 when another process has the index open. */
+static int lmdb_exclusive(const char *dir)
 {
-    MDB_env *env = NULL;
+    char p[512];
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1};
+    int fd;
+    snprintf(p, sizeof p, "%s/index/lock.mdb", dir);
+    if ((fd = open(p, O_RDWR | O_CLOEXEC)) < 0) return -1;
+    if (fcntl(fd, F_SETLK, &fl) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int sl_store_close_compact(sl_store *s, double min_free, uint64_t *saved, sl_error *e)
+{
     MDB_txn *txn = NULL;
     MDB_envinfo info;
     MDB_stat st;
@@ -247,17 +475,18 @@ int sl_store_compact(const char *dir, double min_free, uint64_t *saved, sl_error
     MDB_val k, v;
     char p[512], tmp[512], from[600], to[600];
     uint64_t used = 0, total;
-    int rc;
+    int rc = SL_OK, xfd;
     *saved = 0;
-    snprintf(p, sizeof p, "%s/index", dir);
-    snprintf(tmp, sizeof tmp, "%s/index.compact", dir);
-    if ((rc = mdb_env_create(&env))) return mdb_fail(e, "env_create", rc);
-    mdb_env_set_maxdbs(env, 128);
-    mdb_env_set_mapsize(env, (size_t)1 << 40);
-    if ((rc = mdb_env_open(env, p, MDB_RDONLY, 0644))) { rc = mdb_fail(e, "open index", rc); goto out; }
-    mdb_env_info(env, &info);
+    if (!s) return SL_OK;
+    if (s->mode != SL_STORE_WRITE || s->wtxn || !s->wrote) { sl_store_close(s); return SL_OK; }
+    snprintf(p, sizeof p, "%s/index", s->dir);
+    snprintf(tmp, sizeof tmp, "%s/index.compact", s->dir);
+    snprintf(from, sizeof from, "%s/data.mdb", p);
+    snprintf(to, sizeof to, "%s/data.mdb", tmp);
+    mdb_txn_reset(s->rtxn);
+    mdb_env_info(s->env, &info);
     total = (uint64_t)info.me_last_pgno + 1;
-    if ((rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn))) { rc = mdb_fail(e, "txn", rc); goto out; }
+    if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn))) { rc = mdb_fail(e, "txn", rc); goto out; }
     /* pages in use: the main DB plus every named DB */
     mdb_stat(txn, MAIN_DBI_FOR_STAT, &st);
     used += st.ms_branch_pages + st.ms_leaf_pages + st.ms_overflow_pages + 2;
@@ -277,23 +506,39 @@ int sl_store_compact(const char *dir, double min_free, uint64_t *saved, sl_error
     txn = NULL;
     rc = SL_OK;
     if ((double)(total - (used < total ? used : total)) <= min_free * (double)total) goto out;
-    mkdir(tmp, 0755);
-    snprintf(to, sizeof to, "%s/data.mdb", tmp);
+    if (mkdir(tmp, 0755) != 0 && errno != EEXIST) goto out; /* no room for a copy: keep the free pages */
     unlink(to);
-    if ((rc = mdb_env_copy2(env, tmp, MDB_CP_COMPACT))) { rc = mdb_fail(e, "compacting copy", rc); goto out; }
-    {
-        struct stat a, b;
-        snprintf(from, sizeof from, "%s/data.mdb", p);
-        if (stat(from, &a) == 0 && stat(to, &b) == 0 && b.st_size < a.st_size) *saved = (uint64_t)(a.st_size - b.st_size);
+    sl_test_point("compact:copying");
+    if ((rc = mdb_env_copy2(s->env, tmp, MDB_CP_COMPACT))) {
+        unlink(to);
+        rmdir(tmp);
+        rc = rc == ENOSPC ? SL_OK : mdb_fail(e, "compacting copy", rc); /* a full disk: just keep the pages */
+        goto out;
     }
-    mdb_env_close(env);
-    env = NULL;
-    if (rename(to, from) != 0) rc = sl_err(e, SL_EIO, "%s: %s", from, strerror(errno));
+    /* the copy replaces the file only while this process holds both the store's write
+     * lock (no writer can commit meanwhile: the copy is the last commit) and LMDB's
+     * exclusive lock (no reader has the index open); otherwise the free pages stay */
+    mdb_txn_abort(s->rtxn);
+    s->rtxn = NULL;
+    mdb_env_close(s->env);
+    s->env = NULL;
+    sl_test_point("compact:copied");
+    if ((xfd = lmdb_exclusive(s->dir)) >= 0) {
+        struct stat a, b;
+        if (stat(from, &a) == 0 && stat(to, &b) == 0 && b.st_size < a.st_size) *saved = (uint64_t)(a.st_size - b.st_size);
+        if (rename(to, from) != 0) { rc = sl_err(e, SL_EIO, "%s: %s", from, strerror(errno)); *saved = 0; }
+        else {
+            int dfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            if (dfd >= 0) { fsync(dfd); close(dfd); }
+        }
+        close(xfd);
+    }
+    unlink(to);
     rmdir(tmp);
 out:
     if (cur) mdb_cursor_close(cur);
     if (txn) mdb_txn_abort(txn);
-    if (env) mdb_env_close(env);
+    sl_store_close(s);
     return rc;
 }
 
@@ -307,7 +552,10 @@ int sl_store_renew(sl_store *s, sl_error *e)
 {
     int rc;
     mdb_txn_reset(s->rtxn);
-    if ((rc = mdb_txn_renew(s->rtxn))) return mdb_fail(e, "renew", rc);
+    rc = mdb_txn_renew(s->rtxn);
+    if (rc == MDB_MAP_RESIZED && !(rc = mdb_env_set_mapsize(s->env, index_bytes(s->dir)))) /* a writer grew it */
+        rc = mdb_txn_renew(s->rtxn);
+    if (rc) return mdb_fail(e, "renew", rc);
     return SL_OK;
 }
 
@@ -602,6 +850,7 @@ int sl_btc_begin(sl_store *s, const char *network_arg, sl_error *e)
     if (network_arg) snprintf(network, sizeof network, "%s", network_arg);
     if (s->mode != SL_STORE_WRITE) return sl_err(e, SL_EUSAGE, "store opened read-only");
     if (s->wtxn) return sl_err(e, SL_EUSAGE, "a batch is already open");
+    if ((rc = sl_store_grow_map(s, e))) return rc;
     if ((rc = mdb_txn_begin(s->env, NULL, 0, &s->wtxn))) return mdb_fail(e, "txn_begin", rc);
     if ((rc = load_meta(s, s->wtxn, e))) { sl_btc_abort(s); return rc; }
     if (network_arg) {
@@ -651,6 +900,7 @@ int sl_btc_commit(sl_store *s, sl_error *e)
     s->wtxn = NULL;
     if (rc) { s->m = s->cm; return mdb_fail(e, "commit", rc); }
     s->cm = s->m;
+    s->wrote = true;
     /* keep the caches for the next batch unless they grew past their budget */
     s->cache_tx = s->cm.n_tx;
     if (s->ac_n > AC_KEEP) ac_clear(s);
@@ -903,8 +1153,8 @@ static int addr_touch(sl_store *s, const sl_btc_addr *a, uint32_t *id_out, uint6
         st->last_tx = tx + 1;
         st->n_tx++;
     }
-    st->received += recv;
-    st->spent += spent;
+    if (__builtin_add_overflow(st->received, recv, &st->received) || __builtin_add_overflow(st->spent, spent, &st->spent))
+        return sl_err(e, SL_ELIMIT, "an address's total received or spent would pass 2^64-1 satoshi");
     if (is_out) st->n_out++; else st->n_spent++;
     if (time < st->first_time || st->first_time == UINT32_MAX) { st->first_time = time; st->first_block = blk; }
     if (time >= st->last_time) { st->last_time = time; st->last_block = blk; }
@@ -985,7 +1235,16 @@ int sl_btc_append_block(sl_store *s, const sl_btc_block *b, uint32_t height, uin
             } else if (find_latest(s, &in->prev_txid, &pid) && in->prev_vout < (1u << 24) &&
                        in->prev_vout < sl_btc_tx_n_out(s, pid)) {
                 const sl_btc_outrec *po;
-                uint64_t o = sl_btc_tx_at(s, pid)->first_out + in->prev_vout;
+                uint64_t o = sl_btc_tx_at(s, pid)->first_out + in->prev_vout, st;
+                uint32_t sv;
+                if (sl_btc_out_spender(s, o, &st, &sv) == SL_OK) { /* consensus: each output is spent once */
+                    char a[65], b2[65];
+                    sl_hash_hex(a, &in->prev_txid);
+                    sl_hash_hex(b2, &sl_btc_tx_at(s, st)->txid);
+                    return sl_err(e, SL_ECORRUPT, "byte offset %u: tx %u input %u spends %s:%u, which %s:%u already "
+                                  "spent: a double spend, invalid by consensus", tx->offset, t, i, a, in->prev_vout,
+                                  b2, sv);
+                }
                 ref = SL_REF(pid, in->prev_vout);
                 po = sl_btc_out_at(s, o);
                 *(uint64_t *)sl_col_at(&s->col[C_SPENT], o) = SL_REF(id, i);

@@ -17,6 +17,8 @@ const char *sl_store_dir(const sl_store *s);
 bool sl_store_writable(const sl_store *s);
 /* The slot holding the Ethereum-family state (NULL until first used). */
 struct sl_eth_state **sl_store_eth_slot(sl_store *s);
+/* Records that a chain committed data through this handle (the store is then kept). */
+void sl_store_mark_written(sl_store *s);
 /* Renews the read transaction so this process sees what it just committed. */
 int sl_store_renew(sl_store *s, sl_error *e) SL_MUST_USE;
 /* Defined in eth_store.c; called by sl_store_close. */
