@@ -43,7 +43,10 @@
  * Crash safety: an ingest writes column records through the mapping, msyncs them, then
  * commits the LMDB transaction that moves the counts. A kill -9 at any point leaves the
  * last committed state; mutable spent.col entries are validated on read (the spending
- * input must exist and point back at the output).
+ * input must exist and point back at the output). A store that never committed reads as
+ * absent, so a kill during its creation leaves nothing a reader refuses. Disk blocks are
+ * reserved (posix_fallocate) before records are written through the mapping, so a full
+ * disk is an error at a known file, not a SIGBUS (docs/DECISIONS.md, "Hardening").
  *
  * Ownership: record pointers returned by the look-ups point into the mapped files and
  * stay valid until sl_store_close (read-only stores never remap).
