@@ -55,7 +55,7 @@ asan:
 	$(MAKE) BUILD=build-asan CC="$(CC) -fsanitize=address,undefined -fno-omit-frame-pointer" \
 		build-asan/sleuth build-asan/run-tests
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp) \
-		SLEUTH_BIN=$(abspath build-asan/sleuth) \
+		SLEUTH_BIN=$(abspath build-asan/sleuth) SLEUTH_SANITIZED=1 \
 		build-asan/run-tests -j2 $(TESTFLAGS)
 
 bench: $(LIB)
