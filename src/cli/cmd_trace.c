@@ -15,13 +15,32 @@
 #include "sleuth/trace.h"
 #include "sleuth/util.h"
 
+/* What a source, a policy and --stop-at mean: in `sleuth --help` and `sleuth trace --help`. */
+const char CLI_TRACE_HELP[] =
+    "  --tx TXID:N traces output N. --tx TXID alone traces ALL the outputs of the transaction,\n"
+    "    the sender's own change included; the report opens with the outputs it took.\n"
+    "  --address ADDR traces all the address received (from --since TIME on). On account chains\n"
+    "    --tx 0xHASH traces what the transaction moved in one asset (--asset, else its first).\n"
+    "  --policy: how taint is split where tainted and clean value mix (default haircut)\n"
+    "    poison   any taint taints every output whole: an upper bound (clean value: \"absorbed\")\n"
+    "    haircut  each output carries the tainted fraction of what it was paid from\n"
+    "    fifo     first in, first out: inputs pay outputs in order (accounts: oldest deposits)\n"
+    "    lifo     last in, first out: the newest value leaves first\n"
+    "    tiho     taint in, highest out: tainted value goes to the largest outputs first\n"
+    "  --stop-at CATEGORY,...: tag categories (exchange, mixer, ...) whose addresses end the\n"
+    "    trace as endpoints. No tag store exists yet, so nothing is tagged and the trace runs\n"
+    "    as without it; the report says so.\n";
+
 static const char HELP[] =
-    "usage: sleuth trace --store DIR (--tx TXID[:VOUT] | --address ADDR [--asset BTC] [--since TIME])\n"
+    "usage: sleuth trace --store DIR (--tx TXID[:N] | --address ADDR [--since TIME])\n"
     "          [--policy poison|haircut|fifo|lifo|tiho] [--direction forward|backward]\n"
-    "          [--max-hops N] [--min-amount SAT] [--until TIME] [--stop-at exchange,mixer,...]\n"
-    "          [--max-nodes N] [--json] [--graph FILE.json|FILE.gexf|FILE.dot] [--top N]\n"
-    "  Account chains: --tx 0xHASH[:FLOW] | --address 0xADDR|T-ADDR, [--chain NAME] [--asset ETH|USDT|0xCONTRACT]\n"
-    "  TIME: unix seconds or YYYY-MM-DD[THH:MM:SSZ]. Default policy haircut, direction forward.\n";
+    "          [--max-hops N] [--min-amount SAT] [--until TIME] [--stop-at CATEGORY,...]\n"
+    "          [--max-nodes N] [--top N] [--json] [--graph FILE.json|FILE.gexf|FILE.dot]\n"
+    "  Account chains: --tx 0xHASH[:FLOW] | --address 0xADDR|T-ADDR [--asset ETH|USDT|0xCONTRACT]\n"
+    "          [--chain NAME]; FLOW is a flow's number in `sleuth tx`, --min-amount in base units.\n"
+    "  TIME: unix seconds or YYYY-MM-DD[THH:MM:SSZ]. Default: haircut, forward, 1,000,000 nodes.\n"
+    "  --graph writes the traced subgraph (Gephi: .gexf, Graphviz: .dot) with amounts, times and\n"
+    "  status on nodes and edges.\n\n";
 
 static bool parse_time(const char *s, uint32_t *out)
 {
@@ -233,7 +252,7 @@ int cmd_trace(int argc, char **argv)
         case 'T': if (!parse_u64(optarg, &top)) return cli_usage("--top takes a number"); break;
         case 'q': c.quiet = true; break;
         case 'C': chain = optarg; break;
-        case 'h': fputs(HELP, stdout); return EXIT_OK;
+        case 'h': fputs(HELP, stdout), fputs(CLI_TRACE_HELP, stdout); return EXIT_OK;
         default: fputs(HELP, stderr); return EXIT_USAGE;
         }
     }
