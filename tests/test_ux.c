@@ -60,3 +60,117 @@ Test(ux, help_explains_policies_sources_and_stop_at)
         run_free(&r);
     }
 }
+
+/* ---------------------------------------------------------------- stores of the fixtures */
+
+#define BLK170_TX "f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16" /* 10 BTC to Hal, 40 change */
+#define TRON_USDT_TX "0x6cd2b19701269f53aa86cf798071a3034fa028a93fbf33f3bcbaed52a1d1f024"
+#define HAND_SRC_TX "0x000000000000000000000000000000000000000000000000000000000000f002"
+
+/* A fresh store DIR/s filled by `sleuth ingest ARGS` (a shell fragment after the store). */
+static const char *ingested(const char *args)
+{
+    static char buf[8][128];
+    static int k;
+    char *p = buf[k++ % 8];
+    run_result r;
+    snprintf(p, 128, "%s/s", temp_dir());
+    r = run_sleuth("ingest %s --quiet --store %s", args, p);
+    cr_assert_eq(r.status, 0, "ingest %s: %s", args, r.err);
+    run_free(&r);
+    return p;
+}
+
+static const char *btc_store(void) { return ingested("btc tests/data/btc/consecutive/*.dat"); }
+static const char *tron_store(void) { return ingested("tron tests/data/tron"); }
+static const char *hand_store(void) { return ingested("eth tests/data/eth/trace/hand_chain.jsonl"); }
+
+/* ---------------------------------------------------------------- the source of a trace */
+
+Test(ux, trace_tx_without_vout_says_it_takes_every_output)
+{
+    const char *s = btc_store();
+    run_result r = run_sleuth("trace --store %s --tx " BLK170_TX, s);
+    cJSON *j, *outs;
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "source: all 2 outputs of " BLK170_TX ","), "%s", r.out);
+    cr_assert(strstr(r.out, "50.00000000 BTC"), "%s", r.out);
+    cr_assert(strstr(r.out, "change included"), "%s", r.out);
+    run_free(&r);
+    j = sleuth_json("trace --store %s --tx " BLK170_TX " --json", s);
+    cr_assert_str_eq(jstr(j, "source_kind"), "all_outputs");
+    cr_assert(strstr(jstr(j, "source_description"), "all 2 outputs of " BLK170_TX), "%s", jstr(j, "source_description"));
+    outs = cJSON_GetObjectItem(j, "source_outputs");
+    cr_assert_eq(cJSON_GetArraySize(outs), 2);
+    cr_assert_eq(jint(cJSON_GetArrayItem(outs, 0), "vout"), 0);
+    cr_assert_eq(jint(cJSON_GetArrayItem(outs, 0), "amount"), 1000000000);
+    cr_assert_eq(jint(cJSON_GetArrayItem(outs, 1), "vout"), 1);
+    cr_assert_eq(jint(cJSON_GetArrayItem(outs, 1), "amount"), 4000000000);
+    cr_assert_str_eq(jstr(cJSON_GetArrayItem(outs, 1), "address"), "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S");
+    cJSON_Delete(j);
+    /* one output: said as such, and only that one listed */
+    j = sleuth_json("trace --store %s --tx " BLK170_TX ":1 --direction backward --json", s);
+    cr_assert_str_eq(jstr(j, "source_kind"), "output");
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "source_outputs")), 1);
+    cJSON_Delete(j);
+    r = run_sleuth("trace --store %s --tx " BLK170_TX ":1", s);
+    cr_assert(strstr(r.out, "source: output 1 of " BLK170_TX ","), "%s", r.out);
+    cr_assert(strstr(r.out, "#1         40.00000000 BTC  12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S"), "%s", r.out);
+    run_free(&r);
+    /* an address: how many outputs it received */
+    r = run_sleuth("trace --store %s --address 12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S --since 2009-01-10", s);
+    cr_assert(strstr(r.out, "source: 5 outputs received by 12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S since 2009-01-10"), "%s", r.out);
+    run_free(&r);
+}
+
+Test(ux, trace_account_tx_names_the_flows_it_takes)
+{
+    const char *s = tron_store();
+    cJSON *j = sleuth_json("trace --store %s --tx " TRON_USDT_TX " --json", s), *f;
+    run_result r;
+    cr_assert_str_eq(jstr(j, "source_kind"), "tx_flows");
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "source_flows")), 1);
+    f = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "source_flows"), 0);
+    cr_assert_eq(jint(f, "flow"), 0);
+    cr_assert_eq(jint(f, "amount"), 1000000000);
+    cr_assert_str_eq(jstr(f, "from"), "THBqSe5AF7g8QR8WZYdECL2gP4kH3rb4oS");
+    cr_assert_str_eq(jstr(f, "to"), "TQxGpgxNgDfCDUDxGcotWfMVnZDHLkCZQE");
+    cr_assert_eq(jint(j, "asset_decimals"), 6);
+    cJSON_Delete(j);
+    /* text: in the token's unit (1000000000 base units of USDT are 1000 USDT) */
+    r = run_sleuth("trace --store %s --tx " TRON_USDT_TX, s);
+    cr_assert(strstr(r.out, "source: the USDT that " TRON_USDT_TX " moved:"), "%s", r.out);
+    cr_assert(strstr(r.out, "1 flow, 1000 USDT"), "%s", r.out);
+    run_free(&r);
+}
+
+/* ---------------------------------------------------------------- 100 columns */
+
+static const char *const POLICIES[] = {"poison", "haircut", "fifo", "lifo", "tiho"};
+
+/* Every policy, both directions, with a tag request (its note is the longest parameter). */
+static void assert_traces_fit(const char *store, const char *source)
+{
+    for (size_t p = 0; p < 5; p++)
+        for (int back = 0; back < 2; back++) {
+            run_result r = run_sleuth("trace --store %s %s --policy %s --direction %s --stop-at exchange,mixer", store,
+                                      source, POLICIES[p], back ? "backward" : "forward");
+            char what[300];
+            cr_assert_eq(r.status, 0, "%s %s: %s", source, POLICIES[p], r.err);
+            snprintf(what, sizeof what, "trace %s --policy %s%s", source, POLICIES[p], back ? " backward" : "");
+            assert_fits(&r, what);
+            run_free(&r);
+        }
+}
+
+Test(ux, text_fits_100_columns_trace, .timeout = 60)
+{
+    const char *b = btc_store(), *t = tron_store(), *h = hand_store();
+    assert_traces_fit(b, "--tx " BLK170_TX);
+    assert_traces_fit(b, "--tx " BLK170_TX ":1");
+    assert_traces_fit(b, "--address 12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S");
+    assert_traces_fit(t, "--tx " TRON_USDT_TX);
+    assert_traces_fit(t, "--address TQxGpgxNgDfCDUDxGcotWfMVnZDHLkCZQE --asset USDT");
+    assert_traces_fit(h, "--tx " HAND_SRC_TX);
+    assert_traces_fit(h, "--tx 0x000000000000000000000000000000000000000000000000000000000000f005");
+}

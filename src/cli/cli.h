@@ -34,10 +34,23 @@ struct sl_u256;
 cJSON *ju256(cJSON *obj, const char *key, const struct sl_u256 *v);
 cJSON *jsigned_u256(cJSON *obj, const char *key, const struct sl_u256 *a, const struct sl_u256 *b);
 cJSON *ju256_item(const struct sl_u256 *v);
-/* "2009-01-12 03:30:25 UTC" */
-void cli_time(char out[32], uint32_t t);
+/* "2009-01-12 03:30:25 UTC"; "time unknown" for 0 (a block whose input gave no time: never
+ * 1970). 64-bit, so no time is cut to 32 bits. */
+void cli_time(char out[32], uint64_t t);
 /* 0.00000000 BTC-style decimal of satoshi amounts */
 void cli_coins(char out[32], uint64_t sat);
+/* The coin-unit decimal of an amount given as its base-unit digits: the decimal point put
+ * `decimals` places from the right and the trailing zeros of the fraction dropped ("1.5"
+ * from "150000000" and 8); decimals 0 leaves the digits. out holds at least cap bytes. */
+void cli_decimal(char *out, size_t cap, const char *digits, unsigned decimals);
+/* "1.5 BTC"-style label of a u256 amount in base units: decimals >= 0 gives the coin unit
+ * and sym; decimals < 0 (a token whose decimals are unknown) gives "N base units of sym".
+ * out needs 140 bytes. */
+struct sl_u256;
+void cli_amount(char out[140], const struct sl_u256 *v, int decimals, const char *sym);
+/* printf to stdout, word-wrapped to 100 columns (sl_buf_wrap): the spacing of the text is
+ * kept while it fits, further lines start with hang spaces. */
+void cli_wrapf(size_t hang, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* A look-up command's options: --store, --json, --quiet, --limit, --offset (default 100,
  * 0), --chain when chain_ok is given (it vets the name), and one positional argument when
@@ -69,6 +82,10 @@ struct sl_trace_params;
  * chains) decimal strings above 2^53. */
 void cli_trace_totals_json(cJSON *j, const unsigned __int128 v[6], bool strings_above_2_53, uint64_t pools,
                            bool truncated, const char *why);
+/* A trace's "hops" array (the dispersal tree): {hop, pools, outputs, addresses, amount}
+ * per hop on Bitcoin, {hop, accounts, flows} on account chains. */
+struct sl_trace_hop;
+void cli_trace_hops_json(cJSON *j, const struct sl_trace_hop *h, size_t n, bool accounts);
 /* The "params" object of a trace's JSON (policy and every stop rule). */
 void cli_trace_params_json(cJSON *j, const struct sl_trace_params *p, const char *tags);
 int cmd_trace_acct(const cli_common *c, struct sl_store *s, const char *chain, const char *txarg, const char *addrarg,
@@ -80,5 +97,12 @@ int cmd_tx_eth(int argc, char **argv);
 int cmd_address_eth(int argc, char **argv);
 /* True when a tx/address argument is for cmd_*_eth: 0x-prefixed, or a Tron T-address. */
 bool cli_is_eth_arg(const char *s);
+struct sl_eth_chain;
+/* Decimals of an asset of an account chain: the native coin's, a bundled token's, or -1
+ * when unknown (a token outside the bundled list). */
+int cli_eth_decimals(const struct sl_eth_chain *c, uint32_t asset);
+/* An amount of an asset in its coin unit with its symbol ("0.25 ETH", "1000 USDT"), or
+ * "N base units of 0xCONTRACT" when the decimals are unknown (cli_amount). */
+void cli_eth_amount(char out[140], const struct sl_eth_chain *c, uint32_t asset, const struct sl_u256 *v);
 
 #endif

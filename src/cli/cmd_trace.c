@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "sleuth/store.h"
+#include "sleuth/text.h"
 #include "sleuth/trace.h"
 #include "sleuth/util.h"
 
@@ -137,6 +138,8 @@ static size_t uniq_u64(uint64_t *v, size_t n)
 
 static void tx_hex(const sl_store *s, uint64_t tx, char out[65]) { sl_hash_hex(out, &sl_btc_tx_at(s, tx)->txid); }
 
+static uint32_t tx_time(const sl_store *s, uint64_t tx) { return sl_btc_block_at(s, sl_btc_tx_at(s, tx)->block)->time; }
+
 static int write_graph(const sl_store *s, const sl_trace_result *r, const char *path, sl_error *e)
 {
     const char *ext = strrchr(path, '.');
@@ -209,6 +212,205 @@ static int write_graph(const sl_store *s, const sl_trace_result *r, const char *
     else fputs("]}\n", f);
     if (fclose(f) != 0) return sl_err(e, SL_EIO, "%s: write failed", path);
     return SL_OK;
+}
+
+/* One output a trace started from: its global number and its tx. */
+typedef struct srcout { uint64_t out, tx; } srcout;
+
+static int cmp_srcout(const void *a, const void *b)
+{
+    const srcout *x = a, *y = b;
+    return (x->out > y->out) - (x->out < y->out);
+}
+
+/* Says what the trace started from: one output, all the outputs of a transaction (the
+ * sender's change included, which a user giving --tx TXID may not expect) or what an
+ * address received. In j: "source_kind", "source_description" and every output in
+ * "source_outputs"; as text (j NULL): the sentence and the first `show` outputs. */
+static void source_report(const sl_store *s, const sl_trace_result *r, const sl_trace_source *src,
+                          const sl_trace_params *p, const char *arg, cJSON *j, uint64_t show)
+{
+    srcout *v = malloc((r->n_sources + 1) * sizeof *v);
+    char desc[400], c1[32], tx[65], ad[100];
+    const char *kind, *many = r->n_sources == 1 ? "" : "s";
+    if (!v) return;
+    for (size_t i = 0; i < r->n_sources; i++) v[i] = (srcout){r->sources[i], r->source_txs[i]};
+    qsort(v, r->n_sources, sizeof *v, cmp_srcout);
+    cli_coins(c1, r->source_amount);
+    tx_hex(s, r->n_sources ? v[0].tx : 0, tx);
+    if (src->by_address) {
+        char since[32] = "";
+        if (p->since) cli_time(since, p->since);
+        kind = "address";
+        snprintf(desc, sizeof desc, "%zu output%s received by %s%s%s, %s" SL_TEXT_NBSP "BTC", r->n_sources, many, arg,
+                 p->since ? " since " : "", since, c1);
+    } else if (src->vout >= 0) {
+        kind = "output";
+        snprintf(desc, sizeof desc, "output %lld of %s, %s" SL_TEXT_NBSP "BTC", (long long)src->vout, tx, c1);
+    } else {
+        kind = "all_outputs";
+        snprintf(desc, sizeof desc, "all %zu output%s of %s, %s" SL_TEXT_NBSP "BTC", r->n_sources, many, tx, c1);
+    }
+    if (j) {
+        cJSON *arr;
+        cJSON_AddStringToObject(j, "source_kind", kind);
+        cJSON_AddStringToObject(j, "source_description", desc);
+        arr = cJSON_AddArrayToObject(j, "source_outputs");
+        for (size_t i = 0; i < r->n_sources; i++) {
+            const sl_btc_outrec *o = sl_btc_out_at(s, v[i].out);
+            cJSON *x = cJSON_CreateObject();
+            tx_hex(s, v[i].tx, tx);
+            addr_str(s, o->addr, ad);
+            cJSON_AddStringToObject(x, "txid", tx);
+            jnum(x, "vout", v[i].out - sl_btc_tx_at(s, v[i].tx)->first_out);
+            jnum(x, "amount", o->value);
+            jstr_or_null(x, "address", o->addr ? ad : NULL);
+            cJSON_AddItemToArray(arr, x);
+        }
+    } else {
+        cli_wrapf(4, "  source: %s%s", desc,
+                  src->by_address || src->vout >= 0 ? ""
+                      : " - --tx TXID takes every output, the sender's change included; TXID:N takes one");
+        for (size_t i = 0; i < r->n_sources && i < show; i++) {
+            const sl_btc_outrec *o = sl_btc_out_at(s, v[i].out);
+            uint64_t vout = v[i].out - sl_btc_tx_at(s, v[i].tx)->first_out;
+            addr_str(s, o->addr, ad);
+            cli_coins(c1, o->value);
+            if (src->by_address) tx_hex(s, v[i].tx, tx), cli_wrapf(8, "      %s:%" PRIu64 "  %s BTC", tx, vout, c1);
+            else cli_wrapf(8, "      #%-4" PRIu64 " %16s BTC  %s", vout, c1, ad);
+        }
+        if (r->n_sources > show) printf("      ... %zu more (--top, --json)\n", r->n_sources - (size_t)show);
+    }
+    free(v);
+}
+
+static void report_json(const sl_store *s, const sl_trace_result *r, const sl_trace_source *src,
+                        const sl_trace_params *p, const char *arg, const char *tags, uint64_t top)
+{
+    cJSON *j = cJSON_CreateObject(), *arr, *paths;
+    cJSON_AddStringToObject(j, "source", arg);
+    source_report(s, r, src, p, arg, j, 0);
+    cJSON_AddStringToObject(j, "direction", p->backward ? "backward" : "forward");
+    cJSON_AddStringToObject(j, "asset", "BTC");
+    cli_trace_params_json(j, p, tags);
+    {
+        const unsigned __int128 tot[6] = {r->source_amount, r->absorbed, r->endpoints, r->held, r->fees, r->dropped};
+        cli_trace_totals_json(j, tot, false, r->pools_visited, r->truncated, r->truncated_why);
+    }
+    arr = cJSON_AddArrayToObject(j, "endpoints");
+    for (size_t i = 0; i < r->n_ends; i++) {
+        const sl_trace_end *x = &r->ends[i];
+        cJSON *o = cJSON_CreateObject();
+        char ad[100], tx[65];
+        addr_str(s, x->addr, ad);
+        jstr_or_null(o, "address", x->addr ? ad : NULL);
+        jstr_or_null(o, "cluster", NULL);
+        cJSON_AddArrayToObject(o, "tags");
+        jnum(o, "amount", x->amount);
+        cJSON_AddStringToObject(o, "status", sl_end_reason_name((sl_end_reason)x->reason));
+        tx_hex(s, x->pool, tx);
+        cJSON_AddStringToObject(o, "txid", tx);
+        if (x->reason == SL_END_COINBASE || x->reason == SL_END_UNKNOWN) jnum(o, "vin", x->out - sl_btc_tx_at(s, x->pool)->first_in);
+        else jnum(o, "vout", x->out - sl_btc_tx_at(s, x->pool)->first_out);
+        jnum(o, "first_arrival", x->time);
+        jnum(o, "hops", x->hops);
+        cJSON_AddItemToArray(arr, o);
+    }
+    arr = cJSON_AddArrayToObject(j, "flows");
+    for (size_t i = 0; i < r->n_edges; i++) {
+        const sl_trace_edge *x = &r->edges[i];
+        cJSON *o = cJSON_CreateObject();
+        char tx[65];
+        tx_hex(s, x->out_tx, tx);
+        cJSON_AddStringToObject(o, "txid", tx);
+        jnum(o, "vout", x->out - sl_btc_tx_at(s, x->out_tx)->first_out);
+        if (x->from_tx == UINT64_MAX) cJSON_AddNullToObject(o, "from_txid");
+        else tx_hex(s, x->from_tx, tx), cJSON_AddStringToObject(o, "from_txid", tx);
+        tx_hex(s, x->to_tx, tx);
+        cJSON_AddStringToObject(o, "to_txid", tx);
+        jnum(o, "amount", x->amount);
+        cJSON_AddItemToArray(arr, o);
+    }
+    cli_trace_hops_json(j, r->hops, r->n_hops, false);
+    paths = cJSON_AddArrayToObject(j, "top_paths");
+    for (size_t i = 0; i < r->n_ends && i < top; i++) {
+        uint64_t txs[64];
+        size_t n = sl_trace_path(r, r->ends[i].pool, txs, 64);
+        cJSON *o = cJSON_CreateObject(), *steps;
+        jnum(o, "amount", r->ends[i].amount);
+        steps = cJSON_AddArrayToObject(o, "txs");
+        for (size_t k = n; k-- > 0;) {
+            cJSON *st = cJSON_CreateObject();
+            char tx[65];
+            tx_hex(s, txs[k], tx);
+            cJSON_AddStringToObject(st, "txid", tx);
+            jnum(st, "time", tx_time(s, txs[k]));
+            cJSON_AddItemToArray(steps, st);
+        }
+        cJSON_AddItemToArray(paths, o);
+    }
+    cli_print_json(j);
+}
+
+static void report_text(const sl_store *s, const sl_trace_result *r, const sl_trace_source *src,
+                        const sl_trace_params *p, const char *arg, const char *tags, uint64_t top, const char *graph)
+{
+    uint64_t rhs = r->endpoints + r->held + r->fees + r->dropped, lhs = r->source_amount + r->absorbed;
+    char c1[32], c2[32], c3[32], c4[32], c5[32], c6[32], hops[24] = "unlimited", until[40] = "-";
+    size_t na = 0;
+    agg *ag = aggregate(r, &na);
+    cli_wrapf(4, "trace %s from %s", p->backward ? "backward" : "forward", arg);
+    source_report(s, r, src, p, arg, NULL, top * 2);
+    if (p->max_hops) snprintf(hops, sizeof hops, "%u", p->max_hops);
+    if (p->until) cli_time(until, p->until);
+    cli_wrapf(4, "  policy %s, max hops %s, min amount %" PRIu64 " sat, until %s, max nodes %" PRIu64,
+              sl_policy_name(p->policy), hops, p->min_amount, until, p->max_nodes ? p->max_nodes : 1000000);
+    cli_wrapf(4, "  stop at: %s (%s)", p->stop_at ? p->stop_at : "-", tags);
+    cli_coins(c1, r->source_amount), cli_coins(c2, r->endpoints), cli_coins(c3, r->held), cli_coins(c4, r->fees);
+    cli_coins(c5, r->dropped), cli_coins(c6, r->absorbed);
+    cli_wrapf(4, "  conservation: source %s%s%s%s = %s %s + held %s + fees %s + dropped %s" SL_TEXT_NBSP "BTC %s", c1,
+              p->policy == SL_POLICY_POISON ? " + absorbed " : "", p->policy == SL_POLICY_POISON ? c6 : "",
+              p->policy == SL_POLICY_POISON ? " (poison marks whole outputs)" : "", p->backward ? "sources" : "endpoints",
+              c2, c3, c4, c5, lhs == rhs ? "(balanced to the satoshi)" : "(NOT BALANCED: a bug, please report)");
+    cli_wrapf(4, "  pools visited %" PRIu64 "%s%s", r->pools_visited, r->truncated ? "  TRUNCATED: " : "",
+              r->truncated ? r->truncated_why : "");
+    printf("\n%s by address (amounts in BTC, times UTC)\n", p->backward ? "sources" : "endpoints and holdings");
+    printf("  %12s  %-14s %4s  %-19s  %s\n", "amount", "status", "hops", "first arrival", "address");
+    for (size_t i = 0; i < na && i < top * 2; i++) {
+        char ad[100], tm[32], n[40] = "";
+        addr_str(s, ag[i].addr, ad);
+        cli_coins(c1, ag[i].amount);
+        cli_time(tm, ag[i].time);
+        tm[19] = 0;
+        if (ag[i].n > 1) snprintf(n, sizeof n, "  (%" PRIu64 " outputs)", ag[i].n);
+        cli_wrapf(8, "  %12s  %-14s %4u  %-19s  %s%s", c1, sl_end_reason_name((sl_end_reason)ag[i].reason), ag[i].hops,
+                  tm, ad, n);
+    }
+    if (na > top * 2) printf("  ... %zu more (--top, --json)\n", na - top * 2);
+    printf("\nper hop\n  hop  pools  tainted outputs  addresses  amount entering (BTC)\n");
+    for (size_t h = 0; h < r->n_hops; h++) {
+        cli_coins(c1, r->hops[h].amount);
+        printf("  %3zu  %5" PRIu64 "  %15" PRIu64 "  %9" PRIu64 "  %s\n", h, r->hops[h].pools, r->hops[h].outputs,
+               r->hops[h].addresses, c1);
+    }
+    printf("\ntop paths (each transaction with its block time, UTC)\n");
+    for (size_t i = 0; i < r->n_ends && i < top; i++) {
+        uint64_t txs[64];
+        size_t n = sl_trace_path(r, r->ends[i].pool, txs, 64);
+        char ad[100];
+        addr_str(s, r->ends[i].addr, ad);
+        cli_coins(c1, r->ends[i].amount);
+        cli_wrapf(7, "  #%zu %s" SL_TEXT_NBSP "BTC -> %s (%s)", i + 1, c1, ad, sl_end_reason_name((sl_end_reason)r->ends[i].reason));
+        for (size_t k = n; k-- > 0;) {
+            char tx[65], tm[32];
+            tx_hex(s, txs[k], tx);
+            cli_time(tm, tx_time(s, txs[k]));
+            tm[19] = 0;
+            printf("       %s  %s\n", tm, tx);
+        }
+    }
+    if (graph) cli_wrapf(4, "\ngraph written to %s", graph);
+    free(ag);
 }
 
 int cmd_trace(int argc, char **argv)
@@ -307,142 +509,10 @@ int cmd_trace(int argc, char **argv)
         return cli_fail(&c, &e);
     }
     {
-        uint64_t rhs = r.endpoints + r.held + r.fees + r.dropped, lhs = r.source_amount + r.absorbed;
-        size_t na = 0;
-        agg *ag = aggregate(&r, &na);
         const char *tags = p.stop_at ? "requested; no tag store is loaded, so nothing is tagged yet" : "none";
-        if (c.json) {
-            cJSON *j = cJSON_CreateObject(), *arr, *hops, *paths;
-            cJSON_AddStringToObject(j, "source", txarg ? txarg : addrarg);
-            cJSON_AddStringToObject(j, "direction", p.backward ? "backward" : "forward");
-            cJSON_AddStringToObject(j, "asset", "BTC");
-            cli_trace_params_json(j, &p, tags);
-            {
-                const unsigned __int128 tot[6] = {r.source_amount, r.absorbed, r.endpoints, r.held, r.fees, r.dropped};
-                cli_trace_totals_json(j, tot, false, r.pools_visited, r.truncated, r.truncated_why);
-            }
-            arr = cJSON_AddArrayToObject(j, "endpoints");
-            for (size_t i = 0; i < r.n_ends; i++) {
-                const sl_trace_end *x = &r.ends[i];
-                cJSON *o = cJSON_CreateObject();
-                char ad[100], tx[65];
-                addr_str(s, x->addr, ad);
-                jstr_or_null(o, "address", x->addr ? ad : NULL);
-                jstr_or_null(o, "cluster", NULL);
-                cJSON_AddArrayToObject(o, "tags");
-                jnum(o, "amount", x->amount);
-                cJSON_AddStringToObject(o, "status", sl_end_reason_name((sl_end_reason)x->reason));
-                tx_hex(s, x->pool, tx);
-                cJSON_AddStringToObject(o, "txid", tx);
-                if (x->reason == SL_END_COINBASE || x->reason == SL_END_UNKNOWN) {
-                    jnum(o, "vin", x->out - sl_btc_tx_at(s, x->pool)->first_in);
-                } else {
-                    jnum(o, "vout", x->out - sl_btc_tx_at(s, x->pool)->first_out);
-                }
-                jnum(o, "first_arrival", x->time);
-                jnum(o, "hops", x->hops);
-                cJSON_AddItemToArray(arr, o);
-            }
-            arr = cJSON_AddArrayToObject(j, "flows");
-            for (size_t i = 0; i < r.n_edges; i++) {
-                const sl_trace_edge *x = &r.edges[i];
-                cJSON *o = cJSON_CreateObject();
-                char tx[65];
-                uint64_t otx = x->out_tx;
-                tx_hex(s, otx, tx);
-                cJSON_AddStringToObject(o, "txid", tx);
-                jnum(o, "vout", x->out - sl_btc_tx_at(s, otx)->first_out);
-                if (x->from_tx == UINT64_MAX) cJSON_AddNullToObject(o, "from_txid");
-                else tx_hex(s, x->from_tx, tx), cJSON_AddStringToObject(o, "from_txid", tx);
-                tx_hex(s, x->to_tx, tx);
-                cJSON_AddStringToObject(o, "to_txid", tx);
-                jnum(o, "amount", x->amount);
-                cJSON_AddItemToArray(arr, o);
-            }
-            hops = cJSON_AddArrayToObject(j, "hops");
-            for (size_t h = 0; h < r.n_hops; h++) {
-                cJSON *o = cJSON_CreateObject();
-                jnum(o, "hop", h);
-                jnum(o, "pools", r.hops[h].pools);
-                jnum(o, "outputs", r.hops[h].outputs);
-                jnum(o, "addresses", r.hops[h].addresses);
-                jnum(o, "amount", r.hops[h].amount);
-                cJSON_AddItemToArray(hops, o);
-            }
-            paths = cJSON_AddArrayToObject(j, "top_paths");
-            for (size_t i = 0; i < r.n_ends && i < top; i++) {
-                uint64_t txs[64];
-                size_t n = sl_trace_path(&r, r.ends[i].pool, txs, 64);
-                cJSON *o = cJSON_CreateObject(), *steps = NULL;
-                jnum(o, "amount", r.ends[i].amount);
-                steps = cJSON_AddArrayToObject(o, "txs");
-                for (size_t k = n; k-- > 0;) {
-                    cJSON *st = cJSON_CreateObject();
-                    char tx[65];
-                    tx_hex(s, txs[k], tx);
-                    cJSON_AddStringToObject(st, "txid", tx);
-                    jnum(st, "time", sl_btc_block_at(s, sl_btc_tx_at(s, txs[k])->block)->time);
-                    cJSON_AddItemToArray(steps, st);
-                }
-                cJSON_AddItemToArray(paths, o);
-            }
-            cli_print_json(j);
-        } else {
-            char c1[32], c2[32], c3[32], c4[32], c5[32], c6[32];
-            printf("trace %s from %s\n", p.backward ? "backward" : "forward", txarg ? txarg : addrarg);
-            {
-                char hops[24] = "unlimited", until[40] = "-";
-                if (p.max_hops) snprintf(hops, sizeof hops, "%u", p.max_hops);
-                if (p.until) cli_time(until, p.until);
-                printf("  policy %s, max hops %s, min amount %" PRIu64 " sat, until %s, max nodes %" PRIu64
-                       ", stop at: %s (%s)\n",
-                       sl_policy_name(p.policy), hops, p.min_amount, until, p.max_nodes ? p.max_nodes : 1000000,
-                       p.stop_at ? p.stop_at : "-", tags);
-            }
-            cli_coins(c1, r.source_amount), cli_coins(c2, r.endpoints), cli_coins(c3, r.held), cli_coins(c4, r.fees);
-            cli_coins(c5, r.dropped), cli_coins(c6, r.absorbed);
-            if (p.policy == SL_POLICY_POISON)
-                printf("  conservation: source %s + absorbed %s (poison marks whole outputs) = ", c1, c6);
-            else
-                printf("  conservation: source %s = ", c1);
-            printf("%s %s + held %s + fees %s + dropped %s BTC  %s\n", p.backward ? "sources" : "endpoints", c2, c3, c4,
-                   c5, lhs == rhs ? "(balanced to the satoshi)" : "(NOT BALANCED: a bug, please report)");
-            printf("  pools visited %" PRIu64 "%s%s\n", r.pools_visited, r.truncated ? "  TRUNCATED: " : "",
-                   r.truncated ? r.truncated_why : "");
-            printf("\n%s (by address)\n", p.backward ? "sources" : "endpoints and holdings");
-            for (size_t i = 0; i < na && i < top * 2; i++) {
-                char ad[100], tm[32];
-                addr_str(s, ag[i].addr, ad);
-                cli_coins(c1, ag[i].amount);
-                cli_time(tm, ag[i].time);
-                printf("  %16s BTC  %-44s %-14s hops %-3u %s  (%" PRIu64 " output%s)\n", c1, ad,
-                       sl_end_reason_name((sl_end_reason)ag[i].reason), ag[i].hops, tm, ag[i].n, ag[i].n == 1 ? "" : "s");
-            }
-            if (na > top * 2) printf("  ... %zu more (--top, --json)\n", na - top * 2);
-            printf("\nper hop\n  hop  pools  tainted outputs  addresses  amount entering (BTC)\n");
-            for (size_t h = 0; h < r.n_hops; h++) {
-                cli_coins(c1, r.hops[h].amount);
-                printf("  %3zu  %5" PRIu64 "  %15" PRIu64 "  %9" PRIu64 "  %s\n", h, r.hops[h].pools, r.hops[h].outputs,
-                       r.hops[h].addresses, c1);
-            }
-            printf("\ntop paths\n");
-            for (size_t i = 0; i < r.n_ends && i < top; i++) {
-                uint64_t txs[64];
-                size_t n = sl_trace_path(&r, r.ends[i].pool, txs, 64);
-                char ad[100];
-                addr_str(s, r.ends[i].addr, ad);
-                cli_coins(c1, r.ends[i].amount);
-                printf("  #%zu %s BTC -> %s (%s)\n", i + 1, c1, ad, sl_end_reason_name((sl_end_reason)r.ends[i].reason));
-                for (size_t k = n; k-- > 0;) {
-                    char tx[65], tm[32];
-                    tx_hex(s, txs[k], tx);
-                    cli_time(tm, sl_btc_block_at(s, sl_btc_tx_at(s, txs[k])->block)->time);
-                    printf("       %s  %s\n", tm, tx);
-                }
-            }
-            if (graph) printf("\ngraph written to %s\n", graph);
-        }
-        free(ag);
+        const char *arg = txarg ? txarg : addrarg;
+        if (c.json) report_json(s, &r, &src, &p, arg, tags, top);
+        else report_text(s, &r, &src, &p, arg, tags, top, graph);
     }
     sl_trace_free(&r);
     sl_store_close(s);

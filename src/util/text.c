@@ -40,41 +40,60 @@ static int spaces(sl_buf *b, size_t n)
     return SL_OK;
 }
 
+/* Appends n bytes of a word, SL_TEXT_NBSP written as the space it stands for. */
+static int word(sl_buf *b, const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        size_t k = i;
+        while (k < n && s[k] != SL_TEXT_NBSP[0]) k++;
+        if (sl_buf_append(b, s + i, k - i) || (k < n && sl_buf_append(b, " ", 1))) return SL_ENOMEM;
+        i = k + 1;
+    }
+    return SL_OK;
+}
+
+static int newline(sl_buf *b, size_t hang)
+{
+    return sl_buf_append(b, "\n", 1) || spaces(b, hang) ? SL_ENOMEM : SL_OK;
+}
+
 int sl_buf_wrap(sl_buf *b, const char *prefix, size_t hang, const char *text, size_t cols)
 {
     size_t col, i = 0, n = strlen(text);
-    bool fresh = true; /* nothing but the prefix or the hang on this line yet */
+    bool fresh = true, first = true; /* no word on this line yet; still on the first line */
     if (!cols) cols = SL_TEXT_COLS;
     if (hang >= cols) hang = cols / 2;
     if (sl_buf_append(b, prefix, strlen(prefix))) return SL_ENOMEM;
     col = sl_text_width(prefix);
     while (i < n) {
-        size_t j, w;
-        if (text[i] == ' ') { i++; continue; }
+        size_t gap = i, j, w;
+        while (i < n && text[i] == ' ') i++;
+        gap = i - gap;
+        if (i == n) break;
         if (text[i] == '\n') {
-            if (sl_buf_append(b, "\n", 1) || spaces(b, hang)) return SL_ENOMEM;
-            col = hang, fresh = true, i++;
+            if (newline(b, hang)) return SL_ENOMEM;
+            col = hang, fresh = true, first = false, i++;
             continue;
         }
         for (j = i; j < n && text[j] != ' ' && text[j] != '\n'; j++) {}
         w = sl_text_width_n(text + i, j - i);
-        if (!fresh && col + 1 + w > cols) {
-            if (sl_buf_append(b, "\n", 1) || spaces(b, hang)) return SL_ENOMEM;
-            col = hang, fresh = true;
+        if (fresh && !first) gap = 0; /* the hang replaces the spaces of a break */
+        if (!fresh && col + gap + w > cols) {
+            if (newline(b, hang)) return SL_ENOMEM;
+            col = hang, fresh = true, gap = 0;
         }
-        if (!fresh) {
-            if (sl_buf_append(b, " ", 1)) return SL_ENOMEM;
-            col++;
-        }
+        if (spaces(b, gap)) return SL_ENOMEM;
+        col += gap;
         /* a word wider than what is left of a fresh line is cut hard, line by line */
         while (col + w > cols) {
-            size_t k = fit_bytes(text + i, j - i, cols > col ? cols - col : 1);
-            if (sl_buf_append(b, text + i, k) || sl_buf_append(b, "\n", 1) || spaces(b, hang)) return SL_ENOMEM;
+            size_t k = col < cols ? fit_bytes(text + i, j - i, cols - col) : 0;
+            if ((k && word(b, text + i, k)) || newline(b, hang)) return SL_ENOMEM;
             w -= sl_text_width_n(text + i, k);
             i += k;
             col = hang;
         }
-        if (sl_buf_append(b, text + i, j - i)) return SL_ENOMEM;
+        if (word(b, text + i, j - i)) return SL_ENOMEM;
         col += w, fresh = false, i = j;
     }
     return sl_buf_append(b, "\n", 1);
