@@ -174,3 +174,184 @@ Test(ux, text_fits_100_columns_trace, .timeout = 60)
     assert_traces_fit(h, "--tx " HAND_SRC_TX);
     assert_traces_fit(h, "--tx 0x000000000000000000000000000000000000000000000000000000000000f005");
 }
+
+/* Runs `sleuth CMD --store STORE W` for every word W in words (one shell loop, so hundreds of
+ * look-ups stay cheap) and asserts each exits 0 and every line fits 100 columns. */
+static void assert_each_fits(const char *store, const char *cmd, char *const *words, size_t n)
+{
+    char path[256], what[200];
+    const char *bin = getenv("SLEUTH_BIN") ? getenv("SLEUTH_BIN") : "build/sleuth";
+    FILE *f;
+    run_result r;
+    snprintf(path, sizeof path, "%s.words", store);
+    cr_assert_not_null(f = fopen(path, "w"));
+    for (size_t i = 0; i < n; i++) fprintf(f, "%s\n", words[i]);
+    fclose(f);
+    r = run_sh("while read w; do %s %s --store %s $w || echo \"EXIT $? for $w\"; done < %s", bin, cmd, store, path);
+    if (strstr(r.out, "EXIT ")) cr_assert_fail("%s: %.200s\n%s", cmd, strstr(r.out, "EXIT "), r.err);
+    snprintf(what, sizeof what, "%s (%zu runs)", cmd, n);
+    assert_fits(&r, what);
+    run_free(&r);
+}
+
+/* The strings of a JSON array member, copied (freed by words_free). */
+static size_t json_words(const cJSON *arr, char **out, size_t cap)
+{
+    size_t n = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, arr) if (n < cap && cJSON_IsString(it)) out[n++] = strdup(it->valuestring);
+    return n;
+}
+
+static void words_free(char **w, size_t n)
+{
+    for (size_t i = 0; i < n; i++) free(w[i]);
+}
+
+/* Adds each named string member of o (e.g. "from", "to", "address") to w, skipping nulls
+ * and repeats. */
+static size_t add_members(char **w, size_t n, size_t cap, const cJSON *o, const char *const *keys)
+{
+    for (; *keys; keys++) {
+        const cJSON *v = cJSON_GetObjectItem(o, *keys);
+        bool seen = false;
+        if (!cJSON_IsString(v) || n >= cap || strlen(v->valuestring) < 30) continue; /* not the sinks: burn, fees */
+        for (size_t i = 0; i < n && !seen; i++) seen = !strcmp(w[i], v->valuestring);
+        if (!seen) w[n++] = strdup(v->valuestring);
+    }
+    return n;
+}
+
+/* block, tx (every tx of the block, or the first max_txs) and address (the addresses of the
+ * first 30 txs) on one block of a store, plus info. */
+static void assert_lookups_fit(const char *store, const char *block, size_t max_txs, bool account)
+{
+    static const char *const acct_keys[] = {"from", "to", NULL}, *const out_keys[] = {"address", NULL};
+    char *txs[400] = {0}, *addrs[400] = {0}, *one[1] = {(char *)block}, *none[1] = {""};
+    size_t nt, na = 0;
+    cJSON *b = sleuth_json("block --store %s %s --json", store, block);
+    nt = json_words(cJSON_GetObjectItem(b, account ? "tx_hashes" : "txids"), txs, max_txs);
+    cJSON_Delete(b);
+    for (size_t i = 0; i < nt && i < 30; i++) {
+        cJSON *t = sleuth_json("tx --store %s %s --json", store, txs[i]), *it;
+        cJSON_ArrayForEach(it, cJSON_GetObjectItem(t, account ? "flows" : "outputs"))
+            na = add_members(addrs, na, 400, it, account ? acct_keys : out_keys);
+        cJSON_Delete(t);
+    }
+    assert_each_fits(store, "info", none, 1);
+    assert_each_fits(store, "block", one, 1);
+    assert_each_fits(store, "tx", txs, nt);
+    assert_each_fits(store, "address", addrs, na);
+    words_free(txs, nt);
+    words_free(addrs, na);
+}
+
+Test(ux, text_fits_100_columns_lookups, .timeout = 120)
+{
+    const char *raw = ingested("btc --prevouts tests/data/btc/prevouts/0866342_*.zst tests/data/btc/blocks/0866342_*.zst");
+    const char *b = btc_store(), *t = tron_store(), *e = ingested("eth tests/data/eth/graphsense");
+    assert_lookups_fit(b, "170", 400, false);
+    assert_lookups_fit(b, "9", 400, false);
+    assert_lookups_fit(raw, "866342", 120, false); /* segwit and taproot: 42- and 62-character addresses */
+    assert_lookups_fit(e, "18000011", 400, true);
+    assert_lookups_fit(t, "50000011", 400, true);
+}
+
+Test(ux, every_command_help_fits_100_columns)
+{
+    static const char *const cmd[] = {"--help", "ingest --help", "ingest eth --help", "info --help", "block --help",
+                                      "tx --help", "address --help", "trace --help", "safe --help"};
+    for (size_t i = 0; i < sizeof cmd / sizeof *cmd; i++) {
+        run_result r = run_sleuth("%s", cmd[i]);
+        cr_assert_eq(r.status, 0, "%s: %s", cmd[i], r.err);
+        assert_fits(&r, cmd[i]);
+        run_free(&r);
+    }
+}
+
+/* ---------------------------------------------------------------- Tron dates */
+
+#define TRON_TIME 1680612831 /* block 50,000,011 */
+#define TRON_DATE "2023-04-04 12:53:51 UTC"
+
+Test(ux, tron_shows_its_true_date_never_1970)
+{
+    const char *s = tron_store(), *late;
+    cJSON *j = sleuth_json("tx --store %s " TRON_USDT_TX " --json", s);
+    run_result r;
+    cr_assert_eq(jint(j, "time"), TRON_TIME);
+    cJSON_Delete(j);
+    j = sleuth_json("block --store %s 50000011 --json", s);
+    cr_assert_eq(jint(j, "time"), TRON_TIME);
+    cr_assert_str_eq(jstr(j, "chain"), "tron");
+    cr_assert_eq(jint(j, "tx_count"), 293);
+    cJSON_Delete(j);
+    r = run_sleuth("tx --store %s " TRON_USDT_TX, s);
+    cr_assert(strstr(r.out, "50000011  " TRON_DATE), "%s", r.out);
+    run_free(&r);
+    /* printed without 0x by the look-ups, a Tron hash must work as given */
+    r = run_sleuth("tx --store %s %s", s, TRON_USDT_TX + 2);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    r = run_sleuth("block --store %s 50000011", s);
+    cr_assert(strstr(r.out, "time         " TRON_DATE), "%s", r.out);
+    run_free(&r);
+    r = run_sleuth("address --store %s THBqSe5AF7g8QR8WZYdECL2gP4kH3rb4oS", s);
+    cr_assert(strstr(r.out, "first seen " TRON_DATE), "%s", r.out);
+    cr_assert(strstr(r.out, "-1000 USDT"), "%s", r.out);
+    run_free(&r);
+    r = run_sleuth("trace --store %s --tx " TRON_USDT_TX, s);
+    cr_assert(strstr(r.out, TRON_DATE), "%s", r.out);
+    cr_assert_null(strstr(r.out, "1970-01-01"), "%s", r.out);
+    run_free(&r);
+    /* the transfer logs ingested before their block: the time is unknown, and said so */
+    late = ingested("tron tests/data/tron/trx_logs.json.zst tests/data/tron/trx_traces.json.zst");
+    r = run_sleuth("address --store %s THBqSe5AF7g8QR8WZYdECL2gP4kH3rb4oS", late);
+    cr_assert_null(strstr(r.out, "1970-01-01"), "%s", r.out);
+    cr_assert(strstr(r.out, "first seen time unknown"), "%s", r.out);
+    run_free(&r);
+}
+
+/* ---------------------------------------------------------------- info */
+
+Test(ux, info_reports_every_chain)
+{
+    const char *t = tron_store(), *m = btc_store();
+    cJSON *j = sleuth_json("info --store %s --json", t), *c;
+    run_result r;
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "chains")), 1);
+    c = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "chains"), 0);
+    cr_assert_str_eq(jstr(c, "chain"), "tron");
+    cr_assert_eq(jint(c, "blocks"), 1);
+    cr_assert_eq(jint(c, "height_min"), 50000011);
+    cr_assert_eq(jint(c, "height_max"), 50000011);
+    cr_assert_eq(jint(c, "txs"), 293);
+    cr_assert_eq(jint(c, "flows"), 271);
+    cr_assert_gt(jint(c, "addresses"), 0);
+    cr_assert_eq(jint(c, "time_min"), TRON_TIME);
+    cr_assert_eq(jint(c, "time_max"), TRON_TIME);
+    cr_assert_eq(jint(j, "format_version"), SL_STORE_VERSION);
+    cJSON_Delete(j);
+    r = run_sleuth("info --store %s", t);
+    cr_assert(strstr(r.out, "  tron (account model)\n"), "%s", r.out);
+    cr_assert(strstr(r.out, "heights 50000011 to 50000011"), "%s", r.out);
+    cr_assert(strstr(r.out, TRON_DATE " to " TRON_DATE), "%s", r.out);
+    cr_assert_null(strstr(r.out, "bitcoin"), "a Tron-only store shows no Bitcoin: %s", r.out);
+    run_free(&r);
+    /* Bitcoin, Ethereum and Tron in one store: all three */
+    r = run_sleuth("ingest tron --quiet --store %s tests/data/tron && %s ingest eth --quiet --store %s tests/data/eth/graphsense",
+                   m, getenv("SLEUTH_BIN") ? getenv("SLEUTH_BIN") : "build/sleuth", m);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    j = sleuth_json("info --store %s --json", m);
+    c = cJSON_GetObjectItem(j, "chains");
+    cr_assert_eq(cJSON_GetArraySize(c), 3);
+    cr_assert_str_eq(jstr(cJSON_GetArrayItem(c, 0), "chain"), "bitcoin");
+    cr_assert_eq(jint(cJSON_GetArrayItem(c, 0), "height_max"), 599);
+    cr_assert_eq(jint(cJSON_GetArrayItem(c, 0), "time_min"), 1231006505); /* the genesis block */
+    cr_assert_str_eq(jstr(cJSON_GetArrayItem(c, 1), "chain"), "ethereum");
+    cr_assert_eq(jint(cJSON_GetArrayItem(c, 1), "txs"), 117);
+    cr_assert_str_eq(jstr(cJSON_GetArrayItem(c, 2), "chain"), "tron");
+    cr_assert_eq(jint(cJSON_GetObjectItem(j, "btc"), "blocks"), 600, "the btc object stays for programs that read it");
+    cJSON_Delete(j);
+}

@@ -12,6 +12,8 @@
 #include <stdint.h>
 
 #include "sleuth/err.h"
+#include "sleuth/eth.h"
+#include "sleuth/store.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_FINDINGS = 3 };
 
@@ -23,6 +25,8 @@ typedef struct cli_common {
 /* Reports an error (stderr text; with json also {"error":...} on stdout); returns the exit code. */
 int cli_fail(const cli_common *c, const sl_error *e);
 int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A whole decimal number in s (no sign, nothing after it, at most 2^64-1): true and *v. */
+bool cli_parse_u64(const char *s, uint64_t *v);
 /* Prints a cJSON tree (and frees it). */
 void cli_print_json(cJSON *j);
 cJSON *jnum(cJSON *obj, const char *key, uint64_t v);  /* exact integer */
@@ -94,10 +98,23 @@ int cmd_trace_acct(const cli_common *c, struct sl_store *s, const char *chain, c
 int cmd_ingest_eth(int argc, char **argv);
 int cmd_ingest_tron(int argc, char **argv);
 int cmd_tx_eth(int argc, char **argv);
+/* `sleuth block` on an account chain: by number (the first chain of the store that has
+ * it, or --chain) or by 0x hash. */
+int cmd_block_eth(int argc, char **argv);
 int cmd_address_eth(int argc, char **argv);
 /* True when a tx/address argument is for cmd_*_eth: 0x-prefixed, or a Tron T-address. */
 bool cli_is_eth_arg(const char *s);
 struct sl_eth_chain;
+struct sl_eth_acctstat;
+/* The account chains, in the order a look-up tries them. */
+#define CLI_N_ETH_CHAINS 7
+extern const char *const cli_eth_chains[CLI_N_ETH_CHAINS];
+/* The first account chain of the store (or only the chain `only`, when given) that holds
+ * the transaction (*id set) or the address (*st set; tron_only: skip the others); NULL when
+ * none does. The handle belongs to the store. */
+struct sl_eth_chain *cli_eth_find_tx(struct sl_store *s, const char *only, const sl_hash256 *h, uint64_t *id);
+struct sl_eth_chain *cli_eth_find_acct(struct sl_store *s, const char *only, const sl_eth_addr *a, bool tron_only,
+                                       struct sl_eth_acctstat *st);
 /* Decimals of an asset of an account chain: the native coin's, a bundled token's, or -1
  * when unknown (a token outside the bundled list). */
 int cli_eth_decimals(const struct sl_eth_chain *c, uint32_t asset);

@@ -10,8 +10,10 @@
 #include "sleuth/store.h"
 
 static const char HELP[] =
-    "usage: sleuth ingest btc --store DIR [--network NAME] [--prevouts FILE]... [--quiet] [--json] PATH...\n"
-    "  PATH: blk*.dat files, a Bitcoin Core blocks/ folder (xor.dat honoured), or raw blocks (.bin, .hex, .zst)\n"
+    "usage: sleuth ingest btc --store DIR [--network NAME] [--prevouts FILE]... [--quiet] [--json]\n"
+    "                         PATH...\n"
+    "  PATH: blk*.dat files, a Bitcoin Core blocks/ folder (xor.dat honoured), or raw blocks\n"
+    "        (.bin, .hex, .zst)\n"
     "  --network   bitcoin (default), testnet, testnet4, signet, regtest, litecoin, litecoin-regtest\n"
     "  --prevouts  JSON spent-output views, so fees and input addresses of isolated blocks are known\n";
 

@@ -62,13 +62,6 @@ static bool parse_time(const char *s, uint32_t *out)
     return true;
 }
 
-static bool parse_u64(const char *s, uint64_t *v)
-{
-    char *end;
-    if (!*s || *s == '-') return false;
-    *v = strtoull(s, &end, 10);
-    return !*end;
-}
 
 static void addr_str(const sl_store *s, uint32_t id, char out[100])
 {
@@ -445,13 +438,13 @@ int cmd_trace(int argc, char **argv)
             if (!strcmp(optarg, "backward")) p.backward = true;
             else if (strcmp(optarg, "forward")) return cli_usage("--direction is forward or backward");
             break;
-        case 'H': if (!parse_u64(optarg, &v) || v > UINT32_MAX) return cli_usage("--max-hops takes a whole number"); p.max_hops = (uint32_t)v; break;
-        case 'm': if (!parse_u64(optarg, &p.min_amount)) return cli_usage("--min-amount takes an amount in base units (satoshi)"); break;
-        case 'n': if (!parse_u64(optarg, &p.max_nodes) || !p.max_nodes) return cli_usage("--max-nodes takes a positive number"); break;
+        case 'H': if (!cli_parse_u64(optarg, &v) || v > UINT32_MAX) return cli_usage("--max-hops takes a whole number"); p.max_hops = (uint32_t)v; break;
+        case 'm': if (!cli_parse_u64(optarg, &p.min_amount)) return cli_usage("--min-amount takes an amount in base units (satoshi)"); break;
+        case 'n': if (!cli_parse_u64(optarg, &p.max_nodes) || !p.max_nodes) return cli_usage("--max-nodes takes a positive number"); break;
         case 'x': p.stop_at = optarg; break;
         case 'j': c.json = true; break;
         case 'g': graph = optarg; break;
-        case 'T': if (!parse_u64(optarg, &top)) return cli_usage("--top takes a number"); break;
+        case 'T': if (!cli_parse_u64(optarg, &top)) return cli_usage("--top takes a number"); break;
         case 'q': c.quiet = true; break;
         case 'C': chain = optarg; break;
         case 'h': fputs(HELP, stdout), fputs(CLI_TRACE_HELP, stdout); return EXIT_OK;
@@ -486,7 +479,7 @@ int cmd_trace(int argc, char **argv)
         if (hl != 64) { sl_store_close(s); return cli_usage("--tx: '%s' is not TXID or TXID:VOUT", txarg); }
         memcpy(h, txarg, 64);
         h[64] = 0;
-        if (!sl_hash_parse(&src.txid, h) || (colon && (!parse_u64(colon + 1, &v) || v > UINT32_MAX))) {
+        if (!sl_hash_parse(&src.txid, h) || (colon && (!cli_parse_u64(colon + 1, &v) || v > UINT32_MAX))) {
             sl_store_close(s);
             return cli_usage("--tx: '%s' is not TXID or TXID:VOUT", txarg);
         }

@@ -16,7 +16,6 @@
 #include "sleuth/trace_acct.h"
 #include "sleuth/util.h"
 
-static const char *const CHAINS[] = {"ethereum", "bsc", "polygon", "avalanche", "arbitrum", "base", "tron"};
 
 static cJSON *jamount(cJSON *o, const char *key, sl_u128 v)
 {
@@ -349,16 +348,10 @@ int cmd_trace_acct(const cli_common *cc, sl_store *s, const char *chain, const c
             return cli_usage("--address: '%s' is not a 0x address or a Tron T-address", addrarg);
     }
     /* the chain that knows the source */
-    for (size_t i = 0; i < sizeof CHAINS / sizeof *CHAINS; i++) {
-        sl_eth_chain *cand;
+    {
         uint64_t id;
         sl_eth_acctstat st;
-        if (chain && strcmp(chain, CHAINS[i])) continue;
-        if (sl_eth_chain_open(s, CHAINS[i], &cand, &e)) { sl_err_clear(&e); continue; }
-        if (txarg ? sl_eth_tx_find(cand, &src.tx, &id) == SL_OK : sl_eth_acct_lookup(cand, &src.addr, &st) == SL_OK) {
-            ch = cand;
-            break;
-        }
+        ch = txarg ? cli_eth_find_tx(s, chain, &src.tx, &id) : cli_eth_find_acct(s, chain, &src.addr, false, &st);
     }
     if (!ch) {
         sl_err(&e, SL_ENOTFOUND, "%s not found in any chain of the store%s%s", txarg ? "transaction" : "address",

@@ -1,4 +1,5 @@
 /* common.c — output helpers shared by the subcommands (see cli.h). */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -35,6 +36,15 @@ int cli_usage(const char *fmt, ...)
     va_end(ap);
     fputc('\n', stderr);
     return EXIT_USAGE;
+}
+
+bool cli_parse_u64(const char *s, uint64_t *v)
+{
+    char *end;
+    if (*s < '0' || *s > '9') return false;
+    errno = 0;
+    *v = strtoull(s, &end, 10);
+    return !*end && errno == 0;
 }
 
 void cli_print_json(cJSON *j)
