@@ -355,3 +355,116 @@ Test(ux, info_reports_every_chain)
     cr_assert_eq(jint(cJSON_GetObjectItem(j, "btc"), "blocks"), 600, "the btc object stays for programs that read it");
     cJSON_Delete(j);
 }
+
+/* ---------------------------------------------------------------- Safe */
+
+#define BYBIT "tests/data/safe/bybit_safe_tx_nonce71.json" /* the attack and a second proposal, both nonce 71 */
+
+Test(ux, safe_file_of_several_transactions_opens_with_one_verdict)
+{
+    run_result r = run_sleuth("safe verify " BYBIT);
+    cJSON *j, *g;
+    cr_assert_eq(r.status, 3, "%s", r.err);
+    cr_assert_eq(strncmp(r.out, "VERDICT FOR THIS FILE: DO NOT SIGN - 2 transactions", 51), 0, "%.200s", r.out);
+    cr_assert(strstr(r.out, "Both transactions are for nonce 71 of Safe 0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4"), "%.600s", r.out);
+    cr_assert(strstr(r.out, "only one of"), "%.600s", r.out);
+    run_free(&r);
+    /* --json: one document, with that verdict and the nonce group */
+    r = run_sleuth("safe verify " BYBIT " --json");
+    cr_assert_eq(r.status, 3, "%s", r.err);
+    j = cJSON_ParseWithOpts(r.out, NULL, 1);
+    cr_assert_not_null(j, "not one JSON document: %.300s", r.out);
+    cr_assert_str_eq(jstr(j, "verdict"), "critical");
+    cr_assert_eq(jint(j, "exit_code"), 3);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "transactions")), 2);
+    g = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "same_nonce"), 0);
+    cr_assert_not_null(g);
+    cr_assert_str_eq(jstr(g, "nonce"), "71");
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(g, "transactions")), 2);
+    cJSON_Delete(j);
+    run_free(&r);
+    /* --jsonl streams one object per transaction */
+    r = run_sleuth("safe verify " BYBIT " --jsonl | wc -l");
+    cr_assert_eq(atoi(r.out), 2, "%s", r.out);
+    run_free(&r);
+}
+
+Test(ux, safe_signatures_say_how_many_count)
+{
+    /* the second proposal: 3 signatures, 3 required, none by its listed owner */
+    run_result r = run_sleuth("safe verify " BYBIT);
+    cJSON *j, *t;
+    cr_assert(strstr(r.out, "Signatures: 0 of the 3 required are valid for this transaction - NOT ENOUGH (3 given:"),
+              "%s", r.out);
+    cr_assert(strstr(r.out, "Only 0 of the 3 required signatures are valid for this transaction"), "%s", r.out);
+    cr_assert_null(strstr(r.out, "Signatures: 3 (3 required)"), "%s", r.out);
+    cr_assert_null(strstr(r.out, "required signatures present"), "%s", r.out);
+    /* the first: all three count */
+    cr_assert(strstr(r.out, "Signatures: 3 of the 3 required are valid for this transaction (3 given)"), "%s", r.out);
+    run_free(&r);
+    r = run_sleuth("safe verify " BYBIT " --json");
+    j = cJSON_Parse(r.out);
+    run_free(&r);
+    cr_assert_not_null(j);
+    t = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "transactions"), 1);
+    cr_assert_eq(jint(t, "signatures_given"), 3);
+    cr_assert_eq(jint(t, "signatures_valid"), 0);
+    cr_assert_eq(jint(t, "signatures_required"), 3);
+    cJSON_Delete(j);
+}
+
+Test(ux, text_fits_100_columns_safe)
+{
+    static const char *const f[] = {"admin_add_owner", "benign_eth_transfer", "benign_multisend", "benign_token_transfer",
+                                    "bybit_safe_tx_nonce71"};
+    for (size_t i = 0; i < sizeof f / sizeof *f; i++) {
+        run_result r = run_sleuth("safe verify tests/data/safe/%s.json", f[i]);
+        cr_assert(r.status == 0 || r.status == 3 || r.status == 4, "%s: %d %s", f[i], r.status, r.err);
+        assert_fits(&r, f[i]);
+        run_free(&r);
+    }
+}
+
+/* ---------------------------------------------------------------- one JSON document */
+
+/* Asserts stdout of `sleuth ARGS` is exactly one JSON document (whatever the exit code). */
+static void assert_one_document(const char *args)
+{
+    run_result r = run_sleuth("%s", args);
+    cJSON *j = cJSON_ParseWithOpts(r.out, NULL, 1);
+    cr_assert_not_null(j, "`sleuth %s` (exit %d) is not one JSON document: %.300s", args, r.status, r.out);
+    cJSON_Delete(j);
+    run_free(&r);
+}
+
+Test(ux, every_json_output_is_one_document, .timeout = 60)
+{
+    const char *b = btc_store(), *t = tron_store(), *h = hand_store(), *d = temp_dir();
+    char a[600];
+    const char *const cmds[] = {
+        "info --store %s --json",
+        "block --store %s 170 --json",
+        "tx --store %s " BLK170_TX " --json",
+        "address --store %s 12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S --json",
+        "trace --store %s --tx " BLK170_TX " --json",
+        "trace --store %s --tx " BLK170_TX " --direction backward --policy fifo --json",
+        "tx --store %s 00000000000000000000000000000000000000000000000000000000000000aa --json", /* not found */
+        "address --store %s 1BitcoinEaterAddressDontSendf59kuE --json",                          /* not found */
+    };
+    for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++) {
+        snprintf(a, sizeof a, cmds[i], b);
+        assert_one_document(a);
+    }
+    snprintf(a, sizeof a, "info --store %s --json", t), assert_one_document(a);
+    snprintf(a, sizeof a, "block --store %s 50000011 --json", t), assert_one_document(a);
+    snprintf(a, sizeof a, "tx --store %s " TRON_USDT_TX " --json", t), assert_one_document(a);
+    snprintf(a, sizeof a, "address --store %s THBqSe5AF7g8QR8WZYdECL2gP4kH3rb4oS --json", t), assert_one_document(a);
+    snprintf(a, sizeof a, "trace --store %s --tx " TRON_USDT_TX " --json", t), assert_one_document(a);
+    snprintf(a, sizeof a, "trace --store %s --tx " HAND_SRC_TX " --policy lifo --json", h), assert_one_document(a);
+    snprintf(a, sizeof a, "ingest btc --store %s/b tests/data/btc/consecutive/*.dat --json", d), assert_one_document(a);
+    snprintf(a, sizeof a, "ingest tron --store %s/t tests/data/tron --json", d), assert_one_document(a);
+    snprintf(a, sizeof a, "ingest eth --store %s/e tests/data/eth/trace/hand_chain.jsonl --json", d), assert_one_document(a);
+    assert_one_document("safe verify " BYBIT " --json");
+    assert_one_document("safe verify tests/data/safe/benign_multisend.json --json");
+    assert_one_document("safe verify tests/data/safe/does_not_exist.json --json"); /* the error, as JSON */
+}
