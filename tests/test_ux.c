@@ -468,3 +468,95 @@ Test(ux, every_json_output_is_one_document, .timeout = 60)
     assert_one_document("safe verify tests/data/safe/benign_multisend.json --json");
     assert_one_document("safe verify tests/data/safe/does_not_exist.json --json"); /* the error, as JSON */
 }
+
+/* ---------------------------------------------------------------- graph exports */
+
+/* DIR/g.json parsed: it must be one JSON document. */
+static cJSON *graph_json(const char *dir)
+{
+    run_result r = run_sh("cat %s/g.json", dir);
+    cJSON *j = cJSON_ParseWithOpts(r.out, NULL, 1);
+    cr_assert_not_null(j, "%s/g.json is not one JSON document: %.300s", dir, r.out);
+    run_free(&r);
+    return j;
+}
+
+/* The node (or edge) of a graph JSON array whose member key is val. */
+static const cJSON *find_by(const cJSON *arr, const char *key, const char *val)
+{
+    const cJSON *it;
+    cJSON_ArrayForEach(it, arr) {
+        const cJSON *v = cJSON_GetObjectItem(it, key);
+        if (cJSON_IsString(v) && !strcmp(v->valuestring, val)) return it;
+    }
+    cr_assert_fail("no %s = %s", key, val);
+    return NULL;
+}
+
+/* Every node and edge has a status and (where the time is known) a time; GEXF is
+ * well-formed XML and declares the attributes it uses. */
+static void assert_graph_files(const char *store, const char *args, const char *dir)
+{
+    static const char *const ext[] = {"json", "gexf", "dot"};
+    const cJSON *it;
+    cJSON *j;
+    run_result r;
+    for (int k = 0; k < 3; k++) {
+        r = run_sleuth("trace --store %s %s --graph %s/g.%s", store, args, dir, ext[k]);
+        cr_assert_eq(r.status, 0, "%s", r.err);
+        run_free(&r);
+    }
+    j = graph_json(dir);
+    cJSON_ArrayForEach(it, cJSON_GetObjectItem(j, "nodes")) {
+        cr_assert(cJSON_IsString(cJSON_GetObjectItem(it, "status")), "node without status");
+        cr_assert(cJSON_IsNumber(cJSON_GetObjectItem(it, "time")), "node without time");
+    }
+    cJSON_ArrayForEach(it, cJSON_GetObjectItem(j, "edges")) {
+        cr_assert(cJSON_IsString(cJSON_GetObjectItem(it, "status")), "edge without status");
+        cr_assert(cJSON_IsNumber(cJSON_GetObjectItem(it, "time")), "edge without time");
+        cr_assert(cJSON_IsString(cJSON_GetObjectItem(it, "label")), "edge without label");
+    }
+    cJSON_Delete(j);
+    r = run_sh("command -v xmllint >/dev/null && xmllint --noout %s/g.gexf || "
+               "(head -c 5 %s/g.gexf | grep -q '<?xml' && tail -1 %s/g.gexf | grep -q '</gexf>')", dir, dir, dir);
+    cr_assert_eq(r.status, 0, "GEXF not well-formed: %s", r.err);
+    run_free(&r);
+    r = run_sh("grep -c '<attribute id=\"status\"' %s/g.gexf", dir);
+    cr_assert_eq(atoi(r.out), 2, "status declared for nodes and edges: %s", r.out);
+    run_free(&r);
+}
+
+Test(ux, graph_exports_carry_units_times_and_status)
+{
+    const char *b = btc_store(), *t = tron_store(), *d = temp_dir();
+    cJSON *j;
+    const cJSON *n;
+    run_result r;
+    assert_graph_files(b, "--tx " BLK170_TX " --max-hops 2", d);
+    j = graph_json(d);
+    n = find_by(cJSON_GetObjectItem(j, "nodes"), "id", "a:1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3"); /* Hal's 10 BTC */
+    cr_assert_str_eq(jstr(n, "status"), "held");
+    cr_assert_eq(jint(n, "time"), 1231731025);
+    cr_assert_str_eq(jstr(n, "amount_label"), "10 BTC");
+    cr_assert_str_eq(jstr(find_by(cJSON_GetObjectItem(j, "nodes"), "id", BLK170_TX), "status"), "source");
+    n = find_by(cJSON_GetObjectItem(j, "edges"), "target", "a:12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S");
+    cr_assert_str_eq(jstr(n, "status"), "endpoint:max-hops");
+    cr_assert_str_eq(jstr(n, "label"), "29 BTC");
+    cr_assert_eq(jint(n, "amount"), 2900000000);
+    cJSON_Delete(j);
+    r = run_sh("grep -c 'label=\"40 BTC' %s/g.dot %s/g.gexf", d, d);
+    cr_assert(strstr(r.out, "g.dot:1") && strstr(r.out, "g.gexf:1"), "%s", r.out);
+    run_free(&r);
+    /* an account chain: the token's unit and decimals */
+    assert_graph_files(t, "--tx " TRON_USDT_TX, d);
+    j = graph_json(d);
+    n = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "edges"), 0);
+    cr_assert_str_eq(jstr(n, "label"), "1000 USDT");
+    cr_assert_eq(jint(n, "time"), TRON_TIME);
+    cr_assert_str_eq(jstr(n, "status"), "held");
+    cr_assert_str_eq(jstr(find_by(cJSON_GetObjectItem(j, "nodes"), "id", "THBqSe5AF7g8QR8WZYdECL2gP4kH3rb4oS"), "status"), "source");
+    cJSON_Delete(j);
+    /* backward, and the hand-checked account chain: still well-formed, every field there */
+    assert_graph_files(b, "--tx " BLK170_TX ":1 --direction backward", d);
+    assert_graph_files(hand_store(), "--tx " HAND_SRC_TX " --policy fifo", d);
+}

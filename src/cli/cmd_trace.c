@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "graph.h"
 #include "sleuth/store.h"
 #include "sleuth/text.h"
 #include "sleuth/trace.h"
@@ -133,78 +134,127 @@ static void tx_hex(const sl_store *s, uint64_t tx, char out[65]) { sl_hash_hex(o
 
 static uint32_t tx_time(const sl_store *s, uint64_t tx) { return sl_btc_block_at(s, sl_btc_tx_at(s, tx)->block)->time; }
 
-static int write_graph(const sl_store *s, const sl_trace_result *r, const char *path, sl_error *e)
+/* An address node of the graph: the ends at one address (or one address-less output,
+ * key 1<<63 | output number), summed; its status is that of its largest part. */
+typedef struct anode { uint64_t key, amount, largest; uint32_t time; uint8_t reason; } anode;
+
+static int cmp_anode(const void *a, const void *b)
 {
-    const char *ext = strrchr(path, '.');
-    FILE *f = fopen(path, "w");
-    int kind = !ext ? 0 : !strcmp(ext, ".gexf") ? 1 : !strcmp(ext, ".dot") ? 2 : 0;
-    char a[65], b[65], ad[100];
-    if (!f) return sl_err(e, SL_EIO, "%s: cannot write", path);
-    if (kind == 1)
-        fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<gexf xmlns=\"http://gexf.net/1.3\" version=\"1.3\">\n"
-              "<graph defaultedgetype=\"directed\">\n<attributes class=\"edge\"><attribute id=\"0\" title=\"amount\" "
-              "type=\"long\"/></attributes>\n<nodes>\n<node id=\"source\" label=\"source\"/>\n", f);
-    else if (kind == 2)
-        fputs("digraph trace {\n  rankdir=LR;\n  \"source\" [shape=doublecircle];\n", f);
-    else
-        fputs("{\"nodes\":[{\"id\":\"source\",\"type\":\"source\"}", f);
-    /* nodes: every tx on an edge or holding an endpoint, every endpoint address — each once
-     * (sorted and de-duplicated: traces can have millions of flows) */
-    {
-        uint64_t *ids = malloc((2 * r->n_edges + 2 * r->n_ends + 1) * sizeof *ids);
-        size_t n = 0, m = 0;
-        if (!ids) { fclose(f); return sl_err(e, SL_ENOMEM, "out of memory"); }
-        for (size_t i = 0; i < r->n_edges; i++) {
-            if (r->edges[i].from_tx != UINT64_MAX) ids[n++] = r->edges[i].from_tx;
-            ids[n++] = r->edges[i].to_tx;
-        }
-        for (size_t i = 0; i < r->n_ends; i++) ids[n++] = r->ends[i].pool;
-        n = uniq_u64(ids, n);
-        for (size_t i = 0; i < n; i++) {
-            tx_hex(s, ids[i], a);
-            if (kind == 1) fprintf(f, "<node id=\"%s\" label=\"tx %.12s\"/>\n", a, a);
-            else if (kind == 2) fprintf(f, "  \"%s\" [shape=box,label=\"tx %.12s…\"];\n", a, a);
-            else fprintf(f, ",{\"id\":\"%s\",\"type\":\"tx\"}", a);
-        }
-        /* address nodes: addr ids as is, address-less outputs as (1<<63 | output number) */
-        for (size_t i = 0; i < r->n_ends; i++)
-            ids[m++] = r->ends[i].addr ? r->ends[i].addr : ((uint64_t)1 << 63 | r->ends[i].out);
-        m = uniq_u64(ids, m);
-        for (size_t i = 0; i < m; i++) {
-            if (ids[i] >> 63) snprintf(ad, sizeof ad, "out:%" PRIu64, ids[i] & ~((uint64_t)1 << 63));
-            else addr_str(s, (uint32_t)ids[i], ad);
-            if (kind == 1) fprintf(f, "<node id=\"a:%s\" label=\"%s\"/>\n", ad, ad);
-            else if (kind == 2) fprintf(f, "  \"a:%s\" [shape=ellipse,label=\"%s\"];\n", ad, ad);
-            else fprintf(f, ",{\"id\":\"a:%s\",\"type\":\"address\"}", ad);
-        }
-        free(ids);
+    const anode *x = a, *y = b;
+    return (x->key > y->key) - (x->key < y->key);
+}
+
+/* Backward, a coinbase or unknown-origin end is an input (x->out is the input number). */
+static bool end_is_input(const sl_trace_end *x) { return x->reason == SL_END_COINBASE || x->reason == SL_END_UNKNOWN; }
+
+static uint64_t end_key(const sl_trace_end *x)
+{
+    if (end_is_input(x)) return (uint64_t)3 << 62 | x->out;
+    return x->addr ? x->addr : ((uint64_t)1 << 63 | x->out);
+}
+
+static void end_status(char out[40], uint8_t reason)
+{
+    if (reason == SL_END_HELD) snprintf(out, 40, "held");
+    else snprintf(out, 40, "endpoint:%s", sl_end_reason_name((sl_end_reason)reason));
+}
+
+static void node_id(const sl_store *s, uint64_t key, char out[104])
+{
+    char ad[100];
+    if (key >> 62 == 3) snprintf(ad, sizeof ad, "in:%" PRIu64, key & ~((uint64_t)3 << 62));
+    else if (key >> 63) snprintf(ad, sizeof ad, "out:%" PRIu64, key & ~((uint64_t)1 << 63));
+    else addr_str(s, (uint32_t)key, ad);
+    snprintf(out, 104, "a:%s", ad);
+}
+
+/* "1.5 BTC" and its weight "1.5" from an amount in satoshi. */
+static void btc_label(uint64_t sat, char digits[24], char weight[32], char label[40])
+{
+    snprintf(digits, 24, "%" PRIu64, sat);
+    cli_decimal(weight, 32, digits, 8);
+    snprintf(label, 40, "%s BTC", weight);
+}
+
+/* The traced subgraph: the source, the transactions the taint went through and the
+ * addresses where it is or where the trace stopped (graph.h). */
+static int write_graph(const sl_store *s, const sl_trace_result *r, bool backward, const char *path, sl_error *e)
+{
+    cli_graph g;
+    uint64_t *ids = malloc((2 * r->n_edges + r->n_ends + 1) * sizeof *ids);
+    anode *an = calloc(r->n_ends + 1, sizeof *an);
+    size_t n = 0, m = 0;
+    char a[65], b[65], d[24], w[32], l[40], st[40], id[104];
+    int rc;
+    if (!ids || !an) { free(ids), free(an); return sl_err(e, SL_ENOMEM, "out of memory"); }
+    if ((rc = cli_graph_open(&g, path, e))) { free(ids), free(an); return rc; }
+    /* transactions, each once (sorted and de-duplicated: traces can have millions of flows);
+     * the source outputs' transactions are the "source" nodes */
+    for (size_t i = 0; i < r->n_edges; i++)
+        ids[n++] = r->edges[i].from_tx != UINT64_MAX ? r->edges[i].from_tx : r->edges[i].out_tx, ids[n++] = r->edges[i].to_tx;
+    for (size_t i = 0; i < r->n_ends; i++) ids[n++] = r->ends[i].pool;
+    n = uniq_u64(ids, n);
+    for (size_t i = 0; i < n; i++) {
+        char label[40];
+        cli_graph_node_info x = {a, "tx", label, "pass-through", tx_time(s, ids[i]), NULL, NULL};
+        for (size_t k = 0; k < r->n_sources; k++)
+            if (r->source_txs[k] == ids[i]) x.status = "source";
+        tx_hex(s, ids[i], a);
+        snprintf(label, sizeof label, "tx %.12s", a);
+        cli_graph_node(&g, &x);
     }
-    if (kind == 1) fputs("</nodes>\n<edges>\n", f);
-    else if (kind == 0) fputs("],\"edges\":[", f);
-    for (size_t i = 0; i < r->n_edges + r->n_ends; i++) {
-        uint64_t amt;
-        if (i < r->n_edges) {
-            const sl_trace_edge *g = &r->edges[i];
-            if (g->from_tx == UINT64_MAX) strcpy(a, "source"); else tx_hex(s, g->from_tx, a);
-            tx_hex(s, g->to_tx, b);
-            amt = g->amount;
+    /* addresses */
+    for (size_t i = 0; i < r->n_ends; i++)
+        an[i] = (anode){end_key(&r->ends[i]), r->ends[i].amount, r->ends[i].amount, r->ends[i].time, r->ends[i].reason};
+    qsort(an, r->n_ends, sizeof *an, cmp_anode);
+    for (size_t i = 0; i < r->n_ends; i++) {
+        if (m && an[m - 1].key == an[i].key) {
+            anode *k = &an[m - 1];
+            k->amount += an[i].amount;
+            if (an[i].time < k->time) k->time = an[i].time;
+            if (an[i].largest > k->largest) k->largest = an[i].largest, k->reason = an[i].reason;
         } else {
-            const sl_trace_end *x = &r->ends[i - r->n_edges];
-            tx_hex(s, x->pool, a);
-            addr_str(s, x->addr, ad);
-            if (!x->addr) snprintf(ad, sizeof ad, "out:%" PRIu64, x->out);
-            snprintf(b, sizeof b, "a:%.60s", ad);
-            amt = x->amount;
+            an[m++] = an[i];
         }
-        if (kind == 1) fprintf(f, "<edge id=\"%zu\" source=\"%s\" target=\"%s\" weight=\"%" PRIu64 "\"><attvalues><attvalue for=\"0\" value=\"%" PRIu64 "\"/></attvalues></edge>\n", i, a, b, amt, amt);
-        else if (kind == 2) fprintf(f, "  \"%s\" -> \"%s\" [label=\"%" PRIu64 "\"];\n", a, b, amt);
-        else fprintf(f, "%s{\"source\":\"%s\",\"target\":\"%s\",\"amount\":%" PRIu64 "}", i ? "," : "", a, b, amt);
     }
-    if (kind == 1) fputs("</edges>\n</graph>\n</gexf>\n", f);
-    else if (kind == 2) fputs("}\n", f);
-    else fputs("]}\n", f);
-    if (fclose(f) != 0) return sl_err(e, SL_EIO, "%s: write failed", path);
-    return SL_OK;
+    for (size_t i = 0; i < m; i++) {
+        cli_graph_node_info x = {id, "address", id + 2, st, an[i].time, d, l};
+        node_id(s, an[i].key, id);
+        if (an[i].key >> 62 == 3) /* an input: newly minted coins, or spent coins the store does not hold */
+            x.type = "origin", x.label = an[i].reason == SL_END_COINBASE ? "coinbase (new coins)" : "origin not in the store";
+        end_status(st, an[i].reason);
+        btc_label(an[i].amount, d, w, l);
+        cli_graph_node(&g, &x);
+    }
+    /* flows between transactions, then into the addresses */
+    for (size_t i = 0; i < r->n_edges; i++) {
+        const sl_trace_edge *x = &r->edges[i];
+        cli_graph_edge_info ed = {a, b, d, l, w, "pass-through", tx_time(s, x->out_tx), b, 0};
+        tx_hex(s, x->from_tx != UINT64_MAX ? x->from_tx : x->out_tx, a);
+        tx_hex(s, x->to_tx, b);
+        btc_label(x->amount, d, w, l);
+        ed.vout = (int64_t)(x->out - sl_btc_tx_at(s, x->out_tx)->first_out);
+        {
+            char otx[65];
+            tx_hex(s, x->out_tx, otx);
+            ed.tx = otx;
+            cli_graph_edge(&g, &ed);
+        }
+    }
+    for (size_t i = 0; i < r->n_ends; i++) {
+        const sl_trace_end *x = &r->ends[i];
+        cli_graph_edge_info ed = {a, id, d, l, w, st, x->time, a, -1};
+        tx_hex(s, x->pool, a);
+        node_id(s, end_key(x), id);
+        end_status(st, x->reason);
+        btc_label(x->amount, d, w, l);
+        if (!end_is_input(x)) ed.vout = (int64_t)(x->out - sl_btc_tx_at(s, x->pool)->first_out);
+        if (backward) ed.from = id, ed.to = a, ed.status = "pass-through"; /* value flows from an origin into its tx */
+        cli_graph_edge(&g, &ed);
+    }
+    free(ids);
+    free(an);
+    return cli_graph_close(&g, e);
 }
 
 /* One output a trace started from: its global number and its tx. */
@@ -303,7 +353,7 @@ static void report_json(const sl_store *s, const sl_trace_result *r, const sl_tr
         cJSON_AddStringToObject(o, "status", sl_end_reason_name((sl_end_reason)x->reason));
         tx_hex(s, x->pool, tx);
         cJSON_AddStringToObject(o, "txid", tx);
-        if (x->reason == SL_END_COINBASE || x->reason == SL_END_UNKNOWN) jnum(o, "vin", x->out - sl_btc_tx_at(s, x->pool)->first_in);
+        if (end_is_input(x)) jnum(o, "vin", x->out - sl_btc_tx_at(s, x->pool)->first_in);
         else jnum(o, "vout", x->out - sl_btc_tx_at(s, x->pool)->first_out);
         jnum(o, "first_arrival", x->time);
         jnum(o, "hops", x->hops);
@@ -496,7 +546,7 @@ int cmd_trace(int argc, char **argv)
         sl_store_close(s);
         return cli_fail(&c, &e);
     }
-    if (graph && (rc = write_graph(s, &r, graph, &e))) {
+    if (graph && (rc = write_graph(s, &r, p.backward, graph, &e))) {
         sl_trace_free(&r);
         sl_store_close(s);
         return cli_fail(&c, &e);

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "cli.h"
+#include "graph.h"
 #include "sleuth/eth.h"
 #include "sleuth/eth_store.h"
 #include "sleuth/text.h"
@@ -45,57 +46,99 @@ static void flow_tx(const sl_eth_chain *ch, uint64_t flow, char out[67])
     snprintf(out, 67, "0x%s", hx);
 }
 
-static int cmp_u32(const void *a, const void *b)
+/* An account node of the graph: when taint first arrived and last left, what ended there
+ * and why (the largest part), whether it sent a source flow. */
+typedef struct anode {
+    uint32_t acct;
+    uint64_t t_in, t_out; /* UINT64_MAX: none */
+    sl_u128 ended, largest;
+    int reason;           /* -1: nothing ended here */
+    bool source;
+} anode;
+
+static int cmp_anode(const void *a, const void *b)
 {
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return (x > y) - (x < y);
+    const anode *x = a, *y = b;
+    return (x->acct > y->acct) - (x->acct < y->acct);
 }
 
-/* The traced subgraph: accounts as nodes, tainted flows as edges (JSON, GEXF or DOT). */
+static anode *node_of(anode *v, size_t n, uint32_t acct)
+{
+    anode key = {.acct = acct};
+    return bsearch(&key, v, n, sizeof *v, cmp_anode);
+}
+
+static uint64_t flow_time_of(const sl_eth_chain *ch, uint64_t flow)
+{
+    return flow < sl_eth_meta_get(ch)->n_flows ? sl_eth_block_at(ch, sl_eth_flow_at(ch, flow)->block)->time : 0;
+}
+
+/* "source", "held", "endpoint:max-hops", "pass-through", or "pass-through+held" for an
+ * account that passed taint on and kept some (graph.h). */
+static const char *node_status(const anode *x, char buf[48])
+{
+    const char *on = x->t_out != UINT64_MAX ? "pass-through+" : "";
+    if (x->source) return "source";
+    if (x->reason == SL_END_HELD) return snprintf(buf, 48, "%sheld", on), buf;
+    if (x->reason >= 0) return snprintf(buf, 48, "%sendpoint:%s", on, sl_end_reason_name((sl_end_reason)x->reason)), buf;
+    return "pass-through";
+}
+
+static void amount_str(char out[140], const sl_eth_chain *ch, uint32_t asset, sl_u128 v, bool unit);
+
+/* The traced subgraph: accounts as nodes, tainted flows as edges (graph.h). */
 static int write_graph(const sl_eth_chain *ch, const sl_acct_result *r, const char *path, sl_error *e)
 {
-    const char *ext = strrchr(path, '.');
-    int kind = !strcmp(ext, ".gexf") ? 1 : !strcmp(ext, ".dot") ? 2 : 0;
-    FILE *f = fopen(path, "w");
-    if (!f) return sl_err(e, SL_EIO, "%s: cannot write", path);
-    if (kind == 1)
-        fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<gexf xmlns=\"http://gexf.net/1.3\" version=\"1.3\">\n"
-              "<graph defaultedgetype=\"directed\">\n<nodes>\n", f);
-    else if (kind == 2) fputs("digraph trace {\n  rankdir=LR;\n", f);
-    else fputs("{\"nodes\":[", f);
-    {
-        uint32_t *ids = malloc((2 * r->n_edges + 1) * sizeof *ids);
-        size_t n = 0, m = 0;
-        if (!ids) { fclose(f); return sl_err(e, SL_ENOMEM, "out of memory"); }
-        for (size_t i = 0; i < r->n_edges; i++) ids[n++] = r->edges[i].from, ids[n++] = r->edges[i].to;
-        qsort(ids, n, sizeof *ids, cmp_u32);
-        for (size_t i = 0; i < n; i++) {
-            char ad[48];
-            if (i && ids[i] == ids[i - 1]) continue;
-            sl_eth_acct_name(ch, ids[i], ad);
-            if (kind == 1) fprintf(f, "<node id=\"%s\" label=\"%s\"/>\n", ad, ad);
-            else if (kind == 2) fprintf(f, "  \"%s\" [shape=ellipse];\n", ad);
-            else fprintf(f, "%s{\"id\":\"%s\",\"type\":\"account\"}", m++ ? "," : "", ad);
-        }
-        free(ids);
-    }
-    if (kind == 1) fputs("</nodes>\n<edges>\n", f);
-    else if (kind == 0) fputs("],\"edges\":[", f);
+    cli_graph g;
+    anode *v = calloc(2 * r->n_edges + r->n_ends + 2 * r->n_sources + 1, sizeof *v);
+    size_t n = 0, m = 0;
+    int rc;
+    if (!v) return sl_err(e, SL_ENOMEM, "out of memory");
+    for (size_t i = 0; i < r->n_edges; i++) v[n++].acct = r->edges[i].from, v[n++].acct = r->edges[i].to;
+    for (size_t i = 0; i < r->n_ends; i++) v[n++].acct = r->ends[i].acct;
+    for (size_t i = 0; i < r->n_sources; i++) v[n++].acct = sl_eth_flow_at(ch, r->sources[i])->from;
+    qsort(v, n, sizeof *v, cmp_anode);
+    for (size_t i = 0; i < n; i++)
+        if (!m || v[m - 1].acct != v[i].acct) v[m++] = (anode){v[i].acct, UINT64_MAX, UINT64_MAX, 0, 0, -1, false};
     for (size_t i = 0; i < r->n_edges; i++) {
-        char a[48], b[48], amt[40], tx[67];
+        uint64_t t = flow_time_of(ch, r->edges[i].flow);
+        anode *a = node_of(v, m, r->edges[i].from), *b = node_of(v, m, r->edges[i].to);
+        if (t && t < a->t_out) a->t_out = t;
+        if (t && t < b->t_in) b->t_in = t;
+    }
+    for (size_t i = 0; i < r->n_ends; i++) {
+        anode *a = node_of(v, m, r->ends[i].acct);
+        a->ended += r->ends[i].amount;
+        if (a->reason < 0 || r->ends[i].amount > a->largest) a->largest = r->ends[i].amount, a->reason = r->ends[i].reason;
+    }
+    for (size_t i = 0; i < r->n_sources; i++) node_of(v, m, sl_eth_flow_at(ch, r->sources[i])->from)->source = true;
+    if ((rc = cli_graph_open(&g, path, e))) { free(v); return rc; }
+    for (size_t i = 0; i < m; i++) {
+        char ad[48], st[48], d[40], l[140];
+        cli_graph_node_info x = {ad, "account", ad, node_status(&v[i], st), v[i].t_in, NULL, NULL};
+        if (x.time == UINT64_MAX) x.time = v[i].t_out == UINT64_MAX ? 0 : v[i].t_out; /* a source sends first */
+        sl_eth_acct_name(ch, v[i].acct, ad);
+        if (v[i].reason >= 0) {
+            sl_u128_dec(d, v[i].ended);
+            amount_str(l, ch, r->asset, v[i].ended, true);
+            x.amount = d, x.amount_label = l;
+        }
+        cli_graph_node(&g, &x);
+    }
+    for (size_t i = 0; i < r->n_edges; i++) {
+        char a[48], b[48], d[40], l[140], w[140], tx[67], st[48];
+        cli_graph_edge_info x = {a, b, d, l, w, node_status(node_of(v, m, r->edges[i].to), st),
+                                 flow_time_of(ch, r->edges[i].flow), tx, -1};
         sl_eth_acct_name(ch, r->edges[i].from, a);
         sl_eth_acct_name(ch, r->edges[i].to, b);
-        sl_u128_dec(amt, r->edges[i].amount);
+        sl_u128_dec(d, r->edges[i].amount);
+        amount_str(l, ch, r->asset, r->edges[i].amount, true);
+        amount_str(w, ch, r->asset, r->edges[i].amount, false);
         flow_tx(ch, r->edges[i].flow, tx);
-        if (kind == 1) fprintf(f, "<edge id=\"%zu\" source=\"%s\" target=\"%s\" label=\"%s %s\"/>\n", i, a, b, amt, tx);
-        else if (kind == 2) fprintf(f, "  \"%s\" -> \"%s\" [label=\"%s\"];\n", a, b, amt);
-        else fprintf(f, "%s{\"source\":\"%s\",\"target\":\"%s\",\"amount\":\"%s\",\"tx\":\"%s\"}", i ? "," : "", a, b, amt, tx);
+        cli_graph_edge(&g, &x);
     }
-    if (kind == 1) fputs("</edges>\n</graph>\n</gexf>\n", f);
-    else if (kind == 2) fputs("}\n", f);
-    else fputs("]}\n", f);
-    if (fclose(f)) return sl_err(e, SL_EIO, "%s: write failed", path);
-    return SL_OK;
+    free(v);
+    return cli_graph_close(&g, e);
 }
 
 static sl_u256 u256_of(sl_u128 v)
