@@ -560,3 +560,20 @@ Test(ux, graph_exports_carry_units_times_and_status)
     assert_graph_files(b, "--tx " BLK170_TX ":1 --direction backward", d);
     assert_graph_files(hand_store(), "--tx " HAND_SRC_TX " --policy fifo", d);
 }
+
+Test(ux, stop_at_takes_a_comma_list_and_refuses_typos)
+{
+    const char *s = btc_store();
+    static const char *const bad[] = {"'exchange, mixer'", "exchange,,mixer", "Exchange", "''", "exchange,"};
+    run_result r = run_sleuth("trace --store %s --tx " BLK170_TX " --stop-at exchange,mixing_service", s);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "stop at: exchange,mixing_service (requested; no tag store is loaded, so nothing is tagged yet)"),
+              "%s", r.out);
+    run_free(&r);
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        r = run_sleuth("trace --store %s --tx " BLK170_TX " --stop-at %s", s, bad[i]);
+        cr_assert_eq(r.status, 2, "--stop-at %s: exit %d", bad[i], r.status);
+        cr_assert(strstr(r.err, "--stop-at takes tag categories"), "%s", r.err);
+        run_free(&r);
+    }
+}

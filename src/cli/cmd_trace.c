@@ -29,9 +29,9 @@ const char CLI_TRACE_HELP[] =
     "    fifo     first in, first out: inputs pay outputs in order (accounts: oldest deposits)\n"
     "    lifo     last in, first out: the newest value leaves first\n"
     "    tiho     taint in, highest out: tainted value goes to the largest outputs first\n"
-    "  --stop-at CATEGORY,...: tag categories (exchange, mixer, ...) whose addresses end the\n"
-    "    trace as endpoints. No tag store exists yet, so nothing is tagged and the trace runs\n"
-    "    as without it; the report says so.\n";
+    "  --stop-at CATEGORY,...: tag categories (lower-case words joined by commas, no spaces:\n"
+    "    exchange,mixer) whose addresses end the trace as endpoints. No tag store exists yet,\n"
+    "    so nothing is tagged and the trace runs as without it; the report says so.\n";
 
 static const char HELP[] =
     "usage: sleuth trace --store DIR (--tx TXID[:N] | --address ADDR [--since TIME])\n"
@@ -255,6 +255,20 @@ static int write_graph(const sl_store *s, const sl_trace_result *r, bool backwar
     free(ids);
     free(an);
     return cli_graph_close(&g, e);
+}
+
+/* A --stop-at list: categories of lower-case letters, digits, '_' and '-' (as tag packs
+ * name them), separated by single commas. A space or an empty item is a typo to report,
+ * not a category that silently matches nothing. */
+static bool stop_at_ok(const char *s)
+{
+    size_t run = 0;
+    for (; *s; s++) {
+        if (*s == ',') { if (!run) return false; run = 0; continue; }
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' || *s == '-')) return false;
+        run++;
+    }
+    return run > 0;
 }
 
 /* One output a trace started from: its global number and its tx. */
@@ -491,7 +505,11 @@ int cmd_trace(int argc, char **argv)
         case 'H': if (!cli_parse_u64(optarg, &v) || v > UINT32_MAX) return cli_usage("--max-hops takes a whole number"); p.max_hops = (uint32_t)v; break;
         case 'm': if (!cli_parse_u64(optarg, &p.min_amount)) return cli_usage("--min-amount takes an amount in base units (satoshi)"); break;
         case 'n': if (!cli_parse_u64(optarg, &p.max_nodes) || !p.max_nodes) return cli_usage("--max-nodes takes a positive number"); break;
-        case 'x': p.stop_at = optarg; break;
+        case 'x':
+            if (!stop_at_ok(optarg))
+                return cli_usage("--stop-at takes tag categories separated by commas (exchange,mixer,...): '%s'", optarg);
+            p.stop_at = optarg;
+            break;
         case 'j': c.json = true; break;
         case 'g': graph = optarg; break;
         case 'T': if (!cli_parse_u64(optarg, &top)) return cli_usage("--top takes a number"); break;
