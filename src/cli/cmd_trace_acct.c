@@ -258,7 +258,7 @@ static void report_json(const sl_eth_chain *ch, const sl_acct_result *r, const s
         cJSON_AddArrayToObject(o, "tags");
         jamount(o, "amount", x->amount);
         cJSON_AddStringToObject(o, "status", sl_end_reason_name((sl_end_reason)x->reason));
-        jnum(o, "first_arrival", x->time);
+        jnum_or_null(o, "first_arrival", x->time, x->time != 0);
         jnum(o, "hops", x->hops);
         flow_tx(ch, x->flow, t);
         if (t[0]) cJSON_AddStringToObject(o, "via_tx", t);
@@ -294,7 +294,7 @@ static void report_json(const sl_eth_chain *ch, const sl_acct_result *r, const s
             flow_tx(ch, flows[k], t);
             if (t[0]) {
                 cJSON_AddStringToObject(st, "tx", t);
-                jnum(st, "time", sl_eth_block_at(ch, sl_eth_flow_at(ch, flows[k])->block)->time);
+                jnum_or_null(st, "time", flow_time_of(ch, flows[k]), flow_time_of(ch, flows[k]) != 0);
             }
             cJSON_AddItemToArray(steps, st);
         }
@@ -355,7 +355,7 @@ static void report_text(const sl_eth_chain *ch, const sl_acct_result *r, const s
             char tx[67], tm[32] = "";
             sl_eth_acct_name(ch, accts[k], ad);
             flow_tx(ch, flows[k], tx);
-            if (tx[0]) cli_time(tm, sl_eth_block_at(ch, sl_eth_flow_at(ch, flows[k])->block)->time), tm[19] = 0;
+            if (tx[0]) cli_time(tm, flow_time_of(ch, flows[k])), tm[19] = 0;
             cli_wrapf(9, "       %-19s  %s  %s", tm, ad, tx);
         }
     }
