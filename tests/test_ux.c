@@ -77,6 +77,7 @@ static const char *ingested(const char *args)
     snprintf(p, 128, "%s/s", temp_dir());
     r = run_sleuth("ingest %s --quiet --store %s", args, p);
     cr_assert_eq(r.status, 0, "ingest %s: %s", args, r.err);
+    assert_fits(&r, args); /* the ingest report too */
     run_free(&r);
     return p;
 }

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "sleuth/eth_store.h"
 #include "sleuth/ingest.h"
+#include "sleuth/text.h"
 #include "sleuth/util.h"
 
 const char *const cli_eth_chains[CLI_N_ETH_CHAINS] = {"ethereum", "bsc", "polygon", "avalanche", "arbitrum", "base", "tron"};
@@ -159,8 +160,8 @@ static int ingest(int argc, char **argv, const char *default_chain)
         cJSON_AddNumberToObject(j, "parse_seconds", r.parse_seconds);
         cli_print_json(j);
     } else {
-        printf("ingested %" PRIu64 " %s blocks (%" PRIu64 " txs, %" PRIu64 " flows: %" PRIu64 " internal, %" PRIu64
-               " token) from %" PRIu64 " inputs, %.1f MB in %.2f s\n",
+        cli_wrapf(4, "ingested %" PRIu64 " %s blocks (%" PRIu64 " txs, %" PRIu64 " flows: %" PRIu64 " internal, %" PRIu64
+                  " token) from %" PRIu64 " inputs, %.1f" SL_TEXT_NBSP "MB in %.2f" SL_TEXT_NBSP "s",
                r.blocks_added, io.chain, r.txs_added, r.flows_added, r.internal, r.token, r.files, (double)r.bytes / 1e6,
                r.seconds);
         if (r.blocks_known) printf("skipped: %" PRIu64 " blocks already stored\n", r.blocks_known);
