@@ -999,7 +999,8 @@ Test(safe, cli_bybit_exit_3_verdict_first)
 {
     const char *a[] = {DATA "bybit_safe_tx_nonce71.json", NULL};
     cr_assert_eq(run_cmd(OUT, sizeof OUT, ERR, sizeof ERR, a), 3);
-    cr_assert_eq(strncmp(OUT, "VERDICT: DO NOT SIGN", 20), 0, "%.80s", OUT);
+    /* two transactions for nonce 71: one verdict for the file comes first */
+    cr_assert_eq(strncmp(OUT, "VERDICT FOR THIS FILE: DO NOT SIGN", 34), 0, "%.80s", OUT);
     cr_assert(strstr(OUT, "0xb3476d061aeb8fc1d605a873c483a2402d88a68a9cdd1a8b47655dd55ba004f8"));
     cr_assert(strstr(OUT, "0x1F4EB0a903619ac168b19A82F1a6e2e426522211  eth_sign"));
 }
@@ -1007,19 +1008,29 @@ Test(safe, cli_bybit_exit_3_verdict_first)
 Test(safe, cli_json_output)
 {
     const char *a[] = {"--json", "--chain-id", "1", "--safe-version", "1.1.1", DATA "bybit_safe_tx_nonce71.json", NULL};
-    cJSON *j;
+    const char *l[] = {"--jsonl", "--chain-id", "1", "--safe-version", "1.1.1", DATA "bybit_safe_tx_nonce71.json", NULL};
+    cJSON *d, *j;
     char *nl;
     cr_assert_eq(run_cmd(OUT, sizeof OUT, ERR, sizeof ERR, a), 3);
-    nl = strchr(OUT, '\n'); /* one object per line, one line per transaction */
-    cr_assert_not_null(nl);
-    *nl = 0;
-    j = cJSON_Parse(OUT);
-    cr_assert_not_null(j, "not JSON: %.100s", OUT);
+    d = cJSON_ParseWithOpts(OUT, NULL, 1); /* one document for the file */
+    cr_assert_not_null(d, "not one JSON document: %.100s", OUT);
+    cr_assert_str_eq(cJSON_GetObjectItem(d, "verdict")->valuestring, "critical");
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(d, "transactions")), 2);
+    j = cJSON_GetArrayItem(cJSON_GetObjectItem(d, "transactions"), 0);
     cr_assert_str_eq(cJSON_GetObjectItem(j, "verdict")->valuestring, "critical");
     cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "hashes"), "safeTxHash")->valuestring,
                      "0xb3476d061aeb8fc1d605a873c483a2402d88a68a9cdd1a8b47655dd55ba004f8");
     cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "signatures"), 2), "signer")->valuestring,
                      "0xe3dF2cCEAc61B1aFA311372ecC5B40A3A6585a9E");
+    cJSON_Delete(d);
+    /* --jsonl: one object per line, one line per transaction */
+    cr_assert_eq(run_cmd(OUT, sizeof OUT, ERR, sizeof ERR, l), 3);
+    nl = strchr(OUT, '\n');
+    cr_assert_not_null(nl);
+    *nl = 0;
+    j = cJSON_Parse(OUT);
+    cr_assert_not_null(j, "not JSON: %.100s", OUT);
+    cr_assert_str_eq(cJSON_GetObjectItem(j, "where")->valuestring, "$.results[0]");
     cJSON_Delete(j);
 }
 

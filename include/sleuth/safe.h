@@ -297,6 +297,10 @@ typedef struct sl_safe_report {
     bool claimed_hash_checked, claimed_hash_matches;
     sl_safe_signer *signers; /* owned, one per input signature */
     size_t nsigners;
+    /* of those: valid for this transaction (recovered, by the owner the input lists when
+     * it lists one, each signer once), invalid, made by someone other than the listed
+     * owner, and repeats of a signer already counted */
+    size_t sigs_valid, sigs_invalid, sigs_mismatch, sigs_duplicate;
     sl_safe_call call;       /* the decoded top-level call (points into the tx's data) */
     sl_safe_finding *findings; /* owned, most severe first */
     size_t nfindings;
@@ -309,9 +313,21 @@ typedef struct sl_safe_report {
 int sl_safe_verify(sl_safe_report *r, const sl_safe_tx *tx, const sl_safe_opts *o, sl_error *e) SL_MUST_USE;
 void sl_safe_report_free(sl_safe_report *r);
 
-/* Appends the signer-facing text (verdict first, then the facts) or a JSON object. */
+/* Appends the signer-facing text (verdict first, then the facts; lines of at most 100
+ * columns) or one JSON object on one line. SL_OK or SL_ENOMEM. */
 int sl_safe_report_text(sl_buf *out, const sl_safe_report *r, const sl_safe_tx *tx) SL_MUST_USE;
 int sl_safe_report_json(sl_buf *out, const sl_safe_report *r, const sl_safe_tx *tx) SL_MUST_USE;
+/* The most severe finding over n reports (SL_SEV_INFO when there is none). */
+sl_safe_sev sl_safe_worst(const sl_safe_report *r, size_t n);
+/* For a file of n transactions (r[i] verifies tx[i]), what goes before their reports: one
+ * verdict for the file (the worst), the groups of transactions for the same Safe and nonce
+ * (only one of each group can ever execute), and one line per transaction with its
+ * verdict and safeTxHash. SL_OK or SL_ENOMEM. */
+int sl_safe_summary_text(sl_buf *out, const sl_safe_report *r, const sl_safe_tx *tx, size_t n) SL_MUST_USE;
+/* All n reports as one JSON document on one line: {"verdict", "exit_code", "count",
+ * "same_nonce": [{"safe", "nonce", "transactions": [index...]}], "transactions": [the
+ * objects of sl_safe_report_json]}. SL_OK or SL_ENOMEM. */
+int sl_safe_reports_json(sl_buf *out, const sl_safe_report *r, const sl_safe_tx *tx, size_t n) SL_MUST_USE;
 
 /* Process exit status for a verdict: 0 when nothing is above low, 3 when the worst is
  * medium, 2 for high or critical (1 is reserved for bad input and usage). */

@@ -93,6 +93,9 @@ typedef struct sl_trace_result {
     sl_trace_edge *edges;    /* the traced subgraph */
     size_t n_edges;
     uint64_t *parent;        /* per visited pool: best parent tx (for paths); see sl_trace_path */
+    uint64_t *sources;       /* what the trace started from: global output numbers ... */
+    uint64_t *source_txs;    /* ... and the tx of each, in the order taken */
+    size_t n_sources;
     void *priv;
 } sl_trace_result;
 

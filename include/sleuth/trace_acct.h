@@ -65,6 +65,8 @@ typedef struct sl_acct_result {
     size_t n_hops;
     sl_acct_edge *edges;  /* the traced subgraph (unless params->no_edges) */
     size_t n_edges;
+    uint64_t *sources;    /* the flows the trace started from, in chain order */
+    size_t n_sources;
     void *priv;
 } sl_acct_result;
 

@@ -12,6 +12,8 @@
 #include <stdint.h>
 
 #include "sleuth/err.h"
+#include "sleuth/eth.h"
+#include "sleuth/store.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_FINDINGS = 3 };
 
@@ -29,6 +31,8 @@ int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * prints "sleuth: --limit: '...' is not a whole number from lo to hi" and returns
  * EXIT_USAGE. */
 int cli_number(const char *opt, const char *arg, uint64_t lo, uint64_t hi, bool hex, uint64_t *out);
+/* A whole decimal number in s (no sign, nothing after it, at most 2^64-1): true and *v. */
+bool cli_parse_u64(const char *s, uint64_t *v);
 /* Prints a cJSON tree (and frees it). */
 void cli_print_json(cJSON *j);
 cJSON *jnum(cJSON *obj, const char *key, uint64_t v);  /* exact integer */
@@ -40,10 +44,23 @@ struct sl_u256;
 cJSON *ju256(cJSON *obj, const char *key, const struct sl_u256 *v);
 cJSON *jsigned_u256(cJSON *obj, const char *key, const struct sl_u256 *a, const struct sl_u256 *b);
 cJSON *ju256_item(const struct sl_u256 *v);
-/* "2009-01-12 03:30:25 UTC" */
-void cli_time(char out[32], uint32_t t);
+/* "2009-01-12 03:30:25 UTC"; "time unknown" for 0 (a block whose input gave no time: never
+ * 1970). 64-bit, so no time is cut to 32 bits. */
+void cli_time(char out[32], uint64_t t);
 /* 0.00000000 BTC-style decimal of satoshi amounts */
 void cli_coins(char out[32], uint64_t sat);
+/* The coin-unit decimal of an amount given as its base-unit digits: the decimal point put
+ * `decimals` places from the right and the trailing zeros of the fraction dropped ("1.5"
+ * from "150000000" and 8); decimals 0 leaves the digits. out holds at least cap bytes. */
+void cli_decimal(char *out, size_t cap, const char *digits, unsigned decimals);
+/* "1.5 BTC"-style label of a u256 amount in base units: decimals >= 0 gives the coin unit
+ * and sym; decimals < 0 (a token whose decimals are unknown) gives "N base units of sym".
+ * out needs 140 bytes. */
+struct sl_u256;
+void cli_amount(char out[140], const struct sl_u256 *v, int decimals, const char *sym);
+/* printf to stdout, word-wrapped to 100 columns (sl_buf_wrap): the spacing of the text is
+ * kept while it fits, further lines start with hang spaces. */
+void cli_wrapf(size_t hang, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* A look-up command's options: --store, --json, --quiet, --limit, --offset (default 100,
  * 0), --chain when chain_ok is given (it vets the name), and one positional argument when
@@ -65,6 +82,9 @@ int cmd_block(int argc, char **argv);
 int cmd_tx(int argc, char **argv);
 int cmd_address(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
+/* The meaning of a trace's source, its policies and --stop-at (cmd_trace.c), lines of at
+ * most 100 columns: shown by `sleuth --help` and `sleuth trace --help`. */
+extern const char CLI_TRACE_HELP[];
 struct sl_store;
 struct sl_trace_params;
 /* A trace's "conservation" object from {source, absorbed, endpoints, held, fees, dropped}
@@ -72,6 +92,10 @@ struct sl_trace_params;
  * chains) decimal strings above 2^53. */
 void cli_trace_totals_json(cJSON *j, const unsigned __int128 v[6], bool strings_above_2_53, uint64_t pools,
                            bool truncated, const char *why);
+/* A trace's "hops" array (the dispersal tree): {hop, pools, outputs, addresses, amount}
+ * per hop on Bitcoin, {hop, accounts, flows} on account chains. */
+struct sl_trace_hop;
+void cli_trace_hops_json(cJSON *j, const struct sl_trace_hop *h, size_t n, bool accounts);
 /* The "params" object of a trace's JSON (policy and every stop rule). */
 void cli_trace_params_json(cJSON *j, const struct sl_trace_params *p, const char *tags);
 int cmd_trace_acct(const cli_common *c, struct sl_store *s, const char *chain, const char *txarg, const char *addrarg,
@@ -80,8 +104,28 @@ int cmd_trace_acct(const cli_common *c, struct sl_store *s, const char *chain, c
 int cmd_ingest_eth(int argc, char **argv);
 int cmd_ingest_tron(int argc, char **argv);
 int cmd_tx_eth(int argc, char **argv);
+/* `sleuth block` on an account chain: by number (the first chain of the store that has
+ * it, or --chain) or by 0x hash. */
+int cmd_block_eth(int argc, char **argv);
 int cmd_address_eth(int argc, char **argv);
 /* True when a tx/address argument is for cmd_*_eth: 0x-prefixed, or a Tron T-address. */
 bool cli_is_eth_arg(const char *s);
+struct sl_eth_chain;
+struct sl_eth_acctstat;
+/* The account chains, in the order a look-up tries them. */
+#define CLI_N_ETH_CHAINS 7
+extern const char *const cli_eth_chains[CLI_N_ETH_CHAINS];
+/* The first account chain of the store (or only the chain `only`, when given) that holds
+ * the transaction (*id set) or the address (*st set; tron_only: skip the others); NULL when
+ * none does. The handle belongs to the store. */
+struct sl_eth_chain *cli_eth_find_tx(struct sl_store *s, const char *only, const sl_hash256 *h, uint64_t *id);
+struct sl_eth_chain *cli_eth_find_acct(struct sl_store *s, const char *only, const sl_eth_addr *a, bool tron_only,
+                                       struct sl_eth_acctstat *st);
+/* Decimals of an asset of an account chain: the native coin's, a bundled token's, or -1
+ * when unknown (a token outside the bundled list). */
+int cli_eth_decimals(const struct sl_eth_chain *c, uint32_t asset);
+/* An amount of an asset in its coin unit with its symbol ("0.25 ETH", "1000 USDT"), or
+ * "N base units of 0xCONTRACT" when the decimals are unknown (cli_amount). */
+void cli_eth_amount(char out[140], const struct sl_eth_chain *c, uint32_t asset, const struct sl_u256 *v);
 
 #endif

@@ -1,5 +1,6 @@
-/* cmd_btc.c — the Bitcoin look-ups: `sleuth info`, `block`, `tx`, `address`, as text for
- * people and as JSON (--json) whose keys are the contract in docs/JSON.md. */
+/* cmd_btc.c — the Bitcoin look-ups: `sleuth block`, `tx`, `address`, as text for people and
+ * as JSON (--json) whose keys are the contract in docs/JSON.md; what the store does not
+ * hold as Bitcoin is looked up on its account chains (cmd_eth.c). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,55 +19,20 @@ static int lookup_open(lookup *l, int argc, char **argv, const char *usage, bool
 
 static int lookup_rc(int rc) { return rc > 0 ? EXIT_OK : -rc; }
 
+/* True when the command names an account chain: --chain, or a 0x block or tx hash. */
+static bool wants_account_chain(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strncmp(argv[i], "--chain", 7) || (argv[i][0] == '0' && (argv[i][1] == 'x' || argv[i][1] == 'X')))
+            return true;
+    return false;
+}
+
 static int not_found(lookup *l, const char *what)
 {
     sl_error e = {0};
     sl_err(&e, SL_ENOTFOUND, "%s not found in the store", what);
     return cli_fail(&l->c, &e);
-}
-
-/* ---------------- info ---------------- */
-
-int cmd_info(int argc, char **argv)
-{
-    lookup l;
-    int rc = lookup_open(&l, argc, argv, "sleuth info --store DIR [--json]", false);
-    const sl_btc_meta *m;
-    const sl_btc_blockrec *tip, *ltip;
-    char hx[65] = "", lhx[65] = "";
-    uint64_t bytes;
-    if (rc) return lookup_rc(rc);
-    m = sl_btc_meta_get(l.s);
-    tip = m->max_height_block == SL_NONE32 ? NULL : sl_btc_block_at(l.s, m->max_height_block);
-    ltip = m->chain_tip == SL_NONE32 ? NULL : sl_btc_block_at(l.s, m->chain_tip);
-    if (tip) sl_hash_hex(hx, &tip->hash);
-    if (ltip) sl_hash_hex(lhx, &ltip->hash);
-    bytes = sl_store_bytes(l.s);
-    if (l.c.json) {
-        cJSON *j = cJSON_CreateObject(), *b = cJSON_AddObjectToObject(j, "btc");
-        cJSON_AddStringToObject(b, "network", m->network[0] ? m->network : "bitcoin");
-        jnum(b, "blocks", m->n_blocks);
-        jnum(b, "txs", m->n_tx);
-        jnum(b, "inputs", m->n_in);
-        jnum(b, "outputs", m->n_out);
-        jnum(b, "addresses", m->n_addr - 1);
-        jnum_or_null(b, "tip_height", tip ? tip->height : 0, tip != NULL);
-        jstr_or_null(b, "tip_hash", tip ? hx : NULL);
-        jnum_or_null(b, "linked_tip_height", ltip ? ltip->height : 0, ltip != NULL);
-        jstr_or_null(b, "linked_tip_hash", ltip ? lhx : NULL);
-        jnum(b, "store_bytes", bytes);
-        cli_print_json(j);
-    } else {
-        printf("sleuth store %s (%s)\n", l.c.store, m->network[0] ? m->network : "bitcoin");
-        printf("  blocks     %" PRIu64 "\n  txs        %" PRIu64 "\n  inputs     %" PRIu64 "\n  outputs    %" PRIu64
-               "\n  addresses  %" PRIu64 "\n",
-               m->n_blocks, m->n_tx, m->n_in, m->n_out, m->n_addr - 1);
-        if (tip) printf("  tip        height %u  %s\n", tip->height, hx);
-        if (ltip) printf("  chain      linked from genesis to height %u  %s\n", ltip->height, lhx);
-        printf("  store      %.1f MB on disk\n", (double)bytes / 1e6);
-    }
-    sl_store_close(l.s);
-    return EXIT_OK;
 }
 
 /* ---------------- block ---------------- */
@@ -106,14 +72,17 @@ static void block_totals(const sl_store *s, const sl_btc_blockrec *b, cJSON *j)
 int cmd_block(int argc, char **argv)
 {
     lookup l;
-    int rc = lookup_open(&l, argc, argv, "sleuth block --store DIR HASH|HEIGHT [--json] [--limit N --offset N]", true);
+    int rc;
     uint32_t idx;
     const sl_btc_blockrec *b;
     char hx[65], px[65], mx[65], tm[32];
     sl_hash256 h;
+    if (wants_account_chain(argc, argv)) return cmd_block_eth(argc, argv);
+    rc = lookup_open(&l, argc, argv, "sleuth block --store DIR HASH|HEIGHT [--chain NAME] [--json] [--limit N --offset N]", true);
     if (rc) return lookup_rc(rc);
     if (strlen(l.arg) == 64 && sl_hash_parse(&h, l.arg)) {
-        if (sl_btc_block_by_hash(l.s, &h, &idx)) { rc = not_found(&l, "block"); goto out; }
+        /* not a Bitcoin block: the account chains of the store may have it */
+        if (sl_btc_block_by_hash(l.s, &h, &idx)) { sl_store_close(l.s); return cmd_block_eth(argc, argv); }
     } else {
         char *end;
         unsigned long long ht = strtoull(l.arg, &end, 10);
@@ -123,7 +92,7 @@ int cmd_block(int argc, char **argv)
             rc = cli_fail(&l.c, &e);
             goto out;
         }
-        if (sl_btc_block_by_height(l.s, (uint32_t)ht, &idx)) { rc = not_found(&l, "block at that height"); goto out; }
+        if (sl_btc_block_by_height(l.s, (uint32_t)ht, &idx)) { sl_store_close(l.s); return cmd_block_eth(argc, argv); }
     }
     b = sl_btc_block_at(l.s, idx);
     sl_hash_hex(hx, &b->hash);
@@ -187,7 +156,8 @@ int cmd_tx(int argc, char **argv)
     int rc;
     for (int i = 1; i < argc; i++)
         if (cli_is_eth_arg(argv[i])) return cmd_tx_eth(argc, argv);
-    rc = lookup_open(&l, argc, argv, "sleuth tx --store DIR TXID [--json]", true);
+    if (wants_account_chain(argc, argv)) return cmd_tx_eth(argc, argv);
+    rc = lookup_open(&l, argc, argv, "sleuth tx --store DIR TXID [--chain NAME] [--json]", true);
     sl_hash256 h, w;
     uint64_t ids[8], id, fee;
     int n;
@@ -203,7 +173,8 @@ int cmd_tx(int argc, char **argv)
         rc = cli_fail(&l.c, &e);
         goto out;
     }
-    if ((n = sl_btc_tx_find(l.s, &h, ids, 8)) == 0) { rc = not_found(&l, "transaction"); goto out; }
+    /* not a Bitcoin transaction: a Tron hash is printed without 0x, so look there too */
+    if ((n = sl_btc_tx_find(l.s, &h, ids, 8)) == 0) { sl_store_close(l.s); return cmd_tx_eth(argc, argv); }
     id = ids[n - 1]; /* BIP-30 duplicates: the latest, as Bitcoin Core's UTXO set has it */
     t = sl_btc_tx_at(l.s, id);
     b = sl_btc_block_at(l.s, t->block);
@@ -283,24 +254,29 @@ int cmd_tx(int argc, char **argv)
         if (b->height != SL_NONE32) printf("  block    %u  %s\n", b->height, bx);
         else printf("  block    %s (height unknown)\n", bx);
         printf("  time     %s\n  size     %u bytes, vsize %u, weight %u\n", tm, t->size, (t->weight + 3) / 4, t->weight);
-        if (n > 1) printf("  note     this txid also appears in %d earlier block(s) (BIP-30 duplicate); shown: the latest\n", n - 1);
+        if (n > 1)
+            cli_wrapf(11, "  note     this txid also appears in %d earlier block(s) (BIP-30 duplicate); shown: the latest",
+                      n - 1);
         if (fee_known) { cli_coins(c1, fee); printf("  fee      %s BTC (%" PRIu64 " sat)\n", c1, fee); }
-        else printf("  fee      unknown (an input's spent output is not in the store; see --prevouts)\n");
+        else cli_wrapf(11, "  fee      unknown (an input's spent output is not in the store; see --prevouts)");
+        /* two lines an input or output: the 64-digit txid of where it came from or went
+         * stays whole (it is what the next command takes) */
         printf("  inputs   %u\n", nin);
         for (uint32_t i = 0; i < nin && i < l.offset + l.limit; i++) {
             sl_btc_inview v;
             char px[65], ad[100];
             if (i < l.offset) continue;
             sl_btc_in_view(l.s, t->first_in + i, &v);
-            if (v.coinbase) { printf("    #%u  coinbase (new coins)\n", i); continue; }
+            if (v.coinbase) { printf("    #%-3u coinbase (new coins)\n", i); continue; }
             sl_hash_hex(px, &v.prev_txid);
             addr_string(l.s, v.addr, ad);
             if (v.value != UINT64_MAX) {
                 cli_coins(c1, v.value);
-                printf("    #%u  %16s BTC  %-42s  from %s:%u\n", i, c1, ad[0] ? ad : "(no address)", px, v.prev_vout);
+                cli_wrapf(13, "    #%-3u %16s BTC  %s", i, c1, ad[0] ? ad : "(no address)");
             } else {
-                printf("    #%u  %16s      %-42s  from %s:%u\n", i, "?", "(spent output not in store)", px, v.prev_vout);
+                cli_wrapf(13, "    #%-3u %16s      %s", i, "?", "(spent output not in the store)");
             }
+            printf("             from %s:%u\n", px, v.prev_vout);
         }
         printf("  outputs  %u\n", nout);
         for (uint32_t k = 0; k < nout && k < l.offset + l.limit; k++) {
@@ -311,13 +287,14 @@ int cmd_tx(int argc, char **argv)
             if (k < l.offset) continue;
             addr_string(l.s, orec->addr, ad);
             cli_coins(c1, orec->value);
-            printf("    #%u  %16s BTC  %-42s  %-11s", k, c1, ad[0] ? ad : "(no address)", sl_script_type_name(orec->type));
+            cli_wrapf(13, "    #%-3u %16s BTC  %-42s  %s", k, c1, ad[0] ? ad : "(no address)",
+                      sl_script_type_name(orec->type));
             if (sl_btc_out_spender(l.s, t->first_out + k, &stx, &svin) == SL_OK) {
                 char sx[65];
                 sl_hash_hex(sx, &sl_btc_tx_at(l.s, stx)->txid);
-                printf("  spent by %s:%u\n", sx, svin);
+                printf("             spent by %s:%u\n", sx, svin);
             } else {
-                printf("  unspent\n");
+                printf("             unspent\n");
             }
         }
     }
@@ -405,8 +382,11 @@ int cmd_address(int argc, char **argv)
         printf("  received   %s BTC in %u outputs\n", c1, st.n_out);
         cli_coins(c1, st.spent);
         printf("  spent      %s BTC from %u outputs\n", c1, st.n_spent);
-        printf("  txs        %u\n  first seen %s (height %u)\n  last seen  %s (height %u)\n", st.n_tx, f1, fb->height,
-               f2, lb->height);
+        printf("  txs        %u\n", st.n_tx);
+        if (fb->height != SL_NONE32) printf("  first seen %s (height %u)\n", f1, fb->height);
+        else printf("  first seen %s (height unknown)\n", f1);
+        if (lb->height != SL_NONE32) printf("  last seen  %s (height %u)\n", f2, lb->height);
+        else printf("  last seen  %s (height unknown)\n", f2);
         printf("  history (newest first)\n");
     }
     for (ev = st.head; ev; ) {
@@ -431,11 +411,12 @@ int cmd_address(int argc, char **argv)
                 jnum(h, "spent", spent);
                 cJSON_AddItemToArray(hist, h);
             } else {
-                char r1[32], s1[32];
+                char r1[32], s1[32], ht[24] = "unknown";
                 cli_time(tm, b->time);
                 cli_coins(r1, recv);
                 cli_coins(s1, spent);
-                printf("    %s  %7u  %s  +%s -%s\n", tm, b->height, tx, r1, s1);
+                if (b->height != SL_NONE32) snprintf(ht, sizeof ht, "%u", b->height);
+                printf("    %s  height %-7s  received %s  spent %s BTC\n      tx %s\n", tm, ht, r1, s1, tx);
             }
         }
         shown++;

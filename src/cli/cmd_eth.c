@@ -11,9 +11,51 @@
 #include "cli.h"
 #include "sleuth/eth_store.h"
 #include "sleuth/ingest.h"
+#include "sleuth/text.h"
 #include "sleuth/util.h"
 
-static const char *const CHAIN_ORDER[] = {"ethereum", "bsc", "polygon", "avalanche", "arbitrum", "base", "tron"};
+const char *const cli_eth_chains[CLI_N_ETH_CHAINS] = {"ethereum", "bsc", "polygon", "avalanche", "arbitrum", "base", "tron"};
+
+/* The first account chain of the store (in cli_eth_chains order, or only `only`) for which
+ * has() is true, or NULL. */
+static sl_eth_chain *find_chain(sl_store *s, const char *only, bool (*has)(const sl_eth_chain *, void *), void *ctx)
+{
+    for (size_t i = 0; i < CLI_N_ETH_CHAINS; i++) {
+        sl_eth_chain *c;
+        sl_error e = {0};
+        if (only && strcmp(only, cli_eth_chains[i])) continue;
+        if (sl_eth_chain_open(s, cli_eth_chains[i], &c, &e)) continue;
+        if (has(c, ctx)) return c;
+    }
+    return NULL;
+}
+
+typedef struct txq { const sl_hash256 *h; uint64_t *id; } txq;
+static bool has_tx(const sl_eth_chain *c, void *ctx)
+{
+    txq *q = ctx;
+    return sl_eth_tx_find(c, q->h, q->id) == SL_OK;
+}
+
+sl_eth_chain *cli_eth_find_tx(sl_store *s, const char *only, const sl_hash256 *h, uint64_t *id)
+{
+    txq q = {h, id};
+    return find_chain(s, only, has_tx, &q);
+}
+
+typedef struct acctq { const sl_eth_addr *a; sl_eth_acctstat *st; bool tron_only; } acctq;
+static bool has_acct(const sl_eth_chain *c, void *ctx)
+{
+    acctq *q = ctx;
+    if (q->tron_only && !sl_eth_chain_info_get(c)->tron) return false;
+    return sl_eth_acct_lookup(c, q->a, q->st) == SL_OK;
+}
+
+sl_eth_chain *cli_eth_find_acct(sl_store *s, const char *only, const sl_eth_addr *a, bool tron_only, sl_eth_acctstat *st)
+{
+    acctq q = {a, st, tron_only};
+    return find_chain(s, only, has_acct, &q);
+}
 
 bool cli_is_eth_arg(const char *s)
 {
@@ -22,8 +64,26 @@ bool cli_is_eth_arg(const char *s)
            sl_tron_addr_decode(&a, s);
 }
 
+int cli_eth_decimals(const sl_eth_chain *c, uint32_t asset)
+{
+    const sl_eth_chain_info *ci = sl_eth_chain_info_get(c);
+    const sl_eth_token *t;
+    sl_eth_addr a;
+    if (asset == 0) return ci->decimals;
+    if (!sl_eth_asset_addr(c, asset, &a) || !(t = sl_eth_token_find(ci->name, &a))) return -1;
+    return t->decimals;
+}
+
+void cli_eth_amount(char out[140], const sl_eth_chain *c, uint32_t asset, const sl_u256 *v)
+{
+    char sym[48];
+    sl_eth_asset_name(c, asset, sym);
+    cli_amount(out, v, cli_eth_decimals(c, asset), sym);
+}
+
 static const char INGEST_HELP[] =
-    "usage: sleuth ingest eth  --store DIR [--chain ethereum|bsc|polygon|avalanche|arbitrum|base] [--quiet] [--json] PATH...\n"
+    "usage: sleuth ingest eth  --store DIR [--chain ethereum|bsc|polygon|avalanche|arbitrum|base]\n"
+    "                          [--quiet] [--json] PATH...\n"
     "       sleuth ingest eth  --store DIR [--chain NAME] --rpc URL --from N --to M\n"
     "       sleuth ingest tron --store DIR PATH...\n"
     "  PATH: JSON-RPC responses (eth_getBlockByNumber with full transactions, eth_getBlockReceipts,\n"
@@ -100,8 +160,8 @@ static int ingest(int argc, char **argv, const char *default_chain)
         cJSON_AddNumberToObject(j, "parse_seconds", r.parse_seconds);
         cli_print_json(j);
     } else {
-        printf("ingested %" PRIu64 " %s blocks (%" PRIu64 " txs, %" PRIu64 " flows: %" PRIu64 " internal, %" PRIu64
-               " token) from %" PRIu64 " inputs, %.1f MB in %.2f s\n",
+        cli_wrapf(4, "ingested %" PRIu64 " %s blocks (%" PRIu64 " txs, %" PRIu64 " flows: %" PRIu64 " internal, %" PRIu64
+                  " token) from %" PRIu64 " inputs, %.1f" SL_TEXT_NBSP "MB in %.2f" SL_TEXT_NBSP "s",
                r.blocks_added, io.chain, r.txs_added, r.flows_added, r.internal, r.token, r.files, (double)r.bytes / 1e6,
                r.seconds);
         if (r.blocks_known) printf("skipped: %" PRIu64 " blocks already stored\n", r.blocks_known);
@@ -137,8 +197,6 @@ static void hash_str(char out[67], const sl_eth_chain *c, const sl_hash256 *h)
     sl_hex_encode(out + (tron ? 0 : 2), h->b, 32);
 }
 
-static void dec(char out[SL_U256_DEC_MAX], const sl_u256 *v) { sl_u256_dec(out, v); }
-
 int cmd_tx_eth(int argc, char **argv)
 {
     elookup l;
@@ -154,19 +212,13 @@ int cmd_tx_eth(int argc, char **argv)
         rc = efail(&l, SL_EUSAGE, "'%s' is not a transaction hash (0x and 64 hex digits)", l.arg);
         goto out;
     }
-    for (size_t i = 0; i < sizeof CHAIN_ORDER / sizeof *CHAIN_ORDER; i++) {
-        sl_eth_chain *cc;
-        sl_error e = {0};
-        if (l.chain && strcmp(l.chain, CHAIN_ORDER[i])) continue;
-        if (sl_eth_chain_open(l.s, CHAIN_ORDER[i], &cc, &e)) continue;
-        if (sl_eth_tx_find(cc, &h, &id) == SL_OK) { c = cc; break; }
-    }
+    c = cli_eth_find_tx(l.s, l.chain, &h, &id);
     if (!c) { rc = efail(&l, SL_ENOTFOUND, "transaction %s not found in the store", l.arg); goto out; }
     {
         const sl_eth_txrec *t = sl_eth_tx_at(c, id);
         const sl_eth_blockrec *b = sl_eth_block_at(c, t->block);
         const sl_eth_chain_info *ci = sl_eth_chain_info_get(c);
-        char hs[67], from[48], to[48], vs[SL_U256_DEC_MAX], fs[SL_U256_DEC_MAX];
+        char hs[67], from[48], to[48];
         sl_u256 v, fee;
         sl_eth_tx_value(c, t, &v);
         sl_eth_tx_fee(c, t, &fee);
@@ -208,28 +260,103 @@ int cmd_tx_eth(int argc, char **argv)
             }
             cli_print_json(j);
         } else {
-            char tm[32];
-            dec(vs, &v);
-            dec(fs, &fee);
-            cli_time(tm, (uint32_t)b->time);
+            char tm[32], va[140], fa[140];
+            cli_eth_amount(va, c, 0, &v);
+            cli_eth_amount(fa, c, 0, &fee);
+            cli_time(tm, b->time);
             printf("transaction %s (%s)\n  block    %" PRIu64 "  %s\n  from     %s\n  to       %s%s\n", hs, ci->name,
-                   b->number, b->time ? tm : "time unknown", t->from ? from : "-", t->to ? to : "-",
-                   t->flags & SL_ETX_CREATED ? " (created)" : "");
-            printf("  value    %s (base units of %s)\n  status   %s\n  fee      %s\n  flows    %u\n", vs, ci->native,
-                   t->status == 1 ? "success" : t->status == 0 ? "failed" : "unknown",
-                   t->flags & SL_ETX_FEE_KNOWN ? fs : "unknown", t->n_flows);
+                   b->number, tm, t->from ? from : "-", t->to ? to : "-", t->flags & SL_ETX_CREATED ? " (created)" : "");
+            cli_wrapf(11, "  value    %s", va);
+            printf("  status   %s\n", t->status == 1 ? "success" : t->status == 0 ? "failed" : "unknown");
+            cli_wrapf(11, "  fee      %s", t->flags & SL_ETX_FEE_KNOWN ? fa : "unknown");
+            /* two lines a flow: its number (for trace --tx HASH:N), kind and amount, then
+             * sender -> receiver (two 42-character addresses) */
+            printf("  flows    %u\n", t->n_flows);
             for (uint32_t k = 0; k < t->n_flows; k++) {
                 const sl_eth_flowrec *f = sl_eth_flow_at(c, t->first_flow + k);
-                char fa[48], ta[48], as[48], am[SL_U256_DEC_MAX];
+                char fr[48], ta[48], am[140];
                 sl_u256 amt;
                 if (!f) break;
-                sl_eth_acct_name(c, f->from, fa);
+                sl_eth_acct_name(c, f->from, fr);
                 sl_eth_acct_name(c, f->to, ta);
-                sl_eth_asset_name(c, f->asset, as);
                 sl_eth_flow_amount(c, f, &amt);
-                dec(am, &amt);
-                printf("    %-8s %42s -> %-42s %s %s\n", sl_eth_flow_kind_name(f->kind), fa, ta, am, as);
+                cli_eth_amount(am, c, f->asset, &amt);
+                cli_wrapf(13, "    #%-3u %-8s %s", k, sl_eth_flow_kind_name(f->kind), am);
+                printf("         %s -> %s\n", fr, ta);
             }
+        }
+        rc = EXIT_OK;
+    }
+out:
+    sl_store_close(l.s);
+    return rc;
+}
+
+/* A block by number (or by hash when by_hash): blocks are indexed by number, a hash is
+ * found by a scan of the blocks. */
+typedef struct blockq { bool by_hash; uint64_t n; const sl_hash256 *h; uint32_t *idx; } blockq;
+static bool has_block(const sl_eth_chain *c, void *ctx)
+{
+    blockq *q = ctx;
+    const sl_eth_meta *m = sl_eth_meta_get(c);
+    if (!q->by_hash) return sl_eth_block_by_number(c, q->n, q->idx) == SL_OK;
+    for (uint64_t i = 0; i < m->n_blocks; i++)
+        if (!memcmp(sl_eth_block_at(c, i)->hash.b, q->h->b, 32)) { *q->idx = (uint32_t)i; return true; }
+    return false;
+}
+
+int cmd_block_eth(int argc, char **argv)
+{
+    elookup l;
+    int rc = elookup_open(&l, argc, argv, "sleuth block --store DIR NUMBER|0xHASH [--chain NAME] [--json] [--limit N --offset N]");
+    sl_eth_chain *c = NULL;
+    sl_hash256 h;
+    uint64_t n = 0;
+    uint32_t idx = 0;
+    bool by_hash;
+    const char *a;
+    if (rc) return rc > 0 ? EXIT_OK : -rc;
+    a = l.arg + (l.arg[0] == '0' && (l.arg[1] == 'x' || l.arg[1] == 'X') ? 2 : 0);
+    by_hash = strlen(a) == 64;
+    if (by_hash ? !sl_hex_decode(h.b, 32, a, 64) : !cli_parse_u64(l.arg, &n)) {
+        rc = efail(&l, SL_EUSAGE, "'%s' is neither a block number nor a block hash", l.arg);
+        goto out;
+    }
+    {
+        blockq q = {by_hash, n, &h, &idx};
+        c = find_chain(l.s, l.chain, has_block, &q);
+    }
+    if (!c) { rc = efail(&l, SL_ENOTFOUND, "block %s not found in the store", l.arg); goto out; }
+    {
+        const sl_eth_blockrec *b = sl_eth_block_at(c, idx);
+        const sl_eth_chain_info *ci = sl_eth_chain_info_get(c);
+        char hs[67], miner[48], tm[32];
+        hash_str(hs, c, &b->hash);
+        sl_eth_acct_name(c, b->miner, miner);
+        if (l.c.json) {
+            cJSON *j = cJSON_CreateObject(), *arr;
+            cJSON_AddStringToObject(j, "chain", ci->name);
+            jnum(j, "number", b->number);
+            jstr_or_null(j, "hash", memcmp(b->hash.b, (const uint8_t[32]){0}, 32) ? hs : NULL); /* 0: not given */
+            jnum_or_null(j, "time", b->time, b->time != 0);
+            jstr_or_null(j, "miner", b->miner ? miner : NULL);
+            jnum(j, "tx_count", b->n_tx);
+            arr = cJSON_AddArrayToObject(j, "tx_hashes");
+            for (uint32_t k = 0; k < b->n_tx; k++) {
+                hash_str(hs, c, &sl_eth_tx_at(c, b->first_tx + k)->hash);
+                cJSON_AddItemToArray(arr, cJSON_CreateString(hs));
+            }
+            cli_print_json(j);
+        } else {
+            cli_time(tm, b->time);
+            printf("block %" PRIu64 " (%s)\n  hash         %s\n  time         %s\n  miner        %s\n"
+                   "  transactions %u\n", b->number, ci->name, hs, tm, b->miner ? miner : "unknown", b->n_tx);
+            for (uint64_t k = l.offset; k < b->n_tx && k < l.offset + l.limit; k++) {
+                hash_str(hs, c, &sl_eth_tx_at(c, b->first_tx + k)->hash);
+                printf("    %5" PRIu64 "  %s\n", k, hs);
+            }
+            if (b->n_tx > l.offset + l.limit)
+                printf("    ... %" PRIu64 " more (--offset/--limit)\n", (uint64_t)b->n_tx - l.offset - l.limit);
         }
         rc = EXIT_OK;
     }
@@ -251,12 +378,12 @@ static void on_balance(void *vctx, uint32_t asset, const sl_u256 *in, const sl_u
     if (b->obj) {
         jsigned_u256(b->obj, name, in, out);
     } else {
-        char d[SL_U256_DEC_MAX];
+        char am[140];
         sl_u256 v;
         bool neg = sl_u256_cmp(in, out) < 0;
         if (!(neg ? sl_u256_sub(&v, out, in) : sl_u256_sub(&v, in, out))) memset(&v, 0, sizeof v);
-        sl_u256_dec(d, &v);
-        printf("    %-12s %s%s\n", name, neg ? "-" : "", d);
+        cli_eth_amount(am, b->c, asset, &v);
+        cli_wrapf(6, "    %s%s", neg ? "-" : "", am);
     }
 }
 
@@ -272,14 +399,7 @@ int cmd_address_eth(int argc, char **argv)
         rc = efail(&l, SL_EUSAGE, "'%s' is not an address (0x and 40 hex digits, or a Tron T-address)", l.arg);
         goto out;
     }
-    for (size_t i = 0; i < sizeof CHAIN_ORDER / sizeof *CHAIN_ORDER; i++) {
-        sl_eth_chain *cc;
-        sl_error e = {0};
-        if (l.chain && strcmp(l.chain, CHAIN_ORDER[i])) continue;
-        if (l.arg[0] == 'T' && strcmp(CHAIN_ORDER[i], "tron")) continue;
-        if (sl_eth_chain_open(l.s, CHAIN_ORDER[i], &cc, &e)) continue;
-        if (sl_eth_acct_lookup(cc, &a, &st) == SL_OK) { c = cc; break; }
-    }
+    c = cli_eth_find_acct(l.s, l.chain, &a, l.arg[0] == 'T', &st);
     if (!c) { rc = efail(&l, SL_ENOTFOUND, "address %s not found in the store", l.arg); goto out; }
     {
         const sl_eth_chain_info *ci = sl_eth_chain_info_get(c);
@@ -303,9 +423,10 @@ int cmd_address_eth(int argc, char **argv)
             txs = cJSON_AddArrayToObject(j, "txs");
         } else {
             char f1[32], f2[32];
-            cli_time(f1, (uint32_t)(st.first_time == UINT64_MAX ? 0 : st.first_time));
-            cli_time(f2, (uint32_t)st.last_time);
-            printf("address %s (%s)\n  balances (received - sent, base units)\n", name, ci->name);
+            cli_time(f1, st.first_time == UINT64_MAX ? 0 : st.first_time);
+            cli_time(f2, st.last_time);
+            printf("address %s (%s)\n  balances (received - sent; below zero when what it spent arrived\n"
+                   "  before the ingested blocks)\n", name, ci->name);
             sl_eth_balances(c, st.id, on_balance, &bc);
             printf("  flows      %" PRIu64 " in, %" PRIu64 " out\n  first seen %s\n  last seen  %s\n  txs (newest first)\n",
                    st.n_in, st.n_out, f1, f2);

@@ -8,10 +8,13 @@
 #include "cli.h"
 #include "sleuth/ingest.h"
 #include "sleuth/store.h"
+#include "sleuth/text.h"
 
 static const char HELP[] =
-    "usage: sleuth ingest btc --store DIR [--network NAME] [--prevouts FILE]... [--quiet] [--json] PATH...\n"
-    "  PATH: blk*.dat files, a Bitcoin Core blocks/ folder (xor.dat honoured), or raw blocks (.bin, .hex, .zst)\n"
+    "usage: sleuth ingest btc --store DIR [--network NAME] [--prevouts FILE]... [--quiet] [--json]\n"
+    "                         PATH...\n"
+    "  PATH: blk*.dat files, a Bitcoin Core blocks/ folder (xor.dat honoured), or raw blocks\n"
+    "        (.bin, .hex, .zst)\n"
     "  --network   bitcoin (default), testnet, testnet4, signet, regtest, litecoin, litecoin-regtest\n"
     "  --prevouts  JSON spent-output views, so fees and input addresses of isolated blocks are known\n";
 
@@ -88,12 +91,12 @@ int cmd_ingest(int argc, char **argv)
             jnum_or_null(j, "tip_height", tip ? tip->height : 0, tip != NULL);
             cli_print_json(j);
         } else {
-            printf("ingested %llu blocks (%llu txs, %llu inputs, %llu outputs) from %llu files in %.2f s (%.0f tx/s)\n",
+            cli_wrapf(4, "ingested %llu blocks (%llu txs, %llu inputs, %llu outputs) from %llu files in %.2f" SL_TEXT_NBSP "s (%.0f" SL_TEXT_NBSP "tx/s)",
                    (unsigned long long)r.blocks_added, (unsigned long long)r.txs_added,
                    (unsigned long long)r.inputs_added, (unsigned long long)r.outputs_added,
                    (unsigned long long)r.files, r.seconds, tps);
             if (r.blocks_known || r.blocks_stale || r.blocks_orphan)
-                printf("skipped: %llu already stored, %llu stale (not on the best chain), %llu orphan (parent unknown)\n",
+                cli_wrapf(4, "skipped: %llu already stored, %llu stale (not on the best chain), %llu orphan (parent unknown)",
                        (unsigned long long)r.blocks_known, (unsigned long long)r.blocks_stale,
                        (unsigned long long)r.blocks_orphan);
             if (tip) printf("store: %llu blocks, highest height %u\n", (unsigned long long)m->n_blocks, tip->height);

@@ -19,19 +19,34 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: sleuth safe verify FILE.json|- [--chain-id N] [--safe-version 1.x.y] [--allow FILE]\n"
-            "                          [--store DIR] [--safe-nonce N] [--json]\n"
+            "                          [--store DIR] [--safe-nonce N] [--json|--jsonl]\n"
             "       sleuth safe verify --safe A --to A [--value N] [--data 0x..] [--operation 0|1]\n"
             "                          [--safe-tx-gas N] [--base-gas N] [--gas-price N] [--gas-token A]\n"
             "                          [--refund-receiver A] --nonce N [--safe-tx-hash H] [--signature 0x..]...\n"
             "Checks a Safe multisig transaction before it is signed: EIP-712 hashes (compare them with\n"
             "your device), signers recovered from the signatures, decoded calldata, and a verdict.\n"
+            "A file of several transactions opens with one verdict for them all. --json writes one JSON\n"
+            "document for the file, --jsonl one object per transaction per line (docs/SAFE.md).\n"
             "Exit status: 0 nothing above low, 1 bad input, 2 usage error, 3 high or critical finding,\n"
             "4 medium finding.\n");
 }
 
-static int fail(const char *name, const sl_error *e)
+/* The error on stderr and, with --json, as {"error": {"code", "message"}} on stdout, so a
+ * program reading stdout always gets one JSON document (as from every sleuth command). */
+static int fail(const char *name, const sl_error *e, bool json)
 {
-    fprintf(stderr, "%s: %s\n", name, e->msg[0] ? e->msg : sl_strerror(e->code));
+    const char *m = e->msg[0] ? e->msg : sl_strerror(e->code);
+    fprintf(stderr, "%s: %s\n", name, m);
+    if (json) {
+        cJSON *j = cJSON_CreateObject(), *er = cJSON_AddObjectToObject(j, "error");
+        char *t, msg[sizeof e->msg + 300];
+        snprintf(msg, sizeof msg, "%s: %s", name, m);
+        cJSON_AddStringToObject(er, "code", sl_errname(e->code));
+        cJSON_AddStringToObject(er, "message", msg);
+        if ((t = cJSON_PrintUnformatted(j))) printf("%s\n", t);
+        cJSON_free(t);
+        cJSON_Delete(j);
+    }
     return SAFE_EXIT_INPUT;
 }
 
@@ -142,7 +157,9 @@ static int verify(int argc, char **argv)
     sl_safe_allow *allow = NULL;
     const char *file = NULL, *name = NULL, *allow_path = NULL, *store = NULL;
     char store_msg[600];
-    bool json = false;
+    bool json = false, jsonl = false;
+    sl_safe_report *reps = NULL;
+    size_t nrep = 0;
     cJSON *fields = NULL, *confs = NULL;
     int rc = SAFE_EXIT_INPUT, worst = 0;
     size_t nallow = 0;
@@ -153,6 +170,7 @@ static int verify(int argc, char **argv)
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
         bool matched = false;
         if (!strcmp(a, "--json")) { json = true; continue; }
+        if (!strcmp(a, "--jsonl")) { jsonl = true; continue; }
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); rc = 0; goto done; }
         if (a[0] == '-' && a[1] == '-' && !val) {
             fprintf(stderr, "safe verify: %s needs a value\n", a);
@@ -209,7 +227,7 @@ static int verify(int argc, char **argv)
     if (file && fields) { fprintf(stderr, "safe verify: give either FILE or the fields as options, not both\n"); goto done; }
     if (!file && !fields) { usage(stderr); rc = SAFE_EXIT_USAGE; goto done; }
 
-    if (allow_path && read_allow(&allow, &nallow, allow_path, &e)) { rc = fail("safe verify: --allow", &e); goto done; }
+    if (allow_path && read_allow(&allow, &nallow, allow_path, &e)) { rc = fail("safe verify: --allow", &e, json || jsonl); goto done; }
     o.allow = allow;
     o.nallow = nallow;
     if (store) {
@@ -223,35 +241,38 @@ static int verify(int argc, char **argv)
 
     if (file) {
         name = strcmp(file, "-") == 0 ? "(stdin)" : file;
-        if (read_all(&in, file, &e)) { rc = fail(name, &e); goto done; }
+        if (read_all(&in, file, &e)) { rc = fail(name, &e, json || jsonl); goto done; }
     } else {
         char *t = cJSON_PrintUnformatted(fields);
         name = "(command line)";
         if (!t || sl_buf_append(&in, t, strlen(t))) { cJSON_free(t); fprintf(stderr, "safe verify: out of memory\n"); goto done; }
         cJSON_free(t);
     }
-    if (sl_safe_parse_json(&txs, in.p ? (const char *)in.p : "", in.len, &e)) { rc = fail(name, &e); goto done; }
+    if (sl_safe_parse_json(&txs, in.p ? (const char *)in.p : "", in.len, &e)) { rc = fail(name, &e, json || jsonl); goto done; }
 
-    for (size_t i = 0; i < txs.n; i++) {
-        sl_safe_report r;
-        int x;
-        if (sl_safe_verify(&r, &txs.tx[i], &o, &e)) { rc = fail(name, &e); goto done; }
-        if (!json && i) x = sl_buf_printf(&out, "\n==========\n\n");
-        else x = SL_OK;
-        if (x || (json ? sl_safe_report_json(&out, &r, &txs.tx[i]) : sl_safe_report_text(&out, &r, &txs.tx[i]))) {
-            sl_safe_report_free(&r);
-            fprintf(stderr, "%s: out of memory\n", name);
-            goto done;
+    /* every transaction first: the file's verdict comes before any single report */
+    if (!(reps = calloc(txs.n ? txs.n : 1, sizeof *reps))) { fprintf(stderr, "%s: out of memory\n", name); goto done; }
+    for (nrep = 0; nrep < txs.n; nrep++)
+        if (sl_safe_verify(&reps[nrep], &txs.tx[nrep], &o, &e)) { rc = fail(name, &e, json || jsonl); goto done; }
+    {
+        int x = SL_OK;
+        if (json) x = sl_safe_reports_json(&out, reps, txs.tx, nrep);
+        else if (!jsonl && nrep > 1) x = sl_safe_summary_text(&out, reps, txs.tx, nrep);
+        for (size_t i = 0; i < nrep && !x && !json; i++) {
+            if (jsonl) { x = sl_safe_report_json(&out, &reps[i], &txs.tx[i]); continue; }
+            if (nrep > 1) x = sl_buf_printf(&out, "\n========== transaction %zu of %zu: %s\n\n", i + 1, nrep, txs.tx[i].where);
+            if (!x) x = sl_safe_report_text(&out, &reps[i], &txs.tx[i]);
         }
-        if (sl_safe_exit_code(r.max_sev) == 2 || (worst != 2 && sl_safe_exit_code(r.max_sev) == 3))
-            worst = sl_safe_exit_code(r.max_sev);
-        sl_safe_report_free(&r);
+        if (x) { fprintf(stderr, "%s: out of memory\n", name); goto done; }
     }
+    worst = sl_safe_exit_code(sl_safe_worst(reps, nrep));
     if (out.len)
         fwrite(out.p, 1, out.len, stdout);
     fflush(stdout);
     rc = worst;
 done:
+    for (size_t i = 0; i < nrep; i++) sl_safe_report_free(&reps[i]);
+    free(reps);
     cJSON_Delete(fields);
     sl_safe_tx_list_free(&txs);
     sl_free(allow);

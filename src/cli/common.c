@@ -1,4 +1,5 @@
 /* common.c — output helpers shared by the subcommands (see cli.h). */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -11,6 +12,8 @@
 #include "sleuth/store.h"
 #include "sleuth/trace.h"
 #include "sleuth/eth.h"
+#include "sleuth/text.h"
+#include "sleuth/util.h"
 
 int cli_fail(const cli_common *c, const sl_error *e)
 {
@@ -35,7 +38,8 @@ int cli_usage(const char *fmt, ...)
     return EXIT_USAGE;
 }
 
-int cli_number(const char *opt, const char *arg, uint64_t lo, uint64_t hi, bool hex, uint64_t *out)
+/* Digits only (0x and hex digits when hex), at most 2^64-1: no sign, no spaces, no clamping. */
+static bool digits(const char *arg, bool hex, uint64_t *out)
 {
     const char *d = arg;
     int base = 10;
@@ -49,11 +53,20 @@ int cli_number(const char *opt, const char *arg, uint64_t lo, uint64_t hi, bool 
         if (dv < 0 || v > (UINT64_MAX - (uint64_t)dv) / (uint64_t)base) ok = false; /* not a digit, or > 2^64-1 */
         else v = v * (uint64_t)base + (uint64_t)dv;
     }
-    if (!ok || v < lo || v > hi)
+    if (ok) *out = v;
+    return ok;
+}
+
+int cli_number(const char *opt, const char *arg, uint64_t lo, uint64_t hi, bool hex, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (!digits(arg, hex, &v) || v < lo || v > hi)
         return cli_usage("%s: '%s' is not a whole number from %" PRIu64 " to %" PRIu64, opt, arg ? arg : "", lo, hi);
     *out = v;
     return 0;
 }
+
+bool cli_parse_u64(const char *s, uint64_t *v) { return digits(s, false, v); }
 
 void cli_print_json(cJSON *j)
 {
@@ -83,17 +96,58 @@ cJSON *jstr_or_null(cJSON *obj, const char *key, const char *s)
     return s ? cJSON_AddStringToObject(obj, key, s) : cJSON_AddNullToObject(obj, key);
 }
 
-void cli_time(char out[32], uint32_t t)
+void cli_time(char out[32], uint64_t t)
 {
     time_t tt = (time_t)t;
     struct tm tm;
-    gmtime_r(&tt, &tm);
-    strftime(out, 32, "%Y-%m-%d %H:%M:%S UTC", &tm);
+    if (!t || t > (uint64_t)INT64_MAX || !gmtime_r(&tt, &tm) || !strftime(out, 32, "%Y-%m-%d %H:%M:%S UTC", &tm))
+        snprintf(out, 32, "%s", t ? "time out of range" : "time unknown");
 }
 
 void cli_coins(char out[32], uint64_t sat)
 {
     snprintf(out, 32, "%" PRIu64 ".%08" PRIu64, sat / 100000000, sat % 100000000);
+}
+
+void cli_decimal(char *out, size_t cap, const char *digits, unsigned decimals)
+{
+    size_t n = strlen(digits), ip, fl;
+    char frac[96];
+    if (!decimals || decimals >= sizeof frac) { snprintf(out, cap, "%s", digits); return; }
+    if (n <= decimals) { /* 0.000ddd */
+        memset(frac, '0', decimals - n);
+        memcpy(frac + decimals - n, digits, n);
+        ip = 0;
+    } else {
+        ip = n - decimals;
+        memcpy(frac, digits + ip, decimals);
+    }
+    for (fl = decimals; fl > 0 && frac[fl - 1] == '0'; fl--) {}
+    snprintf(out, cap, "%.*s%s%.*s", ip ? (int)ip : 1, ip ? digits : "0", fl ? "." : "", (int)fl, frac);
+}
+
+void cli_amount(char out[140], const sl_u256 *v, int decimals, const char *sym)
+{
+    char d[SL_U256_DEC_MAX], u[96];
+    sl_u256_dec(d, v);
+    if (decimals < 0) { snprintf(out, 140, "%s base units of %s", d, sym); return; }
+    cli_decimal(u, sizeof u, d, (unsigned)decimals);
+    snprintf(out, 140, "%s %s", u, sym);
+}
+
+void cli_wrapf(size_t hang, const char *fmt, ...)
+{
+    va_list ap;
+    char *s = NULL;
+    sl_buf b = {0};
+    int n;
+    va_start(ap, fmt);
+    n = vasprintf(&s, fmt, ap);
+    va_end(ap);
+    if (n < 0) return;
+    if (sl_buf_wrap(&b, "", hang, s, SL_TEXT_COLS) == SL_OK) fwrite(b.p, 1, b.len, stdout);
+    sl_buf_free(&b);
+    free(s);
 }
 
 cJSON *ju256_item(const sl_u256 *v)
@@ -124,6 +178,19 @@ cJSON *jsigned_u256(cJSON *obj, const char *key, const sl_u256 *a, const sl_u256
     else it = cJSON_CreateString(neg ? s : s + 1);
     cJSON_AddItemToObject(obj, key, it);
     return it;
+}
+
+void cli_trace_hops_json(cJSON *j, const sl_trace_hop *h, size_t n, bool accounts)
+{
+    cJSON *hops = cJSON_AddArrayToObject(j, "hops");
+    for (size_t i = 0; i < n; i++) {
+        cJSON *o = cJSON_CreateObject();
+        jnum(o, "hop", i);
+        jnum(o, accounts ? "accounts" : "pools", h[i].pools);
+        jnum(o, accounts ? "flows" : "outputs", h[i].outputs);
+        if (!accounts) jnum(o, "addresses", h[i].addresses), jnum(o, "amount", h[i].amount);
+        cJSON_AddItemToArray(hops, o);
+    }
 }
 
 void cli_trace_params_json(cJSON *j, const struct sl_trace_params *p, const char *tags)

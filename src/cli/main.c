@@ -1,33 +1,41 @@
-/* main.c — the `sleuth` command: dispatches to the subcommands. */
+/* main.c — the `sleuth` command: dispatches to the subcommands, prints the overview
+ * (`sleuth --help`, fitted to 100 columns) and the version (`sleuth --version`). */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
 #include "cmd_safe.h"
+#include "sleuth/store.h"
+#include "sleuth/version.h"
 
 static const struct {
     const char *name;
     int (*fn)(int, char **);
     const char *help;
 } CMDS[] = {
-    {"ingest", cmd_ingest, "ingest btc --store DIR PATH...   read blk*.dat files, a blocks/ folder, raw blocks\n"
-               "  sleuth ingest eth|tron --store DIR PATH... | --rpc URL --from N --to M   Ethereum-family chains, Tron"},
-    {"info", cmd_info, "info --store DIR [--json]         what the store holds"},
-    {"block", cmd_block, "block --store DIR HASH|HEIGHT     one block"},
-    {"tx", cmd_tx, "tx --store DIR TXID               one transaction, inputs linked to outputs"},
-    {"address", cmd_address, "address --store DIR ADDRESS      balance and history of an address"},
-    {"trace", cmd_trace, "trace --store DIR --tx TXID[:VOUT]|--address A  follow the money (--policy, --direction)"},
-    {"safe", sl_cmd_safe, "safe verify FILE.json|-            check a Safe multisig transaction before signing it"},
+    {"ingest", cmd_ingest, "ingest btc --store DIR PATH...        blk*.dat files, a blocks/ folder, raw blocks\n"
+               "  sleuth ingest eth|tron --store DIR PATH...   JSON-RPC dumps, ethereum-etl/GraphSense exports\n"
+               "  sleuth ingest eth --store DIR --rpc URL --from N --to M   a live node's JSON-RPC"},
+    {"info", cmd_info, "info    --store DIR                   every chain the store holds"},
+    {"block", cmd_block, "block   --store DIR HASH|HEIGHT       one block (account chains: --chain NAME)"},
+    {"tx", cmd_tx, "tx      --store DIR TXID|0xHASH       one transaction, inputs linked to outputs"},
+    {"address", cmd_address, "address --store DIR ADDRESS           balance and history of an address"},
+    {"trace", cmd_trace, "trace   --store DIR --tx TXID[:N] | --address ADDR   follow the money"},
+    {"safe", sl_cmd_safe, "safe verify FILE.json|-               check a Safe multisig transaction before signing"},
 };
 
 static void usage(FILE *f)
 {
-    fprintf(f, "sleuth — blockchain forensics engine\n\nusage: sleuth COMMAND [options]\n\n");
+    fprintf(f, "sleuth %s - blockchain forensics engine (Bitcoin, Ethereum family, Tron)\n\n"
+               "usage: sleuth COMMAND [options]     sleuth COMMAND --help     sleuth --version\n\n",
+            SLEUTH_VERSION);
     for (size_t i = 0; i < sizeof CMDS / sizeof *CMDS; i++) fprintf(f, "  sleuth %s\n", CMDS[i].help);
-    fprintf(f, "\nCommon options: --store DIR (or $SLEUTH_STORE), --json, --quiet. `sleuth COMMAND --help` for more.\n"
-               "Exit codes: 0 ok, 1 failure (bad input, not found), 2 usage error; `safe verify`: 3 high or\n"
-               "critical finding, 4 medium finding.\n");
+    fprintf(f, "\nTracing (sleuth trace --help for every option):\n%s", CLI_TRACE_HELP);
+    fprintf(f, "\nCommon options: --store DIR (or $SLEUTH_STORE); --json: one JSON document on stdout\n"
+               "(docs/JSON.md); --quiet. Text output is for people and fits 100 columns.\n"
+               "Exit codes: 0 ok, 1 failure (bad input, not found), 2 usage error; `safe verify`: 3 high\n"
+               "or critical finding (do not sign), 4 medium finding.\n");
 }
 
 int main(int argc, char **argv)
@@ -38,6 +46,10 @@ int main(int argc, char **argv)
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
+    }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V") || !strcmp(argv[1], "version")) {
+        printf("sleuth %s\nstore format %d\n", SLEUTH_VERSION, SL_STORE_VERSION);
+        return EXIT_OK;
     }
     for (size_t i = 0; i < sizeof CMDS / sizeof *CMDS; i++)
         if (!strcmp(argv[1], CMDS[i].name)) return CMDS[i].fn(argc - 1, argv + 1);

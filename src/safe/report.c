@@ -1,12 +1,15 @@
 /* report.c — renders a verification for a signer under pressure: the verdict and the
  * findings first, then the hashes to compare with the device, then the facts (fields,
- * decoded calls, signers). Also the same as one JSON object for tools.
+ * decoded calls, signers), every line within 100 columns. A file of several transactions
+ * opens with one verdict for them all (and says when they compete for one nonce). Also
+ * the same as JSON for tools: one document for the file, or one object per transaction.
  */
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "sleuth/safe.h"
+#include "sleuth/text.h"
 
 #define TRY(x)                      \
     do {                            \
@@ -66,9 +69,12 @@ static int call_text(sl_buf *b, const sl_safe_call *c, int indent, size_t idx)
     char to[43], val[100], a[80];
     sl_safe_addr_hex(to, &c->to);
     fmt_eth(val, &c->value);
-    if (idx)
-        TRY(sl_buf_printf(b, "%*s[%zu] %s %s, value %s\n", indent, "", idx,
-                          c->operation ? "DELEGATECALL" : "CALL", to, val));
+    if (idx) {
+        char line[300];
+        snprintf(line, sizeof line, "%*s[%zu] %s %s, value %s", indent, "", idx, c->operation ? "DELEGATECALL" : "CALL",
+                 to, val);
+        TRY(sl_buf_wrap(b, "", (size_t)indent + 4, line, SL_TEXT_COLS));
+    }
     if (c->fn == SL_FN_NONE) {
         TRY(sl_buf_printf(b, "%*s    no calldata: plain transfer of %s\n", indent, "", val));
     } else if (c->fn == SL_FN_UNKNOWN) {
@@ -82,7 +88,9 @@ static int call_text(sl_buf *b, const sl_safe_call *c, int indent, size_t idx)
         TRY(sl_buf_printf(b, "%*s    %s%s\n", indent, "", f->signature,
                           c->operation ? "   <- run by DELEGATECALL, in the Safe's own storage" : ""));
         if (c->decode_failed) {
-            TRY(sl_buf_printf(b, "%*s      does not decode: %s\n", indent, "", c->decode_error));
+            char pre[64];
+            snprintf(pre, sizeof pre, "%*s      does not decode: ", indent, "");
+            TRY(sl_buf_wrap(b, pre, (size_t)indent + 8, c->decode_error, SL_TEXT_COLS));
         } else if (c->fn != SL_FN_MULTISEND) {
             for (int i = 0; i < f->nargs; i++) {
                 arg_text(a, sizeof a, c, i);
@@ -95,6 +103,88 @@ static int call_text(sl_buf *b, const sl_safe_call *c, int indent, size_t idx)
         }
     }
     for (size_t i = 0; i < c->nsub; i++) TRY(call_text(b, &c->sub[i], indent + 6, i + 1));
+    return SL_OK;
+}
+
+/* "Signatures: 0 of the 3 required are valid for this transaction - NOT ENOUGH (3 given:
+ * 3 by someone other than the listed owner)": how many count comes first, so a signer
+ * cannot read "3 signatures, 3 required" as "enough". */
+static void sig_summary(char *out, size_t cap, const sl_safe_report *r, const sl_safe_tx *tx)
+{
+    char why[200] = "";
+    size_t n = 0;
+    const struct { size_t k; const char *what; } bad[] = {
+        {r->sigs_invalid, "invalid"},
+        {r->sigs_mismatch, "by someone other than the listed owner"},
+        {r->sigs_duplicate, "repeating a signer already counted"},
+    };
+    for (size_t i = 0; i < 3; i++)
+        if (bad[i].k)
+            n += (size_t)snprintf(why + n, n < sizeof why ? sizeof why - n : 0, "%s%zu %s", n ? ", " : ": ", bad[i].k,
+                                  bad[i].what);
+    if (tx->confirmations_required >= 0)
+        snprintf(out, cap, "Signatures: %zu of the %d required are valid for this transaction%s (%zu given%s)",
+                 r->sigs_valid, tx->confirmations_required,
+                 r->sigs_valid < (size_t)tx->confirmations_required ? " - NOT ENOUGH" : "", r->nsigners, why);
+    else
+        snprintf(out, cap, "Signatures: %zu valid for this transaction (%zu given%s); the input does not say how many "
+                 "are required", r->sigs_valid, r->nsigners, why);
+}
+
+static const char *verdict_words(sl_safe_sev max)
+{
+    return max >= SL_SEV_HIGH ? "DO NOT SIGN" : max == SL_SEV_MEDIUM ? "REVIEW BEFORE SIGNING" : "OK";
+}
+
+sl_safe_sev sl_safe_worst(const sl_safe_report *r, size_t n)
+{
+    sl_safe_sev w = SL_SEV_INFO;
+    for (size_t i = 0; i < n; i++)
+        if (r[i].max_sev > w) w = r[i].max_sev;
+    return w;
+}
+
+/* Transactions j < i for the same Safe and nonce as transaction i: the first of them, or i. */
+static size_t first_same_nonce(const sl_safe_tx *tx, size_t i)
+{
+    for (size_t j = 0; j < i; j++)
+        if (sl_safe_addr_eq(&tx[j].safe, &tx[i].safe) && !sl_safe_u256_cmp(&tx[j].nonce, &tx[i].nonce)) return j;
+    return i;
+}
+
+int sl_safe_summary_text(sl_buf *b, const sl_safe_report *r, const sl_safe_tx *tx, size_t n)
+{
+    sl_safe_sev w = sl_safe_worst(r, n);
+    TRY(sl_buf_printf(b, "VERDICT FOR THIS FILE: %s - %zu transactions; the worst is %s\n", verdict_words(w), n,
+                      sl_safe_sev_name(w)));
+    /* several proposals for one nonce: only one can ever execute (an attacker's among them?) */
+    for (size_t i = 0; i < n; i++) {
+        char line[600], sa[43], nd[79];
+        size_t k = 0, m = 0;
+        if (first_same_nonce(tx, i) != i) continue;
+        for (size_t j = i; j < n; j++) m += first_same_nonce(tx, j) == i;
+        if (m < 2) continue;
+        sl_safe_addr_hex(sa, &tx[i].safe);
+        sl_safe_u256_dec(nd, &tx[i].nonce);
+        if (m == n) k += (size_t)snprintf(line, sizeof line, m == 2 ? "Both transactions" : "All %zu transactions", m);
+        else k += (size_t)snprintf(line, sizeof line, "Transactions");
+        for (size_t j = i; m < n && j < n && k < sizeof line; j++)
+            if (first_same_nonce(tx, j) == i) k += (size_t)snprintf(line + k, sizeof line - k, "%s#%zu", j > i ? ", " : " ", j + 1);
+        if (k < sizeof line)
+            snprintf(line + k, sizeof line - k, " are for nonce %s of Safe %s: only one of them can ever execute. "
+                     "Sign only the one you meant, by the safeTxHash your device shows.", nd, sa);
+        TRY(sl_buf_wrap(b, "  ", 2, line, SL_TEXT_COLS));
+    }
+    for (size_t i = 0; i < n; i++) {
+        char line[300], h[67];
+        size_t c[5] = {0};
+        for (size_t k = 0; k < r[i].nfindings; k++) c[r[i].findings[k].sev]++;
+        snprintf(line, sizeof line, "  #%zu %s: %s (%zu critical, %zu high, %zu medium)", i + 1, tx[i].where,
+                 verdict_words(r[i].max_sev), c[SL_SEV_CRITICAL], c[SL_SEV_HIGH], c[SL_SEV_MEDIUM]);
+        TRY(sl_buf_wrap(b, "", 6, line, SL_TEXT_COLS));
+        hex32(h, r[i].hashes.safe_tx_hash);
+        TRY(sl_buf_printf(b, "      safeTxHash %s\n", h));
+    }
     return SL_OK;
 }
 
@@ -113,12 +203,13 @@ int sl_safe_report_text(sl_buf *b, const sl_safe_report *r, const sl_safe_tx *tx
     TRY(sl_buf_printf(b, "\n"));
     for (size_t i = 0; i < r->nfindings; i++) {
         const sl_safe_finding *f = &r->findings[i];
-        char up[16];
+        char up[16], pre[64];
         size_t k;
         for (k = 0; sl_safe_sev_name(f->sev)[k] && k < sizeof up - 1; k++)
             up[k] = (char)(sl_safe_sev_name(f->sev)[k] - 32);
         up[k] = 0;
-        TRY(sl_buf_printf(b, "%-9s [%s] %s\n", up, f->rule, f->text));
+        snprintf(pre, sizeof pre, "%-9s [%s] ", up, f->rule);
+        TRY(sl_buf_wrap(b, pre, 10, f->text, SL_TEXT_COLS)); /* findings run to 640 characters */
     }
 
     TRY(sl_buf_printf(b, "\nHashes - compare with your hardware wallet\n"));
@@ -127,12 +218,20 @@ int sl_safe_report_text(sl_buf *b, const sl_safe_report *r, const sl_safe_tx *tx
     hex32(h, r->hashes.message);
     TRY(sl_buf_printf(b, "  Message hash   %s\n", h));
     hex32(h, r->hashes.safe_tx_hash);
-    TRY(sl_buf_printf(b, "  safeTxHash     %s%s\n", h,
-                      !r->claimed_hash_checked ? "" : r->claimed_hash_matches ? "  (matches the input)"
-                                                                              : "  (DOES NOT MATCH the input)"));
-    TRY(sl_buf_printf(b, "  Scheme         Safe %s, chain id %llu%s\n", sl_safe_version_name(r->version),
-                      (unsigned long long)r->chain_id,
-                      r->version_inferred ? " (version inferred: the only scheme that reproduces the input's safeTxHash)" : ""));
+    {
+        char line[200];
+        snprintf(line, sizeof line, "  safeTxHash     %s%s", h,
+                 !r->claimed_hash_checked ? "" : r->claimed_hash_matches ? "  (matches the input)"
+                                                                         : "  (DOES NOT MATCH the input)");
+        TRY(sl_buf_wrap(b, "", 17, line, SL_TEXT_COLS));
+    }
+    {
+        char line[300];
+        snprintf(line, sizeof line, "  Scheme         Safe %s, chain id %llu%s", sl_safe_version_name(r->version),
+                 (unsigned long long)r->chain_id,
+                 r->version_inferred ? " (version inferred: the only scheme that reproduces the input's safeTxHash)" : "");
+        TRY(sl_buf_wrap(b, "", 17, line, SL_TEXT_COLS));
+    }
 
     TRY(sl_buf_printf(b, "\nTransaction %s\n", tx->where));
     sl_safe_addr_hex(s, &tx->safe);
@@ -158,10 +257,12 @@ int sl_safe_report_text(sl_buf *b, const sl_safe_report *r, const sl_safe_tx *tx
     sl_safe_u256_dec(d, &tx->nonce);
     TRY(sl_buf_printf(b, "  Nonce          %s\n", d));
 
-    TRY(sl_buf_printf(b, "\nSignatures: %zu", r->nsigners));
-    if (tx->confirmations_required >= 0)
-        TRY(sl_buf_printf(b, " (%d required)", tx->confirmations_required));
-    TRY(sl_buf_printf(b, "\n"));
+    {
+        char line[400];
+        sig_summary(line, sizeof line, r, tx);
+        TRY(sl_buf_printf(b, "\n"));
+        TRY(sl_buf_wrap(b, "", 4, line, SL_TEXT_COLS));
+    }
     for (size_t i = 0; i < r->nsigners; i++) {
         const sl_safe_signer *g = &r->signers[i];
         const char *st = "";
@@ -170,8 +271,12 @@ int sl_safe_report_text(sl_buf *b, const sl_safe_report *r, const sl_safe_tx *tx
         else if (g->has_claimed)
             st = sl_safe_addr_eq(&g->signer, &g->claimed) ? "= listed owner" : "!= LISTED OWNER";
         sl_safe_addr_hex(s, &g->signer);
-        TRY(sl_buf_printf(b, "  %zu  %s  %-13s v=%-3u %s%s%s\n", i + 1, g->recovered ? s : "(none)",
-                          sl_safe_sig_kind_name(g->kind), g->v, st, g->note[0] ? "  " : "", g->note));
+        {
+            char line[400];
+            snprintf(line, sizeof line, "  %zu  %s  %-13s v=%-3u %s%s%s", i + 1, g->recovered ? s : "(none)",
+                     sl_safe_sig_kind_name(g->kind), g->v, st, g->note[0] ? "  " : "", g->note);
+            TRY(sl_buf_wrap(b, "", 5, line, SL_TEXT_COLS));
+        }
         if (g->has_claimed && !sl_safe_addr_eq(&g->signer, &g->claimed)) {
             sl_safe_addr_hex(s, &g->claimed);
             TRY(sl_buf_printf(b, "     listed owner %s\n", s));
@@ -229,14 +334,13 @@ static cJSON *call_json(const sl_safe_call *c)
     return o;
 }
 
-int sl_safe_report_json(sl_buf *b, const sl_safe_report *r, const sl_safe_tx *tx)
+/* One transaction's report as a JSON object (NULL when out of memory). */
+static cJSON *report_obj(const sl_safe_report *r, const sl_safe_tx *tx)
 {
     cJSON *o = cJSON_CreateObject(), *x, *arr;
     char s[100];
-    char *txt;
-    int rc;
     if (!o)
-        return SL_ENOMEM;
+        return NULL;
     cJSON_AddStringToObject(o, "where", tx->where);
     cJSON_AddStringToObject(o, "verdict", sl_safe_sev_name(r->max_sev));
     cJSON_AddNumberToObject(o, "exit_code", sl_safe_exit_code(r->max_sev));
@@ -292,6 +396,12 @@ int sl_safe_report_json(sl_buf *b, const sl_safe_report *r, const sl_safe_tx *tx
     x = call_json(&r->call);
     if (x && !cJSON_AddItemToObject(o, "call", x))
         cJSON_Delete(x);
+    cJSON_AddNumberToObject(o, "signatures_given", (double)r->nsigners);
+    cJSON_AddNumberToObject(o, "signatures_valid", (double)r->sigs_valid);
+    if (tx->confirmations_required >= 0)
+        cJSON_AddNumberToObject(o, "signatures_required", tx->confirmations_required);
+    else
+        cJSON_AddNullToObject(o, "signatures_required");
     arr = cJSON_AddArrayToObject(o, "signatures");
     for (size_t i = 0; arr && i < r->nsigners; i++) {
         const sl_safe_signer *g = &r->signers[i];
@@ -315,11 +425,60 @@ int sl_safe_report_json(sl_buf *b, const sl_safe_report *r, const sl_safe_tx *tx
         if (g->note[0])
             cJSON_AddStringToObject(f, "note", g->note);
     }
-    txt = cJSON_PrintUnformatted(o);
+    return o;
+}
+
+/* Appends o as one line of JSON and frees it. */
+static int put_json(sl_buf *b, cJSON *o)
+{
+    char *txt = o ? cJSON_PrintUnformatted(o) : NULL;
+    int rc;
     cJSON_Delete(o);
     if (!txt)
         return SL_ENOMEM;
     rc = sl_buf_printf(b, "%s\n", txt);
     cJSON_free(txt);
     return rc;
+}
+
+int sl_safe_report_json(sl_buf *b, const sl_safe_report *r, const sl_safe_tx *tx)
+{
+    return put_json(b, report_obj(r, tx));
+}
+
+int sl_safe_reports_json(sl_buf *b, const sl_safe_report *r, const sl_safe_tx *tx, size_t n)
+{
+    cJSON *o = cJSON_CreateObject(), *arr, *groups;
+    sl_safe_sev w = sl_safe_worst(r, n);
+    if (!o)
+        return SL_ENOMEM;
+    cJSON_AddStringToObject(o, "verdict", sl_safe_sev_name(w));
+    cJSON_AddNumberToObject(o, "exit_code", sl_safe_exit_code(w));
+    cJSON_AddNumberToObject(o, "count", (double)n);
+    groups = cJSON_AddArrayToObject(o, "same_nonce");
+    for (size_t i = 0; groups && i < n; i++) {
+        cJSON *g, *idx;
+        char sa[43], nd[79];
+        size_t m = 0;
+        if (first_same_nonce(tx, i) != i) continue;
+        for (size_t j = i; j < n; j++) m += first_same_nonce(tx, j) == i;
+        if (m < 2 || !(g = cJSON_CreateObject()) || !cJSON_AddItemToArray(groups, g)) continue;
+        sl_safe_addr_hex(sa, &tx[i].safe);
+        sl_safe_u256_dec(nd, &tx[i].nonce);
+        cJSON_AddStringToObject(g, "safe", sa);
+        cJSON_AddStringToObject(g, "nonce", nd);
+        idx = cJSON_AddArrayToObject(g, "transactions");
+        for (size_t j = i; idx && j < n; j++)
+            if (first_same_nonce(tx, j) == i) cJSON_AddItemToArray(idx, cJSON_CreateNumber((double)j));
+    }
+    arr = cJSON_AddArrayToObject(o, "transactions");
+    for (size_t i = 0; arr && i < n; i++) {
+        cJSON *x = report_obj(&r[i], &tx[i]);
+        if (!x || !cJSON_AddItemToArray(arr, x)) {
+            cJSON_Delete(x);
+            cJSON_Delete(o);
+            return SL_ENOMEM;
+        }
+    }
+    return put_json(b, o);
 }

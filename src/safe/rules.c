@@ -305,19 +305,27 @@ static void check_signers(ctx *c)
         sl_safe_addr_hex(want, &s->claimed);
         if (s->kind == SL_SIG_INVALID) {
             add(c, SL_SEV_HIGH, "signature-invalid", "Signature %zu is not valid: %s.", i + 1, s->note);
+            r->sigs_invalid++;
             continue;
         }
         if (s->has_claimed && !sl_safe_addr_eq(&s->signer, &s->claimed)) {
+            r->sigs_mismatch++;
             add(c, SL_SEV_CRITICAL, "signature-mismatch",
                 "Signature %zu is listed as owner %s's but recovers to %s over this safeTxHash: it was made for a "
                 "different transaction (or Safe, chain or version). What is shown here is not what was signed.",
                 i + 1, want, got);
             continue;
         }
-        for (size_t j = 0; j < i; j++)
-            if (r->signers[j].kind != SL_SIG_INVALID && sl_safe_addr_eq(&r->signers[j].signer, &s->signer))
-                add(c, SL_SEV_MEDIUM, "signature-duplicate", "Signatures %zu and %zu are both by %s; Safe counts an owner once.",
-                    j + 1, i + 1, got);
+        {
+            bool dup = false;
+            for (size_t j = 0; j < i && !dup; j++)
+                if (r->signers[j].kind != SL_SIG_INVALID && sl_safe_addr_eq(&r->signers[j].signer, &s->signer)) {
+                    add(c, SL_SEV_MEDIUM, "signature-duplicate",
+                        "Signatures %zu and %zu are both by %s; Safe counts an owner once.", j + 1, i + 1, got);
+                    dup = true;
+                }
+            if (dup) { r->sigs_duplicate++; continue; }
+        }
         if (s->kind == SL_SIG_CONTRACT)
             add(c, SL_SEV_LOW, "signature-contract", "Signature %zu is a contract signature (EIP-1271) by %s: "
                 "whether that contract accepts this hash cannot be checked offline.", i + 1, got);
@@ -326,9 +334,12 @@ static void check_signers(ctx *c)
                 "(or that owner executing); check the approval on chain.", i + 1, got);
         valid++;
     }
+    r->sigs_valid = valid;
+    /* "present" read as "there": say how many count, and that the others do not */
     if (c->tx->confirmations_required >= 0 && valid < (size_t)c->tx->confirmations_required)
-        add(c, SL_SEV_INFO, "signatures-pending", "%zu of %d required signatures present.", valid,
-            c->tx->confirmations_required);
+        add(c, SL_SEV_INFO, "signatures-pending",
+            "Only %zu of the %d required signatures are valid for this transaction (%zu given): it cannot be "
+            "executed as it stands.", valid, c->tx->confirmations_required, c->tx->nsigs);
 }
 
 static int sev_cmp_desc(const void *a, const void *b)

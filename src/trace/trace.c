@@ -568,6 +568,8 @@ int sl_trace_run(const sl_store *s, const sl_trace_source *src, const sl_trace_p
         memset(&g.map, 0, sizeof g.map);
         r->priv = pv;
     }
+    r->sources = srcs, r->source_txs = stxs, r->n_sources = nsrc; /* the report names them */
+    srcs = stxs = NULL;
 out:
     free(srcs);
     free(stxs);
@@ -596,6 +598,6 @@ void sl_trace_free(sl_trace_result *r)
 {
     priv *pv = r->priv;
     if (pv) free(pv->tx), free(pv->parent), sl_idmap_free(&pv->map), free(pv);
-    free(r->ends), free(r->hops), free(r->edges);
+    free(r->ends), free(r->hops), free(r->edges), free(r->sources), free(r->source_txs);
     memset(r, 0, sizeof *r);
 }

@@ -728,10 +728,9 @@ int sl_trace_acct_run(const sl_eth_chain *c, const sl_acct_source *src, const sl
         r->asset = g.asset;
         if (!nf) { free(fl); return sl_err(e, SL_ENOTFOUND, "no flow of that asset to trace from"); }
         qsort(fl, nf, sizeof *fl, cmp_u64); /* in chain order: a receiver replays only what came before */
+        r->sources = fl, r->n_sources = nf; /* the report names them; freed with r */
         if (p->backward) {
-            rc = run_backward(&g, fl, nf, e);
-            free(fl);
-            if (rc) goto out;
+            if ((rc = run_backward(&g, fl, nf, e))) goto out;
             goto sorted;
         }
         for (size_t i = 0; i < nf && !rc; i++) {
@@ -741,7 +740,6 @@ int sl_trace_acct_run(const sl_eth_chain *c, const sl_acct_source *src, const sl
             r->source_amount += amt;
             rc = deliver(&g, -1, fl[i], f, amt, 0);
         }
-        free(fl);
         if (rc) goto out;
     }
     while (g.heap.n && !rc) rc = step(&g, sl_pq_pop(&g.heap).idx);
@@ -793,6 +791,6 @@ void sl_trace_acct_free(sl_acct_result *r)
 {
     apriv *pv = r->priv;
     if (pv) free(pv->acct), free(pv->parent), free(pv->flow), sl_idmap_free(&pv->map), free(pv);
-    free(r->ends), free(r->hops), free(r->edges);
+    free(r->ends), free(r->hops), free(r->edges), free(r->sources);
     memset(r, 0, sizeof *r);
 }
