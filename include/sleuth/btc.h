@@ -120,7 +120,7 @@ typedef struct sl_btc_block {
     /* private: capacities */
     size_t cap_tx, cap_in, cap_out, cap_scratch, cap_spends;
     sl_hash256 *scratch;
-    uint32_t *spends;
+    void *spends;               /* outpoint sort keys (SL_BTC_CHECK_SPENDS) */
 } sl_btc_block;
 
 enum {

@@ -284,15 +284,19 @@ static int parse_txs(sl_btc_block *b, sl_cursor *c, const uint8_t **wit0, bool w
     return SL_OK;
 }
 
-/* qsort context: the block whose inputs are being ordered by outpoint (qsort has no
- * context argument; the parse of one block runs on one thread at a time per block). */
-static _Thread_local const sl_btc_block *spend_blk;
+/* An input's outpoint, ordered by a 64-bit prefix of its txid first (random for real
+ * transactions, so almost every comparison is one integer compare), then in full. The
+ * block it belongs to rides along: qsort has no context argument. */
+typedef struct spend_key { uint64_t k; uint32_t in; const sl_btc_block *b; } spend_key;
 
-static int cmp_outpoint(const void *a, const void *b)
+static int cmp_outpoint(const void *pa, const void *pb)
 {
-    const sl_btc_txin *x = &spend_blk->in[*(const uint32_t *)a], *y = &spend_blk->in[*(const uint32_t *)b];
-    int c = memcmp(x->prev_txid.b, y->prev_txid.b, 32);
-    if (c) return c;
+    const spend_key *a = pa, *b = pb;
+    const sl_btc_txin *x, *y;
+    int c;
+    if (a->k != b->k) return a->k < b->k ? -1 : 1;
+    x = &a->b->in[a->in], y = &b->b->in[b->in];
+    if ((c = memcmp(x->prev_txid.b, y->prev_txid.b, 32))) return c;
     return x->prev_vout < y->prev_vout ? -1 : x->prev_vout > y->prev_vout;
 }
 
@@ -313,18 +317,24 @@ static uint32_t tx_of_input(const sl_btc_block *b, uint32_t in)
 static int check_spends(sl_btc_block *b, sl_error *e)
 {
     void *q = b->spends;
+    spend_key *sk;
     uint32_t n = 0;
     if (b->n_in < 2) return SL_OK;
-    if (sl_grow(&q, &b->cap_spends, b->n_in, sizeof *b->spends)) return sl_err(e, SL_ENOMEM, "out of memory");
+    if (sl_grow(&q, &b->cap_spends, b->n_in, sizeof *sk)) return sl_err(e, SL_ENOMEM, "out of memory");
     b->spends = q;
+    sk = q;
     for (uint32_t t = 1; t < b->n_tx; t++)
-        for (uint32_t i = 0; i < b->tx[t].n_in; i++) b->spends[n++] = b->tx[t].first_in + i;
-    spend_blk = b;
-    qsort(b->spends, n, sizeof *b->spends, cmp_outpoint);
+        for (uint32_t i = 0; i < b->tx[t].n_in; i++) {
+            uint32_t in = b->tx[t].first_in + i;
+            memcpy(&sk[n].k, b->in[in].prev_txid.b, 8);
+            sk[n].in = in;
+            sk[n++].b = b;
+        }
+    qsort(sk, n, sizeof *sk, cmp_outpoint);
     for (uint32_t k = 1; k < n; k++)
-        if (cmp_outpoint(&b->spends[k - 1], &b->spends[k]) == 0) {
-            uint32_t a = b->spends[k - 1] < b->spends[k] ? b->spends[k - 1] : b->spends[k];
-            uint32_t c = b->spends[k - 1] ^ b->spends[k] ^ a;
+        if (cmp_outpoint(&sk[k - 1], &sk[k]) == 0) {
+            uint32_t a = sk[k - 1].in < sk[k].in ? sk[k - 1].in : sk[k].in;
+            uint32_t c = sk[k - 1].in ^ sk[k].in ^ a;
             uint32_t ta = tx_of_input(b, a), tc = tx_of_input(b, c);
             char prev[65], txa[65], txc[65];
             sl_hash_hex(prev, &b->in[a].prev_txid);
