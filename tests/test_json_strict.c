@@ -1,23 +1,31 @@
 /* test_json_strict.c — hostile JSON (hardening issue F1): every JSON input
  * sleuth verifies or ingests goes through one strict entry point (sleuth/json.h), so
- *   - a key given twice in an object is an error naming the key's JSON path (F1), in a
- *     Safe transaction first: "operation": 0 then 1 is a call to cJSON and a delegatecall
- *     to the signer's wallet; the check is linear in the keys and iterative in the depth.
+ *   - a key given twice in an object is an error naming the key's JSON path, in a Safe
+ *     transaction, an Ethereum file, a JSON-RPC answer of a live node (a fake node here)
+ *     and a Bitcoin prevout file, and a CSV column named twice is one too; the store is
+ *     left byte for byte as it was (F1, F1b).
  * The reproducers are copies of /work/shared/repro in tests/data/repro/. Run from the
  * repository root.
  */
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "helpers.h"
+#include "sleuth/eth.h"
 #include "sleuth/json.h"
 #include "sleuth/safe.h"
 #include "sleuth/util.h"
 
 #define REPRO "tests/data/repro/"
+#define MEV_ONE "tests/data/eth/mev/10384319.json.zst"
 
 static char *slurp(const char *path, size_t *len)
 {
@@ -32,6 +40,14 @@ static char *slurp(const char *path, size_t *len)
     *len = f.len;
     sl_file_close(&f);
     return b;
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f, "%s", path);
+    fputs(text, f);
+    fclose(f);
 }
 
 /* sl_json_parse's answer for text: its code, and the message in *e. */
@@ -185,4 +201,221 @@ Test(json_strict, safe_verify_cli_exit_1)
     cr_assert(strstr(r.err, REPRO "safe_dup_operation_first_wins.json: $.operation: duplicate key"), "%s", r.err);
     cr_assert_null(strstr(r.out, "VERDICT"), "no verdict on an ambiguous transaction: %s", r.out);
     run_free(&r);
+}
+
+/* ---------------- F1b: ingest ---------------- */
+
+/* A store holding one Ethereum block (mev-inspect file), for "unchanged" checks. */
+static const char *eth_store(void)
+{
+    static char path[128];
+    run_result r;
+    snprintf(path, sizeof path, "%s/s", temp_dir());
+    r = run_sleuth("ingest eth --quiet --store %s " MEV_ONE, path);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    return path;
+}
+
+/* `sleuth <args>` on the store s: exit 1, want in its message, the store byte for byte as
+ * it was. */
+static void refused(const char *s, const char *args, const char *want)
+{
+    char *before = tree_digest(s), *after;
+    run_result r = run_sleuth("%s", args);
+    cr_assert_eq(r.status, 1, "%s: exit %d (%.300s%.300s)", args, r.status, r.out, r.err);
+    cr_assert(strstr(r.err, want), "%s: \"%s\" lacks \"%s\"", args, r.err, want);
+    run_free(&r);
+    after = tree_digest(s);
+    cr_assert_str_eq(before, after, "%s changed the store", args);
+    free(before);
+    free(after);
+}
+
+/* `ingest eth` of each file into one store: refused, with its message. */
+static void eth_ingest_refused(const char *const files[][2], size_t n)
+{
+    const char *s = eth_store();
+    for (size_t i = 0; i < n; i++) {
+        char args[512];
+        snprintf(args, sizeof args, "ingest eth --store %s %s", s, files[i][0]);
+        refused(s, args, files[i][1]);
+    }
+}
+
+Test(json_strict, eth_duplicate_keys_leave_store_unchanged)
+{
+    static const char *const F[][2] = {
+        {REPRO "eth_dup_key_number.json",
+         REPRO "eth_dup_key_number.json: $.result.number: duplicate key (members 11 and 12 of the object"},
+        {REPRO "eth_dup_key_value.json",
+         REPRO "eth_dup_key_value.json: $.result.transactions[0].value: duplicate key (members 21 and 22 of the object"},
+    };
+    eth_ingest_refused(F, 2);
+}
+
+Test(json_strict, eth_json_lines_and_csv)
+{
+    const char *lines = "{\"type\":\"token_transfer\",\"token_address\":\"0xdac17f958d2ee523a2206206994597c13d831ec7\","
+                        "\"from_address\":\"0x1b63142628311395ceafeea5667e7c9026c862ca\",\"to_address\":"
+                        "\"0x1b63142628311395ceafeea5667e7c9026c862ca\",\"value\":\"5\",\"transaction_hash\":"
+                        "\"0x04cbcb236043d8fb7839e07bbc7f5eed692fb2ca55d897f1101eac3e3ad4fab8\",\"log_index\":0,"
+                        "\"block_number\":7}\n";
+    const char *csv = "token_address,from_address,to_address,value,transaction_hash,log_index,block_number,value\n"
+                      "0xdac17f958d2ee523a2206206994597c13d831ec7,0x1b63142628311395ceafeea5667e7c9026c862ca,"
+                      "0x1b63142628311395ceafeea5667e7c9026c862ca,5,"
+                      "0x04cbcb236043d8fb7839e07bbc7f5eed692fb2ca55d897f1101eac3e3ad4fab8,0,7,6\n";
+    sl_buf b = {0};
+    sl_eth_set s;
+    sl_error e = {0, ""};
+    /* the second line repeats "value" */
+    cr_assert_eq(sl_buf_append(&b, lines, strlen(lines)), SL_OK);
+    cr_assert_eq(sl_buf_append(&b, lines, strlen(lines) - 2), SL_OK);
+    cr_assert_eq(sl_buf_printf(&b, ",\"value\":\"6\"}\n"), SL_OK);
+    sl_eth_set_init(&s, NULL);
+    cr_assert_eq(sl_eth_parse_json(&s, "x.jsonl", (const char *)b.p, b.len, &e), SL_ECORRUPT);
+    cr_assert(strstr(e.msg, "x.jsonl: $<doc 2>.value: duplicate key (members 5 and 9"), "%s", e.msg);
+    sl_eth_set_free(&s);
+    sl_buf_free(&b);
+    /* a CSV column named twice */
+    memset(&e, 0, sizeof e);
+    sl_eth_set_init(&s, NULL);
+    cr_assert_eq(sl_eth_parse_csv(&s, "x.csv", csv, strlen(csv), &e), SL_ECORRUPT, "value 5 or 6?");
+    cr_assert(strstr(e.msg, "x.csv: line 1: column \"value\" is named twice (columns 4 and 8)"), "%s", e.msg);
+    sl_eth_set_free(&s);
+}
+
+Test(json_strict, btc_prevouts_duplicate_key)
+{
+    const char *d = temp_dir();
+    char store[128], po[160], args[512];
+    run_result r;
+    snprintf(store, sizeof store, "%s/s", d);
+    snprintf(po, sizeof po, "%s/prevouts.json", d);
+    r = run_sleuth("ingest btc --quiet --store %s %s", store, fixture(FIX "/blocks", "0000000_"));
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    write_file(po, "[{\"txid\":\"0437cd7f8525ceed2324359c2d0ba26006d92d856a9c20fa0241106ee5a597c9\",\"vout\":0,"
+                   "\"value_sats\":5000000000,\"value_sats\":1,\"script_pubkey\":\"51\"}]");
+    snprintf(args, sizeof args, "ingest btc --store %s --prevouts %s %s", store, po, fixture(FIX "/blocks", "0000001_"));
+    refused(store, args, "prevouts.json: $[0].value_sats: duplicate key (members 3 and 4");
+}
+
+/* ---------------- F1b: a live node's answers (a fake JSON-RPC node) ---------------- */
+
+typedef struct fake_node {
+    int fd;
+    const char *const (*answers)[2]; /* method, body ("%d" = the request id); NULL-terminated */
+} fake_node;
+
+static void *serve(void *arg)
+{
+    fake_node *n = arg;
+    for (;;) {
+        char req[65536], *body, *m, resp[70000], ans[60000];
+        size_t got = 0, need = 0;
+        int c = accept(n->fd, NULL, NULL), id = 0;
+        const char *a = "{\"jsonrpc\":\"2.0\",\"id\":%d,\"error\":{\"code\":-32601,\"message\":\"no such method\"}}";
+        if (c < 0) continue;
+        while (got < sizeof req - 1) { /* headers, then Content-Length bytes of body */
+            ssize_t k = read(c, req + got, sizeof req - 1 - got);
+            if (k <= 0) break;
+            got += (size_t)k;
+            req[got] = 0;
+            if ((body = strstr(req, "\r\n\r\n"))) {
+                char *cl = strcasestr(req, "Content-Length:");
+                need = (size_t)(body + 4 - req) + (cl ? strtoul(cl + 15, NULL, 10) : 0);
+                if (got >= need) break;
+            }
+        }
+        req[got] = 0;
+        if ((m = strstr(req, "\"id\":"))) id = atoi(m + 5);
+        for (size_t i = 0; n->answers[i][0]; i++) {
+            char key[96];
+            snprintf(key, sizeof key, "\"method\":\"%s\"", n->answers[i][0]);
+            if (strstr(req, key)) { a = n->answers[i][1]; break; }
+        }
+        snprintf(ans, sizeof ans, a, id);
+        snprintf(resp, sizeof resp, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
+                 "Connection: close\r\n\r\n%s", strlen(ans), ans);
+        if (write(c, resp, strlen(resp)) < 0) {}
+        close(c);
+    }
+    return NULL;
+}
+
+/* Starts the fake node on a free 127.0.0.1 port; returns the port. */
+static int fake_start(fake_node *n)
+{
+    struct sockaddr_in a = {0};
+    socklen_t len = sizeof a;
+    pthread_t th;
+    n->fd = socket(AF_INET, SOCK_STREAM, 0);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    cr_assert_eq(bind(n->fd, (struct sockaddr *)&a, sizeof a), 0);
+    cr_assert_eq(listen(n->fd, 16), 0);
+    getsockname(n->fd, (struct sockaddr *)&a, &len);
+    cr_assert_eq(pthread_create(&th, NULL, serve, n), 0);
+    pthread_detach(th);
+    return ntohs(a.sin_port);
+}
+
+#define H_TX "0x04cbcb236043d8fb7839e07bbc7f5eed692fb2ca55d897f1101eac3e3ad4fab8"
+#define H_BLOCK "0x889c421abc62a48641eee140519e6da8c9dc01d85d8f5c4fbc3c13e3c6e4cb3e"
+#define ADDR "0x1b63142628311395ceafeea5667e7c9026c862ca"
+#define RPC_BLOCK                                                                                                       \
+    "{\"jsonrpc\":\"2.0\",\"id\":%d,\"result\":{\"number\":\"0x1\",\"hash\":\"" H_BLOCK "\",\"timestamp\":\"0x5\","    \
+    "\"miner\":\"" ADDR "\",\"transactions\":[{\"hash\":\"" H_TX "\",\"blockNumber\":\"0x1\",\"blockHash\":\"" H_BLOCK  \
+    "\",\"transactionIndex\":\"0x0\",\"from\":\"" ADDR "\",\"to\":\"" ADDR "\",\"value\":\"0x1\",\"nonce\":\"0x0\","     \
+    "\"gas\":\"0x5208\",\"gasPrice\":\"0x1\"}]}}"
+#define RPC_RECEIPTS                                                                                                    \
+    "{\"jsonrpc\":\"2.0\",\"id\":%d,\"result\":[{\"transactionHash\":\"" H_TX "\",\"blockNumber\":\"0x1\","             \
+    "\"blockHash\":\"" H_BLOCK "\",\"transactionIndex\":\"0x0\",\"cumulativeGasUsed\":\"0x5208\",\"gasUsed\":\"0x5208\"," \
+    "\"status\":\"0x1\",\"logs\":[]}]}"
+
+/* `ingest eth --rpc` against answers: exit 1 with want in the message, the store unchanged. */
+static void rpc_refused(const char *const answers[][2], const char *want)
+{
+    static fake_node nodes[4]; /* each serves until the test process ends */
+    static int used;
+    fake_node *n = &nodes[used++ % 4];
+    const char *s = eth_store();
+    char args[512];
+    n->answers = answers;
+    snprintf(args, sizeof args, "ingest eth --quiet --store %s --rpc http://127.0.0.1:%d --from 1 --to 1", s,
+             fake_start(n));
+    refused(s, args, want);
+}
+
+Test(json_strict, rpc_answer_with_duplicate_result, .timeout = 60)
+{
+    /* cJSON's first "result" is a list of no receipts, a wallet's last one says null */
+    static const char *const A[][2] = {
+        {"eth_getBlockByNumber", RPC_BLOCK},
+        {"eth_getBlockReceipts", "{\"jsonrpc\":\"2.0\",\"id\":%d,\"result\":[],\"result\":null}"},
+        {NULL, NULL},
+    };
+    rpc_refused(A, "answer to eth_getBlockReceipts: $.result: duplicate key (members 3 and 4");
+}
+
+Test(json_strict, rpc_trace_answers_with_duplicate_keys, .timeout = 60)
+{
+    /* no trace_block; debug_traceBlockByNumber's answer repeats its result */
+    static const char *const B[][2] = {
+        {"eth_getBlockByNumber", RPC_BLOCK},
+        {"eth_getBlockReceipts", RPC_RECEIPTS},
+        {"debug_traceBlockByNumber", "{\"jsonrpc\":\"2.0\",\"id\":%d,\"result\":[],\"result\":[{\"result\":{}}]}"},
+        {NULL, NULL},
+    };
+    /* neither block tracer: the opcode-level trace repeats a key of a step */
+    static const char *const C[][2] = {
+        {"eth_getBlockByNumber", RPC_BLOCK},
+        {"eth_getBlockReceipts", RPC_RECEIPTS},
+        {"debug_traceTransaction", "{\"jsonrpc\":\"2.0\",\"id\":%d,\"result\":{\"structLogs\":[{\"op\":\"STOP\","
+                                   "\"depth\":1,\"depth\":2,\"stack\":[]}]}}"},
+        {NULL, NULL},
+    };
+    rpc_refused(B, "answer to debug_traceBlockByNumber: $.result: duplicate key (members 3 and 4");
+    rpc_refused(C, "answer to debug_traceTransaction(" H_TX "): $.result.structLogs[0].depth: duplicate key");
 }

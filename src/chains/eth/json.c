@@ -5,7 +5,8 @@
  * is unwrapped, arrays are walked, and each object is recognised by its keys (camelCase
  * JSON-RPC objects, snake_case ethereum-etl / GraphSense / mev-inspect-py rows, geth
  * callTracer frames, parity traces). Every field is read through a checking reader that
- * names the file and the JSON path on error.
+ * names the file and the JSON path on error. The text is read through sl_json (json.h): a key
+ * repeated in an object, or a column named twice in a CSV header, is an error.
  *
  * Exactness: cJSON turns numbers into doubles, so before parsing, every bare integer of
  * 16 or more digits is rewritten as a string marked with a leading \x01 byte, and the
@@ -20,6 +21,7 @@
 #include <string.h>
 
 #include "sleuth/eth.h"
+#include "sleuth/json.h"
 
 #define BIGNUM_MARK '\x01'
 
@@ -539,9 +541,13 @@ static int parse_block(pctx *x, const cJSON *o, bool strict)
         t[0] = '[';
         memcpy(t + 1, wd->valuestring, n);
         t[n + 1] = ']', t[n + 2] = 0;
-        arr = cJSON_Parse(t);
-        free(t);
-        if (!arr) return fail(x, "withdrawals", "not a list of withdrawal objects");
+        {
+            sl_error in = {0, ""};
+            rc = sl_json_parse(&arr, t, n + 2, NULL, &in);
+            free(t);
+            if (rc == SL_ENOMEM) return sl_err(x->e, SL_ENOMEM, "out of memory");
+            if (rc) return fail(x, "withdrawals", "not a list of withdrawal objects (%s)", in.msg);
+        }
         rc = parse_withdrawals(x, arr, strict, bc.number);
         cJSON_Delete(arr);
         if (rc) return rc;
@@ -855,7 +861,7 @@ static int dispatch_object(pctx *x, const cJSON *o, int depth)
     /* JSON-RPC envelope */
     if (has(o, "jsonrpc") || (has(o, "id") && (has(o, "result") || has(o, "error"))) ||
         (has(o, "result") && o->child && !o->child->next)) { /* also a bare {"result": ...} */
-        const cJSON *err = get(o, "error"), *res = cJSON_GetObjectItemCaseSensitive(o, "result");
+        const cJSON *err = get(o, "error"), *res = find(o, "result");
         size_t m;
         int rc;
         if (err) {
@@ -907,18 +913,18 @@ static int dispatch_object(pctx *x, const cJSON *o, int depth)
     if (has(o, "token_address")) return parse_xfer(x, o);
     if (has(o, "topics")) {
         bool strict = has(o, "logIndex") && !has(o, "log_index");
-        return parse_log(x, o, strict && cJSON_IsString(cJSON_GetObjectItem(o, "logIndex")), NULL, 0, 0, false);
+        return parse_log(x, o, strict && cJSON_IsString(find(o, "logIndex")), NULL, 0, 0, false);
     }
     if (has(o, "transactionHash") && has(o, "cumulativeGasUsed"))
-        return parse_receipt(x, o, cJSON_IsString(cJSON_GetObjectItem(o, "gasUsed")));
+        return parse_receipt(x, o, cJSON_IsString(find(o, "gasUsed")));
     if (has(o, "transaction_hash") && has(o, "gas_used") && !has(o, "from_address")) return parse_receipt(x, o, false);
     if (has(o, "transactions") && (has(o, "number") || has(o, "parentHash")))
-        return parse_block(x, o, cJSON_IsString(cJSON_GetObjectItem(o, "number")));
+        return parse_block(x, o, cJSON_IsString(find(o, "number")));
     if ((has(o, "number") || has(o, "block_id") || has(o, "block_number")) &&
         (has(o, "transaction_count") || has(o, "parent_hash")))
         return parse_block(x, o, false);
     if (has(o, "hash") && has(o, "from") && has(o, "nonce"))
-        return parse_tx(x, o, cJSON_IsString(cJSON_GetObjectItem(o, "nonce")), NULL);
+        return parse_tx(x, o, cJSON_IsString(find(o, "nonce")), NULL);
     if ((has(o, "from_address") || has(o, "tx_hash")) && (has(o, "nonce") || has(o, "gas_price")))
         return parse_tx(x, o, false, NULL);
     if (has(o, "result") && cJSON_IsObject(get(o, "result")) && has(get(o, "result"), "type")) {
@@ -1031,10 +1037,10 @@ int sl_eth_parse_json(sl_eth_set *s, const char *name, const char *text, size_t 
     size_t qlen;
     bool oom;
     char *q;
+    sl_json_seq seq;
+    int rc = SL_OK;
     hexv_init();
     q = quote_big_numbers(text, len, &qlen, &oom);
-    const char *p, *end;
-    int rc = SL_OK, doc = 0;
     if (oom) return sl_err(e, SL_ENOMEM, "out of memory");
     memset(&x, 0, sizeof x);
     x.s = s;
@@ -1042,37 +1048,17 @@ int sl_eth_parse_json(sl_eth_set *s, const char *name, const char *text, size_t 
     x.e = e;
     x.tron = s->chain && s->chain->tron;
     x.order = (uint32_t)s->n_traces;
-    p = q ? q : text;
-    end = p + (q ? qlen : len);
     s->bytes_read += len;
+    /* one document, or several one after another (JSON lines), each key-checked */
+    sl_json_seq_init(&seq, name, q ? q : text, q ? qlen : len);
+    if (q) seq.note = "(offset after number quoting)";
     for (;;) {
-        const char *ret = NULL;
         cJSON *root;
-        while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) p++;
-        if (p >= end) break;
-        root = cJSON_ParseWithLengthOpts(p, (size_t)(end - p), &ret, false);
-        if (!root) {
-            const char *ep = cJSON_GetErrorPtr();
-            size_t off = ep && ep >= p && ep <= end ? (size_t)(ep - (q ? q : text)) : (size_t)(p - (q ? q : text));
-            rc = sl_err(e, SL_ECORRUPT, "%s: byte offset %zu: malformed JSON%s", name, off, q ? " (offset after number quoting)" : "");
-            break;
-        }
-        x.path[0] = '$';
-        x.path[1] = 0;
-        if (doc > 0 || (ret < end)) {
-            /* JSON lines: name the line's document */
-            snprintf(x.path, sizeof x.path, "$<doc %d>", doc + 1);
-            {
-                const char *r2 = ret;
-                while (r2 < end && (*r2 == ' ' || *r2 == '\n' || *r2 == '\r' || *r2 == '\t')) r2++;
-                if (doc == 0 && r2 >= end) strcpy(x.path, "$");
-            }
-        }
+        if ((rc = sl_json_seq_next(&seq, &root, e)) || !root) break;
+        snprintf(x.path, sizeof x.path, "%s", seq.path);
         rc = dispatch(&x, root, 0);
         cJSON_Delete(root);
         if (rc) break;
-        doc++;
-        p = ret;
     }
     free(q);
     return rc;
@@ -1138,6 +1124,15 @@ int sl_eth_parse_csv(sl_eth_set *s, const char *name, const char *text, size_t l
         if (sl_grow(&q, &caph, nh + 1, sizeof *hdr)) { rc = sl_err(e, SL_ENOMEM, "out of memory"); goto out; }
         hdr = q;
         if (!(hdr[nh++] = strdup((const char *)f.p))) { rc = sl_err(e, SL_ENOMEM, "out of memory"); goto out; }
+    }
+    { /* a column named twice is a duplicate key of every row: refused as in JSON */
+        size_t c1, c2;
+        if (sl_json_first_repeat((const char *const *)hdr, nh, &c1, &c2)) { rc = sl_err(e, SL_ENOMEM, "out of memory"); goto out; }
+        if (c2 < nh) {
+            rc = sl_err(e, SL_ECORRUPT, "%s: line 1: column \"%.64s\" is named twice (columns %zu and %zu)", name, hdr[c2],
+                        c1 + 1, c2 + 1);
+            goto out;
+        }
     }
     while (p < end && !rc) {
         cJSON *o = cJSON_CreateObject();
