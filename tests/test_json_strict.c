@@ -1,9 +1,11 @@
-/* test_json_strict.c — hostile JSON (hardening issue F1): every JSON input
+/* test_json_strict.c — hostile JSON (hardening issue F1, F3): every JSON input
  * sleuth verifies or ingests goes through one strict entry point (sleuth/json.h), so
  *   - a key given twice in an object is an error naming the key's JSON path, in a Safe
  *     transaction, an Ethereum file, a JSON-RPC answer of a live node (a fake node here)
  *     and a Bitcoin prevout file, and a CSV column named twice is one too; the store is
- *     left byte for byte as it was (F1, F1b).
+ *     left byte for byte as it was (F1, F1b);
+ *   - long strings cost linear time: 16 MiB strings parse in well under a second, valid or
+ *     unterminated, and 16x the length takes about 16x the CPU time, far from 256x (F3).
  * The reproducers are copies of /work/shared/repro in tests/data/repro/. Run from the
  * repository root.
  */
@@ -418,4 +420,76 @@ Test(json_strict, rpc_trace_answers_with_duplicate_keys, .timeout = 60)
     };
     rpc_refused(B, "answer to debug_traceBlockByNumber: $.result: duplicate key (members 3 and 4");
     rpc_refused(C, "answer to debug_traceTransaction(" H_TX "): $.result.structLogs[0].depth: duplicate key");
+}
+
+/* ---------------- F3: long strings ---------------- */
+
+static double clock_s(clockid_t c)
+{
+    struct timespec t;
+    clock_gettime(c, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* A block whose extraData is a string of n bytes ending in an escape (valid), or the same
+ * text cut inside that string (unterminated); a 20-digit number makes the big-number
+ * pre-pass rewrite the text too. */
+static char *long_string_doc(size_t n, bool valid, size_t *len)
+{
+    const char *head = "{\"number\":\"0x1\",\"size\":12345678901234567890,\"hash\":\"" H_BLOCK "\",\"extraData\":\"";
+    const char *tail = "\\n\",\"transactions\":[]}";
+    size_t h = strlen(head), t = strlen(tail);
+    char *d = malloc(h + n + t + 1);
+    cr_assert_not_null(d);
+    memcpy(d, head, h);
+    memset(d + h, 'a', n);
+    memcpy(d + h + n, tail, t + 1);
+    *len = valid ? h + n + t : h + n;
+    return d;
+}
+
+/* Best of five: the wall and CPU time sl_eth_parse_json takes on the document, checking
+ * its answer each time. */
+static void parse_time(size_t n, bool valid, double *wall, double *cpu)
+{
+    *wall = *cpu = 1e9;
+    for (int k = 0; k < 5; k++) {
+        size_t len;
+        char *d = long_string_doc(n, valid, &len);
+        sl_eth_set s;
+        sl_error e = {0, ""};
+        double w0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_THREAD_CPUTIME_ID), w, c;
+        int rc;
+        sl_eth_set_init(&s, NULL);
+        rc = sl_eth_parse_json(&s, "long.json", d, len, &e);
+        c = clock_s(CLOCK_THREAD_CPUTIME_ID) - c0;
+        w = clock_s(CLOCK_MONOTONIC) - w0;
+        if (valid) {
+            cr_assert_eq(rc, SL_OK, "%s", e.msg);
+            cr_assert(s.n_blocks == 1 && s.blocks[0].number == 1 && s.blocks[0].has_hash);
+        } else {
+            cr_assert_eq(rc, SL_ECORRUPT);
+            cr_assert(strstr(e.msg, "long.json: byte offset") && strstr(e.msg, "malformed JSON"), "%s", e.msg);
+        }
+        sl_eth_set_free(&s);
+        free(d);
+        if (w < *wall) *wall = w;
+        if (c < *cpu) *cpu = c;
+    }
+}
+
+Test(json_strict, long_strings_take_linear_time, .timeout = 120)
+{
+    for (int valid = 1; valid >= 0; valid--) {
+        const char *what = valid ? "valid" : "unterminated";
+        double w1, c1, w16, c16;
+        parse_time(1u << 20, valid, &w1, &c1);
+        parse_time(16u << 20, valid, &w16, &c16);
+        cr_log_info("%s string: 1 MiB %.4f s (CPU %.4f s), 16 MiB %.4f s (CPU %.4f s)", what, w1, c1, w16, c16);
+        cr_assert_lt(w16, 2.0, "%s 16 MiB string: %.3f s", what, w16);
+        /* linear: 16x the bytes, 16x the time; quadratic 256x. Measured 17x to 26x (1 MiB
+         * stays in the caches, 16 MiB does not), so the bound is 64x, far from both. CPU
+         * time, not wall time: other work on the machine does not count. */
+        cr_assert_lt(c16, 64 * c1 + 0.005, "%s: CPU 1 MiB %.4f s, 16 MiB %.4f s", what, c1, c16);
+    }
 }

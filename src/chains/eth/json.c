@@ -971,24 +971,22 @@ static char *quote_big_numbers(const char *t, size_t n, size_t *out_len, bool *o
         for (i = 0; i < n;) {
             char c = t[i];
             if (in_str) {
-                /* fast path: jump to the next quote when no escape lies before it */
+                /* copy up to the next quote or backslash in one step: every byte of a
+                 * string is looked at once, however long the string and wherever its
+                 * escapes are (a rescan from each byte was quadratic) */
                 const char *q = t + i, *qe = t + n;
+                size_t k;
                 while (q < qe && *q != '"' && *q != '\\') q++;
-                if (q < qe && *q == '"') {
-                    size_t k = (size_t)(q - (t + i));
-                    if (r) memcpy(r + o, t + i, k + 1);
-                    o += k + 1, i += k + 1;
-                    in_str = false;
-                    continue;
+                k = (size_t)(q - (t + i));
+                if (r) memcpy(r + o, t + i, k);
+                o += k, i += k;
+                if (i >= n) break; /* unterminated: cJSON reports it */
+                if (t[i] == '"') in_str = false;
+                else if (i + 1 < n) { /* a backslash and the byte it escapes */
+                    if (r) r[o] = t[i];
+                    o++, i++;
                 }
-                if (c == '\\' && i + 1 < n) {
-                    if (r) r[o++] = c, r[o++] = t[i + 1];
-                    else o += 2;
-                    i += 2;
-                    continue;
-                }
-                if (c == '"') in_str = false;
-                if (r) r[o] = c;
+                if (r) r[o] = t[i];
                 o++, i++;
                 continue;
             }
