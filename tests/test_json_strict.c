@@ -1,11 +1,15 @@
-/* test_json_strict.c — hostile JSON (hardening issue F1, F3): every JSON input
+/* test_json_strict.c — hostile JSON (hardening issue F1, F3, F5): every JSON input
  * sleuth verifies or ingests goes through one strict entry point (sleuth/json.h), so
  *   - a key given twice in an object is an error naming the key's JSON path, in a Safe
  *     transaction, an Ethereum file, a JSON-RPC answer of a live node (a fake node here)
  *     and a Bitcoin prevout file, and a CSV column named twice is one too; the store is
  *     left byte for byte as it was (F1, F1b);
  *   - long strings cost linear time: 16 MiB strings parse in well under a second, valid or
- *     unterminated, and 16x the length takes about 16x the CPU time, far from 256x (F3).
+ *     unterminated, and 16x the length takes about 16x the CPU time, far from 256x (F3);
+ *   - a record nested in another (a block's transactions, a receipt's logs, a mev-inspect
+ *     file's receipts) that contradicts its parent's block number, block hash, transaction
+ *     hash or index is an error with its JSON path, and so are records of one transaction
+ *     in different documents that name different block hashes (F5).
  * The reproducers are copies of /work/shared/repro in tests/data/repro/. Run from the
  * repository root.
  */
@@ -491,5 +495,81 @@ Test(json_strict, long_strings_take_linear_time, .timeout = 120)
          * stays in the caches, 16 MiB does not), so the bound is 64x, far from both. CPU
          * time, not wall time: other work on the machine does not count. */
         cr_assert_lt(c16, 64 * c1 + 0.005, "%s: CPU 1 MiB %.4f s, 16 MiB %.4f s", what, c1, c16);
+    }
+}
+
+/* ---------------- F5: records that contradict their parent ---------------- */
+
+Test(json_strict, tx_blocknumber_mismatch_cli)
+{
+    static const char *const F[][2] = {
+        {REPRO "eth_tx_blocknumber_mismatch.json",
+         REPRO "eth_tx_blocknumber_mismatch.json: $.result.transactions[0].blockNumber: block 1, but the enclosing "
+               "block is block 47218"},
+    };
+    eth_ingest_refused(F, 1);
+}
+
+#define H_OTHER "0x1111111111111111111111111111111111111111111111111111111111111111"
+#define TX(h, bn, bh, ix)                                                                                      \
+    "{\"hash\":\"" h "\",\"blockNumber\":\"" bn "\",\"blockHash\":\"" bh "\",\"transactionIndex\":\"" ix "\"," \
+    "\"from\":\"" ADDR "\",\"to\":\"" ADDR "\",\"value\":\"0x1\",\"nonce\":\"0x0\",\"gas\":\"0x5208\",\"gasPrice\":\"0x1\"}"
+#define H_TX2 "0x95844e6c54b4aafc8e1f75784127529280e75c3a980d91f6dfca1c1b0eb078fb"
+#define BLOCK(txs) "{\"number\":\"0x5\",\"hash\":\"" H_BLOCK "\",\"timestamp\":\"0x1\",\"miner\":\"" ADDR "\",\"transactions\":[" txs "]}"
+#define LOG(th, bn, bh, ix)                                                                                            \
+    "{\"address\":\"" ADDR "\",\"topics\":[],\"data\":\"0x\",\"logIndex\":\"0x0\",\"transactionHash\":\"" th "\","      \
+    "\"blockNumber\":\"" bn "\",\"blockHash\":\"" bh "\",\"transactionIndex\":\"" ix "\"}"
+#define RECEIPT(bh, logs)                                                                                               \
+    "{\"transactionHash\":\"" H_TX "\",\"blockNumber\":\"0x5\",\"blockHash\":\"" bh "\",\"transactionIndex\":\"0x0\","  \
+    "\"cumulativeGasUsed\":\"0x5208\",\"gasUsed\":\"0x5208\",\"status\":\"0x1\",\"logs\":[" logs "]}"
+
+Test(json_strict, nested_records_must_agree)
+{
+    static const struct { const char *json, *want; } C[] = {
+        {BLOCK(TX(H_TX, "0x5", H_OTHER, "0x0")),
+         "in.json: $.transactions[0].blockHash: " H_OTHER ", but the enclosing block says " H_BLOCK},
+        {BLOCK(TX(H_TX, "0x6", H_BLOCK, "0x0")), "in.json: $.transactions[0].blockNumber: block 6, but the enclosing block is block 5"},
+        /* swapped positions would reorder the block (and misplace traces given by position) */
+        {BLOCK(TX(H_TX, "0x5", H_BLOCK, "0x1") "," TX(H_TX2, "0x5", H_BLOCK, "0x0")),
+         "in.json: $.transactions[0].transactionIndex: 1, but it is transaction 0 of the enclosing block"},
+        {RECEIPT(H_BLOCK, LOG(H_TX2, "0x5", H_BLOCK, "0x0")),
+         "in.json: $.logs[0].transactionHash: " H_TX2 ", but the enclosing receipt says " H_TX},
+        {RECEIPT(H_BLOCK, LOG(H_TX, "0x4", H_BLOCK, "0x0")), "in.json: $.logs[0].blockNumber: block 4, but the enclosing receipt is block 5"},
+        {RECEIPT(H_BLOCK, LOG(H_TX, "0x5", H_OTHER, "0x0")),
+         "in.json: $.logs[0].blockHash: " H_OTHER ", but the enclosing receipt says " H_BLOCK},
+        {RECEIPT(H_BLOCK, LOG(H_TX, "0x5", H_BLOCK, "0x3")), "in.json: $.logs[0].transactionIndex: 3, but the enclosing receipt says 0"},
+        /* a mev-inspect block file's receipts belong to its block */
+        {"{\"block_number\":4,\"traces\":[],\"receipts\":{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":[" RECEIPT(H_BLOCK, "") "]}}",
+         "in.json: $.receipts.result[0].blockNumber: block 5, but the enclosing block file is block 4"},
+        /* in separate documents: the model compares block hashes */
+        {BLOCK(TX(H_TX, "0x5", H_BLOCK, "0x0")) "\n" RECEIPT(H_OTHER, ""),
+         "transaction " H_TX " is in the block with hash " H_BLOCK " and in the block with hash " H_OTHER},
+        {"{\"number\":\"0x5\",\"hash\":\"" H_BLOCK "\",\"transactions\":[\"" H_TX "\"]}\n" TX(H_TX, "0x5", H_OTHER, "0x0"),
+         "transaction " H_TX " names block hash " H_OTHER ", but block 5 is " H_BLOCK},
+    };
+    for (size_t i = 0; i < sizeof C / sizeof *C; i++) {
+        sl_eth_set s;
+        sl_eth_model m;
+        sl_error e = {0, ""};
+        int rc;
+        sl_eth_set_init(&s, NULL);
+        rc = sl_eth_parse_json(&s, "in.json", C[i].json, strlen(C[i].json), &e);
+        if (rc == SL_OK && (rc = sl_eth_model_build(&m, &s, &e)) == SL_OK) sl_eth_model_free(&m);
+        cr_assert_eq(rc, SL_ECORRUPT, "case %zu accepted", i);
+        cr_assert(strstr(e.msg, C[i].want), "case %zu: \"%s\" lacks \"%s\"", i, e.msg, C[i].want);
+        sl_eth_set_free(&s);
+    }
+    /* the same records agreeing are fine */
+    {
+        const char *ok = BLOCK(TX(H_TX, "0x5", H_BLOCK, "0x0")) "\n" RECEIPT(H_BLOCK, LOG(H_TX, "0x5", H_BLOCK, "0x0"));
+        sl_eth_set s;
+        sl_eth_model m;
+        sl_error e = {0, ""};
+        sl_eth_set_init(&s, NULL);
+        cr_assert_eq(sl_eth_parse_json(&s, "in.json", ok, strlen(ok), &e), SL_OK, "%s", e.msg);
+        cr_assert_eq(sl_eth_model_build(&m, &s, &e), SL_OK, "%s", e.msg);
+        cr_assert_eq(m.n_txs, 1);
+        sl_eth_model_free(&m);
+        sl_eth_set_free(&s);
     }
 }
