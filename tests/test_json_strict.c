@@ -1,4 +1,4 @@
-/* test_json_strict.c — hostile JSON (hardening issue F1, F3, F5): every JSON input
+/* test_json_strict.c — hostile JSON (hardening issue F1, F3, F5, F7): every JSON input
  * sleuth verifies or ingests goes through one strict entry point (sleuth/json.h), so
  *   - a key given twice in an object is an error naming the key's JSON path, in a Safe
  *     transaction, an Ethereum file, a JSON-RPC answer of a live node (a fake node here)
@@ -9,7 +9,9 @@
  *   - a record nested in another (a block's transactions, a receipt's logs, a mev-inspect
  *     file's receipts) that contradicts its parent's block number, block hash, transaction
  *     hash or index is an error with its JSON path, and so are records of one transaction
- *     in different documents that name different block hashes (F5).
+ *     in different documents that name different block hashes (F5);
+ *   - the fuzzer's three UBSan inputs parse cleanly; the test catches the undefined
+ *     behaviour when run under `make asan` (UBSan halt_on_error) (F7).
  * The reproducers are copies of /work/shared/repro in tests/data/repro/. Run from the
  * repository root.
  */
@@ -571,5 +573,32 @@ Test(json_strict, nested_records_must_agree)
         cr_assert_eq(m.n_txs, 1);
         sl_eth_model_free(&m);
         sl_eth_set_free(&s);
+    }
+}
+
+/* ---------------- F7: the fuzzer's UBSan inputs ---------------- */
+
+/* As fuzz/fuzz_eth_json does: the first byte picks CSV or JSON and the chain. Any answer
+ * is fine; undefined behaviour is not (caught under `make asan`, UBSan halt_on_error). */
+Test(json_strict, fuzz_ub_inputs)
+{
+    static const char *const F[] = {"fuzz_eth_json_ub_eth_h206.bin", "fuzz_eth_json_ub_eth_h209.bin",
+                                    "fuzz_eth_json_ub_flows_c552.bin"};
+    for (size_t i = 0; i < 3; i++) {
+        char path[128], *d;
+        size_t n;
+        sl_eth_set s;
+        sl_eth_model m;
+        sl_error e = {0, ""};
+        int rc;
+        snprintf(path, sizeof path, REPRO "%s", F[i]);
+        d = slurp(path, &n);
+        cr_assert_gt(n, 1);
+        sl_eth_set_init(&s, sl_eth_chain_by_name(d[0] & 2 ? "tron" : "ethereum"));
+        if (d[0] & 1) rc = sl_eth_parse_csv(&s, F[i], d + 1, n - 1, &e);
+        else rc = sl_eth_parse_json(&s, F[i], d + 1, n - 1, &e);
+        if (!rc && sl_eth_model_build(&m, &s, &e) == SL_OK) sl_eth_model_free(&m);
+        sl_eth_set_free(&s);
+        free(d);
     }
 }
