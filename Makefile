@@ -1,7 +1,8 @@
 # sleuth — plain Makefile. `make` builds build/sleuth; `make test` builds and runs every
 # test (Criterion), `make demo` installs what is missing, builds and ingests the bundled
-# real blocks; `make fuzz` builds the libFuzzer targets (clang); `make bench` the benchmarks;
-# `make asan` runs every test under AddressSanitizer and UBSan.
+# real blocks; `make fuzz` builds every libFuzzer target (clang: fuzz/Makefile and
+# fuzz/Makefile.eth); `make bench` the benchmarks; `make asan` runs every test under
+# AddressSanitizer and UBSan.
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-deprecated-declarations \
@@ -49,6 +50,7 @@ deps:
 
 fuzz:
 	$(MAKE) -f fuzz/Makefile
+	$(MAKE) -f fuzz/Makefile.eth
 
 # Every test with AddressSanitizer + UBSan in build-asan/ (the spawned sleuth too).
 asan:

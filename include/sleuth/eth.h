@@ -203,10 +203,19 @@ typedef struct sl_eth_set {
 
 void sl_eth_set_init(sl_eth_set *s, const sl_eth_chain_info *chain);
 void sl_eth_set_free(sl_eth_set *s);
-static inline const uint8_t *sl_eth_arena(const sl_eth_set *s, uint32_t off) { return s->arena.p + off; }
+/* The arena bytes at off, and a trace's address words. While the arena is still empty (no
+ * record has stored bytes: every length is 0) its pointer is NULL, and NULL + 0 or
+ * memcmp(NULL, NULL, 0) is undefined behaviour, so an empty arena yields a valid pointer
+ * to nothing instead. */
+static inline const uint8_t *sl_eth_arena(const sl_eth_set *s, uint32_t off)
+{
+    static const uint8_t none[4];
+    return s->arena.p ? s->arena.p + off : none;
+}
 static inline const uint32_t *sl_eth_trace_addr(const sl_eth_set *s, const sl_eth_trace *t)
 {
-    return (const uint32_t *)(const void *)(s->arena.p + t->addr_off);
+    static const uint32_t none[1];
+    return s->arena.p ? (const uint32_t *)(const void *)(s->arena.p + t->addr_off) : none;
 }
 
 /* Parses one input document and appends its records. Accepted: a JSON-RPC response

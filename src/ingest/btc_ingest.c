@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 
 #include "sleuth/btc.h"
+#include "sleuth/json.h"
 #include "sleuth/util.h"
 
 typedef struct in_file {
@@ -458,12 +459,9 @@ static int load_prevouts(ctx *x, const char *path, sl_error *e)
     int rc = sl_file_open(&f, path, e), n, i;
     struct po *arr = NULL;
     if (rc) return rc;
-    root = cJSON_ParseWithLength((const char *)f.data, f.len);
-    if (!root) {
-        const char *ep = cJSON_GetErrorPtr();
-        size_t off = ep && ep >= (const char *)f.data && ep <= (const char *)f.data + f.len ? (size_t)(ep - (const char *)f.data) : 0;
+    if ((rc = sl_json_parse(&root, (const char *)f.data, f.len, path, e))) { /* strict: a repeated key is an error */
         sl_file_close(&f);
-        return sl_err(e, SL_ECORRUPT, "%s: byte offset %zu: malformed JSON", path, off);
+        return rc;
     }
     if (!cJSON_IsArray(root)) { rc = sl_err(e, SL_ECORRUPT, "%s: $: expected an array of prevouts", path); goto out; }
     n = cJSON_GetArraySize(root);

@@ -12,7 +12,8 @@
  * trace_block, else debug_traceBlockByNumber with callTracer, else (ganache)
  * debug_traceTransaction's opcode-level structLogs, from which the value-carrying CALL,
  * CALLCODE, CREATE and CREATE2 steps and their success are recovered. The methods a node
- * lacks are detected on the first block and not asked again.
+ * lacks are detected on the first block and not asked again. Every answer is read strictly
+ * (sleuth/json.h): malformed JSON or a key given twice is an error, not a missing method.
  */
 #include "sleuth/ingest.h"
 
@@ -28,6 +29,7 @@
 #include <sys/stat.h>
 
 #include "sleuth/eth_store.h"
+#include "sleuth/json.h"
 #include "sleuth/util.h"
 
 static bool ends_with(const char *s, const char *suf)
@@ -220,14 +222,24 @@ static int rpc_call(rpc *r, const char *method, const char *params, sl_error *e)
     return SL_OK;
 }
 
-/* True when the answer is a JSON-RPC error (e.g. method not found). */
-static bool rpc_is_error(const rpc *r)
+/* Parses the node's answer to `what` strictly (sl_json_parse: malformed JSON or a repeated
+ * key is an error naming the call); *out is owned by the caller. */
+static int rpc_json(cJSON **out, const rpc *r, const char *what, sl_error *e)
 {
-    cJSON *j = cJSON_ParseWithLength((const char *)r->body.p, r->body.len);
-    bool err = !j || cJSON_GetObjectItemCaseSensitive(j, "error") != NULL ||
-               cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(j, "result"));
+    char name[200];
+    snprintf(name, sizeof name, "%s answer to %s", r->url, what);
+    return sl_json_parse(out, (const char *)r->body.p, r->body.len, name, e);
+}
+
+/* Sets *err when the answer is a JSON-RPC error (e.g. method not found) or has no result. */
+static int rpc_is_error(const rpc *r, const char *what, bool *err, sl_error *e)
+{
+    cJSON *j;
+    int rc = rpc_json(&j, r, what, e);
+    if (rc) return rc;
+    *err = cJSON_GetObjectItemCaseSensitive(j, "error") != NULL || cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(j, "result"));
     cJSON_Delete(j);
-    return err;
+    return SL_OK;
 }
 
 static int feed(sl_eth_set *set, rpc *r, const char *what, sl_error *e)
@@ -381,9 +393,10 @@ int sl_ingest_eth_rpc(sl_store *s, const sl_eth_ingest_opts *o, sl_eth_ingest_re
         /* receipts */
         if (!c.no_block_receipts) {
             snprintf(p, sizeof p, "[\"0x%llx\"]", (unsigned long long)n);
-            if ((rc = rpc_call(&c, "eth_getBlockReceipts", p, e))) break;
-            if (rpc_is_error(&c)) c.no_block_receipts = true;
-            else if ((rc = feed(&set, &c, "eth_getBlockReceipts", e))) break;
+            if ((rc = rpc_call(&c, "eth_getBlockReceipts", p, e)) ||
+                (rc = rpc_is_error(&c, "eth_getBlockReceipts", &c.no_block_receipts, e)) ||
+                (!c.no_block_receipts && (rc = feed(&set, &c, "eth_getBlockReceipts", e))))
+                break;
         }
         if (c.no_block_receipts)
             for (size_t i = tx0; i < set.n_txs && !rc; i++) {
@@ -399,17 +412,19 @@ int sl_ingest_eth_rpc(sl_store *s, const sl_eth_ingest_opts *o, sl_eth_ingest_re
         /* traces: parity, then geth callTracer, then opcode-level */
         if (!c.no_trace_block) {
             snprintf(p, sizeof p, "[\"0x%llx\"]", (unsigned long long)n);
-            if ((rc = rpc_call(&c, "trace_block", p, e))) break;
-            if (rpc_is_error(&c)) c.no_trace_block = true;
-            else { rc = feed(&set, &c, "trace_block", e); continue; }
+            if ((rc = rpc_call(&c, "trace_block", p, e)) || (rc = rpc_is_error(&c, "trace_block", &c.no_trace_block, e))) break;
+            if (!c.no_trace_block) { rc = feed(&set, &c, "trace_block", e); continue; }
         }
         if (!c.no_debug_block) {
             snprintf(p, sizeof p, "[\"0x%llx\",{\"tracer\":\"callTracer\"}]", (unsigned long long)n);
-            if ((rc = rpc_call(&c, "debug_traceBlockByNumber", p, e))) break;
-            if (rpc_is_error(&c)) c.no_debug_block = true;
-            else {
+            if ((rc = rpc_call(&c, "debug_traceBlockByNumber", p, e)) ||
+                (rc = rpc_is_error(&c, "debug_traceBlockByNumber", &c.no_debug_block, e)))
+                break;
+            if (!c.no_debug_block) {
                 /* callTracer results without txHash are placed by position in this block */
-                cJSON *j = cJSON_ParseWithLength((const char *)c.body.p, c.body.len), *res = cJSON_GetObjectItem(j, "result");
+                cJSON *j, *res;
+                if ((rc = rpc_json(&j, &c, "debug_traceBlockByNumber", e))) break;
+                res = cJSON_GetObjectItemCaseSensitive(j, "result");
                 if (cJSON_IsArray(res)) {
                     cJSON *w = cJSON_CreateObject();
                     cJSON_AddNumberToObject(w, "block_number", (double)n);
@@ -431,12 +446,11 @@ int sl_ingest_eth_rpc(sl_store *s, const sl_eth_ingest_opts *o, sl_eth_ingest_re
             hx[0] = '0', hx[1] = 'x';
             sl_hex_encode(hx + 2, set.txs[i].hash.b, 32);
             snprintf(p, sizeof p, "[\"%s\",{\"disableStorage\":true,\"disableMemory\":true}]", hx);
+            snprintf(what, sizeof what, "debug_traceTransaction(%s)", hx);
+            if ((rc = rpc_call(&c, "debug_traceTransaction", p, e)) || (rc = rpc_json(&j, &c, what, e))) break;
             snprintf(what, sizeof what, "%s debug_traceTransaction(%s)", c.url, hx);
-            if ((rc = rpc_call(&c, "debug_traceTransaction", p, e))) break;
-            j = cJSON_ParseWithLength((const char *)c.body.p, c.body.len);
             res = cJSON_GetObjectItemCaseSensitive(j, "result");
-            if (!j) rc = sl_err(e, SL_ECORRUPT, "%s: malformed JSON", what);
-            else if (!cJSON_IsObject(res)) {
+            if (!cJSON_IsObject(res)) {
                 const cJSON *er = cJSON_GetObjectItemCaseSensitive(j, "error");
                 const cJSON *msg = cJSON_GetObjectItemCaseSensitive(er, "message");
                 rc = sl_err(e, SL_EUNSUPPORTED, "%s: the node traces no transactions (%s); internal transfers cannot be read",

@@ -1,6 +1,7 @@
 /* json.c — reads Safe transactions in the transaction service's JSON (one
  * multisig-transaction object, a paginated {"results": [...]} answer, or an array) into
- * sl_safe_tx. Every value is checked and every error names its JSON path
+ * sl_safe_tx. The text goes through sl_json_parse (a repeated key is an error), every value
+ * is checked and every error names its JSON path
  * ("$.results[0].confirmations[2].signature: 64 bytes, a Safe signature is 65").
  */
 #include <cjson/cJSON.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sleuth/json.h"
 #include "sleuth/safe.h"
 
 void sl_safe_tx_free(sl_safe_tx *tx)
@@ -269,18 +271,17 @@ static int parse_tx(sl_safe_tx *tx, const cJSON *o, const char *path, sl_error *
 
 int sl_safe_parse_json(sl_safe_tx_list *out, const char *json, size_t len, sl_error *e)
 {
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
+    cJSON *root;
     const cJSON *arr = NULL, *it;
     const char *prefix = "$";
-    int rc = SL_OK;
+    int rc;
     size_t n = 0;
     out->tx = NULL;
     out->n = 0;
-    if (!root) {
-        size_t off = end && end >= json && end <= json + len ? (size_t)(end - json) : 0;
-        return sl_err(e, SL_ECORRUPT, "byte offset %zu: not valid JSON", off);
-    }
+    /* strict: a repeated key ("operation": 0, "operation": 1) would be read as the first
+     * here and as the last by the signer's wallet */
+    if ((rc = sl_json_parse(&root, json, len, NULL, e)))
+        return rc;
     if (cJSON_IsArray(root)) {
         arr = root;
     } else if (cJSON_IsObject(root) && cJSON_GetObjectItemCaseSensitive(root, "results")) {

@@ -42,6 +42,8 @@ typedef struct wtx {
     uint64_t block;
     uint32_t index, seen;
     int64_t tx, rc, top; /* record indexes, -1 none */
+    bool has_bhash;      /* a record named the block's hash */
+    sl_hash256 bhash;
 } wtx;
 
 typedef struct bctx {
@@ -94,11 +96,12 @@ static int rehash(bctx *b, size_t cap)
     return SL_OK;
 }
 
-/* Finds or adds the transaction `h` at (block, index); a different block is a conflict. */
-static int upsert(bctx *b, const sl_hash256 *h, uint64_t block, uint32_t index, int64_t *out)
+/* Finds or adds the transaction `h` at (block, index) in the block with hash *bh (NULL:
+ * not given); a different block, index or block hash is a conflict. */
+static int upsert(bctx *b, const sl_hash256 *h, uint64_t block, uint32_t index, const sl_hash256 *bh, int64_t *out)
 {
     int64_t k = wfind(b, h);
-    char hx[67];
+    char hx[67], h1[67], h2[67];
     if (k < 0) {
         void *q = b->w;
         if ((b->nw + 1) * 2 > b->htcap) {
@@ -132,7 +135,13 @@ static int upsert(bctx *b, const sl_hash256 *h, uint64_t block, uint32_t index, 
             hexs(hx, h->b, 32);
             return sl_err(b->e, SL_ECORRUPT, "transaction %s has index %u and index %u", hx, t->index, index);
         }
+        if (bh && t->has_bhash && memcmp(bh->b, t->bhash.b, 32)) {
+            hexs(hx, h->b, 32), hexs(h1, t->bhash.b, 32), hexs(h2, bh->b, 32);
+            return sl_err(b->e, SL_ECORRUPT, "transaction %s is in the block with hash %s and in the block with hash %s", hx,
+                          h1, h2);
+        }
     }
+    if (bh && !b->w[k].has_bhash) b->w[k].bhash = *bh, b->w[k].has_bhash = true;
     *out = k;
     return SL_OK;
 }
@@ -249,7 +258,7 @@ int sl_eth_model_build(sl_eth_model *m, const sl_eth_set *s, sl_error *e)
     for (size_t i = 0; i < s->n_txs && !rc; i++) {
         int64_t k;
         const sl_eth_tx *t = &s->txs[i];
-        if ((rc = upsert(&b, &t->hash, t->block, t->index, &k))) break;
+        if ((rc = upsert(&b, &t->hash, t->block, t->index, t->has_block_hash ? &t->block_hash : NULL, &k))) break;
         if (b.w[k].tx >= 0) {
             const sl_eth_tx *o = &s->txs[b.w[k].tx];
             if (memcmp(o->from.b, t->from.b, 20) || sl_u256_cmp(&o->value, &t->value) || o->has_to != t->has_to ||
@@ -264,7 +273,9 @@ int sl_eth_model_build(sl_eth_model *m, const sl_eth_set *s, sl_error *e)
     for (size_t i = 0; i < s->n_receipts && !rc; i++) {
         int64_t k;
         const sl_eth_receipt *r = &s->receipts[i];
-        if ((rc = upsert(&b, &r->tx_hash, r->block, r->has_index ? r->index : SL_ETH_NONE32, &k))) break;
+        if ((rc = upsert(&b, &r->tx_hash, r->block, r->has_index ? r->index : SL_ETH_NONE32,
+                         r->has_block_hash ? &r->block_hash : NULL, &k)))
+            break;
         if (b.w[k].rc >= 0) {
             const sl_eth_receipt *o = &s->receipts[b.w[k].rc];
             if (o->gas_used != r->gas_used ||
@@ -289,19 +300,21 @@ int sl_eth_model_build(sl_eth_model *m, const sl_eth_set *s, sl_error *e)
         trace_tx[i] = SL_ETH_NONE32;
         if (t->type == SL_TRACE_REWARD) continue;
         if (t->has_tx) {
-            if ((rc = upsert(&b, &t->tx_hash, t->block, t->has_tx_index ? t->tx_index : SL_ETH_NONE32, &k))) break;
+            if ((rc = upsert(&b, &t->tx_hash, t->block, t->has_tx_index ? t->tx_index : SL_ETH_NONE32, NULL, &k))) break;
             trace_tx[i] = (uint32_t)k;
         }
     }
     for (size_t i = 0; i < s->n_logs && !rc; i++) {
         const sl_eth_log *l = &s->logs[i];
         int64_t k;
-        if ((rc = upsert(&b, &l->tx_hash, l->block, l->has_tx_index ? l->tx_index : SL_ETH_NONE32, &k))) break;
+        if ((rc = upsert(&b, &l->tx_hash, l->block, l->has_tx_index ? l->tx_index : SL_ETH_NONE32,
+                         l->has_block_hash ? &l->block_hash : NULL, &k)))
+            break;
         log_tx[i] = (uint32_t)k;
     }
     for (size_t i = 0; i < s->n_xfers && !rc; i++) {
         int64_t k;
-        if ((rc = upsert(&b, &s->xfers[i].tx_hash, s->xfers[i].block, SL_ETH_NONE32, &k))) break;
+        if ((rc = upsert(&b, &s->xfers[i].tx_hash, s->xfers[i].block, SL_ETH_NONE32, NULL, &k))) break;
         xfer_tx[i] = (uint32_t)k;
     }
     if (rc) goto out;
@@ -347,6 +360,16 @@ int sl_eth_model_build(sl_eth_model *m, const sl_eth_set *s, sl_error *e)
         if (r->has_time && !mb->time) mb->time = r->time;
         if (r->has_base_fee && (!bref[bi] || !bref[bi]->has_base_fee)) bref[bi] = r;
         else if (!bref[bi]) bref[bi] = r;
+    }
+    for (size_t k = 0; k < b.nw; k++) { /* the block hash a transaction's records name is its block's */
+        const sl_eth_mblock *mb = &m->blocks[block_of(m, b.w[k].block)];
+        if (b.w[k].has_bhash && mb->has_hash && memcmp(b.w[k].bhash.b, mb->hash.b, 32)) {
+            char h1[67], h2[67];
+            hexs(hx, b.w[k].hash.b, 32), hexs(h1, b.w[k].bhash.b, 32), hexs(h2, mb->hash.b, 32);
+            rc = sl_err(e, SL_ECORRUPT, "transaction %s names block hash %s, but block %llu is %s", hx, h1,
+                        (unsigned long long)mb->number, h2);
+            goto out;
+        }
     }
     for (size_t i = 0; i < s->n_txs; i++) { /* flat exports carry the block time on the tx */
         sl_eth_mblock *mb = &m->blocks[block_of(m, s->txs[i].block)];

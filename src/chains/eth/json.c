@@ -5,7 +5,8 @@
  * is unwrapped, arrays are walked, and each object is recognised by its keys (camelCase
  * JSON-RPC objects, snake_case ethereum-etl / GraphSense / mev-inspect-py rows, geth
  * callTracer frames, parity traces). Every field is read through a checking reader that
- * names the file and the JSON path on error.
+ * names the file and the JSON path on error. The text is read through sl_json (json.h): a key
+ * repeated in an object, or a column named twice in a CSV header, is an error.
  *
  * Exactness: cJSON turns numbers into doubles, so before parsing, every bare integer of
  * 16 or more digits is rewritten as a string marked with a leading \x01 byte, and the
@@ -20,8 +21,26 @@
 #include <string.h>
 
 #include "sleuth/eth.h"
+#include "sleuth/json.h"
 
 #define BIGNUM_MARK '\x01'
+
+/* What encloses the record being read: a block around its transactions, a receipt around
+ * its logs, a mev-inspect block file around its receipts, logs and traces. A nested record
+ * may repeat its parent's block number, block hash, transaction hash and index; each one it
+ * gives must agree with the parent's (else it would be stored where its parent is not, in
+ * a phantom block), and each one it leaves out is taken from the parent. */
+typedef struct encl {
+    const char *what;    /* "block", "receipt", "block file": for messages */
+    uint64_t block;      /* UINT64_MAX: nothing encloses the record */
+    uint64_t time;
+    bool has_hash, has_tx, has_time;
+    sl_hash256 hash, tx; /* the block's hash; the transaction's (around a receipt's logs) */
+    uint32_t tx_index;   /* the transaction's index (around a receipt's logs), else SL_ETH_NONE32 */
+    uint32_t pos;        /* the record's position in its block's list of transactions, else SL_ETH_NONE32 */
+} encl;
+
+static const encl NO_ENCL = {NULL, UINT64_MAX, 0, false, false, false, {{0}}, {{0}}, SL_ETH_NONE32, SL_ETH_NONE32};
 
 typedef struct pctx {
     sl_eth_set *s;
@@ -30,6 +49,7 @@ typedef struct pctx {
     char path[512];
     uint32_t order;
     bool tron;
+    encl in;
 } pctx;
 
 /* ---------- path handling: a stack of suffixes on one buffer ---------- */
@@ -304,9 +324,79 @@ static int rd_status(pctx *x, const cJSON *o, const char *k1, const char *k2, bo
     return SL_OK;
 }
 
+/* ---------- fields a nested record shares with its parent (x->in) ---------- */
+/* The first of up to three names present in o (k1 when none is). */
+static const char *which(const cJSON *o, const char *k1, const char *k2, const char *k3)
+{
+    if (get(o, k1)) return k1;
+    if (k2 && get(o, k2)) return k2;
+    if (k3 && get(o, k3)) return k3;
+    return k1;
+}
+
+static void hex32(char out[67], const sl_hash256 *h)
+{
+    out[0] = '0', out[1] = 'x';
+    sl_hex_encode(out + 2, h->b, 32);
+}
+
+/* The block number, under up to three names: required, unless the parent gives it; when
+ * both do, they must agree. */
+static int rd_block(pctx *x, const cJSON *o, const char *k1, const char *k2, const char *k3, bool strict, uint64_t *out)
+{
+    const char *used = which(o, k1, k2, k3);
+    int rc;
+    if (!get(o, used)) {
+        if (x->in.block == UINT64_MAX) return fail(x, k1, "missing");
+        *out = x->in.block;
+        return SL_OK;
+    }
+    if ((rc = rd_u64(x, o, used, NULL, strict, true, out, NULL))) return rc;
+    if (x->in.block != UINT64_MAX && *out != x->in.block)
+        return fail(x, used, "block %llu, but the enclosing %s is block %llu", (unsigned long long)*out, x->in.what,
+                    (unsigned long long)x->in.block);
+    return SL_OK;
+}
+
+/* A hash under up to three names that must equal the parent's *want when both are known
+ * (want NULL: the parent has none); taken from the parent when absent. */
+static int rd_hash_in(pctx *x, const cJSON *o, const char *k1, const char *k2, const char *k3, const sl_hash256 *want,
+                      sl_hash256 *out, bool *has)
+{
+    const char *used = which(o, k1, k2, k3);
+    char a[67], b[67];
+    int rc = rd_hash(x, o, used, NULL, false, out, has);
+    if (rc) return rc;
+    if (!*has) {
+        if (want) *out = *want, *has = true;
+        return SL_OK;
+    }
+    if (!want || !memcmp(out->b, want->b, 32)) return SL_OK;
+    hex32(a, out), hex32(b, want);
+    return fail(x, used, "%s, but the enclosing %s says %s", a, x->in.what, b);
+}
+
+/* transactionIndex: a block's transactions must give their own position in its list, a
+ * receipt's logs the receipt's index; either is taken from the parent when absent. */
+static int rd_tx_index(pctx *x, const cJSON *o, bool strict, bool req, uint32_t *out, bool *has)
+{
+    const char *used = which(o, "transactionIndex", "transaction_index", NULL);
+    uint32_t want = x->in.pos != SL_ETH_NONE32 ? x->in.pos : x->in.tx_index;
+    bool h = false;
+    int rc;
+    if ((rc = rd_u32(x, o, used, NULL, strict, req && want == SL_ETH_NONE32, out, &h))) return rc;
+    if (!h && want != SL_ETH_NONE32) *out = want, h = true;
+    else if (h && want != SL_ETH_NONE32 && *out != want) {
+        if (x->in.pos != SL_ETH_NONE32)
+            return fail(x, used, "%u, but it is transaction %u of the enclosing block", *out, want);
+        return fail(x, used, "%u, but the enclosing %s says %u", *out, x->in.what, want);
+    }
+    if (has) *has = h;
+    return SL_OK;
+}
+
 /* ---------- records ---------- */
-static int parse_log(pctx *x, const cJSON *o, bool strict, const sl_hash256 *txh, uint64_t block, uint32_t txi,
-                     bool have_ctx)
+static int parse_log(pctx *x, const cJSON *o, bool strict)
 {
     sl_eth_log *l;
     const cJSON *t;
@@ -316,21 +406,15 @@ static int parse_log(pctx *x, const cJSON *o, bool strict, const sl_hash256 *txh
     PUSH(x, x->s->logs, x->s->n_logs, x->s->cap_logs, l);
     if ((rc = rd_addr(x, o, "address", NULL, true, &l->address, NULL))) return rc;
     if ((rc = rd_u32(x, o, "logIndex", "log_index", strict, true, &l->log_index, NULL))) return rc;
-    if ((rc = rd_hash(x, o, "transactionHash", "transaction_hash", false, &l->tx_hash, &h))) return rc;
-    if (!h && (rc = rd_hash(x, o, "tx_hash", NULL, false, &l->tx_hash, &h))) return rc;
-    if (!h) {
-        if (!have_ctx) return fail(x, "transactionHash", "missing");
-        l->tx_hash = *txh;
-    }
-    if ((rc = rd_u64(x, o, "blockNumber", "block_number", strict, false, &l->block, &h))) return rc;
-    if (!h && (rc = rd_u64(x, o, "block_id", NULL, strict, false, &l->block, &h))) return rc;
-    if (!h) {
-        if (!have_ctx) return fail(x, "blockNumber", "missing");
-        l->block = block;
-    }
-    if ((rc = rd_u32(x, o, "transactionIndex", "transaction_index", strict, false, &l->tx_index, &l->has_tx_index))) return rc;
-    if (!l->has_tx_index && have_ctx && txi != SL_ETH_NONE32) l->tx_index = txi, l->has_tx_index = true;
-    if ((rc = rd_hash(x, o, "blockHash", "block_hash", false, &l->block_hash, &l->has_block_hash))) return rc;
+    if ((rc = rd_hash_in(x, o, "transactionHash", "transaction_hash", "tx_hash", x->in.has_tx ? &x->in.tx : NULL,
+                         &l->tx_hash, &h)))
+        return rc;
+    if (!h) return fail(x, "transactionHash", "missing");
+    if ((rc = rd_block(x, o, "blockNumber", "block_number", "block_id", strict, &l->block))) return rc;
+    if ((rc = rd_tx_index(x, o, strict, false, &l->tx_index, &l->has_tx_index))) return rc;
+    if ((rc = rd_hash_in(x, o, "blockHash", "block_hash", NULL, x->in.has_hash ? &x->in.hash : NULL, &l->block_hash,
+                         &l->has_block_hash)))
+        return rc;
     if ((rc = rd_bytes(x, o, "data", NULL, &l->data_off, &l->data_len))) return rc;
     t = get2(o, "topics", NULL, &used);
     if (t && cJSON_IsArray(t)) {
@@ -363,7 +447,7 @@ static int parse_log(pctx *x, const cJSON *o, bool strict, const sl_hash256 *txh
     return SL_OK;
 }
 
-static int parse_logs_array(pctx *x, const cJSON *arr, bool strict, const sl_hash256 *txh, uint64_t block, uint32_t txi)
+static int parse_logs_array(pctx *x, const cJSON *arr, bool strict)
 {
     const cJSON *it;
     int i = 0, rc;
@@ -373,7 +457,7 @@ static int parse_logs_array(pctx *x, const cJSON *arr, bool strict, const sl_has
     cJSON_ArrayForEach(it, arr) {
         size_t m = path_push(x, "[%d]", i++);
         if (!cJSON_IsObject(it)) return fail(x, NULL, "expected a log object");
-        if ((rc = parse_log(x, it, strict, txh, block, txi, true))) return rc;
+        if ((rc = parse_log(x, it, strict))) return rc;
         path_pop(x, m);
     }
     path_pop(x, n);
@@ -385,12 +469,13 @@ static int parse_receipt(pctx *x, const cJSON *o, bool strict)
     sl_eth_receipt *r;
     const cJSON *logs;
     int rc;
-    bool h;
     PUSH(x, x->s->receipts, x->s->n_receipts, x->s->cap_receipts, r);
     if ((rc = rd_hash(x, o, "transactionHash", "transaction_hash", true, &r->tx_hash, NULL))) return rc;
-    if ((rc = rd_u64(x, o, "blockNumber", "block_number", strict, true, &r->block, NULL))) return rc;
+    if ((rc = rd_block(x, o, "blockNumber", "block_number", NULL, strict, &r->block))) return rc;
     if ((rc = rd_u32(x, o, "transactionIndex", "transaction_index", strict, false, &r->index, &r->has_index))) return rc;
-    if ((rc = rd_hash(x, o, "blockHash", "block_hash", false, &r->block_hash, &r->has_block_hash))) return rc;
+    if ((rc = rd_hash_in(x, o, "blockHash", "block_hash", NULL, x->in.has_hash ? &x->in.hash : NULL, &r->block_hash,
+                         &r->has_block_hash)))
+        return rc;
     if ((rc = rd_u64(x, o, "cumulativeGasUsed", "cumulative_gas_used", strict, false, &r->cum_gas, NULL))) return rc;
     if ((rc = rd_u64(x, o, "gasUsed", "gas_used", strict, true, &r->gas_used, NULL))) return rc;
     if ((rc = rd_u256(x, o, "effectiveGasPrice", "effective_gas_price", strict, false, &r->eff_price, &r->has_eff_price))) return rc;
@@ -398,35 +483,35 @@ static int parse_receipt(pctx *x, const cJSON *o, bool strict)
     if ((rc = rd_addr(x, o, "from", NULL, false, &r->from, &r->has_from))) return rc;
     if ((rc = rd_hash(x, o, "root", NULL, false, &r->root, &r->has_root))) return rc;
     if ((rc = rd_status(x, o, "status", NULL, strict, &r->status))) return rc;
-    (void)h;
     logs = get(o, "logs");
     if (logs) {
-        sl_hash256 th = r->tx_hash;
-        uint64_t b = r->block;
-        uint32_t ti = r->has_index ? r->index : SL_ETH_NONE32;
-        if ((rc = parse_logs_array(x, logs, strict, &th, b, ti))) return rc;
+        encl up = x->in;
+        x->in.what = "receipt";
+        x->in.block = r->block;
+        x->in.has_hash = r->has_block_hash, x->in.hash = r->block_hash;
+        x->in.has_tx = true, x->in.tx = r->tx_hash;
+        x->in.tx_index = r->has_index ? r->index : SL_ETH_NONE32;
+        x->in.pos = SL_ETH_NONE32;
+        rc = parse_logs_array(x, logs, strict);
+        x->in = up;
+        if (rc) return rc;
     }
     return SL_OK;
 }
 
-/* A transaction object; ctx gives the enclosing block's number/hash/time when nested. */
-static int parse_tx(pctx *x, const cJSON *o, bool strict, const sl_eth_block *ctx)
+/* A transaction object (x->in: the enclosing block's number, hash and time when nested). */
+static int parse_tx(pctx *x, const cJSON *o, bool strict)
 {
     sl_eth_tx *t;
     int rc;
-    bool h;
     const cJSON *raw;
     PUSH(x, x->s->txs, x->s->n_txs, x->s->cap_txs, t);
     if ((rc = rd_hash(x, o, "hash", "tx_hash", true, &t->hash, NULL))) return rc;
-    if ((rc = rd_u64(x, o, "blockNumber", "block_number", strict, false, &t->block, &h))) return rc;
-    if (!h && (rc = rd_u64(x, o, "block_id", NULL, strict, false, &t->block, &h))) return rc;
-    if (!h) {
-        if (!ctx) return fail(x, "blockNumber", "missing");
-        t->block = ctx->number;
-    }
-    if ((rc = rd_hash(x, o, "blockHash", "block_hash", false, &t->block_hash, &t->has_block_hash))) return rc;
-    if (!t->has_block_hash && ctx && ctx->has_hash) t->block_hash = ctx->hash, t->has_block_hash = true;
-    if ((rc = rd_u32(x, o, "transactionIndex", "transaction_index", strict, true, &t->index, NULL))) return rc;
+    if ((rc = rd_block(x, o, "blockNumber", "block_number", "block_id", strict, &t->block))) return rc;
+    if ((rc = rd_hash_in(x, o, "blockHash", "block_hash", NULL, x->in.has_hash ? &x->in.hash : NULL, &t->block_hash,
+                         &t->has_block_hash)))
+        return rc;
+    if ((rc = rd_tx_index(x, o, strict, true, &t->index, NULL))) return rc;
     if ((rc = rd_addr(x, o, "from", "from_address", !x->tron, &t->from, &t->has_from))) return rc;
     if ((rc = rd_addr(x, o, "to", "to_address", false, &t->to, &t->has_to))) return rc;
     if ((rc = rd_u256(x, o, "value", NULL, strict, true, &t->value, NULL))) return rc;
@@ -445,7 +530,7 @@ static int parse_tx(pctx *x, const cJSON *o, bool strict, const sl_eth_block *ct
     }
     if ((rc = rd_bytes(x, o, "input", NULL, &t->input_off, &t->input_len))) return rc;
     if ((rc = rd_u64(x, o, "block_timestamp", NULL, strict, false, &t->time, &t->has_time))) return rc;
-    if (!t->has_time && ctx && ctx->has_time) t->time = ctx->time, t->has_time = true;
+    if (!t->has_time && x->in.has_time) t->time = x->in.time, t->has_time = true;
     /* flat exports carry the receipt in the row */
     if ((rc = rd_u64(x, o, "receipt_gas_used", NULL, strict, false, &t->gas_used, &t->has_receipt))) return rc;
     if ((rc = rd_status(x, o, "receipt_status", NULL, strict, &t->status))) return rc;
@@ -498,8 +583,7 @@ static int parse_block(pctx *x, const cJSON *o, bool strict)
     size_t bi;
     PUSH(x, x->s->blocks, x->s->n_blocks, x->s->cap_blocks, b);
     bi = x->s->n_blocks - 1;
-    if ((rc = rd_u64(x, o, "number", "block_number", strict, false, &b->number, &h))) return rc;
-    if (!h && (rc = rd_u64(x, o, "block_id", NULL, strict, true, &b->number, NULL))) return rc;
+    if ((rc = rd_block(x, o, "number", "block_number", "block_id", strict, &b->number))) return rc;
     if ((rc = rd_hash(x, o, "hash", "block_hash", false, &b->hash, &b->has_hash))) return rc;
     if ((rc = rd_u64(x, o, "timestamp", "block_timestamp", strict, false, &b->time, &b->has_time))) return rc;
     if ((rc = rd_addr(x, o, "miner", "author", false, &b->miner, &b->has_miner))) return rc;
@@ -513,22 +597,30 @@ static int parse_block(pctx *x, const cJSON *o, bool strict)
         const cJSON *it;
         int i = 0;
         size_t n;
+        encl up = x->in;
         if (!cJSON_IsArray(txs)) return fail(x, "transactions", "expected an array");
         x->s->blocks[bi].n_tx = (uint32_t)cJSON_GetArraySize(txs);
+        x->in = NO_ENCL;
+        x->in.what = "block";
+        x->in.block = bc.number;
+        x->in.has_hash = bc.has_hash, x->in.hash = bc.hash;
+        x->in.has_time = bc.has_time, x->in.time = bc.time;
         n = path_push(x, ".transactions");
         cJSON_ArrayForEach(it, txs) {
-            size_t m = path_push(x, "[%d]", i++);
+            size_t m = path_push(x, "[%d]", i);
+            x->in.pos = (uint32_t)i++;
             if (cJSON_IsString(it)) { /* hashes only (eth_getBlockByNumber without full txs) */
                 sl_hash256 hh;
                 if ((rc = rd_hashv(x, it, NULL, &hh))) return rc;
             } else if (cJSON_IsObject(it)) {
-                if ((rc = parse_tx(x, it, strict, &bc))) return rc;
+                if ((rc = parse_tx(x, it, strict))) return rc;
             } else {
                 return fail(x, NULL, "expected a transaction object or hash");
             }
             path_pop(x, m);
         }
         path_pop(x, n);
+        x->in = up;
     }
     wd = get(o, "withdrawals");
     if (wd && cJSON_IsString(wd)) { /* ethereum-etl CSV: the objects, comma-separated, without brackets */
@@ -539,9 +631,13 @@ static int parse_block(pctx *x, const cJSON *o, bool strict)
         t[0] = '[';
         memcpy(t + 1, wd->valuestring, n);
         t[n + 1] = ']', t[n + 2] = 0;
-        arr = cJSON_Parse(t);
-        free(t);
-        if (!arr) return fail(x, "withdrawals", "not a list of withdrawal objects");
+        {
+            sl_error in = {0, ""};
+            rc = sl_json_parse(&arr, t, n + 2, NULL, &in);
+            free(t);
+            if (rc == SL_ENOMEM) return sl_err(x->e, SL_ENOMEM, "out of memory");
+            if (rc) return fail(x, "withdrawals", "not a list of withdrawal objects (%s)", in.msg);
+        }
         rc = parse_withdrawals(x, arr, strict, bc.number);
         cJSON_Delete(arr);
         if (rc) return rc;
@@ -618,7 +714,7 @@ static int parse_parity_trace(pctx *x, const cJSON *o)
     t->order = x->order++;
     if (!cJSON_IsString(ty)) return fail(x, "type", "missing");
     if (!cJSON_IsObject(a)) return fail(x, "action", "expected an object");
-    if ((rc = rd_u64(x, o, "blockNumber", "block_number", false, true, &t->block, NULL))) return rc;
+    if ((rc = rd_block(x, o, "blockNumber", "block_number", NULL, false, &t->block))) return rc;
     if ((rc = rd_hash(x, o, "transactionHash", "transaction_hash", false, &t->tx_hash, &t->has_tx))) return rc;
     if ((rc = rd_u32(x, o, "transactionPosition", "transaction_position", false, false, &t->tx_index, &t->has_tx_index))) return rc;
     if (!t->has_tx_index) t->tx_index = SL_ETH_NONE32;
@@ -684,7 +780,7 @@ static int parse_flat_trace(pctx *x, const cJSON *o)
         t->call_type = (uint8_t)call_type_of(ct->valuestring);
     }
     if (rt && cJSON_IsString(rt)) t->reward_type = !strcmp(rt->valuestring, "uncle") ? 2 : 1;
-    if ((rc = rd_u64(x, o, "block_number", "block_id", false, true, &t->block, NULL))) return rc;
+    if ((rc = rd_block(x, o, "block_number", "block_id", NULL, false, &t->block))) return rc;
     if ((rc = rd_hash(x, o, "transaction_hash", "tx_hash", false, &t->tx_hash, &t->has_tx))) return rc;
     if ((rc = rd_u32(x, o, "transaction_index", NULL, false, false, &t->tx_index, &t->has_tx_index))) return rc;
     if (!t->has_tx_index) t->tx_index = SL_ETH_NONE32;
@@ -712,7 +808,7 @@ static int parse_tron_trace(pctx *x, const cJSON *o)
     t->type = SL_TRACE_CALL;
     t->call_type = SL_CALL_CALL;
     t->tx_index = SL_ETH_NONE32;
-    if ((rc = rd_u64(x, o, "block_id", "block_number", false, true, &t->block, NULL))) return rc;
+    if ((rc = rd_block(x, o, "block_id", "block_number", NULL, false, &t->block))) return rc;
     if ((rc = rd_hash(x, o, "tx_hash", "transaction_hash", true, &t->tx_hash, &t->has_tx))) return rc;
     if ((rc = rd_addr(x, o, "caller_address", NULL, true, &t->from, NULL))) return rc;
     if ((rc = rd_addr(x, o, "transferto_address", NULL, true, &t->to, &t->has_to))) return rc;
@@ -828,12 +924,17 @@ static int parse_mev(pctx *x, const cJSON *o, int depth)
     sl_eth_block *b;
     const cJSON *k;
     int rc;
+    encl up = x->in;
     PUSH(x, x->s->blocks, x->s->n_blocks, x->s->cap_blocks, b);
     b->n_tx = SL_ETH_NONE32;
-    if ((rc = rd_u64(x, o, "block_number", NULL, false, true, &b->number, NULL))) return rc;
+    if ((rc = rd_block(x, o, "block_number", NULL, NULL, false, &b->number))) return rc;
     if ((rc = rd_u64(x, o, "block_timestamp", NULL, false, false, &b->time, &b->has_time))) return rc;
     if ((rc = rd_addr(x, o, "miner", NULL, false, &b->miner, &b->has_miner))) return rc;
     if ((rc = rd_u256(x, o, "base_fee_per_gas", NULL, false, false, &b->base_fee, &b->has_base_fee))) return rc;
+    /* its receipts, logs, traces and block all belong to block_number */
+    x->in = NO_ENCL;
+    x->in.what = "block file";
+    x->in.block = b->number;
     for (k = o->child; k; k = k->next) {
         size_t m;
         if (!k->string || cJSON_IsNull(k)) continue;
@@ -844,6 +945,7 @@ static int parse_mev(pctx *x, const cJSON *o, int depth)
         if ((rc = dispatch(x, k, depth + 1))) return rc;
         path_pop(x, m);
     }
+    x->in = up;
     return SL_OK;
 }
 
@@ -855,7 +957,7 @@ static int dispatch_object(pctx *x, const cJSON *o, int depth)
     /* JSON-RPC envelope */
     if (has(o, "jsonrpc") || (has(o, "id") && (has(o, "result") || has(o, "error"))) ||
         (has(o, "result") && o->child && !o->child->next)) { /* also a bare {"result": ...} */
-        const cJSON *err = get(o, "error"), *res = cJSON_GetObjectItemCaseSensitive(o, "result");
+        const cJSON *err = get(o, "error"), *res = find(o, "result");
         size_t m;
         int rc;
         if (err) {
@@ -893,8 +995,8 @@ static int dispatch_object(pctx *x, const cJSON *o, int depth)
         /* ethereum-etl JSON exports name their record type */
         const char *t = ty->valuestring;
         if (!strcmp(t, "block")) return parse_block(x, o, false);
-        if (!strcmp(t, "transaction")) return parse_tx(x, o, false, NULL);
-        if (!strcmp(t, "log")) return parse_log(x, o, false, NULL, 0, 0, false);
+        if (!strcmp(t, "transaction")) return parse_tx(x, o, false);
+        if (!strcmp(t, "log")) return parse_log(x, o, false);
         if (!strcmp(t, "receipt")) return parse_receipt(x, o, false);
         if (!strcmp(t, "token_transfer")) return parse_xfer(x, o);
         if (!strcmp(t, "trace")) return parse_flat_trace(x, o);
@@ -907,20 +1009,20 @@ static int dispatch_object(pctx *x, const cJSON *o, int depth)
     if (has(o, "token_address")) return parse_xfer(x, o);
     if (has(o, "topics")) {
         bool strict = has(o, "logIndex") && !has(o, "log_index");
-        return parse_log(x, o, strict && cJSON_IsString(cJSON_GetObjectItem(o, "logIndex")), NULL, 0, 0, false);
+        return parse_log(x, o, strict && cJSON_IsString(find(o, "logIndex")));
     }
     if (has(o, "transactionHash") && has(o, "cumulativeGasUsed"))
-        return parse_receipt(x, o, cJSON_IsString(cJSON_GetObjectItem(o, "gasUsed")));
+        return parse_receipt(x, o, cJSON_IsString(find(o, "gasUsed")));
     if (has(o, "transaction_hash") && has(o, "gas_used") && !has(o, "from_address")) return parse_receipt(x, o, false);
     if (has(o, "transactions") && (has(o, "number") || has(o, "parentHash")))
-        return parse_block(x, o, cJSON_IsString(cJSON_GetObjectItem(o, "number")));
+        return parse_block(x, o, cJSON_IsString(find(o, "number")));
     if ((has(o, "number") || has(o, "block_id") || has(o, "block_number")) &&
         (has(o, "transaction_count") || has(o, "parent_hash")))
         return parse_block(x, o, false);
     if (has(o, "hash") && has(o, "from") && has(o, "nonce"))
-        return parse_tx(x, o, cJSON_IsString(cJSON_GetObjectItem(o, "nonce")), NULL);
+        return parse_tx(x, o, cJSON_IsString(find(o, "nonce")));
     if ((has(o, "from_address") || has(o, "tx_hash")) && (has(o, "nonce") || has(o, "gas_price")))
-        return parse_tx(x, o, false, NULL);
+        return parse_tx(x, o, false);
     if (has(o, "result") && cJSON_IsObject(get(o, "result")) && has(get(o, "result"), "type")) {
         sl_hash256 th;
         bool h;
@@ -965,24 +1067,22 @@ static char *quote_big_numbers(const char *t, size_t n, size_t *out_len, bool *o
         for (i = 0; i < n;) {
             char c = t[i];
             if (in_str) {
-                /* fast path: jump to the next quote when no escape lies before it */
+                /* copy up to the next quote or backslash in one step: every byte of a
+                 * string is looked at once, however long the string and wherever its
+                 * escapes are (a rescan from each byte was quadratic) */
                 const char *q = t + i, *qe = t + n;
+                size_t k;
                 while (q < qe && *q != '"' && *q != '\\') q++;
-                if (q < qe && *q == '"') {
-                    size_t k = (size_t)(q - (t + i));
-                    if (r) memcpy(r + o, t + i, k + 1);
-                    o += k + 1, i += k + 1;
-                    in_str = false;
-                    continue;
+                k = (size_t)(q - (t + i));
+                if (r) memcpy(r + o, t + i, k);
+                o += k, i += k;
+                if (i >= n) break; /* unterminated: cJSON reports it */
+                if (t[i] == '"') in_str = false;
+                else if (i + 1 < n) { /* a backslash and the byte it escapes */
+                    if (r) r[o] = t[i];
+                    o++, i++;
                 }
-                if (c == '\\' && i + 1 < n) {
-                    if (r) r[o++] = c, r[o++] = t[i + 1];
-                    else o += 2;
-                    i += 2;
-                    continue;
-                }
-                if (c == '"') in_str = false;
-                if (r) r[o] = c;
+                if (r) r[o] = t[i];
                 o++, i++;
                 continue;
             }
@@ -1031,10 +1131,10 @@ int sl_eth_parse_json(sl_eth_set *s, const char *name, const char *text, size_t 
     size_t qlen;
     bool oom;
     char *q;
+    sl_json_seq seq;
+    int rc = SL_OK;
     hexv_init();
     q = quote_big_numbers(text, len, &qlen, &oom);
-    const char *p, *end;
-    int rc = SL_OK, doc = 0;
     if (oom) return sl_err(e, SL_ENOMEM, "out of memory");
     memset(&x, 0, sizeof x);
     x.s = s;
@@ -1042,37 +1142,18 @@ int sl_eth_parse_json(sl_eth_set *s, const char *name, const char *text, size_t 
     x.e = e;
     x.tron = s->chain && s->chain->tron;
     x.order = (uint32_t)s->n_traces;
-    p = q ? q : text;
-    end = p + (q ? qlen : len);
+    x.in = NO_ENCL;
     s->bytes_read += len;
+    /* one document, or several one after another (JSON lines), each key-checked */
+    sl_json_seq_init(&seq, name, q ? q : text, q ? qlen : len);
+    if (q) seq.note = "(offset after number quoting)";
     for (;;) {
-        const char *ret = NULL;
         cJSON *root;
-        while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) p++;
-        if (p >= end) break;
-        root = cJSON_ParseWithLengthOpts(p, (size_t)(end - p), &ret, false);
-        if (!root) {
-            const char *ep = cJSON_GetErrorPtr();
-            size_t off = ep && ep >= p && ep <= end ? (size_t)(ep - (q ? q : text)) : (size_t)(p - (q ? q : text));
-            rc = sl_err(e, SL_ECORRUPT, "%s: byte offset %zu: malformed JSON%s", name, off, q ? " (offset after number quoting)" : "");
-            break;
-        }
-        x.path[0] = '$';
-        x.path[1] = 0;
-        if (doc > 0 || (ret < end)) {
-            /* JSON lines: name the line's document */
-            snprintf(x.path, sizeof x.path, "$<doc %d>", doc + 1);
-            {
-                const char *r2 = ret;
-                while (r2 < end && (*r2 == ' ' || *r2 == '\n' || *r2 == '\r' || *r2 == '\t')) r2++;
-                if (doc == 0 && r2 >= end) strcpy(x.path, "$");
-            }
-        }
+        if ((rc = sl_json_seq_next(&seq, &root, e)) || !root) break;
+        snprintf(x.path, sizeof x.path, "%s", seq.path);
         rc = dispatch(&x, root, 0);
         cJSON_Delete(root);
         if (rc) break;
-        doc++;
-        p = ret;
     }
     free(q);
     return rc;
@@ -1130,6 +1211,7 @@ int sl_eth_parse_csv(sl_eth_set *s, const char *name, const char *text, size_t l
     x.e = e;
     x.tron = s->chain && s->chain->tron;
     x.order = (uint32_t)s->n_traces;
+    x.in = NO_ENCL;
     s->bytes_read += len;
     while (!eol && p < end) {
         void *q = hdr;
@@ -1138,6 +1220,15 @@ int sl_eth_parse_csv(sl_eth_set *s, const char *name, const char *text, size_t l
         if (sl_grow(&q, &caph, nh + 1, sizeof *hdr)) { rc = sl_err(e, SL_ENOMEM, "out of memory"); goto out; }
         hdr = q;
         if (!(hdr[nh++] = strdup((const char *)f.p))) { rc = sl_err(e, SL_ENOMEM, "out of memory"); goto out; }
+    }
+    { /* a column named twice is a duplicate key of every row: refused as in JSON */
+        size_t c1, c2;
+        if (sl_json_first_repeat((const char *const *)hdr, nh, &c1, &c2)) { rc = sl_err(e, SL_ENOMEM, "out of memory"); goto out; }
+        if (c2 < nh) {
+            rc = sl_err(e, SL_ECORRUPT, "%s: line 1: column \"%.64s\" is named twice (columns %zu and %zu)", name, hdr[c2],
+                        c1 + 1, c2 + 1);
+            goto out;
+        }
     }
     while (p < end && !rc) {
         cJSON *o = cJSON_CreateObject();
