@@ -599,3 +599,32 @@ Test(harden, bad_address_checksum_and_other_networks_are_named)
     cr_assert(strstr(r.err, "is a testnet address") && strstr(r.err, "bitcoin"), "%s", r.err);
     run_free(&r);
 }
+
+/* A stored Ethereum-family block is written whole: the logs of a block whose transactions
+ * were ingested by an earlier command used to be skipped without a word (75 Tron token
+ * transfers lost); now that is refused, and a repeat of the same complete input is not. */
+Test(harden, records_for_an_already_stored_block_are_refused_not_dropped)
+{
+    const char *d = temp_dir();
+    char st[128], *before, *after;
+    run_result r = run_sleuth("ingest tron --quiet --store %s/s tests/data/tron/trx_blocks.json.zst", d);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    snprintf(st, sizeof st, "%s/s", d);
+    before = tree_digest(st);
+    r = run_sleuth("ingest tron --quiet --store %s/s tests/data/tron/trx_logs.json.zst", d);
+    cr_assert_eq(r.status, 1, "silently skipped? exit %d %s", r.status, r.err);
+    cr_assert(strstr(r.err, "block 50000011 is already stored") && strstr(r.err, "together in one command"), "%s",
+              r.err);
+    run_free(&r);
+    after = tree_digest(st);
+    cr_assert_str_eq(before, after);
+    free(before);
+    free(after);
+    r = run_sleuth("ingest tron --quiet --store %s/t tests/data/tron", d);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    r = run_sleuth("ingest tron --quiet --store %s/t tests/data/tron", d);
+    cr_assert_eq(r.status, 0, "the same complete input again: %s", r.err);
+    run_free(&r);
+}

@@ -105,6 +105,27 @@ static int write_model(sl_store *s, const sl_eth_set *set, const sl_eth_model *m
     const char *crash = getenv("SLEUTH_TEST_KILL_AFTER_COMMITS");
     sl_progress pg; /* blocks/s, tx/s and ETA on a terminal; quiet otherwise */
     if ((rc = sl_eth_chain_open(s, set->chain->name, &c, e))) return rc;
+    /* A stored block is a whole: its transactions and flows are written once. An input
+     * that gives an already-stored block other records (its logs or traces in a later
+     * command than its transactions) would otherwise be skipped without a word and its
+     * transfers lost; it is refused before anything is written. */
+    for (size_t bi = 0; bi < m->n_blocks; bi++) {
+        uint32_t idx;
+        const sl_eth_mblock *mb = &m->blocks[bi];
+        const sl_eth_blockrec *br;
+        uint64_t flows = 0, given = 0; /* the transactions' flows (block-level rewards aside) */
+        if (sl_eth_block_by_number(c, mb->number, &idx) != SL_OK) continue;
+        br = sl_eth_block_at(c, idx);
+        for (uint32_t t = 0; t < br->n_tx; t++) flows += sl_eth_tx_at(c, br->first_tx + t)->n_flows;
+        for (uint32_t t = 0; t < mb->n_tx; t++) given += m->txs[mb->first_tx + t].n_flows;
+        if (br->n_tx != mb->n_tx || flows != given)
+            return sl_err(e, SL_ECONFLICT,
+                          "%s block %llu is already stored with %u transactions and %llu flows; this input gives it %u "
+                          "and %llu. A block's files (blocks, receipts or logs, traces) must be ingested together in one "
+                          "command; nothing was written",
+                          set->chain->name, (unsigned long long)mb->number, br->n_tx, (unsigned long long)flows,
+                          mb->n_tx, (unsigned long long)given);
+    }
     sl_progress_start(&pg, m->n_blocks, "blocks", o->quiet);
     for (size_t bi = 0; bi < m->n_blocks; bi++) {
         uint32_t idx;
