@@ -17,6 +17,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---------------- the run's temp folder ---------------- */
@@ -212,6 +213,42 @@ cJSON *sleuth_json(const char *fmt, ...)
     cr_assert_not_null(j, "not JSON: %s", r.out);
     run_free(&r);
     return j;
+}
+
+pid_t spawn_sh(const char *fmt, ...)
+{
+    char cmd[8192], full[8200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    snprintf(full, sizeof full, "exec %s", cmd);
+    return start(full, -1, -1, true);
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) == -1 && errno == EINTR) {}
+}
+
+int stop_group(pid_t pid, int grace_ms)
+{
+    int st = 0;
+    bool reaped = false;
+    kill(-pid, grace_ms > 0 ? SIGTERM : SIGKILL);
+    for (int t = 0; t < grace_ms && !reaped; t += 10) {
+        pid_t r = waitpid(pid, &st, WNOHANG);
+        if (r == pid) reaped = true;
+        else sleep_ms(10);
+    }
+    kill(-pid, SIGKILL); /* the rest of the group too, should the leader have left children */
+    if (!reaped) st = wait_for(pid);
+    for (int t = 0; kill(-pid, 0) == 0; t += 10) { /* members that are not our children */
+        cr_assert_lt(t, 10000, "process group %d still alive 10 s after SIGKILL", (int)pid);
+        sleep_ms(10);
+    }
+    return st;
 }
 
 /* ---------------- JSON and fixtures ---------------- */

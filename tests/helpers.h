@@ -1,5 +1,5 @@
 /* helpers.h — shared by the Criterion tests: running the real `sleuth` binary
- * ($SLEUTH_BIN, set by `make test`) and reading its JSON, temp
+ * ($SLEUTH_BIN, set by `make test`) and reading its JSON, background processes, temp
  * folders, fixture paths (tests/data, relative to the repository root where `make test` runs).
  *
  * Temp files: the runner makes one folder, $TMPDIR/sleuth-tests-XXXXXX ($TMPDIR defaults to
@@ -33,6 +33,14 @@ cJSON *sleuth_json(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* $SLEUTH_BIN, or build/sleuth. */
 const char *sleuth_bin(void);
 
+/* Starts `exec <command>` through sh -c in the background, in a process group of its own,
+ * stdin from /dev/null, stdout and stderr to /dev/null unless the command redirects them;
+ * it gets SIGKILL if the test process dies first. Returns its pid (also its group's id). */
+pid_t spawn_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Stops what spawn_sh started: SIGTERM to its whole group (SIGKILL at once when grace_ms is
+ * 0), SIGKILL to the group after grace_ms, waits for the process and for the rest of its
+ * group to be gone. Returns its wait status. */
+int stop_group(pid_t pid, int grace_ms);
 /* A fresh empty folder under $TMPDIR; the path is owned by the helpers and valid until the
  * test process exits, when the folder is removed. */
 const char *temp_dir(void);
