@@ -41,6 +41,11 @@ pid_t spawn_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * 0), SIGKILL to the group after grace_ms, waits for the process and for the rest of its
  * group to be gone. Returns its wait status. */
 int stop_group(pid_t pid, int grace_ms);
+/* A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read it back): a
+ * server given it can still lose it to another process, so callers detect EADDRINUSE and
+ * check that what answers is their own server. */
+int free_port(void);
+
 /* A fresh empty folder under $TMPDIR; the path is owned by the helpers and valid until the
  * test process exits, when the folder is removed. */
 const char *temp_dir(void);

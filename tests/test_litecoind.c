@@ -28,10 +28,8 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <math.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -40,11 +38,12 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "helpers.h"
 
 /* ---------------- processes ---------------- */
 
@@ -145,28 +144,6 @@ static int run(char **out, char **err, char *const argv[])
         if (!*err) *err = strdup("");
     }
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-/* A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read it back). */
-static int free_port(void)
-{
-    struct sockaddr_in a = {0};
-    socklen_t al = sizeof a;
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port = -1;
-    if (fd < 0) return -1;
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 && getsockname(fd, (struct sockaddr *)&a, &al) == 0)
-        port = ntohs(a.sin_port);
-    close(fd);
-    return port;
-}
-
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st, (void)flag, (void)ftw;
-    remove(p);
-    return 0;
 }
 
 /* ---------------- JSON-RPC through litecoin-cli ---------------- */
@@ -362,7 +339,7 @@ static void node_start(void)
 static void fixture_fini(void)
 {
     node_stop();
-    if (N.tmp[0] && !getenv("SLEUTH_KEEP_TMP")) nftw(N.tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    if (N.tmp[0] && !getenv("SLEUTH_KEEP_TMP")) rm_tree(N.tmp);
     else if (N.tmp[0]) cr_log_info("kept %s", N.tmp);
 }
 
@@ -673,8 +650,6 @@ static void truth_free(truth *t)
 }
 
 /* ---------------- sleuth ---------------- */
-
-static const char *sleuth_bin(void) { return env_or("SLEUTH_BIN", "build/sleuth"); }
 
 /* `sleuth ingest btc --network litecoin-regtest --store STORE DIR`; exit status, stderr in *err. */
 static int sleuth_ingest(const char *store, const char *dir, char **err)
