@@ -3,10 +3,11 @@
  * block, tx and address, incremental ingest and resume, out-of-order blk files, xor.dat,
  * bad input (located errors, exit code, store unchanged) and kill -9 crash safety. */
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -581,9 +582,13 @@ Test(cli, kill9_at_random_moments, .timeout = 240)
         int us = rand() % 20000, status;
         pid_t pid = spawn_sh("%s ingest btc --quiet --batch-mb 0 --store %s " CONSEC, sleuth_bin(), st);
         char *want;
-        while (target > held && stored_blocks(st) < target && waitpid(pid, &status, WNOHANG) == 0) {}
-        usleep((useconds_t)us);
-        status = stop_group(pid, 0);
+        pid_t ended = 0; /* the ingest, once it finished before its moment came (then reaped here) */
+        while (target > held && stored_blocks(st) < target && !(ended = waitpid(pid, &status, WNOHANG))) {}
+        cr_assert_geq(ended, 0, "waitpid: %s", strerror(errno));
+        if (!ended) {
+            usleep((useconds_t)us);
+            status = stop_group(pid, 0);
+        }
         cr_assert((WIFEXITED(status) && WEXITSTATUS(status) == 0) || (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL),
                   "seed %u round %d (kill %d us after block %llu): ingest ended with status 0x%x", seed, round, us,
                   (unsigned long long)target, status);
