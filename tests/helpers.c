@@ -2,48 +2,177 @@
 #include "helpers.h"
 
 #include <criterion/criterion.h>
+#include <criterion/hooks.h>
+#include <criterion/logging.h>
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
-static char *slurp(const char *path)
+/* ---------------- the run's temp folder ---------------- */
+
+static char g_root[PATH_MAX];
+
+static const char *tmp_base(void)
 {
-    FILE *f = fopen(path, "rb");
+    const char *t = getenv("TMPDIR");
+    return t && *t ? t : "/tmp";
+}
+
+static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    remove(p);
+    return 0;
+}
+
+void rm_tree(const char *path)
+{
+    nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* In the runner, before any test process exists: they all inherit $TMPDIR. */
+ReportHook(PRE_ALL)(struct criterion_test_set *set)
+{
+    (void)set;
+    snprintf(g_root, sizeof g_root, "%s/sleuth-tests-XXXXXX", tmp_base());
+    if (!mkdtemp(g_root)) {
+        cr_log_warn("cannot make a temp folder under %s: %s", tmp_base(), strerror(errno));
+        g_root[0] = 0;
+        return;
+    }
+    setenv("TMPDIR", g_root, 1);
+}
+
+/* In the runner, after every test process has ended (crashed and timed-out ones too). */
+ReportHook(POST_ALL)(struct criterion_global_stats *stats)
+{
+    (void)stats;
+    if (!g_root[0]) return;
+    if (getenv("SLEUTH_KEEP_TMP")) cr_log_info("kept %s", g_root);
+    else rm_tree(g_root);
+}
+
+/* The folders this test process made, removed when it exits. */
+static char **g_dirs;
+static size_t g_ndirs;
+
+static void remove_dirs(void)
+{
+    for (size_t i = 0; i < g_ndirs; i++) {
+        if (!getenv("SLEUTH_KEEP_TMP")) rm_tree(g_dirs[i]);
+        free(g_dirs[i]);
+    }
+    free(g_dirs);
+    g_dirs = NULL;
+    g_ndirs = 0;
+}
+
+const char *temp_dir(void)
+{
+    char p[PATH_MAX];
+    char **q;
+    snprintf(p, sizeof p, "%s/sleuth-test-XXXXXX", tmp_base());
+    cr_assert_not_null(mkdtemp(p), "mkdtemp %s: %s", p, strerror(errno));
+    if (!g_dirs) atexit(remove_dirs);
+    q = realloc(g_dirs, (g_ndirs + 1) * sizeof *g_dirs);
+    cr_assert_not_null(q);
+    g_dirs = q;
+    cr_assert_not_null(g_dirs[g_ndirs] = strdup(p));
+    return g_dirs[g_ndirs++];
+}
+
+/* ---------------- processes ---------------- */
+
+const char *sleuth_bin(void)
+{
+    const char *b = getenv("SLEUTH_BIN");
+    return b && *b ? b : "build/sleuth";
+}
+
+/* An unlinked file under $TMPDIR to capture a child's output: nothing to clean up. */
+static int capture_fd(void)
+{
+    char p[PATH_MAX];
+    int fd;
+    snprintf(p, sizeof p, "%s/sleuth-run-XXXXXX", tmp_base());
+    fd = mkstemp(p);
+    cr_assert_geq(fd, 0, "mkstemp %s: %s", p, strerror(errno));
+    unlink(p);
+    return fd;
+}
+
+static char *read_all(int fd)
+{
+    struct stat st;
     char *b;
-    long n;
-    if (!f) return strdup("");
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    b = malloc((size_t)n + 1);
-    if (fread(b, 1, (size_t)n, f) != (size_t)n) n = 0;
+    ssize_t n = 0;
+    cr_assert_eq(fstat(fd, &st), 0);
+    cr_assert_not_null(b = malloc((size_t)st.st_size + 1));
+    while (n < st.st_size) {
+        ssize_t r = pread(fd, b + n, (size_t)(st.st_size - n), n);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break;
+        n += r;
+    }
     b[n] = 0;
-    fclose(f);
+    close(fd);
     return b;
+}
+
+/* Forks `sh -c cmd` with stdin from /dev/null and stdout/stderr to out/err (-1: /dev/null).
+ * The child dies with the test process; group: in a process group of its own. */
+static pid_t start(const char *cmd, int out, int err, bool group)
+{
+    pid_t parent = getpid(), pid = fork();
+    cr_assert_geq(pid, 0, "fork: %s", strerror(errno));
+    if (pid == 0) {
+        int nul = open("/dev/null", O_RDWR);
+        if (group) setpgid(0, 0);
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent) _exit(127); /* the test process died before prctl */
+        dup2(nul, 0);
+        dup2(out >= 0 ? out : nul, 1);
+        dup2(err >= 0 ? err : nul, 2);
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    if (group) setpgid(pid, pid); /* as in the child: the group exists whichever runs first */
+    return pid;
+}
+
+static int wait_for(pid_t pid)
+{
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        cr_assert_eq(errno, EINTR, "waitpid %d: %s", (int)pid, strerror(errno));
+    return st;
 }
 
 static run_result vrun(bool sleuth, const char *fmt, va_list ap)
 {
-    char cmd[8192], full[9000], o[64], e[64];
-    const char *bin = getenv("SLEUTH_BIN");
+    char cmd[8192], full[9000];
+    int o = capture_fd(), e = capture_fd(), st;
     run_result r;
-    int st;
     vsnprintf(cmd, sizeof cmd, fmt, ap);
-    snprintf(o, sizeof o, "/tmp/sleuth-t-%d-o", getpid());
-    snprintf(e, sizeof e, "/tmp/sleuth-t-%d-e", getpid());
-    snprintf(full, sizeof full, "%s%s%s >%s 2>%s", sleuth ? (bin ? bin : "build/sleuth") : "", sleuth ? " " : "", cmd,
-             o, e);
-    st = system(full);
+    snprintf(full, sizeof full, "%s%s%s", sleuth ? sleuth_bin() : "", sleuth ? " " : "", cmd);
+    st = wait_for(start(full, o, e, false));
     r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    r.out = slurp(o);
-    r.err = slurp(e);
-    unlink(o);
-    unlink(e);
+    r.out = read_all(o);
+    r.err = read_all(e);
     return r;
 }
 
@@ -88,15 +217,57 @@ cJSON *sleuth_json(const char *fmt, ...)
     return j;
 }
 
-const char *temp_dir(void)
+pid_t spawn_sh(const char *fmt, ...)
 {
-    static char buf[16][64];
-    static int k;
-    char *p = buf[k++ % 16];
-    strcpy(p, "/tmp/sleuth-test-XXXXXX");
-    cr_assert_not_null(mkdtemp(p));
-    return p;
+    char cmd[8192], full[8200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    snprintf(full, sizeof full, "exec %s", cmd);
+    return start(full, -1, -1, true);
 }
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) == -1 && errno == EINTR) {}
+}
+
+int stop_group(pid_t pid, int grace_ms)
+{
+    int st = 0;
+    bool reaped = false;
+    kill(-pid, grace_ms > 0 ? SIGTERM : SIGKILL);
+    for (int t = 0; t < grace_ms && !reaped; t += 10) {
+        pid_t r = waitpid(pid, &st, WNOHANG);
+        if (r == pid) reaped = true;
+        else sleep_ms(10);
+    }
+    kill(-pid, SIGKILL); /* the rest of the group too, should the leader have left children */
+    if (!reaped) st = wait_for(pid);
+    for (int t = 0; kill(-pid, 0) == 0; t += 10) { /* members that are not our children */
+        cr_assert_lt(t, 10000, "process group %d still alive 10 s after SIGKILL", (int)pid);
+        sleep_ms(10);
+    }
+    return st;
+}
+
+int free_port(void)
+{
+    struct sockaddr_in a = {0};
+    socklen_t al = sizeof a;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port = -1;
+    if (fd < 0) return -1;
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 && getsockname(fd, (struct sockaddr *)&a, &al) == 0)
+        port = ntohs(a.sin_port);
+    close(fd);
+    return port;
+}
+
+/* ---------------- JSON and fixtures ---------------- */
 
 uint64_t jint(const cJSON *o, const char *key)
 {

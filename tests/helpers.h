@@ -1,19 +1,26 @@
 /* helpers.h — shared by the Criterion tests: running the real `sleuth` binary
- * ($SLEUTH_BIN, set by `make test`) and reading its JSON, temp folders, fixture paths
- * (tests/data, relative to the repository root where `make test` runs). */
+ * ($SLEUTH_BIN, set by `make test`) and reading its JSON, background processes, temp
+ * folders, fixture paths (tests/data, relative to the repository root where `make test` runs).
+ *
+ * Temp files: the runner makes one folder, $TMPDIR/sleuth-tests-XXXXXX ($TMPDIR defaults to
+ * /tmp), before the first test and removes it after the last; every test process and
+ * everything it starts (sleuth, nodes, curl) gets it as $TMPDIR, so a crashed or timed-out
+ * test leaves nothing behind either. $SLEUTH_KEEP_TMP=1 keeps it (its path is logged).
+ * Output: nothing a test starts writes to the terminal; the runner's report is the output. */
 #ifndef SLEUTH_TEST_HELPERS_H
 #define SLEUTH_TEST_HELPERS_H
 
 #include <cjson/cJSON.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define FIX "tests/data/btc"
 
 typedef struct run_result {
     int status;   /* exit code, or 128+signal */
     char *out;    /* stdout (NUL-terminated, owned) */
-    char *err;    /* stderr */
+    char *err;    /* stderr, the shell's own messages included */
 } run_result;
 
 /* Runs `$SLEUTH_BIN <args>` through sh -c; args is a shell fragment. */
@@ -23,8 +30,27 @@ run_result run_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void run_free(run_result *r);
 /* Runs sleuth, asserts exit 0, parses stdout as JSON (caller frees with cJSON_Delete). */
 cJSON *sleuth_json(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* A fresh empty temp folder (mkdtemp), path returned in a static-lifetime buffer. */
+/* $SLEUTH_BIN, or build/sleuth. */
+const char *sleuth_bin(void);
+
+/* Starts `exec <command>` through sh -c in the background, in a process group of its own,
+ * stdin from /dev/null, stdout and stderr to /dev/null unless the command redirects them;
+ * it gets SIGKILL if the test process dies first. Returns its pid (also its group's id). */
+pid_t spawn_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Stops what spawn_sh started: SIGTERM to its whole group (SIGKILL at once when grace_ms is
+ * 0), SIGKILL to the group after grace_ms, waits for the process and for the rest of its
+ * group to be gone. Returns its wait status. */
+int stop_group(pid_t pid, int grace_ms);
+/* A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read it back): a
+ * server given it can still lose it to another process, so callers detect EADDRINUSE and
+ * check that what answers is their own server. */
+int free_port(void);
+
+/* A fresh empty folder under $TMPDIR; the path is owned by the helpers and valid until the
+ * test process exits, when the folder is removed. */
 const char *temp_dir(void);
+/* Removes a file or a folder with everything below it (no symlinks followed). */
+void rm_tree(const char *path);
 /* Integer member (exact, from the raw number text); asserts it is a number. */
 uint64_t jint(const cJSON *o, const char *key);
 const char *jstr(const cJSON *o, const char *key);

@@ -16,46 +16,78 @@
  * ganache has no trace_block or callTracer: sleuth falls back to the opcode-level
  * debug_traceTransaction to find the forwarded (internal) transfers.
  */
-#include <arpa/inet.h>
 #include <criterion/criterion.h>
-#include <netinet/in.h>
-#include <signal.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "helpers.h"
 
 #define GANACHE "tests/node/node_modules/.bin/ganache"
 
-static pid_t g_pid;
+static pid_t g_pid; /* ganache, 0 when not running */
 
 static void stop_ganache(void)
 {
-    if (g_pid > 0) {
-        kill(g_pid, SIGTERM);
-        for (int i = 0; i < 50 && waitpid(g_pid, NULL, WNOHANG) == 0; i++) usleep(100000);
-        kill(g_pid, SIGKILL);
-        waitpid(g_pid, NULL, 0);
-        g_pid = 0;
-    }
+    if (g_pid > 0) stop_group(g_pid, 5000);
+    g_pid = 0;
 }
 
-static int free_port(void)
+/* One JSON-RPC call through curl; the raw response (caller frees), "" when none came. */
+static char *rpc(const char *url, const char *method)
 {
-    struct sockaddr_in a = {0};
-    socklen_t n = sizeof a;
-    int s = socket(AF_INET, SOCK_STREAM, 0), port;
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    cr_assert_eq(bind(s, (struct sockaddr *)&a, sizeof a), 0);
-    getsockname(s, (struct sockaddr *)&a, &n);
-    port = ntohs(a.sin_port);
-    close(s);
-    return port;
+    run_result r = run_sh("curl -s -m 5 -H 'Content-Type: application/json' -d "
+                          "'{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\",\"params\":[]}' %s", method, url);
+    free(r.err);
+    return r.out;
+}
+
+/* Starts ganache on a free port and returns once it answers. The port is found by binding
+ * port 0 and can be taken by another process before ganache binds it (other test runs start
+ * nodes the same way): then ganache exits with EADDRINUSE and is started again on another
+ * port. What answers must be this ganache: its network id is unique and checked, so another
+ * node on a recycled port is never mistaken for it. The wait is bounded by time, not tries.
+ * Blocks: one per transaction, mined before eth_sendTransaction returns (scenario.js reads
+ * each receipt right after); the chain database is in dir, not in a ganache temp folder. */
+static void start_ganache(char *url, size_t n, const char *dir)
+{
+    unsigned netid = 1000000u + (unsigned)getpid(); /* no other live process has this pid */
+    char log[PATH_MAX], db[PATH_MAX], want[64];
+    snprintf(want, sizeof want, "\"result\":\"%u\"", netid);
+    snprintf(log, sizeof log, "%s/ganache.log", dir);
+    snprintf(db, sizeof db, "%s/chain", dir);
+    for (int attempt = 0;; attempt++) {
+        int port = free_port(), st;
+        struct timespec t0, t;
+        cr_assert_gt(port, 0, "no free port");
+        snprintf(url, n, "http://127.0.0.1:%d", port);
+        rm_tree(db); /* what a failed start may have written */
+        g_pid = spawn_sh("%s --host 127.0.0.1 --port %d --wallet.deterministic --chain.networkId %u "
+                         "--miner.instamine eager --miner.blockTime 0 --database.dbPath %s --logging.quiet >%s 2>&1",
+                         GANACHE, port, netid, db, log);
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        for (;;) {
+            char *out = rpc(url, "net_version");
+            bool ours = strstr(out, want) != NULL;
+            free(out);
+            if (ours) return;
+            if (waitpid(g_pid, &st, WNOHANG) == g_pid) break; /* it exited */
+            clock_gettime(CLOCK_MONOTONIC, &t);
+            cr_assert_lt(t.tv_sec - t0.tv_sec, 120, "ganache did not answer within 120 s (see %s)", log);
+            usleep(100000);
+        }
+        g_pid = 0;
+        {
+            run_result r = run_sh("grep -c EADDRINUSE %s", log);
+            bool in_use = r.status == 0;
+            run_free(&r);
+            cr_assert(in_use && attempt < 20, "ganache exited during start-up (status 0x%x, see %s)", st, log);
+        }
+    }
 }
 
 static const char *amount(const cJSON *v, char *buf)
@@ -68,37 +100,15 @@ static const char *amount(const cJSON *v, char *buf)
 
 Test(eth_live, ganache_balances_match_the_node, .fini = stop_ganache, .timeout = 180)
 {
-    int port;
-    char url[64], log[128];
+    char url[64];
     run_result r;
     cJSON *sc, *accs, *it, *j;
     const char *d, *token;
     int checked = 0;
     if (access(GANACHE, X_OK) != 0 || system("command -v node >/dev/null 2>&1") != 0)
         cr_skip_test("ganache is not installed (scripts/install-deps.sh installs it with npm)");
-    port = free_port();
     d = temp_dir();
-    snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
-    snprintf(log, sizeof log, "%s/ganache.log", d);
-    g_pid = fork();
-    cr_assert_geq(g_pid, 0);
-    if (g_pid == 0) {
-        char p[16];
-        FILE *f = freopen(log, "w", stdout);
-        (void)f;
-        dup2(1, 2);
-        snprintf(p, sizeof p, "%d", port);
-        execl(GANACHE, "ganache", "--host", "127.0.0.1", "--port", p, "--wallet.deterministic", "--logging.quiet", (char *)NULL);
-        _exit(127);
-    }
-    for (int i = 0;; i++) { /* wait until it answers */
-        r = run_sh("curl -s -m 2 -H 'Content-Type: application/json' -d '{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_blockNumber\",\"params\":[]}' %s", url);
-        bool up = strstr(r.out, "\"result\"") != NULL;
-        run_free(&r);
-        if (up) break;
-        cr_assert_lt(i, 120, "ganache did not start (see %s)", log);
-        usleep(250000);
-    }
+    start_ganache(url, sizeof url, d);
     r = run_sh("node tests/node/scenario.js %s", url);
     cr_assert_eq(r.status, 0, "scenario: %s", r.err);
     sc = cJSON_Parse(r.out);

@@ -15,9 +15,10 @@
  * deriveaddresses), and counts the genesis coinbase as unspent (Core keeps it out of the UTXO
  * set, so scantxoutset never sees it).
  *
- * The node runs on 127.0.0.1 with free ports and a fresh datadir; it is always stopped (RPC
- * `stop`, then SIGKILL after a timeout) by the fixture's fini, and gets SIGTERM from the kernel
- * if the test process dies first. JSON-RPC goes through litecoin-cli (no extra library).
+ * The node runs on 127.0.0.1 with free ports (started again on others if one was taken
+ * meanwhile), its own RPC password and a fresh datadir under $TMPDIR; it is always stopped
+ * (RPC `stop`, then SIGKILL after a timeout) by the fixture's fini, and gets SIGKILL from the
+ * kernel if the test process dies first. JSON-RPC goes through litecoin-cli (no extra library).
  * MWEB is kept from activating (-vbparams) so blocks stay in Bitcoin's format.
  *
  * Needs: litecoind and litecoin-cli on PATH (scripts/install-deps.sh installs them), or
@@ -28,10 +29,8 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <math.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -40,18 +39,19 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "helpers.h"
 
 /* ---------------- processes ---------------- */
 
 typedef struct node {
     char tmp[256];          /* everything lives here; removed by fini */
     char datadir[300];
-    char port_arg[32], rpcport_arg[32], datadir_arg[PATH_MAX + 16];
+    char port_arg[32], rpcport_arg[32], rpcpass_arg[48], datadir_arg[PATH_MAX + 16];
     pid_t pid;              /* litecoind, 0 when not running */
 } node;
 
@@ -147,28 +147,6 @@ static int run(char **out, char **err, char *const argv[])
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-/* A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read it back). */
-static int free_port(void)
-{
-    struct sockaddr_in a = {0};
-    socklen_t al = sizeof a;
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port = -1;
-    if (fd < 0) return -1;
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 && getsockname(fd, (struct sockaddr *)&a, &al) == 0)
-        port = ntohs(a.sin_port);
-    close(fd);
-    return port;
-}
-
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st, (void)flag, (void)ftw;
-    remove(p);
-    return 0;
-}
-
 /* ---------------- JSON-RPC through litecoin-cli ---------------- */
 
 #define MAXARGS 16
@@ -186,7 +164,7 @@ static char *rpc_raw(bool wallet, const char *method, va_list ap)
     argv[k++] = N.rpcport_arg;
     argv[k++] = "-rpcconnect=127.0.0.1";
     argv[k++] = "-rpcuser=sleuth";
-    argv[k++] = "-rpcpassword=sleuthtest";
+    argv[k++] = N.rpcpass_arg;
     if (wallet) argv[k++] = "-rpcwallet=w";
     argv[k++] = (char *)method;
     while ((p = va_arg(ap, const char *)) && k < MAXARGS + 10) argv[k++] = (char *)p;
@@ -281,7 +259,7 @@ static void node_stop(void)
     if (N.pid <= 0) return;
     {
         char *argv[] = {(char *)env_or("LITECOIN_CLI", "litecoin-cli"), "-regtest", N.datadir_arg, N.rpcport_arg,
-                        "-rpcconnect=127.0.0.1", "-rpcuser=sleuth", "-rpcpassword=sleuthtest", "stop", NULL};
+                        "-rpcconnect=127.0.0.1", "-rpcuser=sleuth", N.rpcpass_arg, "-rpcclienttimeout=10", "stop", NULL};
         (void)run(NULL, NULL, argv);
     }
     for (t0 = now_s(); now_s() - t0 < 30;) {
@@ -306,63 +284,84 @@ static void node_log_tail(void)
     free(s);
 }
 
-static void node_start(void)
+/* Starts litecoind in N.datadir on ports that were free a moment ago. Another process can take
+ * a port before the node binds it (other test runs start nodes the same way): then the node
+ * exits with "Unable to start HTTP server" and is started again on other ports. Its RPC
+ * password is this process's own, so a node of another run on a recycled port refuses us
+ * instead of answering in its place. Returns when the RPC answers; bounded by time (each probe
+ * too: whatever else listens on the port may never answer). */
+static void node_launch(void)
 {
     char conf[PATH_MAX + 16], logp[PATH_MAX + 16];
-    int rpcport = free_port(), port = free_port(), status;
-    double t0;
+    int status;
+    snprintf(N.datadir_arg, sizeof N.datadir_arg, "-datadir=%s", N.datadir);
+    snprintf(N.rpcpass_arg, sizeof N.rpcpass_arg, "-rpcpassword=sleuth-%d", (int)getpid());
+    snprintf(logp, sizeof logp, "%s/node.out", N.tmp);
+    for (int attempt = 0;; attempt++) {
+        int rpcport = free_port(), port = free_port();
+        double t0;
+        cr_assert(rpcport > 0 && port > 0 && rpcport != port, "no free ports");
+        snprintf(N.rpcport_arg, sizeof N.rpcport_arg, "-rpcport=%d", rpcport);
+        snprintf(N.port_arg, sizeof N.port_arg, "-port=%d", port);
+        rm_tree(N.datadir); /* a fresh datadir, also after a start that failed */
+        cr_assert(mkdir(N.datadir, 0700) == 0, "mkdir %s: %s", N.datadir, strerror(errno));
+        snprintf(conf, sizeof conf, "%s/litecoin.conf", N.datadir);
+        {   /* an empty config so no ~/.litecoin/litecoin.conf is read */
+            FILE *f = fopen(conf, "w");
+            cr_assert(f != NULL);
+            fclose(f);
+        }
+        N.pid = fork();
+        cr_assert(N.pid >= 0, "fork: %s", strerror(errno));
+        if (N.pid == 0) {
+            int fd = open(logp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+            char *argv[] = {(char *)env_or("LITECOIND", "litecoind"), "-regtest", "-daemon=0", "-server",
+                            "-rpcbind=127.0.0.1", "-rpcallowip=127.0.0.1", N.rpcport_arg, N.port_arg, "-listen=0",
+                            "-fallbackfee=0.0001", "-txindex", "-vbparams=mweb:4102444800:4102444801", N.datadir_arg,
+                            "-rpcuser=sleuth", N.rpcpass_arg, "-printtoconsole=0", "-dnsseed=0", "-upnp=0", NULL};
+            prctl(PR_SET_PDEATHSIG, SIGKILL); /* if the test process dies, so does the node */
+            if (fd >= 0) { dup2(fd, 1); dup2(fd, 2); }
+            execvp(argv[0], argv);
+            fprintf(stderr, "cannot run %s: %s (install it: scripts/install-deps.sh)\n", argv[0], strerror(errno));
+            _exit(127);
+        }
+        for (t0 = now_s();; sleep_ms(100)) {
+            char *argv[] = {(char *)env_or("LITECOIN_CLI", "litecoin-cli"), "-regtest", N.datadir_arg, N.rpcport_arg,
+                            "-rpcconnect=127.0.0.1", "-rpcuser=sleuth", N.rpcpass_arg, "-rpcclienttimeout=5",
+                            "getblockcount", NULL};
+            if (waitpid(N.pid, &status, WNOHANG) == N.pid) break;
+            if (run(NULL, NULL, argv) == 0) return;
+            if (now_s() - t0 > 60) {
+                node_log_tail();
+                cr_assert_fail("litecoind RPC not ready after 60 s");
+            }
+        }
+        N.pid = 0;
+        {
+            char *out = slurp(logp, NULL);
+            bool in_use = out && strstr(out, "Unable to start HTTP server");
+            free(out);
+            if (!in_use || attempt >= 20) {
+                node_log_tail();
+                cr_assert_fail("litecoind exited during start-up (status %d)", status);
+            }
+        }
+    }
+}
+
+static void node_start(void)
+{
     memset(&N, 0, sizeof N);
     snprintf(N.tmp, sizeof N.tmp, "%s/sleuth-ltc-XXXXXX", env_or("TMPDIR", "/tmp"));
     cr_assert(mkdtemp(N.tmp) != NULL, "mkdtemp: %s", strerror(errno));
     snprintf(N.datadir, sizeof N.datadir, "%s/node", N.tmp);
-    cr_assert(mkdir(N.datadir, 0700) == 0);
-    cr_assert(rpcport > 0 && port > 0 && rpcport != port, "no free ports");
-    snprintf(N.rpcport_arg, sizeof N.rpcport_arg, "-rpcport=%d", rpcport);
-    snprintf(N.port_arg, sizeof N.port_arg, "-port=%d", port);
-    snprintf(N.datadir_arg, sizeof N.datadir_arg, "-datadir=%s", N.datadir);
-    snprintf(conf, sizeof conf, "%s/litecoin.conf", N.datadir);
-    {   /* an empty config so no ~/.litecoin/litecoin.conf is read */
-        FILE *f = fopen(conf, "w");
-        cr_assert(f != NULL);
-        fclose(f);
-    }
-    snprintf(logp, sizeof logp, "%s/node.out", N.tmp);
-    N.pid = fork();
-    cr_assert(N.pid >= 0, "fork: %s", strerror(errno));
-    if (N.pid == 0) {
-        int fd = open(logp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        char *argv[] = {(char *)env_or("LITECOIND", "litecoind"), "-regtest", "-daemon=0", "-server",
-                        "-rpcbind=127.0.0.1", "-rpcallowip=127.0.0.1", N.rpcport_arg, N.port_arg, "-listen=0",
-                        "-fallbackfee=0.0001", "-txindex", "-vbparams=mweb:4102444800:4102444801", N.datadir_arg,
-                        "-rpcuser=sleuth", "-rpcpassword=sleuthtest", "-printtoconsole=0", "-dnsseed=0",
-                        "-upnp=0", NULL};
-        prctl(PR_SET_PDEATHSIG, SIGTERM); /* if the test process dies, the node shuts down */
-        if (fd >= 0) { dup2(fd, 1); dup2(fd, 2); }
-        execvp(argv[0], argv);
-        fprintf(stderr, "cannot run %s: %s (install it: scripts/install-deps.sh)\n", argv[0], strerror(errno));
-        _exit(127);
-    }
-    for (t0 = now_s();; sleep_ms(100)) {
-        char *argv[] = {(char *)env_or("LITECOIN_CLI", "litecoin-cli"), "-regtest", N.datadir_arg, N.rpcport_arg,
-                        "-rpcconnect=127.0.0.1", "-rpcuser=sleuth", "-rpcpassword=sleuthtest", "getblockcount", NULL};
-        pid_t r = waitpid(N.pid, &status, WNOHANG);
-        if (r == N.pid) {
-            N.pid = 0;
-            node_log_tail();
-            cr_assert_fail("litecoind exited during start-up (status %d)", status);
-        }
-        if (run(NULL, NULL, argv) == 0) break;
-        if (now_s() - t0 > 30) {
-            node_log_tail();
-            cr_assert_fail("litecoind RPC not ready after 30 s");
-        }
-    }
+    node_launch();
 }
 
 static void fixture_fini(void)
 {
     node_stop();
-    if (N.tmp[0] && !getenv("SLEUTH_KEEP_TMP")) nftw(N.tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    if (N.tmp[0] && !getenv("SLEUTH_KEEP_TMP")) rm_tree(N.tmp);
     else if (N.tmp[0]) cr_log_info("kept %s", N.tmp);
 }
 
@@ -673,8 +672,6 @@ static void truth_free(truth *t)
 }
 
 /* ---------------- sleuth ---------------- */
-
-static const char *sleuth_bin(void) { return env_or("SLEUTH_BIN", "build/sleuth"); }
 
 /* `sleuth ingest btc --network litecoin-regtest --store STORE DIR`; exit status, stderr in *err. */
 static int sleuth_ingest(const char *store, const char *dir, char **err)
