@@ -355,6 +355,21 @@ Test(harden, kill9_at_every_step_of_creating_a_store, .timeout = 120)
         cr_assert_str_eq(got, clean, "after a kill at %s", points[i]);
         free(got);
     }
+    /* and at the compaction that ends an ingest: the old index or the new one, both whole */
+    for (int k = 0; k < 2; k++) {
+        char *got;
+        snprintf(st, sizeof st, "%s/c%d", d, k);
+        r = run_sh("SLEUTH_TEST_COMPACT_ALWAYS=1 SLEUTH_TEST_KILL_AT=%s %s ingest btc --quiet --store %s " BLK0,
+                   k ? "compact:copied" : "compact:copying", bin(), st);
+        cr_assert_eq(r.status, 128 + SIGKILL, "exit %d %s", r.status, r.err);
+        run_free(&r);
+        got = btc_info(st);
+        cr_assert_str_eq(got, clean, "after a kill in the compaction (%d)", k);
+        free(got);
+        r = run_sleuth("ingest btc --quiet --store %s " BLK1, st);
+        cr_assert_eq(r.status, 0, "the next ingest after a kill in the compaction: %s", r.err);
+        run_free(&r);
+    }
     /* the same while an Ethereum chain is added to an existing store */
     snprintf(st, sizeof st, "%s/k%zu", d, (size_t)0);
     r = run_sh("SLEUTH_TEST_KILL_AT=eth-open:some-columns %s ingest eth --quiet --store %s " MEV, bin(), st);
