@@ -752,7 +752,7 @@ static int flush(sl_eth_chain *c, sl_error *e)
     }
     free(v);
     if (rc) return rc;
-    qsort(c->th, c->th_n, 16, cmp_th);
+    if (c->th_n) qsort(c->th, c->th_n, 16, cmp_th); /* a block of no transactions: th is NULL */
     for (size_t i = 0; i < c->th_n && !rc; i++) {
         MDB_val k = {8, c->th + 16 * i}, d = {8, c->th + 16 * i + 8};
         int r = mdb_put(c->wtxn, c->db_txh, &k, &d, 0);
