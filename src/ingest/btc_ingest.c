@@ -81,6 +81,12 @@ static bool name_hash(sl_hash256 *h, const char *s)
     return sl_hash_parse(h, hx);
 }
 
+static bool has_suffix(const char *s, const char *suf)
+{
+    size_t a = strlen(s), b = strlen(suf);
+    return a >= b && strcmp(s + a - b, suf) == 0;
+}
+
 static int add_file(ctx *x, const char *path, const uint8_t *key, sl_error *e)
 {
     in_file *f;
@@ -105,7 +111,7 @@ static int add_file(ctx *x, const char *path, const uint8_t *key, sl_error *e)
     }
     {
         /* a raw block decodes to at most one block; a blk*.dat file is mapped, not decoded */
-        size_t max = strstr(base, "blk") && strstr(base, ".dat") ? SL_FILE_MAX : SL_BTC_MAX_BLOCK_SIZE;
+        size_t max = strstr(base, "blk") && has_suffix(base, ".dat") ? SL_FILE_MAX : SL_BTC_MAX_BLOCK_SIZE;
         int rc = sl_file_open_max(&f->f, path, max, e);
         if (rc) return rc;
     }
@@ -114,12 +120,6 @@ static int add_file(ctx *x, const char *path, const uint8_t *key, sl_error *e)
 }
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
-static bool has_suffix(const char *s, const char *suf)
-{
-    size_t a = strlen(s), b = strlen(suf);
-    return a >= b && strcmp(s + a - b, suf) == 0;
-}
 
 /* Which names in a folder are block files: what `ingest btc FILE` would take one by one —
  * blk-framed files (blk*.dat, and names with "blk" before ".dat" such as
