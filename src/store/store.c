@@ -9,7 +9,6 @@
 #include "sleuth/store.h"
 
 #include <dirent.h>
-#include <ftw.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <lmdb.h>
@@ -385,21 +384,52 @@ fail:
 static void ac_clear(sl_store *s);
 static void tm_clear(sl_store *s);
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+/* Removes the *.col files of folder p, then p itself if that leaves it empty. */
+static void remove_cols(const char *p)
 {
-    (void)sb, (void)flag, (void)ftw;
-    return remove(path) == 0 || errno == ENOENT ? 0 : -1;
+    DIR *d = opendir(p);
+    struct dirent *de;
+    char f[1024];
+    if (!d) return;
+    while ((de = readdir(d))) {
+        size_t l = strlen(de->d_name);
+        if (l > 4 && !strcmp(de->d_name + l - 4, ".col")) {
+            snprintf(f, sizeof f, "%s/%s", p, de->d_name);
+            unlink(f);
+        }
+    }
+    closedir(d);
+    rmdir(p);
 }
 
-/* Removes what sl_store_open made for a new store (index/, btc/, eth/, LOCK, and DIR itself
- * when it made it). Only the store's own names are touched, never other files in DIR. */
+/* Removes what sl_store_open and the chains made for a new store: the LMDB files, the
+ * column files, then the folders they leave empty, LOCK, and DIR itself when this handle
+ * made it. Only the store's own files are unlinked and folders are only rmdir'ed, so
+ * nothing else a user keeps in DIR (even a folder named index/) is ever deleted. */
 static void remove_empty_store(sl_store *s)
 {
-    static const char *const parts[] = {"index", "btc", "eth"};
+    static const char *const lmdb[] = {"index/data.mdb", "index/lock.mdb"};
     char p[512];
-    for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
-        snprintf(p, sizeof p, "%s/%s", s->dir, parts[i]);
-        nftw(p, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    DIR *d;
+    struct dirent *de;
+    for (size_t i = 0; i < sizeof lmdb / sizeof *lmdb; i++) {
+        snprintf(p, sizeof p, "%s/%s", s->dir, lmdb[i]);
+        unlink(p);
+    }
+    snprintf(p, sizeof p, "%s/index", s->dir);
+    rmdir(p);
+    snprintf(p, sizeof p, "%s/btc", s->dir);
+    remove_cols(p);
+    snprintf(p, sizeof p, "%s/eth", s->dir);
+    if ((d = opendir(p))) {
+        while ((de = readdir(d))) {
+            char q[1024];
+            if (de->d_name[0] == '.') continue;
+            snprintf(q, sizeof q, "%s/%s", p, de->d_name);
+            remove_cols(q);
+        }
+        closedir(d);
+        rmdir(p);
     }
     snprintf(p, sizeof p, "%s/LOCK", s->dir);
     unlink(p);
