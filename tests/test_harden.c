@@ -301,14 +301,14 @@ Test(harden, refused_input_and_bad_numbers_create_nothing)
     snprintf(p, sizeof p, "%s/new", d);
     cr_assert(!exists(p), "nothing may be created by a refused command");
     /* a refused first ingest into a folder of the user's own removes only what it made */
-    r = run_sh("mkdir -p %s/mine/index && echo keep > %s/mine/index/notes.txt && echo keep > %s/mine/todo.txt", d, d, d);
+    r = run_sh("mkdir -p %s/mine/index && echo keep > %s/mine/index/notes.txt && echo keep > %s/mine/plans.txt", d, d, d);
     run_free(&r);
     r = run_sleuth("ingest btc --store %s/mine %s/garbage.dat", d, d);
     cr_assert_eq(r.status, 1, "%s", r.err);
     run_free(&r);
     snprintf(p, sizeof p, "%s/mine/index/notes.txt", d);
     cr_assert(exists(p), "a refused ingest deleted a file of the user's");
-    snprintf(p, sizeof p, "%s/mine/todo.txt", d);
+    snprintf(p, sizeof p, "%s/mine/plans.txt", d);
     cr_assert(exists(p));
     snprintf(p, sizeof p, "%s/mine/index/data.mdb", d);
     cr_assert(!exists(p), "the store's own files are gone again");
