@@ -169,7 +169,8 @@ static size_t map_want(const char *dir)
  * that still holds the file. Readers take LMDB's default, which is the file's size. */
 static int open_env(sl_store *s, const char *path, unsigned flags)
 {
-    size_t sz = map_want(s->dir), floor = sz - ((size_t)4 << 30) + ((size_t)64 << 20);
+    /* the smallest map worth trying holds the file and 64 MiB of growth */
+    size_t sz = map_want(s->dir), floor = index_bytes(s->dir) + ((size_t)64 << 20);
     int rc;
     for (;;) {
         if ((rc = mdb_env_create(&s->env))) { s->env = NULL; return rc; }
