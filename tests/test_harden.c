@@ -413,35 +413,54 @@ Test(harden, kill9_at_every_step_of_creating_a_store, .timeout = 120)
     free(clean);
 }
 
+/* Starts argv (argv[0] looked up on PATH) with $SLEUTH_TEST_STOP_AT=point (and env, a
+ * NAME=VALUE, when given), stdout discarded, and returns once it has stopped itself there. */
+static pid_t start_stopped(const char *point, char *env, char *const argv[])
+{
+    int status;
+    pid_t pid = fork();
+    cr_assert_neq(pid, -1);
+    if (pid == 0) {
+        setenv("SLEUTH_TEST_STOP_AT", point, 1);
+        if (env) putenv(env);
+        if (!freopen("/dev/null", "w", stdout)) _exit(126);
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    cr_assert_eq(waitpid(pid, &status, WUNTRACED), pid);
+    cr_assert(WIFSTOPPED(status), "%s ended (status %d) instead of stopping at %s", argv[0], status, point);
+    return pid;
+}
+
+/* Lets a process from start_stopped go on and asserts it then exits 0. */
+static void resume_ok(pid_t pid)
+{
+    int status;
+    kill(pid, SIGCONT);
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d after resuming", status);
+}
+
 /* ---------------- F2: no writer slips in while another compacts ---------------- */
 
 Test(harden, compaction_holds_the_write_lock, .timeout = 120)
 {
     const char *d = temp_dir();
     char st[128];
-    int status;
-    pid_t pid;
     run_result r;
+    pid_t pid;
     snprintf(st, sizeof st, "%s/s", d);
-    pid = fork();
-    cr_assert_neq(pid, -1);
-    if (pid == 0) {
-        setenv("SLEUTH_TEST_STOP_AT", "compact:copied", 1);
-        setenv("SLEUTH_TEST_COMPACT_ALWAYS", "1", 1);
-        freopen("/dev/null", "w", stdout);
-        execl(bin(), bin(), "ingest", "btc", "--quiet", "--store", st, BLK0, (char *)NULL);
-        _exit(127);
+    {
+        /* the first ingest stops itself with the compacted copy made, before it replaces the index */
+        char *argv[] = {(char *)bin(), "ingest", "btc", "--quiet", "--store", st, BLK0, NULL};
+        pid = start_stopped("compact:copied", "SLEUTH_TEST_COMPACT_ALWAYS=1", argv);
     }
-    /* the first ingest stops itself with the compacted copy made, before it replaces the index */
-    cr_assert_eq(waitpid(pid, &status, WUNTRACED), pid);
-    cr_assert(WIFSTOPPED(status), "the ingest ended (status %d) instead of stopping at the compaction", status);
     r = run_sleuth("ingest eth --store %s " MEV, st);
     kill(pid, SIGCONT);
     cr_assert_eq(r.status, 1, "a second writer was let in during the compaction: exit %d %s", r.status, r.err);
     cr_assert(strstr(r.err, "in use"), "%s", r.err);
     run_free(&r);
-    cr_assert_eq(waitpid(pid, &status, 0), pid);
-    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "first ingest status %d", status);
+    resume_ok(pid);
     /* and afterwards the second writer's data stays */
     r = run_sleuth("ingest eth --quiet --store %s " MEV, st);
     cr_assert_eq(r.status, 0, "%s", r.err);
@@ -578,26 +597,20 @@ Test(harden, a_user_who_may_only_read_the_store_can_read_it)
     run_free(&r);
     /* such a reader holds the store: a writer waits its turn rather than pulling pages away */
     {
-        int status;
         char st[128];
-        pid_t pid = fork();
+        pid_t pid;
         snprintf(st, sizeof st, "%s/s", d);
-        if (pid == 0) {
-            setenv("SLEUTH_TEST_STOP_AT", "open:env", 1);
-            freopen("/dev/null", "w", stdout);
-            execlp("setpriv", "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", bin(), "info", "--store",
-                   st, (char *)NULL);
-            _exit(127);
+        {
+            char *argv[] = {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", (char *)bin(), "info",
+                            "--store", st, NULL};
+            pid = start_stopped("open:env", NULL, argv);
         }
-        cr_assert_eq(waitpid(pid, &status, WUNTRACED), pid);
-        cr_assert(WIFSTOPPED(status), "status %d", status);
         r = run_sleuth("ingest btc --store %s/s " BLK1, d);
         kill(pid, SIGCONT);
         cr_assert_eq(r.status, 1, "%s", r.err);
         cr_assert(strstr(r.err, "in use"), "%s", r.err);
         run_free(&r);
-        cr_assert_eq(waitpid(pid, &status, 0), pid);
-        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "reader status %d", status);
+        resume_ok(pid);
     }
     /* a folder the user may not enter says so, not "no sleuth store here" */
     {
