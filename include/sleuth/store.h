@@ -60,7 +60,7 @@
 #include "sleuth/btc.h"
 #include "sleuth/err.h"
 
-#define SL_STORE_VERSION 1
+#define SL_STORE_VERSION 2
 
 typedef struct sl_store sl_store;
 
@@ -157,7 +157,7 @@ typedef struct sl_btc_event {
 
 typedef struct sl_btc_meta {
     uint32_t version, reserved;
-    uint64_t n_blocks, n_tx, n_in, n_out, n_spent_unused, n_extin, n_wtx, n_addr, n_events;
+    uint64_t n_blocks, n_tx, n_in, n_out, seq, n_extin, n_wtx, n_addr, n_events;
     uint32_t chain_tip;     /* block index of the linked chain's tip, SL_NONE32 if none */
     uint32_t max_height_block; /* block index with the greatest height, SL_NONE32 if none */
     char network[32];

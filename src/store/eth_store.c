@@ -106,8 +106,7 @@ static int load_meta(sl_eth_chain *c, MDB_txn *txn, sl_error *e)
                           v.mv_size, sizeof c->cm);
         memcpy(&c->cm, v.mv_data, sizeof c->cm);
         if (c->cm.version != SL_STORE_VERSION)
-            return sl_err(e, SL_EVERSION, "%s: %s format version %u, this sleuth reads %u", sl_store_dir(c->s), c->key,
-                          c->cm.version, SL_STORE_VERSION);
+            return sl_store_version_error(e, sl_store_dir(c->s), c->cm.version);
     }
     c->m = c->cm;
     for (int i = 0; i < E_N; i++) {

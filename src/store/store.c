@@ -15,11 +15,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "column.h"
+#include "hidx.h"
 #include "store_int.h"
 #include "sleuth/util.h"
 
@@ -30,15 +33,45 @@ _Static_assert(sizeof(sl_btc_extin) == 64, "extins.col record");
 _Static_assert(sizeof(sl_btc_addrstat) == 64, "btc.addr value");
 _Static_assert(sizeof(sl_btc_event) == 16, "events.col record");
 _Static_assert(sizeof(sl_btc_addr) == 42, "addrs.col payload");
+
+/* astat.col: an address's statistics, by address id. seq is the commit that wrote the
+ * record (SEQ_BUSY while the writer rewrites it: readers retry, a seqlock); the times
+ * shown are those of first_block and last_block (the blocks of the first and the newest
+ * event, in chain order); last_tx is the newest event's tx. */
+typedef struct astat_rec {
+    uint32_t seq, n_tx;
+    uint64_t received, spent;
+    uint32_t n_out, n_spent, first_block, last_block;
+    uint64_t head; /* newest event + 1; 0 = none */
+} astat_rec;
+_Static_assert(sizeof(astat_rec) == 48, "astat.col record");
+#define SEQ_BUSY UINT32_MAX
+
+/* bstart.col: the record counts as they were when a block began; rollback reads them. */
+typedef struct bstart_rec {
+    uint64_t n_in, n_out, n_extin, n_wtx, n_events;
+    uint32_t n_addr, reserved;
+} bstart_rec;
+_Static_assert(sizeof(bstart_rec) == 48, "bstart.col record");
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "sleuth's on-disk records are little-endian and mapped directly"
 #endif
 
-enum { C_BLOCKS, C_TXS, C_OUTS, C_INS, C_SPENT, C_EXTINS, C_WTX, C_ADDRS, C_EVENTS, C_N };
+enum { C_BLOCKS, C_TXS, C_OUTS, C_INS, C_SPENT, C_EXTINS, C_WTX, C_ADDRS, C_EVENTS, C_ASTAT, C_BSTART, C_N };
 static const struct { const char *name; size_t rec; } COLS[C_N] = {
-    {"blocks", 160}, {"txs", 64}, {"outs", 16}, {"ins", 8}, {"spent", 8},
-    {"extins", 64},  {"wtx", 40}, {"addrs", 48}, {"events", 16},
+    {"blocks", 160}, {"txs", 64}, {"outs", 16}, {"ins", 8}, {"spent", 8}, {"extins", 64},
+    {"wtx", 40}, {"addrs", 48}, {"events", 16}, {"astat", 48}, {"bstart", 48},
 };
+
+/* The addresses a batch changed: their new records, kept in memory until the commit
+ * writes them to astat.wal and then into astat.col (open addressing on the id, which the
+ * store assigns densely: not attacker-chosen). Readers use one for a WAL not yet applied. */
+typedef struct dirty_set {
+    struct dirty { uint32_t id; astat_rec r; uint64_t last_tx; /* newest event's tx + 1 */ } *v;
+    size_t n, capv;
+    uint32_t *slot; /* entry + 1, 0 = empty */
+    size_t cap;
+} dirty_set;
 
 struct sl_store {
     char dir[400];
@@ -50,28 +83,28 @@ struct sl_store {
     size_t mapsize; /* LMDB map size in force (writers grow it between batches) */
     MDB_env *env;
     MDB_txn *rtxn, *wtxn;
-    MDB_dbi db_meta, db_txid, db_block, db_height, db_addr;
+    MDB_dbi db_meta, db_block, db_height;
     sl_col col[C_N];
+    sl_hidx txidx, addridx; /* txid -> tx ids, address -> address id (hidx.h) */
+    int walfd;              /* astat.wal */
+    uint64_t wal_end;       /* writer: end of the last frame that belongs to a commit */
+    dirty_set dirty;        /* writer: the open batch's address records; reader: unapplied WAL */
+    struct pf_out { sl_btc_addr a; uint8_t type; uint64_t hash; } *pf_out; /* prefetch_block's */
+    uint64_t *pf_in;
+    size_t pf_capo, pf_capi;
     sl_btc_meta cm;  /* committed */
     sl_btc_meta m;   /* working (= cm unless a batch is open) */
     const sl_btc_net *net;
     uint64_t spent_lo, spent_hi; /* spent.col range written in this batch */
-    /* addresses touched in the open batch: written to LMDB once, sorted, at commit */
-    struct acache { sl_btc_addrstat st; uint8_t klen, dirty; uint8_t key[46]; } *ac; /* dense, in touch order */
-    size_t ac_n, ac_capn;
-    uint32_t *ac_dirty;   /* entries changed since the last commit */
-    size_t ac_ndirty, ac_capdirty;
-    uint64_t *ac_idx;  /* open addressing: hash tag << 32 | (entry + 1); 0 = empty */
-    size_t ac_cap;
-    uint64_t ac_seed;
-    /* txids added in the open batch: a hash of tx ids for look-ups before they reach LMDB */
-    uint64_t *tm;      /* slot = tx id + 1, 0 empty */
-    size_t tm_cap, tm_n;
-    /* The caches outlive a commit (entries then clean) so an ingest run keeps what it has
-     * seen; they are valid while the store's tx count is cache_tx at a batch's start. */
-    uint64_t cache_tx, batch_start;
+    uint64_t batch_start;
     struct sl_eth_state *eth; /* Ethereum-family chains (eth_store.c), made on first use */
 };
+
+static int wal_open(sl_store *s, bool rw, sl_error *e);
+static int writer_recover(sl_store *s, sl_error *e);
+static int reader_overlay(sl_store *s, sl_error *e);
+static int checkpoint(sl_store *s, bool clean, sl_error *e);
+static void dirty_clear(dirty_set *d);
 
 #define TXN(s) ((s)->wtxn ? (s)->wtxn : (s)->rtxn)
 #define MAIN_DBI_FOR_STAT 1 /* LMDB's MAIN_DBI: the database of named databases */
@@ -88,13 +121,13 @@ static int mdb_fail(sl_error *e, const char *what, int rc)
 static uint64_t *col_count(sl_btc_meta *m, int c)
 {
     switch (c) {
-    case C_BLOCKS: return &m->n_blocks;
+    case C_BLOCKS: case C_BSTART: return &m->n_blocks;
     case C_TXS: return &m->n_tx;
     case C_OUTS: case C_SPENT: return &m->n_out;
     case C_INS: return &m->n_in;
     case C_EXTINS: return &m->n_extin;
     case C_WTX: return &m->n_wtx;
-    case C_ADDRS: return &m->n_addr;
+    case C_ADDRS: case C_ASTAT: return &m->n_addr;
     default: return &m->n_events;
     }
 }
@@ -116,9 +149,7 @@ static int load_meta(sl_store *s, MDB_txn *txn, sl_error *e)
         if (v.mv_size != sizeof s->cm)
             return sl_err(e, SL_ESTORE, "%s: meta record has %zu bytes, expected %zu", s->dir, v.mv_size, sizeof s->cm);
         memcpy(&s->cm, v.mv_data, sizeof s->cm);
-        if (s->cm.version != SL_STORE_VERSION)
-            return sl_err(e, SL_EVERSION, "%s: store format version %u, this sleuth reads %u", s->dir, s->cm.version,
-                          SL_STORE_VERSION);
+        if (s->cm.version != SL_STORE_VERSION) return sl_store_version_error(e, s->dir, s->cm.version);
     }
     s->m = s->cm;
     s->net = sl_btc_net_by_name(s->cm.network[0] ? s->cm.network : "bitcoin");
@@ -303,6 +334,7 @@ int sl_store_open(sl_store **out, const char *dir, int mode, sl_error *e)
     s->mode = mode;
     s->lockfd = -1;
     for (int c = 0; c < C_N; c++) s->col[c].fd = -1;
+    s->txidx.fd = s->addridx.fd = s->walfd = -1;
     if (rw) {
         if ((rc = make_dir(dir, &s->made_dir, e))) goto fail;
         sl_test_point("open:dir");
@@ -334,10 +366,8 @@ int sl_store_open(sl_store **out, const char *dir, int mode, sl_error *e)
     {
         unsigned cf = rw ? MDB_CREATE : 0;
         if ((rc = mdb_dbi_open(txn, "meta", cf, &s->db_meta)) ||
-            (rc = mdb_dbi_open(txn, "btc.txid", cf | MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP, &s->db_txid)) ||
             (rc = mdb_dbi_open(txn, "btc.block", cf, &s->db_block)) ||
-            (rc = mdb_dbi_open(txn, "btc.height", cf | MDB_INTEGERKEY, &s->db_height)) ||
-            (rc = mdb_dbi_open(txn, "btc.addr", cf, &s->db_addr))) {
+            (rc = mdb_dbi_open(txn, "btc.height", cf | MDB_INTEGERKEY, &s->db_height))) {
             if (!rw && rc == MDB_NOTFOUND) { rc = no_store(dir, e); goto fail; } /* created, never committed */
             rc = sl_err(e, SL_ESTORE, "%s: index databases: %s", dir, mdb_strerror(rc));
             goto fail;
@@ -362,8 +392,19 @@ int sl_store_open(sl_store **out, const char *dir, int mode, sl_error *e)
         if (c == C_SPENT) sl_test_point("open:some-columns");
     }
     /* address id 0 means "no address": its (zero) record exists from the start */
-    if (rw && (rc = sl_col_reserve(&s->col[C_ADDRS], 1, e))) goto fail;
+    if (rw && ((rc = sl_col_reserve(&s->col[C_ADDRS], 1, e)) || (rc = sl_col_reserve(&s->col[C_ASTAT], 1, e)))) goto fail;
     if ((rc = load_meta(s, txn, e))) goto fail;
+    {
+        int r1 = sl_hidx_open(&s->txidx, p, "txid", rw, e);
+        if (r1 == SL_ENOTFOUND && !s->cm.n_tx) { sl_err_clear(e); r1 = SL_OK; }
+        if (r1 || ((r1 = sl_hidx_open(&s->addridx, p, "addr", rw, e)) && !(r1 == SL_ENOTFOUND && s->cm.n_addr <= 1))) {
+            rc = r1;
+            goto fail;
+        }
+        if (e && e->code == SL_ENOTFOUND) sl_err_clear(e);
+    }
+    if ((rc = wal_open(s, rw, e))) goto fail;
+    if ((rc = rw ? writer_recover(s, e) : reader_overlay(s, e))) goto fail;
     if (rw) {
         sl_test_point("open:columns");
         if ((rc = mdb_txn_commit(txn))) { txn = NULL; rc = mdb_fail(e, "commit", rc); goto fail; }
@@ -382,10 +423,8 @@ fail:
     return rc ? rc : SL_ESTORE;
 }
 
-static void ac_clear(sl_store *s);
-static void tm_clear(sl_store *s);
 
-/* Removes the *.col files of folder p, then p itself if that leaves it empty. */
+/* Removes the store's files (*.col, *.idx, *.wal) of folder p, then p itself if that leaves it empty. */
 static void remove_cols(const char *p)
 {
     DIR *d = opendir(p);
@@ -394,7 +433,8 @@ static void remove_cols(const char *p)
     if (!d) return;
     while ((de = readdir(d))) {
         size_t l = strlen(de->d_name);
-        if (l > 4 && !strcmp(de->d_name + l - 4, ".col")) {
+        if ((l > 4 && (!strcmp(de->d_name + l - 4, ".col") || !strcmp(de->d_name + l - 4, ".idx") ||
+                       !strcmp(de->d_name + l - 4, ".wal"))) || (l > 8 && !strcmp(de->d_name + l - 8, ".idx.new"))) {
             snprintf(f, sizeof f, "%s/%s", p, de->d_name);
             unlink(f);
         }
@@ -443,8 +483,15 @@ void sl_store_close(sl_store *s)
 {
     if (!s) return;
     if (s->wtxn) sl_btc_abort(s);
-    ac_clear(s); /* the write caches outlive commits */
-    tm_clear(s);
+    if (s->mode == SL_STORE_WRITE && s->walfd >= 0 && s->col[C_ASTAT].map && s->cm.seq && checkpoint(s, true, NULL)) {
+        /* not durable yet: the next writer's recovery redoes it from the log */
+    }
+    dirty_clear(&s->dirty);
+    free(s->pf_out);
+    free(s->pf_in);
+    sl_hidx_close(&s->txidx);
+    sl_hidx_close(&s->addridx);
+    if (s->walfd >= 0) close(s->walfd);
     sl_eth_state_free(s->eth);
     if (s->rtxn) mdb_txn_abort(s->rtxn);
     for (int c = 0; c < C_N; c++) {
@@ -573,6 +620,17 @@ out:
     return rc;
 }
 
+int sl_store_version_error(sl_error *e, const char *dir, uint32_t v)
+{
+    if (v == 1)
+        return sl_err(e, SL_EVERSION, "%s: this store has format version 1 (written by sleuth 0.1); this sleuth "
+                      "reads format %u. There is no in-place upgrade (version 2 moved the txid and address "
+                      "dictionaries out of LMDB into hash indexes and per-address columns): ingest the same blocks "
+                      "into a new folder (`sleuth ingest btc --store NEWDIR ...`), then remove this one",
+                      dir, SL_STORE_VERSION);
+    return sl_err(e, SL_EVERSION, "%s: store format version %u, this sleuth reads %u", dir, v, SL_STORE_VERSION);
+}
+
 /* ---- for the per-chain stores (store_int.h) ---- */
 MDB_env *sl_store_env(sl_store *s) { return s->env; }
 MDB_txn *sl_store_rtxn(sl_store *s) { return s->rtxn; }
@@ -587,6 +645,11 @@ int sl_store_renew(sl_store *s, sl_error *e)
     if (rc == MDB_MAP_RESIZED && !(rc = mdb_env_set_mapsize(s->env, index_bytes(s->dir)))) /* a writer grew it */
         rc = mdb_txn_renew(s->rtxn);
     if (rc) return mdb_fail(e, "renew", rc);
+    if (s->wtxn) return SL_OK;
+    /* the Bitcoin view moves to the new snapshot: counts, mappings, indexes, overlay */
+    if ((rc = load_meta(s, s->rtxn, e))) return rc;
+    if ((rc = sl_hidx_refresh(&s->txidx, e)) || (rc = sl_hidx_refresh(&s->addridx, e))) return rc;
+    if (s->mode != SL_STORE_WRITE && (rc = reader_overlay(s, e))) return rc;
     return SL_OK;
 }
 
@@ -637,39 +700,35 @@ uint32_t sl_btc_tx_n_out(const sl_store *s, uint64_t id)
     return (uint32_t)((n ? n->first_out : s->m.n_out) - t->first_out);
 }
 
-static int cmp_u64(const void *a, const void *b)
+
+/* Candidates of the txid index, checked against txs.col; ids below `below` only. */
+static int txid_ids_h(const sl_store *s, const sl_hash256 *txid, uint64_t h, uint64_t below, uint64_t *ids, int cap)
 {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
+    uint64_t i, id;
+    int n = 0;
+    for (i = sl_hidx_first(&s->txidx, h); sl_hidx_next(&s->txidx, h, &i, &id);)
+        if (id < below && memcmp(((const sl_btc_txrec *)sl_col_at(&s->col[C_TXS], id))->txid.b, txid->b, 32) == 0 &&
+            n < cap)
+            ids[n++] = id;
+    return n;
+}
+
+static int txid_ids(const sl_store *s, const sl_hash256 *txid, uint64_t below, uint64_t *ids, int cap)
+{
+    if (!s->txidx.slot) return 0;
+    return txid_ids_h(s, txid, sl_hidx_hash(&s->txidx, txid->b, 32), below, ids, cap);
 }
 
 int sl_btc_tx_find(const sl_store *s, const sl_hash256 *txid, uint64_t *ids, int cap)
 {
-    MDB_cursor *cur;
-    MDB_val k = {8, (void *)txid->b}, v;
-    int n = 0, rc;
-    if (mdb_cursor_open(TXN(s), s->db_txid, &cur)) return 0;
-    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
-    while (rc == 0) {
-        uint64_t id;
-        memcpy(&id, v.mv_data, 8);
-        if (id < s->m.n_tx && memcmp(((const sl_btc_txrec *)sl_col_at(&s->col[C_TXS], id))->txid.b, txid->b, 32) == 0 &&
-            n < cap)
-            ids[n++] = id;
-        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP);
-    }
-    mdb_cursor_close(cur);
-    if (s->tm_n && s->wtxn) { /* uncommitted txs of the open batch */
-        uint64_t k;
-        memcpy(&k, txid->b, 8);
-        for (size_t i = (k * 0x9e3779b97f4a7c15ULL >> 20) & (s->tm_cap - 1); s->tm[i]; i = (i + 1) & (s->tm_cap - 1)) {
-            uint64_t id = s->tm[i] - 1;
-            if (id >= s->batch_start && n < cap &&
-                memcmp(((const sl_btc_txrec *)sl_col_at(&s->col[C_TXS], id))->txid.b, txid->b, 32) == 0)
-                ids[n++] = id;
+    int n = txid_ids(s, txid, s->m.n_tx, ids, cap);
+    /* ascending; BIP-30 duplicates are the only case with more than one */
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && ids[j - 1] > ids[j]; j--) {
+            uint64_t t = ids[j];
+            ids[j] = ids[j - 1];
+            ids[j - 1] = t;
         }
-    }
-    qsort(ids, (size_t)n, sizeof *ids, cmp_u64);
     return n;
 }
 
@@ -848,13 +907,123 @@ static size_t addr_dbkey(uint8_t *k, const sl_btc_addr *a)
     return 1 + (size_t)a->len;
 }
 
-int sl_btc_addr_lookup(const sl_store *s, const sl_btc_addr *a, sl_btc_addrstat *st)
+static bool addr_is(const sl_store *s, uint64_t id, const sl_btc_addr *a)
+{
+    const sl_btc_addr *x = sl_col_at(&s->col[C_ADDRS], id);
+    return x->kind == a->kind && x->len == a->len && memcmp(x->prog, a->prog, a->len) == 0;
+}
+
+/* The address id of a (0: not among ids below `below`). */
+static uint32_t addr_find(const sl_store *s, const sl_btc_addr *a, uint64_t hash, uint64_t below)
+{
+    uint64_t i, id;
+    if (!s->addridx.slot) return 0;
+    for (i = sl_hidx_first(&s->addridx, hash); sl_hidx_next(&s->addridx, hash, &i, &id);)
+        if (id && id < below && addr_is(s, id, a)) return (uint32_t)id;
+    return 0;
+}
+
+static uint64_t addr_hash(const sl_store *s, const sl_btc_addr *a)
 {
     uint8_t kb[48];
-    MDB_val k = {addr_dbkey(kb, a), kb}, v;
-    if (mdb_get(TXN(s), s->db_addr, &k, &v) || v.mv_size != sizeof *st) return SL_ENOTFOUND;
-    memcpy(st, v.mv_data, sizeof *st);
-    return st->id < s->m.n_addr ? SL_OK : SL_ENOTFOUND;
+    return sl_hidx_hash(&s->addridx, kb, addr_dbkey(kb, a));
+}
+
+/* ---- the dirty set (astat records by address id) ---- */
+static struct dirty *dirty_get(const dirty_set *d, uint32_t id)
+{
+    if (!d->cap) return NULL;
+    for (size_t i = (id * 0x9e3779b97f4a7c15ULL) >> 20 & (d->cap - 1); d->slot[i]; i = (i + 1) & (d->cap - 1))
+        if (d->v[d->slot[i] - 1].id == id) return &d->v[d->slot[i] - 1];
+    return NULL;
+}
+
+/* The entry for id, made (with record r) when missing; NULL when out of memory. */
+static struct dirty *dirty_put(dirty_set *d, uint32_t id, const astat_rec *r)
+{
+    struct dirty *x = dirty_get(d, id);
+    size_t i;
+    void *q;
+    if (x) return x;
+    if ((d->n + 1) * 2 > d->cap) {
+        size_t nc = d->cap ? d->cap * 2 : 1 << 12;
+        uint32_t *ns = calloc(nc, sizeof *ns);
+        if (!ns) return NULL;
+        for (size_t j = 0; j < d->n; j++) {
+            for (i = (d->v[j].id * 0x9e3779b97f4a7c15ULL) >> 20 & (nc - 1); ns[i]; i = (i + 1) & (nc - 1)) {}
+            ns[i] = (uint32_t)j + 1;
+        }
+        free(d->slot);
+        d->slot = ns;
+        d->cap = nc;
+    }
+    q = d->v;
+    if (sl_grow(&q, &d->capv, d->n + 1, sizeof *d->v)) return NULL;
+    d->v = q;
+    for (i = (id * 0x9e3779b97f4a7c15ULL) >> 20 & (d->cap - 1); d->slot[i]; i = (i + 1) & (d->cap - 1)) {}
+    d->v[d->n].id = id;
+    d->v[d->n].r = *r;
+    d->v[d->n].last_tx = UINT64_MAX; /* not known yet */
+    d->slot[i] = (uint32_t)++d->n;
+    return &d->v[d->n - 1];
+}
+
+static void dirty_clear(dirty_set *d)
+{
+    free(d->v);
+    free(d->slot);
+    memset(d, 0, sizeof *d);
+}
+
+/* Reads astat.col record id under the seqlock (the writer may be rewriting it). */
+static void astat_read(const sl_store *s, uint32_t id, astat_rec *r)
+{
+    const astat_rec *p = sl_col_at(&s->col[C_ASTAT], id);
+    for (;;) {
+        uint32_t a = __atomic_load_n(&p->seq, __ATOMIC_ACQUIRE), b;
+        if (a == SEQ_BUSY) { sched_yield(); continue; }
+        memcpy(r, p, sizeof *r);
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        b = __atomic_load_n(&p->seq, __ATOMIC_RELAXED);
+        if (a == b) { r->seq = a; return; }
+    }
+}
+
+/* The record as of the handle's view: the open batch's (writer), a WAL frame not yet
+ * applied (reader after a writer's crash), else astat.col. */
+static void astat_get(const sl_store *s, uint32_t id, astat_rec *r)
+{
+    const struct dirty *d = dirty_get(&s->dirty, id);
+    astat_read(s, id, r);
+    if (d && d->r.seq >= r->seq) *r = d->r;
+}
+
+int sl_btc_addr_lookup(const sl_store *s, const sl_btc_addr *a, sl_btc_addrstat *st)
+{
+    uint32_t id = addr_find(s, a, addr_hash(s, a), s->m.n_addr);
+    astat_rec r;
+    if (!id) return SL_ENOTFOUND;
+    astat_get(s, id, &r);
+    if (r.seq > s->m.seq && !s->wtxn) {
+        /* written by a commit newer than this handle's snapshot: move the snapshot on, so
+         * the record's history and blocks are inside it */
+        if (sl_store_renew((sl_store *)s, NULL) != SL_OK) return SL_ENOTFOUND;
+        astat_get(s, id, &r);
+    }
+    memset(st, 0, sizeof *st);
+    st->id = id;
+    st->n_tx = r.n_tx;
+    st->received = r.received;
+    st->spent = r.spent;
+    st->n_out = r.n_out;
+    st->n_spent = r.n_spent;
+    st->first_block = r.first_block;
+    st->last_block = r.last_block;
+    st->head = r.head;
+    if (r.first_block < s->m.n_blocks) st->first_time = sl_btc_block_at(s, r.first_block)->time;
+    if (r.last_block < s->m.n_blocks) st->last_time = sl_btc_block_at(s, r.last_block)->time;
+    if (r.head && r.head <= s->m.n_events) st->last_tx = sl_btc_event_at(s, r.head - 1)->tx + 1;
+    return SL_OK;
 }
 
 const sl_btc_event *sl_btc_event_at(const sl_store *s, uint64_t ev)
@@ -864,14 +1033,215 @@ const sl_btc_event *sl_btc_event_at(const sl_store *s, uint64_t ev)
 
 /* ---------------- writing ---------------- */
 
-/* Entries kept across commits: ~112 B per address, ~16 B per txid (at half load). */
-#define AC_KEEP ((size_t)8 << 20)
-#define TM_KEEP ((size_t)32 << 20)
+/* ---- astat.wal: the address records of each commit, written before the commit ----
+ * Header (64 B): magic "SLEUTHW\0", version u32 at 8, applied seq u64 at 16 (every frame up
+ * to it is in astat.col). Frames: seq u64, n u64, then n x (id u32, astat_rec 48 B), then a
+ * trailer u64 = seq ^ n ^ WAL_TRAILER. A frame belongs to a commit when its seq is at most
+ * the committed seq; the writer cuts the file after the last such frame before it writes,
+ * so a crashed commit's frame never counts. Checkpoints (at close, and when the file
+ * passes WAL_MAX) msync astat.col and empty the file. */
+#define WAL_HDR 64
+#define WAL_REC 52
+#define WAL_TRAILER 0x5357414c5357414cULL
+#define WAL_MAX ((uint64_t)512 << 20)
+static const char WAL_MAGIC[8] = "SLEUTHW";
 
-static void ac_clear(sl_store *s);
-static int ac_flush(sl_store *s, sl_error *e);
-static int tm_flush(sl_store *s, sl_error *e);
-static void tm_clear(sl_store *s);
+static int wal_open(sl_store *s, bool rw, sl_error *e)
+{
+    char p[512];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/btc/astat.wal", s->dir);
+    s->walfd = open(p, (rw ? O_RDWR | O_CREAT : O_RDONLY) | O_CLOEXEC, 0644);
+    if (s->walfd < 0) {
+        if (!rw && errno == ENOENT) return SL_OK; /* never written: nothing to replay */
+        return sl_err(e, SL_EIO, "%s: cannot open: %s", p, strerror(errno));
+    }
+    if (fstat(s->walfd, &st) != 0) return sl_err(e, SL_EIO, "%s: stat: %s", p, strerror(errno));
+    if (st.st_size < WAL_HDR) {
+        uint8_t h[WAL_HDR] = {0};
+        if (!rw) return SL_OK;
+        memcpy(h, WAL_MAGIC, 8);
+        sl_put_le32(h + 8, SL_STORE_VERSION);
+        if (pwrite(s->walfd, h, sizeof h, 0) != WAL_HDR || fsync(s->walfd) != 0)
+            return sl_col_io_error(e, p, "writing the header", errno ? errno : ENOSPC);
+    }
+    s->wal_end = WAL_HDR;
+    return SL_OK;
+}
+
+static uint64_t wal_applied(const sl_store *s)
+{
+    uint8_t b[8];
+    if (s->walfd < 0 || pread(s->walfd, b, 8, 16) != 8) return UINT64_MAX;
+    return sl_le64(b);
+}
+
+static void wal_set_applied(sl_store *s, uint64_t seq)
+{
+    uint8_t b[8];
+    sl_put_le64(b, seq);
+    if (pwrite(s->walfd, b, 8, 16) != 8) { /* a replay at the next open redoes it */ }
+}
+
+/* Reads the frames of committed seqs after `after` into d (latest wins) and sets
+ * s->wal_end after the last committed frame. */
+static int wal_scan(sl_store *s, uint64_t after, dirty_set *d, sl_error *e)
+{
+    uint64_t off = WAL_HDR, h[2];
+    uint8_t *buf = NULL;
+    size_t bcap = 0;
+    int rc = SL_OK;
+    s->wal_end = WAL_HDR;
+    if (s->walfd < 0) return SL_OK;
+    while (pread(s->walfd, h, 16, (off_t)off) == 16) {
+        uint64_t seq = h[0], n = h[1], t, len;
+        if (seq > s->cm.seq || n > ((uint64_t)1 << 32)) break;
+        len = n * WAL_REC;
+        if (len > bcap) {
+            void *q = realloc(buf, len);
+            if (!q) { rc = sl_err(e, SL_ENOMEM, "out of memory"); break; }
+            buf = q;
+            bcap = len;
+        }
+        if (pread(s->walfd, buf, len, (off_t)(off + 16)) != (ssize_t)len ||
+            pread(s->walfd, &t, 8, (off_t)(off + 16 + len)) != 8 || t != (seq ^ n ^ WAL_TRAILER))
+            break;
+        if (seq > after)
+            for (uint64_t i = 0; i < n; i++) {
+                uint32_t id;
+                astat_rec r;
+                struct dirty *x;
+                memcpy(&id, buf + i * WAL_REC, 4);
+                memcpy(&r, buf + i * WAL_REC + 4, sizeof r);
+                if (id >= sl_col_cap(&s->col[C_ASTAT])) continue;
+                if (!(x = dirty_put(d, id, &r))) { rc = sl_err(e, SL_ENOMEM, "out of memory"); goto out; }
+                x->r = r;
+            }
+        off += 16 + len + 8;
+        s->wal_end = off;
+    }
+out:
+    free(buf);
+    return rc;
+}
+
+/* Writes the records of the dirty set into astat.col under the seqlock. */
+static void astat_apply(sl_store *s, const dirty_set *d)
+{
+    for (size_t i = 0; i < d->n; i++) {
+        astat_rec *p = sl_col_at(&s->col[C_ASTAT], d->v[i].id);
+        __atomic_store_n(&p->seq, SEQ_BUSY, __ATOMIC_RELAXED);
+        __atomic_thread_fence(__ATOMIC_RELEASE);
+        memcpy((uint8_t *)p + 4, (const uint8_t *)&d->v[i].r + 4, sizeof *p - 4);
+        __atomic_store_n(&p->seq, d->v[i].r.seq, __ATOMIC_RELEASE);
+    }
+}
+
+static int wal_write(sl_store *s, uint64_t seq, sl_error *e)
+{
+    const dirty_set *d = &s->dirty;
+    size_t len = 16 + d->n * WAL_REC + 8;
+    uint8_t *b = malloc(len);
+    uint64_t t = seq ^ d->n ^ WAL_TRAILER;
+    int rc = SL_OK;
+    char p[512];
+    snprintf(p, sizeof p, "%s/btc/astat.wal", s->dir);
+    if (!b) return sl_err(e, SL_ENOMEM, "out of memory");
+    memcpy(b, &seq, 8);
+    sl_put_le64(b + 8, d->n);
+    for (size_t i = 0; i < d->n; i++) {
+        memcpy(b + 16 + i * WAL_REC, &d->v[i].id, 4);
+        memcpy(b + 16 + i * WAL_REC + 4, &d->v[i].r, sizeof d->v[i].r);
+    }
+    memcpy(b + len - 8, &t, 8);
+    if (ftruncate(s->walfd, (off_t)s->wal_end) != 0 || pwrite(s->walfd, b, len, (off_t)s->wal_end) != (ssize_t)len ||
+        fdatasync(s->walfd) != 0)
+        rc = sl_col_io_error(e, p, "writing the address log", errno ? errno : ENOSPC);
+    free(b);
+    return rc;
+}
+
+/* astat.col and the indexes made durable; the WAL emptied (writers, at close and when
+ * the WAL passes WAL_MAX). */
+static int checkpoint(sl_store *s, bool clean, sl_error *e)
+{
+    int rc;
+    if (s->mode != SL_STORE_WRITE || s->walfd < 0) return SL_OK;
+    if (s->col[C_ASTAT].map && msync(s->col[C_ASTAT].map, s->col[C_ASTAT].map_len, MS_SYNC) != 0)
+        return sl_col_io_error(e, s->col[C_ASTAT].path, "msync", errno);
+    if ((rc = sl_col_sync(&s->col[C_SPENT], 0, s->cm.n_out, e))) return rc;
+    if (s->txidx.map && (rc = sl_hidx_checkpoint(&s->txidx, s->cm.n_tx, clean, e))) return rc;
+    if (s->addridx.map && (rc = sl_hidx_checkpoint(&s->addridx, s->cm.n_addr, clean, e))) return rc;
+    if (ftruncate(s->walfd, WAL_HDR) != 0 || fdatasync(s->walfd) != 0)
+        return sl_col_io_error(e, "btc/astat.wal", "truncate", errno);
+    wal_set_applied(s, s->cm.seq);
+    s->wal_end = WAL_HDR;
+    return SL_OK;
+}
+
+static uint64_t txid_hash_of(void *ctx, uint64_t id)
+{
+    sl_store *s = ctx;
+    return sl_hidx_hash(&s->txidx, ((const sl_btc_txrec *)sl_col_at(&s->col[C_TXS], id))->txid.b, 32);
+}
+
+static uint64_t addr_hash_of(void *ctx, uint64_t id)
+{
+    sl_store *s = ctx;
+    return id ? addr_hash(s, sl_col_at(&s->col[C_ADDRS], id)) : 0;
+}
+
+/* Writer at open: redoes the address records of commits whose apply a crash cut short,
+ * and re-inserts into each index the ids a crash may have left out. */
+static int writer_recover(sl_store *s, sl_error *e)
+{
+    dirty_set d = {0};
+    uint64_t applied = wal_applied(s);
+    int rc = wal_scan(s, applied == UINT64_MAX ? 0 : applied, &d, e);
+    if (!rc && d.n) {
+        astat_apply(s, &d);
+        wal_set_applied(s, s->cm.seq);
+    }
+    dirty_clear(&d);
+    if (rc) return rc;
+    if (sl_hidx_dirty(&s->txidx))
+        for (uint64_t id = sl_hidx_covered(&s->txidx); id < s->cm.n_tx; id++) {
+            uint64_t h = txid_hash_of(s, id), i, x;
+            bool have = false;
+            for (i = sl_hidx_first(&s->txidx, h); sl_hidx_next(&s->txidx, h, &i, &x);) if (x == id) have = true;
+            if (have) continue;
+            if (sl_hidx_need_grow(&s->txidx, 1)) { /* the rebuild indexes every committed id */
+                if ((rc = sl_hidx_rebuild(&s->txidx, s->cm.n_tx, 0, txid_hash_of, s, e))) return rc;
+                break;
+            }
+            sl_hidx_insert(&s->txidx, h, id);
+        }
+    if (sl_hidx_dirty(&s->addridx))
+        for (uint64_t id = sl_hidx_covered(&s->addridx); id < s->cm.n_addr; id++) {
+            uint64_t h, i, x;
+            bool have = false;
+            if (!id) continue;
+            h = addr_hash_of(s, id);
+            for (i = sl_hidx_first(&s->addridx, h); sl_hidx_next(&s->addridx, h, &i, &x);) if (x == id) have = true;
+            if (have) continue;
+            if (sl_hidx_need_grow(&s->addridx, 1)) {
+                if ((rc = sl_hidx_rebuild(&s->addridx, s->cm.n_addr, 0, addr_hash_of, s, e))) return rc;
+                break;
+            }
+            sl_hidx_insert(&s->addridx, h, id);
+        }
+    return SL_OK;
+}
+
+/* Reader at open or renew: the frames of commits not yet applied to astat.col (a writer
+ * was killed between its commit and the apply) are read into the overlay. */
+static int reader_overlay(sl_store *s, sl_error *e)
+{
+    uint64_t applied = wal_applied(s);
+    dirty_clear(&s->dirty);
+    if (applied == UINT64_MAX || applied >= s->cm.seq) return SL_OK;
+    return wal_scan(s, applied, &s->dirty, e);
+}
 
 int sl_btc_begin(sl_store *s, const char *network_arg, sl_error *e)
 {
@@ -895,19 +1265,20 @@ int sl_btc_begin(sl_store *s, const char *network_arg, sl_error *e)
     }
     s->spent_lo = UINT64_MAX;
     s->spent_hi = 0;
-    if (s->cache_tx != s->cm.n_tx || (!s->ac_n && !s->tm_n)) { /* someone else wrote, or a fresh run */
-        ac_clear(s);
-        tm_clear(s);
-        s->ac_seed = (uint64_t)(uintptr_t)s * 0x9e3779b97f4a7c15ULL ^ s->m.n_tx;
-    }
+    dirty_clear(&s->dirty);
+    sl_hidx_mark(&s->txidx);
+    sl_hidx_mark(&s->addridx);
     s->batch_start = s->m.n_tx;
     return SL_OK;
 }
 
 void sl_btc_abort(sl_store *s)
 {
-    ac_clear(s);
-    tm_clear(s);
+    if (s->wtxn) {
+        sl_hidx_undo(&s->txidx);
+        sl_hidx_undo(&s->addridx);
+    }
+    dirty_clear(&s->dirty);
     if (s->wtxn) mdb_txn_abort(s->wtxn);
     s->wtxn = NULL;
     s->m = s->cm;
@@ -918,24 +1289,30 @@ int sl_btc_commit(sl_store *s, sl_error *e)
     MDB_val k = {3, "btc"}, v = {sizeof s->m, &s->m};
     int rc;
     if (!s->wtxn) return sl_err(e, SL_EUSAGE, "no batch open");
-    if ((rc = ac_flush(s, e)) || (rc = tm_flush(s, e))) goto fail;
+    s->m.seq = s->cm.seq + 1;
     for (int c = 0; c < C_N; c++) {
-        if (c == C_SPENT) continue;
+        if (c == C_SPENT || c == C_ASTAT) continue;
         if ((rc = sl_col_sync(&s->col[c], *col_count(&s->cm, c), *col_count(&s->m, c), e))) goto fail;
     }
     if (s->spent_lo > s->cm.n_out) s->spent_lo = s->cm.n_out; /* new outputs' zeroed entries too */
     if (s->spent_hi < s->m.n_out) s->spent_hi = s->m.n_out;
     if (s->spent_hi > s->spent_lo && (rc = sl_col_sync(&s->col[C_SPENT], s->spent_lo, s->spent_hi, e))) goto fail;
+    /* astat.col must hold a record for every address id before the apply */
+    if ((rc = sl_col_reserve(&s->col[C_ASTAT], s->m.n_addr, e))) goto fail;
+    if ((rc = wal_write(s, s->m.seq, e))) goto fail;
+    sl_test_point("commit:logged");
     if ((rc = mdb_put(s->wtxn, s->db_meta, &k, &v, 0))) { rc = mdb_fail(e, "put meta", rc); goto fail; }
     rc = mdb_txn_commit(s->wtxn);
     s->wtxn = NULL;
-    if (rc) { s->m = s->cm; return mdb_fail(e, "commit", rc); }
+    if (rc) { s->m = s->cm; dirty_clear(&s->dirty); return mdb_fail(e, "commit", rc); }
     s->cm = s->m;
     s->wrote = true;
-    /* keep the caches for the next batch unless they grew past their budget */
-    s->cache_tx = s->cm.n_tx;
-    if (s->ac_n > AC_KEEP) ac_clear(s);
-    if (s->tm_n > TM_KEEP) tm_clear(s);
+    s->wal_end += 16 + s->dirty.n * WAL_REC + 8;
+    sl_test_point("commit:committed");
+    astat_apply(s, &s->dirty);
+    wal_set_applied(s, s->cm.seq);
+    dirty_clear(&s->dirty);
+    if (s->wal_end > WAL_MAX && (rc = checkpoint(s, false, e))) return rc;
     /* readers in this process see the new state */
     mdb_txn_reset(s->rtxn);
     if ((rc = mdb_txn_renew(s->rtxn))) return mdb_fail(e, "renew", rc);
@@ -953,255 +1330,175 @@ static void *col_push(sl_store *s, int c, sl_error *e)
     return sl_col_at(&s->col[c], (*n)++);
 }
 
-/* Remembers a new tx in the batch map; LMDB gets the batch's txids sorted at commit. The
- * map's hash is the txid's first 8 bytes (random) times a constant: attacker-chosen txids
- * cost a grind of SHA-256d per collision, so an unseeded hash is acceptable here. */
-static int put_txid(sl_store *s, const sl_hash256 *txid, uint64_t id, sl_error *e)
+/* Makes room in an index for `more` ids (rebuilding it at twice the size when needed). */
+static int hidx_room(sl_store *s, sl_hidx *h, uint64_t n, uint64_t more, sl_error *e)
 {
-    uint64_t k;
-    size_t i;
-    if (s->tm_n * 2 >= s->tm_cap) {
-        size_t nc = s->tm_cap ? s->tm_cap * 2 : 1 << 16;
-        uint64_t *nt = calloc(nc, sizeof *nt);
-        if (!nt) return sl_err(e, SL_ENOMEM, "out of memory");
-        for (size_t j = 0; j < s->tm_cap; j++)
-            if (s->tm[j]) {
-                uint64_t kk;
-                memcpy(&kk, ((const sl_btc_txrec *)sl_col_at(&s->col[C_TXS], s->tm[j] - 1))->txid.b, 8);
-                for (i = (kk * 0x9e3779b97f4a7c15ULL >> 20) & (nc - 1); nt[i]; i = (i + 1) & (nc - 1)) {}
-                nt[i] = s->tm[j];
-            }
-        free(s->tm);
-        s->tm = nt;
-        s->tm_cap = nc;
+    if (!sl_hidx_need_grow(h, more)) return SL_OK;
+    return sl_hidx_rebuild(h, n, more, h == &s->txidx ? txid_hash_of : addr_hash_of, s, e);
+}
+
+/* The latest tx id with this txid, for the writer (ids of the open batch included). */
+static bool find_latest(const sl_store *s, const sl_hash256 *txid, uint64_t h, uint64_t *id)
+{
+    uint64_t ids[8];
+    int n = txid_ids_h(s, txid, h, s->m.n_tx, ids, 8);
+    if (n == 0) return false;
+    *id = ids[0];
+    for (int i = 1; i < n; i++) if (ids[i] > *id) *id = ids[i];
+    return true;
+}
+
+/* The id of address a (hash: addr_hash of it), made when new. *d gets its dirty entry. */
+static int addr_id(sl_store *s, const sl_btc_addr *a, uint64_t h, uint32_t blk, uint32_t *id_out, sl_error *e)
+{
+    uint32_t id = addr_find(s, a, h, s->m.n_addr);
+    if (!id) {
+        sl_btc_addr *slot;
+        astat_rec z;
+        struct dirty *d;
+        int rc;
+        if (s->m.n_addr >= UINT32_MAX) return sl_err(e, SL_ELIMIT, "more than 2^32-1 addresses");
+        if ((rc = hidx_room(s, &s->addridx, s->m.n_addr, 1, e))) return rc;
+        id = (uint32_t)s->m.n_addr;
+        if (!(slot = col_push(s, C_ADDRS, e))) return e ? e->code : SL_EIO;
+        memset(slot, 0, 48);
+        memcpy(slot, a, sizeof *a);
+        sl_hidx_insert(&s->addridx, h, id);
+        memset(&z, 0, sizeof z);
+        z.first_block = blk;
+        if (!(d = dirty_put(&s->dirty, id, &z))) return sl_err(e, SL_ENOMEM, "out of memory");
+        d->r = z; /* an id reused after a rollback or an aborted batch starts empty */
+        d->last_tx = 0;
     }
-    memcpy(&k, txid->b, 8);
-    for (i = (k * 0x9e3779b97f4a7c15ULL >> 20) & (s->tm_cap - 1); s->tm[i]; i = (i + 1) & (s->tm_cap - 1)) {}
-    s->tm[i] = id + 1;
-    s->tm_n++;
+    *id_out = id;
     return SL_OK;
 }
 
-static void tm_clear(sl_store *s)
+/* Records that address id took part in tx (received or spent value). */
+static int touch_id(sl_store *s, uint32_t id, uint64_t tx, uint32_t blk, uint64_t recv, uint64_t spent, bool is_out,
+                    sl_error *e)
 {
-    free(s->tm);
-    s->tm = NULL;
-    s->tm_cap = s->tm_n = 0;
-}
-
-static int cmp_key8(const void *a, const void *b)
-{
-    int c = memcmp(a, b, 8);
-    if (c) return c;
-    return cmp_u64((const uint8_t *)a + 8, (const uint8_t *)b + 8);
-}
-
-/* Puts the batch's txids (ids batch_start..n_tx-1) into LMDB in key order (far fewer page
- * touches than random order). */
-static int tm_flush(sl_store *s, sl_error *e)
-{
-    uint8_t *v;
-    size_t n = 0;
-    int rc = SL_OK;
-    if (s->m.n_tx <= s->batch_start) return SL_OK;
-    v = malloc((size_t)(s->m.n_tx - s->batch_start) * 16);
-    if (!v) return sl_err(e, SL_ENOMEM, "out of memory");
-    for (uint64_t id = s->batch_start; id < s->m.n_tx; id++, n++) {
-        memcpy(v + 16 * n, ((const sl_btc_txrec *)sl_col_at(&s->col[C_TXS], id))->txid.b, 8);
-        memcpy(v + 16 * n + 8, &id, 8);
+    struct dirty *d = dirty_get(&s->dirty, id);
+    astat_rec *st;
+    if (!d) {
+        astat_rec r;
+        astat_read(s, id, &r);
+        if (!(d = dirty_put(&s->dirty, id, &r))) return sl_err(e, SL_ENOMEM, "out of memory");
     }
-    qsort(v, n, 16, cmp_key8);
-    for (size_t i = 0; i < n && !rc; i++) {
-        MDB_val k = {8, v + 16 * i}, d = {8, v + 16 * i + 8};
-        int r = mdb_put(s->wtxn, s->db_txid, &k, &d, 0);
-        if (r) rc = mdb_fail(e, "put txid", r);
-    }
-    free(v);
-    return rc;
-}
-
-/* The latest tx id with this txid, for the writer: the in-memory map holds every txid
- * added since its last reset, so when it has the txid it has the latest; otherwise LMDB. */
-static bool find_latest(const sl_store *s, const sl_hash256 *txid, uint64_t *id)
-{
-    uint64_t k, ids[4];
-    bool found = false;
-    int n;
-    if (s->tm_n) {
-        memcpy(&k, txid->b, 8);
-        for (size_t i = (k * 0x9e3779b97f4a7c15ULL >> 20) & (s->tm_cap - 1); s->tm[i]; i = (i + 1) & (s->tm_cap - 1)) {
-            uint64_t c = s->tm[i] - 1;
-            if (memcmp(((const sl_btc_txrec *)sl_col_at(&s->col[C_TXS], c))->txid.b, txid->b, 32) == 0 &&
-                (!found || c > *id))
-                *id = c, found = true;
-        }
-        if (found) return true;
-    }
-    n = sl_btc_tx_find(s, txid, ids, 4);
-    if (n > 0) *id = ids[n - 1];
-    return n > 0;
-}
-
-static uint64_t ac_hash(const sl_store *s, const uint8_t *k, size_t n)
-{
-    uint64_t h = s->ac_seed ^ n;
-    if (n >= 9) {
-        uint64_t w;
-        memcpy(&w, k + 1, 8);
-        h ^= w ^ ((uint64_t)k[0] << 56);
-    } else {
-        for (size_t i = 0; i < n; i++) h = (h ^ k[i]) * 0x100000001b3ULL;
-    }
-    h *= 0x9e3779b97f4a7c15ULL;
-    return h ^ (h >> 31);
-}
-
-/* Finds or makes the cache entry for a key. The index holds 8-byte slots (a 32-bit hash
- * tag and the entry number), so probing rarely touches an entry that does not match;
- * entries sit densely in touch order. Grows at 50% load. */
-static struct acache *ac_slot(sl_store *s, const uint8_t *k, size_t n, sl_error *e)
-{
-    uint64_t h = ac_hash(s, k, n), tag = h >> 32;
-    size_t i;
-    if (s->ac_n * 2 >= s->ac_cap) {
-        size_t nc = s->ac_cap ? s->ac_cap * 2 : 1 << 16;
-        uint64_t *ni = calloc(nc, sizeof *ni);
-        if (!ni) { sl_err(e, SL_ENOMEM, "out of memory"); return NULL; }
-        for (size_t j = 0; j < s->ac_cap; j++)
-            if (s->ac_idx[j]) {
-                struct acache *c = &s->ac[(uint32_t)s->ac_idx[j] - 1];
-                size_t q = ac_hash(s, c->key, c->klen) & (nc - 1);
-                while (ni[q]) q = (q + 1) & (nc - 1);
-                ni[q] = s->ac_idx[j];
-            }
-        free(s->ac_idx);
-        s->ac_idx = ni;
-        s->ac_cap = nc;
-    }
-    for (i = h & (s->ac_cap - 1);; i = (i + 1) & (s->ac_cap - 1)) {
-        uint64_t slot = s->ac_idx[i];
-        struct acache *c;
-        if (!slot) {
-            void *q = s->ac;
-            if (sl_grow(&q, &s->ac_capn, s->ac_n + 1, sizeof *s->ac)) { sl_err(e, SL_ENOMEM, "out of memory"); return NULL; }
-            s->ac = q;
-            c = &s->ac[s->ac_n];
-            c->klen = (uint8_t)n;
-            c->dirty = 0;
-            memcpy(c->key, k, n);
-            c->st.id = 0; /* not loaded yet */
-            s->ac_idx[i] = tag << 32 | (uint64_t)(++s->ac_n);
-            return c;
-        }
-        if ((slot >> 32) != tag) continue;
-        c = &s->ac[(uint32_t)slot - 1];
-        if (c->klen == n && memcmp(c->key, k, n) == 0) return c;
-    }
-}
-
-static void ac_clear(sl_store *s)
-{
-    free(s->ac);
-    free(s->ac_idx);
-    free(s->ac_dirty);
-    s->ac = NULL;
-    s->ac_idx = NULL;
-    s->ac_dirty = NULL;
-    s->ac_cap = s->ac_n = s->ac_capn = s->ac_ndirty = s->ac_capdirty = 0;
-}
-
-static int ac_cmp(const void *a, const void *b)
-{
-    const struct acache *x = *(struct acache *const *)a, *y = *(struct acache *const *)b;
-    int c = memcmp(x->key, y->key, x->klen < y->klen ? x->klen : y->klen);
-    return c ? c : (int)x->klen - (int)y->klen;
-}
-
-/* Writes the addresses changed in this batch to LMDB in key order; they stay cached, clean. */
-static int ac_flush(sl_store *s, sl_error *e)
-{
-    struct acache **v;
-    int rc = SL_OK;
-    if (!s->ac_ndirty) return SL_OK;
-    v = malloc(s->ac_ndirty * sizeof *v);
-    if (!v) return sl_err(e, SL_ENOMEM, "out of memory");
-    for (size_t i = 0; i < s->ac_ndirty; i++) v[i] = &s->ac[s->ac_dirty[i]];
-    qsort(v, s->ac_ndirty, sizeof *v, ac_cmp);
-    for (size_t i = 0; i < s->ac_ndirty && !rc; i++) {
-        MDB_val k = {v[i]->klen, v[i]->key}, d = {sizeof v[i]->st, &v[i]->st};
-        int r = mdb_put(s->wtxn, s->db_addr, &k, &d, 0);
-        if (r) rc = mdb_fail(e, "put addr", r);
-        v[i]->dirty = 0;
-    }
-    free(v);
-    s->ac_ndirty = 0;
-    return rc;
-}
-
-/* Records that address a took part in tx (received or spent value). */
-static int addr_touch(sl_store *s, const sl_btc_addr *a, uint32_t *id_out, uint64_t tx, uint32_t time,
-                      uint32_t blk, uint64_t recv, uint64_t spent, bool is_out, sl_error *e)
-{
-    uint8_t kb[48];
-    size_t kl = addr_dbkey(kb, a);
-    struct acache *c = ac_slot(s, kb, kl, e);
-    sl_btc_addrstat *st;
-    if (!c) return e ? e->code : SL_ENOMEM;
-    st = &c->st;
-    if (!c->dirty) {
-        void *q = s->ac_dirty;
-        if (sl_grow(&q, &s->ac_capdirty, s->ac_ndirty + 1, sizeof *s->ac_dirty)) return sl_err(e, SL_ENOMEM, "out of memory");
-        s->ac_dirty = q;
-        s->ac_dirty[s->ac_ndirty++] = (uint32_t)(c - s->ac);
-        c->dirty = 1;
-    }
-    if (st->id == 0) { /* first touch in this batch: load or create */
-        MDB_val k = {kl, kb}, v;
-        int rc = mdb_get(s->wtxn, s->db_addr, &k, &v);
-        /* LMDB values are only 2-byte aligned (after an odd-length key): copy, never cast */
-        if (rc == 0 && v.mv_size == sizeof *st) memcpy(st, v.mv_data, sizeof *st);
-        if (rc == 0 && v.mv_size == sizeof *st && st->id < s->m.n_addr) {
-            /* known address: st holds its stats */
-        } else if (rc == 0 || rc == MDB_NOTFOUND) {
-            sl_btc_addr *slot;
-            memset(st, 0, sizeof *st);
-            if (s->m.n_addr >= UINT32_MAX) return sl_err(e, SL_ELIMIT, "more than 2^32-1 addresses");
-            st->id = (uint32_t)s->m.n_addr;
-            st->first_time = UINT32_MAX;
-            if (!(slot = col_push(s, C_ADDRS, e))) return e ? e->code : SL_EIO;
-            memset(slot, 0, 48);
-            memcpy(slot, a, sizeof *a);
-        } else {
-            return mdb_fail(e, "get addr", rc);
-        }
-    }
-    if (st->last_tx != tx + 1) {
+    st = &d->r;
+    if (d->last_tx == UINT64_MAX) d->last_tx = st->head ? sl_btc_event_at(s, st->head - 1)->tx + 1 : 0;
+    st->seq = (uint32_t)(s->cm.seq + 1);
+    if (d->last_tx != tx + 1) {
         sl_btc_event *ev = col_push(s, C_EVENTS, e);
         if (!ev) return e ? e->code : SL_EIO;
         ev->tx = tx;
         ev->prev = st->head;
         st->head = s->m.n_events; /* = index + 1 */
-        st->last_tx = tx + 1;
         st->n_tx++;
+        d->last_tx = tx + 1;
     }
     if (__builtin_add_overflow(st->received, recv, &st->received) || __builtin_add_overflow(st->spent, spent, &st->spent))
         return sl_err(e, SL_ELIMIT, "an address's total received or spent would pass 2^64-1 satoshi");
     if (is_out) st->n_out++; else st->n_spent++;
-    if (time < st->first_time || st->first_time == UINT32_MAX) { st->first_time = time; st->first_block = blk; }
-    if (time >= st->last_time) { st->last_time = time; st->last_block = blk; }
-    *id_out = st->id;
+    st->last_block = blk;
+    return SL_OK;
+}
+
+static int addr_touch(sl_store *s, const sl_btc_addr *a, uint32_t *id_out, uint64_t tx, uint32_t blk, uint64_t recv,
+                      uint64_t spent, bool is_out, sl_error *e)
+{
+    int rc = addr_id(s, a, addr_hash(s, a), blk, id_out, e);
+    return rc ? rc : touch_id(s, *id_out, tx, blk, recv, spent, is_out, e);
+}
+
+/* Before a block is written: classifies its outputs and hashes their addresses and its
+ * inputs' txids, prefetching the index slots, then the records those slots name, so the
+ * write loop's random reads (index, key check, address record) overlap instead of
+ * waiting one by one. */
+static int prefetch_block(sl_store *s, const sl_btc_block *b, sl_error *e)
+{
+    void *q;
+    q = s->pf_out;
+    if (sl_grow(&q, &s->pf_capo, b->n_out, sizeof *s->pf_out)) return sl_err(e, SL_ENOMEM, "out of memory");
+    s->pf_out = q;
+    q = s->pf_in;
+    if (sl_grow(&q, &s->pf_capi, b->n_in, sizeof *s->pf_in)) return sl_err(e, SL_ENOMEM, "out of memory");
+    s->pf_in = q;
+    for (uint32_t o = 0; o < b->n_out; o++) {
+        struct pf_out *p = &s->pf_out[o];
+        p->type = (uint8_t)sl_btc_script_classify(b->out[o].script, b->out[o].script_len, &p->a);
+        if (p->a.kind == SL_ADDR_NONE) continue;
+        p->hash = addr_hash(s, &p->a);
+        __builtin_prefetch(&s->addridx.slot[p->hash & s->addridx.mask]);
+    }
+    for (uint32_t i = 1; i < b->n_in; i++) { /* input 0 is the coinbase's */
+        s->pf_in[i] = sl_hidx_hash(&s->txidx, b->in[i].prev_txid.b, 32);
+        __builtin_prefetch(&s->txidx.slot[s->pf_in[i] & s->txidx.mask]);
+    }
+    for (uint32_t o = 0; o < b->n_out; o++) {
+        struct pf_out *p = &s->pf_out[o];
+        uint64_t i, id;
+        if (p->a.kind == SL_ADDR_NONE) continue;
+        i = sl_hidx_first(&s->addridx, p->hash);
+        if (sl_hidx_next(&s->addridx, p->hash, &i, &id) && id < s->m.n_addr) {
+            __builtin_prefetch(sl_col_at(&s->col[C_ADDRS], id));
+            if (s->dirty.cap) __builtin_prefetch(&s->dirty.slot[(id * 0x9e3779b97f4a7c15ULL) >> 20 & (s->dirty.cap - 1)]);
+            __builtin_prefetch(sl_col_at(&s->col[C_ASTAT], id < sl_col_cap(&s->col[C_ASTAT]) ? id : 0));
+        }
+    }
+    for (uint32_t k = 1; k < b->n_in; k++) {
+        uint64_t i = sl_hidx_first(&s->txidx, s->pf_in[k]), id;
+        if (sl_hidx_next(&s->txidx, s->pf_in[k], &i, &id) && id < s->m.n_tx)
+            __builtin_prefetch(sl_col_at(&s->col[C_TXS], id));
+    }
+    /* the spent outputs, then the address records they name */
+    for (uint32_t k = 1; k < b->n_in; k++) {
+        uint64_t i = sl_hidx_first(&s->txidx, s->pf_in[k]), id;
+        if (sl_hidx_next(&s->txidx, s->pf_in[k], &i, &id) && id < s->m.n_tx) {
+            uint64_t o = ((const sl_btc_txrec *)sl_col_at(&s->col[C_TXS], id))->first_out + b->in[k].prev_vout;
+            if (o < s->m.n_out) {
+                __builtin_prefetch(sl_col_at(&s->col[C_OUTS], o));
+                __builtin_prefetch(sl_col_at(&s->col[C_SPENT], o));
+            }
+        }
+    }
+    if (s->dirty.cap)
+        for (uint32_t k = 1; k < b->n_in; k++) {
+            uint64_t i = sl_hidx_first(&s->txidx, s->pf_in[k]), id;
+            if (sl_hidx_next(&s->txidx, s->pf_in[k], &i, &id) && id < s->m.n_tx) {
+                uint64_t o = ((const sl_btc_txrec *)sl_col_at(&s->col[C_TXS], id))->first_out + b->in[k].prev_vout;
+                uint32_t a;
+                if (o >= s->m.n_out || !(a = ((const sl_btc_outrec *)sl_col_at(&s->col[C_OUTS], o))->addr)) continue;
+                __builtin_prefetch(&s->dirty.slot[(a * 0x9e3779b97f4a7c15ULL) >> 20 & (s->dirty.cap - 1)]);
+                __builtin_prefetch(sl_col_at(&s->col[C_ASTAT], a < sl_col_cap(&s->col[C_ASTAT]) ? a : 0));
+            }
+        }
     return SL_OK;
 }
 
 int sl_btc_append_block(sl_store *s, const sl_btc_block *b, uint32_t height, uint32_t flags,
                         unsigned __int128 chainwork, sl_btc_prevout_fn pf, void *pctx, sl_error *e)
 {
-    uint32_t bidx = (uint32_t)s->m.n_blocks, time = b->hdr.time;
+    uint32_t bidx = (uint32_t)s->m.n_blocks;
     sl_btc_blockrec *br;
     MDB_val k, v;
     int rc;
     uint32_t g = 0; /* block-wide input number, for the prevout provider */
+    bstart_rec *bs;
     if (!s->wtxn) return sl_err(e, SL_EUSAGE, "no batch open");
+    if ((rc = hidx_room(s, &s->txidx, s->m.n_tx, b->n_tx, e))) return rc;
+    if ((rc = hidx_room(s, &s->addridx, s->m.n_addr, b->n_out, e))) return rc;
+    if ((rc = prefetch_block(s, b, e))) return rc;
+    /* bstart.col runs parallel to blocks.col (same count) */
+    if (sl_col_reserve(&s->col[C_BSTART], s->m.n_blocks + 1, e)) return e ? e->code : SL_EIO;
+    bs = sl_col_at(&s->col[C_BSTART], s->m.n_blocks);
+    bs->n_in = s->m.n_in;
+    bs->n_out = s->m.n_out;
+    bs->n_extin = s->m.n_extin;
+    bs->n_wtx = s->m.n_wtx;
+    bs->n_events = s->m.n_events;
+    bs->n_addr = (uint32_t)s->m.n_addr;
+    bs->reserved = 0;
     if (!(br = col_push(s, C_BLOCKS, e))) return e ? e->code : SL_EIO;
     memset(br, 0, sizeof *br);
     br->hash = b->hash;
@@ -1231,7 +1528,7 @@ int sl_btc_append_block(sl_store *s, const sl_btc_block *b, uint32_t height, uin
         tr->flags = (t == 0 ? SL_TX_COINBASE : 0) | (tx->segwit ? SL_TX_SEGWIT : 0);
         tr->first_in = s->m.n_in;
         tr->first_out = s->m.n_out;
-        if ((rc = put_txid(s, &tx->txid, id, e))) return rc;
+        sl_hidx_insert(&s->txidx, sl_hidx_hash(&s->txidx, tx->txid.b, 32), id);
         if (tx->segwit) {
             uint8_t *w = col_push(s, C_WTX, e);
             if (!w) return e ? e->code : SL_EIO;
@@ -1240,13 +1537,13 @@ int sl_btc_append_block(sl_store *s, const sl_btc_block *b, uint32_t height, uin
         }
         for (uint32_t o = 0; o < tx->n_out; o++) {
             const sl_btc_txout *out = &b->out[tx->first_out + o];
-            sl_btc_addr a;
+            const struct pf_out *p = &s->pf_out[tx->first_out + o];
             uint32_t aid = 0;
             sl_btc_outrec *orec;
             uint64_t *sp;
-            uint8_t type = (uint8_t)sl_btc_script_classify(out->script, out->script_len, &a);
-            if (a.kind != SL_ADDR_NONE &&
-                (rc = addr_touch(s, &a, &aid, id, time, bidx, out->value, 0, true, e)))
+            uint8_t type = p->type;
+            if (p->a.kind != SL_ADDR_NONE && ((rc = addr_id(s, &p->a, p->hash, bidx, &aid, e)) ||
+                                              (rc = touch_id(s, aid, id, bidx, out->value, 0, true, e))))
                 return rc;
             if (!(orec = col_push(s, C_OUTS, e))) return e ? e->code : SL_EIO;
             orec->value = out->value;
@@ -1263,7 +1560,7 @@ int sl_btc_append_block(sl_store *s, const sl_btc_block *b, uint32_t height, uin
             uint64_t ref, pid = 0, *slot;
             if (t == 0) {
                 ref = SL_IN_COINBASE;
-            } else if (find_latest(s, &in->prev_txid, &pid) && in->prev_vout < (1u << 24) &&
+            } else if (find_latest(s, &in->prev_txid, s->pf_in[tx->first_in + i], &pid) && in->prev_vout < (1u << 24) &&
                        in->prev_vout < sl_btc_tx_n_out(s, pid)) {
                 const sl_btc_outrec *po;
                 uint64_t o = sl_btc_tx_at(s, pid)->first_out + in->prev_vout, st;
@@ -1281,14 +1578,9 @@ int sl_btc_append_block(sl_store *s, const sl_btc_block *b, uint32_t height, uin
                 *(uint64_t *)sl_col_at(&s->col[C_SPENT], o) = SL_REF(id, i);
                 if (o < s->spent_lo) s->spent_lo = o;
                 if (o + 1 > s->spent_hi) s->spent_hi = o + 1;
-                if (po->addr) {
-                    sl_btc_addr a;
-                    uint32_t aid;
-                    uint64_t val = po->value;
-                    if (sl_btc_addr_key(s, po->addr, &a) == SL_OK &&
-                        (rc = addr_touch(s, &a, &aid, id, time, bidx, 0, val, false, e)))
-                        return rc;
-                }
+                if (po->addr && po->addr < s->m.n_addr &&
+                    (rc = touch_id(s, po->addr, id, bidx, 0, po->value, false, e)))
+                    return rc;
             } else {
                 sl_btc_prevout pv = {0, NULL, 0, false};
                 sl_btc_extin *x;
@@ -1298,7 +1590,7 @@ int sl_btc_append_block(sl_store *s, const sl_btc_block *b, uint32_t height, uin
                 if (pf) pf(pctx, b, g, &pv);
                 if (pv.found) {
                     type = (uint8_t)sl_btc_script_classify(pv.script, pv.script_len, &a);
-                    if (a.kind != SL_ADDR_NONE && (rc = addr_touch(s, &a, &aid, id, time, bidx, 0, pv.value, false, e)))
+                    if (a.kind != SL_ADDR_NONE && (rc = addr_touch(s, &a, &aid, id, bidx, 0, pv.value, false, e)))
                         return rc;
                 }
                 ref = SL_IN_EXT | s->m.n_extin;

@@ -21,6 +21,8 @@ struct sl_eth_state **sl_store_eth_slot(sl_store *s);
 void sl_store_mark_written(sl_store *s);
 /* Renews the read transaction so this process sees what it just committed. */
 int sl_store_renew(sl_store *s, sl_error *e) SL_MUST_USE;
+/* The error for a store of another format version (version 1: how to rebuild it). */
+int sl_store_version_error(sl_error *e, const char *dir, uint32_t version);
 /* Defined in eth_store.c; called by sl_store_close. */
 void sl_eth_state_free(struct sl_eth_state *st);
 

@@ -1,0 +1,240 @@
+/* hidx.c — the store's persistent hash indexes (format and rules in hidx.h): opening and
+ * creating the file, SipHash-1-3 with the file's own random key, insertion, rebuilding
+ * into a larger file, checkpoints. */
+#include "hidx.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "column.h"
+#include "sleuth/util.h"
+
+static const char MAGIC[8] = "SLEUTHH";
+#define VERSION 2
+#define MIN_SLOTS ((uint64_t)1 << 16)
+
+/* ---- SipHash-1-3 (Aumasson & Bernstein; one compression round, three finalization) ---- */
+#define ROTL(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND                                                                                                       \
+    do {                                                                                                               \
+        v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32);                                                     \
+        v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2;                                                                         \
+        v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0;                                                                         \
+        v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32);                                                     \
+    } while (0)
+
+static uint64_t siphash13(uint64_t k0, uint64_t k1, const uint8_t *p, size_t n)
+{
+    uint64_t v0 = 0x736f6d6570736575ULL ^ k0, v1 = 0x646f72616e646f6dULL ^ k1;
+    uint64_t v2 = 0x6c7967656e657261ULL ^ k0, v3 = 0x7465646279746573ULL ^ k1;
+    uint64_t b = (uint64_t)n << 56, m;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&m, p + i, 8);
+        v3 ^= m;
+        SIPROUND;
+        v0 ^= m;
+    }
+    for (size_t j = 0; i + j < n; j++) b |= (uint64_t)p[i + j] << (8 * j);
+    v3 ^= b;
+    SIPROUND;
+    v0 ^= b;
+    v2 ^= 0xff;
+    SIPROUND;
+    SIPROUND;
+    SIPROUND;
+    return v0 ^ v1 ^ v2 ^ v3;
+}
+
+uint64_t sl_hidx_hash(const sl_hidx *h, const void *k, size_t n) { return siphash13(h->k0, h->k1, k, n); }
+
+static int map_file(sl_hidx *h, sl_error *e)
+{
+    struct stat st;
+    if (fstat(h->fd, &st) != 0) return sl_err(e, SL_EIO, "%s: stat: %s", h->path, strerror(errno));
+    if (st.st_size < SL_HIDX_HEADER + (off_t)(8 * MIN_SLOTS))
+        return sl_err(e, SL_ESTORE, "%s: file too short for an index", h->path);
+    h->map_len = (size_t)st.st_size;
+    h->ino = st.st_ino;
+    h->map = mmap(NULL, h->map_len, h->rw ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED, h->fd, 0);
+    if (h->map == MAP_FAILED) {
+        h->map = NULL;
+        return sl_err(e, SL_EIO, "%s: mmap: %s", h->path, strerror(errno));
+    }
+    if (memcmp(h->map, MAGIC, 8) != 0) return sl_err(e, SL_ESTORE, "%s: not a sleuth index (bad magic)", h->path);
+    if (sl_le32(h->map + 8) != VERSION)
+        return sl_err(e, SL_EVERSION, "%s: index format version %u, this sleuth reads %u", h->path,
+                      sl_le32(h->map + 8), VERSION);
+    {
+        uint64_t slots = sl_le64(h->map + 32);
+        if (slots < MIN_SLOTS || (slots & (slots - 1)) || SL_HIDX_HEADER + slots * 8 != h->map_len)
+            return sl_err(e, SL_ESTORE, "%s: index header says %llu slots for a file of %zu bytes", h->path,
+                          (unsigned long long)slots, h->map_len);
+        h->mask = slots - 1;
+    }
+    h->k0 = sl_le64(h->map + 16);
+    h->k1 = sl_le64(h->map + 24);
+    h->used = sl_le64(h->map + 48);
+    h->slot = (uint64_t *)(h->map + SL_HIDX_HEADER);
+    return SL_OK;
+}
+
+/* Writes an empty index of `slots` slots with a fresh random key to fd. */
+static int write_empty(int fd, const char *path, uint64_t slots, const uint8_t *key, sl_error *e)
+{
+    uint8_t hdr[SL_HIDX_HEADER];
+    int err;
+    memset(hdr, 0, sizeof hdr);
+    memcpy(hdr, MAGIC, 8);
+    sl_put_le32(hdr + 8, VERSION);
+    memcpy(hdr + 16, key, 16);
+    sl_put_le64(hdr + 32, slots);
+    if (ftruncate(fd, (off_t)(SL_HIDX_HEADER + slots * 8)) != 0) return sl_col_io_error(e, path, "sizing", errno);
+    if ((err = posix_fallocate(fd, 0, (off_t)(SL_HIDX_HEADER + slots * 8))) != 0 && err != EINVAL && err != EOPNOTSUPP)
+        return sl_col_io_error(e, path, "reserving disk space", err);
+    if (pwrite(fd, hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr) return sl_col_io_error(e, path, "header", errno);
+    return SL_OK;
+}
+
+static void set_dirty(sl_hidx *h, bool dirty) { sl_put_le32(h->map + 56, dirty); }
+
+int sl_hidx_open(sl_hidx *h, const char *dir, const char *name, bool rw, sl_error *e)
+{
+    struct stat st;
+    int rc;
+    memset(h, 0, sizeof *h);
+    h->rw = rw;
+    snprintf(h->path, sizeof h->path, "%s/%s.idx", dir, name);
+    h->fd = open(h->path, (rw ? O_RDWR | O_CREAT : O_RDONLY) | O_CLOEXEC, 0644);
+    if (h->fd < 0)
+        return sl_err(e, errno == ENOENT ? SL_ENOTFOUND : SL_EIO, "%s: cannot open: %s", h->path, strerror(errno));
+    if (rw && fstat(h->fd, &st) == 0 && st.st_size < SL_HIDX_HEADER) { /* new, or its creation was interrupted */
+        uint8_t key[16];
+        if (getrandom(key, sizeof key, 0) != (ssize_t)sizeof key)
+            return sl_err(e, SL_EIO, "getrandom: %s", strerror(errno));
+        if ((rc = write_empty(h->fd, h->path, MIN_SLOTS, key, e))) return rc;
+        if (fsync(h->fd) != 0) return sl_col_io_error(e, h->path, "fsync", errno);
+    }
+    if ((rc = map_file(h, e))) return rc;
+    if (rw) set_dirty(h, true);
+    return SL_OK;
+}
+
+void sl_hidx_close(sl_hidx *h)
+{
+    free(h->undo);
+    h->undo = NULL;
+    h->nundo = h->capundo = 0;
+    if (h->map) munmap(h->map, h->map_len);
+    if (h->fd >= 0) close(h->fd);
+    h->map = NULL;
+    h->slot = NULL;
+    h->fd = -1;
+}
+
+uint64_t sl_hidx_covered(const sl_hidx *h) { return sl_le64(h->map + 40); }
+bool sl_hidx_dirty(const sl_hidx *h) { return sl_le32(h->map + 56) != 0; }
+
+void sl_hidx_insert(sl_hidx *h, uint64_t hash, uint64_t id)
+{
+    uint64_t i = hash & h->mask;
+    while (h->slot[i]) i = (i + 1) & h->mask;
+    __atomic_store_n(&h->slot[i], (hash >> 40) << 40 | (id + 1), __ATOMIC_RELEASE);
+    h->used++;
+    if (h->capundo != (size_t)-1) {
+        void *q = h->undo;
+        if (sl_grow(&q, &h->capundo, h->nundo + 1, sizeof *h->undo) == SL_OK) {
+            h->undo = q;
+            h->undo[h->nundo++] = i;
+        } else {
+            h->capundo = (size_t)-1; /* out of memory: the batch's slots stay (harmless) */
+        }
+    }
+}
+
+void sl_hidx_mark(sl_hidx *h)
+{
+    if (h->capundo == (size_t)-1) h->capundo = 0;
+    h->nundo = 0;
+}
+
+void sl_hidx_undo(sl_hidx *h)
+{
+    if (h->capundo != (size_t)-1 && h->slot)
+        while (h->nundo) {
+            h->slot[h->undo[--h->nundo]] = 0;
+            h->used--;
+        }
+    h->nundo = 0;
+}
+
+int sl_hidx_checkpoint(sl_hidx *h, uint64_t covered, bool clean, sl_error *e)
+{
+    sl_put_le64(h->map + 48, h->used);
+    if (msync(h->map, h->map_len, MS_SYNC) != 0) return sl_col_io_error(e, h->path, "msync", errno);
+    sl_put_le64(h->map + 40, covered);
+    set_dirty(h, !clean);
+    if (msync(h->map, 4096, MS_SYNC) != 0) return sl_col_io_error(e, h->path, "msync", errno);
+    return SL_OK;
+}
+
+int sl_hidx_rebuild(sl_hidx *h, uint64_t n, uint64_t more, uint64_t (*hash_of)(void *ctx, uint64_t id), void *ctx,
+                    sl_error *e)
+{
+    char tmp[512];
+    uint64_t slots = MIN_SLOTS;
+    uint8_t key[16];
+    int fd, rc;
+    sl_hidx nh;
+    while (slots < 2 * (n + more)) slots *= 2;
+    if (strlen(h->path) + 5 > sizeof tmp) return sl_err(e, SL_EUSAGE, "%s: path too long", h->path);
+    memcpy(tmp, h->path, strlen(h->path));
+    memcpy(tmp + strlen(h->path), ".new", 5);
+    memcpy(key, h->map + 16, 16);
+    fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return sl_col_io_error(e, tmp, "create", errno);
+    if ((rc = write_empty(fd, tmp, slots, key, e))) { close(fd); unlink(tmp); return rc; }
+    memset(&nh, 0, sizeof nh);
+    nh.fd = fd;
+    nh.rw = true;
+    memcpy(nh.path, tmp, sizeof nh.path);
+    if ((rc = map_file(&nh, e))) { sl_hidx_close(&nh); unlink(tmp); return rc; }
+    for (uint64_t id = 0; id < n; id++) sl_hidx_insert(&nh, hash_of(ctx, id), id);
+    set_dirty(&nh, true);
+    if ((rc = sl_hidx_checkpoint(&nh, n, false, e))) { sl_hidx_close(&nh); unlink(tmp); return rc; }
+    if (rename(tmp, h->path) != 0) {
+        rc = sl_col_io_error(e, h->path, "rename", errno);
+        sl_hidx_close(&nh);
+        unlink(tmp);
+        return rc;
+    }
+    snprintf(nh.path, sizeof nh.path, "%s", h->path);
+    sl_hidx_close(h);
+    *h = nh; /* the slots filled so far are in the new file (no undo list) */
+    return SL_OK;
+}
+
+int sl_hidx_refresh(sl_hidx *h, sl_error *e)
+{
+    struct stat st;
+    sl_hidx nh;
+    char dir[512], *slash, name[128];
+    int rc;
+    if (h->fd < 0 || stat(h->path, &st) != 0 || st.st_ino == h->ino) return SL_OK;
+    snprintf(dir, sizeof dir, "%s", h->path);
+    if (!(slash = strrchr(dir, '/'))) return SL_OK;
+    *slash = 0;
+    snprintf(name, sizeof name, "%s", slash + 1);
+    name[strlen(name) - 4] = 0; /* ".idx" */
+    if ((rc = sl_hidx_open(&nh, dir, name, false, e))) return rc;
+    sl_hidx_close(h);
+    *h = nh;
+    return SL_OK;
+}
