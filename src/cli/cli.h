@@ -78,6 +78,7 @@ int cli_lookup_open(cli_lookup *l, int argc, char **argv, const char *usage, boo
 
 int cmd_ingest(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_rollback(int argc, char **argv);
 int cmd_block(int argc, char **argv);
 int cmd_tx(int argc, char **argv);
 int cmd_address(int argc, char **argv);

@@ -144,9 +144,10 @@ bool sl_hidx_dirty(const sl_hidx *h) { return sl_le32(h->map + 56) != 0; }
 
 void sl_hidx_insert(sl_hidx *h, uint64_t hash, uint64_t id)
 {
-    uint64_t i = hash & h->mask;
-    while (h->slot[i]) i = (i + 1) & h->mask;
-    __atomic_store_n(&h->slot[i], (hash >> 40) << 40 | (id + 1), __ATOMIC_RELEASE);
+    uint64_t i = hash & h->mask, v = (hash >> 40) << 40 | (id + 1);
+    for (; h->slot[i]; i = (i + 1) & h->mask)
+        if (h->slot[i] == v) return; /* already there (re-ingested after a rollback) */
+    __atomic_store_n(&h->slot[i], v, __ATOMIC_RELEASE);
     h->used++;
     if (h->capundo != (size_t)-1) {
         void *q = h->undo;

@@ -52,7 +52,8 @@ int sl_hidx_open(sl_hidx *h, const char *dir, const char *name, bool rw, sl_erro
 void sl_hidx_close(sl_hidx *h);
 /* The file's keyed hash of n bytes (SipHash-1-3 with the file's key). */
 uint64_t sl_hidx_hash(const sl_hidx *h, const void *k, size_t n);
-/* Inserts (hash, id). The caller grows the index first (sl_hidx_need_grow). */
+/* Inserts (hash, id) unless that very pair is there. The caller grows the index first
+ * (sl_hidx_need_grow). */
 void sl_hidx_insert(sl_hidx *h, uint64_t hash, uint64_t id);
 static inline bool sl_hidx_need_grow(const sl_hidx *h, uint64_t more) { return (h->used + more) * 2 > h->mask + 1; }
 /* Rewrites the index with at least 2 * (n + more) slots from ids 0..n-1, hash_of giving

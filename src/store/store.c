@@ -708,8 +708,11 @@ static int txid_ids_h(const sl_store *s, const sl_hash256 *txid, uint64_t h, uin
     int n = 0;
     for (i = sl_hidx_first(&s->txidx, h); sl_hidx_next(&s->txidx, h, &i, &id);)
         if (id < below && memcmp(((const sl_btc_txrec *)sl_col_at(&s->col[C_TXS], id))->txid.b, txid->b, 32) == 0 &&
-            n < cap)
-            ids[n++] = id;
+            n < cap) {
+            bool dup = false;
+            for (int j = 0; j < n; j++) dup |= ids[j] == id;
+            if (!dup) ids[n++] = id;
+        }
     return n;
 }
 
@@ -1374,17 +1377,23 @@ static int addr_id(sl_store *s, const sl_btc_addr *a, uint64_t h, uint32_t blk, 
     return SL_OK;
 }
 
+/* The batch's entry for address id, loaded from astat.col on first use (NULL: out of memory). */
+static struct dirty *dirty_load(sl_store *s, uint32_t id)
+{
+    struct dirty *d = dirty_get(&s->dirty, id);
+    astat_rec r;
+    if (d) return d;
+    astat_read(s, id, &r);
+    return dirty_put(&s->dirty, id, &r);
+}
+
 /* Records that address id took part in tx (received or spent value). */
 static int touch_id(sl_store *s, uint32_t id, uint64_t tx, uint32_t blk, uint64_t recv, uint64_t spent, bool is_out,
                     sl_error *e)
 {
-    struct dirty *d = dirty_get(&s->dirty, id);
+    struct dirty *d = dirty_load(s, id);
     astat_rec *st;
-    if (!d) {
-        astat_rec r;
-        astat_read(s, id, &r);
-        if (!(d = dirty_put(&s->dirty, id, &r))) return sl_err(e, SL_ENOMEM, "out of memory");
-    }
+    if (!d) return sl_err(e, SL_ENOMEM, "out of memory");
     st = &d->r;
     if (d->last_tx == UINT64_MAX) d->last_tx = st->head ? sl_btc_event_at(s, st->head - 1)->tx + 1 : 0;
     st->seq = (uint32_t)(s->cm.seq + 1);
@@ -1621,4 +1630,111 @@ int sl_btc_append_block(sl_store *s, const sl_btc_block *b, uint32_t height, uin
     }
     if (flags & SL_BLK_LINKED) s->m.chain_tip = bidx;
     return SL_OK;
+}
+
+/* ---------------- rollback ---------------- */
+
+/* Undoes every block stored at or after block index cut. The appended columns need no
+ * undo: their commit counts move back (the records past them are ignored and overwritten).
+ * The records changed in place are inverted from the removed records themselves: each
+ * surviving address's totals lose what the removed outputs and inputs added, its history
+ * head walks back past the removed events, its last block is its new newest event's. Spent
+ * marks of outputs whose spender is removed are left: a mark is only believed when the
+ * spending input it names exists and points back (sl_btc_out_spender). Then one commit,
+ * through the same log as an ingest's, so a kill -9 leaves one side or the other. */
+static int rollback_to(sl_store *s, uint32_t cut, sl_error *e)
+{
+    const bstart_rec *bs = sl_col_at(&s->col[C_BSTART], cut);
+    sl_btc_meta nm = s->m;
+    nm.n_blocks = cut;
+    nm.n_tx = ((const sl_btc_blockrec *)sl_col_at(&s->col[C_BLOCKS], cut))->first_tx;
+    nm.n_in = bs->n_in;
+    nm.n_out = bs->n_out;
+    nm.n_extin = bs->n_extin;
+    nm.n_wtx = bs->n_wtx;
+    nm.n_events = bs->n_events;
+    nm.n_addr = bs->n_addr;
+    /* totals */
+    for (uint64_t t = s->m.n_tx; t-- > nm.n_tx;) {
+        const sl_btc_txrec *tr = sl_btc_tx_at(s, t);
+        uint32_t no = sl_btc_tx_n_out(s, t), ni = sl_btc_tx_n_in(s, t);
+        for (uint32_t k = 0; k < no; k++) {
+            const sl_btc_outrec *o = sl_btc_out_at(s, tr->first_out + k);
+            struct dirty *d;
+            if (!o->addr || o->addr >= nm.n_addr) continue;
+            if (!(d = dirty_load(s, o->addr))) return sl_err(e, SL_ENOMEM, "out of memory");
+            d->r.received -= o->value;
+            d->r.n_out--;
+        }
+        for (uint32_t k = 0; k < ni; k++) {
+            uint32_t a;
+            uint64_t v = sl_btc_in_value(s, tr->first_in + k, &a);
+            if (v == UINT64_MAX || !a || a >= nm.n_addr) continue;
+            struct dirty *d = dirty_load(s, a);
+            if (!d) return sl_err(e, SL_ENOMEM, "out of memory");
+            d->r.spent -= v;
+            d->r.n_spent--;
+        }
+    }
+    /* histories */
+    for (size_t i = 0; i < s->dirty.n; i++) {
+        astat_rec *r = &s->dirty.v[i].r;
+        while (r->head && r->head - 1 >= nm.n_events) {
+            const sl_btc_event *ev = sl_col_at(&s->col[C_EVENTS], r->head - 1);
+            if (ev->tx < nm.n_tx) break; /* cannot happen: events are appended in tx order */
+            r->head = ev->prev;
+            r->n_tx--;
+        }
+        r->last_block = r->head ? sl_btc_tx_at(s, ((const sl_btc_event *)sl_col_at(&s->col[C_EVENTS], r->head - 1))->tx)->block
+                                : r->first_block;
+        r->seq = (uint32_t)(s->cm.seq + 1);
+    }
+    /* block dictionaries, tips */
+    for (uint64_t b = nm.n_blocks; b < s->m.n_blocks; b++) {
+        const sl_btc_blockrec *br = sl_col_at(&s->col[C_BLOCKS], b);
+        MDB_val k = {32, (void *)br->hash.b};
+        uint32_t idx;
+        mdb_del(s->wtxn, s->db_block, &k, NULL);
+        if (br->height != SL_NONE32 && get_u32(s, s->db_height, &br->height, 4, &idx) == SL_OK && idx >= cut) {
+            MDB_val hk = {4, (void *)&br->height};
+            mdb_del(s->wtxn, s->db_height, &hk, NULL);
+        }
+    }
+    nm.chain_tip = nm.max_height_block = SL_NONE32;
+    for (uint64_t b = 0; b < nm.n_blocks; b++) {
+        const sl_btc_blockrec *br = sl_col_at(&s->col[C_BLOCKS], b);
+        if (br->flags & SL_BLK_LINKED) nm.chain_tip = (uint32_t)b;
+        if (br->height != SL_NONE32 &&
+            (nm.max_height_block == SL_NONE32 ||
+             br->height > ((const sl_btc_blockrec *)sl_col_at(&s->col[C_BLOCKS], nm.max_height_block))->height))
+            nm.max_height_block = (uint32_t)b;
+    }
+    s->m = nm;
+    return SL_OK;
+}
+
+int sl_btc_rollback(sl_store *s, uint32_t height, sl_btc_rollback_report *r, sl_error *e)
+{
+    uint32_t cut;
+    const sl_btc_blockrec *tip;
+    int rc;
+    memset(r, 0, sizeof *r);
+    if (s->mode != SL_STORE_WRITE) return sl_err(e, SL_EUSAGE, "store opened read-only");
+    if (!s->cm.n_blocks) return sl_err(e, SL_ENOTFOUND, "%s: holds no Bitcoin-family blocks", s->dir);
+    tip = s->cm.max_height_block == SL_NONE32 ? NULL : sl_btc_block_at(s, s->cm.max_height_block);
+    r->from_height = tip ? tip->height : 0;
+    if (tip && height >= tip->height) return SL_OK; /* nothing above it */
+    if (height == UINT32_MAX || sl_btc_block_by_height(s, height + 1, &cut) != SL_OK)
+        return sl_err(e, SL_ENOTFOUND, "%s: no block at height %u is stored, so there is nothing to cut after "
+                      "height %u", s->dir, height + 1, height);
+    if ((rc = sl_btc_begin(s, NULL, e))) return rc;
+    r->blocks_removed = s->m.n_blocks - cut;
+    r->txs_removed = s->m.n_tx - ((const sl_btc_blockrec *)sl_col_at(&s->col[C_BLOCKS], cut))->first_tx;
+    if ((rc = rollback_to(s, cut, e))) { sl_btc_abort(s); return rc; }
+    sl_test_point("rollback:computed");
+    if ((rc = sl_btc_commit(s, e))) return rc;
+    tip = s->cm.max_height_block == SL_NONE32 ? NULL : sl_btc_block_at(s, s->cm.max_height_block);
+    r->to_height = tip ? tip->height : 0;
+    /* the indexes' "covered" marks may not pass the new counts */
+    return checkpoint(s, false, e);
 }
