@@ -15,6 +15,8 @@
 #include <cjson/cJSON.h>
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
+#include <unistd.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -179,15 +181,21 @@ static int add_dir(ctx *x, const char *dir, sl_error *e)
 }
 
 /* Bytes [off, off+n) of file f, de-obfuscated when the folder has an xor.dat key. */
-static const uint8_t *fbytes(ctx *x, in_file *f, uint64_t off, size_t n, sl_error *e)
+/* n bytes at off of f; an obfuscated file's are de-obfuscated into *buf (grown). */
+static const uint8_t *fbytes_into(uint8_t **buf, size_t *cap, in_file *f, uint64_t off, size_t n, sl_error *e)
 {
     void *p;
     if (!f->xored) return f->f.data + off;
-    p = x->xbuf;
-    if (sl_grow(&p, &x->xcap, n, 1)) { sl_err(e, SL_ENOMEM, "out of memory"); return NULL; }
-    x->xbuf = p;
-    for (size_t i = 0; i < n; i++) x->xbuf[i] = f->f.data[off + i] ^ f->xor_key[(off + i) % 8];
-    return x->xbuf;
+    p = *buf;
+    if (sl_grow(&p, cap, n, 1)) { sl_err(e, SL_ENOMEM, "out of memory"); return NULL; }
+    *buf = p;
+    for (size_t i = 0; i < n; i++) (*buf)[i] = f->f.data[off + i] ^ f->xor_key[(off + i) % 8];
+    return *buf;
+}
+
+static const uint8_t *fbytes(ctx *x, in_file *f, uint64_t off, size_t n, sl_error *e)
+{
+    return fbytes_into(&x->xbuf, &x->xcap, f, off, n, e);
 }
 
 /* ---------- candidate hash table ---------- */
@@ -573,6 +581,120 @@ static void provide(void *vctx, const sl_btc_block *b, uint32_t k, sl_btc_prevou
     }
 }
 
+/* ---------- parsing ahead, in parallel ----------
+ * Blocks are parsed (and their txids hashed) by worker threads while the calling thread
+ * consumes them in order: worker w parses blocks w, w + NW, w + 2 NW, ... of the order into
+ * ring slot k % DEPTH, and the consumer takes slot k when it is ready. Parsing touches only
+ * the input files (read-only mappings) and the slot's own buffers; the store is written
+ * by the consumer alone. */
+#define PIPE_DEPTH 8
+
+typedef struct pslot {
+    sl_btc_block b;
+    sl_error be;
+    uint8_t *xbuf;
+    size_t xcap;
+    int rc;
+    bool ready;
+} pslot;
+
+typedef struct pipe_t {
+    ctx *x;
+    const size_t *order;
+    size_t n, taken; /* taken: blocks the consumer released */
+    unsigned checks;
+    int nw;
+    bool stop;
+    pthread_t th[PIPE_DEPTH];
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pslot s[PIPE_DEPTH];
+    struct pworker { struct pipe_t *p; int w; } pw[PIPE_DEPTH];
+} pipe_t;
+
+static void *pipe_work(void *arg)
+{
+    struct pworker *pw = arg;
+    pipe_t *p = pw->p;
+    for (size_t k = (size_t)pw->w; k < p->n; k += (size_t)p->nw) {
+        pslot *sl = &p->s[k % PIPE_DEPTH];
+        const cand *c = &p->x->c[p->order[k]];
+        const uint8_t *d;
+        pthread_mutex_lock(&p->mu);
+        while (!p->stop && k >= p->taken + PIPE_DEPTH) pthread_cond_wait(&p->cv, &p->mu);
+        pthread_mutex_unlock(&p->mu);
+        if (p->stop) break;
+        memset(&sl->be, 0, sizeof sl->be);
+        d = fbytes_into(&sl->xbuf, &sl->xcap, &p->x->files[c->file], c->off, (size_t)c->len, &sl->be);
+        sl->rc = d ? sl_btc_block_parse(&sl->b, d, (size_t)c->len, p->x->net, p->checks, &sl->be) : SL_ENOMEM;
+        pthread_mutex_lock(&p->mu);
+        sl->ready = true;
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+    }
+    return NULL;
+}
+
+static int ncores(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    const char *t = getenv("SLEUTH_THREADS");
+    if (t && atoi(t) > 0) n = atoi(t);
+    return n < 1 ? 1 : n > PIPE_DEPTH / 2 ? PIPE_DEPTH / 2 : (int)n;
+}
+
+/* Starts nw workers over order[0..n). Errors: SL_ENOMEM (no thread could start). */
+static int pipe_start(pipe_t *p, ctx *x, const size_t *order, size_t n, unsigned checks, int nw, sl_error *e)
+{
+    memset(p, 0, sizeof *p);
+    p->x = x, p->order = order, p->n = n, p->checks = checks, p->nw = nw < 1 ? 1 : nw;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    for (int w = 0; w < p->nw; w++) {
+        p->pw[w].p = p, p->pw[w].w = w;
+        if (pthread_create(&p->th[w], NULL, pipe_work, &p->pw[w]) != 0) {
+            p->nw = w; /* the ones started keep their share: the rest cannot run */
+            p->stop = true;
+            return sl_err(e, SL_ENOMEM, "cannot start a parsing thread");
+        }
+    }
+    return SL_OK;
+}
+
+/* Waits for block k (taken in order); its slot stays the consumer's until pipe_release. */
+static pslot *pipe_take(pipe_t *p, size_t k)
+{
+    pslot *sl = &p->s[k % PIPE_DEPTH];
+    pthread_mutex_lock(&p->mu);
+    while (!sl->ready) pthread_cond_wait(&p->cv, &p->mu);
+    pthread_mutex_unlock(&p->mu);
+    return sl;
+}
+
+static void pipe_release(pipe_t *p, size_t k)
+{
+    pthread_mutex_lock(&p->mu);
+    p->s[k % PIPE_DEPTH].ready = false;
+    p->taken = k + 1;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
+static void pipe_stop(pipe_t *p)
+{
+    pthread_mutex_lock(&p->mu);
+    p->stop = true;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    for (int w = 0; w < p->nw; w++) pthread_join(p->th[w], NULL);
+    for (int i = 0; i < PIPE_DEPTH; i++) {
+        sl_btc_block_free(&p->s[i].b);
+        free(p->s[i].xbuf);
+    }
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+}
+
 /* ---------- driver ---------- */
 
 static void ctx_free(ctx *x)
@@ -681,27 +803,34 @@ int sl_ingest_btc(sl_store *s, const char *const *paths, int npaths, const sl_in
             else if (!x.c[i].raw && x.c[i].state != 4) r->blocks_stale++;
         }
     }
-    /* validation pass: nothing is written unless every chosen block is valid */
-    for (size_t k = 0; k < norder; k++) {
-        cand *c = &x.c[order[k]];
-        sl_error be = {0};
-        const uint8_t *p = fbytes(&x, &x.files[c->file], c->off, (size_t)c->len, e);
-        if (!p) { rc = e->code; goto out; }
-        if ((rc = sl_btc_block_parse(&blk, p, (size_t)c->len, x.net, SL_BTC_CHECK_ALL, &be))) {
-            rc = block_error(&x, c, &be, e);
-            goto out;
-        }
-        if (c->raw) {
-            uint32_t h, fl;
-            if ((rc = raw_height(&x, c, &blk, &h, &fl, e))) goto out;
-        }
-        for (size_t i = 0; i < x.nposn; i++)
-            if (memcmp(x.posn[i].block.b, blk.hash.b, 32) == 0 && x.posn[i].n != (size_t)blk.n_in - 1) {
-                rc = sl_err(e, SL_ECORRUPT, "per-input prevout list for this block has %zu entries, the block has %u "
-                            "non-coinbase inputs", x.posn[i].n, blk.n_in - 1);
-                block_error(&x, c, e, e);
-                goto out;
+    /* validation pass: nothing is written unless every chosen block is valid (parsed and
+     * checked on every core; the checks that read the store run here, in order) */
+    {
+        pipe_t pp;
+        if ((rc = pipe_start(&pp, &x, order, norder, SL_BTC_CHECK_ALL, ncores(), e))) { pipe_stop(&pp); goto out; }
+        for (size_t k = 0; k < norder && !rc; k++) {
+            cand *c = &x.c[order[k]];
+            pslot *sl = pipe_take(&pp, k);
+            if (sl->rc) {
+                rc = sl->rc == SL_ENOMEM && !sl->be.code ? sl_err(e, SL_ENOMEM, "out of memory")
+                                                         : block_error(&x, c, &sl->be, e);
+                break;
             }
+            if (c->raw) {
+                uint32_t h, fl;
+                if ((rc = raw_height(&x, c, &sl->b, &h, &fl, e))) break;
+            }
+            for (size_t i = 0; i < x.nposn; i++)
+                if (memcmp(x.posn[i].block.b, sl->b.hash.b, 32) == 0 && x.posn[i].n != (size_t)sl->b.n_in - 1) {
+                    rc = sl_err(e, SL_ECORRUPT, "per-input prevout list for this block has %zu entries, the block "
+                                "has %u non-coinbase inputs", x.posn[i].n, sl->b.n_in - 1);
+                    block_error(&x, c, e, e);
+                    break;
+                }
+            pipe_release(&pp, k);
+        }
+        pipe_stop(&pp);
+        if (rc) goto out;
     }
     /* a raw block file whose header is already stored is still checked whole: "already
      * stored" is only said of a valid copy (a truncated or altered file is an error) */
@@ -718,58 +847,70 @@ int sl_ingest_btc(sl_store *s, const char *const *paths, int npaths, const sl_in
     }
     if (norder == 0) goto out;
 
-    /* write pass */
+    /* write pass: parsed ahead by the other cores, written here in order */
     sl_progress_start(&pg, norder, "blocks", o->quiet);
     if ((rc = sl_btc_begin(s, netname, e))) goto out;
-    for (size_t k = 0; k < norder; k++) {
-        cand *c = &x.c[order[k]];
-        sl_error be = {0};
-        uint32_t height, flags;
-        unsigned __int128 work = 0;
-        const uint8_t *p = fbytes(&x, &x.files[c->file], c->off, (size_t)c->len, e);
-        if (!p || (rc = sl_btc_block_parse(&blk, p, (size_t)c->len, x.net, 0, &be))) {
-            if (p) rc = block_error(&x, c, &be, e);
+    {
+        pipe_t pp;
+        if ((rc = pipe_start(&pp, &x, order, norder, 0, ncores() > 1 ? ncores() - 1 : 1, e))) {
+            pipe_stop(&pp);
             sl_btc_abort(s);
             goto out;
         }
-        if (c->raw) {
-            uint32_t dummy;
-            if (sl_btc_block_by_hash(s, &blk.hash, &dummy) == SL_OK) { /* same block twice among the inputs */
-                r->blocks_known++;
-                goto next;
+        for (size_t k = 0; k < norder && !rc; k++) {
+            cand *c = &x.c[order[k]];
+            sl_error be = {0};
+            uint32_t height, flags;
+            unsigned __int128 work = 0;
+            pslot *sl = pipe_take(&pp, k);
+            const sl_btc_block *blk = &sl->b;
+            if (sl->rc) {
+                rc = block_error(&x, c, &sl->be, e);
+                sl_btc_abort(s);
+                break;
             }
-            if ((rc = raw_height(&x, c, &blk, &height, &flags, e))) { sl_btc_abort(s); goto out; }
-            if (flags & SL_BLK_LINKED) {
-                uint32_t pidx;
-                if (sl_btc_block_by_hash(s, &blk.hdr.prev, &pidx) == SL_OK)
-                    work = rec_work(sl_btc_block_at(s, pidx));
-                work += sl_btc_bits_work(blk.hdr.bits);
+            if (c->raw) {
+                uint32_t dummy;
+                if (sl_btc_block_by_hash(s, &blk->hash, &dummy) == SL_OK) { /* same block twice among the inputs */
+                    r->blocks_known++;
+                    goto next;
+                }
+                if ((rc = raw_height(&x, c, blk, &height, &flags, e))) { sl_btc_abort(s); break; }
+                if (flags & SL_BLK_LINKED) {
+                    uint32_t pidx;
+                    if (sl_btc_block_by_hash(s, &blk->hdr.prev, &pidx) == SL_OK)
+                        work = rec_work(sl_btc_block_at(s, pidx));
+                    work += sl_btc_bits_work(blk->hdr.bits);
+                }
+            } else {
+                height = (uint32_t)c->height;
+                flags = SL_BLK_LINKED;
+                work = c->work;
             }
-        } else {
-            height = (uint32_t)c->height;
-            flags = SL_BLK_LINKED;
-            work = c->work;
+            if ((rc = sl_btc_append_block(s, blk, height, flags, work, provide, &x, &be))) {
+                rc = block_error(&x, c, &be, e); /* the batch is undone: the store stays at its last commit */
+                sl_btc_abort(s);
+                break;
+            }
+            r->blocks_added++;
+            r->txs_added += blk->n_tx;
+            r->inputs_added += blk->n_in;
+            r->outputs_added += blk->n_out;
+            r->bytes_added += c->len;
+            in_batch += c->len;
+        next:
+            pipe_release(&pp, k);
+            sl_progress_update(&pg, k + 1, r->txs_added);
+            if (in_batch >= batch || k + 1 == norder) {
+                if ((rc = sl_btc_commit(s, e))) break;
+                r->commits++;
+                in_batch = 0;
+                if (crash && r->commits >= (uint64_t)atoll(crash)) raise(SIGKILL); /* crash-safety test hook */
+                if (k + 1 < norder && (rc = sl_btc_begin(s, netname, e))) break;
+            }
         }
-        if ((rc = sl_btc_append_block(s, &blk, height, flags, work, provide, &x, &be))) {
-            rc = block_error(&x, c, &be, e); /* the batch is undone: the store stays at its last commit */
-            sl_btc_abort(s);
-            goto out;
-        }
-        r->blocks_added++;
-        r->txs_added += blk.n_tx;
-        r->inputs_added += blk.n_in;
-        r->outputs_added += blk.n_out;
-        r->bytes_added += c->len;
-        in_batch += c->len;
-    next:
-        sl_progress_update(&pg, k + 1, r->txs_added);
-        if (in_batch >= batch || k + 1 == norder) {
-            if ((rc = sl_btc_commit(s, e))) goto out;
-            r->commits++;
-            in_batch = 0;
-            if (crash && r->commits >= (uint64_t)atoll(crash)) raise(SIGKILL); /* crash-safety test hook */
-            if (k + 1 < norder && (rc = sl_btc_begin(s, netname, e))) goto out;
-        }
+        pipe_stop(&pp);
+        if (rc) goto out;
     }
     sl_progress_end(&pg);
 out:
