@@ -1,6 +1,6 @@
 /* bench_lookup.c — latency of transaction and address look-ups in a store, p50/p99/max,
- * beside a baseline measured in the same run: a raw LMDB mdb_get of the same keys in the
- * same index (the least any LMDB-keyed look-up costs).
+ * beside a baseline measured in the same run: a plain store walk (one random record read in
+ * the same mapped columns: the least any look-up costs).
  *
  * Picks N random txids and N random addresses that exist (uniform over tx ids and address
  * ids), then times, one by one:
@@ -9,14 +9,11 @@
  *   addr:  sl_btc_addr_lookup + walking up to 100 history events (sl_btc_event_at), for
  *          addresses picked uniformly over address ids (mostly used once) and for the
  *          addresses of uniformly picked outputs (weighted by use: the hot ones show up)
- *   raw:   mdb_get of the txid's 8-byte key in btc.txid / of the address key in btc.addr
- * The store and the raw environment are never open at once (LMDB wants one environment
- * per process), so the phases alternate: rounds of raw, then store. Round 1 runs on
- * whatever the page cache holds; the last round is the warm figure.
+ *   walk:  one txs.col record at a random tx id / one addrs.col record at a random address id
+ * Round 1 runs on whatever the page cache holds; the last round is the warm figure.
  *
  * usage: bench_lookup [--n N] [--rounds R] [--seed S] STORE_DIR
  */
-#include <lmdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,42 +116,24 @@ int main(int argc, char **argv)
 
     for (int r = 0; r < rounds; r++) {
         double raw_tx50, raw_a50, tx50, a50;
-        /* baseline: raw LMDB gets of the same keys */
+        /* the store's look-ups */
+        if (sl_store_open(&s, dir, SL_STORE_RDONLY, &e)) { fprintf(stderr, "bench_lookup: %s\n", e.msg); return 1; }
+        /* baseline: a plain store walk, one random record read (txs.col, addrs.col) each */
         {
-            MDB_env *env;
-            MDB_txn *txn;
-            MDB_dbi dtx, dad;
-            char p[4096];
-            snprintf(p, sizeof p, "%s/index", dir);
-            if (mdb_env_create(&env) || mdb_env_set_maxdbs(env, 32) || mdb_env_open(env, p, MDB_RDONLY, 0644) ||
-                mdb_txn_begin(env, NULL, MDB_RDONLY, &txn) || mdb_dbi_open(txn, "btc.txid", 0, &dtx) ||
-                mdb_dbi_open(txn, "btc.addr", 0, &dad)) {
-                fprintf(stderr, "bench_lookup: cannot open %s with LMDB\n", p);
-                return 1;
-            }
+            const sl_btc_meta *mm = sl_btc_meta_get(s);
             for (size_t i = 0; i < n; i++) {
-                MDB_val k = {8, txids[i].b}, v;
-                uint64_t t0 = ns();
-                if (mdb_get(txn, dtx, &k, &v)) { fprintf(stderr, "bench_lookup: raw txid get failed\n"); return 1; }
-                sink += *(const uint8_t *)v.mv_data;
+                uint64_t id = rnd() % mm->n_tx, t0 = ns();
+                sink += sl_btc_tx_at(s, id)->txid.b[0];
                 t_rtx[i] = ns() - t0;
             }
             for (size_t i = 0; i < n; i++) {
-                uint8_t kb[48];
-                MDB_val k = {1 + (size_t)addrs[i].len, kb}, v;
-                uint64_t t0;
-                kb[0] = addrs[i].kind;
-                memcpy(kb + 1, addrs[i].prog, addrs[i].len);
-                t0 = ns();
-                if (mdb_get(txn, dad, &k, &v)) { fprintf(stderr, "bench_lookup: raw addr get failed\n"); return 1; }
-                sink += *(const uint8_t *)v.mv_data;
+                sl_btc_addr a;
+                uint32_t id = (uint32_t)(1 + rnd() % (mm->n_addr - 1));
+                uint64_t t0 = ns();
+                if (sl_btc_addr_key(s, id, &a) == SL_OK) sink += a.prog[0];
                 t_raddr[i] = ns() - t0;
             }
-            mdb_txn_abort(txn);
-            mdb_env_close(env);
         }
-        /* the store's look-ups */
-        if (sl_store_open(&s, dir, SL_STORE_RDONLY, &e)) { fprintf(stderr, "bench_lookup: %s\n", e.msg); return 1; }
         n_io = n_ev = 0;
         for (size_t i = 0; i < n; i++) {
             uint64_t ids[4], t0 = ns(), acc = 0;
@@ -182,9 +161,9 @@ int main(int argc, char **argv)
         n_wev = walk(s, waddrs, t_waddr, n);
         sl_store_close(s);
         printf("round %d%s:\n", r + 1, r == 0 ? " (page cache as found)" : " (warm)");
-        report("raw LMDB mdb_get, btc.txid (8-byte key)", t_rtx, n, &raw_tx50);
+        report("store walk: one random txs.col record", t_rtx, n, &raw_tx50);
         report("tx: find + all inputs/outputs", t_tx, n, &tx50);
-        report("raw LMDB mdb_get, btc.addr", t_raddr, n, &raw_a50);
+        report("store walk: one random addrs.col record", t_raddr, n, &raw_a50);
         report("addr: lookup + <=100 events (uniform)", t_addr, n, &a50);
         report("addr: lookup + <=100 events (output-weighted)", t_waddr, n, NULL);
         printf("  per tx %.1f inputs+outputs read; per address %.1f events walked (uniform), %.1f (output-weighted)\n",

@@ -16,7 +16,11 @@ typedef struct sl_ingest_opts {
     const char *const *prevouts;  /* prevout files (see docs/INGEST.md) */
     int n_prevouts;
     bool quiet;                   /* no progress line */
-    uint64_t batch_bytes;         /* block bytes per commit; 0 = 256 MiB */
+    uint64_t batch_bytes;         /* block bytes per commit; 0 = from memory_bytes */
+    uint64_t memory_bytes;        /* budget for the ingest's own memory; 0 = a quarter of RAM.
+                                   * A batch of B block bytes holds about B/2 of address
+                                   * records and index undo lists, so batches are budget/8,
+                                   * between 8 and 256 MiB */
 } sl_ingest_opts;
 
 typedef struct sl_ingest_report {

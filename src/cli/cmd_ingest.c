@@ -11,18 +11,20 @@
 #include "sleuth/text.h"
 
 static const char HELP[] =
-    "usage: sleuth ingest btc --store DIR [--network NAME] [--prevouts FILE]... [--quiet] [--json]\n"
-    "                         PATH...\n"
+    "usage: sleuth ingest btc --store DIR [--network NAME] [--prevouts FILE]... [--memory SIZE]\n"
+    "                         [--quiet] [--json] PATH...\n"
     "  PATH: blk*.dat files, a Bitcoin Core blocks/ folder (xor.dat honoured), or raw blocks\n"
     "        (.bin, .hex, .zst)\n"
     "  --network   bitcoin (default), testnet, testnet4, signet, regtest, litecoin, litecoin-regtest\n"
-    "  --prevouts  JSON spent-output views, so fees and input addresses of isolated blocks are known\n";
+    "  --prevouts  JSON spent-output views, so fees and input addresses of isolated blocks are known\n"
+    "  --memory    budget for the ingest's own memory (default: a quarter of RAM), e.g. 512M, 2.7G;\n"
+    "              the store's files are mapped: the kernel keeps what fits of them in its cache\n";
 
 int cmd_ingest(int argc, char **argv)
 {
     static const struct option opts[] = {{"store", 1, 0, 's'}, {"network", 1, 0, 'n'}, {"prevouts", 1, 0, 'p'},
                                          {"json", 0, 0, 'j'},  {"quiet", 0, 0, 'q'},   {"help", 0, 0, 'h'},
-                                         {"batch-mb", 1, 0, 'b'}, {0, 0, 0, 0}};
+                                         {"batch-mb", 1, 0, 'b'}, {"memory", 1, 0, 'm'}, {0, 0, 0, 0}};
     cli_common c = {getenv("SLEUTH_STORE"), false, false};
     sl_ingest_opts io = {0};
     sl_ingest_report r;
@@ -53,6 +55,19 @@ int cmd_ingest(int argc, char **argv)
             uint64_t mb;
             if (cli_number("--batch-mb", optarg, 0, 1 << 20, false, &mb)) { free(pre); return EXIT_USAGE; }
             io.batch_bytes = mb ? mb << 20 : 1;
+            break;
+        }
+        case 'm': { /* bytes, or with a K, M, G suffix (powers of 1024); decimals allowed: 2.7G */
+            char *end;
+            double v = strtod(optarg, &end);
+            double mul = *end == 'K' || *end == 'k' ? 1024.0 : *end == 'M' || *end == 'm' ? 1048576.0
+                       : *end == 'G' || *end == 'g' ? 1073741824.0 : *end ? -1 : 1;
+            if (end == optarg || mul < 0 || (*end && end[1]) || !(v > 0) || v * mul < 16.0 * 1048576.0 ||
+                v * mul > 1e15) {
+                free(pre);
+                return cli_usage("--memory: give a size of at least 16M, such as 512M or 2.7G (got '%s')", optarg);
+            }
+            io.memory_bytes = (uint64_t)(v * mul);
             break;
         }
         case 'h': fputs(HELP, stdout); free(pre); return EXIT_OK;

@@ -697,6 +697,20 @@ static void pipe_stop(pipe_t *p)
 
 /* ---------- driver ---------- */
 
+/* Block bytes per commit for a memory budget (sl_ingest_opts.memory_bytes). */
+static uint64_t batch_for_memory(uint64_t budget)
+{
+    uint64_t b;
+    if (!budget) {
+        long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+        budget = pages > 0 && psz > 0 ? (uint64_t)pages * (uint64_t)psz / 4 : (uint64_t)2 << 30;
+    }
+    b = budget / 8;
+    if (b < ((uint64_t)8 << 20)) b = (uint64_t)8 << 20;
+    if (b > ((uint64_t)256 << 20)) b = (uint64_t)256 << 20;
+    return b;
+}
+
 static void ctx_free(ctx *x)
 {
     for (size_t i = 0; i < x->nfiles; i++) sl_file_close(&x->files[i].f);
@@ -757,7 +771,7 @@ int sl_ingest_btc(sl_store *s, const char *const *paths, int npaths, const sl_in
     sl_btc_block blk;
     char netname[32];
     size_t *order = NULL, norder = 0;
-    uint64_t batch = o->batch_bytes ? o->batch_bytes : (256u << 20), in_batch = 0;
+    uint64_t batch = o->batch_bytes ? o->batch_bytes : batch_for_memory(o->memory_bytes), in_batch = 0;
     sl_progress pg;
     double t0 = sl_now();
     const sl_btc_meta *m = sl_btc_meta_get(s);
