@@ -1,21 +1,28 @@
 /* store.h — sleuth's chain store: one data directory, memory-mapped fixed-width column
- * files for the bulk data and an LMDB environment for the dictionaries and the commit
- * record. Bitcoin today; other chains add their own columns beside these.
+ * files for the bulk data, persistent hash indexes for the dictionaries, and a small LMDB
+ * environment for the commit record and the per-block dictionaries. Bitcoin-family
+ * chains here; the Ethereum family's columns sit beside them (eth_store.h).
  *
- * Layout of DIR (format version 1; all integers little-endian):
+ * Layout of DIR (format version 2; all integers little-endian):
  *   DIR/index/          LMDB environment (named databases below)
  *   DIR/btc/<name>.col  column files: a 64-byte header, then fixed-width records
+ *   DIR/btc/txid.idx    txid -> tx ids; DIR/btc/addr.idx  address -> address id: hash
+ *                       indexes (src/store/hidx.h: SipHash with a per-file random key,
+ *                       8-byte slots, every candidate checked against its column)
+ *   DIR/btc/astat.wal   the address records of recent commits (the commit log, below)
  *
  * Column header (64 bytes):
  *   OFFSET SIZE MEANING
  *   0      8    magic "SLEUTHC\0"
- *   8      4    format version (1)
+ *   8      4    column format version (1: unchanged in store format 2)
  *   12     4    record size in bytes
  *   16     32   column name, NUL-padded
  *   48     16   reserved (0)
  *
  * Columns (record number = the dense id):
  *   blocks.col  160 B  sl_btc_blockrec, in ingest order (block index)
+ *   bstart.col   48 B  per block: the input, output, extin, wtx, event and address counts
+ *                      when it began (what a rollback to before it moves the counts to)
  *   txs.col      64 B  sl_btc_txrec: txid, block index, size, weight, flags, first input,
  *                      first output (a tx's inputs/outputs run to the next tx's first)
  *   outs.col     16 B  sl_btc_outrec: value (sat), address id (0 = none), script type
@@ -28,25 +35,39 @@
  *                      value, type and address of an input whose prevout is not stored
  *   wtx.col      40 B  (tx id, wtxid) for segwit transactions, ascending by tx id
  *   addrs.col    48 B  sl_btc_addr per address id (id 0 is reserved for "none")
+ *   astat.col    48 B  per address id: totals, counts, first and last block, history head
+ *                      and the commit that wrote it (mutable, written through the log)
  *   events.col   16 B  (tx id, previous event of the same address): per-address history
  *                      as a backward linked list, newest first
  *
  * LMDB databases:
- *   meta        "btc" -> sl_btc_meta: committed record counts of every column, network,
- *               chain tip. The counts are the commit point: column bytes past them are
- *               ignored (a crashed ingest's leftovers) and overwritten by the next ingest.
- *   btc.txid    first 8 bytes of txid -> tx ids (dupsort; the full txid is checked in
- *               txs.col; BIP-30 duplicate txids keep every id, the latest wins)
+ *   meta        "btc" -> sl_btc_meta: committed record counts of every column, commit
+ *               number, network, chain tip. The counts are the commit point: column bytes
+ *               past them are ignored (a crashed ingest's leftovers, a rolled-back
+ *               branch) and overwritten by the next ingest.
  *   btc.block   block hash -> block index       btc.height  height -> block index
- *   btc.addr    address (kind, payload) -> sl_btc_addrstat (id, totals, history head)
  *
- * Crash safety: an ingest writes column records through the mapping, msyncs them, then
- * commits the LMDB transaction that moves the counts. A kill -9 at any point leaves the
- * last committed state; mutable spent.col entries are validated on read (the spending
- * input must exist and point back at the output). A store that never committed reads as
- * absent, so a kill during its creation leaves nothing a reader refuses. Disk blocks are
- * reserved (posix_fallocate) before records are written through the mapping, so a full
- * disk is an error at a known file, not a SIGBUS (docs/DECISIONS.md, "Hardening").
+ * Commit protocol: a batch appends column records through the mappings and keeps the
+ * address records it changes in memory; the commit msyncs the new column ranges, appends
+ * those records to astat.wal (fdatasync), commits the LMDB meta record, then writes them
+ * into astat.col (each under a seqlock: readers never see half a record) and marks the log
+ * applied. A kill -9 before the LMDB commit leaves the last commit (the log frame does
+ * not count); after it, the next writer re-applies the frame and a reader overlays it.
+ * Index slots are written in place; an aborted batch's are emptied again, and ids past
+ * the committed counts are skipped by every reader. Checkpoints (at close, when the log
+ * passes 512 MiB) msync astat.col, spent.col and the indexes and empty the log.
+ * Mutable spent.col entries are validated on read (the spending input must exist and
+ * point back at the output), so a rollback leaves them as they are. A store that never
+ * committed reads as absent, so a kill during its creation leaves nothing a reader
+ * refuses. Disk blocks are reserved (posix_fallocate) before records are written through
+ * the mapping, so a full disk is an error at a known file, not a SIGBUS.
+ *
+ * Snapshots and threads: a handle sees the commit it was opened at (or last renewed to:
+ * sl_store_snapshot); when a look-up meets an address record written by a newer commit
+ * it moves the handle's snapshot on to that commit. One handle per thread; any number of
+ * reader handles (threads or processes) may be open while one writer ingests. Readers
+ * pin nothing a writer needs: the columns only grow, and a rebuilt index replaces the old
+ * file by rename (a reader keeps its old mapping until its next snapshot).
  *
  * Ownership: record pointers returned by the look-ups point into the mapped files and
  * stay valid until sl_store_close (read-only stores never remap).
@@ -89,6 +110,9 @@ void sl_store_close(sl_store *s);
  * lock on index/lock.mdb); otherwise the free pages are kept. A crash leaves the old or
  * the new file. *saved gets the bytes reclaimed. s is closed in every case. */
 int sl_store_close_compact(sl_store *s, double min_free, uint64_t *saved, sl_error *e) SL_MUST_USE;
+/* Moves a reader's view to the latest commit (counts, mappings, indexes). Threads: the
+ * handle's own thread. */
+int sl_store_snapshot(sl_store *s, sl_error *e) SL_MUST_USE;
 /* Grows a writer's LMDB map ahead of the file (called before every batch). */
 int sl_store_grow_map(sl_store *s, sl_error *e) SL_MUST_USE;
 /* Bytes on disk of the whole store directory. */

@@ -1,10 +1,11 @@
-/* store.c — the chain store (format in include/sleuth/store.h): opening and creating a
- * data directory, the Bitcoin look-ups, and the batch writer the ingest layer drives.
+/* store.c — the chain store (format and commit protocol in include/sleuth/store.h):
+ * opening and creating a data directory, the Bitcoin look-ups, the batch writer the
+ * ingest layer drives (with its commit log for the in-place address records), recovery
+ * after a crash, and rollback.
  *
- * Writes go through the column mappings and one LMDB write transaction per batch; commit
- * = msync the new column ranges, then commit LMDB (which holds the counts). Readers use a
- * single read transaction held for the store's lifetime, so a look-up sees one
- * consistent committed state.
+ * Writes go through the column mappings and one LMDB write transaction per batch (the
+ * counts); the txid and address dictionaries are hash indexes (hidx.c) written in place.
+ * Readers hold one read transaction, renewed by sl_store_snapshot.
  */
 #include "sleuth/store.h"
 
@@ -265,6 +266,24 @@ static int make_dir(const char *p, bool *made, sl_error *e)
     return sl_err(e, SL_EIO, "cannot create the store at %s: %s", p, strerror(errno));
 }
 
+/* Every chain's meta record starts with the store format version: a store of another
+ * version is refused before any of its files is read as this version's. */
+static int check_version(sl_store *s, MDB_txn *txn, sl_error *e)
+{
+    MDB_cursor *cur;
+    MDB_val k, v;
+    int rc = SL_OK;
+    if (mdb_cursor_open(txn, s->db_meta, &cur)) return SL_OK;
+    for (int op = MDB_FIRST; !rc && mdb_cursor_get(cur, &k, &v, (MDB_cursor_op)op) == 0; op = MDB_NEXT) {
+        uint32_t ver;
+        if (v.mv_size < 4) continue;
+        memcpy(&ver, v.mv_data, 4);
+        if (ver != SL_STORE_VERSION) rc = sl_store_version_error(e, s->dir, ver);
+    }
+    mdb_cursor_close(cur);
+    return rc;
+}
+
 /* Readers: why DIR holds no readable store, in words (missing, permissions, interrupted). */
 static int no_store(const char *dir, sl_error *e)
 {
@@ -373,6 +392,7 @@ int sl_store_open(sl_store **out, const char *dir, int mode, sl_error *e)
             goto fail;
         }
     }
+    if ((rc = check_version(s, txn, e))) goto fail;
     if (rw) s->fresh = store_is_empty(s, txn);
     snprintf(p, sizeof p, "%s/btc", dir);
     for (int c = 0; c < C_N; c++) {
@@ -412,8 +432,11 @@ int sl_store_open(sl_store **out, const char *dir, int mode, sl_error *e)
         sl_test_point("open:committed");
         if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &s->rtxn))) { rc = mdb_fail(e, "txn_begin", rc); goto fail; }
     } else {
-        s->rtxn = txn;
+        /* committing the read transaction that opened the databases keeps their handles
+         * for the environment (a reset would close them); the snapshot is a new one */
+        rc = mdb_txn_commit(txn);
         txn = NULL;
+        if (rc || (rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &s->rtxn))) { rc = mdb_fail(e, "txn_begin", rc); goto fail; }
     }
     *out = s;
     return SL_OK;
@@ -637,6 +660,8 @@ MDB_txn *sl_store_rtxn(sl_store *s) { return s->rtxn; }
 const char *sl_store_dir(const sl_store *s) { return s->dir; }
 bool sl_store_writable(const sl_store *s) { return s->mode == SL_STORE_WRITE; }
 struct sl_eth_state **sl_store_eth_slot(sl_store *s) { return &s->eth; }
+int sl_store_snapshot(sl_store *s, sl_error *e) { return sl_store_renew(s, e); }
+
 int sl_store_renew(sl_store *s, sl_error *e)
 {
     int rc;
