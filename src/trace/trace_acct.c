@@ -33,8 +33,6 @@ typedef struct astate {
     bool done;
 } astate;
 
-typedef struct dl { uint64_t flow; u128 amt; } dl;
-
 typedef struct aeng {
     const sl_eth_chain *c;
     const sl_trace_params *p;
@@ -44,8 +42,9 @@ typedef struct aeng {
     size_t nst, capst;
     sl_idmap map;         /* acct -> state */
     sl_pq heap;           /* next flow of each tainted account (forward) / flows to split (backward) */
-    dl *dls;              /* deliveries keyed by flow id (open addressing) */
-    size_t ndl, capdl;
+    sl_ht dlmap;          /* deliveries: flow id -> index in dlamt */
+    u128 *dlamt;          /* tainted amount delivered to the receiver of the flow */
+    size_t capdl;
     size_t capends, capedges;
     uint64_t max_nodes;
 } aeng;
@@ -92,35 +91,22 @@ static u128 muldiv(u128 a, u128 b, u128 d)
 /* deliveries: flow id -> tainted amount for the receiver */
 static int dl_add(aeng *g, uint64_t flow, u128 amt)
 {
-    size_t i;
-    if ((g->ndl + 1) * 2 > g->capdl) {
-        size_t nc = g->capdl ? g->capdl * 2 : 1024;
-        dl *nd = malloc(nc * sizeof *nd);
-        if (!nd) return SL_ENOMEM;
-        for (size_t j = 0; j < nc; j++) nd[j].flow = UINT64_MAX;
-        for (size_t j = 0; j < g->capdl; j++)
-            if (g->dls[j].flow != UINT64_MAX) {
-                size_t k = (g->dls[j].flow * 0x9e3779b97f4a7c15ULL >> 20) & (nc - 1);
-                while (nd[k].flow != UINT64_MAX) k = (k + 1) & (nc - 1);
-                nd[k] = g->dls[j];
-            }
-        free(g->dls);
-        g->dls = nd;
-        g->capdl = nc;
-    }
-    for (i = (flow * 0x9e3779b97f4a7c15ULL >> 20) & (g->capdl - 1);; i = (i + 1) & (g->capdl - 1)) {
-        if (g->dls[i].flow == flow) { g->dls[i].amt += amt; return SL_OK; }
-        if (g->dls[i].flow == UINT64_MAX) { g->dls[i] = (dl){flow, amt}; g->ndl++; return SL_OK; }
-    }
+    void *q = g->dlamt;
+    uint64_t *k;
+    bool added;
+    size_t n = sl_ht_count(&g->dlmap);
+    if (sl_grow(&q, &g->capdl, n + 1, sizeof *g->dlamt)) return SL_ENOMEM;
+    g->dlamt = q;
+    if (sl_ht_upsert(&g->dlmap, &flow, 8, n, &k, &added)) return SL_ENOMEM;
+    if (added) g->dlamt[n] = amt;
+    else g->dlamt[*k] += amt;
+    return SL_OK;
 }
 
 static u128 dl_get(const aeng *g, uint64_t flow)
 {
-    if (!g->capdl) return 0;
-    for (size_t i = (flow * 0x9e3779b97f4a7c15ULL >> 20) & (g->capdl - 1);; i = (i + 1) & (g->capdl - 1)) {
-        if (g->dls[i].flow == flow) return g->dls[i].amt;
-        if (g->dls[i].flow == UINT64_MAX) return 0;
-    }
+    uint64_t k;
+    return sl_ht_get_u64(&g->dlmap, flow, &k) ? g->dlamt[k] : 0;
 }
 
 static int flow_amount(const aeng *g, const sl_eth_flowrec *f, u128 *out)
@@ -764,7 +750,8 @@ sorted:
     }
 out:
     for (size_t i = 0; i < g.nst; i++) free(g.st[i].hist), free(g.st[i].lots);
-    free(g.st), free(g.dls);
+    free(g.st), free(g.dlamt);
+    sl_ht_free(&g.dlmap);
     sl_idmap_free(&g.map);
     sl_pq_free(&g.heap);
     if (rc) sl_trace_acct_free(r);

@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "sleuth/eth.h"
+#include "sleuth/hashtab.h"
+#include "sleuth/util.h"
 
 static const uint8_t TOPIC_TRANSFER[32] = {0xdd, 0xf2, 0x52, 0xad, 0x1b, 0xe2, 0xc8, 0x9b, 0x69, 0xc2, 0xb0,
                                            0x68, 0xfc, 0x37, 0x8d, 0xaa, 0x95, 0x2b, 0xa7, 0xf1, 0x63, 0xc4,
@@ -51,9 +53,7 @@ typedef struct bctx {
     sl_error *e;
     wtx *w;
     size_t nw, capw;
-    uint32_t *ht;  /* slot = wtx index + 1 */
-    size_t htcap;
-    uint64_t seed;
+    sl_htid ht;    /* transaction hash -> wtx index (the keys are w[id].hash) */
 } bctx;
 
 static void hexs(char *out, const uint8_t *p, size_t n)
@@ -62,38 +62,16 @@ static void hexs(char *out, const uint8_t *p, size_t n)
     sl_hex_encode(out + 2, p, n);
 }
 
-static size_t hslot(const bctx *b, const sl_hash256 *h)
+static const void *wkey(const void *ctx, uint64_t id, size_t *n)
 {
-    uint64_t k;
-    memcpy(&k, h->b + 8, 8);
-    k ^= b->seed;
-    k *= 0x9e3779b97f4a7c15ULL;
-    return (size_t)(k ^ (k >> 29)) & (b->htcap - 1);
+    *n = 32;
+    return ((const bctx *)ctx)->w[id].hash.b;
 }
 
 static int64_t wfind(const bctx *b, const sl_hash256 *h)
 {
-    if (!b->htcap) return -1;
-    for (size_t i = hslot(b, h);; i = (i + 1) & (b->htcap - 1)) {
-        uint32_t v = b->ht[i];
-        if (!v) return -1;
-        if (memcmp(b->w[v - 1].hash.b, h->b, 32) == 0) return v - 1;
-    }
-}
-
-static int rehash(bctx *b, size_t cap)
-{
-    uint32_t *n = calloc(cap, sizeof *n);
-    if (!n) return sl_err(b->e, SL_ENOMEM, "out of memory");
-    free(b->ht);
-    b->ht = n;
-    b->htcap = cap;
-    for (size_t k = 0; k < b->nw; k++) {
-        size_t i = hslot(b, &b->w[k].hash);
-        while (b->ht[i]) i = (i + 1) & (cap - 1);
-        b->ht[i] = (uint32_t)k + 1;
-    }
-    return SL_OK;
+    uint64_t id;
+    return sl_htid_find(&b->ht, h->b, 32, &id) ? (int64_t)id : -1;
 }
 
 /* Finds or adds the transaction `h` at (block, index) in the block with hash *bh (NULL:
@@ -104,12 +82,9 @@ static int upsert(bctx *b, const sl_hash256 *h, uint64_t block, uint32_t index, 
     char hx[67], h1[67], h2[67];
     if (k < 0) {
         void *q = b->w;
-        if ((b->nw + 1) * 2 > b->htcap) {
-            int rc = rehash(b, b->htcap ? b->htcap * 2 : 1024);
-            if (rc) return rc;
-        }
         if (sl_grow(&q, &b->capw, b->nw + 1, sizeof *b->w)) return sl_err(b->e, SL_ENOMEM, "out of memory");
         b->w = q;
+        if (sl_htid_add(&b->ht, h->b, 32, b->nw)) return sl_err(b->e, SL_ENOMEM, "out of memory");
         k = (int64_t)b->nw++;
         memset(&b->w[k], 0, sizeof b->w[k]);
         b->w[k].hash = *h;
@@ -117,11 +92,6 @@ static int upsert(bctx *b, const sl_hash256 *h, uint64_t block, uint32_t index, 
         b->w[k].index = index;
         b->w[k].seen = (uint32_t)k;
         b->w[k].tx = b->w[k].rc = b->w[k].top = -1;
-        {
-            size_t i = hslot(b, h);
-            while (b->ht[i]) i = (i + 1) & (b->htcap - 1);
-            b->ht[i] = (uint32_t)k + 1;
-        }
     } else {
         wtx *t = &b->w[k];
         if (t->block == UINT64_MAX) t->block = block;
@@ -252,7 +222,7 @@ int sl_eth_model_build(sl_eth_model *m, const sl_eth_set *s, sl_error *e)
     memset(&b, 0, sizeof b);
     b.s = s;
     b.e = e;
-    b.seed = (uint64_t)(uintptr_t)&b * 0x9e3779b97f4a7c15ULL ^ (uint64_t)s->n_txs;
+    sl_htid_init(&b.ht, wkey, &b);
 
     /* 1. transactions from every kind of record */
     for (size_t i = 0; i < s->n_txs && !rc; i++) {
@@ -710,7 +680,7 @@ int sl_eth_model_build(sl_eth_model *m, const sl_eth_set *s, sl_error *e)
     }
 out:
     free(b.w);
-    free(b.ht);
+    sl_htid_free(&b.ht);
     free(nums);
     free(ord);
     free(pos);
