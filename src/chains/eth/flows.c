@@ -185,9 +185,9 @@ static void addr_str(char *out, size_t cap, const sl_eth_set *s, const uint32_t 
 
 void sl_eth_model_free(sl_eth_model *m)
 {
-    free(m->blocks);
-    free(m->txs);
-    free(m->flows);
+    sl_free(m->blocks);
+    sl_free(m->txs);
+    sl_free(m->flows);
     memset(m, 0, sizeof *m);
 }
 
@@ -260,9 +260,9 @@ int sl_eth_model_build(sl_eth_model *m, const sl_eth_set *s, sl_error *e)
         }
     }
     if (rc) goto out;
-    trace_tx = malloc((s->n_traces + 1) * sizeof *trace_tx);
-    log_tx = malloc((s->n_logs + 1) * sizeof *log_tx);
-    xfer_tx = malloc((s->n_xfers + 1) * sizeof *xfer_tx);
+    trace_tx = sl_malloc((s->n_traces + 1) * sizeof *trace_tx);
+    log_tx = sl_malloc((s->n_logs + 1) * sizeof *log_tx);
+    xfer_tx = sl_malloc((s->n_xfers + 1) * sizeof *xfer_tx);
     if (!trace_tx || !log_tx || !xfer_tx) { rc = sl_err(e, SL_ENOMEM, "out of memory"); goto out; }
     for (size_t i = 0; i < s->n_traces && !rc; i++) {
         const sl_eth_trace *t = &s->traces[i];
@@ -296,7 +296,7 @@ int sl_eth_model_build(sl_eth_model *m, const sl_eth_set *s, sl_error *e)
         }
 
     /* 2. blocks: every number any record mentions */
-    nums = malloc((s->n_blocks + b.nw + s->n_traces + s->n_wds + 1) * sizeof *nums);
+    nums = sl_malloc((s->n_blocks + b.nw + s->n_traces + s->n_wds + 1) * sizeof *nums);
     if (!nums) { rc = sl_err(e, SL_ENOMEM, "out of memory"); goto out; }
     for (size_t i = 0; i < s->n_blocks; i++) nums[nn++] = s->blocks[i].number;
     for (size_t i = 0; i < b.nw; i++) nums[nn++] = b.w[i].block;
@@ -310,8 +310,8 @@ int sl_eth_model_build(sl_eth_model *m, const sl_eth_set *s, sl_error *e)
             if (!u || nums[u - 1] != nums[i]) nums[u++] = nums[i];
         nn = u;
     }
-    m->blocks = calloc(nn + 1, sizeof *m->blocks);
-    bref = calloc(nn + 1, sizeof *bref);
+    m->blocks = sl_calloc(nn + 1, sizeof *m->blocks);
+    bref = sl_calloc(nn + 1, sizeof *bref);
     if (!m->blocks || !bref) { rc = sl_err(e, SL_ENOMEM, "out of memory"); goto out; }
     m->n_blocks = nn;
     for (size_t i = 0; i < nn; i++) m->blocks[i].number = nums[i];
@@ -347,9 +347,9 @@ int sl_eth_model_build(sl_eth_model *m, const sl_eth_set *s, sl_error *e)
     }
 
     /* 3. transactions in chain order */
-    ord = malloc((b.nw + 1) * sizeof *ord);
-    pos = malloc((b.nw + 1) * sizeof *pos);
-    m->txs = calloc(b.nw + 1, sizeof *m->txs);
+    ord = sl_malloc((b.nw + 1) * sizeof *ord);
+    pos = sl_malloc((b.nw + 1) * sizeof *pos);
+    m->txs = sl_calloc(b.nw + 1, sizeof *m->txs);
     if (!ord || !pos || !m->txs) { rc = sl_err(e, SL_ENOMEM, "out of memory"); goto out; }
     for (size_t i = 0; i < b.nw; i++) ord[i] = (uint32_t)i;
     g_w = b.w;
@@ -389,9 +389,9 @@ int sl_eth_model_build(sl_eth_model *m, const sl_eth_set *s, sl_error *e)
     }
 
     /* 4. per-transaction lists: traces (placed by hash, or by block + position) */
-    tk = malloc((s->n_traces + 1) * sizeof *tk);
-    lk = malloc((s->n_logs + 1) * sizeof *lk);
-    xk = malloc((s->n_xfers + 1) * sizeof *xk);
+    tk = sl_malloc((s->n_traces + 1) * sizeof *tk);
+    lk = sl_malloc((s->n_logs + 1) * sizeof *lk);
+    xk = sl_malloc((s->n_xfers + 1) * sizeof *xk);
     if (!tk || !lk || !xk) { rc = sl_err(e, SL_ENOMEM, "out of memory"); goto out; }
     for (size_t i = 0; i < s->n_traces; i++) {
         const sl_eth_trace *t = &s->traces[i];
@@ -445,8 +445,8 @@ int sl_eth_model_build(sl_eth_model *m, const sl_eth_set *s, sl_error *e)
         }
     }
 
-    rk = malloc((s->n_traces + 1) * sizeof *rk);
-    wk = malloc((s->n_wds + 1) * sizeof *wk);
+    rk = sl_malloc((s->n_traces + 1) * sizeof *rk);
+    wk = sl_malloc((s->n_wds + 1) * sizeof *wk);
     if (!rk || !wk) { rc = sl_err(e, SL_ENOMEM, "out of memory"); goto out; }
     for (size_t i = 0; i < s->n_traces; i++)
         if (s->traces[i].type == SL_TRACE_REWARD) rk[nrk].a = s->traces[i].block, rk[nrk].b = s->traces[i].order, rk[nrk++].rec = (uint32_t)i;
@@ -558,11 +558,11 @@ int sl_eth_model_build(sl_eth_model *m, const sl_eth_set *s, sl_error *e)
                         reverted = t->failed || (sp > 0 && stack_rev[sp - 1]) || mt->status == SL_ETH_STATUS_FAIL;
                         if (sp + 1 > stack_cap) {
                             size_t nc = stack_cap ? stack_cap * 2 : 64;
-                            uint32_t *a1 = realloc(stack_rec, nc * sizeof *a1);
+                            uint32_t *a1 = sl_realloc(stack_rec, nc * sizeof *a1);
                             bool *a2;
                             if (!a1) { rc = sl_err(e, SL_ENOMEM, "out of memory"); break; }
                             stack_rec = a1;
-                            a2 = realloc(stack_rev, nc * sizeof *a2);
+                            a2 = sl_realloc(stack_rev, nc * sizeof *a2);
                             if (!a2) { rc = sl_err(e, SL_ENOMEM, "out of memory"); break; }
                             stack_rev = a2;
                             stack_cap = nc;
@@ -675,24 +675,24 @@ int sl_eth_model_build(sl_eth_model *m, const sl_eth_set *s, sl_error *e)
             }
             mb->n_flows = (uint32_t)m->n_flows - mb->first_flow;
         }
-        free(stack_rec);
-        free(stack_rev);
+        sl_free(stack_rec);
+        sl_free(stack_rev);
     }
 out:
-    free(b.w);
+    sl_free(b.w);
     sl_htid_free(&b.ht);
-    free(nums);
-    free(ord);
-    free(pos);
-    free(trace_tx);
-    free(log_tx);
-    free(xfer_tx);
-    free(tk);
-    free(lk);
-    free(xk);
-    free(rk);
-    free(wk);
-    free(bref);
+    sl_free(nums);
+    sl_free(ord);
+    sl_free(pos);
+    sl_free(trace_tx);
+    sl_free(log_tx);
+    sl_free(xfer_tx);
+    sl_free(tk);
+    sl_free(lk);
+    sl_free(xk);
+    sl_free(rk);
+    sl_free(wk);
+    sl_free(bref);
     if (rc) sl_eth_model_free(m);
     return rc;
 }
