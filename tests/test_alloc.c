@@ -130,21 +130,32 @@ static void sweep(const char *name, const char *store, const char *pristine, con
     cr_assert_gt(n, 1, "%s: succeeded at N=1, so nothing was injected", name);
 }
 
+/* Runs an ingest (or any sleuth command) that must succeed. */
+static void must(const char *cmd)
+{
+    run_result r = run_sh("'%s' %s", sleuth_bin(), cmd);
+    cr_assert_eq(r.status, 0, "%s: %s", cmd, r.err);
+    run_free(&r);
+}
+
 /* a store with blocks 0..599, and the info of one with blocks 0..299 ingested whole */
 static char btc_store[256], btc_complete_info[4096];
 
 static void build_btc(void)
 {
     const char *d = temp_dir();
-    run_result r;
     char *i;
     snprintf(btc_store, sizeof btc_store, "%s/s", d);
-    r = run_sleuth("ingest btc --quiet --store %s " FIX "/consecutive/*.dat", btc_store);
-    cr_assert_eq(r.status, 0, "%s", r.err);
-    run_free(&r);
-    r = run_sleuth("ingest btc --quiet --store %s/c " BLK0, d);
-    cr_assert_eq(r.status, 0, "%s", r.err);
-    run_free(&r);
+    {
+        char cmd[600];
+        snprintf(cmd, sizeof cmd, "ingest btc --quiet --store %s " FIX "/consecutive/*.dat", btc_store);
+        must(cmd);
+    }
+    {
+        char cmd[600];
+        snprintf(cmd, sizeof cmd, "ingest btc --quiet --store %s/c " BLK0, d);
+        must(cmd);
+    }
     snprintf(btc_complete_info, sizeof btc_complete_info, "%s/c", d);
     i = info_of(btc_complete_info);
     cr_assert_not_null(i);
@@ -180,11 +191,12 @@ Test(alloc, ingest_eth_into_a_new_store, .timeout = 60)
 {
     const char *d = temp_dir();
     char store[256], fresh[256], args[512], *complete;
-    run_result r;
     snprintf(store, sizeof store, "%s/e", d);
-    r = run_sleuth("ingest eth --quiet --store %s " ETH_FIX, store);
-    cr_assert_eq(r.status, 0, "%s", r.err);
-    run_free(&r);
+    {
+        char cmd[600];
+        snprintf(cmd, sizeof cmd, "ingest eth --quiet --store %s " ETH_FIX, store);
+        must(cmd);
+    }
     complete = info_of(store);
     cr_assert_not_null(complete);
     snprintf(fresh, sizeof fresh, "%s/n", d);
@@ -197,11 +209,12 @@ Test(alloc, eth_tx_and_trace, .timeout = 60)
 {
     const char *d = temp_dir();
     char store[256], args[512];
-    run_result r;
     snprintf(store, sizeof store, "%s/e", d);
-    r = run_sleuth("ingest eth --quiet --store %s " ETH_FIX, store);
-    cr_assert_eq(r.status, 0, "%s", r.err);
-    run_free(&r);
+    {
+        char cmd[600];
+        snprintf(cmd, sizeof cmd, "ingest eth --quiet --store %s " ETH_FIX, store);
+        must(cmd);
+    }
     snprintf(args, sizeof args, "tx --store %s " ETH_TX " --json", store);
     sweep("eth-tx", NULL, NULL, args, NULL);
     snprintf(args, sizeof args, "trace --store %s --tx " ETH_TX " --json", store);
@@ -215,12 +228,13 @@ Test(alloc, ingest_into_an_existing_store_leaves_it_unchanged, .timeout = 60)
     /* blocks 300..599 onto a store that holds 0..299: a failure must leave 0..299 */
     const char *d = temp_dir();
     char pristine[256], store[256], args[512];
-    run_result r;
     snprintf(pristine, sizeof pristine, "%s/p", d);
     snprintf(store, sizeof store, "%s/w", d);
-    r = run_sleuth("ingest btc --quiet --store %s " BLK0, pristine);
-    cr_assert_eq(r.status, 0, "%s", r.err);
-    run_free(&r);
+    {
+        char cmd[600];
+        snprintf(cmd, sizeof cmd, "ingest btc --quiet --store %s " BLK0, pristine);
+        must(cmd);
+    }
     build_btc();
     {
         char *full = info_of(btc_store);
