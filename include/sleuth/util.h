@@ -93,9 +93,31 @@ static inline bool sl_cur_bytes(sl_cursor *c, const uint8_t **out, size_t n)
     return true;
 }
 
-/* ---- growable buffer (one allocator seam: sl_realloc) ---- */
+/* ---- the one allocator seam (src/util/alloc.c) ----
+ * Every allocation of sleuth goes through these (cJSON's too: its hooks are set to
+ * sl_malloc/sl_free before main runs), so a test can make them fail. They behave as the C
+ * library's, except: a size of 0 allocates 1 byte (so NULL always means failure),
+ * sl_calloc refuses a count * size that overflows, and sl_realloc(p, n) failing leaves p
+ * allocated and unchanged. Free what they return with sl_free (sl_free(NULL) is a no-op).
+ * Thread-safe (the counter below is atomic).
+ *
+ * Failure injection: when $SLEUTH_TEST_ALLOC_FAIL is a whole number N >= 1 (read once, at
+ * the first allocation), the Nth allocation of the process and every one after it fail
+ * (return NULL, errno ENOMEM). Counted: each sl_malloc, sl_calloc, sl_realloc (with any
+ * p) and sl_strdup call, those cJSON makes included, from process start; sl_free is not.
+ * Unset, empty, 0 or not a number: nothing fails but what the system refuses.
+ * What the libraries below allocate themselves (LMDB, zstd, OpenSSL, curl, stdio) does not
+ * go through the seam and is not counted. */
+void *sl_malloc(size_t n);
+void *sl_calloc(size_t count, size_t size);
 void *sl_realloc(void *p, size_t n);
+char *sl_strdup(const char *s);
 void sl_free(void *p);
+/* How many allocations have failed in this process (injected or real): a writer that
+ * cannot check every step (a cJSON tree) checks this before it reports success. */
+uint64_t sl_alloc_failures(void);
+
+/* ---- growable buffer ---- */
 /* Ensures *arr has room for `need` elements of size `elt`, growing geometrically.
  * Returns SL_OK or SL_ENOMEM (and then *arr is unchanged). */
 int sl_grow(void **arr, size_t *cap, size_t need, size_t elt) SL_MUST_USE;

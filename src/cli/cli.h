@@ -33,8 +33,14 @@ int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_number(const char *opt, const char *arg, uint64_t lo, uint64_t hi, bool hex, uint64_t *out);
 /* A whole decimal number in s (no sign, nothing after it, at most 2^64-1): true and *v. */
 bool cli_parse_u64(const char *s, uint64_t *v);
-/* Prints a cJSON tree (and frees it). */
+/* Prints a cJSON tree (and frees it). Out of memory (a tree missing members, or no room
+ * to print it) is not reported here: main reports any failed allocation of a command that
+ * exits 0 (cli_oom_note). */
 void cli_print_json(cJSON *j);
+/* What main adds to its "out of memory" line when a command that returned EXIT_OK saw an
+ * allocation fail (so its output may be incomplete): set by a command whose effect is
+ * already durable (an ingest that committed) to say so. NULL: nothing to add. */
+extern const char *cli_oom_note;
 cJSON *jnum(cJSON *obj, const char *key, uint64_t v);  /* exact integer */
 cJSON *jnum_or_null(cJSON *obj, const char *key, uint64_t v, bool known);
 cJSON *jstr_or_null(cJSON *obj, const char *key, const char *s);

@@ -143,6 +143,7 @@ static int ingest(int argc, char **argv, const char *default_chain)
         sl_store_close(s);
         return cli_fail(&c, &e);
     }
+    cli_oom_note = "the blocks were ingested and committed";
     if (c.json) {
         cJSON *j = cJSON_CreateObject();
         cJSON_AddStringToObject(j, "chain", io.chain);

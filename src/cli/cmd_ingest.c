@@ -9,6 +9,7 @@
 #include "sleuth/ingest.h"
 #include "sleuth/store.h"
 #include "sleuth/text.h"
+#include "sleuth/util.h"
 
 static const char HELP[] =
     "usage: sleuth ingest btc --store DIR [--network NAME] [--prevouts FILE]... [--memory SIZE]\n"
@@ -28,16 +29,16 @@ int cmd_ingest(int argc, char **argv)
     cli_common c = {getenv("SLEUTH_STORE"), false, false};
     sl_ingest_opts io = {0};
     sl_ingest_report r;
-    const char **pre = calloc((size_t)argc + 1, sizeof *pre);
+    const char **pre = sl_calloc((size_t)argc + 1, sizeof *pre);
     sl_error e = {0};
     sl_store *s = NULL;
     int ch, rc;
-    if (argc >= 2 && !strcmp(argv[1], "eth")) { free(pre); return cmd_ingest_eth(argc - 1, argv + 1); }
-    if (argc >= 2 && !strcmp(argv[1], "tron")) { free(pre); return cmd_ingest_tron(argc - 1, argv + 1); }
-    if (!pre) return EXIT_FAIL;
+    if (argc >= 2 && !strcmp(argv[1], "eth")) { sl_free(pre); return cmd_ingest_eth(argc - 1, argv + 1); }
+    if (argc >= 2 && !strcmp(argv[1], "tron")) { sl_free(pre); return cmd_ingest_tron(argc - 1, argv + 1); }
+    if (!pre) { fputs("sleuth: out of memory\n", stderr); return EXIT_FAIL; }
     io.prevouts = pre;
     if (argc < 2 || strcmp(argv[1], "btc") != 0) {
-        free(pre);
+        sl_free(pre);
         if (argc >= 2 && !strcmp(argv[1], "--help")) { fputs(HELP, stdout); return EXIT_OK; }
         fputs(HELP, stderr);
         return cli_usage("ingest: the first argument names the chain (btc, eth, tron)");
@@ -53,7 +54,7 @@ int cmd_ingest(int argc, char **argv)
         case 'q': c.quiet = true; break;
         case 'b': { /* commit every N MiB of blocks; 0 = after every block (tests) */
             uint64_t mb;
-            if (cli_number("--batch-mb", optarg, 0, 1 << 20, false, &mb)) { free(pre); return EXIT_USAGE; }
+            if (cli_number("--batch-mb", optarg, 0, 1 << 20, false, &mb)) { sl_free(pre); return EXIT_USAGE; }
             io.batch_bytes = mb ? mb << 20 : 1;
             break;
         }
@@ -64,27 +65,28 @@ int cmd_ingest(int argc, char **argv)
                        : *end == 'G' || *end == 'g' ? 1073741824.0 : *end ? -1 : 1;
             if (end == optarg || mul < 0 || (*end && end[1]) || !(v > 0) || v * mul < 16.0 * 1048576.0 ||
                 v * mul > 1e15) {
-                free(pre);
+                sl_free(pre);
                 return cli_usage("--memory: give a size of at least 16M, such as 512M or 2.7G (got '%s')", optarg);
             }
             io.memory_bytes = (uint64_t)(v * mul);
             break;
         }
-        case 'h': fputs(HELP, stdout); free(pre); return EXIT_OK;
-        default: fputs(HELP, stderr); free(pre); return EXIT_USAGE;
+        case 'h': fputs(HELP, stdout); sl_free(pre); return EXIT_OK;
+        default: fputs(HELP, stderr); sl_free(pre); return EXIT_USAGE;
         }
     }
     io.quiet = c.quiet;
-    if (!c.store) { free(pre); return cli_usage("ingest: --store DIR is required"); }
-    if (optind >= argc) { free(pre); return cli_usage("ingest: give at least one PATH"); }
-    if (io.network && !sl_btc_net_by_name(io.network)) { free(pre); return cli_usage("unknown network '%s'", io.network); }
-    if ((rc = sl_store_open(&s, c.store, SL_STORE_WRITE, &e))) { free(pre); return cli_fail(&c, &e); }
+    if (!c.store) { sl_free(pre); return cli_usage("ingest: --store DIR is required"); }
+    if (optind >= argc) { sl_free(pre); return cli_usage("ingest: give at least one PATH"); }
+    if (io.network && !sl_btc_net_by_name(io.network)) { sl_free(pre); return cli_usage("unknown network '%s'", io.network); }
+    if ((rc = sl_store_open(&s, c.store, SL_STORE_WRITE, &e))) { sl_free(pre); return cli_fail(&c, &e); }
     rc = sl_ingest_btc(s, (const char *const *)argv + optind, argc - optind, &io, &r, &e);
-    free(pre);
+    sl_free(pre);
     if (rc) {
         sl_store_close(s);
         return cli_fail(&c, &e);
     }
+    cli_oom_note = "the blocks were ingested and committed";
     {
         const sl_btc_meta *m = sl_btc_meta_get(s);
         const sl_btc_blockrec *tip = m->max_height_block == SL_NONE32 ? NULL : sl_btc_block_at(s, m->max_height_block);

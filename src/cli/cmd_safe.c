@@ -251,7 +251,7 @@ static int verify(int argc, char **argv)
     if (sl_safe_parse_json(&txs, in.p ? (const char *)in.p : "", in.len, &e)) { rc = fail(name, &e, json || jsonl); goto done; }
 
     /* every transaction first: the file's verdict comes before any single report */
-    if (!(reps = calloc(txs.n ? txs.n : 1, sizeof *reps))) { fprintf(stderr, "%s: out of memory\n", name); goto done; }
+    if (!(reps = sl_calloc(txs.n ? txs.n : 1, sizeof *reps))) { fprintf(stderr, "%s: out of memory\n", name); goto done; }
     for (nrep = 0; nrep < txs.n; nrep++)
         if (sl_safe_verify(&reps[nrep], &txs.tx[nrep], &o, &e)) { rc = fail(name, &e, json || jsonl); goto done; }
     {
@@ -272,7 +272,7 @@ static int verify(int argc, char **argv)
     rc = worst;
 done:
     for (size_t i = 0; i < nrep; i++) sl_safe_report_free(&reps[i]);
-    free(reps);
+    sl_free(reps);
     cJSON_Delete(fields);
     sl_safe_tx_list_free(&txs);
     sl_free(allow);

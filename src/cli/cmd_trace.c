@@ -90,7 +90,7 @@ static int cmp_addr_reason(const void *a, const void *b)
  * separate — and orders the sums by amount. */
 static agg *aggregate(const sl_trace_result *r, size_t *n)
 {
-    agg *v = calloc(r->n_ends + 1, sizeof *v);
+    agg *v = sl_calloc(r->n_ends + 1, sizeof *v);
     size_t m = 0;
     if (!v) return NULL;
     for (size_t i = 0; i < r->n_ends; i++) {
@@ -181,13 +181,13 @@ static void btc_label(uint64_t sat, char digits[24], char weight[32], char label
 static int write_graph(const sl_store *s, const sl_trace_result *r, bool backward, const char *path, sl_error *e)
 {
     cli_graph g;
-    uint64_t *ids = malloc((2 * r->n_edges + r->n_ends + 1) * sizeof *ids);
-    anode *an = calloc(r->n_ends + 1, sizeof *an);
+    uint64_t *ids = sl_malloc((2 * r->n_edges + r->n_ends + 1) * sizeof *ids);
+    anode *an = sl_calloc(r->n_ends + 1, sizeof *an);
     size_t n = 0, m = 0;
     char a[65], b[65], d[24], w[32], l[40], st[40], id[104];
     int rc;
-    if (!ids || !an) { free(ids), free(an); return sl_err(e, SL_ENOMEM, "out of memory"); }
-    if ((rc = cli_graph_open(&g, path, e))) { free(ids), free(an); return rc; }
+    if (!ids || !an) { sl_free(ids), sl_free(an); return sl_err(e, SL_ENOMEM, "out of memory"); }
+    if ((rc = cli_graph_open(&g, path, e))) { sl_free(ids), sl_free(an); return rc; }
     /* transactions, each once (sorted and de-duplicated: traces can have millions of flows);
      * the source outputs' transactions are the "source" nodes */
     for (size_t i = 0; i < r->n_edges; i++)
@@ -252,8 +252,8 @@ static int write_graph(const sl_store *s, const sl_trace_result *r, bool backwar
         if (backward) ed.from = id, ed.to = a, ed.status = "pass-through"; /* value flows from an origin into its tx */
         cli_graph_edge(&g, &ed);
     }
-    free(ids);
-    free(an);
+    sl_free(ids);
+    sl_free(an);
     return cli_graph_close(&g, e);
 }
 
@@ -287,7 +287,7 @@ static int cmp_srcout(const void *a, const void *b)
 static void source_report(const sl_store *s, const sl_trace_result *r, const sl_trace_source *src,
                           const sl_trace_params *p, const char *arg, cJSON *j, uint64_t show)
 {
-    srcout *v = malloc((r->n_sources + 1) * sizeof *v);
+    srcout *v = sl_malloc((r->n_sources + 1) * sizeof *v);
     char desc[400], c1[32], tx[65], ad[100];
     const char *kind, *many = r->n_sources == 1 ? "" : "s";
     if (!v) return;
@@ -338,7 +338,7 @@ static void source_report(const sl_store *s, const sl_trace_result *r, const sl_
         }
         if (r->n_sources > show) printf("      ... %zu more (--top, --json)\n", r->n_sources - (size_t)show);
     }
-    free(v);
+    sl_free(v);
 }
 
 static void report_json(const sl_store *s, const sl_trace_result *r, const sl_trace_source *src,
@@ -467,7 +467,7 @@ static void report_text(const sl_store *s, const sl_trace_result *r, const sl_tr
         }
     }
     if (graph) cli_wrapf(4, "\ngraph written to %s", graph);
-    free(ag);
+    sl_free(ag);
 }
 
 int cmd_trace(int argc, char **argv)

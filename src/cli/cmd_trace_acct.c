@@ -90,7 +90,7 @@ static void amount_str(char out[140], const sl_eth_chain *ch, uint32_t asset, sl
 static int write_graph(const sl_eth_chain *ch, const sl_acct_result *r, const char *path, sl_error *e)
 {
     cli_graph g;
-    anode *v = calloc(2 * r->n_edges + r->n_ends + 2 * r->n_sources + 1, sizeof *v);
+    anode *v = sl_calloc(2 * r->n_edges + r->n_ends + 2 * r->n_sources + 1, sizeof *v);
     size_t n = 0, m = 0;
     int rc;
     if (!v) return sl_err(e, SL_ENOMEM, "out of memory");
@@ -112,7 +112,7 @@ static int write_graph(const sl_eth_chain *ch, const sl_acct_result *r, const ch
         if (a->reason < 0 || r->ends[i].amount > a->largest) a->largest = r->ends[i].amount, a->reason = r->ends[i].reason;
     }
     for (size_t i = 0; i < r->n_sources; i++) node_of(v, m, sl_eth_flow_at(ch, r->sources[i])->from)->source = true;
-    if ((rc = cli_graph_open(&g, path, e))) { free(v); return rc; }
+    if ((rc = cli_graph_open(&g, path, e))) { sl_free(v); return rc; }
     for (size_t i = 0; i < m; i++) {
         char ad[48], st[48], d[40], l[140];
         cli_graph_node_info x = {ad, "account", ad, node_status(&v[i], st), v[i].t_in, NULL, NULL};
@@ -137,7 +137,7 @@ static int write_graph(const sl_eth_chain *ch, const sl_acct_result *r, const ch
         flow_tx(ch, r->edges[i].flow, tx);
         cli_graph_edge(&g, &x);
     }
-    free(v);
+    sl_free(v);
     return cli_graph_close(&g, e);
 }
 

@@ -70,11 +70,11 @@ bool cli_parse_u64(const char *s, uint64_t *v) { return digits(s, false, v); }
 
 void cli_print_json(cJSON *j)
 {
-    char *s = cJSON_PrintUnformatted(j);
+    char *s = cJSON_PrintUnformatted(j); /* NULL when out of memory: main reports it */
     if (s) {
         fputs(s, stdout);
         fputc('\n', stdout);
-        free(s);
+        cJSON_free(s);
     }
     cJSON_Delete(j);
 }
@@ -138,16 +138,19 @@ void cli_amount(char out[140], const sl_u256 *v, int decimals, const char *sym)
 void cli_wrapf(size_t hang, const char *fmt, ...)
 {
     va_list ap;
-    char *s = NULL;
+    char *s;
     sl_buf b = {0};
     int n;
     va_start(ap, fmt);
-    n = vasprintf(&s, fmt, ap);
+    n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    if (n < 0) return;
+    if (n < 0 || !(s = sl_malloc((size_t)n + 1))) return; /* out of memory: main reports it */
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
     if (sl_buf_wrap(&b, "", hang, s, SL_TEXT_COLS) == SL_OK) fwrite(b.p, 1, b.len, stdout);
     sl_buf_free(&b);
-    free(s);
+    sl_free(s);
 }
 
 cJSON *ju256_item(const sl_u256 *v)

@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "cmd_safe.h"
 #include "sleuth/store.h"
+#include "sleuth/util.h"
 #include "sleuth/version.h"
 
 static const struct {
@@ -39,6 +40,8 @@ static void usage(FILE *f)
                "or critical finding (do not sign), 4 medium finding.\n");
 }
 
+const char *cli_oom_note;
+
 int main(int argc, char **argv)
 {
     /* past `ulimit -f` a write then fails with EFBIG, which is reported in words ("file
@@ -53,7 +56,18 @@ int main(int argc, char **argv)
         return EXIT_OK;
     }
     for (size_t i = 0; i < sizeof CMDS / sizeof *CMDS; i++)
-        if (!strcmp(argv[1], CMDS[i].name)) return CMDS[i].fn(argc - 1, argv + 1);
+        if (!strcmp(argv[1], CMDS[i].name)) {
+            int rc = CMDS[i].fn(argc - 1, argv + 1);
+            /* a command that succeeded although an allocation failed may have printed an
+             * incomplete answer (a cJSON member or a line it could not build): it fails */
+            if (rc == EXIT_OK && sl_alloc_failures()) {
+                fflush(stdout);
+                fprintf(stderr, "sleuth: out of memory: the output may be incomplete%s%s\n", cli_oom_note ? "; " : "",
+                        cli_oom_note ? cli_oom_note : "");
+                return EXIT_FAIL;
+            }
+            return rc;
+        }
     fprintf(stderr, "sleuth: unknown command '%s'\n\n", argv[1]);
     usage(stderr);
     return EXIT_USAGE;

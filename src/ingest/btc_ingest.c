@@ -164,7 +164,7 @@ static int add_dir(ctx *x, const char *dir, sl_error *e)
         if (de->d_name[0] == '.' || l < 5 || !block_file_name(de->d_name)) continue;
         if (sl_grow(&q, &cap, n + 1, sizeof *names)) { rc = sl_err(e, SL_ENOMEM, "out of memory"); break; }
         names = q;
-        names[n++] = strdup(de->d_name);
+        names[n++] = sl_strdup(de->d_name);
     }
     closedir(d);
     if (!rc && n == 0) rc = sl_err(e, SL_ENOTFOUND, "%s: no block files in this folder (blk*.dat, *.bin, *.hex, *.zst)", dir);
@@ -174,9 +174,9 @@ static int add_dir(ctx *x, const char *dir, sl_error *e)
             snprintf(p, sizeof p, "%s/%s", dir, names[i]);
             rc = add_file(x, p, have_key ? key : NULL, e);
         }
-        free(names[i]);
+        sl_free(names[i]);
     }
-    free(names);
+    sl_free(names);
     return rc;
 }
 
@@ -224,8 +224,8 @@ static int ht_build(ctx *x, sl_error *e)
 {
     size_t cap = 64;
     while (cap < x->nc * 2 + 2) cap *= 2;
-    free(x->ht);
-    x->ht = malloc(cap * sizeof *x->ht);
+    sl_free(x->ht);
+    x->ht = sl_malloc(cap * sizeof *x->ht);
     if (!x->ht) return sl_err(e, SL_ENOMEM, "out of memory");
     memset(x->ht, 0xff, cap * sizeof *x->ht);
     x->htcap = cap;
@@ -421,7 +421,7 @@ static void select_chain(ctx *x, int32_t *best)
             if (k->state == 1 && (*best < 0 || k->work > x->c[*best].work)) *best = (int32_t)(k - x->c);
         }
     }
-    free(stack);
+    sl_free(stack);
     for (int32_t c = *best; c >= 0; c = x->c[c].parent) x->c[c].state = 4;
 }
 
@@ -453,7 +453,7 @@ static int po_entry(struct po *p, const cJSON *val, const cJSON *spk, const char
     if (!cJSON_IsString(spk) || (sl = strlen(spk->valuestring)) % 2)
         return sl_err(e, SL_ECORRUPT, "%s: $[%d]: script_pubkey must be a hex string", path, i);
     p->slen = (uint32_t)(sl / 2);
-    p->script = malloc(p->slen + 1);
+    p->script = sl_malloc(p->slen + 1);
     if (!p->script) return sl_err(e, SL_ENOMEM, "out of memory");
     if (!sl_hex_decode(p->script, p->slen, spk->valuestring, sl))
         return sl_err(e, SL_ECORRUPT, "%s: $[%d]: script_pubkey is not valid hex", path, i);
@@ -473,7 +473,7 @@ static int load_prevouts(ctx *x, const char *path, sl_error *e)
     }
     if (!cJSON_IsArray(root)) { rc = sl_err(e, SL_ECORRUPT, "%s: $: expected an array of prevouts", path); goto out; }
     n = cJSON_GetArraySize(root);
-    arr = calloc((size_t)n + 1, sizeof *arr);
+    arr = sl_calloc((size_t)n + 1, sizeof *arr);
     if (!arr) { rc = sl_err(e, SL_ENOMEM, "out of memory"); goto out; }
     i = 0;
     {
@@ -534,9 +534,9 @@ static int load_prevouts(ctx *x, const char *path, sl_error *e)
     }
 out:
     if (arr && rc) {
-        for (int k = 0; k < n; k++) free(arr[k].script);
+        for (int k = 0; k < n; k++) sl_free(arr[k].script);
     }
-    free(arr);
+    sl_free(arr);
     cJSON_Delete(root);
     sl_file_close(&f);
     return rc;
@@ -546,7 +546,7 @@ static int po_index(ctx *x, sl_error *e)
 {
     size_t cap = 64;
     while (cap < x->npo * 2 + 2) cap *= 2;
-    x->poht = malloc(cap * sizeof *x->poht);
+    x->poht = sl_malloc(cap * sizeof *x->poht);
     if (!x->poht) return sl_err(e, SL_ENOMEM, "out of memory");
     memset(x->poht, 0xff, cap * sizeof *x->poht);
     x->pohtcap = cap;
@@ -689,7 +689,7 @@ static void pipe_stop(pipe_t *p)
     for (int w = 0; w < p->nw; w++) pthread_join(p->th[w], NULL);
     for (int i = 0; i < PIPE_DEPTH; i++) {
         sl_btc_block_free(&p->s[i].b);
-        free(p->s[i].xbuf);
+        sl_free(p->s[i].xbuf);
     }
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->cv);
@@ -714,18 +714,18 @@ static uint64_t batch_for_memory(uint64_t budget)
 static void ctx_free(ctx *x)
 {
     for (size_t i = 0; i < x->nfiles; i++) sl_file_close(&x->files[i].f);
-    free(x->files);
-    free(x->c);
-    free(x->ht);
-    free(x->xbuf);
-    for (size_t i = 0; i < x->npo; i++) free(x->po[i].script);
-    free(x->po);
-    free(x->poht);
+    sl_free(x->files);
+    sl_free(x->c);
+    sl_free(x->ht);
+    sl_free(x->xbuf);
+    for (size_t i = 0; i < x->npo; i++) sl_free(x->po[i].script);
+    sl_free(x->po);
+    sl_free(x->poht);
     for (size_t i = 0; i < x->nposn; i++) {
-        for (size_t k = 0; k < x->posn[i].n; k++) free(x->posn[i].e[k].script);
-        free(x->posn[i].e);
+        for (size_t k = 0; k < x->posn[i].n; k++) sl_free(x->posn[i].e[k].script);
+        sl_free(x->posn[i].e);
     }
-    free(x->posn);
+    sl_free(x->posn);
 }
 
 static int block_error(ctx *x, const cand *c, sl_error *be, sl_error *e)
@@ -803,7 +803,7 @@ int sl_ingest_btc(sl_store *s, const char *const *paths, int npaths, const sl_in
     select_chain(&x, &best);
 
     /* the write order: the chosen chain from its root, then raw blocks in input order */
-    order = malloc((x.nc + 1) * sizeof *order);
+    order = sl_malloc((x.nc + 1) * sizeof *order);
     if (!order) { rc = sl_err(e, SL_ENOMEM, "out of memory"); goto out; }
     {
         size_t n = 0;
@@ -929,7 +929,7 @@ int sl_ingest_btc(sl_store *s, const char *const *paths, int npaths, const sl_in
     sl_progress_end(&pg);
 out:
     r->seconds = sl_now() - t0;
-    free(order);
+    sl_free(order);
     sl_btc_block_free(&blk);
     ctx_free(&x);
     return rc;

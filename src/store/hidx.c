@@ -129,7 +129,7 @@ int sl_hidx_open(sl_hidx *h, const char *dir, const char *name, bool rw, sl_erro
 
 void sl_hidx_close(sl_hidx *h)
 {
-    free(h->undo);
+    sl_free(h->undo);
     h->undo = NULL;
     h->nundo = h->capundo = 0;
     if (h->map) munmap(h->map, h->map_len);

@@ -347,7 +347,7 @@ int sl_store_open(sl_store **out, const char *dir, int mode, sl_error *e)
     if (strlen(dir) > 300) return sl_err(e, SL_EUSAGE, "store path too long");
     snprintf(p, sizeof p, "%s/index/data.mdb", dir);
     if (!rw && (stat(p, &st) != 0 || st.st_size == 0)) return no_store(dir, e);
-    s = calloc(1, sizeof *s);
+    s = sl_calloc(1, sizeof *s);
     if (!s) return sl_err(e, SL_ENOMEM, "out of memory");
     snprintf(s->dir, sizeof s->dir, "%s", dir);
     s->mode = mode;
@@ -510,8 +510,8 @@ void sl_store_close(sl_store *s)
         /* not durable yet: the next writer's recovery redoes it from the log */
     }
     dirty_clear(&s->dirty);
-    free(s->pf_out);
-    free(s->pf_in);
+    sl_free(s->pf_out);
+    sl_free(s->pf_in);
     sl_hidx_close(&s->txidx);
     sl_hidx_close(&s->addridx);
     if (s->walfd >= 0) close(s->walfd);
@@ -526,7 +526,7 @@ void sl_store_close(sl_store *s)
      * under the write lock: a refused first ingest leaves nothing behind */
     if (s->mode == SL_STORE_WRITE && s->fresh && !s->wrote && s->lockfd >= 0) remove_empty_store(s);
     if (s->lockfd >= 0) close(s->lockfd);
-    free(s);
+    sl_free(s);
 }
 
 static uint64_t dir_bytes(const char *path)
@@ -975,13 +975,13 @@ static struct dirty *dirty_put(dirty_set *d, uint32_t id, const astat_rec *r)
     if (x) return x;
     if ((d->n + 1) * 2 > d->cap) {
         size_t nc = d->cap ? d->cap * 2 : 1 << 12;
-        uint32_t *ns = calloc(nc, sizeof *ns);
+        uint32_t *ns = sl_calloc(nc, sizeof *ns);
         if (!ns) return NULL;
         for (size_t j = 0; j < d->n; j++) {
             for (i = (d->v[j].id * 0x9e3779b97f4a7c15ULL) >> 20 & (nc - 1); ns[i]; i = (i + 1) & (nc - 1)) {}
             ns[i] = (uint32_t)j + 1;
         }
-        free(d->slot);
+        sl_free(d->slot);
         d->slot = ns;
         d->cap = nc;
     }
@@ -998,8 +998,8 @@ static struct dirty *dirty_put(dirty_set *d, uint32_t id, const astat_rec *r)
 
 static void dirty_clear(dirty_set *d)
 {
-    free(d->v);
-    free(d->slot);
+    sl_free(d->v);
+    sl_free(d->slot);
     memset(d, 0, sizeof *d);
 }
 
@@ -1126,7 +1126,7 @@ static int wal_scan(sl_store *s, uint64_t after, dirty_set *d, sl_error *e)
         if (seq > s->cm.seq || n > ((uint64_t)1 << 32)) break;
         len = n * WAL_REC;
         if (len > bcap) {
-            void *q = realloc(buf, len);
+            void *q = sl_realloc(buf, len);
             if (!q) { rc = sl_err(e, SL_ENOMEM, "out of memory"); break; }
             buf = q;
             bcap = len;
@@ -1149,7 +1149,7 @@ static int wal_scan(sl_store *s, uint64_t after, dirty_set *d, sl_error *e)
         s->wal_end = off;
     }
 out:
-    free(buf);
+    sl_free(buf);
     return rc;
 }
 
@@ -1169,7 +1169,7 @@ static int wal_write(sl_store *s, uint64_t seq, sl_error *e)
 {
     const dirty_set *d = &s->dirty;
     size_t len = 16 + d->n * WAL_REC + 8;
-    uint8_t *b = malloc(len);
+    uint8_t *b = sl_malloc(len);
     uint64_t t = seq ^ d->n ^ WAL_TRAILER;
     int rc = SL_OK;
     char p[512];
@@ -1185,7 +1185,7 @@ static int wal_write(sl_store *s, uint64_t seq, sl_error *e)
     if (ftruncate(s->walfd, (off_t)s->wal_end) != 0 || pwrite(s->walfd, b, len, (off_t)s->wal_end) != (ssize_t)len ||
         fdatasync(s->walfd) != 0)
         rc = sl_col_io_error(e, p, "writing the address log", errno ? errno : ENOSPC);
-    free(b);
+    sl_free(b);
     return rc;
 }
 

@@ -226,8 +226,8 @@ static int load_pool(eng *g, uint64_t tx, uint32_t *nin, uint32_t *nout, uint64_
     uint64_t known = 0, outs = 0;
     size_t need = (size_t)(ni > no ? ni : no) + 2;
     if (need > g->capv) {
-        free(g->vin), free(g->vout), free(g->tin), free(g->tout);
-        g->vin = malloc(need * 8), g->vout = malloc(need * 8), g->tin = malloc(need * 8), g->tout = malloc(need * 8);
+        sl_free(g->vin), sl_free(g->vout), sl_free(g->tin), sl_free(g->tout);
+        g->vin = sl_malloc(need * 8), g->vout = sl_malloc(need * 8), g->tin = sl_malloc(need * 8), g->tout = sl_malloc(need * 8);
         if (!g->vin || !g->vout || !g->tin || !g->tout) return SL_ENOMEM;
         g->capv = need;
     }
@@ -378,7 +378,7 @@ static int split_fwd(eng *g, size_t pk)
         if (rc) goto out;
     }
 out:
-    free(pcs);
+    sl_free(pcs);
     return rc;
 }
 
@@ -465,7 +465,7 @@ static int split_back(eng *g, size_t pk)
     for (uint32_t j = 0; j < ni && !rc; j++)
         rc = route_back(g, P.tx, P.hop, t->first_in + j, g->tin[j], pcs, npc, j);
 out:
-    free(pcs);
+    sl_free(pcs);
     return rc;
 }
 
@@ -529,8 +529,8 @@ int sl_trace_run(const sl_store *s, const sl_trace_source *src, const sl_trace_p
         no = sl_btc_tx_n_out(s, ids[n - 1]);
         if (src->vout >= (int64_t)no)
             return sl_err(e, SL_EUSAGE, "output %lld out of range: the transaction has %u outputs", (long long)src->vout, no);
-        srcs = malloc((no ? no : 1) * 8);
-        stxs = malloc((no ? no : 1) * 8);
+        srcs = sl_malloc((no ? no : 1) * 8);
+        stxs = sl_malloc((no ? no : 1) * 8);
         if (!srcs || !stxs) { rc = oom(e); goto out; }
         for (uint32_t k = 0; k < no; k++)
             if (src->vout < 0 || (int64_t)k == src->vout) stxs[nsrc] = ids[n - 1], srcs[nsrc++] = t->first_out + k;
@@ -558,25 +558,26 @@ int sl_trace_run(const sl_store *s, const sl_trace_source *src, const sl_trace_p
     hop_addr_count(&g);
     qsort(r->ends, r->n_ends, sizeof *r->ends, cmp_end);
     {
-        priv *pv = calloc(1, sizeof *pv);
+        priv *pv = sl_calloc(1, sizeof *pv);
         if (!pv) { rc = oom(e); goto out; }
         pv->n = g.npd;
-        pv->tx = malloc((g.npd + 1) * 8);
-        pv->parent = malloc((g.npd + 1) * 8);
+        pv->tx = sl_malloc((g.npd + 1) * 8);
+        pv->parent = sl_malloc((g.npd + 1) * 8);
         for (size_t i = 0; i < g.npd && pv->tx && pv->parent; i++) pv->tx[i] = g.pd[i].tx, pv->parent[i] = g.pd[i].best_parent;
         pv->map = g.map; /* tx -> index, for sl_trace_path */
         memset(&g.map, 0, sizeof g.map);
-        r->priv = pv;
+        r->priv = pv; /* freed with r, also when incomplete */
+        if (!pv->tx || !pv->parent) { rc = oom(e); goto out; }
     }
     r->sources = srcs, r->source_txs = stxs, r->n_sources = nsrc; /* the report names them */
     srcs = stxs = NULL;
 out:
-    free(srcs);
-    free(stxs);
-    free(g.pd), free(g.iv);
+    sl_free(srcs);
+    sl_free(stxs);
+    sl_free(g.pd), sl_free(g.iv);
     sl_idmap_free(&g.map);
     sl_pq_free(&g.heap);
-    free(g.vin), free(g.vout), free(g.tin), free(g.tout), free(g.ha);
+    sl_free(g.vin), sl_free(g.vout), sl_free(g.tin), sl_free(g.tout), sl_free(g.ha);
     if (rc) sl_trace_free(r);
     return rc;
 }
@@ -597,7 +598,7 @@ size_t sl_trace_path(const sl_trace_result *r, uint64_t pool, uint64_t *txs, siz
 void sl_trace_free(sl_trace_result *r)
 {
     priv *pv = r->priv;
-    if (pv) free(pv->tx), free(pv->parent), sl_idmap_free(&pv->map), free(pv);
-    free(r->ends), free(r->hops), free(r->edges), free(r->sources), free(r->source_txs);
+    if (pv) sl_free(pv->tx), sl_free(pv->parent), sl_idmap_free(&pv->map), sl_free(pv);
+    sl_free(r->ends), sl_free(r->hops), sl_free(r->edges), sl_free(r->sources), sl_free(r->source_txs);
     memset(r, 0, sizeof *r);
 }

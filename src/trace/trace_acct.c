@@ -33,8 +33,6 @@ typedef struct astate {
     bool done;
 } astate;
 
-typedef struct dl { uint64_t flow; u128 amt; } dl;
-
 typedef struct aeng {
     const sl_eth_chain *c;
     const sl_trace_params *p;
@@ -44,8 +42,9 @@ typedef struct aeng {
     size_t nst, capst;
     sl_idmap map;         /* acct -> state */
     sl_pq heap;           /* next flow of each tainted account (forward) / flows to split (backward) */
-    dl *dls;              /* deliveries keyed by flow id (open addressing) */
-    size_t ndl, capdl;
+    sl_ht dlmap;          /* deliveries: flow id -> index in dlamt */
+    u128 *dlamt;          /* tainted amount delivered to the receiver of the flow */
+    size_t capdl;
     size_t capends, capedges;
     uint64_t max_nodes;
 } aeng;
@@ -92,35 +91,22 @@ static u128 muldiv(u128 a, u128 b, u128 d)
 /* deliveries: flow id -> tainted amount for the receiver */
 static int dl_add(aeng *g, uint64_t flow, u128 amt)
 {
-    size_t i;
-    if ((g->ndl + 1) * 2 > g->capdl) {
-        size_t nc = g->capdl ? g->capdl * 2 : 1024;
-        dl *nd = malloc(nc * sizeof *nd);
-        if (!nd) return SL_ENOMEM;
-        for (size_t j = 0; j < nc; j++) nd[j].flow = UINT64_MAX;
-        for (size_t j = 0; j < g->capdl; j++)
-            if (g->dls[j].flow != UINT64_MAX) {
-                size_t k = (g->dls[j].flow * 0x9e3779b97f4a7c15ULL >> 20) & (nc - 1);
-                while (nd[k].flow != UINT64_MAX) k = (k + 1) & (nc - 1);
-                nd[k] = g->dls[j];
-            }
-        free(g->dls);
-        g->dls = nd;
-        g->capdl = nc;
-    }
-    for (i = (flow * 0x9e3779b97f4a7c15ULL >> 20) & (g->capdl - 1);; i = (i + 1) & (g->capdl - 1)) {
-        if (g->dls[i].flow == flow) { g->dls[i].amt += amt; return SL_OK; }
-        if (g->dls[i].flow == UINT64_MAX) { g->dls[i] = (dl){flow, amt}; g->ndl++; return SL_OK; }
-    }
+    void *q = g->dlamt;
+    uint64_t *k;
+    bool added;
+    size_t n = sl_ht_count(&g->dlmap);
+    if (sl_grow(&q, &g->capdl, n + 1, sizeof *g->dlamt)) return SL_ENOMEM;
+    g->dlamt = q;
+    if (sl_ht_upsert(&g->dlmap, &flow, 8, n, &k, &added)) return SL_ENOMEM;
+    if (added) g->dlamt[n] = amt;
+    else g->dlamt[*k] += amt;
+    return SL_OK;
 }
 
 static u128 dl_get(const aeng *g, uint64_t flow)
 {
-    if (!g->capdl) return 0;
-    for (size_t i = (flow * 0x9e3779b97f4a7c15ULL >> 20) & (g->capdl - 1);; i = (i + 1) & (g->capdl - 1)) {
-        if (g->dls[i].flow == flow) return g->dls[i].amt;
-        if (g->dls[i].flow == UINT64_MAX) return 0;
-    }
+    uint64_t k;
+    return sl_ht_get_u64(&g->dlmap, flow, &k) ? g->dlamt[k] : 0;
 }
 
 static int flow_amount(const aeng *g, const sl_eth_flowrec *f, u128 *out)
@@ -156,10 +142,10 @@ static int lot_push(astate *s, u128 amt, bool tainted)
     if (!amt) return SL_OK;
     if (s->ltail == s->lcap) {
         size_t live = s->ltail - s->lhead, nc = live * 2 + 16;
-        lot *n = malloc(nc * sizeof *n);
+        lot *n = sl_malloc(nc * sizeof *n);
         if (!n) return SL_ENOMEM;
         if (live) memcpy(n, s->lots + s->lhead, live * sizeof *n);
-        free(s->lots);
+        sl_free(s->lots);
         s->lots = n, s->lhead = 0, s->ltail = live, s->lcap = nc;
     }
     s->lots[s->ltail++] = (lot){amt, tainted};
@@ -213,7 +199,7 @@ static int acct_history(const aeng *g, uint32_t acct, uint64_t before, uint64_t 
             f = sl_eth_flow_at(g->c, x->flow);
             if (x->flow < before && f && f->asset == g->asset && f->from != f->to) {
                 void *q = h;
-                if (sl_grow(&q, &cap, *n + 1, 8)) { free(h); return SL_ENOMEM; }
+                if (sl_grow(&q, &cap, *n + 1, 8)) { sl_free(h); return SL_ENOMEM; }
                 h = q;
                 h[(*n)++] = x->flow;
             }
@@ -241,7 +227,7 @@ static int64_t state_for(aeng *g, uint32_t acct, uint64_t at, uint32_t hop, int 
     if (g->nst >= g->max_nodes) return -1;
     if ((*rc = acct_history(g, acct, UINT64_MAX, &h, &n))) return -1;
     q = g->st;
-    if (sl_grow(&q, &g->capst, g->nst + 1, sizeof *g->st)) { free(h); *rc = SL_ENOMEM; return -1; }
+    if (sl_grow(&q, &g->capst, g->nst + 1, sizeof *g->st)) { sl_free(h); *rc = SL_ENOMEM; return -1; }
     g->st = q;
     s = &g->st[g->nst];
     memset(s, 0, sizeof *s);
@@ -506,7 +492,7 @@ static int compose(aeng *g, bctx *b, uint32_t x, uint64_t fid, u128 famt)
         if (f->to == x) rc = push_piece(&b->lots, &b->nlots, &b->caplots, (piece){h[i], 0, 0, amt});
         else rc = take(g, b, amt, false);
     }
-    free(h);
+    sl_free(h);
     return rc ? rc : take(g, b, famt, true);
 }
 
@@ -591,7 +577,7 @@ static int split_demand(aeng *g, bctx *b, size_t di)
                 rc = route_origin(g, b, f->from, h[i], amt, 0, d.hop, when);
             }
         }
-        free(h);
+        sl_free(h);
         if (sum < d.amt) { /* more left than ever came in: from before the ingested range */
             if (!rc) rc = add_end(g, f->from, d.amt - sum, SL_END_UNKNOWN, d.hop, when, UINT64_MAX);
             sum = d.amt;
@@ -643,8 +629,8 @@ static int run_backward(aeng *g, const uint64_t *fl, size_t nf, sl_error *e)
         if (made) g->r->pools_visited++;
     }
     while (!rc && g->heap.n) rc = split_demand(g, &b, sl_pq_pop(&g->heap).idx);
-    for (size_t i = 0; i < b.nd; i++) free(b.d[i].iv);
-    free(b.d), free(b.pc), free(b.lots);
+    for (size_t i = 0; i < b.nd; i++) sl_free(b.d[i].iv);
+    sl_free(b.d), sl_free(b.pc), sl_free(b.lots);
     sl_idmap_free(&b.map);
     if (rc) return sl_err(e, rc, rc == SL_EUSAGE ? "an amount above 2^128 is not supported" : "out of memory");
     return SL_OK;
@@ -683,7 +669,7 @@ int sl_trace_acct_run(const sl_eth_chain *c, const sl_acct_source *src, const sl
                 f = sl_eth_flow_at(c, x->flow);
                 if (f->to == st.id && f->from != st.id && f->asset == g.asset && (!p->since || flow_time(&g, f) >= p->since)) {
                     void *q = fl;
-                    if (sl_grow(&q, &cap, nf + 1, 8)) { free(fl); return sl_err(e, SL_ENOMEM, "out of memory"); }
+                    if (sl_grow(&q, &cap, nf + 1, 8)) { sl_free(fl); return sl_err(e, SL_ENOMEM, "out of memory"); }
                     fl = q;
                     fl[nf++] = x->flow;
                 }
@@ -705,7 +691,7 @@ int sl_trace_acct_run(const sl_eth_chain *c, const sl_acct_source *src, const sl
                 }
                 if (src->flow >= 0) g.asset = sl_eth_flow_at(c, t->first_flow + (uint64_t)src->flow)->asset;
             }
-            fl = malloc((t->n_flows + 1) * 8);
+            fl = sl_malloc((t->n_flows + 1) * 8);
             if (!fl) return sl_err(e, SL_ENOMEM, "out of memory");
             /* the value the tx moved: its flows of the asset whose sender did not receive the
              * asset earlier in the same tx (those flows only pass it on: they are traced as
@@ -726,7 +712,7 @@ int sl_trace_acct_run(const sl_eth_chain *c, const sl_acct_source *src, const sl
             }
         }
         r->asset = g.asset;
-        if (!nf) { free(fl); return sl_err(e, SL_ENOTFOUND, "no flow of that asset to trace from"); }
+        if (!nf) { sl_free(fl); return sl_err(e, SL_ENOTFOUND, "no flow of that asset to trace from"); }
         qsort(fl, nf, sizeof *fl, cmp_u64); /* in chain order: a receiver replays only what came before */
         r->sources = fl, r->n_sources = nf; /* the report names them; freed with r */
         if (p->backward) {
@@ -740,7 +726,6 @@ int sl_trace_acct_run(const sl_eth_chain *c, const sl_acct_source *src, const sl
             r->source_amount += amt;
             rc = deliver(&g, -1, fl[i], f, amt, 0);
         }
-        if (rc) goto out;
     }
     while (g.heap.n && !rc) rc = step(&g, sl_pq_pop(&g.heap).idx);
     for (size_t i = 0; i < g.nst && !rc; i++) rc = finish(&g, &g.st[i]);
@@ -749,22 +734,25 @@ sorted:
     for (size_t h = 0; h < r->n_hops; h++) r->hops[h].addresses = r->hops[h].pools; /* one pool per account */
     qsort(r->ends, r->n_ends, sizeof *r->ends, cmp_end);
     {
-        apriv *pv = calloc(1, sizeof *pv);
+        apriv *pv = sl_calloc(1, sizeof *pv);
         if (pv) {
             pv->n = g.nst;
-            pv->acct = malloc((g.nst + 1) * sizeof *pv->acct);
-            pv->parent = malloc((g.nst + 1) * sizeof *pv->parent);
-            pv->flow = malloc((g.nst + 1) * sizeof *pv->flow);
+            pv->acct = sl_malloc((g.nst + 1) * sizeof *pv->acct);
+            pv->parent = sl_malloc((g.nst + 1) * sizeof *pv->parent);
+            pv->flow = sl_malloc((g.nst + 1) * sizeof *pv->flow);
             for (size_t i = 0; i < g.nst && pv->acct && pv->parent && pv->flow; i++)
                 pv->acct[i] = g.st[i].acct, pv->parent[i] = g.st[i].best_parent, pv->flow[i] = g.st[i].best_flow;
             pv->map = g.map; /* acct -> index, for sl_trace_acct_path */
             memset(&g.map, 0, sizeof g.map);
         }
-        r->priv = pv;
+        r->priv = pv; /* freed with r, also when incomplete */
+        if (!pv || !pv->acct || !pv->parent || !pv->flow) { rc = sl_err(e, SL_ENOMEM, "out of memory"); goto out; }
     }
 out:
-    for (size_t i = 0; i < g.nst; i++) free(g.st[i].hist), free(g.st[i].lots);
-    free(g.st), free(g.dls);
+    if (rc && e && !e->code) sl_err(e, rc, "%s", sl_strerror(rc)); /* every failure says what it was */
+    for (size_t i = 0; i < g.nst; i++) sl_free(g.st[i].hist), sl_free(g.st[i].lots);
+    sl_free(g.st), sl_free(g.dlamt);
+    sl_ht_free(&g.dlmap);
     sl_idmap_free(&g.map);
     sl_pq_free(&g.heap);
     if (rc) sl_trace_acct_free(r);
@@ -790,7 +778,7 @@ size_t sl_trace_acct_path(const sl_acct_result *r, uint32_t acct, uint32_t *acct
 void sl_trace_acct_free(sl_acct_result *r)
 {
     apriv *pv = r->priv;
-    if (pv) free(pv->acct), free(pv->parent), free(pv->flow), sl_idmap_free(&pv->map), free(pv);
-    free(r->ends), free(r->hops), free(r->edges), free(r->sources);
+    if (pv) sl_free(pv->acct), sl_free(pv->parent), sl_free(pv->flow), sl_idmap_free(&pv->map), sl_free(pv);
+    sl_free(r->ends), sl_free(r->hops), sl_free(r->edges), sl_free(r->sources);
     memset(r, 0, sizeof *r);
 }

@@ -235,13 +235,19 @@ static int read_value(cJSON **out, const char *base, const char **pp, const char
                       const char *note, sl_error *e)
 {
     const char *p = *pp, *ret = NULL;
+    uint64_t fails;
     *out = NULL;
     while (p < end && ws(*p)) p++;
     *pp = p;
     if (p >= end) return SL_OK;
+    fails = sl_alloc_failures();
     *out = cJSON_ParseWithLengthOpts(p, (size_t)(end - p), &ret, false);
     if (!*out) {
         size_t off = (size_t)((ret && ret >= p && ret <= end ? ret : p) - base);
+        /* cJSON says NULL for running out of memory too: that is no fault of the input */
+        if (sl_alloc_failures() != fails)
+            return sl_err(e, SL_ENOMEM, "%s%sout of memory parsing the JSON at byte offset %zu", name ? name : "",
+                          name ? ": " : "", off);
         return sl_err(e, SL_ECORRUPT, "%s%sbyte offset %zu: malformed JSON%s%s", name ? name : "", name ? ": " : "", off,
                       note ? " " : "", note ? note : "");
     }

@@ -1,4 +1,4 @@
-/* util.c — allocator seam, growable buffers, hex, whole-file mapping and progress. */
+/* util.c — growable buffers, hex, whole-file mapping and progress. */
 #include "sleuth/util.h"
 
 #include <errno.h>
@@ -12,9 +12,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <zstd.h>
-
-void *sl_realloc(void *p, size_t n) { return realloc(p, n ? n : 1); }
-void sl_free(void *p) { free(p); }
 
 int sl_grow(void **arr, size_t *cap, size_t need, size_t elt)
 {

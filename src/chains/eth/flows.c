@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "sleuth/eth.h"
+#include "sleuth/hashtab.h"
+#include "sleuth/util.h"
 
 static const uint8_t TOPIC_TRANSFER[32] = {0xdd, 0xf2, 0x52, 0xad, 0x1b, 0xe2, 0xc8, 0x9b, 0x69, 0xc2, 0xb0,
                                            0x68, 0xfc, 0x37, 0x8d, 0xaa, 0x95, 0x2b, 0xa7, 0xf1, 0x63, 0xc4,
@@ -51,9 +53,7 @@ typedef struct bctx {
     sl_error *e;
     wtx *w;
     size_t nw, capw;
-    uint32_t *ht;  /* slot = wtx index + 1 */
-    size_t htcap;
-    uint64_t seed;
+    sl_htid ht;    /* transaction hash -> wtx index (the keys are w[id].hash) */
 } bctx;
 
 static void hexs(char *out, const uint8_t *p, size_t n)
@@ -62,38 +62,16 @@ static void hexs(char *out, const uint8_t *p, size_t n)
     sl_hex_encode(out + 2, p, n);
 }
 
-static size_t hslot(const bctx *b, const sl_hash256 *h)
+static const void *wkey(const void *ctx, uint64_t id, size_t *n)
 {
-    uint64_t k;
-    memcpy(&k, h->b + 8, 8);
-    k ^= b->seed;
-    k *= 0x9e3779b97f4a7c15ULL;
-    return (size_t)(k ^ (k >> 29)) & (b->htcap - 1);
+    *n = 32;
+    return ((const bctx *)ctx)->w[id].hash.b;
 }
 
 static int64_t wfind(const bctx *b, const sl_hash256 *h)
 {
-    if (!b->htcap) return -1;
-    for (size_t i = hslot(b, h);; i = (i + 1) & (b->htcap - 1)) {
-        uint32_t v = b->ht[i];
-        if (!v) return -1;
-        if (memcmp(b->w[v - 1].hash.b, h->b, 32) == 0) return v - 1;
-    }
-}
-
-static int rehash(bctx *b, size_t cap)
-{
-    uint32_t *n = calloc(cap, sizeof *n);
-    if (!n) return sl_err(b->e, SL_ENOMEM, "out of memory");
-    free(b->ht);
-    b->ht = n;
-    b->htcap = cap;
-    for (size_t k = 0; k < b->nw; k++) {
-        size_t i = hslot(b, &b->w[k].hash);
-        while (b->ht[i]) i = (i + 1) & (cap - 1);
-        b->ht[i] = (uint32_t)k + 1;
-    }
-    return SL_OK;
+    uint64_t id;
+    return sl_htid_find(&b->ht, h->b, 32, &id) ? (int64_t)id : -1;
 }
 
 /* Finds or adds the transaction `h` at (block, index) in the block with hash *bh (NULL:
@@ -104,12 +82,9 @@ static int upsert(bctx *b, const sl_hash256 *h, uint64_t block, uint32_t index, 
     char hx[67], h1[67], h2[67];
     if (k < 0) {
         void *q = b->w;
-        if ((b->nw + 1) * 2 > b->htcap) {
-            int rc = rehash(b, b->htcap ? b->htcap * 2 : 1024);
-            if (rc) return rc;
-        }
         if (sl_grow(&q, &b->capw, b->nw + 1, sizeof *b->w)) return sl_err(b->e, SL_ENOMEM, "out of memory");
         b->w = q;
+        if (sl_htid_add(&b->ht, h->b, 32, b->nw)) return sl_err(b->e, SL_ENOMEM, "out of memory");
         k = (int64_t)b->nw++;
         memset(&b->w[k], 0, sizeof b->w[k]);
         b->w[k].hash = *h;
@@ -117,11 +92,6 @@ static int upsert(bctx *b, const sl_hash256 *h, uint64_t block, uint32_t index, 
         b->w[k].index = index;
         b->w[k].seen = (uint32_t)k;
         b->w[k].tx = b->w[k].rc = b->w[k].top = -1;
-        {
-            size_t i = hslot(b, h);
-            while (b->ht[i]) i = (i + 1) & (b->htcap - 1);
-            b->ht[i] = (uint32_t)k + 1;
-        }
     } else {
         wtx *t = &b->w[k];
         if (t->block == UINT64_MAX) t->block = block;
@@ -215,9 +185,9 @@ static void addr_str(char *out, size_t cap, const sl_eth_set *s, const uint32_t 
 
 void sl_eth_model_free(sl_eth_model *m)
 {
-    free(m->blocks);
-    free(m->txs);
-    free(m->flows);
+    sl_free(m->blocks);
+    sl_free(m->txs);
+    sl_free(m->flows);
     memset(m, 0, sizeof *m);
 }
 
@@ -252,7 +222,7 @@ int sl_eth_model_build(sl_eth_model *m, const sl_eth_set *s, sl_error *e)
     memset(&b, 0, sizeof b);
     b.s = s;
     b.e = e;
-    b.seed = (uint64_t)(uintptr_t)&b * 0x9e3779b97f4a7c15ULL ^ (uint64_t)s->n_txs;
+    sl_htid_init(&b.ht, wkey, &b);
 
     /* 1. transactions from every kind of record */
     for (size_t i = 0; i < s->n_txs && !rc; i++) {
@@ -290,9 +260,9 @@ int sl_eth_model_build(sl_eth_model *m, const sl_eth_set *s, sl_error *e)
         }
     }
     if (rc) goto out;
-    trace_tx = malloc((s->n_traces + 1) * sizeof *trace_tx);
-    log_tx = malloc((s->n_logs + 1) * sizeof *log_tx);
-    xfer_tx = malloc((s->n_xfers + 1) * sizeof *xfer_tx);
+    trace_tx = sl_malloc((s->n_traces + 1) * sizeof *trace_tx);
+    log_tx = sl_malloc((s->n_logs + 1) * sizeof *log_tx);
+    xfer_tx = sl_malloc((s->n_xfers + 1) * sizeof *xfer_tx);
     if (!trace_tx || !log_tx || !xfer_tx) { rc = sl_err(e, SL_ENOMEM, "out of memory"); goto out; }
     for (size_t i = 0; i < s->n_traces && !rc; i++) {
         const sl_eth_trace *t = &s->traces[i];
@@ -326,7 +296,7 @@ int sl_eth_model_build(sl_eth_model *m, const sl_eth_set *s, sl_error *e)
         }
 
     /* 2. blocks: every number any record mentions */
-    nums = malloc((s->n_blocks + b.nw + s->n_traces + s->n_wds + 1) * sizeof *nums);
+    nums = sl_malloc((s->n_blocks + b.nw + s->n_traces + s->n_wds + 1) * sizeof *nums);
     if (!nums) { rc = sl_err(e, SL_ENOMEM, "out of memory"); goto out; }
     for (size_t i = 0; i < s->n_blocks; i++) nums[nn++] = s->blocks[i].number;
     for (size_t i = 0; i < b.nw; i++) nums[nn++] = b.w[i].block;
@@ -340,8 +310,8 @@ int sl_eth_model_build(sl_eth_model *m, const sl_eth_set *s, sl_error *e)
             if (!u || nums[u - 1] != nums[i]) nums[u++] = nums[i];
         nn = u;
     }
-    m->blocks = calloc(nn + 1, sizeof *m->blocks);
-    bref = calloc(nn + 1, sizeof *bref);
+    m->blocks = sl_calloc(nn + 1, sizeof *m->blocks);
+    bref = sl_calloc(nn + 1, sizeof *bref);
     if (!m->blocks || !bref) { rc = sl_err(e, SL_ENOMEM, "out of memory"); goto out; }
     m->n_blocks = nn;
     for (size_t i = 0; i < nn; i++) m->blocks[i].number = nums[i];
@@ -377,9 +347,9 @@ int sl_eth_model_build(sl_eth_model *m, const sl_eth_set *s, sl_error *e)
     }
 
     /* 3. transactions in chain order */
-    ord = malloc((b.nw + 1) * sizeof *ord);
-    pos = malloc((b.nw + 1) * sizeof *pos);
-    m->txs = calloc(b.nw + 1, sizeof *m->txs);
+    ord = sl_malloc((b.nw + 1) * sizeof *ord);
+    pos = sl_malloc((b.nw + 1) * sizeof *pos);
+    m->txs = sl_calloc(b.nw + 1, sizeof *m->txs);
     if (!ord || !pos || !m->txs) { rc = sl_err(e, SL_ENOMEM, "out of memory"); goto out; }
     for (size_t i = 0; i < b.nw; i++) ord[i] = (uint32_t)i;
     g_w = b.w;
@@ -419,9 +389,9 @@ int sl_eth_model_build(sl_eth_model *m, const sl_eth_set *s, sl_error *e)
     }
 
     /* 4. per-transaction lists: traces (placed by hash, or by block + position) */
-    tk = malloc((s->n_traces + 1) * sizeof *tk);
-    lk = malloc((s->n_logs + 1) * sizeof *lk);
-    xk = malloc((s->n_xfers + 1) * sizeof *xk);
+    tk = sl_malloc((s->n_traces + 1) * sizeof *tk);
+    lk = sl_malloc((s->n_logs + 1) * sizeof *lk);
+    xk = sl_malloc((s->n_xfers + 1) * sizeof *xk);
     if (!tk || !lk || !xk) { rc = sl_err(e, SL_ENOMEM, "out of memory"); goto out; }
     for (size_t i = 0; i < s->n_traces; i++) {
         const sl_eth_trace *t = &s->traces[i];
@@ -475,8 +445,8 @@ int sl_eth_model_build(sl_eth_model *m, const sl_eth_set *s, sl_error *e)
         }
     }
 
-    rk = malloc((s->n_traces + 1) * sizeof *rk);
-    wk = malloc((s->n_wds + 1) * sizeof *wk);
+    rk = sl_malloc((s->n_traces + 1) * sizeof *rk);
+    wk = sl_malloc((s->n_wds + 1) * sizeof *wk);
     if (!rk || !wk) { rc = sl_err(e, SL_ENOMEM, "out of memory"); goto out; }
     for (size_t i = 0; i < s->n_traces; i++)
         if (s->traces[i].type == SL_TRACE_REWARD) rk[nrk].a = s->traces[i].block, rk[nrk].b = s->traces[i].order, rk[nrk++].rec = (uint32_t)i;
@@ -588,11 +558,11 @@ int sl_eth_model_build(sl_eth_model *m, const sl_eth_set *s, sl_error *e)
                         reverted = t->failed || (sp > 0 && stack_rev[sp - 1]) || mt->status == SL_ETH_STATUS_FAIL;
                         if (sp + 1 > stack_cap) {
                             size_t nc = stack_cap ? stack_cap * 2 : 64;
-                            uint32_t *a1 = realloc(stack_rec, nc * sizeof *a1);
+                            uint32_t *a1 = sl_realloc(stack_rec, nc * sizeof *a1);
                             bool *a2;
                             if (!a1) { rc = sl_err(e, SL_ENOMEM, "out of memory"); break; }
                             stack_rec = a1;
-                            a2 = realloc(stack_rev, nc * sizeof *a2);
+                            a2 = sl_realloc(stack_rev, nc * sizeof *a2);
                             if (!a2) { rc = sl_err(e, SL_ENOMEM, "out of memory"); break; }
                             stack_rev = a2;
                             stack_cap = nc;
@@ -705,24 +675,24 @@ int sl_eth_model_build(sl_eth_model *m, const sl_eth_set *s, sl_error *e)
             }
             mb->n_flows = (uint32_t)m->n_flows - mb->first_flow;
         }
-        free(stack_rec);
-        free(stack_rev);
+        sl_free(stack_rec);
+        sl_free(stack_rev);
     }
 out:
-    free(b.w);
-    free(b.ht);
-    free(nums);
-    free(ord);
-    free(pos);
-    free(trace_tx);
-    free(log_tx);
-    free(xfer_tx);
-    free(tk);
-    free(lk);
-    free(xk);
-    free(rk);
-    free(wk);
-    free(bref);
+    sl_free(b.w);
+    sl_htid_free(&b.ht);
+    sl_free(nums);
+    sl_free(ord);
+    sl_free(pos);
+    sl_free(trace_tx);
+    sl_free(log_tx);
+    sl_free(xfer_tx);
+    sl_free(tk);
+    sl_free(lk);
+    sl_free(xk);
+    sl_free(rk);
+    sl_free(wk);
+    sl_free(bref);
     if (rc) sl_eth_model_free(m);
     return rc;
 }
