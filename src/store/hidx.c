@@ -1,6 +1,6 @@
 /* hidx.c — the store's persistent hash indexes (format and rules in hidx.h): opening and
- * creating the file, SipHash-1-3 with the file's own random key, insertion, rebuilding
- * into a larger file, checkpoints. */
+ * creating the file, hashing with the file's own random key (SipHash-2-4 of
+ * sleuth/hashtab.h), insertion, rebuilding into a larger file, checkpoints. */
 #include "hidx.h"
 
 #include <errno.h>
@@ -9,51 +9,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "column.h"
+#include "sleuth/hashtab.h"
 #include "sleuth/util.h"
 
 static const char MAGIC[8] = "SLEUTHH";
 #define VERSION 2
 #define MIN_SLOTS ((uint64_t)1 << 16)
 
-/* ---- SipHash-1-3 (Aumasson & Bernstein; one compression round, three finalization) ---- */
-#define ROTL(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
-#define SIPROUND                                                                                                       \
-    do {                                                                                                               \
-        v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32);                                                     \
-        v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2;                                                                         \
-        v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0;                                                                         \
-        v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32);                                                     \
-    } while (0)
-
-static uint64_t siphash13(uint64_t k0, uint64_t k1, const uint8_t *p, size_t n)
-{
-    uint64_t v0 = 0x736f6d6570736575ULL ^ k0, v1 = 0x646f72616e646f6dULL ^ k1;
-    uint64_t v2 = 0x6c7967656e657261ULL ^ k0, v3 = 0x7465646279746573ULL ^ k1;
-    uint64_t b = (uint64_t)n << 56, m;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        memcpy(&m, p + i, 8);
-        v3 ^= m;
-        SIPROUND;
-        v0 ^= m;
-    }
-    for (size_t j = 0; i + j < n; j++) b |= (uint64_t)p[i + j] << (8 * j);
-    v3 ^= b;
-    SIPROUND;
-    v0 ^= b;
-    v2 ^= 0xff;
-    SIPROUND;
-    SIPROUND;
-    SIPROUND;
-    return v0 ^ v1 ^ v2 ^ v3;
-}
-
-uint64_t sl_hidx_hash(const sl_hidx *h, const void *k, size_t n) { return siphash13(h->k0, h->k1, k, n); }
+uint64_t sl_hidx_hash(const sl_hidx *h, const void *k, size_t n) { return sl_hash_bytes_seeded(h->key, k, n); }
 
 static int map_file(sl_hidx *h, sl_error *e)
 {
@@ -79,8 +46,7 @@ static int map_file(sl_hidx *h, sl_error *e)
                           (unsigned long long)slots, h->map_len);
         h->mask = slots - 1;
     }
-    h->k0 = sl_le64(h->map + 16);
-    h->k1 = sl_le64(h->map + 24);
+    memcpy(h->key, h->map + 16, 16);
     h->used = sl_le64(h->map + 48);
     h->slot = (uint64_t *)(h->map + SL_HIDX_HEADER);
     return SL_OK;
@@ -117,8 +83,7 @@ int sl_hidx_open(sl_hidx *h, const char *dir, const char *name, bool rw, sl_erro
         return sl_err(e, errno == ENOENT ? SL_ENOTFOUND : SL_EIO, "%s: cannot open: %s", h->path, strerror(errno));
     if (rw && fstat(h->fd, &st) == 0 && st.st_size < SL_HIDX_HEADER) { /* new, or its creation was interrupted */
         uint8_t key[16];
-        if (getrandom(key, sizeof key, 0) != (ssize_t)sizeof key)
-            return sl_err(e, SL_EIO, "getrandom: %s", strerror(errno));
+        if (sl_hash_random_key(key) != SL_OK) return sl_err(e, SL_EIO, "getrandom: %s", strerror(errno));
         if ((rc = write_empty(h->fd, h->path, MIN_SLOTS, key, e))) return rc;
         if (fsync(h->fd) != 0) return sl_col_io_error(e, h->path, "fsync", errno);
     }

@@ -39,7 +39,7 @@ typedef struct sl_hidx {
     uint8_t *map;
     size_t map_len;
     uint64_t *slot, mask, used;
-    uint64_t k0, k1;
+    uint8_t key[16];
     ino_t ino;
     uint64_t *undo; /* slots filled since sl_hidx_mark (writers) */
     size_t nundo, capundo;
@@ -50,7 +50,7 @@ typedef struct sl_hidx {
  * marks it dirty. Errors: SL_ENOTFOUND (reader, no file), SL_EIO, SL_ESTORE/SL_EVERSION. */
 int sl_hidx_open(sl_hidx *h, const char *dir, const char *name, bool rw, sl_error *e) SL_MUST_USE;
 void sl_hidx_close(sl_hidx *h);
-/* The file's keyed hash of n bytes (SipHash-1-3 with the file's key). */
+/* The file's keyed hash of n bytes (SipHash-2-4 with the file's key). */
 uint64_t sl_hidx_hash(const sl_hidx *h, const void *k, size_t n);
 /* Inserts (hash, id) unless that very pair is there. The caller grows the index first
  * (sl_hidx_need_grow). */

@@ -24,6 +24,7 @@
 
 #include "column.h"
 #include "hidx.h"
+#include "sleuth/hashtab.h"
 #include "store_int.h"
 #include "sleuth/util.h"
 
@@ -70,8 +71,7 @@ static const struct { const char *name; size_t rec; } COLS[C_N] = {
 typedef struct dirty_set {
     struct dirty { uint32_t id; astat_rec r; uint64_t last_tx; /* newest event's tx + 1 */ } *v;
     size_t n, capv;
-    uint32_t *slot; /* entry + 1, 0 = empty */
-    size_t cap;
+    sl_htid ix; /* address id -> entry (sleuth/hashtab.h; keys: the entries' id fields) */
 } dirty_set;
 
 struct sl_store {
@@ -958,48 +958,40 @@ static uint64_t addr_hash(const sl_store *s, const sl_btc_addr *a)
 }
 
 /* ---- the dirty set (astat records by address id) ---- */
+static const void *dirty_key(const void *ctx, uint64_t i, size_t *n)
+{
+    *n = 4;
+    return &((const dirty_set *)ctx)->v[i].id;
+}
+
 static struct dirty *dirty_get(const dirty_set *d, uint32_t id)
 {
-    if (!d->cap) return NULL;
-    for (size_t i = (id * 0x9e3779b97f4a7c15ULL) >> 20 & (d->cap - 1); d->slot[i]; i = (i + 1) & (d->cap - 1))
-        if (d->v[d->slot[i] - 1].id == id) return &d->v[d->slot[i] - 1];
-    return NULL;
+    uint64_t i;
+    if (!d->n || !sl_htid_find(&d->ix, &id, 4, &i)) return NULL;
+    return &d->v[i];
 }
 
 /* The entry for id, made (with record r) when missing; NULL when out of memory. */
 static struct dirty *dirty_put(dirty_set *d, uint32_t id, const astat_rec *r)
 {
     struct dirty *x = dirty_get(d, id);
-    size_t i;
     void *q;
     if (x) return x;
-    if ((d->n + 1) * 2 > d->cap) {
-        size_t nc = d->cap ? d->cap * 2 : 1 << 12;
-        uint32_t *ns = sl_calloc(nc, sizeof *ns);
-        if (!ns) return NULL;
-        for (size_t j = 0; j < d->n; j++) {
-            for (i = (d->v[j].id * 0x9e3779b97f4a7c15ULL) >> 20 & (nc - 1); ns[i]; i = (i + 1) & (nc - 1)) {}
-            ns[i] = (uint32_t)j + 1;
-        }
-        sl_free(d->slot);
-        d->slot = ns;
-        d->cap = nc;
-    }
+    if (!d->ix.key) sl_htid_init(&d->ix, dirty_key, d);
     q = d->v;
     if (sl_grow(&q, &d->capv, d->n + 1, sizeof *d->v)) return NULL;
     d->v = q;
-    for (i = (id * 0x9e3779b97f4a7c15ULL) >> 20 & (d->cap - 1); d->slot[i]; i = (i + 1) & (d->cap - 1)) {}
+    if (sl_htid_add(&d->ix, &id, 4, d->n) != SL_OK) return NULL;
     d->v[d->n].id = id;
     d->v[d->n].r = *r;
     d->v[d->n].last_tx = UINT64_MAX; /* not known yet */
-    d->slot[i] = (uint32_t)++d->n;
-    return &d->v[d->n - 1];
+    return &d->v[d->n++];
 }
 
 static void dirty_clear(dirty_set *d)
 {
     sl_free(d->v);
-    sl_free(d->slot);
+    sl_htid_free(&d->ix);
     memset(d, 0, sizeof *d);
 }
 
@@ -1476,7 +1468,6 @@ static int prefetch_block(sl_store *s, const sl_btc_block *b, sl_error *e)
         i = sl_hidx_first(&s->addridx, p->hash);
         if (sl_hidx_next(&s->addridx, p->hash, &i, &id) && id < s->m.n_addr) {
             __builtin_prefetch(sl_col_at(&s->col[C_ADDRS], id));
-            if (s->dirty.cap) __builtin_prefetch(&s->dirty.slot[(id * 0x9e3779b97f4a7c15ULL) >> 20 & (s->dirty.cap - 1)]);
             __builtin_prefetch(sl_col_at(&s->col[C_ASTAT], id < sl_col_cap(&s->col[C_ASTAT]) ? id : 0));
         }
     }
@@ -1496,17 +1487,15 @@ static int prefetch_block(sl_store *s, const sl_btc_block *b, sl_error *e)
             }
         }
     }
-    if (s->dirty.cap)
-        for (uint32_t k = 1; k < b->n_in; k++) {
-            uint64_t i = sl_hidx_first(&s->txidx, s->pf_in[k]), id;
-            if (sl_hidx_next(&s->txidx, s->pf_in[k], &i, &id) && id < s->m.n_tx) {
-                uint64_t o = ((const sl_btc_txrec *)sl_col_at(&s->col[C_TXS], id))->first_out + b->in[k].prev_vout;
-                uint32_t a;
-                if (o >= s->m.n_out || !(a = ((const sl_btc_outrec *)sl_col_at(&s->col[C_OUTS], o))->addr)) continue;
-                __builtin_prefetch(&s->dirty.slot[(a * 0x9e3779b97f4a7c15ULL) >> 20 & (s->dirty.cap - 1)]);
-                __builtin_prefetch(sl_col_at(&s->col[C_ASTAT], a < sl_col_cap(&s->col[C_ASTAT]) ? a : 0));
-            }
+    for (uint32_t k = 1; k < b->n_in; k++) {
+        uint64_t i = sl_hidx_first(&s->txidx, s->pf_in[k]), id;
+        if (sl_hidx_next(&s->txidx, s->pf_in[k], &i, &id) && id < s->m.n_tx) {
+            uint64_t o = ((const sl_btc_txrec *)sl_col_at(&s->col[C_TXS], id))->first_out + b->in[k].prev_vout;
+            uint32_t a;
+            if (o >= s->m.n_out || !(a = ((const sl_btc_outrec *)sl_col_at(&s->col[C_OUTS], o))->addr)) continue;
+            __builtin_prefetch(sl_col_at(&s->col[C_ASTAT], a < sl_col_cap(&s->col[C_ASTAT]) ? a : 0));
         }
+    }
     return SL_OK;
 }
 
