@@ -447,3 +447,413 @@ Test(rollback, usage_errors)
     free(digest);
     free(info);
 }
+
+/* ---------------- test 1: a real reorg on litecoind -regtest ---------------- */
+
+/* createrawtransaction spending txid:vout to outs (JSON), signed by the wallet: the hex. */
+static char *signed_tx(const char *txid, int vout, const char *outs)
+{
+    char ins[200], *raw, *hex;
+    cJSON *s;
+    snprintf(ins, sizeof ins, "[{\"txid\":\"%s\",\"vout\":%d}]", txid, vout);
+    raw = ltc_rpc_str(true, "createrawtransaction", ins, outs, NULL);
+    s = ltc_rpc_json(true, "signrawtransactionwithwallet", raw, NULL);
+    cr_assert(cJSON_IsTrue(ltc_get(s, "complete")), "the wallet could not sign a spend of %s:%d: %s", txid, vout,
+              cJSON_PrintUnformatted(s));
+    hex = strdup(ltc_gets(s, "hex"));
+    cJSON_Delete(s);
+    free(raw);
+    return hex;
+}
+
+static char *txid_of(const char *hex)
+{
+    cJSON *t = ltc_rpc_json(false, "decoderawtransaction", hex, NULL);
+    char *id = strdup(ltc_gets(t, "txid"));
+    cJSON_Delete(t);
+    return id;
+}
+
+/* generateblock to addr with exactly these raw txs (NULL-terminated); the new tip must be it. */
+static void mine(const char *addr, const char *const *hex)
+{
+    char txs[8192];
+    size_t n = 0;
+    cJSON *j;
+    n += (size_t)snprintf(txs + n, sizeof txs - n, "[");
+    for (int i = 0; hex && hex[i]; i++)
+        n += (size_t)snprintf(txs + n, sizeof txs - n, "%s\"%s\"", i ? "," : "", hex[i]);
+    cr_assert_lt(n + 2, sizeof txs);
+    snprintf(txs + n, sizeof txs - n, "]");
+    j = ltc_rpc_json(false, "generateblock", addr, txs, NULL);
+    {
+        char *best = ltc_rpc_str(false, "getbestblockhash", NULL);
+        cr_assert_str_eq(best, ltc_gets(j, "hash"), "the generated block is not the tip");
+        free(best);
+    }
+    cJSON_Delete(j);
+}
+
+static int64_t node_height(void)
+{
+    cJSON *c = ltc_rpc_json(false, "getblockcount", NULL);
+    int64_t h = (int64_t)c->valuedouble;
+    cJSON_Delete(c);
+    return h;
+}
+
+static char *node_hash(int64_t h)
+{
+    char hb[24];
+    snprintf(hb, sizeof hb, "%lld", (long long)h);
+    return ltc_rpc_str(false, "getblockhash", hb, NULL);
+}
+
+/* What the node's active chain says about every output and address (walking getblock 2 from
+ * genesis by nextblockhash): outs "txid:n" -> {addr, value, spender "txid:vin"}; addrs addr
+ * -> {received, n_out, spent, n_spent, txs {txid: 1}, first, last}. */
+typedef struct chain_truth {
+    cJSON *outs, *addrs, *blocks; /* blocks: array of getblock 2 by height */
+    int64_t ntx;
+} chain_truth;
+
+static cJSON *addr_rec(chain_truth *c, const char *a)
+{
+    cJSON *r = cJSON_GetObjectItemCaseSensitive(c->addrs, a);
+    if (r) return r;
+    r = cJSON_AddObjectToObject(c->addrs, a);
+    cJSON_AddNumberToObject(r, "received", 0), cJSON_AddNumberToObject(r, "n_out", 0);
+    cJSON_AddNumberToObject(r, "spent", 0), cJSON_AddNumberToObject(r, "n_spent", 0);
+    cJSON_AddNumberToObject(r, "first", -1), cJSON_AddNumberToObject(r, "last", -1);
+    cJSON_AddObjectToObject(r, "txs");
+    return r;
+}
+
+static void bump(cJSON *r, const char *k, double by)
+{
+    cJSON *v = cJSON_GetObjectItemCaseSensitive(r, k);
+    cJSON_SetNumberValue(v, v->valuedouble + by);
+}
+
+static void touch(cJSON *r, const char *txid, int64_t h)
+{
+    cJSON *txs = cJSON_GetObjectItemCaseSensitive(r, "txs");
+    if (!cJSON_GetObjectItemCaseSensitive(txs, txid)) cJSON_AddTrueToObject(txs, txid);
+    if (cJSON_GetObjectItemCaseSensitive(r, "first")->valuedouble < 0)
+        cJSON_SetNumberValue(cJSON_GetObjectItemCaseSensitive(r, "first"), (double)h);
+    cJSON_SetNumberValue(cJSON_GetObjectItemCaseSensitive(r, "last"), (double)h);
+}
+
+static void walk(chain_truth *c)
+{
+    char *hash = node_hash(0);
+    int64_t h = 0;
+    memset(c, 0, sizeof *c);
+    c->outs = cJSON_CreateObject();
+    c->addrs = cJSON_CreateObject();
+    c->blocks = cJSON_CreateArray();
+    while (hash) {
+        cJSON *b = ltc_rpc_json(false, "getblock", hash, "2", NULL), *tx;
+        const cJSON *next = cJSON_GetObjectItemCaseSensitive(b, "nextblockhash");
+        cr_assert_eq(ltc_geti(b, "height"), h);
+        cJSON_ArrayForEach(tx, ltc_get(b, "tx")) {
+            const char *txid = ltc_gets(tx, "txid");
+            const cJSON *io;
+            int k = 0;
+            c->ntx++;
+            cJSON_ArrayForEach(io, ltc_get(tx, "vin")) {
+                char key[80], sp[80];
+                cJSON *o, *r;
+                if (cJSON_GetObjectItemCaseSensitive(io, "coinbase")) { k++; continue; }
+                snprintf(key, sizeof key, "%s:%lld", ltc_gets(io, "txid"), (long long)ltc_geti(io, "vout"));
+                snprintf(sp, sizeof sp, "%s:%d", txid, k++);
+                cr_assert_not_null(o = cJSON_GetObjectItemCaseSensitive(c->outs, key), "prevout %s not in the chain", key);
+                cJSON_AddStringToObject(o, "spender", sp);
+                if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, "addr"))) continue;
+                r = addr_rec(c, cJSON_GetObjectItemCaseSensitive(o, "addr")->valuestring);
+                bump(r, "spent", cJSON_GetObjectItemCaseSensitive(o, "value")->valuedouble);
+                bump(r, "n_spent", 1);
+                touch(r, txid, h);
+            }
+            cJSON_ArrayForEach(io, ltc_get(tx, "vout")) {
+                char key[80];
+                const char *a = ltc_vout_addr(io);
+                cJSON *o;
+                int64_t v = ltc_sat(ltc_get(io, "value"));
+                snprintf(key, sizeof key, "%s:%lld", txid, (long long)ltc_geti(io, "n"));
+                o = cJSON_AddObjectToObject(c->outs, key);
+                cJSON_AddNumberToObject(o, "value", (double)v);
+                if (a && h > 0) { /* the genesis output is P2PK: no address at the node */
+                    cJSON *r = addr_rec(c, a);
+                    cJSON_AddStringToObject(o, "addr", a);
+                    bump(r, "received", (double)v);
+                    bump(r, "n_out", 1);
+                    touch(r, txid, h);
+                }
+            }
+        }
+        free(hash);
+        hash = cJSON_IsString(next) ? strdup(next->valuestring) : NULL;
+        cJSON_AddItemToArray(c->blocks, b);
+        h++;
+    }
+}
+
+static void truth_free(chain_truth *c) { cJSON_Delete(c->outs), cJSON_Delete(c->addrs), cJSON_Delete(c->blocks); }
+
+/* scantxoutset's total for one address, in satoshi. */
+static int64_t utxo_balance(const char *addr)
+{
+    char desc[160];
+    cJSON *s;
+    int64_t v;
+    snprintf(desc, sizeof desc, "[\"addr(%s)\"]", addr);
+    s = ltc_rpc_json(false, "scantxoutset", "start", desc, NULL);
+    cr_assert(cJSON_IsTrue(ltc_get(s, "success")));
+    v = ltc_sat(ltc_get(s, "total_amount"));
+    cJSON_Delete(s);
+    return v;
+}
+
+/* Everything the store says equals what the node's active chain says. */
+static void compare_with_node(const char *store, const chain_truth *c)
+{
+    cJSON *info = sleuth_json("info --store %s --json", store), *b = cJSON_GetObjectItem(info, "btc"), *blk, *a;
+    int64_t tip = cJSON_GetArraySize(c->blocks) - 1, h = 0;
+    const char *tiphash = ltc_gets(cJSON_GetArrayItem(c->blocks, (int)tip), "hash");
+    cr_assert_eq(jint(b, "blocks"), (uint64_t)tip + 1);
+    cr_assert_eq(jint(b, "txs"), (uint64_t)c->ntx);
+    cr_assert_eq(jint(b, "tip_height"), (uint64_t)tip);
+    cr_assert_str_eq(jstr(b, "tip_hash"), tiphash);
+    cr_assert_eq(jint(b, "linked_tip_height"), (uint64_t)tip);
+    cr_assert_str_eq(jstr(b, "linked_tip_hash"), tiphash);
+    cJSON_Delete(info);
+    cJSON_ArrayForEach(blk, c->blocks) {
+        cJSON *sb = sleuth_json("block --store %s %lld --json", store, (long long)h), *tx;
+        int i = 0;
+        cr_assert_str_eq(jstr(sb, "hash"), ltc_gets(blk, "hash"), "block hash at height %lld", (long long)h);
+        cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(sb, "txids")), cJSON_GetArraySize(ltc_get(blk, "tx")));
+        cJSON_ArrayForEach(tx, ltc_get(blk, "tx"))
+            cr_assert_str_eq(cJSON_GetArrayItem(cJSON_GetObjectItem(sb, "txids"), i++)->valuestring, ltc_gets(tx, "txid"),
+                             "block %lld tx %d", (long long)h, i - 1);
+        cJSON_Delete(sb);
+        h++;
+    }
+    cJSON_ArrayForEach(a, c->addrs) {
+        cJSON *sa = sleuth_json("address --store %s %s --json --limit 1000", store, a->string);
+        int64_t rcv = (int64_t)cJSON_GetObjectItem(a, "received")->valuedouble,
+                spent = (int64_t)cJSON_GetObjectItem(a, "spent")->valuedouble;
+        cr_assert_eq(jint(sa, "received"), (uint64_t)rcv, "%s received", a->string);
+        cr_assert_eq(jint(sa, "spent"), (uint64_t)spent, "%s spent", a->string);
+        cr_assert_eq(jint(sa, "balance"), (uint64_t)(rcv - spent), "%s balance", a->string);
+        cr_assert_eq((int64_t)jint(sa, "balance"), utxo_balance(a->string), "%s: sleuth's balance, scantxoutset's",
+                     a->string);
+        cr_assert_eq(jint(sa, "outputs_received"), (uint64_t)cJSON_GetObjectItem(a, "n_out")->valuedouble, "%s", a->string);
+        cr_assert_eq(jint(sa, "outputs_spent"), (uint64_t)cJSON_GetObjectItem(a, "n_spent")->valuedouble, "%s", a->string);
+        cr_assert_eq(jint(sa, "tx_count"), (uint64_t)cJSON_GetArraySize(cJSON_GetObjectItem(a, "txs")), "%s tx_count",
+                     a->string);
+        cr_assert_eq(jint(sa, "first_seen_height"), (uint64_t)cJSON_GetObjectItem(a, "first")->valuedouble, "%s",
+                     a->string);
+        cr_assert_eq(jint(sa, "last_seen_height"), (uint64_t)cJSON_GetObjectItem(a, "last")->valuedouble,
+                     "%s last_seen_height", a->string);
+        cJSON_Delete(sa);
+    }
+}
+
+/* sleuth tx TXID against the node's chain: block, inputs, outputs and who spends each. */
+static void compare_tx(const char *store, const chain_truth *c, const char *txid, int64_t h)
+{
+    cJSON *st = sleuth_json("tx --store %s %s --json", store, txid), *o;
+    const cJSON *blk = cJSON_GetArrayItem(c->blocks, (int)h), *tx, *want = NULL;
+    int k = 0;
+    cJSON_ArrayForEach(tx, ltc_get(blk, "tx")) if (!strcmp(ltc_gets(tx, "txid"), txid)) want = tx;
+    cr_assert_not_null(want, "%s is not in the node's block %lld", txid, (long long)h);
+    cr_assert_eq(jint(st, "height"), (uint64_t)h);
+    cr_assert_str_eq(jstr(st, "block_hash"), ltc_gets(blk, "hash"));
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(st, "inputs")), cJSON_GetArraySize(ltc_get(want, "vin")));
+    cJSON_ArrayForEach(o, cJSON_GetObjectItem(st, "inputs")) {
+        const cJSON *vin = cJSON_GetArrayItem(ltc_get(want, "vin"), k++);
+        char key[80];
+        const cJSON *po;
+        if (cJSON_GetObjectItemCaseSensitive(vin, "coinbase")) continue;
+        cr_assert_str_eq(jstr(o, "prev_txid"), ltc_gets(vin, "txid"));
+        cr_assert_eq(jint(o, "prev_vout"), (uint64_t)ltc_geti(vin, "vout"));
+        snprintf(key, sizeof key, "%s:%lld", ltc_gets(vin, "txid"), (long long)ltc_geti(vin, "vout"));
+        po = cJSON_GetObjectItemCaseSensitive(c->outs, key);
+        cr_assert_eq(jint(o, "value"), (uint64_t)cJSON_GetObjectItem(po, "value")->valuedouble, "input of %s", txid);
+        if (cJSON_GetObjectItem(po, "addr"))
+            cr_assert_str_eq(jstr(o, "address"), cJSON_GetObjectItem(po, "addr")->valuestring, "input of %s", txid);
+    }
+    k = 0;
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(st, "outputs")), cJSON_GetArraySize(ltc_get(want, "vout")));
+    cJSON_ArrayForEach(o, cJSON_GetObjectItem(st, "outputs")) {
+        char key[80];
+        const cJSON *po, *sp = cJSON_GetObjectItem(o, "spent_by"), *nsp;
+        snprintf(key, sizeof key, "%s:%d", txid, k++);
+        po = cJSON_GetObjectItemCaseSensitive(c->outs, key);
+        nsp = cJSON_GetObjectItemCaseSensitive(po, "spender");
+        cr_assert_eq(jint(o, "value"), (uint64_t)cJSON_GetObjectItem(po, "value")->valuedouble, "%s", key);
+        if (cJSON_GetObjectItem(po, "addr"))
+            cr_assert_str_eq(jstr(o, "address"), cJSON_GetObjectItem(po, "addr")->valuestring, "%s", key);
+        if (!nsp) cr_assert(cJSON_IsNull(sp), "%s is unspent at the node, sleuth says spent", key);
+        else {
+            char got[80];
+            cr_assert(cJSON_IsObject(sp), "%s is spent by %s at the node, sleuth says unspent", key, nsp->valuestring);
+            snprintf(got, sizeof got, "%s:%llu", jstr(sp, "txid"), (unsigned long long)jint(sp, "vin"));
+            cr_assert_str_eq(got, nsp->valuestring, "the spender of %s", key);
+        }
+    }
+    cJSON_Delete(st);
+}
+
+static void sleuth_tx_missing(const char *store, const char *txid, const char *what)
+{
+    run_result r = run_sleuth("tx --store %s %s", store, txid);
+    cr_assert_eq(r.status, 1, "%s %s is still found after the reorg: %s", what, txid, r.out);
+    cr_assert(strstr(r.err, "not found"), "%s", r.err);
+    run_free(&r);
+}
+
+Test(rollback, reorg_on_litecoind, .fini = ltc_fini, .timeout = 180)
+{
+    char *mine_a, *a1, *a2, *a3, *b1, *b2, *c1, *c2, *d1, *t[4], *x1, *x2, *x3, *y1, *x1n, *x3n, *x4n, *fork, *blocks;
+    char *old_only[16], outs[400];
+    int v[4], nold = 0;
+    int64_t F;
+    const char *store;
+    chain_truth c;
+    cJSON *j;
+    ltc_node_start();
+    cJSON_Delete(ltc_rpc_json(false, "createwallet", "w", NULL));
+    {   /* a: funded before the fork; b: paid by the old branch; c: by the new one; d1: old only */
+        static const char *const kind[] = {"legacy", "legacy", "bech32", "p2sh-segwit", "legacy",
+                                           "bech32", "legacy", "bech32", "bech32"};
+        char **addr[] = {&mine_a, &a1, &a2, &a3, &b1, &b2, &c1, &c2, &d1};
+        for (int i = 0; i < 9; i++) *addr[i] = ltc_rpc_str(true, "getnewaddress", "", kind[i], NULL);
+    }
+    cJSON_Delete(ltc_rpc_json(false, "generatetoaddress", "101", mine_a, NULL));
+    for (int i = 0; i < 4; i++) { /* O1..O4, each locked so the wallet's next payment cannot spend it */
+        const char *to = i == 0 ? a2 : i == 1 ? a3 : a1, *amount = i == 0 ? "5" : i == 1 ? "3" : i == 2 ? "10" : "2";
+        char lock[120];
+        t[i] = ltc_rpc_str(true, "sendtoaddress", to, amount, NULL);
+        v[i] = ltc_vout_to(t[i], to);
+        snprintf(lock, sizeof lock, "[{\"txid\":\"%s\",\"vout\":%d}]", t[i], v[i]);
+        cJSON_Delete(ltc_rpc_json(true, "lockunspent", "false", lock, NULL));
+    }
+    cJSON_Delete(ltc_rpc_json(false, "generatetoaddress", "9", mine_a, NULL));
+    F = node_height();
+    cr_assert_eq(F, 110);
+    /* the old branch's spends, and the new branch's of the same outputs (signed now, while unspent) */
+    snprintf(outs, sizeof outs, "{\"%s\":4.9999}", b2);
+    x1 = signed_tx(t[0], v[0], outs);
+    snprintf(outs, sizeof outs, "{\"%s\":2.9999}", b1);
+    x2 = signed_tx(t[1], v[1], outs);
+    snprintf(outs, sizeof outs, "{\"%s\":6,\"%s\":3.9999}", d1, a1);
+    x3 = signed_tx(t[2], v[2], outs);
+    snprintf(outs, sizeof outs, "{\"%s\":4.999}", c2);
+    x1n = signed_tx(t[0], v[0], outs);
+    snprintf(outs, sizeof outs, "{\"%s\":9.9999}", b2);
+    x3n = signed_tx(t[2], v[2], outs);
+    snprintf(outs, sizeof outs, "{\"%s\":1.9999}", c1);
+    x4n = signed_tx(t[3], v[3], outs);
+
+    /* old branch: F+1 spends O1, O2, O3; F+2 spends an output of F+1; then 4 more */
+    mine(mine_a, (const char *const[]){x1, x2, x3, NULL});
+    fork = node_hash(F + 1);
+    old_only[nold++] = txid_of(x1), old_only[nold++] = txid_of(x2), old_only[nold++] = txid_of(x3);
+    snprintf(outs, sizeof outs, "{\"%s\":4.9998}", b1);
+    y1 = signed_tx(old_only[0], ltc_vout_to(old_only[0], b2), outs);
+    mine(mine_a, (const char *const[]){y1, NULL});
+    old_only[nold++] = txid_of(y1);
+    for (int i = 0; i < 4; i++) mine(mine_a, NULL);
+    cr_assert_eq(node_height(), F + 6);
+    for (int64_t h = F + 1; h <= F + 6; h++) {
+        char *hash = node_hash(h);
+        cJSON *b = ltc_rpc_json(false, "getblock", hash, "1", NULL);
+        old_only[nold++] = strdup(cJSON_GetArrayItem(ltc_get(b, "tx"), 0)->valuestring); /* its coinbase */
+        cJSON_Delete(b);
+        free(hash);
+    }
+    cr_assert(asprintf(&blocks, "%s/regtest/blocks", LTC.datadir) > 0);
+    store = path_in(LTC.tmp, "store");
+    j = sleuth_json("ingest btc --network litecoin-regtest --json --store %s %s", store, blocks);
+    cr_assert_eq(jint(j, "blocks_added"), (uint64_t)F + 7);
+    cJSON_Delete(j);
+    {   /* the old branch is stored: its tip, d1's 6 LTC, O2 spent by x2 */
+        char *best = ltc_rpc_str(false, "getbestblockhash", NULL);
+        j = sleuth_json("info --store %s --json", store);
+        cr_assert_str_eq(jstr(cJSON_GetObjectItem(j, "btc"), "tip_hash"), best);
+        cJSON_Delete(j);
+        free(best);
+        j = sleuth_json("address --store %s %s --json", store, d1);
+        cr_assert_eq(jint(j, "balance"), 600000000);
+        cJSON_Delete(j);
+        j = sleuth_json("tx --store %s %s --json", store, t[1]);
+        cr_assert_str_eq(jstr(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "outputs"), v[1]), "spent_by"),
+                              "txid"), old_only[1]);
+        cJSON_Delete(j);
+    }
+
+    /* the reorg: F+1 invalid, a longer branch from F paying c1, spending O1 and O3 otherwise,
+     * O4 too, and leaving O2 unspent (x2 waits in the mempool; generateblock leaves it there) */
+    free(ltc_rpc_str(false, "invalidateblock", fork, NULL));
+    cr_assert_eq(node_height(), F);
+    mine(c1, (const char *const[]){x1n, x3n, x4n, NULL});
+    for (int i = 0; i < 7; i++) mine(c1, NULL);
+    cr_assert_eq(node_height(), F + 8);
+
+    /* the new branch does not descend from the stored tip: kept aside, nothing changes */
+    j = sleuth_json("ingest btc --network litecoin-regtest --json --store %s %s", store, blocks);
+    cr_assert_eq(jint(j, "blocks_added"), 0);
+    cr_assert_eq(jint(j, "blocks_stale"), 8);
+    cJSON_Delete(j);
+    j = sleuth_json("info --store %s --json", store);
+    cr_assert_eq(jint(cJSON_GetObjectItem(j, "btc"), "tip_height"), (uint64_t)F + 6);
+    cJSON_Delete(j);
+
+    check_rollback(rollback_json(store, (unsigned)F), (uint64_t)F + 6, (uint64_t)F, 6, (uint64_t)nold);
+    j = sleuth_json("ingest btc --network litecoin-regtest --json --store %s %s", store, blocks);
+    cr_assert_eq(jint(j, "blocks_added"), 8);
+    cr_assert_eq(jint(j, "txs_added"), 8 + 3);
+    cr_assert_eq(jint(j, "blocks_stale"), 6);
+    cJSON_Delete(j);
+
+    walk(&c);
+    cr_assert_eq(cJSON_GetArraySize(c.blocks), F + 9);
+    compare_with_node(store, &c);
+    for (int64_t h = F + 1; h <= F + 8; h++) {
+        const cJSON *tx;
+        cJSON_ArrayForEach(tx, ltc_get(cJSON_GetArrayItem(c.blocks, (int)h), "tx"))
+            compare_tx(store, &c, ltc_gets(tx, "txid"), h);
+    }
+    for (int i = 0; i < 4; i++) compare_tx(store, &c, t[i], F - 8); /* O1..O4 and their spenders */
+    for (int i = 0; i < nold; i++) sleuth_tx_missing(store, old_only[i], "an old-branch tx");
+    {   /* O2: spent in the old branch only, unspent again, at the node and in sleuth */
+        char n[8];
+        cJSON *o = NULL, *st = sleuth_json("tx --store %s %s --json", store, t[1]);
+        snprintf(n, sizeof n, "%d", v[1]);
+        o = ltc_rpc_json(false, "gettxout", t[1], n, "false", NULL);
+        cr_assert(cJSON_IsObject(o), "the node does not have %s:%d unspent", t[1], v[1]);
+        cJSON_Delete(o);
+        cr_assert(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(st, "outputs"), v[1]),
+                                                   "spent_by")));
+        cJSON_Delete(st);
+    }
+    /* b1 and d1 were paid only in the old branch: gone */
+    for (const char *const *p = (const char *const[]){b1, d1, NULL}; *p; p++) {
+        run_result r = run_sleuth("address --store %s %s", store, *p);
+        cr_assert_null(cJSON_GetObjectItemCaseSensitive(c.addrs, *p), "%s is in the new branch", *p);
+        cr_assert_eq(utxo_balance(*p), 0);
+        cr_assert_eq(r.status, 1, "%s (old branch only) is still known: %s", *p, r.out);
+        cr_assert(strstr(r.err, "not found"), "%s", r.err);
+        run_free(&r);
+    }
+    /* every other address of either branch was compared above with the node */
+    for (const char *const *p = (const char *const[]){mine_a, a1, a2, a3, b2, c1, c2, NULL}; *p; p++)
+        cr_assert_not_null(cJSON_GetObjectItemCaseSensitive(c.addrs, *p), "%s not in the chain", *p);
+    truth_free(&c);
+    for (int i = 0; i < nold; i++) free(old_only[i]);
+    for (int i = 0; i < 4; i++) free(t[i]);
+    free(mine_a), free(a1), free(a2), free(a3), free(b1), free(b2), free(c1), free(c2), free(d1);
+    free(x1), free(x2), free(x3), free(y1), free(x1n), free(x3n), free(x4n), free(fork), free(blocks);
+}
