@@ -15,11 +15,7 @@
  * deriveaddresses), and counts the genesis coinbase as unspent (Core keeps it out of the UTXO
  * set, so scantxoutset never sees it).
  *
- * The node runs on 127.0.0.1 with free ports (started again on others if one was taken
- * meanwhile), its own RPC password and a fresh datadir under $TMPDIR; it is always stopped
- * (RPC `stop`, then SIGKILL after a timeout) by the fixture's fini, and gets SIGKILL from the
- * kernel if the test process dies first. JSON-RPC goes through litecoin-cli (no extra library).
- * MWEB is kept from activating (-vbparams) so blocks stay in Bitcoin's format.
+ * The node (start, stop, JSON-RPC through litecoin-cli) is tests/litecoind.c's.
  *
  * Needs: litecoind and litecoin-cli on PATH (scripts/install-deps.sh installs them), or
  * $LITECOIND / $LITECOIN_CLI; $SLEUTH_BIN (default build/sleuth). $SLEUTH_KEEP_TMP=1 keeps
@@ -28,342 +24,16 @@
 #include <cjson/cJSON.h>
 #include <criterion/criterion.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <math.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "helpers.h"
-
-/* ---------------- processes ---------------- */
-
-typedef struct node {
-    char tmp[256];          /* everything lives here; removed by fini */
-    char datadir[300];
-    char port_arg[32], rpcport_arg[32], rpcpass_arg[48], datadir_arg[PATH_MAX + 16];
-    pid_t pid;              /* litecoind, 0 when not running */
-} node;
-
-static node N;
-
-static const char *env_or(const char *name, const char *dflt)
-{
-    const char *v = getenv(name);
-    return v && *v ? v : dflt;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) == -1 && errno == EINTR) {}
-}
-
-/* Reads a whole file (NUL-terminated); NULL when missing. *len gets the byte count. */
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    size_t n = 0, cap = 0;
-    if (!f) return NULL;
-    for (;;) {
-        if (n + 65536 + 1 > cap) {
-            char *q = realloc(buf, cap = (n + 65536 + 1) * 2);
-            if (!q) { free(buf); fclose(f); return NULL; }
-            buf = q;
-        }
-        size_t r = fread(buf + n, 1, cap - n - 1, f);
-        n += r;
-        if (r == 0) break;
-    }
-    fclose(f);
-    buf[n] = 0;
-    if (len) *len = n;
-    return buf;
-}
-
-/* Runs argv (no shell), returns its exit status (-1: could not run / killed) with stdout in
- * *out (malloc'd, NUL-terminated) and stderr in *err (malloc'd; NULL allowed for either). */
-static int run(char **out, char **err, char *const argv[])
-{
-    int pfd[2], efd, status;
-    char errpath[PATH_MAX + 16];
-    pid_t pid;
-    char *buf = NULL;
-    size_t n = 0, cap = 0;
-    snprintf(errpath, sizeof errpath, "%s/stderr.txt", N.tmp);
-    if (pipe2(pfd, O_CLOEXEC) != 0) return -1;
-    efd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (efd < 0) { close(pfd[0]); close(pfd[1]); return -1; }
-    pid = fork();
-    if (pid == 0) {
-        dup2(pfd[1], 1);
-        dup2(efd, 2);
-        execvp(argv[0], argv);
-        fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
-        _exit(127);
-    }
-    close(pfd[1]);
-    close(efd);
-    if (pid < 0) { close(pfd[0]); return -1; }
-    for (;;) {
-        ssize_t r;
-        if (n + 4096 + 1 > cap) {
-            char *q = realloc(buf, cap = (n + 4096 + 1) * 2);
-            if (!q) break;
-            buf = q;
-        }
-        r = read(pfd[0], buf + n, cap - n - 1);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) break;
-        n += (size_t)r;
-    }
-    close(pfd[0]);
-    if (buf) buf[n] = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-    if (out) *out = buf ? buf : strdup("");
-    else free(buf);
-    if (err) {
-        *err = slurp(errpath, NULL);
-        if (!*err) *err = strdup("");
-    }
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-/* ---------------- JSON-RPC through litecoin-cli ---------------- */
-
-#define MAXARGS 16
-
-/* Calls method with string params (NULL-terminated). Returns the raw stdout (caller frees);
- * fails the test when litecoin-cli fails. wallet: talk to wallet "w". */
-static char *rpc_raw(bool wallet, const char *method, va_list ap)
-{
-    char *argv[MAXARGS + 12], *out = NULL, *err = NULL;
-    int k = 0, rc;
-    const char *p;
-    argv[k++] = (char *)env_or("LITECOIN_CLI", "litecoin-cli");
-    argv[k++] = "-regtest";
-    argv[k++] = N.datadir_arg;
-    argv[k++] = N.rpcport_arg;
-    argv[k++] = "-rpcconnect=127.0.0.1";
-    argv[k++] = "-rpcuser=sleuth";
-    argv[k++] = N.rpcpass_arg;
-    if (wallet) argv[k++] = "-rpcwallet=w";
-    argv[k++] = (char *)method;
-    while ((p = va_arg(ap, const char *)) && k < MAXARGS + 10) argv[k++] = (char *)p;
-    argv[k] = NULL;
-    rc = run(&out, &err, argv);
-    if (rc != 0) {
-        cr_log_error("litecoin-cli %s failed (exit %d): %s", method, rc, err);
-        free(out);
-        out = NULL;
-    }
-    free(err);
-    cr_assert(out != NULL, "RPC %s failed", method);
-    {   /* trim the newline */
-        size_t l = strlen(out);
-        while (l && (out[l - 1] == '\n' || out[l - 1] == '\r' || out[l - 1] == ' ')) out[--l] = 0;
-    }
-    return out;
-}
-
-/* RPC whose result is a string (litecoin-cli prints it unquoted). */
-static char *rpc_str(bool wallet, const char *method, ...)
-{
-    va_list ap;
-    char *s;
-    va_start(ap, method);
-    s = rpc_raw(wallet, method, ap);
-    va_end(ap);
-    return s;
-}
-
-/* RPC whose result is JSON (object, array or number); caller cJSON_Delete's it. */
-static cJSON *rpc_json(bool wallet, const char *method, ...)
-{
-    va_list ap;
-    char *s;
-    cJSON *j;
-    const char *end = NULL;
-    va_start(ap, method);
-    s = rpc_raw(wallet, method, ap);
-    va_end(ap);
-    j = cJSON_ParseWithOpts(s, &end, 1);
-    cr_assert(j != NULL, "RPC %s: result is not JSON: %.200s", method, s);
-    free(s);
-    return j;
-}
-
-static const cJSON *get(const cJSON *o, const char *k)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    cr_assert(v != NULL, "JSON has no key \"%s\"", k);
-    return v;
-}
-
-static const char *gets_(const cJSON *o, const char *k)
-{
-    const cJSON *v = get(o, k);
-    cr_assert(cJSON_IsString(v), "\"%s\" is not a string", k);
-    return v->valuestring;
-}
-
-/* An integer (sleuth's satoshi and counts); fails unless it is a whole number. */
-static int64_t geti(const cJSON *o, const char *k)
-{
-    const cJSON *v = get(o, k);
-    cr_assert(cJSON_IsNumber(v) && v->valuedouble == floor(v->valuedouble), "\"%s\" is not an integer", k);
-    return (int64_t)v->valuedouble;
-}
-
-/* A node amount in coins (8 decimals) to satoshi. */
-static int64_t sat(const cJSON *v)
-{
-    cr_assert(cJSON_IsNumber(v), "amount is not a number");
-    return (int64_t)llround(v->valuedouble * 1e8);
-}
-
-/* The address of a node vout's scriptPubKey (0.21: "addresses":[..], 22+: "address"), or NULL. */
-static const char *vout_addr(const cJSON *vout)
-{
-    const cJSON *spk = get(vout, "scriptPubKey"), *a = cJSON_GetObjectItemCaseSensitive(spk, "address");
-    if (cJSON_IsString(a)) return a->valuestring;
-    a = cJSON_GetObjectItemCaseSensitive(spk, "addresses");
-    if (cJSON_IsArray(a) && cJSON_GetArraySize(a) == 1 && cJSON_IsString(a->child)) return a->child->valuestring;
-    return NULL;
-}
-
-/* ---------------- node lifecycle ---------------- */
-
-static void node_stop(void)
-{
-    double t0;
-    int status;
-    if (N.pid <= 0) return;
-    {
-        char *argv[] = {(char *)env_or("LITECOIN_CLI", "litecoin-cli"), "-regtest", N.datadir_arg, N.rpcport_arg,
-                        "-rpcconnect=127.0.0.1", "-rpcuser=sleuth", N.rpcpass_arg, "-rpcclienttimeout=10", "stop", NULL};
-        (void)run(NULL, NULL, argv);
-    }
-    for (t0 = now_s(); now_s() - t0 < 30;) {
-        pid_t r = waitpid(N.pid, &status, WNOHANG);
-        if (r == N.pid || (r < 0 && errno == ECHILD)) { N.pid = 0; return; }
-        sleep_ms(50);
-    }
-    cr_log_warn("litecoind did not stop within 30 s; killing it");
-    kill(N.pid, SIGKILL);
-    waitpid(N.pid, &status, 0);
-    N.pid = 0;
-}
-
-static void node_log_tail(void)
-{
-    char p[PATH_MAX + 32];
-    size_t len;
-    char *s;
-    snprintf(p, sizeof p, "%s/node.out", N.tmp);
-    s = slurp(p, &len);
-    if (s) cr_log_error("litecoind output (last 2000 bytes):\n%s", len > 2000 ? s + len - 2000 : s);
-    free(s);
-}
-
-/* Starts litecoind in N.datadir on ports that were free a moment ago. Another process can take
- * a port before the node binds it (other test runs start nodes the same way): then the node
- * exits with "Unable to start HTTP server" and is started again on other ports. Its RPC
- * password is this process's own, so a node of another run on a recycled port refuses us
- * instead of answering in its place. Returns when the RPC answers; bounded by time (each probe
- * too: whatever else listens on the port may never answer). */
-static void node_launch(void)
-{
-    char conf[PATH_MAX + 16], logp[PATH_MAX + 16];
-    int status;
-    snprintf(N.datadir_arg, sizeof N.datadir_arg, "-datadir=%s", N.datadir);
-    snprintf(N.rpcpass_arg, sizeof N.rpcpass_arg, "-rpcpassword=sleuth-%d", (int)getpid());
-    snprintf(logp, sizeof logp, "%s/node.out", N.tmp);
-    for (int attempt = 0;; attempt++) {
-        int rpcport = free_port(), port = free_port();
-        double t0;
-        cr_assert(rpcport > 0 && port > 0 && rpcport != port, "no free ports");
-        snprintf(N.rpcport_arg, sizeof N.rpcport_arg, "-rpcport=%d", rpcport);
-        snprintf(N.port_arg, sizeof N.port_arg, "-port=%d", port);
-        rm_tree(N.datadir); /* a fresh datadir, also after a start that failed */
-        cr_assert(mkdir(N.datadir, 0700) == 0, "mkdir %s: %s", N.datadir, strerror(errno));
-        snprintf(conf, sizeof conf, "%s/litecoin.conf", N.datadir);
-        {   /* an empty config so no ~/.litecoin/litecoin.conf is read */
-            FILE *f = fopen(conf, "w");
-            cr_assert(f != NULL);
-            fclose(f);
-        }
-        N.pid = fork();
-        cr_assert(N.pid >= 0, "fork: %s", strerror(errno));
-        if (N.pid == 0) {
-            int fd = open(logp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-            char *argv[] = {(char *)env_or("LITECOIND", "litecoind"), "-regtest", "-daemon=0", "-server",
-                            "-rpcbind=127.0.0.1", "-rpcallowip=127.0.0.1", N.rpcport_arg, N.port_arg, "-listen=0",
-                            "-fallbackfee=0.0001", "-txindex", "-vbparams=mweb:4102444800:4102444801", N.datadir_arg,
-                            "-rpcuser=sleuth", N.rpcpass_arg, "-printtoconsole=0", "-dnsseed=0", "-upnp=0", NULL};
-            prctl(PR_SET_PDEATHSIG, SIGKILL); /* if the test process dies, so does the node */
-            if (fd >= 0) { dup2(fd, 1); dup2(fd, 2); }
-            execvp(argv[0], argv);
-            fprintf(stderr, "cannot run %s: %s (install it: scripts/install-deps.sh)\n", argv[0], strerror(errno));
-            _exit(127);
-        }
-        for (t0 = now_s();; sleep_ms(100)) {
-            char *argv[] = {(char *)env_or("LITECOIN_CLI", "litecoin-cli"), "-regtest", N.datadir_arg, N.rpcport_arg,
-                            "-rpcconnect=127.0.0.1", "-rpcuser=sleuth", N.rpcpass_arg, "-rpcclienttimeout=5",
-                            "getblockcount", NULL};
-            if (waitpid(N.pid, &status, WNOHANG) == N.pid) break;
-            if (run(NULL, NULL, argv) == 0) return;
-            if (now_s() - t0 > 60) {
-                node_log_tail();
-                cr_assert_fail("litecoind RPC not ready after 60 s");
-            }
-        }
-        N.pid = 0;
-        {
-            char *out = slurp(logp, NULL);
-            bool in_use = out && strstr(out, "Unable to start HTTP server");
-            free(out);
-            if (!in_use || attempt >= 20) {
-                node_log_tail();
-                cr_assert_fail("litecoind exited during start-up (status %d)", status);
-            }
-        }
-    }
-}
-
-static void node_start(void)
-{
-    memset(&N, 0, sizeof N);
-    snprintf(N.tmp, sizeof N.tmp, "%s/sleuth-ltc-XXXXXX", env_or("TMPDIR", "/tmp"));
-    cr_assert(mkdtemp(N.tmp) != NULL, "mkdtemp: %s", strerror(errno));
-    snprintf(N.datadir, sizeof N.datadir, "%s/node", N.tmp);
-    node_launch();
-}
-
-static void fixture_fini(void)
-{
-    node_stop();
-    if (N.tmp[0] && !getenv("SLEUTH_KEEP_TMP")) rm_tree(N.tmp);
-    else if (N.tmp[0]) cr_log_info("kept %s", N.tmp);
-}
+#include "litecoind.h"
 
 /* ---------------- the scenario ---------------- */
 
@@ -381,33 +51,19 @@ static void remember(scenario *sc, const char *txid)
 
 static void send_to(scenario *sc, const char *addr, const char *amount)
 {
-    char *t = rpc_str(true, "sendtoaddress", addr, amount, NULL);
+    char *t = ltc_rpc_str(true, "sendtoaddress", addr, amount, NULL);
     remember(sc, t);
     free(t);
 }
 
-/* The vout of txid paying addr (must exist, unconfirmed allowed). */
-static int vout_to(const char *txid, const char *addr)
-{
-    cJSON *tx = rpc_json(false, "getrawtransaction", txid, "true", NULL);
-    const cJSON *v;
-    int n = -1;
-    cJSON_ArrayForEach(v, get(tx, "vout")) {
-        const char *a = vout_addr(v);
-        if (a && !strcmp(a, addr)) n = (int)geti(v, "n");
-    }
-    cJSON_Delete(tx);
-    cr_assert(n >= 0, "tx %s pays nothing to %s", txid, addr);
-    return n;
-}
 
 /* Signs a raw tx with the wallet and broadcasts it. */
 static void sign_send(scenario *sc, const char *ins, const char *outs)
 {
-    char *raw = rpc_str(true, "createrawtransaction", ins, outs, NULL), *txid;
-    cJSON *signed_ = rpc_json(true, "signrawtransactionwithwallet", raw, NULL);
-    cr_assert(cJSON_IsTrue(get(signed_, "complete")), "wallet could not sign %s", ins);
-    txid = rpc_str(false, "sendrawtransaction", gets_(signed_, "hex"), NULL);
+    char *raw = ltc_rpc_str(true, "createrawtransaction", ins, outs, NULL), *txid;
+    cJSON *signed_ = ltc_rpc_json(true, "signrawtransactionwithwallet", raw, NULL);
+    cr_assert(cJSON_IsTrue(ltc_get(signed_, "complete")), "wallet could not sign %s", ins);
+    txid = ltc_rpc_str(false, "sendrawtransaction", ltc_gets(signed_, "hex"), NULL);
     remember(sc, txid);
     free(txid);
     free(raw);
@@ -422,29 +78,29 @@ static void build_chain(scenario *sc)
     char buf[1024], ins[1024], in_l[80], in_p[80], in_w[80], in_m[80];
     cJSON *j, *blocks;
     memset(sc, 0, sizeof *sc);
-    j = rpc_json(false, "createwallet", "w", NULL);
+    j = ltc_rpc_json(false, "createwallet", "w", NULL);
     cJSON_Delete(j);
-    mine_l = rpc_str(true, "getnewaddress", "", "legacy", NULL);
-    mine_w = rpc_str(true, "getnewaddress", "", "bech32", NULL);
-    l1 = rpc_str(true, "getnewaddress", "", "legacy", NULL);
-    l2 = rpc_str(true, "getnewaddress", "", "legacy", NULL);
-    p1 = rpc_str(true, "getnewaddress", "", "p2sh-segwit", NULL);
-    w1 = rpc_str(true, "getnewaddress", "", "bech32", NULL);
-    w2 = rpc_str(true, "getnewaddress", "", "bech32", NULL);
-    k1 = rpc_str(true, "getnewaddress", "", "bech32", NULL);
-    k2 = rpc_str(true, "getnewaddress", "", "legacy", NULL);
+    mine_l = ltc_rpc_str(true, "getnewaddress", "", "legacy", NULL);
+    mine_w = ltc_rpc_str(true, "getnewaddress", "", "bech32", NULL);
+    l1 = ltc_rpc_str(true, "getnewaddress", "", "legacy", NULL);
+    l2 = ltc_rpc_str(true, "getnewaddress", "", "legacy", NULL);
+    p1 = ltc_rpc_str(true, "getnewaddress", "", "p2sh-segwit", NULL);
+    w1 = ltc_rpc_str(true, "getnewaddress", "", "bech32", NULL);
+    w2 = ltc_rpc_str(true, "getnewaddress", "", "bech32", NULL);
+    k1 = ltc_rpc_str(true, "getnewaddress", "", "bech32", NULL);
+    k2 = ltc_rpc_str(true, "getnewaddress", "", "legacy", NULL);
     /* a 2-of-2 p2wsh multisig whose keys are both in the wallet, so it can spend it */
     snprintf(buf, sizeof buf, "[\"%s\",\"%s\"]", k1, k2);
-    j = rpc_json(true, "addmultisigaddress", "2", buf, "", "bech32", NULL);
-    ms = strdup(gets_(j, "address"));
+    j = ltc_rpc_json(true, "addmultisigaddress", "2", buf, "", "bech32", NULL);
+    ms = strdup(ltc_gets(j, "address"));
     cJSON_Delete(j);
     cr_assert(!strncmp(mine_l, "m", 1) || !strncmp(mine_l, "n", 1), "legacy address %s", mine_l);
     cr_assert(!strncmp(mine_w, "rltc1q", 6) && !strncmp(ms, "rltc1q", 6) && strlen(ms) == 64, "bech32: %s %s", mine_w, ms);
     cr_assert(p1[0] == 'Q', "p2sh-segwit address %s (Litecoin regtest p2sh prefix 0x3a)", p1);
 
-    blocks = rpc_json(false, "generatetoaddress", "60", mine_l, NULL);
+    blocks = ltc_rpc_json(false, "generatetoaddress", "60", mine_l, NULL);
     cJSON_Delete(blocks);
-    blocks = rpc_json(false, "generatetoaddress", "55", mine_w, NULL);
+    blocks = ltc_rpc_json(false, "generatetoaddress", "55", mine_w, NULL);
     cJSON_Delete(blocks);
 
     /* single payments of each kind, then one tx with many outputs, then one needing many inputs
@@ -455,12 +111,12 @@ static void build_chain(scenario *sc)
     send_to(sc, ms, "4.0");
     snprintf(buf, sizeof buf, "{\"%s\":0.1,\"%s\":0.2,\"%s\":0.3,\"%s\":0.4,\"%s\":0.5}", l1, p1, w1, ms, l2);
     {
-        char *t = rpc_str(true, "sendmany", "", buf, NULL);
+        char *t = ltc_rpc_str(true, "sendmany", "", buf, NULL);
         remember(sc, t);
         free(t);
     }
     send_to(sc, w2, "120");
-    blocks = rpc_json(false, "generatetoaddress", "1", mine_w, NULL);
+    blocks = ltc_rpc_json(false, "generatetoaddress", "1", mine_w, NULL);
     cJSON_Delete(blocks);
 
     /* one tx spending a p2pkh, a p2sh-p2wpkh, a p2wpkh and a p2wsh multisig output at once,
@@ -472,7 +128,7 @@ static void build_chain(scenario *sc)
     snprintf(ins, sizeof ins,
              "[{\"txid\":\"%s\",\"vout\":%d},{\"txid\":\"%s\",\"vout\":%d},{\"txid\":\"%s\",\"vout\":%d},"
              "{\"txid\":\"%s\",\"vout\":%d}]",
-             in_l, vout_to(in_l, l1), in_p, vout_to(in_p, p1), in_w, vout_to(in_w, w1), in_m, vout_to(in_m, ms));
+             in_l, ltc_vout_to(in_l, l1), in_p, ltc_vout_to(in_p, p1), in_w, ltc_vout_to(in_w, w1), in_m, ltc_vout_to(in_m, ms));
     /* in: 1.5 + 2.25 + 3.125 + 4.0 = 10.875 */
     snprintf(buf, sizeof buf, "{\"%s\":4.0,\"%s\":3.0,\"%s\":3.8749}", l2, w1, p1);
     sign_send(sc, ins, buf);
@@ -480,20 +136,20 @@ static void build_chain(scenario *sc)
     /* a chain inside one block: pay w2, then spend that still unconfirmed output to l1 */
     send_to(sc, w2, "7.0");
     snprintf(ins, sizeof ins, "[{\"txid\":\"%s\",\"vout\":%d}]", sc->txids[sc->ntx - 1],
-             vout_to(sc->txids[sc->ntx - 1], w2));
+             ltc_vout_to(sc->txids[sc->ntx - 1], w2));
     snprintf(buf, sizeof buf, "{\"%s\":6.9998}", l1);
     sign_send(sc, ins, buf);
-    blocks = rpc_json(false, "generatetoaddress", "1", mine_l, NULL);
+    blocks = ltc_rpc_json(false, "generatetoaddress", "1", mine_l, NULL);
     cJSON_Delete(blocks);
 
     /* spend the multisig's second output (from the sendmany) to a legacy address, mined later */
-    snprintf(ins, sizeof ins, "[{\"txid\":\"%s\",\"vout\":%d}]", sc->txids[4], vout_to(sc->txids[4], ms));
+    snprintf(ins, sizeof ins, "[{\"txid\":\"%s\",\"vout\":%d}]", sc->txids[4], ltc_vout_to(sc->txids[4], ms));
     snprintf(buf, sizeof buf, "{\"%s\":0.3999}", l2);
     sign_send(sc, ins, buf);
-    blocks = rpc_json(false, "generatetoaddress", "2", mine_l, NULL);
+    blocks = ltc_rpc_json(false, "generatetoaddress", "2", mine_l, NULL);
     cJSON_Delete(blocks);
     {
-        cJSON *mp = rpc_json(false, "getrawmempool", NULL);
+        cJSON *mp = ltc_rpc_json(false, "getrawmempool", NULL);
         cr_assert_eq(cJSON_GetArraySize(mp), 0, "mempool not empty after mining");
         cJSON_Delete(mp);
     }
@@ -522,7 +178,7 @@ typedef struct truth {
     addr_truth *addrs;
     int naddr;
     cJSON *balance;      /* object addr -> scantxoutset total_amount in satoshi */
-    cJSON *received;     /* object addr -> getreceivedbyaddress(addr, 0) sat (wallet addrs) */
+    cJSON *received;     /* object addr -> getreceivedbyaddress(addr, 0) ltc_sat (wallet addrs) */
     int64_t ntx;
 } truth;
 
@@ -548,12 +204,12 @@ static void annotate_p2pk(cJSON *tx)
         cJSON *spk = cJSON_GetObjectItemCaseSensitive(vout, "scriptPubKey"), *di, *da;
         char key[140], desc[200];
         const char *asm_;
-        if (!spk || strcmp(gets_(spk, "type"), "pubkey") != 0 || vout_addr(vout)) continue;
-        asm_ = gets_(spk, "asm");
+        if (!spk || strcmp(ltc_gets(spk, "type"), "pubkey") != 0 || ltc_vout_addr(vout)) continue;
+        asm_ = ltc_gets(spk, "asm");
         cr_assert(sscanf(asm_, "%139[0-9a-f] OP_CHECKSIG", key) == 1, "P2PK asm %s", asm_);
         snprintf(desc, sizeof desc, "pkh(%s)", key);
-        di = rpc_json(false, "getdescriptorinfo", desc, NULL);
-        da = rpc_json(false, "deriveaddresses", gets_(di, "descriptor"), NULL);
+        di = ltc_rpc_json(false, "getdescriptorinfo", desc, NULL);
+        da = ltc_rpc_json(false, "deriveaddresses", ltc_gets(di, "descriptor"), NULL);
         cr_assert(cJSON_IsArray(da) && cJSON_GetArraySize(da) == 1 && cJSON_IsString(da->child));
         cJSON_AddItemToObject(spk, "addresses", cJSON_CreateStringArray((const char *const[]){da->child->valuestring}, 1));
         cJSON_AddStringToObject(spk, "sleuth_pubkey", key);
@@ -565,8 +221,8 @@ static void annotate_p2pk(cJSON *tx)
 /* Asks the node everything sleuth will be compared against (before it is stopped). */
 static void snapshot(truth *t, const scenario *sc)
 {
-    cJSON *bc = rpc_json(false, "getblockcount", NULL);
-    char *best = rpc_str(false, "getbestblockhash", NULL), hbuf[24];
+    cJSON *bc = ltc_rpc_json(false, "getblockcount", NULL);
+    char *best = ltc_rpc_str(false, "getbestblockhash", NULL), hbuf[24];
     memset(t, 0, sizeof *t);
     cr_assert(cJSON_IsNumber(bc));
     t->height = (int64_t)bc->valuedouble;
@@ -585,48 +241,48 @@ static void snapshot(truth *t, const scenario *sc)
         cJSON *b;
         const cJSON *tx;
         snprintf(hbuf, sizeof hbuf, "%lld", (long long)h);
-        hash = rpc_str(false, "getblockhash", hbuf, NULL);
-        b = rpc_json(false, "getblock", hash, "2", NULL);
-        cr_assert_str_eq(gets_(b, "hash"), hash);
-        cr_assert_eq(geti(b, "height"), h);
+        hash = ltc_rpc_str(false, "getblockhash", hbuf, NULL);
+        b = ltc_rpc_json(false, "getblock", hash, "2", NULL);
+        cr_assert_str_eq(ltc_gets(b, "hash"), hash);
+        cr_assert_eq(ltc_geti(b, "height"), h);
         free(hash);
         cJSON_AddItemToArray(t->blocks, b);
         if (h == 0) cJSON_AddItemToArray(t->stats, cJSON_CreateNull());
         else {
-            cJSON *st = rpc_json(false, "getblockstats", hbuf, "[\"totalfee\"]", NULL);
-            cJSON_AddItemToArray(t->stats, cJSON_CreateNumber((double)geti(st, "totalfee")));
+            cJSON *st = ltc_rpc_json(false, "getblockstats", hbuf, "[\"totalfee\"]", NULL);
+            cJSON_AddItemToArray(t->stats, cJSON_CreateNumber((double)ltc_geti(st, "totalfee")));
             cJSON_Delete(st);
         }
-        cJSON_ArrayForEach(tx, get(b, "tx")) {
+        cJSON_ArrayForEach(tx, ltc_get(b, "tx")) {
             const cJSON *vin, *vout;
             bool cb = false;
             int64_t in_sum = 0, out_sum = 0;
             t->ntx++;
             annotate_p2pk((cJSON *)tx);
-            cJSON_ArrayForEach(vin, get(tx, "vin")) {
+            cJSON_ArrayForEach(vin, ltc_get(tx, "vin")) {
                 const char *pt;
                 const cJSON *ptx, *pv;
                 int64_t n;
                 if (cJSON_GetObjectItemCaseSensitive(vin, "coinbase")) { cb = true; continue; }
-                pt = gets_(vin, "txid");
-                n = geti(vin, "vout");
+                pt = ltc_gets(vin, "txid");
+                n = ltc_geti(vin, "vout");
                 if (!(ptx = cJSON_GetObjectItemCaseSensitive(t->prevtx, pt))) {
-                    cJSON *r = rpc_json(false, "getrawtransaction", pt, "true", NULL);
+                    cJSON *r = ltc_rpc_json(false, "getrawtransaction", pt, "true", NULL);
                     annotate_p2pk(r);
                     cJSON_AddItemToObject(t->prevtx, pt, r);
                     ptx = r;
                 }
-                pv = cJSON_GetArrayItem(get(ptx, "vout"), (int)n);
+                pv = cJSON_GetArrayItem(ltc_get(ptx, "vout"), (int)n);
                 cr_assert(pv != NULL, "prevout %s:%lld missing", pt, (long long)n);
-                in_sum += sat(get(pv, "value"));
+                in_sum += ltc_sat(ltc_get(pv, "value"));
             }
-            cJSON_ArrayForEach(vout, get(tx, "vout")) {
-                const char *a = vout_addr(vout);
-                int64_t v = sat(get(vout, "value"));
+            cJSON_ArrayForEach(vout, ltc_get(tx, "vout")) {
+                const char *a = ltc_vout_addr(vout);
+                int64_t v = ltc_sat(ltc_get(vout, "value"));
                 out_sum += v;
                 if (a) {
                     addr_truth *at = addr_slot(t, a);
-                    const cJSON *pk = cJSON_GetObjectItemCaseSensitive(get(vout, "scriptPubKey"), "sleuth_pubkey");
+                    const cJSON *pk = cJSON_GetObjectItemCaseSensitive(ltc_get(vout, "scriptPubKey"), "sleuth_pubkey");
                     at->received += v;
                     at->n_out++;
                     if (cb) at->coinbase_received += v;
@@ -634,12 +290,12 @@ static void snapshot(truth *t, const scenario *sc)
                     if (pk) snprintf(at->pubkey, sizeof at->pubkey, "%s", pk->valuestring);
                 }
             }
-            if (!cb) cJSON_AddItemToObject(t->fees, gets_(tx, "txid"), cJSON_CreateNumber((double)(in_sum - out_sum)));
+            if (!cb) cJSON_AddItemToObject(t->fees, ltc_gets(tx, "txid"), cJSON_CreateNumber((double)(in_sum - out_sum)));
         }
     }
     for (int i = 0; i < sc->ntx; i++) {
-        cJSON *wt = rpc_json(true, "gettransaction", sc->txids[i], NULL);
-        cJSON_AddNumberToObject(t->wallet_fee, sc->txids[i], (double)-sat(get(wt, "fee")));
+        cJSON *wt = ltc_rpc_json(true, "gettransaction", sc->txids[i], NULL);
+        cJSON_AddNumberToObject(t->wallet_fee, sc->txids[i], (double)-ltc_sat(ltc_get(wt, "fee")));
         cJSON_Delete(wt);
     }
     for (int i = 0; i < t->naddr; i++) {
@@ -649,16 +305,16 @@ static void snapshot(truth *t, const scenario *sc)
             snprintf(desc, sizeof desc, "[\"addr(%s)\",\"pk(%s)\"]", t->addrs[i].addr, t->addrs[i].pubkey);
         else
             snprintf(desc, sizeof desc, "[\"addr(%s)\"]", t->addrs[i].addr);
-        sc_ = rpc_json(false, "scantxoutset", "start", desc, NULL);
-        cr_assert(cJSON_IsTrue(get(sc_, "success")));
-        cJSON_AddNumberToObject(t->balance, t->addrs[i].addr, (double)sat(get(sc_, "total_amount")));
+        sc_ = ltc_rpc_json(false, "scantxoutset", "start", desc, NULL);
+        cr_assert(cJSON_IsTrue(ltc_get(sc_, "success")));
+        cJSON_AddNumberToObject(t->balance, t->addrs[i].addr, (double)ltc_sat(ltc_get(sc_, "total_amount")));
         cJSON_Delete(sc_);
-        info = rpc_json(true, "getaddressinfo", t->addrs[i].addr, NULL);
-        t->addrs[i].mine = cJSON_IsTrue(get(info, "ismine"));
+        info = ltc_rpc_json(true, "getaddressinfo", t->addrs[i].addr, NULL);
+        t->addrs[i].mine = cJSON_IsTrue(ltc_get(info, "ismine"));
         cJSON_Delete(info);
         if (t->addrs[i].mine) {
-            cJSON *r = rpc_json(true, "getreceivedbyaddress", t->addrs[i].addr, "0", NULL);
-            cJSON_AddNumberToObject(t->received, t->addrs[i].addr, (double)sat(r));
+            cJSON *r = ltc_rpc_json(true, "getreceivedbyaddress", t->addrs[i].addr, "0", NULL);
+            cJSON_AddNumberToObject(t->received, t->addrs[i].addr, (double)ltc_sat(r));
             cJSON_Delete(r);
         }
     }
@@ -679,7 +335,7 @@ static int sleuth_ingest(const char *store, const char *dir, char **err)
     char *argv[] = {(char *)sleuth_bin(), "ingest", "btc", "--network", "litecoin-regtest", "--store", (char *)store,
                     "--quiet", (char *)dir, NULL};
     char *out = NULL;
-    int rc = run(&out, err, argv);
+    int rc = ltc_run(&out, err, argv);
     free(out);
     return rc;
 }
@@ -692,7 +348,7 @@ static cJSON *sleuth_get(const char *store, const char *cmd, const char *arg)
     int rc;
     cJSON *j;
     if (!arg) argv[5] = NULL; /* info takes no argument nor --limit */
-    rc = run(&out, &err, argv);
+    rc = ltc_run(&out, &err, argv);
     cr_assert_eq(rc, 0, "sleuth %s %s failed (exit %d): %s", cmd, arg ? arg : "", rc, err);
     j = cJSON_Parse(out);
     cr_assert(j != NULL, "sleuth %s %s: not JSON: %.200s", cmd, arg ? arg : "", out);
@@ -711,19 +367,19 @@ static bool json_null_or_missing(const cJSON *o, const char *k)
 static void compare(const char *store, const truth *t, const scenario *sc)
 {
     cJSON *info = sleuth_get(store, "info", NULL);
-    const cJSON *b = get(info, "btc"), *blk;
+    const cJSON *b = ltc_get(info, "btc"), *blk;
     int64_t h = 0, checked_fees = 0, checked_wallet = 0, n_mine = 0, n_p2pk = 0, max_in = 0, max_out = 0;
     static const char *const kinds[] = {"p2pkh", "p2sh", "p2wpkh", "p2wsh"};
     int seen_in[4] = {0}, seen_out[4] = {0}, same_block = 0;
-    cr_assert_str_eq(gets_(b, "network"), "litecoin-regtest");
-    cr_assert_eq(geti(b, "blocks"), t->height + 1, "blocks: sleuth %lld, node %lld", (long long)geti(b, "blocks"),
+    cr_assert_str_eq(ltc_gets(b, "network"), "litecoin-regtest");
+    cr_assert_eq(ltc_geti(b, "blocks"), t->height + 1, "blocks: sleuth %lld, node %lld", (long long)ltc_geti(b, "blocks"),
                  (long long)t->height + 1);
-    cr_assert_eq(geti(b, "txs"), t->ntx);
-    cr_assert_eq(geti(b, "tip_height"), t->height);
-    cr_assert_str_eq(gets_(b, "tip_hash"), t->best);
-    cr_assert_eq(geti(b, "linked_tip_height"), t->height);
-    cr_assert_str_eq(gets_(b, "linked_tip_hash"), t->best);
-    cr_assert_eq(geti(b, "addresses"), t->naddr, "addresses: sleuth %lld, node %d", (long long)geti(b, "addresses"), t->naddr);
+    cr_assert_eq(ltc_geti(b, "txs"), t->ntx);
+    cr_assert_eq(ltc_geti(b, "tip_height"), t->height);
+    cr_assert_str_eq(ltc_gets(b, "tip_hash"), t->best);
+    cr_assert_eq(ltc_geti(b, "linked_tip_height"), t->height);
+    cr_assert_str_eq(ltc_gets(b, "linked_tip_hash"), t->best);
+    cr_assert_eq(ltc_geti(b, "addresses"), t->naddr, "addresses: sleuth %lld, node %d", (long long)ltc_geti(b, "addresses"), t->naddr);
     cJSON_Delete(info);
 
     cJSON_ArrayForEach(blk, t->blocks) {
@@ -734,84 +390,84 @@ static void compare(const char *store, const truth *t, const scenario *sc)
         int i = 0;
         snprintf(hb, sizeof hb, "%lld", (long long)h);
         sb = sleuth_get(store, "block", hb);
-        cr_assert_str_eq(gets_(sb, "hash"), gets_(blk, "hash"), "block hash at height %lld", (long long)h);
-        cr_assert_eq(geti(sb, "height"), h);
-        cr_assert_str_eq(gets_(sb, "prev_hash"),
+        cr_assert_str_eq(ltc_gets(sb, "hash"), ltc_gets(blk, "hash"), "block hash at height %lld", (long long)h);
+        cr_assert_eq(ltc_geti(sb, "height"), h);
+        cr_assert_str_eq(ltc_gets(sb, "prev_hash"),
                          prev ? prev->valuestring : "0000000000000000000000000000000000000000000000000000000000000000");
-        cr_assert_str_eq(gets_(sb, "merkle_root"), gets_(blk, "merkleroot"));
-        cr_assert_eq(geti(sb, "time"), geti(blk, "time"));
-        cr_assert_eq(geti(sb, "version"), geti(blk, "version"));
-        cr_assert_eq(geti(sb, "nonce"), geti(blk, "nonce"));
-        cr_assert_eq(geti(sb, "bits"), strtoll(gets_(blk, "bits"), NULL, 16));
-        cr_assert_eq(geti(sb, "size"), geti(blk, "size"), "block %lld size", (long long)h);
-        cr_assert_eq(geti(sb, "weight"), geti(blk, "weight"), "block %lld weight", (long long)h);
-        cr_assert_eq(geti(sb, "tx_count"), cJSON_GetArraySize(get(blk, "tx")));
-        ids = get(sb, "txids");
-        cr_assert_eq(cJSON_GetArraySize(ids), cJSON_GetArraySize(get(blk, "tx")));
-        cJSON_ArrayForEach(tx, get(blk, "tx")) {
-            const char *txid = gets_(tx, "txid");
+        cr_assert_str_eq(ltc_gets(sb, "merkle_root"), ltc_gets(blk, "merkleroot"));
+        cr_assert_eq(ltc_geti(sb, "time"), ltc_geti(blk, "time"));
+        cr_assert_eq(ltc_geti(sb, "version"), ltc_geti(blk, "version"));
+        cr_assert_eq(ltc_geti(sb, "nonce"), ltc_geti(blk, "nonce"));
+        cr_assert_eq(ltc_geti(sb, "bits"), strtoll(ltc_gets(blk, "bits"), NULL, 16));
+        cr_assert_eq(ltc_geti(sb, "size"), ltc_geti(blk, "size"), "block %lld size", (long long)h);
+        cr_assert_eq(ltc_geti(sb, "weight"), ltc_geti(blk, "weight"), "block %lld weight", (long long)h);
+        cr_assert_eq(ltc_geti(sb, "tx_count"), cJSON_GetArraySize(ltc_get(blk, "tx")));
+        ids = ltc_get(sb, "txids");
+        cr_assert_eq(cJSON_GetArraySize(ids), cJSON_GetArraySize(ltc_get(blk, "tx")));
+        cJSON_ArrayForEach(tx, ltc_get(blk, "tx")) {
+            const char *txid = ltc_gets(tx, "txid");
             const cJSON *nf = cJSON_GetObjectItemCaseSensitive(t->fees, txid),
                         *wf = cJSON_GetObjectItemCaseSensitive(t->wallet_fee, txid), *o, *vin, *vout;
             cJSON *st;
             int k;
             cr_assert_str_eq(cJSON_GetArrayItem(ids, i)->valuestring, txid, "block %lld tx %d", (long long)h, i);
             st = sleuth_get(store, "tx", txid);
-            cr_assert_str_eq(gets_(st, "txid"), txid);
-            cr_assert_str_eq(gets_(st, "wtxid"), gets_(tx, "hash"), "wtxid of %s", txid);
-            cr_assert_str_eq(gets_(st, "block_hash"), gets_(blk, "hash"));
-            cr_assert_eq(geti(st, "size"), geti(tx, "size"), "size of %s", txid);
-            cr_assert_eq(geti(st, "vsize"), geti(tx, "vsize"), "vsize of %s", txid);
-            cr_assert_eq(geti(st, "weight"), geti(tx, "weight"), "weight of %s", txid);
-            cr_assert_eq(cJSON_IsTrue(get(st, "coinbase")), i == 0);
+            cr_assert_str_eq(ltc_gets(st, "txid"), txid);
+            cr_assert_str_eq(ltc_gets(st, "wtxid"), ltc_gets(tx, "hash"), "wtxid of %s", txid);
+            cr_assert_str_eq(ltc_gets(st, "block_hash"), ltc_gets(blk, "hash"));
+            cr_assert_eq(ltc_geti(st, "size"), ltc_geti(tx, "size"), "size of %s", txid);
+            cr_assert_eq(ltc_geti(st, "vsize"), ltc_geti(tx, "vsize"), "vsize of %s", txid);
+            cr_assert_eq(ltc_geti(st, "weight"), ltc_geti(tx, "weight"), "weight of %s", txid);
+            cr_assert_eq(cJSON_IsTrue(ltc_get(st, "coinbase")), i == 0);
             if (i == 0) {
                 cr_assert_null(nf);
-                cr_assert_eq(geti(st, "fee"), 0);
+                cr_assert_eq(ltc_geti(st, "fee"), 0);
             } else {
                 cr_assert_not_null(nf);
                 cr_assert(!json_null_or_missing(st, "fee"), "sleuth does not know the fee of %s", txid);
-                cr_assert_eq(geti(st, "fee"), (int64_t)nf->valuedouble, "fee of %s: sleuth %lld, node %lld", txid,
-                             (long long)geti(st, "fee"), (long long)nf->valuedouble);
-                fee_sum += geti(st, "fee");
+                cr_assert_eq(ltc_geti(st, "fee"), (int64_t)nf->valuedouble, "fee of %s: sleuth %lld, node %lld", txid,
+                             (long long)ltc_geti(st, "fee"), (long long)nf->valuedouble);
+                fee_sum += ltc_geti(st, "fee");
                 checked_fees++;
             }
             if (wf) {
-                cr_assert_eq(geti(st, "fee"), (int64_t)wf->valuedouble, "fee of %s vs wallet gettransaction", txid);
+                cr_assert_eq(ltc_geti(st, "fee"), (int64_t)wf->valuedouble, "fee of %s vs wallet gettransaction", txid);
                 checked_wallet++;
             }
-            cr_assert_eq(cJSON_GetArraySize(get(st, "inputs")), cJSON_GetArraySize(get(tx, "vin")));
+            cr_assert_eq(cJSON_GetArraySize(ltc_get(st, "inputs")), cJSON_GetArraySize(ltc_get(tx, "vin")));
             k = 0;
-            cJSON_ArrayForEach(vin, get(tx, "vin")) {
-                o = cJSON_GetArrayItem(get(st, "inputs"), k++);
-                if (i == 0) { cr_assert_str_eq(gets_(o, "type"), "coinbase"); continue; }
+            cJSON_ArrayForEach(vin, ltc_get(tx, "vin")) {
+                o = cJSON_GetArrayItem(ltc_get(st, "inputs"), k++);
+                if (i == 0) { cr_assert_str_eq(ltc_gets(o, "type"), "coinbase"); continue; }
                 {
-                    const cJSON *ptx = get(t->prevtx, gets_(vin, "txid"));
-                    const cJSON *pv = cJSON_GetArrayItem(get(ptx, "vout"), (int)geti(vin, "vout"));
-                    const char *pa = vout_addr(pv);
-                    cr_assert_str_eq(gets_(o, "prev_txid"), gets_(vin, "txid"));
-                    cr_assert_eq(geti(o, "prev_vout"), geti(vin, "vout"));
-                    cr_assert_eq(geti(o, "value"), sat(get(pv, "value")), "input %d of %s", k - 1, txid);
-                    if (pa) cr_assert_str_eq(gets_(o, "address"), pa, "input %d of %s", k - 1, txid);
+                    const cJSON *ptx = ltc_get(t->prevtx, ltc_gets(vin, "txid"));
+                    const cJSON *pv = cJSON_GetArrayItem(ltc_get(ptx, "vout"), (int)ltc_geti(vin, "vout"));
+                    const char *pa = ltc_vout_addr(pv);
+                    cr_assert_str_eq(ltc_gets(o, "prev_txid"), ltc_gets(vin, "txid"));
+                    cr_assert_eq(ltc_geti(o, "prev_vout"), ltc_geti(vin, "vout"));
+                    cr_assert_eq(ltc_geti(o, "value"), ltc_sat(ltc_get(pv, "value")), "input %d of %s", k - 1, txid);
+                    if (pa) cr_assert_str_eq(ltc_gets(o, "address"), pa, "input %d of %s", k - 1, txid);
                     else cr_assert(json_null_or_missing(o, "address"), "input %d of %s", k - 1, txid);
-                    for (int q = 0; q < 4; q++) seen_in[q] += !strcmp(gets_(o, "type"), kinds[q]);
-                    for (int q = 0; q < i; q++) same_block += !strcmp(cJSON_GetArrayItem(ids, q)->valuestring, gets_(vin, "txid"));
+                    for (int q = 0; q < 4; q++) seen_in[q] += !strcmp(ltc_gets(o, "type"), kinds[q]);
+                    for (int q = 0; q < i; q++) same_block += !strcmp(cJSON_GetArrayItem(ids, q)->valuestring, ltc_gets(vin, "txid"));
                 }
             }
-            cr_assert_eq(cJSON_GetArraySize(get(st, "outputs")), cJSON_GetArraySize(get(tx, "vout")));
+            cr_assert_eq(cJSON_GetArraySize(ltc_get(st, "outputs")), cJSON_GetArraySize(ltc_get(tx, "vout")));
             k = 0;
-            cJSON_ArrayForEach(vout, get(tx, "vout")) {
-                const char *a = vout_addr(vout);
-                o = cJSON_GetArrayItem(get(st, "outputs"), k++);
-                cr_assert_eq(geti(o, "value"), sat(get(vout, "value")), "output %d of %s", k - 1, txid);
-                if (a) cr_assert_str_eq(gets_(o, "address"), a, "output %d of %s", k - 1, txid);
+            cJSON_ArrayForEach(vout, ltc_get(tx, "vout")) {
+                const char *a = ltc_vout_addr(vout);
+                o = cJSON_GetArrayItem(ltc_get(st, "outputs"), k++);
+                cr_assert_eq(ltc_geti(o, "value"), ltc_sat(ltc_get(vout, "value")), "output %d of %s", k - 1, txid);
+                if (a) cr_assert_str_eq(ltc_gets(o, "address"), a, "output %d of %s", k - 1, txid);
                 else cr_assert(json_null_or_missing(o, "address"), "output %d of %s has no address at the node", k - 1, txid);
-                for (int q = 0; q < 4; q++) seen_out[q] += !strcmp(gets_(o, "type"), kinds[q]);
-                if (cJSON_GetObjectItemCaseSensitive(get(vout, "scriptPubKey"), "sleuth_pubkey")) {
-                    cr_assert_str_eq(gets_(o, "type"), "p2pk", "output %d of %s", k - 1, txid);
+                for (int q = 0; q < 4; q++) seen_out[q] += !strcmp(ltc_gets(o, "type"), kinds[q]);
+                if (cJSON_GetObjectItemCaseSensitive(ltc_get(vout, "scriptPubKey"), "sleuth_pubkey")) {
+                    cr_assert_str_eq(ltc_gets(o, "type"), "p2pk", "output %d of %s", k - 1, txid);
                     n_p2pk++;
                 }
             }
             if (i > 0 && k > max_out) max_out = k;
-            if (cJSON_GetArraySize(get(tx, "vin")) > max_in) max_in = cJSON_GetArraySize(get(tx, "vin"));
+            if (cJSON_GetArraySize(ltc_get(tx, "vin")) > max_in) max_in = cJSON_GetArraySize(ltc_get(tx, "vin"));
             cJSON_Delete(st);
             i++;
         }
@@ -836,20 +492,20 @@ static void compare(const char *store, const truth *t, const scenario *sc)
         cJSON *sa = sleuth_get(store, "address", at->addr);
         /* the genesis coinbase is not in Core's UTXO set (unspendable); sleuth counts it as an
          * unspent receipt, as block explorers do */
-        int64_t bal = (int64_t)get(t->balance, at->addr)->valuedouble + at->genesis;
-        cr_assert_str_eq(gets_(sa, "address"), at->addr);
-        cr_assert_eq(geti(sa, "balance"), bal, "%s: sleuth balance %lld, scantxoutset (+ genesis) %lld", at->addr,
-                     (long long)geti(sa, "balance"), (long long)bal);
-        if (at->pubkey[0]) cr_assert_str_eq(gets_(sa, "type"), "p2pkh");
-        cr_assert_eq(geti(sa, "received"), at->received, "%s: received", at->addr);
+        int64_t bal = (int64_t)ltc_get(t->balance, at->addr)->valuedouble + at->genesis;
+        cr_assert_str_eq(ltc_gets(sa, "address"), at->addr);
+        cr_assert_eq(ltc_geti(sa, "balance"), bal, "%s: sleuth balance %lld, scantxoutset (+ genesis) %lld", at->addr,
+                     (long long)ltc_geti(sa, "balance"), (long long)bal);
+        if (at->pubkey[0]) cr_assert_str_eq(ltc_gets(sa, "type"), "p2pkh");
+        cr_assert_eq(ltc_geti(sa, "received"), at->received, "%s: received", at->addr);
         if (at->mine) { /* getreceivedbyaddress leaves coinbase outputs out */
-            int64_t rcv = (int64_t)get(t->received, at->addr)->valuedouble;
-            cr_assert_eq(geti(sa, "received"), rcv + at->coinbase_received, "%s: sleuth received %lld, "
-                         "getreceivedbyaddress %lld + coinbase %lld", at->addr, (long long)geti(sa, "received"),
+            int64_t rcv = (int64_t)ltc_get(t->received, at->addr)->valuedouble;
+            cr_assert_eq(ltc_geti(sa, "received"), rcv + at->coinbase_received, "%s: sleuth received %lld, "
+                         "getreceivedbyaddress %lld + coinbase %lld", at->addr, (long long)ltc_geti(sa, "received"),
                          (long long)rcv, (long long)at->coinbase_received);
             n_mine++;
         }
-        cr_assert_eq(geti(sa, "outputs_received"), at->n_out, "%s: outputs received", at->addr);
+        cr_assert_eq(ltc_geti(sa, "outputs_received"), at->n_out, "%s: outputs received", at->addr);
         cJSON_Delete(sa);
     }
     cr_assert_geq(n_mine, 8, "too few wallet addresses compared (%lld)", (long long)n_mine);
@@ -859,21 +515,21 @@ static void compare(const char *store, const truth *t, const scenario *sc)
 /* Stops the node so every block is flushed, and returns DATADIR/regtest/blocks. */
 static void blocks_dir(char *out, size_t n)
 {
-    node_stop();
-    snprintf(out, n, "%s/regtest/blocks", N.datadir);
+    ltc_node_stop();
+    snprintf(out, n, "%s/regtest/blocks", LTC.datadir);
 }
 
-static void store_path(char *out, size_t n, const char *name) { snprintf(out, n, "%s/%s", N.tmp, name); }
+static void store_path(char *out, size_t n, const char *name) { snprintf(out, n, "%s/%s", LTC.tmp, name); }
 
 TestSuite(litecoind, .timeout = 180);
 
-Test(litecoind, blk_files_match_rpc, .fini = fixture_fini)
+Test(litecoind, blk_files_match_rpc, .fini = ltc_fini)
 {
     scenario sc;
     truth t;
     char dir[PATH_MAX + 32], store[PATH_MAX + 16], *err = NULL;
     int rc;
-    node_start(); /* in the body, not .init: Criterion runs .fini only after the body */
+    ltc_node_start(); /* in the body, not .init: Criterion runs .fini only after the body */
     build_chain(&sc);
     snapshot(&t, &sc);
     cr_assert_geq(t.height, 118);
@@ -902,7 +558,7 @@ static void xor_copy(const char *src, const char *dst, const uint8_t key[8], con
     char *k;
     cr_assert(mkdir(dst, 0700) == 0, "mkdir %s: %s", dst, strerror(errno));
     snprintf(p, sizeof p, "%s/xor.dat", src);
-    if ((k = slurp(p, &len))) {   /* the node obfuscates already (0.21 should not) */
+    if ((k = ltc_slurp(p, &len))) {   /* the node obfuscates already (0.21 should not) */
         cr_assert_eq(len, 8, "%s: %zu bytes", p, len);
         memcpy(old, k, 8);
         free(k);
@@ -911,7 +567,7 @@ static void xor_copy(const char *src, const char *dst, const uint8_t key[8], con
         char *d;
         FILE *o;
         snprintf(p, sizeof p, "%s/blk%05d.dat", src, f);
-        if (!(d = slurp(p, &len))) { cr_assert_gt(f, 0, "no %s", p); break; }
+        if (!(d = ltc_slurp(p, &len))) { cr_assert_gt(f, 0, "no %s", p); break; }
         for (size_t i = 0; i < len; i++) d[i] = (char)((uint8_t)d[i] ^ old[i % 8] ^ real[i % 8]);
         snprintf(p, sizeof p, "%s/blk%05d.dat", dst, f);
         cr_assert((o = fopen(p, "wb")) != NULL);
@@ -928,14 +584,14 @@ static void xor_copy(const char *src, const char *dst, const uint8_t key[8], con
     }
 }
 
-Test(litecoind, xor_obfuscated_copy_matches_rpc, .fini = fixture_fini)
+Test(litecoind, xor_obfuscated_copy_matches_rpc, .fini = ltc_fini)
 {
     scenario sc;
     truth t;
     uint8_t key[8];
     char dir[PATH_MAX + 32], xdir[PATH_MAX + 16], ndir[PATH_MAX + 16], store[PATH_MAX + 16], *err = NULL;
     int rc;
-    node_start(); /* in the body, not .init: Criterion runs .fini only after the body */
+    ltc_node_start(); /* in the body, not .init: Criterion runs .fini only after the body */
     build_chain(&sc);
     snapshot(&t, &sc);
     blocks_dir(dir, sizeof dir);
