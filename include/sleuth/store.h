@@ -266,15 +266,18 @@ void sl_btc_abort(sl_store *s);
 typedef struct sl_btc_rollback_report {
     uint32_t from_height, to_height; /* highest stored height before and after */
     uint64_t blocks_removed, txs_removed;
+    bool emptied;                    /* no block with a height is left (to_height: none) */
 } sl_btc_rollback_report;
-/* Removes every block stored after the block at height `height` (those at greater heights
- * and any block ingested after them), exactly: balances, histories, spends, the txid and
- * address look-ups and the block dictionaries are as they were before those blocks were
- * added. Any depth (the store keeps every block's records; nothing is pruned). One commit:
- * a kill -9 leaves the store before or after the rollback. Nothing to do (SL_OK, 0
- * removed) when height is at or above the highest stored. Errors: SL_ENOTFOUND (no block
- * at height+1), SL_EUSAGE (read-only handle), and the commit's. Writer handle only, no
- * batch open. */
+/* Removes every block above height `height`, exactly: balances, histories, spends, the
+ * txid and address look-ups and the block dictionaries are as they were before those
+ * blocks were added. The store is cut in its ingest order at the first block above
+ * height: blocks of unknown height stored after it go too, and when a block at or below
+ * height was stored after it the rollback is refused (SL_ECONFLICT, nothing changed).
+ * Any depth (the store keeps every block's records; nothing is pruned). One commit: a
+ * kill -9 leaves the store before or after the rollback. Nothing to do (SL_OK, 0
+ * removed) when no block is above height. Errors: SL_ECONFLICT, SL_ENOTFOUND (no
+ * Bitcoin-family blocks), SL_EUSAGE (read-only handle), and the commit's. Writer handle
+ * only, no batch open. */
 int sl_btc_rollback(sl_store *s, uint32_t height, sl_btc_rollback_report *r, sl_error *e) SL_MUST_USE;
 
 #endif

@@ -10,7 +10,8 @@
 
 static const char HELP[] =
     "usage: sleuth rollback --store DIR --chain btc --to HEIGHT [--json] [--quiet]\n"
-    "  Removes every block stored above HEIGHT (and anything ingested after them), exactly:\n"
+    "  Removes every block stored above HEIGHT (and blocks of unknown height ingested after\n"
+    "  them; refused when a block at or below HEIGHT was ingested after one above it), exactly:\n"
     "  balances, histories, spends and look-ups are as they were before those blocks came.\n"
     "  Then ingest the new branch. --chain btc means the store's Bitcoin-family chain\n"
     "  (whatever its network); account chains (eth, tron) cannot be rolled back yet.\n";
@@ -59,12 +60,15 @@ int cmd_rollback(int argc, char **argv)
         cJSON *j = cJSON_CreateObject();
         cJSON_AddStringToObject(j, "chain", "btc");
         jnum(j, "from_height", r.from_height);
-        jnum(j, "to_height", r.blocks_removed ? r.to_height : r.from_height);
+        jnum_or_null(j, "to_height", r.blocks_removed ? r.to_height : r.from_height, !r.emptied);
         jnum(j, "blocks_removed", r.blocks_removed);
         jnum(j, "txs_removed", r.txs_removed);
         cli_print_json(j);
     } else if (!c.quiet) {
-        if (r.blocks_removed)
+        if (r.blocks_removed && r.emptied)
+            printf("rolled back %llu blocks (%llu txs): the store holds no block with a height now\n",
+                   (unsigned long long)r.blocks_removed, (unsigned long long)r.txs_removed);
+        else if (r.blocks_removed)
             printf("rolled back %llu blocks (%llu txs): highest height %u -> %u\n", (unsigned long long)r.blocks_removed,
                    (unsigned long long)r.txs_removed, r.from_height, r.to_height);
         else

@@ -1737,10 +1737,21 @@ int sl_btc_rollback(sl_store *s, uint32_t height, sl_btc_rollback_report *r, sl_
     if (!s->cm.n_blocks) return sl_err(e, SL_ENOTFOUND, "%s: holds no Bitcoin-family blocks", s->dir);
     tip = s->cm.max_height_block == SL_NONE32 ? NULL : sl_btc_block_at(s, s->cm.max_height_block);
     r->from_height = tip ? tip->height : 0;
-    if (tip && height >= tip->height) return SL_OK; /* nothing above it */
-    if (height == UINT32_MAX || sl_btc_block_by_height(s, height + 1, &cut) != SL_OK)
-        return sl_err(e, SL_ENOTFOUND, "%s: no block at height %u is stored, so there is nothing to cut after "
-                      "height %u", s->dir, height + 1, height);
+    /* the cut: the first block (in ingest order) above height; everything stored from it
+     * on goes, so no block at or below height may come after it */
+    for (cut = 0; cut < s->cm.n_blocks; cut++) {
+        uint32_t h = sl_btc_block_at(s, cut)->height;
+        if (h != SL_NONE32 && h > height) break;
+    }
+    if (cut == s->cm.n_blocks) return SL_OK; /* nothing above it */
+    for (uint64_t b = cut + 1; b < s->cm.n_blocks; b++) {
+        uint32_t h = sl_btc_block_at(s, b)->height;
+        if (h != SL_NONE32 && h <= height)
+            return sl_err(e, SL_ECONFLICT, "%s: the block at height %u was ingested after a block above height %u "
+                          "(height %u); a rollback removes everything stored after its cut, so it would remove "
+                          "blocks at or below %u too: nothing was changed", s->dir, h, height,
+                          sl_btc_block_at(s, cut)->height, height);
+    }
     if ((rc = sl_btc_begin(s, NULL, e))) return rc;
     r->blocks_removed = s->m.n_blocks - cut;
     r->txs_removed = s->m.n_tx - ((const sl_btc_blockrec *)sl_col_at(&s->col[C_BLOCKS], cut))->first_tx;
@@ -1749,6 +1760,7 @@ int sl_btc_rollback(sl_store *s, uint32_t height, sl_btc_rollback_report *r, sl_
     if ((rc = sl_btc_commit(s, e))) return rc;
     tip = s->cm.max_height_block == SL_NONE32 ? NULL : sl_btc_block_at(s, s->cm.max_height_block);
     r->to_height = tip ? tip->height : 0;
+    r->emptied = tip == NULL;
     /* the indexes' "covered" marks may not pass the new counts */
     return checkpoint(s, false, e);
 }
