@@ -1,11 +1,12 @@
-/* cmd_info.c — `sleuth info`: what the store holds, chain by chain (Bitcoin and every
- * account chain: Ethereum family, Tron), each with its blocks, height range, transactions,
+/* cmd_info.c — `sleuth info`: what the store holds, chain by chain (the store's chain
+ * registry, sleuth/chains.h: Bitcoin and every account chain: Ethereum family, Tron), each with its blocks, height range, transactions,
  * flows, addresses and time range; as text or one JSON document (docs/JSON.md). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
+#include "sleuth/chains.h"
 #include "sleuth/eth_store.h"
 #include "sleuth/store.h"
 #include "sleuth/text.h"
@@ -126,41 +127,47 @@ int cmd_info(int argc, char **argv)
         cli_wrapf(4, "sleuth store %s", l.c.store);
         printf("  format %d, %.1f MB on disk\n", SL_STORE_VERSION, (double)bytes / 1e6);
     }
-    if (m->n_blocks) {
-        nchains++;
-        if (j) {
-            cJSON *o = sum_json(&bs);
-            cJSON_AddStringToObject(o, "network", m->network[0] ? m->network : "bitcoin");
-            jnum(o, "inputs", m->n_in);
-            jnum(o, "outputs", m->n_out);
-            cJSON_AddItemToArray(chains, o);
+    /* every chain of the store's registry that holds blocks (sleuth/chains.h) */
+    const sl_chain_def *defs[32];
+    size_t nd = sl_store_chains(l.s, defs, 32);
+    for (size_t di = 0; di < nd && di < 32; di++) {
+        if (defs[di]->model == SL_MODEL_UTXO) {
+            nchains++;
+            if (j) {
+                cJSON *o = sum_json(&bs);
+                jnum(o, "chain_id", defs[di]->id);
+                cJSON_AddStringToObject(o, "network", m->network[0] ? m->network : "bitcoin");
+                jnum(o, "inputs", m->n_in);
+                jnum(o, "outputs", m->n_out);
+                cJSON_AddItemToArray(chains, o);
+            } else {
+                char what[64];
+                snprintf(what, sizeof what, "%s network, UTXO model", m->network[0] ? m->network : "bitcoin");
+                snprintf(note, sizeof note, " outputs (and %" PRIu64 " inputs)", m->n_in);
+                sum_text(&bs, what, note);
+                if (tip) printf("    tip        height %u  %s\n", tip->height, hx);
+                if (ltip && tip && ltip == tip) printf("    chain      linked from genesis to the tip\n");
+                else if (ltip) printf("    chain      linked from genesis to height %u\n                 %s\n", ltip->height, lhx);
+            }
         } else {
-            char what[64];
-            snprintf(what, sizeof what, "%s network, UTXO model", m->network[0] ? m->network : "bitcoin");
-            snprintf(note, sizeof note, " outputs (and %" PRIu64 " inputs)", m->n_in);
-            sum_text(&bs, what, note);
-            if (tip) printf("    tip        height %u  %s\n", tip->height, hx);
-            if (ltip && tip && ltip == tip) printf("    chain      linked from genesis to the tip\n");
-            else if (ltip) printf("    chain      linked from genesis to height %u\n                 %s\n", ltip->height, lhx);
-        }
-    }
-    for (size_t i = 0; i < CLI_N_ETH_CHAINS; i++) {
-        sl_eth_chain *ch;
-        sl_error e = {0};
-        chain_sum es;
-        if (sl_eth_chain_open(l.s, cli_eth_chains[i], &ch, &e) || !sl_eth_meta_get(ch)->n_blocks) continue;
-        eth_sum(ch, &es);
-        nchains++;
-        if (j) {
-            cJSON *o = sum_json(&es);
-            const sl_eth_meta *em = sl_eth_meta_get(ch);
-            jnum(o, "tokens", em->n_assets > 1 ? em->n_assets - 1 : 0);
-            cJSON_AddItemToArray(chains, o);
-        } else {
-            const sl_eth_meta *em = sl_eth_meta_get(ch);
-            snprintf(note, sizeof note, " (in %" PRIu64 " assets: the coin and %" PRIu64 " tokens)",
-                     em->n_assets ? em->n_assets : 1, em->n_assets > 1 ? em->n_assets - 1 : 0);
-            sum_text(&es, "account model", note);
+            sl_eth_chain *ch;
+            sl_error e = {0};
+            chain_sum es;
+            if (sl_eth_chain_open(l.s, defs[di]->name, &ch, &e)) continue;
+            eth_sum(ch, &es);
+            nchains++;
+            if (j) {
+                cJSON *o = sum_json(&es);
+                jnum(o, "chain_id", defs[di]->id);
+                const sl_eth_meta *em = sl_eth_meta_get(ch);
+                jnum(o, "tokens", em->n_assets > 1 ? em->n_assets - 1 : 0);
+                cJSON_AddItemToArray(chains, o);
+            } else {
+                const sl_eth_meta *em = sl_eth_meta_get(ch);
+                snprintf(note, sizeof note, " (in %" PRIu64 " assets: the coin and %" PRIu64 " tokens)",
+                         em->n_assets ? em->n_assets : 1, em->n_assets > 1 ? em->n_assets - 1 : 0);
+                sum_text(&es, "account model", note);
+            }
         }
     }
     if (j) cli_print_json(j);
