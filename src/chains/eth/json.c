@@ -1189,10 +1189,10 @@ int sl_eth_reader_next(sl_eth_reader *r, sl_eth_set *s, bool *done, sl_error *e)
     char *quoted = NULL, note[96];
     const char *doc;
     size_t doclen;
-    sl_json_seq seq;
     cJSON *root = NULL;
     int rc;
     *done = false;
+    memset(&x, 0, sizeof x);
     while (p < r->len && ws_byte(r->text[p])) p++;
     if (p >= r->len) {
         s->bytes_read += p - start;
@@ -1211,32 +1211,31 @@ int sl_eth_reader_next(sl_eth_reader *r, sl_eth_set *s, bool *done, sl_error *e)
         if (oom) return sl_err(e, SL_ENOMEM, "out of memory");
         if (quoted) doc = quoted, doclen = qlen;
     }
-    /* byte offsets in messages count from the document's start */
-    sl_json_seq_init(&seq, r->name, doc, doclen);
-    if (p || quoted) {
-        snprintf(note, sizeof note, "(counted from the document at byte %zu%s)", p, quoted ? ", after number quoting" : "");
-        seq.note = note;
-    }
-    rc = sl_json_seq_next(&seq, &root, e);
-    if (!rc && root) {
-        cJSON *extra = NULL;
-        /* value_end and cJSON agree on where a well-formed value ends; anything else is
-         * cJSON's to report ("text after" a scalar is a next document, read next time) */
-        if ((rc = sl_json_seq_next(&seq, &extra, e)) == SL_OK && extra) {
-            cJSON_Delete(extra);
-            rc = sl_err(e, SL_ECORRUPT, "%s: byte offset %zu: malformed JSON", r->name, p);
+    /* strict: one value spanning the document, then the duplicate-key check under its path */
+    if (more) snprintf(x.path, sizeof x.path, "$<doc %d>", r->doc + 1);
+    else strcpy(x.path, "$");
+    {
+        const char *ret = NULL, *end = doc + doclen;
+        root = cJSON_ParseWithLengthOpts(doc, doclen, &ret, false);
+        if (root) while (ret < end && ws_byte(*ret)) ret++;
+        if (!root || ret < end) {
+            /* the offset counts from the start of the file (of the document after number
+             * quoting, which moves bytes) */
+            size_t off = (size_t)((ret && ret >= doc && ret <= end ? ret : doc) - doc) + (quoted ? 0 : p);
+            if (quoted) snprintf(note, sizeof note, " (in the document at byte %zu, after number quoting)", p);
+            else note[0] = 0;
+            rc = sl_err(e, SL_ECORRUPT, "%s: byte offset %zu: malformed JSON%s", r->name, off, note);
+        } else {
+            rc = sl_json_check_keys(root, r->name, x.path, e);
         }
     }
-    if (!rc && root) {
-        memset(&x, 0, sizeof x);
+    if (!rc) {
         x.s = s;
         x.name = r->name;
         x.e = e;
         x.tron = s->chain && s->chain->tron;
         x.order = (uint32_t)s->n_traces;
         x.in = NO_ENCL;
-        if (more) snprintf(x.path, sizeof x.path, "$<doc %d>", r->doc + 1);
-        else strcpy(x.path, "$");
         rc = dispatch(&x, root, 0);
     }
     cJSON_Delete(root);
