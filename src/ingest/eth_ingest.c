@@ -2,10 +2,13 @@
  * lines, ethereum-etl / GraphSense exports in JSON or CSV, .zst compressed), and a live
  * node's JSON-RPC over HTTP (libcurl) for a block range.
  *
- * Order of work, as for Bitcoin: (1) read and parse every input into typed records;
- * (2) merge them and derive the flows, checking that the records agree; (3) only then
- * write the blocks not yet stored, committing every batch. Any error before (3) leaves
- * the store as it was; (3) is crash-safe per batch.
+ * Files stream in block-range segments (docs/ETH.md, "Streaming ingest"): the inputs'
+ * documents are merged by block number (each file in ascending block order) into segments
+ * of about 64 MiB of input. Pass 1 parses each segment, merges its records, derives and
+ * checks its flows and spools the checked model to an unlinked temporary file; only when
+ * every segment has passed does pass 2 write them, committing each segment. Any input error
+ * leaves the store as it was; pass 2 is crash-safe per commit. Memory holds one segment's
+ * records (plus one pending document per open file), not the input.
  *
  * Live ingest asks for each block: eth_getBlockByNumber (full transactions); receipts by
  * eth_getBlockReceipts, else eth_getTransactionReceipt per transaction; traces by
