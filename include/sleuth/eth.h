@@ -230,6 +230,30 @@ static inline const uint32_t *sl_eth_trace_addr(const sl_eth_set *s, const sl_et
  * hex without 0x"), or the byte offset for malformed JSON. On error the set may hold
  * part of the document; callers discard it. */
 int sl_eth_parse_json(sl_eth_set *s, const char *name, const char *text, size_t len, sl_error *e) SL_MUST_USE;
+/* Reads a JSON text one document at a time (a lone document, or JSON lines), so that a
+ * caller can stream a file of any size with bounded memory: each sl_eth_reader_next parses
+ * the next document exactly as sl_eth_parse_json would (strict: duplicate keys, big
+ * numbers, field checks) and appends its records to s. The text is borrowed and must
+ * outlive the reader; name starts every message. Byte offsets of syntax errors count from
+ * the document's start (the message says where the document starts). */
+typedef struct sl_eth_reader {
+    const char *name, *text;
+    size_t len, pos;   /* pos: the next document's start (or whitespace before it) */
+    int doc;           /* documents read so far */
+} sl_eth_reader;
+void sl_eth_reader_init(sl_eth_reader *r, const char *name, const char *text, size_t len);
+/* Appends the next document's records to s; at the end of the text sets *done (s is then
+ * unchanged). Errors as sl_eth_parse_json; after an error the reader must not be used
+ * again and s may hold part of the document. Not thread-safe per reader. */
+int sl_eth_reader_next(sl_eth_reader *r, sl_eth_set *s, bool *done, sl_error *e) SL_MUST_USE;
+/* Moves a copy of every record of src to the end of dst (arena offsets and trace order
+ * shifted; src is not changed and still owns its memory). SL_ENOMEM; SL_ELIMIT when dst's
+ * arena would pass 4 GiB. */
+int sl_eth_set_append(sl_eth_set *dst, const sl_eth_set *src, sl_error *e) SL_MUST_USE;
+/* The lowest and highest block number any record of s names (*lo UINT64_MAX, *hi 0 for an
+ * empty set). False when some record names no block (a callTracer frame read without its
+ * block: its block is only known once merged with its transaction). */
+bool sl_eth_set_range(const sl_eth_set *s, uint64_t *lo, uint64_t *hi);
 /* Parses an ethereum-etl CSV export (header row; kind from the columns). */
 int sl_eth_parse_csv(sl_eth_set *s, const char *name, const char *text, size_t len, sl_error *e) SL_MUST_USE;
 

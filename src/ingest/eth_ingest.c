@@ -2,10 +2,13 @@
  * lines, ethereum-etl / GraphSense exports in JSON or CSV, .zst compressed), and a live
  * node's JSON-RPC over HTTP (libcurl) for a block range.
  *
- * Order of work, as for Bitcoin: (1) read and parse every input into typed records;
- * (2) merge them and derive the flows, checking that the records agree; (3) only then
- * write the blocks not yet stored, committing every batch. Any error before (3) leaves
- * the store as it was; (3) is crash-safe per batch.
+ * Files stream in block-range segments (docs/ETH.md, "Streaming ingest"): the inputs'
+ * documents are merged by block number (each file in ascending block order) into segments
+ * of about 64 MiB of input. Pass 1 parses each segment, merges its records, derives and
+ * checks its flows and spools the checked model to an unlinked temporary file; only when
+ * every segment has passed does pass 2 write them, committing each segment. Any input error
+ * leaves the store as it was; pass 2 is crash-safe per commit. Memory holds one segment's
+ * records (plus one pending document per open file), not the input.
  *
  * Live ingest asks for each block: eth_getBlockByNumber (full transactions); receipts by
  * eth_getBlockReceipts, else eth_getTransactionReceipt per transaction; traces by
@@ -26,7 +29,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "sleuth/eth_store.h"
 #include "sleuth/json.h"
@@ -36,20 +41,6 @@ static bool ends_with(const char *s, const char *suf)
 {
     size_t a = strlen(s), b = strlen(suf);
     return a >= b && strcmp(s + a - b, suf) == 0;
-}
-
-static int parse_file(sl_eth_set *set, const char *path, sl_error *e)
-{
-    sl_file f;
-    int rc = sl_file_open(&f, path, e);
-    char base[PATH_MAX];
-    if (rc) return rc;
-    snprintf(base, sizeof base, "%s", path);
-    if (ends_with(base, ".zst")) base[strlen(base) - 4] = 0;
-    if (ends_with(base, ".csv")) rc = sl_eth_parse_csv(set, path, (const char *)f.data, f.len, e);
-    else rc = sl_eth_parse_json(set, path, (const char *)f.data, f.len, e);
-    sl_file_close(&f);
-    return rc;
 }
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
@@ -62,8 +53,40 @@ static bool wanted(const char *name)
     return ends_with(b, ".json") || ends_with(b, ".jsonl") || ends_with(b, ".ndjson") || ends_with(b, ".csv");
 }
 
+/* ---------------- inputs: one stream of documents per file ---------------- */
+typedef struct input {
+    char *path;
+    bool csv;
+    uint64_t first;          /* lowest block of its first document (prescan); UINT64_MAX none */
+    bool open, done;
+    sl_file f;
+    sl_eth_reader rd;
+    sl_eth_set pend;         /* its next document's records, not yet in a segment */
+    uint64_t lo, hi;         /* their block range */
+} input;
+
+typedef struct inputs {
+    input *v;
+    size_t n, cap;
+} inputs;
+
+static int add_input(inputs *in, const char *path, sl_error *e)
+{
+    void *q = in->v;
+    char base[PATH_MAX];
+    if (sl_grow(&q, &in->cap, in->n + 1, sizeof *in->v)) return sl_err(e, SL_ENOMEM, "out of memory");
+    in->v = q;
+    memset(&in->v[in->n], 0, sizeof *in->v);
+    if (!(in->v[in->n].path = strdup(path))) return sl_err(e, SL_ENOMEM, "out of memory");
+    snprintf(base, sizeof base, "%s", path);
+    if (ends_with(base, ".zst")) base[strlen(base) - 4] = 0;
+    in->v[in->n].csv = ends_with(base, ".csv");
+    in->n++;
+    return SL_OK;
+}
+
 /* A folder: every .json/.jsonl/.csv (optionally .zst) file below it, in name order. */
-static int parse_dir(sl_eth_set *set, const char *dir, int depth, uint64_t *files, sl_error *e)
+static int list_dir(inputs *in, const char *dir, int depth, sl_error *e)
 {
     DIR *d = opendir(dir);
     struct dirent *de;
@@ -86,29 +109,64 @@ static int parse_dir(sl_eth_set *set, const char *dir, int depth, uint64_t *file
         struct stat st;
         const char *b = strrchr(names[i], '/') + 1;
         if (stat(names[i], &st) != 0) continue;
-        if (S_ISDIR(st.st_mode)) rc = parse_dir(set, names[i], depth + 1, files, e);
-        else if (S_ISREG(st.st_mode) && wanted(b)) { (*files)++; rc = parse_file(set, names[i], e); }
+        if (S_ISDIR(st.st_mode)) rc = list_dir(in, names[i], depth + 1, e);
+        else if (S_ISREG(st.st_mode) && wanted(b)) rc = add_input(in, names[i], e);
     }
     for (size_t i = 0; i < n; i++) free(names[i]);
     free(names);
     return rc;
 }
 
-/* Writes the model's blocks that are not stored yet. */
-static int write_model(sl_store *s, const sl_eth_set *set, const sl_eth_model *m, const sl_eth_ingest_opts *o,
-                       sl_eth_ingest_report *r, sl_error *e)
+static void input_close(input *f)
 {
-    sl_eth_chain *c;
-    int rc;
-    uint64_t in_batch = 0, batch = o->batch_flows ? o->batch_flows : 4000000;
-    bool open = false;
-    const char *crash = getenv("SLEUTH_TEST_KILL_AFTER_COMMITS");
-    sl_progress pg; /* blocks/s, tx/s and ETA on a terminal; quiet otherwise */
-    if ((rc = sl_eth_chain_open(s, set->chain->name, &c, e))) return rc;
-    /* A stored block is a whole: its transactions and flows are written once. An input
-     * that gives an already-stored block other records (its logs or traces in a later
-     * command than its transactions) would otherwise be skipped without a word and its
-     * transfers lost; it is refused before anything is written. */
+    if (f->open) sl_file_close(&f->f);
+    f->open = false;
+    sl_eth_set_free(&f->pend);
+}
+
+/* Reads f's next non-empty document into f->pend (a CSV file is one document); sets
+ * f->done at its end. *unknown is set when a record names no block. */
+static int input_next(input *f, const sl_eth_chain_info *ci, bool *unknown, sl_error *e)
+{
+    int rc = SL_OK;
+    sl_eth_set_free(&f->pend);
+    sl_eth_set_init(&f->pend, ci);
+    if (!f->open) {
+        if ((rc = sl_file_open(&f->f, f->path, e))) return rc;
+        f->open = true;
+        sl_eth_reader_init(&f->rd, f->path, (const char *)f->f.data, f->f.len);
+    }
+    for (;;) {
+        bool end = false;
+        if (f->csv) {
+            if (f->rd.pos) end = true;
+            else if (!(rc = sl_eth_parse_csv(&f->pend, f->path, (const char *)f->f.data, f->f.len, e))) f->rd.pos = f->f.len + 1;
+        } else {
+            size_t before = f->rd.pos;
+            rc = sl_eth_reader_next(&f->rd, &f->pend, &end, e);
+            /* pages already read are dropped from memory: a mapped file would otherwise
+             * count whole in the resident size by its end */
+            if (!rc && f->f.map && f->rd.pos - before > 0 && f->rd.pos > (1u << 22))
+                madvise(f->f.map, (f->rd.pos - (1u << 21)) & ~(size_t)4095, MADV_DONTNEED);
+        }
+        if (rc) return rc;
+        if (end) {
+            f->done = true;
+            input_close(f);
+            return SL_OK;
+        }
+        if (!sl_eth_set_range(&f->pend, &f->lo, &f->hi)) *unknown = true;
+        if (f->lo != UINT64_MAX) return SL_OK; /* else a document without records: the next */
+    }
+}
+
+/* ---------------- writing a model ---------------- */
+/* A stored block is a whole: its transactions and flows are written once. An input that
+ * gives an already-stored block other records (its logs or traces in a later command than
+ * its transactions) would otherwise be skipped without a word and its transfers lost; it
+ * is refused before anything is written. */
+static int check_stored(const sl_eth_chain *c, const char *chain, const sl_eth_model *m, sl_error *e)
+{
     for (size_t bi = 0; bi < m->n_blocks; bi++) {
         uint32_t idx;
         const sl_eth_mblock *mb = &m->blocks[bi];
@@ -123,14 +181,25 @@ static int write_model(sl_store *s, const sl_eth_set *set, const sl_eth_model *m
                           "%s block %llu is already stored with %u transactions and %llu flows; this input gives it %u "
                           "and %llu. A block's files (blocks, receipts or logs, traces) must be ingested together in one "
                           "command; nothing was written",
-                          set->chain->name, (unsigned long long)mb->number, br->n_tx, (unsigned long long)flows,
+                          chain, (unsigned long long)mb->number, br->n_tx, (unsigned long long)flows,
                           mb->n_tx, (unsigned long long)given);
     }
-    sl_progress_start(&pg, m->n_blocks, "blocks", o->quiet);
+    return SL_OK;
+}
+
+/* Writes the model's blocks that are not stored yet, committing every o->batch_flows
+ * flows and at the end. */
+static int write_blocks(sl_eth_chain *c, const sl_eth_model *m, const sl_eth_ingest_opts *o, sl_eth_ingest_report *r,
+                        sl_progress *pg, sl_error *e)
+{
+    int rc;
+    uint64_t in_batch = 0, batch = o->batch_flows ? o->batch_flows : 4000000;
+    bool open = false;
+    const char *crash = getenv("SLEUTH_TEST_KILL_AFTER_COMMITS");
     for (size_t bi = 0; bi < m->n_blocks; bi++) {
         uint32_t idx;
         const sl_eth_mblock *mb = &m->blocks[bi];
-        sl_progress_update(&pg, bi, r->txs_added);
+        sl_progress_update(pg, r->blocks_seen, r->txs_added);
         r->blocks_seen++;
         if (sl_eth_block_by_number(c, mb->number, &idx) == SL_OK) { r->blocks_known++; continue; }
         if (!open) {
@@ -142,7 +211,7 @@ static int write_model(sl_store *s, const sl_eth_set *set, const sl_eth_model *m
         r->txs_added += mb->n_tx;
         r->flows_added += mb->n_flows;
         in_batch += mb->n_flows + mb->n_tx + 1;
-        if (in_batch >= batch) {
+        if (in_batch >= batch || bi + 1 == m->n_blocks) {
             if ((rc = sl_eth_commit(c, e))) return rc;
             open = false;
             in_batch = 0;
@@ -154,44 +223,237 @@ static int write_model(sl_store *s, const sl_eth_set *set, const sl_eth_model *m
         if ((rc = sl_eth_commit(c, e))) return rc;
         r->commits++;
     }
-    sl_progress_update(&pg, m->n_blocks, r->txs_added);
-    sl_progress_end(&pg);
     return SL_OK;
+}
+
+/* Writes a whole model (live ingest: one range, fetched and checked first). */
+static int write_model(sl_store *s, const sl_eth_set *set, const sl_eth_model *m, const sl_eth_ingest_opts *o,
+                       sl_eth_ingest_report *r, sl_error *e)
+{
+    sl_eth_chain *c;
+    sl_progress pg; /* blocks/s, tx/s and ETA on a terminal; quiet otherwise */
+    int rc;
+    if ((rc = sl_eth_chain_open(s, set->chain->name, &c, e)) || (rc = check_stored(c, set->chain->name, m, e))) return rc;
+    sl_progress_start(&pg, m->n_blocks, "blocks", o->quiet);
+    rc = write_blocks(c, m, o, r, &pg, e);
+    sl_progress_update(&pg, r->blocks_seen, r->txs_added);
+    sl_progress_end(&pg);
+    return rc;
 }
 
 static void count_kinds(const sl_eth_model *m, sl_eth_ingest_report *r)
 {
-    r->internal = m->n_internal;
-    r->token = m->n_token;
+    r->internal += m->n_internal;
+    r->token += m->n_token;
+}
+
+/* ---------------- the spool: checked segment models between the two passes ---------------- */
+typedef struct spool_hdr {
+    uint64_t n_blocks, n_txs, n_flows, n_internal, n_token;
+} spool_hdr;
+
+/* An unlinked temporary file (TMPDIR, else /tmp): gone with the process, even on a kill. */
+static int spool_open(FILE **out, sl_error *e)
+{
+    const char *dir = getenv("TMPDIR");
+    char p[PATH_MAX];
+    int fd;
+    snprintf(p, sizeof p, "%s/sleuth-eth-XXXXXX", dir && *dir ? dir : "/tmp");
+    if ((fd = mkstemp(p)) < 0) return sl_err(e, SL_EIO, "%s: cannot create a temporary file: %s", p, strerror(errno));
+    unlink(p);
+    if (!(*out = fdopen(fd, "w+b"))) { close(fd); return sl_err(e, SL_EIO, "temporary file: %s", strerror(errno)); }
+    return SL_OK;
+}
+
+static int spool_put(FILE *f, const sl_eth_model *m, sl_error *e)
+{
+    spool_hdr h = {m->n_blocks, m->n_txs, m->n_flows, m->n_internal, m->n_token};
+    if (fwrite(&h, sizeof h, 1, f) != 1 || fwrite(m->blocks, sizeof *m->blocks, m->n_blocks, f) != m->n_blocks ||
+        fwrite(m->txs, sizeof *m->txs, m->n_txs, f) != m->n_txs ||
+        fwrite(m->flows, sizeof *m->flows, m->n_flows, f) != m->n_flows)
+        return sl_err(e, SL_EIO, "temporary file (TMPDIR): cannot write: %s", strerror(errno));
+    return SL_OK;
+}
+
+/* Reads the next model; *got false at the end. m is owned by the caller (sl_eth_model_free). */
+static int spool_get(FILE *f, sl_eth_model *m, bool *got, sl_error *e)
+{
+    spool_hdr h;
+    memset(m, 0, sizeof *m);
+    *got = false;
+    if (fread(&h, sizeof h, 1, f) != 1) return feof(f) ? SL_OK : sl_err(e, SL_EIO, "temporary file: cannot read");
+    m->blocks = malloc((h.n_blocks + 1) * sizeof *m->blocks);
+    m->txs = malloc((h.n_txs + 1) * sizeof *m->txs);
+    m->flows = malloc((h.n_flows + 1) * sizeof *m->flows);
+    if (!m->blocks || !m->txs || !m->flows) return sl_err(e, SL_ENOMEM, "out of memory");
+    m->n_blocks = h.n_blocks, m->n_txs = h.n_txs, m->n_flows = m->cap_flows = h.n_flows;
+    m->n_internal = h.n_internal, m->n_token = h.n_token;
+    if (fread(m->blocks, sizeof *m->blocks, h.n_blocks, f) != h.n_blocks || fread(m->txs, sizeof *m->txs, h.n_txs, f) != h.n_txs ||
+        fread(m->flows, sizeof *m->flows, h.n_flows, f) != h.n_flows)
+        return sl_err(e, SL_EIO, "temporary file: cannot read");
+    *got = true;
+    return SL_OK;
+}
+
+/* ---------------- pass 1: parse, merge and check segment by segment ---------------- */
+typedef struct pass1 {
+    const sl_eth_chain_info *ci;
+    const sl_eth_chain *c;   /* the stored chain (for the already-stored check), or NULL */
+    FILE *spool;
+    size_t limit;            /* input bytes per segment */
+    sl_eth_set seg;          /* the open segment's records */
+    uint64_t seg_hi, closed_hi; /* highest block in it; in the segments closed before */
+    bool any_closed;
+    uint64_t blocks, segments;
+    sl_eth_ingest_report *r;
+} pass1;
+
+enum { RESTART = 100 }; /* the inputs cannot be cut in block ranges: read them as one segment */
+
+static int close_segment(pass1 *p, sl_error *e)
+{
+    sl_eth_model m;
+    int rc;
+    if (!p->seg.bytes_read && !p->seg.n_blocks && !p->seg.n_txs) return SL_OK;
+    if (!(rc = sl_eth_model_build(&m, &p->seg, e)) && (!p->c || !(rc = check_stored(p->c, p->ci->name, &m, e)))) {
+        count_kinds(&m, p->r);
+        p->blocks += m.n_blocks;
+        p->segments++;
+        rc = spool_put(p->spool, &m, e);
+    }
+    sl_eth_model_free(&m);
+    sl_eth_set_free(&p->seg);
+    sl_eth_set_init(&p->seg, p->ci);
+    p->any_closed = true;
+    p->closed_hi = p->seg_hi;
+    return rc;
+}
+
+/* Pass 1 over every input. A segment takes documents in block order (always the input
+ * whose next document starts lowest) and is closed once it holds `limit` input bytes and
+ * no input's next document starts at or below its highest block: each input's documents
+ * are taken to be in ascending block order (dumps, exports and node answers are), so the
+ * segment then holds every record of its blocks. A document that starts at or below a
+ * closed segment's blocks, or a record without a block, breaks that: RESTART. */
+static int pass_one(pass1 *p, inputs *in, sl_error *e)
+{
+    int rc = SL_OK;
+    for (;;) {
+        input *best = NULL;
+        bool unknown = false;
+        for (size_t i = 0; i < in->n; i++) {
+            input *f = &in->v[i];
+            uint64_t k = f->open ? f->lo : f->first;
+            if (!f->done && (!best || k < (best->open ? best->lo : best->first))) best = f;
+        }
+        if (!best) break;
+        if (!best->open) {
+            if ((rc = input_next(best, p->ci, &unknown, e))) return rc;
+            if (unknown && p->limit != SIZE_MAX) return RESTART;
+            continue; /* its first document's start may differ from the prescan's (it should not) */
+        }
+        if (p->seg.bytes_read >= p->limit && best->lo > p->seg_hi && (rc = close_segment(p, e))) return rc;
+        if (p->any_closed && best->lo <= p->closed_hi && p->limit != SIZE_MAX) return RESTART;
+        if ((rc = sl_eth_set_append(&p->seg, &best->pend, e))) return rc;
+        if (best->hi > p->seg_hi || !p->seg_hi) p->seg_hi = best->hi;
+        p->r->bytes += best->pend.bytes_read;
+        if ((rc = input_next(best, p->ci, &unknown, e))) return rc;
+        if (unknown && p->limit != SIZE_MAX) return RESTART;
+    }
+    return close_segment(p, e);
+}
+
+/* The lowest block of each input's first document, to open inputs only when the segments
+ * reach them (at most the inputs whose ranges overlap are open at once). */
+static int prescan(inputs *in, const sl_eth_chain_info *ci, bool *unknown, sl_error *e)
+{
+    int rc = SL_OK;
+    for (size_t i = 0; i < in->n && !rc; i++) {
+        input *f = &in->v[i];
+        if (!(rc = input_next(f, ci, unknown, e))) f->first = f->done ? UINT64_MAX : f->lo;
+        input_close(f);
+        f->done = false;
+        memset(&f->rd, 0, sizeof f->rd);
+    }
+    return rc;
+}
+
+static void inputs_reset(inputs *in)
+{
+    for (size_t i = 0; i < in->n; i++) {
+        input_close(&in->v[i]);
+        in->v[i].done = false;
+        memset(&in->v[i].rd, 0, sizeof in->v[i].rd);
+    }
+}
+
+static size_t segment_limit(void)
+{
+    const char *v = getenv("SLEUTH_ETH_SEGMENT_BYTES"); /* tests cut tiny inputs into many segments */
+    long long n = v ? atoll(v) : 0;
+    return n > 0 ? (size_t)n : (size_t)64 << 20;
 }
 
 int sl_ingest_eth(sl_store *s, const char *const *paths, int npaths, const sl_eth_ingest_opts *o,
                   sl_eth_ingest_report *r, sl_error *e)
 {
-    sl_eth_set set;
-    sl_eth_model m;
+    inputs in = {0};
+    pass1 p;
+    sl_eth_chain *c = NULL;
     int rc = SL_OK;
+    bool unknown = false;
     double t0 = sl_now();
     const sl_eth_chain_info *ci = sl_eth_chain_by_name(o->chain ? o->chain : "ethereum");
     memset(r, 0, sizeof *r);
-    memset(&m, 0, sizeof m);
+    memset(&p, 0, sizeof p);
     if (!ci) return sl_err(e, SL_EUSAGE, "unknown chain '%s'", o->chain);
-    sl_eth_set_init(&set, ci);
     for (int i = 0; i < npaths && !rc; i++) {
         struct stat st;
         if (stat(paths[i], &st) != 0) rc = sl_err(e, SL_EIO, "%s: %s", paths[i], strerror(errno));
-        else if (S_ISDIR(st.st_mode)) rc = parse_dir(&set, paths[i], 0, &r->files, e);
-        else { r->files++; rc = parse_file(&set, paths[i], e); }
+        else if (S_ISDIR(st.st_mode)) rc = list_dir(&in, paths[i], 0, e);
+        else rc = add_input(&in, paths[i], e);
     }
-    r->bytes = set.bytes_read;
+    r->files = in.n;
+    if (!rc) rc = prescan(&in, ci, &unknown, e);
+    if (!rc) rc = sl_eth_chain_open(s, ci->name, &c, e);
+    if (!rc) rc = spool_open(&p.spool, e);
+    p.ci = ci, p.c = c, p.r = r;
+    p.limit = unknown ? SIZE_MAX : segment_limit();
+    sl_eth_set_init(&p.seg, ci);
+    /* pass 1: everything is parsed and checked (and the checked models spooled) before
+     * anything is written, so bad input leaves the store as it was */
+    while (!rc) {
+        rc = pass_one(&p, &in, e);
+        if (rc != RESTART) break;
+        inputs_reset(&in);
+        sl_eth_set_free(&p.seg);
+        sl_eth_set_init(&p.seg, ci);
+        rewind(p.spool);
+        if (ftruncate(fileno(p.spool), 0) != 0) { rc = sl_err(e, SL_EIO, "temporary file: %s", strerror(errno)); break; }
+        r->bytes = r->internal = r->token = 0;
+        p.blocks = p.segments = 0;
+        p.seg_hi = p.closed_hi = 0, p.any_closed = false;
+        p.limit = SIZE_MAX;
+        rc = SL_OK;
+    }
     r->parse_seconds = sl_now() - t0;
-    if (!rc) rc = sl_eth_model_build(&m, &set, e);
-    if (!rc) {
-        count_kinds(&m, r);
-        rc = write_model(s, &set, &m, o, r, e);
+    /* pass 2: segment by segment, each committed */
+    if (!rc && fflush(p.spool) == 0 && fseek(p.spool, 0, SEEK_SET) == 0) {
+        sl_progress pg;
+        sl_progress_start(&pg, p.blocks, "blocks", o->quiet);
+        for (bool got = true; !rc && got;) {
+            sl_eth_model m;
+            if (!(rc = spool_get(p.spool, &m, &got, e)) && got) rc = write_blocks(c, &m, o, r, &pg, e);
+            sl_eth_model_free(&m);
+        }
+        sl_progress_update(&pg, r->blocks_seen, r->txs_added);
+        sl_progress_end(&pg);
     }
-    sl_eth_model_free(&m);
-    sl_eth_set_free(&set);
+    if (p.spool) fclose(p.spool);
+    sl_eth_set_free(&p.seg);
+    inputs_reset(&in);
+    for (size_t i = 0; i < in.n; i++) free(in.v[i].path);
+    free(in.v);
     r->seconds = sl_now() - t0;
     return rc;
 }

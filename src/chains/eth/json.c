@@ -1125,38 +1125,254 @@ static char *quote_big_numbers(const char *t, size_t n, size_t *out_len, bool *o
     return r;
 }
 
-int sl_eth_parse_json(sl_eth_set *s, const char *name, const char *text, size_t len, sl_error *e)
+/* The end of the JSON value that starts at t[0] (t[0] is not whitespace), found without
+ * parsing it: strings skipped whole, brackets counted. *big is set when the value holds a
+ * bare integer of 16+ digits (quote_big_numbers must rewrite it). Malformed text only has
+ * to end somewhere: cJSON reports it. */
+static size_t value_end(const char *t, size_t n, bool *big)
+{
+    size_t i = 0, depth = 0;
+    *big = false;
+    if (t[0] != '{' && t[0] != '[') { /* a lone scalar: up to the next whitespace */
+        if (t[0] == '"') {
+            for (i = 1; i < n && t[i] != '"'; i++) if (t[i] == '\\') i++;
+            return i < n ? i + 1 : n;
+        }
+        while (i < n && t[i] != ' ' && t[i] != '\n' && t[i] != '\t' && t[i] != '\r') i++;
+        *big = true; /* let quote_big_numbers decide */
+        return i;
+    }
+    while (i < n) {
+        char c = t[i];
+        if (c == '"') {
+            const char *q = t + i + 1, *qe = t + n;
+            for (;;) {
+                while (q < qe && *q != '"' && *q != '\\') q++;
+                if (q >= qe || *q == '"') break;
+                q += 2; /* a backslash and the byte it escapes */
+            }
+            if (q >= qe) return n;
+            i = (size_t)(q - t) + 1;
+        } else if (c == '{' || c == '[') {
+            depth++, i++;
+        } else if (c == '}' || c == ']') {
+            i++;
+            if (--depth == 0) return i;
+        } else if (c >= '0' && c <= '9') {
+            size_t j = i;
+            while (j < n && t[j] >= '0' && t[j] <= '9') j++;
+            if (j - i >= 16) *big = true;
+            i = j;
+        } else {
+            i++;
+        }
+    }
+    return n;
+}
+
+static bool ws_byte(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; }
+
+/* cJSON's nodes and strings of one document come from a bump arena, dropped whole when the
+ * document is done: malloc/free of every node was a sixth of the ingest's time. The hooks
+ * are cJSON's global ones, set only while a document is parsed and read (cJSON_InitHooks
+ * back to malloc/free before returning), which is why a reader is not thread-safe. */
+typedef struct bump_chunk {
+    struct bump_chunk *next;
+    size_t cap, used;
+    max_align_t data[];
+} bump_chunk;
+static bump_chunk *g_bump;      /* the chunk being filled; older ones follow */
+static bump_chunk *g_bump_free; /* emptied chunks kept for the next document */
+
+static void *bump_alloc(size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    if (!g_bump || g_bump->cap - g_bump->used < n) {
+        bump_chunk *c = g_bump_free;
+        size_t want = n > (1u << 20) ? n : (1u << 20);
+        if (c && c->cap >= want) g_bump_free = c->next;
+        else if (!(c = malloc(sizeof *c + want))) return NULL;
+        else c->cap = want;
+        c->used = 0;
+        c->next = g_bump;
+        g_bump = c;
+    }
+    g_bump->used += n;
+    return (char *)g_bump->data + g_bump->used - n;
+}
+static void bump_free(void *p) { (void)p; }
+
+/* Ends a document: its chunks go back to the free list (at most 64 MiB kept). */
+static void bump_reset(void)
+{
+    size_t kept = 0;
+    for (bump_chunk *c = g_bump_free; c; c = c->next) kept += c->cap;
+    while (g_bump) {
+        bump_chunk *c = g_bump;
+        g_bump = c->next;
+        if (kept + c->cap <= ((size_t)64 << 20)) { c->next = g_bump_free, g_bump_free = c, kept += c->cap; }
+        else free(c);
+    }
+}
+
+void sl_eth_reader_init(sl_eth_reader *r, const char *name, const char *text, size_t len)
+{
+    memset(r, 0, sizeof *r);
+    r->name = name;
+    r->text = text;
+    r->len = len;
+    hexv_init();
+}
+
+int sl_eth_reader_next(sl_eth_reader *r, sl_eth_set *s, bool *done, sl_error *e)
 {
     pctx x;
-    size_t qlen;
-    bool oom;
-    char *q;
-    sl_json_seq seq;
-    int rc = SL_OK;
-    hexv_init();
-    q = quote_big_numbers(text, len, &qlen, &oom);
-    if (oom) return sl_err(e, SL_ENOMEM, "out of memory");
+    size_t start = r->pos, p = r->pos, q, after;
+    bool big, more;
+    char *quoted = NULL, note[96];
+    const char *doc;
+    size_t doclen;
+    cJSON *root = NULL;
+    int rc;
+    *done = false;
     memset(&x, 0, sizeof x);
-    x.s = s;
-    x.name = name;
-    x.e = e;
-    x.tron = s->chain && s->chain->tron;
-    x.order = (uint32_t)s->n_traces;
-    x.in = NO_ENCL;
-    s->bytes_read += len;
-    /* one document, or several one after another (JSON lines), each key-checked */
-    sl_json_seq_init(&seq, name, q ? q : text, q ? qlen : len);
-    if (q) seq.note = "(offset after number quoting)";
-    for (;;) {
-        cJSON *root;
-        if ((rc = sl_json_seq_next(&seq, &root, e)) || !root) break;
-        snprintf(x.path, sizeof x.path, "%s", seq.path);
-        rc = dispatch(&x, root, 0);
-        cJSON_Delete(root);
-        if (rc) break;
+    while (p < r->len && ws_byte(r->text[p])) p++;
+    if (p >= r->len) {
+        s->bytes_read += p - start;
+        r->pos = p;
+        *done = true;
+        return SL_OK;
     }
-    free(q);
+    q = p + value_end(r->text + p, r->len - p, &big);
+    for (after = q; after < r->len && ws_byte(r->text[after]); after++) {}
+    more = r->doc > 0 || after < r->len;
+    doc = r->text + p, doclen = q - p;
+    if (big) {
+        bool oom;
+        size_t qlen;
+        quoted = quote_big_numbers(doc, doclen, &qlen, &oom);
+        if (oom) return sl_err(e, SL_ENOMEM, "out of memory");
+        if (quoted) doc = quoted, doclen = qlen;
+    }
+    /* strict: one value spanning the document, then the duplicate-key check under its path */
+    if (more) snprintf(x.path, sizeof x.path, "$<doc %d>", r->doc + 1);
+    else strcpy(x.path, "$");
+    {
+        const char *ret = NULL, *end = doc + doclen;
+        cJSON_Hooks h = {bump_alloc, bump_free};
+        cJSON_InitHooks(&h);
+        root = cJSON_ParseWithLengthOpts(doc, doclen, &ret, false);
+        if (root) while (ret < end && ws_byte(*ret)) ret++;
+        if (!root || ret < end) {
+            /* the offset counts from the start of the file (of the document after number
+             * quoting, which moves bytes) */
+            size_t off = (size_t)((ret && ret >= doc && ret <= end ? ret : doc) - doc) + (quoted ? 0 : p);
+            if (quoted) snprintf(note, sizeof note, " (in the document at byte %zu, after number quoting)", p);
+            else note[0] = 0;
+            rc = sl_err(e, SL_ECORRUPT, "%s: byte offset %zu: malformed JSON%s", r->name, off, note);
+        } else {
+            rc = sl_json_check_keys(root, r->name, x.path, e);
+        }
+    }
+    if (!rc) {
+        x.s = s;
+        x.name = r->name;
+        x.e = e;
+        x.tron = s->chain && s->chain->tron;
+        x.order = (uint32_t)s->n_traces;
+        x.in = NO_ENCL;
+        rc = dispatch(&x, root, 0);
+    }
+    root = NULL; /* its nodes are the arena's */
+    bump_reset();
+    cJSON_InitHooks(NULL);
+    free(quoted);
+    if (rc) return rc;
+    r->doc++;
+    s->bytes_read += after - start;
+    r->pos = after;
+    return SL_OK;
+}
+
+int sl_eth_parse_json(sl_eth_set *s, const char *name, const char *text, size_t len, sl_error *e)
+{
+    sl_eth_reader r;
+    bool done = false;
+    int rc = SL_OK;
+    sl_eth_reader_init(&r, name, text, len);
+    while (!rc && !done) rc = sl_eth_reader_next(&r, s, &done, e);
     return rc;
+}
+
+/* Appends the arena bytes of src to dst at an 8-aligned offset (trace addresses are u32
+ * words); *base gets the offset src's offsets are shifted by. */
+static int arena_move(sl_eth_set *dst, const sl_eth_set *src, uint32_t *base, sl_error *e)
+{
+    static const char zero[8];
+    size_t pad = (8 - dst->arena.len % 8) % 8;
+    if (dst->arena.len + pad + src->arena.len > UINT32_MAX)
+        return sl_err(e, SL_ELIMIT, "a segment's records hold more than 4 GiB of bytes");
+    if ((pad && sl_buf_append(&dst->arena, zero, pad)) ||
+        (src->arena.len && sl_buf_append(&dst->arena, src->arena.p, src->arena.len)))
+        return sl_err(e, SL_ENOMEM, "out of memory");
+    *base = (uint32_t)(dst->arena.len - src->arena.len);
+    return SL_OK;
+}
+
+#define APPEND(arr, n, cap)                                                                              \
+    do {                                                                                                 \
+        void *q_ = dst->arr;                                                                             \
+        if (src->n && sl_grow(&q_, &dst->cap, dst->n + src->n, sizeof *dst->arr))                        \
+            return sl_err(e, SL_ENOMEM, "out of memory");                                                \
+        dst->arr = q_;                                                                                   \
+        if (src->n) memcpy(dst->arr + dst->n, src->arr, src->n * sizeof *dst->arr);                      \
+    } while (0)
+
+int sl_eth_set_append(sl_eth_set *dst, const sl_eth_set *src, sl_error *e)
+{
+    uint32_t base = 0, order = (uint32_t)dst->n_traces;
+    int rc;
+    if ((rc = arena_move(dst, src, &base, e))) return rc;
+    APPEND(blocks, n_blocks, cap_blocks);
+    APPEND(txs, n_txs, cap_txs);
+    APPEND(receipts, n_receipts, cap_receipts);
+    APPEND(logs, n_logs, cap_logs);
+    APPEND(traces, n_traces, cap_traces);
+    APPEND(wds, n_wds, cap_wds);
+    APPEND(xfers, n_xfers, cap_xfers);
+    for (size_t i = 0; i < src->n_txs; i++) dst->txs[dst->n_txs + i].input_off += base;
+    for (size_t i = 0; i < src->n_logs; i++) dst->logs[dst->n_logs + i].data_off += base;
+    for (size_t i = 0; i < src->n_traces; i++) {
+        sl_eth_trace *t = &dst->traces[dst->n_traces + i];
+        t->addr_off += base, t->err_off += base, t->order += order;
+    }
+    dst->n_blocks += src->n_blocks, dst->n_txs += src->n_txs, dst->n_receipts += src->n_receipts;
+    dst->n_logs += src->n_logs, dst->n_traces += src->n_traces, dst->n_wds += src->n_wds;
+    dst->n_xfers += src->n_xfers;
+    dst->bytes_read += src->bytes_read;
+    return SL_OK;
+}
+
+bool sl_eth_set_range(const sl_eth_set *s, uint64_t *lo, uint64_t *hi)
+{
+    uint64_t a = UINT64_MAX, b = 0;
+    bool known = true;
+#define SPAN(arr, n, field)                                                        \
+    for (size_t i = 0; i < s->n; i++) {                                          \
+        uint64_t v = s->arr[i].field;                                            \
+        if (v == UINT64_MAX) known = false;                                      \
+        else { if (v < a) a = v; if (v > b) b = v; }                             \
+    }
+    SPAN(blocks, n_blocks, number)
+    SPAN(txs, n_txs, block)
+    SPAN(receipts, n_receipts, block)
+    SPAN(logs, n_logs, block)
+    SPAN(traces, n_traces, block)
+    SPAN(wds, n_wds, block)
+    SPAN(xfers, n_xfers, block)
+#undef SPAN
+    *lo = a, *hi = b;
+    return known;
 }
 
 /* ---------- CSV (RFC 4180: quotes, doubled quotes, CRLF) ---------- */
