@@ -4,7 +4,8 @@
  * rebuilt file; a reader handle opened before an ingest sees the new commit after
  * sl_store_snapshot; a writer killed between its LMDB commit and applying its address
  * records leaves a store that readers (by the log overlay) and the next writer (by
- * replaying the log) read as committed. */
+ * replaying the log) read as committed; one store holds Bitcoin and an account chain,
+ * listed by the chain registry, with addresses keyed by (chain, address id). */
 #include <criterion/criterion.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <sys/wait.h>
 
 #include "helpers.h"
+#include "sleuth/chains.h"
 #include "sleuth/store.h"
 #include "store/hidx.h"
 
@@ -185,4 +187,58 @@ Test(store, kill_between_commit_and_apply_reads_as_committed)
             run_free(&r);
         }
     }
+}
+
+Test(store, one_store_holds_every_chain_and_keys_addresses_by_chain)
+{
+    const char *d = temp_dir();
+    char st[300], back[128];
+    sl_store *s;
+    sl_error e = {0};
+    const sl_chain_def *defs[8];
+    sl_addr_ref btc, tron;
+    cJSON *j, *c;
+    run_result r = run_sleuth("ingest tron --quiet --store %s/m tests/data/tron && %s ingest btc --quiet --store %s/m %s",
+                              d, sleuth_bin(), d, CONSEC0);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    snprintf(st, sizeof st, "%s/m", d);
+    /* info lists both, with their registry ids */
+    j = sleuth_json("info --store %s --json", st);
+    c = cJSON_GetObjectItem(j, "chains");
+    cr_assert_eq(cJSON_GetArraySize(c), 2);
+    cr_assert_str_eq(jstr(cJSON_GetArrayItem(c, 0), "chain"), "bitcoin");
+    cr_assert_eq(jint(cJSON_GetArrayItem(c, 0), "chain_id"), SL_CHAIN_BTC);
+    cr_assert_eq(jint(cJSON_GetArrayItem(c, 0), "blocks"), 300);
+    cr_assert_str_eq(jstr(cJSON_GetArrayItem(c, 1), "chain"), "tron");
+    cr_assert_eq(jint(cJSON_GetArrayItem(c, 1), "chain_id"), 22);
+    cJSON_Delete(j);
+    cr_assert_eq(sl_store_open(&s, st, SL_STORE_RDONLY, &e), SL_OK, "%s", e.msg);
+    cr_assert_eq(sl_store_chains(s, defs, 8), 2);
+    cr_assert_eq(defs[0]->id, SL_CHAIN_BTC);
+    cr_assert_str_eq(defs[1]->name, "tron");
+    cr_assert_eq(sl_chain_by_name("litecoin-regtest")->id, SL_CHAIN_BTC);
+    cr_assert_null(sl_chain_by_name("dogecoin"));
+    /* Satoshi's block-9 address, and a Tron address of the fixture, round trip through keys */
+    cr_assert_eq(sl_addr_resolve(s, NULL, "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S", &btc, &e), SL_OK, "%s", e.msg);
+    cr_assert_eq(btc.chain, SL_CHAIN_BTC);
+    cr_assert_eq(sl_addr_format(s, btc, back, sizeof back), SL_OK);
+    cr_assert_str_eq(back, "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S");
+    {
+        sl_addr_ref t0 = {22, 4}; /* the first account after the four sinks */
+        char first[128];
+        cr_assert_eq(sl_addr_format(s, t0, first, sizeof first), SL_OK);
+        cr_assert_eq(first[0], 'T', "%s", first);
+        cr_assert_eq(sl_addr_resolve(s, "tron", first, &tron, &e), SL_OK, "%s", e.msg);
+        cr_assert_eq(tron.chain, 22);
+        cr_assert_eq(tron.id, 4);
+        cr_assert_neq(sl_addr_ref_key(tron), sl_addr_ref_key(btc));
+        cr_assert_eq(sl_addr_ref_of(sl_addr_ref_key(tron)).id, 4);
+    }
+    /* wrong chain, unknown address: errors in words */
+    cr_assert_eq(sl_addr_resolve(s, "tron", "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S", &tron, &e), SL_EUSAGE);
+    sl_err_clear(&e);
+    cr_assert_eq(sl_addr_resolve(s, "ethereum", "0x0000000000000000000000000000000000000001", &tron, &e), SL_ENOTFOUND);
+    sl_err_clear(&e);
+    sl_store_close(s);
 }

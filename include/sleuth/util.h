@@ -113,6 +113,9 @@ void *sl_calloc(size_t count, size_t size);
 void *sl_realloc(void *p, size_t n);
 char *sl_strdup(const char *s);
 void sl_free(void *p);
+/* Points cJSON's allocation hooks at the seam (done at start-up; code that swaps the hooks
+ * for a while calls it to put them back). Not thread-safe: cJSON's hooks are global. */
+void sl_alloc_cjson_hooks(void);
 /* How many allocations have failed in this process (injected or real): a writer that
  * cannot check every step (a cJSON tree) checks this before it reports success. */
 uint64_t sl_alloc_failures(void);

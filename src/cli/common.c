@@ -15,8 +15,16 @@
 #include "sleuth/text.h"
 #include "sleuth/util.h"
 
-int cli_fail(const cli_common *c, const sl_error *e)
+int cli_fail(const cli_common *c, const sl_error *in)
 {
+    sl_error oom = {0};
+    const sl_error *e = in;
+    /* a failure after an allocation failed is that failure: a look-up that could not get
+     * memory says "out of memory", never "not found" or "malformed" */
+    if (sl_alloc_failures() && in->code != SL_ENOMEM) {
+        sl_err(&oom, SL_ENOMEM, "out of memory (what failed then: %s)", in->msg[0] ? in->msg : sl_strerror(in->code));
+        e = &oom;
+    }
     fprintf(stderr, "sleuth: %s\n", e->msg[0] ? e->msg : sl_strerror(e->code));
     if (c && c->json) {
         cJSON *j = cJSON_CreateObject(), *er = cJSON_AddObjectToObject(j, "error");

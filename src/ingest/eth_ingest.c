@@ -77,7 +77,7 @@ static int add_input(inputs *in, const char *path, sl_error *e)
     if (sl_grow(&q, &in->cap, in->n + 1, sizeof *in->v)) return sl_err(e, SL_ENOMEM, "out of memory");
     in->v = q;
     memset(&in->v[in->n], 0, sizeof *in->v);
-    if (!(in->v[in->n].path = strdup(path))) return sl_err(e, SL_ENOMEM, "out of memory");
+    if (!(in->v[in->n].path = sl_strdup(path))) return sl_err(e, SL_ENOMEM, "out of memory");
     snprintf(base, sizeof base, "%s", path);
     if (ends_with(base, ".zst")) base[strlen(base) - 4] = 0;
     in->v[in->n].csv = ends_with(base, ".csv");
@@ -100,7 +100,7 @@ static int list_dir(inputs *in, const char *dir, int depth, sl_error *e)
         if (de->d_name[0] == '.') continue;
         if (sl_grow(&q, &cap, n + 1, sizeof *names)) { rc = sl_err(e, SL_ENOMEM, "out of memory"); break; }
         names = q;
-        if (!(names[n] = malloc(strlen(dir) + strlen(de->d_name) + 2))) { rc = sl_err(e, SL_ENOMEM, "out of memory"); break; }
+        if (!(names[n] = sl_malloc(strlen(dir) + strlen(de->d_name) + 2))) { rc = sl_err(e, SL_ENOMEM, "out of memory"); break; }
         sprintf(names[n++], "%s/%s", dir, de->d_name);
     }
     closedir(d);
@@ -112,8 +112,8 @@ static int list_dir(inputs *in, const char *dir, int depth, sl_error *e)
         if (S_ISDIR(st.st_mode)) rc = list_dir(in, names[i], depth + 1, e);
         else if (S_ISREG(st.st_mode) && wanted(b)) rc = add_input(in, names[i], e);
     }
-    for (size_t i = 0; i < n; i++) free(names[i]);
-    free(names);
+    for (size_t i = 0; i < n; i++) sl_free(names[i]);
+    sl_free(names);
     return rc;
 }
 
@@ -282,9 +282,9 @@ static int spool_get(FILE *f, sl_eth_model *m, bool *got, sl_error *e)
     memset(m, 0, sizeof *m);
     *got = false;
     if (fread(&h, sizeof h, 1, f) != 1) return feof(f) ? SL_OK : sl_err(e, SL_EIO, "temporary file: cannot read");
-    m->blocks = malloc((h.n_blocks + 1) * sizeof *m->blocks);
-    m->txs = malloc((h.n_txs + 1) * sizeof *m->txs);
-    m->flows = malloc((h.n_flows + 1) * sizeof *m->flows);
+    m->blocks = sl_malloc((h.n_blocks + 1) * sizeof *m->blocks);
+    m->txs = sl_malloc((h.n_txs + 1) * sizeof *m->txs);
+    m->flows = sl_malloc((h.n_flows + 1) * sizeof *m->flows);
     if (!m->blocks || !m->txs || !m->flows) return sl_err(e, SL_ENOMEM, "out of memory");
     m->n_blocks = h.n_blocks, m->n_txs = h.n_txs, m->n_flows = m->cap_flows = h.n_flows;
     m->n_internal = h.n_internal, m->n_token = h.n_token;
@@ -452,8 +452,8 @@ int sl_ingest_eth(sl_store *s, const char *const *paths, int npaths, const sl_et
     if (p.spool) fclose(p.spool);
     sl_eth_set_free(&p.seg);
     inputs_reset(&in);
-    for (size_t i = 0; i < in.n; i++) free(in.v[i].path);
-    free(in.v);
+    for (size_t i = 0; i < in.n; i++) sl_free(in.v[i].path);
+    sl_free(in.v);
     r->seconds = sl_now() - t0;
     return rc;
 }
@@ -483,7 +483,7 @@ static int rpc_call(rpc *r, const char *method, const char *params, sl_error *e)
     CURLcode cc;
     struct curl_slist *h = NULL;
     size_t n = strlen(method) + strlen(params) + 80;
-    if (!(req = malloc(n))) return sl_err(e, SL_ENOMEM, "out of memory");
+    if (!(req = sl_malloc(n))) return sl_err(e, SL_ENOMEM, "out of memory");
     snprintf(req, n, "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"%s\",\"params\":%s}", ++r->id, method, params);
     r->body.len = 0;
     h = curl_slist_append(h, "Content-Type: application/json");
@@ -495,7 +495,7 @@ static int rpc_call(rpc *r, const char *method, const char *params, sl_error *e)
     curl_easy_setopt(r->curl, CURLOPT_TIMEOUT, 300L);
     cc = curl_easy_perform(r->curl);
     curl_slist_free_all(h);
-    free(req);
+    sl_free(req);
     if (cc != CURLE_OK) return sl_err(e, SL_EIO, "%s: %s: %s", r->url, method, curl_easy_strerror(cc));
     curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &code);
     if (code >= 400 && code != 500)
@@ -715,7 +715,7 @@ int sl_ingest_eth_rpc(sl_store *s, const sl_eth_ingest_opts *o, sl_eth_ingest_re
                     {
                         char *txt = cJSON_PrintUnformatted(w);
                         if (txt) rc = sl_eth_parse_json(&set, "debug_traceBlockByNumber", txt, strlen(txt), e);
-                        free(txt);
+                        sl_free(txt);
                     }
                     cJSON_Delete(w);
                 }

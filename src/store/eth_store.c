@@ -78,14 +78,14 @@ static void chain_close(sl_eth_chain *c)
         sl_col_trim(&c->col[i], *ecount(&c->cm, i));
         sl_col_close(&c->col[i]);
     }
-    free(c);
+    sl_free(c);
 }
 
 void sl_eth_state_free(struct sl_eth_state *st)
 {
     if (!st) return;
     for (int i = 0; i < st->n; i++) chain_close(st->chains[i]);
-    free(st);
+    sl_free(st);
 }
 
 static int load_meta(sl_eth_chain *c, MDB_txn *txn, sl_error *e)
@@ -148,7 +148,7 @@ int sl_eth_chain_open(sl_store *s, const char *name, sl_eth_chain **out, sl_erro
     int rc;
     *out = NULL;
     if (!info) return sl_err(e, SL_EUSAGE, "unknown chain '%s' (ethereum, bsc, polygon, avalanche, arbitrum, base, tron)", name ? name : "");
-    if (!*slot && !(*slot = calloc(1, sizeof **slot))) return sl_err(e, SL_ENOMEM, "out of memory");
+    if (!*slot && !(*slot = sl_calloc(1, sizeof **slot))) return sl_err(e, SL_ENOMEM, "out of memory");
     st = *slot;
     for (int i = 0; i < st->n; i++)
         if (st->chains[i]->info == info) { *out = st->chains[i]; return SL_OK; }
@@ -158,7 +158,7 @@ int sl_eth_chain_open(sl_store *s, const char *name, sl_eth_chain **out, sl_erro
         struct stat sb;
         if (stat(dir, &sb) != 0) return sl_err(e, SL_ENOTFOUND, "the store holds no %s data", info->name);
     }
-    if (!(c = calloc(1, sizeof *c))) return sl_err(e, SL_ENOMEM, "out of memory");
+    if (!(c = sl_calloc(1, sizeof *c))) return sl_err(e, SL_ENOMEM, "out of memory");
     c->s = s;
     c->info = info;
     c->seed = (uint64_t)(uintptr_t)c * 0x9e3779b97f4a7c15ULL;
@@ -352,10 +352,10 @@ void sl_eth_acct_name(const sl_eth_chain *c, uint32_t id, char out[48])
 /* ---------------- writing ---------------- */
 static void caches_clear(sl_eth_chain *c)
 {
-    free(c->ac); c->ac = NULL; c->ac_cap = c->ac_n = 0;
-    free(c->bc); c->bc = NULL; c->bc_cap = c->bc_n = 0;
-    free(c->sc); c->sc = NULL; c->sc_cap = c->sc_n = 0;
-    free(c->th); c->th = NULL; c->th_cap = c->th_n = 0;
+    sl_free(c->ac); c->ac = NULL; c->ac_cap = c->ac_n = 0;
+    sl_free(c->bc); c->bc = NULL; c->bc_cap = c->bc_n = 0;
+    sl_free(c->sc); c->sc = NULL; c->sc_cap = c->sc_n = 0;
+    sl_free(c->th); c->th = NULL; c->th_cap = c->th_n = 0;
 }
 
 void sl_eth_abort(sl_eth_chain *c)
@@ -405,7 +405,7 @@ static int ac_reserve(sl_eth_chain *c, size_t more, sl_error *e)
     if ((c->ac_n + more) * 2 >= c->ac_cap) {
         size_t nc = c->ac_cap ? c->ac_cap * 2 : 4096;
         while ((c->ac_n + more) * 2 >= nc) nc *= 2;
-        acache *n = calloc(nc, sizeof *n);
+        acache *n = sl_calloc(nc, sizeof *n);
         if (!n) return sl_err(e, SL_ENOMEM, "out of memory");
         for (size_t j = 0; j < c->ac_cap; j++)
             if (c->ac[j].used) {
@@ -413,7 +413,7 @@ static int ac_reserve(sl_eth_chain *c, size_t more, sl_error *e)
                 while (n[q].used) q = (q + 1) & (nc - 1);
                 n[q] = c->ac[j];
             }
-        free(c->ac);
+        sl_free(c->ac);
         c->ac = n;
         c->ac_cap = nc;
     }
@@ -463,7 +463,7 @@ static int asset_get(sl_eth_chain *c, const sl_eth_addr *a, uint32_t *id, sl_err
     size_t i;
     if (c->sc_n * 2 >= c->sc_cap) {
         size_t nc = c->sc_cap ? c->sc_cap * 2 : 256;
-        scache *n = calloc(nc, sizeof *n);
+        scache *n = sl_calloc(nc, sizeof *n);
         if (!n) return sl_err(e, SL_ENOMEM, "out of memory");
         for (size_t j = 0; j < c->sc_cap; j++)
             if (c->sc[j].used) {
@@ -471,7 +471,7 @@ static int asset_get(sl_eth_chain *c, const sl_eth_addr *a, uint32_t *id, sl_err
                 while (n[q].used) q = (q + 1) & (nc - 1);
                 n[q] = c->sc[j];
             }
-        free(c->sc);
+        sl_free(c->sc);
         c->sc = n;
         c->sc_cap = nc;
     }
@@ -514,7 +514,7 @@ static int bal_add(sl_eth_chain *c, uint32_t acct, uint32_t asset, const sl_u256
     uint64_t h = mix(((uint64_t)acct << 32 | asset) ^ c->seed);
     if (c->bc_n * 2 >= c->bc_cap) {
         size_t nc = c->bc_cap ? c->bc_cap * 2 : 8192;
-        bcache *n = calloc(nc, sizeof *n);
+        bcache *n = sl_calloc(nc, sizeof *n);
         if (!n) return sl_err(e, SL_ENOMEM, "out of memory");
         for (size_t j = 0; j < c->bc_cap; j++)
             if (c->bc[j].used) {
@@ -522,7 +522,7 @@ static int bal_add(sl_eth_chain *c, uint32_t acct, uint32_t asset, const sl_u256
                 while (n[q].used) q = (q + 1) & (nc - 1);
                 n[q] = c->bc[j];
             }
-        free(c->bc);
+        sl_free(c->bc);
         c->bc = n;
         c->bc_cap = nc;
     }
@@ -723,7 +723,7 @@ static int flush(sl_eth_chain *c, sl_error *e)
 {
     int rc = SL_OK;
     size_t n = 0;
-    void **v = malloc((c->ac_n + c->bc_n + 1) * sizeof *v);
+    void **v = sl_malloc((c->ac_n + c->bc_n + 1) * sizeof *v);
     if (!v) return sl_err(e, SL_ENOMEM, "out of memory");
     for (size_t i = 0; i < c->ac_cap; i++)
         if (c->ac[i].used) v[n++] = &c->ac[i];
@@ -749,7 +749,7 @@ static int flush(sl_eth_chain *c, sl_error *e)
         memcpy(val + 32, b->out.w, 32);
         if ((r = mdb_put(c->wtxn, c->db_bal, &k, &d, 0))) rc = mdb_fail(e, "put balance", r);
     }
-    free(v);
+    sl_free(v);
     if (rc) return rc;
     if (c->th_n) qsort(c->th, c->th_n, 16, cmp_th); /* a block of no transactions: th is NULL */
     for (size_t i = 0; i < c->th_n && !rc; i++) {

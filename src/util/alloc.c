@@ -88,8 +88,10 @@ uint64_t sl_alloc_failures(void) { return __atomic_load_n(&failures, __ATOMIC_RE
 /* cJSON allocates through the seam from the start of the process: before main, so no
  * cJSON object is ever freed by a different allocator than made it. (With hooks other
  * than malloc/free cJSON does not use realloc: it allocates and copies.) */
-__attribute__((constructor)) static void cjson_hooks(void)
+void sl_alloc_cjson_hooks(void)
 {
     cJSON_Hooks h = {sl_malloc, sl_free};
     cJSON_InitHooks(&h);
 }
+
+__attribute__((constructor)) static void cjson_hooks(void) { sl_alloc_cjson_hooks(); }

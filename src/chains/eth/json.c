@@ -85,13 +85,13 @@ void sl_eth_set_init(sl_eth_set *s, const sl_eth_chain_info *chain)
 
 void sl_eth_set_free(sl_eth_set *s)
 {
-    free(s->blocks);
-    free(s->txs);
-    free(s->receipts);
-    free(s->logs);
-    free(s->traces);
-    free(s->wds);
-    free(s->xfers);
+    sl_free(s->blocks);
+    sl_free(s->txs);
+    sl_free(s->receipts);
+    sl_free(s->logs);
+    sl_free(s->traces);
+    sl_free(s->wds);
+    sl_free(s->xfers);
     sl_buf_free(&s->arena);
     memset(s, 0, sizeof *s);
 }
@@ -625,7 +625,7 @@ static int parse_block(pctx *x, const cJSON *o, bool strict)
     wd = get(o, "withdrawals");
     if (wd && cJSON_IsString(wd)) { /* ethereum-etl CSV: the objects, comma-separated, without brackets */
         size_t n = strlen(wd->valuestring);
-        char *t = malloc(n + 3);
+        char *t = sl_malloc(n + 3);
         cJSON *arr;
         if (!t) return sl_err(x->e, SL_ENOMEM, "out of memory");
         t[0] = '[';
@@ -634,7 +634,7 @@ static int parse_block(pctx *x, const cJSON *o, bool strict)
         {
             sl_error in = {0, ""};
             rc = sl_json_parse(&arr, t, n + 2, NULL, &in);
-            free(t);
+            sl_free(t);
             if (rc == SL_ENOMEM) return sl_err(x->e, SL_ENOMEM, "out of memory");
             if (rc) return fail(x, "withdrawals", "not a list of withdrawal objects (%s)", in.msg);
         }
@@ -862,7 +862,7 @@ static int parse_frame(pctx *x, const cJSON *f, const sl_hash256 *txh, bool has_
         size_t n;
         size_t ti = (size_t)(t - x->s->traces);
         if (!cJSON_IsArray(calls)) return fail(x, "calls", "expected an array");
-        child = malloc((depth + 1) * sizeof *child);
+        child = sl_malloc((depth + 1) * sizeof *child);
         if (!child) return sl_err(x->e, SL_ENOMEM, "out of memory");
         if (depth) memcpy(child, addr, depth * sizeof *child); /* addr is NULL at the root */
         n = path_push(x, ".calls");
@@ -870,11 +870,11 @@ static int parse_frame(pctx *x, const cJSON *f, const sl_hash256 *txh, bool has_
             size_t m = path_push(x, "[%u]", k);
             child[depth] = k++;
             sl_eth_addr self = x->s->traces[ti].to;
-            if ((rc = parse_frame(x, it, txh, has_txh, block, txi, child, depth + 1, &self))) { free(child); return rc; }
+            if ((rc = parse_frame(x, it, txh, has_txh, block, txi, child, depth + 1, &self))) { sl_free(child); return rc; }
             path_pop(x, m);
         }
         path_pop(x, n);
-        free(child);
+        sl_free(child);
         x->s->traces[ti].subtraces = k;
     }
     return SL_OK;
@@ -1116,7 +1116,7 @@ static char *quote_big_numbers(const char *t, size_t n, size_t *out_len, bool *o
         }
         if (pass == 0) {
             if (!extra) return NULL;
-            r = malloc(o + 1);
+            r = sl_malloc(o + 1);
             if (!r) { *oom = true; return NULL; }
         }
     }
@@ -1191,7 +1191,7 @@ static void *bump_alloc(size_t n)
         bump_chunk *c = g_bump_free;
         size_t want = n > (1u << 20) ? n : (1u << 20);
         if (c && c->cap >= want) g_bump_free = c->next;
-        else if (!(c = malloc(sizeof *c + want))) return NULL;
+        else if (!(c = sl_malloc(sizeof *c + want))) return NULL;
         else c->cap = want;
         c->used = 0;
         c->next = g_bump;
@@ -1211,7 +1211,7 @@ static void bump_reset(void)
         bump_chunk *c = g_bump;
         g_bump = c->next;
         if (kept + c->cap <= ((size_t)64 << 20)) { c->next = g_bump_free, g_bump_free = c, kept += c->cap; }
-        else free(c);
+        else sl_free(c);
     }
 }
 
@@ -1285,8 +1285,8 @@ int sl_eth_reader_next(sl_eth_reader *r, sl_eth_set *s, bool *done, sl_error *e)
     }
     root = NULL; /* its nodes are the arena's */
     bump_reset();
-    cJSON_InitHooks(NULL);
-    free(quoted);
+    sl_alloc_cjson_hooks(); /* back to the allocator seam */
+    sl_free(quoted);
     if (rc) return rc;
     r->doc++;
     s->bytes_read += after - start;
@@ -1435,7 +1435,7 @@ int sl_eth_parse_csv(sl_eth_set *s, const char *name, const char *text, size_t l
         if (r) { rc = r == -2 ? sl_err(e, SL_ENOMEM, "out of memory") : sl_err(e, SL_ECORRUPT, "%s: line 1: malformed CSV header", name); goto out; }
         if (sl_grow(&q, &caph, nh + 1, sizeof *hdr)) { rc = sl_err(e, SL_ENOMEM, "out of memory"); goto out; }
         hdr = q;
-        if (!(hdr[nh++] = strdup((const char *)f.p))) { rc = sl_err(e, SL_ENOMEM, "out of memory"); goto out; }
+        if (!(hdr[nh++] = sl_strdup((const char *)f.p))) { rc = sl_err(e, SL_ENOMEM, "out of memory"); goto out; }
     }
     { /* a column named twice is a duplicate key of every row: refused as in JSON */
         size_t c1, c2;
@@ -1468,8 +1468,8 @@ int sl_eth_parse_csv(sl_eth_set *s, const char *name, const char *text, size_t l
         cJSON_Delete(o);
     }
 out:
-    for (size_t i = 0; i < nh; i++) free(hdr[i]);
-    free(hdr);
+    for (size_t i = 0; i < nh; i++) sl_free(hdr[i]);
+    sl_free(hdr);
     sl_buf_free(&f);
     return rc;
 }
