@@ -10,6 +10,9 @@ D=tests/data/btc
 rm -rf "$S"
 echo "== ingest heights 0-599 (Bitcoin Core blk*.dat framing) and 14 single mainnet blocks with their spent outputs"
 $B ingest btc --store "$S" $D/consecutive/*.dat
+echo "== a reorg, as a watcher meets it: undo the blocks above height 589, then ingest them again"
+$B rollback --store "$S" --chain btc --to 589
+$B ingest btc --store "$S" $D/consecutive/*.dat
 $B ingest btc --store "$S" $D/blocks/* $(for f in $D/prevouts/*; do printf -- '--prevouts %s ' "$f"; done)
 echo
 echo "== sleuth info"
