@@ -265,12 +265,14 @@ static int spool_open(FILE **out, sl_error *e)
     return SL_OK;
 }
 
+/* fwrite of n records; none (and a NULL array) is fine. */
+static bool put_n(FILE *f, const void *p, size_t sz, size_t n) { return n == 0 || fwrite(p, sz, n, f) == n; }
+
 static int spool_put(FILE *f, const sl_eth_model *m, sl_error *e)
 {
     spool_hdr h = {m->n_blocks, m->n_txs, m->n_flows, m->n_internal, m->n_token};
-    if (fwrite(&h, sizeof h, 1, f) != 1 || fwrite(m->blocks, sizeof *m->blocks, m->n_blocks, f) != m->n_blocks ||
-        fwrite(m->txs, sizeof *m->txs, m->n_txs, f) != m->n_txs ||
-        fwrite(m->flows, sizeof *m->flows, m->n_flows, f) != m->n_flows)
+    if (!put_n(f, &h, sizeof h, 1) || !put_n(f, m->blocks, sizeof *m->blocks, m->n_blocks) ||
+        !put_n(f, m->txs, sizeof *m->txs, m->n_txs) || !put_n(f, m->flows, sizeof *m->flows, m->n_flows))
         return sl_err(e, SL_EIO, "temporary file (TMPDIR): cannot write: %s", strerror(errno));
     return SL_OK;
 }
