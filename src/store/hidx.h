@@ -31,7 +31,6 @@
 #include "sleuth/err.h"
 
 #define SL_HIDX_HEADER 64
-#define SL_HIDX_MAX_ID (((uint64_t)1 << 40) - 2)
 
 typedef struct sl_hidx {
     int fd;

@@ -91,13 +91,12 @@ struct sl_store {
     uint64_t wal_end;       /* writer: end of the last frame that belongs to a commit */
     dirty_set dirty;        /* writer: the open batch's address records; reader: unapplied WAL */
     struct pf_out { sl_btc_addr a; uint8_t type; uint64_t hash; } *pf_out; /* prefetch_block's */
-    uint64_t *pf_in;
-    size_t pf_capo, pf_capi;
+    uint64_t *pf_in, *pf_o; /* per input: its txid's hash; a candidate tx, then output */
+    size_t pf_capo, pf_capi, pf_capoi;
     sl_btc_meta cm;  /* committed */
     sl_btc_meta m;   /* working (= cm unless a batch is open) */
     const sl_btc_net *net;
     uint64_t spent_lo, spent_hi; /* spent.col range written in this batch */
-    uint64_t batch_start;
     struct sl_eth_state *eth; /* Ethereum-family chains (eth_store.c), made on first use */
 };
 
@@ -512,6 +511,7 @@ void sl_store_close(sl_store *s)
     dirty_clear(&s->dirty);
     sl_free(s->pf_out);
     sl_free(s->pf_in);
+    sl_free(s->pf_o);
     sl_hidx_close(&s->txidx);
     sl_hidx_close(&s->addridx);
     if (s->walfd >= 0) close(s->walfd);
@@ -1288,7 +1288,6 @@ int sl_btc_begin(sl_store *s, const char *network_arg, sl_error *e)
     dirty_clear(&s->dirty);
     sl_hidx_mark(&s->txidx);
     sl_hidx_mark(&s->addridx);
-    s->batch_start = s->m.n_tx;
     return SL_OK;
 }
 
@@ -1450,6 +1449,9 @@ static int prefetch_block(sl_store *s, const sl_btc_block *b, sl_error *e)
     q = s->pf_in;
     if (sl_grow(&q, &s->pf_capi, b->n_in, sizeof *s->pf_in)) return sl_err(e, SL_ENOMEM, "out of memory");
     s->pf_in = q;
+    q = s->pf_o;
+    if (sl_grow(&q, &s->pf_capoi, b->n_in, sizeof *s->pf_o)) return sl_err(e, SL_ENOMEM, "out of memory");
+    s->pf_o = q;
     for (uint32_t o = 0; o < b->n_out; o++) {
         struct pf_out *p = &s->pf_out[o];
         p->type = (uint8_t)sl_btc_script_classify(b->out[o].script, b->out[o].script_len, &p->a);
@@ -1471,30 +1473,31 @@ static int prefetch_block(sl_store *s, const sl_btc_block *b, sl_error *e)
             __builtin_prefetch(sl_col_at(&s->col[C_ASTAT], id < sl_col_cap(&s->col[C_ASTAT]) ? id : 0));
         }
     }
+    /* each input's spent tx (its first candidate), then the output, then its address
+     * record: pf_o carries what one step found to the next, so the index is probed once */
     for (uint32_t k = 1; k < b->n_in; k++) {
         uint64_t i = sl_hidx_first(&s->txidx, s->pf_in[k]), id;
-        if (sl_hidx_next(&s->txidx, s->pf_in[k], &i, &id) && id < s->m.n_tx)
+        s->pf_o[k] = UINT64_MAX;
+        if (sl_hidx_next(&s->txidx, s->pf_in[k], &i, &id) && id < s->m.n_tx) {
             __builtin_prefetch(sl_col_at(&s->col[C_TXS], id));
-    }
-    /* the spent outputs, then the address records they name */
-    for (uint32_t k = 1; k < b->n_in; k++) {
-        uint64_t i = sl_hidx_first(&s->txidx, s->pf_in[k]), id;
-        if (sl_hidx_next(&s->txidx, s->pf_in[k], &i, &id) && id < s->m.n_tx) {
-            uint64_t o = ((const sl_btc_txrec *)sl_col_at(&s->col[C_TXS], id))->first_out + b->in[k].prev_vout;
-            if (o < s->m.n_out) {
-                __builtin_prefetch(sl_col_at(&s->col[C_OUTS], o));
-                __builtin_prefetch(sl_col_at(&s->col[C_SPENT], o));
-            }
+            s->pf_o[k] = id;
         }
     }
     for (uint32_t k = 1; k < b->n_in; k++) {
-        uint64_t i = sl_hidx_first(&s->txidx, s->pf_in[k]), id;
-        if (sl_hidx_next(&s->txidx, s->pf_in[k], &i, &id) && id < s->m.n_tx) {
-            uint64_t o = ((const sl_btc_txrec *)sl_col_at(&s->col[C_TXS], id))->first_out + b->in[k].prev_vout;
-            uint32_t a;
-            if (o >= s->m.n_out || !(a = ((const sl_btc_outrec *)sl_col_at(&s->col[C_OUTS], o))->addr)) continue;
-            __builtin_prefetch(sl_col_at(&s->col[C_ASTAT], a < sl_col_cap(&s->col[C_ASTAT]) ? a : 0));
-        }
+        uint64_t o;
+        if (s->pf_o[k] == UINT64_MAX) continue;
+        o = ((const sl_btc_txrec *)sl_col_at(&s->col[C_TXS], s->pf_o[k]))->first_out + b->in[k].prev_vout;
+        s->pf_o[k] = UINT64_MAX;
+        if (o >= s->m.n_out) continue;
+        __builtin_prefetch(sl_col_at(&s->col[C_OUTS], o));
+        __builtin_prefetch(sl_col_at(&s->col[C_SPENT], o));
+        s->pf_o[k] = o;
+    }
+    for (uint32_t k = 1; k < b->n_in; k++) {
+        uint32_t a;
+        if (s->pf_o[k] == UINT64_MAX || !(a = ((const sl_btc_outrec *)sl_col_at(&s->col[C_OUTS], s->pf_o[k]))->addr))
+            continue;
+        __builtin_prefetch(sl_col_at(&s->col[C_ASTAT], a < sl_col_cap(&s->col[C_ASTAT]) ? a : 0));
     }
     return SL_OK;
 }
