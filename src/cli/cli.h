@@ -1,6 +1,6 @@
 /* cli.h — shared helpers of the `sleuth` command-line front end: option parsing of the
- * common flags, the JSON writer helpers (exact integers, never doubles), and the exit
- * codes every command uses:
+ * common flags, the CLI names of the library's output primitives (sleuth/report.h), and
+ * the exit codes every command uses:
  *   0 success   1 failure (bad input, not found, store or I/O error)   2 usage error
  *   3 `safe verify` found something of high or critical severity, 4 of medium severity
  */
@@ -10,9 +10,11 @@
 #include <cjson/cJSON.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "sleuth/err.h"
 #include "sleuth/eth.h"
+#include "sleuth/report.h"
 #include "sleuth/store.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_FINDINGS = 3 };
@@ -41,32 +43,20 @@ void cli_print_json(cJSON *j);
  * allocation fail (so its output may be incomplete): set by a command whose effect is
  * already durable (an ingest that committed) to say so. NULL: nothing to add. */
 extern const char *cli_oom_note;
-cJSON *jnum(cJSON *obj, const char *key, uint64_t v);  /* exact integer */
-cJSON *jnum_or_null(cJSON *obj, const char *key, uint64_t v, bool known);
-cJSON *jstr_or_null(cJSON *obj, const char *key, const char *s);
-/* Exact 256-bit amount: a JSON integer when below 2^53 (exact in every JSON reader), else
- * a decimal string. jsigned_u256 prints a - b, with a '-' when b > a. */
-struct sl_u256;
-cJSON *ju256(cJSON *obj, const char *key, const struct sl_u256 *v);
-cJSON *jsigned_u256(cJSON *obj, const char *key, const struct sl_u256 *a, const struct sl_u256 *b);
-cJSON *ju256_item(const struct sl_u256 *v);
-/* "2009-01-12 03:30:25 UTC"; "time unknown" for 0 (a block whose input gave no time: never
- * 1970). 64-bit, so no time is cut to 32 bits. */
-void cli_time(char out[32], uint64_t t);
-/* 0.00000000 BTC-style decimal of satoshi amounts */
-void cli_coins(char out[32], uint64_t sat);
-/* The coin-unit decimal of an amount given as its base-unit digits: the decimal point put
- * `decimals` places from the right and the trailing zeros of the fraction dropped ("1.5"
- * from "150000000" and 8); decimals 0 leaves the digits. out holds at least cap bytes. */
-void cli_decimal(char *out, size_t cap, const char *digits, unsigned decimals);
-/* "1.5 BTC"-style label of a u256 amount in base units: decimals >= 0 gives the coin unit
- * and sym; decimals < 0 (a token whose decimals are unknown) gives "N base units of sym".
- * out needs 140 bytes. */
-struct sl_u256;
-void cli_amount(char out[140], const struct sl_u256 *v, int decimals, const char *sym);
-/* printf to stdout, word-wrapped to 100 columns (sl_buf_wrap): the spacing of the text is
- * kept while it fits, further lines start with hang spaces. */
-void cli_wrapf(size_t hang, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The output primitives live in the library (sleuth/report.h, src/report/fmt.c); these
+ * are their CLI names, kept for the commands that still use them. cli_wrapf writes to
+ * stdout (an allocation it could not make is reported by main, cli_oom_note). */
+#define jnum(obj, key, v) sl_json_u64(obj, key, v)
+#define jnum_or_null(obj, key, v, known) sl_json_u64_or_null(obj, key, v, known)
+#define jstr_or_null(obj, key, s) sl_json_str_or_null(obj, key, s)
+#define ju256(obj, key, v) sl_json_u256(obj, key, v)
+#define jsigned_u256(obj, key, a, b) sl_json_u256_diff(obj, key, a, b)
+#define ju256_item(v) sl_json_u256_item(v)
+#define cli_time(out, t) sl_fmt_time(out, t)
+#define cli_coins(out, sat) sl_fmt_coins(out, sat)
+#define cli_decimal(out, cap, digits, decimals) sl_fmt_decimal(out, cap, digits, decimals)
+#define cli_amount(out, v, decimals, sym) sl_fmt_amount(out, v, decimals, sym)
+#define cli_wrapf(hang, ...) sl_fmt_wrapf(stdout, hang, __VA_ARGS__)
 
 /* A look-up command's options: --store, --json, --quiet, --limit, --offset (default 100,
  * 0), --chain when chain_ok is given (it vets the name), and one positional argument when
@@ -128,11 +118,8 @@ extern const char *const cli_eth_chains[CLI_N_ETH_CHAINS];
 struct sl_eth_chain *cli_eth_find_tx(struct sl_store *s, const char *only, const sl_hash256 *h, uint64_t *id);
 struct sl_eth_chain *cli_eth_find_acct(struct sl_store *s, const char *only, const sl_eth_addr *a, bool tron_only,
                                        struct sl_eth_acctstat *st);
-/* Decimals of an asset of an account chain: the native coin's, a bundled token's, or -1
- * when unknown (a token outside the bundled list). */
-int cli_eth_decimals(const struct sl_eth_chain *c, uint32_t asset);
-/* An amount of an asset in its coin unit with its symbol ("0.25 ETH", "1000 USDT"), or
- * "N base units of 0xCONTRACT" when the decimals are unknown (cli_amount). */
-void cli_eth_amount(char out[140], const struct sl_eth_chain *c, uint32_t asset, const struct sl_u256 *v);
+/* Decimals and amounts of an account chain's assets (sleuth/report.h). */
+#define cli_eth_decimals(c, asset) sl_fmt_eth_decimals(c, asset)
+#define cli_eth_amount(out, c, asset, v) sl_fmt_eth_amount(out, c, asset, v)
 
 #endif

@@ -64,23 +64,6 @@ bool cli_is_eth_arg(const char *s)
            sl_tron_addr_decode(&a, s);
 }
 
-int cli_eth_decimals(const sl_eth_chain *c, uint32_t asset)
-{
-    const sl_eth_chain_info *ci = sl_eth_chain_info_get(c);
-    const sl_eth_token *t;
-    sl_eth_addr a;
-    if (asset == 0) return ci->decimals;
-    if (!sl_eth_asset_addr(c, asset, &a) || !(t = sl_eth_token_find(ci->name, &a))) return -1;
-    return t->decimals;
-}
-
-void cli_eth_amount(char out[140], const sl_eth_chain *c, uint32_t asset, const sl_u256 *v)
-{
-    char sym[48];
-    sl_eth_asset_name(c, asset, sym);
-    cli_amount(out, v, cli_eth_decimals(c, asset), sym);
-}
-
 static const char INGEST_HELP[] =
     "usage: sleuth ingest eth  --store DIR [--chain ethereum|bsc|polygon|avalanche|arbitrum|base]\n"
     "                          [--quiet] [--json] PATH...\n"

@@ -1,4 +1,5 @@
-/* common.c — output helpers shared by the subcommands (see cli.h). */
+/* common.c — what the subcommands share (see cli.h): errors and usage messages, number
+ * options, the look-up options, printing JSON, and the JSON pieces of a trace. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -6,13 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
 #include "sleuth/store.h"
 #include "sleuth/trace.h"
 #include "sleuth/eth.h"
-#include "sleuth/text.h"
 #include "sleuth/util.h"
 
 int cli_fail(const cli_common *c, const sl_error *in)
@@ -85,110 +84,6 @@ void cli_print_json(cJSON *j)
         cJSON_free(s);
     }
     cJSON_Delete(j);
-}
-
-cJSON *jnum(cJSON *obj, const char *key, uint64_t v)
-{
-    char b[24];
-    snprintf(b, sizeof b, "%" PRIu64, v);
-    return cJSON_AddRawToObject(obj, key, b);
-}
-
-cJSON *jnum_or_null(cJSON *obj, const char *key, uint64_t v, bool known)
-{
-    return known ? jnum(obj, key, v) : cJSON_AddNullToObject(obj, key);
-}
-
-cJSON *jstr_or_null(cJSON *obj, const char *key, const char *s)
-{
-    return s ? cJSON_AddStringToObject(obj, key, s) : cJSON_AddNullToObject(obj, key);
-}
-
-void cli_time(char out[32], uint64_t t)
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-    if (!t || t > (uint64_t)INT64_MAX || !gmtime_r(&tt, &tm) || !strftime(out, 32, "%Y-%m-%d %H:%M:%S UTC", &tm))
-        snprintf(out, 32, "%s", t ? "time out of range" : "time unknown");
-}
-
-void cli_coins(char out[32], uint64_t sat)
-{
-    snprintf(out, 32, "%" PRIu64 ".%08" PRIu64, sat / 100000000, sat % 100000000);
-}
-
-void cli_decimal(char *out, size_t cap, const char *digits, unsigned decimals)
-{
-    size_t n = strlen(digits), ip, fl;
-    char frac[96];
-    if (!decimals || decimals >= sizeof frac) { snprintf(out, cap, "%s", digits); return; }
-    if (n <= decimals) { /* 0.000ddd */
-        memset(frac, '0', decimals - n);
-        memcpy(frac + decimals - n, digits, n);
-        ip = 0;
-    } else {
-        ip = n - decimals;
-        memcpy(frac, digits + ip, decimals);
-    }
-    for (fl = decimals; fl > 0 && frac[fl - 1] == '0'; fl--) {}
-    snprintf(out, cap, "%.*s%s%.*s", ip ? (int)ip : 1, ip ? digits : "0", fl ? "." : "", (int)fl, frac);
-}
-
-void cli_amount(char out[140], const sl_u256 *v, int decimals, const char *sym)
-{
-    char d[SL_U256_DEC_MAX], u[96];
-    sl_u256_dec(d, v);
-    if (decimals < 0) { snprintf(out, 140, "%s base units of %s", d, sym); return; }
-    cli_decimal(u, sizeof u, d, (unsigned)decimals);
-    snprintf(out, 140, "%s %s", u, sym);
-}
-
-void cli_wrapf(size_t hang, const char *fmt, ...)
-{
-    va_list ap;
-    char *s;
-    sl_buf b = {0};
-    int n;
-    va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0 || !(s = sl_malloc((size_t)n + 1))) return; /* out of memory: main reports it */
-    va_start(ap, fmt);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    if (sl_buf_wrap(&b, "", hang, s, SL_TEXT_COLS) == SL_OK) fwrite(b.p, 1, b.len, stdout);
-    sl_buf_free(&b);
-    sl_free(s);
-}
-
-cJSON *ju256_item(const sl_u256 *v)
-{
-    char d[SL_U256_DEC_MAX];
-    sl_u256_dec(d, v);
-    if (sl_u256_fits(v, 64) && v->w[0] < ((uint64_t)1 << 53)) return cJSON_CreateRaw(d);
-    return cJSON_CreateString(d);
-}
-
-cJSON *ju256(cJSON *obj, const char *key, const sl_u256 *v)
-{
-    cJSON *it = ju256_item(v);
-    cJSON_AddItemToObject(obj, key, it);
-    return it;
-}
-
-cJSON *jsigned_u256(cJSON *obj, const char *key, const sl_u256 *a, const sl_u256 *b)
-{
-    sl_u256 d;
-    char s[SL_U256_DEC_MAX + 1];
-    bool neg = sl_u256_cmp(a, b) < 0;
-    cJSON *it;
-    if (!(neg ? sl_u256_sub(&d, b, a) : sl_u256_sub(&d, a, b))) memset(&d, 0, sizeof d);
-    s[0] = '-';
-    sl_u256_dec(s + 1, &d);
-    if (sl_u256_fits(&d, 64) && d.w[0] < ((uint64_t)1 << 53)) it = cJSON_CreateRaw(neg ? s : s + 1);
-    else it = cJSON_CreateString(neg ? s : s + 1);
-    cJSON_AddItemToObject(obj, key, it);
-    return it;
 }
 
 void cli_trace_hops_json(cJSON *j, const sl_trace_hop *h, size_t n, bool accounts)
