@@ -1,11 +1,24 @@
 /* report.h — what sleuth shows a person or a program about a store, written once for
- * every front end (the `sleuth` command today, the HTTP server next). This first part:
- * the formatting primitives the reports are built from — JSON members that keep integers
- * exact (digits, never doubles; 256-bit amounts as strings above 2^53), times in UTC,
- * coin amounts in the coin's unit, and printf lines word-wrapped to SL_TEXT_COLS.
+ * every front end (the `sleuth` command today, the HTTP server next): the look-up reports
+ * of `sleuth info`, `block`, `tx` and `address` on every chain, as text for people (fits
+ * SL_TEXT_COLS columns, amounts in the coin's unit) or as one cJSON document for programs
+ * (the keys are the contract in docs/JSON.md and docs/ETH.md; amounts are exact integers
+ * in base units, above 2^53 as decimal strings), and the formatting primitives they are
+ * built from (exact JSON integers, times, coin amounts, word-wrapped lines).
  *
- * Threads: the primitives keep no state; the eth ones read a chain handle and follow the
- * store's rules (include/sleuth/store.h: one thread at a time per handle).
+ * A report takes the store handle and an sl_report_req (what to show) and either writes
+ * text to a FILE * or builds a cJSON tree that the caller owns (cJSON_Delete; *out is NULL
+ * after any error). Nothing is written before the argument is resolved, so a usage or
+ * not-found error leaves the FILE untouched. Errors are sl_ codes with
+ * the sl_error filled in words: SL_EUSAGE for an argument that is not an id of that kind
+ * (the message says what was expected), SL_ENOTFOUND for one the store does not hold,
+ * SL_ENOMEM when an allocation failed while the report was made (a text report may then
+ * have written part of its lines), SL_EIO when writing the text failed.
+ *
+ * Threads: a report reads the store through its handle and follows the handle's rules
+ * (include/sleuth/store.h: one thread at a time per handle); the primitives keep no state.
+ * Out-of-memory detection counts the process's failed allocations (sl_alloc_failures), so
+ * a failure in another thread while a report runs makes that report say SL_ENOMEM too.
  */
 #ifndef SLEUTH_REPORT_H
 #define SLEUTH_REPORT_H
@@ -17,6 +30,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "sleuth/chains.h"
 #include "sleuth/err.h"
 #include "sleuth/eth.h"
 #include "sleuth/eth_store.h"
@@ -71,5 +85,72 @@ void sl_fmt_eth_amount(char out[140], const sl_eth_chain *c, uint32_t asset, con
  * sl_alloc_failures() once at the end, as the reports do. */
 int sl_fmt_wrapf(FILE *f, size_t hang, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int sl_fmt_vwrapf(FILE *f, size_t hang, const char *fmt, va_list ap);
+
+/* ---------------- look-ups the reports share (src/report/eth_find.c) ---------------- */
+
+/* True when s is written the account chains' way: "0x" and 40 or 64 more characters (an
+ * address or a hash), or a Tron T-address. */
+bool sl_report_is_account_arg(const char *s);
+/* The first account chain of s (in chain-id order, sl_chain_defs; or only the chain named
+ * only, when not NULL) that holds the transaction with hash h (*id set to its tx id), or
+ * NULL when none does. The handle belongs to the store (valid until sl_store_close). */
+sl_eth_chain *sl_eth_chain_with_tx(sl_store *s, const char *only, const sl_hash256 *h, uint64_t *id);
+/* The same for an account with address a (*st set to its record); tron_only skips every
+ * chain but Tron (a T-address names a Tron account). */
+sl_eth_chain *sl_eth_chain_with_acct(sl_store *s, const char *only, const sl_eth_addr *a, bool tron_only,
+                                     sl_eth_acctstat *st);
+/* The same for a block: the one with hash *h when h is not NULL (a scan of the chain's
+ * blocks), else the one numbered number; *idx set to its block index. */
+sl_eth_chain *sl_eth_chain_with_block(sl_store *s, const char *only, const sl_hash256 *h, uint64_t number,
+                                      uint32_t *idx);
+
+/* ---------------- the look-up reports ---------------- */
+
+/* Which chain model a look-up reads. SL_REPORT_ANY decides by the request: the account
+ * chains when chain is set or the argument is written their way (block: it starts with
+ * 0x; tx: it starts with 0x or sl_report_is_account_arg; address:
+ * sl_report_is_account_arg), else Bitcoin first and, for a block or a tx that Bitcoin does
+ * not hold, then the account chains (a Tron tx hash is written without 0x, as a txid is). */
+enum { SL_REPORT_ANY = 0 }; /* or SL_MODEL_UTXO, SL_MODEL_ACCOUNT (sleuth/chains.h) */
+
+/* The length of a listing when the caller has no opinion (the CLI's --limit default). */
+#define SL_REPORT_LIMIT_DEFAULT 100
+
+/* What a report shows. Strings are borrowed for the call. */
+typedef struct sl_report_req {
+    const char *arg;        /* the id as a person writes it: a block hash, height or number; a
+                             * txid or 0x hash; an address (Bitcoin: or a public key) */
+    const char *chain;      /* account chains: only this one ("ethereum", "tron", ...); NULL:
+                             * the first of the store that holds the id */
+    int model;              /* SL_REPORT_ANY, SL_MODEL_UTXO (Bitcoin only) or SL_MODEL_ACCOUNT */
+    uint64_t limit, offset; /* the window of a listing: a block's txs and a tx's inputs and
+                             * outputs in text; an address's history in text and JSON */
+    const char *store_name; /* info: how the report names the store (its path) */
+} sl_report_req;
+
+/* `sleuth block`: the block rq->arg names (Bitcoin: 64-digit hash or height; account
+ * chains: number or 0x hash, on rq->chain or the first chain that has it). Text: header
+ * lines and the window of its txids; JSON: header fields, totals (Bitcoin: inputs,
+ * outputs, fees, coinbase value, output types) and every txid. */
+int sl_report_block_text(sl_store *s, FILE *out, const sl_report_req *rq, sl_error *e) SL_MUST_USE;
+int sl_report_block_json(sl_store *s, cJSON **out, const sl_report_req *rq, sl_error *e) SL_MUST_USE;
+/* `sleuth tx`: the transaction rq->arg names. Bitcoin: block, time, size, fee, every
+ * input with where it came from and every output with its spender (text: the window of
+ * each; a BIP-30 duplicate txid shows the latest); account chains: block, from, to,
+ * value, status, fee and every flow (native, internal, token, fee, burn). */
+int sl_report_tx_text(sl_store *s, FILE *out, const sl_report_req *rq, sl_error *e) SL_MUST_USE;
+int sl_report_tx_json(sl_store *s, cJSON **out, const sl_report_req *rq, sl_error *e) SL_MUST_USE;
+/* `sleuth address`: the address rq->arg names (Bitcoin: any address form or a public
+ * key; account chains: 0x address or T-address). Bitcoin: balance, totals, first and
+ * last seen, and the window of its history, newest first; account chains: the balance
+ * of every asset (received - sent, below zero when what it spent arrived before the
+ * ingested blocks), flow counts, times and the window of its txs, newest first. */
+int sl_report_address_text(sl_store *s, FILE *out, const sl_report_req *rq, sl_error *e) SL_MUST_USE;
+int sl_report_address_json(sl_store *s, cJSON **out, const sl_report_req *rq, sl_error *e) SL_MUST_USE;
+/* `sleuth info`: the store (named rq->store_name, its format and size) and every chain of
+ * its registry that holds blocks: blocks, height and time ranges, txs, flows, addresses
+ * (JSON: also the "btc" object older programs read). Only rq->store_name is read. */
+int sl_report_info_text(sl_store *s, FILE *out, const sl_report_req *rq, sl_error *e) SL_MUST_USE;
+int sl_report_info_json(sl_store *s, cJSON **out, const sl_report_req *rq, sl_error *e) SL_MUST_USE;
 
 #endif

@@ -1,6 +1,7 @@
 /* cli.h — shared helpers of the `sleuth` command-line front end: option parsing of the
- * common flags, the CLI names of the library's output primitives (sleuth/report.h), and
- * the exit codes every command uses:
+ * common flags, printing a library report (sleuth/report.h renders; the commands parse
+ * and print), the CLI names of the library's output primitives, and the exit codes every
+ * command uses:
  *   0 success   1 failure (bad input, not found, store or I/O error)   2 usage error
  *   3 `safe verify` found something of high or critical severity, 4 of medium severity
  */
@@ -71,6 +72,13 @@ typedef struct cli_lookup {
 } cli_lookup;
 int cli_lookup_open(cli_lookup *l, int argc, char **argv, const char *usage, bool want_arg,
                     bool (*chain_ok)(const char *));
+/* Runs a look-up report of the library on l's request (its argument, --chain, --limit,
+ * --offset, the store path; model: SL_REPORT_ANY or SL_MODEL_*): with --json the document
+ * printed by cli_print_json, else the text on stdout; an error through cli_fail. Closes
+ * l->s. Returns the exit code. */
+typedef int (*cli_report_text_fn)(sl_store *s, FILE *out, const sl_report_req *rq, sl_error *e);
+typedef int (*cli_report_json_fn)(sl_store *s, cJSON **out, const sl_report_req *rq, sl_error *e);
+int cli_report(cli_lookup *l, int model, cli_report_text_fn text, cli_report_json_fn json);
 
 int cmd_ingest(int argc, char **argv);
 int cmd_info(int argc, char **argv);
@@ -105,20 +113,10 @@ int cmd_tx_eth(int argc, char **argv);
  * it, or --chain) or by 0x hash. */
 int cmd_block_eth(int argc, char **argv);
 int cmd_address_eth(int argc, char **argv);
-/* True when a tx/address argument is for cmd_*_eth: 0x-prefixed, or a Tron T-address. */
-bool cli_is_eth_arg(const char *s);
-struct sl_eth_chain;
-struct sl_eth_acctstat;
-/* The account chains, in the order a look-up tries them. */
-#define CLI_N_ETH_CHAINS 7
-extern const char *const cli_eth_chains[CLI_N_ETH_CHAINS];
-/* The first account chain of the store (or only the chain `only`, when given) that holds
- * the transaction (*id set) or the address (*st set; tron_only: skip the others); NULL when
- * none does. The handle belongs to the store. */
-struct sl_eth_chain *cli_eth_find_tx(struct sl_store *s, const char *only, const sl_hash256 *h, uint64_t *id);
-struct sl_eth_chain *cli_eth_find_acct(struct sl_store *s, const char *only, const sl_eth_addr *a, bool tron_only,
-                                       struct sl_eth_acctstat *st);
-/* Decimals and amounts of an account chain's assets (sleuth/report.h). */
+/* The account-chain look-ups shared with the reports (sleuth/report.h, src/report/). */
+#define cli_is_eth_arg(s) sl_report_is_account_arg(s)
+#define cli_eth_find_tx(s, only, h, id) sl_eth_chain_with_tx(s, only, h, id)
+#define cli_eth_find_acct(s, only, a, tron_only, st) sl_eth_chain_with_acct(s, only, a, tron_only, st)
 #define cli_eth_decimals(c, asset) sl_fmt_eth_decimals(c, asset)
 #define cli_eth_amount(out, c, asset, v) sl_fmt_eth_amount(out, c, asset, v)
 

@@ -1,5 +1,6 @@
 /* common.c — what the subcommands share (see cli.h): errors and usage messages, number
- * options, the look-up options, printing JSON, and the JSON pieces of a trace. */
+ * options, the look-up options, printing JSON and the library's reports, and the JSON
+ * pieces of a trace. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -121,7 +122,7 @@ int cli_lookup_open(cli_lookup *l, int argc, char **argv, const char *usage, boo
     int ch;
     memset(l, 0, sizeof *l);
     l->c.store = getenv("SLEUTH_STORE");
-    l->limit = 100;
+    l->limit = SL_REPORT_LIMIT_DEFAULT;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (ch) {
@@ -154,6 +155,18 @@ int cli_lookup_open(cli_lookup *l, int argc, char **argv, const char *usage, boo
     if (l->chain && !chain_ok(l->chain)) return -cli_usage("unknown chain '%s'", l->chain);
     if (sl_store_open(&l->s, l->c.store, SL_STORE_RDONLY, &e)) return -cli_fail(&l->c, &e);
     return 0;
+}
+
+int cli_report(cli_lookup *l, int model, cli_report_text_fn text, cli_report_json_fn json)
+{
+    sl_report_req rq = {l->arg, l->chain, model, l->limit, l->offset, l->c.store};
+    sl_error e = {0};
+    cJSON *j = NULL;
+    int rc = l->c.json ? json(l->s, &j, &rq, &e) : text(l->s, stdout, &rq, &e);
+    if (rc) rc = cli_fail(&l->c, &e);
+    else if (j) cli_print_json(j);
+    sl_store_close(l->s);
+    return rc;
 }
 
 void cli_trace_totals_json(cJSON *j, const unsigned __int128 v[6], bool strings_above_2_53, uint64_t pools,
