@@ -574,7 +574,7 @@ Test(cli, kill9_at_random_moments, .timeout = 240)
         /* rounds 0 and 1: a moment 0-20 ms from the start, while the store is created or filled */
         uint64_t target = round < 2 ? held : held + (uint64_t)rand() % (600 - held + 1), blocks;
         int us = rand() % 20000, status;
-        pid_t pid = spawn_sh("%s ingest btc --quiet --batch-mb 0 --store %s " CONSEC, sleuth_bin(), st);
+        pid_t pid = spawn_sh("%s ingest btc --quiet --batch-mb 0 --store %s " CONSEC " 2>%s/ingest.err", sleuth_bin(), st, d);
         char *want;
         pid_t ended = 0; /* the ingest, once it finished before its moment came (then reaped here) */
         while (target > held && stored_blocks(st) < target && !(ended = waitpid(pid, &status, WNOHANG))) {}
@@ -583,9 +583,11 @@ Test(cli, kill9_at_random_moments, .timeout = 240)
             usleep((useconds_t)us);
             status = stop_group(pid, 0);
         }
-        cr_assert((WIFEXITED(status) && WEXITSTATUS(status) == 0) || (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL),
-                  "seed %u round %d (kill %d us after block %llu): ingest ended with status 0x%x", seed, round, us,
-                  (unsigned long long)target, status);
+        if (!((WIFEXITED(status) && WEXITSTATUS(status) == 0) || (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL))) {
+            run_result er = run_sh("cat %s/ingest.err", d);
+            cr_assert(false, "seed %u round %d (kill %d us after block %llu): ingest ended with status 0x%x: %s", seed,
+                      round, us, (unsigned long long)target, status, er.out);
+        }
         blocks = stored_blocks(st);
         cr_assert(blocks >= held && blocks <= 600, "seed %u round %d (kill %d us after block %llu): %llu blocks after "
                   "%llu (0: the store does not open)", seed, round, us, (unsigned long long)target,

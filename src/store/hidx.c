@@ -71,22 +71,56 @@ static int write_empty(int fd, const char *path, uint64_t slots, const uint8_t *
 
 static void set_dirty(sl_hidx *h, bool dirty) { sl_put_le32(h->map + 56, dirty); }
 
+/* Creates h->path as an empty index, all at once: written and synced as PATH.new, then
+ * renamed, so a process killed meanwhile leaves either no index or a whole one (never a
+ * sized file without its header, which the next open would refuse). */
+static int create_index(sl_hidx *h, sl_error *e)
+{
+    char tmp[512 + 8];
+    uint8_t key[16];
+    int fd, rc;
+    snprintf(tmp, sizeof tmp, "%s.new", h->path);
+    if (sl_hash_random_key(key) != SL_OK) return sl_err(e, SL_EIO, "getrandom: %s", strerror(errno));
+    fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return sl_col_io_error(e, tmp, "create", errno);
+    if ((rc = write_empty(fd, tmp, MIN_SLOTS, key, e)) || (fsync(fd) != 0 && (rc = sl_col_io_error(e, tmp, "fsync", errno)))) {
+        close(fd);
+        unlink(tmp);
+        return rc;
+    }
+    close(fd);
+    if (rename(tmp, h->path) != 0) {
+        rc = sl_col_io_error(e, h->path, "rename", errno);
+        unlink(tmp);
+        return rc;
+    }
+    return SL_OK;
+}
+
 int sl_hidx_open(sl_hidx *h, const char *dir, const char *name, bool rw, sl_error *e)
 {
     struct stat st;
+    uint8_t magic[8];
     int rc;
     memset(h, 0, sizeof *h);
     h->rw = rw;
     snprintf(h->path, sizeof h->path, "%s/%s.idx", dir, name);
-    h->fd = open(h->path, (rw ? O_RDWR | O_CREAT : O_RDONLY) | O_CLOEXEC, 0644);
+    h->fd = open(h->path, (rw ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+    /* a writer creates a missing index, and remakes one whose creation an older sleuth
+     * was killed in (shorter than a header, or sized with the header still zero) */
+    if (rw && h->fd >= 0 && fstat(h->fd, &st) == 0 &&
+        (st.st_size < SL_HIDX_HEADER ||
+         (pread(h->fd, magic, sizeof magic, 0) == (ssize_t)sizeof magic && !memcmp(magic, "\0\0\0\0\0\0\0\0", 8)))) {
+        close(h->fd);
+        h->fd = -1;
+        errno = ENOENT;
+    }
+    if (rw && h->fd < 0 && errno == ENOENT) {
+        if ((rc = create_index(h, e))) return rc;
+        h->fd = open(h->path, O_RDWR | O_CLOEXEC);
+    }
     if (h->fd < 0)
         return sl_err(e, errno == ENOENT ? SL_ENOTFOUND : SL_EIO, "%s: cannot open: %s", h->path, strerror(errno));
-    if (rw && fstat(h->fd, &st) == 0 && st.st_size < SL_HIDX_HEADER) { /* new, or its creation was interrupted */
-        uint8_t key[16];
-        if (sl_hash_random_key(key) != SL_OK) return sl_err(e, SL_EIO, "getrandom: %s", strerror(errno));
-        if ((rc = write_empty(h->fd, h->path, MIN_SLOTS, key, e))) return rc;
-        if (fsync(h->fd) != 0) return sl_col_io_error(e, h->path, "fsync", errno);
-    }
     if ((rc = map_file(h, e))) return rc;
     if (rw) set_dirty(h, true);
     return SL_OK;
