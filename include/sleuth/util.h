@@ -55,6 +55,13 @@ static inline void sl_put_le64(uint8_t *p, uint64_t v)
     sl_put_le32(p, (uint32_t)v);
     sl_put_le32(p + 4, (uint32_t)(v >> 32));
 }
+/* 40-bit little-endian integers (5 bytes): the store's packed ids. */
+static inline uint64_t sl_le40(const uint8_t *p) { return (uint64_t)sl_le32(p) | (uint64_t)p[4] << 32; }
+static inline void sl_put_le40(uint8_t *p, uint64_t v)
+{
+    sl_put_le32(p, (uint32_t)v);
+    p[4] = (uint8_t)(v >> 32);
+}
 static inline bool sl_cur_u32(sl_cursor *c, uint32_t *v)
 {
     if (sl_cur_left(c) < 4) return false;

@@ -1,0 +1,1028 @@
+/* runs.c — the log-structured run sets of runs.h: writing a run from a batch (radix
+ * sorted), merging the newest runs, cutting a set back to a tx id (rollback), and the
+ * look-ups (interpolation search over keys, directories over addresses). */
+#include "runs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "column.h"
+#include "sleuth/util.h"
+
+static const char MAGIC[8] = "SLEUTHR";
+#define VERSION 3
+#define HDR 128
+#define KEY_ITEM 11
+#define DESC 48
+#define BUF_BYTES ((size_t)1 << 20)
+
+/* ---------------- varints ---------------- */
+
+static inline size_t put_var(uint8_t *p, uint64_t v)
+{
+    size_t n = 0;
+    while (v >= 0x80) {
+        p[n++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    p[n++] = (uint8_t)v;
+    return n;
+}
+
+/* Reads a varint at *p (bounded by end); a malformed one reads as 0 and stops at end. */
+static inline uint64_t get_var(const uint8_t **p, const uint8_t *end)
+{
+    uint64_t v = 0;
+    int sh = 0;
+    while (*p < end && sh < 64) {
+        uint8_t b = *(*p)++;
+        v |= (uint64_t)(b & 0x7f) << sh;
+        if (!(b & 0x80)) return v;
+        sh += 7;
+    }
+    return v;
+}
+
+/* ---------------- buffered sequential writer ---------------- */
+
+typedef struct bw {
+    int fd;
+    const char *path;
+    uint64_t off; /* file offset of buf[0] */
+    uint8_t *buf;
+    size_t n;
+    int err;
+} bw;
+
+static int bw_flush(bw *w)
+{
+    size_t done = 0;
+    while (done < w->n && !w->err) {
+        ssize_t r = pwrite(w->fd, w->buf + done, w->n - done, (off_t)(w->off + done));
+        if (r <= 0) w->err = r < 0 ? errno : ENOSPC;
+        else done += (size_t)r;
+    }
+    w->off += w->n;
+    w->n = 0;
+    return w->err;
+}
+
+static inline void bw_bytes(bw *w, const void *p, size_t n)
+{
+    if (w->n + n > BUF_BYTES) bw_flush(w);
+    if (n > BUF_BYTES) { /* never here: items are small */
+        w->err = EINVAL;
+        return;
+    }
+    memcpy(w->buf + w->n, p, n);
+    w->n += n;
+}
+
+static inline void bw_var(bw *w, uint64_t v)
+{
+    if (w->n + 10 > BUF_BYTES) bw_flush(w);
+    w->n += put_var(w->buf + w->n, v);
+}
+
+static uint64_t bw_pos(const bw *w) { return w->off + w->n; }
+
+/* ---------------- files ---------------- */
+
+static void run_path(const sl_runs *rs, uint64_t file, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s/%s%llu.run", rs->dir, rs->prefix, (unsigned long long)file);
+}
+
+static void run_unmap(sl_run *r)
+{
+    if (r->map) munmap((void *)r->map, r->len);
+    if (r->fd >= 0) close(r->fd);
+    r->map = NULL;
+    r->fd = -1;
+}
+
+/* Maps run r's file and checks it against its descriptor. */
+static int run_map(const sl_runs *rs, sl_run *r, sl_error *e)
+{
+    char p[700];
+    struct stat st;
+    uint64_t poff, doff;
+    run_path(rs, r->file, p, sizeof p);
+    r->fd = open(p, O_RDONLY | O_CLOEXEC);
+    if (r->fd < 0) return sl_err(e, errno == ENOENT ? SL_ESTORE : SL_EIO, "%s: cannot open: %s", p, strerror(errno));
+    if (fstat(r->fd, &st) != 0 || (size_t)st.st_size < HDR) {
+        run_unmap(r);
+        return sl_err(e, SL_ESTORE, "%s: too short for a run", p);
+    }
+    r->len = (size_t)st.st_size;
+    r->map = mmap(NULL, r->len, PROT_READ, MAP_SHARED, r->fd, 0);
+    if (r->map == MAP_FAILED) {
+        r->map = NULL;
+        run_unmap(r);
+        return sl_err(e, SL_EIO, "%s: mmap: %s", p, strerror(errno));
+    }
+    poff = sl_le64(r->map + 48);
+    doff = sl_le64(r->map + 56);
+    if (memcmp(r->map, MAGIC, 8) || memcmp(r->map + 120, MAGIC, 8) || sl_le32(r->map + 8) != VERSION ||
+        (int)sl_le32(r->map + 12) != rs->kind || sl_le64(r->map + 16) != r->lo || sl_le64(r->map + 24) != r->hi ||
+        poff < HDR || poff > r->len || doff > r->len) {
+        run_unmap(r);
+        return sl_err(e, SL_ESTORE, "%s: run header does not match the commit record", p);
+    }
+    r->payload = r->map + poff;
+    r->dir = r->map + doff;
+    r->dense = sl_le32(r->map + 64) == 1;
+    if (rs->kind == SL_RUNS_HIST) {
+        if (r->dense) {
+            if (doff + 8 > r->len) goto bad;
+            r->amin = sl_le32(r->dir);
+            r->dcount = sl_le32(r->dir + 4);
+            if (doff + 8 + ((uint64_t)r->dcount + 1) * 5 > poff) goto bad;
+        } else {
+            if (doff + 4 > r->len) goto bad;
+            r->dcount = sl_le32(r->dir);
+            if (doff + 4 + (uint64_t)r->dcount * 9 + 5 > r->len) goto bad;
+        }
+    } else if (poff + r->items * KEY_ITEM > r->len) {
+        goto bad;
+    }
+    return SL_OK;
+bad:
+    run_unmap(r);
+    return sl_err(e, SL_ESTORE, "%s: run directory out of bounds", p);
+}
+
+/* Starts writing run file `file`: creates it, leaves room for the header. */
+static int run_create(const sl_runs *rs, uint64_t file, bw *w, char *path, size_t cap, sl_error *e)
+{
+    run_path(rs, file, path, cap);
+    memset(w, 0, sizeof *w);
+    w->path = path;
+    w->fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (w->fd < 0) return sl_col_io_error(e, path, "create", errno);
+    if (!(w->buf = sl_malloc(BUF_BYTES))) {
+        close(w->fd);
+        unlink(path);
+        return sl_err(e, SL_ENOMEM, "out of memory");
+    }
+    w->off = HDR;
+    return SL_OK;
+}
+
+/* Writes the header (trailer magic last), fsyncs and closes; on any error removes the file. */
+static int run_finish(bw *w, int kind, sl_run *r, uint64_t poff, uint64_t doff, bool dense, sl_error *e)
+{
+    uint8_t h[HDR];
+    int err = bw_flush(w);
+    struct stat st;
+    memset(h, 0, sizeof h);
+    memcpy(h, MAGIC, 8);
+    sl_put_le32(h + 8, VERSION);
+    sl_put_le32(h + 12, (uint32_t)kind);
+    sl_put_le64(h + 16, r->lo);
+    sl_put_le64(h + 24, r->hi);
+    sl_put_le64(h + 32, r->keys);
+    sl_put_le64(h + 40, r->items);
+    sl_put_le64(h + 48, poff);
+    sl_put_le64(h + 56, doff);
+    sl_put_le32(h + 64, dense);
+    memcpy(h + 120, MAGIC, 8);
+    if (!err && pwrite(w->fd, h, HDR, 0) != HDR) err = errno ? errno : ENOSPC;
+    if (!err && fdatasync(w->fd) != 0) err = errno;
+    if (!err && fstat(w->fd, &st) == 0) r->bytes = (uint64_t)st.st_blocks * 512;
+    close(w->fd);
+    sl_free(w->buf);
+    w->buf = NULL;
+    if (err) {
+        unlink(w->path);
+        return sl_col_io_error(e, w->path, "writing a run", err);
+    }
+    return SL_OK;
+}
+
+static void run_abandon(bw *w)
+{
+    close(w->fd);
+    unlink(w->path);
+    sl_free(w->buf);
+    w->buf = NULL;
+}
+
+/* ---------------- the set and its manifest ---------------- */
+
+void sl_runs_init(sl_runs *rs, const char *dir, const char *prefix, int kind)
+{
+    memset(rs, 0, sizeof *rs);
+    snprintf(rs->dir, sizeof rs->dir, "%s", dir);
+    snprintf(rs->prefix, sizeof rs->prefix, "%s", prefix);
+    rs->kind = kind;
+}
+
+size_t sl_runs_manifest_max(void) { return 8 + (size_t)SL_RUNS_MAX * DESC; }
+
+void sl_runs_manifest(const sl_runs *rs, uint8_t *out, size_t *len)
+{
+    sl_put_le32(out, VERSION);
+    sl_put_le32(out + 4, (uint32_t)rs->n);
+    for (int i = 0; i < rs->n; i++) {
+        uint8_t *d = out + 8 + (size_t)i * DESC;
+        const sl_run *r = &rs->r[i];
+        sl_put_le64(d, r->file);
+        sl_put_le64(d + 8, r->lo);
+        sl_put_le64(d + 16, r->hi);
+        sl_put_le64(d + 24, r->keys);
+        sl_put_le64(d + 32, r->items);
+        sl_put_le64(d + 40, r->bytes);
+    }
+    *len = 8 + (size_t)rs->n * DESC;
+}
+
+int sl_runs_load(sl_runs *rs, const uint8_t *m, size_t len, sl_error *e)
+{
+    sl_run nr[SL_RUNS_MAX];
+    uint32_t n;
+    int rc;
+    if (!m || len == 0) n = 0;
+    else if (len < 8 || sl_le32(m) != VERSION || (n = sl_le32(m + 4)) > SL_RUNS_MAX || len != 8 + (size_t)n * DESC)
+        return sl_err(e, SL_ESTORE, "%s: malformed run list in the commit record", rs->dir);
+    for (uint32_t i = 0; i < n; i++) {
+        const uint8_t *d = m + 8 + (size_t)i * DESC;
+        sl_run *r = &nr[i];
+        memset(r, 0, sizeof *r);
+        r->fd = -1;
+        r->file = sl_le64(d);
+        r->lo = sl_le64(d + 8);
+        r->hi = sl_le64(d + 16);
+        r->keys = sl_le64(d + 24);
+        r->items = sl_le64(d + 32);
+        r->bytes = sl_le64(d + 40);
+        for (int k = 0; k < rs->n; k++) /* already mapped: take it over */
+            if (rs->r[k].map && rs->r[k].file == r->file && rs->r[k].lo == r->lo && rs->r[k].hi == r->hi) {
+                *r = rs->r[k];
+                rs->r[k].map = NULL;
+                rs->r[k].fd = -1;
+                break;
+            }
+        if (!r->map && (rc = run_map(rs, r, e))) {
+            for (uint32_t j = 0; j < i; j++) {
+                /* give the taken-over runs back so rs stays as it was */
+                bool back = false;
+                for (int k = 0; k < rs->n && !back; k++)
+                    if (!rs->r[k].map && rs->r[k].file == nr[j].file) {
+                        rs->r[k] = nr[j];
+                        back = true;
+                    }
+                if (!back) run_unmap(&nr[j]);
+            }
+            return rc;
+        }
+    }
+    for (int k = 0; k < rs->n; k++) run_unmap(&rs->r[k]);
+    memcpy(rs->r, nr, n * sizeof *nr);
+    rs->n = (int)n;
+    return SL_OK;
+}
+
+void sl_runs_close(sl_runs *rs)
+{
+    for (int i = 0; i < rs->n; i++) run_unmap(&rs->r[i]);
+    rs->n = 0;
+}
+
+void sl_runs_collect(const sl_runs *rs)
+{
+    DIR *d = opendir(rs->dir);
+    struct dirent *de;
+    size_t pl = strlen(rs->prefix);
+    if (!d) return;
+    while ((de = readdir(d))) {
+        char *end;
+        unsigned long long f;
+        bool named = false;
+        if (strncmp(de->d_name, rs->prefix, pl) != 0) continue;
+        f = strtoull(de->d_name + pl, &end, 10);
+        if (end == de->d_name + pl || strcmp(end, ".run") != 0) continue;
+        for (int i = 0; i < rs->n; i++) named |= rs->r[i].file == f;
+        if (!named) {
+            char p[700];
+            run_path(rs, f, p, sizeof p);
+            unlink(p);
+        }
+    }
+    closedir(d);
+}
+
+uint64_t sl_runs_bytes(const sl_runs *rs)
+{
+    uint64_t b = 0;
+    for (int i = 0; i < rs->n; i++) b += rs->r[i].bytes;
+    return b;
+}
+
+void sl_runs_unlink(const sl_runs *rs, const uint64_t *files, int n)
+{
+    for (int i = 0; i < n; i++) {
+        char p[700];
+        run_path(rs, files[i], p, sizeof p);
+        unlink(p);
+    }
+}
+
+/* Puts a new run (mapped) at the end of the set. */
+static int push_run(sl_runs *rs, sl_run *r, sl_error *e)
+{
+    int rc;
+    if (rs->n == SL_RUNS_MAX) return sl_err(e, SL_ELIMIT, "%s: too many runs", rs->dir);
+    r->fd = -1;
+    r->map = NULL;
+    if ((rc = run_map(rs, r, e))) return rc;
+    rs->r[rs->n++] = *r;
+    return SL_OK;
+}
+
+/* ---------------- radix sorts ---------------- */
+
+/* Stable LSD radix sort of kv items by key (48 bits, 3 passes of 16). */
+static int sort_kv(sl_runs_kv *a, size_t n, sl_error *e)
+{
+    sl_runs_kv *t = sl_malloc(n * sizeof *t), *src = a, *dst = t;
+    size_t *cnt = sl_calloc(65536, sizeof *cnt);
+    if (!t || !cnt) {
+        sl_free(t);
+        sl_free(cnt);
+        return sl_err(e, SL_ENOMEM, "out of memory");
+    }
+    for (int pass = 0; pass < 3; pass++) {
+        int sh = 16 * pass;
+        size_t sum = 0;
+        memset(cnt, 0, 65536 * sizeof *cnt);
+        for (size_t i = 0; i < n; i++) cnt[(src[i].key >> sh) & 0xffff]++;
+        for (size_t b = 0; b < 65536; b++) {
+            size_t c = cnt[b];
+            cnt[b] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++) dst[cnt[(src[i].key >> sh) & 0xffff]++] = src[i];
+        sl_runs_kv *x = src;
+        src = dst;
+        dst = x;
+    }
+    if (src != a) memcpy(a, src, n * sizeof *a);
+    sl_free(t);
+    sl_free(cnt);
+    return SL_OK;
+}
+
+/* Stable LSD radix sort of events by address (32 bits, 2 passes of 16). */
+static int sort_ev(sl_hist_ev *a, size_t n, sl_error *e)
+{
+    sl_hist_ev *t = sl_malloc(n * sizeof *t), *src = a, *dst = t;
+    size_t *cnt = sl_calloc(65536, sizeof *cnt);
+    if (!t || !cnt) {
+        sl_free(t);
+        sl_free(cnt);
+        return sl_err(e, SL_ENOMEM, "out of memory");
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        int sh = 16 * pass;
+        size_t sum = 0;
+        memset(cnt, 0, 65536 * sizeof *cnt);
+        for (size_t i = 0; i < n; i++) cnt[(src[i].addr >> sh) & 0xffff]++;
+        for (size_t b = 0; b < 65536; b++) {
+            size_t c = cnt[b];
+            cnt[b] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++) dst[cnt[(src[i].addr >> sh) & 0xffff]++] = src[i];
+        sl_hist_ev *x = src;
+        src = dst;
+        dst = x;
+    }
+    if (src != a) memcpy(a, src, n * sizeof *a);
+    sl_free(t);
+    sl_free(cnt);
+    return SL_OK;
+}
+
+/* ---------------- keys runs ---------------- */
+
+static inline void put_item(uint8_t *p, uint64_t key, uint64_t id)
+{
+    for (int i = 0; i < 6; i++) p[i] = (uint8_t)(key >> (40 - 8 * i));
+    sl_put_le40(p + 6, id);
+}
+static inline uint64_t item_key(const uint8_t *p)
+{
+    uint64_t k = 0;
+    for (int i = 0; i < 6; i++) k = k << 8 | p[i];
+    return k;
+}
+static inline uint64_t item_id(const uint8_t *p) { return sl_le40(p + 6); }
+
+int sl_runs_add_keys(sl_runs *rs, uint64_t lo, uint64_t hi, sl_runs_kv *items, size_t n, uint64_t *file_no,
+                     sl_error *e)
+{
+    char path[700];
+    bw w;
+    sl_run r;
+    int rc;
+    if (!n) return SL_OK;
+    if ((rc = sort_kv(items, n, e))) return rc;
+    if ((rc = run_create(rs, *file_no, &w, path, sizeof path, e))) return rc;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t it[KEY_ITEM];
+        put_item(it, items[i].key, items[i].id);
+        bw_bytes(&w, it, KEY_ITEM);
+    }
+    memset(&r, 0, sizeof r);
+    r.file = (*file_no)++;
+    r.lo = lo, r.hi = hi, r.items = n;
+    if ((rc = run_finish(&w, SL_RUNS_KEYS, &r, HDR, HDR, false, e))) return rc;
+    return push_run(rs, &r, e);
+}
+
+/* First item index with key >= k in run r (interpolation, then bisection). */
+static uint64_t key_lower(const sl_run *r, uint64_t k)
+{
+    uint64_t lo = 0, hi = r->items, klo = 0, khi = (uint64_t)1 << 48;
+    const uint8_t *p = r->payload;
+    for (int step = 0; step < 3 && hi - lo > 64; step++) {
+        uint64_t mid = lo + (uint64_t)((unsigned __int128)(k - klo) * (hi - lo) / (khi - klo + 1)), km;
+        if (mid >= hi) mid = hi - 1;
+        km = item_key(p + mid * KEY_ITEM);
+        if (km < k) lo = mid + 1, klo = km;
+        else hi = mid, khi = km;
+    }
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (item_key(p + mid * KEY_ITEM) < k) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+void sl_runs_find_key(const sl_runs *rs, uint64_t key48, void (*fn)(void *ctx, uint64_t id), void *ctx)
+{
+    for (int i = 0; i < rs->n; i++) {
+        const sl_run *r = &rs->r[i];
+        for (uint64_t j = key_lower(r, key48); j < r->items; j++) {
+            const uint8_t *p = r->payload + j * KEY_ITEM;
+            if (item_key(p) != key48) break;
+            fn(ctx, item_id(p));
+        }
+    }
+}
+
+/* ---------------- hist runs: the directory writer ---------------- */
+
+typedef struct hw {
+    bw pay;          /* payload */
+    bw dir;          /* directory (dense: before the payload; sparse: buffered, after) */
+    bool dense;
+    uint32_t amin, count, next; /* dense: range, next address whose offset is due */
+    uint64_t poff, doff;        /* file offsets */
+    uint64_t keys, items;
+    uint8_t *sparse;            /* sparse directory entries */
+    size_t nsparse, capsparse;
+    int err;
+} hw;
+
+/* Begins a hist run: dense over [amin, amin + count) or sparse. */
+static int hw_start(const sl_runs *rs, uint64_t file, bool dense, uint32_t amin, uint32_t count, hw *h, char *path,
+                    size_t cap, sl_error *e)
+{
+    int rc;
+    memset(h, 0, sizeof *h);
+    if ((rc = run_create(rs, file, &h->pay, path, cap, e))) return rc;
+    h->dense = dense;
+    h->amin = amin;
+    h->count = count;
+    h->next = amin;
+    if (dense) {
+        uint8_t b[8];
+        h->dir = h->pay; /* same fd and path; its own buffer */
+        if (!(h->dir.buf = sl_malloc(BUF_BYTES))) {
+            run_abandon(&h->pay);
+            return sl_err(e, SL_ENOMEM, "out of memory");
+        }
+        h->dir.n = 0;
+        h->doff = HDR;
+        h->dir.off = HDR;
+        sl_put_le32(b, amin);
+        sl_put_le32(b + 4, count);
+        bw_bytes(&h->dir, b, 8);
+        h->poff = HDR + 8 + ((uint64_t)count + 1) * 5;
+        h->pay.off = h->poff;
+    } else {
+        h->poff = HDR;
+    }
+    return SL_OK;
+}
+
+/* Records that address a's entry starts at the current payload position. */
+static void hw_entry(hw *h, uint32_t a)
+{
+    uint64_t at = bw_pos(&h->pay) - h->poff;
+    uint8_t b[9];
+    h->keys++;
+    if (h->dense) {
+        for (; h->next <= a; h->next++) {
+            sl_put_le40(b, at);
+            bw_bytes(&h->dir, b, 5);
+        }
+        return;
+    }
+    if (h->nsparse + 9 > h->capsparse) {
+        void *q = h->sparse;
+        if (sl_grow(&q, &h->capsparse, h->nsparse + 9, 1)) {
+            h->err = ENOMEM;
+            return;
+        }
+        h->sparse = q;
+    }
+    sl_put_le32(h->sparse + h->nsparse, a);
+    sl_put_le40(h->sparse + h->nsparse + 4, at);
+    h->nsparse += 9;
+}
+
+static int hw_finish(hw *h, sl_run *r, sl_error *e)
+{
+    uint64_t end = bw_pos(&h->pay) - h->poff;
+    uint8_t b[9];
+    int rc;
+    if (h->err) {
+        sl_free(h->sparse);
+        sl_free(h->dir.buf);
+        run_abandon(&h->pay);
+        return sl_err(e, SL_ENOMEM, "out of memory");
+    }
+    if (h->dense) {
+        for (; h->next <= h->amin + h->count; h->next++) {
+            sl_put_le40(b, end);
+            bw_bytes(&h->dir, b, 5);
+        }
+        bw_flush(&h->dir);
+        if (h->dir.err && !h->pay.err) h->pay.err = h->dir.err;
+        sl_free(h->dir.buf);
+    } else {
+        h->doff = bw_pos(&h->pay);
+        sl_put_le32(b, (uint32_t)(h->nsparse / 9));
+        bw_bytes(&h->pay, b, 4);
+        for (size_t i = 0; i < h->nsparse; i += 9) bw_bytes(&h->pay, h->sparse + i, 9);
+        sl_put_le40(b, end);
+        bw_bytes(&h->pay, b, 5);
+        sl_free(h->sparse);
+    }
+    r->keys = h->keys;
+    r->items = h->items;
+    rc = run_finish(&h->pay, SL_RUNS_HIST, r, h->poff, h->doff, h->dense, e);
+    return rc;
+}
+
+static void hw_abandon(hw *h)
+{
+    sl_free(h->sparse);
+    if (h->dense) sl_free(h->dir.buf);
+    run_abandon(&h->pay);
+}
+
+/* Writes one entry's header and its txs (absolute ids, ascending; lo: the run's). */
+static void hw_txs_start(hw *h, uint32_t a, uint64_t n, bool stats)
+{
+    hw_entry(h, a);
+    bw_var(&h->pay, n << 1 | stats);
+    h->items += n;
+}
+
+static void hw_stats(hw *h, const sl_hist_stats *st)
+{
+    bw_var(&h->pay, st->received);
+    bw_var(&h->pay, st->spent);
+    bw_var(&h->pay, st->n_out);
+    bw_var(&h->pay, st->n_spent);
+}
+
+/* Dense when at least a quarter of the range's addresses have an entry. */
+static bool want_dense(uint64_t keys, uint32_t amin, uint32_t amax) { return keys * 4 >= (uint64_t)amax - amin + 1; }
+
+int sl_runs_add_hist(sl_runs *rs, uint64_t lo, uint64_t hi, sl_hist_ev *ev, size_t n, uint64_t *file_no,
+                     sl_error *e)
+{
+    char path[700];
+    hw h;
+    sl_run r;
+    uint64_t keys = 0;
+    int rc;
+    if (!n) return SL_OK;
+    if ((rc = sort_ev(ev, n, e))) return rc;
+    for (size_t i = 0; i < n; i++) keys += i == 0 || ev[i].addr != ev[i - 1].addr;
+    if ((rc = hw_start(rs, *file_no, want_dense(keys, ev[0].addr, ev[n - 1].addr), ev[0].addr,
+                       ev[n - 1].addr - ev[0].addr + 1, &h, path, sizeof path, e)))
+        return rc;
+    for (size_t i = 0; i < n;) {
+        size_t j = i, ntx = 0;
+        sl_hist_stats st = {0};
+        uint64_t prev = 0;
+        while (j < n && ev[j].addr == ev[i].addr) {
+            ntx += j == i || ev[j].txrel != ev[j - 1].txrel;
+            if (ev[j].amt & SL_HIST_SPENT) st.spent += ev[j].amt & ~SL_HIST_SPENT, st.n_spent++;
+            else st.received += ev[j].amt, st.n_out++;
+            j++;
+        }
+        hw_txs_start(&h, ev[i].addr, ntx, ntx >= SL_HIST_STATS_MIN);
+        for (size_t k = i; k < j; k++) {
+            if (k > i && ev[k].txrel == ev[k - 1].txrel) continue;
+            bw_var(&h.pay, k == i ? ev[k].txrel : ev[k].txrel - prev - 1);
+            prev = ev[k].txrel;
+        }
+        if (ntx >= SL_HIST_STATS_MIN) hw_stats(&h, &st);
+        i = j;
+    }
+    memset(&r, 0, sizeof r);
+    r.file = (*file_no)++;
+    r.lo = lo, r.hi = hi;
+    if ((rc = hw_finish(&h, &r, e))) return rc;
+    return push_run(rs, &r, e);
+}
+
+/* ---------------- hist runs: reading ---------------- */
+
+/* The entry of address a in run r: [*p, *end), false when absent. */
+static bool hist_entry(const sl_run *r, uint32_t a, const uint8_t **p, const uint8_t **end)
+{
+    uint64_t o1, o2;
+    if (r->dense) {
+        const uint8_t *d = r->dir + 8;
+        if (a < r->amin || a - r->amin >= r->dcount) return false;
+        o1 = sl_le40(d + (size_t)(a - r->amin) * 5);
+        o2 = sl_le40(d + (size_t)(a - r->amin + 1) * 5);
+    } else {
+        const uint8_t *d = r->dir + 4;
+        uint32_t lo = 0, hi = r->dcount;
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            if (sl_le32(d + (size_t)mid * 9) < a) lo = mid + 1;
+            else hi = mid;
+        }
+        if (lo == r->dcount || sl_le32(d + (size_t)lo * 9) != a) return false;
+        o1 = sl_le40(d + (size_t)lo * 9 + 4);
+        o2 = lo + 1 < r->dcount ? sl_le40(d + (size_t)(lo + 1) * 9 + 4) : sl_le40(d + (size_t)r->dcount * 9);
+    }
+    if (o2 <= o1 || r->payload + o2 > r->map + r->len) return false;
+    *p = r->payload + o1;
+    *end = r->payload + o2;
+    return true;
+}
+
+static void part_of(const sl_run *r, const uint8_t *p, const uint8_t *end, sl_hist_part *part)
+{
+    uint64_t h = get_var(&p, end);
+    part->n = h >> 1;
+    part->has_stats = h & 1;
+    part->lo = r->lo;
+    part->p = p;
+    part->end = end;
+}
+
+int sl_runs_hist_parts(const sl_runs *rs, uint32_t addr, sl_hist_part *parts)
+{
+    int n = 0;
+    for (int i = 0; i < rs->n; i++) {
+        const uint8_t *p, *end;
+        if (hist_entry(&rs->r[i], addr, &p, &end)) part_of(&rs->r[i], p, end, &parts[n++]);
+    }
+    return n;
+}
+
+void sl_hist_part_txs(const sl_hist_part *part, uint64_t *out)
+{
+    const uint8_t *p = part->p;
+    uint64_t t = 0;
+    for (uint64_t i = 0; i < part->n; i++) {
+        uint64_t v = get_var(&p, part->end);
+        t = i == 0 ? part->lo + v : t + 1 + v;
+        out[i] = t;
+    }
+}
+
+/* Skips the part's txs; returns the position of its totals. */
+static const uint8_t *skip_txs(const sl_hist_part *part)
+{
+    const uint8_t *p = part->p;
+    for (uint64_t i = 0; i < part->n && p < part->end; i++) get_var(&p, part->end);
+    return p;
+}
+
+bool sl_hist_part_stats(const sl_hist_part *part, sl_hist_stats *st)
+{
+    const uint8_t *p;
+    if (!part->has_stats) return false;
+    p = skip_txs(part);
+    st->received = get_var(&p, part->end);
+    st->spent = get_var(&p, part->end);
+    st->n_out = get_var(&p, part->end);
+    st->n_spent = get_var(&p, part->end);
+    return true;
+}
+
+/* ---------------- merging ---------------- */
+
+/* A cursor over one run's addresses in ascending order. */
+typedef struct hcur {
+    const sl_run *r;
+    uint32_t i; /* dense: offset from amin; sparse: entry index */
+    bool done;
+    uint32_t a;
+    const uint8_t *p, *end;
+} hcur;
+
+static void hcur_next(hcur *c)
+{
+    const sl_run *r = c->r;
+    while (c->i < r->dcount) {
+        uint32_t i = c->i++;
+        uint64_t o1, o2;
+        if (r->dense) {
+            const uint8_t *d = r->dir + 8;
+            o1 = sl_le40(d + (size_t)i * 5);
+            o2 = sl_le40(d + (size_t)(i + 1) * 5);
+            c->a = r->amin + i;
+        } else {
+            const uint8_t *d = r->dir + 4;
+            o1 = sl_le40(d + (size_t)i * 9 + 4);
+            o2 = i + 1 < r->dcount ? sl_le40(d + (size_t)(i + 1) * 9 + 4) : sl_le40(d + (size_t)r->dcount * 9);
+            c->a = sl_le32(d + (size_t)i * 9);
+        }
+        if (o2 > o1 && r->payload + o2 <= r->map + r->len) {
+            c->p = r->payload + o1;
+            c->end = r->payload + o2;
+            return;
+        }
+    }
+    c->done = true;
+}
+
+/* Streams the txs of parts[0..np) (ascending across parts) into h's payload relative to
+ * lo, keeping only txs < cut; sums the parts' totals into *st, asking fn for a part that
+ * has none (when want_stats). removed (may be NULL) collects the txs >= cut. */
+typedef struct txlist { uint64_t *v; size_t n, cap; } txlist;
+
+static int push_tx(txlist *l, uint64_t t)
+{
+    if (l->n == l->cap) {
+        void *q = l->v;
+        if (sl_grow(&q, &l->cap, l->n + 1, sizeof *l->v)) return SL_ENOMEM;
+        l->v = q;
+    }
+    l->v[l->n++] = t;
+    return SL_OK;
+}
+
+/* Merges the parts of one address into h. Returns SL_OK or an error. */
+static int merge_entry(hw *h, uint32_t a, const sl_hist_part *parts, int np, uint64_t lo, uint64_t cut,
+                       sl_hist_stats_fn fn, void *ctx, txlist *small, txlist *removed, sl_error *e)
+{
+    uint64_t n = 0, kept = 0, prev = 0;
+    bool any_stats = false, want, first = true;
+    sl_hist_stats st = {0};
+    for (int i = 0; i < np; i++) {
+        n += parts[i].n;
+        any_stats |= parts[i].has_stats;
+    }
+    /* how many survive the cut: the txs ascend, so count while decoding below; for the
+     * header we need the count first, so decode once to count when a cut applies */
+    if (cut != UINT64_MAX) {
+        for (int i = 0; i < np; i++) {
+            const uint8_t *p = parts[i].p;
+            uint64_t t = 0;
+            for (uint64_t k = 0; k < parts[i].n; k++) {
+                uint64_t v = get_var(&p, parts[i].end);
+                t = k == 0 ? parts[i].lo + v : t + 1 + v;
+                kept += t < cut;
+            }
+        }
+    } else {
+        kept = n;
+    }
+    if (!kept) return SL_OK;
+    want = cut == UINT64_MAX ? kept >= SL_HIST_STATS_MIN : any_stats;
+    hw_txs_start(h, a, kept, want);
+    removed->n = 0;
+    for (int i = 0; i < np; i++) {
+        const uint8_t *p = parts[i].p;
+        uint64_t t = 0;
+        small->n = 0;
+        for (uint64_t k = 0; k < parts[i].n; k++) {
+            uint64_t v = get_var(&p, parts[i].end);
+            t = k == 0 ? parts[i].lo + v : t + 1 + v;
+            if (t >= cut) {
+                if (push_tx(removed, t)) return sl_err(e, SL_ENOMEM, "out of memory");
+                continue;
+            }
+            bw_var(&h->pay, first ? t - lo : t - prev - 1);
+            first = false;
+            prev = t;
+            if (want && !parts[i].has_stats && push_tx(small, t)) return sl_err(e, SL_ENOMEM, "out of memory");
+        }
+        if (!want) continue;
+        if (parts[i].has_stats) {
+            st.received += get_var(&p, parts[i].end);
+            st.spent += get_var(&p, parts[i].end);
+            st.n_out += get_var(&p, parts[i].end);
+            st.n_spent += get_var(&p, parts[i].end);
+        } else if (small->n) {
+            sl_hist_stats ps;
+            int rc = fn(ctx, a, small->v, small->n, &ps);
+            if (rc) return sl_err(e, rc, "totals of address %u for a run merge", a);
+            st.received += ps.received, st.spent += ps.spent, st.n_out += ps.n_out, st.n_spent += ps.n_spent;
+        }
+    }
+    if (want && removed->n && cut != UINT64_MAX) {
+        /* the removed txs' part of the totals comes off (their data is still in the
+         * columns when a rollback cuts) */
+        sl_hist_stats ps;
+        int rc = fn(ctx, a, removed->v, removed->n, &ps);
+        if (rc) return sl_err(e, rc, "totals of address %u for a rollback", a);
+        st.received -= ps.received, st.spent -= ps.spent, st.n_out -= ps.n_out, st.n_spent -= ps.n_spent;
+    }
+    if (want) hw_stats(h, &st);
+    return SL_OK;
+}
+
+/* Writes runs[from..to) of a hist set as one run of [lo, hi) (keeping txs < cut). */
+static int merge_hist(sl_runs *rs, int from, int to, uint64_t cut, uint64_t file, sl_hist_stats_fn fn, void *ctx,
+                      sl_run *out, sl_error *e)
+{
+    hcur cur[SL_RUNS_MAX];
+    sl_hist_part parts[SL_RUNS_MAX];
+    txlist small = {0}, removed = {0};
+    char path[700];
+    uint64_t keys = 0;
+    uint32_t amin = UINT32_MAX, amax = 0;
+    hw h;
+    int rc = SL_OK, k = to - from;
+    for (int i = 0; i < k; i++) {
+        const sl_run *r = &rs->r[from + i];
+        cur[i].r = r;
+        cur[i].i = 0;
+        cur[i].done = false;
+        hcur_next(&cur[i]);
+        keys += r->keys;
+        if (!cur[i].done && cur[i].a < amin) amin = cur[i].a;
+        if (r->dense && r->dcount) {
+            if (r->amin + r->dcount - 1 > amax) amax = r->amin + r->dcount - 1;
+        } else if (!r->dense && r->dcount) {
+            uint32_t last = sl_le32(r->dir + 4 + (size_t)(r->dcount - 1) * 9);
+            if (last > amax) amax = last;
+        }
+    }
+    memset(out, 0, sizeof *out);
+    out->file = file;
+    out->lo = rs->r[from].lo;
+    out->hi = cut < rs->r[to - 1].hi ? cut : rs->r[to - 1].hi;
+    if (amin == UINT32_MAX) amin = amax = 0;
+    if ((rc = hw_start(rs, file, want_dense(keys, amin, amax), amin, amax - amin + 1, &h, path, sizeof path, e)))
+        return rc;
+    for (;;) {
+        uint32_t a = UINT32_MAX;
+        int np = 0;
+        for (int i = 0; i < k; i++)
+            if (!cur[i].done && cur[i].a < a) a = cur[i].a;
+        if (a == UINT32_MAX) break;
+        for (int i = 0; i < k; i++)
+            if (!cur[i].done && cur[i].a == a) {
+                part_of(cur[i].r, cur[i].p, cur[i].end, &parts[np++]);
+                hcur_next(&cur[i]);
+            }
+        if ((rc = merge_entry(&h, a, parts, np, out->lo, cut, fn, ctx, &small, &removed, e))) break;
+    }
+    sl_free(small.v);
+    sl_free(removed.v);
+    if (rc) {
+        hw_abandon(&h);
+        return rc;
+    }
+    if ((rc = hw_finish(&h, out, e))) return rc;
+    return SL_OK;
+}
+
+/* Writes runs[from..to) of a keys set as one run (ids < cut). */
+static int merge_keys(sl_runs *rs, int from, int to, uint64_t cut, uint64_t file, sl_run *out, sl_error *e)
+{
+    uint64_t pos[SL_RUNS_MAX] = {0}, n = 0;
+    char path[700];
+    bw w;
+    int rc, k = to - from;
+    if ((rc = run_create(rs, file, &w, path, sizeof path, e))) return rc;
+    for (;;) {
+        int best = -1;
+        uint64_t bk = 0, bid = 0;
+        for (int i = 0; i < k; i++) {
+            const sl_run *r = &rs->r[from + i];
+            const uint8_t *p;
+            uint64_t kk, id;
+            while (pos[i] < r->items && item_id(r->payload + pos[i] * KEY_ITEM) >= cut) pos[i]++;
+            if (pos[i] >= r->items) continue;
+            p = r->payload + pos[i] * KEY_ITEM;
+            kk = item_key(p);
+            id = item_id(p);
+            if (best < 0 || kk < bk || (kk == bk && id < bid)) best = i, bk = kk, bid = id;
+        }
+        if (best < 0) break;
+        bw_bytes(&w, rs->r[from + best].payload + pos[best] * KEY_ITEM, KEY_ITEM);
+        pos[best]++;
+        n++;
+    }
+    memset(out, 0, sizeof *out);
+    out->file = file;
+    out->lo = rs->r[from].lo;
+    out->hi = cut < rs->r[to - 1].hi ? cut : rs->r[to - 1].hi;
+    out->items = n;
+    return run_finish(&w, SL_RUNS_KEYS, out, HDR, HDR, false, e);
+}
+
+/* Replaces runs[from..to) by `merged` (mapped), noting the dropped files. */
+static int replace_runs(sl_runs *rs, int from, int to, sl_run *merged, uint64_t *dropped, int *nd, sl_error *e)
+{
+    int rc;
+    merged->fd = -1;
+    merged->map = NULL;
+    if ((rc = run_map(rs, merged, e))) return rc;
+    for (int i = from; i < to; i++) {
+        dropped[(*nd)++] = rs->r[i].file;
+        run_unmap(&rs->r[i]);
+    }
+    rs->r[from] = *merged;
+    memmove(&rs->r[from + 1], &rs->r[to], (size_t)(rs->n - to) * sizeof *rs->r);
+    rs->n -= to - from - 1;
+    return SL_OK;
+}
+
+static int merge_range(sl_runs *rs, int from, int to, uint64_t cut, uint64_t *file_no, sl_hist_stats_fn fn,
+                       void *ctx, uint64_t *dropped, int *nd, sl_error *e)
+{
+    sl_run m;
+    char p[700];
+    int rc = rs->kind == SL_RUNS_HIST ? merge_hist(rs, from, to, cut, *file_no, fn, ctx, &m, e)
+                                      : merge_keys(rs, from, to, cut, *file_no, &m, e);
+    if (rc) return rc;
+    (*file_no)++;
+    if (m.items == 0) { /* everything was cut: no run */
+        run_path(rs, m.file, p, sizeof p);
+        unlink(p);
+        for (int i = from; i < to; i++) {
+            dropped[(*nd)++] = rs->r[i].file;
+            run_unmap(&rs->r[i]);
+        }
+        memmove(&rs->r[from], &rs->r[to], (size_t)(rs->n - to) * sizeof *rs->r);
+        rs->n -= to - from;
+        return SL_OK;
+    }
+    if ((rc = replace_runs(rs, from, to, &m, dropped, nd, e))) {
+        run_path(rs, m.file, p, sizeof p);
+        unlink(p);
+    }
+    return rc;
+}
+
+static uint64_t run_size(const sl_run *r) { return r->bytes ? r->bytes : 1; }
+
+int sl_runs_maintain(sl_runs *rs, uint64_t *file_no, sl_hist_stats_fn fn, void *ctx, uint64_t *dropped, int *nd,
+                     sl_error *e)
+{
+    int from = rs->n;
+    uint64_t newer = 0;
+    *nd = 0;
+    /* the oldest run that is less than FACTOR times all newer runs together: it and
+     * everything after it merge (a full set merges down to keep within SL_RUNS_MAX) */
+    for (int i = rs->n - 1; i >= 0; i--) {
+        if (i < rs->n - 1 && run_size(&rs->r[i]) < SL_RUNS_FACTOR * newer) from = i;
+        newer += run_size(&rs->r[i]);
+    }
+    if (rs->n >= SL_RUNS_MAX - 1 && from > rs->n - 2) from = rs->n - 2;
+    if (from >= rs->n - 1 || from < 0) return SL_OK;
+    return merge_range(rs, from, rs->n, UINT64_MAX, file_no, fn, ctx, dropped, nd, e);
+}
+
+int sl_runs_cut(sl_runs *rs, uint64_t cut, uint64_t *file_no, sl_hist_stats_fn fn, void *ctx, uint64_t *dropped,
+                int *nd, sl_error *e)
+{
+    *nd = 0;
+    while (rs->n && rs->r[rs->n - 1].lo >= cut) {
+        dropped[(*nd)++] = rs->r[rs->n - 1].file;
+        run_unmap(&rs->r[--rs->n]);
+    }
+    if (rs->n && rs->r[rs->n - 1].hi > cut) {
+        int more = 0, rc = merge_range(rs, rs->n - 1, rs->n, cut, file_no, fn, ctx, dropped + *nd, &more, e);
+        *nd += more;
+        return rc;
+    }
+    return SL_OK;
+}

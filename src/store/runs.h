@@ -1,0 +1,158 @@
+/* runs.h — private to the store: the log-structured indexes of a chain, each a set of
+ * immutable sorted run files that an ingest appends to and merges, so no index is ever
+ * updated in place (format 2 updated a hash index and a per-address record per output,
+ * random writes over the whole store; these only write sequentially).
+ *
+ * Two kinds of run set, each a folder of files DIR/<prefix><n>.run:
+ *   keys (SL_RUNS_KEYS)  items (key, id) sorted by key: the txid index, key = the first 6
+ *                        bytes of the txid as stored (big-endian: uniform, so a look-up is
+ *                        an interpolation search), id = the tx id. 11 bytes an item.
+ *   hist (SL_RUNS_HIST)  per address id, the ids of the transactions it took part in
+ *                        (received or spent) in ascending order, with the address's totals
+ *                        (received, spent, outputs received, outputs spent) when it has at
+ *                        least SL_HIST_STATS_MIN of them in the run; a smaller entry's totals
+ *                        are worked out from the transactions by the caller (stats_fn).
+ *
+ * Every run covers a range [lo, hi) of tx ids; the runs of a set are ordered and their
+ * ranges are adjacent (run i's hi is run i+1's lo), because a commit adds one run for its
+ * own transactions and a merge joins runs next to each other (the newest ones, whenever a
+ * run is less than SL_RUNS_FACTOR times the size of all newer runs together: the sizes
+ * form a geometric series, so a set of N transactions written in batches of B holds about
+ * log3(N / B) runs and each item is rewritten about as many times).
+ *
+ * Run file (little-endian; varints are LEB128), a 128-byte header:
+ *   0  8 magic "SLEUTHR\0"   8  4 version (3)   12 4 kind (1 keys, 2 hist)
+ *   16 8 lo                  24 8 hi            32 8 keys (addresses)   40 8 items
+ *   48 8 payload offset      56 8 directory offset   64 4 directory kind (0 sparse, 1 dense)
+ *   120 8 trailer: the magic again, written last (a short file is refused)
+ * Hist runs: directory (dense: before the payload; sparse: after it):
+ *         dense: u32 first address, u32 count, then count + 1 offsets (5 bytes each, into
+ *         the payload; an address's entry runs to the next offset, empty when absent);
+ *         sparse: u32 count, then count x (u32 address, 5-byte offset), then the end offset
+ *   payload: per address, varint (n << 1 | has totals), varint (first tx - lo), n - 1
+ *         varints (tx - previous tx - 1), then when it has totals: varints received,
+ *         spent, outputs received, outputs spent
+ * Keys runs: the payload is the items, a 6-byte key (big-endian) and a 5-byte id
+ * (little-endian) each, ascending by key then id; no directory.
+ *
+ * The list of a set's runs (the manifest, sl_runs_manifest) is part of the chain's commit
+ * record: a run file is written and fsynced before the commit that names it, and deleted
+ * after the commit that stops naming it; files no commit names (a crash between the two)
+ * are deleted by the next writer (sl_runs_collect).
+ *
+ * Threads: a set belongs to one handle. Readers' sets map the files read-only; a reader
+ * keeps the files of its snapshot mapped until it moves on (sl_runs_load again).
+ */
+#ifndef SLEUTH_STORE_RUNS_H
+#define SLEUTH_STORE_RUNS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sleuth/err.h"
+
+#define SL_RUNS_MAX 48
+#define SL_RUNS_FACTOR 3
+#define SL_HIST_STATS_MIN 8
+enum { SL_RUNS_KEYS = 1, SL_RUNS_HIST = 2 };
+
+typedef struct sl_run {
+    uint64_t file;          /* the n of <prefix><n>.run */
+    uint64_t lo, hi;        /* tx ids covered */
+    uint64_t keys, items, bytes;
+    /* mapping (open runs) */
+    int fd;
+    const uint8_t *map;
+    size_t len;
+    const uint8_t *dir, *payload;
+    uint32_t amin, dcount;  /* hist directory: dense first address / count, or sparse count */
+    bool dense;
+} sl_run;
+
+typedef struct sl_runs {
+    char dir[512];
+    char prefix[8];
+    int kind;
+    sl_run r[SL_RUNS_MAX];
+    int n;
+} sl_runs;
+
+/* An address's totals in some transactions. */
+typedef struct sl_hist_stats {
+    uint64_t received, spent, n_out, n_spent;
+} sl_hist_stats;
+/* The caller's totals of address `addr` over the transactions txs[0..n) (the columns
+ * hold them). Returns SL_OK or an error code. */
+typedef int (*sl_hist_stats_fn)(void *ctx, uint32_t addr, const uint64_t *txs, size_t n, sl_hist_stats *st);
+
+/* One event of a batch (hist sets): address addr received (spent = false) or spent
+ * `amount` in tx id `tx`. */
+typedef struct sl_hist_ev {
+    uint32_t addr;
+    uint32_t txrel;     /* tx id - the batch's first tx id */
+    uint64_t amt;       /* amount | SL_HIST_SPENT */
+} sl_hist_ev;
+#define SL_HIST_SPENT ((uint64_t)1 << 63)
+
+/* ---- the set and its manifest ---- */
+/* An empty set of the given kind over folder dir (file names prefix<n>.run). */
+void sl_runs_init(sl_runs *rs, const char *dir, const char *prefix, int kind);
+/* The manifest in its commit-record form: u32 format version, u32 count, then count x 48
+ * bytes (file, lo, hi, keys, items, bytes). *len gets its size (at most
+ * sl_runs_manifest_max()). */
+size_t sl_runs_manifest_max(void);
+void sl_runs_manifest(const sl_runs *rs, uint8_t *out, size_t *len);
+/* Makes rs the set a manifest names, opening (mapping) its files; runs already open in
+ * rs are kept. Errors: SL_ESTORE (malformed manifest, a named file missing or short), SL_EIO. */
+int sl_runs_load(sl_runs *rs, const uint8_t *m, size_t len, sl_error *e) SL_MUST_USE;
+void sl_runs_close(sl_runs *rs);
+/* Writers: deletes the set's files that no run of rs names (after a crash). */
+void sl_runs_collect(const sl_runs *rs);
+/* Bytes of all runs. */
+uint64_t sl_runs_bytes(const sl_runs *rs);
+
+/* ---- writing (one writer; the caller commits the manifest) ---- */
+/* An item of a keys set: key (< 2^48) and id (< 2^40). */
+typedef struct sl_runs_kv { uint64_t key, id; } sl_runs_kv;
+/* Adds a keys run for tx ids [lo, hi) from items in ascending id order, sorted here by key
+ * (stable; the array is reordered); n may be 0 (an empty run is not added). *file_no is
+ * the next file number (advanced). Errors: SL_EIO (disk full, in words), SL_ENOMEM. */
+int sl_runs_add_keys(sl_runs *rs, uint64_t lo, uint64_t hi, sl_runs_kv *items, size_t n, uint64_t *file_no,
+                     sl_error *e) SL_MUST_USE;
+/* Adds a hist run for tx ids [lo, hi) from the batch's events (reordered: sorted by address,
+ * stable, so each address's events stay in tx order). */
+int sl_runs_add_hist(sl_runs *rs, uint64_t lo, uint64_t hi, sl_hist_ev *ev, size_t n, uint64_t *file_no,
+                     sl_error *e) SL_MUST_USE;
+/* Merges the newest runs while the geometric rule asks for it (hist sets may call
+ * stats_fn for entries that cross SL_HIST_STATS_MIN). *dropped gets the file numbers of the
+ * runs merged away (delete them after the commit: sl_runs_unlink), *ndropped their count. */
+int sl_runs_maintain(sl_runs *rs, uint64_t *file_no, sl_hist_stats_fn fn, void *ctx, uint64_t *dropped,
+                     int *ndropped, sl_error *e) SL_MUST_USE;
+/* Removes every item of a tx id >= cut: runs starting at or after it are dropped, the run
+ * holding it is rewritten (hist: each total loses what fn says the removed txs gave the
+ * address). Dropped file numbers as for sl_runs_maintain. */
+int sl_runs_cut(sl_runs *rs, uint64_t cut, uint64_t *file_no, sl_hist_stats_fn fn, void *ctx, uint64_t *dropped,
+                int *ndropped, sl_error *e) SL_MUST_USE;
+void sl_runs_unlink(const sl_runs *rs, const uint64_t *files, int n);
+
+/* ---- reading ---- */
+/* Keys: calls fn(ctx, id) for every item whose key is key48 (candidates: the caller checks
+ * the full key), in every run. */
+void sl_runs_find_key(const sl_runs *rs, uint64_t key48, void (*fn)(void *ctx, uint64_t id), void *ctx);
+
+/* Hist: the transactions of address addr. */
+typedef struct sl_hist_part {
+    const uint8_t *p, *end; /* the entry after its header */
+    uint64_t n, lo;
+    bool has_stats;
+} sl_hist_part;
+/* The address's entry in each run, oldest run first, into parts (at most SL_RUNS_MAX);
+ * returns how many runs hold it. */
+int sl_runs_hist_parts(const sl_runs *rs, uint32_t addr, sl_hist_part *parts);
+/* Decodes a part's tx ids into out[0..part->n) (the caller sized it), and its totals when
+ * it has them. */
+void sl_hist_part_txs(const sl_hist_part *part, uint64_t *out);
+bool sl_hist_part_stats(const sl_hist_part *part, sl_hist_stats *st);
+
+#endif
