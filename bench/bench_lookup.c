@@ -4,9 +4,9 @@
  *
  * Picks N random txids and N random addresses that exist (uniform over tx ids and address
  * ids), then times, one by one:
- *   tx:    sl_btc_tx_find + every input (sl_btc_in_view) and output (sl_btc_out_at,
+ *   tx:    sl_btc_tx_find + every input (sl_btc_in_view) and output (sl_btc_out_get,
  *          sl_btc_out_spent_by) of the tx found
- *   addr:  sl_btc_addr_lookup + walking up to 100 history events (sl_btc_event_at), for
+ *   addr:  sl_btc_addr_lookup (totals) + the newest 100 txs of its history, for
  *          addresses picked uniformly over address ids (mostly used once) and for the
  *          addresses of uniformly picked outputs (weighted by use: the hot ones show up)
  *   walk:  one txs.col record at a random tx id / one addrs.col record at a random address id
@@ -57,14 +57,11 @@ static uint64_t walk(const sl_store *s, const sl_btc_addr *addrs, uint64_t *t, s
     uint64_t n_ev = 0;
     for (size_t i = 0; i < n; i++) {
         sl_btc_addrstat st;
-        uint64_t t0 = ns(), acc = 0, ev;
-        int k = 0;
+        uint64_t t0 = ns(), acc = 0, txs[100];
+        size_t k;
         if (sl_btc_addr_lookup(s, &addrs[i], &st)) { fprintf(stderr, "bench_lookup: address %zu not found\n", i); exit(1); }
-        for (ev = st.head; ev && k < 100; k++) {
-            const sl_btc_event *x = sl_btc_event_at(s, ev - 1);
-            acc += x->tx;
-            ev = x->prev;
-        }
+        k = sl_btc_addr_txs(s, st.id, 0, txs, 100, NULL);
+        for (size_t q = 0; q < k; q++) acc += txs[q];
         n_ev += (uint64_t)k;
         t[i] = ns() - t0;
         sink += acc;
@@ -104,11 +101,11 @@ int main(int argc, char **argv)
         printf("bench_lookup: store %s: %llu txs, %llu addresses; %zu look-ups of each kind, %d rounds\n", dir,
                (unsigned long long)m->n_tx, (unsigned long long)m->n_addr - 1, n, rounds);
         for (size_t i = 0; i < n; i++) {
-            txids[i] = sl_btc_tx_at(s, rnd() % m->n_tx)->txid;
+            txids[i] = *sl_btc_txid(s, rnd() % m->n_tx);
             if (sl_btc_addr_key(s, (uint32_t)(1 + rnd() % (m->n_addr - 1)), &addrs[i])) return 1;
             for (;;) {
-                const sl_btc_outrec *o = sl_btc_out_at(s, rnd() % m->n_out);
-                if (o->addr && sl_btc_addr_key(s, o->addr, &waddrs[i]) == SL_OK) break;
+                uint32_t a = sl_btc_out_addr(s, rnd() % m->n_out);
+                if (a && sl_btc_addr_key(s, a, &waddrs[i]) == SL_OK) break;
             }
         }
     }
@@ -123,7 +120,7 @@ int main(int argc, char **argv)
             const sl_btc_meta *mm = sl_btc_meta_get(s);
             for (size_t i = 0; i < n; i++) {
                 uint64_t id = rnd() % mm->n_tx, t0 = ns();
-                sink += sl_btc_tx_at(s, id)->txid.b[0];
+                sink += sl_btc_txid(s, id)->b[0];
                 t_rtx[i] = ns() - t0;
             }
             for (size_t i = 0; i < n; i++) {
@@ -140,17 +137,17 @@ int main(int argc, char **argv)
             int f = sl_btc_tx_find(s, &txids[i], ids, 4);
             if (f < 1) { fprintf(stderr, "bench_lookup: txid %zu not found\n", i); return 1; }
             {
-                const sl_btc_txrec *t = sl_btc_tx_at(s, ids[f - 1]);
+                uint64_t t_first_in = sl_btc_tx_first_in(s, ids[f - 1]), t_first_out = sl_btc_tx_first_out(s, ids[f - 1]);
                 uint32_t nin = sl_btc_tx_n_in(s, ids[f - 1]), nout = sl_btc_tx_n_out(s, ids[f - 1]);
                 for (uint32_t k = 0; k < nin; k++) {
                     sl_btc_inview v;
-                    sl_btc_in_view(s, t->first_in + k, &v);
+                    sl_btc_in_view(s, t_first_in + k, &v);
                     acc += v.value + v.addr;
                 }
                 for (uint32_t k = 0; k < nout; k++) {
                     uint64_t in;
-                    acc += sl_btc_out_at(s, t->first_out + k)->value;
-                    if (sl_btc_out_spent_by(s, t->first_out + k, &in) == SL_OK) acc += in;
+                    acc += sl_btc_out_value(s, t_first_out + k);
+                    if (sl_btc_out_spent_by(s, t_first_out + k, &in) == SL_OK) acc += in;
                 }
                 n_io += nin + nout;
             }

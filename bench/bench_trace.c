@@ -32,7 +32,7 @@ int main(int argc, char **argv)
     if (argc < 2) { fprintf(stderr, "usage: bench_trace STORE [HEIGHT] [MAX_NODES]\n"); return 2; }
     if (sl_store_open(&s, argv[1], SL_STORE_RDONLY, &e)) { fprintf(stderr, "%s\n", e.msg); return 1; }
     if (sl_btc_block_by_height(s, height, &bidx)) { fprintf(stderr, "no block at height %u\n", height); return 1; }
-    src.txid = sl_btc_tx_at(s, sl_btc_block_at(s, bidx)->first_tx)->txid;
+    src.txid = *sl_btc_txid(s, sl_btc_block_at(s, bidx)->first_tx);
     src.vout = -1;
     printf("store %s: %llu txs; source: coinbase of height %u\n", argv[1],
            (unsigned long long)sl_btc_meta_get(s)->n_tx, height);
@@ -65,17 +65,17 @@ int main(int argc, char **argv)
         double t0 = sl_now(), dt;
         uint64_t steps = 0, sum = 0;
         for (uint64_t tx = 0; tx < walked_pools && tx < sl_btc_meta_get(s)->n_tx; tx++) {
-            const sl_btc_txrec *t = sl_btc_tx_at(s, tx);
+            uint64_t t_first_in = sl_btc_tx_first_in(s, tx), t_first_out = sl_btc_tx_first_out(s, tx);
             uint32_t ni = sl_btc_tx_n_in(s, tx), no = sl_btc_tx_n_out(s, tx);
             for (uint32_t j = 0; j < ni; j++) {
                 uint32_t addr;
-                sum += sl_btc_in_value(s, t->first_in + j, &addr);
+                sum += sl_btc_in_value(s, t_first_in + j, &addr);
             }
             for (uint32_t k = 0; k < no; k++) {
                 uint64_t stx;
                 uint32_t vin;
-                sum += sl_btc_out_at(s, t->first_out + k)->value;
-                if (sl_btc_out_spender(s, t->first_out + k, &stx, &vin) == SL_OK) sum += stx + vin, steps++;
+                sum += sl_btc_out_value(s, t_first_out + k);
+                if (sl_btc_out_spender(s, t_first_out + k, &stx, &vin) == SL_OK) sum += stx + vin, steps++;
             }
         }
         dt = sl_now() - t0;

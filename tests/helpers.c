@@ -1,6 +1,10 @@
 /* helpers.c — see helpers.h. */
 #include "helpers.h"
 
+#include <openssl/sha.h>
+
+#include "sleuth/util.h"
+
 #include <criterion/criterion.h>
 #include <criterion/hooks.h>
 #include <criterion/logging.h>
@@ -300,11 +304,53 @@ const char *fixture(const char *dir, const char *prefix)
     return p;
 }
 
+static int cmp_rec16(const void *a, const void *b) { return memcmp(a, b, 16); }
+static int cmp_rec32(const void *a, const void *b) { return memcmp(a, b, 32); }
+
+/* The live entries of one of the writer's hash tables (btc/addr.map: 16-byte slots after a
+ * 128-byte header, id 0xFFFFFFFF = removed; btc/utxo.map: 32-byte slots), sorted, with
+ * the table's key: the same set of entries gives the same text however the slots lie. */
+static void map_entries(const char *path, size_t slot, bool addr, char *out, size_t cap)
+{
+    sl_file f;
+    sl_error e = {0};
+    size_t n = 0, k = 0;
+    uint8_t *v;
+    unsigned char md[32];
+    out[0] = 0;
+    if (sl_file_open(&f, path, &e) != SL_OK) return;
+    v = malloc(f.len + 32);
+    memcpy(v, f.data + 16, 32); /* the key */
+    n = 32;
+    for (size_t o = 128; o + slot <= f.len; o += slot) {
+        uint64_t w0;
+        memcpy(&w0, f.data + o, 8);
+        if (!w0 || (addr && sl_le32(f.data + o + 8) == 0xffffffffu)) continue;
+        memcpy(v + n, f.data + o, slot);
+        n += slot;
+        k++;
+    }
+    qsort(v + 32, k, slot, slot == 16 ? cmp_rec16 : cmp_rec32);
+    SHA256(v, n, md);
+    for (int i = 0; i < 8; i++) snprintf(out + 2 * i, cap - 2 * i, "%02x", md[i]);
+    snprintf(out + 16, cap - 16, " %zu", k);
+    free(v);
+    sl_file_close(&f);
+}
+
 char *tree_digest(const char *dir)
 {
-    run_result r = run_sh("cd '%s' && find . -type f ! -name 'LOCK' ! -name 'lock.mdb' -print0 | sort -z | "
-                          "xargs -0 sha256sum | sha256sum", dir);
-    char *s = r.out;
+    /* every file byte for byte, but the writer's two hash tables by their entries */
+    run_result r = run_sh("cd '%s' && find . -type f ! -name 'LOCK' ! -name 'lock.mdb' ! -name '*.map' -print0 | "
+                          "sort -z | xargs -0 sha256sum | sha256sum", dir);
+    char p[600], a[64], u[64], *s;
+    snprintf(p, sizeof p, "%s/btc/addr.map", dir);
+    map_entries(p, 16, true, a, sizeof a);
+    snprintf(p, sizeof p, "%s/btc/utxo.map", dir);
+    map_entries(p, 32, false, u, sizeof u);
+    s = malloc(strlen(r.out) + 160);
+    sprintf(s, "%s addr.map %s utxo.map %s", r.out, a, u);
+    free(r.out);
     free(r.err);
     return s;
 }

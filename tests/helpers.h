@@ -56,7 +56,9 @@ uint64_t jint(const cJSON *o, const char *key);
 const char *jstr(const cJSON *o, const char *key);
 /* Path of the one fixture file in dir whose name starts with prefix. */
 const char *fixture(const char *dir, const char *prefix);
-/* sha256 of every file under a folder (except lock files), for "store unchanged" checks. */
+/* sha256 of every file under a folder (except lock files), for "store unchanged" checks;
+ * the writer's hash tables (btc/addr.map, btc/utxo.map) count by their live entries, so
+ * the same entries in other slots (an aborted batch put back) count as unchanged. */
 char *tree_digest(const char *dir);
 
 #endif

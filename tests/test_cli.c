@@ -458,6 +458,81 @@ Test(cli, bad_truncated_block)
     free(p);
 }
 
+/* What a store holds, as look-ups answer it: info (without byte counts), the first
+ * transfer, a few addresses with their whole histories. */
+static char *store_contents(const char *st)
+{
+    static const char *const cmds[] = {
+        "info --json", "tx --json f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16",
+        "address --json --limit 1000 12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S",
+        "address --json --limit 1000 1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3", "block --json 299",
+        "address --json 1LfjLrBDYyPbvGMiD9jURxyAupdYujsBdK" /* block 450's coinbase */};
+    size_t cap = 1 << 16, len = 0;
+    char *out = malloc(cap);
+    out[0] = 0;
+    for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++) {
+        run_result r = run_sleuth("%s --store %s", cmds[i], st);
+        cJSON *j = cJSON_Parse(r.out);
+        char *t;
+        if (j && cJSON_GetObjectItem(j, "btc")) cJSON_DeleteItemFromObject(cJSON_GetObjectItem(j, "btc"), "store_bytes");
+        if (j) cJSON_DeleteItemFromObject(j, "store_bytes");
+        if (j && cJSON_GetArrayItem(cJSON_GetObjectItem(j, "chains"), 0))
+            cJSON_DeleteItemFromObject(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "chains"), 0), "store_bytes");
+        t = j ? cJSON_PrintUnformatted(j) : strdup(r.out);
+        while (len + strlen(t) + 32 > cap) out = realloc(out, cap *= 2);
+        len += (size_t)sprintf(out + len, "%d %s\n", r.status, t);
+        free(t);
+        cJSON_Delete(j);
+        run_free(&r);
+    }
+    return out;
+}
+
+/* A block refused after this ingest already committed earlier batches (one block a commit
+ * here): those batches are removed again, so the store holds what it held (its LMDB file
+ * and merged run files are laid out anew: docs/DECISIONS.md), and the same blocks without
+ * the bad one then go in as usual. */
+Test(cli, refused_after_earlier_commits_leaves_the_store_as_it_was)
+{
+    const char *d = temp_dir();
+    char s[128], path[256], *before, *after;
+    size_t n, off = 0;
+    uint8_t *p = consec_copy(&n);
+    FILE *f;
+    run_result r = run_sleuth("ingest btc --quiet --store %s/s " FIX "/consecutive/nbitcoin_blk00000_h000000-000299.dat", d);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    /* block 450 (the 151st frame of the second file): flip a bit of its last tx */
+    for (int k = 0; k < 150; k++) off += 8 + sl_le32(p + off + 4);
+    p[off + 8 + sl_le32(p + off + 4) - 6] ^= 0x01;
+    snprintf(s, sizeof s, "%s/s", d);
+    snprintf(path, sizeof path, "%s/late.dat", d);
+    f = fopen(path, "wb");
+    fwrite(p, 1, n, f);
+    fclose(f);
+    before = store_contents(s);
+    r = run_sleuth("ingest btc --quiet --batch-mb 0 --store %s %s", s, path);
+    cr_assert_eq(r.status, 1, "exit %d: %s", r.status, r.err);
+    cr_assert(strstr(r.err, "merkle root") && strstr(r.err, "late.dat"), "%s", r.err);
+    run_free(&r);
+    after = store_contents(s);
+    cr_assert_str_eq(before, after, "the refused ingest left something of blocks 300-449 behind");
+    r = run_sh("ls %s/btc/runs | wc -l", s);
+    cr_assert_eq(atoi(r.out), 2, "one txid run and one history run, no leftovers: %s", r.out);
+    run_free(&r);
+    r = run_sleuth("ingest btc --quiet --batch-mb 0 --store %s " FIX "/consecutive/nbitcoin_blk00001_h000300-000599.dat", s);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    {
+        cJSON *j = sleuth_json("address --store %s --json 1LfjLrBDYyPbvGMiD9jURxyAupdYujsBdK", s);
+        cr_assert_eq(jint(j, "received"), 5000000000ULL);
+        cJSON_Delete(j);
+    }
+    free(before);
+    free(after);
+    free(p);
+}
+
 Test(cli, bad_merkle_mismatch)
 {
     size_t n;

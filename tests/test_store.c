@@ -1,11 +1,11 @@
-/* test_store.c — store format 2 (issue 9): a version-1 store is refused with the command
- * that rebuilds it and left as it was; the persistent hash index (src/store/hidx.c) finds
- * every id through rebuilds, undoes an aborted batch's slots, and a reader follows a
- * rebuilt file; a reader handle opened before an ingest sees the new commit after
- * sl_store_snapshot; a writer killed between its LMDB commit and applying its address
- * records leaves a store that readers (by the log overlay) and the next writer (by
- * replaying the log) read as committed; one store holds Bitcoin and an account chain,
- * listed by the chain registry, with addresses keyed by (chain, address id). */
+/* test_store.c — store format 3 (issue 9): stores of formats 1 and 2 are refused with the
+ * command that rebuilds them and left as they were; a reader handle opened before an
+ * ingest sees the new commit after sl_store_snapshot; a writer killed just before or
+ * just after its LMDB commit leaves a store that readers and the next writer read as the
+ * commit before or after (orphaned run files collected, the unspent-output map rebuilt);
+ * one store holds Bitcoin and an account chain, listed by the chain registry, with
+ * addresses keyed by (chain, address id). The building blocks have their own tests
+ * (test_storeparts.c). */
 #include <criterion/criterion.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,92 +16,38 @@
 #include "helpers.h"
 #include "sleuth/chains.h"
 #include "sleuth/store.h"
-#include "store/hidx.h"
 
 #define CONSEC0 FIX "/consecutive/nbitcoin_blk00000_h000000-000299.dat"
 #define CONSEC1 FIX "/consecutive/nbitcoin_blk00001_h000300-000599.dat"
 
-Test(store, version_1_store_is_refused_with_how_to_rebuild_it)
+Test(store, older_format_stores_are_refused_with_how_to_rebuild_them)
 {
     const char *d = temp_dir();
-    char *before, *after;
-    run_result r = run_sh("cp -r tests/data/repro/store-v1 %s/v1", d);
-    char st[300];
-    cr_assert_eq(r.status, 0, "%s", r.err);
-    run_free(&r);
-    snprintf(st, sizeof st, "%s/v1", d);
-    before = tree_digest(st);
-    static const char *const cmds[] = {"info --store %s", "tx --store %s "
-                                       "4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b",
-                                       "ingest btc --store %s " FIX "/consecutive/nbitcoin_blk00000_h000000-000299.dat"};
-    for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++) {
-        char args[600];
-        snprintf(args, sizeof args, cmds[i], st);
-        r = run_sleuth("%s", args);
-        cr_assert_eq(r.status, 1, "%s: exit %d", args, r.status);
-        cr_assert(strstr(r.err, "format version 1"), "%s", r.err);
-        cr_assert(strstr(r.err, "sleuth ingest btc --store NEWDIR"), "%s", r.err);
+    for (int v = 1; v <= 2; v++) {
+        char *before, *after, st[300];
+        run_result r = run_sh("cp -r tests/data/repro/store-v%d %s/v%d", v, d, v);
+        cr_assert_eq(r.status, 0, "%s", r.err);
         run_free(&r);
-    }
-    after = tree_digest(st);
-    cr_assert_str_eq(before, after, "refusing a version-1 store changed it");
-    free(before);
-    free(after);
-}
-
-static uint64_t hash_of_id(void *ctx, uint64_t id)
-{
-    sl_hidx *h = ctx;
-    return sl_hidx_hash(h, &id, sizeof id);
-}
-
-static bool has(const sl_hidx *h, uint64_t id)
-{
-    uint64_t hh = sl_hidx_hash(h, &id, sizeof id), i = sl_hidx_first(h, hh), got;
-    while (sl_hidx_next(h, hh, &i, &got))
-        if (got == id) return true;
-    return false;
-}
-
-Test(store, hash_index_grows_undoes_and_readers_follow_a_rebuild)
-{
-    const char *d = temp_dir();
-    sl_hidx w, r;
-    sl_error e = {0};
-    const uint64_t n = 200000;
-    cr_assert_eq(sl_hidx_open(&w, d, "t", true, &e), SL_OK, "%s", e.msg);
-    cr_assert_eq(sl_hidx_open(&r, d, "t", false, &e), SL_OK, "%s", e.msg);
-    for (uint64_t id = 0; id < n; id++) {
-        if (sl_hidx_need_grow(&w, 1)) {
-            /* the rebuild hashes with the same file key, so a hasher over w stays right */
-            sl_hidx tmp = w;
-            cr_assert_eq(sl_hidx_rebuild(&w, id, 1, hash_of_id, &tmp, &e), SL_OK, "%s", e.msg);
+        snprintf(st, sizeof st, "%s/v%d", d, v);
+        before = tree_digest(st);
+        static const char *const cmds[] = {"info --store %s", "tx --store %s "
+                                           "4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b",
+                                           "ingest btc --store %s " FIX "/consecutive/nbitcoin_blk00000_h000000-000299.dat"};
+        for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++) {
+            char args[600], want[64];
+            snprintf(args, sizeof args, cmds[i], st);
+            r = run_sleuth("%s", args);
+            cr_assert_eq(r.status, 1, "%s: exit %d", args, r.status);
+            snprintf(want, sizeof want, "format version %d", v);
+            cr_assert(strstr(r.err, want), "%s", r.err);
+            cr_assert(strstr(r.err, "sleuth ingest btc --store NEWDIR"), "%s", r.err);
+            run_free(&r);
         }
-        sl_hidx_insert(&w, sl_hidx_hash(&w, &id, sizeof id), id);
+        after = tree_digest(st);
+        cr_assert_str_eq(before, after, "refusing a version-%d store changed it", v);
+        free(before);
+        free(after);
     }
-    cr_assert_geq(w.mask + 1, 2 * n, "the index did not grow: %llu slots", (unsigned long long)(w.mask + 1));
-    for (uint64_t id = 0; id < n; id++) cr_assert(has(&w, id), "id %llu lost", (unsigned long long)id);
-    cr_assert(!has(&w, n + 5));
-    /* an aborted batch: its slots are emptied, the others stay */
-    sl_hidx_mark(&w);
-    for (uint64_t id = n; id < n + 1000; id++) sl_hidx_insert(&w, sl_hidx_hash(&w, &id, sizeof id), id);
-    cr_assert(has(&w, n + 10));
-    sl_hidx_undo(&w);
-    cr_assert(!has(&w, n + 10));
-    for (uint64_t id = 0; id < n; id += 997) cr_assert(has(&w, id));
-    /* the reader mapped the first file; after the rebuilds it re-opens the new one */
-    cr_assert(!has(&r, n - 1));
-    cr_assert_eq(sl_hidx_refresh(&r, &e), SL_OK, "%s", e.msg);
-    cr_assert(has(&r, n - 1));
-    cr_assert_eq(sl_hidx_checkpoint(&w, n, true, &e), SL_OK, "%s", e.msg);
-    sl_hidx_close(&r);
-    sl_hidx_close(&w);
-    /* reopened: same key, same slots */
-    cr_assert_eq(sl_hidx_open(&r, d, "t", false, &e), SL_OK, "%s", e.msg);
-    cr_assert(!sl_hidx_dirty(&r));
-    cr_assert_eq(sl_hidx_covered(&r), n);
-    for (uint64_t id = 0; id < n; id += 101) cr_assert(has(&r, id));
-    sl_hidx_close(&r);
 }
 
 static bool find_tx(sl_store *s, const char *hex)
@@ -147,44 +93,79 @@ Test(store, a_reader_sees_a_later_commit_after_a_snapshot)
     sl_store_close(s);
 }
 
+/* `address --json` of addr: the exit status and what it printed. */
 static char *addr_json(const char *store, const char *addr)
 {
-    cJSON *j = sleuth_json("address --store %s --json --limit 5 %s", store, addr);
-    char *t = cJSON_PrintUnformatted(j);
-    cJSON_Delete(j);
+    run_result r = run_sleuth("address --store %s --json --limit 5 %s", store, addr);
+    char *t = malloc(strlen(r.out) + 16);
+    sprintf(t, "%d %s", r.status, r.out);
+    run_free(&r);
     return t;
 }
 
-Test(store, kill_between_commit_and_apply_reads_as_committed)
+/* Run files of a store's btc/runs folder. */
+static int count_runs(const char *st)
+{
+    run_result r = run_sh("ls %s/btc/runs | grep -c '\\.run$'", st);
+    int n = atoi(r.out);
+    run_free(&r);
+    return n;
+}
+
+Test(store, kill_around_the_commit_reads_as_one_side)
 {
     const char *d = temp_dir();
-    char ref[300], st[300];
+    char ref0[300], ref1[300], st[300];
     static const char *const addrs[] = {"12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S", "1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3",
                                         "1LfjLrBDYyPbvGMiD9jURxyAupdYujsBdK" /* block 450's coinbase */};
-    run_result r = run_sleuth("ingest btc --quiet --store %s/ref %s %s", d, CONSEC0, CONSEC1);
+    static const char *const points[] = {"commit:logged", "commit:committed"};
+    run_result r = run_sleuth("ingest btc --quiet --store %s/ref1 %s %s", d, CONSEC0, CONSEC1);
     cr_assert_eq(r.status, 0, "%s", r.err);
     run_free(&r);
-    r = run_sleuth("ingest btc --quiet --store %s/s %s", d, CONSEC0);
+    r = run_sleuth("ingest btc --quiet --store %s/ref0 %s", d, CONSEC0);
     cr_assert_eq(r.status, 0, "%s", r.err);
     run_free(&r);
-    /* the second ingest dies after its LMDB commit, before its address records are applied */
-    r = run_sh("SLEUTH_TEST_KILL_AT=commit:committed %s ingest btc --quiet --store %s/s %s", sleuth_bin(), d, CONSEC1);
-    cr_assert_eq(r.status, 128 + SIGKILL, "not killed at the test point: exit %d %s", r.status, r.err);
-    run_free(&r);
-    snprintf(ref, sizeof ref, "%s/ref", d);
-    snprintf(st, sizeof st, "%s/s", d);
-    /* a reader overlays the log; then a writer replays it; both read as the reference */
-    for (int pass = 0; pass < 2; pass++) {
+    snprintf(ref0, sizeof ref0, "%s/ref0", d);
+    snprintf(ref1, sizeof ref1, "%s/ref1", d);
+    for (int k = 0; k < 2; k++) {
+        r = run_sleuth("ingest btc --quiet --store %s/s%d %s", d, k, CONSEC0);
+        cr_assert_eq(r.status, 0, "%s", r.err);
+        run_free(&r);
+        /* the second ingest dies just before (logged) or just after (committed) its LMDB commit */
+        r = run_sh("SLEUTH_TEST_KILL_AT=%s %s ingest btc --quiet --store %s/s%d %s", points[k], sleuth_bin(), d, k,
+                   CONSEC1);
+        cr_assert_eq(r.status, 128 + SIGKILL, "not killed at %s: exit %d %s", points[k], r.status, r.err);
+        run_free(&r);
+        snprintf(st, sizeof st, "%s/s%d", d, k);
+        /* a reader sees the commit before (its new runs are ignored) or after */
         for (size_t i = 0; i < sizeof addrs / sizeof *addrs; i++) {
-            char *a = addr_json(ref, addrs[i]), *b = addr_json(st, addrs[i]);
-            cr_assert_str_eq(b, a, "pass %d, %s", pass, addrs[i]);
+            char *a = addr_json(k ? ref1 : ref0, addrs[i]), *b = addr_json(st, addrs[i]);
+            cr_assert_str_eq(b, a, "%s, %s", points[k], addrs[i]);
             free(a);
             free(b);
         }
-        if (pass == 0) {
-            r = run_sleuth("ingest btc --quiet --store %s/s %s", d, CONSEC1); /* all known: the replay only */
-            cr_assert_eq(r.status, 0, "%s", r.err);
-            run_free(&r);
+        /* the next writer collects what the kill left and finishes; then both read as ref1 */
+        r = run_sleuth("ingest btc --quiet --store %s %s", st, CONSEC1);
+        cr_assert_eq(r.status, 0, "%s", r.err);
+        run_free(&r);
+        cr_assert_eq(count_runs(st), count_runs(ref1), "%s: run files left behind", points[k]);
+        for (size_t i = 0; i < sizeof addrs / sizeof *addrs; i++) {
+            char *a = addr_json(ref1, addrs[i]), *b = addr_json(st, addrs[i]);
+            cr_assert_str_eq(b, a, "%s then resumed, %s", points[k], addrs[i]);
+            free(a);
+            free(b);
+        }
+        {
+            cJSON *x = sleuth_json("tx --store %s --json f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16",
+                                   st);
+            cJSON *y = sleuth_json("tx --store %s --json f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16",
+                                   ref1);
+            char *xs = cJSON_PrintUnformatted(x), *ys = cJSON_PrintUnformatted(y);
+            cr_assert_str_eq(xs, ys);
+            free(xs);
+            free(ys);
+            cJSON_Delete(x);
+            cJSON_Delete(y);
         }
     }
 }

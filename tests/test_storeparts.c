@@ -134,13 +134,13 @@ Test(storeparts, utxo_map_equals_a_plain_array_through_puts_takes_and_growth)
         sl_fp h = sl_utxo_hash(&u, txid, (uint32_t)(k % 3));
         sl_utxo_ent v;
         if (!live[k] || rnd() % 3 == 0) {
-            sl_utxo_ent in = {k, k * 3 + 1, (uint32_t)(k * 7), (uint8_t)(k % 10)};
+            sl_utxo_ent in = {k, (uint32_t)(k % 1000), k * 3 + 1, (uint32_t)(k * 7), (uint8_t)(k % 10)};
             cr_assert_eq(sl_utxo_reserve(&u, 1, &e), SL_OK, "%s", e.msg);
             sl_utxo_put(&u, h, &in);
             live[k] = 1;
         } else {
             cr_assert(sl_utxo_take(&u, h, &v), "entry %zu", k);
-            cr_assert(v.out == k && v.value == k * 3 + 1 && v.addr == (uint32_t)(k * 7) && v.type == k % 10);
+            cr_assert(v.tx == k && v.vout == k % 1000 && v.value == k * 3 + 1 && v.addr == (uint32_t)(k * 7) && v.type == k % 10);
             cr_assert(!sl_utxo_get(&u, h, &v));
             live[k] = 0;
         }

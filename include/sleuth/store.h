@@ -1,76 +1,72 @@
-/* store.h — sleuth's chain store: one data directory, memory-mapped fixed-width column
- * files for the bulk data, persistent hash indexes for the dictionaries, and a small LMDB
- * environment for the commit record and the per-block dictionaries. Bitcoin-family
- * chains here; the Ethereum family's columns sit beside them (eth_store.h).
+/* store.h — sleuth's chain store: one data directory holding every chain ingested into
+ * it. The generic core (store.c) owns the folder, the write lock, the commit record (a
+ * small LMDB environment: per chain, the committed counts of its files and the lists of
+ * its run files), snapshots for readers, and the chain registry (chains.h). Each chain
+ * family is a backend beside the others: Bitcoin-family chains here (btc_store.c), the
+ * Ethereum family in eth_store.h. Building blocks (private, src/store/): column files
+ * (column.h), the fingerprint map (fpmap.h), the unspent-output map (utxo.h), run sets
+ * (runs.h), all written so that an ingest's cost per transaction does not grow with the
+ * store: appends are sequential, and what must be random (finding an address, the output
+ * an input spends) hits tables sized to stay in memory.
  *
- * Layout of DIR (format version 2; all integers little-endian):
- *   DIR/index/          LMDB environment (named databases below)
- *   DIR/btc/<name>.col  column files: a 64-byte header, then fixed-width records
- *   DIR/btc/txid.idx    txid -> tx ids; DIR/btc/addr.idx  address -> address id: hash
- *                       indexes (src/store/hidx.h: SipHash with a per-file random key,
- *                       8-byte slots, every candidate checked against its column)
- *   DIR/btc/astat.wal   the address records of recent commits (the commit log, below)
- *
- * Column header (64 bytes):
- *   OFFSET SIZE MEANING
- *   0      8    magic "SLEUTHC\0"
- *   8      4    column format version (1: unchanged in store format 2)
- *   12     4    record size in bytes
- *   16     32   column name, NUL-padded
- *   48     16   reserved (0)
- *
- * Columns (record number = the dense id):
+ * Bitcoin layout, DIR/btc/ (format version 3; little-endian; column header below):
  *   blocks.col  160 B  sl_btc_blockrec, in ingest order (block index)
- *   bstart.col   48 B  per block: the input, output, extin, wtx, event and address counts
- *                      when it began (what a rollback to before it moves the counts to)
- *   txs.col      64 B  sl_btc_txrec: txid, block index, size, weight, flags, first input,
- *                      first output (a tx's inputs/outputs run to the next tx's first)
- *   outs.col     16 B  sl_btc_outrec: value (sat), address id (0 = none), script type
- *   ins.col       8 B  the spent output as SL_REF(tx id, vout), or SL_IN_EXT|k (k in
- *                      extins.col: the prevout is not in the store), or SL_IN_COINBASE
- *   spent.col     8 B  per output: the spender as SL_REF(tx id, vin), 0 = unspent (mutable)
- *                      (a (tx, index) pair, not a global number, so both directions of
- *                      the graph are one array access, no search)
+ *   bstart.col   48 B  per block: the counts when it began (inputs, outputs, external
+ *                      inputs, segwit txs, address bytes, addresses): what a rollback
+ *                      moves the counts back to
+ *   txids.col    32 B  per tx id: the txid
+ *   txs.col      16 B  per tx id: first input (5 B), first output (5 B), stripped size
+ *                      (3 B, bit 23 set for a coinbase), witness bytes (3 B; weight =
+ *                      4 x stripped + witness); a tx's inputs/outputs run to the next tx's
+ *   outs.col     12 B  per output id: value (7 B, satoshi), address id (4 B, 0 = none),
+ *                      script type (1 B)
+ *   ins.col       8 B  per input: the spent output as SL_REF(tx id, vout), SL_IN_EXT | k
+ *                      (k in extins.col: the prevout is not in the store), or SL_IN_COINBASE
+ *   spent.col     5 B  per output id: the spending tx id + 1, 0 = unspent (written in
+ *                      place at commit, sorted by output; a mark naming a tx id at or past
+ *                      the committed count is not believed)
  *   extins.col   64 B  sl_btc_extin: prev txid/vout and, when a prevout file gave it,
  *                      value, type and address of an input whose prevout is not stored
- *   wtx.col      40 B  (tx id, wtxid) for segwit transactions, ascending by tx id
- *   addrs.col    48 B  sl_btc_addr per address id (id 0 is reserved for "none")
- *   astat.col    48 B  per address id: totals, counts, first and last block, history head
- *                      and the commit that wrote it (mutable, written through the log)
- *   events.col   16 B  (tx id, previous event of the same address): per-address history
- *                      as a backward linked list, newest first
+ *   wtx.col      37 B  (tx id (5 B), wtxid) for segwit txs, ascending by tx id
+ *   addrs.col     1 B  the address dictionary's bytes: per address id (from 1), kind (1 B),
+ *                      payload length (1 B), payload
+ *   addrx.col     8 B  offset in addrs.col of every 16th address id (16k, 16k+1... follow)
+ *   addr.map           address -> address id: fingerprints only (fpmap.h)
+ *   utxo.map           the writer's map of unspent outputs (utxo.h); readers never open it
+ *   runs/t<n>.run      the txid index: sorted runs of (6-byte txid prefix, tx id) (runs.h)
+ *   runs/h<n>.run      address histories: per address id its txs and totals (runs.h)
  *
- * LMDB databases:
- *   meta        "btc" -> sl_btc_meta: committed record counts of every column, commit
- *               number, network, chain tip. The counts are the commit point: column bytes
- *               past them are ignored (a crashed ingest's leftovers, a rolled-back
- *               branch) and overwritten by the next ingest.
- *   btc.block   block hash -> block index       btc.height  height -> block index
+ * Column header (64 bytes): magic "SLEUTHC\0" (8), column format version 1 (4), record
+ * size (4), column name NUL-padded (32), reserved (16).
  *
- * Commit protocol: a batch appends column records through the mappings and keeps the
- * address records it changes in memory; the commit msyncs the new column ranges, appends
- * those records to astat.wal (fdatasync), commits the LMDB meta record, then writes them
- * into astat.col (each under a seqlock: readers never see half a record) and marks the log
- * applied. A kill -9 before the LMDB commit leaves the last commit (the log frame does
- * not count); after it, the next writer re-applies the frame and a reader overlays it.
- * Index slots are written in place; an aborted batch's are emptied again, and ids past
- * the committed counts are skipped by every reader. Checkpoints (at close, when the log
- * passes 512 MiB) msync astat.col, spent.col and the indexes and empty the log.
- * Mutable spent.col entries are validated on read (the spending input must exist and
- * point back at the output), so a rollback leaves them as they are. A store that never
- * committed reads as absent, so a kill during its creation leaves nothing a reader
- * refuses. Disk blocks are reserved (posix_fallocate) before records are written through
- * the mapping, so a full disk is an error at a known file, not a SIGBUS.
+ * LMDB (DIR/index/), database "meta":
+ *   "btc"          sl_btc_meta: committed counts of every column, commit number, next run
+ *                  file number, network, chain tip. The counts are the commit point: bytes
+ *                  past them are ignored (a crashed ingest's leftovers, a rolled-back
+ *                  branch) and overwritten by the next ingest.
+ *   "btc.runs.t", "btc.runs.h"   the run lists (runs.h manifests)
+ *   databases btc.block (block hash -> block index), btc.height (height -> block index)
  *
- * Snapshots and threads: a handle sees the commit it was opened at (or last renewed to:
- * sl_store_snapshot); when a look-up meets an address record written by a newer commit
- * it moves the handle's snapshot on to that commit. One handle per thread; any number of
- * reader handles (threads or processes) may be open while one writer ingests. Readers
- * pin nothing a writer needs: the columns only grow, and a rebuilt index replaces the old
- * file by rename (a reader keeps its old mapping until its next snapshot).
+ * Commit protocol: a batch appends records (buffered, pwrite), finds and adds addresses in
+ * addr.map and moves outputs in and out of utxo.map in place, and keeps its txid items,
+ * address events and spends in memory. The commit writes them: spent marks into
+ * spent.col, one txid run and one history run (merging older runs when the geometric rule
+ * says so), fdatasyncs every file it wrote, then commits the LMDB record naming the new
+ * counts and runs; run files merged away are deleted after. A kill -9 anywhere leaves the
+ * last commit: readers ignore records past the counts and files no commit names; the next
+ * writer deletes those files, drops addr.map entries of uncommitted ids, clears spent
+ * marks of uncommitted txs and rebuilds utxo.map from the columns when it was left
+ * mid-change (it is checkpointed when a writer closes). Disk blocks of files written in
+ * place are reserved (posix_fallocate) first, so a full disk is an error at a known file.
  *
- * Ownership: record pointers returned by the look-ups point into the mapped files and
- * stay valid until sl_store_close (read-only stores never remap).
+ * Snapshots and threads: a handle sees the commit it was opened at or last renewed to
+ * (sl_store_snapshot). One handle per thread; any number of reader handles (threads or
+ * processes) may be open while one writer ingests. Readers pin nothing a writer needs:
+ * run files and rebuilt maps are replaced by rename, and a reader keeps its mapping of the
+ * old file until its next snapshot.
+ *
+ * Ownership: pointers returned by the look-ups (blocks, txids) point into mapped files
+ * and stay valid until the next sl_store_snapshot or sl_store_close of the handle.
  */
 #ifndef SLEUTH_STORE_H
 #define SLEUTH_STORE_H
@@ -81,7 +77,7 @@
 #include "sleuth/btc.h"
 #include "sleuth/err.h"
 
-#define SL_STORE_VERSION 2
+#define SL_STORE_VERSION 3
 
 typedef struct sl_store sl_store;
 
@@ -118,7 +114,7 @@ int sl_store_grow_map(sl_store *s, sl_error *e) SL_MUST_USE;
 /* Bytes on disk of the whole store directory. */
 uint64_t sl_store_bytes(const sl_store *s);
 
-/* ---- Bitcoin records (on-disk layouts; little-endian hosts) ---- */
+/* ---- Bitcoin records ---- */
 #define SL_NONE32 UINT32_MAX
 #define SL_IN_COINBASE UINT64_MAX
 #define SL_IN_EXT ((uint64_t)1 << 63)
@@ -127,7 +123,11 @@ uint64_t sl_store_bytes(const sl_store *s);
 #define SL_REF(tx, idx) ((((uint64_t)(tx) + 1) << 24) | (uint64_t)(idx))
 #define SL_REF_TX(r) (((r) >> 24) - 1)
 #define SL_REF_IDX(r) ((uint32_t)((r) & 0xffffff))
+/* Largest value an output may hold in the store (7 bytes; MAX_MONEY of every supported
+ * network is far below). */
+#define SL_BTC_MAX_VALUE ((((uint64_t)1) << 56) - 1)
 
+/* blocks.col record (mapped: sl_btc_block_at returns a pointer into the file). */
 typedef struct sl_btc_blockrec {
     sl_hash256 hash, prev, merkle;   /*  0: 96 */
     uint32_t version, time, bits, nonce; /* 96 */
@@ -140,18 +140,20 @@ typedef struct sl_btc_blockrec {
 } sl_btc_blockrec;
 enum { SL_BLK_LINKED = 1, /* on the chain linked from genesis */ SL_BLK_HEIGHT_GUESSED = 2 };
 
+/* A transaction as read from the store: a copy (sl_btc_tx_get). */
 typedef struct sl_btc_txrec {
     sl_hash256 txid;
     uint32_t block, size, weight, flags; /* flags: SL_TX_* */
     uint64_t first_in, first_out;
+    uint32_t n_in, n_out;
 } sl_btc_txrec;
 enum { SL_TX_COINBASE = 1, SL_TX_SEGWIT = 2 };
 
+/* An output as read from the store: a copy (sl_btc_out_get). */
 typedef struct sl_btc_outrec {
     uint64_t value;
     uint32_t addr;  /* address id, 0 = none */
     uint8_t type;   /* sl_script_type */
-    uint8_t reserved[3];
 } sl_btc_outrec;
 
 typedef struct sl_btc_extin {
@@ -164,30 +166,26 @@ typedef struct sl_btc_extin {
     uint8_t reserved[14];
 } sl_btc_extin;
 
+/* An address's totals and span, worked out from its history (sl_btc_addr_lookup). */
 typedef struct sl_btc_addrstat {
-    uint32_t id, n_tx;
+    uint32_t id;
+    uint64_t n_tx;             /* transactions it took part in */
     uint64_t received, spent;  /* satoshi */
-    uint32_t n_out, n_spent;   /* outputs received, outputs spent */
+    uint64_t n_out, n_spent;   /* outputs received, outputs spent */
     uint32_t first_time, last_time;
     uint32_t first_block, last_block;
-    uint64_t head;             /* newest event + 1; 0 = none */
-    uint64_t last_tx;          /* tx id + 1 of the newest event (dedup within a tx) */
+    uint64_t first_tx, last_tx; /* tx ids of its oldest and newest transaction */
 } sl_btc_addrstat;
-
-typedef struct sl_btc_event {
-    uint64_t tx;
-    uint64_t prev;  /* previous event + 1 of the same address, 0 = none */
-} sl_btc_event;
 
 typedef struct sl_btc_meta {
     uint32_t version, reserved;
-    uint64_t n_blocks, n_tx, n_in, n_out, seq, n_extin, n_wtx, n_addr, n_events;
+    uint64_t n_blocks, n_tx, n_in, n_out, seq, n_extin, n_wtx, n_addr, n_abytes, next_run;
     uint32_t chain_tip;     /* block index of the linked chain's tip, SL_NONE32 if none */
     uint32_t max_height_block; /* block index with the greatest height, SL_NONE32 if none */
     char network[32];
 } sl_btc_meta;
 
-/* ---- reading ---- */
+/* ---- reading (a handle's snapshot; ids past its counts are not found) ---- */
 const sl_btc_meta *sl_btc_meta_get(const sl_store *s);
 const sl_btc_net *sl_store_btc_net(const sl_store *s);
 
@@ -195,20 +193,32 @@ const sl_btc_blockrec *sl_btc_block_at(const sl_store *s, uint64_t idx);
 /* SL_OK with *idx, or SL_ENOTFOUND. */
 int sl_btc_block_by_hash(const sl_store *s, const sl_hash256 *h, uint32_t *idx);
 int sl_btc_block_by_height(const sl_store *s, uint32_t height, uint32_t *idx);
+/* The block index holding tx id (interpolation search over blocks.col). */
+uint32_t sl_btc_tx_block(const sl_store *s, uint64_t id);
 
-const sl_btc_txrec *sl_btc_tx_at(const sl_store *s, uint64_t id);
+/* Transaction id (0 <= id < n_tx): the whole record (SL_OK; SL_ENOTFOUND past the
+ * snapshot), or one field cheaply. */
+int sl_btc_tx_get(const sl_store *s, uint64_t id, sl_btc_txrec *t);
+const sl_hash256 *sl_btc_txid(const sl_store *s, uint64_t id);
+uint64_t sl_btc_tx_first_in(const sl_store *s, uint64_t id);
+uint64_t sl_btc_tx_first_out(const sl_store *s, uint64_t id);
 uint32_t sl_btc_tx_n_in(const sl_store *s, uint64_t id);
 uint32_t sl_btc_tx_n_out(const sl_store *s, uint64_t id);
-/* Finds the tx ids with this txid (more than one only for the BIP-30 duplicates), newest
- * last. Returns how many were found (0: not found), at most cap stored in ids. */
+bool sl_btc_tx_is_coinbase(const sl_store *s, uint64_t id);
+/* Finds the tx ids with this txid (more than one only for the BIP-30 duplicates),
+ * ascending. Returns how many were found (0: not found), at most cap stored in ids. */
 int sl_btc_tx_find(const sl_store *s, const sl_hash256 *txid, uint64_t *ids, int cap);
 /* wtxid of a tx (equals the txid for non-segwit txs). */
 void sl_btc_tx_wtxid(const sl_store *s, uint64_t id, sl_hash256 *out);
-/* The tx holding global output o / global input i (binary search). */
+/* The tx holding global output o / global input i (interpolation search). */
 uint64_t sl_btc_tx_of_out(const sl_store *s, uint64_t o);
 uint64_t sl_btc_tx_of_in(const sl_store *s, uint64_t i);
 
-const sl_btc_outrec *sl_btc_out_at(const sl_store *s, uint64_t o);
+/* Output o (< n_out). */
+void sl_btc_out_get(const sl_store *s, uint64_t o, sl_btc_outrec *r);
+uint64_t sl_btc_out_value(const sl_store *s, uint64_t o);
+uint32_t sl_btc_out_addr(const sl_store *s, uint64_t o);
+/* Input i (< n_in): the reference as stored (SL_REF, SL_IN_EXT | k, SL_IN_COINBASE). */
 uint64_t sl_btc_in_at(const sl_store *s, uint64_t i);
 const sl_btc_extin *sl_btc_extin_at(const sl_store *s, uint64_t k);
 /* SL_OK with the spending input, or SL_ENOTFOUND when unspent (as far as the store knows). */
@@ -235,10 +245,21 @@ uint64_t sl_btc_in_value(const sl_store *s, uint64_t i, uint32_t *addr);
 /* Fee of a tx: SL_OK with *fee, SL_ENOTFOUND when an input value is unknown. Coinbase: 0. */
 int sl_btc_tx_fee(const sl_store *s, uint64_t id, uint64_t *fee);
 
-/* Addresses: id -> address; address -> stats. */
+/* Addresses: id -> address; address -> totals; an address's transactions. */
 int sl_btc_addr_key(const sl_store *s, uint32_t id, sl_btc_addr *a);
+/* SL_OK with the id of a (no totals worked out), or SL_ENOTFOUND. */
+int sl_btc_addr_id(const sl_store *s, const sl_btc_addr *a, uint32_t *id);
+/* SL_OK with a's totals, SL_ENOTFOUND, or an error reading its history. */
 int sl_btc_addr_lookup(const sl_store *s, const sl_btc_addr *a, sl_btc_addrstat *st);
-const sl_btc_event *sl_btc_event_at(const sl_store *s, uint64_t ev);
+/* The same by address id. */
+int sl_btc_addr_stats(const sl_store *s, uint32_t id, sl_btc_addrstat *st);
+/* The transactions address id took part in (received or spent), newest first: skips the
+ * newest `skip`, writes at most cap tx ids to out, returns how many it wrote; *total (may
+ * be NULL) gets how many there are. */
+size_t sl_btc_addr_txs(const sl_store *s, uint32_t id, uint64_t skip, uint64_t *out, size_t cap, uint64_t *total);
+/* Calls fn for each of them, oldest first, until fn returns non-zero (which is returned).
+ * SL_ENOMEM when a history cannot be decoded for want of memory. */
+int sl_btc_addr_each_tx(const sl_store *s, uint32_t id, int (*fn)(void *ctx, uint64_t tx), void *ctx);
 
 /* ---- writing (one writer at a time; used by the ingest layer) ---- */
 /* A prevout supplied from outside the store (a prevout file): NULL script = unknown. */
@@ -252,14 +273,39 @@ typedef struct sl_btc_prevout {
  * over the whole block, coinbase included). */
 typedef void (*sl_btc_prevout_fn)(void *ctx, const sl_btc_block *b, uint32_t k, sl_btc_prevout *out);
 
+/* What the writer needs of a block besides the parse, worked out on any thread
+ * (sl_btc_prepare): each output's script type, address and fingerprints, each input's
+ * prevout fingerprint. Arrays owned by the struct, reused from block to block. */
+typedef struct sl_btc_prep {
+    uint8_t *type;          /* per output */
+    sl_btc_addr *addr;      /* per output (kind SL_ADDR_NONE: no address) */
+    uint64_t (*afp)[2];     /* per output: address fingerprint */
+    uint64_t (*ofp)[2];     /* per output: its outpoint's fingerprint */
+    uint64_t (*ifp)[2];     /* per input: the prevout's fingerprint */
+    size_t cap_out, cap_in;
+} sl_btc_prep;
+/* The keys the fingerprints are made under (copied from a writer handle by
+ * sl_btc_prep_keys, so other threads need not touch the store). */
+typedef struct sl_btc_prepkeys { uint64_t k[8]; } sl_btc_prepkeys;
+void sl_btc_prep_keys(const sl_store *s, sl_btc_prepkeys *k);
+/* Fills p for block b. Thread-safe (reads only k and b). Errors: SL_ENOMEM. */
+int sl_btc_prepare(const sl_btc_prepkeys *k, const sl_btc_block *b, sl_btc_prep *p, sl_error *e) SL_MUST_USE;
+void sl_btc_prep_free(sl_btc_prep *p);
+
 int sl_btc_begin(sl_store *s, const char *network, sl_error *e) SL_MUST_USE;
-/* Appends a parsed, validated block. height: SL_NONE32 when unknown; flags SL_BLK_*;
- * chainwork as u128 (0 when not linked). */
-int sl_btc_append_block(sl_store *s, const sl_btc_block *b, uint32_t height, uint32_t flags,
+/* Makes room in the writer's tables for about `txs` more transactions (an ingest that
+ * knows its input's size says so once, instead of growing the tables as it goes). */
+int sl_btc_expect(sl_store *s, uint64_t txs, sl_error *e) SL_MUST_USE;
+/* Appends a parsed, validated block. prep: from sl_btc_prepare with this store's keys, or
+ * NULL (prepared here). height: SL_NONE32 when unknown; flags SL_BLK_*; chainwork as u128
+ * (0 when not linked). Errors: SL_ECORRUPT (a double spend, an output spent that cannot
+ * be: with the byte offset), SL_ELIMIT (2^32 addresses, a value over SL_BTC_MAX_VALUE),
+ * SL_EIO, SL_ENOMEM. After an error the batch must be aborted. */
+int sl_btc_append_block(sl_store *s, const sl_btc_block *b, const sl_btc_prep *prep, uint32_t height, uint32_t flags,
                         unsigned __int128 chainwork, sl_btc_prevout_fn pf, void *pctx, sl_error *e) SL_MUST_USE;
 /* Makes everything appended since sl_btc_begin durable and visible. */
 int sl_btc_commit(sl_store *s, sl_error *e) SL_MUST_USE;
-/* Drops everything appended since sl_btc_begin. */
+/* Drops everything appended since sl_btc_begin (the writer's tables are undone). */
 void sl_btc_abort(sl_store *s);
 
 /* ---- rollback (reorgs; the watcher) ---- */
@@ -273,11 +319,16 @@ typedef struct sl_btc_rollback_report {
  * blocks were added. The store is cut in its ingest order at the first block above
  * height: blocks of unknown height stored after it go too, and when a block at or below
  * height was stored after it the rollback is refused (SL_ECONFLICT, nothing changed).
- * Any depth (the store keeps every block's records; nothing is pruned). One commit: a
- * kill -9 leaves the store before or after the rollback. Nothing to do (SL_OK, 0
+ * Any depth (the store keeps every block's records; nothing is pruned): the in-place
+ * structures are inverted from the removed blocks' own records, the run sets are cut
+ * (runs.h). One commit: a kill -9 leaves the store before or after the rollback. Nothing to do (SL_OK, 0
  * removed) when no block is above height. Errors: SL_ECONFLICT, SL_ENOTFOUND (no
  * Bitcoin-family blocks), SL_EUSAGE (read-only handle), and the commit's. Writer handle
  * only, no batch open. */
 int sl_btc_rollback(sl_store *s, uint32_t height, sl_btc_rollback_report *r, sl_error *e) SL_MUST_USE;
+/* Removes every block stored at or after block index `cut` (in ingest order), exactly as
+ * sl_btc_rollback does: what an ingest that fails part-way uses to leave the store as it
+ * found it. Writer handle, no batch open. */
+int sl_btc_truncate(sl_store *s, uint32_t cut, sl_error *e) SL_MUST_USE;
 
 #endif

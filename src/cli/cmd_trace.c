@@ -130,9 +130,9 @@ static size_t uniq_u64(uint64_t *v, size_t n)
     return m;
 }
 
-static void tx_hex(const sl_store *s, uint64_t tx, char out[65]) { sl_hash_hex(out, &sl_btc_tx_at(s, tx)->txid); }
+static void tx_hex(const sl_store *s, uint64_t tx, char out[65]) { sl_hash_hex(out, sl_btc_txid(s, tx)); }
 
-static uint32_t tx_time(const sl_store *s, uint64_t tx) { return sl_btc_block_at(s, sl_btc_tx_at(s, tx)->block)->time; }
+static uint32_t tx_time(const sl_store *s, uint64_t tx) { return sl_btc_block_at(s, sl_btc_tx_block(s, tx))->time; }
 
 /* An address node of the graph: the ends at one address (or one address-less output,
  * key 1<<63 | output number), summed; its status is that of its largest part. */
@@ -233,7 +233,7 @@ static int write_graph(const sl_store *s, const sl_trace_result *r, bool backwar
         tx_hex(s, x->from_tx != UINT64_MAX ? x->from_tx : x->out_tx, a);
         tx_hex(s, x->to_tx, b);
         btc_label(x->amount, d, w, l);
-        ed.vout = (int64_t)(x->out - sl_btc_tx_at(s, x->out_tx)->first_out);
+        ed.vout = (int64_t)(x->out - sl_btc_tx_first_out(s, x->out_tx));
         {
             char otx[65];
             tx_hex(s, x->out_tx, otx);
@@ -248,7 +248,7 @@ static int write_graph(const sl_store *s, const sl_trace_result *r, bool backwar
         node_id(s, end_key(x), id);
         end_status(st, x->reason);
         btc_label(x->amount, d, w, l);
-        if (!end_is_input(x)) ed.vout = (int64_t)(x->out - sl_btc_tx_at(s, x->pool)->first_out);
+        if (!end_is_input(x)) ed.vout = (int64_t)(x->out - sl_btc_tx_first_out(s, x->pool));
         if (backward) ed.from = id, ed.to = a, ed.status = "pass-through"; /* value flows from an origin into its tx */
         cli_graph_edge(&g, &ed);
     }
@@ -314,12 +314,13 @@ static void source_report(const sl_store *s, const sl_trace_result *r, const sl_
         cJSON_AddStringToObject(j, "source_description", desc);
         arr = cJSON_AddArrayToObject(j, "source_outputs");
         for (size_t i = 0; i < r->n_sources; i++) {
-            const sl_btc_outrec *o = sl_btc_out_at(s, v[i].out);
+            sl_btc_outrec ov, *o = &ov;
+            sl_btc_out_get(s, v[i].out, o);
             cJSON *x = cJSON_CreateObject();
             tx_hex(s, v[i].tx, tx);
             addr_str(s, o->addr, ad);
             cJSON_AddStringToObject(x, "txid", tx);
-            jnum(x, "vout", v[i].out - sl_btc_tx_at(s, v[i].tx)->first_out);
+            jnum(x, "vout", v[i].out - sl_btc_tx_first_out(s, v[i].tx));
             jnum(x, "amount", o->value);
             jstr_or_null(x, "address", o->addr ? ad : NULL);
             cJSON_AddItemToArray(arr, x);
@@ -329,8 +330,9 @@ static void source_report(const sl_store *s, const sl_trace_result *r, const sl_
                   src->by_address || src->vout >= 0 ? ""
                       : " - --tx TXID takes every output, the sender's change included; TXID:N takes one");
         for (size_t i = 0; i < r->n_sources && i < show; i++) {
-            const sl_btc_outrec *o = sl_btc_out_at(s, v[i].out);
-            uint64_t vout = v[i].out - sl_btc_tx_at(s, v[i].tx)->first_out;
+            sl_btc_outrec ov, *o = &ov;
+            sl_btc_out_get(s, v[i].out, o);
+            uint64_t vout = v[i].out - sl_btc_tx_first_out(s, v[i].tx);
             addr_str(s, o->addr, ad);
             cli_coins(c1, o->value);
             if (src->by_address) tx_hex(s, v[i].tx, tx), cli_wrapf(8, "      %s:%" PRIu64 "  %s BTC", tx, vout, c1);
@@ -367,8 +369,8 @@ static void report_json(const sl_store *s, const sl_trace_result *r, const sl_tr
         cJSON_AddStringToObject(o, "status", sl_end_reason_name((sl_end_reason)x->reason));
         tx_hex(s, x->pool, tx);
         cJSON_AddStringToObject(o, "txid", tx);
-        if (end_is_input(x)) jnum(o, "vin", x->out - sl_btc_tx_at(s, x->pool)->first_in);
-        else jnum(o, "vout", x->out - sl_btc_tx_at(s, x->pool)->first_out);
+        if (end_is_input(x)) jnum(o, "vin", x->out - sl_btc_tx_first_in(s, x->pool));
+        else jnum(o, "vout", x->out - sl_btc_tx_first_out(s, x->pool));
         jnum(o, "first_arrival", x->time);
         jnum(o, "hops", x->hops);
         cJSON_AddItemToArray(arr, o);
@@ -380,7 +382,7 @@ static void report_json(const sl_store *s, const sl_trace_result *r, const sl_tr
         char tx[65];
         tx_hex(s, x->out_tx, tx);
         cJSON_AddStringToObject(o, "txid", tx);
-        jnum(o, "vout", x->out - sl_btc_tx_at(s, x->out_tx)->first_out);
+        jnum(o, "vout", x->out - sl_btc_tx_first_out(s, x->out_tx));
         if (x->from_tx == UINT64_MAX) cJSON_AddNullToObject(o, "from_txid");
         else tx_hex(s, x->from_tx, tx), cJSON_AddStringToObject(o, "from_txid", tx);
         tx_hex(s, x->to_tx, tx);

@@ -1,14 +1,18 @@
 /* btc_ingest.c — Bitcoin ingest: input discovery (files, Bitcoin Core blocks/ folders
  * with the xor.dat obfuscation key of Core 28+), the blk*.dat framing scan, best-chain
- * selection by cumulative work, prevout files, the validation pass and the batched,
- * crash-safe write pass.
+ * selection by cumulative work, prevout files, and the single pass that parses, checks
+ * and writes every block, batched and crash-safe.
  *
  * Order of work: (1) scan every input's framing and headers (magic, lengths, PoW);
  * (2) choose what to add: blk-framed blocks must descend from the stored chain tip (or
  * genesis) and the branch with the most work wins, the rest are kept aside as stale or
- * orphan; raw block files are added as they are; (3) parse and check every chosen block
- * (merkle root, witness commitment); (4) only then write, committing every batch_bytes.
- * Any error before (4) leaves the store untouched.
+ * orphan; raw block files are added as they are; (3) parse and check each chosen block
+ * (merkle root, witness commitment, spends within it) once, on every core, and work out
+ * what the writer needs of it (sl_btc_prepare), while (4) the calling thread writes the
+ * blocks in order, committing every batch_bytes. When a block is refused part-way, the
+ * blocks this ingest already committed are removed again (sl_btc_truncate): an ingest
+ * either adds all its blocks or leaves the store as it found it; a kill -9 leaves the
+ * last commit, and running the ingest again resumes.
  */
 #include "sleuth/ingest.h"
 
@@ -591,6 +595,7 @@ static void provide(void *vctx, const sl_btc_block *b, uint32_t k, sl_btc_prevou
 
 typedef struct pslot {
     sl_btc_block b;
+    sl_btc_prep prep;
     sl_error be;
     uint8_t *xbuf;
     size_t xcap;
@@ -603,6 +608,7 @@ typedef struct pipe_t {
     const size_t *order;
     size_t n, taken; /* taken: blocks the consumer released */
     unsigned checks;
+    const sl_btc_prepkeys *keys; /* when set, workers also prepare each block for the writer */
     int nw;
     bool stop;
     pthread_t th[PIPE_DEPTH];
@@ -627,6 +633,7 @@ static void *pipe_work(void *arg)
         memset(&sl->be, 0, sizeof sl->be);
         d = fbytes_into(&sl->xbuf, &sl->xcap, &p->x->files[c->file], c->off, (size_t)c->len, &sl->be);
         sl->rc = d ? sl_btc_block_parse(&sl->b, d, (size_t)c->len, p->x->net, p->checks, &sl->be) : SL_ENOMEM;
+        if (!sl->rc && p->keys) sl->rc = sl_btc_prepare(p->keys, &sl->b, &sl->prep, &sl->be);
         pthread_mutex_lock(&p->mu);
         sl->ready = true;
         pthread_cond_broadcast(&p->cv);
@@ -644,10 +651,11 @@ static int ncores(void)
 }
 
 /* Starts nw workers over order[0..n). Errors: SL_ENOMEM (no thread could start). */
-static int pipe_start(pipe_t *p, ctx *x, const size_t *order, size_t n, unsigned checks, int nw, sl_error *e)
+static int pipe_start(pipe_t *p, ctx *x, const size_t *order, size_t n, unsigned checks,
+                      const sl_btc_prepkeys *keys, int nw, sl_error *e)
 {
     memset(p, 0, sizeof *p);
-    p->x = x, p->order = order, p->n = n, p->checks = checks, p->nw = nw < 1 ? 1 : nw;
+    p->x = x, p->order = order, p->n = n, p->checks = checks, p->keys = keys, p->nw = nw < 1 ? 1 : nw;
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
     for (int w = 0; w < p->nw; w++) {
@@ -689,6 +697,7 @@ static void pipe_stop(pipe_t *p)
     for (int w = 0; w < p->nw; w++) pthread_join(p->th[w], NULL);
     for (int i = 0; i < PIPE_DEPTH; i++) {
         sl_btc_block_free(&p->s[i].b);
+        sl_btc_prep_free(&p->s[i].prep);
         sl_free(p->s[i].xbuf);
     }
     pthread_mutex_destroy(&p->mu);
@@ -776,6 +785,8 @@ int sl_ingest_btc(sl_store *s, const char *const *paths, int npaths, const sl_in
     double t0 = sl_now();
     const sl_btc_meta *m = sl_btc_meta_get(s);
     const char *crash = getenv("SLEUTH_TEST_KILL_AFTER_COMMITS");
+    sl_btc_prepkeys keys;
+    uint32_t start_blocks = 0;
 
     memset(&x, 0, sizeof x);
     memset(&blk, 0, sizeof blk);
@@ -817,35 +828,6 @@ int sl_ingest_btc(sl_store *s, const char *const *paths, int npaths, const sl_in
             else if (!x.c[i].raw && x.c[i].state != 4) r->blocks_stale++;
         }
     }
-    /* validation pass: nothing is written unless every chosen block is valid (parsed and
-     * checked on every core; the checks that read the store run here, in order) */
-    {
-        pipe_t pp;
-        if ((rc = pipe_start(&pp, &x, order, norder, SL_BTC_CHECK_ALL, ncores(), e))) { pipe_stop(&pp); goto out; }
-        for (size_t k = 0; k < norder && !rc; k++) {
-            cand *c = &x.c[order[k]];
-            pslot *sl = pipe_take(&pp, k);
-            if (sl->rc) {
-                rc = sl->rc == SL_ENOMEM && !sl->be.code ? sl_err(e, SL_ENOMEM, "out of memory")
-                                                         : block_error(&x, c, &sl->be, e);
-                break;
-            }
-            if (c->raw) {
-                uint32_t h, fl;
-                if ((rc = raw_height(&x, c, &sl->b, &h, &fl, e))) break;
-            }
-            for (size_t i = 0; i < x.nposn; i++)
-                if (memcmp(x.posn[i].block.b, sl->b.hash.b, 32) == 0 && x.posn[i].n != (size_t)sl->b.n_in - 1) {
-                    rc = sl_err(e, SL_ECORRUPT, "per-input prevout list for this block has %zu entries, the block "
-                                "has %u non-coinbase inputs", x.posn[i].n, sl->b.n_in - 1);
-                    block_error(&x, c, e, e);
-                    break;
-                }
-            pipe_release(&pp, k);
-        }
-        pipe_stop(&pp);
-        if (rc) goto out;
-    }
     /* a raw block file whose header is already stored is still checked whole: "already
      * stored" is only said of a valid copy (a truncated or altered file is an error) */
     for (size_t i = 0; i < x.nc; i++) {
@@ -861,12 +843,19 @@ int sl_ingest_btc(sl_store *s, const char *const *paths, int npaths, const sl_in
     }
     if (norder == 0) goto out;
 
-    /* write pass: parsed ahead by the other cores, written here in order */
+    /* one pass: parsed, checked and prepared by the other threads, written here in order */
     sl_progress_start(&pg, norder, "blocks", o->quiet);
+    start_blocks = (uint32_t)m->n_blocks;
+    sl_btc_prep_keys(s, &keys);
+    {
+        uint64_t bytes = 0;
+        for (size_t k = 0; k < norder; k++) bytes += x.c[order[k]].len;
+        if ((rc = sl_btc_expect(s, bytes / 300 + 1, e))) goto out;
+    }
     if ((rc = sl_btc_begin(s, netname, e))) goto out;
     {
         pipe_t pp;
-        if ((rc = pipe_start(&pp, &x, order, norder, 0, ncores() > 1 ? ncores() - 1 : 1, e))) {
+        if ((rc = pipe_start(&pp, &x, order, norder, SL_BTC_CHECK_ALL, &keys, ncores(), e))) {
             pipe_stop(&pp);
             sl_btc_abort(s);
             goto out;
@@ -879,7 +868,19 @@ int sl_ingest_btc(sl_store *s, const char *const *paths, int npaths, const sl_in
             pslot *sl = pipe_take(&pp, k);
             const sl_btc_block *blk = &sl->b;
             if (sl->rc) {
-                rc = block_error(&x, c, &sl->be, e);
+                rc = sl->rc == SL_ENOMEM && !sl->be.code ? sl_err(e, SL_ENOMEM, "out of memory")
+                                                         : block_error(&x, c, &sl->be, e);
+                sl_btc_abort(s);
+                break;
+            }
+            for (size_t i = 0; i < x.nposn; i++)
+                if (memcmp(x.posn[i].block.b, blk->hash.b, 32) == 0 && x.posn[i].n != (size_t)blk->n_in - 1) {
+                    rc = sl_err(e, SL_ECORRUPT, "per-input prevout list for this block has %zu entries, the block "
+                                "has %u non-coinbase inputs", x.posn[i].n, blk->n_in - 1);
+                    block_error(&x, c, e, e);
+                    break;
+                }
+            if (rc) {
                 sl_btc_abort(s);
                 break;
             }
@@ -901,7 +902,7 @@ int sl_ingest_btc(sl_store *s, const char *const *paths, int npaths, const sl_in
                 flags = SL_BLK_LINKED;
                 work = c->work;
             }
-            if ((rc = sl_btc_append_block(s, blk, height, flags, work, provide, &x, &be))) {
+            if ((rc = sl_btc_append_block(s, blk, &sl->prep, height, flags, work, provide, &x, &be))) {
                 rc = block_error(&x, c, &be, e); /* the batch is undone: the store stays at its last commit */
                 sl_btc_abort(s);
                 break;
@@ -924,7 +925,18 @@ int sl_ingest_btc(sl_store *s, const char *const *paths, int npaths, const sl_in
             }
         }
         pipe_stop(&pp);
-        if (rc) goto out;
+        if (rc) {
+            /* a refused block: what this ingest committed goes again, so the store is as it
+             * was before the command (a kill -9 instead leaves the last commit, to resume) */
+            if (r->commits && sl_btc_meta_get(s)->n_blocks > start_blocks) {
+                sl_error te = {0};
+                if (sl_btc_truncate(s, start_blocks, &te) != SL_OK)
+                    sl_err_prefix(e, "%s; and removing this ingest's earlier batches failed too (%s): ", e->msg,
+                                  te.msg);
+            }
+            r->blocks_added = r->txs_added = r->inputs_added = r->outputs_added = r->bytes_added = 0;
+            goto out;
+        }
     }
     sl_progress_end(&pg);
 out:

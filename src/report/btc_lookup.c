@@ -22,7 +22,7 @@ static void addr_string(const sl_store *s, uint32_t id, char out[100])
     if (id && sl_btc_addr_key(s, id, &a) == SL_OK) sl_btc_addr_encode(out, sl_store_btc_net(s), &a);
 }
 
-static void txid_of(const sl_store *s, uint64_t id, char out[65]) { sl_hash_hex(out, &sl_btc_tx_at(s, id)->txid); }
+static void txid_of(const sl_store *s, uint64_t id, char out[65]) { sl_hash_hex(out, sl_btc_txid(s, id)); }
 
 /* ---------------- block ---------------- */
 
@@ -54,14 +54,15 @@ static void block_totals(const sl_store *s, const sl_btc_blockrec *b, cJSON *j)
     cJSON *ty;
     for (uint32_t t = 0; t < b->n_tx; t++) {
         uint64_t id = b->first_tx + t, fee;
-        const sl_btc_txrec *tr = sl_btc_tx_at(s, id);
+        uint64_t fo = sl_btc_tx_first_out(s, id);
         uint32_t no = sl_btc_tx_n_out(s, id);
         nin += sl_btc_tx_n_in(s, id);
         nout += no;
         for (uint32_t k = 0; k < no; k++) {
-            const sl_btc_outrec *o = sl_btc_out_at(s, tr->first_out + k);
-            types[o->type & 15]++;
-            if (t == 0) payout += o->value;
+            sl_btc_outrec o;
+            sl_btc_out_get(s, fo + k, &o);
+            types[o.type & 15]++;
+            if (t == 0) payout += o.value;
         }
         if (t > 0) {
             if (sl_btc_tx_fee(s, id, &fee) == SL_OK) fees += fee;
@@ -142,7 +143,7 @@ int sl_report_btc_block(sl_store *s, const sl_report_sink *k, const sl_report_re
 typedef struct tx_view {
     uint64_t ids[8], id, fee;
     int n; /* how many txs have this txid (BIP-30 duplicates); id is the latest */
-    const sl_btc_txrec *t;
+    sl_btc_txrec t;
     const sl_btc_blockrec *b;
     uint32_t nin, nout;
     bool fee_known;
@@ -156,13 +157,13 @@ static int tx_find(const sl_store *s, const char *arg, tx_view *v, sl_error *e)
     if (!sl_hash_parse(&h, arg)) return sl_err(e, SL_EUSAGE, "'%s' is not a 64-digit hex txid", arg);
     if ((v->n = sl_btc_tx_find(s, &h, v->ids, 8)) == 0) return not_found(e, "transaction", arg);
     v->id = v->ids[v->n - 1]; /* BIP-30 duplicates: the latest, as Bitcoin Core's UTXO set has it */
-    v->t = sl_btc_tx_at(s, v->id);
-    v->b = sl_btc_block_at(s, v->t->block);
+    if (sl_btc_tx_get(s, v->id, &v->t)) return not_found(e, "transaction", arg);
+    v->b = sl_btc_block_at(s, v->t.block);
     v->nin = sl_btc_tx_n_in(s, v->id);
     v->nout = sl_btc_tx_n_out(s, v->id);
     v->fee_known = sl_btc_tx_fee(s, v->id, &v->fee) == SL_OK;
     sl_btc_tx_wtxid(s, v->id, &v->w);
-    sl_hash_hex(v->tx, &v->t->txid);
+    sl_hash_hex(v->tx, &v->t.txid);
     sl_hash_hex(v->wx, &v->w);
     sl_hash_hex(v->bx, &v->b->hash);
     sl_fmt_time(v->tm, v->b->time);
@@ -189,16 +190,17 @@ static cJSON *tx_json_input(const sl_store *s, uint64_t in)
 
 static cJSON *tx_json_output(const sl_store *s, const sl_btc_txrec *t, uint32_t k)
 {
-    const sl_btc_outrec *orec = sl_btc_out_at(s, t->first_out + k);
+    sl_btc_outrec orec;
     cJSON *o = cJSON_CreateObject();
     char ad[100];
     uint64_t stx;
     uint32_t svin;
-    addr_string(s, orec->addr, ad);
+    sl_btc_out_get(s, t->first_out + k, &orec);
+    addr_string(s, orec.addr, ad);
     sl_json_u64(o, "n", k);
-    sl_json_u64(o, "value", orec->value);
+    sl_json_u64(o, "value", orec.value);
     sl_json_str_or_null(o, "address", ad[0] ? ad : NULL);
-    cJSON_AddStringToObject(o, "type", sl_script_type_name(orec->type));
+    cJSON_AddStringToObject(o, "type", sl_script_type_name(orec.type));
     if (sl_btc_out_spender(s, t->first_out + k, &stx, &svin) == SL_OK) {
         cJSON *sb = cJSON_AddObjectToObject(o, "spent_by");
         char sx[65];
@@ -213,7 +215,7 @@ static cJSON *tx_json_output(const sl_store *s, const sl_btc_txrec *t, uint32_t 
 
 static cJSON *tx_json(const sl_store *s, const tx_view *v)
 {
-    const sl_btc_txrec *t = v->t;
+    const sl_btc_txrec *t = &v->t;
     cJSON *j = cJSON_CreateObject(), *ins, *outs;
     cJSON_AddStringToObject(j, "txid", v->tx);
     cJSON_AddStringToObject(j, "wtxid", v->wx);
@@ -229,7 +231,7 @@ static cJSON *tx_json(const sl_store *s, const tx_view *v)
         cJSON *d = cJSON_AddArrayToObject(j, "duplicate_of_earlier_blocks");
         for (int k = 0; k < v->n - 1; k++) {
             char ox[65];
-            sl_hash_hex(ox, &sl_btc_block_at(s, sl_btc_tx_at(s, v->ids[k])->block)->hash);
+            sl_hash_hex(ox, &sl_btc_block_at(s, sl_btc_tx_block(s, v->ids[k]))->hash);
             cJSON_AddItemToArray(d, cJSON_CreateString(ox));
         }
     }
@@ -242,7 +244,7 @@ static cJSON *tx_json(const sl_store *s, const tx_view *v)
 
 static void tx_text_head(FILE *f, const tx_view *v)
 {
-    const sl_btc_txrec *t = v->t;
+    const sl_btc_txrec *t = &v->t;
     char c1[32];
     fprintf(f, "transaction %s\n", v->tx);
     if (memcmp(v->w.b, t->txid.b, 32)) fprintf(f, "  wtxid    %s\n", v->wx);
@@ -282,14 +284,15 @@ static void tx_text_input(FILE *f, const sl_store *s, uint64_t in, uint32_t i)
 
 static void tx_text_output(FILE *f, const sl_store *s, const sl_btc_txrec *t, uint32_t k)
 {
-    const sl_btc_outrec *orec = sl_btc_out_at(s, t->first_out + k);
+    sl_btc_outrec orec;
     char ad[100], c1[32], sx[65];
     uint64_t stx;
     uint32_t svin;
-    addr_string(s, orec->addr, ad);
-    sl_fmt_coins(c1, orec->value);
+    sl_btc_out_get(s, t->first_out + k, &orec);
+    addr_string(s, orec.addr, ad);
+    sl_fmt_coins(c1, orec.value);
     sl_fmt_wrapf(f, 13, "    #%-3u %16s BTC  %-42s  %s", k, c1, ad[0] ? ad : "(no address)",
-                 sl_script_type_name(orec->type));
+                 sl_script_type_name(orec.type));
     if (sl_btc_out_spender(s, t->first_out + k, &stx, &svin) == SL_OK) {
         txid_of(s, stx, sx);
         fprintf(f, "             spent by %s:%u\n", sx, svin);
@@ -303,9 +306,9 @@ static void tx_text(FILE *f, const sl_store *s, const tx_view *v, const sl_repor
     tx_text_head(f, v);
     fprintf(f, "  inputs   %u\n", v->nin);
     for (uint64_t i = rq->offset; i < v->nin && i < rq->offset + rq->limit; i++)
-        tx_text_input(f, s, v->t->first_in + i, (uint32_t)i);
+        tx_text_input(f, s, v->t.first_in + i, (uint32_t)i);
     fprintf(f, "  outputs  %u\n", v->nout);
-    for (uint64_t k = rq->offset; k < v->nout && k < rq->offset + rq->limit; k++) tx_text_output(f, s, v->t, (uint32_t)k);
+    for (uint64_t k = rq->offset; k < v->nout && k < rq->offset + rq->limit; k++) tx_text_output(f, s, &v->t, (uint32_t)k);
 }
 
 int sl_report_btc_tx(sl_store *s, const sl_report_sink *k, const sl_report_req *rq, sl_error *e)
@@ -350,19 +353,17 @@ typedef struct hist_row {
 
 static void hist_row_of(const sl_store *s, uint64_t id, uint32_t aid, hist_row *r)
 {
-    const sl_btc_txrec *t = sl_btc_tx_at(s, id);
+    uint64_t fo = sl_btc_tx_first_out(s, id), fi = sl_btc_tx_first_in(s, id);
     uint32_t nin = sl_btc_tx_n_in(s, id), nout = sl_btc_tx_n_out(s, id);
-    sl_hash_hex(r->tx, &t->txid);
-    r->b = sl_btc_block_at(s, t->block);
+    sl_hash_hex(r->tx, sl_btc_txid(s, id));
+    r->b = sl_btc_block_at(s, sl_btc_tx_block(s, id));
     r->recv = r->spent = 0;
-    for (uint32_t k = 0; k < nout; k++) {
-        const sl_btc_outrec *o = sl_btc_out_at(s, t->first_out + k);
-        if (o->addr == aid) r->recv += o->value;
-    }
+    for (uint32_t k = 0; k < nout; k++)
+        if (sl_btc_out_addr(s, fo + k) == aid) r->recv += sl_btc_out_value(s, fo + k);
     for (uint32_t i = 0; i < nin; i++) {
-        sl_btc_inview v;
-        sl_btc_in_view(s, t->first_in + i, &v);
-        if (v.addr == aid && v.value != UINT64_MAX) r->spent += v.value;
+        uint32_t a;
+        uint64_t v = sl_btc_in_value(s, fi + i, &a);
+        if (a == aid && v != UINT64_MAX) r->spent += v;
     }
 }
 
@@ -371,17 +372,17 @@ static void hist_row_of(const sl_store *s, uint64_t id, uint32_t aid, hist_row *
 static uint64_t addr_history(const sl_store *s, const addr_view *v, const sl_report_req *rq,
                              void (*row)(void *ctx, const hist_row *r), void *ctx)
 {
-    uint64_t ev, skipped = 0, shown = 0;
-    for (ev = v->st.head; ev;) {
-        const sl_btc_event *e = sl_btc_event_at(s, ev - 1);
-        hist_row r;
-        if (!e) break;
-        ev = e->prev;
-        if (skipped < rq->offset) { skipped++; continue; }
-        if (shown >= rq->limit) break;
-        hist_row_of(s, e->tx, v->st.id, &r);
-        row(ctx, &r);
-        shown++;
+    uint64_t shown = 0, got, txs[256];
+    while (shown < rq->limit) {
+        size_t want = rq->limit - shown < 256 ? (size_t)(rq->limit - shown) : 256;
+        got = sl_btc_addr_txs(s, v->st.id, rq->offset + shown, txs, want, NULL);
+        for (uint64_t k = 0; k < got; k++) {
+            hist_row r;
+            hist_row_of(s, txs[k], v->st.id, &r);
+            row(ctx, &r);
+        }
+        shown += got;
+        if (got < want) break;
     }
     return shown;
 }
@@ -459,10 +460,10 @@ static void addr_text(FILE *f, const sl_store *s, const addr_view *v, const sl_r
         fprintf(f, "  balance    unknown (it spent outputs that are not in the store)\n");
     }
     sl_fmt_coins(c1, st->received);
-    fprintf(f, "  received   %s BTC in %u outputs\n", c1, st->n_out);
+    fprintf(f, "  received   %s BTC in %" PRIu64 " outputs\n", c1, st->n_out);
     sl_fmt_coins(c1, st->spent);
-    fprintf(f, "  spent      %s BTC from %u outputs\n", c1, st->n_spent);
-    fprintf(f, "  txs        %u\n", st->n_tx);
+    fprintf(f, "  spent      %s BTC from %" PRIu64 " outputs\n", c1, st->n_spent);
+    fprintf(f, "  txs        %" PRIu64 "\n", st->n_tx);
     seen_text(f, "first seen", st->first_time, v->fb);
     seen_text(f, "last seen ", st->last_time, v->lb);
     fprintf(f, "  history (newest first)\n");

@@ -101,6 +101,9 @@ void sl_col_trim(sl_col *c, uint64_t n)
 
 void sl_col_close(sl_col *c)
 {
+    sl_free(c->wbuf);
+    c->wbuf = NULL;
+    c->wn = c->wcap = 0;
     if (c->map) munmap(c->map, c->map_len);
     if (c->fd >= 0) close(c->fd);
     c->map = NULL;
@@ -152,5 +155,70 @@ int sl_col_sync(sl_col *c, uint64_t from, uint64_t to, sl_error *e)
     a &= ~(pg - 1);
     if (msync(c->map + a, b - a, MS_SYNC) != 0)
         return sl_col_io_error(e, c->path, "msync", errno);
+    return SL_OK;
+}
+
+/* ---- buffered appends ---- */
+
+#define WBUF_BYTES ((size_t)1 << 20)
+
+void sl_col_append_start(sl_col *c, uint64_t n)
+{
+    c->wfirst = n;
+    c->wn = 0;
+}
+
+int sl_col_flush(sl_col *c, sl_error *e)
+{
+    size_t done = 0;
+    off_t at = (off_t)(SL_COL_HEADER + c->wfirst * c->rec);
+    while (done < c->wn) {
+        ssize_t r = pwrite(c->fd, c->wbuf + done, c->wn - done, at + (off_t)done);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) return sl_col_io_error(e, c->path, "writing records", r < 0 ? errno : ENOSPC);
+        done += (size_t)r;
+    }
+    c->wfirst += c->wn / c->rec;
+    c->wn = 0;
+    return SL_OK;
+}
+
+void *sl_col_add_n(sl_col *c, size_t n, sl_error *e)
+{
+    void *p;
+    size_t need = n * c->rec;
+    if (!c->wbuf || c->wcap < need) {
+        size_t cap = WBUF_BYTES > need ? WBUF_BYTES : need;
+        void *q;
+        cap -= cap % c->rec;
+        if (c->wn && sl_col_flush(c, e)) return NULL;
+        if (!(q = sl_realloc(c->wbuf, cap))) {
+            sl_err(e, SL_ENOMEM, "out of memory");
+            return NULL;
+        }
+        c->wbuf = q;
+        c->wcap = cap;
+    }
+    if (c->wn + need > c->wcap && sl_col_flush(c, e)) return NULL;
+    p = c->wbuf + c->wn;
+    c->wn += need;
+    return p;
+}
+
+void *sl_col_add_slow(sl_col *c, sl_error *e) { return sl_col_add_n(c, 1, e); }
+
+const void *sl_col_rec_n(sl_col *c, uint64_t i, uint64_t n)
+{
+    if (i >= c->wfirst) return i + n <= sl_col_next(c) ? c->wbuf + (i - c->wfirst) * c->rec : NULL;
+    if (SL_COL_HEADER + (i + n) * c->rec > c->map_len && sl_col_refresh(c, NULL) != SL_OK) return NULL;
+    if (SL_COL_HEADER + (i + n) * c->rec > c->map_len) return NULL;
+    return sl_col_at(c, i);
+}
+
+const void *sl_col_rec(sl_col *c, uint64_t i) { return sl_col_rec_n(c, i, 1); }
+
+int sl_col_datasync(sl_col *c, sl_error *e)
+{
+    if (c->fd >= 0 && fdatasync(c->fd) != 0) return sl_col_io_error(e, c->path, "fdatasync", errno);
     return SL_OK;
 }

@@ -192,6 +192,25 @@ uint32_t sl_fpmap_upsert(sl_fpmap *m, sl_fp h, uint32_t new_id, bool *added)
     }
 }
 
+bool sl_fpmap_unadd(sl_fpmap *m, sl_fp h, uint32_t id)
+{
+    uint64_t w0 = h.h1 + 1, want = (h.h2 & H2_MASK) << 32 | id, b = sl_fp_pos(h.h1, m->nb);
+    for (uint64_t n = 0; n < m->nb; n++) {
+        uint64_t *s = m->slots + 8 * b;
+        for (int i = 0; i < BUCKET_SLOTS; i++) {
+            if (!s[2 * i]) return false;
+            if (s[2 * i] == w0 && s[2 * i + 1] == want) {
+                __atomic_store_n(&s[2 * i], 0, __ATOMIC_RELEASE);
+                s[2 * i + 1] = 0;
+                m->used--;
+                return true;
+            }
+        }
+        if (++b == m->nb) b = 0;
+    }
+    return false;
+}
+
 bool sl_fpmap_remove(sl_fpmap *m, sl_fp h, uint32_t id)
 {
     uint64_t w0 = h.h1 + 1, want = (h.h2 & H2_MASK) << 32 | id, b = sl_fp_pos(h.h1, m->nb);
@@ -249,6 +268,7 @@ static int rebuild(sl_fpmap *m, uint64_t nb, sl_error *e)
         unlink(tmp);
         return rc;
     }
+    n.gen = m->gen + 1;
     sl_fpmap_close(m);
     *m = n;
     return SL_OK;

@@ -50,6 +50,7 @@ typedef struct sl_fpmap {
     uint64_t *slots; /* 2 words per slot, 8 per bucket */
     uint64_t nb;     /* buckets */
     uint64_t used;   /* slots taken (live and removed) */
+    uint64_t gen;    /* growths since opened (sl_fpmap_unadd is only for entries added since the last) */
     sl_fpkey key;
     ino_t ino;
     char path[512];
@@ -72,6 +73,10 @@ uint32_t sl_fpmap_find(const sl_fpmap *m, sl_fp h);
 /* Writers: finds h; when absent stores it with id new_id. *added says which. The caller
  * made room first (sl_fpmap_reserve). */
 uint32_t sl_fpmap_upsert(sl_fpmap *m, sl_fp h, uint32_t new_id, bool *added);
+/* Writers: takes back the latest insertion (h, id) exactly, leaving the slot empty as it
+ * was: valid only in reverse order of insertion and with no growth since (gen unchanged),
+ * so an aborted batch leaves the file as it found it. False when there is none. */
+bool sl_fpmap_unadd(sl_fpmap *m, sl_fp h, uint32_t id);
 /* Writers: marks the entry (h, id) removed. False when there is none. */
 bool sl_fpmap_remove(sl_fpmap *m, sl_fp h, uint32_t id);
 /* Writers: room for `more` further insertions (grows the file when the fill would pass

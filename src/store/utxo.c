@@ -19,7 +19,6 @@ static const char MAGIC[8] = "SLEUTHU";
 #define MIN_SLOTS 4096
 #define FILL_NUM 3
 #define FILL_DEN 4
-#define H2_LO 0xffffffULL
 #define M40 ((((uint64_t)1) << 40) - 1)
 
 static size_t file_bytes(uint64_t n) { return SL_UTXO_HEADER + (size_t)n * SLOT_BYTES; }
@@ -162,14 +161,14 @@ int sl_utxo_checkpoint(sl_utxo *u, uint64_t seq, sl_error *e)
 
 static inline bool match(const uint64_t *s, uint64_t w0, sl_fp h)
 {
-    return s[0] == w0 && (s[2] >> 40) == (h.h2 & H2_LO) && (s[3] >> 32) == ((h.h2 >> 24) & 0xffffffffULL);
+    return s[0] == w0 && (s[3] >> 32) == (h.h2 & 0xffffffffULL);
 }
 
 static inline void pack(uint64_t *s, sl_fp h, const sl_utxo_ent *v)
 {
     s[1] = v->value | (uint64_t)v->type << 56;
-    s[2] = (v->out & M40) | (h.h2 & H2_LO) << 40;
-    s[3] = v->addr | ((h.h2 >> 24) & 0xffffffffULL) << 32;
+    s[2] = (v->tx & M40) | (uint64_t)v->vout << 40;
+    s[3] = v->addr | (h.h2 & 0xffffffffULL) << 32;
     s[0] = h.h1 + 1;
 }
 
@@ -177,7 +176,8 @@ static inline void unpack(const uint64_t *s, sl_utxo_ent *v)
 {
     v->value = s[1] & ((((uint64_t)1) << 56) - 1);
     v->type = (uint8_t)(s[1] >> 56);
-    v->out = s[2] & M40;
+    v->tx = s[2] & M40;
+    v->vout = (uint32_t)(s[2] >> 40);
     v->addr = (uint32_t)s[3];
 }
 

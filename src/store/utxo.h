@@ -9,8 +9,8 @@
  * 32 bytes each, so a spend is one probe of a table that stays in memory, and the output's
  * value and address come with it (the store's columns are not read).
  *
- * Entries are keyed by a 117-bit fingerprint of the outpoint (fp.h: h1 whole, 56 bits of
- * h2); linear probing over 32-byte slots from sl_fp_pos(h1, slots), fill at most 0.75,
+ * Entries are keyed by a 93-bit fingerprint of the outpoint (fp.h: h1 whole, 32 bits of
+ * h2: two live outpoints share one with probability ~2^-93 each); linear probing over 32-byte slots from sl_fp_pos(h1, slots), fill at most 0.75,
  * grown by 1.5x into a new file (renamed over the old one); a taken entry is deleted by
  * shifting its successors back (no tombstones).
  *
@@ -18,8 +18,8 @@
  *   0   8  magic "SLEUTHU\0"      8  4  format version (3)     12 4  slot bytes (32)
  *   16 32  fingerprint key        48 8  slots                  56 8  entries
  *   64  8  the commit (meta seq) whose state the file holds    72 4  valid
- *   128 .. slots {h1 + 1 (0 = empty), value | type << 56, output id | (h2 & 2^24-1) << 40,
- *          address id | (h2 >> 24 & 2^32-1) << 32}
+ *   128 .. slots {h1 + 1 (0 = empty), value | type << 56, tx id | vout << 40,
+ *          address id | (h2 & 2^32-1) << 32}
  *
  * Crash safety: the writer marks the file invalid (synced) before its first change of a
  * session, and valid for commit seq after msync at close. A writer that finds it invalid,
@@ -40,7 +40,8 @@
 #define SL_UTXO_HEADER 128
 
 typedef struct sl_utxo_ent {
-    uint64_t out;   /* output id (< 2^40) */
+    uint64_t tx;    /* tx id of the output (< 2^40) */
+    uint32_t vout;  /* its index in the tx (< 2^24) */
     uint64_t value; /* satoshi (< 2^56) */
     uint32_t addr;  /* address id, 0 = none */
     uint8_t type;   /* sl_script_type */

@@ -221,7 +221,7 @@ static uint64_t alloc_tiho(uint64_t T, const uint64_t *vals, size_t n, uint64_t 
 static int load_pool(eng *g, uint64_t tx, uint32_t *nin, uint32_t *nout, uint64_t *vin_sum, uint64_t *vout_sum)
 {
     const sl_store *s = g->s;
-    const sl_btc_txrec *t = sl_btc_tx_at(s, tx);
+    uint64_t t_first_out = sl_btc_tx_first_out(s, tx), t_first_in = sl_btc_tx_first_in(s, tx);
     uint32_t ni = sl_btc_tx_n_in(s, tx), no = sl_btc_tx_n_out(s, tx), unknown = 0;
     uint64_t known = 0, outs = 0;
     size_t need = (size_t)(ni > no ? ni : no) + 2;
@@ -231,10 +231,10 @@ static int load_pool(eng *g, uint64_t tx, uint32_t *nin, uint32_t *nout, uint64_
         if (!g->vin || !g->vout || !g->tin || !g->tout) return SL_ENOMEM;
         g->capv = need;
     }
-    for (uint32_t k = 0; k < no; k++) outs += g->vout[k] = sl_btc_out_at(s, t->first_out + k)->value;
+    for (uint32_t k = 0; k < no; k++) outs += g->vout[k] = sl_btc_out_value(s, t_first_out + k);
     for (uint32_t j = 0; j < ni; j++) {
         uint32_t addr;
-        uint64_t v = sl_btc_in_value(s, t->first_in + j, &addr);
+        uint64_t v = sl_btc_in_value(s, t_first_in + j, &addr);
         if (v == UINT64_MAX) { g->vin[j] = UINT64_MAX; unknown++; }
         else known += g->vin[j] = v;
     }
@@ -249,19 +249,20 @@ static int load_pool(eng *g, uint64_t tx, uint32_t *nin, uint32_t *nout, uint64_
 
 /* ---- forward ---- */
 
-static uint32_t tx_time(const sl_store *s, uint64_t tx) { return sl_btc_block_at(s, sl_btc_tx_at(s, tx)->block)->time; }
+static uint32_t tx_time(const sl_store *s, uint64_t tx) { return sl_btc_block_at(s, sl_btc_tx_block(s, tx))->time; }
 
 /* A tainted output of pool `from` (UINT64_MAX: the source) decides where it goes. */
 static int route_fwd(eng *g, uint64_t from, uint64_t otx, uint32_t hop, uint64_t o, uint64_t t, int64_t ivh,
                      uint64_t a, uint64_t b)
 {
     const sl_store *s = g->s;
-    const sl_btc_outrec *orec = sl_btc_out_at(s, o);
+    sl_btc_outrec orec_v, *orec = &orec_v;
     uint64_t stx;
     uint32_t j, time = tx_time(s, otx);
     int rc;
     int64_t k;
     if (t == 0) return SL_OK;
+    sl_btc_out_get(s, o, orec);
     if ((rc = hop_stat(g, hop, 0, 1, 0))) return rc;
     if (t < g->p->min_amount) { g->r->dropped += t; return SL_OK; }
     if ((rc = hop_addr(g, hop, orec->addr))) return rc;
@@ -310,7 +311,7 @@ static int split_fwd(eng *g, size_t pk)
 {
     const sl_store *s = g->s;
     pend P = g->pd[pk];
-    const sl_btc_txrec *t = sl_btc_tx_at(s, P.tx);
+    uint64_t t_first_out = sl_btc_tx_first_out(s, P.tx);
     uint32_t ni, no;
     uint64_t vin, vout, fee, tfee = 0;
     int rc;
@@ -358,7 +359,7 @@ static int split_fwd(eng *g, size_t pk)
     }
     g->r->fees += tfee;
     for (uint32_t k = 0; k < no; k++) {
-        uint64_t o = t->first_out + k;
+        uint64_t o = t_first_out + k;
         if (!g->tout[k]) continue;
         if (g->p->policy == SL_POLICY_FIFO || g->p->policy == SL_POLICY_LIFO) {
             /* pass this output's pieces along as a chain in g->iv */
@@ -390,7 +391,7 @@ static int route_back(eng *g, uint64_t from, uint32_t hop, uint64_t in, uint64_t
     const sl_store *s = g->s;
     uint64_t ptx, r, o;
     uint32_t vout;
-    const sl_btc_outrec *orec;
+    sl_btc_outrec orec_v, *orec = &orec_v;
     int64_t k;
     int rc;
     uint32_t time = tx_time(s, from);
@@ -404,8 +405,8 @@ static int route_back(eng *g, uint64_t from, uint32_t hop, uint64_t in, uint64_t
         sl_btc_in_value(s, in, &addr);
         return add_end(g, in, t, addr, hop, time, SL_END_UNKNOWN, from);
     }
-    o = sl_btc_tx_at(s, ptx)->first_out + vout;
-    orec = sl_btc_out_at(s, o);
+    o = sl_btc_tx_first_out(s, ptx) + vout;
+    sl_btc_out_get(s, o, orec);
     if ((rc = hop_addr(g, hop, orec->addr))) return rc;
     if (g->p->max_hops && hop + 1 > g->p->max_hops)
         return add_end(g, o, t, orec->addr, hop, tx_time(s, ptx), SL_END_MAXHOPS, ptx);
@@ -425,7 +426,7 @@ static int split_back(eng *g, size_t pk)
 {
     const sl_store *s = g->s;
     pend P = g->pd[pk];
-    const sl_btc_txrec *t = sl_btc_tx_at(s, P.tx);
+    uint64_t t_first_in = sl_btc_tx_first_in(s, P.tx);
     uint32_t ni, no;
     uint64_t vin, vout;
     int rc = SL_OK;
@@ -434,8 +435,8 @@ static int split_back(eng *g, size_t pk)
     if ((rc = load_pool(g, P.tx, &ni, &no, &vin, &vout))) return rc;
     if ((rc = hop_stat(g, P.hop, 1, 0, P.taint))) return rc;
     g->r->pools_visited++;
-    if (t->flags & SL_TX_COINBASE) /* everything here was minted */
-        return add_end(g, t->first_in, P.taint, 0, P.hop, tx_time(s, P.tx), SL_END_COINBASE, P.tx);
+    if (sl_btc_tx_is_coinbase(s, P.tx)) /* everything here was minted */
+        return add_end(g, t_first_in, P.taint, 0, P.hop, tx_time(s, P.tx), SL_END_COINBASE, P.tx);
     memset(g->tin, 0, (ni + 1) * 8);
     switch (g->p->policy) {
     case SL_POLICY_POISON:
@@ -463,7 +464,7 @@ static int split_back(eng *g, size_t pk)
     }
     }
     for (uint32_t j = 0; j < ni && !rc; j++)
-        rc = route_back(g, P.tx, P.hop, t->first_in + j, g->tin[j], pcs, npc, j);
+        rc = route_back(g, P.tx, P.hop, t_first_in + j, g->tin[j], pcs, npc, j);
 out:
     sl_free(pcs);
     return rc;
@@ -497,35 +498,34 @@ int sl_trace_run(const sl_store *s, const sl_trace_source *src, const sl_trace_p
     if (src->by_address) {
         sl_btc_addrstat st;
         if (sl_btc_addr_lookup(s, &src->addr, &st)) return sl_err(e, SL_ENOTFOUND, "address not found in the store");
-        for (uint64_t ev = st.head; ev;) {
-            const sl_btc_event *x = sl_btc_event_at(s, ev - 1);
-            const sl_btc_txrec *t;
-            uint32_t no;
-            if (!x) break;
-            t = sl_btc_tx_at(s, x->tx);
-            no = sl_btc_tx_n_out(s, x->tx);
-            if (!p->since || tx_time(s, x->tx) >= p->since)
+        uint64_t txs[256], got, done = 0;
+        /* the address's txs, newest first (as the sources are listed) */
+        while ((got = sl_btc_addr_txs(s, st.id, done, txs, 256, NULL)) > 0) {
+            for (uint64_t q = 0; q < got; q++) {
+                uint64_t tx = txs[q], fo = sl_btc_tx_first_out(s, tx);
+                uint32_t no = sl_btc_tx_n_out(s, tx);
+                if (p->since && tx_time(s, tx) < p->since) continue;
                 for (uint32_t k = 0; k < no; k++)
-                    if (sl_btc_out_at(s, t->first_out + k)->addr == st.id) {
-                        void *q = srcs, *q2 = stxs;
-                        if (sl_grow(&q, &capsrc, nsrc + 1, 8) || (srcs = q, sl_grow(&q2, &capstx, nsrc + 1, 8))) {
+                    if (sl_btc_out_addr(s, fo + k) == st.id) {
+                        void *q1 = srcs, *q2 = stxs;
+                        if (sl_grow(&q1, &capsrc, nsrc + 1, 8) || (srcs = q1, sl_grow(&q2, &capstx, nsrc + 1, 8))) {
                             rc = oom(e);
                             goto out;
                         }
-                        srcs = q, stxs = q2;
-                        stxs[nsrc] = x->tx;
-                        srcs[nsrc++] = t->first_out + k;
+                        srcs = q1, stxs = q2;
+                        stxs[nsrc] = tx;
+                        srcs[nsrc++] = fo + k;
                     }
-            ev = x->prev;
+            }
+            done += got;
         }
         if (!nsrc) { rc = sl_err(e, SL_ENOTFOUND, "the address received nothing in the chosen time window"); goto out; }
     } else {
-        uint64_t ids[8];
+        uint64_t ids[8], t_first_out;
         int n = sl_btc_tx_find(s, &src->txid, ids, 8);
-        const sl_btc_txrec *t;
         uint32_t no;
         if (!n) return sl_err(e, SL_ENOTFOUND, "transaction not found in the store");
-        t = sl_btc_tx_at(s, ids[n - 1]);
+        t_first_out = sl_btc_tx_first_out(s, ids[n - 1]);
         no = sl_btc_tx_n_out(s, ids[n - 1]);
         if (src->vout >= (int64_t)no)
             return sl_err(e, SL_EUSAGE, "output %lld out of range: the transaction has %u outputs", (long long)src->vout, no);
@@ -533,19 +533,19 @@ int sl_trace_run(const sl_store *s, const sl_trace_source *src, const sl_trace_p
         stxs = sl_malloc((no ? no : 1) * 8);
         if (!srcs || !stxs) { rc = oom(e); goto out; }
         for (uint32_t k = 0; k < no; k++)
-            if (src->vout < 0 || (int64_t)k == src->vout) stxs[nsrc] = ids[n - 1], srcs[nsrc++] = t->first_out + k;
+            if (src->vout < 0 || (int64_t)k == src->vout) stxs[nsrc] = ids[n - 1], srcs[nsrc++] = t_first_out + k;
     }
     for (size_t i = 0; i < nsrc && !rc; i++) {
-        const sl_btc_outrec *o = sl_btc_out_at(s, srcs[i]);
-        r->source_amount += o->value;
+        uint64_t value = sl_btc_out_value(s, srcs[i]);
+        r->source_amount += value;
         if (!p->backward) {
-            rc = route_fwd(&g, UINT64_MAX, stxs[i], 0, srcs[i], o->value, -2, 0, o->value);
+            rc = route_fwd(&g, UINT64_MAX, stxs[i], 0, srcs[i], value, -2, 0, value);
         } else {
             uint64_t tx = stxs[i];
             int64_t k = pool_get(&g, tx, 1, &rc);
             if (!rc && k >= 0) {
-                g.pd[k].taint += o->value;
-                rc = add_ivals(&g, (size_t)k, (uint32_t)(srcs[i] - sl_btc_tx_at(s, tx)->first_out), -2, 0, o->value);
+                g.pd[k].taint += value;
+                rc = add_ivals(&g, (size_t)k, (uint32_t)(srcs[i] - sl_btc_tx_first_out(s, tx)), -2, 0, value);
             }
         }
     }
