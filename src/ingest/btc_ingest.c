@@ -591,7 +591,7 @@ static void provide(void *vctx, const sl_btc_block *b, uint32_t k, sl_btc_prevou
  * ring slot k % DEPTH, and the consumer takes slot k when it is ready. Parsing touches only
  * the input files (read-only mappings) and the slot's own buffers; the store is written
  * by the consumer alone. */
-#define PIPE_DEPTH 8
+#define PIPE_DEPTH 32
 
 typedef struct pslot {
     sl_btc_block b;

@@ -294,6 +294,22 @@ void sl_runs_close(sl_runs *rs)
 {
     for (int i = 0; i < rs->n; i++) run_unmap(&rs->r[i]);
     rs->n = 0;
+    sl_free(rs->tmp);
+    rs->tmp = NULL;
+    rs->tmpcap = 0;
+}
+
+/* The set's sort scratch, at least n bytes (kept: fresh pages cost a fault and a zeroing
+ * each, for every batch). */
+static void *scratch(sl_runs *rs, size_t n)
+{
+    if (n > rs->tmpcap) {
+        void *q = sl_realloc(rs->tmp, n);
+        if (!q) return NULL;
+        rs->tmp = q;
+        rs->tmpcap = n;
+    }
+    return rs->tmp;
 }
 
 void sl_runs_collect(const sl_runs *rs)
@@ -350,15 +366,12 @@ static int push_run(sl_runs *rs, sl_run *r, sl_error *e)
 /* ---------------- radix sorts ---------------- */
 
 /* Stable LSD radix sort of kv items by key (48 bits, 3 passes of 16). */
-static int sort_kv(sl_runs_kv *a, size_t n, sl_error *e)
+static int sort_kv(sl_runs *rs, sl_runs_kv *a, size_t n, sl_error *e)
 {
-    sl_runs_kv *t = sl_malloc(n * sizeof *t), *src = a, *dst = t;
-    size_t *cnt = sl_calloc(65536, sizeof *cnt);
-    if (!t || !cnt) {
-        sl_free(t);
-        sl_free(cnt);
-        return sl_err(e, SL_ENOMEM, "out of memory");
-    }
+    uint8_t *sc = scratch(rs, n * sizeof *a + 65536 * sizeof(size_t));
+    sl_runs_kv *t = (sl_runs_kv *)sc, *src = a, *dst = t;
+    size_t *cnt = sc ? (size_t *)(sc + n * sizeof *a) : NULL;
+    if (!sc) return sl_err(e, SL_ENOMEM, "out of memory");
     for (int pass = 0; pass < 3; pass++) {
         int sh = 16 * pass;
         size_t sum = 0;
@@ -375,21 +388,16 @@ static int sort_kv(sl_runs_kv *a, size_t n, sl_error *e)
         dst = x;
     }
     if (src != a) memcpy(a, src, n * sizeof *a);
-    sl_free(t);
-    sl_free(cnt);
     return SL_OK;
 }
 
 /* Stable LSD radix sort of events by address (32 bits, 2 passes of 16). */
-static int sort_ev(sl_hist_ev *a, size_t n, sl_error *e)
+static int sort_ev(sl_runs *rs, sl_hist_ev *a, size_t n, sl_error *e)
 {
-    sl_hist_ev *t = sl_malloc(n * sizeof *t), *src = a, *dst = t;
-    size_t *cnt = sl_calloc(65536, sizeof *cnt);
-    if (!t || !cnt) {
-        sl_free(t);
-        sl_free(cnt);
-        return sl_err(e, SL_ENOMEM, "out of memory");
-    }
+    uint8_t *sc = scratch(rs, n * sizeof *a + 65536 * sizeof(size_t));
+    sl_hist_ev *t = (sl_hist_ev *)sc, *src = a, *dst = t;
+    size_t *cnt = sc ? (size_t *)(sc + n * sizeof *a) : NULL;
+    if (!sc) return sl_err(e, SL_ENOMEM, "out of memory");
     for (int pass = 0; pass < 2; pass++) {
         int sh = 16 * pass;
         size_t sum = 0;
@@ -406,8 +414,6 @@ static int sort_ev(sl_hist_ev *a, size_t n, sl_error *e)
         dst = x;
     }
     if (src != a) memcpy(a, src, n * sizeof *a);
-    sl_free(t);
-    sl_free(cnt);
     return SL_OK;
 }
 
@@ -434,7 +440,7 @@ int sl_runs_add_keys(sl_runs *rs, uint64_t lo, uint64_t hi, sl_runs_kv *items, s
     sl_run r;
     int rc;
     if (!n) return SL_OK;
-    if ((rc = sort_kv(items, n, e))) return rc;
+    if ((rc = sort_kv(rs, items, n, e))) return rc;
     if ((rc = run_create(rs, *file_no, &w, path, sizeof path, e))) return rc;
     for (size_t i = 0; i < n; i++) {
         uint8_t it[KEY_ITEM];
@@ -621,7 +627,7 @@ int sl_runs_add_hist(sl_runs *rs, uint64_t lo, uint64_t hi, sl_hist_ev *ev, size
     uint64_t keys = 0;
     int rc;
     if (!n) return SL_OK;
-    if ((rc = sort_ev(ev, n, e))) return rc;
+    if ((rc = sort_ev(rs, ev, n, e))) return rc;
     for (size_t i = 0; i < n; i++) keys += i == 0 || ev[i].addr != ev[i - 1].addr;
     if ((rc = hw_start(rs, *file_no, want_dense(keys, ev[0].addr, ev[n - 1].addr), ev[0].addr,
                        ev[n - 1].addr - ev[0].addr + 1, &h, path, sizeof path, e)))

@@ -76,6 +76,8 @@ typedef struct sl_runs {
     int kind;
     sl_run r[SL_RUNS_MAX];
     int n;
+    void *tmp;      /* the writer's sort scratch, kept from commit to commit */
+    size_t tmpcap;
 } sl_runs;
 
 /* An address's totals in some transactions. */

@@ -284,20 +284,35 @@ static int parse_txs(sl_btc_block *b, sl_cursor *c, const uint8_t **wit0, bool w
     return SL_OK;
 }
 
-/* An input's outpoint, ordered by a 64-bit prefix of its txid first (random for real
- * transactions, so almost every comparison is one integer compare), then in full. The
- * block it belongs to rides along: qsort has no context argument. */
-typedef struct spend_key { uint64_t k; uint32_t in; const sl_btc_block *b; } spend_key;
+/* An input's outpoint as a 64-bit sort key: the first 8 bytes of its txid mixed with its
+ * output index (times an odd constant). Two spends of one outpoint have equal keys;
+ * two different outpoints share a key only if their txids share that 64-bit prefix (a
+ * txid cannot be ground to a chosen 64-bit prefix), so equal keys are checked in full. */
+typedef struct spend_key { uint64_t k; uint32_t in, pad; } spend_key;
 
-static int cmp_outpoint(const void *pa, const void *pb)
+static bool same_outpoint(const sl_btc_block *b, uint32_t x, uint32_t y)
 {
-    const spend_key *a = pa, *b = pb;
-    const sl_btc_txin *x, *y;
-    int c;
-    if (a->k != b->k) return a->k < b->k ? -1 : 1;
-    x = &a->b->in[a->in], y = &b->b->in[b->in];
-    if ((c = memcmp(x->prev_txid.b, y->prev_txid.b, 32))) return c;
-    return x->prev_vout < y->prev_vout ? -1 : x->prev_vout > y->prev_vout;
+    return b->in[x].prev_vout == b->in[y].prev_vout && memcmp(b->in[x].prev_txid.b, b->in[y].prev_txid.b, 32) == 0;
+}
+
+/* LSD radix sort of n keys, 8 bits a pass (the count arrays stay in L1), into tmp and
+ * back: 8 passes, so the sorted keys end in a. */
+static void radix_keys(spend_key *a, spend_key *tmp, uint32_t n)
+{
+    spend_key *src = a, *dst = tmp;
+    for (int sh = 0; sh < 64; sh += 8) {
+        uint32_t cnt[256] = {0}, sum = 0;
+        for (uint32_t i = 0; i < n; i++) cnt[(src[i].k >> sh) & 255]++;
+        for (int k = 0; k < 256; k++) {
+            uint32_t c = cnt[k];
+            cnt[k] = sum;
+            sum += c;
+        }
+        for (uint32_t i = 0; i < n; i++) dst[cnt[(src[i].k >> sh) & 255]++] = src[i];
+        spend_key *x = src;
+        src = dst;
+        dst = x;
+    }
 }
 
 /* Which tx an input (block-wide number) belongs to. */
@@ -312,29 +327,40 @@ static uint32_t tx_of_input(const sl_btc_block *b, uint32_t in)
 }
 
 /* Consensus: no two inputs of a block spend the same output (within a transaction,
- * bad-txns-inputs-duplicate; across transactions, a double spend). Sorting the
- * outpoints costs n log n 36-byte comparisons, for any attacker-chosen input. */
+ * bad-txns-inputs-duplicate; across transactions, a double spend). The outpoints' keys
+ * are radix sorted (linear in the inputs), then each run of equal keys is compared in
+ * full. */
 static int check_spends(sl_btc_block *b, sl_error *e)
 {
     void *q = b->spends;
     spend_key *sk;
     uint32_t n = 0;
     if (b->n_in < 2) return SL_OK;
-    if (sl_grow(&q, &b->cap_spends, b->n_in, sizeof *sk)) return sl_err(e, SL_ENOMEM, "out of memory");
+    if (sl_grow(&q, &b->cap_spends, 2 * (size_t)b->n_in, sizeof *sk)) return sl_err(e, SL_ENOMEM, "out of memory");
     b->spends = q;
     sk = q;
     for (uint32_t t = 1; t < b->n_tx; t++)
         for (uint32_t i = 0; i < b->tx[t].n_in; i++) {
             uint32_t in = b->tx[t].first_in + i;
             memcpy(&sk[n].k, b->in[in].prev_txid.b, 8);
+            sk[n].k ^= (uint64_t)b->in[in].prev_vout * 0x9e3779b97f4a7c15ULL;
             sk[n].in = in;
-            sk[n++].b = b;
+            sk[n++].pad = 0;
         }
-    qsort(sk, n, sizeof *sk, cmp_outpoint);
-    for (uint32_t k = 1; k < n; k++)
-        if (cmp_outpoint(&sk[k - 1], &sk[k]) == 0) {
-            uint32_t a = sk[k - 1].in < sk[k].in ? sk[k - 1].in : sk[k].in;
-            uint32_t c = sk[k - 1].in ^ sk[k].in ^ a;
+    radix_keys(sk, sk + n, n);
+    for (uint32_t k = 1; k < n; k++) {
+        uint32_t j, a = UINT32_MAX, c = 0;
+        if (sk[k].k != sk[k - 1].k) continue;
+        /* a run of equal keys: any two of it may be the same outpoint */
+        for (j = k - 1; a == UINT32_MAX && j < n && sk[j].k == sk[k - 1].k; j++)
+            for (uint32_t m = j + 1; m < n && sk[m].k == sk[j].k; m++)
+                if (same_outpoint(b, sk[j].in, sk[m].in)) {
+                    a = sk[j].in < sk[m].in ? sk[j].in : sk[m].in;
+                    c = sk[j].in ^ sk[m].in ^ a;
+                    break;
+                }
+        while (k + 1 < n && sk[k + 1].k == sk[k].k) k++;
+        if (a != UINT32_MAX) {
             uint32_t ta = tx_of_input(b, a), tc = tx_of_input(b, c);
             char prev[65], txa[65], txc[65];
             sl_hash_hex(prev, &b->in[a].prev_txid);
@@ -346,6 +372,7 @@ static int check_spends(sl_btc_block *b, sl_error *e)
                           b->tx[tc].offset, prev, b->in[a].prev_vout, ta, txa, a - b->tx[ta].first_in, tc, txc,
                           c - b->tx[tc].first_in);
         }
+    }
     return SL_OK;
 }
 
