@@ -1,6 +1,7 @@
 /* ingest.h — reading chain data into the store. Sits between the parsers (chains/) and
- * the store: finds the files, orders blocks by their prev-hash chain, validates every
- * block before anything is written, then appends in crash-safe batches.
+ * the store: finds the files, orders blocks by their prev-hash chain, then parses,
+ * validates and appends each block once, in crash-safe batches (a refused block makes
+ * the ingest take back what it had committed).
  */
 #ifndef SLEUTH_INGEST_H
 #define SLEUTH_INGEST_H
@@ -18,21 +19,30 @@ typedef struct sl_ingest_opts {
     bool quiet;                   /* no progress line */
     uint64_t batch_bytes;         /* block bytes per commit; 0 = from memory_bytes */
     uint64_t memory_bytes;        /* budget for the ingest's own memory; 0 = a quarter of RAM.
-                                   * A batch of B block bytes holds about B/2 of address
-                                   * records and index undo lists, so batches are budget/8,
-                                   * between 8 and 256 MiB */
+                                   * A batch of B block bytes holds about B/2 of txid items,
+                                   * address events and spends (and as much sort scratch),
+                                   * so batches are budget/8, between 8 and 512 MiB. The
+                                   * writer's two tables (addr.map, utxo.map) are mapped
+                                   * files beside it: see table_bytes */
 } sl_ingest_opts;
 
 typedef struct sl_ingest_report {
     uint64_t files, blocks_seen, blocks_added, blocks_known, blocks_stale, blocks_orphan;
     uint64_t txs_added, inputs_added, outputs_added, bytes_added, commits;
+    uint64_t table_bytes;         /* the writer's tables after the ingest (addr.map + utxo.map):
+                                   * what must stay in memory for the cost per transaction
+                                   * not to grow; above the budget, probes go to the disk */
+    uint64_t budget_bytes;        /* the memory budget in force */
     double seconds;
 } sl_ingest_report;
 
 /* Ingests blk*.dat files, Bitcoin Core blocks/ folders (blk*.dat + xor.dat) and raw block
- * files (.bin, .hex, .zst). Every block to be added is fully validated first: on any
- * bad input (SL_ECORRUPT, message naming the file and byte offset) nothing is written.
- * Blocks already stored are skipped, so running the same ingest again resumes. */
+ * files (.bin, .hex, .zst). Each block is parsed and fully validated once, on every core,
+ * then written in order. On bad input (SL_ECORRUPT, message naming the file and byte
+ * offset) the blocks this call had already committed are removed again, so the store
+ * holds what it held before (its files may be laid out anew: docs/DECISIONS.md); a kill
+ * -9 leaves the last commit. Blocks already stored are skipped, so running the same
+ * ingest again resumes. */
 int sl_ingest_btc(sl_store *s, const char *const *paths, int npaths, const sl_ingest_opts *o,
                   sl_ingest_report *r, sl_error *e) SL_MUST_USE;
 

@@ -303,6 +303,9 @@ int sl_btc_expect(sl_store *s, uint64_t txs, sl_error *e) SL_MUST_USE;
  * SL_EIO, SL_ENOMEM. After an error the batch must be aborted. */
 int sl_btc_append_block(sl_store *s, const sl_btc_block *b, const sl_btc_prep *prep, uint32_t height, uint32_t flags,
                         unsigned __int128 chainwork, sl_btc_prevout_fn pf, void *pctx, sl_error *e) SL_MUST_USE;
+/* Bytes of the writer's two tables (addr.map + utxo.map): what an ingest needs in memory
+ * for a flat cost per transaction. Writer handles; 0 for readers. */
+uint64_t sl_btc_table_bytes(const sl_store *s);
 /* Makes everything appended since sl_btc_begin durable and visible. */
 int sl_btc_commit(sl_store *s, sl_error *e) SL_MUST_USE;
 /* Drops everything appended since sl_btc_begin (the writer's tables are undone). */

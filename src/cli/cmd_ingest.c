@@ -18,8 +18,9 @@ static const char HELP[] =
     "        (.bin, .hex, .zst)\n"
     "  --network   bitcoin (default), testnet, testnet4, signet, regtest, litecoin, litecoin-regtest\n"
     "  --prevouts  JSON spent-output views, so fees and input addresses of isolated blocks are known\n"
-    "  --memory    budget for the ingest's own memory (default: a quarter of RAM), e.g. 512M, 2.7G;\n"
-    "              the store's files are mapped: the kernel keeps what fits of them in its cache\n";
+    "  --memory    budget for the ingest's memory (default: a quarter of RAM), e.g. 512M, 2.7G: sets the\n"
+    "              batch size; the address and unspent-output tables (about 40 B per tx) are mapped\n"
+    "              files that must fit in it for the cost per tx to stay flat (a note says when not)\n";
 
 int cmd_ingest(int argc, char **argv)
 {
@@ -104,6 +105,7 @@ int cmd_ingest(int argc, char **argv)
             jnum(j, "outputs_added", r.outputs_added);
             jnum(j, "bytes_added", r.bytes_added);
             jnum(j, "commits", r.commits);
+            jnum(j, "table_bytes", r.table_bytes);
             cJSON_AddNumberToObject(j, "seconds", r.seconds);
             jnum_or_null(j, "tip_height", tip ? tip->height : 0, tip != NULL);
             cli_print_json(j);
@@ -118,6 +120,10 @@ int cmd_ingest(int argc, char **argv)
                        (unsigned long long)r.blocks_orphan);
             if (tip) printf("store: %llu blocks, highest height %u\n", (unsigned long long)m->n_blocks, tip->height);
         }
+        if (r.table_bytes > r.budget_bytes && !c.quiet)
+            fprintf(stderr, "sleuth: note: the store's address and unspent-output tables take %.1f GB, more than the "
+                            "%.1f GB memory budget: ingests slow down once they no longer fit in memory (--memory "
+                            "SIZE raises the budget)\n", (double)r.table_bytes / 1e9, (double)r.budget_bytes / 1e9);
         if (r.blocks_added == 0 && r.blocks_orphan > 0 && r.blocks_known == 0) {
             fprintf(stderr, "sleuth: none of the %llu blocks connects to the stored chain or to genesis; "
                             "ingest the earlier blk files first\n", (unsigned long long)r.blocks_orphan);

@@ -706,17 +706,22 @@ static void pipe_stop(pipe_t *p)
 
 /* ---------- driver ---------- */
 
-/* Block bytes per commit for a memory budget (sl_ingest_opts.memory_bytes). */
-static uint64_t batch_for_memory(uint64_t budget)
+/* The memory budget (sl_ingest_opts.memory_bytes; 0: a quarter of RAM). */
+static uint64_t budget_of(uint64_t budget)
 {
-    uint64_t b;
     if (!budget) {
         long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
         budget = pages > 0 && psz > 0 ? (uint64_t)pages * (uint64_t)psz / 4 : (uint64_t)2 << 30;
     }
-    b = budget / 8;
+    return budget;
+}
+
+/* Block bytes per commit for a memory budget. */
+static uint64_t batch_for_memory(uint64_t budget)
+{
+    uint64_t b = budget_of(budget) / 8;
     if (b < ((uint64_t)8 << 20)) b = (uint64_t)8 << 20;
-    if (b > ((uint64_t)256 << 20)) b = (uint64_t)256 << 20;
+    if (b > ((uint64_t)512 << 20)) b = (uint64_t)512 << 20;
     return b;
 }
 
@@ -850,7 +855,9 @@ int sl_ingest_btc(sl_store *s, const char *const *paths, int npaths, const sl_in
     {
         uint64_t bytes = 0;
         for (size_t k = 0; k < norder; k++) bytes += x.c[order[k]].len;
-        if ((rc = sl_btc_expect(s, bytes / 300 + 1, e))) goto out;
+        /* ~400 block bytes a tx (the generated chain; mainnet averages more): growing the
+         * tables once now costs less than growing them step by step */
+        if ((rc = sl_btc_expect(s, bytes / 400 + 1, e))) goto out;
     }
     if ((rc = sl_btc_begin(s, netname, e))) goto out;
     {
@@ -940,6 +947,8 @@ int sl_ingest_btc(sl_store *s, const char *const *paths, int npaths, const sl_in
     }
     sl_progress_end(&pg);
 out:
+    r->table_bytes = sl_btc_table_bytes(s);
+    r->budget_bytes = budget_of(o->memory_bytes);
     r->seconds = sl_now() - t0;
     sl_free(order);
     sl_btc_block_free(&blk);

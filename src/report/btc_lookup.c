@@ -372,19 +372,20 @@ static void hist_row_of(const sl_store *s, uint64_t id, uint32_t aid, hist_row *
 static uint64_t addr_history(const sl_store *s, const addr_view *v, const sl_report_req *rq,
                              void (*row)(void *ctx, const hist_row *r), void *ctx)
 {
-    uint64_t shown = 0, got, txs[256];
-    while (shown < rq->limit) {
-        size_t want = rq->limit - shown < 256 ? (size_t)(rq->limit - shown) : 256;
-        got = sl_btc_addr_txs(s, v->st.id, rq->offset + shown, txs, want, NULL);
-        for (uint64_t k = 0; k < got; k++) {
-            hist_row r;
-            hist_row_of(s, txs[k], v->st.id, &r);
-            row(ctx, &r);
-        }
-        shown += got;
-        if (got < want) break;
+    uint64_t total = 0, want, got, *txs;
+    sl_btc_addr_txs(s, v->st.id, 0, NULL, 0, &total);
+    want = total > rq->offset ? total - rq->offset : 0;
+    if (want > rq->limit) want = rq->limit;
+    if (!want) return 0;
+    if (!(txs = sl_malloc(want * sizeof *txs))) return 0; /* the caller sees the allocation failure */
+    got = sl_btc_addr_txs(s, v->st.id, rq->offset, txs, want, NULL);
+    for (uint64_t k = 0; k < got; k++) {
+        hist_row r;
+        hist_row_of(s, txs[k], v->st.id, &r);
+        row(ctx, &r);
     }
-    return shown;
+    sl_free(txs);
+    return got;
 }
 
 typedef struct hist_json { cJSON *txs, *hist; } hist_json;

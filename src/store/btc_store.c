@@ -949,8 +949,16 @@ int sl_btc_expect(sl_store *s, uint64_t txs, sl_error *e)
 {
     int rc;
     if (!B(s)->writer) return SL_OK;
+    /* ~1.25 new addresses a tx on mainnet (1.4 on the generated chain); the unspent
+     * outputs grow by ~0.15-0.3 a tx */
     if ((rc = sl_fpmap_reserve(&B(s)->amap, txs + txs / 4, e))) return rc;
-    return sl_utxo_reserve(&B(s)->utxo, txs / 3, e);
+    return sl_utxo_reserve(&B(s)->utxo, txs / 4, e);
+}
+
+uint64_t sl_btc_table_bytes(const sl_store *s)
+{
+    const sl_btc_state *b = B(s);
+    return b->writer ? (uint64_t)b->amap.map_len + (b->have_utxo ? b->utxo.map_len : 0) : 0;
 }
 
 static int grow_arr(void **p, size_t *cap, size_t need, size_t elt, sl_error *e)

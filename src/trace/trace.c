@@ -498,27 +498,29 @@ int sl_trace_run(const sl_store *s, const sl_trace_source *src, const sl_trace_p
     if (src->by_address) {
         sl_btc_addrstat st;
         if (sl_btc_addr_lookup(s, &src->addr, &st)) return sl_err(e, SL_ENOTFOUND, "address not found in the store");
-        uint64_t txs[256], got, done = 0;
+        uint64_t total = 0, got, *txs;
         /* the address's txs, newest first (as the sources are listed) */
-        while ((got = sl_btc_addr_txs(s, st.id, done, txs, 256, NULL)) > 0) {
-            for (uint64_t q = 0; q < got; q++) {
-                uint64_t tx = txs[q], fo = sl_btc_tx_first_out(s, tx);
-                uint32_t no = sl_btc_tx_n_out(s, tx);
-                if (p->since && tx_time(s, tx) < p->since) continue;
-                for (uint32_t k = 0; k < no; k++)
-                    if (sl_btc_out_addr(s, fo + k) == st.id) {
-                        void *q1 = srcs, *q2 = stxs;
-                        if (sl_grow(&q1, &capsrc, nsrc + 1, 8) || (srcs = q1, sl_grow(&q2, &capstx, nsrc + 1, 8))) {
-                            rc = oom(e);
-                            goto out;
-                        }
-                        srcs = q1, stxs = q2;
-                        stxs[nsrc] = tx;
-                        srcs[nsrc++] = fo + k;
+        sl_btc_addr_txs(s, st.id, 0, NULL, 0, &total);
+        if (!(txs = sl_malloc((total ? total : 1) * sizeof *txs))) { rc = oom(e); goto out; }
+        got = sl_btc_addr_txs(s, st.id, 0, txs, total, NULL);
+        for (uint64_t q = 0; q < got; q++) {
+            uint64_t tx = txs[q], fo = sl_btc_tx_first_out(s, tx);
+            uint32_t no = sl_btc_tx_n_out(s, tx);
+            if (p->since && tx_time(s, tx) < p->since) continue;
+            for (uint32_t k = 0; k < no; k++)
+                if (sl_btc_out_addr(s, fo + k) == st.id) {
+                    void *q1 = srcs, *q2 = stxs;
+                    if (sl_grow(&q1, &capsrc, nsrc + 1, 8) || (srcs = q1, sl_grow(&q2, &capstx, nsrc + 1, 8))) {
+                        sl_free(txs);
+                        rc = oom(e);
+                        goto out;
                     }
-            }
-            done += got;
+                    srcs = q1, stxs = q2;
+                    stxs[nsrc] = tx;
+                    srcs[nsrc++] = fo + k;
+                }
         }
+        sl_free(txs);
         if (!nsrc) { rc = sl_err(e, SL_ENOTFOUND, "the address received nothing in the chosen time window"); goto out; }
     } else {
         uint64_t ids[8], t_first_out;
