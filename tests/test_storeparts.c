@@ -155,7 +155,8 @@ Test(storeparts, utxo_map_equals_a_plain_array_through_puts_takes_and_growth)
         nlive += live[k];
     }
     cr_assert_eq(u.used, nlive);
-    cr_assert_eq(sl_utxo_checkpoint(&u, 42, &e), SL_OK);
+    cr_assert_eq(sl_utxo_checkpoint(&u, 42, 7, &e), SL_OK);
+    cr_assert_eq(sl_utxo_marks_synced(&u), 7);
     cr_assert(sl_utxo_valid_for(&u, 42));
     sl_utxo_close(&u);
     free(live);

@@ -5,6 +5,6 @@
 #ifndef SLEUTH_VERSION_H
 #define SLEUTH_VERSION_H
 
-#define SLEUTH_VERSION "0.2.0"
+#define SLEUTH_VERSION "0.3.0"
 
 #endif

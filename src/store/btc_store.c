@@ -692,9 +692,22 @@ static int writer_recover(sl_store *s, sl_error *e)
         }
     }
     if (!sl_utxo_valid_for(&b->utxo, b->cm.seq)) {
-        /* rebuilt from the columns; spent marks of txs that never committed are cleared */
+        /* spent.col is not synced at every commit (its marks are the inverse of ins.col, so
+         * derivable): the marks of txs since the last checkpoint are written again, those
+         * of txs that never committed cleared; then utxo.map is rebuilt from the columns */
         sl_col *sp = &b->col[C_SPENT];
+        uint64_t from = sl_utxo_marks_synced(&b->utxo);
         if ((rc = sl_col_reserve(sp, b->cm.n_out, e))) return rc;
+        if (from > b->cm.n_tx) from = 0;
+        for (uint64_t t = from; t < b->cm.n_tx; t++) {
+            uint64_t fi = sl_btc_tx_first_in(s, t);
+            uint32_t ni = sl_btc_tx_n_in(s, t);
+            for (uint32_t k = 0; k < ni; k++) {
+                uint64_t r = sl_btc_in_at(s, fi + k), o;
+                if (r == SL_IN_COINBASE || (r & SL_IN_EXT) || SL_REF_TX(r) >= b->cm.n_tx) continue;
+                if ((o = ref_out(s, r)) < b->cm.n_out) sl_put_le40(sl_col_at(sp, o), t + 1);
+            }
+        }
         if ((rc = sl_utxo_reset(&b->utxo, b->cm.n_tx / 3 + 1024, e))) return rc;
         for (uint64_t t = 0; t < b->cm.n_tx; t++) {
             uint64_t fo = sl_btc_tx_first_out(s, t);
@@ -715,7 +728,8 @@ static int writer_recover(sl_store *s, sl_error *e)
                             &(sl_utxo_ent){t, k, o.value, o.addr, o.type});
             }
         }
-        if ((rc = sl_col_sync(sp, 0, b->cm.n_out, e)) || (rc = sl_utxo_checkpoint(&b->utxo, b->cm.seq, e))) return rc;
+        if ((rc = sl_col_sync(sp, 0, b->cm.n_out, e)) || (rc = sl_utxo_checkpoint(&b->utxo, b->cm.seq, b->cm.n_tx, e)))
+            return rc;
     }
     return SL_OK;
 }
@@ -796,7 +810,9 @@ void sl_btc_state_close(sl_store *s)
     if (b->writer) {
         /* checkpoints: the maps become clean for the committed state */
         if (b->amap.map && sl_fpmap_checkpoint(&b->amap, b->cm.n_addr, true, NULL)) { /* stays dirty: recovery */ }
-        if (b->have_utxo && b->utxo.marked && sl_utxo_checkpoint(&b->utxo, b->cm.seq, NULL)) { /* rebuilt next time */ }
+        /* spent.col's marks first (the checkpoint says they are on disk), then utxo.map */
+        if (b->have_utxo && b->utxo.marked && sl_col_sync(&b->col[C_SPENT], 0, b->cm.n_out, NULL) == SL_OK &&
+            sl_utxo_checkpoint(&b->utxo, b->cm.seq, b->cm.n_tx, NULL)) { /* rebuilt next time */ }
         for (int c = 0; c < C_N; c++) sl_col_trim(&b->col[c], col_records(&b->cm, c));
     }
     for (int c = 0; c < C_N; c++) sl_col_close(&b->col[c]);
@@ -1405,7 +1421,9 @@ static int commit_record(sl_store *s, const uint64_t *dropped_t, int ndt, const 
             if ((rc = sl_col_sync(&b->col[c], b->cm.n_blocks < b->m.n_blocks ? b->cm.n_blocks : b->m.n_blocks,
                                   b->m.n_blocks, e)))
                 return rc;
-        } else if ((c != C_SPENT && (rc = sl_col_flush(&b->col[c], e))) || (rc = sl_col_datasync(&b->col[c], e))) {
+        } else if (c != C_SPENT && ((rc = sl_col_flush(&b->col[c], e)) || (rc = sl_col_datasync(&b->col[c], e)))) {
+            /* spent.col is not synced here: its marks are derivable from ins.col, and the
+             * next writer rewrites those of txs past the last checkpoint after a crash */
             return rc;
         }
     }

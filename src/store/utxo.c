@@ -148,18 +148,21 @@ int sl_utxo_mark_changing(sl_utxo *u, sl_error *e)
     return SL_OK;
 }
 
-int sl_utxo_checkpoint(sl_utxo *u, uint64_t seq, sl_error *e)
+int sl_utxo_checkpoint(sl_utxo *u, uint64_t seq, uint64_t n_tx, sl_error *e)
 {
-    uint8_t b[20];
+    uint8_t b[32] = {0};
     if (!u->map) return SL_OK;
     if (msync(u->map, u->map_len, MS_SYNC) != 0) return sl_col_io_error(e, u->path, "msync", errno);
     sl_put_le64(b, u->used);
     sl_put_le64(b + 8, seq);
     sl_put_le32(b + 16, 1);
-    if (pwrite(u->fd, b, 20, 56) != 20 || fdatasync(u->fd) != 0) return sl_col_io_error(e, u->path, "header", errno);
+    sl_put_le64(b + 24, n_tx);
+    if (pwrite(u->fd, b, 32, 56) != 32 || fdatasync(u->fd) != 0) return sl_col_io_error(e, u->path, "header", errno);
     u->marked = false;
     return SL_OK;
 }
+
+uint64_t sl_utxo_marks_synced(const sl_utxo *u) { return u->map ? sl_le64(u->map + 80) : 0; }
 
 static inline bool match(const uint64_t *s, uint64_t w0, sl_fp h)
 {

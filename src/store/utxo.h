@@ -18,6 +18,7 @@
  *   0   8  magic "SLEUTHU\0"      8  4  format version (3)     12 4  slot bytes (32)
  *   16 32  fingerprint key        48 8  slots                  56 8  entries
  *   64  8  the commit (meta seq) whose state the file holds    72 4  valid
+ *   80  8  txs whose spent marks (spent.col) were synced with the last checkpoint
  *   128 .. slots {h1 + 1 (0 = empty), value | type << 56, tx id | vout << 40,
  *          address id | (h2 & 2^32-1) << 32}
  *
@@ -67,8 +68,11 @@ bool sl_utxo_valid_for(const sl_utxo *u, uint64_t seq);
 int sl_utxo_reset(sl_utxo *u, uint64_t expect, sl_error *e) SL_MUST_USE;
 /* Before the first change of a session: records "invalid" on disk (fdatasync). */
 int sl_utxo_mark_changing(sl_utxo *u, sl_error *e) SL_MUST_USE;
-/* msyncs the map, then records it valid for commit seq. */
-int sl_utxo_checkpoint(sl_utxo *u, uint64_t seq, sl_error *e) SL_MUST_USE;
+/* msyncs the map, then records it valid for commit seq, whose first n_tx txs' spent marks
+ * the caller has synced. */
+int sl_utxo_checkpoint(sl_utxo *u, uint64_t seq, uint64_t n_tx, sl_error *e) SL_MUST_USE;
+/* The n_tx of the last checkpoint: spent marks of txs below it are on disk. */
+uint64_t sl_utxo_marks_synced(const sl_utxo *u);
 
 static inline sl_fp sl_utxo_hash(const sl_utxo *u, const uint8_t txid[32], uint32_t vout)
 {
