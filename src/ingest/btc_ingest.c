@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "sleuth/btc.h"
@@ -35,6 +36,7 @@
 typedef struct in_file {
     char path[PATH_MAX];
     sl_file f;
+    uint64_t cold;          /* bytes from the start already marked cold (read, not needed again) */
     uint8_t xor_key[8];
     bool xored, framed;
     int64_t name_height;    /* from "<height>_<hash>" file names, -1 if none */
@@ -750,6 +752,20 @@ static int block_error(ctx *x, const cand *c, sl_error *be, sl_error *e)
                   (unsigned long long)c->off, be->msg);
 }
 
+/* The pages of a block file up to the end of block c are read and not needed again: they
+ * are marked cold (MADV_COLD, every 16 MiB), so the kernel reclaims them before the
+ * store's tables, which the writer probes at random (a whole chain's block files are
+ * larger than memory). Only for mapped files (decoded ones are the ingest's own memory). */
+static void mark_read(ctx *x, const cand *c)
+{
+    in_file *f = &x->files[c->file];
+    uint64_t end = c->off + c->len, pg = 4096;
+    if (!f->f.map || f->xored || end < f->cold + ((uint64_t)16 << 20)) return;
+    end &= ~(pg - 1);
+    madvise((uint8_t *)f->f.map + f->cold, (size_t)(end - f->cold), MADV_COLD);
+    f->cold = end;
+}
+
 /* Height for a raw (unframed) block: parent in the store, else BIP-34, else file name. */
 static int raw_height(ctx *x, const cand *c, const sl_btc_block *b, uint32_t *height, uint32_t *flags, sl_error *e)
 {
@@ -921,6 +937,7 @@ int sl_ingest_btc(sl_store *s, const char *const *paths, int npaths, const sl_in
             r->bytes_added += c->len;
             in_batch += c->len;
         next:
+            mark_read(&x, c);
             pipe_release(&pp, k);
             sl_progress_update(&pg, k + 1, r->txs_added);
             if (in_batch >= batch || k + 1 == norder) {

@@ -501,21 +501,22 @@ int sl_btc_addr_stats(const sl_store *s, uint32_t id, sl_btc_addrstat *st)
 {
     sl_hist_part parts[SL_RUNS_MAX];
     int np;
-    uint64_t small[SL_HIST_STATS_MIN], first = UINT64_MAX, last = 0;
+    uint64_t first = UINT64_MAX, last = 0;
     memset(st, 0, sizeof *st);
     if (id == 0 || id >= B(s)->m.n_addr) return SL_ENOTFOUND;
     st->id = id;
     np = sl_runs_hist_parts(&B(s)->hruns, id, parts);
     for (int i = 0; i < np; i++) {
         sl_hist_stats ps;
+        uint64_t a, z;
         if (!parts[i].n) continue;
-        if (!sl_hist_part_stats(&parts[i], &ps)) {
-            uint64_t *txs = parts[i].n <= SL_HIST_STATS_MIN ? small : sl_malloc(parts[i].n * sizeof *txs);
+        if (!sl_hist_part_stats(&parts[i], &ps)) { /* an entry that keeps no totals */
+            uint64_t *txs = sl_malloc(parts[i].n * sizeof *txs);
             int rc;
             if (!txs) return SL_ENOMEM;
             sl_hist_part_txs(&parts[i], txs);
             rc = tx_stats((void *)s, id, txs, parts[i].n, &ps);
-            if (txs != small) sl_free(txs);
+            sl_free(txs);
             if (rc) return rc;
         }
         st->received += ps.received;
@@ -523,22 +524,14 @@ int sl_btc_addr_stats(const sl_store *s, uint32_t id, sl_btc_addrstat *st)
         st->n_out += ps.n_out;
         st->n_spent += ps.n_spent;
         st->n_tx += parts[i].n;
-        if (first == UINT64_MAX) {
-            uint64_t t0[1];
-            sl_hist_part one = parts[i];
-            one.n = 1;
-            sl_hist_part_txs(&one, t0);
-            first = t0[0];
+        /* the first tx: the first of the oldest part; the newest: the last of the newest */
+        if (first == UINT64_MAX || i == np - 1) {
+            sl_hist_part_ends(&parts[i], &a, &z);
+            if (first == UINT64_MAX) first = a;
+            last = z;
         }
     }
     if (st->n_tx) {
-        /* the newest tx: the last of the newest part */
-        sl_hist_part *p = &parts[np - 1];
-        uint64_t *txs = p->n <= SL_HIST_STATS_MIN ? small : sl_malloc(p->n * sizeof *txs);
-        if (!txs) return SL_ENOMEM;
-        sl_hist_part_txs(p, txs);
-        last = txs[p->n - 1];
-        if (txs != small) sl_free(txs);
         st->first_tx = first;
         st->last_tx = last;
         st->first_block = sl_btc_tx_block(s, first);
@@ -1449,6 +1442,10 @@ static int commit_record(sl_store *s, const uint64_t *dropped_t, int ndt, const 
     sl_free(b->man_t);
     sl_free(b->man_h);
     b->man_t = mt, b->man_tn = mtn, b->man_h = mh, b->man_hn = mhn;
+    /* the batch's appends are on disk; the writer does not read them back soon */
+    for (int c = 0; c < C_N; c++)
+        if (c != C_BLOCKS && c != C_BSTART && c != C_SPENT && c != C_ADDRX)
+            sl_col_drop_cache(&b->col[c], col_records(&b->cm, c), col_records(&b->m, c));
     b->cm = b->m;
     sl_test_point("commit:committed");
     sl_runs_unlink(&b->truns, dropped_t, ndt);

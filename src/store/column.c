@@ -222,3 +222,9 @@ int sl_col_datasync(sl_col *c, sl_error *e)
     if (c->fd >= 0 && fdatasync(c->fd) != 0) return sl_col_io_error(e, c->path, "fdatasync", errno);
     return SL_OK;
 }
+
+void sl_col_drop_cache(sl_col *c, uint64_t from, uint64_t to)
+{
+    if (c->fd >= 0 && to > from)
+        posix_fadvise(c->fd, (off_t)(SL_COL_HEADER + from * c->rec), (off_t)((to - from) * c->rec), POSIX_FADV_DONTNEED);
+}

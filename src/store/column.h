@@ -78,6 +78,10 @@ const void *sl_col_rec(sl_col *c, uint64_t i);
 const void *sl_col_rec_n(sl_col *c, uint64_t i, uint64_t n);
 /* fdatasync of the file (after a flush, before a commit). */
 int sl_col_datasync(sl_col *c, sl_error *e) SL_MUST_USE;
+/* Writers: records [from, to) were written and synced and the writer will not read them
+ * soon: their clean pages leave the page cache (posix_fadvise DONTNEED), so an ingest's
+ * streamed appends do not push the tables it probes out of memory. A hint. */
+void sl_col_drop_cache(sl_col *c, uint64_t from, uint64_t to);
 /* Records that fit in the mapping (reads past the committed count are the caller's bug). */
 static inline uint64_t sl_col_cap(const sl_col *c)
 {

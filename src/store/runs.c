@@ -150,8 +150,9 @@ static int run_map(const sl_runs *rs, sl_run *r, sl_error *e)
             r->dcount = sl_le32(r->dir);
             if (doff + 4 + (uint64_t)r->dcount * 9 + 5 > r->len) goto bad;
         }
-    } else if (poff + r->items * KEY_ITEM > r->len) {
-        goto bad;
+    } else {
+        r->bloom_blocks = sl_le32(r->map + 64) == 2 ? sl_le64(r->map + 72) : 0;
+        if (poff + r->items * KEY_ITEM > r->len || doff + r->bloom_blocks * 64 > r->len) goto bad;
     }
     return SL_OK;
 bad:
@@ -177,7 +178,7 @@ static int run_create(const sl_runs *rs, uint64_t file, bw *w, char *path, size_
 }
 
 /* Writes the header (trailer magic last), fsyncs and closes; on any error removes the file. */
-static int run_finish(bw *w, int kind, sl_run *r, uint64_t poff, uint64_t doff, bool dense, sl_error *e)
+static int run_finish(bw *w, int kind, sl_run *r, uint64_t poff, uint64_t doff, uint32_t dkind, sl_error *e)
 {
     uint8_t h[HDR];
     int err = bw_flush(w);
@@ -192,11 +193,15 @@ static int run_finish(bw *w, int kind, sl_run *r, uint64_t poff, uint64_t doff, 
     sl_put_le64(h + 40, r->items);
     sl_put_le64(h + 48, poff);
     sl_put_le64(h + 56, doff);
-    sl_put_le32(h + 64, dense);
+    sl_put_le32(h + 64, dkind);
+    sl_put_le64(h + 72, r->bloom_blocks);
     memcpy(h + 120, MAGIC, 8);
     if (!err && pwrite(w->fd, h, HDR, 0) != HDR) err = errno ? errno : ENOSPC;
     if (!err && fdatasync(w->fd) != 0) err = errno;
     if (!err && fstat(w->fd, &st) == 0) r->bytes = (uint64_t)st.st_blocks * 512;
+    /* written once, read by look-ups and the next merge: not worth keeping in the cache of
+     * the ingest that wrote it (whose tables need the memory) */
+    if (!err) posix_fadvise(w->fd, 0, 0, POSIX_FADV_DONTNEED);
     close(w->fd);
     sl_free(w->buf);
     w->buf = NULL;
@@ -432,6 +437,45 @@ static inline uint64_t item_key(const uint8_t *p)
 }
 static inline uint64_t item_id(const uint8_t *p) { return sl_le40(p + 6); }
 
+/* The blocked Bloom filter of a keys run: key -> one 64-byte block, 6 bits in it. */
+#define BLOOM_BITS_PER_KEY 10
+static uint64_t bloom_blocks(uint64_t n) { return (n * BLOOM_BITS_PER_KEY + 511) / 512 + 1; }
+static inline void bloom_bits(uint64_t key, uint64_t nblocks, uint64_t *block, uint32_t bit[6])
+{
+    uint64_t h = key * 0x9e3779b97f4a7c15ULL, g = (key ^ (key >> 29)) * 0xbf58476d1ce4e5b9ULL;
+    *block = (uint64_t)(((unsigned __int128)(h ^ (g >> 32)) * nblocks) >> 64);
+    for (int i = 0; i < 6; i++) bit[i] = (uint32_t)(g >> (9 * i)) & 511;
+}
+static bool bloom_may(const sl_run *r, uint64_t key)
+{
+    uint64_t b;
+    uint32_t bit[6];
+    const uint8_t *blk;
+    if (!r->bloom_blocks) return true;
+    bloom_bits(key, r->bloom_blocks, &b, bit);
+    blk = r->dir + b * 64;
+    for (int i = 0; i < 6; i++)
+        if (!(blk[bit[i] >> 3] & (1u << (bit[i] & 7)))) return false;
+    return true;
+}
+/* Writes the filter of items [0, n) of a finished payload (keys in `items`) at the end. */
+static int bloom_write(bw *w, const sl_runs_kv *items, size_t n, uint64_t *nblocks)
+{
+    uint64_t nb = bloom_blocks(n);
+    uint8_t *f = sl_calloc(nb, 64);
+    if (!f) return SL_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t b;
+        uint32_t bit[6];
+        bloom_bits(items[i].key, nb, &b, bit);
+        for (int k = 0; k < 6; k++) f[b * 64 + (bit[k] >> 3)] |= (uint8_t)(1u << (bit[k] & 7));
+    }
+    for (uint64_t i = 0; i < nb; i++) bw_bytes(w, f + i * 64, 64);
+    sl_free(f);
+    *nblocks = nb;
+    return SL_OK;
+}
+
 int sl_runs_add_keys(sl_runs *rs, uint64_t lo, uint64_t hi, sl_runs_kv *items, size_t n, uint64_t *file_no,
                      sl_error *e)
 {
@@ -448,9 +492,13 @@ int sl_runs_add_keys(sl_runs *rs, uint64_t lo, uint64_t hi, sl_runs_kv *items, s
         bw_bytes(&w, it, KEY_ITEM);
     }
     memset(&r, 0, sizeof r);
+    if (bloom_write(&w, items, n, &r.bloom_blocks)) {
+        run_abandon(&w);
+        return sl_err(e, SL_ENOMEM, "out of memory");
+    }
     r.file = (*file_no)++;
     r.lo = lo, r.hi = hi, r.items = n;
-    if ((rc = run_finish(&w, SL_RUNS_KEYS, &r, HDR, HDR, false, e))) return rc;
+    if ((rc = run_finish(&w, SL_RUNS_KEYS, &r, HDR, HDR + n * KEY_ITEM, 2, e))) return rc;
     return push_run(rs, &r, e);
 }
 
@@ -478,6 +526,7 @@ void sl_runs_find_key(const sl_runs *rs, uint64_t key48, void (*fn)(void *ctx, u
 {
     for (int i = 0; i < rs->n; i++) {
         const sl_run *r = &rs->r[i];
+        if (!bloom_may(r, key48)) continue;
         for (uint64_t j = key_lower(r, key48); j < r->items; j++) {
             const uint8_t *p = r->payload + j * KEY_ITEM;
             if (item_key(p) != key48) break;
@@ -588,7 +637,7 @@ static int hw_finish(hw *h, sl_run *r, sl_error *e)
     }
     r->keys = h->keys;
     r->items = h->items;
-    rc = run_finish(&h->pay, SL_RUNS_HIST, r, h->poff, h->doff, h->dense, e);
+    rc = run_finish(&h->pay, SL_RUNS_HIST, r, h->poff, h->doff, h->dense ? 1 : 0, e);
     return rc;
 }
 
@@ -724,6 +773,19 @@ static const uint8_t *skip_txs(const sl_hist_part *part)
     const uint8_t *p = part->p;
     for (uint64_t i = 0; i < part->n && p < part->end; i++) get_var(&p, part->end);
     return p;
+}
+
+void sl_hist_part_ends(const sl_hist_part *part, uint64_t *first, uint64_t *last)
+{
+    const uint8_t *p = part->p;
+    uint64_t t = 0;
+    *first = *last = 0;
+    for (uint64_t i = 0; i < part->n; i++) {
+        uint64_t v = get_var(&p, part->end);
+        t = i == 0 ? part->lo + v : t + 1 + v;
+        if (i == 0) *first = t;
+    }
+    *last = t;
 }
 
 bool sl_hist_part_stats(const sl_hist_part *part, sl_hist_stats *st)
@@ -919,17 +981,26 @@ static int merge_hist(sl_runs *rs, int from, int to, uint64_t cut, uint64_t file
     return SL_OK;
 }
 
-/* Writes runs[from..to) of a keys set as one run (ids < cut). */
+/* Writes runs[from..to) of a keys set as one run (ids < cut), with its filter (built in
+ * memory as the items stream by: 10 bits an item of the inputs). */
 static int merge_keys(sl_runs *rs, int from, int to, uint64_t cut, uint64_t file, sl_run *out, sl_error *e)
 {
-    uint64_t pos[SL_RUNS_MAX] = {0}, n = 0;
+    uint64_t pos[SL_RUNS_MAX] = {0}, n = 0, total = 0, nb;
     char path[700];
+    uint8_t *f;
     bw w;
     int rc, k = to - from;
-    if ((rc = run_create(rs, file, &w, path, sizeof path, e))) return rc;
+    for (int i = from; i < to; i++) total += rs->r[i].items;
+    nb = bloom_blocks(total);
+    if (!(f = sl_calloc(nb, 64))) return sl_err(e, SL_ENOMEM, "out of memory");
+    if ((rc = run_create(rs, file, &w, path, sizeof path, e))) {
+        sl_free(f);
+        return rc;
+    }
     for (;;) {
         int best = -1;
-        uint64_t bk = 0, bid = 0;
+        uint64_t bk = 0, bid = 0, blk;
+        uint32_t bit[6];
         for (int i = 0; i < k; i++) {
             const sl_run *r = &rs->r[from + i];
             const uint8_t *p;
@@ -943,15 +1014,20 @@ static int merge_keys(sl_runs *rs, int from, int to, uint64_t cut, uint64_t file
         }
         if (best < 0) break;
         bw_bytes(&w, rs->r[from + best].payload + pos[best] * KEY_ITEM, KEY_ITEM);
+        bloom_bits(bk, nb, &blk, bit);
+        for (int q = 0; q < 6; q++) f[blk * 64 + (bit[q] >> 3)] |= (uint8_t)(1u << (bit[q] & 7));
         pos[best]++;
         n++;
     }
+    for (uint64_t i = 0; i < nb; i++) bw_bytes(&w, f + i * 64, 64);
+    sl_free(f);
     memset(out, 0, sizeof *out);
     out->file = file;
     out->lo = rs->r[from].lo;
     out->hi = cut < rs->r[to - 1].hi ? cut : rs->r[to - 1].hi;
     out->items = n;
-    return run_finish(&w, SL_RUNS_KEYS, out, HDR, HDR, false, e);
+    out->bloom_blocks = nb;
+    return run_finish(&w, SL_RUNS_KEYS, out, HDR, HDR + n * KEY_ITEM, 2, e);
 }
 
 /* Replaces runs[from..to) by `merged` (mapped), noting the dropped files. */

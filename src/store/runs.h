@@ -9,9 +9,11 @@
  *                        an interpolation search), id = the tx id. 11 bytes an item.
  *   hist (SL_RUNS_HIST)  per address id, the ids of the transactions it took part in
  *                        (received or spent) in ascending order, with the address's totals
- *                        (received, spent, outputs received, outputs spent) when it has at
- *                        least SL_HIST_STATS_MIN of them in the run; a smaller entry's totals
- *                        are worked out from the transactions by the caller (stats_fn).
+ *                        in them (received, spent, outputs received, outputs spent). The
+ *                        format lets an entry of fewer than SL_HIST_STATS_MIN txs leave its
+ *                        totals out (the caller works them out: stats_fn); with the minimum
+ *                        at 1 every entry keeps them (~9 bytes an entry: a look-up or a
+ *                        merge then reads no transaction, which cost more than it saved).
  *
  * Every run covers a range [lo, hi) of tx ids; the runs of a set are ordered and their
  * ranges are adjacent (run i's hi is run i+1's lo), because a commit adds one run for its
@@ -54,7 +56,7 @@
 
 #define SL_RUNS_MAX 48
 #define SL_RUNS_FACTOR 3
-#define SL_HIST_STATS_MIN 8
+#define SL_HIST_STATS_MIN 1 /* entries of at least this many txs keep their totals (1: all) */
 enum { SL_RUNS_KEYS = 1, SL_RUNS_HIST = 2 };
 
 typedef struct sl_run {
@@ -68,6 +70,7 @@ typedef struct sl_run {
     const uint8_t *dir, *payload;
     uint32_t amin, dcount;  /* hist directory: dense first address / count, or sparse count */
     bool dense;
+    uint64_t bloom_blocks;  /* keys runs: 64-byte blocks of the filter at dir (0: none) */
 } sl_run;
 
 typedef struct sl_runs {
@@ -156,5 +159,7 @@ int sl_runs_hist_parts(const sl_runs *rs, uint32_t addr, sl_hist_part *parts);
  * it has them. */
 void sl_hist_part_txs(const sl_hist_part *part, uint64_t *out);
 bool sl_hist_part_stats(const sl_hist_part *part, sl_hist_stats *st);
+/* The part's first and last tx id (decoding it once, without storing its txs). */
+void sl_hist_part_ends(const sl_hist_part *part, uint64_t *first, uint64_t *last);
 
 #endif
