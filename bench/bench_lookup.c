@@ -5,7 +5,7 @@
  * Picks N random txids and N random addresses that exist (uniform over tx ids and address
  * ids), then times, one by one:
  *   tx:    sl_btc_tx_find + every input (sl_btc_in_view) and output (sl_btc_out_get,
- *          sl_btc_out_spent_by) of the tx found
+ *          sl_btc_outpoint_spender) of the tx found
  *   addr:  sl_btc_addr_lookup (totals) + the newest 100 txs of its history, for
  *          addresses picked uniformly over address ids (mostly used once) and for the
  *          addresses of uniformly picked outputs (weighted by use: the hot ones show up)
@@ -147,7 +147,10 @@ int main(int argc, char **argv)
                 for (uint32_t k = 0; k < nout; k++) {
                     uint64_t in;
                     acc += sl_btc_out_value(s, t_first_out + k);
-                    if (sl_btc_out_spent_by(s, t_first_out + k, &in) == SL_OK) acc += in;
+                    uint64_t stx;
+                    uint32_t vin;
+                    if (sl_btc_outpoint_spender(s, ids[f - 1], k, &stx, &vin) == SL_OK) acc += stx + vin;
+                    (void)in;
                 }
                 n_io += nin + nout;
             }

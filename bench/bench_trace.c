@@ -75,7 +75,7 @@ int main(int argc, char **argv)
                 uint64_t stx;
                 uint32_t vin;
                 sum += sl_btc_out_value(s, t_first_out + k);
-                if (sl_btc_out_spender(s, t_first_out + k, &stx, &vin) == SL_OK) sum += stx + vin, steps++;
+                if (sl_btc_outpoint_spender(s, tx, k, &stx, &vin) == SL_OK) sum += stx + vin, steps++;
             }
         }
         dt = sl_now() - t0;

@@ -65,6 +65,25 @@ Test(storeparts, fingerprints_are_keyed_and_length_aware)
     free(h);
 }
 
+/* the fpmap test's keys: id k's key is its 4 bytes; ids below g_nkeys exist, except the
+ * ones a test marks gone */
+static uint64_t g_nkeys;
+static uint32_t g_keybuf;
+static uint32_t g_gone = UINT32_MAX;
+static uint64_t key_count(void *ctx)
+{
+    (void)ctx;
+    return g_nkeys;
+}
+static const void *key_of(void *ctx, uint32_t id, size_t *len)
+{
+    (void)ctx;
+    *len = 4;
+    if (id == 0 || id == g_gone) return NULL;
+    g_keybuf = id;
+    return &g_keybuf;
+}
+
 Test(storeparts, fpmap_finds_every_id_through_growth_removal_and_purge)
 {
     const char *d = temp_dir();
@@ -73,9 +92,12 @@ Test(storeparts, fpmap_finds_every_id_through_growth_removal_and_purge)
     const uint32_t n = 300000;
     cr_assert_eq(sl_fpmap_open(&w, d, "a", true, &e), SL_OK, "%s", e.msg);
     cr_assert_eq(sl_fpmap_open(&r, d, "a", false, &e), SL_OK, "%s", e.msg);
+    sl_fpmap_set_keys(&w, key_count, key_of, NULL);
+    g_nkeys = 1;
     for (uint32_t id = 1; id <= n; id++) {
         bool added;
         cr_assert_eq(sl_fpmap_reserve(&w, 1, &e), SL_OK, "%s", e.msg);
+        g_nkeys = id + 1;
         sl_fp h = sl_fpmap_hash(&w, &id, 4);
         cr_assert_eq(sl_fpmap_upsert(&w, h, id, &added), id);
         cr_assert(added);
@@ -97,15 +119,33 @@ Test(storeparts, fpmap_finds_every_id_through_growth_removal_and_purge)
     cr_assert(sl_fpmap_remove(&w, sl_fpmap_hash(&w, &gone, 4), gone));
     cr_assert_eq(sl_fpmap_find(&w, sl_fpmap_hash(&w, &gone, 4)), SL_FPMAP_NONE);
     cr_assert_eq(sl_fpmap_purge(&w, n / 2), n - n / 2 + 1);
+    g_nkeys = n / 2;
+    g_gone = gone;
     for (uint32_t id = 1; id <= n; id++) {
         uint32_t got = sl_fpmap_find(&w, sl_fpmap_hash(&w, &id, 4));
         if (id == gone || id >= n / 2) cr_assert_eq(got, SL_FPMAP_NONE, "id %u", id);
         else cr_assert_eq(got, id, "id %u", id);
     }
-    /* a removed key can come back under a new id */
+    /* growth writes the map anew from the keys: what was removed stays out */
+    cr_assert_eq(sl_fpmap_reserve(&w, 2 * (uint64_t)w.nb * 5, &e), SL_OK, "%s", e.msg);
+    cr_assert_gt(w.gen, 0);
+    for (uint32_t id = 1; id <= n; id += 3) {
+        uint32_t got = sl_fpmap_find(&w, sl_fpmap_hash(&w, &id, 4));
+        if (id == gone || id >= n / 2) cr_assert_eq(got, SL_FPMAP_NONE, "id %u after growth", id);
+        else cr_assert_eq(got, id, "id %u after growth", id);
+    }
+    /* a removed key can come back under a new id; the latest insertion can be taken back */
     bool added;
     cr_assert_eq(sl_fpmap_upsert(&w, sl_fpmap_hash(&w, &gone, 4), 7, &added), 7);
     cr_assert(added);
+    {
+        uint32_t k = 999999;
+        uint64_t used = w.used;
+        cr_assert_eq(sl_fpmap_upsert(&w, sl_fpmap_hash(&w, &k, 4), 999999, &added), 999999);
+        cr_assert(sl_fpmap_unadd(&w, sl_fpmap_hash(&w, &k, 4), 999999));
+        cr_assert_eq(w.used, used);
+        cr_assert_eq(sl_fpmap_find(&w, sl_fpmap_hash(&w, &k, 4)), SL_FPMAP_NONE);
+    }
     cr_assert_eq(sl_fpmap_checkpoint(&w, n / 2, true, &e), SL_OK, "%s", e.msg);
     cr_assert(!sl_fpmap_dirty(&w));
     cr_assert_eq(sl_fpmap_covered(&w), n / 2);

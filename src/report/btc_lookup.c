@@ -201,7 +201,7 @@ static cJSON *tx_json_output(const sl_store *s, const sl_btc_txrec *t, uint32_t 
     sl_json_u64(o, "value", orec.value);
     sl_json_str_or_null(o, "address", ad[0] ? ad : NULL);
     cJSON_AddStringToObject(o, "type", sl_script_type_name(orec.type));
-    if (sl_btc_out_spender(s, t->first_out + k, &stx, &svin) == SL_OK) {
+    if (sl_btc_outpoint_spender(s, t->id, k, &stx, &svin) == SL_OK) {
         cJSON *sb = cJSON_AddObjectToObject(o, "spent_by");
         char sx[65];
         txid_of(s, stx, sx);
@@ -293,7 +293,7 @@ static void tx_text_output(FILE *f, const sl_store *s, const sl_btc_txrec *t, ui
     sl_fmt_coins(c1, orec.value);
     sl_fmt_wrapf(f, 13, "    #%-3u %16s BTC  %-42s  %s", k, c1, ad[0] ? ad : "(no address)",
                  sl_script_type_name(orec.type));
-    if (sl_btc_out_spender(s, t->first_out + k, &stx, &svin) == SL_OK) {
+    if (sl_btc_outpoint_spender(s, t->id, k, &stx, &svin) == SL_OK) {
         txid_of(s, stx, sx);
         fprintf(f, "             spent by %s:%u\n", sx, svin);
     } else {

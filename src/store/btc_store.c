@@ -199,6 +199,7 @@ int sl_btc_tx_get(const sl_store *s, uint64_t id, sl_btc_txrec *t)
     uint32_t base, wit;
     if (id >= B(s)->m.n_tx) return SL_ENOTFOUND;
     r = R(s, C_TXS, id);
+    t->id = id;
     t->first_in = sl_le40(r);
     t->first_out = sl_le40(r + 5);
     base = le24(r + 10);
@@ -341,6 +342,27 @@ int sl_btc_out_spender(const sl_store *s, uint64_t o, uint64_t *tx, uint32_t *vi
             return SL_OK;
         }
     }
+    return SL_ENOTFOUND;
+}
+
+int sl_btc_outpoint_spender(const sl_store *s, uint64_t tx, uint32_t vout, uint64_t *stx, uint32_t *vin)
+{
+    uint64_t o, t, first, want = SL_REF(tx, vout);
+    uint32_t n;
+    if (tx >= B(s)->m.n_tx || vout >= sl_btc_tx_n_out(s, tx)) return SL_ENOTFOUND;
+    o = sl_btc_tx_first_out(s, tx) + vout;
+    if (o >= B(s)->cm.n_out || o >= sl_col_cap(&B(s)->col[C_SPENT])) return SL_ENOTFOUND;
+    t = sl_le40(sl_col_at(&B(s)->col[C_SPENT], o));
+    if (!t || t - 1 >= B(s)->cm.n_tx) return SL_ENOTFOUND;
+    t--;
+    first = sl_btc_tx_first_in(s, t);
+    n = sl_btc_tx_n_in(s, t);
+    for (uint32_t k = 0; k < n; k++)
+        if (sl_btc_in_at(s, first + k) == want) {
+            *stx = t;
+            *vin = k;
+            return SL_OK;
+        }
     return SL_ENOTFOUND;
 }
 
@@ -727,6 +749,15 @@ static int writer_recover(sl_store *s, sl_error *e)
     return SL_OK;
 }
 
+/* addr.map's key source (fpmap.h): the address count and an address's dictionary bytes. */
+static uint64_t amap_count(void *ctx) { return B((const sl_store *)ctx)->m.n_addr; }
+static const void *amap_key(void *ctx, uint32_t id, size_t *len)
+{
+    const uint8_t *r = id ? addr_rec((const sl_store *)ctx, id) : NULL;
+    *len = r ? 2 + (size_t)r[1] : 0;
+    return r;
+}
+
 int sl_btc_state_open(sl_store *s, MDB_txn *txn, sl_error *e)
 {
     sl_btc_state *b = sl_calloc(1, sizeof *b);
@@ -772,6 +803,7 @@ int sl_btc_state_open(sl_store *s, MDB_txn *txn, sl_error *e)
     }
     if (rc) return rc;
     if (rw) {
+        sl_fpmap_set_keys(&b->amap, amap_count, amap_key, s);
         if ((rc = sl_utxo_open(&b->utxo, b->bdir, e))) return rc;
         b->have_utxo = true;
     }

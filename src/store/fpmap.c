@@ -1,6 +1,6 @@
 /* fpmap.c — the persistent fingerprint -> id map of fpmap.h: bucketed linear probing
- * over 64-byte buckets of four 16-byte slots, grown by rewriting into a new file that is
- * renamed over the old one. */
+ * over 64-byte buckets of five 12-byte slots (five h1 words, then five ids), grown by
+ * writing the map anew from its owner's keys into a file renamed over the old one. */
 #include "fpmap.h"
 
 #include <errno.h>
@@ -15,20 +15,23 @@
 #include "sleuth/util.h"
 
 static const char MAGIC[8] = "SLEUTHF";
-#define VERSION 3
-#define SLOT_BYTES 16
-#define BUCKET_SLOTS 4
+#define VERSION 4
+#define SLOT_BYTES 12
+#define BUCKET_SLOTS 5
 #define MIN_BUCKETS 1024
-#define H2_MASK 0x7fffffffULL
-/* fill bounds: grow past MAX_FILL, to a size where the fill is GROW_TO */
-#define MAX_FILL_NUM 17
-#define MAX_FILL_DEN 20
+/* the fill at which the map grows (by 1.5x: it then lies between 0.6 and 0.9) */
+#define MAX_FILL_NUM 9
+#define MAX_FILL_DEN 10
+
+/* bucket b's h1 words and ids */
+static inline uint64_t *hw(const sl_fpmap *m, uint64_t b) { return (uint64_t *)(m->buckets + 64 * b); }
+static inline uint32_t *idw(const sl_fpmap *m, uint64_t b) { return (uint32_t *)(m->buckets + 64 * b + 40); }
 
 static uint64_t slots_of(uint64_t nb) { return nb * BUCKET_SLOTS; }
 static size_t file_bytes(uint64_t nb) { return SL_FPMAP_HEADER + (size_t)nb * 64; }
 static bool over_fill(uint64_t used, uint64_t nb) { return used * MAX_FILL_DEN > slots_of(nb) * MAX_FILL_NUM; }
 
-uint64_t sl_fpmap_bytes_for(uint64_t n) { return n * SLOT_BYTES * MAX_FILL_DEN / MAX_FILL_NUM + SL_FPMAP_HEADER; }
+uint64_t sl_fpmap_bytes_for(uint64_t n) { return n * 64 / BUCKET_SLOTS * MAX_FILL_DEN / MAX_FILL_NUM + SL_FPMAP_HEADER; }
 
 static void put_header(uint8_t *h, const sl_fpmap *m, uint64_t nb, uint64_t used, uint64_t covered, bool dirty)
 {
@@ -44,7 +47,7 @@ static void put_header(uint8_t *h, const sl_fpmap *m, uint64_t nb, uint64_t used
 }
 
 /* Writes a new, empty map of nb buckets at path (header, then the zeroed buckets with
- * their disk blocks reserved), synced. */
+ * their disk blocks reserved); *fdp gets the open file. */
 static int write_new(const sl_fpmap *m, const char *path, uint64_t nb, uint64_t covered, int *fdp, sl_error *e)
 {
     uint8_t h[SL_FPMAP_HEADER];
@@ -89,7 +92,7 @@ static int map_fd(sl_fpmap *m, int fd, sl_error *e)
         return sl_err(e, SL_ESTORE, "%s: map header does not match the file", m->path);
     sl_fpkey_from_bytes(&m->key, m->map + 16);
     m->used = sl_le64(m->map + 56);
-    m->slots = (uint64_t *)(m->map + SL_FPMAP_HEADER);
+    m->buckets = m->map + SL_FPMAP_HEADER;
     m->fd = fd;
     m->ino = st.st_ino;
     return SL_OK;
@@ -121,7 +124,7 @@ int sl_fpmap_open(sl_fpmap *m, const char *dir, const char *name, bool rw, sl_er
     if (rw && fd < 0 && errno == ENOENT) {
         char tmp[600];
         snprintf(tmp, sizeof tmp, "%s.new", m->path);
-        if ((rc = sl_fpkey_random(&m->key))) return sl_err(e, SL_EIO, "getrandom: %s", strerror(errno));
+        if (sl_fpkey_random(&m->key)) return sl_err(e, SL_EIO, "getrandom: %s", strerror(errno));
         if ((rc = write_new(m, tmp, MIN_BUCKETS, 0, &fd, e))) return rc;
         if (fsync(fd) != 0 || rename(tmp, m->path) != 0) {
             rc = sl_col_io_error(e, m->path, "creating the map", errno);
@@ -148,95 +151,127 @@ void sl_fpmap_close(sl_fpmap *m)
     if (m->map) munmap(m->map, m->map_len);
     if (m->fd >= 0) close(m->fd);
     m->map = NULL;
-    m->slots = NULL;
+    m->buckets = NULL;
     m->fd = -1;
+}
+
+void sl_fpmap_set_keys(sl_fpmap *m, sl_fpmap_count_fn count, sl_fpmap_key_fn keyof, void *ctx)
+{
+    m->count = count;
+    m->keyof = keyof;
+    m->kctx = ctx;
 }
 
 uint32_t sl_fpmap_find(const sl_fpmap *m, sl_fp h)
 {
-    uint64_t w0 = h.h1 + 1, tag = (h.h2 & H2_MASK) << 32, b;
-    if (!m->slots) return SL_FPMAP_NONE;
-    b = sl_fp_pos(h.h1, m->nb);
+    uint64_t w0 = h.h1 + 1, b;
+    if (!m->buckets) return SL_FPMAP_NONE;
+    b = sl_fp_pos(h.h2, m->nb);
     for (uint64_t n = 0; n < m->nb; n++) {
-        const uint64_t *s = m->slots + 8 * b;
+        const uint64_t *hs = hw(m, b);
+        const uint32_t *ids = idw(m, b);
         for (int i = 0; i < BUCKET_SLOTS; i++) {
-            uint64_t a = __atomic_load_n(&s[2 * i], __ATOMIC_ACQUIRE), w1;
+            uint64_t a = __atomic_load_n(&hs[i], __ATOMIC_ACQUIRE);
+            uint32_t id;
             if (!a) return SL_FPMAP_NONE;
             if (a != w0) continue;
-            w1 = __atomic_load_n(&s[2 * i + 1], __ATOMIC_RELAXED);
-            if ((w1 & ~0xffffffffULL) == tag && (uint32_t)w1 != SL_FPMAP_NONE) return (uint32_t)w1;
+            id = __atomic_load_n(&ids[i], __ATOMIC_RELAXED);
+            if (id != SL_FPMAP_NONE) return id;
         }
         if (++b == m->nb) b = 0;
     }
     return SL_FPMAP_NONE;
 }
 
+/* Stores (w0, id) in the first empty slot of the probe from bucket b. */
+static void place(const sl_fpmap *m, uint64_t b, uint64_t w0, uint32_t id)
+{
+    for (;;) {
+        uint64_t *hs = hw(m, b);
+        uint32_t *ids = idw(m, b);
+        for (int i = 0; i < BUCKET_SLOTS; i++)
+            if (!hs[i]) {
+                __atomic_store_n(&ids[i], id, __ATOMIC_RELAXED);
+                __atomic_store_n(&hs[i], w0, __ATOMIC_RELEASE);
+                return;
+            }
+        if (++b == m->nb) b = 0;
+    }
+}
+
 uint32_t sl_fpmap_upsert(sl_fpmap *m, sl_fp h, uint32_t new_id, bool *added)
 {
-    uint64_t w0 = h.h1 + 1, tag = (h.h2 & H2_MASK) << 32, b = sl_fp_pos(h.h1, m->nb);
+    uint64_t w0 = h.h1 + 1, b = sl_fp_pos(h.h2, m->nb);
     for (;;) {
-        uint64_t *s = m->slots + 8 * b;
+        uint64_t *hs = hw(m, b);
+        uint32_t *ids = idw(m, b);
         for (int i = 0; i < BUCKET_SLOTS; i++) {
-            uint64_t a = s[2 * i];
+            uint64_t a = hs[i];
             if (!a) {
-                __atomic_store_n(&s[2 * i + 1], tag | new_id, __ATOMIC_RELAXED);
-                __atomic_store_n(&s[2 * i], w0, __ATOMIC_RELEASE);
+                __atomic_store_n(&ids[i], new_id, __ATOMIC_RELAXED);
+                __atomic_store_n(&hs[i], w0, __ATOMIC_RELEASE);
                 m->used++;
                 *added = true;
                 return new_id;
             }
-            if (a == w0 && (s[2 * i + 1] & ~0xffffffffULL) == tag && (uint32_t)s[2 * i + 1] != SL_FPMAP_NONE) {
+            if (a == w0 && ids[i] != SL_FPMAP_NONE) {
                 *added = false;
-                return (uint32_t)s[2 * i + 1];
+                return ids[i];
             }
         }
         if (++b == m->nb) b = 0;
     }
+}
+
+/* The slot holding (h, id): its bucket and index, false when none. */
+static bool locate(const sl_fpmap *m, sl_fp h, uint32_t id, uint64_t *bo, int *io)
+{
+    uint64_t w0 = h.h1 + 1, b = sl_fp_pos(h.h2, m->nb);
+    for (uint64_t n = 0; n < m->nb; n++) {
+        const uint64_t *hs = hw(m, b);
+        const uint32_t *ids = idw(m, b);
+        for (int i = 0; i < BUCKET_SLOTS; i++) {
+            if (!hs[i]) return false;
+            if (hs[i] == w0 && ids[i] == id) {
+                *bo = b;
+                *io = i;
+                return true;
+            }
+        }
+        if (++b == m->nb) b = 0;
+    }
+    return false;
 }
 
 bool sl_fpmap_unadd(sl_fpmap *m, sl_fp h, uint32_t id)
 {
-    uint64_t w0 = h.h1 + 1, want = (h.h2 & H2_MASK) << 32 | id, b = sl_fp_pos(h.h1, m->nb);
-    for (uint64_t n = 0; n < m->nb; n++) {
-        uint64_t *s = m->slots + 8 * b;
-        for (int i = 0; i < BUCKET_SLOTS; i++) {
-            if (!s[2 * i]) return false;
-            if (s[2 * i] == w0 && s[2 * i + 1] == want) {
-                __atomic_store_n(&s[2 * i], 0, __ATOMIC_RELEASE);
-                s[2 * i + 1] = 0;
-                m->used--;
-                return true;
-            }
-        }
-        if (++b == m->nb) b = 0;
-    }
-    return false;
+    uint64_t b;
+    int i;
+    if (!locate(m, h, id, &b, &i)) return false;
+    __atomic_store_n(&hw(m, b)[i], 0, __ATOMIC_RELEASE);
+    idw(m, b)[i] = 0;
+    m->used--;
+    return true;
 }
 
 bool sl_fpmap_remove(sl_fpmap *m, sl_fp h, uint32_t id)
 {
-    uint64_t w0 = h.h1 + 1, want = (h.h2 & H2_MASK) << 32 | id, b = sl_fp_pos(h.h1, m->nb);
-    for (uint64_t n = 0; n < m->nb; n++) {
-        uint64_t *s = m->slots + 8 * b;
-        for (int i = 0; i < BUCKET_SLOTS; i++) {
-            if (!s[2 * i]) return false;
-            if (s[2 * i] == w0 && s[2 * i + 1] == want) {
-                __atomic_store_n(&s[2 * i + 1], (want & ~0xffffffffULL) | SL_FPMAP_NONE, __ATOMIC_RELEASE);
-                return true;
-            }
-        }
-        if (++b == m->nb) b = 0;
-    }
-    return false;
+    uint64_t b;
+    int i;
+    if (!locate(m, h, id, &b, &i)) return false;
+    __atomic_store_n(&idw(m, b)[i], SL_FPMAP_NONE, __ATOMIC_RELEASE);
+    return true;
 }
 
-/* Rewrites the map with nb buckets, keeping the live entries. */
+/* Writes the map anew with nb buckets from the owner's keys. */
 static int rebuild(sl_fpmap *m, uint64_t nb, sl_error *e)
 {
     char tmp[600];
     sl_fpmap n = *m;
-    uint64_t covered = sl_fpmap_covered(m);
+    uint64_t covered = sl_fpmap_covered(m), count;
     int fd, rc;
+    if (!m->keyof || !m->count) return sl_err(e, SL_ESTORE, "%s: the map must grow and has no key source", m->path);
+    count = m->count(m->kctx);
     snprintf(tmp, sizeof tmp, "%s.new", m->path);
     if ((rc = write_new(m, tmp, nb, covered, &fd, e))) return rc;
     n.map = NULL;
@@ -248,19 +283,13 @@ static int rebuild(sl_fpmap *m, uint64_t nb, sl_error *e)
         return rc;
     }
     n.used = 0;
-    for (uint64_t i = 0; i < slots_of(m->nb); i++) {
-        uint64_t a = m->slots[2 * i], w1 = m->slots[2 * i + 1], b;
-        if (!a || (uint32_t)w1 == SL_FPMAP_NONE) continue;
-        for (b = sl_fp_pos(a - 1, nb);; b = b + 1 == nb ? 0 : b + 1) {
-            uint64_t *s = n.slots + 8 * b;
-            int k = 0;
-            while (k < BUCKET_SLOTS && s[2 * k]) k++;
-            if (k < BUCKET_SLOTS) {
-                s[2 * k] = a;
-                s[2 * k + 1] = w1;
-                break;
-            }
-        }
+    for (uint64_t id = 0; id < count && id < SL_FPMAP_NONE; id++) {
+        size_t len;
+        const void *k = m->keyof(m->kctx, (uint32_t)id, &len);
+        sl_fp f;
+        if (!k) continue;
+        f = sl_fp_bytes(&m->key, k, len);
+        place(&n, sl_fp_pos(f.h2, nb), f.h1 + 1, (uint32_t)id);
         n.used++;
     }
     sl_put_le64(n.map + 56, n.used);
@@ -287,14 +316,16 @@ int sl_fpmap_reserve(sl_fpmap *m, uint64_t more, sl_error *e)
 uint64_t sl_fpmap_purge(sl_fpmap *m, uint64_t n)
 {
     uint64_t gone = 0, used = 0;
-    for (uint64_t i = 0; i < slots_of(m->nb); i++) {
-        uint64_t w1 = m->slots[2 * i + 1];
-        uint32_t id = (uint32_t)w1;
-        if (!m->slots[2 * i]) continue;
-        used++;
-        if (id != SL_FPMAP_NONE && id >= n) {
-            m->slots[2 * i + 1] = (w1 & ~0xffffffffULL) | SL_FPMAP_NONE;
-            gone++;
+    for (uint64_t b = 0; b < m->nb; b++) {
+        uint64_t *hs = hw(m, b);
+        uint32_t *ids = idw(m, b);
+        for (int i = 0; i < BUCKET_SLOTS; i++) {
+            if (!hs[i]) continue;
+            used++;
+            if (ids[i] != SL_FPMAP_NONE && ids[i] >= n) {
+                ids[i] = SL_FPMAP_NONE;
+                gone++;
+            }
         }
     }
     m->used = used;

@@ -267,7 +267,8 @@ static int route_fwd(eng *g, uint64_t from, uint64_t otx, uint32_t hop, uint64_t
     if (t < g->p->min_amount) { g->r->dropped += t; return SL_OK; }
     if ((rc = hop_addr(g, hop, orec->addr))) return rc;
     if (orec->type == SL_SCRIPT_OP_RETURN) return add_end(g, o, t, orec->addr, hop, time, SL_END_UNSPENDABLE, otx);
-    if (sl_btc_out_spender(s, o, &stx, &j) != SL_OK) return add_end(g, o, t, orec->addr, hop, time, SL_END_HELD, otx);
+    if (sl_btc_outpoint_spender(s, otx, (uint32_t)(o - sl_btc_tx_first_out(s, otx)), &stx, &j) != SL_OK)
+        return add_end(g, o, t, orec->addr, hop, time, SL_END_HELD, otx);
     if (g->p->until && tx_time(s, stx) > g->p->until) return add_end(g, o, t, orec->addr, hop, time, SL_END_HELD, otx);
     if (g->p->max_hops && hop + 1 > g->p->max_hops) return add_end(g, o, t, orec->addr, hop, time, SL_END_MAXHOPS, otx);
     k = pool_get(g, stx, hop + 1, &rc);
