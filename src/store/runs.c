@@ -17,7 +17,8 @@
 #include "sleuth/util.h"
 
 static const char MAGIC[8] = "SLEUTHR";
-#define VERSION 3
+#define VERSION 4          /* run files */
+#define MANIFEST_VERSION 3 /* the run lists: the store's format (every commit-record value starts with it) */
 #define HDR 128
 #define KEY_ITEM 11
 #define DESC 48
@@ -234,7 +235,7 @@ size_t sl_runs_manifest_max(void) { return 8 + (size_t)SL_RUNS_MAX * DESC; }
 
 void sl_runs_manifest(const sl_runs *rs, uint8_t *out, size_t *len)
 {
-    sl_put_le32(out, VERSION);
+    sl_put_le32(out, MANIFEST_VERSION);
     sl_put_le32(out + 4, (uint32_t)rs->n);
     for (int i = 0; i < rs->n; i++) {
         uint8_t *d = out + 8 + (size_t)i * DESC;
@@ -255,7 +256,7 @@ int sl_runs_load(sl_runs *rs, const uint8_t *m, size_t len, sl_error *e)
     uint32_t n;
     int rc;
     if (!m || len == 0) n = 0;
-    else if (len < 8 || sl_le32(m) != VERSION || (n = sl_le32(m + 4)) > SL_RUNS_MAX || len != 8 + (size_t)n * DESC)
+    else if (len < 8 || sl_le32(m) != MANIFEST_VERSION || (n = sl_le32(m + 4)) > SL_RUNS_MAX || len != 8 + (size_t)n * DESC)
         return sl_err(e, SL_ESTORE, "%s: malformed run list in the commit record", rs->dir);
     for (uint32_t i = 0; i < n; i++) {
         const uint8_t *d = m + 8 + (size_t)i * DESC;
@@ -437,43 +438,67 @@ static inline uint64_t item_key(const uint8_t *p)
 }
 static inline uint64_t item_id(const uint8_t *p) { return sl_le40(p + 6); }
 
-/* The blocked Bloom filter of a keys run: key -> one 64-byte block, 6 bits in it. */
+/* The blocked Bloom filter of a keys run: 6 bits in one 64-byte block a key. The block is
+ * the key's place in the key range (keys are txid prefixes: uniform), so the keys of a run,
+ * written in order, fill the filter front to back: it is streamed, never held whole. */
 #define BLOOM_BITS_PER_KEY 10
 static uint64_t bloom_blocks(uint64_t n) { return (n * BLOOM_BITS_PER_KEY + 511) / 512 + 1; }
-static inline void bloom_bits(uint64_t key, uint64_t nblocks, uint64_t *block, uint32_t bit[6])
+static inline uint64_t bloom_block(uint64_t key, uint64_t nblocks) { return (uint64_t)(((unsigned __int128)key * nblocks) >> 48); }
+static inline void bloom_bits(uint64_t key, uint32_t bit[6])
 {
-    uint64_t h = key * 0x9e3779b97f4a7c15ULL, g = (key ^ (key >> 29)) * 0xbf58476d1ce4e5b9ULL;
-    *block = (uint64_t)(((unsigned __int128)(h ^ (g >> 32)) * nblocks) >> 64);
+    uint64_t g = (key ^ (key >> 29)) * 0xbf58476d1ce4e5b9ULL;
+    g ^= g >> 31;
     for (int i = 0; i < 6; i++) bit[i] = (uint32_t)(g >> (9 * i)) & 511;
 }
 static bool bloom_may(const sl_run *r, uint64_t key)
 {
-    uint64_t b;
     uint32_t bit[6];
     const uint8_t *blk;
     if (!r->bloom_blocks) return true;
-    bloom_bits(key, r->bloom_blocks, &b, bit);
-    blk = r->dir + b * 64;
+    blk = r->dir + bloom_block(key, r->bloom_blocks) * 64;
+    bloom_bits(key, bit);
     for (int i = 0; i < 6; i++)
         if (!(blk[bit[i] >> 3] & (1u << (bit[i] & 7)))) return false;
     return true;
 }
-/* Writes the filter of items [0, n) of a finished payload (keys in `items`) at the end. */
-static int bloom_write(bw *w, const sl_runs_kv *items, size_t n, uint64_t *nblocks)
+
+/* A filter being written: keys arrive in ascending order. */
+typedef struct bloomw {
+    bw w;            /* writes the blocks in order from the filter's offset */
+    uint64_t nb, cur;
+    uint8_t blk[64];
+} bloomw;
+
+static void bloom_start(bloomw *b, int fd, const char *path, uint8_t *buf, uint64_t nb)
 {
-    uint64_t nb = bloom_blocks(n);
-    uint8_t *f = sl_calloc(nb, 64);
-    if (!f) return SL_ENOMEM;
-    for (size_t i = 0; i < n; i++) {
-        uint64_t b;
-        uint32_t bit[6];
-        bloom_bits(items[i].key, nb, &b, bit);
-        for (int k = 0; k < 6; k++) f[b * 64 + (bit[k] >> 3)] |= (uint8_t)(1u << (bit[k] & 7));
+    memset(b, 0, sizeof *b);
+    b->w.fd = fd;
+    b->w.path = path;
+    b->w.buf = buf;
+    b->w.off = HDR;
+    b->nb = nb;
+}
+static void bloom_add(bloomw *b, uint64_t key)
+{
+    uint64_t k = bloom_block(key, b->nb);
+    uint32_t bit[6];
+    static const uint8_t zero[64];
+    if (k != b->cur) {
+        bw_bytes(&b->w, b->blk, 64);
+        for (uint64_t i = b->cur + 1; i < k; i++) bw_bytes(&b->w, zero, 64);
+        memset(b->blk, 0, 64);
+        b->cur = k;
     }
-    for (uint64_t i = 0; i < nb; i++) bw_bytes(w, f + i * 64, 64);
-    sl_free(f);
-    *nblocks = nb;
-    return SL_OK;
+    bloom_bits(key, bit);
+    for (int i = 0; i < 6; i++) b->blk[bit[i] >> 3] |= (uint8_t)(1u << (bit[i] & 7));
+}
+/* Writes the last blocks; returns the writer's error (errno) or 0. */
+static int bloom_end(bloomw *b)
+{
+    static const uint8_t zero[64];
+    bw_bytes(&b->w, b->blk, 64);
+    for (uint64_t i = b->cur + 1; i < b->nb; i++) bw_bytes(&b->w, zero, 64);
+    return bw_flush(&b->w);
 }
 
 int sl_runs_add_keys(sl_runs *rs, uint64_t lo, uint64_t hi, sl_runs_kv *items, size_t n, uint64_t *file_no,
@@ -481,24 +506,33 @@ int sl_runs_add_keys(sl_runs *rs, uint64_t lo, uint64_t hi, sl_runs_kv *items, s
 {
     char path[700];
     bw w;
+    bloomw bl;
     sl_run r;
+    uint8_t *fbuf;
+    uint64_t nb = bloom_blocks(n);
     int rc;
     if (!n) return SL_OK;
     if ((rc = sort_kv(rs, items, n, e))) return rc;
     if ((rc = run_create(rs, *file_no, &w, path, sizeof path, e))) return rc;
+    if (!(fbuf = sl_malloc(BUF_BYTES))) {
+        run_abandon(&w);
+        return sl_err(e, SL_ENOMEM, "out of memory");
+    }
+    bloom_start(&bl, w.fd, path, fbuf, nb);
+    w.off = HDR + nb * 64; /* the filter first, then the items */
     for (size_t i = 0; i < n; i++) {
         uint8_t it[KEY_ITEM];
         put_item(it, items[i].key, items[i].id);
         bw_bytes(&w, it, KEY_ITEM);
+        bloom_add(&bl, items[i].key);
     }
+    if ((rc = bloom_end(&bl)) && !w.err) w.err = rc;
+    sl_free(fbuf);
     memset(&r, 0, sizeof r);
-    if (bloom_write(&w, items, n, &r.bloom_blocks)) {
-        run_abandon(&w);
-        return sl_err(e, SL_ENOMEM, "out of memory");
-    }
+    r.bloom_blocks = nb;
     r.file = (*file_no)++;
     r.lo = lo, r.hi = hi, r.items = n;
-    if ((rc = run_finish(&w, SL_RUNS_KEYS, &r, HDR, HDR + n * KEY_ITEM, 2, e))) return rc;
+    if ((rc = run_finish(&w, SL_RUNS_KEYS, &r, HDR + nb * 64, HDR, 2, e))) return rc;
     return push_run(rs, &r, e);
 }
 
@@ -853,6 +887,46 @@ static int push_tx(txlist *l, uint64_t t)
     return SL_OK;
 }
 
+/* Copies n bytes into the writer (any length: in buffer-sized pieces). */
+static void bw_copy(bw *w, const uint8_t *p, size_t n)
+{
+    while (n) {
+        size_t k = n < BUF_BYTES / 2 ? n : BUF_BYTES / 2;
+        bw_bytes(w, p, k);
+        p += k;
+        n -= k;
+    }
+}
+
+/* The common merge (no cut, every part with totals): only each part's first delta
+ * changes (it becomes relative to the previous part's last tx); the others are copied as
+ * bytes, and the totals are summed. */
+static bool merge_entry_fast(hw *h, uint32_t a, const sl_hist_part *parts, int np, uint64_t lo)
+{
+    uint64_t n = 0, prev = 0;
+    sl_hist_stats st = {0};
+    for (int i = 0; i < np; i++) {
+        if (!parts[i].has_stats) return false;
+        n += parts[i].n;
+    }
+    hw_txs_start(h, a, n, true);
+    for (int i = 0; i < np; i++) {
+        const uint8_t *p = parts[i].p, *q;
+        uint64_t t = parts[i].lo + get_var(&p, parts[i].end);
+        bw_var(&h->pay, i == 0 ? t - lo : t - prev - 1);
+        q = p;
+        for (uint64_t k = 1; k < parts[i].n; k++) t += 1 + get_var(&q, parts[i].end);
+        bw_copy(&h->pay, p, (size_t)(q - p));
+        prev = t;
+        st.received += get_var(&q, parts[i].end);
+        st.spent += get_var(&q, parts[i].end);
+        st.n_out += get_var(&q, parts[i].end);
+        st.n_spent += get_var(&q, parts[i].end);
+    }
+    hw_stats(h, &st);
+    return true;
+}
+
 /* Merges the parts of one address into h. Returns SL_OK or an error. */
 static int merge_entry(hw *h, uint32_t a, const sl_hist_part *parts, int np, uint64_t lo, uint64_t cut,
                        sl_hist_stats_fn fn, void *ctx, txlist *small, txlist *removed, sl_error *e)
@@ -860,6 +934,7 @@ static int merge_entry(hw *h, uint32_t a, const sl_hist_part *parts, int np, uin
     uint64_t n = 0, kept = 0, prev = 0;
     bool any_stats = false, want, first = true;
     sl_hist_stats st = {0};
+    if (cut == UINT64_MAX && merge_entry_fast(h, a, parts, np, lo)) return SL_OK;
     for (int i = 0; i < np; i++) {
         n += parts[i].n;
         any_stats |= parts[i].has_stats;
@@ -981,53 +1056,60 @@ static int merge_hist(sl_runs *rs, int from, int to, uint64_t cut, uint64_t file
     return SL_OK;
 }
 
-/* Writes runs[from..to) of a keys set as one run (ids < cut), with its filter (built in
- * memory as the items stream by: 10 bits an item of the inputs). */
+/* Writes runs[from..to) of a keys set as one run (ids < cut), with its filter (sized for
+ * the inputs' items, streamed as the merged keys ascend). */
 static int merge_keys(sl_runs *rs, int from, int to, uint64_t cut, uint64_t file, sl_run *out, sl_error *e)
 {
-    uint64_t pos[SL_RUNS_MAX] = {0}, n = 0, total = 0, nb;
+    uint64_t pos[SL_RUNS_MAX] = {0}, n = 0, total = 0, nb, hk[SL_RUNS_MAX], hid[SL_RUNS_MAX];
+    bool live[SL_RUNS_MAX];
     char path[700];
-    uint8_t *f;
+    uint8_t *fbuf;
     bw w;
+    bloomw bl;
     int rc, k = to - from;
     for (int i = from; i < to; i++) total += rs->r[i].items;
     nb = bloom_blocks(total);
-    if (!(f = sl_calloc(nb, 64))) return sl_err(e, SL_ENOMEM, "out of memory");
-    if ((rc = run_create(rs, file, &w, path, sizeof path, e))) {
-        sl_free(f);
-        return rc;
+    if ((rc = run_create(rs, file, &w, path, sizeof path, e))) return rc;
+    if (!(fbuf = sl_malloc(BUF_BYTES))) {
+        run_abandon(&w);
+        return sl_err(e, SL_ENOMEM, "out of memory");
+    }
+    bloom_start(&bl, w.fd, path, fbuf, nb);
+    w.off = HDR + nb * 64;
+    /* each run's head item, kept decoded; a run past its end (or its cut) is done */
+    for (int i = 0; i < k; i++) {
+        const sl_run *r = &rs->r[from + i];
+        while (pos[i] < r->items && item_id(r->payload + pos[i] * KEY_ITEM) >= cut) pos[i]++;
+        live[i] = pos[i] < r->items;
+        if (live[i]) hk[i] = item_key(r->payload + pos[i] * KEY_ITEM), hid[i] = item_id(r->payload + pos[i] * KEY_ITEM);
     }
     for (;;) {
         int best = -1;
-        uint64_t bk = 0, bid = 0, blk;
-        uint32_t bit[6];
-        for (int i = 0; i < k; i++) {
-            const sl_run *r = &rs->r[from + i];
-            const uint8_t *p;
-            uint64_t kk, id;
-            while (pos[i] < r->items && item_id(r->payload + pos[i] * KEY_ITEM) >= cut) pos[i]++;
-            if (pos[i] >= r->items) continue;
-            p = r->payload + pos[i] * KEY_ITEM;
-            kk = item_key(p);
-            id = item_id(p);
-            if (best < 0 || kk < bk || (kk == bk && id < bid)) best = i, bk = kk, bid = id;
-        }
+        const sl_run *r;
+        for (int i = 0; i < k; i++)
+            if (live[i] && (best < 0 || hk[i] < hk[best] || (hk[i] == hk[best] && hid[i] < hid[best]))) best = i;
         if (best < 0) break;
-        bw_bytes(&w, rs->r[from + best].payload + pos[best] * KEY_ITEM, KEY_ITEM);
-        bloom_bits(bk, nb, &blk, bit);
-        for (int q = 0; q < 6; q++) f[blk * 64 + (bit[q] >> 3)] |= (uint8_t)(1u << (bit[q] & 7));
-        pos[best]++;
+        r = &rs->r[from + best];
+        bw_bytes(&w, r->payload + pos[best] * KEY_ITEM, KEY_ITEM);
+        bloom_add(&bl, hk[best]);
         n++;
+        pos[best]++;
+        while (pos[best] < r->items && item_id(r->payload + pos[best] * KEY_ITEM) >= cut) pos[best]++;
+        live[best] = pos[best] < r->items;
+        if (live[best]) {
+            hk[best] = item_key(r->payload + pos[best] * KEY_ITEM);
+            hid[best] = item_id(r->payload + pos[best] * KEY_ITEM);
+        }
     }
-    for (uint64_t i = 0; i < nb; i++) bw_bytes(&w, f + i * 64, 64);
-    sl_free(f);
+    if ((rc = bloom_end(&bl)) && !w.err) w.err = rc;
+    sl_free(fbuf);
     memset(out, 0, sizeof *out);
     out->file = file;
     out->lo = rs->r[from].lo;
     out->hi = cut < rs->r[to - 1].hi ? cut : rs->r[to - 1].hi;
     out->items = n;
     out->bloom_blocks = nb;
-    return run_finish(&w, SL_RUNS_KEYS, out, HDR, HDR + n * KEY_ITEM, 2, e);
+    return run_finish(&w, SL_RUNS_KEYS, out, HDR + nb * 64, HDR, 2, e);
 }
 
 /* Replaces runs[from..to) by `merged` (mapped), noting the dropped files. */

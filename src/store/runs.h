@@ -23,7 +23,7 @@
  * log3(N / B) runs and each item is rewritten about as many times).
  *
  * Run file (little-endian; varints are LEB128), a 128-byte header:
- *   0  8 magic "SLEUTHR\0"   8  4 version (3)   12 4 kind (1 keys, 2 hist)
+ *   0  8 magic "SLEUTHR\0"   8  4 version (4)   12 4 kind (1 keys, 2 hist)
  *   16 8 lo                  24 8 hi            32 8 keys (addresses)   40 8 items
  *   48 8 payload offset      56 8 directory offset   64 4 directory kind (0 sparse, 1 dense)
  *   120 8 trailer: the magic again, written last (a short file is refused)
