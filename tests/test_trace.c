@@ -107,7 +107,7 @@ static uint64_t minted(const got *g, const char *txid)
     const cJSON *e;
     uint64_t sum = 0;
     cJSON_ArrayForEach(e, cJSON_GetObjectItem(g->j, "endpoints"))
-        if (!strcmp(jstr(e, "status"), "coinbase") && (!txid || !strcmp(jstr(e, "txid"), txid))) sum += jint(e, "amount");
+        if (!strcmp(jstr(e, "status"), "coinbase") && (!txid || !strcmp(jstr(e, "tx"), txid))) sum += jint(e, "amount");
     return sum;
 }
 
@@ -376,8 +376,8 @@ Test(trace_props, conservation_coverage_determinism_fifo_symmetry, .timeout = 24
             bool found = false;
             if (!jint(e, "amount")) continue;
             cJSON_ArrayForEach(f, cJSON_GetObjectItem(pz.j, "endpoints"))
-                if (!strcmp(jstr(f, "txid"), jstr(e, "txid")) && jint(f, "vout") == jint(e, "vout")) found = true;
-            cr_assert(found, "haircut endpoint %s:%llu not in poison's set", jstr(e, "txid"),
+                if (!strcmp(jstr(f, "tx"), jstr(e, "tx")) && jint(f, "vout") == jint(e, "vout")) found = true;
+            cr_assert(found, "haircut endpoint %s:%llu not in poison's set", jstr(e, "tx"),
                       (unsigned long long)jint(e, "vout"));
         }
         /* the same input gives the same output */
@@ -400,14 +400,14 @@ Test(trace_props, conservation_coverage_determinism_fifo_symmetry, .timeout = 24
                 const cJSON *f;
                 uint64_t back = 0;
                 if (strcmp(jstr(e, "status"), "held") || !jint(e, "amount") || checked++ > 4) continue;
-                if (!strcmp(jstr(e, "txid"), GEN_TXS[i]) && jint(e, "vout") == 0) continue; /* never moved */
-                snprintf(a, sizeof a, "--tx %s:%llu --policy fifo --direction backward", jstr(e, "txid"),
+                if (!strcmp(jstr(e, "tx"), GEN_TXS[i]) && jint(e, "vout") == 0) continue; /* never moved */
+                snprintf(a, sizeof a, "--tx %s:%llu --policy fifo --direction backward", jstr(e, "tx"),
                          (unsigned long long)jint(e, "vout"));
                 bw = trace(a);
                 cJSON_ArrayForEach(f, cJSON_GetObjectItem(bw.j, "flows"))
-                    if (!strcmp(jstr(f, "txid"), GEN_TXS[i]) && jint(f, "vout") == 0) back += jint(f, "amount");
+                    if (!strcmp(jstr(f, "tx"), GEN_TXS[i]) && jint(f, "vout") == 0) back += jint(f, "amount");
                 cr_assert_eq(back, jint(e, "amount"), "fifo forward %llu vs backward %llu at %s",
-                             (unsigned long long)jint(e, "amount"), (unsigned long long)back, jstr(e, "txid"));
+                             (unsigned long long)jint(e, "amount"), (unsigned long long)back, jstr(e, "tx"));
                 cJSON_Delete(bw.j);
             }
             cJSON_Delete(fw.j);

@@ -82,6 +82,14 @@ int sl_flow_set_find(const sl_flow_set *fs, const char *name, const sl_flow_view
     return SL_OK;
 }
 
+void sl_u128_dec(char out[40], sl_u128 v)
+{
+    char t[40];
+    int n = 0;
+    do { t[n++] = (char)('0' + (int)(v % 10)); v /= 10; } while (v);
+    for (int i = 0; i < n; i++) out[i] = t[n - 1 - i];
+    out[n] = 0;
+}
 
 void sl_flow_amount_str(char *out, size_t cap, const sl_flow_asset *a, sl_u128 amount, bool with_symbol)
 {
