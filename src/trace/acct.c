@@ -671,10 +671,12 @@ static int finish(sl_tr *t, sl_tr_chain *c)
     for (size_t i = 0; i < a->nst && !rc; i++) {
         const astate *s = &a->st[i];
         sl_trace_pool x = {s->acct, s->best_flow, -1, s->acct, c->v->chain};
-        rc = sl_tr_pool(t, &x, pool_ref(c, s->acct, s->asset), s->parent);
+        rc = sl_tr_pool(t, &x, s->parent);
     }
     return rc;
 }
+
+static int64_t pool_index(const sl_tr_chain *c, uint64_t id) { return sl_idmap_get(&((const aset *)c->rs)->map, id); }
 
 static void free_state(sl_tr_chain *c)
 {
@@ -689,4 +691,4 @@ static void free_state(sl_tr_chain *c)
     c->rs = NULL;
 }
 
-const sl_tr_rule SL_TR_ACCT = {start, select_src, source, arrive, step, finish, free_state};
+const sl_tr_rule SL_TR_ACCT = {start, select_src, source, arrive, step, finish, pool_index, free_state};

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sleuth/hashtab.h"
 #include "sleuth/util.h"
 #include "trace/engine_int.h"
 
@@ -98,7 +97,10 @@ int sl_tr_chain_get(sl_tr *t, uint16_t chain, sl_tr_chain **out)
 
 int sl_tr_schedule(sl_tr *t, sl_tr_chain *c, uint64_t key, size_t node)
 {
-    return sl_pq_push(&t->heap, key, (size_t)c->slot << 56 | node);
+    int rc = sl_pq_push(&t->heap, key, (size_t)c->slot << 56 | node);
+    if (rc == SL_ECORRUPT)
+        return sl_tr_fail(t, rc, "%s: the store's order is broken (a pool due before one already split)", c->v->name);
+    return rc;
 }
 
 bool sl_tr_take_node(sl_tr *t)
@@ -191,7 +193,7 @@ bool sl_tr_endpoint(sl_tr *t, sl_tr_chain *c, uint32_t addr)
     return h->is_endpoint && addr && h->is_endpoint(h->ctx, a);
 }
 
-int sl_tr_pool(sl_tr *t, const sl_trace_pool *p, sl_tr_ref self, sl_tr_ref parent)
+int sl_tr_pool(sl_tr *t, const sl_trace_pool *p, sl_tr_ref parent)
 {
     sl_trace_result *r = t->r;
     void *q = r->pools, *q2 = t->pool_refs;
@@ -199,7 +201,7 @@ int sl_tr_pool(sl_tr *t, const sl_trace_pool *p, sl_tr_ref self, sl_tr_ref paren
     r->pools = q;
     if (sl_grow(&q2, &t->cap_pool_refs, r->n_pools + 1, sizeof *t->pool_refs)) return SL_ENOMEM;
     t->pool_refs = q2;
-    t->pool_refs[r->n_pools].self = self, t->pool_refs[r->n_pools].parent = parent;
+    t->pool_refs[r->n_pools] = parent;
     r->pools[r->n_pools++] = *p;
     return SL_OK;
 }
@@ -343,35 +345,32 @@ static int cmp_end(const void *a, const void *b)
     return (x->flow > y->flow) - (x->flow < y->flow);
 }
 
-typedef struct refkey { uint64_t id; uint64_t chain; } refkey;
-
-static refkey key_of(sl_tr_ref r)
+/* The index in r->pools of the pool ref names, -1 when no rule gave it. */
+static int64_t pool_at(const sl_tr *t, sl_tr_ref ref)
 {
-    refkey k = {r.id, r.chain};
-    return k;
+    if (!sl_tr_isref(ref)) return -1;
+    for (size_t i = 0; i < t->nch; i++)
+        if (t->ch[i].v->chain == ref.chain) {
+            int64_t k = t->ch[i].rule->pool_index(&t->ch[i], ref.id);
+            return k < 0 ? -1 : (int64_t)t->ch[i].pool_base + k;
+        }
+    return -1;
 }
 
-/* Turns the pools' parent refs and the ends' path refs into indexes of r->pools. */
-static int resolve_paths(sl_tr *t)
+/* The rules' pools for paths, with their parents and the ends' last pools as indexes. */
+static int export_paths(sl_tr *t)
 {
     sl_trace_result *r = t->r;
-    sl_ht m = {0};
     int rc = SL_OK;
-    for (size_t i = 0; i < r->n_pools && !rc; i++) {
-        refkey k = key_of(t->pool_refs[i].self);
-        rc = sl_ht_set(&m, &k, sizeof k, i);
+    for (size_t i = 0; i < t->nch && !rc; i++) {
+        t->ch[i].pool_base = r->n_pools;
+        rc = t->ch[i].rule->finish(t, &t->ch[i]);
     }
     for (size_t i = 0; i < r->n_pools && !rc; i++) {
-        refkey k = key_of(t->pool_refs[i].parent);
-        uint64_t v;
-        r->pools[i].parent = sl_tr_isref(t->pool_refs[i].parent) && sl_ht_get(&m, &k, sizeof k, &v) && v != i ? (int64_t)v : -1;
+        int64_t k = pool_at(t, t->pool_refs[i]);
+        r->pools[i].parent = k == (int64_t)i ? -1 : k;
     }
-    for (size_t i = 0; i < r->n_ends && !rc; i++) {
-        refkey k = key_of(t->end_refs[i]);
-        uint64_t v;
-        r->ends[i].path = sl_tr_isref(t->end_refs[i]) && sl_ht_get(&m, &k, sizeof k, &v) ? (int64_t)v : -1;
-    }
-    sl_ht_free(&m);
+    for (size_t i = 0; i < r->n_ends && !rc; i++) r->ends[i].path = pool_at(t, t->end_refs[i]);
     return rc;
 }
 
@@ -427,12 +426,11 @@ static int run_pass(sl_tr *t, const sl_trace_source *src, const sl_tr_dep *seeds
     }
     if (!rc) rc = arrive_all(t, seeds, nseeds);
     while (!rc && t->heap.n) {
-        sl_pq_ent x = sl_pq_pop(&t->heap);
-        sl_tr_chain *k = &t->ch[x.idx >> 56];
-        rc = k->rule->step(t, k, x.idx & (((size_t)1 << 56) - 1));
+        sl_pq_ent x;
+        if ((rc = sl_pq_pop(&t->heap, &x))) break;
+        rc = t->ch[x.idx >> 56].rule->step(t, &t->ch[x.idx >> 56], x.idx & (((size_t)1 << 56) - 1));
     }
-    for (size_t i = 0; i < t->nch && !rc; i++) rc = t->ch[i].rule->finish(t, &t->ch[i]);
-    if (!rc) rc = resolve_paths(t);
+    if (!rc) rc = export_paths(t);
     if (!rc) rc = crossings(t);
     if (rc) goto out;
     qsort(r->ends, r->n_ends, sizeof *r->ends, cmp_end);

@@ -42,8 +42,11 @@ typedef struct sl_tr_rule {
     /* Node `node` of this chain came off the heap. */
     int (*step)(sl_tr *t, sl_tr_chain *c, size_t node);
     /* The heap is empty: what is still held, per-hop counts, and the pools for paths
-     * (sl_tr_pool). */
+     * (sl_tr_pool, in the rule's own order). */
     int (*finish)(sl_tr *t, sl_tr_chain *c);
+    /* After finish: the place of pool `id` among the pools this rule gave sl_tr_pool
+     * (0 = its first), -1 when it gave none with that id. */
+    int64_t (*pool_index)(const sl_tr_chain *c, uint64_t id);
     void (*free)(sl_tr_chain *c);
 } sl_tr_rule;
 
@@ -53,6 +56,7 @@ struct sl_tr_chain {
     const sl_flow_view *v;
     const sl_tr_rule *rule;
     void *rs;               /* the rule's state */
+    size_t pool_base;       /* where its pools start in r->pools */
     uint8_t slot;
 };
 
@@ -71,7 +75,7 @@ struct sl_tr {
     size_t cap_ends, cap_edges, cap_totals, cap_pools;
     sl_tr_ref *end_refs;    /* per end: the pool its path ends at */
     size_t cap_end_refs;
-    struct { sl_tr_ref self, parent; } *pool_refs; /* per r->pools entry, resolved at the end */
+    sl_tr_ref *pool_refs;   /* per r->pools entry: its parent, resolved at the end */
     size_t cap_pool_refs;
     struct sl_tr_dep *deps; /* the crossings of this pass */
     size_t n_deps, cap_deps;
@@ -117,7 +121,7 @@ int sl_tr_depart(sl_tr *t, sl_tr_chain *c, size_t link, uint32_t asset, sl_u128 
 /* floor(a * b / d) through a 256-bit product, exact; UINT128 max when the quotient does
  * not fit (never for b <= d); 0 for d == 0. */
 sl_u128 sl_tr_muldiv(sl_u128 a, sl_u128 b, sl_u128 d);
-/* A pool for paths (finish): p with its own ref and its parent's, resolved at the end. */
-int sl_tr_pool(sl_tr *t, const sl_trace_pool *p, sl_tr_ref self, sl_tr_ref parent);
+/* A pool for paths (finish): p with its parent's ref, resolved at the end. */
+int sl_tr_pool(sl_tr *t, const sl_trace_pool *p, sl_tr_ref parent);
 
 #endif

@@ -7,41 +7,54 @@
 #include "sleuth/hashtab.h"
 #include "sleuth/util.h"
 
-int sl_pq_push(sl_pq *q, uint64_t key, size_t idx)
+static int bucket_of(const sl_pq *q, uint64_t key) { return key == q->last ? 0 : 64 - __builtin_clzll(key ^ q->last); }
+
+static int put(sl_pq_bucket *b, sl_pq_ent e)
 {
-    void *p = q->v;
-    size_t i;
-    if (sl_grow(&p, &q->cap, q->n + 1, sizeof *q->v)) return SL_ENOMEM;
-    q->v = p;
-    i = q->n++;
-    while (i && key < q->v[(i - 1) / 4].key) {
-        q->v[i] = q->v[(i - 1) / 4];
-        i = (i - 1) / 4;
-    }
-    q->v[i] = (sl_pq_ent){key, idx};
+    void *p = b->v;
+    if (sl_grow(&p, &b->cap, b->n + 1, sizeof *b->v)) return SL_ENOMEM;
+    b->v = p;
+    b->v[b->n++] = e;
     return SL_OK;
 }
 
-sl_pq_ent sl_pq_pop(sl_pq *q)
+int sl_pq_push(sl_pq *q, uint64_t key, size_t idx)
 {
-    sl_pq_ent top = q->v[0], x = q->v[--q->n];
-    size_t i = 0;
-    for (;;) {
-        size_t c = 4 * i + 1, m = c;
-        if (c >= q->n) break;
-        for (size_t k = c + 1; k < c + 4 && k < q->n; k++)
-            if (q->v[k].key < q->v[m].key) m = k;
-        if (q->v[m].key >= x.key) break;
-        q->v[i] = q->v[m];
-        i = m;
+    int rc;
+    sl_pq_ent e = {key, idx};
+    if (key < q->last) return SL_ECORRUPT;
+    if ((rc = put(&q->b[bucket_of(q, key)], e))) return rc;
+    q->n++;
+    return SL_OK;
+}
+
+int sl_pq_pop(sl_pq *q, sl_pq_ent *out)
+{
+    if (!q->b[0].n) {
+        /* the first bucket with entries: its smallest key becomes `last`, and its entries
+         * move to lower buckets (a key moves at most once per bit it has in common with
+         * the keys taken before it) */
+        int i = 1;
+        sl_pq_bucket *b;
+        uint64_t m;
+        while (!q->b[i].n) i++;
+        b = &q->b[i];
+        m = b->v[0].key;
+        for (size_t k = 1; k < b->n; k++)
+            if (b->v[k].key < m) m = b->v[k].key;
+        q->last = m;
+        for (size_t k = 0; k < b->n; k++)
+            if (put(&q->b[bucket_of(q, b->v[k].key)], b->v[k])) return SL_ENOMEM;
+        b->n = 0;
     }
-    if (q->n) q->v[i] = x;
-    return top;
+    *out = q->b[0].v[--q->b[0].n];
+    q->n--;
+    return SL_OK;
 }
 
 void sl_pq_free(sl_pq *q)
 {
-    sl_free(q->v);
+    for (int i = 0; i < 65; i++) sl_free(q->b[i].v);
     memset(q, 0, sizeof *q);
 }
 

@@ -1,6 +1,7 @@
-/* pq.h — private to the tracer: the data structures of its hot loop. A 4-ary min-heap of
- * (key, index) entries (the key sits in the entry so sifting never touches the caller's
- * records); a map from 64-bit ids to indexes with the key in its slot (open addressing,
+/* pq.h — private to the tracer: the data structures of its hot loop. A monotone priority
+ * queue of (key, index) entries (a radix heap: the tracer only ever adds keys at or above
+ * the last one it took, since a spend comes after what it spends, so entries move through
+ * 65 buckets in sequential memory instead of sifting through a heap); a map from 64-bit ids to indexes with the key in its slot (open addressing,
  * linear probing, a per-process random multiplier: one cache line per look-up, no key
  * arena); and an in-place-order LSD radix sort of 64-bit keys. All grow geometrically
  * through the sl_malloc seam and return SL_ENOMEM on failure (leaving the structure as it
@@ -15,10 +16,17 @@
 #include "sleuth/err.h"
 
 typedef struct sl_pq_ent { uint64_t key; size_t idx; } sl_pq_ent;
-typedef struct sl_pq { sl_pq_ent *v; size_t n, cap; } sl_pq;
+typedef struct sl_pq_bucket { sl_pq_ent *v; size_t n, cap; } sl_pq_bucket;
+/* Bucket 0 holds the entries whose key is `last`, bucket i those whose highest bit that
+ * differs from `last` is bit i - 1. A zeroed struct is an empty queue. */
+typedef struct sl_pq { sl_pq_bucket b[65]; uint64_t last; size_t n; } sl_pq;
 
+/* Adds (key, idx): SL_OK, SL_ENOMEM, or SL_ECORRUPT when key is below the last key taken
+ * (the store's order broken: a spend before what it spends). */
 int sl_pq_push(sl_pq *q, uint64_t key, size_t idx) SL_MUST_USE;
-sl_pq_ent sl_pq_pop(sl_pq *q);   /* q->n must be > 0 */
+/* Takes an entry with the smallest key into *out; q->n must be > 0. SL_OK, or SL_ENOMEM
+ * (the queue can then only be freed). */
+int sl_pq_pop(sl_pq *q, sl_pq_ent *out) SL_MUST_USE;
 void sl_pq_free(sl_pq *q);
 
 /* id -> index. Keys are any uint64_t but UINT64_MAX; a zeroed struct is an empty map. */

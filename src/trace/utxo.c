@@ -151,9 +151,11 @@ static void alloc_prop(uint64_t T, const uint64_t *vals, size_t n, uint64_t *out
     for (size_t k = 0; k < n; k++) V += vals[k];
     if (V == 0) { memset(out, 0, n * sizeof *out); if (n) out[n - 1] = T; return; }
     for (size_t k = 0; k < n; k++) {
-        uint64_t cur;
+        uint64_t cur, p;
         C += vals[k];
-        cur = (uint64_t)((sl_u128)T * C / V);
+        /* 64-bit arithmetic when the product fits (most amounts): a 128-bit division is slow */
+        if (!__builtin_mul_overflow(T, (uint64_t)C, &p) && V <= UINT64_MAX) cur = p / (uint64_t)V;
+        else cur = (uint64_t)((sl_u128)T * C / V);
         out[k] = cur - prev;
         prev = cur;
     }
@@ -558,15 +560,17 @@ static int finish(sl_tr *t, sl_tr_chain *c)
     for (size_t i = 0; i < u->npd && !rc; i++) {
         const pend *p = &u->pd[i];
         sl_trace_pool x = {p->tx, p->via, -1, p->via_addr, c->v->chain};
-        rc = sl_tr_pool(t, &x, ref_of(c, p->tx), p->parent);
+        rc = sl_tr_pool(t, &x, p->parent);
     }
-    for (size_t i = 0; i < u->nstx && !rc; i++) /* a source tx is where paths start */
+    for (size_t i = 0, n = u->npd; i < u->nstx && !rc; i++) /* a source tx is where paths start */
         if (sl_idmap_get(&u->map, u->stx[i]) < 0) {
             sl_trace_pool x = {u->stx[i], SL_FLOW_NONE, -1, 0, c->v->chain};
-            rc = sl_tr_pool(t, &x, ref_of(c, u->stx[i]), sl_tr_noref());
+            if (!(rc = sl_idmap_put(&u->map, u->stx[i], (int64_t)n++))) rc = sl_tr_pool(t, &x, sl_tr_noref());
         }
     return rc;
 }
+
+static int64_t pool_index(const sl_tr_chain *c, uint64_t id) { return sl_idmap_get(&((const ustate *)c->rs)->map, id); }
 
 static void free_state(sl_tr_chain *c)
 {
@@ -579,4 +583,4 @@ static void free_state(sl_tr_chain *c)
     c->rs = NULL;
 }
 
-const sl_tr_rule SL_TR_UTXO = {start, select_src, source, arrive, step, finish, free_state};
+const sl_tr_rule SL_TR_UTXO = {start, select_src, source, arrive, step, finish, pool_index, free_state};
