@@ -121,7 +121,7 @@ static int collect(gctx *g)
         if (!(rc = add(g, l->from_chain, ka, a))) rc = add(g, l->to_chain, kb, b);
     }
     if (rc) return rc;
-    qsort(g->v, g->n, sizeof *g->v, cmp_node);
+    if (g->n) qsort(g->v, g->n, sizeof *g->v, cmp_node);
     for (size_t i = 0; i < g->n; i++)
         if (!m || cmp_node(&g->v[m - 1], &g->v[i])) g->v[m++] = g->v[i];
     g->n = m;

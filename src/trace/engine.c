@@ -433,7 +433,7 @@ static int run_pass(sl_tr *t, const sl_trace_source *src, const sl_tr_dep *seeds
     if (!rc) rc = export_paths(t);
     if (!rc) rc = crossings(t);
     if (rc) goto out;
-    qsort(r->ends, r->n_ends, sizeof *r->ends, cmp_end);
+    if (r->n_ends) qsort(r->ends, r->n_ends, sizeof *r->ends, cmp_end);
     for (size_t h = 0; h < r->n_hops; h++) r->flows_routed += r->hops[h].flows;
     r->sources = ids.v, r->n_sources = ids.n; /* the report names them */
     ids.v = NULL;
@@ -472,7 +472,7 @@ int sl_trace_run(const sl_flow_set *fs, const sl_trace_source *src, const sl_tra
     for (unsigned pass = 1;; pass++) {
         if ((rc = run_pass(&t, src, seeds, nseeds))) break;
         r->passes = pass;
-        qsort(t.deps, t.n_deps, sizeof *t.deps, cmp_dep);
+        if (t.n_deps) qsort(t.deps, t.n_deps, sizeof *t.deps, cmp_dep);
         if (!links_of(&t) || deps_same(t.deps, t.n_deps, seeds, nseeds)) break;
         if (pass == max_passes) {
             rc = sl_err(e, SL_ELIMIT, "the declared links do not settle after %u passes: they form a loop through which "
@@ -481,7 +481,7 @@ int sl_trace_run(const sl_flow_set *fs, const sl_trace_source *src, const sl_tra
         }
         sl_free(seeds);
         if (!(seeds = sl_malloc((t.n_deps + 1) * sizeof *seeds))) { rc = SL_ENOMEM; break; }
-        memcpy(seeds, t.deps, t.n_deps * sizeof *seeds);
+        if (t.n_deps) memcpy(seeds, t.deps, t.n_deps * sizeof *seeds);
         nseeds = t.n_deps;
     }
 out:

@@ -131,6 +131,7 @@ void sl_sort_u64(uint64_t *v, size_t n)
 {
     size_t cnt[8][256];
     uint64_t *tmp, *src = v, *dst, first;
+    if (n < 2) return;
     if (n < 256 || !(tmp = sl_malloc(n * sizeof *v))) { qsort(v, n, sizeof *v, cmp_u64); return; }
     memset(cnt, 0, sizeof cnt);
     first = v[0];
