@@ -197,6 +197,7 @@ typedef struct sl_trace_report {
     sl_trace_links links;
     sl_trace_params params;
     sl_trace_result r;
+    struct sl_rt_cache *names;   /* private: names already made (NULL: none kept) */
 } sl_trace_report;
 
 /* Resolves the request against the chains of s (the source is looked up on every chain

@@ -44,13 +44,19 @@ typedef struct sl_jw {
     int depth;
     bool first[32];
     char close[32];
+    size_t n;
+    char buf[1 << 14];
 } sl_jw;
 void sl_jw_init(sl_jw *w, FILE *f);
+/* Writes what the buffer holds to the FILE (call it once the document is complete). */
+void sl_jw_flush(sl_jw *w);
 /* key: the member's name inside an object; NULL for an element of an array or the top. */
 void sl_jw_obj(sl_jw *w, const char *key);
 void sl_jw_arr(sl_jw *w, const char *key);
 void sl_jw_end(sl_jw *w);                                     /* closes the innermost object or array */
 void sl_jw_str(sl_jw *w, const char *key, const char *s);     /* NULL s: null */
+/* A string known to need no escaping (a hash, an address as a view writes it); NULL: null. */
+void sl_jw_id(sl_jw *w, const char *key, const char *s);
 void sl_jw_u64(sl_jw *w, const char *key, uint64_t v);
 void sl_jw_u64_or_null(sl_jw *w, const char *key, uint64_t v, bool known);
 void sl_jw_u128(sl_jw *w, const char *key, sl_u128 v);
@@ -88,7 +94,10 @@ void sl_graph_node_put(sl_graph *g, const sl_graph_node *n);
 void sl_graph_edge_put(sl_graph *g, const sl_graph_edge *x);
 void sl_graph_close(sl_graph *g);
 
-/* Names the trace reports share (trace_names.c). */
+/* Names the trace reports share (trace_names.c). The names of addresses and txs are kept
+ * in a cache of the report (sl_rt_cache_new; NULL: no cache, every name made again): a
+ * trace's JSON names most addresses and txs three times. */
+struct sl_rt_cache *sl_rt_cache_new(void);
 const sl_flow_view *sl_rt_view(const sl_trace_report *rep, uint16_t chain);
 /* An address as its chain writes it; "(no address)" for 0. */
 void sl_rt_addr(const sl_trace_report *rep, uint16_t chain, uint32_t addr, char out[SL_FLOW_NAME_MAX]);

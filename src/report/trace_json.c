@@ -15,14 +15,14 @@ static void j_addr(sl_jw *w, const sl_trace_report *rep, const char *key, uint16
     char a[SL_FLOW_NAME_MAX];
     if (!addr) { sl_jw_null(w, key); return; }
     sl_rt_addr(rep, chain, addr, a);
-    sl_jw_str(w, key, a);
+    sl_jw_id(w, key, a);
 }
 
 static void j_tx(sl_jw *w, const sl_trace_report *rep, const char *key, uint16_t chain, uint64_t tx)
 {
     char t[SL_FLOW_NAME_MAX];
     sl_rt_tx(rep, chain, tx, t);
-    sl_jw_str(w, key, t[0] ? t : NULL);
+    sl_jw_id(w, key, t[0] ? t : NULL);
 }
 
 static void j_asset(sl_jw *w, const sl_trace_report *rep, const char *key, uint16_t chain, uint32_t asset)
@@ -141,16 +141,20 @@ static void j_pool(sl_jw *w, const sl_trace_report *rep, const char *key, uint16
 static void j_edge(sl_jw *w, const sl_trace_report *rep, const sl_trace_edge *x)
 {
     const sl_flow_view *v = sl_rt_view(rep, x->chain);
+    bool utxo = v->model == SL_MODEL_UTXO, entry = x->flags & SL_TRACE_EDGE_SOURCE;
+    char tx[SL_FLOW_NAME_MAX];
     sl_flow f;
     v->m->flow_get(v, x->flow, &f);
+    sl_rt_tx(rep, x->chain, f.tx, tx);
     sl_jw_obj(w, NULL);
     sl_jw_str(w, "chain", v->name);
     j_asset(w, rep, "asset", x->chain, x->asset);
-    j_tx(w, rep, "tx", x->chain, f.tx);
+    sl_jw_id(w, "tx", tx[0] ? tx : NULL);
     j_index(w, v, x->flow);
     j_addr(w, rep, "from", x->chain, x->from_addr);
     j_addr(w, rep, "to", x->chain, x->to_addr);
-    j_pool(w, rep, "from_pool", x->chain, x->flags & SL_TRACE_EDGE_SOURCE ? SL_FLOW_NONE : x->from_pool);
+    if (utxo && !entry) sl_jw_id(w, "from_pool", tx); /* a UTXO flow leaves the tx that makes it */
+    else j_pool(w, rep, "from_pool", x->chain, entry ? SL_FLOW_NONE : x->from_pool);
     j_pool(w, rep, "to_pool", x->chain, x->to_pool);
     sl_jw_u128(w, "amount", x->amount);
     sl_jw_u64_or_null(w, "time", f.time, f.time != 0);
@@ -293,6 +297,7 @@ int sl_report_trace_json(const sl_trace_report *rep, FILE *out, sl_error *e)
     sl_jw_end(&w);
     j_paths(&w, rep);
     sl_jw_end(&w);
+    sl_jw_flush(&w);
     fputc('\n', out);
     if (ferror(out)) return sl_err(e, SL_EIO, "could not write the report");
     return SL_OK;

@@ -7,8 +7,29 @@
 
 #include "report/report_int.h"
 #include "sleuth/text.h"
+#include "sleuth/util.h"
 
 const sl_flow_view *sl_rt_view(const sl_trace_report *rep, uint16_t chain) { return sl_flow_set_chain(rep->fs, chain); }
+
+/* A direct-mapped cache of names: (chain, address or tx) -> the name as the chain writes it. */
+#define CACHE_BITS 14
+enum { NAME_ADDR = 0, NAME_TX = 1 };
+typedef struct centry { uint64_t id; uint16_t chain; uint8_t kind, used; char s[SL_FLOW_NAME_MAX]; } centry;
+struct sl_rt_cache { centry e[1 << CACHE_BITS]; };
+
+struct sl_rt_cache *sl_rt_cache_new(void) { return sl_calloc(1, sizeof(struct sl_rt_cache)); }
+
+/* The cache entry of (chain, kind, id): *hit says whether it holds the name already;
+ * NULL when the report keeps no cache. */
+static centry *cached(const sl_trace_report *rep, uint16_t chain, uint8_t kind, uint64_t id, bool *hit)
+{
+    centry *x;
+    if (!rep->names) return NULL;
+    x = &rep->names->e[((id * 0x9e3779b97f4a7c15ULL) >> (64 - CACHE_BITS)) ^ (uint64_t)(chain + kind)];
+    *hit = x->used && x->id == id && x->chain == chain && x->kind == kind;
+    if (!*hit) x->used = 1, x->id = id, x->chain = chain, x->kind = kind;
+    return x;
+}
 
 const char *sl_rt_chain(const sl_trace_report *rep, uint16_t chain)
 {
@@ -19,8 +40,12 @@ const char *sl_rt_chain(const sl_trace_report *rep, uint16_t chain)
 void sl_rt_addr(const sl_trace_report *rep, uint16_t chain, uint32_t addr, char out[SL_FLOW_NAME_MAX])
 {
     const sl_flow_view *v = sl_rt_view(rep, chain);
+    bool hit = false;
+    centry *c;
     if (!v || !addr) { snprintf(out, SL_FLOW_NAME_MAX, "(no address)"); return; }
+    if ((c = cached(rep, chain, NAME_ADDR, addr, &hit)) && hit) { strcpy(out, c->s); return; }
     v->m->addr_name(v, addr, out);
+    if (c) snprintf(c->s, sizeof c->s, "%s", out);
 }
 
 bool sl_rt_name(const sl_trace_report *rep, uint16_t chain, uint32_t addr, char *out, size_t cap)
@@ -33,8 +58,13 @@ bool sl_rt_name(const sl_trace_report *rep, uint16_t chain, uint32_t addr, char 
 void sl_rt_tx(const sl_trace_report *rep, uint16_t chain, uint64_t tx, char out[SL_FLOW_NAME_MAX])
 {
     const sl_flow_view *v = sl_rt_view(rep, chain);
+    bool hit = false;
+    centry *c;
     out[0] = 0;
-    if (v && tx != SL_FLOW_NONE) v->m->tx_name(v, tx, out);
+    if (!v || tx == SL_FLOW_NONE) return;
+    if ((c = cached(rep, chain, NAME_TX, tx, &hit)) && hit) { strcpy(out, c->s); return; }
+    v->m->tx_name(v, tx, out);
+    if (c) snprintf(c->s, sizeof c->s, "%s", out);
 }
 
 void sl_rt_asset(const sl_trace_report *rep, uint16_t chain, uint32_t asset, sl_flow_asset *a)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "report/report_int.h"
+#include "sleuth/util.h"
 
 /* The views to look in: all of them, or the one chain names. */
 static int views(const sl_trace_report *rep, const sl_flow_view **out, size_t *n, sl_error *e)
@@ -121,12 +122,15 @@ int sl_report_trace_run(sl_store *s, const sl_trace_req *rq, sl_trace_report *re
     if ((rc = rq->tx ? find_tx(rep, e) : find_addr(rep, e)) || (rc = find_asset(rep, e))) return rc;
     if (rq->links && (rc = sl_trace_links_load(&rep->links, rep->fs, rq->links, e))) return rc;
     rep->params.links = rep->links.n ? &rep->links : NULL;
-    return sl_trace_run(rep->fs, &rep->src, &rep->params, &rep->r, e);
+    if ((rc = sl_trace_run(rep->fs, &rep->src, &rep->params, &rep->r, e))) return rc;
+    rep->names = sl_rt_cache_new(); /* a report of a million flows names each address several times */
+    return SL_OK;
 }
 
 void sl_report_trace_free(sl_trace_report *rep)
 {
     sl_trace_free(&rep->r);
+    sl_free(rep->names);
     sl_trace_links_free(&rep->links);
     sl_flow_set_close(rep->fs);
     memset(rep, 0, sizeof *rep);
