@@ -157,6 +157,9 @@ typedef struct sl_flow_methods {
      * SL_FLOW_ORIGIN_MINTED for a coinbase input, origin UNKNOWN when it is not stored),
      * with the id and tx of the input itself. */
     void (*flow_get)(const sl_flow_view *v, uint64_t flow, sl_flow *f);
+    /* Just the sender and receiver of a flow (what flow_get says as from and to), for the
+     * tracer's loops that need nothing else: cheaper than flow_get. */
+    void (*flow_parties)(const sl_flow_view *v, uint64_t flow, uint32_t *from, uint32_t *to);
     /* The flow's number in its tx (the vout; the flow number `sleuth tx` shows), UINT32_MAX
      * for a block-level flow. */
     uint32_t (*flow_index)(const sl_flow_view *v, uint64_t flow);

@@ -118,6 +118,12 @@ static void flow_get(const sl_flow_view *v, uint64_t flow, sl_flow *f)
     f->time = block_time(A(v), r->block);
 }
 
+static void flow_parties(const sl_flow_view *v, uint64_t flow, uint32_t *from, uint32_t *to)
+{
+    const sl_eth_flowrec *r = sl_eth_flow_at(A(v)->c, flow);
+    *from = r->from, *to = r->to;
+}
+
 static uint32_t flow_index(const sl_flow_view *v, uint64_t flow)
 {
     const sl_eth_flowrec *r = sl_eth_flow_at(A(v)->c, flow);
@@ -198,6 +204,7 @@ static const sl_flow_methods ACCT_METHODS = {
     .asset_info = asset_info,
     .tx_flows = tx_flows,
     .flow_get = flow_get,
+    .flow_parties = flow_parties,
     .flow_index = flow_index,
     .flow_exact = flow_exact,
     .addr_received = addr_received,

@@ -149,6 +149,13 @@ static void flow_get(const sl_flow_view *v, uint64_t flow, sl_flow *f)
     }
 }
 
+static void flow_parties(const sl_flow_view *v, uint64_t flow, uint32_t *from, uint32_t *to)
+{
+    sl_flow f;
+    flow_get(v, flow, &f);
+    *from = f.from, *to = f.to;
+}
+
 static uint32_t flow_index(const sl_flow_view *v, uint64_t flow)
 {
     (void)v;
@@ -247,6 +254,7 @@ static const sl_flow_methods BTC_METHODS = {
     .asset_info = asset_info,
     .tx_flows = tx_flows,
     .flow_get = flow_get,
+    .flow_parties = flow_parties,
     .flow_index = flow_index,
     .flow_exact = flow_exact,
     .addr_received = addr_received,

@@ -172,10 +172,10 @@ static int replay(const sl_tr *t, astate *s, const sl_flow *f)
 static int schedule_next(sl_tr *t, sl_tr_chain *c, size_t si)
 {
     astate *s = &A(c)->st[si];
-    sl_flow f;
     uint64_t nf = s->hist[s->cur];
-    c->v->m->flow_get(c->v, nf, &f);
-    return sl_tr_schedule(t, c, nf * 2 + (f.to == s->acct), si);
+    uint32_t from, to;
+    c->v->m->flow_parties(c->v, nf, &from, &to);
+    return sl_tr_schedule(t, c, nf * 2 + (to == s->acct), si);
 }
 
 /* The state of (acct, asset), made on its first tainted delivery at flow `at`: its index,
@@ -200,9 +200,8 @@ static int64_t state_for(sl_tr *t, sl_tr_chain *c, uint32_t acct, uint32_t asset
     s = &a->st[a->nst];
     memset(s, 0, sizeof *s);
     s->acct = acct, s->asset = asset, s->hop = hop, s->parent = sl_tr_noref(), s->best_flow = SL_FLOW_NONE;
-    if (a->h.n && !(s->hist = sl_malloc(a->h.n * sizeof *s->hist))) { *rc = SL_ENOMEM; return -1; }
-    if (a->h.n) memcpy(s->hist, a->h.v, a->h.n * sizeof *s->hist);
-    s->nhist = a->h.n;
+    s->hist = a->h.v, s->nhist = a->h.n; /* the state takes the list */
+    a->h = (sl_flow_ids){0};
     a->nst++; /* owned from here: freed with the state array */
     /* replay what came before `at` */
     while (s->cur < s->nhist && s->hist[s->cur] < at) {
@@ -510,7 +509,6 @@ static int route_origin(sl_tr *t, sl_tr_chain *c, uint32_t x, uint32_t asset, ui
 /* Poison backward: every earlier inflow of the sender, whole. */
 static int split_poison(sl_tr *t, sl_tr_chain *c, const bdem *d, const sl_flow *f)
 {
-    aset *b = A(c);
     u128 sum = 0;
     sl_flow_ids h = {0};
     int rc = c->v->m->acct_history(c->v, f->from, f->asset, d->flow, &h);
@@ -523,7 +521,6 @@ static int split_poison(sl_tr *t, sl_tr_chain *c, const bdem *d, const sl_flow *
         }
     }
     sl_flow_ids_free(&h);
-    (void)b;
     if (sum < d->amt) { /* more left than ever came in: from before the ingested range */
         if (!rc) rc = add_end(t, c, f->from, f->asset, d->amt - sum, SL_END_UNKNOWN, d->hop, f->time, SL_FLOW_NONE, sl_tr_noref());
         sum = d->amt;

@@ -228,14 +228,14 @@ static void link_side(const sl_tr *t, const sl_trace_link *l, bool leaving, uint
     *flow = from ? l->from_flow : l->to_flow;
 }
 
-static const sl_tr *sort_ctx;
-static int cmp_link_side(const void *a, const void *b)
+static int cmp_link_side(const void *a, const void *b, void *ctx)
 {
-    const sl_trace_link *v = links_of(sort_ctx)->v;
+    const sl_tr *t = ctx;
+    const sl_trace_link *v = links_of(t)->v;
     uint16_t ca, cb;
     uint64_t fa, fb;
-    link_side(sort_ctx, &v[*(const size_t *)a], true, &ca, &fa);
-    link_side(sort_ctx, &v[*(const size_t *)b], true, &cb, &fb);
+    link_side(t, &v[*(const size_t *)a], true, &ca, &fa);
+    link_side(t, &v[*(const size_t *)b], true, &cb, &fb);
     if (ca != cb) return ca < cb ? -1 : 1;
     return (fa > fb) - (fa < fb);
 }
@@ -247,8 +247,7 @@ static int links_index(sl_tr *t)
     if (!L) return SL_OK;
     if (!(t->link_from = sl_malloc(L->n * sizeof *t->link_from))) return SL_ENOMEM;
     for (size_t i = 0; i < L->n; i++) t->link_from[i] = i;
-    sort_ctx = t;
-    qsort(t->link_from, L->n, sizeof *t->link_from, cmp_link_side);
+    qsort_r(t->link_from, L->n, sizeof *t->link_from, cmp_link_side, t);
     return SL_OK;
 }
 

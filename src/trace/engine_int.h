@@ -79,7 +79,7 @@ struct sl_tr {
     size_t cap_pool_refs;
     struct sl_tr_dep *deps; /* the crossings of this pass */
     size_t n_deps, cap_deps;
-    size_t *link_from, *link_to; /* link indexes sorted by (chain, flow) of each side */
+    size_t *link_from;      /* link indexes sorted by (chain, flow) of the side they leave at */
 };
 
 /* The slot of chain id `chain`, made (and its rule started) when the taint first reaches

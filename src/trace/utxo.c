@@ -248,7 +248,7 @@ static int route_fwd(sl_tr *t, sl_tr_chain *c, sl_tr_ref from, const outref *x, 
     if (k < 0) return add_end(t, c, flow, taint, x->addr, hop, v->m->tx_time(v, x->otx), SL_END_TRUNCATED, x->otx);
     arrived(&u->pd[k], taint, flow, x->addr, from);
     if (lots(t) && (rc = add_ivals(u, (size_t)k, j, ivh, a, b))) return rc;
-    return add_edge(t, c, x->otx, stx, flow, taint, x->from_addr, x->addr, !sl_tr_isref(from));
+    return add_edge(t, c, x->otx, stx, flow, taint, x->from_addr, x->addr, !sl_tr_isref(from) || from.chain != c->v->chain);
 }
 
 /* Intersects [A,B) with the consecutive slots of vals (last first when reverse), adding
@@ -415,8 +415,10 @@ static int split_back(sl_tr *t, sl_tr_chain *c, size_t pk)
     if ((rc = load_pool(c, &p, &vin, &vout))) return rc;
     if ((rc = hop_stat(t, c, P.hop, 1, 0, P.taint))) return rc;
     t->r->pools_visited++;
-    if (p.coinbase) /* everything here was minted */
+    if (p.coinbase) { /* everything here was minted */
+        u->pd[pk].via_addr = 0; /* and came from no address */
         return add_end(t, c, SL_FLOW_UTXO_IN(P.tx, 0), P.taint, 0, P.hop, c->v->m->tx_time(c->v, P.tx), SL_END_COINBASE, P.tx);
+    }
     memset(u->tin, 0, ((size_t)p.n_in + 1) * 8);
     u->npc = 0;
     switch (t->p->policy) {
