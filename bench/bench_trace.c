@@ -5,7 +5,7 @@
  * allocated (peak RSS growth), against the baseline of walking the same number of
  * transactions' inputs and outputs in the store without any taint logic.
  *
- *   build/bench/bench_trace STORE [HEIGHT] [MAX_NODES]
+ *   build/bench/bench_trace STORE [HEIGHT] [MAX_NODES] [POLICY]   (POLICY: only that one, for a profile)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +59,7 @@ int main(int argc, char **argv)
         sl_trace_params prm = {0};
         sl_trace_result r;
         long before = rss_kb();
+        if (argc > 4 && strcmp(argv[4], sl_policy_name(pol))) continue;
         double t0, dt;
         prm.policy = pol;
         prm.max_nodes = max_nodes;

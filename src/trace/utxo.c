@@ -40,7 +40,7 @@ typedef struct ustate {
     uint64_t *ha;         /* (hop << 32 | address id) of every tainted output, for per-hop counts */
     size_t nha, capha;
     /* scratch of one split */
-    uint64_t *vin, *vout, *tin, *tout;
+    uint64_t *vin, *vout, *tin, *tout, *pin, *pout; /* values, taint, prefix sums */
     uint32_t *oaddr;
     uint8_t *ounsp;
     size_t capv;
@@ -177,8 +177,9 @@ static uint64_t alloc_tiho(uint64_t T, const uint64_t *vals, size_t n, uint64_t 
 }
 
 /* Values of a pool's inputs and outputs into the scratch arrays; unknown inputs share
- * the gap to the outputs equally. */
-static int load_pool(sl_tr_chain *c, const sl_utxo_pool *p, uint64_t *vin_sum, uint64_t *vout_sum)
+ * the gap to the outputs equally. Without inputs (forward tiho needs none: what does not
+ * fit the outputs is the fee) the inputs are not read: a random read each. */
+static int load_pool(sl_tr_chain *c, const sl_utxo_pool *p, bool inputs, uint64_t *vin_sum, uint64_t *vout_sum)
 {
     ustate *u = U(c);
     const sl_flow_view *v = c->v;
@@ -188,10 +189,12 @@ static int load_pool(sl_tr_chain *c, const sl_utxo_pool *p, uint64_t *vin_sum, u
     if (need > u->capv) {
         size_t cap = need * 2;
         sl_free(u->vin), sl_free(u->vout), sl_free(u->tin), sl_free(u->tout), sl_free(u->oaddr), sl_free(u->ounsp);
+        sl_free(u->pin), sl_free(u->pout);
         u->vin = sl_malloc(cap * 8), u->vout = sl_malloc(cap * 8), u->tin = sl_malloc(cap * 8), u->tout = sl_malloc(cap * 8);
+        u->pin = sl_malloc(cap * 8), u->pout = sl_malloc(cap * 8);
         u->oaddr = sl_malloc(cap * 4), u->ounsp = sl_malloc(cap);
         u->capv = 0;
-        if (!u->vin || !u->vout || !u->tin || !u->tout || !u->oaddr || !u->ounsp) return SL_ENOMEM;
+        if (!u->vin || !u->vout || !u->tin || !u->tout || !u->pin || !u->pout || !u->oaddr || !u->ounsp) return SL_ENOMEM;
         u->capv = cap;
     }
     for (uint32_t k = 0; k < p->n_out; k++) {
@@ -200,7 +203,7 @@ static int load_pool(sl_tr_chain *c, const sl_utxo_pool *p, uint64_t *vin_sum, u
         u->ounsp[k] = unsp;
         outs += u->vout[k];
     }
-    for (uint32_t j = 0; j < p->n_in; j++) {
+    for (uint32_t j = 0; j < p->n_in && inputs; j++) {
         uint32_t addr;
         uint64_t x = v->m->utxo_in_value(v, p->first_in + j, &addr);
         if (x == UINT64_MAX) { u->vin[j] = UINT64_MAX; unknown++; }
@@ -251,25 +254,33 @@ static int route_fwd(sl_tr *t, sl_tr_chain *c, sl_tr_ref from, const outref *x, 
     return add_edge(t, c, x->otx, stx, flow, taint, x->from_addr, x->addr, !sl_tr_isref(from) || from.chain != c->v->chain);
 }
 
-/* Intersects [A,B) with the consecutive slots of vals (last first when reverse), adding
- * the overlap to each slot's total and appending it as a relative interval to u->pcs. */
-static int split_intervals(ustate *u, const uint64_t *vals, uint32_t n, bool reverse, uint64_t A, uint64_t B,
-                           uint64_t *tot)
+/* Where each slot of vals starts when they are laid end to end in visiting order (last
+ * first when reverse): pre[q] for the q-th slot visited, pre[n] the total. */
+static void prefix(uint64_t *pre, const uint64_t *vals, uint32_t n, bool reverse)
 {
-    uint64_t off = 0;
-    for (uint32_t q = 0; q < n; q++) {
+    pre[0] = 0;
+    for (uint32_t q = 0; q < n; q++) pre[q + 1] = pre[q] + vals[reverse ? n - 1 - q : q];
+}
+
+/* Intersects [A,B) with the slots laid out by pre (prefix), adding the overlap to each
+ * slot's total and appending it as a relative interval to u->pcs: a binary search finds
+ * the first slot, so a pool with many inputs and many intervals costs no square. */
+static int split_intervals(ustate *u, const uint64_t *pre, uint32_t n, bool reverse, uint64_t A, uint64_t B, uint64_t *tot)
+{
+    uint32_t lo = 0, hi = n;
+    while (lo < hi) { /* the first slot that ends after A */
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (pre[mid + 1] > A) hi = mid;
+        else lo = mid + 1;
+    }
+    for (uint32_t q = lo; q < n && pre[q] < B; q++) {
         uint32_t k = reverse ? n - 1 - q : q;
-        uint64_t lo = off, hi = off + vals[k];
-        off = hi;
-        if (hi <= A || lo >= B) continue;
-        {
-            uint64_t x = A > lo ? A : lo, y = B < hi ? B : hi;
-            void *p = u->pcs;
-            tot[k] += y - x;
-            if (sl_grow(&p, &u->cappc, u->npc + 1, sizeof *u->pcs)) return SL_ENOMEM;
-            u->pcs = p;
-            u->pcs[u->npc++] = (piece){k, x - lo, y - lo};
-        }
+        uint64_t x = A > pre[q] ? A : pre[q], y = B < pre[q + 1] ? B : pre[q + 1];
+        void *p = u->pcs;
+        tot[k] += y - x;
+        if (sl_grow(&p, &u->cappc, u->npc + 1, sizeof *u->pcs)) return SL_ENOMEM;
+        u->pcs = p;
+        u->pcs[u->npc++] = (piece){k, x - pre[q], y - pre[q]};
     }
     return SL_OK;
 }
@@ -279,16 +290,12 @@ static int split_fwd_lots(sl_tr *t, ustate *u, const pend *P, uint32_t ni, uint3
 {
     bool rev = t->p->policy == SL_POLICY_LIFO;
     int rc = SL_OK;
+    prefix(u->pin, u->vin, ni, rev);
+    prefix(u->pout, u->vout, no + 1, false);
     for (int64_t i = P->ivhead; i >= 0 && !rc; i = u->iv[i].next) {
-        /* absolute position of input idx in the input concatenation */
-        uint64_t off = 0;
         uint32_t j = u->iv[i].idx;
-        for (uint32_t q = 0; q < ni; q++) {
-            uint32_t k = rev ? ni - 1 - q : q;
-            if (k == j) break;
-            off += u->vin[k];
-        }
-        rc = split_intervals(u, u->vout, no + 1, false, off + u->iv[i].a, off + u->iv[i].b, u->tout);
+        uint64_t off = u->pin[rev ? ni - 1 - j : j]; /* where input j starts in the input concatenation */
+        rc = split_intervals(u, u->pout, no + 1, false, off + u->iv[i].a, off + u->iv[i].b, u->tout);
     }
     return rc;
 }
@@ -301,7 +308,7 @@ static int split_fwd(sl_tr *t, sl_tr_chain *c, size_t pk)
     uint64_t vin, vout, fee, tfee = 0;
     int rc;
     c->v->m->utxo_pool(c->v, P.tx, &p);
-    if ((rc = load_pool(c, &p, &vin, &vout))) return rc;
+    if ((rc = load_pool(c, &p, t->p->policy != SL_POLICY_TIHO, &vin, &vout))) return rc;
     fee = vin > vout ? vin - vout : 0;
     if ((rc = hop_stat(t, c, P.hop, 1, 0, P.taint))) return rc;
     t->r->pools_visited++;
@@ -412,7 +419,7 @@ static int split_back(sl_tr *t, sl_tr_chain *c, size_t pk)
     uint64_t vin, vout, best = 0;
     int rc = SL_OK;
     c->v->m->utxo_pool(c->v, P.tx, &p);
-    if ((rc = load_pool(c, &p, &vin, &vout))) return rc;
+    if ((rc = load_pool(c, &p, true, &vin, &vout))) return rc;
     if ((rc = hop_stat(t, c, P.hop, 1, 0, P.taint))) return rc;
     t->r->pools_visited++;
     if (p.coinbase) { /* everything here was minted */
@@ -435,10 +442,11 @@ static int split_back(sl_tr *t, sl_tr_chain *c, size_t pk)
     case SL_POLICY_FIFO:
     case SL_POLICY_LIFO: {
         bool rev = t->p->policy == SL_POLICY_LIFO;
+        prefix(u->pout, u->vout, p.n_out, false);
+        prefix(u->pin, u->vin, p.n_in, rev);
         for (int64_t i = P.ivhead; i >= 0 && !rc; i = u->iv[i].next) {
-            uint64_t off = 0;
-            for (uint32_t k = 0; k < u->iv[i].idx; k++) off += u->vout[k];
-            rc = split_intervals(u, u->vin, p.n_in, rev, off + u->iv[i].a, off + u->iv[i].b, u->tin);
+            uint64_t off = u->pout[u->iv[i].idx]; /* where output idx starts */
+            rc = split_intervals(u, u->pin, p.n_in, rev, off + u->iv[i].a, off + u->iv[i].b, u->tin);
         }
         break;
     }
@@ -580,6 +588,7 @@ static void free_state(sl_tr_chain *c)
     if (!u) return;
     sl_free(u->pd), sl_free(u->iv), sl_free(u->ha), sl_free(u->pcs), sl_free(u->stx);
     sl_free(u->vin), sl_free(u->vout), sl_free(u->tin), sl_free(u->tout), sl_free(u->oaddr), sl_free(u->ounsp);
+    sl_free(u->pin), sl_free(u->pout);
     sl_idmap_free(&u->map);
     sl_free(u);
     c->rs = NULL;
