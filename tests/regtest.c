@@ -1,10 +1,12 @@
 /* regtest.c — see regtest.h. */
 #include "regtest.h"
 
+#include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "helpers.h"
 #include "sleuth/btc.h"
 #include "sleuth/util.h"
 
@@ -128,4 +130,30 @@ const char *rt_addr(uint8_t tag)
     memset(h, tag, 20);
     sl_base58check_encode(p, &ver, 1, h, 20);
     return p;
+}
+
+void rt_hand_graph(rt_chain *c, rt_tx tx[6])
+{
+    rt_out o, z = {0x01, 0};
+    rt_tx *c0 = &tx[0], *c1 = &tx[1], *c2 = &tx[2], *c3 = &tx[3], *t1 = &tx[4], *t2 = &tx[5];
+    o = (rt_out){0xa1, 100}, rt_coinbase(c0, 0, &o, 1), rt_block(c, (rt_tx *[]){c0}, 1);
+    o = (rt_out){0xb1, 50}, rt_coinbase(c1, 1, &o, 1), rt_block(c, (rt_tx *[]){c1}, 1);
+    rt_spend(t1, (rt_in[]){{c0->txid, 0}, {c1->txid, 0}}, 2, (rt_out[]){{0xd1, 90}, {0xe1, 50}}, 2);
+    rt_coinbase(c2, 2, &z, 1), rt_block(c, (rt_tx *[]){c2, t1}, 2);
+    rt_spend(t2, (rt_in[]){{t1->txid, 1}}, 1, (rt_out[]){{0xf1, 20}, {0x91, 29}}, 2);
+    rt_coinbase(c3, 3, &z, 1), rt_block(c, (rt_tx *[]){c3, t2}, 2);
+}
+
+void rt_hand_store(char *store, size_t cap, rt_tx tx[6])
+{
+    rt_chain c;
+    const char *d = temp_dir();
+    run_result r;
+    memset(&c, 0, sizeof c);
+    rt_hand_graph(&c, tx);
+    snprintf(store, cap, "%s/s", d);
+    r = run_sleuth("ingest btc --network regtest --quiet --store %s %s", store, rt_write(&c, d));
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    free(c.blk);
 }

@@ -1,6 +1,7 @@
 /* report.h — what sleuth shows a person or a program about a store, written once for
  * every front end (the `sleuth` command today, the HTTP server next): the look-up reports
- * of `sleuth info`, `block`, `tx` and `address` on every chain, as text for people (fits
+ * of `sleuth info`, `block`, `tx` and `address` on every chain and the trace reports
+ * (`sleuth trace`: text, JSON and graph files), as text for people (fits
  * SL_TEXT_COLS columns, amounts in the coin's unit) or as one cJSON document for programs
  * (the keys are the contract in docs/JSON.md and docs/ETH.md; amounts are exact integers
  * in base units, above 2^53 as decimal strings), and the formatting primitives they are
@@ -34,7 +35,9 @@
 #include "sleuth/err.h"
 #include "sleuth/eth.h"
 #include "sleuth/eth_store.h"
+#include "sleuth/flow.h"
 #include "sleuth/store.h"
+#include "sleuth/trace.h"
 
 /* ---------------- formatting primitives (src/report/fmt.c) ---------------- */
 
@@ -152,5 +155,73 @@ int sl_report_address_json(sl_store *s, cJSON **out, const sl_report_req *rq, sl
  * (JSON: also the "btc" object older programs read). Only rq->store_name is read. */
 int sl_report_info_text(sl_store *s, FILE *out, const sl_report_req *rq, sl_error *e) SL_MUST_USE;
 int sl_report_info_json(sl_store *s, cJSON **out, const sl_report_req *rq, sl_error *e) SL_MUST_USE;
+
+/* ---------------- trace reports (src/report/trace_*.c) ---------------- */
+
+/* The hook "what is this address called?" (an exchange's name from a tag store, an
+ * investigator's label): name() writes the name of a into out and returns true, or
+ * returns false for no name. It must not call the report. A zero namer names nothing. */
+typedef struct sl_addr_namer {
+    bool (*name)(void *ctx, sl_addr_ref a, char *out, size_t cap);
+    void *ctx;
+} sl_addr_namer;
+
+/* Endpoints and paths a text report lists when the request does not say (2 x top
+ * endpoint rows, top paths). */
+#define SL_REPORT_TOP_DEFAULT 10
+
+/* What a trace report is asked, as a person writes it. Strings are borrowed: they must
+ * stay valid until sl_report_trace_free. */
+typedef struct sl_trace_req {
+    const char *tx;          /* TXID[:N] or 0xHASH[:N]: all the tx's payments or its N-th (UTXO: the
+                              * output N; accounts: flow N as `sleuth tx` numbers them) */
+    const char *address;     /* or an address: what it received (from params.since on) */
+    const char *chain;       /* only this chain ("bitcoin", "ethereum", "tron", ...); NULL: the
+                              * first chain of the store (in chain-id order) that holds the source */
+    const char *asset;       /* "BTC", "ETH", "USDT", a token contract; NULL: a tx's first asset,
+                              * an address's native coin */
+    const char *links;       /* a CSV of declared cross-chain pairs (sl_trace_links_load), or NULL */
+    sl_trace_params params;  /* params.links is set by the report from `links` */
+    uint64_t top;            /* 0: SL_REPORT_TOP_DEFAULT */
+    const char *graph_path;  /* text: says the graph was written there (NULL: says nothing) */
+    sl_addr_namer namer;
+} sl_trace_req;
+
+/* A trace that ran, with what its reports need. Owned by the caller's struct; free with
+ * sl_report_trace_free (also after a failed run). */
+typedef struct sl_trace_report {
+    sl_trace_req rq;
+    char arg[300];           /* the source as written */
+    sl_flow_set *fs;
+    sl_trace_source src;
+    sl_trace_links links;
+    sl_trace_params params;
+    sl_trace_result r;
+    struct sl_rt_cache *names;   /* private: names already made (NULL: none kept) */
+} sl_trace_report;
+
+/* Resolves the request against the chains of s (the source is looked up on every chain
+ * the store holds, or only rq->chain: whichever holds it is where the trace starts; no
+ * guess from how it is written), loads the links and runs the trace (trace.h).
+ * Errors: SL_EUSAGE (no or two sources, a source written as no chain writes one, an
+ * index out of range, an asset on a chain that has only its coin, contradictory
+ * options), SL_ENOTFOUND (a source, asset or chain the store does not hold, a link line
+ * that names nothing in it), SL_ECORRUPT (a bad link file), and the engine's. s must
+ * stay open until sl_report_trace_free. Threads: s's. */
+int sl_report_trace_run(sl_store *s, const sl_trace_req *rq, sl_trace_report *rep, sl_error *e) SL_MUST_USE;
+/* The report for people: what was traced, the parameters, the conservation line of every
+ * asset, where the money is by address, per-hop statistics, the top paths, the crossings
+ * of declared links (marked as the analyst's assertion). SL_OK, SL_ENOMEM, SL_EIO. */
+int sl_report_trace_text(const sl_trace_report *rep, FILE *out, sl_error *e) SL_MUST_USE;
+/* The JSON document (docs/JSON.md, the same keys on every chain), streamed to out: no
+ * memory grows with its size. SL_OK or SL_EIO. */
+int sl_report_trace_json(const sl_trace_report *rep, FILE *out, sl_error *e) SL_MUST_USE;
+/* The traced subgraph as a graph file (docs/JSON.md: one node/edge schema for every
+ * chain) in format SL_GRAPH_*. SL_OK, SL_ENOMEM, SL_EIO. */
+enum { SL_GRAPH_JSON = 1, SL_GRAPH_GEXF = 2, SL_GRAPH_DOT = 3 };
+int sl_report_trace_graph(const sl_trace_report *rep, FILE *out, int format, sl_error *e) SL_MUST_USE;
+/* The format a graph file's name asks for (.json, .gexf, .dot), 0 for none of them. */
+int sl_report_graph_format(const char *path);
+void sl_report_trace_free(sl_trace_report *rep);
 
 #endif

@@ -142,6 +142,7 @@ enum { SL_BLK_LINKED = 1, /* on the chain linked from genesis */ SL_BLK_HEIGHT_G
 
 /* A transaction as read from the store: a copy (sl_btc_tx_get). */
 typedef struct sl_btc_txrec {
+    uint64_t id;        /* the tx id it was read at */
     sl_hash256 txid;
     uint32_t block, size, weight, flags; /* flags: SL_TX_* */
     uint64_t first_in, first_out;
@@ -225,6 +226,9 @@ const sl_btc_extin *sl_btc_extin_at(const sl_store *s, uint64_t k);
 int sl_btc_out_spent_by(const sl_store *s, uint64_t o, uint64_t *in);
 /* The same as (spending tx id, input index within it). */
 int sl_btc_out_spender(const sl_store *s, uint64_t o, uint64_t *tx, uint32_t *vin);
+/* The same for output vout of tx id `tx`, given as such: the spending input is found by
+ * its stored reference, with no read of other transactions (the fast form). */
+int sl_btc_outpoint_spender(const sl_store *s, uint64_t tx, uint32_t vout, uint64_t *stx, uint32_t *vin);
 /* Input i's spent output as (tx id, vout) when it is in the store (SL_OK), else SL_ENOTFOUND. */
 int sl_btc_in_prevout(const sl_store *s, uint64_t i, uint64_t *tx, uint32_t *vout);
 

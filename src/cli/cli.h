@@ -90,21 +90,6 @@ int cmd_trace(int argc, char **argv);
 /* The meaning of a trace's source, its policies and --stop-at (cmd_trace.c), lines of at
  * most 100 columns: shown by `sleuth --help` and `sleuth trace --help`. */
 extern const char CLI_TRACE_HELP[];
-struct sl_store;
-struct sl_trace_params;
-/* A trace's "conservation" object from {source, absorbed, endpoints, held, fees, dropped}
- * with its "balanced" verdict, then "pools_visited", "truncated", "truncated_why". Amounts are JSON integers, or (account
- * chains) decimal strings above 2^53. */
-void cli_trace_totals_json(cJSON *j, const unsigned __int128 v[6], bool strings_above_2_53, uint64_t pools,
-                           bool truncated, const char *why);
-/* A trace's "hops" array (the dispersal tree): {hop, pools, outputs, addresses, amount}
- * per hop on Bitcoin, {hop, accounts, flows} on account chains. */
-struct sl_trace_hop;
-void cli_trace_hops_json(cJSON *j, const struct sl_trace_hop *h, size_t n, bool accounts);
-/* The "params" object of a trace's JSON (policy and every stop rule). */
-void cli_trace_params_json(cJSON *j, const struct sl_trace_params *p, const char *tags);
-int cmd_trace_acct(const cli_common *c, struct sl_store *s, const char *chain, const char *txarg, const char *addrarg,
-                   const char *asset, struct sl_trace_params *p, uint64_t top, const char *graph);
 /* Ethereum-family chains and Tron (cmd_eth.c) */
 int cmd_ingest_eth(int argc, char **argv);
 int cmd_ingest_tron(int argc, char **argv);

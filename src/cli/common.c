@@ -1,6 +1,5 @@
 /* common.c — what the subcommands share (see cli.h): errors and usage messages, number
- * options, the look-up options, printing JSON and the library's reports, and the JSON
- * pieces of a trace. */
+ * options, the look-up options, printing JSON and the library's reports. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -11,7 +10,6 @@
 
 #include "cli.h"
 #include "sleuth/store.h"
-#include "sleuth/trace.h"
 #include "sleuth/eth.h"
 #include "sleuth/util.h"
 
@@ -87,31 +85,7 @@ void cli_print_json(cJSON *j)
     cJSON_Delete(j);
 }
 
-void cli_trace_hops_json(cJSON *j, const sl_trace_hop *h, size_t n, bool accounts)
-{
-    cJSON *hops = cJSON_AddArrayToObject(j, "hops");
-    for (size_t i = 0; i < n; i++) {
-        cJSON *o = cJSON_CreateObject();
-        jnum(o, "hop", i);
-        jnum(o, accounts ? "accounts" : "pools", h[i].pools);
-        jnum(o, accounts ? "flows" : "outputs", h[i].outputs);
-        if (!accounts) jnum(o, "addresses", h[i].addresses), jnum(o, "amount", h[i].amount);
-        cJSON_AddItemToArray(hops, o);
-    }
-}
 
-void cli_trace_params_json(cJSON *j, const struct sl_trace_params *p, const char *tags)
-{
-    cJSON *pa = cJSON_AddObjectToObject(j, "params");
-    cJSON_AddStringToObject(pa, "policy", sl_policy_name(p->policy));
-    jnum_or_null(pa, "max_hops", p->max_hops, p->max_hops != 0);
-    jnum(pa, "min_amount", p->min_amount);
-    jnum_or_null(pa, "until", p->until, p->until != 0);
-    jnum_or_null(pa, "since", p->since, p->since != 0);
-    jstr_or_null(pa, "stop_at", p->stop_at);
-    cJSON_AddStringToObject(pa, "stop_at_status", tags);
-    jnum(pa, "max_nodes", p->max_nodes ? p->max_nodes : 1000000);
-}
 
 int cli_lookup_open(cli_lookup *l, int argc, char **argv, const char *usage, bool want_arg, bool (*chain_ok)(const char *))
 {
@@ -169,21 +143,3 @@ int cli_report(cli_lookup *l, int model, cli_report_text_fn text, cli_report_jso
     return rc;
 }
 
-void cli_trace_totals_json(cJSON *j, const unsigned __int128 v[6], bool strings_above_2_53, uint64_t pools,
-                           bool truncated, const char *why)
-{
-    static const char *const names[6] = {"source", "absorbed", "endpoints", "held", "fees", "dropped"};
-    cJSON *cons = cJSON_AddObjectToObject(j, "conservation");
-    for (int i = 0; i < 6; i++) {
-        if (strings_above_2_53) {
-            sl_u256 u = {{(uint64_t)v[i], (uint64_t)(v[i] >> 64), 0, 0}};
-            ju256(cons, names[i], &u);
-        } else {
-            jnum(cons, names[i], (uint64_t)v[i]);
-        }
-    }
-    cJSON_AddBoolToObject(cons, "balanced", v[0] + v[1] == v[2] + v[3] + v[4] + v[5]);
-    jnum(j, "pools_visited", pools);
-    cJSON_AddBoolToObject(j, "truncated", truncated);
-    jstr_or_null(j, "truncated_why", truncated ? why : NULL);
-}

@@ -1,0 +1,137 @@
+/* trace_run.c — a trace request as a person writes it (report.h, sl_trace_req) turned
+ * into a trace: the source is looked up on the chains of the store (all of them in
+ * chain-id order, or the one --chain names) and the trace starts on the chain that holds
+ * it — nothing is guessed from how the argument is written; then the asset, the declared
+ * links and the engine (trace.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/report_int.h"
+#include "sleuth/util.h"
+
+/* The views to look in: all of them, or the one chain names. */
+static int views(const sl_trace_report *rep, const sl_flow_view **out, size_t *n, sl_error *e)
+{
+    *n = 0;
+    if (rep->rq.chain) {
+        int rc = sl_flow_set_find(rep->fs, rep->rq.chain, &out[0], e);
+        if (!rc) *n = 1;
+        return rc;
+    }
+    for (size_t i = 0; i < sl_flow_set_count(rep->fs) && i < 16; i++) out[(*n)++] = sl_flow_set_at(rep->fs, i);
+    if (!*n) return sl_err(e, SL_ENOTFOUND, "the store holds no blocks of any chain");
+    return SL_OK;
+}
+
+/* "TXID:N": the id into id (at most cap bytes), N into *index (-1 when absent). */
+static int split_index(const char *arg, char *id, size_t cap, int64_t *index, sl_error *e)
+{
+    const char *colon = strrchr(arg, ':');
+    size_t n = colon ? (size_t)(colon - arg) : strlen(arg);
+    *index = -1;
+    if (n >= cap) return sl_err(e, SL_EUSAGE, "--tx: '%s' is not TXID or TXID:N", arg);
+    memcpy(id, arg, n);
+    id[n] = 0;
+    if (colon) {
+        char *end;
+        unsigned long long v = strtoull(colon + 1, &end, 10);
+        if (!colon[1] || *end || colon[1] < '0' || colon[1] > '9' || v > UINT32_MAX)
+            return sl_err(e, SL_EUSAGE, "--tx: after ':' comes the output's (accounts: the flow's) number: '%s'", arg);
+        *index = (int64_t)v;
+    }
+    return SL_OK;
+}
+
+/* The chain that holds the tx rq->tx names. */
+static int find_tx(sl_trace_report *rep, sl_error *e)
+{
+    const sl_flow_view *v[16];
+    char id[200];
+    size_t n;
+    bool written = false;
+    int rc;
+    if ((rc = split_index(rep->rq.tx, id, sizeof id, &rep->src.index, e)) || (rc = views(rep, v, &n, e))) return rc;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t tx;
+        rc = v[i]->m->tx_find(v[i], id, &tx);
+        if (rc == SL_OK) {
+            rep->src.chain = v[i]->chain, rep->src.kind = SL_SOURCE_TX, rep->src.tx = tx;
+            return SL_OK;
+        }
+        written |= rc == SL_ENOTFOUND;
+    }
+    if (!written)
+        return sl_err(e, SL_EUSAGE, "--tx: '%s' is not TXID or TXID:N (a txid, or a 0x hash on account chains)", rep->rq.tx);
+    return sl_err(e, SL_ENOTFOUND, "transaction %s not found in the store%s%s", id, rep->rq.chain ? " on " : "",
+                  rep->rq.chain ? rep->rq.chain : "");
+}
+
+/* The chain that knows the address rq->address names. */
+static int find_addr(sl_trace_report *rep, sl_error *e)
+{
+    const sl_flow_view *v[16];
+    sl_error why = {0};
+    size_t n;
+    bool written = false;
+    int rc;
+    if ((rc = views(rep, v, &n, e))) return rc;
+    for (size_t i = 0; i < n; i++) {
+        sl_error e2 = {0};
+        uint32_t addr;
+        rc = v[i]->m->addr_find(v[i], rep->rq.address, &addr, &e2);
+        if (rc == SL_OK) {
+            rep->src.chain = v[i]->chain, rep->src.kind = SL_SOURCE_ADDRESS, rep->src.addr = addr;
+            return SL_OK;
+        }
+        if (rc == SL_ENOTFOUND) written = true;
+        else if (!why.code) why = e2;
+    }
+    if (!written) return sl_err(e, SL_EUSAGE, "--address: %s", why.msg[0] ? why.msg : "not an address of any chain of the store");
+    return sl_err(e, SL_ENOTFOUND, "address %s not found in the store%s%s", rep->rq.address, rep->rq.chain ? " on " : "",
+                  rep->rq.chain ? rep->rq.chain : "");
+}
+
+static int find_asset(sl_trace_report *rep, sl_error *e)
+{
+    const sl_flow_view *v = sl_flow_set_chain(rep->fs, rep->src.chain);
+    if (!rep->rq.asset) return SL_OK;
+    if (v->m->asset_find(v, rep->rq.asset, &rep->src.asset)) {
+        if (v->model == SL_MODEL_UTXO) {
+            sl_flow_asset a;
+            v->m->asset_info(v, 0, &a);
+            return sl_err(e, SL_EUSAGE, "--asset %s: a %s chain holds one asset, %s", rep->rq.asset, v->name, a.symbol);
+        }
+        return sl_err(e, SL_ENOTFOUND, "asset '%s' not seen on %s (a coin, a token symbol or a 0x contract)", rep->rq.asset,
+                      v->name);
+    }
+    rep->src.asset_given = true;
+    return SL_OK;
+}
+
+int sl_report_trace_run(sl_store *s, const sl_trace_req *rq, sl_trace_report *rep, sl_error *e)
+{
+    int rc;
+    memset(rep, 0, sizeof *rep);
+    rep->rq = *rq;
+    if (!rq->top) rep->rq.top = SL_REPORT_TOP_DEFAULT;
+    rep->params = rq->params;
+    if (!!rq->tx == !!rq->address) return sl_err(e, SL_EUSAGE, "give exactly one source: a tx (TXID[:N]) or an address");
+    snprintf(rep->arg, sizeof rep->arg, "%s", rq->tx ? rq->tx : rq->address);
+    if ((rc = sl_flow_set_open(&rep->fs, s, e))) return rc;
+    if ((rc = rq->tx ? find_tx(rep, e) : find_addr(rep, e)) || (rc = find_asset(rep, e))) return rc;
+    if (rq->links && (rc = sl_trace_links_load(&rep->links, rep->fs, rq->links, e))) return rc;
+    rep->params.links = rep->links.n ? &rep->links : NULL;
+    if ((rc = sl_trace_run(rep->fs, &rep->src, &rep->params, &rep->r, e))) return rc;
+    rep->names = sl_rt_cache_new(); /* a report of a million flows names each address several times */
+    return SL_OK;
+}
+
+void sl_report_trace_free(sl_trace_report *rep)
+{
+    sl_trace_free(&rep->r);
+    sl_free(rep->names);
+    sl_trace_links_free(&rep->links);
+    sl_flow_set_close(rep->fs);
+    memset(rep, 0, sizeof *rep);
+}
