@@ -41,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *copy = malloc(size ? size : 1); /* exact size: ASan sees any overread */
     const char *end = NULL;
     cJSON *ref, *got = NULL;
-    sl_error e = {0, ""};
+    sl_error e = {0};
     sl_json_seq seq;
     int rc;
     if (!copy) return 0;
@@ -76,7 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sl_json_seq_init(&seq, NULL, copy, size);
     for (int docs = 0;; docs++) {
         cJSON *d = NULL;
-        sl_error se = {0, ""};
+        sl_error se = {0};
         if (sl_json_seq_next(&seq, &d, &se) != SL_OK) {
             if (d || !se.msg[0]) abort();
             break;

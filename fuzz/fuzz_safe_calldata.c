@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sl_safe_opts o;
     sl_safe_report r;
     sl_safe_call c;
-    sl_error e = {0, ""};
+    sl_error e = {0};
     sl_buf b = {0};
     uint8_t *copy;
     if (size < 1)

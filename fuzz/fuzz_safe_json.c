@@ -16,7 +16,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     sl_safe_tx_list l;
-    sl_error e = {0, ""};
+    sl_error e = {0};
     sl_buf b = {0};
     /* an exact-size heap copy, so ASan sees any read past the text */
     char *copy = malloc(size ? size : 1);
@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
         for (int pass = 0; pass < 2; pass++) {
             sl_safe_report r;
-            sl_error ve = {0, ""};
+            sl_error ve = {0};
             memset(&o, 0, sizeof o);
             o.has_chain_id = pass == 1;
             o.chain_id = 1;

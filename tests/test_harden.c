@@ -682,3 +682,56 @@ Test(harden, records_for_an_already_stored_block_are_refused_not_dropped)
     cr_assert_eq(r.status, 0, "the same complete input again: %s", r.err);
     run_free(&r);
 }
+
+#define REPRO_DIR "tests/data/repro/"
+
+/* ---------------- located errors (issue 10) ---------------- */
+
+/* --json errors carry where the fault is as fields, not only in the message: the file and
+ * its byte offset (a block's fault: the block's offset plus the offset inside it), the
+ * JSON path of a duplicated key, the line of a CSV. */
+Test(harden, errors_carry_their_location_as_fields)
+{
+    const char *d = temp_dir();
+    cJSON *j, *er;
+    run_result r;
+    char st[300], csv[300];
+    FILE *f;
+    r = run_sleuth("ingest btc --network regtest --json --store %s/a " REPRO_DIR "btc_regtest_dup_tx_double_spend.dat", d);
+    cr_assert_eq(r.status, 1);
+    j = cJSON_Parse(r.out);
+    er = cJSON_GetObjectItem(j, "error");
+    cr_assert_str_eq(jstr(er, "code"), "ECORRUPT");
+    cr_assert(strstr(jstr(er, "file"), "btc_regtest_dup_tx_double_spend.dat"));
+    /* the block starts at 162711 in the file, the second spend 832106 into the block */
+    cr_assert_eq(jint(er, "offset"), 162711 + 832106, "%s", r.out);
+    cJSON_Delete(j);
+    run_free(&r);
+    r = run_sleuth("ingest eth --json --store %s/b " REPRO_DIR "eth_dup_key_value.json", d);
+    cr_assert_eq(r.status, 1);
+    j = cJSON_Parse(r.out);
+    er = cJSON_GetObjectItem(j, "error");
+    cr_assert_str_eq(jstr(er, "path"), "$.result.transactions[0].value", "%s", r.out);
+    cr_assert(strstr(jstr(er, "file"), "eth_dup_key_value.json"));
+    cJSON_Delete(j);
+    run_free(&r);
+    r = run_sleuth("ingest btc --quiet --store %s/c " FIX "/consecutive/nbitcoin_blk00000_h000000-000299.dat", d);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    snprintf(st, sizeof st, "%s/c", d);
+    snprintf(csv, sizeof csv, "%s/links.csv", d);
+    f = fopen(csv, "w");
+    fputs("from_chain,from_txid,from_address,from_amount,to_chain,to_txid,to_address,to_amount,note\n"
+          "# a comment\n"
+          "bitcoin,f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16,x,1,ethereum,0x00,y,1,z\n", f);
+    fclose(f);
+    r = run_sleuth("trace --json --store %s --tx f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16 "
+                   "--link %s", st, csv);
+    cr_assert_eq(r.status, 1, "%s", r.out);
+    j = cJSON_Parse(r.out);
+    er = cJSON_GetObjectItem(j, "error");
+    cr_assert_str_eq(jstr(er, "file"), csv, "%s", r.out);
+    cr_assert_eq(jint(er, "line"), 3, "%s", r.out);
+    cJSON_Delete(j);
+    run_free(&r);
+}

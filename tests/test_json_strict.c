@@ -38,7 +38,7 @@
 static char *slurp(const char *path, size_t *len)
 {
     sl_file f;
-    sl_error e = {0, ""};
+    sl_error e = {0};
     char *b;
     cr_assert_eq(sl_file_open(&f, path, &e), SL_OK, "%s", e.msg);
     b = malloc(f.len + 1);
@@ -155,7 +155,7 @@ Test(json_strict, sequences_and_repeats)
     const char *keys[] = {"hash", "value", "block", "value", "hash"};
     sl_json_seq s;
     cJSON *d;
-    sl_error e = {0, ""};
+    sl_error e = {0};
     size_t f, a;
     sl_json_seq_init(&s, "l.jsonl", text, strlen(text));
     cr_assert_eq(sl_json_seq_next(&s, &d, &e), SL_OK);
@@ -188,7 +188,7 @@ Test(json_strict, safe_duplicate_operation_is_refused)
     size_t n;
     char *t = slurp(REPRO "safe_dup_operation_first_wins.json", &n);
     sl_safe_tx_list l;
-    sl_error e = {0, ""};
+    sl_error e = {0};
     cr_assert_eq(sl_safe_parse_json(&l, t, n, &e), SL_ECORRUPT, "\"operation\": 0 then 1 was read as %s",
                  l.n ? (l.tx[0].operation ? "a DELEGATECALL" : "a CALL") : "?");
     cr_assert_eq(l.n, 0);
@@ -275,7 +275,7 @@ Test(json_strict, eth_json_lines_and_csv)
                       "0x04cbcb236043d8fb7839e07bbc7f5eed692fb2ca55d897f1101eac3e3ad4fab8,0,7,6\n";
     sl_buf b = {0};
     sl_eth_set s;
-    sl_error e = {0, ""};
+    sl_error e = {0};
     /* the second line repeats "value" */
     cr_assert_eq(sl_buf_append(&b, lines, strlen(lines)), SL_OK);
     cr_assert_eq(sl_buf_append(&b, lines, strlen(lines) - 2), SL_OK);
@@ -463,7 +463,7 @@ static void parse_time(size_t n, bool valid, double *wall, double *cpu)
         size_t len;
         char *d = long_string_doc(n, valid, &len);
         sl_eth_set s;
-        sl_error e = {0, ""};
+        sl_error e = {0};
         double w0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_THREAD_CPUTIME_ID), w, c;
         int rc;
         sl_eth_set_init(&s, NULL);
@@ -552,7 +552,7 @@ Test(json_strict, nested_records_must_agree)
     for (size_t i = 0; i < sizeof C / sizeof *C; i++) {
         sl_eth_set s;
         sl_eth_model m;
-        sl_error e = {0, ""};
+        sl_error e = {0};
         int rc;
         sl_eth_set_init(&s, NULL);
         rc = sl_eth_parse_json(&s, "in.json", C[i].json, strlen(C[i].json), &e);
@@ -566,7 +566,7 @@ Test(json_strict, nested_records_must_agree)
         const char *ok = BLOCK(TX(H_TX, "0x5", H_BLOCK, "0x0")) "\n" RECEIPT(H_BLOCK, LOG(H_TX, "0x5", H_BLOCK, "0x0"));
         sl_eth_set s;
         sl_eth_model m;
-        sl_error e = {0, ""};
+        sl_error e = {0};
         sl_eth_set_init(&s, NULL);
         cr_assert_eq(sl_eth_parse_json(&s, "in.json", ok, strlen(ok), &e), SL_OK, "%s", e.msg);
         cr_assert_eq(sl_eth_model_build(&m, &s, &e), SL_OK, "%s", e.msg);
@@ -589,7 +589,7 @@ Test(json_strict, fuzz_ub_inputs)
         size_t n;
         sl_eth_set s;
         sl_eth_model m;
-        sl_error e = {0, ""};
+        sl_error e = {0};
         int rc;
         snprintf(path, sizeof path, REPRO "%s", F[i]);
         d = slurp(path, &n);

@@ -49,7 +49,7 @@ static void keccak_str(char out[67], const char *s, size_t n)
 static char *slurp(const char *path, size_t *len)
 {
     sl_buf b = {0};
-    sl_error e = {0, ""};
+    sl_error e = {0};
     cr_assert_eq(read_all(&b, path, &e), SL_OK, "%s: %s", path, e.msg);
     *len = b.len;
     return (char *)b.p;
@@ -59,14 +59,14 @@ static void load(sl_safe_tx_list *l, const char *path)
 {
     size_t n;
     char *j = slurp(path, &n);
-    sl_error e = {0, ""};
+    sl_error e = {0};
     cr_assert_eq(sl_safe_parse_json(l, j, n, &e), SL_OK, "%s: %s", path, e.msg);
     sl_free(j);
 }
 
 static void verify_opts(sl_safe_report *r, const sl_safe_tx *tx, const sl_safe_opts *o)
 {
-    sl_error e = {0, ""};
+    sl_error e = {0};
     cr_assert_eq(sl_safe_verify(r, tx, o, &e), SL_OK, "%s", e.msg);
 }
 
@@ -94,14 +94,14 @@ static size_t count_rule(const sl_safe_report *r, const char *rule)
 
 static void parse_str(sl_safe_tx_list *l, const char *json)
 {
-    sl_error e = {0, ""};
+    sl_error e = {0};
     cr_assert_eq(sl_safe_parse_json(l, json, strlen(json), &e), SL_OK, "%s", e.msg);
 }
 
 static void expect_parse_error(const char *json, const char *want_msg)
 {
     sl_safe_tx_list l;
-    sl_error e = {0, ""};
+    sl_error e = {0};
     int rc = sl_safe_parse_json(&l, json, strlen(json), &e);
     cr_assert_eq(rc, SL_ECORRUPT, "expected ECORRUPT for %s, got %d", json, rc);
     cr_assert(strstr(e.msg, want_msg) != NULL, "message '%s' lacks '%s'", e.msg, want_msg);
@@ -159,7 +159,7 @@ Test(safe, eip712_mail_example)
     /* the worked example of the EIP-712 specification */
     sl_safe_u256 chain;
     sl_safe_addr vc, cow, bob;
-    sl_error e = {0, ""};
+    sl_error e = {0};
     uint8_t dom[32], person_t[32], mail_t[32], from[32], to[32], mail[32], digest[32], w[32 * 4];
     const char *pt = "Person(string name,address wallet)";
     const char *mt = "Mail(Person from,Person to,string contents)Person(string name,address wallet)";
@@ -293,7 +293,7 @@ Test(safe, hash_scheme_1_3_real_base_transaction)
 Test(safe, version_parse)
 {
     sl_safe_version v;
-    sl_error e = {0, ""};
+    sl_error e = {0};
     cr_assert_eq(sl_safe_version_parse(&v, "0.1.0", &e), SL_OK);
     cr_assert_eq(v, SL_SAFE_V0_1);
     cr_assert_eq(sl_safe_version_parse(&v, "1.0.0", &e), SL_OK);
@@ -599,7 +599,7 @@ Test(safe, allow_list_option_accepts_a_delegatecall_target)
     sl_safe_report r;
     sl_safe_opts o;
     sl_safe_allow a;
-    sl_error e = {0, ""};
+    sl_error e = {0};
     memset(&o, 0, sizeof o);
     memset(&a, 0, sizeof a);
     cr_assert_eq(sl_safe_addr_parse(&a.addr, "0x96221423681A6d52E184D440a8eFCEbB105C7242", &e), SL_OK);
@@ -677,7 +677,7 @@ Test(safe, tag_lookup_callback_flags_sanctioned_recipient)
     sl_safe_report r;
     sl_safe_opts o;
     sl_safe_addr bad;
-    sl_error e = {0, ""};
+    sl_error e = {0};
     memset(&o, 0, sizeof o);
     cr_assert_eq(sl_safe_addr_parse(&bad, "0x28C6c06298d514Db089934071355E5743bf21d60", &e), SL_OK);
     o.tag_lookup = fake_tags;
@@ -743,7 +743,7 @@ Test(safe, packed_signatures_split)
                                     "0xe3dF2cCEAc61B1aFA311372ecC5B40A3A6585a9E"};
     uint8_t buf[65 * 2 + 32 + 4];
     const uint8_t *parts[4];
-    sl_error e = {0, ""};
+    sl_error e = {0};
     /* Bybit through the packed "signatures" field only */
     size_t n;
     char *j = slurp(DATA "bybit_safe_tx_nonce71.json", &n);
@@ -791,7 +791,7 @@ Test(safe, duplicate_signer_is_medium)
     size_t n;
     char *j = slurp(DATA "benign_eth_transfer.json", &n), *p;
     char sig1[140];
-    sl_error e = {0, ""};
+    sl_error e = {0};
     /* copy signature 1 over signature 2 (same length, 65 bytes each), owner included */
     p = strstr(j, "\"signature\": \"");
     cr_assert_not_null(p);

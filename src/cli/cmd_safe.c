@@ -104,7 +104,7 @@ static int read_allow(sl_safe_allow **out, size_t *n, const char *path, sl_error
     for (p = strtok_r((char *)b.p, "\n", &save); p; p = strtok_r(NULL, "\n", &save)) {
         char *h = strchr(p, '#'), *name;
         size_t len;
-        sl_error in = {0, ""};
+        sl_error in = {0};
         void *q = *out;
         line++;
         if (h) *h = 0;
@@ -151,7 +151,7 @@ static const struct {
 static int verify(int argc, char **argv)
 {
     sl_safe_opts o;
-    sl_error e = {0, ""};
+    sl_error e = {0};
     sl_buf in = {0}, out = {0};
     sl_safe_tx_list txs = {0};
     sl_safe_allow *allow = NULL;

@@ -28,6 +28,11 @@ int cli_fail(const cli_common *c, const sl_error *in)
         cJSON *j = cJSON_CreateObject(), *er = cJSON_AddObjectToObject(j, "error");
         cJSON_AddStringToObject(er, "code", sl_errname(e->code));
         cJSON_AddStringToObject(er, "message", e->msg[0] ? e->msg : sl_strerror(e->code));
+        /* where, when the code that found it knew (docs/JSON.md) */
+        if (e->file[0]) cJSON_AddStringToObject(er, "file", e->file);
+        if (e->has_offset) jnum(er, "offset", e->offset);
+        if (e->line) jnum(er, "line", e->line);
+        if (e->path[0]) cJSON_AddStringToObject(er, "path", e->path);
         cli_print_json(j);
     }
     return e->code == SL_EUSAGE ? EXIT_USAGE : EXIT_FAIL;

@@ -243,6 +243,14 @@ static int ht_build(ctx *x, sl_error *e)
     return SL_OK;
 }
 
+/* The file and byte offset of a framing error, as fields (the message says them too). */
+static sl_error *at(sl_error *e, const char *path, uint64_t off)
+{
+    sl_err_file(e, path);
+    sl_err_offset(e, off);
+    return e;
+}
+
 /* ---------- pass 1: framing ---------- */
 
 static int push_cand(ctx *x, uint32_t fi, uint64_t off, uint64_t len, bool raw, sl_error *e)
@@ -269,12 +277,12 @@ static int push_cand(ctx *x, uint32_t fi, uint64_t off, uint64_t len, bool raw, 
         char hx[65];
         sl_hash_hex(hx, &c->hash);
         if (raw) /* no magic at byte 0 either: say that first, it is the likelier cause */
-            return sl_err(e, SL_ECORRUPT,
+            return sl_err(at(e, f->path, 0), SL_ECORRUPT,
                           "%s: byte offset 0: not a block file: no %s magic (%02x%02x%02x%02x expected, found "
                           "%02x%02x%02x%02x), and read as a raw block its header does not meet its proof-of-work target",
                           f->path, x->net->name, x->net->magic[0], x->net->magic[1], x->net->magic[2],
                           x->net->magic[3], h[0], h[1], h[2], h[3]);
-        return sl_err(e, SL_ECORRUPT, "%s: byte offset %llu: block %s does not meet its proof-of-work target", f->path,
+        return sl_err(at(e, f->path, off), SL_ECORRUPT, "%s: byte offset %llu: block %s does not meet its proof-of-work target", f->path,
                       (unsigned long long)off, hx);
     }
     x->nc++;
@@ -296,14 +304,14 @@ static int scan_file(ctx *x, uint32_t fi, sl_error *e)
         for (size_t i = 0; i < sizeof nets / sizeof *nets; i++) {
             const sl_btc_net *n = sl_btc_net_by_name(first[i]);
             if (memcmp(d, n->magic, 4) == 0)
-                return sl_err(e, SL_ECORRUPT,
+                return sl_err(at(e, f->path, 0), SL_ECORRUPT,
                               "%s: byte offset 0: magic %02x%02x%02x%02x belongs to %s, the store's network is %s "
                               "(use --network)",
                               f->path, d[0], d[1], d[2], d[3], nets[i], x->net->name);
         }
         base = base ? base + 1 : f->path;
         if (strstr(base, "blk") && has_suffix(base, ".dat"))
-            return sl_err(e, SL_ECORRUPT,
+            return sl_err(at(e, f->path, 0), SL_ECORRUPT,
                           "%s: byte offset 0: wrong magic %02x%02x%02x%02x (expected %02x%02x%02x%02x; an obfuscated "
                           "blk file whose folder lacks its xor.dat?)",
                           f->path, d[0], d[1], d[2], d[3], x->net->magic[0], x->net->magic[1], x->net->magic[2],
@@ -320,7 +328,7 @@ static int scan_file(ctx *x, uint32_t fi, sl_error *e)
         if (len - off < 8) {
             d = fbytes(x, f, off, (size_t)(len - off), e);
             for (uint64_t i = 0; i < len - off; i++)
-                if (d[i]) return sl_err(e, SL_ECORRUPT, "%s: byte offset %llu: truncated block frame", f->path,
+                if (d[i]) return sl_err(at(e, f->path, off), SL_ECORRUPT, "%s: byte offset %llu: truncated block frame", f->path,
                                         (unsigned long long)off);
             break;
         }
@@ -331,21 +339,21 @@ static int scan_file(ctx *x, uint32_t fi, sl_error *e)
             const uint8_t *z = fbytes(x, f, off, (size_t)(len - off), e);
             for (uint64_t i = 0; i < len - off; i++)
                 if (z[i])
-                    return sl_err(e, SL_ECORRUPT, "%s: byte offset %llu: wrong magic 00000000 (expected %02x%02x%02x%02x)",
+                    return sl_err(at(e, f->path, off + (i & ~3ULL)), SL_ECORRUPT, "%s: byte offset %llu: wrong magic 00000000 (expected %02x%02x%02x%02x)",
                                   f->path, (unsigned long long)(off + (i & ~3ULL)), x->net->magic[0],
                                   x->net->magic[1], x->net->magic[2], x->net->magic[3]);
             break;
         }
         if (memcmp(d, x->net->magic, 4) != 0)
-            return sl_err(e, SL_ECORRUPT, "%s: byte offset %llu: wrong magic %02x%02x%02x%02x (expected %02x%02x%02x%02x)",
+            return sl_err(at(e, f->path, off), SL_ECORRUPT, "%s: byte offset %llu: wrong magic %02x%02x%02x%02x (expected %02x%02x%02x%02x)",
                           f->path, (unsigned long long)off, d[0], d[1], d[2], d[3], x->net->magic[0], x->net->magic[1],
                           x->net->magic[2], x->net->magic[3]);
         blen = sl_le32(d + 4);
         if (blen > len - off - 8)
-            return sl_err(e, SL_ECORRUPT, "%s: byte offset %llu: block length %u runs past the end of the file (%llu bytes left)",
+            return sl_err(at(e, f->path, (off + 4)), SL_ECORRUPT, "%s: byte offset %llu: block length %u runs past the end of the file (%llu bytes left)",
                           f->path, (unsigned long long)(off + 4), blen, (unsigned long long)(len - off - 8));
         if (blen < 81)
-            return sl_err(e, SL_ECORRUPT, "%s: byte offset %llu: block length %u is too short for a block", f->path,
+            return sl_err(at(e, f->path, (off + 4)), SL_ECORRUPT, "%s: byte offset %llu: block length %u is too short for a block", f->path,
                           (unsigned long long)(off + 4), blen);
         {
             int rc = push_cand(x, fi, off + 8, blen, false, e);
@@ -748,6 +756,13 @@ static int block_error(ctx *x, const cand *c, sl_error *be, sl_error *e)
 {
     char hx[65];
     sl_hash_hex(hx, &c->hash);
+    /* the located fields: the file, and the offset within the block moved to the file's */
+    if (e && (e == be || !e->code)) {
+        sl_err_file(e, x->files[c->file].path);
+        if (e != be && be->has_offset) sl_err_offset(e, c->off + be->offset);
+        else sl_err_offset(e, c->off);
+        if (e != be) sl_err_path(e, be->path);
+    }
     return sl_err(e, be->code, "%s: block %s at byte offset %llu: %s", x->files[c->file].path, hx,
                   (unsigned long long)c->off, be->msg);
 }

@@ -69,7 +69,7 @@ static int hex_bytes(uint8_t **out, size_t *outlen, const char *s, const char *p
 static int get_addr(sl_safe_addr *a, const cJSON *o, const char *key, bool required, const char *path, sl_error *e)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    sl_error in = {0, ""};
+    sl_error in = {0};
     memset(a->b, 0, 20);
     if (!v || cJSON_IsNull(v)) {
         if (required)
@@ -86,7 +86,7 @@ static int get_addr(sl_safe_addr *a, const cJSON *o, const char *key, bool requi
 static int get_u256(sl_safe_u256 *u, const cJSON *o, const char *key, bool required, const char *path, sl_error *e)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    sl_error in = {0, ""};
+    sl_error in = {0};
     memset(u->b, 0, 32);
     if (!v || cJSON_IsNull(v)) {
         if (required)
@@ -244,7 +244,7 @@ static int parse_tx(sl_safe_tx *tx, const cJSON *o, const char *path, sl_error *
         if ((rc = hex_bytes(&packed, &plen, v->valuestring, path, "signatures", e)))
             return rc;
         {
-            sl_error in = {0, ""};
+            sl_error in = {0};
             n = sl_safe_sig_split(parts, 256, packed, plen, &in);
             if (n < 0) {
                 sl_free(packed);

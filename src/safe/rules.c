@@ -57,7 +57,7 @@ const sl_safe_allow *sl_safe_default_allow(size_t *n)
     static int ready;
     if (!ready) { /* constant input; a race would write the same bytes */
         for (size_t i = 0; i < NDEFAULT; i++) {
-            sl_error e = {0, ""};
+            sl_error e = {0};
             if (sl_safe_addr_parse(&tab[i].addr, DEFAULT_ALLOW[i].hex, &e) != SL_OK)
                 memset(&tab[i].addr, 0, sizeof tab[i].addr); /* cannot happen: tested */
             snprintf(tab[i].name, sizeof tab[i].name, "%s", DEFAULT_ALLOW[i].name);

@@ -1089,6 +1089,7 @@ static int unknown_prevout(sl_store *s, const sl_btc_block *blk, const sl_btc_tx
         sl_btc_outrec orec;
         sl_hash_hex(a, &in->prev_txid);
         sl_btc_out_get(s, o, &orec);
+        sl_err_offset(e, tx->offset);
         if (orec.type == SL_SCRIPT_OP_RETURN)
             return sl_err(e, SL_ECORRUPT, "byte offset %u: tx %u input %u spends %s:%u, an OP_RETURN output, which "
                           "cannot be spent", tx->offset, t, i, a, in->prev_vout);
@@ -1224,7 +1225,7 @@ int sl_btc_append_block(sl_store *s, const sl_btc_block *blk, const sl_btc_prep 
                 sl_utxo_prefetch(&b->utxo, (sl_fp){prep->ofp[a][0], prep->ofp[a][1]});
                 if (prep->addr[a].kind) sl_fpmap_prefetch(&b->amap, (sl_fp){prep->afp[a][0], prep->afp[a][1]});
             }
-            if (value > SL_BTC_MAX_VALUE)
+            if (value > SL_BTC_MAX_VALUE && (sl_err_offset(e, tx->offset), true))
                 return sl_err(e, SL_ELIMIT, "byte offset %u: tx %u output %u has a value of %llu satoshi, above any "
                               "network's supply", tx->offset, t, o, (unsigned long long)value);
             if (prep->addr[j].kind != SL_ADDR_NONE) {

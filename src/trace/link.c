@@ -164,13 +164,21 @@ int sl_trace_links_load(sl_trace_links *l, const sl_flow_set *fs, const char *pa
         if (first == 1) {
             bool ok = n == N_FIELDS;
             for (int i = 0; i < N_FIELDS && ok; i++) ok = !strcmp(f[i], NAMES[i]);
-            if (!ok) rc = sl_err(e, SL_ECORRUPT, "%s: the first line must be the header " LINK_HEADER, where);
+            if (!ok) {
+                rc = sl_err(e, SL_ECORRUPT, "%s: the first line must be the header " LINK_HEADER, where);
+                sl_err_file(e, path);
+                sl_err_line(e, 1);
+            }
             continue;
         }
         if (n == 1 && (!f[0][0] || f[0][0] == '#')) continue; /* blank or a comment */
         if (n < 0) rc = sl_err(e, SL_ECORRUPT, "%s: a quoted field is not closed", where);
         else if (n != N_FIELDS) rc = sl_err(e, SL_ECORRUPT, "%s: %d fields, the header has %d", where, n, N_FIELDS);
         else rc = add_line(l, fs, f, first, where, e);
+        if (rc) { /* the located fields: the file and the line the record starts on */
+            sl_err_file(e, path);
+            sl_err_line(e, first);
+        }
     }
     if (!rc && line == 0) rc = sl_err(e, SL_ECORRUPT, "%s: empty: the first line must be the header " LINK_HEADER, path);
 out:

@@ -69,5 +69,35 @@ void sl_err_clear(sl_error *e)
     if (e) {
         e->code = 0;
         e->msg[0] = 0;
+        e->file[0] = 0;
+        e->path[0] = 0;
+        e->has_offset = false;
+        e->offset = 0;
+        e->line = 0;
     }
+}
+
+void sl_err_file(sl_error *e, const char *file)
+{
+    if (e && !e->file[0] && file) snprintf(e->file, sizeof e->file, "%s", file);
+}
+
+void sl_err_offset(sl_error *e, unsigned long long offset)
+{
+    if (e && !e->has_offset) e->has_offset = true, e->offset = offset;
+}
+
+void sl_err_offset_add(sl_error *e, unsigned long long base)
+{
+    if (e && e->has_offset) e->offset += base;
+}
+
+void sl_err_line(sl_error *e, unsigned line)
+{
+    if (e && !e->line) e->line = line;
+}
+
+void sl_err_path(sl_error *e, const char *path)
+{
+    if (e && !e->path[0] && path) snprintf(e->path, sizeof e->path, "%s", path);
 }

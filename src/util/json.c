@@ -123,6 +123,8 @@ static int dup_error(sl_error *e, const char *name, const char *root, const fram
     t.cap = sizeof buf;
     if (t.cut) put(&t, "...", 3);
     put_key(&t, key);
+    sl_err_file(e, name);
+    sl_err_path(e, buf);
     return sl_err(e, SL_ECORRUPT, "%s%s%s: duplicate key (members %zu and %zu of the object; JSON parsers disagree "
                   "on which one counts)", name ? name : "", name ? ": " : "", buf, first + 1, again + 1);
 }
@@ -248,6 +250,8 @@ static int read_value(cJSON **out, const char *base, const char **pp, const char
         if (sl_alloc_failures() != fails)
             return sl_err(e, SL_ENOMEM, "%s%sout of memory parsing the JSON at byte offset %zu", name ? name : "",
                           name ? ": " : "", off);
+        sl_err_file(e, name);
+        sl_err_offset(e, off);
         return sl_err(e, SL_ECORRUPT, "%s%sbyte offset %zu: malformed JSON%s%s", name ? name : "", name ? ": " : "", off,
                       note ? " " : "", note ? note : "");
     }

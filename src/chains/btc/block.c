@@ -145,7 +145,7 @@ void sl_btc_block_free(sl_btc_block *b)
     memset(b, 0, sizeof *b);
 }
 
-#define BAD(what) do { return sl_err(e, SL_ECORRUPT, "byte offset %zu: %s", sl_cur_off(c), what); } while (0)
+#define BAD(what) do { sl_err_offset(e, sl_cur_off(c)); return sl_err(e, SL_ECORRUPT, "byte offset %zu: %s", sl_cur_off(c), what); } while (0)
 
 /* Parses one transaction at the cursor, appending its inputs and outputs to b.
  * cb_witness receives the coinbase's first witness item when asked (for the commitment). */
@@ -366,6 +366,7 @@ static int check_spends(sl_btc_block *b, sl_error *e)
             sl_hash_hex(prev, &b->in[a].prev_txid);
             sl_hash_hex(txa, &b->tx[ta].txid);
             sl_hash_hex(txc, &b->tx[tc].txid);
+            sl_err_offset(e, b->tx[tc].offset);
             return sl_err(e, SL_ECORRUPT,
                           "byte offset %u: output %s:%u is spent twice in this block (tx %u %s input %u, and tx %u "
                           "%s input %u): a double spend, invalid by consensus",

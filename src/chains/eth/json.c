@@ -632,7 +632,7 @@ static int parse_block(pctx *x, const cJSON *o, bool strict)
         memcpy(t + 1, wd->valuestring, n);
         t[n + 1] = ']', t[n + 2] = 0;
         {
-            sl_error in = {0, ""};
+            sl_error in = {0};
             rc = sl_json_parse(&arr, t, n + 2, NULL, &in);
             sl_free(t);
             if (rc == SL_ENOMEM) return sl_err(x->e, SL_ENOMEM, "out of memory");
