@@ -197,15 +197,6 @@ static void check_rollback(cJSON *j, uint64_t from, uint64_t to, uint64_t blocks
     cJSON_Delete(j);
 }
 
-static const char *path_in(const char *dir, const char *name)
-{
-    static char buf[4][300];
-    static int k;
-    char *p = buf[k++ % 4];
-    snprintf(p, 300, "%s/%s", dir, name);
-    return p;
-}
-
 /* info, and every tx of the blocks at heights >= from that hold more than a coinbase (and of
  * the blocks around CUT and the tip) with every address they pay or spend from, as the full
  * store has them. */

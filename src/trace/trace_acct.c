@@ -182,32 +182,56 @@ static int replay(aeng *g, astate *s, const sl_eth_flowrec *f, u128 amt)
     return SL_OK;
 }
 
+/* A walk of an account's history (sl_eth_acct_each_flow) keeping some of its flows. */
+typedef struct hwalk {
+    const aeng *g;
+    uint32_t acct;
+    uint64_t before, since; /* acct_history: flows below before; sources: received since */
+    uint64_t *v;
+    size_t n, cap;
+} hwalk;
+
+static int hwalk_keep(hwalk *w, uint64_t flow)
+{
+    void *q = w->v;
+    if (sl_grow(&q, &w->cap, w->n + 1, 8)) return SL_ENOMEM;
+    w->v = q;
+    w->v[w->n++] = flow;
+    return 0;
+}
+
+static int history_flow(void *ctx, uint64_t flow)
+{
+    hwalk *w = ctx;
+    const sl_eth_flowrec *f;
+    if (flow >= w->before) return -1; /* oldest first: the rest come later too */
+    f = sl_eth_flow_at(w->g->c, flow);
+    return f && f->asset == w->g->asset && f->from != f->to ? hwalk_keep(w, flow) : 0;
+}
+
+/* The flows an account received in the traced asset (not from itself) since w->since:
+ * what a trace from an address starts with. */
+static int source_flow(void *ctx, uint64_t flow)
+{
+    hwalk *w = ctx;
+    const sl_eth_flowrec *f = sl_eth_flow_at(w->g->c, flow);
+    if (!f || f->to != w->acct || f->from == w->acct || f->asset != w->g->asset) return 0;
+    return !w->since || flow_time(w->g, f) >= w->since ? hwalk_keep(w, flow) : 0;
+}
+
 /* The account's flows in the traced asset with ids below `before`, ascending, without
  * self-transfers (they move nothing). *out is malloc'd (NULL when there are none). */
 static int acct_history(const aeng *g, uint32_t acct, uint64_t before, uint64_t **out, size_t *n)
 {
-    sl_eth_acctstat st;
-    sl_eth_addr a;
-    uint64_t *h = NULL;
-    size_t cap = 0;
-    *n = 0;
-    if (sl_eth_acct_addr(g->c, acct, &a) && sl_eth_acct_lookup(g->c, &a, &st) == SL_OK) {
-        for (uint64_t ev = st.head; ev;) {
-            const sl_eth_event *x = sl_eth_event_at(g->c, ev - 1);
-            const sl_eth_flowrec *f;
-            if (!x) break;
-            f = sl_eth_flow_at(g->c, x->flow);
-            if (x->flow < before && f && f->asset == g->asset && f->from != f->to) {
-                void *q = h;
-                if (sl_grow(&q, &cap, *n + 1, 8)) { sl_free(h); return SL_ENOMEM; }
-                h = q;
-                h[(*n)++] = x->flow;
-            }
-            ev = x->prev;
-        }
-        for (size_t i = 0; i < *n / 2; i++) { uint64_t t = h[i]; h[i] = h[*n - 1 - i]; h[*n - 1 - i] = t; }
+    hwalk w = {g, acct, before, 0, NULL, 0, 0};
+    int rc = sl_eth_acct_each_flow(g->c, acct, false, history_flow, &w);
+    *out = w.v;
+    *n = w.n;
+    if (rc > 0) {
+        sl_free(w.v);
+        *out = NULL, *n = 0;
+        return SL_ENOMEM;
     }
-    *out = h;
     return SL_OK;
 }
 
@@ -657,24 +681,15 @@ int sl_trace_acct_run(const sl_eth_chain *c, const sl_acct_source *src, const sl
     /* source flows */
     {
         uint64_t *fl = NULL;
-        size_t nf = 0, cap = 0;
+        size_t nf = 0;
         if (src->by_address) {
             sl_eth_acctstat st;
+            hwalk w = {&g, 0, UINT64_MAX, p->since, NULL, 0, 0};
             if (sl_eth_acct_lookup(c, &src->addr, &st)) return sl_err(e, SL_ENOTFOUND, "address not found in the store");
             g.asset = src->asset;
-            for (uint64_t ev = st.head; ev;) {
-                const sl_eth_event *x = sl_eth_event_at(c, ev - 1);
-                const sl_eth_flowrec *f;
-                if (!x) break;
-                f = sl_eth_flow_at(c, x->flow);
-                if (f->to == st.id && f->from != st.id && f->asset == g.asset && (!p->since || flow_time(&g, f) >= p->since)) {
-                    void *q = fl;
-                    if (sl_grow(&q, &cap, nf + 1, 8)) { sl_free(fl); return sl_err(e, SL_ENOMEM, "out of memory"); }
-                    fl = q;
-                    fl[nf++] = x->flow;
-                }
-                ev = x->prev;
-            }
+            w.acct = st.id;
+            if (sl_eth_acct_each_flow(c, st.id, false, source_flow, &w)) { sl_free(w.v); return sl_err(e, SL_ENOMEM, "out of memory"); }
+            fl = w.v, nf = w.n;
         } else {
             uint64_t id;
             const sl_eth_txrec *t;
