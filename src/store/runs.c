@@ -24,6 +24,7 @@ static const char MAGIC[8] = "SLEUTHR";
 #define SUM_DIR 13    /* sums directory entry: key before the block (8), offset (5) */
 #define SUMS_BLOCK 32 /* sums entries per directory entry */
 #define BUF_BYTES ((size_t)1 << 20)
+#define DROP_EVERY ((size_t)1 << 20)
 
 /* ---------------- varints ---------------- */
 
@@ -356,6 +357,18 @@ void sl_runs_unlink(const sl_runs *rs, const uint64_t *files, int n)
         run_path(rs, files[i], p, sizeof p);
         unlink(p);
     }
+}
+
+/* A merge reads each input run once, front to back: the pages it has passed are given
+ * back (the page cache keeps them) every DROP_EVERY bytes, or the merged runs' files would
+ * all be resident by the end of a large merge (what an ingest's memory would then grow
+ * with). *done: how far they were given back. */
+static void drop_behind(const sl_run *r, const uint8_t *p, size_t *done)
+{
+    size_t at = (size_t)(p - r->map) & ~(size_t)4095;
+    if (at < *done + DROP_EVERY) return;
+    madvise((void *)(r->map + *done), at - *done, MADV_DONTNEED);
+    *done = at;
 }
 
 /* Puts a new run (mapped) at the end of the set. */
@@ -768,6 +781,7 @@ bool sl_hist_part_stats(const sl_hist_part *part, sl_hist_stats *st)
 /* A cursor over one run's addresses in ascending order. */
 typedef struct hcur {
     const sl_run *r;
+    size_t dropped; /* drop_behind */
     uint32_t i; /* dense: offset from amin; sparse: entry index */
     bool done;
     uint32_t a;
@@ -794,6 +808,7 @@ static void hcur_next(hcur *c)
         if (o2 > o1 && r->payload + o2 <= r->map + r->len) {
             c->p = r->payload + o1;
             c->end = r->payload + o2;
+            drop_behind(r, c->p, &c->dropped);
             return;
         }
     }
@@ -904,6 +919,7 @@ static int merge_hist(sl_runs *rs, int from, int to, uint64_t cut, uint64_t file
         cur[i].r = r;
         cur[i].i = 0;
         cur[i].done = false;
+        cur[i].dropped = 0;
         hcur_next(&cur[i]);
         keys += r->keys;
         if (!cur[i].done && cur[i].a < amin) amin = cur[i].a;
@@ -948,6 +964,7 @@ static int merge_hist(sl_runs *rs, int from, int to, uint64_t cut, uint64_t file
 static int merge_keys(sl_runs *rs, int from, int to, uint64_t cut, uint64_t file, sl_run *out, sl_error *e)
 {
     uint64_t pos[SL_RUNS_MAX] = {0}, n = 0;
+    size_t dropped[SL_RUNS_MAX] = {0};
     char path[700];
     bw w;
     int rc, k = to - from;
@@ -969,6 +986,7 @@ static int merge_keys(sl_runs *rs, int from, int to, uint64_t cut, uint64_t file
         if (best < 0) break;
         bw_bytes(&w, rs->r[from + best].payload + pos[best] * KEY_ITEM, KEY_ITEM);
         pos[best]++;
+        drop_behind(&rs->r[from + best], rs->r[from + best].payload + pos[best] * KEY_ITEM, &dropped[best]);
         n++;
     }
     memset(out, 0, sizeof *out);
@@ -1051,6 +1069,7 @@ typedef struct scur {
     uint64_t prev;
     bool done;
     sl_sum_item it;
+    size_t dropped; /* drop_behind (merges) */
 } scur;
 
 static void scur_next(scur *c)
@@ -1074,7 +1093,7 @@ static scur scur_at(const sl_run *r, uint32_t blk)
 {
     const uint8_t *d = r->dir + 4;
     scur c = {r->payload + sl_le40(d + (size_t)r->dcount * SUM_DIR), r->payload + sl_le40(d + (size_t)r->dcount * SUM_DIR),
-              0, false, {0}};
+              0, false, {0}, 0};
     if (blk < r->dcount) {
         c.p = r->payload + sl_le40(d + (size_t)blk * SUM_DIR + 8);
         c.prev = sl_le64(d + (size_t)blk * SUM_DIR);
@@ -1214,6 +1233,7 @@ static int merge_sums(sl_runs *rs, int from, int to, uint64_t cut, const sl_sum_
                     rc = sl_err(e, SL_ELIMIT, "%s: key %u/%u: a total above 2^256-1", rs->dir, (unsigned)(key >> 32),
                                 (unsigned)key);
                 scur_next(&cur[i]);
+                drop_behind(&rs->r[from + i], cur[i].p, &cur[i].dropped);
             }
         if (!rc && j < nsub && sub[j].key <= key) {
             /* a key the run does not hold, or less than what is taken off: not this run's ids */
