@@ -16,6 +16,10 @@
 #include "column.h"
 #include "sleuth/util.h"
 
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the run files are little-endian and sums are copied as they lie in memory"
+#endif
+
 static const char MAGIC[8] = "SLEUTHR";
 #define VERSION 3
 #define HDR 128
@@ -1023,24 +1027,27 @@ static bool sum_sub(uint64_t r[4], const uint64_t x[4])
     return !borrow;
 }
 
+/* A sum's bytes are its words' little-endian bytes as they lie in memory (the store is
+ * little-endian only). */
 static void bw_sum(bw *w, const uint64_t v[4])
 {
-    uint8_t b[33];
-    size_t n = 32;
-    for (int i = 0; i < 4; i++) sl_put_le64(b + 1 + 8 * i, v[i]);
-    while (n && !b[n]) n--;
-    b[0] = (uint8_t)n;
-    bw_bytes(w, b, n + 1);
+    int hi = 3;
+    size_t n;
+    while (hi >= 0 && !v[hi]) hi--;
+    n = hi < 0 ? 0 : (size_t)hi * 8 + (size_t)(71 - __builtin_clzll(v[hi])) / 8;
+    if (w->n + 33 > BUF_BYTES) bw_flush(w);
+    w->buf[w->n++] = (uint8_t)n;
+    memcpy(w->buf + w->n, v, n);
+    w->n += n;
 }
 
 static bool get_sum(const uint8_t **p, const uint8_t *end, uint64_t v[4])
 {
-    uint8_t b[32] = {0};
     size_t n;
     if (*p >= end || (n = *(*p)++) > 32 || (size_t)(end - *p) < n) return false;
-    memcpy(b, *p, n);
+    memset(v, 0, 32);
+    memcpy(v, *p, n);
     *p += n;
-    for (int i = 0; i < 4; i++) v[i] = sl_le64(b + 8 * i);
     return true;
 }
 
@@ -1158,16 +1165,18 @@ static int sw_finish(sw *w, sl_run *r, sl_error *e)
     return run_finish(&w->pay, SL_RUNS_SUMS, r, HDR, doff, false, e);
 }
 
-/* Sorts items by key and adds up the items of one key; *n becomes the number of keys. */
+/* Sorts items by key and adds up the items of one key; *n becomes the number of keys.
+ * The sorted copy is made in the set's sort scratch, once the sort is done with it. */
 static int sums_sorted(sl_runs *rs, sl_sum_item *items, size_t *n, sl_error *e)
 {
     sl_runs_kv *kv = sl_malloc((*n + 1) * sizeof *kv);
-    sl_sum_item *out = sl_malloc((*n + 1) * sizeof *out);
+    sl_sum_item *out = NULL;
     size_t k = 0;
     int rc = SL_OK;
-    if (!kv || !out) rc = sl_err(e, SL_ENOMEM, "out of memory");
+    if (!kv) rc = sl_err(e, SL_ENOMEM, "out of memory");
     for (size_t i = 0; !rc && i < *n; i++) kv[i] = (sl_runs_kv){items[i].key, i};
     if (!rc) rc = sort_kv(rs, kv, *n, 4, e);
+    if (!rc && !(out = scratch(rs, (*n + 1) * sizeof *out))) rc = sl_err(e, SL_ENOMEM, "out of memory");
     for (size_t i = 0; !rc && i < *n; i++) {
         const sl_sum_item *it = &items[kv[i].id];
         if (k && out[k - 1].key == it->key) {
@@ -1182,7 +1191,6 @@ static int sums_sorted(sl_runs *rs, sl_sum_item *items, size_t *n, sl_error *e)
         *n = k;
     }
     sl_free(kv);
-    sl_free(out);
     return rc;
 }
 
