@@ -239,7 +239,8 @@ int sl_eth_acct_lookup(const sl_eth_chain *c, const sl_eth_addr *a, sl_eth_accts
     int rc;
     memset(st, 0, sizeof *st);
     if (acct_id(c, a, &id)) return SL_ENOTFOUND;
-    /* its balance entries hold its counts and span, asset by asset */
+    /* its balance entries hold its counts and span, asset by asset (the counts are right
+     * even when an amount's total passes 2^256 - 1) */
     if ((rc = sl_runs_sums_get(&c->runs[R_B], id, &v, &n)) && rc != SL_ELIMIT) return rc;
     st->id = id;
     st->first_time = UINT64_MAX;
@@ -305,7 +306,10 @@ int sl_eth_balances(const sl_eth_chain *c, uint32_t acct, sl_eth_balance_fn fn, 
     sl_sum_item *v;
     size_t n;
     int rc = sl_runs_sums_get(&c->runs[R_B], acct, &v, &n);
-    if (rc) return rc;
+    if (rc) {
+        sl_free(v); /* a wrapped total is not shown */
+        return rc;
+    }
     for (size_t i = 0; i < n; i++) {
         uint32_t asset = (uint32_t)v[i].key;
         sl_u256 in, out;

@@ -1276,6 +1276,7 @@ int sl_runs_sums_get(const sl_runs *rs, uint32_t hi32, sl_sum_item **out, size_t
     sl_sum_item *v = NULL;
     size_t cap = 0, k = 0, m = 0;
     uint64_t want = (uint64_t)hi32 << 32;
+    bool over = false;
     *out = NULL;
     *n = 0;
     for (int i = 0; i < rs->n; i++) {
@@ -1309,19 +1310,13 @@ int sl_runs_sums_get(const sl_runs *rs, uint32_t hi32, sl_sum_item **out, size_t
             v[j - 1] = t;
         }
     for (size_t i = 0; i < k; i++) {
-        if (m && v[m - 1].key == v[i].key) {
-            if (!sl_sum_add(&v[m - 1], &v[i])) {
-                sl_free(v);
-                return SL_ELIMIT;
-            }
-        } else {
-            v[m++] = v[i];
-        }
+        if (m && v[m - 1].key == v[i].key) over |= !sl_sum_add(&v[m - 1], &v[i]);
+        else v[m++] = v[i];
     }
     *out = m ? v : NULL;
     if (!m) sl_free(v);
     *n = m;
-    return SL_OK;
+    return over ? SL_ELIMIT : SL_OK;
 }
 
 /* Replaces runs[from..to) by `merged` (mapped), noting the dropped files. */

@@ -209,7 +209,8 @@ int sl_runs_cut_sums(sl_runs *rs, uint64_t cut, uint64_t *file_no, sl_sums_remov
                      void *ctx, uint64_t *dropped, int *ndropped, sl_error *e) SL_MUST_USE;
 /* Every key whose high 32 bits are hi32, its entries folded over the runs, in ascending
  * key order: *out allocated (sl_malloc; NULL when *n is 0), freed by the caller. SL_OK,
- * SL_ENOMEM, or SL_ELIMIT when a sum over the runs passes 2^256 - 1 (then *out is NULL). */
+ * SL_ENOMEM (*out NULL), or SL_ELIMIT when a sum over the runs passes 2^256 - 1 (the
+ * entries are given all the same, counts and spans right, that sum wrapped). */
 int sl_runs_sums_get(const sl_runs *rs, uint32_t hi32, sl_sum_item **out, size_t *n) SL_MUST_USE;
 
 #endif
