@@ -99,6 +99,15 @@ const char *temp_dir(void)
     return g_dirs[g_ndirs++];
 }
 
+const char *path_in(const char *dir, const char *name)
+{
+    static char buf[16][PATH_MAX];
+    static int k;
+    char *p = buf[k++ % 16];
+    snprintf(p, sizeof buf[0], "%s/%s", dir, name);
+    return p;
+}
+
 /* ---------------- processes ---------------- */
 
 const char *sleuth_bin(void)

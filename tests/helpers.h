@@ -49,6 +49,8 @@ int free_port(void);
 /* A fresh empty folder under $TMPDIR; the path is owned by the helpers and valid until the
  * test process exits, when the folder is removed. */
 const char *temp_dir(void);
+/* "dir/name" in one of 16 buffers used in turn (valid until 16 more calls). */
+const char *path_in(const char *dir, const char *name);
 /* Removes a file or a folder with everything below it (no symlinks followed). */
 void rm_tree(const char *path);
 /* Integer member (exact, from the raw number text); asserts it is a number. */

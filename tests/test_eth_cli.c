@@ -1,8 +1,10 @@
 /* test_eth_cli.c — end to end through the real `sleuth` binary on the bundled Ethereum and
  * Tron fixtures: ingest eth|tron, the JSON contract of tx and address (EIP-55 out, any
  * case in, T-addresses, big amounts as strings, fee and burn flows), re-ingest skipping
- * stored blocks, and bad input: a located error, exit code 1 and the store unchanged. */
+ * stored blocks, and bad input: a located error, exit code 1 and the store unchanged; a
+ * chain written in the earlier layout (same store version, accounts in LMDB) is refused. */
 #include <criterion/criterion.h>
+#include <lmdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,14 +228,6 @@ Test(eth_cli, crash_after_commit_then_resume)
  * leaves exactly 5 blocks; resuming gives the same store as one command in one segment.
  * A bad record in the last segment (a trace whose parent is missing, found only when its
  * block's records are merged) is refused before the first segment is written. */
-static const char *at(const char *dir, const char *name)
-{
-    static char buf[4][256];
-    static int k;
-    char *p = buf[k++ % 4];
-    snprintf(p, sizeof buf[0], "%s/%s", dir, name);
-    return p;
-}
 
 /* `sleuth info --json` without its sizes (more commits take more LMDB pages) */
 static char *info_without_sizes(const char *store)
@@ -274,8 +268,8 @@ Test(eth_cli, segments_commit_as_they_go)
     cr_assert_eq(jint(j, "commits"), 30, "a commit per segment");
     cJSON_Delete(j);
     run_free(&r);
-    a = info_without_sizes(at(d, "one"));
-    b = info_without_sizes(at(d, "seg"));
+    a = info_without_sizes(path_in(d, "one"));
+    b = info_without_sizes(path_in(d, "seg"));
     cr_assert_str_eq(a, b);
     cr_assert(strstr(a, "\"blocks\":35") && strstr(a, "\"flows\":15652"), "%s", a);
     free(a), free(b);
@@ -299,12 +293,51 @@ Test(eth_cli, segments_commit_as_they_go)
           "\"0x04cbcb236043d8fb7839e07bbc7f5eed692fb2ca55d897f1101eac3e3ad4fab8\",\"transactionPosition\":0,\"type\":\"call\"}]",
           f);
     fclose(f);
-    before = tree_digest(at(d, "part"));
+    before = tree_digest(path_in(d, "part"));
     r = run_sh("SLEUTH_ETH_SEGMENT_BYTES=1 %s ingest eth --quiet --store %s/part tests/data/eth/mev %s", bin, d, bad);
     cr_assert_eq(r.status, 1, "refused: %d", r.status);
     cr_assert(strstr(r.err, "has no parent trace [2]"), "%s", r.err);
     run_free(&r);
-    after = tree_digest(at(d, "part"));
+    after = tree_digest(path_in(d, "part"));
     cr_assert_str_eq(before, after, "34 good segments came first: none of them may be written");
+    free(before), free(after);
+}
+
+/* A store whose ethereum commit record has the earlier layout's size (80 bytes, store
+ * version 3: what sleuth wrote before its account chains moved onto run sets) is refused by
+ * readers and writers alike, with the command that rebuilds it; nothing is misread. */
+Test(eth_cli, earlier_layout_is_refused)
+{
+    const char *d = temp_dir(), *st = path_in(d, "s");
+    char idx[400], *before, *after;
+    uint8_t rec[80] = {3};
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    MDB_val k = {12, "eth.ethereum"}, v = {sizeof rec, rec};
+    run_result r = run_sleuth("ingest eth --quiet --store %s tests/data/eth/trace", st);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    snprintf(idx, sizeof idx, "%s/index", st);
+    cr_assert_eq(mdb_env_create(&env), 0);
+    mdb_env_set_maxdbs(env, 64);
+    cr_assert_eq(mdb_env_open(env, idx, 0, 0644), 0);
+    cr_assert_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    cr_assert_eq(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
+    cr_assert_eq(mdb_put(txn, dbi, &k, &v, 0), 0);
+    cr_assert_eq(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+    before = tree_digest(st);
+    static const char *const cmds[] = {"info", "address 0xA1A1a1a1A1A1A1A1A1a1a1a1a1a1A1A1a1A1a1a1", "ingest eth --quiet"};
+    for (size_t i = 0; i < 3; i++) {
+        r = run_sleuth("%s --store %s%s", cmds[i], st, i == 2 ? " tests/data/eth/graphsense" : "");
+        cr_assert_eq(r.status, 1, "%s: exit %d", cmds[i], r.status);
+        cr_assert(strstr(r.err, "its ethereum data was written by an earlier sleuth") &&
+                      strstr(r.err, "sleuth ingest eth --store NEWDIR"),
+                  "%s: %s", cmds[i], r.err);
+        run_free(&r);
+    }
+    after = tree_digest(st);
+    cr_assert_str_eq(before, after, "a refused command changed the store");
     free(before), free(after);
 }

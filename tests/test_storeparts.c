@@ -2,9 +2,9 @@
  * reference: the keyed fingerprints (fp.h), the persistent fingerprint -> id map
  * (fpmap.c: growth, removal, purge after a crash, a reader following a rebuilt file), the
  * writer's map of unspent outputs (utxo.c: random puts and takes against an array, growth,
- * backward-shift deletion), and the run sets (runs.c: keys and histories written in
+ * backward-shift deletion), and the run sets (runs.c: keys, histories and sums written in
  * batches, merged by the geometric rule, cut back for a rollback, read back equal to
- * what went in, totals included). */
+ * what went in, totals and spans included). */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -370,4 +370,163 @@ Test(storeparts, hist_runs_keep_every_address_history_and_totals, .timeout = 120
     sl_runs_close(&rs);
     free(be);
     free(evs);
+}
+
+/* The sums sets (balances of the Ethereum store): per key two counts, two 256-bit sums
+ * and a span, written in batches, merged, cut back twice, against the events themselves. */
+#define NKEYS 600
+typedef struct sumev { uint64_t key, id, amt[4], v; bool in; } sumev;
+static sumev *sevs;
+static size_t nsevs;
+
+static sl_sum_item sum_of(const sumev *x)
+{
+    sl_sum_item it;
+    memset(&it, 0, sizeof it);
+    it.key = x->key;
+    memcpy(x->in ? it.a : it.b, x->amt, 32);
+    *(x->in ? &it.na : &it.nb) = 1;
+    it.vmin = it.vmax = x->v;
+    return it;
+}
+
+static int ref_removed(void *ctx, uint64_t lo, uint64_t hi, sl_sum_item **items, size_t *n)
+{
+    sl_sum_item *v = ctx;
+    size_t k = 0;
+    for (size_t i = 0; i < nsevs; i++)
+        if (sevs[i].id >= lo && sevs[i].id < hi) v[k++] = sum_of(&sevs[i]);
+    *items = v;
+    *n = k;
+    return SL_OK;
+}
+
+static int ref_span(void *ctx, uint64_t lo, uint64_t hi, sl_sum_item *items, size_t n)
+{
+    (void)ctx;
+    for (size_t j = 0; j < n; j++) {
+        items[j].vmin = UINT64_MAX, items[j].vmax = 0;
+        if (j) cr_assert_gt(items[j].key, items[j - 1].key, "span keys ascend");
+        for (size_t i = 0; i < nsevs; i++)
+            if (sevs[i].key == items[j].key && sevs[i].id >= lo && sevs[i].id < hi) {
+                if (sevs[i].v < items[j].vmin) items[j].vmin = sevs[i].v;
+                if (sevs[i].v > items[j].vmax) items[j].vmax = sevs[i].v;
+            }
+    }
+    return SL_OK;
+}
+
+static void check_sums(const sl_runs *rs, uint64_t upto)
+{
+    for (uint32_t acct = 0; acct < NKEYS / 6 + 2; acct++) {
+        sl_sum_item want[6], *got;
+        size_t n, k = 0;
+        bool any[6] = {false};
+        for (int s = 0; s < 6; s++) {
+            memset(&want[s], 0, sizeof want[s]);
+            want[s].key = (uint64_t)acct << 32 | (uint32_t)s;
+            want[s].vmin = UINT64_MAX;
+        }
+        for (size_t i = 0; i < nsevs; i++)
+            if (sevs[i].key >> 32 == acct && sevs[i].id < upto) {
+                sl_sum_item x = sum_of(&sevs[i]);
+                cr_assert(sl_sum_add(&want[(uint32_t)sevs[i].key], &x));
+                any[(uint32_t)sevs[i].key] = true;
+            }
+        cr_assert_eq(sl_runs_sums_get(rs, acct, &got, &n), SL_OK);
+        for (int s = 0; s < 6; s++) {
+            if (!any[s]) continue;
+            cr_assert_lt(k, n, "account %u asset %d missing", acct, s);
+            cr_assert_eq(got[k].key, want[s].key);
+            cr_assert(got[k].na == want[s].na && got[k].nb == want[s].nb, "account %u asset %d counts", acct, s);
+            cr_assert(!memcmp(got[k].a, want[s].a, 32) && !memcmp(got[k].b, want[s].b, 32), "account %u asset %d sums",
+                      acct, s);
+            cr_assert(got[k].vmin == want[s].vmin && got[k].vmax == want[s].vmax, "account %u asset %d span", acct, s);
+            k++;
+        }
+        cr_assert_eq(k, n, "account %u: %zu keys, want %zu", acct, n, k);
+        free(got);
+    }
+}
+
+/* Writes batch b (ids [b * per, (b + 1) * per)) of random events as one sums run and
+ * maintains the set: hot keys in every batch, cold ones now and then, amounts up to 2^200. */
+static void sums_batch(sl_runs *rs, uint64_t b, uint64_t per, sl_sum_item *items, uint64_t *file)
+{
+    uint64_t dropped[SL_RUNS_MAX + 1];
+    int nd;
+    sl_error e = {0};
+    for (uint64_t id = b * per; id < (b + 1) * per; id++) {
+        uint64_t key = rnd() % 3 == 0 ? (uint64_t)(1 + rnd() % 3) << 32 | (uint32_t)(rnd() % 2)
+                                      : (uint64_t)(rnd() % (NKEYS / 6)) << 32 | (uint32_t)(rnd() % 6);
+        sumev *x = &sevs[nsevs++];
+        memset(x, 0, sizeof *x);
+        x->key = key, x->id = id, x->in = rnd() % 2, x->v = rnd() % 1000000;
+        x->amt[0] = rnd();
+        if (id % 97 == 0) x->amt[3] = rnd() >> 56; /* above 2^128 */
+        items[id - b * per] = sum_of(x);
+    }
+    cr_assert_eq(sl_runs_add_sums(rs, b * per, (b + 1) * per, items, per, file, &e), SL_OK, "%s", e.msg);
+    cr_assert_eq(sl_runs_maintain(rs, file, NULL, NULL, dropped, &nd, &e), SL_OK, "%s", e.msg);
+    sl_runs_unlink(rs, dropped, nd);
+}
+
+/* A rollback cut of the set at `cut`, then every key checked against the events below it. */
+static void sums_cut(sl_runs *rs, uint64_t cut, uint64_t *file, sl_sum_item *scratch)
+{
+    uint64_t dropped[SL_RUNS_MAX + 1];
+    int nd;
+    sl_error e = {0};
+    cr_assert_eq(sl_runs_cut_sums(rs, cut, file, ref_removed, ref_span, scratch, dropped, &nd, &e), SL_OK, "%s", e.msg);
+    sl_runs_unlink(rs, dropped, nd);
+    check_sums(rs, cut);
+    cr_assert_eq(rs->r[rs->n - 1].hi, cut);
+}
+
+Test(storeparts, sums_runs_fold_every_key_through_merges_and_cuts, .timeout = 120)
+{
+    const char *d = temp_dir();
+    sl_runs rs;
+    sl_error e = {0};
+    uint64_t file = 1;
+    const uint64_t per = 1500, batches = 24;
+    sl_sum_item *items = malloc(per * sizeof *items), *scratch = malloc(per * batches * sizeof *scratch);
+    sl_runs_init(&rs, d, "b", SL_RUNS_SUMS);
+    sevs = malloc(per * batches * sizeof *sevs);
+    nsevs = 0;
+    for (uint64_t b = 0; b < batches; b++) {
+        sums_batch(&rs, b, per, items, &file);
+        if (b == 2 || b == batches - 1) check_sums(&rs, UINT64_MAX);
+    }
+    cr_assert_leq(rs.n, 8, "%d runs", rs.n);
+    /* the newest run cut in its middle, then deep into a merged one */
+    sums_cut(&rs, per * batches - per / 3, &file, scratch);
+    sums_cut(&rs, per * 5 + 77, &file, scratch);
+    /* a total above 2^256 - 1 is refused, not wrapped */
+    {
+        sl_sum_item big[2];
+        uint64_t cut = per * 5 + 77;
+        memset(big, 0, sizeof big);
+        big[0].key = big[1].key = (uint64_t)999999 << 32 | 5; /* an account no event has */
+        big[0].na = big[1].na = 1;
+        memset(big[0].a, 0xff, 32);
+        big[1].a[0] = 1;
+        cr_assert_eq(sl_runs_add_sums(&rs, cut, cut + 2, big, 2, &file, &e), SL_ELIMIT);
+        /* two runs whose sums only pass it together: a look-up says so, counts still right */
+        sl_sum_item *got;
+        size_t n;
+        memset(big[0].a, 0, 32);
+        big[0].a[3] = (uint64_t)1 << 63;
+        big[1] = big[0];
+        e = (sl_error){0};
+        cr_assert_eq(sl_runs_add_sums(&rs, cut, cut + 1, &big[0], 1, &file, &e), SL_OK, "%s", e.msg);
+        cr_assert_eq(sl_runs_add_sums(&rs, cut + 1, cut + 2, &big[1], 1, &file, &e), SL_OK, "%s", e.msg);
+        cr_assert_eq(sl_runs_sums_get(&rs, 999999, &got, &n), SL_ELIMIT);
+        cr_assert(n == 1 && got[0].key == big[0].key && got[0].na == 2);
+        free(got);
+    }
+    sl_runs_close(&rs);
+    free(items);
+    free(scratch);
+    free(sevs);
 }

@@ -4,6 +4,7 @@
  * whose keys are the contract in docs/ETH.md) are the library's (src/report/eth_lookup.c). */
 #include <getopt.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,12 @@ static int ingest(int argc, char **argv, const char *default_chain)
     } else if (optind >= argc) {
         return cli_usage("ingest: give at least one PATH (or --rpc URL --from N --to M)");
     }
+    /* an ingest allocates and frees a segment's arrays (tens of MB) dozens of times: with
+     * glibc's sliding mmap threshold they come to live in the heap, which keeps what it
+     * was given, and the resident size crept up with the number of segments (82 MB at
+     * 1,000 generated blocks, 93 at 5,000); from mmap they go back when freed (62 MB at
+     * both), at no measurable cost */
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
     if ((rc = sl_store_open(&s, c.store, SL_STORE_WRITE, &e))) return cli_fail(&c, &e);
     if (io.rpc_url) rc = sl_ingest_eth_rpc(s, &io, &r, &e);
     else rc = sl_ingest_eth(s, (const char *const *)argv + optind, argc - optind, &io, &r, &e);

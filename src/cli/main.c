@@ -18,7 +18,7 @@ static const struct {
     {"ingest", cmd_ingest, "ingest btc --store DIR PATH...        blk*.dat files, a blocks/ folder, raw blocks\n"
                "  sleuth ingest eth|tron --store DIR PATH...   JSON-RPC dumps, ethereum-etl/GraphSense exports\n"
                "  sleuth ingest eth --store DIR --rpc URL --from N --to M   a live node's JSON-RPC"},
-    {"rollback", cmd_rollback, "rollback --store DIR --chain btc --to HEIGHT   undo the blocks above HEIGHT (a reorg)"},
+    {"rollback", cmd_rollback, "rollback --store DIR --chain CHAIN --to HEIGHT   undo the blocks above HEIGHT (a reorg)"},
     {"info", cmd_info, "info    --store DIR                   every chain the store holds"},
     {"block", cmd_block, "block   --store DIR HASH|HEIGHT       one block (account chains: --chain NAME)"},
     {"tx", cmd_tx, "tx      --store DIR TXID|0xHASH       one transaction, inputs linked to outputs"},

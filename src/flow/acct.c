@@ -136,32 +136,28 @@ static int flow_exact(const sl_flow_view *v, uint64_t flow, sl_u256 *amount)
     return SL_OK;
 }
 
-/* The flows of account acct in its history for which keep() holds, ascending (the
- * store's history lists them newest first). */
+/* The flows of account acct in its history for which keep() holds, ascending. */
 typedef bool (*keep_fn)(const acct_view *v, const sl_eth_flowrec *f, uint64_t id, uint32_t acct, const void *arg);
+
+typedef struct hist_walk {
+    const acct_view *v;
+    uint32_t acct;
+    keep_fn keep;
+    const void *arg;
+    sl_flow_ids *out;
+} hist_walk;
+
+static int hist_one(void *ctx, uint64_t flow)
+{
+    hist_walk *w = ctx;
+    const sl_eth_flowrec *f = sl_eth_flow_at(w->v->c, flow);
+    return f && w->keep(w->v, f, flow, w->acct, w->arg) ? sl_flow_ids_push(w->out, flow) : SL_OK;
+}
 
 static int history(const acct_view *v, uint32_t acct, keep_fn keep, const void *arg, sl_flow_ids *out)
 {
-    sl_eth_acctstat st;
-    sl_eth_addr a;
-    size_t n0 = out->n;
-    if (!sl_eth_acct_addr(v->c, acct, &a) || sl_eth_acct_lookup(v->c, &a, &st) != SL_OK) return SL_OK;
-    for (uint64_t ev = st.head; ev;) {
-        const sl_eth_event *x = sl_eth_event_at(v->c, ev - 1);
-        const sl_eth_flowrec *f;
-        if (!x) break;
-        f = sl_eth_flow_at(v->c, x->flow);
-        if (f && keep(v, f, x->flow, acct, arg)) {
-            int rc = sl_flow_ids_push(out, x->flow);
-            if (rc) return rc;
-        }
-        ev = x->prev;
-    }
-    for (size_t i = n0, j = out->n; i + 1 < j; i++, j--) {
-        uint64_t t = out->v[i];
-        out->v[i] = out->v[j - 1], out->v[j - 1] = t;
-    }
-    return SL_OK;
+    hist_walk w = {v, acct, keep, arg, out};
+    return sl_eth_acct_each_flow(v->c, acct, false, hist_one, &w);
 }
 
 typedef struct recv_arg { uint32_t asset; uint64_t since; } recv_arg;

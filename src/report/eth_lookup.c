@@ -229,27 +229,40 @@ static int addr_find(sl_store *s, const sl_report_req *rq, addr_view *v, sl_erro
     return SL_OK;
 }
 
+/* The walk of an account's history for addr_history. */
+typedef struct hist_walk {
+    const addr_view *v;
+    const sl_report_req *rq;
+    void (*row)(void *ctx, const char *hs, uint64_t block);
+    void *ctx;
+    uint64_t skipped, shown, last_tx;
+} hist_walk;
+
+static int history_row(void *ctx, uint64_t flow)
+{
+    hist_walk *w = ctx;
+    const sl_eth_flowrec *f = sl_eth_flow_at(w->v->c, flow);
+    const sl_eth_txrec *t;
+    char hs[67];
+    if (!f) return -1;
+    if (f->tx == UINT64_MAX || f->tx == w->last_tx) return 0;
+    w->last_tx = f->tx;
+    if (w->skipped < w->rq->offset) { w->skipped++; return 0; }
+    if (w->shown >= w->rq->limit || !(t = sl_eth_tx_at(w->v->c, f->tx))) return -1; /* the window is full */
+    hash_str(hs, w->v->c, &t->hash);
+    w->row(w->ctx, hs, sl_eth_block_at(w->v->c, t->block)->number);
+    w->shown++;
+    return 0;
+}
+
 /* Calls row with the hash of each tx of the window of the account's history, newest
- * first (block rewards, which belong to no tx, and repeats of one tx are skipped). */
+ * first (block rewards, which belong to no tx, and repeats of one tx are skipped). Out of
+ * memory shortens it (the report's end checks sl_alloc_failures). */
 static void addr_history(const addr_view *v, const sl_report_req *rq, void (*row)(void *ctx, const char *hs, uint64_t block),
                          void *ctx)
 {
-    uint64_t ev, skipped = 0, shown = 0, last_tx = UINT64_MAX - 1;
-    for (ev = v->st.head; ev;) {
-        const sl_eth_event *e = sl_eth_event_at(v->c, ev - 1);
-        const sl_eth_flowrec *f;
-        const sl_eth_txrec *t;
-        char hs[67];
-        if (!e || !(f = sl_eth_flow_at(v->c, e->flow))) break;
-        ev = e->prev;
-        if (f->tx == UINT64_MAX || f->tx == last_tx) continue;
-        last_tx = f->tx;
-        if (skipped < rq->offset) { skipped++; continue; }
-        if (shown >= rq->limit || !(t = sl_eth_tx_at(v->c, f->tx))) break;
-        hash_str(hs, v->c, &t->hash);
-        row(ctx, hs, sl_eth_block_at(v->c, t->block)->number);
-        shown++;
-    }
+    hist_walk w = {v, rq, row, ctx, 0, 0, UINT64_MAX - 1};
+    sl_eth_acct_each_flow(v->c, v->st.id, true, history_row, &w);
 }
 
 typedef struct bal_json { const sl_eth_chain *c; cJSON *obj; } bal_json;

@@ -1,6 +1,6 @@
 /* runs.c — the log-structured run sets of runs.h: writing a run from a batch (radix
  * sorted), merging the newest runs, cutting a set back to a tx id (rollback), and the
- * look-ups (interpolation search over keys, directories over addresses). */
+ * look-ups (interpolation search over keys, directories over addresses and sums keys). */
 #include "runs.h"
 
 #include <dirent.h>
@@ -16,13 +16,20 @@
 #include "column.h"
 #include "sleuth/util.h"
 
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the run files are little-endian and sums are copied as they lie in memory"
+#endif
+
 static const char MAGIC[8] = "SLEUTHR";
 #define VERSION 4          /* run files */
 #define MANIFEST_VERSION 3 /* the run lists: the store's format (every commit-record value starts with it) */
 #define HDR 128
 #define KEY_ITEM 11
 #define DESC 48
+#define SUM_DIR 13    /* sums directory entry: key before the block (8), offset (5) */
+#define SUMS_BLOCK 32 /* sums entries per directory entry */
 #define BUF_BYTES ((size_t)1 << 20)
+#define DROP_EVERY ((size_t)1 << 20)
 
 /* ---------------- varints ---------------- */
 
@@ -151,6 +158,11 @@ static int run_map(const sl_runs *rs, sl_run *r, sl_error *e)
             r->dcount = sl_le32(r->dir);
             if (doff + 4 + (uint64_t)r->dcount * 9 + 5 > r->len) goto bad;
         }
+    } else if (rs->kind == SL_RUNS_SUMS) {
+        if (doff < poff || doff + 4 > r->len) goto bad;
+        r->dcount = sl_le32(r->dir);
+        if (doff + 4 + (uint64_t)r->dcount * SUM_DIR + 5 > r->len || sl_le40(r->dir + 4 + (size_t)r->dcount * SUM_DIR) > doff - poff)
+            goto bad;
     } else {
         r->bloom_blocks = sl_le32(r->map + 64) == 2 ? sl_le64(r->map + 72) : 0;
         if (poff + r->items * KEY_ITEM > r->len || doff + r->bloom_blocks * 64 > r->len) goto bad;
@@ -357,6 +369,18 @@ void sl_runs_unlink(const sl_runs *rs, const uint64_t *files, int n)
     }
 }
 
+/* A merge reads each input run once, front to back: the pages it has passed are given
+ * back (the page cache keeps them) every DROP_EVERY bytes, or the merged runs' files would
+ * all be resident by the end of a large merge (what an ingest's memory would then grow
+ * with). *done: how far they were given back. */
+static void drop_behind(const sl_run *r, const uint8_t *p, size_t *done)
+{
+    size_t at = (size_t)(p - r->map) & ~(size_t)4095;
+    if (at < *done + DROP_EVERY) return;
+    madvise((void *)(r->map + *done), at - *done, MADV_DONTNEED);
+    *done = at;
+}
+
 /* Puts a new run (mapped) at the end of the set. */
 static int push_run(sl_runs *rs, sl_run *r, sl_error *e)
 {
@@ -371,14 +395,15 @@ static int push_run(sl_runs *rs, sl_run *r, sl_error *e)
 
 /* ---------------- radix sorts ---------------- */
 
-/* Stable LSD radix sort of kv items by key (48 bits, 3 passes of 16). */
-static int sort_kv(sl_runs *rs, sl_runs_kv *a, size_t n, sl_error *e)
+/* Stable LSD radix sort of kv items by key (16 x passes bits: 48 for txid keys, 64 for
+ * sums keys). */
+static int sort_kv(sl_runs *rs, sl_runs_kv *a, size_t n, int passes, sl_error *e)
 {
     uint8_t *sc = scratch(rs, n * sizeof *a + 65536 * sizeof(size_t));
     sl_runs_kv *t = (sl_runs_kv *)sc, *src = a, *dst = t;
     size_t *cnt = sc ? (size_t *)(sc + n * sizeof *a) : NULL;
     if (!sc) return sl_err(e, SL_ENOMEM, "out of memory");
-    for (int pass = 0; pass < 3; pass++) {
+    for (int pass = 0; pass < passes; pass++) {
         int sh = 16 * pass;
         size_t sum = 0;
         memset(cnt, 0, 65536 * sizeof *cnt);
@@ -512,7 +537,7 @@ int sl_runs_add_keys(sl_runs *rs, uint64_t lo, uint64_t hi, sl_runs_kv *items, s
     uint64_t nb = bloom_blocks(n);
     int rc;
     if (!n) return SL_OK;
-    if ((rc = sort_kv(rs, items, n, e))) return rc;
+    if ((rc = sort_kv(rs, items, n, 3, e))) return rc;
     if ((rc = run_create(rs, *file_no, &w, path, sizeof path, e))) return rc;
     if (!(fbuf = sl_malloc(BUF_BYTES))) {
         run_abandon(&w);
@@ -801,6 +826,23 @@ void sl_hist_part_txs(const sl_hist_part *part, uint64_t *out)
     }
 }
 
+sl_hist_iter sl_hist_iter_of(const sl_hist_part *part)
+{
+    return (sl_hist_iter){part->p, part->end, part->n, 0, part->lo, false};
+}
+
+bool sl_hist_iter_next(sl_hist_iter *it, uint64_t *tx)
+{
+    uint64_t v;
+    if (!it->left) return false;
+    v = get_var(&it->p, it->end);
+    it->t = it->started ? it->t + 1 + v : it->lo + v;
+    it->started = true;
+    it->left--;
+    *tx = it->t;
+    return true;
+}
+
 /* Skips the part's txs; returns the position of its totals. */
 static const uint8_t *skip_txs(const sl_hist_part *part)
 {
@@ -839,6 +881,7 @@ bool sl_hist_part_stats(const sl_hist_part *part, sl_hist_stats *st)
 /* A cursor over one run's addresses in ascending order. */
 typedef struct hcur {
     const sl_run *r;
+    size_t dropped; /* drop_behind */
     uint32_t i; /* dense: offset from amin; sparse: entry index */
     bool done;
     uint32_t a;
@@ -865,6 +908,7 @@ static void hcur_next(hcur *c)
         if (o2 > o1 && r->payload + o2 <= r->map + r->len) {
             c->p = r->payload + o1;
             c->end = r->payload + o2;
+            drop_behind(r, c->p, &c->dropped);
             return;
         }
     }
@@ -1016,6 +1060,7 @@ static int merge_hist(sl_runs *rs, int from, int to, uint64_t cut, uint64_t file
         cur[i].r = r;
         cur[i].i = 0;
         cur[i].done = false;
+        cur[i].dropped = 0;
         hcur_next(&cur[i]);
         keys += r->keys;
         if (!cur[i].done && cur[i].a < amin) amin = cur[i].a;
@@ -1061,6 +1106,7 @@ static int merge_hist(sl_runs *rs, int from, int to, uint64_t cut, uint64_t file
 static int merge_keys(sl_runs *rs, int from, int to, uint64_t cut, uint64_t file, sl_run *out, sl_error *e)
 {
     uint64_t pos[SL_RUNS_MAX] = {0}, n = 0, total = 0, nb, hk[SL_RUNS_MAX], hid[SL_RUNS_MAX];
+    size_t dropped[SL_RUNS_MAX] = {0};
     bool live[SL_RUNS_MAX];
     char path[700];
     uint8_t *fbuf;
@@ -1092,6 +1138,7 @@ static int merge_keys(sl_runs *rs, int from, int to, uint64_t cut, uint64_t file
         r = &rs->r[from + best];
         bw_bytes(&w, r->payload + pos[best] * KEY_ITEM, KEY_ITEM);
         bloom_add(&bl, hk[best]);
+        drop_behind(r, r->payload + (pos[best] + 1) * KEY_ITEM, &dropped[best]);
         n++;
         pos[best]++;
         while (pos[best] < r->items && item_id(r->payload + pos[best] * KEY_ITEM) >= cut) pos[best]++;
@@ -1112,6 +1159,324 @@ static int merge_keys(sl_runs *rs, int from, int to, uint64_t cut, uint64_t file
     return run_finish(&w, SL_RUNS_KEYS, out, HDR + nb * 64, HDR, 2, e);
 }
 
+/* ---------------- sums runs ---------------- */
+
+/* r += x; false when the sum passes 2^256 - 1 (r then holds it mod 2^256). */
+static bool sum_add(uint64_t r[4], const uint64_t x[4])
+{
+    unsigned __int128 c = 0;
+    for (int i = 0; i < 4; i++) {
+        c += (unsigned __int128)r[i] + x[i];
+        r[i] = (uint64_t)c;
+        c >>= 64;
+    }
+    return c == 0;
+}
+
+/* r -= x; false when x > r. */
+static bool sum_sub(uint64_t r[4], const uint64_t x[4])
+{
+    uint64_t borrow = 0;
+    for (int i = 0; i < 4; i++) {
+        unsigned __int128 d = (unsigned __int128)r[i] - x[i] - borrow;
+        r[i] = (uint64_t)d;
+        borrow = (uint64_t)(d >> 64) & 1;
+    }
+    return !borrow;
+}
+
+/* A sum's bytes are its words' little-endian bytes as they lie in memory (the store is
+ * little-endian only). */
+static void bw_sum(bw *w, const uint64_t v[4])
+{
+    int hi = 3;
+    size_t n;
+    while (hi >= 0 && !v[hi]) hi--;
+    n = hi < 0 ? 0 : (size_t)hi * 8 + (size_t)(71 - __builtin_clzll(v[hi])) / 8;
+    if (w->n + 33 > BUF_BYTES) bw_flush(w);
+    w->buf[w->n++] = (uint8_t)n;
+    memcpy(w->buf + w->n, v, n);
+    w->n += n;
+}
+
+static bool get_sum(const uint8_t **p, const uint8_t *end, uint64_t v[4])
+{
+    size_t n;
+    if (*p >= end || (n = *(*p)++) > 32 || (size_t)(end - *p) < n) return false;
+    memset(v, 0, 32);
+    memcpy(v, *p, n);
+    *p += n;
+    return true;
+}
+
+bool sl_sum_add(sl_sum_item *r, const sl_sum_item *x)
+{
+    r->na += x->na;
+    r->nb += x->nb;
+    if (x->vmin < r->vmin) r->vmin = x->vmin;
+    if (x->vmax > r->vmax) r->vmax = x->vmax;
+    return sum_add(r->a, x->a) & sum_add(r->b, x->b);
+}
+
+/* An empty entry of key: no counts, no span. */
+static sl_sum_item sum_empty(uint64_t key)
+{
+    sl_sum_item it;
+    memset(&it, 0, sizeof it);
+    it.key = key;
+    it.vmin = UINT64_MAX;
+    return it;
+}
+
+/* The run's entries in order: a cursor decodes them one at a time. */
+typedef struct scur {
+    const uint8_t *p, *end;
+    uint64_t prev;
+    bool done;
+    sl_sum_item it;
+    size_t dropped; /* drop_behind (merges) */
+} scur;
+
+static void scur_next(scur *c)
+{
+    if (c->p >= c->end) {
+        c->done = true;
+        return;
+    }
+    c->it.key = c->prev + get_var(&c->p, c->end);
+    c->it.na = get_var(&c->p, c->end);
+    c->it.nb = get_var(&c->p, c->end);
+    if (!get_sum(&c->p, c->end, c->it.a) || !get_sum(&c->p, c->end, c->it.b)) c->done = true; /* malformed: its end */
+    c->it.vmin = get_var(&c->p, c->end);
+    c->it.vmax = c->it.vmin + get_var(&c->p, c->end);
+    if (c->it.vmin == UINT64_MAX) c->it.vmax = 0;
+    c->prev = c->it.key;
+}
+
+/* A cursor at run r's directory block `blk` (its entries from there to the end). */
+static scur scur_at(const sl_run *r, uint32_t blk)
+{
+    const uint8_t *d = r->dir + 4;
+    scur c = {r->payload + sl_le40(d + (size_t)r->dcount * SUM_DIR), r->payload + sl_le40(d + (size_t)r->dcount * SUM_DIR),
+              0, false, {0}, 0};
+    if (blk < r->dcount) {
+        c.p = r->payload + sl_le40(d + (size_t)blk * SUM_DIR + 8);
+        c.prev = sl_le64(d + (size_t)blk * SUM_DIR);
+    }
+    if (c.p > c.end) c.p = c.end;
+    scur_next(&c);
+    return c;
+}
+
+/* Writes a sums run's entries (ascending keys) with its directory. */
+typedef struct sw {
+    bw pay;
+    uint8_t *dir;
+    size_t ndir, capdir;
+    uint64_t prev, n, items;
+    bool nomem;
+} sw;
+
+static void sw_put(sw *w, const sl_sum_item *it)
+{
+    if (w->n % SUMS_BLOCK == 0) {
+        void *q = w->dir;
+        if (sl_grow(&q, &w->capdir, (w->ndir + 1) * SUM_DIR, 1)) {
+            w->nomem = true;
+            return;
+        }
+        w->dir = q;
+        sl_put_le64(w->dir + w->ndir * SUM_DIR, w->prev);
+        sl_put_le40(w->dir + w->ndir * SUM_DIR + 8, bw_pos(&w->pay) - HDR);
+        w->ndir++;
+    }
+    bw_var(&w->pay, it->key - w->prev);
+    bw_var(&w->pay, it->na);
+    bw_var(&w->pay, it->nb);
+    bw_sum(&w->pay, it->a);
+    bw_sum(&w->pay, it->b);
+    /* an empty span (vmin > vmax) is written as vmin UINT64_MAX */
+    bw_var(&w->pay, it->vmin <= it->vmax ? it->vmin : UINT64_MAX);
+    bw_var(&w->pay, it->vmin <= it->vmax ? it->vmax - it->vmin : 0);
+    w->prev = it->key;
+    w->n++;
+    w->items += it->na + it->nb;
+}
+
+static int sw_finish(sw *w, sl_run *r, sl_error *e)
+{
+    uint8_t b[8];
+    uint64_t end = bw_pos(&w->pay) - HDR, doff = bw_pos(&w->pay);
+    if (w->nomem) {
+        sl_free(w->dir);
+        run_abandon(&w->pay);
+        return sl_err(e, SL_ENOMEM, "out of memory");
+    }
+    sl_put_le32(b, (uint32_t)w->ndir);
+    bw_bytes(&w->pay, b, 4);
+    for (size_t i = 0; i < w->ndir; i++) bw_bytes(&w->pay, w->dir + i * SUM_DIR, SUM_DIR);
+    sl_put_le40(b, end);
+    bw_bytes(&w->pay, b, 5);
+    sl_free(w->dir);
+    r->keys = w->n;
+    r->items = w->items;
+    return run_finish(&w->pay, SL_RUNS_SUMS, r, HDR, doff, false, e);
+}
+
+/* Sorts items by key and adds up the items of one key; *n becomes the number of keys.
+ * The sorted copy is made in the set's sort scratch, once the sort is done with it. */
+static int sums_sorted(sl_runs *rs, sl_sum_item *items, size_t *n, sl_error *e)
+{
+    sl_runs_kv *kv = sl_malloc((*n + 1) * sizeof *kv);
+    sl_sum_item *out = NULL;
+    size_t k = 0;
+    int rc = SL_OK;
+    if (!kv) rc = sl_err(e, SL_ENOMEM, "out of memory");
+    for (size_t i = 0; !rc && i < *n; i++) kv[i] = (sl_runs_kv){items[i].key, i};
+    if (!rc) rc = sort_kv(rs, kv, *n, 4, e);
+    if (!rc && !(out = scratch(rs, (*n + 1) * sizeof *out))) rc = sl_err(e, SL_ENOMEM, "out of memory");
+    for (size_t i = 0; !rc && i < *n; i++) {
+        const sl_sum_item *it = &items[kv[i].id];
+        if (k && out[k - 1].key == it->key) {
+            if (!sl_sum_add(&out[k - 1], it))
+                rc = sl_err(e, SL_ELIMIT, "key %u/%u: a total above 2^256-1", (unsigned)(it->key >> 32), (unsigned)it->key);
+        } else {
+            out[k++] = *it;
+        }
+    }
+    if (!rc) {
+        memcpy(items, out, k * sizeof *out);
+        *n = k;
+    }
+    sl_free(kv);
+    return rc;
+}
+
+int sl_runs_add_sums(sl_runs *rs, uint64_t lo, uint64_t hi, sl_sum_item *items, size_t n, uint64_t *file_no,
+                     sl_error *e)
+{
+    char path[700];
+    sw w;
+    sl_run r;
+    int rc;
+    if (!n) return SL_OK;
+    if ((rc = sums_sorted(rs, items, &n, e))) return rc;
+    memset(&w, 0, sizeof w);
+    if ((rc = run_create(rs, *file_no, &w.pay, path, sizeof path, e))) return rc;
+    for (size_t i = 0; i < n; i++) sw_put(&w, &items[i]);
+    memset(&r, 0, sizeof r);
+    r.file = (*file_no)++;
+    r.lo = lo, r.hi = hi;
+    if ((rc = sw_finish(&w, &r, e))) return rc;
+    return push_run(rs, &r, e);
+}
+
+/* Writes runs[from..to) of a sums set as one run of [lo, min(hi, cut)), less the sorted
+ * items sub[0..nsub) (a rollback's: what the ids >= cut added, with the spans the keys
+ * keep); keys left with no count are dropped. */
+static int merge_sums(sl_runs *rs, int from, int to, uint64_t cut, const sl_sum_item *sub, size_t nsub, uint64_t file,
+                      sl_run *out, sl_error *e)
+{
+    scur cur[SL_RUNS_MAX];
+    char path[700];
+    sw w;
+    size_t j = 0;
+    int rc = SL_OK, k = to - from;
+    for (int i = 0; i < k; i++) cur[i] = scur_at(&rs->r[from + i], 0);
+    memset(&w, 0, sizeof w);
+    if ((rc = run_create(rs, file, &w.pay, path, sizeof path, e))) return rc;
+    for (;;) {
+        sl_sum_item acc;
+        bool any = false;
+        uint64_t key = UINT64_MAX;
+        for (int i = 0; i < k; i++)
+            if (!cur[i].done && (!any || cur[i].it.key < key)) key = cur[i].it.key, any = true;
+        if (!any) break;
+        acc = sum_empty(key);
+        for (int i = 0; i < k && !rc; i++)
+            if (!cur[i].done && cur[i].it.key == key) {
+                if (!sl_sum_add(&acc, &cur[i].it))
+                    rc = sl_err(e, SL_ELIMIT, "%s: key %u/%u: a total above 2^256-1", rs->dir, (unsigned)(key >> 32),
+                                (unsigned)key);
+                scur_next(&cur[i]);
+                drop_behind(&rs->r[from + i], cur[i].p, &cur[i].dropped);
+            }
+        if (!rc && j < nsub && sub[j].key <= key) {
+            /* a key the run does not hold, or less than what is taken off: not this run's ids */
+            if (sub[j].key != key || sub[j].na > acc.na || sub[j].nb > acc.nb || !sum_sub(acc.a, sub[j].a) ||
+                !sum_sub(acc.b, sub[j].b))
+                break;
+            acc.na -= sub[j].na;
+            acc.nb -= sub[j].nb;
+            acc.vmin = sub[j].vmin;
+            acc.vmax = sub[j++].vmax;
+        }
+        if (rc) break;
+        if (acc.na + acc.nb) sw_put(&w, &acc);
+    }
+    if (!rc && j < nsub) /* as above, or keys past the run's last */
+        rc = sl_err(e, SL_ESTORE, "%s: key %u/%u: the rolled-back ids took off more than the run holds", rs->dir,
+                    (unsigned)(sub[j].key >> 32), (unsigned)sub[j].key);
+    memset(out, 0, sizeof *out);
+    out->file = file;
+    out->lo = rs->r[from].lo;
+    out->hi = cut < rs->r[to - 1].hi ? cut : rs->r[to - 1].hi;
+    if (rc) {
+        sl_free(w.dir);
+        run_abandon(&w.pay);
+        return rc;
+    }
+    return sw_finish(&w, out, e);
+}
+
+int sl_runs_sums_get(const sl_runs *rs, uint32_t hi32, sl_sum_item **out, size_t *n)
+{
+    sl_sum_item *v = NULL;
+    size_t cap = 0, k = 0, m = 0;
+    uint64_t want = (uint64_t)hi32 << 32;
+    bool over = false;
+    *out = NULL;
+    *n = 0;
+    for (int i = 0; i < rs->n; i++) {
+        const sl_run *r = &rs->r[i];
+        uint32_t lo = 0, hi = r->dcount;
+        scur c;
+        /* the last block whose preceding key is below want: no earlier entry can be >= want */
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            if (sl_le64(r->dir + 4 + (size_t)mid * SUM_DIR) < want) lo = mid + 1;
+            else hi = mid;
+        }
+        for (c = scur_at(r, lo ? lo - 1 : 0); !c.done && c.it.key >> 32 <= hi32; scur_next(&c)) {
+            if (c.it.key >> 32 != hi32) continue;
+            if (k == cap) {
+                void *q = v;
+                if (sl_grow(&q, &cap, k + 1, sizeof *v)) {
+                    sl_free(v);
+                    return SL_ENOMEM;
+                }
+                v = q;
+            }
+            v[k++] = c.it;
+        }
+    }
+    /* the runs' entries of one key are added up (a short list: insertion sort by key) */
+    for (size_t i = 1; i < k; i++)
+        for (size_t j = i; j > 0 && v[j - 1].key > v[j].key; j--) {
+            sl_sum_item t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+    for (size_t i = 0; i < k; i++) {
+        if (m && v[m - 1].key == v[i].key) over |= !sl_sum_add(&v[m - 1], &v[i]);
+        else v[m++] = v[i];
+    }
+    *out = m ? v : NULL;
+    if (!m) sl_free(v);
+    *n = m;
+    return over ? SL_ELIMIT : SL_OK;
+}
+
 /* Replaces runs[from..to) by `merged` (mapped), noting the dropped files. */
 static int replace_runs(sl_runs *rs, int from, int to, sl_run *merged, uint64_t *dropped, int *nd, sl_error *e)
 {
@@ -1129,13 +1494,15 @@ static int replace_runs(sl_runs *rs, int from, int to, sl_run *merged, uint64_t 
     return SL_OK;
 }
 
+/* Merges runs[from..to) into one (keeping ids < cut; a sums set also takes off sub). */
 static int merge_range(sl_runs *rs, int from, int to, uint64_t cut, uint64_t *file_no, sl_hist_stats_fn fn,
-                       void *ctx, uint64_t *dropped, int *nd, sl_error *e)
+                       void *ctx, const sl_sum_item *sub, size_t nsub, uint64_t *dropped, int *nd, sl_error *e)
 {
     sl_run m;
     char p[700];
-    int rc = rs->kind == SL_RUNS_HIST ? merge_hist(rs, from, to, cut, *file_no, fn, ctx, &m, e)
-                                      : merge_keys(rs, from, to, cut, *file_no, &m, e);
+    int rc = rs->kind == SL_RUNS_HIST   ? merge_hist(rs, from, to, cut, *file_no, fn, ctx, &m, e)
+             : rs->kind == SL_RUNS_SUMS ? merge_sums(rs, from, to, cut, sub, nsub, *file_no, &m, e)
+                                        : merge_keys(rs, from, to, cut, *file_no, &m, e);
     if (rc) return rc;
     (*file_no)++;
     if (m.items == 0) { /* everything was cut: no run */
@@ -1172,21 +1539,49 @@ int sl_runs_maintain(sl_runs *rs, uint64_t *file_no, sl_hist_stats_fn fn, void *
     }
     if (rs->n >= SL_RUNS_MAX - 1 && from > rs->n - 2) from = rs->n - 2;
     if (from >= rs->n - 1 || from < 0) return SL_OK;
-    return merge_range(rs, from, rs->n, UINT64_MAX, file_no, fn, ctx, dropped, nd, e);
+    return merge_range(rs, from, rs->n, UINT64_MAX, file_no, fn, ctx, NULL, 0, dropped, nd, e);
 }
 
-int sl_runs_cut(sl_runs *rs, uint64_t cut, uint64_t *file_no, sl_hist_stats_fn fn, void *ctx, uint64_t *dropped,
-                int *nd, sl_error *e)
+/* Drops the runs at or after cut; true when the last run left holds ids >= cut. */
+static bool cut_tail(sl_runs *rs, uint64_t cut, uint64_t *dropped, int *nd)
 {
     *nd = 0;
     while (rs->n && rs->r[rs->n - 1].lo >= cut) {
         dropped[(*nd)++] = rs->r[rs->n - 1].file;
         run_unmap(&rs->r[--rs->n]);
     }
-    if (rs->n && rs->r[rs->n - 1].hi > cut) {
-        int more = 0, rc = merge_range(rs, rs->n - 1, rs->n, cut, file_no, fn, ctx, dropped + *nd, &more, e);
+    return rs->n && rs->r[rs->n - 1].hi > cut;
+}
+
+int sl_runs_cut(sl_runs *rs, uint64_t cut, uint64_t *file_no, sl_hist_stats_fn fn, void *ctx, uint64_t *dropped,
+                int *nd, sl_error *e)
+{
+    if (cut_tail(rs, cut, dropped, nd)) {
+        int more = 0, rc = merge_range(rs, rs->n - 1, rs->n, cut, file_no, fn, ctx, NULL, 0, dropped + *nd, &more, e);
         *nd += more;
         return rc;
     }
     return SL_OK;
+}
+
+int sl_runs_cut_sums(sl_runs *rs, uint64_t cut, uint64_t *file_no, sl_sums_removed_fn removed, sl_sums_span_fn span,
+                     void *ctx, uint64_t *dropped, int *nd, sl_error *e)
+{
+    sl_sum_item *sub = NULL;
+    size_t nsub = 0;
+    int more = 0, rc;
+    const sl_run *r;
+    if (!cut_tail(rs, cut, dropped, nd)) return SL_OK;
+    r = &rs->r[rs->n - 1];
+    if ((rc = removed(ctx, cut, r->hi, &sub, &nsub)))
+        rc = sl_err(e, rc, "%s: the sums of ids %llu and above for a rollback", rs->dir, (unsigned long long)cut);
+    if (!rc) rc = sums_sorted(rs, sub, &nsub, e);
+    /* a least or greatest value may have come from the removed ids: the keys they touched
+     * get theirs anew from the ids the run keeps */
+    if (!rc && nsub && (rc = span(ctx, r->lo, cut, sub, nsub)))
+        rc = sl_err(e, rc, "%s: the spans of ids %llu to %llu for a rollback", rs->dir, (unsigned long long)r->lo,
+                    (unsigned long long)cut);
+    if (!rc) rc = merge_range(rs, rs->n - 1, rs->n, cut, file_no, NULL, NULL, sub, nsub, dropped + *nd, &more, e);
+    *nd += more;
+    return rc;
 }

@@ -3,7 +3,7 @@
  * updated in place (format 2 updated a hash index and a per-address record per output,
  * random writes over the whole store; these only write sequentially).
  *
- * Two kinds of run set, each a folder of files DIR/<prefix><n>.run:
+ * Three kinds of run set, each a folder of files DIR/<prefix><n>.run:
  *   keys (SL_RUNS_KEYS)  items (key, id) sorted by key: the txid index, key = the first 6
  *                        bytes of the txid as stored (big-endian: uniform, so a look-up is
  *                        an interpolation search), id = the tx id. 11 bytes an item.
@@ -14,6 +14,11 @@
  *                        totals out (the caller works them out: stats_fn); with the minimum
  *                        at 1 every entry keeps them (~9 bytes an entry: a look-up or a
  *                        merge then reads no transaction, which cost more than it saved).
+ *   sums (SL_RUNS_SUMS)  per 64-bit key (the Ethereum store: account id << 32 | asset id),
+ *                        two counts and two 256-bit sums (received, sent) and the least and
+ *                        greatest of a value (block times) over the run's ids: a merge adds
+ *                        the counts and sums and keeps the least and greatest, so a key's
+ *                        totals are those of its entries in all runs.
  *
  * Every run covers a range [lo, hi) of tx ids; the runs of a set are ordered and their
  * ranges are adjacent (run i's hi is run i+1's lo), because a commit adds one run for its
@@ -36,6 +41,13 @@
  *         spent, outputs received, outputs spent
  * Keys runs: the payload is the items, a 6-byte key (big-endian) and a 5-byte id
  * (little-endian) each, ascending by key then id; no directory.
+ * Sums runs (header: keys = entries, items = the sum of their counts):
+ *   payload: per key in ascending order, varint (key - previous key; 0 before the first),
+ *         varints na, nb (the counts), the sums a and b, each as a length byte n (0..32) and
+ *         n bytes little-endian (no trailing zero bytes), varints vmin, vmax - vmin
+ *   directory (after the payload): u32 blocks, then per block of 32 entries the key of
+ *         the entry before it (u64, 0 for the first) and its offset (5 bytes), then the
+ *         end offset (5 bytes): a look-up decodes from the block that can hold its key.
  *
  * The list of a set's runs (the manifest, sl_runs_manifest) is part of the chain's commit
  * record: a run file is written and fsynced before the commit that names it, and deleted
@@ -57,7 +69,7 @@
 #define SL_RUNS_MAX 48
 #define SL_RUNS_FACTOR 3
 #define SL_HIST_STATS_MIN 1 /* entries of at least this many txs keep their totals (1: all) */
-enum { SL_RUNS_KEYS = 1, SL_RUNS_HIST = 2 };
+enum { SL_RUNS_KEYS = 1, SL_RUNS_HIST = 2, SL_RUNS_SUMS = 3 };
 
 typedef struct sl_run {
     uint64_t file;          /* the n of <prefix><n>.run */
@@ -161,5 +173,49 @@ void sl_hist_part_txs(const sl_hist_part *part, uint64_t *out);
 bool sl_hist_part_stats(const sl_hist_part *part, sl_hist_stats *st);
 /* The part's first and last tx id (decoding it once, without storing its txs). */
 void sl_hist_part_ends(const sl_hist_part *part, uint64_t *first, uint64_t *last);
+/* Decodes a part one id at a time without a buffer (for histories too long to copy):
+ * it = sl_hist_iter_of(part); while (sl_hist_iter_next(&it, &tx)) ...; a copy of an
+ * iterator resumes from where the copy was made. */
+typedef struct sl_hist_iter {
+    const uint8_t *p, *end;
+    uint64_t left, t, lo;
+    bool started;
+} sl_hist_iter;
+sl_hist_iter sl_hist_iter_of(const sl_hist_part *part);
+bool sl_hist_iter_next(sl_hist_iter *it, uint64_t *tx);
+
+/* ---- sums sets ---- */
+/* One key's entry (a run's, or a batch's item): two counts, two 256-bit sums
+ * (little-endian words), the least and greatest value seen (vmin > vmax: none). A key is
+ * present while na + nb > 0. */
+typedef struct sl_sum_item {
+    uint64_t key, na, nb;
+    uint64_t a[4], b[4];
+    uint64_t vmin, vmax;
+} sl_sum_item;
+/* Folds x into r (counts and sums added, span widened); false when a sum passes 2^256 - 1. */
+bool sl_sum_add(sl_sum_item *r, const sl_sum_item *x) SL_MUST_USE;
+/* A rollback cut's helpers. removed: the items ids [lo, hi) gave (what the run holding the
+ * cut loses): *items belongs to the caller and stays valid until the cut returns (which may
+ * reorder it); any order, keys may repeat. span: sets vmin and vmax of each of the n items
+ * (ascending keys) to the least and greatest value over ids [lo, hi) (vmin = UINT64_MAX,
+ * vmax = 0 when none), which the cut cannot work out from what it takes off. Both return
+ * SL_OK or an error code. */
+typedef int (*sl_sums_removed_fn)(void *ctx, uint64_t lo, uint64_t hi, sl_sum_item **items, size_t *n);
+typedef int (*sl_sums_span_fn)(void *ctx, uint64_t lo, uint64_t hi, sl_sum_item *items, size_t n);
+/* Adds a sums run for ids [lo, hi) from a batch's items (reordered: sorted by key; items
+ * with one key are folded). Errors: SL_ELIMIT (a sum above 2^256 - 1), SL_EIO, SL_ENOMEM. */
+int sl_runs_add_sums(sl_runs *rs, uint64_t lo, uint64_t hi, sl_sum_item *items, size_t n, uint64_t *file_no,
+                     sl_error *e) SL_MUST_USE;
+/* As sl_runs_cut for a sums set: the run holding cut is rewritten less what `removed`
+ * says its ids >= cut added (keys whose counts fall to 0 disappear), with the spans of the
+ * keys they touched given by `span` over its ids below cut. */
+int sl_runs_cut_sums(sl_runs *rs, uint64_t cut, uint64_t *file_no, sl_sums_removed_fn removed, sl_sums_span_fn span,
+                     void *ctx, uint64_t *dropped, int *ndropped, sl_error *e) SL_MUST_USE;
+/* Every key whose high 32 bits are hi32, its entries folded over the runs, in ascending
+ * key order: *out allocated (sl_malloc; NULL when *n is 0), freed by the caller. SL_OK,
+ * SL_ENOMEM (*out NULL), or SL_ELIMIT when a sum over the runs passes 2^256 - 1 (the
+ * entries are given all the same, counts and spans right, that sum wrapped). */
+int sl_runs_sums_get(const sl_runs *rs, uint32_t hi32, sl_sum_item **out, size_t *n) SL_MUST_USE;
 
 #endif

@@ -141,6 +141,13 @@ static int check_version(sl_store *s, MDB_txn *txn, sl_error *e)
         if (v.mv_size < 4) continue;
         memcpy(&ver, v.mv_data, 4);
         if (ver != SL_STORE_VERSION) rc = sl_store_version_error(e, s->dir, ver);
+        else if (k.mv_size > 4 && k.mv_size < 40 && !memcmp(k.mv_data, "eth.", 4) &&
+                 !memchr((const char *)k.mv_data + 4, '.', k.mv_size - 4) && !sl_eth_layout_ok(v.mv_data, v.mv_size)) {
+            /* an account chain's commit record of an earlier layout (same store version) */
+            char chain[40];
+            snprintf(chain, sizeof chain, "%.*s", (int)k.mv_size - 4, (const char *)k.mv_data + 4);
+            rc = sl_eth_layout_error(e, s->dir, chain);
+        }
     }
     mdb_cursor_close(cur);
     return rc;
@@ -278,28 +285,6 @@ fail:
 }
 
 
-/* Removes the store's files (*.col, *.idx, *.wal) of folder p, then p itself if that leaves it empty. */
-static void remove_cols(const char *p)
-{
-    DIR *d = opendir(p);
-    struct dirent *de;
-    char f[1024];
-    if (!d) return;
-    while ((de = readdir(d))) {
-        size_t l = strlen(de->d_name);
-        if (strlen(p) + l + 2 > sizeof f) continue;
-        if ((l > 4 && (!strcmp(de->d_name + l - 4, ".col") || !strcmp(de->d_name + l - 4, ".idx") ||
-                       !strcmp(de->d_name + l - 4, ".wal"))) || (l > 8 && !strcmp(de->d_name + l - 8, ".idx.new"))) {
-            memcpy(f, p, strlen(p));
-            f[strlen(p)] = '/';
-            memcpy(f + strlen(p) + 1, de->d_name, l + 1);
-            unlink(f);
-        }
-    }
-    closedir(d);
-    rmdir(p);
-}
-
 /* Removes what sl_store_open and the chains made for a new store: the LMDB files, the
  * column files, then the folders they leave empty, LOCK, and DIR itself when this handle
  * made it. Only the store's own files are unlinked and folders are only rmdir'ed, so
@@ -308,8 +293,6 @@ static void remove_empty_store(sl_store *s)
 {
     static const char *const lmdb[] = {"index/data.mdb", "index/lock.mdb"};
     char p[512];
-    DIR *d;
-    struct dirent *de;
     for (size_t i = 0; i < sizeof lmdb / sizeof *lmdb; i++) {
         snprintf(p, sizeof p, "%s/%s", s->dir, lmdb[i]);
         unlink(p);
@@ -317,17 +300,7 @@ static void remove_empty_store(sl_store *s)
     snprintf(p, sizeof p, "%s/index", s->dir);
     rmdir(p);
     sl_btc_state_remove_files(s->dir);
-    snprintf(p, sizeof p, "%s/eth", s->dir);
-    if ((d = opendir(p))) {
-        while ((de = readdir(d))) {
-            char q[1024];
-            if (de->d_name[0] == '.') continue;
-            snprintf(q, sizeof q, "%s/%s", p, de->d_name);
-            remove_cols(q);
-        }
-        closedir(d);
-        rmdir(p);
-    }
+    sl_eth_state_remove_files(s->dir);
     snprintf(p, sizeof p, "%s/LOCK", s->dir);
     unlink(p);
     if (s->made_dir) rmdir(s->dir);
@@ -496,8 +469,9 @@ int sl_store_renew(sl_store *s, sl_error *e)
     if (rc == MDB_MAP_RESIZED && !(rc = mdb_env_set_mapsize(s->env, index_bytes(s->dir)))) /* a writer grew it */
         rc = mdb_txn_renew(s->rtxn);
     if (rc) return mdb_fail(e, "renew", rc);
-    /* the Bitcoin view moves to the new snapshot: counts, mappings, run lists */
-    return sl_btc_state_renew(s, e);
+    /* the chains' views move to the new snapshot: counts, mappings, run lists */
+    if ((rc = sl_btc_state_renew(s, e))) return rc;
+    return sl_eth_state_renew(s, e);
 }
 
 int sl_store_mdb_fail(sl_error *e, const char *what, int rc) { return mdb_fail(e, what, rc); }

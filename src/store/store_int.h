@@ -45,8 +45,18 @@ int sl_store_renew(sl_store *s, sl_error *e) SL_MUST_USE;
 int sl_store_version_error(sl_error *e, const char *dir, uint32_t version);
 /* An LMDB error in words (disk full, map full, ...). */
 int sl_store_mdb_fail(sl_error *e, const char *what, int rc);
-/* Defined in eth_store.c; called by sl_store_close. */
+/* ---- the Ethereum-family backend (eth_store.c), driven by the core ---- */
+/* Frees the chains' handles (a writer's maps are checkpointed first); sl_store_close. */
 void sl_eth_state_free(struct sl_eth_state *st);
+/* Moves every open chain's view (no batch open) to the commit the core's read
+ * transaction sees. */
+int sl_eth_state_renew(sl_store *s, sl_error *e) SL_MUST_USE;
+/* Removes the backend's files from DIR (a store that was never committed to). */
+void sl_eth_state_remove_files(const char *dir);
+/* Whether a chain's commit record (v[0..n)) is of this sleuth's Ethereum layout; the error
+ * for one that is not (with the command that rebuilds it). */
+bool sl_eth_layout_ok(const void *v, size_t n);
+int sl_eth_layout_error(sl_error *e, const char *dir, const char *chain);
 
 /* ---- the Bitcoin backend (btc_store.c), driven by the core ---- */
 /* Opens the backend inside the core's opening transaction (creates its databases and
