@@ -322,16 +322,23 @@ int sl_btc_in_prevout(const sl_store *s, uint64_t i, uint64_t *tx, uint32_t *vou
 
 static uint64_t ref_out(const sl_store *s, uint64_t r) { return sl_btc_tx_first_out(s, SL_REF_TX(r)) + SL_REF_IDX(r); }
 
+/* The tx that spent output o, by its spent mark (a mark naming a tx past the committed
+ * count is not believed). spent.col is written in place, never through the append
+ * buffer; a writer's open batch has written no marks yet. */
+static bool spent_mark(const sl_store *s, uint64_t o, uint64_t *t)
+{
+    if (o >= B(s)->cm.n_out || o >= sl_col_cap(&B(s)->col[C_SPENT])) return false;
+    *t = sl_le40(sl_col_at(&B(s)->col[C_SPENT], o));
+    if (!*t || *t - 1 >= B(s)->cm.n_tx) return false;
+    (*t)--;
+    return true;
+}
+
 int sl_btc_out_spender(const sl_store *s, uint64_t o, uint64_t *tx, uint32_t *vin)
 {
     uint64_t t, first;
     uint32_t n;
-    /* spent.col is written in place (never through the append buffer); a writer's open
-     * batch has written no marks yet */
-    if (o >= B(s)->cm.n_out || o >= sl_col_cap(&B(s)->col[C_SPENT])) return SL_ENOTFOUND;
-    t = sl_le40(sl_col_at(&B(s)->col[C_SPENT], o));
-    if (!t || t - 1 >= B(s)->cm.n_tx) return SL_ENOTFOUND;
-    t--;
+    if (!spent_mark(s, o, &t)) return SL_ENOTFOUND;
     first = sl_btc_tx_first_in(s, t);
     n = sl_btc_tx_n_in(s, t);
     for (uint32_t k = 0; k < n; k++) {
@@ -351,10 +358,7 @@ int sl_btc_outpoint_spender(const sl_store *s, uint64_t tx, uint32_t vout, uint6
     uint32_t n;
     if (tx >= B(s)->m.n_tx || vout >= sl_btc_tx_n_out(s, tx)) return SL_ENOTFOUND;
     o = sl_btc_tx_first_out(s, tx) + vout;
-    if (o >= B(s)->cm.n_out || o >= sl_col_cap(&B(s)->col[C_SPENT])) return SL_ENOTFOUND;
-    t = sl_le40(sl_col_at(&B(s)->col[C_SPENT], o));
-    if (!t || t - 1 >= B(s)->cm.n_tx) return SL_ENOTFOUND;
-    t--;
+    if (!spent_mark(s, o, &t)) return SL_ENOTFOUND;
     first = sl_btc_tx_first_in(s, t);
     n = sl_btc_tx_n_in(s, t);
     for (uint32_t k = 0; k < n; k++)
