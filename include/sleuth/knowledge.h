@@ -54,4 +54,55 @@ typedef struct sl_merge_edge {
  * producer, which returns that code. Called on the producer's thread. */
 typedef int (*sl_edge_sink)(void *ctx, const sl_merge_edge *e);
 
+/* One Bitcoin-family transaction as the pure detectors see it (coinjoin.c, change.c): what
+ * the store knows of it, filled by the cluster builder (or a test, or a benchmark straight
+ * from parsed blocks). Arrays belong to the caller and outlive the call. An address id 0
+ * means "no address" (OP_RETURN, non-standard). */
+typedef struct sl_txv_in {
+    sl_addr_ref addr;
+    uint64_t value;        /* satoshi */
+    uint8_t script_type;   /* sl_script_type (btc.h) of the output it spends */
+    bool from_peel;        /* the transaction that made this output had 1 input, 2 outputs */
+} sl_txv_in;
+typedef struct sl_txv_out {
+    sl_addr_ref addr;
+    uint64_t value;
+    uint8_t script_type;
+    bool fresh;            /* this transaction is the address's first appearance */
+    bool reused;           /* the address received again in a later transaction (when known) */
+    const char *text;      /* the address as the chain writes it, or NULL (not formatted) */
+} sl_txv_out;
+typedef struct sl_txv {
+    sl_tx_ref tx;
+    uint32_t version, locktime, height;
+    int64_t time;
+    const sl_txv_in *in;
+    size_t n_in;
+    const sl_txv_out *out;
+    size_t n_out;
+} sl_txv;
+
+/* What a CoinJoin detector concluded (coinjoin.c). */
+typedef enum sl_coinjoin_kind {
+    SL_CJ_NONE = 0,
+    SL_CJ_EQUAL_OUTPUT = 1,   /* the BlockSci/GraphSense generic equal-output rule */
+    SL_CJ_WASABI1 = 2,
+    SL_CJ_WASABI2 = 3,        /* WabiSabi */
+    SL_CJ_WHIRLPOOL_TX0 = 4,
+    SL_CJ_WHIRLPOOL_MIX = 5,
+    SL_CJ_JOINMARKET = 6,
+} sl_coinjoin_kind;
+
+/* Classifies t: SL_CJ_NONE or the most specific protocol that matches. An exchange batch
+ * payout (one or few inputs, many distinct output values) must answer SL_CJ_NONE.
+ * Pure, thread-safe. docs/CLUSTERING.md states every rule with its constants and source. */
+sl_coinjoin_kind sl_coinjoin_detect(const sl_txv *t);
+const char *sl_coinjoin_name(sl_coinjoin_kind k);
+
+/* The change heuristics enabled in `mask` (bit 1u << SL_H_CHANGE_*) applied to t, in the
+ * order of the enum: the first that names exactly one output as change wins. Returns the
+ * output index and sets *h and *confidence, or -1 when none names one (or t is a CoinJoin,
+ * a coinbase, or has fewer than two outputs). Pure, thread-safe. */
+int sl_change_find(const sl_txv *t, unsigned mask, sl_heuristic *h, uint8_t *confidence);
+
 #endif
