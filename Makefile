@@ -25,6 +25,10 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
+# The data sleuth ships (data/: taxonomies, the incident library), found at run time
+# through $SLEUTH_DATA or this path (src/knowledge/tags.c).
+$(BUILD)/src/knowledge/tags.o: CFLAGS += -DSLEUTH_DATA_DIR=\"$(abspath data)\"
+
 $(LIB): $(OBJ)
 	@rm -f $@
 	ar rcs $@ $^

@@ -24,6 +24,8 @@ static const struct {
     {"tx", cmd_tx, "tx      --store DIR TXID|0xHASH       one transaction, inputs linked to outputs"},
     {"address", cmd_address, "address --store DIR ADDRESS           balance and history of an address"},
     {"trace", cmd_trace, "trace   --store DIR --tx TXID[:N] | --address ADDR   follow the money"},
+    {"tags", cmd_tags, "tags    import|add|show|export --store DIR   the tag store (TagPacks, OFAC SDN, label CSVs)"},
+    {"incidents", cmd_incidents, "incidents --store DIR [NAME]          the incident library (thefts, their addresses)"},
     {"safe", sl_cmd_safe, "safe verify FILE.json|-               check a Safe multisig transaction before signing"},
 };
 

@@ -1,0 +1,64 @@
+/* tags_int.h — what the tag store (tags.c) and its importers (import_*.c) share: the
+ * import context every importer feeds raw tags and actors into, which validates them
+ * (keys, confidence, concepts) and writes them inside the file's one transaction, and the
+ * GraphSense taxonomies compiled into the program (tags_key.c). Not a public API. */
+#ifndef SLEUTH_TAGS_INT_H
+#define SLEUTH_TAGS_INT_H
+
+#include <sqlite3.h>
+
+#include "sleuth/tags.h"
+
+struct sl_tags {
+    sqlite3 *db;
+    char *dir;
+    sqlite3_stmt *by_subject, *by_subject_any;
+};
+
+/* A tag as an importer read it: borrowed strings, any may be NULL. network is the pack's
+ * network or currency code (or a sleuth chain name); line the 1-based line for errors. */
+typedef struct sl_tag_in {
+    const char *network, *address, *tx_hash, *label, *category, *abuse, *concepts, *source, *confidence,
+        *actor, *context, *lastmod;
+    int is_cluster_definer; /* 0/1 */
+    unsigned line;
+} sl_tag_in;
+
+typedef struct sl_tags_imp {
+    sl_tags *t;
+    const char *file;          /* base name, as tags record it */
+    const char *path;          /* as errors name it */
+    sqlite3_int64 source_id;
+    const sl_tags_import_opts *opts;
+    sl_tags_import_stats *st;
+    sqlite3_stmt *ins_tag, *ins_actor;
+} sl_tags_imp;
+
+/* Validates and stores one tag (the error names im->path, in->line and the field).
+ * Duplicates (same chain, subject, label and source in this file) are counted, not stored. */
+int sl_tags__put(sl_tags_imp *im, const sl_tag_in *in, sl_error *e);
+/* Stores one actor (strings borrowed; lists as JSON arrays). */
+int sl_tags__put_actor(sl_tags_imp *im, const char *id, const char *label, const char *uri, const char *categories,
+                       const char *jurisdictions, const char *aliases, const char *context, const char *lastmod,
+                       unsigned line, sl_error *e);
+/* Records a warning at line (or an error in strict mode: then returns SL_ECORRUPT). */
+int sl_tags__warn(sl_tags_imp *im, unsigned line, const char *field, sl_error *e, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* Sets the source's title (pack name) and creator. */
+int sl_tags__source_title(sl_tags_imp *im, const char *title, const char *creator, sl_error *e);
+/* Fills e with a located error: "path:line: field: msg", code SL_ECORRUPT. */
+int sl_tags__bad(sl_tags_imp *im, unsigned line, const char *field, sl_error *e, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* The importers: one stream in, tags out through im. */
+int sl_tags__import_yaml(sl_tags_imp *im, FILE *f, sl_error *e);
+int sl_tags__import_xml(sl_tags_imp *im, FILE *f, bool bz2, sl_error *e);
+int sl_tags__import_csv(sl_tags_imp *im, FILE *f, sl_error *e);
+
+/* Taxonomies (tags_key.c; the copies in data/taxonomy/ compiled in). */
+/* The level of a confidence id, or -1 when unknown. */
+int sl_tags__confidence_level(const char *id);
+/* True when c is a concept id of the taxonomy. */
+bool sl_tags__concept_ok(const char *c);
+
+#endif

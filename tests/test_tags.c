@@ -1,0 +1,223 @@
+/* test_tags.c — the tag store and its importers (issue 11, the tags part), through the
+ * real `sleuth` binary: GraphSense TagPacks and ActorPacks (counts of the shipped packs,
+ * header inheritance, duplicates counted once), malformed input (a located error, exit 1,
+ * the store unchanged), `tags add`, `tags show --json`, the export -> import round trip,
+ * the OFAC SDN advanced XML, the label CSVs, the incident library, and the wiring into
+ * `sleuth trace --stop-at`. Fixtures: tests/data/tags (copies and slices of
+ * ../shared/data/tags, with their licences; see tests/data/tags/README.md). */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+
+#define TD "tests/data/tags"
+#define GS TD "/graphsense"
+#define RONIN "0x098B716B8Aaf21512996dC57EB0615e2383E2f96"
+
+/* A fresh store path (the tag db is created by the first command), with no incident
+ * library unless the test sets SLEUTH_DATA itself. */
+static const char *fresh_store(void)
+{
+    setenv("SLEUTH_DATA", "/nonexistent", 1);
+    return path_in(temp_dir(), "store");
+}
+
+static void import_ok(const char *store, const char *files)
+{
+    run_result r = run_sleuth("tags import --store %s %s", store, files);
+    cr_assert_eq(r.status, 0, "import %s: %s", files, r.err);
+    run_free(&r);
+}
+
+/* The tags of an address as `tags show --json` gives them (caller frees). */
+static cJSON *show(const char *store, const char *addr)
+{
+    return sleuth_json("tags show --store %s --json %s", store, addr);
+}
+
+static int count_tags(const char *store, const char *addr)
+{
+    cJSON *j = show(store, addr);
+    int n = cJSON_GetArraySize(cJSON_GetObjectItem(j, "tags"));
+    cJSON_Delete(j);
+    return n;
+}
+
+Test(tags, tagpack_counts_and_inheritance)
+{
+    const char *st = fresh_store();
+    run_result r = run_sleuth("tags import --store %s " GS "/ronin_bridge.yaml " GS "/lazarus.yaml " GS
+                              "/exchange-wallets-kucoin.yaml " GS "/tornado_cash.yaml " GS "/ofac.yaml",
+                              st);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    /* MANIFEST: ronin 6, lazarus 21, kucoin 59 (14 repeated: stored once, counted), tornado 39 (1 repeated),
+     * ofac 572 (no confidence in the pack: taken as unknown, a warning each) */
+    cr_assert(strstr(r.out, "ronin_bridge.yaml: tagpack, 6 tags, 0 actors, 0 duplicates"), "%s", r.out);
+    cr_assert(strstr(r.out, "lazarus.yaml: tagpack, 21 tags"), "%s", r.out);
+    cr_assert(strstr(r.out, "exchange-wallets-kucoin.yaml: tagpack, 45 tags, 0 actors, 14 duplicates"), "%s", r.out);
+    cr_assert(strstr(r.out, "tornado_cash.yaml: tagpack, 38 tags, 0 actors, 1 duplicates"), "%s", r.out);
+    cr_assert(strstr(r.out, "ofac.yaml: tagpack, 572 tags, 0 actors, 0 duplicates, 572 warnings"), "%s", r.out);
+    run_free(&r);
+
+    cJSON *j = show(st, RONIN), *t = cJSON_GetObjectItem(j, "tags");
+    cr_assert_eq(cJSON_GetArraySize(t), 3);
+    /* best first: the cluster definer of the Ronin pack, with the header's fields inherited */
+    cJSON *b = cJSON_GetArrayItem(t, 0);
+    cr_assert_str_eq(jstr(b, "label"), "Ronin bridge exploiter");
+    cr_assert_str_eq(jstr(b, "abuse"), "service_hack");
+    cr_assert_str_eq(jstr(b, "confidence"), "service_data");
+    cr_assert_str_eq(jstr(b, "chain"), "ethereum");
+    cr_assert_str_eq(jstr(b, "address"), "0x098b716b8aaf21512996dc57eb0615e2383e2f96");
+    cr_assert_str_eq(jstr(b, "file"), "ronin_bridge.yaml");
+    cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(b, "is_cluster_definer")));
+    cr_assert_str_eq(jstr(cJSON_GetObjectItem(b, "context"), "description"), "original address");
+    cJSON *l = cJSON_GetArrayItem(t, 1);
+    cr_assert_str_eq(jstr(l, "actor"), "lazarusgroup");
+    cr_assert_str_eq(jstr(l, "abuse"), "sanction");
+    cr_assert(cJSON_IsNull(cJSON_GetObjectItem(j, "cluster")));
+    cJSON_Delete(j);
+    /* any case of the address finds it; a Bitcoin address too */
+    cr_assert_eq(count_tags(st, "0x098b716b8aaf21512996dc57eb0615e2383e2f96"), 3);
+    cr_assert_eq(count_tags(st, "134r8iHv69xdT6p5qVKTsHrcUEuBVZAYak"), 2); /* lazarus.yaml and ofac.yaml */
+    cr_assert_eq(count_tags(st, "1BoatSLRHtKNngkdXEeobR76b53LETtpyT"), 0);
+
+    /* the actor pack names the actor in every tag that links it */
+    import_ok(st, GS "/actors.slice.actorpack.yaml");
+    j = show(st, RONIN);
+    cr_assert_str_eq(jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "tags"), 1), "actor_label"), "Lazarus Group");
+    cJSON_Delete(j);
+
+    /* importing a file again replaces what it brought */
+    import_ok(st, GS "/ronin_bridge.yaml");
+    cr_assert_eq(count_tags(st, RONIN), 3);
+}
+
+Test(tags, text_output_says_where_from)
+{
+    const char *st = fresh_store();
+    import_ok(st, GS "/ronin_bridge.yaml " GS "/lazarus.yaml");
+    run_result r = run_sleuth("tags show --store %s %s", st, RONIN);
+    cr_assert_eq(r.status, 0);
+    cr_assert(strstr(r.out, "Ronin bridge exploiter"));
+    cr_assert(strstr(r.out, "from ronin_bridge.yaml"), "%s", r.out);
+    cr_assert(strstr(r.out, "from lazarus.yaml"), "%s", r.out);
+    for (char *p = r.out, *nl; *p; p = nl + 1) {
+        nl = strchr(p, '\n');
+        cr_assert(nl, "unterminated line");
+        cr_assert_leq(nl - p, 100, "line over 100 columns: %.*s", (int)(nl - p), p);
+    }
+    run_free(&r);
+}
+
+/* Every malformed file: exit 1, the file, line and field named, nothing imported (the
+ * export of the store is what it was). */
+Test(tags, malformed_yaml_located_and_nothing_imported)
+{
+    static const struct { const char *file, *where; } BAD[] = {
+        {"bad_indent.yaml", "bad_indent.yaml:10: yaml:"},
+        {"unknown_field.yaml", "unknown_field.yaml:11: colour: unknown field"},
+        {"bad_confidence.yaml", "bad_confidence.yaml:9: confidence: 'pretty_sure'"},
+        {"bad_eip55.yaml", "bad_eip55.yaml:9: address: '0x098B716B8Aaf21512996dC57EB0615e2383E2f97': bad EIP-55"},
+        {"bad_base58.yaml", "bad_base58.yaml:9: address: '1B6rJRfjTXwEy36SCs5zofGMmdv2kdZw7Q': bad Base58Check"},
+        {"bad_bech32.yaml", "bad_bech32.yaml:9: address: 'bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t5': bad bech32"},
+        {"both_subjects.yaml", "both_subjects.yaml:7: tx_hash: give address or tx_hash, not both"},
+        {"missing_label.yaml", "missing_label.yaml:7: label: missing"},
+    };
+    const char *st = fresh_store();
+    import_ok(st, GS "/lazarus.yaml");
+    run_result before = run_sleuth("tags export --store %s", st);
+    cr_assert_eq(before.status, 0);
+    for (size_t i = 0; i < sizeof BAD / sizeof *BAD; i++) {
+        run_result r = run_sleuth("tags import --store %s " TD "/bad/%s", st, BAD[i].file);
+        cr_assert_eq(r.status, 1, "%s: exit %d", BAD[i].file, r.status);
+        cr_assert(strstr(r.err, BAD[i].where), "%s: %s", BAD[i].file, r.err);
+        run_free(&r);
+        /* the first tag of each file is valid: it must not be there */
+        r = run_sleuth("tags export --store %s", st);
+        cr_assert_str_eq(r.out, before.out, "%s changed the store", BAD[i].file);
+        run_free(&r);
+    }
+    /* JSON errors carry the location as fields */
+    cJSON *j = NULL;
+    run_result r = run_sleuth("tags import --json --store %s " TD "/bad/bad_confidence.yaml", st);
+    cr_assert_eq(r.status, 1);
+    cr_assert(j = cJSON_Parse(r.out), "%s", r.out);
+    cr_assert(strstr(r.out, "\"line\":9") || strstr(r.out, "\"line\": 9"), "%s", r.out);
+    cJSON_Delete(j);
+    run_free(&r);
+    run_free(&before);
+}
+
+Test(tags, strict_turns_warnings_into_errors)
+{
+    const char *st = fresh_store();
+    run_result r = run_sleuth("tags import --strict --store %s " GS "/usdt_blacklist.yaml", st);
+    cr_assert_eq(r.status, 1);
+    cr_assert(strstr(r.err, "usdt_blacklist.yaml:11: category: 'black_list' is not a concept"), "%s", r.err);
+    run_free(&r);
+    r = run_sleuth("tags import --store %s " GS "/usdt_blacklist.yaml", st);
+    cr_assert_eq(r.status, 0);
+    cr_assert(strstr(r.out, "774 tags"), "%s", r.out);
+    cr_assert(strstr(r.out, "774 warnings"), "%s", r.out);
+    run_free(&r);
+}
+
+Test(tags, add_and_show)
+{
+    const char *st = fresh_store();
+    run_result r = run_sleuth("tags add --store %s 0x33d057af74779925c4b2e720a820387cb89f8f65 --label 'Bybit/Phemex "
+                              "commingling' --category perpetrator --abuse money_laundering --source 'ZachXBT 2025-02-22'"
+                              " --confidence forensic --actor lazarusgroup",
+                              st);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    cJSON *j = show(st, "0x33D057AF74779925C4B2E720A820387CB89F8F65");
+    cJSON *t = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "tags"), 0);
+    cr_assert_str_eq(jstr(t, "label"), "Bybit/Phemex commingling");
+    cr_assert_str_eq(jstr(t, "file"), "(added)");
+    cr_assert_eq(cJSON_GetObjectItem(t, "confidence_level")->valueint, 50);
+    cJSON_Delete(j);
+    /* usage errors: a bad confidence, a bad checksum, a category outside the taxonomy */
+    r = run_sleuth("tags add --store %s " RONIN " --label x --category exchange --source s --confidence sure", st);
+    cr_assert_eq(r.status, 2, "%s", r.err);
+    run_free(&r);
+    r = run_sleuth("tags add --store %s 0x098B716B8Aaf21512996dC57EB0615e2383E2f97 --label x --category exchange --source s", st);
+    cr_assert_eq(r.status, 2);
+    cr_assert(strstr(r.err, "EIP-55"), "%s", r.err);
+    run_free(&r);
+    r = run_sleuth("tags add --store %s " RONIN " --label x --category exchnage --source s", st);
+    cr_assert_eq(r.status, 2);
+    run_free(&r);
+}
+
+/* export -> import gives the same tags (all but the file they came from). */
+Test(tags, export_round_trip)
+{
+    const char *a = fresh_store(), *b = path_in(temp_dir(), "store-b"), *pack = path_in(temp_dir(), "pack.yaml");
+    import_ok(a, GS "/ronin_bridge.yaml " GS "/lazarus.yaml " GS "/tornado_cash.yaml " GS "/exchange-wallets-bitfinexcom.yaml");
+    run_result r = run_sleuth("tags add --store %s 1B6rJRfjTXwEy36SCs5zofGMmdv2kdZw7P --label 'DMM exploiter: \"quoted\", "
+                              "colon: yes' --category perpetrator --source 'rekt.news' --context '{\"incident\": "
+                              "\"dmm-bitcoin-2024\", \"role\": \"exploiter\"}'",
+                              a);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    r = run_sleuth("tags export --store %s > %s", a, pack);
+    cr_assert_eq(r.status, 0);
+    run_free(&r);
+    import_ok(b, pack);
+    r = run_sh("%s tags export --store %s | grep -v '^title\\|^creator\\|^description' > %s.a && "
+               "%s tags export --store %s | grep -v '^title\\|^creator\\|^description' > %s.b && cmp %s.a %s.b",
+               sleuth_bin(), a, pack, sleuth_bin(), b, pack, pack, pack);
+    cr_assert_eq(r.status, 0, "exports differ: %s", r.err);
+    run_free(&r);
+    const char *addrs[] = {RONIN, "1B6rJRfjTXwEy36SCs5zofGMmdv2kdZw7P", "134r8iHv69xdT6p5qVKTsHrcUEuBVZAYak"};
+    for (size_t i = 0; i < 3; i++) {
+        cJSON *x = show(a, addrs[i]), *y = show(b, addrs[i]), *t;
+        cJSON_ArrayForEach(t, cJSON_GetObjectItem(x, "tags")) cJSON_DeleteItemFromObject(t, "file"), cJSON_DeleteItemFromObject(t, "pack");
+        cJSON_ArrayForEach(t, cJSON_GetObjectItem(y, "tags")) cJSON_DeleteItemFromObject(t, "file"), cJSON_DeleteItemFromObject(t, "pack");
+        cr_assert(cJSON_Compare(x, y, true), "%s differs after the round trip", addrs[i]);
+        cJSON_Delete(x), cJSON_Delete(y);
+    }
+}
