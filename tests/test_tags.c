@@ -221,3 +221,49 @@ Test(tags, export_round_trip)
         cJSON_Delete(x), cJSON_Delete(y);
     }
 }
+
+/* The OFAC SDN advanced XML (2025-11-19, bzip2): every Digital Currency Address, and the
+ * distinct addresses per asset equal the per-asset lists of the same day. */
+Test(tags, ofac_sdn_xml)
+{
+    static const char *const ASSETS[] = {"ARB", "BCH", "BNB", "BSC", "BSV", "BTG", "DASH", "ETC", "ETH", "LTC",
+                                         "SOL", "TRX", "USDC", "USDT", "XBT", "XMR", "XRP", "XVG", "ZEC"};
+    const char *st = fresh_store();
+    run_result r = run_sleuth("tags import --store %s " TD "/ofac/sdn_advanced_2025-11-19.xml.bz2", st);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "ofac-sdn-xml, 747 tags"), "%s", r.out);
+    for (size_t i = 0; i < sizeof ASSETS / sizeof *ASSETS; i++) {
+        char want[64];
+        run_result wc = run_sh("wc -l < " TD "/ofac/sanctioned_addresses_%s.txt", ASSETS[i]);
+        snprintf(want, sizeof want, " %s %d", ASSETS[i], atoi(wc.out));
+        cr_assert(strstr(r.out, want), "%s: want%s in %s", ASSETS[i], want, r.out);
+        run_free(&wc);
+    }
+    run_free(&r);
+    /* the Ronin exploiter is the Lazarus Group's SDN address */
+    cJSON *j = show(st, RONIN), *t = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "tags"), 0);
+    cr_assert_str_eq(jstr(t, "label"), "OFAC SDN: Lazarus Group");
+    cr_assert_str_eq(jstr(t, "abuse"), "sanction");
+    cr_assert_str_eq(jstr(t, "confidence"), "authority_data");
+    cr_assert_str_eq(jstr(cJSON_GetObjectItem(t, "context"), "programs"), "DPRK3");
+    cr_assert_str_eq(jstr(t, "lastmod"), "2025-11-19");
+    cJSON_Delete(j);
+}
+
+Test(tags, ofac_truncated_imports_nothing)
+{
+    const char *st = fresh_store();
+    import_ok(st, GS "/lazarus.yaml");
+    run_result before = run_sleuth("tags export --store %s", st);
+    const char *bad[] = {"sdn_truncated.xml.bz2", "sdn_truncated.xml"};
+    for (size_t i = 0; i < 2; i++) {
+        run_result r = run_sleuth("tags import --store %s " TD "/bad/%s", st, bad[i]);
+        cr_assert_eq(r.status, 1, "%s", bad[i]);
+        cr_assert(strstr(r.err, bad[i]) && strstr(r.err, ": xml: "), "%s", r.err);
+        run_free(&r);
+        r = run_sleuth("tags export --store %s", st);
+        cr_assert_str_eq(r.out, before.out);
+        run_free(&r);
+    }
+    run_free(&before);
+}

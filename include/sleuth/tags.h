@@ -131,6 +131,7 @@ typedef struct sl_tags_import_stats {
     uint64_t warnings;    /* accepted with a warning (see warn) */
     char warn[300];       /* the first warning, located ("file:line: ...") */
     char kind[32];        /* "tagpack", "actorpack", "ofac-sdn-xml", "csv:attribution_index", ... */
+    char detail[600];     /* OFAC: distinct addresses per asset ("XBT 517, ETH 77, ..."), else "" */
 } sl_tags_import_stats;
 
 /* Import options. */

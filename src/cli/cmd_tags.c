@@ -78,6 +78,7 @@ static int tags_import(topts *o, int argc, char **argv)
         printf("%s: %s, %llu tags, %llu actors, %llu duplicates, %llu warnings\n", argv[i], st.kind,
                (unsigned long long)st.tags, (unsigned long long)st.actors, (unsigned long long)st.duplicates,
                (unsigned long long)st.warnings);
+        if (st.detail[0]) printf("  addresses per asset: %s\n", st.detail);
         if (st.warnings) printf("  first warning: %s\n", st.warn);
     }
     sl_tags_close(t);
