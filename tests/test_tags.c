@@ -267,3 +267,47 @@ Test(tags, ofac_truncated_imports_nothing)
     }
     run_free(&before);
 }
+
+/* The label CSVs: counts of the shipped files and slices (MANIFEST: attribution_index 1,486
+ * rows, 7 of them repeated; the dawsbot slice holds the one row that is no address). */
+Test(tags, label_csvs)
+{
+    const char *st = fresh_store();
+    run_result r = run_sleuth("tags import --store %s " TD "/csv/attribution_index.csv " TD
+                              "/csv/service_labels_evm.head2000.csv " TD "/csv/accounts_by_label_2024-06-28.head3600.csv",
+                              st);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "csv:attribution_index, 1479 tags, 0 actors, 7 duplicates, 0 warnings"), "%s", r.out);
+    cr_assert(strstr(r.out, "csv:etherscan_service_labels, 2000 tags"), "%s", r.out);
+    cr_assert(strstr(r.out, "csv:dawsbot_eth_labels, 3599 tags, 0 actors, 0 duplicates, 1 warnings"), "%s", r.out);
+    cr_assert(strstr(r.out, ":3539: address: 'genesis'"), "%s", r.out);
+    run_free(&r);
+    /* the commingling address of Bybit and Phemex, mapped onto the taxonomy */
+    cJSON *j = show(st, "0x33d057af74779925c4b2e720a820387cb89f8f65"), *t = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "tags"), 0);
+    cr_assert(t);
+    cr_assert_str_eq(jstr(t, "category"), "perpetrator");
+    cJSON_Delete(j);
+}
+
+Test(tags, malformed_csv)
+{
+    const char *st = fresh_store(), *big = path_in(temp_dir(), "long-line.csv");
+    import_ok(st, GS "/lazarus.yaml");
+    run_result before = run_sleuth("tags export --store %s", st), r;
+    /* a 2 MiB line (the cap is 1 MiB): refused at the cap, never read whole */
+    r = run_sh("(head -n 3 " TD "/csv/attribution_index.csv; head -c 2097152 /dev/zero | tr '\\0' a; echo) > %s", big);
+    run_free(&r);
+    const char *bad[][2] = {{TD "/bad/attribution_bad_checksum.csv", "attribution_bad_checksum.csv:6: address: "},
+                            {TD "/bad/attribution_unterminated.csv", "attribution_unterminated.csv:4: csv: unterminated"},
+                            {big, "long-line.csv:4: csv: line longer than 1048576 bytes"}};
+    for (size_t i = 0; i < 3; i++) {
+        r = run_sleuth("tags import --store %s %s", st, bad[i][0]);
+        cr_assert_eq(r.status, 1, "%s", bad[i][0]);
+        cr_assert(strstr(r.err, bad[i][1]), "%s", r.err);
+        run_free(&r);
+        r = run_sleuth("tags export --store %s", st);
+        cr_assert_str_eq(r.out, before.out);
+        run_free(&r);
+    }
+    run_free(&before);
+}
