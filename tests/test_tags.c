@@ -311,3 +311,47 @@ Test(tags, malformed_csv)
     }
     run_free(&before);
 }
+
+/* The incident library: a new store's tag db gets data/incidents/ *.tagpack.yaml
+ * ($SLEUTH_DATA: the test copy in tests/data/tags/data); `sleuth incidents` lists
+ * incidents.yaml, `sleuth incidents NAME` shows one (id or name in any case) with its
+ * addresses; DMM's exploiter shows the incident in `tags show`. */
+Test(tags, incident_library)
+{
+    const char *st = path_in(temp_dir(), "store");
+    setenv("SLEUTH_DATA", TD "/data", 1);
+    run_result r = run_sleuth("incidents --store %s", st);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "bybit-2025") && strstr(r.out, "dmm-bitcoin-2024"), "%s", r.out);
+    run_free(&r);
+    cJSON *j = sleuth_json("incidents --store %s --json", st);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "incidents")), 2);
+    cJSON_Delete(j);
+
+    j = sleuth_json("incidents --store %s 'DMM Bitcoin' --json", st);
+    cJSON *in = cJSON_GetObjectItem(j, "incident");
+    cr_assert_str_eq(jstr(in, "id"), "dmm-bitcoin-2024");
+    cr_assert_str_eq(jstr(cJSON_GetObjectItem(in, "attribution"), "confidence"), "high");
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(in, "addresses")), 12); /* exploiter, 10 split, theft tx */
+    cJSON_Delete(j);
+
+    j = show(st, "1B6rJRfjTXwEy36SCs5zofGMmdv2kdZw7P");
+    cJSON *t = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "tags"), 0);
+    cr_assert_str_eq(jstr(t, "incident"), "dmm-bitcoin-2024");
+    cr_assert_str_eq(jstr(t, "role"), "exploiter");
+    cr_assert_str_eq(jstr(t, "file"), "dmm-bitcoin-2024.tagpack.yaml");
+    cJSON_Delete(j);
+
+    r = run_sleuth("incidents --store %s bybit-2025", st);
+    cr_assert_eq(r.status, 0);
+    cr_assert(strstr(r.out, "0x47666fab8bd0ac7003bce3f5c3585383f09486e2"), "%s", r.out);
+    for (char *p = r.out, *nl; *p; p = nl + 1) {
+        nl = strchr(p, '\n');
+        cr_assert(nl);
+        cr_assert_leq(nl - p, 100, "%.*s", (int)(nl - p), p);
+    }
+    run_free(&r);
+    r = run_sleuth("incidents --store %s no-such-theft", st);
+    cr_assert_eq(r.status, 1);
+    run_free(&r);
+}

@@ -176,8 +176,153 @@ int cmd_tags(int argc, char **argv)
     return cli_usage("tags: unknown subcommand '%s' (import, add, show, export)", sub);
 }
 
+/* ---- sleuth incidents ---- */
+
+static const char INC_HELP[] =
+    "usage: sleuth incidents --store DIR [NAME] [--json]\n"
+    "The incident library (data/incidents/incidents.yaml; $SLEUTH_DATA overrides the folder):\n"
+    "every incident, or one by id or name, with its addresses from the store's tags.\n";
+
+static void jstr_add(cJSON *o, const char *k, const char *v)
+{
+    if (v) cJSON_AddStringToObject(o, k, v);
+    else cJSON_AddNullToObject(o, k);
+}
+
+static cJSON *inc_json(const sl_incident *in)
+{
+    cJSON *o = cJSON_CreateObject(), *a, *st = cJSON_AddArrayToObject(o, "stolen"), *at, *ch;
+    jstr_add(o, "id", in->id), jstr_add(o, "name", in->name), jstr_add(o, "date", in->date);
+    jstr_add(o, "victim", in->victim);
+    ch = cJSON_AddArrayToObject(o, "chains");
+    for (const char *p = in->chains; p && *p;) {
+        size_t n = strcspn(p, ",");
+        char c[64];
+        snprintf(c, sizeof c, "%.*s", (int)n, p);
+        cJSON_AddItemToArray(ch, cJSON_CreateString(c));
+        p += n + (p[n] == ',');
+    }
+    for (size_t i = 0; i < in->nstolen; i++) {
+        cJSON *x = cJSON_CreateObject();
+        jstr_add(x, "asset", in->stolen[i].asset), jstr_add(x, "amount", in->stolen[i].amount);
+        jstr_add(x, "usd", in->stolen[i].usd);
+        cJSON_AddItemToArray(st, x);
+    }
+    a = cJSON_AddObjectToObject(o, "attack");
+    jstr_add(a, "route_in", in->route_in), jstr_add(a, "method", in->method);
+    jstr_add(o, "laundering", in->laundering), jstr_add(o, "aftermath", in->aftermath);
+    at = cJSON_AddObjectToObject(o, "attribution");
+    jstr_add(at, "actor", in->attr_actor), jstr_add(at, "by", in->attr_by), jstr_add(at, "date", in->attr_date);
+    jstr_add(at, "confidence", in->attr_confidence), jstr_add(at, "source", in->attr_source);
+    jstr_add(o, "tagpack", in->tagpack);
+    ch = cJSON_AddArrayToObject(o, "sources");
+    for (const char *p = in->sources; p && *p;) {
+        size_t n = strcspn(p, "\n");
+        char *c = strndup(p, n);
+        if (c) cJSON_AddItemToArray(ch, cJSON_CreateString(c));
+        free(c);
+        p += n + (p[n] == '\n');
+    }
+    return o;
+}
+
+static void inc_text_list(const sl_incident_list *l)
+{
+    cli_wrapf(4, "%-20s %-10s  %-16s %-20s %s", "incident", "date", "chains", "stolen", "attributed to");
+    for (size_t i = 0; i < l->n; i++) {
+        const sl_incident *in = &l->v[i];
+        char stolen[64] = "-";
+        if (in->nstolen)
+            snprintf(stolen, sizeof stolen, "%s %s%s", in->stolen[0].amount ? in->stolen[0].amount : "?",
+                     in->stolen[0].asset ? in->stolen[0].asset : "", in->nstolen > 1 ? " +" : "");
+        cli_wrapf(4, "%-20s %-10s  %-16.16s %-20.20s %s%s%s%s", in->id, in->date ? in->date : "-",
+                  in->chains ? in->chains : "-", stolen, in->attr_actor ? in->attr_actor : "-",
+                  in->attr_confidence ? " (" : "", in->attr_confidence ? in->attr_confidence : "",
+                  in->attr_confidence ? ")" : "");
+    }
+}
+
+static void inc_text_one(const sl_incident *in, const sl_tag_list *tl)
+{
+    cli_wrapf(4, "%s (%s), %s", in->name ? in->name : in->id, in->id, in->date ? in->date : "date unknown");
+    if (in->victim) cli_wrapf(14, "  victim      %s", in->victim);
+    if (in->chains) cli_wrapf(14, "  chains      %s", in->chains);
+    for (size_t i = 0; i < in->nstolen; i++)
+        cli_wrapf(14, "  %-11s %s %s%s%s%s", i ? "" : "stolen", in->stolen[i].amount ? in->stolen[i].amount : "?",
+                  in->stolen[i].asset ? in->stolen[i].asset : "", in->stolen[i].usd ? " (" : "",
+                  in->stolen[i].usd ? in->stolen[i].usd : "", in->stolen[i].usd ? " USD)" : "");
+    if (in->route_in) cli_wrapf(14, "  route in    %s", in->route_in);
+    if (in->method) cli_wrapf(14, "  method      %s", in->method);
+    if (in->laundering) cli_wrapf(14, "  laundering  %s", in->laundering);
+    if (in->aftermath) cli_wrapf(14, "  aftermath   %s", in->aftermath);
+    if (in->attr_actor || in->attr_by)
+        cli_wrapf(14, "  attribution %s, by %s on %s, confidence %s; %s", in->attr_actor ? in->attr_actor : "?",
+                  in->attr_by ? in->attr_by : "?", in->attr_date ? in->attr_date : "?",
+                  in->attr_confidence ? in->attr_confidence : "?", in->attr_source ? in->attr_source : "");
+    for (const char *p = in->sources; p && *p;) {
+        size_t n = strcspn(p, "\n");
+        cli_wrapf(14, "  %-11s %.*s", p == in->sources ? "sources" : "", (int)n, p);
+        p += n + (p[n] == '\n');
+    }
+    cli_wrapf(4, "  addresses and transactions in the tag store: %zu (from %s)", tl->n, in->tagpack ? in->tagpack : "-");
+    for (size_t i = 0; i < tl->n; i++) {
+        const sl_tag *t = &tl->v[i];
+        cli_wrapf(8, "    %-12s %-9s %s", t->role ? t->role : "-", t->chain, t->address ? t->address : t->tx_hash);
+        cli_wrapf(8, "      %s  [%s, %s (%d)]", t->label, t->category ? t->category : t->abuse ? t->abuse : "-",
+                  t->confidence, t->level);
+    }
+}
+
 int cmd_incidents(int argc, char **argv)
 {
-    (void)argc, (void)argv;
-    return cli_usage("incidents: not yet");
+    static const struct option opts[] = {{"store", 1, 0, O_STORE}, {"json", 0, 0, O_JSON}, {"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
+    cli_common c = {.store = getenv("SLEUTH_STORE")};
+    sl_incident_list l;
+    sl_error e = {0};
+    sl_tags *t;
+    char path[4096];
+    int ch, rc = EXIT_OK;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (ch == O_STORE) c.store = optarg;
+        else if (ch == O_JSON) c.json = true;
+        else if (ch == O_HELP) { fputs(INC_HELP, stdout); return EXIT_OK; }
+        else { fputs(INC_HELP, stderr); return EXIT_USAGE; }
+    }
+    if (!c.store) return cli_usage("--store DIR is required (or set SLEUTH_STORE)");
+    if (optind + 1 < argc) return cli_usage("incidents: at most one NAME");
+    snprintf(path, sizeof path, "%s/incidents/incidents.yaml", sl_tags_data_dir());
+    if (sl_incidents_read(path, &l, &e)) return cli_fail(&c, &e);
+    if (optind == argc) {
+        if (c.json) {
+            cJSON *j = cJSON_CreateObject(), *a = cJSON_AddArrayToObject(j, "incidents");
+            for (size_t i = 0; i < l.n; i++) cJSON_AddItemToArray(a, inc_json(&l.v[i]));
+            cli_print_json(j);
+        } else inc_text_list(&l);
+        sl_incident_list_free(&l);
+        return EXIT_OK;
+    }
+    const sl_incident *in = sl_incident_find(&l, argv[optind]);
+    sl_tag_list tl = {0};
+    if (!in) {
+        sl_err(&e, SL_ENOTFOUND, "no incident '%s' in %s (sleuth incidents lists them)", argv[optind], path);
+        sl_incident_list_free(&l);
+        return cli_fail(&c, &e);
+    }
+    if (sl_tags_open(&t, c.store, SL_TAGS_CREATE, &e) || (rc = sl_tags_for_incident(t, in->id, &tl, &e))) {
+        if (!rc) t = NULL;
+        sl_tags_close(t);
+        sl_incident_list_free(&l);
+        return cli_fail(&c, &e);
+    }
+    sl_tags_close(t);
+    if (c.json) {
+        cJSON *j = cJSON_CreateObject(), *o = inc_json(in);
+        cJSON_AddItemToObject(o, "addresses", sl_tags_json(tl.v, tl.n));
+        cJSON_AddItemToObject(j, "incident", o);
+        cli_print_json(j);
+    } else inc_text_one(in, &tl);
+    sl_tag_list_free(&tl);
+    sl_incident_list_free(&l);
+    return EXIT_OK;
 }

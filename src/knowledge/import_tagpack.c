@@ -16,87 +16,6 @@
 #include "knowledge/tags_int.h"
 #include "sleuth/util.h"
 
-enum { Y_SCALAR, Y_MAP, Y_SEQ };
-#define Y_MAX_DEPTH 32
-#define Y_MAX_NODES (64u << 20)
-
-typedef struct ynode {
-    int type;
-    char *s;
-    unsigned line;
-    struct ynode *kids; /* map: key, value, key, value ... */
-    size_t n, cap;
-} ynode;
-
-static void yfree(ynode *y)
-{
-    for (size_t i = 0; i < y->n; i++) yfree(&y->kids[i]);
-    sl_free(y->kids);
-    sl_free(y->s);
-}
-
-static ynode *yadd(ynode *p)
-{
-    if (p->n == p->cap) {
-        size_t nc = p->cap ? p->cap * 2 : 4;
-        ynode *nv = sl_realloc(p->kids, nc * sizeof *nv);
-        if (!nv) return NULL;
-        p->kids = nv, p->cap = nc;
-    }
-    memset(&p->kids[p->n], 0, sizeof *p->kids);
-    return &p->kids[p->n++];
-}
-
-/* Reads the one document of the stream into root. */
-static int yread(sl_tags_imp *im, yaml_parser_t *ps, ynode *root, sl_error *e)
-{
-    ynode *stack[Y_MAX_DEPTH + 1];
-    int depth = 0, rc = SL_OK;
-    size_t nodes = 0;
-    bool done = false, have_root = false;
-    memset(root, 0, sizeof *root);
-    while (!done && !rc) {
-        yaml_event_t ev;
-        ynode *n = NULL;
-        if (!yaml_parser_parse(ps, &ev))
-            return sl_tags__bad(im, (unsigned)ps->problem_mark.line + 1, "yaml", e, "%s%s%s",
-                                ps->problem ? ps->problem : "malformed YAML", ps->context ? " " : "",
-                                ps->context ? ps->context : "");
-        unsigned line = (unsigned)ev.start_mark.line + 1;
-        switch (ev.type) {
-        case YAML_ALIAS_EVENT: rc = sl_tags__bad(im, line, "yaml", e, "aliases (*name) are not accepted in a tag pack"); break;
-        case YAML_SCALAR_EVENT:
-        case YAML_MAPPING_START_EVENT:
-        case YAML_SEQUENCE_START_EVENT:
-            if (++nodes > Y_MAX_NODES) { rc = sl_tags__bad(im, line, "yaml", e, "too many nodes"); break; }
-            if (!depth) {
-                if (have_root) { rc = sl_tags__bad(im, line, "yaml", e, "more than one document"); break; }
-                n = root, have_root = true;
-            } else if (!(n = yadd(stack[depth - 1]))) { rc = sl_err(e, SL_ENOMEM, "out of memory"); break; }
-            n->line = line;
-            if (ev.type == YAML_SCALAR_EVENT) {
-                n->type = Y_SCALAR;
-                if (!(n->s = sl_strdup((const char *)ev.data.scalar.value))) rc = sl_err(e, SL_ENOMEM, "out of memory");
-            } else {
-                n->type = ev.type == YAML_MAPPING_START_EVENT ? Y_MAP : Y_SEQ;
-                if (depth == Y_MAX_DEPTH) { rc = sl_tags__bad(im, line, "yaml", e, "nested too deep"); break; }
-                stack[depth++] = n;
-            }
-            break;
-        case YAML_MAPPING_END_EVENT:
-        case YAML_SEQUENCE_END_EVENT: depth--; break;
-        case YAML_STREAM_END_EVENT: done = true; break;
-        case YAML_DOCUMENT_START_EVENT:
-            if (have_root) rc = sl_tags__bad(im, line, "yaml", e, "more than one document");
-            break;
-        default: break;
-        }
-        yaml_event_delete(&ev);
-    }
-    if (!rc && !have_root) rc = sl_tags__bad(im, 0, "yaml", e, "empty document");
-    return rc;
-}
-
 static const char *const TAG_FIELDS[] = {"label", "source", "currency", "network", "context", "confidence",
                                          "is_cluster_definer", "lastmod", "category", "abuse", "address",
                                          "tx_hash", "actor", "concepts", "tag_type"};
@@ -111,13 +30,13 @@ static int tag_field(const char *k)
 }
 
 /* A node as text: a scalar as it is, a mapping or sequence as JSON (context, concepts). */
-static cJSON *to_json(const ynode *y)
+static cJSON *to_json(const sl_ynode *y)
 {
     cJSON *j;
-    if (y->type == Y_SCALAR) return cJSON_CreateString(y->s);
-    j = y->type == Y_MAP ? cJSON_CreateObject() : cJSON_CreateArray();
-    for (size_t i = 0; j && i < y->n; i += y->type == Y_MAP ? 2 : 1) {
-        if (y->type == Y_MAP) {
+    if (y->type == SL_Y_SCALAR) return cJSON_CreateString(y->s);
+    j = y->type == SL_Y_MAP ? cJSON_CreateObject() : cJSON_CreateArray();
+    for (size_t i = 0; j && i < y->n; i += y->type == SL_Y_MAP ? 2 : 1) {
+        if (y->type == SL_Y_MAP) {
             if (i + 1 >= y->n) break;
             cJSON_AddItemToObject(j, y->kids[i].s ? y->kids[i].s : "", to_json(&y->kids[i + 1]));
         } else cJSON_AddItemToArray(j, to_json(&y->kids[i]));
@@ -126,16 +45,16 @@ static cJSON *to_json(const ynode *y)
 }
 
 typedef struct tagvals {
-    const ynode *v[F_N];
+    const sl_ynode *v[F_N];
 } tagvals;
 
 /* The text of field f of tv, into *out (allocated when JSON, else borrowed). */
 static int field_text(sl_tags_imp *im, const tagvals *tv, int f, char **owned, const char **out, sl_error *e)
 {
-    const ynode *y = tv->v[f];
+    const sl_ynode *y = tv->v[f];
     *out = NULL;
     if (!y) return SL_OK;
-    if (y->type == Y_SCALAR) {
+    if (y->type == SL_Y_SCALAR) {
         if (f == F_CONCEPTS) {
             return sl_tags__bad(im, y->line, "concepts", e, "must be a list");
         }
@@ -144,7 +63,7 @@ static int field_text(sl_tags_imp *im, const tagvals *tv, int f, char **owned, c
     }
     if (f != F_CONTEXT && f != F_CONCEPTS)
         return sl_tags__bad(im, y->line, TAG_FIELDS[f], e, "must be a single value, not a %s",
-                            y->type == Y_MAP ? "mapping" : "list");
+                            y->type == SL_Y_MAP ? "mapping" : "list");
     cJSON *j = to_json(y);
     *owned = j ? cJSON_PrintUnformatted(j) : NULL;
     cJSON_Delete(j);
@@ -153,11 +72,11 @@ static int field_text(sl_tags_imp *im, const tagvals *tv, int f, char **owned, c
     return SL_OK;
 }
 
-static int bool_field(sl_tags_imp *im, const ynode *y, int *out, sl_error *e)
+static int bool_field(sl_tags_imp *im, const sl_ynode *y, int *out, sl_error *e)
 {
     if (!y) { *out = 0; return SL_OK; }
-    if (y->type == Y_SCALAR && (!strcmp(y->s, "true") || !strcmp(y->s, "True") || !strcmp(y->s, "yes"))) *out = 1;
-    else if (y->type == Y_SCALAR && (!strcmp(y->s, "false") || !strcmp(y->s, "False") || !strcmp(y->s, "no"))) *out = 0;
+    if (y->type == SL_Y_SCALAR && (!strcmp(y->s, "true") || !strcmp(y->s, "True") || !strcmp(y->s, "yes"))) *out = 1;
+    else if (y->type == SL_Y_SCALAR && (!strcmp(y->s, "false") || !strcmp(y->s, "False") || !strcmp(y->s, "no"))) *out = 0;
     else return sl_tags__bad(im, y->line, "is_cluster_definer", e, "must be true or false");
     return SL_OK;
 }
@@ -181,42 +100,35 @@ static int put_tag(sl_tags_imp *im, const tagvals *tv, unsigned line, sl_error *
     return rc;
 }
 
-static const ynode *map_get(const ynode *m, const char *k)
-{
-    for (size_t i = 0; i + 1 < m->n; i += 2)
-        if (m->kids[i].type == Y_SCALAR && !strcmp(m->kids[i].s, k)) return &m->kids[i + 1];
-    return NULL;
-}
-
-static int tagpack(sl_tags_imp *im, const ynode *root, sl_error *e)
+static int tagpack(sl_tags_imp *im, const sl_ynode *root, sl_error *e)
 {
     static const char *const HEADER[] = {"title", "creator", "description", "owner", "is_public", "tags", "lastmod"};
     tagvals hdr = {0};
-    const ynode *tags = map_get(root, "tags"), *title = map_get(root, "title"), *creator = map_get(root, "creator");
+    const sl_ynode *tags = sl_ynode_get(root, "tags"), *title = sl_ynode_get(root, "title"), *creator = sl_ynode_get(root, "creator");
     int rc;
     snprintf(im->st->kind, sizeof im->st->kind, "tagpack");
     for (size_t i = 0; i + 1 < root->n; i += 2) {
-        const ynode *k = &root->kids[i];
+        const sl_ynode *k = &root->kids[i];
         int f;
         bool known = false;
-        if (k->type != Y_SCALAR) return sl_tags__bad(im, k->line, "yaml", e, "a key must be a plain value");
+        if (k->type != SL_Y_SCALAR) return sl_tags__bad(im, k->line, "yaml", e, "a key must be a plain value");
         for (size_t h = 0; h < sizeof HEADER / sizeof *HEADER; h++) known |= !strcmp(k->s, HEADER[h]);
         if ((f = tag_field(k->s)) >= 0) hdr.v[f] = &root->kids[i + 1];
         else if (!known) return sl_tags__bad(im, k->line, k->s, e, "unknown field of a TagPack header");
     }
-    if (!title || title->type != Y_SCALAR || !*title->s) return sl_tags__bad(im, root->line, "title", e, "missing (mandatory)");
-    if (!creator || creator->type != Y_SCALAR || !*creator->s)
+    if (!title || title->type != SL_Y_SCALAR || !*title->s) return sl_tags__bad(im, root->line, "title", e, "missing (mandatory)");
+    if (!creator || creator->type != SL_Y_SCALAR || !*creator->s)
         return sl_tags__bad(im, root->line, "creator", e, "missing (mandatory)");
-    if (tags->type != Y_SEQ) return sl_tags__bad(im, tags->line, "tags", e, "must be a list of tags");
+    if (tags->type != SL_Y_SEQ) return sl_tags__bad(im, tags->line, "tags", e, "must be a list of tags");
     if ((rc = sl_tags__source_title(im, title->s, creator->s, e))) return rc;
     for (size_t i = 0; i < tags->n; i++) {
-        const ynode *t = &tags->kids[i];
+        const sl_ynode *t = &tags->kids[i];
         tagvals tv = hdr;
-        if (t->type != Y_MAP) return sl_tags__bad(im, t->line, "tags", e, "each tag must be a mapping");
+        if (t->type != SL_Y_MAP) return sl_tags__bad(im, t->line, "tags", e, "each tag must be a mapping");
         for (size_t j = 0; j + 1 < t->n; j += 2) {
-            const ynode *k = &t->kids[j];
-            int f = k->type == Y_SCALAR ? tag_field(k->s) : -1;
-            if (f < 0) return sl_tags__bad(im, k->line, k->type == Y_SCALAR ? k->s : "yaml", e, "unknown field of a tag");
+            const sl_ynode *k = &t->kids[j];
+            int f = k->type == SL_Y_SCALAR ? tag_field(k->s) : -1;
+            if (f < 0) return sl_tags__bad(im, k->line, k->type == SL_Y_SCALAR ? k->s : "yaml", e, "unknown field of a tag");
             tv.v[f] = &t->kids[j + 1];
         }
         if ((rc = put_tag(im, &tv, t->line, e))) return rc;
@@ -224,7 +136,7 @@ static int tagpack(sl_tags_imp *im, const ynode *root, sl_error *e)
     return SL_OK;
 }
 
-static char *json_of(const ynode *y)
+static char *json_of(const sl_ynode *y)
 {
     cJSON *j;
     char *s;
@@ -235,47 +147,47 @@ static char *json_of(const ynode *y)
     return s;
 }
 
-static int actorpack(sl_tags_imp *im, const ynode *root, sl_error *e)
+static int actorpack(sl_tags_imp *im, const sl_ynode *root, sl_error *e)
 {
     static const char *const HEADER[] = {"title", "creator", "description", "is_public", "actors", "lastmod", "owner"};
     static const char *const FIELDS[] = {"id", "uri", "label", "lastmod", "categories", "jurisdictions", "context", "aliases"};
-    const ynode *actors = map_get(root, "actors"), *title = map_get(root, "title"), *creator = map_get(root, "creator");
+    const sl_ynode *actors = sl_ynode_get(root, "actors"), *title = sl_ynode_get(root, "title"), *creator = sl_ynode_get(root, "creator");
     int rc;
     snprintf(im->st->kind, sizeof im->st->kind, "actorpack");
     for (size_t i = 0; i + 1 < root->n; i += 2) {
-        const ynode *k = &root->kids[i];
+        const sl_ynode *k = &root->kids[i];
         bool known = false;
-        for (size_t h = 0; k->type == Y_SCALAR && h < sizeof HEADER / sizeof *HEADER; h++) known |= !strcmp(k->s, HEADER[h]);
-        if (!known) return sl_tags__bad(im, k->line, k->type == Y_SCALAR ? k->s : "yaml", e, "unknown field of an ActorPack header");
+        for (size_t h = 0; k->type == SL_Y_SCALAR && h < sizeof HEADER / sizeof *HEADER; h++) known |= !strcmp(k->s, HEADER[h]);
+        if (!known) return sl_tags__bad(im, k->line, k->type == SL_Y_SCALAR ? k->s : "yaml", e, "unknown field of an ActorPack header");
     }
-    if (!title || title->type != Y_SCALAR) return sl_tags__bad(im, root->line, "title", e, "missing (mandatory)");
-    if (!creator || creator->type != Y_SCALAR) return sl_tags__bad(im, root->line, "creator", e, "missing (mandatory)");
-    if (actors->type != Y_SEQ) return sl_tags__bad(im, actors->line, "actors", e, "must be a list of actors");
+    if (!title || title->type != SL_Y_SCALAR) return sl_tags__bad(im, root->line, "title", e, "missing (mandatory)");
+    if (!creator || creator->type != SL_Y_SCALAR) return sl_tags__bad(im, root->line, "creator", e, "missing (mandatory)");
+    if (actors->type != SL_Y_SEQ) return sl_tags__bad(im, actors->line, "actors", e, "must be a list of actors");
     if ((rc = sl_tags__source_title(im, title->s, creator->s, e))) return rc;
     for (size_t i = 0; i < actors->n; i++) {
-        const ynode *a = &actors->kids[i];
-        const ynode *id, *label, *uri, *lastmod;
+        const sl_ynode *a = &actors->kids[i];
+        const sl_ynode *id, *label, *uri, *lastmod;
         char *cat = NULL, *jur = NULL, *ali = NULL, *ctx = NULL;
-        if (a->type != Y_MAP) return sl_tags__bad(im, a->line, "actors", e, "each actor must be a mapping");
+        if (a->type != SL_Y_MAP) return sl_tags__bad(im, a->line, "actors", e, "each actor must be a mapping");
         for (size_t j = 0; j + 1 < a->n; j += 2) {
-            const ynode *k = &a->kids[j];
+            const sl_ynode *k = &a->kids[j];
             bool known = false;
-            for (size_t h = 0; k->type == Y_SCALAR && h < sizeof FIELDS / sizeof *FIELDS; h++) known |= !strcmp(k->s, FIELDS[h]);
-            if (!known) return sl_tags__bad(im, k->line, k->type == Y_SCALAR ? k->s : "yaml", e, "unknown field of an actor");
+            for (size_t h = 0; k->type == SL_Y_SCALAR && h < sizeof FIELDS / sizeof *FIELDS; h++) known |= !strcmp(k->s, FIELDS[h]);
+            if (!known) return sl_tags__bad(im, k->line, k->type == SL_Y_SCALAR ? k->s : "yaml", e, "unknown field of an actor");
         }
-        id = map_get(a, "id"), label = map_get(a, "label"), uri = map_get(a, "uri"), lastmod = map_get(a, "lastmod");
-        if (!id || id->type != Y_SCALAR) return sl_tags__bad(im, a->line, "id", e, "missing (mandatory)");
-        if (!label || label->type != Y_SCALAR) return sl_tags__bad(im, a->line, "label", e, "missing (mandatory)");
-        const ynode *cats = map_get(a, "categories");
-        for (size_t c = 0; cats && cats->type == Y_SEQ && c < cats->n; c++)
-            if (cats->kids[c].type == Y_SCALAR && !sl_tags__concept_ok(cats->kids[c].s) &&
+        id = sl_ynode_get(a, "id"), label = sl_ynode_get(a, "label"), uri = sl_ynode_get(a, "uri"), lastmod = sl_ynode_get(a, "lastmod");
+        if (!id || id->type != SL_Y_SCALAR) return sl_tags__bad(im, a->line, "id", e, "missing (mandatory)");
+        if (!label || label->type != SL_Y_SCALAR) return sl_tags__bad(im, a->line, "label", e, "missing (mandatory)");
+        const sl_ynode *cats = sl_ynode_get(a, "categories");
+        for (size_t c = 0; cats && cats->type == SL_Y_SEQ && c < cats->n; c++)
+            if (cats->kids[c].type == SL_Y_SCALAR && !sl_tags__concept_ok(cats->kids[c].s) &&
                 (rc = sl_tags__warn(im, cats->kids[c].line, "categories", e, "'%s' is not a concept of the taxonomy",
                                     cats->kids[c].s)))
                 return rc;
-        cat = json_of(cats), jur = json_of(map_get(a, "jurisdictions")), ali = json_of(map_get(a, "aliases"));
-        ctx = json_of(map_get(a, "context"));
-        rc = sl_tags__put_actor(im, id->s, label->s, uri && uri->type == Y_SCALAR ? uri->s : NULL, cat, jur, ali, ctx,
-                                lastmod && lastmod->type == Y_SCALAR ? lastmod->s : NULL, a->line, e);
+        cat = json_of(cats), jur = json_of(sl_ynode_get(a, "jurisdictions")), ali = json_of(sl_ynode_get(a, "aliases"));
+        ctx = json_of(sl_ynode_get(a, "context"));
+        rc = sl_tags__put_actor(im, id->s, label->s, uri && uri->type == SL_Y_SCALAR ? uri->s : NULL, cat, jur, ali, ctx,
+                                lastmod && lastmod->type == SL_Y_SCALAR ? lastmod->s : NULL, a->line, e);
         cJSON_free(cat), cJSON_free(jur), cJSON_free(ali), cJSON_free(ctx);
         if (rc) return rc;
     }
@@ -285,18 +197,18 @@ static int actorpack(sl_tags_imp *im, const ynode *root, sl_error *e)
 int sl_tags__import_yaml(sl_tags_imp *im, FILE *f, sl_error *e)
 {
     yaml_parser_t ps;
-    ynode root;
+    sl_ynode root;
     int rc;
     if (!yaml_parser_initialize(&ps)) return sl_err(e, SL_ENOMEM, "out of memory");
     yaml_parser_set_input_file(&ps, f);
-    rc = yread(im, &ps, &root, e);
+    rc = sl_ynode_read(im->path, &ps, &root, e);
     yaml_parser_delete(&ps);
     if (!rc) {
-        if (root.type != Y_MAP) rc = sl_tags__bad(im, root.line, "yaml", e, "not a TagPack or ActorPack (a mapping with tags or actors)");
-        else if (map_get(&root, "tags")) rc = tagpack(im, &root, e);
-        else if (map_get(&root, "actors")) rc = actorpack(im, &root, e);
+        if (root.type != SL_Y_MAP) rc = sl_tags__bad(im, root.line, "yaml", e, "not a TagPack or ActorPack (a mapping with tags or actors)");
+        else if (sl_ynode_get(&root, "tags")) rc = tagpack(im, &root, e);
+        else if (sl_ynode_get(&root, "actors")) rc = actorpack(im, &root, e);
         else rc = sl_tags__bad(im, root.line, "tags", e, "missing: not a TagPack (no tags) nor an ActorPack (no actors)");
     }
-    yfree(&root);
+    sl_ynode_free(&root);
     return rc;
 }

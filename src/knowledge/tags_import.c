@@ -22,6 +22,21 @@ static int db_err(sl_tags *t, sl_error *e, const char *what)
     return sl_err(e, SL_ESTORE, "tag store: %s: %s", what, sqlite3_errmsg(t->db));
 }
 
+int sl_tags__bad_at(const char *path, unsigned line, const char *field, sl_error *e, const char *fmt, ...)
+{
+    char m[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m, sizeof m, fmt, ap);
+    va_end(ap);
+    if (line) sl_err(e, SL_ECORRUPT, "%s:%u: %s%s%s", path, line, field ? field : "", field ? ": " : "", m);
+    else sl_err(e, SL_ECORRUPT, "%s: %s%s%s", path, field ? field : "", field ? ": " : "", m);
+    sl_err_file(e, path);
+    if (line) sl_err_line(e, line);
+    if (field) sl_err_path(e, field);
+    return SL_ECORRUPT;
+}
+
 int sl_tags__bad(sl_tags_imp *im, unsigned line, const char *field, sl_error *e, const char *fmt, ...)
 {
     char m[400];
@@ -29,12 +44,7 @@ int sl_tags__bad(sl_tags_imp *im, unsigned line, const char *field, sl_error *e,
     va_start(ap, fmt);
     vsnprintf(m, sizeof m, fmt, ap);
     va_end(ap);
-    if (line) sl_err(e, SL_ECORRUPT, "%s:%u: %s%s%s", im->path, line, field ? field : "", field ? ": " : "", m);
-    else sl_err(e, SL_ECORRUPT, "%s: %s%s%s", im->path, field ? field : "", field ? ": " : "", m);
-    sl_err_file(e, im->path);
-    if (line) sl_err_line(e, line);
-    if (field) sl_err_path(e, field);
-    return SL_ECORRUPT;
+    return sl_tags__bad_at(im->path, line, field, e, "%s", m);
 }
 
 int sl_tags__warn(sl_tags_imp *im, unsigned line, const char *field, sl_error *e, const char *fmt, ...)

@@ -6,6 +6,8 @@
 #define SLEUTH_TAGS_INT_H
 
 #include <sqlite3.h>
+#include <stdio.h>
+#include <yaml.h>
 
 #include "sleuth/tags.h"
 
@@ -49,6 +51,26 @@ int sl_tags__source_title(sl_tags_imp *im, const char *title, const char *creato
 /* Fills e with a located error: "path:line: field: msg", code SL_ECORRUPT. */
 int sl_tags__bad(sl_tags_imp *im, unsigned line, const char *field, sl_error *e, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+
+/* The same with a path instead of an import (readers that are not imports). */
+int sl_tags__bad_at(const char *path, unsigned line, const char *field, sl_error *e, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* A YAML document as a tree (yaml_tree.c): each node knows its 1-based line. */
+enum { SL_Y_SCALAR, SL_Y_MAP, SL_Y_SEQ };
+typedef struct sl_ynode {
+    int type;
+    char *s;                 /* scalar text */
+    unsigned line;
+    struct sl_ynode *kids;   /* map: key, value, key, value ...; seq: items */
+    size_t n, cap;
+} sl_ynode;
+/* Reads the one document of ps into *root (free with sl_ynode_free even on error);
+ * aliases, more than one document, depth > 32 are located errors naming path. */
+int sl_ynode_read(const char *path, yaml_parser_t *ps, sl_ynode *root, sl_error *e);
+void sl_ynode_free(sl_ynode *y);
+/* The value of key k of mapping m, or NULL. */
+const sl_ynode *sl_ynode_get(const sl_ynode *m, const char *k);
 
 /* The importers: one stream in, tags out through im. */
 int sl_tags__import_yaml(sl_tags_imp *im, FILE *f, sl_error *e);
