@@ -355,3 +355,66 @@ Test(tags, incident_library)
     cr_assert_eq(r.status, 1);
     run_free(&r);
 }
+
+#define TX170 "f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16"
+#define DEPOSIT "1BBz9Z15YpELQ4QP5sEKb1SwxkcmPb5TMs" /* received 11 of TX170:1's 40 BTC, 5 hops on */
+
+/* The bundled real blocks 0-599 with one address tagged as an exchange deposit: a trace
+ * with --stop-at exchange ends there (status "tagged", the tag in the endpoint), and
+ * conservation still holds; `address` and `tx` show tags on every address. */
+Test(tags, trace_stops_at_tagged_exchange)
+{
+    const char *st = fresh_store();
+    run_result r = run_sleuth("ingest btc --store %s " FIX "/consecutive/*.dat", st);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    /* without tags: the money is held there */
+    cJSON *j = sleuth_json("trace --store %s --tx " TX170 ":1 --stop-at exchange --json", st), *e;
+    bool seen = false;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(j, "endpoints")) if (!strcmp(jstr(e, "address"), DEPOSIT)) {
+        cr_assert_str_eq(jstr(e, "status"), "held");
+        seen = true;
+    }
+    cr_assert(seen);
+    cJSON_Delete(j);
+
+    r = run_sleuth("tags add --store %s " DEPOSIT " --label 'Test exchange deposit' --category exchange --source 'test "
+                   "fixture' --actor testex",
+                   st);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    j = sleuth_json("trace --store %s --tx " TX170 ":1 --stop-at exchange,mixer --json", st);
+    cJSON *c = cJSON_GetObjectItem(j, "conservation");
+    cr_assert_eq(jint(c, "source"), 4000000000u);
+    cr_assert_eq(jint(c, "endpoints"), 1100000000u);
+    cr_assert_eq(jint(c, "held"), 2900000000u);
+    cr_assert_eq(jint(c, "fees") + jint(c, "dropped"), 0);
+    cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(c, "balanced")));
+    seen = false;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(j, "endpoints")) {
+        if (strcmp(jstr(e, "address"), DEPOSIT)) { cr_assert_str_neq(jstr(e, "status"), "tagged"); continue; }
+        cr_assert_str_eq(jstr(e, "status"), "tagged");
+        cr_assert_eq(jint(e, "amount"), 1100000000u);
+        cr_assert_str_eq(jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(e, "tags"), 0), "category"), "exchange");
+        cr_assert(strstr(jstr(e, "name"), "Test exchange deposit"));
+        seen = true;
+    }
+    cr_assert(seen);
+    cJSON_Delete(j);
+    /* the deposit is an endpoint, not a pass-through: a category it does not have changes nothing */
+    j = sleuth_json("trace --store %s --tx " TX170 ":1 --stop-at mixer --json", st);
+    cr_assert_eq(jint(cJSON_GetObjectItem(j, "conservation"), "endpoints"), 0);
+    cJSON_Delete(j);
+
+    /* address and tx: "tags" on every address, "cluster" null; text ends with a tags section */
+    j = sleuth_json("address --store %s " DEPOSIT " --json", st);
+    cr_assert_str_eq(jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "tags"), 0), "label"), "Test exchange deposit");
+    cr_assert(cJSON_IsNull(cJSON_GetObjectItem(j, "cluster")));
+    cJSON_Delete(j);
+    j = sleuth_json("tx --store %s " TX170 " --json", st);
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(j, "outputs")) cr_assert(cJSON_IsArray(cJSON_GetObjectItem(e, "tags")));
+    cJSON_Delete(j);
+    r = run_sleuth("address --store %s " DEPOSIT, st);
+    cr_assert(strstr(r.out, "tags (from the tag store") && strstr(r.out, "from (added)"), "%s", r.out);
+    run_free(&r);
+}

@@ -166,6 +166,15 @@ typedef struct sl_addr_namer {
     void *ctx;
 } sl_addr_namer;
 
+/* The hook "what do the tags say of this address?" for the endpoints' "tags" key
+ * (docs/JSON.md): tags_json returns the tags of a as a JSON array text allocated with
+ * sl_malloc (the report frees it with sl_free), or NULL for none. It must not call the
+ * report. A zero tagger tags nothing ("tags": []). */
+typedef struct sl_addr_tagger {
+    char *(*tags_json)(void *ctx, sl_addr_ref a);
+    void *ctx;
+} sl_addr_tagger;
+
 /* Endpoints and paths a text report lists when the request does not say (2 x top
  * endpoint rows, top paths). */
 #define SL_REPORT_TOP_DEFAULT 10
@@ -185,6 +194,7 @@ typedef struct sl_trace_req {
     uint64_t top;            /* 0: SL_REPORT_TOP_DEFAULT */
     const char *graph_path;  /* text: says the graph was written there (NULL: says nothing) */
     sl_addr_namer namer;
+    sl_addr_tagger tagger;   /* the endpoints' tags (zero: none) */
 } sl_trace_req;
 
 /* A trace that ran, with what its reports need. Owned by the caller's struct; free with

@@ -90,6 +90,22 @@ int cmd_trace(int argc, char **argv);
 /* The tag store (cmd_tags.c): `sleuth tags import|add|show|export`, `sleuth incidents`. */
 int cmd_tags(int argc, char **argv);
 int cmd_incidents(int argc, char **argv);
+/* The tag store in the other commands (cli_tags.c). cli_tags_open: the store's tag db
+ * read-only, or NULL when it has none (look-ups never create one). cli_tags_json adds
+ * "tags" (and "cluster": null) to every object of j that names an "address", and
+ * "from_tags"/"to_tags" beside "from"/"to". cli_tags_text prints a closing "tags" section
+ * for the addresses of j that have tags. cli_tags_after_ingest creates the tag db of a
+ * store that has none, with the incident library (a note on stderr when it fails). */
+struct sl_tags *cli_tags_open(const char *store);
+void cli_tags_json(const char *store, cJSON *j);
+void cli_tags_text(const char *store, cJSON *j);
+void cli_tags_after_ingest(const char *store);
+/* Wires the tag store of `store` into a trace request: endpoint names (the best tag) and,
+ * with --stop-at, the endpoint hook (an address with a tag of a listed category ends the
+ * trace, status "tagged"); says in the status when the store has no tag db. One trace at
+ * a time: cli_tags_trace_done releases it after the report. */
+void cli_tags_trace(sl_trace_req *rq, sl_store *s, const char *store);
+void cli_tags_trace_done(void);
 /* The meaning of a trace's source, its policies and --stop-at (cmd_trace.c), lines of at
  * most 100 columns: shown by `sleuth --help` and `sleuth trace --help`. */
 extern const char CLI_TRACE_HELP[];

@@ -108,6 +108,7 @@ static int ingest(int argc, char **argv, const char *default_chain)
         if (r.blocks_known) printf("skipped: %" PRIu64 " blocks already stored\n", r.blocks_known);
     }
     sl_store_close(s);
+    cli_tags_after_ingest(c.store);
     return EXIT_OK;
 }
 

@@ -141,5 +141,6 @@ int cmd_ingest(int argc, char **argv)
         if (sl_store_close_compact(s, min_free, &saved, &e)) return cli_fail(&c, &e);
         if (saved && !c.quiet && !c.json) printf("index compacted: %.1f MB of free pages returned\n", (double)saved / 1e6);
     }
+    cli_tags_after_ingest(c.store);
     return EXIT_OK;
 }

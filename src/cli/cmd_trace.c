@@ -28,8 +28,8 @@ const char CLI_TRACE_HELP[] =
     "    lifo     last in, first out: the newest value leaves first\n"
     "    tiho     taint in, highest out: tainted value goes to the largest outputs first\n"
     "  --stop-at CATEGORY,...: tag categories (lower-case words joined by commas, no spaces:\n"
-    "    exchange,mixer) whose addresses end the trace as endpoints. No tag store exists yet,\n"
-    "    so nothing is tagged and the trace runs as without it; the report says so.\n"
+    "    exchange,mixer) whose addresses end the trace as endpoints (status \"tagged\"): a tag's\n"
+    "    category, abuse or concept, or mixer, bridge, dex, sanctioned, thief (sleuth tags).\n"
     "  --link FILE: cross-chain pairs an analyst declares (a CSV: from_chain,from_txid,\n"
     "    from_address,from_amount,to_chain,to_txid,to_address,to_amount,note): the trace crosses\n"
     "    them, and the report shows each crossing as the analyst's assertion.\n";
@@ -166,10 +166,12 @@ int cmd_trace(int argc, char **argv)
     int rc = parse(&o, argc, argv);
     if (rc) return rc < 0 ? EXIT_OK : rc;
     if (sl_store_open(&s, o.c.store, SL_STORE_RDONLY, &e)) return cli_fail(&o.c, &e);
+    cli_tags_trace(&o.rq, s, o.c.store);
     rc = sl_report_trace_run(s, &o.rq, &rep, &e);
     if (!rc && o.graph) rc = write_graph(&rep, o.graph, &e);
     if (!rc) rc = o.c.json ? sl_report_trace_json(&rep, stdout, &e) : sl_report_trace_text(&rep, stdout, &e);
     sl_report_trace_free(&rep);
+    cli_tags_trace_done();
     sl_store_close(s);
     return rc ? cli_fail(&o.c, &e) : EXIT_OK;
 }

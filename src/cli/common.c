@@ -142,8 +142,18 @@ int cli_report(cli_lookup *l, int model, cli_report_text_fn text, cli_report_jso
     sl_error e = {0};
     cJSON *j = NULL;
     int rc = l->c.json ? json(l->s, &j, &rq, &e) : text(l->s, stdout, &rq, &e);
+    /* tx and address show the tags of every address they print (cli_tags.c) */
+    bool tagged = json == sl_report_tx_json || json == sl_report_address_json;
     if (rc) rc = cli_fail(&l->c, &e);
-    else if (j) cli_print_json(j);
+    else if (j) {
+        if (tagged) cli_tags_json(l->c.store, j);
+        cli_print_json(j);
+    } else if (tagged) {
+        cJSON *all = NULL;
+        sl_error e2 = {0};
+        if (!json(l->s, &all, &rq, &e2)) cli_tags_text(l->c.store, all);
+        cJSON_Delete(all);
+    }
     sl_store_close(l->s);
     return rc;
 }

@@ -140,3 +140,9 @@ void sl_jw_null(sl_jw *w, const char *key)
     lead(w, key);
     put(w, "null", 4);
 }
+
+void sl_jw_raw(sl_jw *w, const char *key, const char *json)
+{
+    lead(w, key);
+    put(w, json, strlen(json));
+}

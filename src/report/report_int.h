@@ -62,6 +62,8 @@ void sl_jw_u64_or_null(sl_jw *w, const char *key, uint64_t v, bool known);
 void sl_jw_u128(sl_jw *w, const char *key, sl_u128 v);
 void sl_jw_bool(sl_jw *w, const char *key, bool v);
 void sl_jw_null(sl_jw *w, const char *key);
+/* A value that is already JSON text (a whole, valid document: the tag hook's array). */
+void sl_jw_raw(sl_jw *w, const char *key, const char *json);
 
 /* The one graph writer (graph.c): JSON, GEXF 1.3 or DOT, the same nodes and edges in
  * each, nodes first. Amounts come as base-unit digits (exact, any size) and as a label in

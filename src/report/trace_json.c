@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "report/report_int.h"
+#include "sleuth/util.h"
 #include "sleuth/text.h"
 
 /* The address of (chain, addr) as a member, null for none. */
@@ -107,7 +108,13 @@ static void j_end(sl_jw *w, const sl_trace_report *rep, const sl_trace_end *x)
     j_addr(w, rep, "address", x->chain, x->addr);
     sl_jw_str(w, "name", sl_rt_name(rep, x->chain, x->addr, name, sizeof name) ? name : NULL);
     sl_jw_null(w, "cluster");
-    sl_jw_arr(w, "tags"), sl_jw_end(w);
+    {
+        const sl_addr_tagger *tg = &rep->rq.tagger;
+        char *tj = tg->tags_json && x->addr ? tg->tags_json(tg->ctx, (sl_addr_ref){x->chain, x->addr}) : NULL;
+        if (tj) sl_jw_raw(w, "tags", tj);
+        else sl_jw_arr(w, "tags"), sl_jw_end(w);
+        sl_free(tj);
+    }
     sl_jw_u128(w, "amount", x->amount);
     j_asset(w, rep, "asset", x->chain, x->asset);
     sl_jw_str(w, "status", sl_end_reason_name((sl_end_reason)x->reason));

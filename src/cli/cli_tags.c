@@ -1,0 +1,234 @@
+/* cli_tags.c — the tag store in the commands that print addresses: `sleuth address` and
+ * `sleuth tx` (text and --json), `sleuth trace` (--stop-at and the names of endpoints),
+ * and the incident library imported after an ingest creates a store. The look-up reports
+ * stay the library's; here their JSON gets, on every object that names an address,
+ * "tags" (sl_tags_json) and "cluster": null (the clustering fills it), and on every
+ * object with "from"/"to" addresses "from_tags"/"to_tags"; their text gets a closing
+ * "tags" section for every printed address that has tags. A store without a tag db is
+ * read as one without tags (look-ups never create files in a store). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "sleuth/chains.h"
+#include "sleuth/hashtab.h"
+#include "sleuth/tags.h"
+#include "sleuth/util.h"
+
+sl_tags *cli_tags_open(const char *store)
+{
+    sl_tags *t = NULL;
+    sl_error e = {0};
+    if (!store || !sl_tags_exists(store) || sl_tags_open(&t, store, SL_TAGS_RDONLY, &e)) return NULL;
+    return t;
+}
+
+void cli_tags_after_ingest(const char *store)
+{
+    sl_tags *t = NULL;
+    sl_error e = {0};
+    if (sl_tags_exists(store)) return;
+    if (sl_tags_open(&t, store, SL_TAGS_CREATE, &e))
+        fprintf(stderr, "sleuth: note: the incident library was not imported: %s\n", e.msg);
+    sl_tags_close(t);
+}
+
+/* Tags of one address text (on any chain its form allows: the tag store keys EVM
+ * addresses per chain, and a look-up shows every chain's tags with their chain): a new
+ * cJSON array, [] when none or when there is no tag db (t NULL). The list goes to *keep. */
+static cJSON *tags_of(sl_tags *t, const char *addr, sl_tag_list *keep)
+{
+    sl_error e = {0};
+    if (!t || sl_tags_for_address(t, NULL, addr, keep, &e) || !keep->n) {
+        sl_tag_list_free(keep);
+        return cJSON_CreateArray();
+    }
+    return sl_tags_json(keep->v, keep->n);
+}
+
+typedef struct tagged {
+    char *addr;
+    sl_tag_list l;
+} tagged;
+
+typedef struct deco {
+    sl_tags *t;
+    tagged *v;
+    size_t n, cap;
+} deco;
+
+/* Remembers addr's tags for the text section (once per address). */
+static void remember(deco *d, const char *addr, sl_tag_list *l)
+{
+    for (size_t i = 0; i < d->n; i++)
+        if (!strcmp(d->v[i].addr, addr)) { sl_tag_list_free(l); return; }
+    if (d->n == d->cap) {
+        size_t nc = d->cap ? d->cap * 2 : 8;
+        tagged *nv = sl_realloc(d->v, nc * sizeof *nv);
+        if (!nv) { sl_tag_list_free(l); return; }
+        d->v = nv, d->cap = nc;
+    }
+    if (!(d->v[d->n].addr = sl_strdup(addr))) { sl_tag_list_free(l); return; }
+    d->v[d->n++].l = *l;
+}
+
+static void add_tags(deco *d, cJSON *o, const char *key, const char *tags_key)
+{
+    cJSON *a = cJSON_GetObjectItemCaseSensitive(o, key);
+    sl_tag_list l = {0};
+    if (!cJSON_IsString(a) || cJSON_GetObjectItemCaseSensitive(o, tags_key)) return;
+    cJSON_AddItemToObject(o, tags_key, tags_of(d->t, a->valuestring, &l));
+    if (l.n) remember(d, a->valuestring, &l);
+    else sl_tag_list_free(&l);
+}
+
+static void walk(deco *d, cJSON *j)
+{
+    cJSON *c;
+    if (cJSON_IsObject(j)) {
+        if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(j, "address"))) {
+            add_tags(d, j, "address", "tags");
+            if (!cJSON_GetObjectItemCaseSensitive(j, "cluster")) cJSON_AddNullToObject(j, "cluster");
+        }
+        add_tags(d, j, "from", "from_tags");
+        add_tags(d, j, "to", "to_tags");
+    }
+    cJSON_ArrayForEach(c, j) {
+        /* not into the tags just added (they name addresses too) */
+        if (c->string && (!strcmp(c->string, "tags") || !strcmp(c->string, "from_tags") || !strcmp(c->string, "to_tags")))
+            continue;
+        if (cJSON_IsObject(c) || cJSON_IsArray(c)) walk(d, c);
+    }
+}
+
+static void deco_free(deco *d)
+{
+    for (size_t i = 0; i < d->n; i++) sl_free(d->v[i].addr), sl_tag_list_free(&d->v[i].l);
+    sl_free(d->v);
+}
+
+void cli_tags_json(const char *store, cJSON *j)
+{
+    /* without a tag db every address still gets its (empty) keys: one shape for programs */
+    deco d = {.t = cli_tags_open(store)};
+    if (j) walk(&d, j);
+    deco_free(&d);
+    sl_tags_close(d.t);
+}
+
+void cli_tags_text(const char *store, cJSON *j)
+{
+    deco d = {.t = cli_tags_open(store)};
+    if (!d.t || !j) { sl_tags_close(d.t); return; }
+    walk(&d, j);
+    if (d.n) {
+        printf("\ntags (from the tag store; best first)\n");
+        for (size_t i = 0; i < d.n; i++) {
+            cli_wrapf(4, "  %s", d.v[i].addr);
+            if (sl_tags_text(stdout, d.v[i].l.v, d.v[i].l.n, 4)) break;
+        }
+    }
+    deco_free(&d);
+    sl_tags_close(d.t);
+}
+
+/* ---- sleuth trace: --stop-at and the endpoints' names ---- */
+
+
+typedef struct stopper {
+    sl_store *s;
+    sl_tags *t;
+    const char *cats;   /* the --stop-at list */
+    sl_ht cache;        /* address key -> 1 endpoint, 2 not */
+    char status[200];
+} stopper;
+
+static stopper STOP;
+
+/* The tags of a, best first (empty when it has none or cannot be formatted). */
+static void tags_of_ref(stopper *st, sl_addr_ref a, sl_tag_list *l)
+{
+    char txt[128];
+    const sl_chain_def *d = sl_chain_by_id(a.chain);
+    sl_error e = {0};
+    memset(l, 0, sizeof *l);
+    if (!d || !st->t || sl_addr_format(st->s, a, txt, sizeof txt)) return;
+    if (sl_tags_for_address(st->t, d->model == SL_MODEL_UTXO ? "btc" : d->name, txt, l, &e)) sl_tag_list_free(l);
+}
+
+static bool is_endpoint(void *ctx, sl_addr_ref a)
+{
+    stopper *st = ctx;
+    uint64_t k = sl_addr_ref_key(a), v;
+    sl_tag_list l;
+    bool hit = false;
+    if (sl_ht_get(&st->cache, &k, sizeof k, &v)) return v == 1;
+    tags_of_ref(st, a, &l);
+    for (size_t i = 0; i < l.n && !hit; i++)
+        for (const char *p = st->cats; *p && !hit;) {
+            char c[64];
+            size_t n = strcspn(p, ",");
+            snprintf(c, sizeof c, "%.*s", (int)n, p);
+            hit = sl_tag_is(&l.v[i], c);
+            p += n + (p[n] == ',');
+        }
+    sl_tag_list_free(&l);
+    if (sl_ht_set(&st->cache, &k, sizeof k, hit ? 1 : 2)) {} /* no room to cache: asked again next time */
+    return hit;
+}
+
+static bool namer(void *ctx, sl_addr_ref a, char *out, size_t cap)
+{
+    stopper *st = ctx;
+    sl_tag_list l;
+    const sl_tag *b;
+    tags_of_ref(st, a, &l);
+    if ((b = sl_tags_best(l.v, l.n)))
+        snprintf(out, cap, "%s [%s; %s]", b->label, b->category ? b->category : b->abuse ? b->abuse : "-", b->file);
+    sl_tag_list_free(&l);
+    return b != NULL;
+}
+
+static char *tags_json(void *ctx, sl_addr_ref a)
+{
+    sl_tag_list l;
+    char *out = NULL;
+    tags_of_ref(ctx, a, &l);
+    if (l.n) {
+        cJSON *j = sl_tags_json(l.v, l.n);
+        char *p = j ? cJSON_PrintUnformatted(j) : NULL;
+        out = p ? sl_strdup(p) : NULL;
+        cJSON_free(p);
+        cJSON_Delete(j);
+    }
+    sl_tag_list_free(&l);
+    return out;
+}
+
+void cli_tags_trace(sl_trace_req *rq, sl_store *s, const char *store)
+{
+    stopper *st = &STOP;
+    memset(st, 0, sizeof *st);
+    st->s = s;
+    st->t = cli_tags_open(store);
+    st->cats = rq->params.stop_at;
+    if (st->t) {
+        rq->namer = (sl_addr_namer){namer, st};
+        rq->tagger = (sl_addr_tagger){tags_json, st};
+    }
+    if (!st->cats) return;
+    if (!st->t) {
+        rq->params.endpoints.status = "requested; the store has no tag db (sleuth tags import), so nothing is tagged";
+        return;
+    }
+    snprintf(st->status, sizeof st->status, "addresses tagged %s end the trace (tag store %s/knowledge/tags.db)",
+             st->cats, store);
+    rq->params.endpoints = (sl_trace_endpoints){is_endpoint, st, st->status};
+}
+
+void cli_tags_trace_done(void)
+{
+    sl_ht_free(&STOP.cache);
+    sl_tags_close(STOP.t);
+    memset(&STOP, 0, sizeof STOP);
+}
