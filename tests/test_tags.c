@@ -418,3 +418,58 @@ Test(tags, trace_stops_at_tagged_exchange)
     cr_assert(strstr(r.out, "tags (from the tag store") && strstr(r.out, "from (added)"), "%s", r.out);
     run_free(&r);
 }
+
+/* `safe verify --store` screens the recipients through the tag store: Bybit's malicious
+ * implementation is an address of the incident library. */
+Test(tags, safe_verify_screens_recipients)
+{
+    const char *st = path_in(temp_dir(), "store");
+    setenv("SLEUTH_DATA", TD "/data", 1);
+    run_result r = run_sleuth("incidents --store %s bybit-2025", st);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    r = run_sleuth("safe verify --store %s tests/data/safe/bybit_safe_tx_nonce71.json", st);
+    cr_assert(strstr(r.out, "[tagged-recipient]") && strstr(r.out, "tagged STOLEN FUNDS: Bybit 2025"), "%s", r.out);
+    run_free(&r);
+}
+
+/* The library's helpers, on hand-made tags. */
+#include "sleuth/tags.h"
+
+Test(tags, best_conflict_and_networks)
+{
+    sl_tag a = {.label = "Binance 14", .category = "exchange", .actor = "binance", .level = 50};
+    sl_tag b = {.label = "Huobi 3", .category = "exchange", .actor = "huobi", .level = 20};
+    sl_tag c = {.label = "Binance 15", .category = "exchange", .actor = "binance", .level = 100};
+    sl_tag d = {.label = "Bybit exploiter", .category = "perpetrator", .abuse = "service_hack", .level = 50,
+                .is_cluster_definer = true};
+    sl_tag m = {.label = "Tornado", .category = "mixing_service", .concepts = "[\"defi\"]", .level = 60};
+    sl_tag v[] = {a, b, c};
+    cr_assert_eq(sl_tags_best(v, 3), &v[2]);
+    sl_tag w[] = {a, d, c};
+    cr_assert_eq(sl_tags_best(w, 3), &w[1], "a cluster definer wins over a higher level");
+    cr_assert_null(sl_tags_best(v, 0));
+    cr_assert(sl_tags_conflict(&a, &b), "two different exchanges");
+    cr_assert(!sl_tags_conflict(&a, &c), "one exchange");
+    cr_assert(sl_tags_conflict(&a, &d) && sl_tags_conflict(&d, &b), "an exchange and a thief");
+    cr_assert(!sl_tags_conflict(&d, &m));
+    cr_assert(sl_tag_is(&m, "mixer") && sl_tag_is(&m, "defi") && !sl_tag_is(&m, "exchange"));
+    cr_assert(sl_tag_is(&d, "thief") && sl_tag_is(&d, "service_hack"));
+
+    static const char *const NET[][3] = {
+        {"BTC", "1B6rJRfjTXwEy36SCs5zofGMmdv2kdZw7P", "btc"}, {"XBT", "x", "btc"},     {"LTC", "x", "btc"},
+        {"ETH", "0x", "ethereum"},  {"MATIC", "0x", "polygon"}, {"POLYGON", "0x", "polygon"}, {"BEP20", "0x", "bsc"},
+        {"BSC", "0x", "bsc"},       {"BNB", "bnb1", "bnb"},     {"TRX", "T", "tron"},     {"AVAX", "0x", "avalanche"},
+        {"ARB", "0x", "arbitrum"},  {"USDT", "0x098B716B8Aaf21512996dC57EB0615e2383E2f96", "ethereum"},
+        {"USDT", "TX8wsg1sbDJVN9xBBeYLYzZTCgjEWTfRqZ", "tron"}, {"XMR", "4", "xmr"}, {"BCH", "1", "bch"},
+    };
+    for (size_t i = 0; i < sizeof NET / sizeof *NET; i++) {
+        char out[32];
+        sl_tags_network(out, NET[i][0], NET[i][1]);
+        cr_assert_str_eq(out, NET[i][2], "%s", NET[i][0]);
+    }
+    char ch[32], ad[128];
+    cr_assert_eq(sl_tags_key(ch, ad, NULL, "0x098B716B8Aaf21512996dC57EB0615e2383E2f96", NULL), 0);
+    cr_assert_str_eq(ch, "ethereum");
+    cr_assert_str_eq(ad, "0x098b716b8aaf21512996dc57eb0615e2383e2f96");
+}

@@ -11,6 +11,7 @@
 
 #include "cli/cmd_safe.h"
 #include "sleuth/safe.h"
+#include "sleuth/tags.h"
 #include "sleuth/util.h"
 
 enum { SAFE_EXIT_INPUT = 1, SAFE_EXIT_USAGE = 2 };
@@ -137,6 +138,36 @@ done:
     return rc;
 }
 
+/* The tag look-up of `safe verify --store` (ctx: the store's tag db): the most serious
+ * kind any tag of the EVM address gives (on any chain): sanctioned (abuse sanction), stolen
+ * (an incident's address or a perpetrator), mixer, or other, with that tag's words. */
+static int tag_lookup(void *ctx, const sl_safe_addr *a, sl_safe_tag *out)
+{
+    char hex[43];
+    sl_tag_list l;
+    sl_error e = {0};
+    const sl_tag *b;
+    int rc;
+    hex[0] = '0', hex[1] = 'x';
+    for (int i = 0; i < 20; i++) snprintf(hex + 2 + 2 * i, 3, "%02x", a->b[i]);
+    if ((rc = sl_tags_for_address(ctx, NULL, hex, &l, &e))) return rc;
+    if (!(b = sl_tags_best(l.v, l.n))) { sl_tag_list_free(&l); return SL_ENOTFOUND; }
+    /* the most serious kind any tag gives, with that tag's words */
+    out->kind = SL_TAG_OTHER;
+    for (size_t i = 0; i < l.n; i++) {
+        const sl_tag *t = &l.v[i];
+        sl_safe_tag_kind k = sl_tag_is(t, "sanction") ? SL_TAG_SANCTIONED
+                             : (t->incident || sl_tag_is(t, "perpetrator")) ? SL_TAG_STOLEN
+                             : sl_tag_is(t, "mixing_service") ? SL_TAG_MIXER : SL_TAG_OTHER;
+        if (out->kind == SL_TAG_OTHER && k != SL_TAG_OTHER) out->kind = k, b = t;
+        else if (k == SL_TAG_SANCTIONED && out->kind != SL_TAG_SANCTIONED) out->kind = k, b = t;
+    }
+    snprintf(out->label, sizeof out->label, "%s", b->label);
+    snprintf(out->source, sizeof out->source, "%s (%s)", b->source, b->file);
+    sl_tag_list_free(&l);
+    return SL_OK;
+}
+
 static const struct {
     const char *opt, *key;
 } FIELD[] = {
@@ -157,6 +188,7 @@ static int verify(int argc, char **argv)
     sl_safe_allow *allow = NULL;
     const char *file = NULL, *name = NULL, *allow_path = NULL, *store = NULL;
     char store_msg[600];
+    sl_tags *tags = NULL;
     bool json = false, jsonl = false;
     sl_safe_report *reps = NULL;
     size_t nrep = 0;
@@ -233,10 +265,15 @@ static int verify(int argc, char **argv)
     if (store) {
         struct stat st;
         if (stat(store, &st) != 0 || !S_ISDIR(st.st_mode)) { fprintf(stderr, "safe verify: --store %s: not a directory\n", store); goto done; }
-        /* the tag store is not built yet: say so rather than pretend the check ran */
-        snprintf(store_msg, sizeof store_msg, "the store %s has no tags this build can read (the tag store is not "
-                 "implemented yet)", store);
-        o.tag_unavailable = store_msg;
+        /* recipients screened through the store's tags; a store without them: said, not pretended */
+        if (sl_tags_exists(store) && !sl_tags_open(&tags, store, SL_TAGS_RDONLY, NULL)) {
+            o.tag_lookup = tag_lookup;
+            o.tag_ctx = tags;
+        } else {
+            snprintf(store_msg, sizeof store_msg, "the store %s has no tags this build can read (no tag db: "
+                     "sleuth tags import --store %s FILE)", store, store);
+            o.tag_unavailable = store_msg;
+        }
     }
 
     if (file) {
@@ -271,6 +308,7 @@ static int verify(int argc, char **argv)
     fflush(stdout);
     rc = worst;
 done:
+    sl_tags_close(tags);
     for (size_t i = 0; i < nrep; i++) sl_safe_report_free(&reps[i]);
     sl_free(reps);
     cJSON_Delete(fields);
