@@ -417,6 +417,14 @@ Test(tags, trace_stops_at_tagged_exchange)
     r = run_sleuth("address --store %s " DEPOSIT, st);
     cr_assert(strstr(r.out, "tags (from the tag store") && strstr(r.out, "from (added)"), "%s", r.out);
     run_free(&r);
+    /* a transaction's own tags: tx_tags */
+    r = run_sleuth("tags add --store %s " TX170 " --label 'First person-to-person payment' --category user "
+                   "--source 'test fixture'", st);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    j = sleuth_json("tx --store %s " TX170 " --json", st);
+    cr_assert_str_eq(jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "tx_tags"), 0), "label"), "First person-to-person payment");
+    cJSON_Delete(j);
 }
 
 /* `safe verify --store` screens the recipients through the tag store: Bybit's malicious

@@ -95,7 +95,8 @@ static void walk(deco *d, cJSON *j)
     }
     cJSON_ArrayForEach(c, j) {
         /* not into the tags just added (they name addresses too) */
-        if (c->string && (!strcmp(c->string, "tags") || !strcmp(c->string, "from_tags") || !strcmp(c->string, "to_tags")))
+        if (c->string && (!strcmp(c->string, "tags") || !strcmp(c->string, "from_tags") || !strcmp(c->string, "to_tags") ||
+                          !strcmp(c->string, "tx_tags")))
             continue;
         if (cJSON_IsObject(c) || cJSON_IsArray(c)) walk(d, c);
     }
@@ -107,11 +108,29 @@ static void deco_free(deco *d)
     sl_free(d->v);
 }
 
+/* The transaction's own tags (a theft tx of an incident), on the report's top object:
+ * "tx_tags" beside "txid" (Bitcoin) or "hash" (account chains). */
+static void tx_tags(deco *d, cJSON *j)
+{
+    cJSON *h = cJSON_GetObjectItemCaseSensitive(j, "txid"), *c = cJSON_GetObjectItemCaseSensitive(j, "chain");
+    sl_tag_list l = {0};
+    sl_error e = {0};
+    if (!cJSON_IsString(h)) h = cJSON_GetObjectItemCaseSensitive(j, "hash");
+    if (!cJSON_IsString(h) || cJSON_GetObjectItemCaseSensitive(j, "tx_tags")) return;
+    if (d->t && !sl_tags_for_tx(d->t, cJSON_IsString(c) ? c->valuestring : NULL, h->valuestring, &l, &e) && l.n) {
+        cJSON_AddItemToObject(j, "tx_tags", sl_tags_json(l.v, l.n));
+        remember(d, h->valuestring, &l);
+    } else {
+        sl_tag_list_free(&l);
+        cJSON_AddItemToObject(j, "tx_tags", cJSON_CreateArray());
+    }
+}
+
 void cli_tags_json(const char *store, cJSON *j)
 {
     /* without a tag db every address still gets its (empty) keys: one shape for programs */
     deco d = {.t = cli_tags_open(store)};
-    if (j) walk(&d, j);
+    if (j) tx_tags(&d, j), walk(&d, j);
     deco_free(&d);
     sl_tags_close(d.t);
 }
@@ -120,6 +139,7 @@ void cli_tags_text(const char *store, cJSON *j)
 {
     deco d = {.t = cli_tags_open(store)};
     if (!d.t || !j) { sl_tags_close(d.t); return; }
+    tx_tags(&d, j);
     walk(&d, j);
     if (d.n) {
         printf("\ntags (from the tag store; best first)\n");

@@ -12,7 +12,7 @@
 static const char TAGS_HELP[] =
     "usage: sleuth tags import --store DIR [--strict] FILE...   TagPack/ActorPack YAML, OFAC SDN XML\n"
     "                                                           (.xml, .xml.bz2), label CSV\n"
-    "       sleuth tags add    --store DIR ADDRESS --label L --category C --source S\n"
+    "       sleuth tags add    --store DIR ADDRESS|TXID --label L --category C --source S\n"
     "                          [--confidence ID] [--actor A] [--chain C] [--abuse A] [--context JSON]\n"
     "       sleuth tags show   --store DIR ADDRESS|TXID [--chain C] [--json]\n"
     "       sleuth tags export --store DIR [--source S] > pack.yaml\n"
@@ -85,23 +85,6 @@ static int tags_import(topts *o, int argc, char **argv)
     return EXIT_OK;
 }
 
-static int tags_add(topts *o, int argc, char **argv)
-{
-    sl_tags *t;
-    sl_error e = {0};
-    if (optind + 1 != argc) return cli_usage("tags add: give one ADDRESS");
-    if (!o->tag.label || !o->tag.category || !o->tag.source)
-        return cli_usage("tags add: --label, --category and --source are required");
-    o->tag.address = argv[optind];
-    if (sl_tags_open(&t, o->c.store, SL_TAGS_CREATE, &e)) return cli_fail(&o->c, &e);
-    if (sl_tags_add(t, &o->tag, &e)) {
-        sl_tags_close(t);
-        return e.code == SL_EUSAGE ? (fprintf(stderr, "sleuth: tags add: %s\n", e.msg), EXIT_USAGE) : cli_fail(&o->c, &e);
-    }
-    sl_tags_close(t);
-    return EXIT_OK;
-}
-
 /* A 64-hex-digit argument (with or without 0x) names a transaction. */
 static bool is_txid(const char *s)
 {
@@ -109,6 +92,26 @@ static bool is_txid(const char *s)
     if (s[0] == '0' && s[1] == 'x') s += 2;
     n = strspn(s, "0123456789abcdefABCDEF");
     return n == 64 && !s[n];
+}
+
+static int tags_add(topts *o, int argc, char **argv)
+{
+    sl_tags *t;
+    sl_error e = {0};
+    if (optind + 1 != argc) return cli_usage("tags add: give one ADDRESS or TXID");
+    if (!o->tag.label || !o->tag.category || !o->tag.source)
+        return cli_usage("tags add: --label, --category and --source are required");
+    if (is_txid(argv[optind])) {
+        o->tag.tx_hash = argv[optind];
+        if (!o->tag.chain) o->tag.chain = argv[optind][1] == 'x' ? "ethereum" : "btc";
+    } else o->tag.address = argv[optind];
+    if (sl_tags_open(&t, o->c.store, SL_TAGS_CREATE, &e)) return cli_fail(&o->c, &e);
+    if (sl_tags_add(t, &o->tag, &e)) {
+        sl_tags_close(t);
+        return e.code == SL_EUSAGE ? (fprintf(stderr, "sleuth: tags add: %s\n", e.msg), EXIT_USAGE) : cli_fail(&o->c, &e);
+    }
+    sl_tags_close(t);
+    return EXIT_OK;
 }
 
 static int tags_show(topts *o, int argc, char **argv)
