@@ -37,7 +37,6 @@
 #endif
 
 static const char SCHEMA[] =
-    "PRAGMA foreign_keys=ON;"
     "CREATE TABLE IF NOT EXISTS sources(id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, kind TEXT,"
     " title TEXT, creator TEXT, imported TEXT);"
     "CREATE TABLE IF NOT EXISTS tags(id INTEGER PRIMARY KEY, chain TEXT NOT NULL, subject TEXT NOT NULL,"
@@ -120,6 +119,24 @@ static int import_library(sl_tags *t, sl_error *e)
     return rc;
 }
 
+/* The db's format: user_version 0 is a new file (the schema is written, in WAL mode),
+ * 1 is this one, anything else is refused. */
+static int schema(sl_tags *t, const char *path, bool fresh, sl_error *e)
+{
+    sqlite3_stmt *s;
+    int v = -1;
+    if (sqlite3_prepare_v2(t->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK) return db_err(t, e, path);
+    if (sqlite3_step(s) == SQLITE_ROW) v = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    if (v == 1) return SL_OK;
+    if (v != 0 || !fresh)
+        return sl_err(e, v < 0 ? SL_ESTORE : SL_EVERSION, "%s: not a sleuth tag db of format 1 (user_version %d)", path, v);
+    if (sqlite3_exec(t->db, "PRAGMA journal_mode=WAL;", NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(t->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK)
+        return db_err(t, e, path);
+    return SL_OK;
+}
+
 int sl_tags_open(sl_tags **out, const char *store_dir, unsigned flags, sl_error *e)
 {
     sl_tags *t;
@@ -148,10 +165,16 @@ int sl_tags_open(sl_tags **out, const char *store_dir, unsigned flags, sl_error 
         goto fail;
     }
     sqlite3_busy_timeout(t->db, 10000);
-    if (sqlite3_exec(t->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL, NULL) != SQLITE_OK ||
-        sqlite3_exec(t->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK) {
-        /* a read-only store: the schema is already there, only foreign keys matter */
-        if (fresh || sqlite3_exec(t->db, "PRAGMA foreign_keys=ON;", NULL, NULL, NULL) != SQLITE_OK) { rc = db_err(t, e, path); goto fail; }
+    /* per connection: cascades (a file imported again replaces its rows), cheap commits */
+    if (sqlite3_exec(t->db, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;", NULL, NULL, NULL) != SQLITE_OK) {
+        rc = db_err(t, e, path);
+        goto fail;
+    }
+    if ((rc = schema(t, path, fresh || (flags & SL_TAGS_CREATE), e))) goto fail;
+    /* a look-up handle never writes (no file of the store changes under a reader) */
+    if (!(flags & SL_TAGS_CREATE) && sqlite3_exec(t->db, "PRAGMA query_only=1;", NULL, NULL, NULL) != SQLITE_OK) {
+        rc = db_err(t, e, path);
+        goto fail;
     }
     if (sqlite3_prepare_v2(t->db, "SELECT " TAG_COLS TAG_FROM "WHERE t.subject = ?1 AND t.chain = ?2 AND t.is_tx = ?3",
                            -1, &t->by_subject, NULL) != SQLITE_OK ||
