@@ -28,7 +28,8 @@ void cli_tags_after_ingest(const char *store)
     sl_tags *t = NULL;
     sl_error e = {0};
     if (sl_tags_exists(store)) return;
-    if (sl_tags_open(&t, store, SL_TAGS_CREATE, &e))
+    /* out of memory is main's to report (one line); anything else is said here */
+    if (sl_tags_open(&t, store, SL_TAGS_CREATE, &e) && e.code != SL_ENOMEM && !sl_alloc_failures())
         fprintf(stderr, "sleuth: note: the incident library was not imported: %s\n", e.msg);
     sl_tags_close(t);
 }

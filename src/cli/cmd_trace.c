@@ -30,6 +30,7 @@ const char CLI_TRACE_HELP[] =
     "  --stop-at CATEGORY,...: tag categories (lower-case words joined by commas, no spaces:\n"
     "    exchange,mixer) whose addresses end the trace as endpoints (status \"tagged\"): a tag's\n"
     "    category, abuse or concept, or mixer, bridge, dex, sanctioned, thief (sleuth tags).\n"
+    "    A store without a tag db: nothing is tagged, the trace runs as without it, it says so.\n"
     "  --link FILE: cross-chain pairs an analyst declares (a CSV: from_chain,from_txid,\n"
     "    from_address,from_amount,to_chain,to_txid,to_address,to_amount,note): the trace crosses\n"
     "    them, and the report shows each crossing as the analyst's assertion.\n";
