@@ -212,6 +212,13 @@ Test(tags, export_round_trip)
                sleuth_bin(), a, pack, sleuth_bin(), b, pack, pack, pack);
     cr_assert_eq(r.status, 0, "exports differ: %s", r.err);
     run_free(&r);
+    /* --source: the tags of one source only (Ronin's 6), still a pack that imports */
+    const char *c = path_in(temp_dir(), "store-c"), *ronin = path_in(temp_dir(), "ronin.yaml");
+    r = run_sleuth("tags export --store %s --source https://roninblockchain.substack.com/p/community-alert-ronin-validators"
+                   " > %s && %s tags import --store %s %s", a, ronin, sleuth_bin(), c, ronin);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "tagpack, 6 tags"), "%s", r.out);
+    run_free(&r);
     const char *addrs[] = {RONIN, "1B6rJRfjTXwEy36SCs5zofGMmdv2kdZw7P", "134r8iHv69xdT6p5qVKTsHrcUEuBVZAYak"};
     for (size_t i = 0; i < 3; i++) {
         cJSON *x = show(a, addrs[i]), *y = show(b, addrs[i]), *t;

@@ -229,17 +229,32 @@ static cJSON *inc_json(const sl_incident *in)
     return o;
 }
 
+/* "btc,ethereum +4": the chains that fit 16 columns and how many more. */
+static const char *chains_short(char out[17], const char *all)
+{
+    size_t n = 0, more = 0;
+    out[0] = 0;
+    for (const char *p = all ? all : "-"; *p;) {
+        size_t k = strcspn(p, ",");
+        if (!more && n + (n ? 1 : 0) + k + 4 <= 16) n += (size_t)snprintf(out + n, 17 - n, "%s%.*s", n ? "," : "", (int)k, p);
+        else more++;
+        p += k + (p[k] == ',');
+    }
+    if (more) snprintf(out + n, 17 - n, " +%zu", more);
+    return out;
+}
+
 static void inc_text_list(const sl_incident_list *l)
 {
     cli_wrapf(4, "%-20s %-10s  %-16s %-20s %s", "incident", "date", "chains", "stolen", "attributed to");
     for (size_t i = 0; i < l->n; i++) {
         const sl_incident *in = &l->v[i];
-        char stolen[64] = "-";
+        char stolen[64] = "-", chains[17];
         if (in->nstolen)
             snprintf(stolen, sizeof stolen, "%s %s%s", in->stolen[0].amount ? in->stolen[0].amount : "?",
                      in->stolen[0].asset ? in->stolen[0].asset : "", in->nstolen > 1 ? " +" : "");
-        cli_wrapf(4, "%-20s %-10s  %-16.16s %-20.20s %s%s%s%s", in->id, in->date ? in->date : "-",
-                  in->chains ? in->chains : "-", stolen, in->attr_actor ? in->attr_actor : "-",
+        cli_wrapf(4, "%-20s %-10s  %-16s %-20.20s %s%s%s%s", in->id, in->date ? in->date : "-",
+                  chains_short(chains, in->chains), stolen, in->attr_actor ? in->attr_actor : "-",
                   in->attr_confidence ? " (" : "", in->attr_confidence ? in->attr_confidence : "",
                   in->attr_confidence ? ")" : "");
     }
