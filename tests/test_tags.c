@@ -488,3 +488,30 @@ Test(tags, best_conflict_and_networks)
     cr_assert_str_eq(ch, "ethereum");
     cr_assert_str_eq(ad, "0x098b716b8aaf21512996dc57eb0615e2383e2f96");
 }
+
+/* The same on an account chain (the hand-checked chain): the tagged receiver of the
+ * source transaction is where the trace ends, and tx --json tags both ends of each flow. */
+Test(tags, trace_stops_at_tagged_exchange_account_chain)
+{
+    const char *st = fresh_store();
+    run_result r = run_sleuth("ingest eth --store %s tests/data/eth/trace/hand_chain.jsonl", st);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    r = run_sleuth("tags add --store %s 0xA1A1a1a1A1A1A1A1A1a1a1a1a1a1A1A1a1A1a1a1 --label 'Hand exchange' --category exchange "
+                   "--source 'test fixture'", st);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    const char *tx = "0x000000000000000000000000000000000000000000000000000000000000f002";
+    cJSON *j = sleuth_json("trace --store %s --tx %s --stop-at exchange --json", st, tx), *e;
+    cr_assert_eq(jint(cJSON_GetObjectItem(j, "conservation"), "endpoints"), 100);
+    e = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "endpoints"), 0);
+    cr_assert_str_eq(jstr(e, "status"), "tagged");
+    cr_assert_str_eq(jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(e, "tags"), 0), "label"), "Hand exchange");
+    cJSON_Delete(j);
+    j = sleuth_json("tx --store %s %s --json", st, tx);
+    e = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "flows"), 0);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(e, "to_tags")), 1);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(e, "from_tags")), 0);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "to_tags")), 1);
+    cJSON_Delete(j);
+}
