@@ -254,6 +254,12 @@ Test(tags, ofac_sdn_xml)
     cr_assert_str_eq(jstr(t, "confidence"), "authority_data");
     cr_assert_str_eq(jstr(cJSON_GetObjectItem(t, "context"), "programs"), "DPRK3");
     cr_assert_str_eq(jstr(t, "lastmod"), "2025-11-19");
+    cr_assert_str_eq(jstr(t, "actor"), "lazarusgroup");
+    cJSON_Delete(j);
+    /* a sanctioned mixer is a mixer to --stop-at (Sinbad, 2023-11-29) */
+    j = show(st, "1JHdQHkBZiim1cb4hyUh2PbzEbbg6z2TrF"), t = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "tags"), 0);
+    cr_assert_str_eq(jstr(t, "label"), "OFAC SDN: Sinbad");
+    cr_assert_str_eq(jstr(t, "category"), "mixing_service");
     cJSON_Delete(j);
 }
 

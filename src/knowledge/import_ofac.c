@@ -221,6 +221,15 @@ static void per_asset(const ofac *o, char *out, size_t cap)
     }
 }
 
+/* SDN entries whose GraphSense actor and entity kind are known (uid -> actor id, concept),
+ * so a sanctioned mixer or exchange is also a mixer or exchange to --stop-at and clustering. */
+static const struct { const char *uid, *actor, *category; } KNOWN[] = {
+    {"27307", "lazarusgroup", "perpetrator"}, {"44437", "sinbadio", "mixing_service"},
+    {"37070", "blenderio", "mixing_service"}, {"39796", "tornado", "mixing_service"},
+    {"36216", "hydramarket", "market"},       {"36025", "garantex", "exchange"},
+    {"33854", "chatex", "exchange"},          {"55045", NULL, "exchange"}, /* Grinex, Garantex's successor */
+};
+
 static int emit(sl_tags_imp *im, ofac *o, sl_error *e)
 {
     per_asset(o, im->st->detail, sizeof im->st->detail);
@@ -243,6 +252,8 @@ static int emit(sl_tags_imp *im, ofac *o, sl_error *e)
             sl_tag_in in = {.network = p->a[k].asset, .address = p->a[k].addr, .label = label, .abuse = "sanction",
                             .source = "https://sanctionslistservice.ofac.treas.gov (SDN advanced XML)",
                             .confidence = "authority_data", .context = cs, .lastmod = o->issued};
+            for (size_t q = 0; q < sizeof KNOWN / sizeof *KNOWN; q++)
+                if (!strcmp(KNOWN[q].uid, p->id)) in.actor = KNOWN[q].actor, in.category = KNOWN[q].category;
             rc = sl_tags__put(im, &in, e);
             cJSON_free(cs);
             if (rc) {
