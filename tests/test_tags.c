@@ -295,6 +295,26 @@ Test(tags, label_csvs)
     cr_assert(strstr(r.out, "csv:dawsbot_eth_labels, 3599 tags, 0 actors, 0 duplicates, 1 warnings"), "%s", r.out);
     cr_assert(strstr(r.out, ":3539: address: 'genesis'"), "%s", r.out);
     run_free(&r);
+    /* CSVs of other shapes, by their column names (MANIFEST: bybit 63 rows, routers 5,
+     * delisted Tornado Cash 90); a CSV without addresses is refused */
+    r = run_sleuth("tags import --store %s " TD "/csv/bybit_2025-02-21.csv " TD "/csv/thorchain_routers.csv " TD
+                   "/csv/ofac_sdn_delisted_tornado_cash_as_of_2025-03-04.csv", st);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "bybit_2025-02-21.csv: csv:columns, 63 tags, 0 actors, 0 duplicates, 0 warnings"), "%s", r.out);
+    cr_assert(strstr(r.out, "thorchain_routers.csv: csv:columns, 5 tags, 0 actors, 0 duplicates, 0 warnings"), "%s", r.out);
+    cr_assert(strstr(r.out, "csv:ofac_sdn, 90 tags"), "%s", r.out);
+    run_free(&r);
+    r = run_sleuth("tags import --store %s " TD "/csv/mixer_event_signatures.csv", st);
+    cr_assert_eq(r.status, 1);
+    cr_assert(strstr(r.err, "mixer_event_signatures.csv:1: csv: not a list of tags"), "%s", r.err);
+    run_free(&r);
+    cJSON *x = show(st, "0x47666Fab8bd0Ac7003bce3f5C3585383F09486E2");
+    cJSON *xt;
+    bool theft = false;
+    cJSON_ArrayForEach(xt, cJSON_GetObjectItem(x, "tags"))
+        theft |= !strcmp(jstr(xt, "file"), "bybit_2025-02-21.csv") && !strcmp(jstr(xt, "category"), "perpetrator");
+    cr_assert(theft);
+    cJSON_Delete(x);
     /* the commingling address of Bybit and Phemex, mapped onto the taxonomy */
     cJSON *j = show(st, "0x33d057af74779925c4b2e720a820387cb89f8f65"), *t = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "tags"), 0);
     cr_assert(t);

@@ -3,6 +3,9 @@
  *   etherscan service labels chain,address,name_tag,etherscan_labels,category
  *   dawsbot eth-labels      chain,address,label,name_tag
  *   OFAC SDN (derived)      asset,address,sdn_uid,sdn_name,party_subtype,programs,listing_date,...
+ *   any other CSV with `address` and `chain` (or `asset`) columns: label, role/kind,
+ *   category, actor, incident, source(s), confidence found by column name (the incident
+ *   CSVs, router lists); the role goes through the attribution_index mapping.
  * Their categories are mapped onto the GraphSense concepts (category + abuse) by the tables
  * below, which docs/TAGS.md reproduces. The file is streamed line by line (RFC 4180
  * quoting, a quoted field may hold commas, quotes and newlines); a line longer than the
@@ -109,6 +112,10 @@ static const cmap ATTR[] = {
     {"victim_signer", "victim", NULL},
     {"law_enforcement", "organization", NULL},
     {"prince_group_related", "perpetrator", "financial_crime"},
+    /* thorchain_routers.csv kinds: THORChain's cross-chain swap routers */
+    {"router", "defi_bridge", NULL},
+    {"router_old", "defi_bridge", NULL},
+    {"router_unverified_current", "defi_bridge", NULL},
 };
 
 /* etherscan service_labels_evm.csv categories */
@@ -138,7 +145,23 @@ static const cmap *lookup(const cmap *t, size_t n, const char *k)
     return NULL;
 }
 
-enum { K_ATTR, K_SERVICE, K_DAWS, K_OFAC };
+enum { K_ATTR, K_SERVICE, K_DAWS, K_OFAC, K_GENERIC };
+
+/* A CSV of another shape with an `address` column and a `chain` (or `asset`) column: its
+ * other columns found by name (the incident CSVs of ../shared/data/tags, router lists). */
+enum { G_CHAIN, G_ADDRESS, G_LABEL, G_ROLE, G_CATEGORY, G_ACTOR, G_INCIDENT, G_SOURCE, G_CONFIDENCE, G_STATUS, G_N };
+static const char *const GCOLS[G_N][6] = {
+    {"chain", "asset"},
+    {"address"},
+    {"label", "label_in_source", "context_in_source", "names", "sdn_name", "name_tag"},
+    {"role", "kind"},
+    {"category"},
+    {"actor"},
+    {"incident"},
+    {"sources", "source", "address_source"},
+    {"confidence"},
+    {"status"},
+};
 
 /* "web_crawl+authority_data" (two sources agreeing): the highest of the ids, else c. */
 static const char *best_conf(const char *c, char *out, size_t cap)
@@ -157,7 +180,18 @@ static const char *best_conf(const char *c, char *out, size_t cap)
     return best < 0 ? c : out;
 }
 
-static int header_kind(sl_tags_imp *im, const rec *r, sl_error *e)
+static bool generic_header(const rec *r, int *cols)
+{
+    for (int g = 0; g < G_N; g++) {
+        cols[g] = -1;
+        for (int k = 0; k < 6 && GCOLS[g][k] && cols[g] < 0; k++)
+            for (size_t i = 0; i < r->n; i++)
+                if (!strcmp(r->f[i], GCOLS[g][k])) { cols[g] = (int)i; break; }
+    }
+    return cols[G_CHAIN] >= 0 && cols[G_ADDRESS] >= 0;
+}
+
+static int header_kind(sl_tags_imp *im, const rec *r, int *cols, sl_error *e)
 {
     static const struct { const char *cols; int kind; const char *name; } H[] = {
         {"chain,address,category,label,actor,dprk_related,confidence,source_file", K_ATTR, "csv:attribution_index"},
@@ -167,18 +201,28 @@ static int header_kind(sl_tags_imp *im, const rec *r, sl_error *e)
     };
     char h[400] = "";
     size_t n = 0;
+    bool generic = generic_header(r, cols); /* also the columns of the known shapes */
     for (size_t i = 0; i < r->n && n < sizeof h; i++) n += (size_t)snprintf(h + n, sizeof h - n, "%s%s", i ? "," : "", r->f[i]);
     for (size_t i = 0; i < sizeof H / sizeof *H; i++)
         if (!strncmp(h, H[i].cols, strlen(H[i].cols))) {
             snprintf(im->st->kind, sizeof im->st->kind, "%s", H[i].name);
             return H[i].kind;
         }
-    sl_tags__bad(im, 1, "csv", e, "unknown CSV header (attribution_index, etherscan service labels, dawsbot "
-                                  "eth-labels or OFAC SDN columns expected): %.120s", h);
+    if (generic) {
+        snprintf(im->st->kind, sizeof im->st->kind, "csv:columns");
+        return K_GENERIC;
+    }
+    sl_tags__bad(im, 1, "csv", e, "not a list of tags: no `address` and `chain` (or `asset`) columns in the "
+                                  "header: %.120s", h);
     return -1;
 }
 
-static int put_row(sl_tags_imp *im, int kind, const rec *r, const char *src, sl_error *e)
+static const char *gf(const rec *r, const int *cols, int g)
+{
+    return cols[g] >= 0 && (size_t)cols[g] < r->n && r->f[cols[g]][0] ? r->f[cols[g]] : NULL;
+}
+
+static int put_row(sl_tags_imp *im, int kind, const rec *r, const int *cols, const char *src, sl_error *e)
 {
     sl_tag_in in = {.line = r->line, .network = r->f[0], .address = r->f[1], .confidence = "web_crawl"};
     const cmap *m = NULL;
@@ -213,19 +257,42 @@ static int put_row(sl_tags_imp *im, int kind, const rec *r, const char *src, sl_
                  r->f[3][0] ? r->f[2] : "");
         in.label = label, in.source = src;
         break;
-    case K_OFAC:
+    case K_GENERIC: {
+        const char *role = gf(r, cols, G_ROLE), *cat = gf(r, cols, G_CATEGORY);
+        if ((size_t)cols[G_ADDRESS] >= r->n || (size_t)cols[G_CHAIN] >= r->n)
+            return sl_tags__bad(im, r->line, "csv", e, "%zu fields, too few for the header", r->n);
+        in.network = r->f[cols[G_CHAIN]], in.address = r->f[cols[G_ADDRESS]];
+        snprintf(label, sizeof label, "%s%s%s", gf(r, cols, G_LABEL) ? gf(r, cols, G_LABEL) : role ? role : "listed",
+                 gf(r, cols, G_INCIDENT) ? " - " : "", gf(r, cols, G_INCIDENT) ? gf(r, cols, G_INCIDENT) : "");
+        in.label = label, in.actor = gf(r, cols, G_ACTOR), in.source = gf(r, cols, G_SOURCE) ? gf(r, cols, G_SOURCE) : src;
+        in.confidence = gf(r, cols, G_CONFIDENCE) ? best_conf(gf(r, cols, G_CONFIDENCE), conf, sizeof conf) : "forensic";
+        if (cat && sl_tags__concept_ok(cat)) in.category = cat;
+        else if ((role || cat) && !(m = lookup(ATTR, sizeof ATTR / sizeof *ATTR, role ? role : cat)) &&
+                 (rc = sl_tags__warn(im, r->line, "role", e, "'%s' has no mapping; kept as unknown", role ? role : cat)))
+            return rc;
+        c = cJSON_CreateObject();
+        if (role) cJSON_AddStringToObject(c, "role", role);
+        if (gf(r, cols, G_INCIDENT)) cJSON_AddStringToObject(c, "incident_name", gf(r, cols, G_INCIDENT));
+        break;
+    }
+    case K_OFAC: {
+        /* the delisted file's `status` column: no longer a sanction, still a fact */
+        const char *status = gf(r, cols, G_STATUS);
+        bool delisted = status && strstr(status, "delisted");
         if (r->n < 7) return sl_tags__bad(im, r->line, "csv", e, "%zu fields, 7 or more expected", r->n);
-        snprintf(label, sizeof label, "OFAC SDN: %s", r->f[3]);
-        in.label = label, in.abuse = "sanction", in.confidence = "authority_data", in.source = src;
+        snprintf(label, sizeof label, "OFAC SDN%s: %s", delisted ? " (delisted)" : "", r->f[3]);
+        in.label = label, in.abuse = delisted ? NULL : "sanction", in.confidence = "authority_data", in.source = src;
         c = cJSON_CreateObject();
         cJSON_AddStringToObject(c, "sdn_uid", r->f[2]);
         cJSON_AddStringToObject(c, "programs", r->f[5]);
         cJSON_AddStringToObject(c, "listing_date", r->f[6]);
         cJSON_AddStringToObject(c, "asset", r->f[0]);
+        if (status) cJSON_AddStringToObject(c, "status", status);
         break;
     }
+    }
     if (m) in.category = m->category, in.abuse = m->abuse ? m->abuse : in.abuse;
-    else if (kind != K_OFAC) in.category = "unknown";
+    else if (kind != K_OFAC && !in.category) in.category = "unknown";
     ctx[0] = 0;
     if (c) {
         char *s = cJSON_PrintUnformatted(c);
@@ -249,17 +316,17 @@ int sl_tags__import_csv(sl_tags_imp *im, FILE *f, sl_error *e)
     rec r = {.next_line = 1};
     size_t max = im->opts && im->opts->max_line ? im->opts->max_line : (1u << 20);
     char src[300];
-    int rc, kind = -1, k;
+    int rc, kind = -1, k, cols[G_N];
     snprintf(src, sizeof src, "%s", im->file);
     if ((k = read_rec(im, f, &r, max, e)) <= 0) {
         rc = k < 0 ? e->code : sl_tags__bad(im, 1, "csv", e, "empty file");
         goto done;
     }
-    if ((kind = header_kind(im, &r, e)) < 0) { rc = SL_ECORRUPT; goto done; }
+    if ((kind = header_kind(im, &r, cols, e)) < 0) { rc = SL_ECORRUPT; goto done; }
     if ((rc = sl_tags__source_title(im, im->st->kind, NULL, e))) goto done;
     while ((k = read_rec(im, f, &r, max, e)) == 1) {
         if (r.n == 1 && !r.f[0][0]) continue; /* blank line */
-        if ((rc = put_row(im, kind, &r, src, e))) goto done;
+        if ((rc = put_row(im, kind, &r, cols, src, e))) goto done;
     }
     rc = k < 0 ? e->code : SL_OK;
 done:

@@ -266,14 +266,14 @@ static int import_stream(sl_tags_imp *im, FILE *f, sl_error *e)
     if (n >= 3 && head[0] == 0xef && head[1] == 0xbb && head[2] == 0xbf) i = 3;
     while (i < n && (head[i] == ' ' || head[i] == '\n' || head[i] == '\r' || head[i] == '\t')) i++;
     if (i < n && head[i] == '<') return sl_tags__import_xml(im, f, false, e);
-    /* CSV: a first line with commas and the column `address`, and no "key:" of YAML */
+    /* CSV: a first line with commas and no "key:" of YAML */
     {
         const unsigned char *eol = memchr(head, '\n', n);
         size_t l = eol ? (size_t)(eol - head) : n;
         char line[513];
         memcpy(line, head, l);
         line[l] = 0;
-        if (strchr(line, ',') && strstr(line, "address") && !strchr(line, ':')) return sl_tags__import_csv(im, f, e);
+        if (strchr(line, ',') && !strchr(line, ':')) return sl_tags__import_csv(im, f, e);
     }
     return sl_tags__import_yaml(im, f, e);
 }
