@@ -315,6 +315,11 @@ Test(tags, label_csvs)
         theft |= !strcmp(jstr(xt, "file"), "bybit_2025-02-21.csv") && !strcmp(jstr(xt, "category"), "perpetrator");
     cr_assert(theft);
     cJSON_Delete(x);
+    /* Etherscan-family JSON label files (chain from the name): MANIFEST optimism 546 keys, 2 no address */
+    r = run_sleuth("tags import --store %s " TD "/json/optimism_combinedAllLabels.json", st);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "json:etherscan_labels, 544 tags, 0 actors, 0 duplicates, 2 warnings"), "%s", r.out);
+    run_free(&r);
     /* the commingling address of Bybit and Phemex, mapped onto the taxonomy */
     cJSON *j = show(st, "0x33d057af74779925c4b2e720a820387cb89f8f65"), *t = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "tags"), 0);
     cr_assert(t);

@@ -145,6 +145,13 @@ static const cmap *lookup(const cmap *t, size_t n, const char *k)
     return NULL;
 }
 
+bool sl_tags__slug_concept(const char *slug, const char **category, const char **abuse)
+{
+    const cmap *m = lookup(DAWS, sizeof DAWS / sizeof *DAWS, slug);
+    if (m) *category = m->category, *abuse = m->abuse;
+    return m != NULL;
+}
+
 enum { K_ATTR, K_SERVICE, K_DAWS, K_OFAC, K_GENERIC };
 
 /* A CSV of another shape with an `address` column and a `chain` (or `asset`) column: its

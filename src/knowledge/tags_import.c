@@ -266,6 +266,7 @@ static int import_stream(sl_tags_imp *im, FILE *f, sl_error *e)
     if (n >= 3 && head[0] == 0xef && head[1] == 0xbb && head[2] == 0xbf) i = 3;
     while (i < n && (head[i] == ' ' || head[i] == '\n' || head[i] == '\r' || head[i] == '\t')) i++;
     if (i < n && head[i] == '<') return sl_tags__import_xml(im, f, false, e);
+    if (i < n && head[i] == '{') return sl_tags__import_json(im, f, e);
     /* CSV: a first line with commas and no "key:" of YAML */
     {
         const unsigned char *eol = memchr(head, '\n', n);

@@ -76,6 +76,11 @@ const sl_ynode *sl_ynode_get(const sl_ynode *m, const char *k);
 int sl_tags__import_yaml(sl_tags_imp *im, FILE *f, sl_error *e);
 int sl_tags__import_xml(sl_tags_imp *im, FILE *f, bool bz2, sl_error *e);
 int sl_tags__import_csv(sl_tags_imp *im, FILE *f, sl_error *e);
+int sl_tags__import_json(sl_tags_imp *im, FILE *f, sl_error *e);
+/* The concept an Etherscan label slug ("exchange", "tornado-cash", "phish-hack") stands for
+ * (import_csv.c's table, shared with the JSON label files): true with *category and *abuse
+ * (may be NULL) set, false when the slug says nothing about what the address is. */
+bool sl_tags__slug_concept(const char *slug, const char **category, const char **abuse);
 
 /* Taxonomies (tags_key.c; the copies in data/taxonomy/ compiled in). */
 /* The level of a confidence id, or -1 when unknown. */
