@@ -1,5 +1,5 @@
 /* fuzz_tagcsv.c — libFuzzer target for the label-CSV importer (src/knowledge/import_csv.c):
- * the first input byte picks one of the four known headers, the rest is the body, imported
+ * the first input byte picks one of five headers (the four known shapes and one read by column names), the rest is the body, imported
  * with sl_tags_import_mem into a real tag db with a small line cap (4 KiB, so the cap's path
  * is reached). Properties: no crash, leak or sanitizer report; a failed import changes
  * nothing; a successful one stores at most one tag per line. Seeds: fuzz/corpus/tagcsv.
@@ -16,7 +16,8 @@ static const char *const HEADERS[] = {
     "chain,address,category,label,actor,dprk_related,confidence,source_file\n",
     "chain,address,name_tag,etherscan_labels,category\n",
     "chain,address,label,name_tag\n",
-    "asset,address,sdn_uid,sdn_name,party_subtype,programs,listing_date,aliases\n",
+    "asset,address,sdn_uid,sdn_name,party_subtype,programs,listing_date,aliases,status\n",
+    "chain,address,role,label,in_fbi_psa_250226,actor,incident,sources\n", /* by column names */
 };
 
 static sl_tags *T;
@@ -35,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         setenv("SLEUTH_DATA", "/nonexistent", 1);
         if (!mkdtemp(dir) || sl_tags_open(&T, dir, SL_TAGS_CREATE, &e)) abort();
     }
-    const char *h = HEADERS[data[0] % 4];
+    const char *h = HEADERS[data[0] % 5];
     hl = strlen(h);
     if (!(buf = sl_malloc(hl + size))) return 0;
     memcpy(buf, h, hl);

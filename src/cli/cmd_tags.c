@@ -11,7 +11,7 @@
 
 static const char TAGS_HELP[] =
     "usage: sleuth tags import --store DIR [--strict] FILE...   TagPack/ActorPack YAML, OFAC SDN XML\n"
-    "                                                           (.xml, .xml.bz2), label CSV\n"
+    "                                                 (.xml, .xml.bz2), label CSV, Etherscan label JSON\n"
     "       sleuth tags add    --store DIR ADDRESS|TXID --label L --category C --source S\n"
     "                          [--confidence ID] [--actor A] [--chain C] [--abuse A] [--context JSON]\n"
     "       sleuth tags show   --store DIR ADDRESS|TXID [--chain C] [--json]\n"
