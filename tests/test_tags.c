@@ -358,7 +358,17 @@ Test(tags, incident_library)
 {
     const char *st = path_in(temp_dir(), "store");
     setenv("SLEUTH_DATA", TD "/data", 1);
-    run_result r = run_sleuth("incidents --store %s", st);
+    /* a store that does not exist is an error, not a new store */
+    run_result r = run_sleuth("incidents --store %s dmm-bitcoin-2024", st);
+    cr_assert_eq(r.status, 1);
+    cr_assert(strstr(r.err, "no such store"), "%s", r.err);
+    run_free(&r);
+    r = run_sleuth("tags show --store %s " RONIN, st);
+    cr_assert_eq(r.status, 1);
+    run_free(&r);
+    r = run_sh("mkdir %s", st);
+    run_free(&r);
+    r = run_sleuth("incidents --store %s", st);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert(strstr(r.out, "bybit-2025") && strstr(r.out, "dmm-bitcoin-2024"), "%s", r.out);
     run_free(&r);
@@ -471,7 +481,9 @@ Test(tags, safe_verify_screens_recipients)
 {
     const char *st = path_in(temp_dir(), "store");
     setenv("SLEUTH_DATA", TD "/data", 1);
-    run_result r = run_sleuth("incidents --store %s bybit-2025", st);
+    run_result r = run_sh("mkdir %s", st);
+    run_free(&r);
+    r = run_sleuth("incidents --store %s bybit-2025", st);
     cr_assert_eq(r.status, 0, "%s", r.err);
     run_free(&r);
     r = run_sleuth("safe verify --store %s tests/data/safe/bybit_safe_tx_nonce71.json", st);

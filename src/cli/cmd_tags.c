@@ -3,6 +3,7 @@
  * file (tags, duplicates, warnings) and stop at the first file with an error, which
  * imported nothing (exit 1); the files before it stay imported. */
 #include <getopt.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,6 +61,16 @@ static int parse(topts *o, int argc, char **argv)
     }
     if (!o->c.store) return cli_usage("--store DIR is required (or set SLEUTH_STORE)");
     return 0;
+}
+
+/* Opens the store's tag db for a command that reads: the store must exist (a typo is not
+ * a new store); its tag db is created, with the incident library, when it has none. */
+static int open_existing(sl_tags **t, const char *store, sl_error *e)
+{
+    struct stat st;
+    if (stat(store, &st) != 0 || !S_ISDIR(st.st_mode))
+        return sl_err(e, SL_ENOTFOUND, "%s: no such store (a folder made by `sleuth ingest` or `sleuth tags import`)", store);
+    return sl_tags_open(t, store, SL_TAGS_CREATE, e);
 }
 
 static int tags_import(topts *o, int argc, char **argv)
@@ -125,7 +136,7 @@ static int tags_show(topts *o, int argc, char **argv)
     if (optind + 1 != argc) return cli_usage("tags show: give one ADDRESS or TXID");
     arg = argv[optind];
     tx = is_txid(arg);
-    if (sl_tags_open(&t, o->c.store, SL_TAGS_CREATE, &e)) return cli_fail(&o->c, &e);
+    if (open_existing(&t, o->c.store, &e)) return cli_fail(&o->c, &e);
     rc = tx ? sl_tags_for_tx(t, o->chain, arg, &l, &e) : sl_tags_for_address(t, o->chain, arg, &l, &e);
     sl_tags_close(t);
     if (rc == SL_EUSAGE) {
@@ -153,7 +164,7 @@ static int tags_export(topts *o, int argc, char **argv)
     sl_error e = {0};
     (void)argv;
     if (optind != argc) return cli_usage("tags export: unexpected argument");
-    if (sl_tags_open(&t, o->c.store, SL_TAGS_CREATE, &e)) return cli_fail(&o->c, &e);
+    if (open_existing(&t, o->c.store, &e)) return cli_fail(&o->c, &e);
     if (sl_tags_export(t, stdout, o->tag.source, &e)) {
         sl_tags_close(t);
         return cli_fail(&o->c, &e);
@@ -327,7 +338,7 @@ int cmd_incidents(int argc, char **argv)
         sl_incident_list_free(&l);
         return cli_fail(&c, &e);
     }
-    if (sl_tags_open(&t, c.store, SL_TAGS_CREATE, &e) || (rc = sl_tags_for_incident(t, in->id, &tl, &e))) {
+    if (open_existing(&t, c.store, &e) || (rc = sl_tags_for_incident(t, in->id, &tl, &e))) {
         if (!rc) t = NULL;
         sl_tags_close(t);
         sl_incident_list_free(&l);
