@@ -28,6 +28,8 @@ $(BUILD)/%.o: %.c
 # The data sleuth ships (data/: taxonomies, the incident library), found at run time
 # through $SLEUTH_DATA or this path (src/knowledge/tags.c).
 $(BUILD)/src/knowledge/tags.o: CFLAGS += -DSLEUTH_DATA_DIR=\"$(abspath data)\"
+# The GraphSense taxonomies are compiled into the program (.incbin in tags_key.c).
+$(BUILD)/src/knowledge/tags_key.o: data/taxonomy/confidence.csv data/taxonomy/concepts.yaml
 
 $(LIB): $(OBJ)
 	@rm -f $@
