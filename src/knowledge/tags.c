@@ -176,9 +176,9 @@ int sl_tags_open(sl_tags **out, const char *store_dir, unsigned flags, sl_error 
         rc = db_err(t, e, path);
         goto fail;
     }
-    if (sqlite3_prepare_v2(t->db, "SELECT " TAG_COLS TAG_FROM "WHERE t.subject = ?1 AND t.chain = ?2 AND t.is_tx = ?3",
-                           -1, &t->by_subject, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(t->db, "SELECT " TAG_COLS TAG_FROM "WHERE t.subject = ?1 AND t.is_tx = ?3", -1,
+    if (sqlite3_prepare_v2(t->db, "SELECT " TAG_COLS TAG_FROM "WHERE t.subject = ?1 AND t.chain = ?2 AND t.is_tx = ?3"
+                           " ORDER BY t.id", -1, &t->by_subject, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(t->db, "SELECT " TAG_COLS TAG_FROM "WHERE t.subject = ?1 AND t.is_tx = ?3 ORDER BY t.id", -1,
                            &t->by_subject_any, NULL) != SQLITE_OK) {
         rc = db_err(t, e, "prepare");
         goto fail;
@@ -268,8 +268,6 @@ static int collect(sl_tags *t, sqlite3_stmt *s, sl_tag_list *l, sl_error *e)
     return SL_OK;
 }
 
-static int cmp_void(const void *a, const void *b) { return sl_tags_cmp(a, b); }
-
 static int by_subject(sl_tags *t, const char *chain, const char *subject, bool is_tx, sl_tag_list *out, sl_error *e)
 {
     sqlite3_stmt *s = chain ? t->by_subject : t->by_subject_any;
@@ -279,7 +277,14 @@ static int by_subject(sl_tags *t, const char *chain, const char *subject, bool i
     sqlite3_bind_int(s, 3, is_tx);
     rc = collect(t, s, out, e);
     sqlite3_clear_bindings(s);
-    if (!rc && out->n > 1) qsort(out->v, out->n, sizeof *out->v, cmp_void);
+    /* best first; equal tags keep the order they were imported in (a stable insertion
+     * sort: an address has few tags) */
+    for (size_t i = 1; !rc && i < out->n; i++) {
+        sl_tag x = out->v[i];
+        size_t j = i;
+        for (; j > 0 && sl_tags_cmp(&x, &out->v[j - 1]) < 0; j--) out->v[j] = out->v[j - 1];
+        out->v[j] = x;
+    }
     return rc;
 }
 
