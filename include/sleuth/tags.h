@@ -27,6 +27,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "sleuth/chains.h"
 #include "sleuth/err.h"
 
 typedef struct sl_tags sl_tags;
@@ -101,6 +102,11 @@ void sl_tags_network(char out[32], const char *code, const char *address);
  * Errors: SL_EUSAGE (not an address of that chain), SL_ESTORE, SL_ENOMEM. */
 int sl_tags_for_address(sl_tags *t, const char *chain, const char *address, sl_tag_list *out,
                         sl_error *e) SL_MUST_USE;
+/* Tags of an address of a store by its chain-neutral key (chains.h): the address as the
+ * chain writes it (sl_addr_format), looked up under its chain's name ("btc" for the
+ * Bitcoin family). An address the store cannot format has no tags (SL_OK, empty list).
+ * Threads: t's and s's. */
+int sl_tags_for_ref(sl_tags *t, sl_store *s, sl_addr_ref a, sl_tag_list *out, sl_error *e) SL_MUST_USE;
 /* Tags of a transaction (hash as written, 0x optional on EVM chains; chain NULL: any). */
 int sl_tags_for_tx(sl_tags *t, const char *chain, const char *tx_hash, sl_tag_list *out, sl_error *e) SL_MUST_USE;
 /* Every tag whose context names incident `incident` (exact id), ordered by chain and

@@ -166,15 +166,12 @@ typedef struct stopper {
 
 static stopper STOP;
 
-/* The tags of a, best first (empty when it has none or cannot be formatted). */
+/* The tags of a, best first (empty when it has none, or on any error: a name is optional). */
 static void tags_of_ref(stopper *st, sl_addr_ref a, sl_tag_list *l)
 {
-    char txt[128];
-    const sl_chain_def *d = sl_chain_by_id(a.chain);
     sl_error e = {0};
     memset(l, 0, sizeof *l);
-    if (!d || !st->t || sl_addr_format(st->s, a, txt, sizeof txt)) return;
-    if (sl_tags_for_address(st->t, d->model == SL_MODEL_UTXO ? "btc" : d->name, txt, l, &e)) sl_tag_list_free(l);
+    if (st->t && sl_tags_for_ref(st->t, st->s, a, l, &e)) sl_tag_list_free(l);
 }
 
 static bool is_endpoint(void *ctx, sl_addr_ref a)

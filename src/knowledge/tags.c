@@ -298,6 +298,15 @@ int sl_tags_for_address(sl_tags *t, const char *chain, const char *address, sl_t
     return by_subject(t, chain && *chain ? c : NULL, a, false, out, e);
 }
 
+int sl_tags_for_ref(sl_tags *t, sl_store *s, sl_addr_ref a, sl_tag_list *out, sl_error *e)
+{
+    char txt[128];
+    const sl_chain_def *d = sl_chain_by_id(a.chain);
+    memset(out, 0, sizeof *out);
+    if (!d || sl_addr_format(s, a, txt, sizeof txt)) return SL_OK;
+    return sl_tags_for_address(t, d->model == SL_MODEL_UTXO ? "btc" : d->name, txt, out, e);
+}
+
 /* A tx hash as stored: lower case, 0x kept when given. */
 static void tx_key(char out[160], const char *h)
 {
