@@ -127,7 +127,7 @@ Test(tags, malformed_yaml_located_and_nothing_imported)
     };
     const char *st = fresh_store();
     import_ok(st, GS "/lazarus.yaml");
-    run_result before = run_sleuth("tags export --store %s", st);
+    run_result before = run_sleuth("tags export --store %s", st), r0;
     cr_assert_eq(before.status, 0);
     for (size_t i = 0; i < sizeof BAD / sizeof *BAD; i++) {
         run_result r = run_sleuth("tags import --store %s " TD "/bad/%s", st, BAD[i].file);
@@ -139,6 +139,14 @@ Test(tags, malformed_yaml_located_and_nothing_imported)
         cr_assert_str_eq(r.out, before.out, "%s changed the store", BAD[i].file);
         run_free(&r);
     }
+    /* a 1 GB YAML file (sparse) is refused before libyaml reads it */
+    const char *huge = path_in(temp_dir(), "huge.yaml");
+    r0 = run_sh("printf 'title: x\\ncreator: y\\ntags:\\n' > %s && truncate -s 1G %s", huge, huge);
+    run_free(&r0);
+    r0 = run_sleuth("tags import --store %s %s", st, huge);
+    cr_assert_eq(r0.status, 1);
+    cr_assert(strstr(r0.err, "huge.yaml: yaml: larger than 256 MiB"), "%s", r0.err);
+    run_free(&r0);
     /* JSON errors carry the location as fields */
     cJSON *j = NULL;
     run_result r = run_sleuth("tags import --json --store %s " TD "/bad/bad_confidence.yaml", st);

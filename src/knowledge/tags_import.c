@@ -276,6 +276,13 @@ static int import_stream(sl_tags_imp *im, FILE *f, sl_error *e)
         line[l] = 0;
         if (strchr(line, ',') && !strchr(line, ':')) return sl_tags__import_csv(im, f, e);
     }
+    /* libyaml holds a whole scalar in memory: a pack is a few MB (samourai.yaml, the largest
+     * published, 2 MB), so a YAML file over 256 MiB is refused before it is read */
+    {
+        off_t size = fseeko(f, 0, SEEK_END) == 0 ? ftello(f) : -1;
+        rewind(f);
+        if (size > (off_t)256 << 20) return sl_tags__bad(im, 0, "yaml", e, "larger than 256 MiB: not a tag pack");
+    }
     return sl_tags__import_yaml(im, f, e);
 }
 
