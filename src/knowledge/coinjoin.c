@@ -1,0 +1,274 @@
+/* coinjoin.c — CoinJoin detectors over one transaction view (sl_txv, knowledge.h). A
+ * CoinJoin has inputs of several owners, so multi-input clustering must skip it: merging
+ * its inputs is the classic supercluster error. Each detector below is a published rule
+ * with its published constants (docs/CLUSTERING.md "CoinJoin detectors" states each one
+ * with its source): the BlockSci/GraphSense generic equal-output rule, and per protocol
+ * Samourai Whirlpool (mix and Tx0), Wasabi 2.0 (WabiSabi), Wasabi 1.x and JoinMarket.
+ *
+ * Exchange batch payouts (one or a few inputs, many outputs of distinct values) must not
+ * match: every rule here needs several outputs of one value, and at least as many inputs
+ * (or distinct input addresses) as equal outputs, which a batch paying distinct customers
+ * lacks. The detectors are pure: no state, no allocation for transactions of up to
+ * CJ_STACK outputs (larger ones sort a heap copy, or fall back to a quadratic count).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sleuth/btc.h"
+#include "sleuth/knowledge.h"
+
+#define CJ_STACK 1024
+#define BTC 100000000ull
+
+/* BlockSci's isCoinjoin refuses a most-common value at the two historical dust limits. */
+#define BLOCKSCI_DUST_A 546u
+#define BLOCKSCI_DUST_B 2730u
+
+/* Samourai Whirlpool pools (pool denomination, coordinator fee), satoshi. */
+static const uint64_t WP_POOL[] = {100000, 1000000, 5000000, 50000000};
+static const uint64_t WP_FEE[] = {5000, 50000, 175000, 1750000};
+#define WP_NPOOL (sizeof WP_POOL / sizeof WP_POOL[0])
+
+/* Wasabi 1.x: base denomination ~0.1 BTC within 0.02 BTC (Dumplings), at least 10 equal
+ * outputs after the coordinator stopped using fixed addresses. */
+#define WASABI1_BASE (BTC / 10)
+#define WASABI1_PREC (BTC / 50)
+#define WASABI1_MIN_EQUAL 10
+static const char *const WASABI1_COORD[] = {
+    "bc1qs604c7jv6amk4cxqlnvuxv26hv3e48cds4m0ew",
+    "bc1qa24tsgchvuxsaccp8vrnkfd85hrcpafg20kmjw",
+};
+
+/* Wasabi 2.0: at least 50 inputs, most outputs at the standard denominations. */
+#define WASABI2_MIN_IN 50
+#define WASABI2_STD_MIN 5000ull
+#define WASABI2_STD_MAX 137438953472ull
+
+/* Value statistics of the outputs: the most frequent value (ties: the larger value, so the
+ * answer does not depend on output order) and how many distinct values occur twice or more. */
+typedef struct vstat {
+    uint64_t top_value;
+    size_t top_count;
+    size_t groups;       /* distinct values with count >= 2 */
+    size_t distinct;     /* distinct values */
+} vstat;
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void stat_sorted(vstat *s, const uint64_t *v, size_t n)
+{
+    memset(s, 0, sizeof *s);
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && v[j] == v[i]) j++;
+        size_t c = j - i;
+        s->distinct++;
+        if (c >= 2) s->groups++;
+        if (c > s->top_count || (c == s->top_count && v[i] > s->top_value)) {
+            s->top_count = c;
+            s->top_value = v[i];
+        }
+        i = j;
+    }
+}
+
+/* Statistics of the spendable outputs' values (OP_RETURN outputs excluded). */
+static void out_stats(vstat *s, const sl_txv *t)
+{
+    uint64_t stack[CJ_STACK], *v = stack;
+    if (t->n_out > CJ_STACK && !(v = malloc(t->n_out * sizeof *v))) {
+        /* no memory: count quadratically, no allocation */
+        memset(s, 0, sizeof *s);
+        for (size_t i = 0; i < t->n_out; i++) {
+            if (t->out[i].script_type == SL_SCRIPT_OP_RETURN) continue;
+            size_t c = 0, first = 1;
+            for (size_t j = 0; j < t->n_out; j++) {
+                if (t->out[j].script_type == SL_SCRIPT_OP_RETURN || t->out[j].value != t->out[i].value) continue;
+                if (j < i) first = 0;
+                c++;
+            }
+            if (!first) continue;
+            s->distinct++;
+            if (c >= 2) s->groups++;
+            if (c > s->top_count || (c == s->top_count && t->out[i].value > s->top_value)) {
+                s->top_count = c;
+                s->top_value = t->out[i].value;
+            }
+        }
+        return;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < t->n_out; i++)
+        if (t->out[i].script_type != SL_SCRIPT_OP_RETURN) v[n++] = t->out[i].value;
+    qsort(v, n, sizeof *v, cmp_u64);
+    stat_sorted(s, v, n);
+    if (v != stack) free(v);
+}
+
+/* Distinct input addresses (address id 0 counts as distinct each time: unknown owner). */
+static size_t distinct_in_addrs(const sl_txv *t)
+{
+    size_t d = 0;
+    for (size_t i = 0; i < t->n_in; i++) {
+        uint64_t k = sl_addr_ref_key(t->in[i].addr);
+        bool seen = false;
+        if (t->in[i].addr.id)
+            for (size_t j = 0; j < i && !seen; j++) seen = sl_addr_ref_key(t->in[j].addr) == k;
+        d += !seen;
+        if (d > 4096) break;   /* enough for every rule; bounds the quadratic scan */
+    }
+    return d;
+}
+
+static size_t count_op_return(const sl_txv *t)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < t->n_out; i++) c += t->out[i].script_type == SL_SCRIPT_OP_RETURN;
+    return c;
+}
+
+/* ---- BlockSci / GraphSense generic equal-output rule ---- */
+static bool is_equal_output(const sl_txv *t, const vstat *s)
+{
+    if (t->n_in < 2 || t->n_out < 3) return false;
+    size_t participants = (t->n_out + 1) / 2;
+    if (participants > t->n_in) return false;
+    if (participants > distinct_in_addrs(t)) return false;
+    if (s->top_value == BLOCKSCI_DUST_A || s->top_value == BLOCKSCI_DUST_B) return false;
+    return s->top_count == participants;
+}
+
+/* ---- Samourai Whirlpool mix: 5 inputs, 5 equal outputs at a pool denomination ---- */
+static bool is_whirlpool_mix(const sl_txv *t)
+{
+    if (t->n_in != 5 || t->n_out != 5) return false;
+    uint64_t v = t->out[0].value;
+    bool pool = false;
+    for (size_t p = 0; p < WP_NPOOL; p++) pool |= v == WP_POOL[p];
+    if (!pool) return false;
+    for (size_t i = 1; i < 5; i++)
+        if (t->out[i].value != v) return false;
+    /* each input is a remix (exactly the denomination) or a premix (denomination plus its
+     * share of the mining fee, bounded by the pool's mustMixBalanceMax, ~1.1 x denomination) */
+    for (size_t i = 0; i < 5; i++)
+        if (t->in[i].value < v || t->in[i].value > v + v / 10 + 10000) return false;
+    return true;
+}
+
+/* ---- Samourai Whirlpool Tx0: premix outputs, an OP_RETURN, the coordinator fee ---- */
+static bool is_whirlpool_tx0(const sl_txv *t)
+{
+    if (count_op_return(t) != 1) return false;
+    for (size_t p = 0; p < WP_NPOOL; p++) {
+        uint64_t d = WP_POOL[p], premix_value = 0;
+        size_t premix = 0;
+        bool fee = false, ok = true;
+        for (size_t i = 0; i < t->n_out && ok; i++) {
+            uint64_t v = t->out[i].value;
+            fee |= v == WP_FEE[p];
+            /* premix: the denomination plus the mining fee of one mix, below the cap */
+            if (v <= d || v > d + d / 10 + 10000 || t->out[i].script_type == SL_SCRIPT_OP_RETURN) continue;
+            if (premix && v != premix_value) ok = false;
+            premix_value = v;
+            premix++;
+        }
+        /* besides the premixes and the OP_RETURN: the fee output and the change output(s) */
+        if (!ok || !premix || t->n_out - 1 - premix > 4) continue;
+        if (fee || premix >= 2) return true;
+    }
+    return false;
+}
+
+/* ---- Wasabi 2.0 (WabiSabi) ---- */
+static bool is_std_denom(uint64_t v)
+{
+    if (v < WASABI2_STD_MIN || v > WASABI2_STD_MAX) return false;
+    if (!(v & (v - 1))) return true;                       /* 2^k */
+    uint64_t w = v % 2 == 0 ? v / 2 : v;                   /* 3^k or 2 x 3^k */
+    while (w % 3 == 0) w /= 3;
+    if (w == 1) return true;
+    w = v;                                                 /* {1,2,5} x 10^k */
+    while (w % 10 == 0) w /= 10;
+    return w == 1 || w == 2 || w == 5;
+}
+
+static bool is_wasabi2(const sl_txv *t, const vstat *s)
+{
+    if (t->n_in < WASABI2_MIN_IN || s->groups < 2) return false;
+    size_t std = 0;
+    for (size_t i = 0; i < t->n_out; i++) std += is_std_denom(t->out[i].value);
+    if (std * 5 <= t->n_out * 4) return false;             /* more than 80 % */
+    /* the coordinator orders inputs and outputs by value, descending */
+    for (size_t i = 1; i < t->n_in; i++)
+        if (t->in[i].value > t->in[i - 1].value) return false;
+    for (size_t i = 1; i < t->n_out; i++)
+        if (t->out[i].value > t->out[i - 1].value) return false;
+    return true;
+}
+
+/* ---- Wasabi 1.x ---- */
+static bool is_wasabi1(const sl_txv *t, const vstat *s)
+{
+    for (size_t i = 0; i < t->n_out; i++) {
+        if (!t->out[i].text) continue;
+        for (size_t c = 0; c < sizeof WASABI1_COORD / sizeof *WASABI1_COORD; c++)
+            if (!strcmp(t->out[i].text, WASABI1_COORD[c]) && s->top_count > 2) return true;
+    }
+    uint64_t v = s->top_value;
+    return s->top_count >= WASABI1_MIN_EQUAL && t->n_in >= s->top_count && v + WASABI1_PREC >= WASABI1_BASE &&
+           v <= WASABI1_BASE + WASABI1_PREC;
+}
+
+/* ---- JoinMarket: n equal outputs, n-1..n change outputs, one value group ---- */
+static bool is_joinmarket(const sl_txv *t, const vstat *s)
+{
+    size_t n = s->top_count;
+    if (n < 3 || s->groups != 1 || count_op_return(t)) return false;
+    size_t change = t->n_out - n;
+    if (change > n || change + 1 < n) return false;
+    if (t->n_in < n || distinct_in_addrs(t) < n) return false;
+    /* no single input pays for more than one equal output and the largest change (the
+     * Dumplings shortcut to subset sum, 0.0001 BTC of slack) */
+    uint64_t max_change = 0, max_in = 0;
+    for (size_t i = 0; i < t->n_out; i++)
+        if (t->out[i].value != s->top_value && t->out[i].value > max_change) max_change = t->out[i].value;
+    for (size_t i = 0; i < t->n_in; i++)
+        if (t->in[i].value > max_in) max_in = t->in[i].value;
+    return max_in + 10000 <= s->top_value + max_change;
+}
+
+sl_coinjoin_kind sl_coinjoin_detect(const sl_txv *t)
+{
+    if (!t || t->n_in < 1 || t->n_out < 3) return SL_CJ_NONE;
+    if (is_whirlpool_mix(t)) return SL_CJ_WHIRLPOOL_MIX;
+    vstat s;
+    out_stats(&s, t);
+    if (s.top_count < 2 && count_op_return(t) == 0) return SL_CJ_NONE;
+    /* a Tx0 is one user's transaction (often one input): it is recognised so that change
+     * heuristics skip it, not because its inputs have several owners */
+    if (is_whirlpool_tx0(t)) return SL_CJ_WHIRLPOOL_TX0;
+    if (t->n_in < 2 || s.top_count < 2) return SL_CJ_NONE;
+    if (is_wasabi2(t, &s)) return SL_CJ_WASABI2;
+    if (is_wasabi1(t, &s)) return SL_CJ_WASABI1;
+    if (is_joinmarket(t, &s)) return SL_CJ_JOINMARKET;
+    if (is_equal_output(t, &s)) return SL_CJ_EQUAL_OUTPUT;
+    return SL_CJ_NONE;
+}
+
+const char *sl_coinjoin_name(sl_coinjoin_kind k)
+{
+    switch (k) {
+    case SL_CJ_NONE: return "none";
+    case SL_CJ_EQUAL_OUTPUT: return "equal-output";
+    case SL_CJ_WASABI1: return "wasabi1";
+    case SL_CJ_WASABI2: return "wasabi2";
+    case SL_CJ_WHIRLPOOL_TX0: return "whirlpool-tx0";
+    case SL_CJ_WHIRLPOOL_MIX: return "whirlpool-mix";
+    case SL_CJ_JOINMARKET: return "joinmarket";
+    }
+    return NULL;
+}
