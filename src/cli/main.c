@@ -23,6 +23,7 @@ static const struct {
     {"block", cmd_block, "block   --store DIR HASH|HEIGHT       one block (account chains: --chain NAME)"},
     {"tx", cmd_tx, "tx      --store DIR TXID|0xHASH       one transaction, inputs linked to outputs"},
     {"address", cmd_address, "address --store DIR ADDRESS           balance and history of an address"},
+    {"cluster", cmd_cluster, "cluster build|show|why --store DIR ...  Bitcoin-family address clusters, with evidence"},
     {"trace", cmd_trace, "trace   --store DIR --tx TXID[:N] | --address ADDR   follow the money"},
     {"safe", sl_cmd_safe, "safe verify FILE.json|-               check a Safe multisig transaction before signing"},
 };

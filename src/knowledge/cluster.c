@@ -1,0 +1,310 @@
+/* cluster.c — reading a clustering (cluster.h): the map of the last build mapped
+ * read-only, so `cluster of address` is root[a] then size[root]; members are a slice of
+ * the grouped member array; `why` streams the evidence file once, keeps the edges of the
+ * one cluster, and walks the spanning forest between the two addresses (a BFS over an
+ * adjacency built for that cluster only); the guard log is streamed the same way. File
+ * formats: cluster_int.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "knowledge/cluster_int.h"
+#include "sleuth/util.h"
+
+struct sl_cluster {
+    sl_cluster_info info;
+    const uint8_t *map;
+    size_t maplen;
+    uint64_t n1;             /* entries per array: addresses + 1 */
+    const uint32_t *root, *size, *start, *mem;
+    char edges[600], guard[600];
+};
+
+const sl_cluster_info *sl_cluster_get_info(const sl_cluster *cl) { return &cl->info; }
+
+int sl_cluster_open(sl_store *s, sl_cluster **out, sl_error *e)
+{
+    cl_state st;
+    sl_cluster *cl;
+    char p[600];
+    struct stat sb;
+    int rc, fd = -1;
+    *out = NULL;
+    for (int attempt = 0;; attempt++) { /* a build may replace the map between the two reads */
+        if ((rc = cl_state_read(s, &st, e))) {
+            if (rc == SL_ENOTFOUND) sl_err(e, rc, "no clustering in this store yet: run `sleuth cluster build --store DIR`");
+            return rc;
+        }
+        if (!cl_path(p, sizeof p, s, "")) return sl_err(e, SL_EIO, "store path too long");
+        {
+            char m[700];
+            snprintf(m, sizeof m, "%s/map.%" PRIu64, p, st.gen);
+            if ((fd = open(m, O_RDONLY | O_CLOEXEC)) >= 0) break;
+            if (errno != ENOENT || attempt == 3) return sl_err(e, SL_EIO, "%s: %s", m, strerror(errno));
+        }
+    }
+    if (!(cl = sl_calloc(1, sizeof *cl))) {
+        close(fd);
+        return sl_err(e, SL_ENOMEM, "out of memory");
+    }
+    cl->n1 = st.n_addr + 1;
+    if (fstat(fd, &sb) || (uint64_t)sb.st_size != CL_MAP_HDR + 16 * cl->n1) {
+        close(fd), sl_free(cl);
+        return sl_err(e, SL_ECORRUPT, "%s/map.%" PRIu64 ": wrong size (run `sleuth cluster build --from-scratch`)", p, st.gen);
+    }
+    cl->maplen = (size_t)sb.st_size;
+    cl->map = mmap(NULL, cl->maplen, PROT_READ, MAP_SHARED, fd, 0);
+    close(fd);
+    if (cl->map == MAP_FAILED) {
+        sl_free(cl);
+        return sl_err(e, SL_EIO, "%s/map.%" PRIu64 ": %s", p, st.gen, strerror(errno));
+    }
+    if (memcmp(cl->map, "SLCLMAP", 8) || sl_le64(cl->map + 16) != cl->n1) {
+        sl_cluster_close(cl);
+        return sl_err(e, SL_ECORRUPT, "%s/map.%" PRIu64 ": not a cluster map", p, st.gen);
+    }
+    cl->root = (const uint32_t *)(cl->map + CL_MAP_HDR);
+    cl->size = cl->root + cl->n1, cl->start = cl->size + cl->n1, cl->mem = cl->start + cl->n1;
+    if (!cl_path(cl->edges, sizeof cl->edges, s, "edges") || !cl_path(cl->guard, sizeof cl->guard, s, "guard")) {
+        sl_cluster_close(cl);
+        return sl_err(e, SL_EIO, "store path too long");
+    }
+    cl->info.tx_done = st.tx_done, cl->info.n_addr = st.n_addr, cl->info.tip_block = st.tip_block;
+    cl->info.tip_hash = st.tip_hash, cl->info.heuristics = st.heuristics, cl->info.guard_size = st.guard_size;
+    cl->info.guard_size_policy = st.gsp, cl->info.guard_tag_policy = st.gtp;
+    cl->info.n_edges = st.n_edges, cl->info.n_guard = st.n_guard, cl->info.clusters = st.clusters;
+    *out = cl;
+    return SL_OK;
+}
+
+void sl_cluster_close(sl_cluster *cl)
+{
+    if (!cl) return;
+    if (cl->map && cl->map != MAP_FAILED) munmap((void *)cl->map, cl->maplen);
+    sl_free(cl);
+}
+
+int sl_cluster_of(const sl_cluster *cl, sl_addr_ref a, uint32_t *id, uint64_t *size)
+{
+    uint32_t c;
+    if (a.chain != SL_CHAIN_BTC || !a.id || a.id >= cl->n1) return SL_ENOTFOUND;
+    c = cl->root[a.id];
+    if (id) *id = c;
+    if (size) *size = cl->size[c];
+    return SL_OK;
+}
+
+bool sl_cluster_exists(const sl_cluster *cl, uint32_t id, uint64_t *size)
+{
+    if (!id || id >= cl->n1 || cl->root[id] != id) return false;
+    if (size) *size = cl->size[id];
+    return true;
+}
+
+size_t sl_cluster_members(const sl_cluster *cl, uint32_t id, uint64_t offset, uint32_t *out, size_t cap)
+{
+    uint64_t n;
+    size_t k = 0;
+    if (!sl_cluster_exists(cl, id, &n) || offset >= n) return 0;
+    for (uint64_t i = offset; i < n && k < cap; i++) out[k++] = cl->mem[cl->start[id] + i];
+    return k;
+}
+
+/* Streams a record file: fn on each of the first `count` records until it returns non-zero. */
+static int stream(const char *path, size_t rec, uint64_t count, int (*fn)(void *ctx, const uint8_t *r), void *ctx)
+{
+    uint8_t buf[1 << 16];
+    uint64_t done = 0;
+    int fd, rc = SL_OK;
+    if (!count) return SL_OK;
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) return SL_EIO;
+    while (done < count && !rc) {
+        size_t want = (size_t)((count - done) * rec < sizeof buf ? (count - done) * rec : sizeof buf / rec * rec);
+        ssize_t got = pread(fd, buf, want, (off_t)(done * rec));
+        if (got <= 0 || (size_t)got % rec) {
+            rc = SL_EIO;
+            break;
+        }
+        for (size_t i = 0; i < (size_t)got && !rc; i += rec) rc = fn(ctx, buf + i);
+        done += (uint64_t)got / rec;
+    }
+    close(fd);
+    return rc;
+}
+
+typedef struct guard_ctx {
+    const sl_cluster *cl;
+    uint32_t id;
+    int (*fn)(void *ctx, const sl_cluster_guard_ev *g);
+    void *ctx;
+} guard_ctx;
+
+static int guard_one(void *ctx, const uint8_t *r)
+{
+    guard_ctx *g = ctx;
+    sl_cluster_guard_ev ev;
+    cl_guard_get(r, &ev);
+    if (g->id) {
+        bool in_a = ev.a < g->cl->n1 && g->cl->root[ev.a] == g->id, in_b = ev.b < g->cl->n1 && g->cl->root[ev.b] == g->id;
+        if (!in_a && !in_b) return 0;
+    }
+    return g->fn(g->ctx, &ev);
+}
+
+int sl_cluster_guard_each(const sl_cluster *cl, uint32_t id, int (*fn)(void *ctx, const sl_cluster_guard_ev *g), void *ctx)
+{
+    guard_ctx g = {cl, id, fn, ctx};
+    return stream(cl->guard, CL_GUARD_SIZE, cl->info.n_guard, guard_one, &g);
+}
+
+/* ---- why ---- */
+
+typedef struct why_ctx {
+    const sl_cluster *cl;
+    uint32_t id;
+    const uint32_t *mem;     /* the cluster's members, ascending: local index = position */
+    uint64_t n;
+    uint32_t *deg;           /* pass 1: degrees; then CSR offsets */
+    uint32_t *adj;           /* pass 2: edge numbers (local) per node */
+    sl_merge_edge *edges;    /* the cluster's edges */
+    uint64_t n_edges;
+    int pass;
+} why_ctx;
+
+static uint32_t local(const why_ctx *w, uint32_t a)
+{
+    uint64_t lo = 0, hi = w->n;
+    while (lo < hi) {
+        uint64_t mid = (lo + hi) / 2;
+        if (w->mem[mid] < a) lo = mid + 1;
+        else hi = mid;
+    }
+    return (uint32_t)lo;
+}
+
+static int why_edge(void *ctx, const uint8_t *r)
+{
+    why_ctx *w = ctx;
+    sl_merge_edge m;
+    cl_edge_get(r, &m);
+    if (m.a.id >= w->cl->n1 || w->cl->root[m.a.id] != w->id) return 0;
+    if (w->pass == 1) {
+        w->n_edges++;
+        return 0;
+    }
+    w->edges[w->n_edges] = m;
+    w->deg[local(w, m.a.id)]++, w->deg[local(w, m.b.id)]++;
+    w->n_edges++;
+    return 0;
+}
+
+int sl_cluster_why(const sl_cluster *cl, sl_addr_ref a, sl_addr_ref b, sl_merge_edge **path, size_t *n, sl_error *e)
+{
+    uint32_t ca, cb;
+    uint64_t sa;
+    why_ctx w;
+    uint32_t *off = NULL, *from = NULL, *queue = NULL, *fill = NULL;
+    int rc = SL_OK;
+    *path = NULL, *n = 0;
+    if (sl_cluster_of(cl, a, &ca, &sa) || sl_cluster_of(cl, b, &cb, NULL))
+        return sl_err(e, SL_ENOTFOUND, "address not covered by the clustering (run `sleuth cluster build`)");
+    if (ca != cb) return sl_err(e, SL_ENOTFOUND, "the two addresses are in different clusters (%u and %u)", ca, cb);
+    if (a.id == b.id) return SL_OK;
+    memset(&w, 0, sizeof w);
+    w.cl = cl, w.id = ca, w.mem = cl->mem + cl->start[ca], w.n = sa, w.pass = 1;
+    if (stream(cl->edges, CL_EDGE_SIZE, cl->info.n_edges, why_edge, &w)) return sl_err(e, SL_EIO, "%s: cannot read", cl->edges);
+    w.edges = sl_malloc((w.n_edges ? w.n_edges : 1) * sizeof *w.edges);
+    w.deg = sl_calloc(w.n + 1, sizeof *w.deg);
+    off = sl_calloc(w.n + 1, sizeof *off);
+    fill = sl_calloc(w.n + 1, sizeof *fill);
+    from = sl_malloc((w.n + 1) * sizeof *from);
+    queue = sl_malloc((w.n + 1) * sizeof *queue);
+    w.adj = sl_malloc((2 * w.n_edges + 1) * sizeof *w.adj);
+    if (!w.edges || !w.deg || !off || !fill || !from || !queue || !w.adj) {
+        rc = sl_err(e, SL_ENOMEM, "out of memory for a cluster of %" PRIu64 " addresses", w.n);
+        goto out;
+    }
+    w.pass = 2, w.n_edges = 0;
+    if (stream(cl->edges, CL_EDGE_SIZE, cl->info.n_edges, why_edge, &w)) {
+        rc = sl_err(e, SL_EIO, "%s: cannot read", cl->edges);
+        goto out;
+    }
+    for (uint64_t i = 0; i < w.n; i++) off[i + 1] = off[i] + w.deg[i];
+    for (uint64_t k = 0; k < w.n_edges; k++) {
+        uint32_t x = local(&w, w.edges[k].a.id), y = local(&w, w.edges[k].b.id);
+        w.adj[off[x] + fill[x]++] = (uint32_t)k;
+        w.adj[off[y] + fill[y]++] = (uint32_t)k;
+    }
+    { /* BFS from a; from[] holds the edge that reached each node (UINT32_MAX: not yet) */
+        uint32_t src = local(&w, a.id), dst = local(&w, b.id), head = 0, tail = 0;
+        memset(from, 0xff, (w.n + 1) * sizeof *from);
+        from[src] = UINT32_MAX - 1;
+        queue[tail++] = src;
+        while (head < tail && from[dst] == UINT32_MAX) {
+            uint32_t x = queue[head++];
+            for (uint32_t j = off[x]; j < off[x + 1]; j++) {
+                const sl_merge_edge *m = &w.edges[w.adj[j]];
+                uint32_t y = local(&w, m->a.id) == x ? local(&w, m->b.id) : local(&w, m->a.id);
+                if (from[y] != UINT32_MAX) continue;
+                from[y] = w.adj[j];
+                queue[tail++] = y;
+            }
+        }
+        if (from[dst] == UINT32_MAX) {
+            rc = sl_err(e, SL_ENOTFOUND, "no evidence path between the two addresses (damaged evidence file?)");
+            goto out;
+        }
+        { /* walk back, then reverse into a..b order with each edge pointing away from a */
+            size_t k = 0;
+            for (uint32_t x = dst; x != src;) {
+                const sl_merge_edge *m = &w.edges[from[x]];
+                uint32_t other = local(&w, m->a.id) == x ? m->b.id : m->a.id;
+                queue[k++] = from[x]; /* the BFS is done: its queue holds the path now */
+                x = local(&w, other);
+            }
+            if (!(*path = sl_malloc(k * sizeof **path))) {
+                rc = sl_err(e, SL_ENOMEM, "out of memory");
+                goto out;
+            }
+            for (size_t i = 0; i < k; i++) {
+                sl_merge_edge m = w.edges[queue[k - 1 - i]];
+                uint32_t near = i ? (*path)[i - 1].b.id : a.id;
+                if (m.a.id != near) { sl_addr_ref t = m.a; m.a = m.b, m.b = t; }
+                (*path)[i] = m;
+            }
+            *n = k;
+        }
+    }
+out:
+    sl_free(w.edges), sl_free(w.deg), sl_free(w.adj), sl_free(off), sl_free(fill), sl_free(from), sl_free(queue);
+    return rc;
+}
+
+/* ---- the cluster's tag ---- */
+
+int sl_cluster_best_tag(const sl_cluster *cl, uint32_t id, const sl_cluster_tagger *t, uint64_t max_members,
+                        sl_cluster_tag *out, uint64_t *looked)
+{
+    uint64_t n = 0;
+    int found = 0;
+    if (looked) *looked = 0;
+    if (!t || !t->best || !sl_cluster_exists(cl, id, &n)) return 0;
+    if (!max_members) max_members = 10000;
+    for (uint64_t i = 0; i < n && i < max_members; i++) {
+        sl_cluster_tag tag;
+        sl_addr_ref a = {SL_CHAIN_BTC, cl->mem[cl->start[id] + i]};
+        int rc;
+        memset(&tag, 0, sizeof tag);
+        if (looked) (*looked)++;
+        if ((rc = t->best(t->ctx, a, &tag)) < 0) return rc;
+        if (!rc || (n > 1 && !tag.is_cluster_definer)) continue;
+        if (!found || tag.confidence > out->confidence) *out = tag, found = 1;
+    }
+    return found;
+}

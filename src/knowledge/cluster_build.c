@@ -1,0 +1,643 @@
+/* cluster_build.c — `sleuth cluster build`: reads the store's Bitcoin-family
+ * transactions in tx id order, makes each one's sl_txv, asks the heuristics for merge
+ * edges (multi-input unless sl_coinjoin_detect calls it a CoinJoin; the change heuristics
+ * of the mask through sl_change_find), unions them in a union-find over the dense address
+ * ids (path halving, union by size; the smallest id of each set is kept beside it and is
+ * the cluster id), passes each merge through the supercluster guard, appends the merges
+ * that joined two sets to the evidence file and writes the new generation of the map
+ * (formats in cluster_int.h). Incremental: the last map is a forest where every address
+ * points at its cluster id, so it is loaded as the union-find's start and only the
+ * transactions past the state's count are read.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "knowledge/cluster_int.h"
+#include "sleuth/util.h"
+#include "store/store_int.h"
+
+/* ---- shared helpers (also used by cluster.c) ---- */
+
+bool cl_path(char *out, size_t cap, const sl_store *s, const char *name)
+{
+    int n = snprintf(out, cap, "%s/knowledge/cluster%s%s", sl_store_dir(s), name[0] ? "/" : "", name);
+    return n > 0 && (size_t)n < cap;
+}
+
+static uint64_t le48(const uint8_t *p) { return (uint64_t)sl_le32(p) | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40; }
+static void put_le48(uint8_t *p, uint64_t v)
+{
+    sl_put_le32(p, (uint32_t)v);
+    p[4] = (uint8_t)(v >> 32), p[5] = (uint8_t)(v >> 40);
+}
+
+void cl_edge_put(uint8_t *p, const sl_merge_edge *m)
+{
+    sl_put_le32(p, m->a.id), sl_put_le32(p + 4, m->b.id), put_le48(p + 8, m->tx.id);
+    p[14] = (uint8_t)m->heuristic, p[15] = m->confidence;
+}
+
+void cl_edge_get(const uint8_t *p, sl_merge_edge *m)
+{
+    memset(m, 0, sizeof *m);
+    m->a.chain = m->b.chain = m->tx.chain = SL_CHAIN_BTC;
+    m->a.id = sl_le32(p), m->b.id = sl_le32(p + 4), m->tx.id = le48(p + 8);
+    m->heuristic = p[14], m->confidence = p[15];
+}
+
+void cl_guard_put(uint8_t *p, const sl_cluster_guard_ev *g)
+{
+    memset(p, 0, CL_GUARD_SIZE);
+    sl_put_le32(p, g->a), sl_put_le32(p + 4, g->b), put_le48(p + 8, g->tx);
+    p[14] = g->heuristic, p[15] = g->confidence, p[16] = g->reason, p[17] = g->applied;
+    sl_put_le32(p + 20, g->root_a), sl_put_le32(p + 24, g->root_b);
+    sl_put_le32(p + 28, g->size_a), sl_put_le32(p + 32, g->size_b);
+}
+
+void cl_guard_get(const uint8_t *p, sl_cluster_guard_ev *g)
+{
+    g->a = sl_le32(p), g->b = sl_le32(p + 4), g->tx = le48(p + 8);
+    g->heuristic = p[14], g->confidence = p[15], g->reason = p[16], g->applied = p[17];
+    g->root_a = sl_le32(p + 20), g->root_b = sl_le32(p + 24);
+    g->size_a = sl_le32(p + 28), g->size_b = sl_le32(p + 32);
+}
+
+void cl_state_encode(uint8_t o[CL_STATE_SIZE], const cl_state *st)
+{
+    memset(o, 0, CL_STATE_SIZE);
+    memcpy(o, "SLCLUST", 8);
+    sl_put_le32(o + 8, CL_VERSION), sl_put_le32(o + 12, st->heuristics);
+    sl_put_le64(o + 16, st->gen), sl_put_le64(o + 24, st->tx_done), sl_put_le64(o + 32, st->n_addr);
+    sl_put_le64(o + 40, st->hiwater), sl_put_le32(o + 48, st->tip_block), sl_put_le32(o + 52, st->guard_size);
+    memcpy(o + 56, st->tip_hash.b, 32);
+    o[88] = st->gsp, o[89] = st->gtp;
+    sl_put_le64(o + 96, st->n_edges), sl_put_le64(o + 104, st->n_guard), sl_put_le64(o + 112, st->clusters);
+}
+
+int cl_state_read(const sl_store *s, cl_state *st, sl_error *e)
+{
+    char p[512];
+    uint8_t b[CL_STATE_SIZE];
+    ssize_t got;
+    int fd;
+    memset(st, 0, sizeof *st);
+    if (!cl_path(p, sizeof p, s, "state")) return sl_err(e, SL_EIO, "store path too long");
+    if ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0) {
+        if (errno == ENOENT) return SL_ENOTFOUND;
+        return sl_err(e, SL_EIO, "%s: %s", p, strerror(errno));
+    }
+    got = pread(fd, b, sizeof b, 0);
+    close(fd);
+    if (got != CL_STATE_SIZE || memcmp(b, "SLCLUST", 8))
+        return sl_err(e, SL_ECORRUPT, "%s: not a cluster state file (run `sleuth cluster build --from-scratch`)", p);
+    if (sl_le32(b + 8) != CL_VERSION)
+        return sl_err(e, SL_ECORRUPT, "%s: cluster format %u, this sleuth reads %u (run `sleuth cluster build --from-scratch`)",
+                      p, sl_le32(b + 8), CL_VERSION);
+    st->heuristics = sl_le32(b + 12);
+    st->gen = sl_le64(b + 16), st->tx_done = sl_le64(b + 24), st->n_addr = sl_le64(b + 32);
+    st->hiwater = sl_le64(b + 40), st->tip_block = sl_le32(b + 48), st->guard_size = sl_le32(b + 52);
+    memcpy(st->tip_hash.b, b + 56, 32);
+    st->gsp = b[88], st->gtp = b[89];
+    st->n_edges = sl_le64(b + 96), st->n_guard = sl_le64(b + 104), st->clusters = sl_le64(b + 112);
+    return SL_OK;
+}
+
+/* ---- options ---- */
+
+sl_cluster_opts sl_cluster_opts_default(void)
+{
+    sl_cluster_opts o;
+    memset(&o, 0, sizeof o);
+    o.heuristics = 1u << SL_H_MULTI_INPUT;
+    o.guard_size = SL_CLUSTER_GUARD_SIZE_DEFAULT;
+    o.guard_size_policy = SL_GUARD_APPLY;
+    o.guard_tag_policy = SL_GUARD_SKIP;
+    return o;
+}
+
+int sl_cluster_parse_heuristics(const char *list, unsigned *mask, sl_error *e)
+{
+    char item[64];
+    const char *p = list;
+    *mask = 0;
+    while (p && *p) {
+        size_t n = strcspn(p, ",");
+        sl_heuristic h;
+        if (n >= sizeof item) return sl_err(e, SL_EUSAGE, "--heuristics: '%.*s' is not a heuristic", (int)n, p);
+        memcpy(item, p, n), item[n] = 0;
+        h = sl_heuristic_by_name(item);
+        if (h == SL_H_NONE || h == SL_H_DEPOSIT || h == SL_H_MANUAL)
+            return sl_err(e, SL_EUSAGE,
+                          "--heuristics: '%s' is not a Bitcoin-family heuristic (multi-input, change:addr-type, "
+                          "change:one-time, change:round, change:optimal, change:peel)", item);
+        *mask |= 1u << h;
+        p += n + (p[n] == ',');
+    }
+    if (!*mask) return sl_err(e, SL_EUSAGE, "--heuristics: empty list");
+    return SL_OK;
+}
+
+/* ---- the build ---- */
+
+/* Wasabi 1.x's coordinator addresses (the same list as coinjoin.c's, which compares the
+ * output's text): the builder formats an output's address only when it is one of these. */
+static const char *const WASABI1_COORD[2] = {
+    "bc1qs604c7jv6amk4cxqlnvuxv26hv3e48cds4m0ew",
+    "bc1qa24tsgchvuxsaccp8vrnkfd85hrcpafg20kmjw",
+};
+
+#define CHANGE_MASK ((1u << SL_H_CHANGE_ADDR_TYPE) | (1u << SL_H_CHANGE_ONE_TIME) | (1u << SL_H_CHANGE_ROUND) | \
+                     (1u << SL_H_CHANGE_OPTIMAL) | (1u << SL_H_CHANGE_PEEL))
+
+typedef struct builder {
+    sl_store *s;
+    const sl_cluster_opts *o;
+    sl_cluster_build_report *r;
+    uint32_t *parent, *size, *lo, *tagrep; /* tagrep: the member whose tag is the set's (tagger only) */
+    uint64_t n;                      /* addresses: ids 1..n */
+    sl_buf edges, guard;             /* records to append */
+    uint64_t hiwater, n_tx;
+    uint32_t coord[2];               /* address ids of the Wasabi 1.x coordinators (mainnet) */
+    /* the current tx's view */
+    sl_txv_in *in;
+    sl_txv_out *out;
+    size_t cap_in, cap_out;
+} builder;
+
+static inline uint32_t uf_find(uint32_t *parent, uint32_t x)
+{
+    while (parent[x] != x) { /* path halving */
+        parent[x] = parent[parent[x]];
+        x = parent[x];
+    }
+    return x;
+}
+
+static int tag_of(builder *b, uint32_t id, sl_cluster_tag *t)
+{
+    sl_addr_ref a = {SL_CHAIN_BTC, id};
+    memset(t, 0, sizeof *t);
+    return b->o->tagger->best(b->o->tagger->ctx, a, t);
+}
+
+/* Whether tag x names its cluster better than y (definers first, then confidence). */
+static bool tag_better(const sl_cluster_tag *x, const sl_cluster_tag *y)
+{
+    if (x->is_cluster_definer != y->is_cluster_definer) return x->is_cluster_definer;
+    return x->confidence > y->confidence;
+}
+
+static int log_guard(builder *b, const sl_merge_edge *m, uint32_t ra, uint32_t rb, int reason, bool applied)
+{
+    sl_cluster_guard_ev g = {m->a.id, m->b.id, m->tx.id, (uint8_t)m->heuristic, m->confidence, (uint8_t)reason,
+                             applied, b->lo[ra], b->lo[rb], b->size[ra], b->size[rb]};
+    uint8_t rec[CL_GUARD_SIZE];
+    cl_guard_put(rec, &g);
+    b->r->guard_events++;
+    if (!applied) b->r->guard_skipped++;
+    return sl_buf_append(&b->guard, rec, sizeof rec);
+}
+
+/* Unions the two ends of m, through the guard; a merge that joined two sets becomes
+ * evidence. */
+static int merge(builder *b, const sl_merge_edge *m)
+{
+    uint32_t ra, rb;
+    uint8_t rec[CL_EDGE_SIZE];
+    int rc;
+    b->r->edges++;
+    if (!m->a.id || !m->b.id || m->a.id > b->n || m->b.id > b->n) return SL_OK;
+    ra = uf_find(b->parent, m->a.id), rb = uf_find(b->parent, m->b.id);
+    if (ra == rb) return SL_OK;
+    if (b->size[ra] >= b->o->guard_size && b->size[rb] >= b->o->guard_size) {
+        bool apply = b->o->guard_size_policy == SL_GUARD_APPLY;
+        if ((rc = log_guard(b, m, ra, rb, SL_GUARD_SIZE, apply))) return rc;
+        if (!apply) return SL_OK;
+    }
+    if (b->tagrep && b->tagrep[ra] && b->tagrep[rb]) {
+        sl_cluster_tag x, y;
+        if ((rc = tag_of(b, b->tagrep[ra], &x)) < 0 || (rc = tag_of(b, b->tagrep[rb], &y)) < 0) return SL_EIO;
+        if (b->o->tagger->conflict(b->o->tagger->ctx, &x, &y)) {
+            bool apply = b->o->guard_tag_policy == SL_GUARD_APPLY;
+            if ((rc = log_guard(b, m, ra, rb, SL_GUARD_TAG, apply))) return rc;
+            if (!apply) return SL_OK;
+        }
+        if (tag_better(&y, &x)) b->tagrep[ra] = b->tagrep[rb];
+        b->tagrep[rb] = b->tagrep[ra];
+    } else if (b->tagrep) {
+        b->tagrep[ra] = b->tagrep[rb] = b->tagrep[ra] | b->tagrep[rb];
+    }
+    if (b->size[ra] < b->size[rb]) { uint32_t t = ra; ra = rb, rb = t; } /* union by size: rb under ra */
+    b->parent[rb] = ra;
+    b->size[ra] += b->size[rb];
+    if (b->lo[rb] < b->lo[ra]) b->lo[ra] = b->lo[rb];
+    b->r->merges++;
+    cl_edge_put(rec, m);
+    return sl_buf_append(&b->edges, rec, sizeof rec);
+}
+
+/* Fills b->in/out with tx's view; returns the number of inputs with an address. */
+static int tx_view(builder *b, uint64_t tx, sl_txv *t, bool full, size_t *n_addr_in, sl_error *e)
+{
+    const sl_store *s = b->s;
+    uint64_t fi = sl_btc_tx_first_in(s, tx), fo = sl_btc_tx_first_out(s, tx);
+    uint32_t ni = sl_btc_tx_n_in(s, tx), no = sl_btc_tx_n_out(s, tx);
+    size_t na = 0;
+    if (sl_grow((void **)&b->in, &b->cap_in, ni, sizeof *b->in) || sl_grow((void **)&b->out, &b->cap_out, no, sizeof *b->out))
+        return sl_err(e, SL_ENOMEM, "out of memory");
+    for (uint32_t k = 0; k < ni; k++) {
+        uint64_t ref = sl_btc_in_at(s, fi + k);
+        sl_txv_in *in = &b->in[k];
+        memset(in, 0, sizeof *in);
+        in->addr.chain = SL_CHAIN_BTC;
+        if (ref == SL_IN_COINBASE) continue;
+        if (ref & SL_IN_EXT) {
+            const sl_btc_extin *x = sl_btc_extin_at(s, ref & ~SL_IN_EXT);
+            if (x && x->known) in->addr.id = x->addr, in->value = x->value, in->script_type = x->type;
+        } else {
+            uint64_t ptx = SL_REF_TX(ref);
+            sl_btc_outrec o;
+            sl_btc_out_get(s, sl_btc_tx_first_out(s, ptx) + SL_REF_IDX(ref), &o);
+            in->addr.id = o.addr, in->value = o.value, in->script_type = o.type;
+            if (full) in->from_peel = sl_btc_tx_n_in(s, ptx) == 1 && sl_btc_tx_n_out(s, ptx) == 2;
+        }
+        if (in->addr.id) na++;
+    }
+    b->r->inputs += ni;
+    if (full || na >= 2)
+        for (uint32_t k = 0; k < no; k++) {
+            sl_btc_outrec o;
+            sl_txv_out *out = &b->out[k];
+            sl_btc_out_get(s, fo + k, &o);
+            memset(out, 0, sizeof *out);
+            out->addr.chain = SL_CHAIN_BTC, out->addr.id = o.addr, out->value = o.value, out->script_type = o.type;
+            out->fresh = o.addr > b->hiwater;
+            if (o.addr && (o.addr == b->coord[0] || o.addr == b->coord[1]))
+                out->text = o.addr == b->coord[0] ? WASABI1_COORD[0] : WASABI1_COORD[1];
+            if (!full) continue;
+            if (out->fresh && o.addr && (b->o->heuristics & (1u << SL_H_CHANGE_ONE_TIME))) {
+                sl_btc_addrstat as;
+                out->reused = sl_btc_addr_stats(s, o.addr, &as) == SL_OK && as.n_out > 1;
+            }
+            if (b->o->heuristics & (1u << SL_H_CHANGE_PEEL)) {
+                uint64_t stx;
+                uint32_t vin;
+                out->to_peel = sl_btc_outpoint_spender(s, tx, k, &stx, &vin) == SL_OK && stx < b->n_tx &&
+                               sl_btc_tx_n_in(s, stx) == 1 && sl_btc_tx_n_out(s, stx) == 2;
+            }
+        }
+    memset(t, 0, sizeof *t);
+    t->tx.chain = SL_CHAIN_BTC, t->tx.id = tx;
+    if (full || na >= 2) {
+        const sl_btc_blockrec *blk = sl_btc_block_at(s, sl_btc_tx_block(s, tx));
+        t->height = blk->height, t->time = blk->time;
+    }
+    t->in = b->in, t->n_in = ni, t->out = b->out, t->n_out = no;
+    *n_addr_in = na;
+    return SL_OK;
+}
+
+static int do_tx(builder *b, uint64_t tx, sl_error *e)
+{
+    const sl_store *s = b->s;
+    bool change = (b->o->heuristics & CHANGE_MASK) != 0, multi = (b->o->heuristics & (1u << SL_H_MULTI_INPUT)) != 0;
+    uint32_t a0 = 0;
+    size_t na = 0;
+    sl_txv t;
+    int rc;
+    if (sl_btc_tx_is_coinbase(s, tx)) goto seen;
+    if ((rc = tx_view(b, tx, &t, change, &na, e))) return rc;
+    for (size_t k = 0; k < t.n_in && !a0; k++) a0 = t.in[k].addr.id;
+    if (na >= 2) {
+        bool distinct = false;
+        for (size_t k = 0; k < t.n_in && !distinct; k++) distinct = t.in[k].addr.id && t.in[k].addr.id != a0;
+        if (distinct && sl_coinjoin_detect(&t) != SL_CJ_NONE) {
+            b->r->coinjoins++;
+            goto seen;
+        }
+        for (size_t k = 0; multi && distinct && k < t.n_in; k++) {
+            sl_merge_edge m = {{SL_CHAIN_BTC, a0}, {SL_CHAIN_BTC, t.in[k].addr.id}, {SL_CHAIN_BTC, tx}, SL_H_MULTI_INPUT, 50};
+            if (!m.b.id || m.b.id == a0) continue;
+            if ((rc = merge(b, &m))) return sl_err(e, rc, "cluster build: %s", sl_strerror(rc));
+        }
+    }
+    if (change && a0) {
+        sl_heuristic h = SL_H_NONE;
+        uint8_t conf = 0;
+        int k = sl_change_find(&t, b->o->heuristics & CHANGE_MASK, &h, &conf);
+        if (k >= 0 && (size_t)k < t.n_out && t.out[k].addr.id && t.out[k].addr.id != a0) {
+            sl_merge_edge m = {{SL_CHAIN_BTC, a0}, {SL_CHAIN_BTC, t.out[k].addr.id}, {SL_CHAIN_BTC, tx}, (uint16_t)h, conf};
+            b->r->change_edges++;
+            if ((rc = merge(b, &m))) return sl_err(e, rc, "cluster build: %s", sl_strerror(rc));
+        }
+    }
+seen: /* the highest address id seen so far: every output address of this tx (inputs'
+       * addresses are older, except prevout-file ones, which come with their tx's outputs) */
+    {
+        uint64_t fo = sl_btc_tx_first_out(s, tx);
+        uint32_t no = sl_btc_tx_n_out(s, tx);
+        for (uint32_t k = 0; k < no; k++) {
+            uint32_t a = sl_btc_out_addr(s, fo + k);
+            if (a > b->hiwater) b->hiwater = a;
+        }
+    }
+    return SL_OK;
+}
+
+/* ---- writing ---- */
+
+static int fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+    if (fd < 0) return -1;
+    rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+static int write_all(int fd, const void *p, size_t n, uint64_t off)
+{
+    const uint8_t *q = p;
+    while (n) {
+        ssize_t w = pwrite(fd, q, n > ((size_t)1 << 30) ? (size_t)1 << 30 : n, (off_t)off);
+        if (w <= 0) {
+            if (w < 0 && errno == EINTR) continue;
+            return -1;
+        }
+        q += w, n -= (size_t)w, off += (uint64_t)w;
+    }
+    return 0;
+}
+
+/* Writes dir/name as a whole: name.tmp, fsync, rename, fsync of the folder. */
+static int write_atomic(const char *dir, const char *name, const void *p, size_t n, sl_error *e)
+{
+    char tmp[1100], fin[1100];
+    int fd;
+    snprintf(tmp, sizeof tmp, "%s/%s.tmp", dir, name);
+    snprintf(fin, sizeof fin, "%s/%s", dir, name);
+    if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) goto fail;
+    if (write_all(fd, p, n, 0) || fdatasync(fd)) {
+        close(fd);
+        goto fail;
+    }
+    close(fd);
+    if (rename(tmp, fin) || fsync_dir(dir)) goto fail;
+    return SL_OK;
+fail:
+    {
+        int er = errno;
+        unlink(tmp);
+        return sl_err(e, SL_EIO, "%s: %s", fin, strerror(er));
+    }
+}
+
+/* Appends buf to dir/name at record offset `at` (records past the state's count are
+ * overwritten), fsyncs. */
+static int append_at(const char *dir, const char *name, const sl_buf *buf, uint64_t at, sl_error *e)
+{
+    char p[1100];
+    int fd;
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    if ((fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) return sl_err(e, SL_EIO, "%s: %s", p, strerror(errno));
+    if (write_all(fd, buf->p, buf->len, at) || ftruncate(fd, (off_t)(at + buf->len)) || fdatasync(fd)) {
+        int er = errno;
+        close(fd);
+        return sl_err(e, SL_EIO, "%s: %s", p, strerror(er));
+    }
+    close(fd);
+    return SL_OK;
+}
+
+/* The map of the finished union-find (cluster_int.h), counted clusters into r. */
+static int write_map(builder *b, const char *dir, uint64_t gen, sl_error *e)
+{
+    uint64_t n1 = b->n + 1, bytes = CL_MAP_HDR + 16 * n1;
+    uint8_t *buf = sl_calloc(1, bytes);
+    uint32_t *root, *size, *start, *mem, pos = 1;
+    char name[64];
+    int rc;
+    if (!buf) return sl_err(e, SL_ENOMEM, "out of memory for the cluster map (%" PRIu64 " addresses)", b->n);
+    memcpy(buf, "SLCLMAP", 8);
+    sl_put_le32(buf + 8, CL_VERSION), sl_put_le64(buf + 16, n1), sl_put_le64(buf + 24, gen);
+    root = (uint32_t *)(buf + CL_MAP_HDR), size = root + n1, start = size + n1, mem = start + n1;
+    b->r->clusters = b->r->multi_clusters = 0, b->r->largest_size = 0, b->r->largest_id = 0;
+    for (uint64_t x = 1; x < n1; x++) {
+        uint32_t r = uf_find(b->parent, (uint32_t)x), c = b->lo[r];
+        root[x] = c;
+        if (c == x) {
+            size[c] = b->size[r];
+            b->r->clusters++;
+            if (size[c] > 1) b->r->multi_clusters++;
+            if (size[c] > b->r->largest_size) b->r->largest_size = size[c], b->r->largest_id = c;
+        }
+    }
+    for (uint64_t c = 1; c < n1; c++) /* counting sort: clusters in id order */
+        if (size[c]) start[c] = pos, pos += size[c];
+    { /* members ascending within each cluster */
+        uint32_t *fill = b->lo; /* lo[] is no longer needed: reuse as the per-cluster cursor */
+        memset(fill, 0, n1 * sizeof *fill);
+        for (uint64_t x = 1; x < n1; x++) {
+            uint32_t c = root[x];
+            mem[start[c] + fill[c]++] = (uint32_t)x;
+        }
+    }
+    snprintf(name, sizeof name, "map.%" PRIu64, gen);
+    rc = write_atomic(dir, name, buf, bytes, e);
+    sl_free(buf);
+    return rc;
+}
+
+static int open_lock(const char *dir, int *fd, sl_error *e)
+{
+    char p[1100];
+    snprintf(p, sizeof p, "%s/LOCK", dir);
+    if ((*fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) return sl_err(e, SL_EIO, "%s: %s", p, strerror(errno));
+    if (flock(*fd, LOCK_EX | LOCK_NB)) {
+        close(*fd), *fd = -1;
+        return sl_err(e, SL_ECONFLICT, "another `sleuth cluster build` is running on this store (%s)", p);
+    }
+    return SL_OK;
+}
+
+static int mkdirs(const sl_store *s, char *dir, size_t cap, sl_error *e)
+{
+    char k[1100];
+    snprintf(k, sizeof k, "%s/knowledge", sl_store_dir(s));
+    if (mkdir(k, 0755) && errno != EEXIST) return sl_err(e, SL_EIO, "%s: %s", k, strerror(errno));
+    if (!cl_path(dir, cap, s, "")) return sl_err(e, SL_EIO, "store path too long");
+    if (mkdir(dir, 0755) && errno != EEXIST) return sl_err(e, SL_EIO, "%s: %s", dir, strerror(errno));
+    return SL_OK;
+}
+
+/* Loads the last map into the union-find (every address points at its cluster id, which
+ * holds the size: a valid forest). */
+static int load_map(builder *b, const char *dir, const cl_state *st, sl_error *e)
+{
+    char p[1100];
+    struct stat sb;
+    uint64_t n1 = st->n_addr + 1;
+    const uint8_t *map;
+    const uint32_t *root, *size;
+    int fd;
+    snprintf(p, sizeof p, "%s/map.%" PRIu64, dir, st->gen);
+    if ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0) return sl_err(e, SL_EIO, "%s: %s", p, strerror(errno));
+    if (fstat(fd, &sb) || (uint64_t)sb.st_size != CL_MAP_HDR + 16 * n1) {
+        close(fd);
+        return sl_err(e, SL_ECORRUPT, "%s: wrong size (run `sleuth cluster build --from-scratch`)", p);
+    }
+    map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (map == MAP_FAILED) return sl_err(e, SL_EIO, "%s: %s", p, strerror(errno));
+    root = (const uint32_t *)(map + CL_MAP_HDR), size = root + n1;
+    for (uint64_t x = 1; x < n1; x++) {
+        uint32_t c = root[x];
+        if (c > x || root[c] != c) {
+            munmap((void *)map, (size_t)sb.st_size);
+            return sl_err(e, SL_ECORRUPT, "%s: address %" PRIu64 " has a bad cluster id (run `sleuth cluster build --from-scratch`)", p, x);
+        }
+        b->parent[x] = c;
+        b->size[x] = c == x ? size[x] : 1;
+        b->lo[x] = (uint32_t)x;
+    }
+    munmap((void *)map, (size_t)sb.st_size);
+    return SL_OK;
+}
+
+int sl_cluster_build(sl_store *s, const sl_cluster_opts *o_in, sl_cluster_build_report *r, sl_error *e)
+{
+    const sl_btc_meta *m = sl_btc_meta_get(s);
+    sl_cluster_opts o = o_in ? *o_in : sl_cluster_opts_default();
+    builder b;
+    cl_state st, old;
+    char dir[600];
+    int lockfd = -1, rc;
+    bool have_old = false;
+    sl_progress pg;
+    double t0 = sl_now();
+    uint64_t tx0 = 0;
+
+    memset(r, 0, sizeof *r);
+    memset(&b, 0, sizeof b);
+    if (!o.heuristics) o.heuristics = 1u << SL_H_MULTI_INPUT;
+    if (!o.guard_size) o.guard_size = SL_CLUSTER_GUARD_SIZE_DEFAULT;
+    if (o.tagger && (!o.tagger->best || !o.tagger->conflict)) return sl_err(e, SL_EUSAGE, "a tagger needs best and conflict");
+    if (!m || !m->n_blocks) return sl_err(e, SL_ENOTFOUND, "the store holds no Bitcoin-family blocks");
+    if (m->n_addr >= UINT32_MAX) return sl_err(e, SL_ELIMIT, "too many addresses for 32-bit cluster ids");
+    if ((rc = mkdirs(s, dir, sizeof dir, e)) || (rc = open_lock(dir, &lockfd, e))) return rc;
+    b.s = s, b.o = &o, b.r = r, b.n = m->n_addr, b.n_tx = m->n_tx;
+    for (int k = 0; k < 2; k++) {
+        sl_btc_addr a;
+        const sl_btc_net *net = sl_store_btc_net(s);
+        if (net && !strcmp(net->name, "bitcoin") && sl_btc_addr_decode(&a, net, WASABI1_COORD[k]) &&
+            sl_btc_addr_id(s, &a, &b.coord[k]) != SL_OK)
+            b.coord[k] = 0;
+    }
+
+    rc = o.from_scratch ? SL_ENOTFOUND : cl_state_read(s, &old, e);
+    if (rc == SL_ENOTFOUND) {
+        snprintf(r->why, sizeof r->why, o.from_scratch ? "asked to start from scratch" : "first build");
+    } else if (rc) {
+        goto out;
+    } else {
+        const sl_btc_blockrec *tb = old.tip_block < m->n_blocks ? sl_btc_block_at(s, old.tip_block) : NULL;
+        have_old = true;
+        if (!tb || memcmp(tb->hash.b, old.tip_hash.b, 32) || old.tx_done > m->n_tx || old.n_addr > m->n_addr) {
+            char h[65];
+            sl_hash_hex(h, &old.tip_hash);
+            snprintf(r->why, sizeof r->why, "the store was rolled back below the last build's tip (block %.16s...): rebuilt", h);
+            have_old = false;
+        } else if (old.heuristics != o.heuristics || old.guard_size != o.guard_size || old.gsp != o.guard_size_policy ||
+                   old.gtp != o.guard_tag_policy) {
+            snprintf(r->why, sizeof r->why, "the heuristics or guard options changed since the last build: rebuilt");
+            have_old = false;
+        }
+    }
+    if (rc == SL_ENOTFOUND) rc = SL_OK, memset(&old, 0, sizeof old);
+    { /* the previous generation number even when starting over (a reader may map it) */
+        cl_state prev;
+        sl_error ig = {0};
+        st.gen = cl_state_read(s, &prev, &ig) == SL_OK ? prev.gen + 1 : 1;
+    }
+    r->from_scratch = !have_old;
+
+    b.parent = sl_malloc((b.n + 1) * sizeof *b.parent);
+    b.size = sl_malloc((b.n + 1) * sizeof *b.size);
+    b.lo = sl_malloc((b.n + 1) * sizeof *b.lo);
+    if (o.tagger) b.tagrep = sl_calloc(b.n + 1, sizeof *b.tagrep);
+    if (!b.parent || !b.size || !b.lo || (o.tagger && !b.tagrep)) {
+        rc = sl_err(e, SL_ENOMEM, "out of memory for %" PRIu64 " addresses", b.n);
+        goto out;
+    }
+    {
+        uint64_t from = 1;
+        if (have_old) {
+            if ((rc = load_map(&b, dir, &old, e))) goto out;
+            from = old.n_addr + 1;
+            tx0 = old.tx_done;
+            b.hiwater = old.hiwater;
+        }
+        for (uint64_t x = from; x <= b.n; x++) b.parent[x] = b.lo[x] = (uint32_t)x, b.size[x] = 1;
+        b.parent[0] = b.lo[0] = 0, b.size[0] = 0;
+    }
+    if (b.tagrep) /* each set's defining tag: one constant-time look-up per address */
+        for (uint64_t x = 1; x <= b.n; x++) {
+            sl_cluster_tag t, cur;
+            uint32_t root = uf_find(b.parent, (uint32_t)x);
+            int got = tag_of(&b, (uint32_t)x, &t);
+            if (got < 0) { rc = sl_err(e, SL_EIO, "the tagger failed on address id %" PRIu64, x); goto out; }
+            if (!got) continue;
+            if (!b.tagrep[root]) { b.tagrep[root] = (uint32_t)x; continue; }
+            if (tag_of(&b, b.tagrep[root], &cur) > 0 && tag_better(&t, &cur)) b.tagrep[root] = (uint32_t)x;
+        }
+
+    r->tx_from = tx0, r->tx_to = m->n_tx;
+    sl_progress_start(&pg, m->n_tx - tx0, "txs", o.quiet);
+    for (uint64_t tx = tx0; tx < m->n_tx; tx++) {
+        if ((rc = do_tx(&b, tx, e))) goto out;
+        if (((tx - tx0) & 0xffff) == 0) sl_progress_update(&pg, tx - tx0, tx - tx0);
+    }
+    sl_progress_update(&pg, m->n_tx - tx0, m->n_tx - tx0);
+    sl_progress_end(&pg);
+
+    if ((rc = write_map(&b, dir, st.gen, e))) goto out;
+    {
+        uint64_t e0 = have_old ? old.n_edges : 0, g0 = have_old ? old.n_guard : 0;
+        if ((rc = append_at(dir, "edges", &b.edges, e0 * CL_EDGE_SIZE, e)) ||
+            (rc = append_at(dir, "guard", &b.guard, g0 * CL_GUARD_SIZE, e)))
+            goto out;
+        st.heuristics = o.heuristics, st.tx_done = m->n_tx, st.n_addr = b.n, st.hiwater = b.hiwater;
+        st.tip_block = (uint32_t)(m->n_blocks - 1);
+        st.tip_hash = sl_btc_block_at(s, st.tip_block)->hash;
+        st.guard_size = o.guard_size, st.gsp = o.guard_size_policy, st.gtp = o.guard_tag_policy;
+        st.n_edges = e0 + b.edges.len / CL_EDGE_SIZE, st.n_guard = g0 + b.guard.len / CL_GUARD_SIZE;
+        st.clusters = r->clusters;
+    }
+    {
+        uint8_t enc[CL_STATE_SIZE];
+        cl_state_encode(enc, &st);
+        if ((rc = write_atomic(dir, "state", enc, sizeof enc, e))) goto out;
+    }
+    { /* the older generations: no state names them any more */
+        char p[700];
+        for (uint64_t g = st.gen - 1; g > 0 && g + 8 >= st.gen; g--) {
+            snprintf(p, sizeof p, "%s/map.%" PRIu64, dir, g);
+            unlink(p);
+        }
+    }
+    r->n_addr = b.n;
+out:
+    r->seconds = sl_now() - t0;
+    sl_free(b.parent), sl_free(b.size), sl_free(b.lo), sl_free(b.tagrep);
+    sl_free(b.in), sl_free(b.out);
+    sl_buf_free(&b.edges), sl_buf_free(&b.guard);
+    if (lockfd >= 0) close(lockfd);
+    return rc;
+}
