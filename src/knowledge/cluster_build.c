@@ -165,6 +165,12 @@ typedef struct builder {
     sl_buf edges, guard;             /* records to append */
     uint64_t hiwater, n_tx;
     uint32_t coord[2];               /* address ids of the Wasabi 1.x coordinators (mainnet) */
+    /* edges waiting for the union-find: the store is read for a batch of transactions,
+     * then the batch is unioned, so the two random-access working sets (the store's
+     * columns, the union-find's arrays) evict each other less (perf on the 5M-tx bench:
+     * the union step fell from 26 % to 15 % of the build's cycles) */
+    sl_merge_edge *pend;
+    size_t n_pend, cap_pend;
     /* the current tx's view */
     sl_txv_in *in;
     sl_txv_out *out;
@@ -241,6 +247,26 @@ static int merge(builder *b, const sl_merge_edge *m)
     b->r->merges++;
     cl_edge_put(rec, m);
     return sl_buf_append(&b->edges, rec, sizeof rec);
+}
+
+#define PEND_BATCH ((size_t)1 << 18)
+
+/* Unions the waiting edges, in the order they were found. */
+static int flush(builder *b, sl_error *e)
+{
+    int rc;
+    for (size_t i = 0; i < b->n_pend; i++)
+        if ((rc = merge(b, &b->pend[i]))) return sl_err(e, rc, "cluster build: %s", sl_strerror(rc));
+    b->n_pend = 0;
+    return SL_OK;
+}
+
+static int push(builder *b, const sl_merge_edge *m, sl_error *e)
+{
+    if (b->n_pend == b->cap_pend && sl_grow((void **)&b->pend, &b->cap_pend, b->n_pend + 1, sizeof *b->pend))
+        return sl_err(e, SL_ENOMEM, "out of memory");
+    b->pend[b->n_pend++] = *m;
+    return b->n_pend >= PEND_BATCH ? flush(b, e) : SL_OK;
 }
 
 /* Fills b->in/out with tx's view; returns the number of inputs with an address. */
@@ -325,7 +351,7 @@ static int do_tx(builder *b, uint64_t tx, sl_error *e)
         for (size_t k = 0; multi && distinct && k < t.n_in; k++) {
             sl_merge_edge m = {{SL_CHAIN_BTC, a0}, {SL_CHAIN_BTC, t.in[k].addr.id}, {SL_CHAIN_BTC, tx}, SL_H_MULTI_INPUT, 50};
             if (!m.b.id || m.b.id == a0) continue;
-            if ((rc = merge(b, &m))) return sl_err(e, rc, "cluster build: %s", sl_strerror(rc));
+            if ((rc = push(b, &m, e))) return rc;
         }
     }
     if (change && a0) {
@@ -335,12 +361,13 @@ static int do_tx(builder *b, uint64_t tx, sl_error *e)
         if (k >= 0 && (size_t)k < t.n_out && t.out[k].addr.id && t.out[k].addr.id != a0) {
             sl_merge_edge m = {{SL_CHAIN_BTC, a0}, {SL_CHAIN_BTC, t.out[k].addr.id}, {SL_CHAIN_BTC, tx}, (uint16_t)h, conf};
             b->r->change_edges++;
-            if ((rc = merge(b, &m))) return sl_err(e, rc, "cluster build: %s", sl_strerror(rc));
+            if ((rc = push(b, &m, e))) return rc;
         }
     }
-seen: /* the highest address id seen so far: every output address of this tx (inputs'
-       * addresses are older, except prevout-file ones, which come with their tx's outputs) */
-    {
+seen: /* the highest address id seen so far (for "fresh"; only the change heuristics read
+       * it): every output address of this tx (inputs' addresses are older, except
+       * prevout-file ones, which come with their tx's outputs) */
+    if (change) {
         uint64_t fo = sl_btc_tx_first_out(s, tx);
         uint32_t no = sl_btc_tx_n_out(s, tx);
         for (uint32_t k = 0; k < no; k++) {
@@ -604,6 +631,7 @@ int sl_cluster_build(sl_store *s, const sl_cluster_opts *o_in, sl_cluster_build_
         if ((rc = do_tx(&b, tx, e))) goto out;
         if (((tx - tx0) & 0xffff) == 0) sl_progress_update(&pg, tx - tx0, tx - tx0);
     }
+    if ((rc = flush(&b, e))) goto out;
     sl_progress_update(&pg, m->n_tx - tx0, m->n_tx - tx0);
     sl_progress_end(&pg);
 
@@ -613,7 +641,8 @@ int sl_cluster_build(sl_store *s, const sl_cluster_opts *o_in, sl_cluster_build_
         if ((rc = append_at(dir, "edges", &b.edges, e0 * CL_EDGE_SIZE, e)) ||
             (rc = append_at(dir, "guard", &b.guard, g0 * CL_GUARD_SIZE, e)))
             goto out;
-        st.heuristics = o.heuristics, st.tx_done = m->n_tx, st.n_addr = b.n, st.hiwater = b.hiwater;
+        st.heuristics = o.heuristics, st.tx_done = m->n_tx, st.n_addr = b.n;
+        st.hiwater = b.n; /* every address id up to n first appeared in a tx before n_tx */
         st.tip_block = (uint32_t)(m->n_blocks - 1);
         st.tip_hash = sl_btc_block_at(s, st.tip_block)->hash;
         st.guard_size = o.guard_size, st.gsp = o.guard_size_policy, st.gtp = o.guard_tag_policy;
@@ -636,7 +665,7 @@ int sl_cluster_build(sl_store *s, const sl_cluster_opts *o_in, sl_cluster_build_
 out:
     r->seconds = sl_now() - t0;
     sl_free(b.parent), sl_free(b.size), sl_free(b.lo), sl_free(b.tagrep);
-    sl_free(b.in), sl_free(b.out);
+    sl_free(b.in), sl_free(b.out), sl_free(b.pend);
     sl_buf_free(&b.edges), sl_buf_free(&b.guard);
     if (lockfd >= 0) close(lockfd);
     return rc;
