@@ -1,22 +1,24 @@
 /* cluster.h — Bitcoin-family address clustering: a union-find over the store's dense
  * address ids (1..N) fed by the merge edges of the heuristics (knowledge.h: multi-input
  * with CoinJoins excluded, the change heuristics as options), persisted under
- * STORE_DIR/knowledge/cluster/ so that "which cluster is this address in" is two reads of
- * mapped arrays, incremental when new blocks arrive, with the evidence of every merge
+ * STORE_DIR/knowledge/cluster/ so that "which cluster is this address in" is a few reads
+ * of mapped arrays, incremental when new blocks arrive, with the evidence of every merge
  * (`sleuth cluster why`) and a guard against supercluster collapse.
  *
  * The cluster id is the smallest address id of the cluster (GraphSense's rule): it does
  * not change when a cluster absorbs younger addresses, only when two old clusters merge
  * (then the merged cluster keeps the smaller of the two ids).
  *
- * Files (docs/CLUSTERING.md has the byte layouts): `state` (the commit point: what was
- * processed, the store's tip then, the options, the counts), `map.<gen>` (root, size and
- * member index per address id: rewritten whole by each build under a new generation
- * number), `edges` (the spanning forest of applied merges, append-only), `guard` (every
- * merge the guard stopped or let through, append-only). A build writes the new
- * generation and the appended records, fsyncs them, then replaces `state` (temp + rename +
- * fsync of the folder): a crash leaves the previous build, and records past the counts in
- * `state` are ignored and overwritten.
+ * Files (cluster_int.h has the byte layouts, docs/CLUSTERING.md explains them): `state`
+ * (the commit point: what was processed, the store's tip then, the options, the counts),
+ * `gen.<g>/{parent,size,minid,next}` (the union-find itself, per address id), `journal`
+ * (the changed entries of an incremental build), `edges` (the spanning forest of applied
+ * merges, append-only), `guard` (every merge the guard flagged, append-only). A full build
+ * writes a new generation; an incremental one appends the new addresses' entries and
+ * patches the older ones through the journal (written and fsynced before the state that
+ * counts it, applied after), so its cost follows the new blocks. `state` is replaced by
+ * temp + rename + fsync of the folder: a crash leaves the previous build or a pending
+ * journal the next build applies; records past the counts in `state` are ignored.
  *
  * Threads: a build holds knowledge/cluster/LOCK (flock) so two builds do not interleave;
  * an open sl_cluster is read-only and may be shared by threads (no state changes after
@@ -94,7 +96,9 @@ typedef struct sl_cluster_build_report {
  * r->why says so). Errors: SL_ENOTFOUND (no Bitcoin-family blocks), SL_ECONFLICT (another
  * build holds the lock), SL_EIO (with the path), SL_ENOMEM, SL_ECORRUPT (a damaged
  * cluster file: run with from_scratch), SL_EUSAGE, a tagger's error. The store handle may
- * be read-only. Memory: about 12 bytes per address plus the store's mappings. */
+ * be read-only. Memory: a full build 16 bytes per address (plus 4 with a tagger) and the
+ * edges found; an incremental one maps the arrays copy-on-write and touches only the pages
+ * of the addresses the new transactions reach. */
 int sl_cluster_build(sl_store *s, const sl_cluster_opts *o, sl_cluster_build_report *r, sl_error *e) SL_MUST_USE;
 
 /* ---- reading ---- */
@@ -118,13 +122,16 @@ int sl_cluster_open(sl_store *s, sl_cluster **cl, sl_error *e) SL_MUST_USE;
 void sl_cluster_close(sl_cluster *cl);
 const sl_cluster_info *sl_cluster_get_info(const sl_cluster *cl);
 
-/* The cluster of address a: its id and size, in O(1) (two array reads). SL_OK, or
- * SL_ENOTFOUND when a is not a Bitcoin-family address the build covered. */
+/* The cluster of address a: its id and size, following a's parent pointers to its root
+ * (one step after a full build; union by size bounds every path by log2(addresses)).
+ * SL_OK, SL_ENOTFOUND when a is not a Bitcoin-family address the build covered,
+ * SL_ECORRUPT for a damaged parent array. Thread-safe. */
 int sl_cluster_of(const sl_cluster *cl, sl_addr_ref a, uint32_t *id, uint64_t *size);
 /* Whether id is a cluster id (the smallest address of its cluster); *size gets its size. */
 bool sl_cluster_exists(const sl_cluster *cl, uint32_t id, uint64_t *size);
 /* Members of cluster id in ascending address id: skips `offset`, writes at most cap to
- * out, returns how many were written (0 when id is not a cluster id). */
+ * out, returns how many were written (0 when id is not a cluster id, or out of memory).
+ * Cost: the whole cluster's member list is walked and sorted (O(size log size)). */
 size_t sl_cluster_members(const sl_cluster *cl, uint32_t id, uint64_t offset, uint32_t *out, size_t cap);
 
 /* One guard record (the `guard` file). */
@@ -153,9 +160,10 @@ int sl_cluster_why(const sl_cluster *cl, sl_addr_ref a, sl_addr_ref b, sl_merge_
                    sl_error *e) SL_MUST_USE;
 
 /* The best tag of cluster id by GraphSense's rule: among the tags of its members that are
- * cluster definers, the highest confidence (first member in id order on ties); a
- * one-address cluster takes its address's tag whatever its definer mark. Looks at the
- * first max_members members (0: 10,000); *looked gets how many. Returns 1 (found), 0
+ * cluster definers, the highest confidence (the first seen on ties); a one-address cluster
+ * takes its address's tag whatever its definer mark. Bounded: looks at most at
+ * max_members members (0: 10,000), walking the cluster's member list from the cluster id
+ * (so the id's own tag is always seen); *looked gets how many. Returns 1 (found), 0
  * (none), <0 the tagger's error. */
 int sl_cluster_best_tag(const sl_cluster *cl, uint32_t id, const sl_cluster_tagger *t, uint64_t max_members,
                         sl_cluster_tag *out, uint64_t *looked);

@@ -1,14 +1,17 @@
-/* cluster.c — reading a clustering (cluster.h): the map of the last build mapped
- * read-only, so `cluster of address` is root[a] then size[root]; members are a slice of
- * the grouped member array; `why` streams the evidence file once, keeps the edges of the
- * one cluster, and walks the spanning forest between the two addresses (a BFS over an
- * adjacency built for that cluster only); the guard log is streamed the same way. File
- * formats: cluster_int.h.
+/* cluster.c — reading a clustering (cluster.h): the four arrays of the last build
+ * mapped read-only, so `cluster of address` follows the union-find's parent pointers to
+ * the root (one step after a full build, a few after incremental ones: union by size
+ * keeps every path below log2(n)) and reads the root's size and cluster id; members are
+ * the cluster's circular list, collected and sorted; `why` streams the evidence file once,
+ * keeps the edges of the one cluster, and walks the spanning forest between the two
+ * addresses (a BFS over an adjacency built for that cluster only); the guard log is
+ * streamed the same way. File formats: cluster_int.h.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -19,58 +22,76 @@
 
 struct sl_cluster {
     sl_cluster_info info;
-    const uint8_t *map;
-    size_t maplen;
-    uint64_t n1;             /* entries per array: addresses + 1 */
-    const uint32_t *root, *size, *start, *mem;
+    const uint32_t *arr[CL_ARRAYS];
+    size_t maplen[CL_ARRAYS];
+    uint64_t n;              /* addresses: ids 1..n */
     char edges[600], guard[600];
 };
 
 const sl_cluster_info *sl_cluster_get_info(const sl_cluster *cl) { return &cl->info; }
 
+/* Maps the arrays of st's generation; ENOENT when a build replaced it meanwhile. */
+static int map_gen(sl_cluster *cl, const char *dir, const cl_state *st, int *err, sl_error *e)
+{
+    size_t len = (size_t)(st->n_addr + 1) * 4;
+    for (int a = 0; a < CL_ARRAYS; a++) {
+        char p[1100];
+        struct stat sb;
+        void *m;
+        int fd;
+        snprintf(p, sizeof p, "%s/gen.%" PRIu64 "/%s", dir, st->gen, CL_ARRAY_NAME[a]);
+        if ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0) {
+            *err = errno;
+            return sl_err(e, SL_EIO, "%s: %s", p, strerror(errno));
+        }
+        if (fstat(fd, &sb) || (uint64_t)sb.st_size < len) {
+            close(fd);
+            return sl_err(e, SL_ECORRUPT, "%s: shorter than its state says (run `sleuth cluster build --from-scratch`)", p);
+        }
+        m = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+        close(fd);
+        if (m == MAP_FAILED) return sl_err(e, SL_EIO, "%s: %s", p, strerror(errno));
+        cl->arr[a] = m, cl->maplen[a] = len;
+    }
+    return SL_OK;
+}
+
+static void unmap_all(sl_cluster *cl)
+{
+    for (int a = 0; a < CL_ARRAYS; a++)
+        if (cl->arr[a]) munmap((void *)cl->arr[a], cl->maplen[a]), cl->arr[a] = NULL;
+}
+
 int sl_cluster_open(sl_store *s, sl_cluster **out, sl_error *e)
 {
     cl_state st;
     sl_cluster *cl;
-    char p[600];
-    struct stat sb;
-    int rc, fd = -1;
+    char dir[600];
+    int rc;
     *out = NULL;
-    for (int attempt = 0;; attempt++) { /* a build may replace the map between the two reads */
+    if (!cl_path(dir, sizeof dir, s, "")) return sl_err(e, SL_EIO, "store path too long");
+    if (!(cl = sl_calloc(1, sizeof *cl))) return sl_err(e, SL_ENOMEM, "out of memory");
+    for (int attempt = 0;; attempt++) { /* a build may replace the generation between the two reads */
+        int err = 0;
         if ((rc = cl_state_read(s, &st, e))) {
             if (rc == SL_ENOTFOUND) sl_err(e, rc, "no clustering in this store yet: run `sleuth cluster build --store DIR`");
+            sl_free(cl);
             return rc;
         }
-        if (!cl_path(p, sizeof p, s, "")) return sl_err(e, SL_EIO, "store path too long");
-        {
-            char m[700];
-            snprintf(m, sizeof m, "%s/map.%" PRIu64, p, st.gen);
-            if ((fd = open(m, O_RDONLY | O_CLOEXEC)) >= 0) break;
-            if (errno != ENOENT || attempt == 3) return sl_err(e, SL_EIO, "%s: %s", m, strerror(errno));
+        if (st.pending) {
+            sl_free(cl);
+            return sl_err(e, SL_ECONFLICT, "a cluster build is being written or was interrupted: run `sleuth cluster build` "
+                                           "to finish it");
         }
+        if (!(rc = map_gen(cl, dir, &st, &err, e))) break;
+        unmap_all(cl);
+        if (err != ENOENT || attempt == 3) {
+            sl_free(cl);
+            return rc;
+        }
+        sl_err_clear(e);
     }
-    if (!(cl = sl_calloc(1, sizeof *cl))) {
-        close(fd);
-        return sl_err(e, SL_ENOMEM, "out of memory");
-    }
-    cl->n1 = st.n_addr + 1;
-    if (fstat(fd, &sb) || (uint64_t)sb.st_size != CL_MAP_HDR + 16 * cl->n1) {
-        close(fd), sl_free(cl);
-        return sl_err(e, SL_ECORRUPT, "%s/map.%" PRIu64 ": wrong size (run `sleuth cluster build --from-scratch`)", p, st.gen);
-    }
-    cl->maplen = (size_t)sb.st_size;
-    cl->map = mmap(NULL, cl->maplen, PROT_READ, MAP_SHARED, fd, 0);
-    close(fd);
-    if (cl->map == MAP_FAILED) {
-        sl_free(cl);
-        return sl_err(e, SL_EIO, "%s/map.%" PRIu64 ": %s", p, st.gen, strerror(errno));
-    }
-    if (memcmp(cl->map, "SLCLMAP", 8) || sl_le64(cl->map + 16) != cl->n1) {
-        sl_cluster_close(cl);
-        return sl_err(e, SL_ECORRUPT, "%s/map.%" PRIu64 ": not a cluster map", p, st.gen);
-    }
-    cl->root = (const uint32_t *)(cl->map + CL_MAP_HDR);
-    cl->size = cl->root + cl->n1, cl->start = cl->size + cl->n1, cl->mem = cl->start + cl->n1;
+    cl->n = st.n_addr;
     if (!cl_path(cl->edges, sizeof cl->edges, s, "edges") || !cl_path(cl->guard, sizeof cl->guard, s, "guard")) {
         sl_cluster_close(cl);
         return sl_err(e, SL_EIO, "store path too long");
@@ -86,33 +107,63 @@ int sl_cluster_open(sl_store *s, sl_cluster **out, sl_error *e)
 void sl_cluster_close(sl_cluster *cl)
 {
     if (!cl) return;
-    if (cl->map && cl->map != MAP_FAILED) munmap((void *)cl->map, cl->maplen);
+    unmap_all(cl);
     sl_free(cl);
 }
 
 int sl_cluster_of(const sl_cluster *cl, sl_addr_ref a, uint32_t *id, uint64_t *size)
 {
-    uint32_t c;
-    if (a.chain != SL_CHAIN_BTC || !a.id || a.id >= cl->n1) return SL_ENOTFOUND;
-    c = cl->root[a.id];
-    if (id) *id = c;
-    if (size) *size = cl->size[c];
+    uint32_t r;
+    if (a.chain != SL_CHAIN_BTC || !a.id || a.id > cl->n) return SL_ENOTFOUND;
+    if (cl_root(cl->arr[CL_PARENT], cl->n, a.id, &r)) return SL_ECORRUPT;
+    if (id) *id = cl->arr[CL_MINID][r];
+    if (size) *size = cl->arr[CL_SIZE][r];
     return SL_OK;
 }
 
 bool sl_cluster_exists(const sl_cluster *cl, uint32_t id, uint64_t *size)
 {
-    if (!id || id >= cl->n1 || cl->root[id] != id) return false;
-    if (size) *size = cl->size[id];
-    return true;
+    uint32_t c;
+    return sl_cluster_of(cl, (sl_addr_ref){SL_CHAIN_BTC, id}, &c, size) == SL_OK && c == id;
+}
+
+static int cmp_u32(const void *x, const void *y)
+{
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+/* Every member of cluster id (which must be a cluster id of size n), ascending: an
+ * allocated array (sl_free), NULL when out of memory or the list is damaged. */
+static uint32_t *all_members(const sl_cluster *cl, uint32_t id, uint64_t n)
+{
+    uint32_t *m = sl_malloc((n ? n : 1) * sizeof *m), x = id;
+    uint64_t k = 0;
+    if (!m) return NULL;
+    do {
+        if (k == n || !x || x > cl->n) { /* the list is longer than the cluster, or leaves the arrays */
+            sl_free(m);
+            return NULL;
+        }
+        m[k++] = x;
+        x = cl->arr[CL_NEXT][x];
+    } while (x != id);
+    if (k != n) {
+        sl_free(m);
+        return NULL;
+    }
+    qsort(m, n, sizeof *m, cmp_u32);
+    return m;
 }
 
 size_t sl_cluster_members(const sl_cluster *cl, uint32_t id, uint64_t offset, uint32_t *out, size_t cap)
 {
     uint64_t n;
+    uint32_t *m;
     size_t k = 0;
-    if (!sl_cluster_exists(cl, id, &n) || offset >= n) return 0;
-    for (uint64_t i = offset; i < n && k < cap; i++) out[k++] = cl->mem[cl->start[id] + i];
+    if (!sl_cluster_exists(cl, id, &n) || offset >= n || !(m = all_members(cl, id, n))) return 0;
+    for (uint64_t i = offset; i < n && k < cap; i++) out[k++] = m[i];
+    sl_free(m);
     return k;
 }
 
@@ -151,8 +202,10 @@ static int guard_one(void *ctx, const uint8_t *r)
     sl_cluster_guard_ev ev;
     cl_guard_get(r, &ev);
     if (g->id) {
-        bool in_a = ev.a < g->cl->n1 && g->cl->root[ev.a] == g->id, in_b = ev.b < g->cl->n1 && g->cl->root[ev.b] == g->id;
-        if (!in_a && !in_b) return 0;
+        uint32_t ca = 0, cb = 0;
+        sl_cluster_of(g->cl, (sl_addr_ref){SL_CHAIN_BTC, ev.a}, &ca, NULL);
+        sl_cluster_of(g->cl, (sl_addr_ref){SL_CHAIN_BTC, ev.b}, &cb, NULL);
+        if (ca != g->id && cb != g->id) return 0;
     }
     return g->fn(g->ctx, &ev);
 }
@@ -168,7 +221,7 @@ int sl_cluster_guard_each(const sl_cluster *cl, uint32_t id, int (*fn)(void *ctx
 typedef struct why_ctx {
     const sl_cluster *cl;
     uint32_t id;
-    const uint32_t *mem;     /* the cluster's members, ascending: local index = position */
+    uint32_t *mem;           /* the cluster's members, ascending: local index = position */
     uint64_t n;
     uint32_t *deg;           /* pass 1: degrees; then CSR offsets */
     uint32_t *adj;           /* pass 2: edge numbers (local) per node */
@@ -193,7 +246,10 @@ static int why_edge(void *ctx, const uint8_t *r)
     why_ctx *w = ctx;
     sl_merge_edge m;
     cl_edge_get(r, &m);
-    if (m.a.id >= w->cl->n1 || w->cl->root[m.a.id] != w->id) return 0;
+    {
+        uint32_t c;
+        if (sl_cluster_of(w->cl, m.a, &c, NULL) || c != w->id) return 0;
+    }
     if (w->pass == 1) {
         w->n_edges++;
         return 0;
@@ -217,8 +273,12 @@ int sl_cluster_why(const sl_cluster *cl, sl_addr_ref a, sl_addr_ref b, sl_merge_
     if (ca != cb) return sl_err(e, SL_ENOTFOUND, "the two addresses are in different clusters (%u and %u)", ca, cb);
     if (a.id == b.id) return SL_OK;
     memset(&w, 0, sizeof w);
-    w.cl = cl, w.id = ca, w.mem = cl->mem + cl->start[ca], w.n = sa, w.pass = 1;
-    if (stream(cl->edges, CL_EDGE_SIZE, cl->info.n_edges, why_edge, &w)) return sl_err(e, SL_EIO, "%s: cannot read", cl->edges);
+    w.cl = cl, w.id = ca, w.n = sa, w.pass = 1;
+    if (!(w.mem = all_members(cl, ca, sa))) return sl_err(e, SL_ENOMEM, "out of memory for a cluster of %" PRIu64 " addresses", sa);
+    if (stream(cl->edges, CL_EDGE_SIZE, cl->info.n_edges, why_edge, &w)) {
+        sl_free(w.mem);
+        return sl_err(e, SL_EIO, "%s: cannot read", cl->edges);
+    }
     w.edges = sl_malloc((w.n_edges ? w.n_edges : 1) * sizeof *w.edges);
     w.deg = sl_calloc(w.n + 1, sizeof *w.deg);
     off = sl_calloc(w.n + 1, sizeof *off);
@@ -283,6 +343,7 @@ int sl_cluster_why(const sl_cluster *cl, sl_addr_ref a, sl_addr_ref b, sl_merge_
     }
 out:
     sl_free(w.edges), sl_free(w.deg), sl_free(w.adj), sl_free(off), sl_free(fill), sl_free(from), sl_free(queue);
+    sl_free(w.mem);
     return rc;
 }
 
@@ -291,20 +352,20 @@ out:
 int sl_cluster_best_tag(const sl_cluster *cl, uint32_t id, const sl_cluster_tagger *t, uint64_t max_members,
                         sl_cluster_tag *out, uint64_t *looked)
 {
-    uint64_t n = 0;
+    uint64_t n = 0, i = 0;
+    uint32_t x = id;
     int found = 0;
     if (looked) *looked = 0;
     if (!t || !t->best || !sl_cluster_exists(cl, id, &n)) return 0;
     if (!max_members) max_members = 10000;
-    for (uint64_t i = 0; i < n && i < max_members; i++) {
+    do { /* the cluster's list from its id, at most max_members of it */
         sl_cluster_tag tag;
-        sl_addr_ref a = {SL_CHAIN_BTC, cl->mem[cl->start[id] + i]};
         int rc;
         memset(&tag, 0, sizeof tag);
         if (looked) (*looked)++;
-        if ((rc = t->best(t->ctx, a, &tag)) < 0) return rc;
-        if (!rc || (n > 1 && !tag.is_cluster_definer)) continue;
-        if (!found || tag.confidence > out->confidence) *out = tag, found = 1;
-    }
+        if ((rc = t->best(t->ctx, (sl_addr_ref){SL_CHAIN_BTC, x}, &tag)) < 0) return rc;
+        if (rc && (n == 1 || tag.is_cluster_definer) && (!found || tag.confidence > out->confidence)) *out = tag, found = 1;
+        x = cl->arr[CL_NEXT][x];
+    } while (x != id && x && x <= cl->n && ++i < max_members && i < n);
     return found;
 }

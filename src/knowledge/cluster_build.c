@@ -4,15 +4,17 @@
  * of the mask through sl_change_find), unions them in a union-find over the dense address
  * ids (path halving, union by size; the smallest id of each set is kept beside it and is
  * the cluster id), passes each merge through the supercluster guard, appends the merges
- * that joined two sets to the evidence file and writes the new generation of the map
- * (formats in cluster_int.h). Incremental: the last map is a forest where every address
- * points at its cluster id, so it is loaded as the union-find's start and only the
- * transactions past the state's count are read.
+ * that joined two sets to the evidence file, and persists the arrays (formats in
+ * cluster_int.h). Incremental: the persisted arrays are the union-find itself, mapped
+ * copy-on-write, so only the pages the new transactions touch are read; the changed
+ * entries of older addresses go through a journal, the new addresses' entries are
+ * appended: the cost of a build follows what is new, not the size of the store.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
@@ -77,8 +79,26 @@ void cl_state_encode(uint8_t o[CL_STATE_SIZE], const cl_state *st)
     sl_put_le64(o + 16, st->gen), sl_put_le64(o + 24, st->tx_done), sl_put_le64(o + 32, st->n_addr);
     sl_put_le64(o + 40, st->hiwater), sl_put_le32(o + 48, st->tip_block), sl_put_le32(o + 52, st->guard_size);
     memcpy(o + 56, st->tip_hash.b, 32);
-    o[88] = st->gsp, o[89] = st->gtp;
+    o[88] = st->gsp, o[89] = st->gtp, o[90] = st->pending;
     sl_put_le64(o + 96, st->n_edges), sl_put_le64(o + 104, st->n_guard), sl_put_le64(o + 112, st->clusters);
+    sl_put_le64(o + 120, st->multi), sl_put_le32(o + 128, st->largest_root), sl_put_le64(o + 136, st->n_journal);
+}
+
+const char *const CL_ARRAY_NAME[CL_ARRAYS] = {"parent", "size", "minid", "next"};
+
+int cl_root(const uint32_t *parent, uint64_t n, uint32_t x, uint32_t *root)
+{
+    for (int steps = 0; steps < 64; steps++) {
+        uint32_t p;
+        if (!x || x > n) return SL_ECORRUPT;
+        p = parent[x];
+        if (p == x) {
+            *root = x;
+            return SL_OK;
+        }
+        x = p;
+    }
+    return SL_ECORRUPT;
 }
 
 int cl_state_read(const sl_store *s, cl_state *st, sl_error *e)
@@ -104,8 +124,9 @@ int cl_state_read(const sl_store *s, cl_state *st, sl_error *e)
     st->gen = sl_le64(b + 16), st->tx_done = sl_le64(b + 24), st->n_addr = sl_le64(b + 32);
     st->hiwater = sl_le64(b + 40), st->tip_block = sl_le32(b + 48), st->guard_size = sl_le32(b + 52);
     memcpy(st->tip_hash.b, b + 56, 32);
-    st->gsp = b[88], st->gtp = b[89];
+    st->gsp = b[88], st->gtp = b[89], st->pending = b[90];
     st->n_edges = sl_le64(b + 96), st->n_guard = sl_le64(b + 104), st->clusters = sl_le64(b + 112);
+    st->multi = sl_le64(b + 120), st->largest_root = sl_le32(b + 128), st->n_journal = sl_le64(b + 136);
     return SL_OK;
 }
 
@@ -160,8 +181,15 @@ typedef struct builder {
     sl_store *s;
     const sl_cluster_opts *o;
     sl_cluster_build_report *r;
-    uint32_t *parent, *size, *lo, *tagrep; /* tagrep: the member whose tag is the set's (tagger only) */
-    uint64_t n;                      /* addresses: ids 1..n */
+    uint32_t *arr[CL_ARRAYS];        /* parent, size, minid, next (cluster_int.h) */
+    uint32_t *parent, *size, *lo, *next; /* the same four by name */
+    uint32_t *tagrep;                /* the member whose tag is the set's (tagger only) */
+    uint64_t n, old_n;               /* addresses: ids 1..n; 1..old_n were persisted before */
+    size_t maplen[CL_ARRAYS];        /* incremental: the copy-on-write mappings' lengths */
+    uint64_t *dirty;                 /* incremental: (array << 32 | id) of changed old entries */
+    size_t n_dirty, cap_dirty;
+    uint64_t multi;                  /* clusters of 2+ */
+    uint32_t largest_root;
     sl_buf edges, guard;             /* records to append */
     uint64_t hiwater, n_tx;
     uint32_t coord[2];               /* address ids of the Wasabi 1.x coordinators (mainnet) */
@@ -211,6 +239,18 @@ static int log_guard(builder *b, const sl_merge_edge *m, uint32_t ra, uint32_t r
     return sl_buf_append(&b->guard, rec, sizeof rec);
 }
 
+/* Writes one entry; an entry of an address persisted before is remembered for the
+ * journal (the new addresses' entries are written whole at the end). */
+static int set(builder *b, int a, uint32_t id, uint32_t v)
+{
+    b->arr[a][id] = v;
+    if (id > b->old_n) return SL_OK;
+    if (b->n_dirty == b->cap_dirty && sl_grow((void **)&b->dirty, &b->cap_dirty, b->n_dirty + 1, sizeof *b->dirty))
+        return SL_ENOMEM;
+    b->dirty[b->n_dirty++] = (uint64_t)a << 32 | id;
+    return SL_OK;
+}
+
 /* Unions the two ends of m, through the guard; a merge that joined two sets becomes
  * evidence. */
 static int merge(builder *b, const sl_merge_edge *m)
@@ -241,9 +281,15 @@ static int merge(builder *b, const sl_merge_edge *m)
         b->tagrep[ra] = b->tagrep[rb] = b->tagrep[ra] | b->tagrep[rb];
     }
     if (b->size[ra] < b->size[rb]) { uint32_t t = ra; ra = rb, rb = t; } /* union by size: rb under ra */
-    b->parent[rb] = ra;
-    b->size[ra] += b->size[rb];
-    if (b->lo[rb] < b->lo[ra]) b->lo[ra] = b->lo[rb];
+    b->multi += 1 - (b->size[ra] > 1) - (b->size[rb] > 1);
+    if ((rc = set(b, CL_PARENT, rb, ra)) || (rc = set(b, CL_SIZE, ra, b->size[ra] + b->size[rb])) ||
+        (rc = set(b, CL_MINID, ra, b->lo[rb] < b->lo[ra] ? b->lo[rb] : b->lo[ra])))
+        return rc;
+    { /* splice the two member lists */
+        uint32_t na = b->next[ra], nb = b->next[rb];
+        if ((rc = set(b, CL_NEXT, ra, nb)) || (rc = set(b, CL_NEXT, rb, na))) return rc;
+    }
+    if (b->size[ra] > b->size[b->largest_root]) b->largest_root = ra;
     b->r->merges++;
     cl_edge_put(rec, m);
     return sl_buf_append(&b->edges, rec, sizeof rec);
@@ -426,59 +472,192 @@ fail:
     }
 }
 
-/* Appends buf to dir/name at record offset `at` (records past the state's count are
- * overwritten), fsyncs. */
-static int append_at(const char *dir, const char *name, const sl_buf *buf, uint64_t at, sl_error *e)
+/* Writes n bytes at offset off of path (created when missing), then fdatasync; with
+ * truncate the file ends there (records past a state's count are dropped). */
+static int put_file(const char *path, const void *p, size_t n, uint64_t off, bool truncate, sl_error *e)
 {
-    char p[1100];
     int fd;
-    snprintf(p, sizeof p, "%s/%s", dir, name);
-    if ((fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) return sl_err(e, SL_EIO, "%s: %s", p, strerror(errno));
-    if (write_all(fd, buf->p, buf->len, at) || ftruncate(fd, (off_t)(at + buf->len)) || fdatasync(fd)) {
+    if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) return sl_err(e, SL_EIO, "%s: %s", path, strerror(errno));
+    if (write_all(fd, p, n, off) || (truncate && ftruncate(fd, (off_t)(off + n))) || fdatasync(fd)) {
         int er = errno;
         close(fd);
-        return sl_err(e, SL_EIO, "%s: %s", p, strerror(er));
+        return sl_err(e, SL_EIO, "%s: %s", path, strerror(er));
     }
     close(fd);
     return SL_OK;
 }
 
-/* The map of the finished union-find (cluster_int.h), counted clusters into r. */
-static int write_map(builder *b, const char *dir, uint64_t gen, sl_error *e)
+/* Appends buf to dir/name at byte offset `at`, dropping what was past it. */
+static int append_at(const char *dir, const char *name, const sl_buf *buf, uint64_t at, sl_error *e)
 {
-    uint64_t n1 = b->n + 1, bytes = CL_MAP_HDR + 16 * n1;
-    uint8_t *buf = sl_calloc(1, bytes);
-    uint32_t *root, *size, *start, *mem, pos = 1;
-    char name[64];
+    char p[1100];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    return put_file(p, buf->p, buf->len, at, true, e);
+}
+
+static void gen_path(char *out, size_t cap, const char *dir, uint64_t gen, const char *name)
+{
+    snprintf(out, cap, "%s/gen.%" PRIu64 "%s%s", dir, gen, name[0] ? "/" : "", name);
+}
+
+static void remove_gen(const char *dir, uint64_t gen)
+{
+    char p[1100];
+    for (int a = 0; a < CL_ARRAYS; a++) {
+        gen_path(p, sizeof p, dir, gen, CL_ARRAY_NAME[a]);
+        unlink(p);
+    }
+    gen_path(p, sizeof p, dir, gen, "");
+    rmdir(p);
+}
+
+static int write_state(const char *dir, const cl_state *st, sl_error *e)
+{
+    uint8_t enc[CL_STATE_SIZE];
+    cl_state_encode(enc, st);
+    return write_atomic(dir, "state", enc, sizeof enc, e);
+}
+
+/* Applies journal records (cluster_int.h) to the arrays of generation gen through a
+ * shared writable mapping (one store per record: thousands of 4-byte pwrites cost more
+ * than the rest of a one-block build), then fsyncs them. */
+static int apply_journal(const char *dir, uint64_t gen, const uint8_t *j, uint64_t n, sl_error *e)
+{
+    uint32_t *m[CL_ARRAYS] = {0};
+    size_t len[CL_ARRAYS] = {0};
+    int fd[CL_ARRAYS], rc = SL_OK;
+    char p[1100];
+    for (int a = 0; a < CL_ARRAYS; a++) fd[a] = -1;
+    for (int a = 0; a < CL_ARRAYS && !rc; a++) {
+        struct stat sb;
+        gen_path(p, sizeof p, dir, gen, CL_ARRAY_NAME[a]);
+        if ((fd[a] = open(p, O_RDWR | O_CLOEXEC)) < 0 || fstat(fd[a], &sb)) {
+            rc = sl_err(e, SL_EIO, "%s: %s", p, strerror(errno));
+            break;
+        }
+        len[a] = (size_t)sb.st_size;
+        if (len[a] && (m[a] = mmap(NULL, len[a], PROT_READ | PROT_WRITE, MAP_SHARED, fd[a], 0)) == MAP_FAILED) {
+            m[a] = NULL;
+            rc = sl_err(e, SL_EIO, "%s: %s", p, strerror(errno));
+        }
+    }
+    for (uint64_t i = 0; i < n && !rc; i++) {
+        const uint8_t *r = j + i * CL_JOURNAL_SIZE;
+        uint32_t id = sl_le32(r + 4);
+        if (r[0] >= CL_ARRAYS || (uint64_t)id * 4 + 4 > len[r[0]])
+            rc = sl_err(e, SL_ECORRUPT, "%s/journal: record %" PRIu64 " is out of range", dir, i);
+        else m[r[0]][id] = sl_le32(r + 8);
+    }
+    for (int a = 0; a < CL_ARRAYS; a++) {
+        if (m[a]) {
+            if (!rc && msync(m[a], len[a], MS_SYNC)) rc = sl_err(e, SL_EIO, "%s/gen.%" PRIu64 ": %s", dir, gen, strerror(errno));
+            munmap(m[a], len[a]);
+        }
+        if (fd[a] >= 0) close(fd[a]);
+    }
+    return rc;
+}
+
+/* A build that was interrupted after its commit but before its journal reached the
+ * arrays: apply the journal again (idempotent), then mark it applied. */
+static int replay_journal(const char *dir, cl_state *st, sl_error *e)
+{
+    char p[1100];
+    sl_file f;
     int rc;
-    if (!buf) return sl_err(e, SL_ENOMEM, "out of memory for the cluster map (%" PRIu64 " addresses)", b->n);
-    memcpy(buf, "SLCLMAP", 8);
-    sl_put_le32(buf + 8, CL_VERSION), sl_put_le64(buf + 16, n1), sl_put_le64(buf + 24, gen);
-    root = (uint32_t *)(buf + CL_MAP_HDR), size = root + n1, start = size + n1, mem = start + n1;
-    b->r->clusters = b->r->multi_clusters = 0, b->r->largest_size = 0, b->r->largest_id = 0;
-    for (uint64_t x = 1; x < n1; x++) {
-        uint32_t r = uf_find(b->parent, (uint32_t)x), c = b->lo[r];
-        root[x] = c;
-        if (c == x) {
-            size[c] = b->size[r];
-            b->r->clusters++;
-            if (size[c] > 1) b->r->multi_clusters++;
-            if (size[c] > b->r->largest_size) b->r->largest_size = size[c], b->r->largest_id = c;
+    if (!st->pending) return SL_OK;
+    snprintf(p, sizeof p, "%s/journal", dir);
+    if ((rc = sl_file_open(&f, p, e))) return rc;
+    if (f.len < st->n_journal * CL_JOURNAL_SIZE) rc = sl_err(e, SL_ECORRUPT, "%s: shorter than its state says", p);
+    else rc = apply_journal(dir, st->gen, f.data, st->n_journal, e);
+    sl_file_close(&f);
+    if (rc) return rc;
+    st->pending = 0;
+    return write_state(dir, st, e);
+}
+
+/* The arrays of generation gen mapped copy-on-write, grown to n+1 entries (the files are
+ * extended first: the new tail is past the committed count, so no reader believes it). */
+static int map_arrays(builder *b, const char *dir, uint64_t gen, sl_error *e)
+{
+    size_t len = (size_t)(b->n + 1) * 4;
+    char p[1100];
+    for (int a = 0; a < CL_ARRAYS; a++) {
+        struct stat sb;
+        void *m;
+        int fd;
+        gen_path(p, sizeof p, dir, gen, CL_ARRAY_NAME[a]);
+        if ((fd = open(p, O_RDWR | O_CLOEXEC)) < 0) return sl_err(e, SL_EIO, "%s: %s", p, strerror(errno));
+        if (fstat(fd, &sb) || (uint64_t)sb.st_size < (b->old_n + 1) * 4) {
+            close(fd);
+            return sl_err(e, SL_ECORRUPT, "%s: shorter than its state says (run `sleuth cluster build --from-scratch`)", p);
         }
-    }
-    for (uint64_t c = 1; c < n1; c++) /* counting sort: clusters in id order */
-        if (size[c]) start[c] = pos, pos += size[c];
-    { /* members ascending within each cluster */
-        uint32_t *fill = b->lo; /* lo[] is no longer needed: reuse as the per-cluster cursor */
-        memset(fill, 0, n1 * sizeof *fill);
-        for (uint64_t x = 1; x < n1; x++) {
-            uint32_t c = root[x];
-            mem[start[c] + fill[c]++] = (uint32_t)x;
+        if ((uint64_t)sb.st_size < len && ftruncate(fd, (off_t)len)) {
+            int er = errno;
+            close(fd);
+            return sl_err(e, SL_EIO, "%s: %s", p, strerror(er));
         }
+        m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+        close(fd);
+        if (m == MAP_FAILED) return sl_err(e, SL_EIO, "%s: %s", p, strerror(errno));
+        b->arr[a] = m, b->maplen[a] = len;
     }
-    snprintf(name, sizeof name, "map.%" PRIu64, gen);
-    rc = write_atomic(dir, name, buf, bytes, e);
-    sl_free(buf);
+    return SL_OK;
+}
+
+static int cmp_u64(const void *x, const void *y)
+{
+    uint64_t a = *(const uint64_t *)x, c = *(const uint64_t *)y;
+    return a < c ? -1 : a > c;
+}
+
+/* Incremental: the new addresses' entries appended to each array, then the journal of
+ * the changed older entries, the state that counts it (the commit), the journal applied,
+ * the state again saying so. */
+static int write_incremental(builder *b, const char *dir, cl_state *st, sl_error *e)
+{
+    char p[1100];
+    uint8_t *j = NULL;
+    size_t nj = 0;
+    int rc = SL_OK;
+    if (b->n > b->old_n)
+        for (int a = 0; a < CL_ARRAYS && !rc; a++) {
+            gen_path(p, sizeof p, dir, st->gen, CL_ARRAY_NAME[a]);
+            rc = put_file(p, b->arr[a] + b->old_n + 1, (size_t)(b->n - b->old_n) * 4, (b->old_n + 1) * 4, false, e);
+        }
+    if (rc) return rc;
+    qsort(b->dirty, b->n_dirty, sizeof *b->dirty, cmp_u64);
+    if (!(j = sl_malloc((b->n_dirty ? b->n_dirty : 1) * CL_JOURNAL_SIZE))) return sl_err(e, SL_ENOMEM, "out of memory");
+    for (size_t i = 0; i < b->n_dirty; i++) {
+        uint8_t *r = j + nj * CL_JOURNAL_SIZE;
+        uint32_t a = (uint32_t)(b->dirty[i] >> 32), id = (uint32_t)b->dirty[i];
+        if (i && b->dirty[i] == b->dirty[i - 1]) continue;
+        memset(r, 0, CL_JOURNAL_SIZE);
+        r[0] = (uint8_t)a, sl_put_le32(r + 4, id), sl_put_le32(r + 8, b->arr[a][id]);
+        nj++;
+    }
+    st->n_journal = nj, st->pending = 1;
+    if (!(rc = write_atomic(dir, "journal", j, nj * CL_JOURNAL_SIZE, e)) && !(rc = write_state(dir, st, e)) &&
+        (sl_test_point("cluster-journal"), !(rc = apply_journal(dir, st->gen, j, nj, e)))) {
+        st->pending = 0;
+        rc = write_state(dir, st, e);
+    }
+    sl_free(j);
+    return rc;
+}
+
+/* From scratch: the parent array compressed (every address points at its root), the four
+ * arrays written as a new generation. */
+static int write_full(builder *b, const char *dir, uint64_t gen, sl_error *e)
+{
+    char p[1100];
+    int rc = SL_OK;
+    for (uint64_t x = 1; x <= b->n; x++) b->parent[x] = uf_find(b->parent, (uint32_t)x);
+    gen_path(p, sizeof p, dir, gen, "");
+    remove_gen(dir, gen); /* leftovers of a build that died before its commit */
+    if (mkdir(p, 0755)) return sl_err(e, SL_EIO, "%s: %s", p, strerror(errno));
+    for (int a = 0; a < CL_ARRAYS && !rc; a++) rc = write_atomic(p, CL_ARRAY_NAME[a], b->arr[a], (size_t)(b->n + 1) * 4, e);
+    if (!rc && fsync_dir(dir)) rc = sl_err(e, SL_EIO, "%s: %s", dir, strerror(errno));
     return rc;
 }
 
@@ -504,38 +683,24 @@ static int mkdirs(const sl_store *s, char *dir, size_t cap, sl_error *e)
     return SL_OK;
 }
 
-/* Loads the last map into the union-find (every address points at its cluster id, which
- * holds the size: a valid forest). */
-static int load_map(builder *b, const char *dir, const cl_state *st, sl_error *e)
+/* Whether the last build can be continued: the store still holds its tip block and the
+ * options are the same; else r->why says why not. */
+static bool can_continue(const sl_store *s, const sl_btc_meta *m, const cl_state *old, const sl_cluster_opts *o,
+                         sl_cluster_build_report *r)
 {
-    char p[1100];
-    struct stat sb;
-    uint64_t n1 = st->n_addr + 1;
-    const uint8_t *map;
-    const uint32_t *root, *size;
-    int fd;
-    snprintf(p, sizeof p, "%s/map.%" PRIu64, dir, st->gen);
-    if ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0) return sl_err(e, SL_EIO, "%s: %s", p, strerror(errno));
-    if (fstat(fd, &sb) || (uint64_t)sb.st_size != CL_MAP_HDR + 16 * n1) {
-        close(fd);
-        return sl_err(e, SL_ECORRUPT, "%s: wrong size (run `sleuth cluster build --from-scratch`)", p);
+    const sl_btc_blockrec *tb = old->tip_block < m->n_blocks ? sl_btc_block_at(s, old->tip_block) : NULL;
+    if (!tb || memcmp(tb->hash.b, old->tip_hash.b, 32) || old->tx_done > m->n_tx || old->n_addr > m->n_addr) {
+        char h[65];
+        sl_hash_hex(h, &old->tip_hash);
+        snprintf(r->why, sizeof r->why, "the store was rolled back below the last build's tip (block %.16s...): rebuilt", h);
+        return false;
     }
-    map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (map == MAP_FAILED) return sl_err(e, SL_EIO, "%s: %s", p, strerror(errno));
-    root = (const uint32_t *)(map + CL_MAP_HDR), size = root + n1;
-    for (uint64_t x = 1; x < n1; x++) {
-        uint32_t c = root[x];
-        if (c > x || root[c] != c) {
-            munmap((void *)map, (size_t)sb.st_size);
-            return sl_err(e, SL_ECORRUPT, "%s: address %" PRIu64 " has a bad cluster id (run `sleuth cluster build --from-scratch`)", p, x);
-        }
-        b->parent[x] = c;
-        b->size[x] = c == x ? size[x] : 1;
-        b->lo[x] = (uint32_t)x;
+    if (old->heuristics != o->heuristics || old->guard_size != o->guard_size || old->gsp != o->guard_size_policy ||
+        old->gtp != o->guard_tag_policy) {
+        snprintf(r->why, sizeof r->why, "the heuristics or guard options changed since the last build: rebuilt");
+        return false;
     }
-    munmap((void *)map, (size_t)sb.st_size);
-    return SL_OK;
+    return true;
 }
 
 int sl_cluster_build(sl_store *s, const sl_cluster_opts *o_in, sl_cluster_build_report *r, sl_error *e)
@@ -546,13 +711,14 @@ int sl_cluster_build(sl_store *s, const sl_cluster_opts *o_in, sl_cluster_build_
     cl_state st, old;
     char dir[600];
     int lockfd = -1, rc;
-    bool have_old = false;
+    bool have_old = false, mapped = false;
     sl_progress pg;
     double t0 = sl_now();
     uint64_t tx0 = 0;
 
     memset(r, 0, sizeof *r);
     memset(&b, 0, sizeof b);
+    memset(&old, 0, sizeof old);
     if (!o.heuristics) o.heuristics = 1u << SL_H_MULTI_INPUT;
     if (!o.guard_size) o.guard_size = SL_CLUSTER_GUARD_SIZE_DEFAULT;
     if (o.tagger && (!o.tagger->best || !o.tagger->conflict)) return sl_err(e, SL_EUSAGE, "a tagger needs best and conflict");
@@ -568,51 +734,38 @@ int sl_cluster_build(sl_store *s, const sl_cluster_opts *o_in, sl_cluster_build_
             b.coord[k] = 0;
     }
 
-    rc = o.from_scratch ? SL_ENOTFOUND : cl_state_read(s, &old, e);
-    if (rc == SL_ENOTFOUND) {
-        snprintf(r->why, sizeof r->why, o.from_scratch ? "asked to start from scratch" : "first build");
-    } else if (rc) {
-        goto out;
+    rc = cl_state_read(s, &old, e);
+    if (rc && rc != SL_ENOTFOUND && !o.from_scratch) goto out;
+    if (rc == SL_OK && !o.from_scratch) {
+        have_old = can_continue(s, m, &old, &o, r) && (rc = replay_journal(dir, &old, e)) == SL_OK;
+        if (rc) goto out;
     } else {
-        const sl_btc_blockrec *tb = old.tip_block < m->n_blocks ? sl_btc_block_at(s, old.tip_block) : NULL;
-        have_old = true;
-        if (!tb || memcmp(tb->hash.b, old.tip_hash.b, 32) || old.tx_done > m->n_tx || old.n_addr > m->n_addr) {
-            char h[65];
-            sl_hash_hex(h, &old.tip_hash);
-            snprintf(r->why, sizeof r->why, "the store was rolled back below the last build's tip (block %.16s...): rebuilt", h);
-            have_old = false;
-        } else if (old.heuristics != o.heuristics || old.guard_size != o.guard_size || old.gsp != o.guard_size_policy ||
-                   old.gtp != o.guard_tag_policy) {
-            snprintf(r->why, sizeof r->why, "the heuristics or guard options changed since the last build: rebuilt");
-            have_old = false;
-        }
+        snprintf(r->why, sizeof r->why, o.from_scratch ? "asked to start from scratch" : "first build");
     }
-    if (rc == SL_ENOTFOUND) rc = SL_OK, memset(&old, 0, sizeof old);
-    { /* the previous generation number even when starting over (a reader may map it) */
-        cl_state prev;
-        sl_error ig = {0};
-        st.gen = cl_state_read(s, &prev, &ig) == SL_OK ? prev.gen + 1 : 1;
-    }
+    rc = SL_OK;
+    st = old;
+    st.gen = have_old ? old.gen : old.gen + 1;
     r->from_scratch = !have_old;
-
-    b.parent = sl_malloc((b.n + 1) * sizeof *b.parent);
-    b.size = sl_malloc((b.n + 1) * sizeof *b.size);
-    b.lo = sl_malloc((b.n + 1) * sizeof *b.lo);
-    if (o.tagger) b.tagrep = sl_calloc(b.n + 1, sizeof *b.tagrep);
-    if (!b.parent || !b.size || !b.lo || (o.tagger && !b.tagrep)) {
+    if (have_old) {
+        b.old_n = old.n_addr, tx0 = old.tx_done, b.hiwater = old.hiwater;
+        b.multi = old.multi, b.largest_root = old.largest_root;
+        if ((rc = map_arrays(&b, dir, old.gen, e))) goto out;
+        mapped = true;
+    } else {
+        for (int a = 0; a < CL_ARRAYS; a++)
+            if (!(b.arr[a] = sl_malloc((b.n + 1) * sizeof *b.arr[a]))) {
+                rc = sl_err(e, SL_ENOMEM, "out of memory for %" PRIu64 " addresses", b.n);
+                goto out;
+            }
+        b.largest_root = b.n ? 1 : 0;
+    }
+    b.parent = b.arr[CL_PARENT], b.size = b.arr[CL_SIZE], b.lo = b.arr[CL_MINID], b.next = b.arr[CL_NEXT];
+    for (uint64_t x = b.old_n + 1; x <= b.n; x++)
+        b.parent[x] = b.lo[x] = b.next[x] = (uint32_t)x, b.size[x] = 1;
+    b.parent[0] = b.lo[0] = b.next[0] = b.size[0] = 0;
+    if (o.tagger && !(b.tagrep = sl_calloc(b.n + 1, sizeof *b.tagrep))) {
         rc = sl_err(e, SL_ENOMEM, "out of memory for %" PRIu64 " addresses", b.n);
         goto out;
-    }
-    {
-        uint64_t from = 1;
-        if (have_old) {
-            if ((rc = load_map(&b, dir, &old, e))) goto out;
-            from = old.n_addr + 1;
-            tx0 = old.tx_done;
-            b.hiwater = old.hiwater;
-        }
-        for (uint64_t x = from; x <= b.n; x++) b.parent[x] = b.lo[x] = (uint32_t)x, b.size[x] = 1;
-        b.parent[0] = b.lo[0] = 0, b.size[0] = 0;
     }
     if (b.tagrep) /* each set's defining tag: one constant-time look-up per address */
         for (uint64_t x = 1; x <= b.n; x++) {
@@ -635,9 +788,13 @@ int sl_cluster_build(sl_store *s, const sl_cluster_opts *o_in, sl_cluster_build_
     sl_progress_update(&pg, m->n_tx - tx0, m->n_tx - tx0);
     sl_progress_end(&pg);
 
-    if ((rc = write_map(&b, dir, st.gen, e))) goto out;
-    {
+    { /* the counts, then the evidence, then the arrays and the state */
         uint64_t e0 = have_old ? old.n_edges : 0, g0 = have_old ? old.n_guard : 0;
+        uint32_t big = b.largest_root ? uf_find(b.parent, b.largest_root) : 0;
+        r->n_addr = b.n;
+        r->clusters = (have_old ? old.clusters : 0) + (b.n - b.old_n) - r->merges;
+        r->multi_clusters = b.multi;
+        r->largest_id = big ? b.lo[big] : 0, r->largest_size = big ? b.size[big] : 0;
         if ((rc = append_at(dir, "edges", &b.edges, e0 * CL_EDGE_SIZE, e)) ||
             (rc = append_at(dir, "guard", &b.guard, g0 * CL_GUARD_SIZE, e)))
             goto out;
@@ -647,24 +804,22 @@ int sl_cluster_build(sl_store *s, const sl_cluster_opts *o_in, sl_cluster_build_
         st.tip_hash = sl_btc_block_at(s, st.tip_block)->hash;
         st.guard_size = o.guard_size, st.gsp = o.guard_size_policy, st.gtp = o.guard_tag_policy;
         st.n_edges = e0 + b.edges.len / CL_EDGE_SIZE, st.n_guard = g0 + b.guard.len / CL_GUARD_SIZE;
-        st.clusters = r->clusters;
+        st.clusters = r->clusters, st.multi = b.multi, st.largest_root = big;
     }
-    {
-        uint8_t enc[CL_STATE_SIZE];
-        cl_state_encode(enc, &st);
-        if ((rc = write_atomic(dir, "state", enc, sizeof enc, e))) goto out;
+    if (have_old) {
+        rc = write_incremental(&b, dir, &st, e);
+    } else {
+        st.n_journal = 0, st.pending = 0;
+        if (!(rc = write_full(&b, dir, st.gen, e)) && !(rc = write_state(dir, &st, e)) && st.gen > 1)
+            remove_gen(dir, st.gen - 1); /* no state names it any more */
     }
-    { /* the older generations: no state names them any more */
-        char p[700];
-        for (uint64_t g = st.gen - 1; g > 0 && g + 8 >= st.gen; g--) {
-            snprintf(p, sizeof p, "%s/map.%" PRIu64, dir, g);
-            unlink(p);
-        }
-    }
-    r->n_addr = b.n;
 out:
     r->seconds = sl_now() - t0;
-    sl_free(b.parent), sl_free(b.size), sl_free(b.lo), sl_free(b.tagrep);
+    for (int a = 0; a < CL_ARRAYS; a++) {
+        if (mapped && b.arr[a]) munmap(b.arr[a], b.maplen[a]);
+        else if (!mapped) sl_free(b.arr[a]);
+    }
+    sl_free(b.tagrep), sl_free(b.dirty);
     sl_free(b.in), sl_free(b.out), sl_free(b.pend);
     sl_buf_free(&b.edges), sl_buf_free(&b.guard);
     if (lockfd >= 0) close(lockfd);

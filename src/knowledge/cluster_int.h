@@ -2,12 +2,12 @@
  * the on-disk layouts of STORE_DIR/knowledge/cluster/ and the helpers both sides share.
  * docs/CLUSTERING.md "Files" repeats these tables for readers of the folder.
  *
- * state (128 bytes, little-endian; replaced atomically: the commit point)
+ * state (160 bytes, little-endian; replaced atomically: the commit point)
  *   OFFSET SIZE MEANING
  *        0    8 magic "SLCLUST\0"
- *        8    4 format version (1)
+ *        8    4 format version (2)
  *       12    4 heuristics mask (1u << sl_heuristic)
- *       16    8 generation: the map file is map.<generation>
+ *       16    8 generation: the arrays are in gen.<generation>/
  *       24    8 transactions processed (tx ids 0..n-1)
  *       32    8 addresses covered (ids 1..n)
  *       40    8 highest address id seen in the processed transactions (for "fresh")
@@ -16,19 +16,31 @@
  *       56   32 that block's hash
  *       88    1 guard policy for size (0 apply, 1 skip)
  *       89    1 guard policy for tag conflicts
- *       90    6 reserved
+ *       90    1 journal pending: 1 while `journal` is not yet applied to the arrays
+ *       91    5 reserved
  *       96    8 edges: records of `edges` that count
  *      104    8 guard: records of `guard` that count
  *      112    8 clusters
- *      120    8 reserved
+ *      120    8 clusters of two or more addresses
+ *      128    4 a root of the largest cluster
+ *      132    4 reserved
+ *      136    8 journal records
+ *      144   16 reserved
  *
- * map.<gen>: a 64-byte header (magic "SLCLMAP\0", version u32, reserved u32, entries
- * n+1 as u64, generation u64, 32 reserved) then four u32 arrays of n+1 entries, index =
- * address id (entry 0 unused):
- *   root[x]    the cluster id (smallest member) of address x
- *   size[c]    the size of cluster c (0 when c is not a cluster id)
- *   start[c]   where cluster c's members begin in members[] (ids ascending)
- *   members[]  every address id grouped by cluster, clusters in id order (from index 1)
+ * gen.<g>/parent, size, minid, next: flat little-endian u32 arrays indexed by address id
+ *   (entry 0 unused; a file may be longer than n+1 entries: the tail is not committed).
+ *   parent  the union-find forest (a root is its own parent); union by size keeps every
+ *           path below log2(n) steps, and a full build writes it compressed (depth 1)
+ *   size    at a root: its cluster's size
+ *   minid   at a root: its cluster's id (the smallest member)
+ *   next    the members of a cluster as a circular list (a union splices two lists)
+ *   A full build writes a new generation; an incremental one writes the entries of new
+ *   addresses (past the committed count) directly, and the few changed entries of older
+ *   addresses through the journal, so its cost follows the new block, not the store.
+ *
+ * journal: 12-byte records: array (u8: 0 parent, 1 size, 2 minid, 3 next), 3 reserved,
+ *   address id u32, value u32. Written and fsynced before the state that counts it;
+ *   applied after; a build that finds a pending journal applies it again (idempotent).
  *
  * edges: 16-byte records, the spanning forest of applied merges in the order they were
  *   made: a u32, b u32, tx id u48, heuristic u8, confidence u8.
@@ -43,19 +55,24 @@
 
 #include "sleuth/cluster.h"
 
-#define CL_STATE_SIZE 128
-#define CL_MAP_HDR 64
+#define CL_STATE_SIZE 160
+#define CL_JOURNAL_SIZE 12
 #define CL_EDGE_SIZE 16
 #define CL_GUARD_SIZE 40
-#define CL_VERSION 1
+#define CL_VERSION 2
+
+enum { CL_PARENT, CL_SIZE, CL_MINID, CL_NEXT, CL_ARRAYS };
+extern const char *const CL_ARRAY_NAME[CL_ARRAYS];
 
 typedef struct cl_state {
     unsigned heuristics;
     uint64_t gen, tx_done, n_addr, hiwater;
     uint32_t tip_block, guard_size;
     sl_hash256 tip_hash;
-    uint8_t gsp, gtp;
-    uint64_t n_edges, n_guard, clusters;
+    uint8_t gsp, gtp, pending;
+    uint64_t n_edges, n_guard, clusters, multi;
+    uint32_t largest_root;
+    uint64_t n_journal;
 } cl_state;
 
 /* STORE_DIR/knowledge/cluster/name into out (cap bytes); false when it does not fit. */
@@ -63,6 +80,9 @@ bool cl_path(char *out, size_t cap, const sl_store *s, const char *name);
 /* Reads the state file: SL_OK, SL_ENOTFOUND (no build), SL_ECORRUPT/SL_EIO (with e). */
 int cl_state_read(const sl_store *s, cl_state *st, sl_error *e) SL_MUST_USE;
 void cl_state_encode(uint8_t out[CL_STATE_SIZE], const cl_state *st);
+/* The root of x in a mapped parent array of n+1 entries: SL_OK, or SL_ECORRUPT for a path
+ * out of range or longer than 64 steps (union by size keeps paths below 32). */
+int cl_root(const uint32_t *parent, uint64_t n, uint32_t x, uint32_t *root);
 
 /* One evidence record in and out of its 16 bytes. */
 void cl_edge_put(uint8_t *p, const sl_merge_edge *m);
