@@ -8,8 +8,11 @@
  * Exchange batch payouts (one or a few inputs, many outputs of distinct values) must not
  * match: every rule here needs several outputs of one value, and at least as many inputs
  * (or distinct input addresses) as equal outputs, which a batch paying distinct customers
- * lacks. The detectors are pure: no state, no allocation for transactions of up to
- * CJ_STACK outputs (larger ones sort a heap copy, or fall back to a quadratic count).
+ * lacks; the protocol rules add what a batch does not have (pool denominations, a
+ * coordinator's ordering or fee, native segwit only). The detectors are pure: no state, no
+ * allocation for transactions of up to CJ_STACK inputs and outputs (larger ones sort a
+ * heap copy; without memory the output count falls back to a quadratic scan and the
+ * distinct-address count to its upper bound), O(n log n) in the transaction's size.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -31,10 +34,11 @@
 #define FIRST_WHIRLPOOL_BLOCK 570000u
 #define FIRST_WASABI2_BLOCK 741213u
 
-/* Samourai Whirlpool pools (pool denomination, coordinator fee), satoshi. A premix input
- * or output lies in (denomination, denomination + WP_PREMIX_SLACK]. */
+/* Samourai Whirlpool pools (pool denomination, coordinator fee per Tx0: the fee Samourai's
+ * documentation lists, and the 30 % lower one of the larger pools from 2022), satoshi. A
+ * premix input or output lies in (denomination, denomination + WP_PREMIX_SLACK]. */
 static const uint64_t WP_POOL[] = {100000, 1000000, 5000000, 50000000};
-static const uint64_t WP_FEE[] = {5000, 50000, 175000, 1750000};
+static const uint64_t WP_FEE[][2] = {{5000, 5000}, {50000, 50000}, {250000, 175000}, {2500000, 1750000}};
 #define WP_NPOOL (sizeof WP_POOL / sizeof WP_POOL[0])
 #define WP_PREMIX_SLACK 110000u    /* 0.0011 BTC (the SCDH of Stockinger et al.) */
 #define WP_MIN_PEERS 5
@@ -126,20 +130,32 @@ static void out_stats(vstat *s, const sl_txv *t)
     if (v != stack) free(v);
 }
 
-/* Distinct input addresses (address id 0 counts as distinct each time: unknown owner). */
-static size_t distinct_in_addrs(const sl_txv *t)
+/* How many distinct addresses among the inputs (out_value UINT64_MAX) or among the outputs
+ * of value out_value; an address id 0 (unknown, no address) counts as distinct each time.
+ * Sorting a copy keeps it O(n log n) whatever the input repeats. On allocation failure it
+ * answers n, the bound that never refuses a CoinJoin. */
+static size_t distinct_addrs(const sl_txv *t, uint64_t out_value)
 {
-    size_t d = 0;
-    for (size_t i = 0; i < t->n_in; i++) {
-        uint64_t k = sl_addr_ref_key(t->in[i].addr);
-        bool seen = false;
-        if (t->in[i].addr.id)
-            for (size_t j = 0; j < i && !seen; j++) seen = sl_addr_ref_key(t->in[j].addr) == k;
-        d += !seen;
-        if (d > 4096) break;   /* enough for every rule; bounds the quadratic scan */
+    size_t n = out_value == UINT64_MAX ? t->n_in : t->n_out;
+    uint64_t stack[CJ_STACK], *k = stack;
+    if (n > CJ_STACK && !(k = malloc(n * sizeof *k))) return n;
+    size_t m = 0, zero = 0;
+    for (size_t i = 0; i < n; i++) {
+        sl_addr_ref a;
+        if (out_value == UINT64_MAX) a = t->in[i].addr;
+        else if (t->out[i].value == out_value) a = t->out[i].addr;
+        else continue;
+        if (a.id) k[m++] = sl_addr_ref_key(a);
+        else zero++;
     }
+    qsort(k, m, sizeof *k, cmp_u64);
+    size_t d = zero;
+    for (size_t i = 0; i < m; i++) d += i == 0 || k[i] != k[i - 1];
+    if (k != stack) free(k);
     return d;
 }
+#define distinct_in_addrs(t) distinct_addrs((t), UINT64_MAX)
+#define distinct_out_addrs(t, v) distinct_addrs((t), (v))
 
 static size_t count_op_return(const sl_txv *t)
 {
@@ -165,21 +181,6 @@ static bool all_in_type(const sl_txv *t, uint8_t type, uint8_t or_type)
 static bool after(const sl_txv *t, uint32_t first)
 {
     return t->height == 0 || t->height >= first;
-}
-
-/* Distinct addresses among the outputs of value v (id 0 counts each time). */
-static size_t distinct_out_addrs(const sl_txv *t, uint64_t v)
-{
-    size_t d = 0;
-    for (size_t i = 0; i < t->n_out; i++) {
-        if (t->out[i].value != v) continue;
-        bool seen = false;
-        for (size_t j = 0; j < i && !seen && t->out[i].addr.id; j++)
-            seen = t->out[j].value == v && sl_addr_ref_key(t->out[j].addr) == sl_addr_ref_key(t->out[i].addr);
-        d += !seen;
-        if (d > 4096) break;
-    }
-    return d;
 }
 
 /* ---- BlockSci / GraphSense generic equal-output rule ---- */
@@ -228,7 +229,7 @@ static bool is_whirlpool_tx0(const sl_txv *t)
         bool fee = false, ok = true;
         for (size_t i = 0; i < t->n_out && ok; i++) {
             uint64_t v = t->out[i].value;
-            fee |= v == WP_FEE[p];
+            fee |= v == WP_FEE[p][0] || v == WP_FEE[p][1];
             if (v <= d || v > d + WP_PREMIX_SLACK || t->out[i].script_type == SL_SCRIPT_OP_RETURN) continue;
             /* premixes are equal, native segwit */
             if ((premix && v != premix_value) || t->out[i].script_type != SL_SCRIPT_P2WPKH) ok = false;
