@@ -128,6 +128,7 @@ int main(int argc, char **argv)
             sused += n;
         }
     }
+    size_t named[SL_H_COUNT] = {0}, n_change_tx = 0;
     sl_txv_in *vin = calloc(b.n_in, sizeof *vin);
     sl_txv_out *vout = calloc(b.n_out, sizeof *vout);
     for (uint32_t t = 1; t < b.n_tx; t++) {
@@ -187,6 +188,9 @@ int main(int argc, char **argv)
             if (c > topc) topc = c, top = vout[tx->first_out + i].value;
         }
         sl_coinjoin_kind kind = sl_coinjoin_detect(&tv);
+        for (int k = SL_H_CHANGE_ADDR_TYPE; k <= SL_H_CHANGE_PEEL; k++)
+            named[k] += sl_change_find(&tv, 1u << k, NULL, NULL) >= 0;
+        n_change_tx++;
         bool batch = tx->n_in <= 3 && tx->n_out >= 10;
         if (kind == SL_CJ_NONE && topc < 3 && !batch) continue;
         printf("%s in=%u out=%u distinct_out=%zu top=%llux%zu %s%s\n", h, tx->n_in, tx->n_out, ndist,
@@ -207,5 +211,12 @@ int main(int argc, char **argv)
             }
         }
     }
-    return argc == 5 ? 1 : 0;
+    if (argc == 5) return 1;
+    /* how often each change heuristic names an output here (no history: one-time and the
+     * peel neighbours are unknown, so those two rarely answer) */
+    fprintf(stderr, "change named in %zu transactions:", n_change_tx);
+    for (int k = SL_H_CHANGE_ADDR_TYPE; k <= SL_H_CHANGE_PEEL; k++)
+        fprintf(stderr, " %s %zu", sl_heuristic_name((sl_heuristic)k), named[k]);
+    fprintf(stderr, "\n");
+    return 0;
 }
