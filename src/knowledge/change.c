@@ -21,11 +21,11 @@
 #define CONF_OPTIMAL 25
 #define CONF_PEEL 35
 
-/* An amount is round when it is a whole multiple of 10^4 satoshi, i.e. it has at most four
- * decimals in BTC (0.0123 BTC is round, 0.01234567 is not). Chosen so a random change
- * amount is round with probability 1/10,000 while payments entered by people in BTC or
- * mBTC are round. */
-#define ROUND_SAT 10000u
+/* An amount is round when it is a whole multiple of 10^6 satoshi, i.e. it has at most two
+ * decimals in BTC (0.25 BTC is round, 0.2501 is not): BlockSci's PowerOfTen change
+ * heuristic with its default of 6 digits. A change amount (inputs less payment less fee)
+ * is round by chance with probability 1/1,000,000. */
+#define ROUND_SAT 1000000u
 
 static bool spendable(const sl_txv_out *o)
 {
@@ -126,8 +126,10 @@ static int rule(const sl_txv *t, sl_heuristic h)
         const sl_txv_out *a = &t->out[0], *b = &t->out[1];
         if (a->value == b->value) return -1;
         int big = a->value > b->value ? 0 : 1;
-        if (t->in[0].from_peel || t->out[big].to_peel) return big;
-        return -1;
+        if (!t->in[0].from_peel && !a->to_peel && !b->to_peel) return -1;
+        /* the output whose spender continues the shape, else the larger one */
+        if (a->to_peel != b->to_peel) return a->to_peel ? 0 : 1;
+        return big;
     }
     default:
         return -1;
