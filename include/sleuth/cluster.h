@@ -11,7 +11,8 @@
  *
  * Files (cluster_int.h has the byte layouts, docs/CLUSTERING.md explains them): `state`
  * (the commit point: what was processed, the store's tip then, the options, the counts),
- * `gen.<g>/{parent,size,minid,next}` (the union-find itself, per address id), `journal`
+ * `gen.<g>/nodes` (the union-find itself: parent, size, min id, next member per address
+ * id), `journal`
  * (the changed entries of an incremental build), `edges` (the spanning forest of applied
  * merges, append-only), `guard` (every merge the guard flagged, append-only). A full build
  * writes a new generation; an incremental one appends the new addresses' entries and

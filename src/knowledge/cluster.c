@@ -22,44 +22,41 @@
 
 struct sl_cluster {
     sl_cluster_info info;
-    const uint32_t *arr[CL_ARRAYS];
-    size_t maplen[CL_ARRAYS];
+    const uint32_t *node;    /* the build's nodes (cluster_int.h), mapped */
+    size_t maplen;
     uint64_t n;              /* addresses: ids 1..n */
     char edges[600], guard[600];
 };
 
 const sl_cluster_info *sl_cluster_get_info(const sl_cluster *cl) { return &cl->info; }
 
-/* Maps the arrays of st's generation; ENOENT when a build replaced it meanwhile. */
+/* Maps the nodes of st's generation; *err = ENOENT when a build replaced it meanwhile. */
 static int map_gen(sl_cluster *cl, const char *dir, const cl_state *st, int *err, sl_error *e)
 {
-    size_t len = (size_t)(st->n_addr + 1) * 4;
-    for (int a = 0; a < CL_ARRAYS; a++) {
-        char p[1100];
-        struct stat sb;
-        void *m;
-        int fd;
-        snprintf(p, sizeof p, "%s/gen.%" PRIu64 "/%s", dir, st->gen, CL_ARRAY_NAME[a]);
-        if ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0) {
-            *err = errno;
-            return sl_err(e, SL_EIO, "%s: %s", p, strerror(errno));
-        }
-        if (fstat(fd, &sb) || (uint64_t)sb.st_size < len) {
-            close(fd);
-            return sl_err(e, SL_ECORRUPT, "%s: shorter than its state says (run `sleuth cluster build --from-scratch`)", p);
-        }
-        m = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
-        close(fd);
-        if (m == MAP_FAILED) return sl_err(e, SL_EIO, "%s: %s", p, strerror(errno));
-        cl->arr[a] = m, cl->maplen[a] = len;
+    size_t len = (size_t)(st->n_addr + 1) * CL_NODE_SIZE;
+    char p[1100];
+    struct stat sb;
+    void *m;
+    int fd;
+    snprintf(p, sizeof p, "%s/gen.%" PRIu64 "/nodes", dir, st->gen);
+    if ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0) {
+        *err = errno;
+        return sl_err(e, SL_EIO, "%s: %s", p, strerror(errno));
     }
+    if (fstat(fd, &sb) || (uint64_t)sb.st_size < len) {
+        close(fd);
+        return sl_err(e, SL_ECORRUPT, "%s: shorter than its state says (run `sleuth cluster build --from-scratch`)", p);
+    }
+    m = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+    close(fd);
+    if (m == MAP_FAILED) return sl_err(e, SL_EIO, "%s: %s", p, strerror(errno));
+    cl->node = m, cl->maplen = len;
     return SL_OK;
 }
 
 static void unmap_all(sl_cluster *cl)
 {
-    for (int a = 0; a < CL_ARRAYS; a++)
-        if (cl->arr[a]) munmap((void *)cl->arr[a], cl->maplen[a]), cl->arr[a] = NULL;
+    if (cl->node) munmap((void *)cl->node, cl->maplen), cl->node = NULL;
 }
 
 int sl_cluster_open(sl_store *s, sl_cluster **out, sl_error *e)
@@ -115,9 +112,9 @@ int sl_cluster_of(const sl_cluster *cl, sl_addr_ref a, uint32_t *id, uint64_t *s
 {
     uint32_t r;
     if (a.chain != SL_CHAIN_BTC || !a.id || a.id > cl->n) return SL_ENOTFOUND;
-    if (cl_root(cl->arr[CL_PARENT], cl->n, a.id, &r)) return SL_ECORRUPT;
-    if (id) *id = cl->arr[CL_MINID][r];
-    if (size) *size = cl->arr[CL_SIZE][r];
+    if (cl_root(cl->node, cl->n, a.id, &r)) return SL_ECORRUPT;
+    if (id) *id = CL_F(cl->node, r, CL_MINID);
+    if (size) *size = CL_F(cl->node, r, CL_SIZE);
     return SL_OK;
 }
 
@@ -146,7 +143,7 @@ static uint32_t *all_members(const sl_cluster *cl, uint32_t id, uint64_t n)
             return NULL;
         }
         m[k++] = x;
-        x = cl->arr[CL_NEXT][x];
+        x = CL_F(cl->node, x, CL_NEXT);
     } while (x != id);
     if (k != n) {
         sl_free(m);
@@ -365,7 +362,7 @@ int sl_cluster_best_tag(const sl_cluster *cl, uint32_t id, const sl_cluster_tagg
         if (looked) (*looked)++;
         if ((rc = t->best(t->ctx, (sl_addr_ref){SL_CHAIN_BTC, x}, &tag)) < 0) return rc;
         if (rc && (n == 1 || tag.is_cluster_definer) && (!found || tag.confidence > out->confidence)) *out = tag, found = 1;
-        x = cl->arr[CL_NEXT][x];
+        x = CL_F(cl->node, x, CL_NEXT);
     } while (x != id && x && x <= cl->n && ++i < max_members && i < n);
     return found;
 }

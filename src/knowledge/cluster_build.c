@@ -84,14 +84,12 @@ void cl_state_encode(uint8_t o[CL_STATE_SIZE], const cl_state *st)
     sl_put_le64(o + 120, st->multi), sl_put_le32(o + 128, st->largest_root), sl_put_le64(o + 136, st->n_journal);
 }
 
-const char *const CL_ARRAY_NAME[CL_ARRAYS] = {"parent", "size", "minid", "next"};
-
-int cl_root(const uint32_t *parent, uint64_t n, uint32_t x, uint32_t *root)
+int cl_root(const uint32_t *node, uint64_t n, uint32_t x, uint32_t *root)
 {
     for (int steps = 0; steps < 64; steps++) {
         uint32_t p;
         if (!x || x > n) return SL_ECORRUPT;
-        p = parent[x];
+        p = CL_F(node, x, CL_PARENT);
         if (p == x) {
             *root = x;
             return SL_OK;
@@ -181,11 +179,10 @@ typedef struct builder {
     sl_store *s;
     const sl_cluster_opts *o;
     sl_cluster_build_report *r;
-    uint32_t *arr[CL_ARRAYS];        /* parent, size, minid, next (cluster_int.h) */
-    uint32_t *parent, *size, *lo, *next; /* the same four by name */
+    uint32_t *node;                  /* per address: parent, size, minid, next (cluster_int.h) */
     uint32_t *tagrep;                /* the member whose tag is the set's (tagger only) */
     uint64_t n, old_n;               /* addresses: ids 1..n; 1..old_n were persisted before */
-    size_t maplen[CL_ARRAYS];        /* incremental: the copy-on-write mappings' lengths */
+    size_t maplen;                   /* incremental: the copy-on-write mapping's length */
     uint64_t *dirty;                 /* incremental: (array << 32 | id) of changed old entries */
     size_t n_dirty, cap_dirty;
     uint64_t multi;                  /* clusters of 2+ */
@@ -207,11 +204,17 @@ typedef struct builder {
     size_t cap_in, cap_out;
 } builder;
 
-static inline uint32_t uf_find(uint32_t *parent, uint32_t x)
+#define PAR(b, x) CL_F((b)->node, x, CL_PARENT)
+#define SZ(b, x) CL_F((b)->node, x, CL_SIZE)
+#define LO(b, x) CL_F((b)->node, x, CL_MINID)
+#define NX(b, x) CL_F((b)->node, x, CL_NEXT)
+
+static inline uint32_t uf_find(uint32_t *node, uint32_t x)
 {
-    while (parent[x] != x) { /* path halving */
-        parent[x] = parent[parent[x]];
-        x = parent[x];
+    while (CL_F(node, x, CL_PARENT) != x) { /* path halving */
+        uint32_t p = CL_F(node, x, CL_PARENT);
+        CL_F(node, x, CL_PARENT) = CL_F(node, p, CL_PARENT);
+        x = CL_F(node, x, CL_PARENT);
     }
     return x;
 }
@@ -233,7 +236,7 @@ static bool tag_better(const sl_cluster_tag *x, const sl_cluster_tag *y)
 static int log_guard(builder *b, const sl_merge_edge *m, uint32_t ra, uint32_t rb, int reason, bool applied)
 {
     sl_cluster_guard_ev g = {m->a.id, m->b.id, m->tx.id, (uint8_t)m->heuristic, m->confidence, (uint8_t)reason,
-                             applied, b->lo[ra], b->lo[rb], b->size[ra], b->size[rb]};
+                             applied, LO(b, ra), LO(b, rb), SZ(b, ra), SZ(b, rb)};
     uint8_t rec[CL_GUARD_SIZE];
     cl_guard_put(rec, &g);
     b->r->guard_events++;
@@ -257,7 +260,7 @@ static int edges_out(builder *b)
  * journal (the new addresses' entries are written whole at the end). */
 static int set(builder *b, int a, uint32_t id, uint32_t v)
 {
-    b->arr[a][id] = v;
+    CL_F(b->node, id, a) = v;
     if (id > b->old_n) return SL_OK;
     if (b->n_dirty == b->cap_dirty && sl_grow((void **)&b->dirty, &b->cap_dirty, b->n_dirty + 1, sizeof *b->dirty))
         return SL_ENOMEM;
@@ -274,9 +277,9 @@ static int merge(builder *b, const sl_merge_edge *m)
     int rc;
     b->r->edges++;
     if (!m->a.id || !m->b.id || m->a.id > b->n || m->b.id > b->n) return SL_OK;
-    ra = uf_find(b->parent, m->a.id), rb = uf_find(b->parent, m->b.id);
+    ra = uf_find(b->node, m->a.id), rb = uf_find(b->node, m->b.id);
     if (ra == rb) return SL_OK;
-    if (b->size[ra] >= b->o->guard_size && b->size[rb] >= b->o->guard_size) {
+    if (SZ(b, ra) >= b->o->guard_size && SZ(b, rb) >= b->o->guard_size) {
         bool apply = b->o->guard_size_policy == SL_GUARD_APPLY;
         if ((rc = log_guard(b, m, ra, rb, SL_GUARD_SIZE, apply))) return rc;
         if (!apply) return SL_OK;
@@ -294,16 +297,16 @@ static int merge(builder *b, const sl_merge_edge *m)
     } else if (b->tagrep) {
         b->tagrep[ra] = b->tagrep[rb] = b->tagrep[ra] | b->tagrep[rb];
     }
-    if (b->size[ra] < b->size[rb]) { uint32_t t = ra; ra = rb, rb = t; } /* union by size: rb under ra */
-    b->multi += 1 - (b->size[ra] > 1) - (b->size[rb] > 1);
-    if ((rc = set(b, CL_PARENT, rb, ra)) || (rc = set(b, CL_SIZE, ra, b->size[ra] + b->size[rb])) ||
-        (rc = set(b, CL_MINID, ra, b->lo[rb] < b->lo[ra] ? b->lo[rb] : b->lo[ra])))
+    if (SZ(b, ra) < SZ(b, rb)) { uint32_t t = ra; ra = rb, rb = t; } /* union by size: rb under ra */
+    b->multi += 1 - (SZ(b, ra) > 1) - (SZ(b, rb) > 1);
+    if ((rc = set(b, CL_PARENT, rb, ra)) || (rc = set(b, CL_SIZE, ra, SZ(b, ra) + SZ(b, rb))) ||
+        (rc = set(b, CL_MINID, ra, LO(b, rb) < LO(b, ra) ? LO(b, rb) : LO(b, ra))))
         return rc;
     { /* splice the two member lists */
-        uint32_t na = b->next[ra], nb = b->next[rb];
+        uint32_t na = NX(b, ra), nb = NX(b, rb);
         if ((rc = set(b, CL_NEXT, ra, nb)) || (rc = set(b, CL_NEXT, rb, na))) return rc;
     }
-    if (b->size[ra] > b->size[b->largest_root]) b->largest_root = ra;
+    if (SZ(b, ra) > SZ(b, b->largest_root)) b->largest_root = ra;
     b->r->merges++;
     cl_edge_put(rec, m);
     b->n_new_edges++;
@@ -519,10 +522,8 @@ static void gen_path(char *out, size_t cap, const char *dir, uint64_t gen, const
 static void remove_gen(const char *dir, uint64_t gen)
 {
     char p[1100];
-    for (int a = 0; a < CL_ARRAYS; a++) {
-        gen_path(p, sizeof p, dir, gen, CL_ARRAY_NAME[a]);
-        unlink(p);
-    }
+    gen_path(p, sizeof p, dir, gen, "nodes");
+    unlink(p);
     gen_path(p, sizeof p, dir, gen, "");
     rmdir(p);
 }
@@ -534,43 +535,39 @@ static int write_state(const char *dir, const cl_state *st, sl_error *e)
     return write_atomic(dir, "state", enc, sizeof enc, e);
 }
 
-/* Applies journal records (cluster_int.h) to the arrays of generation gen through a
+/* Applies journal records (cluster_int.h) to the nodes of generation gen through a
  * shared writable mapping (one store per record: thousands of 4-byte pwrites cost more
  * than the rest of a one-block build), then fsyncs them. */
 static int apply_journal(const char *dir, uint64_t gen, const uint8_t *j, uint64_t n, sl_error *e)
 {
-    uint32_t *m[CL_ARRAYS] = {0};
-    size_t len[CL_ARRAYS] = {0};
-    int fd[CL_ARRAYS], rc = SL_OK;
+    uint32_t *m = NULL;
+    size_t len = 0;
+    int fd, rc = SL_OK;
     char p[1100];
-    for (int a = 0; a < CL_ARRAYS; a++) fd[a] = -1;
-    for (int a = 0; a < CL_ARRAYS && !rc; a++) {
-        struct stat sb;
-        gen_path(p, sizeof p, dir, gen, CL_ARRAY_NAME[a]);
-        if ((fd[a] = open(p, O_RDWR | O_CLOEXEC)) < 0 || fstat(fd[a], &sb)) {
-            rc = sl_err(e, SL_EIO, "%s: %s", p, strerror(errno));
-            break;
-        }
-        len[a] = (size_t)sb.st_size;
-        if (len[a] && (m[a] = mmap(NULL, len[a], PROT_READ | PROT_WRITE, MAP_SHARED, fd[a], 0)) == MAP_FAILED) {
-            m[a] = NULL;
-            rc = sl_err(e, SL_EIO, "%s: %s", p, strerror(errno));
-        }
+    struct stat sb;
+    gen_path(p, sizeof p, dir, gen, "nodes");
+    if ((fd = open(p, O_RDWR | O_CLOEXEC)) < 0 || fstat(fd, &sb)) {
+        rc = sl_err(e, SL_EIO, "%s: %s", p, strerror(errno));
+        if (fd >= 0) close(fd);
+        return rc;
+    }
+    len = (size_t)sb.st_size;
+    if (len && (m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED) {
+        m = NULL;
+        rc = sl_err(e, SL_EIO, "%s: %s", p, strerror(errno));
     }
     for (uint64_t i = 0; i < n && !rc; i++) {
         const uint8_t *r = j + i * CL_JOURNAL_SIZE;
         uint32_t id = sl_le32(r + 4);
-        if (r[0] >= CL_ARRAYS || (uint64_t)id * 4 + 4 > len[r[0]])
+        if (r[0] >= CL_FIELDS || (uint64_t)id * CL_NODE_SIZE + CL_NODE_SIZE > len)
             rc = sl_err(e, SL_ECORRUPT, "%s/journal: record %" PRIu64 " is out of range", dir, i);
-        else m[r[0]][id] = sl_le32(r + 8);
+        else CL_F(m, id, r[0]) = sl_le32(r + 8);
     }
-    for (int a = 0; a < CL_ARRAYS; a++) {
-        if (m[a]) {
-            if (!rc && msync(m[a], len[a], MS_SYNC)) rc = sl_err(e, SL_EIO, "%s/gen.%" PRIu64 ": %s", dir, gen, strerror(errno));
-            munmap(m[a], len[a]);
-        }
-        if (fd[a] >= 0) close(fd[a]);
+    if (m) {
+        if (!rc && msync(m, len, MS_SYNC)) rc = sl_err(e, SL_EIO, "%s: %s", p, strerror(errno));
+        munmap(m, len);
     }
+    close(fd);
     return rc;
 }
 
@@ -592,32 +589,30 @@ static int replay_journal(const char *dir, cl_state *st, sl_error *e)
     return write_state(dir, st, e);
 }
 
-/* The arrays of generation gen mapped copy-on-write, grown to n+1 entries (the files are
+/* The nodes of generation gen mapped copy-on-write, grown to n+1 records (the file is
  * extended first: the new tail is past the committed count, so no reader believes it). */
-static int map_arrays(builder *b, const char *dir, uint64_t gen, sl_error *e)
+static int map_nodes(builder *b, const char *dir, uint64_t gen, sl_error *e)
 {
-    size_t len = (size_t)(b->n + 1) * 4;
+    size_t len = (size_t)(b->n + 1) * CL_NODE_SIZE;
     char p[1100];
-    for (int a = 0; a < CL_ARRAYS; a++) {
-        struct stat sb;
-        void *m;
-        int fd;
-        gen_path(p, sizeof p, dir, gen, CL_ARRAY_NAME[a]);
-        if ((fd = open(p, O_RDWR | O_CLOEXEC)) < 0) return sl_err(e, SL_EIO, "%s: %s", p, strerror(errno));
-        if (fstat(fd, &sb) || (uint64_t)sb.st_size < (b->old_n + 1) * 4) {
-            close(fd);
-            return sl_err(e, SL_ECORRUPT, "%s: shorter than its state says (run `sleuth cluster build --from-scratch`)", p);
-        }
-        if ((uint64_t)sb.st_size < len && ftruncate(fd, (off_t)len)) {
-            int er = errno;
-            close(fd);
-            return sl_err(e, SL_EIO, "%s: %s", p, strerror(er));
-        }
-        m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    struct stat sb;
+    void *m;
+    int fd;
+    gen_path(p, sizeof p, dir, gen, "nodes");
+    if ((fd = open(p, O_RDWR | O_CLOEXEC)) < 0) return sl_err(e, SL_EIO, "%s: %s", p, strerror(errno));
+    if (fstat(fd, &sb) || (uint64_t)sb.st_size < (b->old_n + 1) * CL_NODE_SIZE) {
         close(fd);
-        if (m == MAP_FAILED) return sl_err(e, SL_EIO, "%s: %s", p, strerror(errno));
-        b->arr[a] = m, b->maplen[a] = len;
+        return sl_err(e, SL_ECORRUPT, "%s: shorter than its state says (run `sleuth cluster build --from-scratch`)", p);
     }
+    if ((uint64_t)sb.st_size < len && ftruncate(fd, (off_t)len)) {
+        int er = errno;
+        close(fd);
+        return sl_err(e, SL_EIO, "%s: %s", p, strerror(er));
+    }
+    m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (m == MAP_FAILED) return sl_err(e, SL_EIO, "%s: %s", p, strerror(errno));
+    b->node = m, b->maplen = len;
     return SL_OK;
 }
 
@@ -636,11 +631,10 @@ static int write_incremental(builder *b, const char *dir, cl_state *st, sl_error
     uint8_t *j = NULL;
     size_t nj = 0;
     int rc = SL_OK;
+    gen_path(p, sizeof p, dir, st->gen, "nodes");
     if (b->n > b->old_n)
-        for (int a = 0; a < CL_ARRAYS && !rc; a++) {
-            gen_path(p, sizeof p, dir, st->gen, CL_ARRAY_NAME[a]);
-            rc = put_file(p, b->arr[a] + b->old_n + 1, (size_t)(b->n - b->old_n) * 4, (b->old_n + 1) * 4, false, e);
-        }
+        rc = put_file(p, &CL_F(b->node, b->old_n + 1, 0), (size_t)(b->n - b->old_n) * CL_NODE_SIZE,
+                      (b->old_n + 1) * CL_NODE_SIZE, false, e);
     if (rc) return rc;
     qsort(b->dirty, b->n_dirty, sizeof *b->dirty, cmp_u64);
     if (!(j = sl_malloc((b->n_dirty ? b->n_dirty : 1) * CL_JOURNAL_SIZE))) return sl_err(e, SL_ENOMEM, "out of memory");
@@ -649,7 +643,7 @@ static int write_incremental(builder *b, const char *dir, cl_state *st, sl_error
         uint32_t a = (uint32_t)(b->dirty[i] >> 32), id = (uint32_t)b->dirty[i];
         if (i && b->dirty[i] == b->dirty[i - 1]) continue;
         memset(r, 0, CL_JOURNAL_SIZE);
-        r[0] = (uint8_t)a, sl_put_le32(r + 4, id), sl_put_le32(r + 8, b->arr[a][id]);
+        r[0] = (uint8_t)a, sl_put_le32(r + 4, id), sl_put_le32(r + 8, CL_F(b->node, id, a));
         nj++;
     }
     st->n_journal = nj, st->pending = 1;
@@ -668,11 +662,11 @@ static int write_full(builder *b, const char *dir, uint64_t gen, sl_error *e)
 {
     char p[1100];
     int rc = SL_OK;
-    for (uint64_t x = 1; x <= b->n; x++) b->parent[x] = uf_find(b->parent, (uint32_t)x);
+    for (uint64_t x = 1; x <= b->n; x++) PAR(b, x) = uf_find(b->node, (uint32_t)x);
     gen_path(p, sizeof p, dir, gen, "");
     remove_gen(dir, gen); /* leftovers of a build that died before its commit */
     if (mkdir(p, 0755)) return sl_err(e, SL_EIO, "%s: %s", p, strerror(errno));
-    for (int a = 0; a < CL_ARRAYS && !rc; a++) rc = write_atomic(p, CL_ARRAY_NAME[a], b->arr[a], (size_t)(b->n + 1) * 4, e);
+    rc = write_atomic(p, "nodes", b->node, (size_t)(b->n + 1) * CL_NODE_SIZE, e);
     if (!rc && fsync_dir(dir)) rc = sl_err(e, SL_EIO, "%s: %s", dir, strerror(errno));
     return rc;
 }
@@ -765,20 +759,18 @@ int sl_cluster_build(sl_store *s, const sl_cluster_opts *o_in, sl_cluster_build_
     if (have_old) {
         b.old_n = old.n_addr, tx0 = old.tx_done, b.hiwater = old.hiwater;
         b.multi = old.multi, b.largest_root = old.largest_root;
-        if ((rc = map_arrays(&b, dir, old.gen, e))) goto out;
+        if ((rc = map_nodes(&b, dir, old.gen, e))) goto out;
         mapped = true;
     } else {
-        for (int a = 0; a < CL_ARRAYS; a++)
-            if (!(b.arr[a] = sl_malloc((b.n + 1) * sizeof *b.arr[a]))) {
-                rc = sl_err(e, SL_ENOMEM, "out of memory for %" PRIu64 " addresses", b.n);
-                goto out;
-            }
+        if (!(b.node = sl_malloc((b.n + 1) * CL_NODE_SIZE))) {
+            rc = sl_err(e, SL_ENOMEM, "out of memory for %" PRIu64 " addresses", b.n);
+            goto out;
+        }
         b.largest_root = b.n ? 1 : 0;
     }
-    b.parent = b.arr[CL_PARENT], b.size = b.arr[CL_SIZE], b.lo = b.arr[CL_MINID], b.next = b.arr[CL_NEXT];
     for (uint64_t x = b.old_n + 1; x <= b.n; x++)
-        b.parent[x] = b.lo[x] = b.next[x] = (uint32_t)x, b.size[x] = 1;
-    b.parent[0] = b.lo[0] = b.next[0] = b.size[0] = 0;
+        PAR(&b, x) = LO(&b, x) = NX(&b, x) = (uint32_t)x, SZ(&b, x) = 1;
+    PAR(&b, 0) = LO(&b, 0) = NX(&b, 0) = SZ(&b, 0) = 0;
     if (o.tagger && !(b.tagrep = sl_calloc(b.n + 1, sizeof *b.tagrep))) {
         rc = sl_err(e, SL_ENOMEM, "out of memory for %" PRIu64 " addresses", b.n);
         goto out;
@@ -786,7 +778,7 @@ int sl_cluster_build(sl_store *s, const sl_cluster_opts *o_in, sl_cluster_build_
     if (b.tagrep) /* each set's defining tag: one constant-time look-up per address */
         for (uint64_t x = 1; x <= b.n; x++) {
             sl_cluster_tag t, cur;
-            uint32_t root = uf_find(b.parent, (uint32_t)x);
+            uint32_t root = uf_find(b.node, (uint32_t)x);
             int got = tag_of(&b, (uint32_t)x, &t);
             if (got < 0) { rc = sl_err(e, SL_EIO, "the tagger failed on address id %" PRIu64, x); goto out; }
             if (!got) continue;
@@ -815,11 +807,11 @@ int sl_cluster_build(sl_store *s, const sl_cluster_opts *o_in, sl_cluster_build_
 
     { /* the counts, then the evidence, then the arrays and the state */
         uint64_t e0 = have_old ? old.n_edges : 0, g0 = have_old ? old.n_guard : 0;
-        uint32_t big = b.largest_root ? uf_find(b.parent, b.largest_root) : 0;
+        uint32_t big = b.largest_root ? uf_find(b.node, b.largest_root) : 0;
         r->n_addr = b.n;
         r->clusters = (have_old ? old.clusters : 0) + (b.n - b.old_n) - r->merges;
         r->multi_clusters = b.multi;
-        r->largest_id = big ? b.lo[big] : 0, r->largest_size = big ? b.size[big] : 0;
+        r->largest_id = big ? LO(&b, big) : 0, r->largest_size = big ? SZ(&b, big) : 0;
         if (edges_out(&b) || ftruncate(b.edges_fd, (off_t)b.edges_at) || fdatasync(b.edges_fd)) {
             rc = sl_err(e, SL_EIO, "%s/edges: %s", dir, strerror(errno));
             goto out;
@@ -842,10 +834,8 @@ int sl_cluster_build(sl_store *s, const sl_cluster_opts *o_in, sl_cluster_build_
     }
 out:
     r->seconds = sl_now() - t0;
-    for (int a = 0; a < CL_ARRAYS; a++) {
-        if (mapped && b.arr[a]) munmap(b.arr[a], b.maplen[a]);
-        else if (!mapped) sl_free(b.arr[a]);
-    }
+    if (mapped && b.node) munmap(b.node, b.maplen);
+    else if (!mapped) sl_free(b.node);
     sl_free(b.tagrep), sl_free(b.dirty);
     sl_free(b.in), sl_free(b.out), sl_free(b.pend);
     sl_buf_free(&b.edges), sl_buf_free(&b.guard);

@@ -5,7 +5,7 @@
  * state (160 bytes, little-endian; replaced atomically: the commit point)
  *   OFFSET SIZE MEANING
  *        0    8 magic "SLCLUST\0"
- *        8    4 format version (2)
+ *        8    4 format version (3)
  *       12    4 heuristics mask (1u << sl_heuristic)
  *       16    8 generation: the arrays are in gen.<generation>/
  *       24    8 transactions processed (tx ids 0..n-1)
@@ -27,18 +27,19 @@
  *      136    8 journal records
  *      144   16 reserved
  *
- * gen.<g>/parent, size, minid, next: flat little-endian u32 arrays indexed by address id
- *   (entry 0 unused; a file may be longer than n+1 entries: the tail is not committed).
- *   parent  the union-find forest (a root is its own parent); union by size keeps every
- *           path below log2(n) steps, and a full build writes it compressed (depth 1)
- *   size    at a root: its cluster's size
- *   minid   at a root: its cluster's id (the smallest member)
- *   next    the members of a cluster as a circular list (a union splices two lists)
- *   A full build writes a new generation; an incremental one writes the entries of new
- *   addresses (past the committed count) directly, and the few changed entries of older
+ * gen.<g>/nodes: one 16-byte record per address id (record 0 unused; the file may run
+ *   past n+1 records: the tail is not committed), four little-endian u32 fields, so one
+ *   cache line holds everything a union or a look-up reads of an address:
+ *   0 parent  the union-find forest (a root is its own parent); union by size keeps every
+ *             path below log2(n) steps, and a full build writes it compressed (depth 1)
+ *   4 size    at a root: its cluster's size
+ *   8 minid   at a root: its cluster's id (the smallest member)
+ *  12 next    the members of a cluster as a circular list (a union splices two lists)
+ *   A full build writes a new generation; an incremental one writes the records of new
+ *   addresses (past the committed count) directly, and the few changed fields of older
  *   addresses through the journal, so its cost follows the new block, not the store.
  *
- * journal: 12-byte records: array (u8: 0 parent, 1 size, 2 minid, 3 next), 3 reserved,
+ * journal: 12-byte records: field (u8: 0 parent, 1 size, 2 minid, 3 next), 3 reserved,
  *   address id u32, value u32. Written and fsynced before the state that counts it;
  *   applied after; a build that finds a pending journal applies it again (idempotent).
  *
@@ -59,10 +60,12 @@
 #define CL_JOURNAL_SIZE 12
 #define CL_EDGE_SIZE 16
 #define CL_GUARD_SIZE 40
-#define CL_VERSION 2
+#define CL_VERSION 3
 
-enum { CL_PARENT, CL_SIZE, CL_MINID, CL_NEXT, CL_ARRAYS };
-extern const char *const CL_ARRAY_NAME[CL_ARRAYS];
+enum { CL_PARENT, CL_SIZE, CL_MINID, CL_NEXT, CL_FIELDS };
+#define CL_NODE_SIZE 16
+/* Field f of address id's record in a nodes array. */
+#define CL_F(node, id, f) ((node)[(size_t)(id) * CL_FIELDS + (f)])
 
 typedef struct cl_state {
     unsigned heuristics;
@@ -80,9 +83,9 @@ bool cl_path(char *out, size_t cap, const sl_store *s, const char *name);
 /* Reads the state file: SL_OK, SL_ENOTFOUND (no build), SL_ECORRUPT/SL_EIO (with e). */
 int cl_state_read(const sl_store *s, cl_state *st, sl_error *e) SL_MUST_USE;
 void cl_state_encode(uint8_t out[CL_STATE_SIZE], const cl_state *st);
-/* The root of x in a mapped parent array of n+1 entries: SL_OK, or SL_ECORRUPT for a path
+/* The root of x in a mapped nodes array of n+1 records: SL_OK, or SL_ECORRUPT for a path
  * out of range or longer than 64 steps (union by size keeps paths below 32). */
-int cl_root(const uint32_t *parent, uint64_t n, uint32_t x, uint32_t *root);
+int cl_root(const uint32_t *node, uint64_t n, uint32_t x, uint32_t *root);
 
 /* One evidence record in and out of its 16 bytes. */
 void cl_edge_put(uint8_t *p, const sl_merge_edge *m);
