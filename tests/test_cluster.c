@@ -10,7 +10,10 @@
  * threshold flags and (policy skip) refuses merges, a small in-test tagger makes a tag
  * conflict; the best tag by GraphSense's rule; (5) the union-find against an independent
  * reference (connected components by BFS over the input-address sets) on a generated
- * chain (bench/gen_blk.c), with every evidence path checked against the transactions.
+ * chain (bench/gen_blk.c), with every evidence path checked against the transactions;
+ * (6) real CoinJoins of the bundled blocks (Whirlpool, Wasabi 1.x, a two-party join) merge
+ * nothing while a real batch payout merges its inputs; (7) a build killed after its
+ * commit recovers.
  */
 #include <cjson/cJSON.h>
 #include <criterion/criterion.h>
@@ -301,6 +304,70 @@ Test(cluster, incremental_equals_full_modern, .timeout = 120)
     cr_assert_eq(jint(j, "addresses") - jint(j, "clusters"), jint(j, "merges"), "a spanning forest");
     cJSON_Delete(j);
     same_clusters(inc, full);
+}
+
+/* How many distinct clusters the input addresses of txid fall in (`sleuth tx --json`,
+ * then `sl_cluster_of`); *n_addr gets the distinct input addresses. */
+static size_t input_clusters(const char *st, const char *txid, size_t *n_addr)
+{
+    cJSON *t = sleuth_json("tx --store %s %s --json", st, txid), *in;
+    sl_store *s;
+    sl_cluster *cl;
+    sl_error e = {0};
+    uint32_t ids[256], cls[256];
+    size_t na = 0, nc = 0;
+    cr_assert_eq(sl_store_open(&s, st, SL_STORE_RDONLY, &e), 0);
+    cr_assert_eq(sl_cluster_open(s, &cl, &e), 0, "%s", e.msg);
+    cJSON_ArrayForEach(in, cJSON_GetObjectItem(t, "inputs"))
+    {
+        sl_addr_ref a;
+        uint32_t c;
+        size_t k;
+        cr_assert_eq(sl_addr_resolve(s, "btc", jstr(in, "address"), &a, &e), 0, "%s", e.msg);
+        for (k = 0; k < na && ids[k] != a.id; k++) {}
+        if (k < na) continue;
+        cr_assert_lt(na, 256);
+        ids[na++] = a.id;
+        cr_assert_eq(sl_cluster_of(cl, a, &c, NULL), 0);
+        for (k = 0; k < nc && cls[k] != c; k++) {}
+        if (k == nc) cls[nc++] = c;
+    }
+    cJSON_Delete(t);
+    sl_cluster_close(cl);
+    sl_store_close(s);
+    *n_addr = na;
+    return nc;
+}
+
+/* Real CoinJoins of the bundled blocks (identified in tests/data/coinjoin/README.md) merge
+ * nothing; a real batch payout's inputs are merged, with the payout as the evidence. */
+Test(cluster, coinjoins_excluded_batches_merged, .timeout = 120)
+{
+    static const struct {
+        const char *txid;
+        size_t addrs, clusters;
+    } cases[] = {
+        {"d2e592ba5427bf1aa344b9b22b2f4041a97470e4c09bc8bb0f52cf0f4c4527e6", 5, 5},   /* Whirlpool mix */
+        {"7689432894c6d094a1a1050e5365315804ab42e8aab4d00f82da6aabbe389fa1", 71, 71}, /* Wasabi 1.x */
+        {"d026288313ea8e8b723317a1eaa6d74d6f274ad773b4aa5365e1994bf5dd8506", 2, 2},   /* two-party join */
+        {"15199e4e14e1bffca6673f96350913324abeffb15d66ed6488f17db9ced54afe", 2, 1},   /* batch payout */
+    };
+    const char *d = temp_dir(), *st = path_in(d, "s");
+    cJSON *t, *j;
+    ingest_modern(st, "cat");
+    cJSON_Delete(build(st, NULL));
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        size_t na, nc = input_clusters(st, cases[i].txid, &na);
+        cr_assert_eq(na, cases[i].addrs, "%s", cases[i].txid);
+        cr_assert_eq(nc, cases[i].clusters, "%s: inputs in %zu clusters", cases[i].txid, nc);
+    }
+    t = sleuth_json("tx --store %s %s --json", st, cases[3].txid);
+    j = sleuth_json("cluster why --store %s %s %s --json", st, jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(t, "inputs"), 0), "address"),
+                    jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(t, "inputs"), 1), "address"));
+    cr_assert_eq(jint(j, "hops"), 1);
+    cr_assert_str_eq(jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "path"), 0), "tx"), cases[3].txid);
+    cJSON_Delete(j);
+    cJSON_Delete(t);
 }
 
 Test(cluster, rollback_below_build_rebuilds, .timeout = 60)
