@@ -13,7 +13,8 @@
  * chain (bench/gen_blk.c), with every evidence path checked against the transactions;
  * (6) real CoinJoins of the bundled blocks (Whirlpool, Wasabi 1.x, a two-party join) merge
  * nothing while a real batch payout merges its inputs; (7) a build killed after its
- * commit recovers.
+ * commit recovers, and a second build waits its turn; (8) change-heuristic edges are
+ * evidence with their name and confidence.
  */
 #include <cjson/cJSON.h>
 #include <criterion/criterion.h>
@@ -21,6 +22,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -274,6 +276,33 @@ Test(cluster, killed_incremental_build_recovers, .timeout = 60)
     same_clusters(inc, full);
 }
 
+/* One build at a time: a second one while the first holds the lock is refused; no store,
+ * no build. */
+Test(cluster, one_build_at_a_time, .timeout = 60)
+{
+    const char *d = temp_dir(), *st = path_in(d, "s");
+    pid_t pid;
+    ingest(st, BLK0);
+    cJSON_Delete(build(st, NULL));
+    ingest(st, BLK1);
+    pid = spawn_sh("env SLEUTH_TEST_STOP_AT=cluster-journal %s cluster build --quiet --store %s", sleuth_bin(), st);
+    {
+        int stopped = 0;
+        for (int i = 0; i < 400 && !stopped; i++) { /* until it has stopped at its commit */
+            run_result r = run_sh("grep -q '^State:.*T' /proc/%d/status", (int)pid);
+            stopped = r.status == 0;
+            run_free(&r);
+            if (!stopped) usleep(50000);
+        }
+        cr_assert(stopped, "the first build never reached its commit");
+    }
+    expect(1, "another `sleuth cluster build` is running", "cluster build --store %s", st);
+    kill(pid, SIGCONT);
+    stop_group(pid, 5000);
+    expect(0, "incremental", "cluster build --store %s", st);
+    expect(1, "no sleuth store here", "cluster build --store %s/nothing-here", d);
+}
+
 /* The bundled modern blocks with their prevouts into store st: which = "head -7", "tail
  * -n +8" or "cat" of the block list (file-name order). */
 static void ingest_modern(const char *st, const char *which)
@@ -368,6 +397,49 @@ Test(cluster, coinjoins_excluded_batches_merged, .timeout = 120)
     cr_assert_str_eq(jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "path"), 0), "tx"), cases[3].txid);
     cJSON_Delete(j);
     cJSON_Delete(t);
+}
+
+/* A change heuristic as an option: its edges carry its name and confidence, and `why`
+ * shows one: an input address of the tx and the output it named. */
+Test(cluster, change_edges_are_evidence, .timeout = 120)
+{
+    const char *d = temp_dir(), *st = path_in(d, "s");
+    cJSON *j;
+    sl_file f;
+    sl_store *s;
+    sl_cluster *cl;
+    sl_error e = {0};
+    sl_merge_edge *path;
+    size_t n, found = 0;
+    ingest_modern(st, "cat");
+    j = build(st, "--heuristics multi-input,change:optimal");
+    cr_assert_gt(jint(j, "change_edges"), 100);
+    cr_assert_str_eq(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "heuristics"), 1)->valuestring, "change:optimal");
+    cJSON_Delete(j);
+    cr_assert_eq(sl_file_open(&f, path_in(st, "knowledge/cluster/edges"), &e), 0, "%s", e.msg);
+    cr_assert_eq(sl_store_open(&s, st, SL_STORE_RDONLY, &e), 0);
+    cr_assert_eq(sl_cluster_open(s, &cl, &e), 0);
+    for (size_t off = 0; off + 16 <= f.len && found < 5; off += 16) {
+        const uint8_t *r = f.data + off;
+        uint32_t a = sl_le32(r), b = sl_le32(r + 4);
+        uint64_t tx = sl_le40(r + 8), fo;
+        bool out = false;
+        if (r[14] != SL_H_CHANGE_OPTIMAL) continue;
+        cr_assert_eq(r[15], 25);
+        cr_assert_eq(sl_cluster_why(cl, (sl_addr_ref){SL_CHAIN_BTC, a}, (sl_addr_ref){SL_CHAIN_BTC, b}, &path, &n, &e), 0);
+        cr_assert_eq(n, 1);
+        cr_assert_eq(path[0].heuristic, SL_H_CHANGE_OPTIMAL);
+        cr_assert_eq(path[0].tx.id, tx);
+        sl_free(path);
+        fo = sl_btc_tx_first_out(s, tx);
+        for (uint32_t k = 0; k < sl_btc_tx_n_out(s, tx); k++) out |= sl_btc_out_addr(s, fo + k) == b;
+        cr_assert(out, "the change address is an output of the tx");
+        found++;
+    }
+    cr_assert_eq(found, 5);
+    sl_cluster_close(cl);
+    sl_store_close(s);
+    sl_file_close(&f);
 }
 
 Test(cluster, rollback_below_build_rebuilds, .timeout = 60)
