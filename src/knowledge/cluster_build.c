@@ -404,6 +404,10 @@ static int do_tx(builder *b, uint64_t tx, sl_error *e)
     sl_txv t;
     int rc;
     if (sl_btc_tx_is_coinbase(s, tx)) goto seen;
+    if (!change && sl_btc_tx_n_in(s, tx) < 2) { /* one input: no multi-input edge, nothing to read */
+        b->r->inputs++;
+        goto seen;
+    }
     if ((rc = tx_view(b, tx, &t, change, &na, e))) return rc;
     for (size_t k = 0; k < t.n_in && !a0; k++) a0 = t.in[k].addr.id;
     if (na >= 2) {
