@@ -482,6 +482,16 @@ Test(cluster, options_change_rebuilds_and_usage, .timeout = 60)
     cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(j, "from_scratch")));
     cr_assert(strstr(jstr(j, "why"), "options changed"));
     cJSON_Delete(j);
+    { /* cluster files of another format version: readers say so, a build rebuilds them */
+        run_result r = run_sh("printf '\\002' | dd of=%s/knowledge/cluster/state bs=1 seek=8 conv=notrunc 2>/dev/null", st);
+        cr_assert_eq(r.status, 0);
+        run_free(&r);
+        expect(1, "cluster format 2", "cluster show --store %s 1", st);
+        j = build(st, "--heuristics multi-input,change:optimal");
+        cr_assert(strstr(jstr(j, "why"), "another format version"), "%s", jstr(j, "why"));
+        cJSON_Delete(j);
+        expect(0, NULL, "cluster show --store %s 1", st);
+    }
     expect(2, "bogus", "cluster build --store %s --heuristics multi-input,bogus", st);
     expect(2, "--guard", "cluster build --store %s --guard maybe", st);
     expect(1, "not a cluster id", "cluster show --store %s 425", st); /* a member of 276 */

@@ -10,6 +10,7 @@
  * entries of older addresses go through a journal, the new addresses' entries are
  * appended: the cost of a build follows what is new, not the size of the store.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -115,9 +116,10 @@ int cl_state_read(const sl_store *s, cl_state *st, sl_error *e)
     close(fd);
     if (got != CL_STATE_SIZE || memcmp(b, "SLCLUST", 8))
         return sl_err(e, SL_ECORRUPT, "%s: not a cluster state file (run `sleuth cluster build --from-scratch`)", p);
+    st->gen = sl_le64(b + 16); /* at this offset in every version: a rebuild numbers on from it */
     if (sl_le32(b + 8) != CL_VERSION)
-        return sl_err(e, SL_ECORRUPT, "%s: cluster format %u, this sleuth reads %u (run `sleuth cluster build --from-scratch`)",
-                      p, sl_le32(b + 8), CL_VERSION);
+        return sl_err(e, SL_EVERSION, "%s: cluster format %u, this sleuth reads %u (`sleuth cluster build` rebuilds it)", p,
+                      sl_le32(b + 8), CL_VERSION);
     st->heuristics = sl_le32(b + 12);
     st->gen = sl_le64(b + 16), st->tx_done = sl_le64(b + 24), st->n_addr = sl_le64(b + 32);
     st->hiwater = sl_le64(b + 40), st->tip_block = sl_le32(b + 48), st->guard_size = sl_le32(b + 52);
@@ -593,10 +595,18 @@ static void gen_path(char *out, size_t cap, const char *dir, uint64_t gen, const
 
 static void remove_gen(const char *dir, uint64_t gen)
 {
-    char p[1100];
-    gen_path(p, sizeof p, dir, gen, "nodes");
-    unlink(p);
+    char p[1100], f[1400];
+    DIR *d;
+    struct dirent *de;
     gen_path(p, sizeof p, dir, gen, "");
+    if ((d = opendir(p))) { /* every file: older formats had other names */
+        while ((de = readdir(d)))
+            if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+                snprintf(f, sizeof f, "%s/%s", p, de->d_name);
+                unlink(f);
+            }
+        closedir(d);
+    }
     rmdir(p);
 }
 
@@ -817,13 +827,16 @@ int sl_cluster_build(sl_store *s, const sl_cluster_opts *o_in, sl_cluster_build_
     }
 
     rc = cl_state_read(s, &old, e);
-    if (rc && rc != SL_ENOTFOUND && !o.from_scratch) goto out;
+    if (rc && rc != SL_ENOTFOUND && rc != SL_EVERSION && !o.from_scratch) goto out;
     if (rc == SL_OK && !o.from_scratch) {
         have_old = can_continue(s, m, &old, &o, r) && (rc = replay_journal(dir, &old, e)) == SL_OK;
         if (rc) goto out;
     } else {
-        snprintf(r->why, sizeof r->why, o.from_scratch ? "asked to start from scratch" : "first build");
+        snprintf(r->why, sizeof r->why, "%s", o.from_scratch ? "asked to start from scratch"
+                                              : rc == SL_EVERSION ? "the cluster files are of another format version: rebuilt"
+                                                                  : "first build");
     }
+    sl_err_clear(e);
     rc = SL_OK;
     st = old;
     st.gen = have_old ? old.gen : old.gen + 1;
