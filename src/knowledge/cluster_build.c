@@ -327,8 +327,16 @@ static int merge(builder *b, const sl_merge_edge *m)
 static int flush(builder *b, sl_error *e)
 {
     int rc;
-    for (size_t i = 0; i < b->n_pend; i++)
+    for (size_t i = 0; i < b->n_pend; i++) {
+        if (i + 16 < b->n_pend) { /* the finds are independent until a union: fetch ahead */
+            const sl_merge_edge *f = &b->pend[i + 16];
+            if (f->a.id <= b->n && f->b.id <= b->n) {
+                __builtin_prefetch(&PAR(b, f->a.id), 1);
+                __builtin_prefetch(&PAR(b, f->b.id), 1);
+            }
+        }
         if ((rc = merge(b, &b->pend[i]))) return sl_err(e, rc, "cluster build: %s", sl_strerror(rc));
+    }
     b->n_pend = 0;
     return SL_OK;
 }
