@@ -206,6 +206,7 @@ typedef struct builder {
     sl_txv_in *res;                  /* per input slot */
     uint64_t (*keys)[2], (*tmp)[2];  /* (prevout reference, slot) to sort */
     size_t cap_first, cap_res, cap_keys;
+    const sl_btc_blockrec *blk;      /* the block of the last tx viewed */
     /* the current tx's outputs */
     sl_txv_out *out;
     size_t cap_out;
@@ -467,7 +468,9 @@ static int tx_view(builder *b, uint64_t tx, sl_txv *t, bool full, size_t *n_addr
     memset(t, 0, sizeof *t);
     t->tx.chain = SL_CHAIN_BTC, t->tx.id = tx;
     if (full || na >= 2) {
-        const sl_btc_blockrec *blk = sl_btc_block_at(s, sl_btc_tx_block(s, tx));
+        const sl_btc_blockrec *blk = b->blk;
+        if (!blk || tx < blk->first_tx || tx >= blk->first_tx + blk->n_tx) /* txs come in order: rarely searched */
+            b->blk = blk = sl_btc_block_at(s, sl_btc_tx_block(s, tx));
         t->height = blk->height, t->time = blk->time;
     }
     t->in = in, t->n_in = ni, t->out = b->out, t->n_out = no;
