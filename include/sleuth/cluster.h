@@ -97,8 +97,8 @@ typedef struct sl_cluster_build_report {
  * r->why says so). Errors: SL_ENOTFOUND (no Bitcoin-family blocks), SL_ECONFLICT (another
  * build holds the lock), SL_EIO (with the path), SL_ENOMEM, SL_ECORRUPT (a damaged
  * cluster file: run with from_scratch), SL_EUSAGE, a tagger's error. The store handle may
- * be read-only. Memory: a full build 16 bytes per address (plus 4 with a tagger) and the
- * edges found; an incremental one maps the arrays copy-on-write and touches only the pages
+ * be read-only. Memory: a full build 16 bytes per address (plus 4 with a tagger) and its
+ * batches (about 12 MB); an incremental one maps the nodes copy-on-write and touches only the pages
  * of the addresses the new transactions reach. */
 int sl_cluster_build(sl_store *s, const sl_cluster_opts *o, sl_cluster_build_report *r, sl_error *e) SL_MUST_USE;
 
@@ -117,7 +117,10 @@ typedef struct sl_cluster_info {
 } sl_cluster_info;
 
 /* Opens the last build of s's clustering (mapped read-only). Errors: SL_ENOTFOUND (no
- * build yet: run `sleuth cluster build`), SL_ECORRUPT, SL_EIO. The handle does not keep s:
+ * build yet: run `sleuth cluster build`), SL_ECONFLICT (a build is applying its journal
+ * or died doing so: the next build finishes it), SL_EVERSION (files of another format:
+ * the next build rebuilds them), SL_ECORRUPT, SL_EIO, SL_ENOMEM. A build that commits
+ * while the handle is open is not seen by it (open again). The handle does not keep s:
  * s may be closed first. Free with sl_cluster_close. */
 int sl_cluster_open(sl_store *s, sl_cluster **cl, sl_error *e) SL_MUST_USE;
 void sl_cluster_close(sl_cluster *cl);
