@@ -98,7 +98,7 @@ typedef struct sl_cluster_build_report {
  * build holds the lock), SL_EIO (with the path), SL_ENOMEM, SL_ECORRUPT (a damaged
  * cluster file: run with from_scratch), SL_EUSAGE, a tagger's error. The store handle may
  * be read-only. Memory: a full build 16 bytes per address (plus 4 with a tagger) and
- * its batches (about 12 MB); an incremental one maps the nodes copy-on-write and touches
+ * its batches (about 25 MB); an incremental one maps the nodes copy-on-write and touches
  * only the pages of the addresses the new transactions reach. */
 int sl_cluster_build(sl_store *s, const sl_cluster_opts *o, sl_cluster_build_report *r, sl_error *e) SL_MUST_USE;
 
