@@ -149,6 +149,27 @@ ROLE_WORDS = {"exploiter": "exploiter", "suspected_exploiter": "suspected exploi
 CEX_ACTOR = {"Huobi Deposit Address": "huobi", "FTX Deposit Address": "ftx",
              "Cryptocom Deposit Address": "cryptocom"}
 
+REKT = "https://github.com/gizatechxyz/rekommender/blob/%s/rekt_articles/%s"
+# Theft transactions that the shared CSVs do not carry but the articles they cite name (read in
+# the same stored copies): the Bybit drain (also in MANIFEST-tags.md, from Ben Zhou's post), the
+# two Ronin bridge withdrawals and the two Harmony bridge drains.
+CITED_TXS = [
+    ("Bybit", "0xb61413c495fdad6114a7aa863a00b2e3c28945979a10885b12b30316ea9f072c",
+     "401,346.76 ETH from the Bybit cold wallet (Safe) to the exploiter through the backdoored "
+     "implementation", REKT % ("02d78d81b85b7a86980bb8143a31d7d59916724e", "bybit-rekt.md")),
+    ("Ronin Bridge (Axie Infinity)", "0xc28fad5e8d5e0ce6a2eaf67b6687be5d58113e16be590824d6cfa1a94467d0b7",
+     "withdrawal of 173,600 ETH from the Ronin bridge",
+     REKT % ("02d78d81b85b7a86980bb8143a31d7d59916724e", "ronin-rekt.md")),
+    ("Ronin Bridge (Axie Infinity)", "0xed2c72ef1a552ddaec6dd1f5cddf0b59a8f37f82bdda5257d9c7c37db7bb9b08",
+     "withdrawal of 25.5M USDC from the Ronin bridge",
+     REKT % ("02d78d81b85b7a86980bb8143a31d7d59916724e", "ronin-rekt.md")),
+    ("Harmony Horizon Bridge", "0x27981c7289c372e601c9475e5b5466310be18ed10b59d1ac840145f6e7804c97",
+     "13.1k ETH from the Harmony ETH bridge to the exploiter",
+     REKT % ("3190518ee7116ce4720c75be212d411456300f2c", "harmony-rekt.md")),
+    ("Harmony Horizon Bridge", "0x44256bb81181bcaf7b5662614c7ee5f6c30d14e1c8239f006f84864a9cda9f77",
+     "5.5M BUSD from the Harmony BUSD bridge to the exploiter",
+     REKT % ("3190518ee7116ce4720c75be212d411456300f2c", "harmony-rekt.md")),
+]
 PSA_URL = "https://www.ic3.gov/PSA/2025/PSA250226"
 COMMINGLING_URL = ("https://hk.blockchain.news/flashnews/"
                    "lazarus-group-links-bybit-and-phemex-hacks-via-on-chain-activity")
@@ -261,10 +282,9 @@ def build(shared):
                        "Safe's masterCopy (block %d)" % (t["nonce"], lib.spell("ETH", t["to"]),
                                                          t["blockNumber"]),
                        safe_src, "service_api")
-    # the drain transaction: Ben Zhou's post as quoted by tayvano (MANIFEST-tags.md)
-    lib.tx_tag("Bybit", "ETH", "0xb61413c495fdad6114a7aa863a00b2e3c28945979a10885b12b30316ea9f072c",
-               "theft_tx", "drain of the Bybit cold wallet (Safe) after the masterCopy swap",
-               "https://github.com/tayvano/lazarus-bluenoroff-research", "forensic")
+    # theft transactions named by the articles the shared CSVs cite (not in the CSVs themselves)
+    for inc_name, txh, label, src in CITED_TXS:
+        lib.tx_tag(inc_name, "ETH", txh, "theft_tx", label, src, "forensic")
 
     # 2. DMM Bitcoin
     for r in rows(os.path.join(inc, "dmm_bitcoin_2024-05-31.csv")):
