@@ -270,7 +270,10 @@ def build(shared):
         psa = r["in_fbi_psa_250226"] == "yes"
         label = clean_label(r["label"]) + (" [FBI PSA I-022625-PSA]" if psa else "")
         src = PSA_URL if psa else gh_url(r["sources"])
-        lib.addr_tag(r["incident"], r["chain"], r["address"], ROLE[r["role"]], label, src,
+        role = ROLE[r["role"]]
+        if r["label"].startswith("Testing"):  # tayvano's test EOA: preparation, not the theft
+            role = "attacker_prep"
+        lib.addr_tag(r["incident"], r["chain"], r["address"], role, label, src,
                      "authority_data" if psa else "forensic")
     safe = json.load(open(os.path.join(inc, "bybit_safe_tx_nonce71.json"), encoding="utf-8"))
     safe_src = gh_url("tayvano/lazarus-bluenoroff-research:malicious-shit/bybit-safe-tx-71.json"
