@@ -10,7 +10,8 @@ context JSON {"incident", "role"} with a documented role) and the cross referenc
 data/incidents/incidents.yaml (each incident names an existing pack, each pack belongs to one
 incident, the tags' incident is the pack's, the chains agree). Also: EVM addresses are EIP-55
 or lower case, no (network, address) twice in a pack, the Bybit pack holds the FBI's 51, and
-the Bybit-Phemex commingling address is in both packs. Prints the counts per incident and
+the Bybit-Phemex commingling address is in both packs; base58check and bech32 addresses
+(BTC, LTC, DOGE, ZEC, TRX, ADA, ATOM) pass their checksums. Prints the counts per incident and
 exits 1 on any error.
 
 The schema and taxonomies are read from ../shared/data/tags/graphsense when present
@@ -20,6 +21,7 @@ Python 3 standard library; PyYAML is used when installed, else a small reader of
 these files use (the generator's output and incidents.yaml's layout).
 """
 import csv
+import hashlib
 import json
 import os
 import re
@@ -205,6 +207,47 @@ def eip55(addr):
                           for i, c in enumerate(h))
 
 
+B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+BECH = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+
+
+def base58check_ok(a):
+    n = 0
+    for c in a:
+        if c not in B58:
+            return False
+        n = n * 58 + B58.index(c)
+    raw = b"\0" * (len(a) - len(a.lstrip("1"))) + n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return len(raw) > 4 and hashlib.sha256(hashlib.sha256(raw[:-4]).digest()).digest()[:4] == raw[-4:]
+
+
+def bech32_ok(a):
+    """bech32 or bech32m checksum, any length (Cardano addresses are longer than BIP-173's 90)."""
+    a = a.lower()
+    i = a.rfind("1")
+    hrp, data = a[:i], a[i + 1:]
+    if i < 1 or not data or any(c not in BECH for c in data):
+        return False
+    gen, chk = [0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3], 1
+    for v in [ord(x) >> 5 for x in hrp] + [0] + [ord(x) & 31 for x in hrp] + [BECH.find(c) for c in data]:
+        top = chk >> 25
+        chk = (chk & 0x1ffffff) << 5 ^ v
+        for k in range(5):
+            chk ^= gen[k] if (top >> k) & 1 else 0
+    return chk in (1, 0x2bc830a3)
+
+
+def checksum_ok(net, a):
+    """None where this script has no checksum rule for the network."""
+    if net in ("BTC", "LTC") and a.lower().startswith(("bc1", "ltc1")):
+        return bech32_ok(a)
+    if net in ("BTC", "LTC", "DOGE", "ZEC", "TRX"):
+        return base58check_ok(a)
+    if net in ("ADA", "ATOM"):
+        return bech32_ok(a)
+    return None
+
+
 # ---- the check ----------------------------------------------------------------------------------
 class Report:
     def __init__(self):
@@ -316,6 +359,8 @@ def check_pack(path, iid, tax, rep):
                 elif a != a.lower() and eip55(a) != a:
                     rep.err(where, "%r fails EIP-55 (and is not lower case)" % a)
                 a = a.lower()
+            elif checksum_ok(net, a) is False:
+                rep.err(where, "%s address %r fails its checksum" % (net, a))
             if eff.get("source") == PSA_URL:
                 counts["fbi"] += 1
             key = (net, a)
