@@ -151,24 +151,67 @@ CEX_ACTOR = {"Huobi Deposit Address": "huobi", "FTX Deposit Address": "ftx",
 
 REKT = "https://github.com/gizatechxyz/rekommender/blob/%s/rekt_articles/%s"
 # Theft transactions that the shared CSVs do not carry but the articles they cite name (read in
-# the same stored copies): the Bybit drain (also in MANIFEST-tags.md, from Ben Zhou's post), the
-# two Ronin bridge withdrawals and the two Harmony bridge drains.
-CITED_TXS = [
-    ("Bybit", "0xb61413c495fdad6114a7aa863a00b2e3c28945979a10885b12b30316ea9f072c",
+# the same stored copies, at the commit read): the Bybit drain (also in MANIFEST-tags.md, from Ben
+# Zhou's post), the Ronin, Harmony, Stake, CoinEx, HTX, Poloniex, HECO and Orbit withdrawals, and
+# the transactions that took over the WazirX and Radiant wallets.
+A, B = "3190518ee7116ce4720c75be212d411456300f2c", "02d78d81b85b7a86980bb8143a31d7d59916724e"
+CITED_TXS = [  # (source incident, network, hash, role, label, article)
+    ("Bybit", "ETH", "0xb61413c495fdad6114a7aa863a00b2e3c28945979a10885b12b30316ea9f072c", "theft_tx",
      "401,346.76 ETH from the Bybit cold wallet (Safe) to the exploiter through the backdoored "
-     "implementation", REKT % ("02d78d81b85b7a86980bb8143a31d7d59916724e", "bybit-rekt.md")),
-    ("Ronin Bridge (Axie Infinity)", "0xc28fad5e8d5e0ce6a2eaf67b6687be5d58113e16be590824d6cfa1a94467d0b7",
-     "withdrawal of 173,600 ETH from the Ronin bridge",
-     REKT % ("02d78d81b85b7a86980bb8143a31d7d59916724e", "ronin-rekt.md")),
-    ("Ronin Bridge (Axie Infinity)", "0xed2c72ef1a552ddaec6dd1f5cddf0b59a8f37f82bdda5257d9c7c37db7bb9b08",
-     "withdrawal of 25.5M USDC from the Ronin bridge",
-     REKT % ("02d78d81b85b7a86980bb8143a31d7d59916724e", "ronin-rekt.md")),
-    ("Harmony Horizon Bridge", "0x27981c7289c372e601c9475e5b5466310be18ed10b59d1ac840145f6e7804c97",
-     "13.1k ETH from the Harmony ETH bridge to the exploiter",
-     REKT % ("3190518ee7116ce4720c75be212d411456300f2c", "harmony-rekt.md")),
-    ("Harmony Horizon Bridge", "0x44256bb81181bcaf7b5662614c7ee5f6c30d14e1c8239f006f84864a9cda9f77",
-     "5.5M BUSD from the Harmony BUSD bridge to the exploiter",
-     REKT % ("3190518ee7116ce4720c75be212d411456300f2c", "harmony-rekt.md")),
+     "implementation", REKT % (B, "bybit-rekt.md")),
+    ("Ronin Bridge (Axie Infinity)", "ETH",
+     "0xc28fad5e8d5e0ce6a2eaf67b6687be5d58113e16be590824d6cfa1a94467d0b7", "theft_tx",
+     "withdrawal of 173,600 ETH from the Ronin bridge", REKT % (B, "ronin-rekt.md")),
+    ("Ronin Bridge (Axie Infinity)", "ETH",
+     "0xed2c72ef1a552ddaec6dd1f5cddf0b59a8f37f82bdda5257d9c7c37db7bb9b08", "theft_tx",
+     "withdrawal of 25.5M USDC from the Ronin bridge", REKT % (B, "ronin-rekt.md")),
+    ("Harmony Horizon Bridge", "ETH",
+     "0x27981c7289c372e601c9475e5b5466310be18ed10b59d1ac840145f6e7804c97", "theft_tx",
+     "13.1k ETH from the Harmony ETH bridge to the exploiter", REKT % (A, "harmony-rekt.md")),
+    ("Harmony Horizon Bridge", "ETH",
+     "0x44256bb81181bcaf7b5662614c7ee5f6c30d14e1c8239f006f84864a9cda9f77", "theft_tx",
+     "5.5M BUSD from the Harmony BUSD bridge to the exploiter", REKT % (A, "harmony-rekt.md")),
+    ("Alphapo", "ETH", "0xd77012e22dbf51aceb4b759db83ef767af165c258d1c423187a6f10324d1d064", "theft_tx",
+     "2,464 ETH from the Alphapo hot wallet to the hacker", REKT % (B, "alphapo-rekt.md")),
+    ("Stake.com", "ETH", "0x98610e0a20b5ebb08c40e78b4d2271ae1fbd4fc3b8783b1bb7a5687918fad54e", "theft_tx",
+     "6k ETH from the Stake hot wallet (first transfer, 12:48 UTC)", REKT % (A, "stake-rekt.md")),
+    ("Stake.com", "POLYGON", "0x30dab44e09593c6aae593fe8b8384d07c51a23b5c9307444f1c293eb7c5f4858",
+     "theft_tx", "3M MATIC from the Stake hot wallet", REKT % (A, "stake-rekt.md")),
+    ("Stake.com", "BSC", "0xcc696992ac198e8fadd91dbacb8292e9ac23584e111e1e6fafa965de6ece97f0", "theft_tx",
+     "12k BNB from the Stake hot wallet", REKT % (A, "stake-rekt.md")),
+    ("CoinEx", "ETH", "0xb6a07c2c591e43abc63add833aaf4d6ab47e66f05cf6b49a9dda7c2317b2d61c", "theft_tx",
+     "almost 4,950 ETH from a CoinEx hot wallet (first transfer, 13:20:59 UTC)",
+     REKT % (A, "coinex-rekt.md")),
+    ("HTX (5,000 ETH)", "ETH", "0xe9eefff04322a1e9262aad139e7b03954709a7c2ffea5ba9d1026a24fb58c029",
+     "theft_tx", "4,999 ETH drained from HTX", REKT % (B, "htx-huobi-rekt.md")),
+    ("Poloniex", "ETH", "0xcbf1547119ae869604585997b11d118bb423f32ae75c2fe055b7eb8d79d3ae77", "theft_tx",
+     "4,900 ETH from the hot wallet Poloniex 4 (first transfer, 10:30 UTC)",
+     REKT % (B, "poloniex-rekt.md")),
+    ("HECO Bridge + HTX", "ETH", "0xbb6fe88427c2f3bc179075109d47a805dcfedab0e475eaca0d979311873e131b",
+     "theft_tx", "first withdrawal from the HECO Bridge by the compromised operator (09:59 UTC)",
+     REKT % (A, "heco-htx-rekt.md")),
+    ("HECO Bridge + HTX", "ETH", "0xd773f61db2bd693d15b09e790a7c257b48ec926865be68a5f88f451242edbeda",
+     "theft_tx", "first transfer out of the HTX hot wallets (10:41 UTC)",
+     REKT % (A, "heco-htx-rekt.md")),
+    ("Orbit Bridge", "ETH", "0xafdc36278fcef8d54824b09ec019147cfe2afd995abf6754e52d273a2c1b07ca",
+     "theft_tx", "10M DAI from the Orbit Bridge (21:08 UTC)", REKT % (A, "orbit-bridge-rekt.md")),
+    ("Orbit Bridge", "ETH", "0xe0bada18fdc56dec125c31b1636490f85ba66016318060a066ed7050ff7271f9",
+     "theft_tx", "231 WBTC from the Orbit Bridge", REKT % (A, "orbit-bridge-rekt.md")),
+    ("Orbit Bridge", "ETH", "0x639d27e564214411ad8eb06cf00d85cd90f83503a53ab5bf35dd5c6e1148ae0a",
+     "theft_tx", "9,500 ETH from the Orbit Bridge", REKT % (A, "orbit-bridge-rekt.md")),
+    ("Orbit Bridge", "ETH", "0x64a6f486c20671e1389b3c7948d46733325c407245a86bf510cb69ef401a3f0e",
+     "theft_tx", "10M USDC from the Orbit Bridge", REKT % (A, "orbit-bridge-rekt.md")),
+    ("Orbit Bridge", "ETH", "0xd8ca42941a0a2c25669267ad8d61f7f9f4118252cb502316602fe16624b80ac8",
+     "theft_tx", "30M USDT from the Orbit Bridge (21:25 UTC)", REKT % (A, "orbit-bridge-rekt.md")),
+    ("WazirX", "ETH", "0x48164d3adbab78c2cb9876f6e17f88e321097fcd14cadd57556866e4ef3e185d", "attack_tx",
+     "upgrade of the WazirX multisig to the attacker's implementation (two compromised keys, two "
+     "phished signatures)", REKT % (B, "wazirx-rekt.md")),
+    ("Radiant Capital", "BSC", "0xd97b93f633aee356d992b49193e60a571b8c466bf46aaf072368f975dc11841c",
+     "attack_tx", "ownership of the Pool Provider transferred to the malicious contract",
+     REKT % (A, "radiant-capital-rekt2.md")),
+    ("Radiant Capital", "ARB", "0x7856552db409fe51e17339ab1e0e1ce9c85d68bf0f4de4c110fc4e372ea02fb1",
+     "attack_tx", "ownership of the Pool Provider transferred to the malicious contract",
+     REKT % (A, "radiant-capital-rekt2.md")),
 ]
 PSA_URL = "https://www.ic3.gov/PSA/2025/PSA250226"
 COMMINGLING_URL = ("https://hk.blockchain.news/flashnews/"
@@ -286,8 +329,8 @@ def build(shared):
                                                          t["blockNumber"]),
                        safe_src, "service_api")
     # theft transactions named by the articles the shared CSVs cite (not in the CSVs themselves)
-    for inc_name, txh, label, src in CITED_TXS:
-        lib.tx_tag(inc_name, "ETH", txh, "theft_tx", label, src, "forensic")
+    for inc_name, net, txh, role, label, src in CITED_TXS:
+        lib.tx_tag(inc_name, net, txh, role, label, src, "forensic")
 
     # 2. DMM Bitcoin
     for r in rows(os.path.join(inc, "dmm_bitcoin_2024-05-31.csv")):
