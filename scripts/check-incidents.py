@@ -269,7 +269,7 @@ def load_taxonomies(shared, rep):
         with open(os.path.join(gs, "schema", "confidence.csv"), encoding="utf-8") as f:
             conf = {r["id"] for r in csv.DictReader(f)}
         with open(os.path.join(gs, "schema", "concepts.yaml"), encoding="utf-8") as f:
-            concepts = set(re.findall(r"^  id: (\S+)$", f.read(), re.M))
+            concepts = set(re.findall(r"^ +id: (\S+)$", f.read(), re.M))
         with open(os.path.join(gs, "actors", "graphsense.actorpack.yaml"), encoding="utf-8") as f:
             actors = set(re.findall(r"^- id: (\S+)$", f.read(), re.M))
         note.append("%s, confidence ids, %d concepts and %d actors from %s" %
