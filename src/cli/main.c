@@ -24,6 +24,7 @@ static const struct {
     {"tx", cmd_tx, "tx      --store DIR TXID|0xHASH       one transaction, inputs linked to outputs"},
     {"address", cmd_address, "address --store DIR ADDRESS           balance and history of an address"},
     {"trace", cmd_trace, "trace   --store DIR --tx TXID[:N] | --address ADDR   follow the money"},
+    {"deposits", cmd_deposits, "deposits --store DIR --chain ethereum|tron   exchange deposit addresses and hot wallets"},
     {"safe", sl_cmd_safe, "safe verify FILE.json|-               check a Safe multisig transaction before signing"},
 };
 
