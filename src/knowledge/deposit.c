@@ -63,6 +63,7 @@ typedef struct scan {
     sl_deposit_params p;
     gen g[2];           /* g[0] the newer */
     sl_ht cidx;         /* address id -> index in cands */
+    sl_ht hots;         /* address id of a candidate's hot wallet -> its payouts since */
     cand *cands;
     size_t n_cands, cap_cands;
     sl_deposit_stats st;
@@ -77,6 +78,7 @@ bool sl_deposit_params_init(sl_deposit_params *p, const char *chain)
     p->alpha_token_ppm = SL_DEPOSIT_ALPHA_TOKEN_PPM;
     p->min_deposits = SL_DEPOSIT_MIN_DEPOSITS;
     p->max_senders = SL_DEPOSIT_MAX_SENDERS;
+    p->min_payouts = SL_DEPOSIT_MIN_PAYOUTS;
     p->tokens = true;
     return d && d->model == SL_MODEL_ACCOUNT;
 }
@@ -193,6 +195,7 @@ static int cand_get(scan *S, uint32_t addr, uint32_t hot, cand **out)
         memset(*out, 0, sizeof **out);
         (*out)->addr = addr, (*out)->hot = hot;
         S->n_cands++;
+        if ((rc = sl_ht_upsert(&S->hots, &hot, sizeof hot, 0, &slot, NULL))) return rc;
     }
     return SL_OK;
 }
@@ -268,6 +271,8 @@ static int pass(scan *S)
             (f->kind == SL_FLOW_TOKEN && !S->p.tokens) || (f->flags & 1))
             continue;
         S->st.considered++;
+        uint64_t *payouts = sl_ht_find(&S->hots, &f->from, sizeof f->from);
+        if (payouts) ++*payouts;
         if (f->block != cur_bi) {
             const sl_eth_blockrec *b = sl_eth_block_at(S->c, f->block);
             cur_bi = f->block, bn = b->number, miner = b->miner;
@@ -378,6 +383,9 @@ static int report(scan *S, const sl_deposit_out *out)
         const cand *h = &S->cands[ord[i]];
         for (j = i; j < n && S->cands[ord[j]].hot == h->hot; j++) {}
         if (j - i < S->p.min_deposits) { S->st.rejected_k += j - i; continue; }
+        uint64_t payouts = 0;
+        (void)sl_ht_get(&S->hots, &h->hot, sizeof h->hot, &payouts);
+        if (payouts < S->p.min_payouts) { S->st.rejected_payouts += j - i; continue; }
         S->st.hot_wallets++;
         for (uint32_t x = i; x < j; x++) {
             const cand *c = &S->cands[ord[x]];
@@ -442,6 +450,7 @@ int sl_deposit_scan(sl_store *s, const char *chain, const sl_deposit_params *p, 
     gen_free(&S.g[0]);
     gen_free(&S.g[1]);
     sl_ht_free(&S.cidx);
+    sl_ht_free(&S.hots);
     sl_free(S.cands);
     return rc;
 }

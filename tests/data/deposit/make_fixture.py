@@ -18,7 +18,7 @@ C1, C2, C3, C6, C7, C8, C9 = a("c1"), a("c2"), a("c3"), a("c6"), a("c7"), a("c8"
 D1, D2, D3, D4, D5 = a("d1"), a("d2"), a("d3"), a("d4"), a("d5")
 E1, E2 = a("e1"), a("e2")
 H1, H2, F = a("a1"), a("a2"), a("f0")
-R, T, Q = a("b0"), a("b1"), a("b2")
+R, T, Q, M = a("b0"), a("b1"), a("b2"), a("b3")
 
 ntx = [0]
 def th():
@@ -46,6 +46,10 @@ blocks = {
     1200: [tx(C1, D1, E // 2)],
     1201: [tx(D1, H1, 499600000000000000)],
     4201: [tx(D4, H1, 999600000000000000)],                     # 3,201 blocks later: after tau
+    1500: [tx(H1, a("77", i), E // 10) for i in range(3)] +     # withdrawals: H1 and H2 pay out
+          [tx(H2, a("77", 3 + i), E // 10) for i in range(3)],
+    1600: [tx(a("60", i), a("61", i), 2 * E) for i in range(3)],  # G1..G3 are paid, and pass it on
+    1610: [tx(a("61", i), M, 2 * E - 10**15) for i in range(3)],  # to merchant M, who never pays out
 }
 for i in range(9):                                              # a relay with 9 customers
     assert 1300 + 2 * i not in blocks and 1301 + 2 * i not in blocks
