@@ -19,7 +19,7 @@
  *   blocks 1300-1317  d016..: nine senders each pay Q 0.1 ETH, Q sweeps each to H1 (9 > 8 senders)
  *   block 1500  H1 and H2 pay three withdrawals each (an exchange pays out)
  *   block 1600  three users are paid 2 ETH; block 1610 each passes it on, less 0.001 ETH, to
- *               merchant M = 0xb3.., who never pays out (3 "deposits", rejected: no payouts)
+ *               merchant M = 0xb3.., who never pays anyone (3 "deposits", rejected: no payees)
  *   block 4201  D4 -> H1 0.9996 ETH                           (3,201 blocks after d002: > tau)
  * Confidence = 20 + 60 * mean(score) * (1 - 2^-n) * purity, score = ((1 - delay/tau) +
  * (1 - shortfall/alpha)) / 2 (docs/DEPOSIT.md):
@@ -122,7 +122,7 @@ Test(deposit, fixture_exact)
     cr_assert_eq(jint(st, "rejected_passthru"), 1, "R");
     cr_assert_eq(jint(st, "rejected_senders"), 1, "Q");
     cr_assert_eq(jint(st, "rejected_k"), 2, "E1, E2");
-    cr_assert_eq(jint(st, "rejected_payouts"), 3, "the merchant's three relays");
+    cr_assert_eq(jint(st, "rejected_payees"), 3, "the merchant's three relays");
     cr_assert_eq(jint(st, "deposits"), 3);
     cr_assert_eq(jint(st, "customers"), 3);
     cJSON_Delete(j);
@@ -146,9 +146,9 @@ Test(deposit, parameters_move_the_negatives)
                                                         "customers")), 9);
     cJSON_Delete(j);
 
-    j = sleuth_json("deposits --store %s --chain ethereum --json --min-payouts 0", FX);
+    j = sleuth_json("deposits --store %s --chain ethereum --json --min-payees 0", FX);
     hots = cJSON_GetObjectItem(j, "hot_wallets");
-    cr_assert_eq(cJSON_GetArraySize(hots), 2, "without the payout test the merchant passes for an exchange");
+    cr_assert_eq(cJSON_GetArraySize(hots), 2, "without the payee test the merchant passes for an exchange");
     cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(find(hots, "0xb3b3b3b3b3b3b3b3b3b3b3b3b3b3b3b3b3b3b300"),
                                                         "deposits")), 3);
     cJSON_Delete(j);
@@ -219,7 +219,7 @@ Test(deposit, library_edges)
 /* The bundled real blocks (tests/data/eth, tests/data/tron) are scattered single blocks:
  * none holds an exchange's sweep together with the customer payment it forwards (the
  * sweeps into Binance, Kraken, Poloniex... there were paid in blocks not bundled). So the
- * defaults find no hot wallet on any of them; with k = 1 and no payout test the two one-off
+ * defaults find no hot wallet on any of them; with k = 1 and no payee test the two one-off
  * relays that are left are listed exactly, and the lookalikes are rejected for the
  * documented reasons. */
 Test(deposit, real_blocks, .timeout = 240)
@@ -242,9 +242,9 @@ Test(deposit, real_blocks, .timeout = 240)
 
     j = sleuth_json("deposits --store %s/m --chain ethereum --json --min-deposits 1", d);
     cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "hot_wallets")), 0);
-    cr_assert_eq(jint(cJSON_GetObjectItem(j, "stats"), "rejected_payouts"), 2, "neither destination paid out");
+    cr_assert_eq(jint(cJSON_GetObjectItem(j, "stats"), "rejected_payees"), 2, "neither destination paid 3 addresses");
     cJSON_Delete(j);
-    j = sleuth_json("deposits --store %s/m --chain ethereum --json --min-deposits 1 --min-payouts 0", d);
+    j = sleuth_json("deposits --store %s/m --chain ethereum --json --min-deposits 1 --min-payees 0", d);
     const cJSON *hots = cJSON_GetObjectItem(j, "hot_wallets"), *st = cJSON_GetObjectItem(j, "stats"), *h, *dep;
     cr_assert_eq(cJSON_GetArraySize(hots), 2);
     h = find(hots, "0x4E05316061E93d79F688869f470ebe199dca7022");

@@ -46,10 +46,11 @@
 #define SL_DEPOSIT_ALPHA_TOKEN_PPM 0
 /* k: a hot wallet is swept into by at least this many deposit addresses (our choice). */
 #define SL_DEPOSIT_MIN_DEPOSITS 3
-/* An exchange's hot wallet pays withdrawals: one that received k sweeps but paid out fewer
- * than this many times (after its first sweep) is a merchant or a sink that relaying
- * users pay, not an exchange (our choice, docs/DEPOSIT.md). */
-#define SL_DEPOSIT_MIN_PAYOUTS 3
+/* An exchange's hot wallet pays withdrawals to its many customers: one that received k
+ * sweeps but paid fewer distinct addresses than this (after its first sweep) is a merchant
+ * or a sink that relaying users pay, not an exchange (our choice, docs/DEPOSIT.md). */
+#define SL_DEPOSIT_MIN_PAYEES 3
+#define SL_DEPOSIT_PAYEES_MAX 64
 /* A deposit address serves one customer (a few wallets of theirs): one paid by more
  * distinct senders is a service (a router, a relay), not a deposit (our choice). */
 #define SL_DEPOSIT_MAX_SENDERS 8
@@ -64,7 +65,7 @@ typedef struct sl_deposit_params {
     uint32_t alpha_token_ppm;   /* tokens: a1 - a2 at most a1 * ppm / 10^6 */
     uint32_t min_deposits;      /* k, >= 1 */
     uint32_t max_senders;       /* 1 .. SL_DEPOSIT_SENDERS_MAX */
-    uint32_t min_payouts;       /* a hot wallet pays out at least this often (0: no test) */
+    uint32_t min_payees;        /* a hot wallet pays this many distinct addresses (0: no test) */
     bool tokens;                /* follow ERC-20/TRC-20 flows too (default true) */
 } sl_deposit_params;
 
@@ -124,7 +125,7 @@ typedef struct sl_deposit_stats {
     uint64_t rejected_split;    /* swept to more than one destination, or sent elsewhere */
     uint64_t rejected_token;    /* swept into a token contract of the store (a call, not a wallet) */
     uint64_t rejected_k;        /* their destination had fewer than k deposit addresses */
-    uint64_t rejected_payouts;  /* their destination paid out fewer than min_payouts times */
+    uint64_t rejected_payees;   /* their destination paid fewer than min_payees addresses */
     uint64_t deposits, hot_wallets, customers;
     uint64_t window_peak;       /* most window entries held at once */
 } sl_deposit_stats;

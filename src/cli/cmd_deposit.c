@@ -15,14 +15,15 @@
 static const char HELP[] =
     "usage: sleuth deposits --store DIR --chain ethereum|tron|... [--tau N] [--alpha X]\n"
     "                       [--alpha-token-ppm N] [--min-deposits K] [--max-senders N]\n"
-    "                       [--min-payouts N] [--no-tokens] [--json]\n"
+    "                       [--min-payees N] [--no-tokens] [--json]\n"
     "  Finds exchange deposit addresses (Victor, FC 2020; Tutela): an address paid by a\n"
     "  customer that sweeps the payment, less at most X of the native coin (tokens: less at\n"
     "  most N millionths), within N blocks to a hot wallet that K or more deposit addresses\n"
-    "  sweep into and that pays out (withdrawals) at least N times. Prints each hot wallet\n"
-    "  with its deposit addresses (merge edges, with a confidence 0-100), the payment and\n"
-    "  sweep transactions, and the customers (who are not the exchange). Defaults: --tau 3200, --alpha 0.01 (Tron: 2), --alpha-token-ppm 0,\n"
-    "  --min-deposits 3, --max-senders 8, --min-payouts 3. See docs/DEPOSIT.md.\n";
+    "  sweep into and that pays (withdrawals) N or more distinct addresses. Prints each hot\n"
+    "  wallet with its deposit addresses (merge edges, with a confidence 0-100), the payment\n"
+    "  and sweep transactions, and the customers (who are not the exchange). Defaults:\n"
+    "  --tau 3200, --alpha 0.01 (Tron: 2), --alpha-token-ppm 0, --min-deposits 3,\n"
+    "  --max-senders 8, --min-payees 3. See docs/DEPOSIT.md.\n";
 
 typedef struct out_ctx {
     const sl_flow_view *v;
@@ -179,7 +180,7 @@ int cmd_deposits(int argc, char **argv)
         {"store", 1, 0, 's'},        {"chain", 1, 0, 'c'},       {"tau", 1, 0, 't'},
         {"alpha", 1, 0, 'a'},        {"alpha-token-ppm", 1, 0, 'p'}, {"min-deposits", 1, 0, 'k'},
         {"max-senders", 1, 0, 'm'}, {"no-tokens", 0, 0, 'n'},   {"json", 0, 0, 'j'},
-        {"min-payouts", 1, 0, 'o'},
+        {"min-payees", 1, 0, 'o'},
         {"quiet", 0, 0, 'q'},        {"help", 0, 0, 'h'},        {0, 0, 0, 0}};
     cli_common c = {getenv("SLEUTH_STORE"), false, false};
     const char *chain = NULL, *tau = NULL, *alpha = NULL, *ppm = NULL, *k = NULL, *ms = NULL, *mp = NULL;
@@ -224,7 +225,7 @@ int cmd_deposits(int argc, char **argv)
     if (ms && ((rc = cli_number("--max-senders", ms, 1, SL_DEPOSIT_SENDERS_MAX, false, &n)) ||
                ((p.max_senders = (uint32_t)n), 0)))
         return rc;
-    if (mp && ((rc = cli_number("--min-payouts", mp, 0, UINT32_MAX, false, &n)) || ((p.min_payouts = (uint32_t)n), 0)))
+    if (mp && ((rc = cli_number("--min-payees", mp, 0, SL_DEPOSIT_PAYEES_MAX, false, &n)) || ((p.min_payees = (uint32_t)n), 0)))
         return rc;
     if (alpha && !parse_coins(alpha, sl_eth_chain_by_name(sl_chain_by_name(chain)->name)->decimals, &p.alpha))
         return cli_usage("deposits: --alpha: '%s' is not an amount of the chain's coin (e.g. 0.01)", alpha);
@@ -243,7 +244,7 @@ int cmd_deposits(int argc, char **argv)
         jnum(pj, "alpha_token_ppm", p.alpha_token_ppm);
         jnum(pj, "min_deposits", p.min_deposits);
         jnum(pj, "max_senders", p.max_senders);
-        jnum(pj, "min_payouts", p.min_payouts);
+        jnum(pj, "min_payees", p.min_payees);
         cJSON_AddBoolToObject(pj, "tokens", p.tokens);
         o.hots = cJSON_AddArrayToObject(o.root, "hot_wallets");
         o.edges = cJSON_AddArrayToObject(o.root, "edges");
@@ -269,7 +270,7 @@ int cmd_deposits(int argc, char **argv)
         jnum(sj, "rejected_split", st.rejected_split);
         jnum(sj, "rejected_token", st.rejected_token);
         jnum(sj, "rejected_k", st.rejected_k);
-        jnum(sj, "rejected_payouts", st.rejected_payouts);
+        jnum(sj, "rejected_payees", st.rejected_payees);
         jnum(sj, "deposits", st.deposits);
         jnum(sj, "hot_wallets", st.hot_wallets);
         jnum(sj, "customers", st.customers);

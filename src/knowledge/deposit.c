@@ -57,13 +57,21 @@ typedef struct cand {
     sl_deposit_forward ev[SL_DEPOSIT_EVIDENCE_MAX];
 } cand;
 
+/* The distinct addresses a candidate hot wallet paid since its first sweep (up to the
+ * number the test needs). */
+typedef struct hotrec {
+    uint32_t n, to[SL_DEPOSIT_PAYEES_MAX];
+} hotrec;
+
 typedef struct scan {
     const sl_eth_chain *c;
     uint16_t chain;
     sl_deposit_params p;
     gen g[2];           /* g[0] the newer */
     sl_ht cidx;         /* address id -> index in cands */
-    sl_ht hots;         /* address id of a candidate's hot wallet -> its payouts since */
+    sl_ht hots;         /* address id of a candidate's hot wallet -> index in payees */
+    hotrec *payees;
+    size_t n_hots, cap_hots;
     cand *cands;
     size_t n_cands, cap_cands;
     sl_deposit_stats st;
@@ -78,7 +86,7 @@ bool sl_deposit_params_init(sl_deposit_params *p, const char *chain)
     p->alpha_token_ppm = SL_DEPOSIT_ALPHA_TOKEN_PPM;
     p->min_deposits = SL_DEPOSIT_MIN_DEPOSITS;
     p->max_senders = SL_DEPOSIT_MAX_SENDERS;
-    p->min_payouts = SL_DEPOSIT_MIN_PAYOUTS;
+    p->min_payees = SL_DEPOSIT_MIN_PAYEES;
     p->tokens = true;
     return d && d->model == SL_MODEL_ACCOUNT;
 }
@@ -195,7 +203,10 @@ static int cand_get(scan *S, uint32_t addr, uint32_t hot, cand **out)
         memset(*out, 0, sizeof **out);
         (*out)->addr = addr, (*out)->hot = hot;
         S->n_cands++;
-        if ((rc = sl_ht_upsert(&S->hots, &hot, sizeof hot, 0, &slot, NULL))) return rc;
+        if ((rc = room((void **)&S->payees, &S->cap_hots, S->n_hots, sizeof *S->payees)) ||
+            (rc = sl_ht_upsert(&S->hots, &hot, sizeof hot, S->n_hots, &slot, &added)))
+            return rc;
+        if (added) memset(&S->payees[S->n_hots++], 0, sizeof *S->payees);
     }
     return SL_OK;
 }
@@ -271,8 +282,13 @@ static int pass(scan *S)
             (f->kind == SL_FLOW_TOKEN && !S->p.tokens) || (f->flags & 1))
             continue;
         S->st.considered++;
-        uint64_t *payouts = sl_ht_find(&S->hots, &f->from, sizeof f->from);
-        if (payouts) ++*payouts;
+        uint64_t hi;
+        if (S->n_hots && sl_ht_get(&S->hots, &f->from, sizeof f->from, &hi)) {
+            hotrec *h = &S->payees[hi];
+            uint32_t i;
+            for (i = 0; i < h->n && h->to[i] != f->to; i++) {}
+            if (i == h->n && h->n < S->p.min_payees) h->to[h->n++] = f->to;
+        }
         if (f->block != cur_bi) {
             const sl_eth_blockrec *b = sl_eth_block_at(S->c, f->block);
             cur_bi = f->block, bn = b->number, miner = b->miner;
@@ -383,9 +399,11 @@ static int report(scan *S, const sl_deposit_out *out)
         const cand *h = &S->cands[ord[i]];
         for (j = i; j < n && S->cands[ord[j]].hot == h->hot; j++) {}
         if (j - i < S->p.min_deposits) { S->st.rejected_k += j - i; continue; }
-        uint64_t payouts = 0;
-        (void)sl_ht_get(&S->hots, &h->hot, sizeof h->hot, &payouts);
-        if (payouts < S->p.min_payouts) { S->st.rejected_payouts += j - i; continue; }
+        uint64_t hi;
+        if (S->p.min_payees && (!sl_ht_get(&S->hots, &h->hot, sizeof h->hot, &hi) || S->payees[hi].n < S->p.min_payees)) {
+            S->st.rejected_payees += j - i;
+            continue;
+        }
         S->st.hot_wallets++;
         for (uint32_t x = i; x < j; x++) {
             const cand *c = &S->cands[ord[x]];
@@ -433,9 +451,10 @@ int sl_deposit_scan(sl_store *s, const char *chain, const sl_deposit_params *p, 
     memset(&S, 0, sizeof S);
     if (p) S.p = *p;
     else sl_deposit_params_init(&S.p, def->name);
-    if (!S.p.min_deposits || !S.p.max_senders || S.p.max_senders > SL_DEPOSIT_SENDERS_MAX)
-        return sl_err(e, SL_EUSAGE, "deposit parameters: k must be at least 1, max senders 1 to %d",
-                      SL_DEPOSIT_SENDERS_MAX);
+    if (!S.p.min_deposits || !S.p.max_senders || S.p.max_senders > SL_DEPOSIT_SENDERS_MAX ||
+        S.p.min_payees > SL_DEPOSIT_PAYEES_MAX)
+        return sl_err(e, SL_EUSAGE, "deposit parameters: k must be at least 1, max senders 1 to %d, min payees 0 to %d",
+                      SL_DEPOSIT_SENDERS_MAX, SL_DEPOSIT_PAYEES_MAX);
     if ((rc = sl_eth_chain_open(s, def->name, &c, e))) return rc;
     if (!sl_eth_meta_get(c)->n_blocks) return sl_err(e, SL_ENOTFOUND, "the store holds no %s blocks", def->name);
     S.c = c, S.chain = def->id;
@@ -451,6 +470,7 @@ int sl_deposit_scan(sl_store *s, const char *chain, const sl_deposit_params *p, 
     gen_free(&S.g[1]);
     sl_ht_free(&S.cidx);
     sl_ht_free(&S.hots);
+    sl_free(S.payees);
     sl_free(S.cands);
     return rc;
 }
