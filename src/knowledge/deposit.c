@@ -54,7 +54,7 @@ typedef struct cand {
     uint8_t snd_kind[SL_DEPOSIT_SENDERS_MAX];
     uint32_t asset[SL_DEPOSIT_ASSETS_MAX];
     sl_u128 tot[SL_DEPOSIT_ASSETS_MAX];
-    sl_deposit_forward ev[SL_DEPOSIT_EVIDENCE_MAX];
+    uint64_t ev_in[SL_DEPOSIT_EVIDENCE_MAX], ev_out[SL_DEPOSIT_EVIDENCE_MAX];  /* flow ids (the rest is read back) */
 } cand;
 
 /* The distinct addresses a candidate hot wallet paid since its first sweep (up to the
@@ -257,14 +257,7 @@ static int record_sweep(scan *S, const sl_eth_flowrec *f, uint64_t fid, const sl
         c->snd_n[i]++;
         c->snd_kind[i] = kind_merge(c->snd_kind[i], r->kind);
     }
-    if (c->n_ev < SL_DEPOSIT_EVIDENCE_MAX) {
-        sl_deposit_forward *e = &c->ev[c->n_ev++];
-        e->in_tx = (sl_tx_ref){S->chain, r->tx}, e->out_tx = (sl_tx_ref){S->chain, f->tx};
-        e->in_flow = r->flow, e->out_flow = fid;
-        e->in_block = r->block, e->out_block = block;
-        e->sender = r->sender, e->asset = f->asset;
-        e->received = r->amount, e->forwarded = amount;
-    }
+    if (c->n_ev < SL_DEPOSIT_EVIDENCE_MAX) c->ev_in[c->n_ev] = r->flow, c->ev_out[c->n_ev++] = fid;
     return SL_OK;
 }
 
@@ -356,6 +349,21 @@ out:
     return rc;
 }
 
+/* One sweep's evidence, read back from the flows. */
+static void evidence(const scan *S, uint64_t in, uint64_t out, sl_deposit_forward *e)
+{
+    const sl_eth_flowrec *fi = sl_eth_flow_at(S->c, in), *fo = sl_eth_flow_at(S->c, out);
+    sl_u256 a;
+    e->in_tx = (sl_tx_ref){S->chain, fi->tx}, e->out_tx = (sl_tx_ref){S->chain, fo->tx};
+    e->in_flow = in, e->out_flow = out;
+    e->in_block = sl_eth_block_at(S->c, fi->block)->number, e->out_block = sl_eth_block_at(S->c, fo->block)->number;
+    e->sender = fi->from, e->asset = fo->asset;
+    sl_eth_flow_amount(S->c, fi, &a);
+    e->received = u128_of(&a);
+    sl_eth_flow_amount(S->c, fo, &a);
+    e->forwarded = u128_of(&a);
+}
+
 static int by_hot(const void *a, const void *b, void *ctx)
 {
     const cand *C = ctx, *x = &C[*(const uint32_t *)a], *y = &C[*(const uint32_t *)b];
@@ -417,10 +425,10 @@ static int report(scan *S, const sl_deposit_out *out)
             memcpy(d.asset, c->asset, sizeof d.asset);
             memcpy(d.forwarded, c->tot, sizeof d.forwarded);
             d.n_evidence = c->n_ev;
-            memcpy(d.evidence, c->ev, c->n_ev * sizeof *c->ev);
+            for (uint32_t k = 0; k < c->n_ev; k++) evidence(S, c->ev_in[k], c->ev_out[k], &d.evidence[k]);
             S->st.deposits++;
             if (out->deposit && (rc = out->deposit(out->ctx, &d))) goto out;
-            sl_merge_edge e = {d.deposit, d.hot, c->ev[0].out_tx, SL_H_DEPOSIT, d.confidence};
+            sl_merge_edge e = {d.deposit, d.hot, d.evidence[0].out_tx, SL_H_DEPOSIT, d.confidence};
             if (out->edge && (rc = out->edge(out->ctx, &e))) goto out;
             for (uint32_t k = 0; k < c->n_snd; k++) {
                 sl_deposit_customer cu = {{S->chain, c->snd[k]}, d.deposit, d.hot, {S->chain, c->snd_tx[k]},
