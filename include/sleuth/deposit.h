@@ -116,7 +116,7 @@ typedef struct sl_deposit_customer {
 
 typedef struct sl_deposit_stats {
     uint64_t flows;             /* flows read */
-    uint64_t considered;        /* value transfers between two addresses (no fees, sinks, rewards) */
+    uint64_t considered;        /* value transfers between two addresses (no fees, sinks, rewards, zeros) */
     uint64_t matches;           /* sweeps matched to a payment */
     uint64_t same_tx;           /* forwards in the payment's own transaction (pass-through: ignored) */
     uint64_t candidates;        /* addresses with a matched sweep or a pass-through */

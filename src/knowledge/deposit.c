@@ -67,6 +67,7 @@ typedef struct scan {
     const sl_eth_chain *c;
     uint16_t chain;
     sl_deposit_params p;
+    sl_u128 alpha;      /* p.alpha, or all ones when it passes 128 bits */
     gen g[2];           /* g[0] the newer */
     sl_ht cidx;         /* address id -> index in cands */
     sl_ht hots;         /* address id of a candidate's hot wallet -> index in payees */
@@ -158,7 +159,8 @@ static sl_u128 u128_of(const sl_u256 *v) { return (sl_u128)v->w[1] << 64 | v->w[
 /* The most allowed shortfall of a sweep of a payment of `amount`. */
 static sl_u128 alpha_for(const scan *S, uint32_t asset, sl_u128 amount)
 {
-    if (asset == 0) return sl_u256_fits(&S->p.alpha, 128) ? u128_of(&S->p.alpha) : ~(sl_u128)0;
+    if (asset == 0) return S->alpha;
+    if (!S->p.alpha_token_ppm) return 0;
     return amount / 1000000 * S->p.alpha_token_ppm + amount % 1000000 * S->p.alpha_token_ppm / 1000000;
 }
 
@@ -175,7 +177,7 @@ static recv *window_match(scan *S, uint32_t from, uint32_t to, uint32_t asset, u
     *same_tx = false;
     for (int gi = 0; gi < 2; gi++) {
         gen *g = &S->g[gi];
-        if (!sl_ht_get(&g->ht, &key, sizeof key, &idx)) continue;
+        if (!g->n || !sl_ht_get(&g->ht, &key, sizeof key, &idx)) continue;
         wslot *w = &g->s[idx];
         for (int i = 0; i < w->n; i++) {
             recv *r = &w->r[i];
@@ -274,6 +276,15 @@ static int pass(scan *S)
             (f->kind != SL_FLOW_NATIVE && f->kind != SL_FLOW_INTERNAL && f->kind != SL_FLOW_TOKEN) ||
             (f->kind == SL_FLOW_TOKEN && !S->p.tokens) || (f->flags & 1))
             continue;
+        if (f->block != cur_bi) {
+            const sl_eth_blockrec *b = sl_eth_block_at(S->c, f->block);
+            cur_bi = f->block, bn = b->number, miner = b->miner;
+            window_advance(S, bn);
+        }
+        sl_u256 a256;
+        sl_eth_flow_amount(S->c, f, &a256);
+        sl_u128 amount = u128_of(&a256);
+        if (!amount) continue;
         S->st.considered++;
         uint64_t hi;
         if (S->n_hots && sl_ht_get(&S->hots, &f->from, sizeof f->from, &hi)) {
@@ -282,17 +293,8 @@ static int pass(scan *S)
             for (i = 0; i < h->n && h->to[i] != f->to; i++) {}
             if (i == h->n && h->n < S->p.min_payees) h->to[h->n++] = f->to;
         }
-        if (f->block != cur_bi) {
-            const sl_eth_blockrec *b = sl_eth_block_at(S->c, f->block);
-            cur_bi = f->block, bn = b->number, miner = b->miner;
-            window_advance(S, bn);
-        }
         const sl_eth_txrec *t = sl_eth_tx_at(S->c, f->tx);
-        sl_u256 a256;
-        sl_eth_flow_amount(S->c, f, &a256);
-        sl_u128 amount = u128_of(&a256);
         bool same_tx;
-        if (!amount) continue;
         recv *r = window_match(S, f->from, f->to, f->asset, f->tx, bn, amount, &same_tx);
         if (r) {
             r->used = 1;
@@ -466,6 +468,7 @@ int sl_deposit_scan(sl_store *s, const char *chain, const sl_deposit_params *p, 
     if ((rc = sl_eth_chain_open(s, def->name, &c, e))) return rc;
     if (!sl_eth_meta_get(c)->n_blocks) return sl_err(e, SL_ENOTFOUND, "the store holds no %s blocks", def->name);
     S.c = c, S.chain = def->id;
+    S.alpha = sl_u256_fits(&S.p.alpha, 128) ? u128_of(&S.p.alpha) : ~(sl_u128)0;
     if (!out) out = &none;
     if (!(rc = pass(&S))) {
         S.st.candidates = S.n_cands;
