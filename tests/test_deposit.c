@@ -278,3 +278,42 @@ Test(deposit, real_blocks, .timeout = 240)
     cr_assert_eq(jint(cJSON_GetObjectItem(j, "stats"), "considered"), 269, "TRX and TRC-20 transfers of a non-zero amount");
     cJSON_Delete(j);
 }
+
+/* tests/data/deposit/tron_*.json (make_tron_fixture.py; GraphSense's Tron schema), blocks
+ * 60,000,100-170. H = 0xa1.. (TQhqRHgEonKEYqudomS8243o3beRakUYYr):
+ *   block 100  d001 C1 -> D1 100 TRX   d002 C2 -> D2 250 TRX   d003 C3 -> D3 1000 USDT (TRC-20)
+ *              d004 C4 -> D4 50 TRX
+ *   block 130  d005 D1 -> H 99 TRX (1 TRX short)      block 140  d006 D2 -> H 249.5 TRX
+ *   block 150  d007 D3 -> H 1000 USDT                 block 160  d008 D4 -> H 45 TRX (5 short: > 2 TRX)
+ *   block 170  H pays three withdrawals
+ * Confidence: D1 ((1 - 30/3200) + (1 - 1/2))/2 = 0.7453125 -> 20 + 30 * 0.7453125 = 42.36 -> 42;
+ * D2 ((1 - 40/3200) + (1 - 0.5/2))/2 = 0.86875 -> 46.06 -> 46; D3 (0.984375 + 1)/2 -> 49.77 -> 50. */
+Test(deposit, tron_fixture)
+{
+    const char *d = temp_dir();
+    run_result r = run_sleuth("ingest tron --quiet --store %s/t tests/data/deposit/tron_blocks.json "
+                              "tests/data/deposit/tron_transactions.json tests/data/deposit/tron_logs.json", d);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    cJSON *j = sleuth_json("deposits --store %s/t --chain tron --json", d);
+    const cJSON *hots = cJSON_GetObjectItem(j, "hot_wallets"), *deps, *x;
+    cr_assert_eq(cJSON_GetArraySize(hots), 1);
+    cr_assert_str_eq(jstr(cJSON_GetArrayItem(hots, 0), "address"), "TQhqRHgEonKEYqudomS8243o3beRakUYYr");
+    deps = cJSON_GetObjectItem(cJSON_GetArrayItem(hots, 0), "deposits");
+    cr_assert_eq(cJSON_GetArraySize(deps), 3, "D4's sweep is 5 TRX short");
+    cr_assert((x = find(deps, "TV6dag1sPTpB9hg9QqLCs21JndjscST5PU")));
+    cr_assert_eq(jint(x, "confidence"), 42);
+    check_sweep(x, 0, "000000000000000000000000000000000000000000000000000000000000d001", 60000100,
+                "000000000000000000000000000000000000000000000000000000000000d005", 60000130);
+    cr_assert((x = find(deps, "TVBwTcrcSagKYBJ7cSTLDNWFnKf9q2YvNa")));
+    cr_assert_eq(jint(x, "confidence"), 46);
+    cr_assert((x = find(deps, "TVHFLZhMVhYTvev5p3aTZj1Cn1aS2btivH")));
+    cr_assert_eq(jint(x, "confidence"), 50);
+    cr_assert_eq(jint(cJSON_GetObjectItem(x, "forwarded"), "USDT"), 1000000000);
+    cr_assert_eq(jint(cJSON_GetObjectItem(j, "params"), "alpha"), 2000000, "Tron's alpha: 2 TRX in sun");
+    cJSON_Delete(j);
+    j = sleuth_json("deposits --store %s/t --chain tron --json --alpha 5", d);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "hot_wallets"), 0),
+                                                        "deposits")), 4, "--alpha 5 (TRX) admits D4");
+    cJSON_Delete(j);
+}
