@@ -317,3 +317,24 @@ Test(deposit, tron_fixture)
                                                         "deposits")), 4, "--alpha 5 (TRX) admits D4");
     cJSON_Delete(j);
 }
+
+/* Out of memory (util.h's seam, $SLEUTH_TEST_ALLOC_FAIL=N: the Nth allocation and every
+ * later one fail) at every N until the command succeeds, in text and JSON: each failing
+ * run exits 1 by itself with one line on stderr that says "out of memory". */
+Test(deposit, out_of_memory, .timeout = 120)
+{
+    static const char *const modes[] = {"", "--json"};
+    for (int m = 0; m < 2; m++) {
+        unsigned long n = 1;
+        for (;; n = n < 150 ? n + 1 : n + n / 8) {
+            run_result r = run_sh("SLEUTH_TEST_ALLOC_FAIL=%lu %s deposits --store %s --chain ethereum %s", n, sleuth_bin(),
+                                  FX, modes[m]);
+            if (r.status == 0) { run_free(&r); break; }
+            const char *nl = strchr(r.err, '\n');
+            cr_assert_eq(r.status, 1, "N=%lu %s: exit %d: %s", n, modes[m], r.status, r.err);
+            cr_assert(strstr(r.err, "out of memory") && nl && !nl[1], "N=%lu %s: %s", n, modes[m], r.err);
+            run_free(&r);
+            cr_assert_lt(n, 100000, "never succeeds");
+        }
+    }
+}
