@@ -69,8 +69,8 @@ typedef struct scan {
     sl_deposit_params p;
     sl_u128 alpha;      /* p.alpha, or all ones when it passes 128 bits */
     gen g[2];           /* g[0] the newer */
-    sl_ht cidx;         /* address id -> index in cands */
-    sl_ht hots;         /* address id of a candidate's hot wallet -> index in payees */
+    sl_ht acct;         /* address id -> (index in payees + 1) << 32 | (index in cands + 1):
+                         * its candidate record, its record as a candidate's hot wallet */
     hotrec *payees;
     size_t n_hots, cap_hots;
     cand *cands;
@@ -187,36 +187,35 @@ static recv *window_match(scan *S, uint32_t from, uint32_t to, uint32_t asset, u
             if (r->tx == tx) { *same_tx = true; continue; }
             if (!best || r->flow > best->flow) best = r;
         }
+        /* the older generation holds only older payments (and never this tx's) */
+        if (best && !*same_tx) break;
     }
     return *same_tx ? NULL : best;
 }
 
 /* ---- candidates ---- */
 
+/* addr's candidate record, made (with hot as its hot wallet, which gets a payee record)
+ * when it has none. */
 static int cand_get(scan *S, uint32_t addr, uint32_t hot, cand **out)
 {
     uint64_t *slot;
-    bool added;
     int rc;
-    if ((rc = room((void **)&S->cands, &S->cap_cands, S->n_cands, sizeof *S->cands))) return rc;
-    if ((rc = sl_ht_upsert(&S->cidx, &addr, sizeof addr, S->n_cands, &slot, &added))) return rc;
-    *out = &S->cands[*slot];
-    if (added) {
-        memset(*out, 0, sizeof **out);
-        (*out)->addr = addr, (*out)->hot = hot;
-        S->n_cands++;
-        if ((rc = room((void **)&S->payees, &S->cap_hots, S->n_hots, sizeof *S->payees)) ||
-            (rc = sl_ht_upsert(&S->hots, &hot, sizeof hot, S->n_hots, &slot, &added)))
-            return rc;
-        if (added) memset(&S->payees[S->n_hots++], 0, sizeof *S->payees);
+    if ((rc = room((void **)&S->cands, &S->cap_cands, S->n_cands, sizeof *S->cands)) ||
+        (rc = room((void **)&S->payees, &S->cap_hots, S->n_hots, sizeof *S->payees)) ||
+        (rc = sl_ht_upsert(&S->acct, &addr, sizeof addr, 0, &slot, NULL)))
+        return rc;
+    if ((uint32_t)*slot) { *out = &S->cands[(uint32_t)*slot - 1]; return SL_OK; }
+    *slot |= S->n_cands + 1;
+    *out = &S->cands[S->n_cands++];
+    memset(*out, 0, sizeof **out);
+    (*out)->addr = addr, (*out)->hot = hot;
+    if ((rc = sl_ht_upsert(&S->acct, &hot, sizeof hot, 0, &slot, NULL))) return rc;
+    if (!(*slot >> 32)) {
+        *slot |= (uint64_t)(S->n_hots + 1) << 32;
+        memset(&S->payees[S->n_hots++], 0, sizeof *S->payees);
     }
     return SL_OK;
-}
-
-static cand *cand_find(const scan *S, uint32_t addr)
-{
-    uint64_t idx;
-    return sl_ht_get(&S->cidx, &addr, sizeof addr, &idx) ? &S->cands[idx] : NULL;
 }
 
 /* What one flow says of its sender: it signed the tx (an EOA), or it is a contract (an
@@ -286,9 +285,10 @@ static int pass(scan *S)
         sl_u128 amount = u128_of(&a256);
         if (!amount) continue;
         S->st.considered++;
-        uint64_t hi;
-        if (S->n_hots && sl_ht_get(&S->hots, &f->from, sizeof f->from, &hi)) {
-            hotrec *h = &S->payees[hi];
+        uint64_t av = 0;
+        if (S->n_cands) (void)sl_ht_get(&S->acct, &f->from, sizeof f->from, &av);
+        if (av >> 32) {
+            hotrec *h = &S->payees[(av >> 32) - 1];
             uint32_t i;
             for (i = 0; i < h->n && h->to[i] != f->to; i++) {}
             if (i == h->n && h->n < S->p.min_payees) h->to[h->n++] = f->to;
@@ -301,7 +301,7 @@ static int pass(scan *S)
             S->st.matches++;
             if ((rc = record_sweep(S, f, id, t, bn, amount, r))) return rc;
         } else {
-            cand *c = cand_find(S, f->from);
+            cand *c = (uint32_t)av ? &S->cands[(uint32_t)av - 1] : NULL;
             if (same_tx) {
                 /* it passes payments on in their own transaction: a contract at work for
                  * whoever calls it, never a deposit address */
@@ -409,8 +409,9 @@ static int report(scan *S, const sl_deposit_out *out)
         const cand *h = &S->cands[ord[i]];
         for (j = i; j < n && S->cands[ord[j]].hot == h->hot; j++) {}
         if (j - i < S->p.min_deposits) { S->st.rejected_k += j - i; continue; }
-        uint64_t hi;
-        if (S->p.min_payees && (!sl_ht_get(&S->hots, &h->hot, sizeof h->hot, &hi) || S->payees[hi].n < S->p.min_payees)) {
+        uint64_t av = 0;
+        (void)sl_ht_get(&S->acct, &h->hot, sizeof h->hot, &av);
+        if (S->p.min_payees && (!(av >> 32) || S->payees[(av >> 32) - 1].n < S->p.min_payees)) {
             S->st.rejected_payees += j - i;
             continue;
         }
@@ -479,8 +480,7 @@ int sl_deposit_scan(sl_store *s, const char *chain, const sl_deposit_params *p, 
     if (st) *st = S.st;
     gen_free(&S.g[0]);
     gen_free(&S.g[1]);
-    sl_ht_free(&S.cidx);
-    sl_ht_free(&S.hots);
+    sl_ht_free(&S.acct);
     sl_free(S.payees);
     sl_free(S.cands);
     return rc;
