@@ -50,7 +50,7 @@
  * sweeps but paid fewer distinct addresses than this (after its first sweep) is a merchant
  * or a sink that relaying users pay, not an exchange (our choice, docs/DEPOSIT.md). */
 #define SL_DEPOSIT_MIN_PAYEES 3
-#define SL_DEPOSIT_PAYEES_MAX 64
+#define SL_DEPOSIT_PAYEES_MAX 16
 /* A deposit address serves one customer (a few wallets of theirs): one paid by more
  * distinct senders is a service (a router, a relay), not a deposit (our choice). */
 #define SL_DEPOSIT_MAX_SENDERS 8
