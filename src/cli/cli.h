@@ -89,6 +89,9 @@ int cmd_address(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 /* `sleuth cluster build|show|why` (cmd_cluster.c) */
 int cmd_cluster(int argc, char **argv);
+int cmd_link(int argc, char **argv);
+/* `sleuth deposits` (cmd_deposit.c): deposit-address clustering on an account chain. */
+int cmd_deposits(int argc, char **argv);
 /* The meaning of a trace's source, its policies and --stop-at (cmd_trace.c), lines of at
  * most 100 columns: shown by `sleuth --help` and `sleuth trace --help`. */
 extern const char CLI_TRACE_HELP[];

@@ -25,6 +25,8 @@ static const struct {
     {"address", cmd_address, "address --store DIR ADDRESS           balance and history of an address"},
     {"cluster", cmd_cluster, "cluster build|show|why --store DIR ...  Bitcoin-family address clusters, with evidence"},
     {"trace", cmd_trace, "trace   --store DIR --tx TXID[:N] | --address ADDR   follow the money"},
+    {"link", cmd_link, "link    --store DIR SET_A SET_B          what two thefts, clusters or address sets share"},
+    {"deposits", cmd_deposits, "deposits --store DIR --chain ethereum|tron   exchange deposit addresses and hot wallets"},
     {"safe", sl_cmd_safe, "safe verify FILE.json|-               check a Safe multisig transaction before signing"},
 };
 
