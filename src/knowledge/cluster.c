@@ -223,6 +223,7 @@ typedef struct why_ctx {
     uint32_t *deg;           /* pass 1: degrees; then CSR offsets */
     uint32_t *adj;           /* pass 2: edge numbers (local) per node */
     sl_merge_edge *edges;    /* the cluster's edges */
+    uint32_t (*loc)[2];      /* their two ends' local indexes (one binary search each, once) */
     uint64_t n_edges;
     int pass;
 } why_ctx;
@@ -252,7 +253,8 @@ static int why_edge(void *ctx, const uint8_t *r)
         return 0;
     }
     w->edges[w->n_edges] = m;
-    w->deg[local(w, m.a.id)]++, w->deg[local(w, m.b.id)]++;
+    w->loc[w->n_edges][0] = local(w, m.a.id), w->loc[w->n_edges][1] = local(w, m.b.id);
+    w->deg[w->loc[w->n_edges][0]]++, w->deg[w->loc[w->n_edges][1]]++;
     w->n_edges++;
     return 0;
 }
@@ -277,13 +279,14 @@ int sl_cluster_why(const sl_cluster *cl, sl_addr_ref a, sl_addr_ref b, sl_merge_
         return sl_err(e, SL_EIO, "%s: cannot read", cl->edges);
     }
     w.edges = sl_malloc((w.n_edges ? w.n_edges : 1) * sizeof *w.edges);
+    w.loc = sl_malloc((w.n_edges ? w.n_edges : 1) * sizeof *w.loc);
     w.deg = sl_calloc(w.n + 1, sizeof *w.deg);
     off = sl_calloc(w.n + 1, sizeof *off);
     fill = sl_calloc(w.n + 1, sizeof *fill);
     from = sl_malloc((w.n + 1) * sizeof *from);
     queue = sl_malloc((w.n + 1) * sizeof *queue);
     w.adj = sl_malloc((2 * w.n_edges + 1) * sizeof *w.adj);
-    if (!w.edges || !w.deg || !off || !fill || !from || !queue || !w.adj) {
+    if (!w.edges || !w.loc || !w.deg || !off || !fill || !from || !queue || !w.adj) {
         rc = sl_err(e, SL_ENOMEM, "out of memory for a cluster of %" PRIu64 " addresses", w.n);
         goto out;
     }
@@ -294,7 +297,7 @@ int sl_cluster_why(const sl_cluster *cl, sl_addr_ref a, sl_addr_ref b, sl_merge_
     }
     for (uint64_t i = 0; i < w.n; i++) off[i + 1] = off[i] + w.deg[i];
     for (uint64_t k = 0; k < w.n_edges; k++) {
-        uint32_t x = local(&w, w.edges[k].a.id), y = local(&w, w.edges[k].b.id);
+        uint32_t x = w.loc[k][0], y = w.loc[k][1];
         w.adj[off[x] + fill[x]++] = (uint32_t)k;
         w.adj[off[y] + fill[y]++] = (uint32_t)k;
     }
@@ -306,8 +309,8 @@ int sl_cluster_why(const sl_cluster *cl, sl_addr_ref a, sl_addr_ref b, sl_merge_
         while (head < tail && from[dst] == UINT32_MAX) {
             uint32_t x = queue[head++];
             for (uint32_t j = off[x]; j < off[x + 1]; j++) {
-                const sl_merge_edge *m = &w.edges[w.adj[j]];
-                uint32_t y = local(&w, m->a.id) == x ? local(&w, m->b.id) : local(&w, m->a.id);
+                const uint32_t *l = w.loc[w.adj[j]];
+                uint32_t y = l[0] == x ? l[1] : l[0];
                 if (from[y] != UINT32_MAX) continue;
                 from[y] = w.adj[j];
                 queue[tail++] = y;
@@ -320,10 +323,9 @@ int sl_cluster_why(const sl_cluster *cl, sl_addr_ref a, sl_addr_ref b, sl_merge_
         { /* walk back, then reverse into a..b order with each edge pointing away from a */
             size_t k = 0;
             for (uint32_t x = dst; x != src;) {
-                const sl_merge_edge *m = &w.edges[from[x]];
-                uint32_t other = local(&w, m->a.id) == x ? m->b.id : m->a.id;
+                const uint32_t *l = w.loc[from[x]];
                 queue[k++] = from[x]; /* the BFS is done: its queue holds the path now */
-                x = local(&w, other);
+                x = l[0] == x ? l[1] : l[0];
             }
             if (!(*path = sl_malloc(k * sizeof **path))) {
                 rc = sl_err(e, SL_ENOMEM, "out of memory");
@@ -339,7 +341,7 @@ int sl_cluster_why(const sl_cluster *cl, sl_addr_ref a, sl_addr_ref b, sl_merge_
         }
     }
 out:
-    sl_free(w.edges), sl_free(w.deg), sl_free(w.adj), sl_free(off), sl_free(fill), sl_free(from), sl_free(queue);
+    sl_free(w.edges), sl_free(w.loc), sl_free(w.deg), sl_free(w.adj), sl_free(off), sl_free(fill), sl_free(from), sl_free(queue);
     sl_free(w.mem);
     return rc;
 }
