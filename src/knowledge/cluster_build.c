@@ -357,7 +357,8 @@ static int push(builder *b, const sl_merge_edge *m, sl_error *e)
 static void sort_refs(builder *b, size_t n, uint64_t max_tx)
 {
     uint64_t (*src)[2] = b->keys, (*dst)[2] = b->tmp;
-    for (unsigned shift = 0; shift == 0 || (max_tx >> shift); shift += 11) {
+    if (!n) return; /* nothing to sort (and maybe no arrays yet) */
+    for (unsigned shift = 0; shift < 64 && (shift == 0 || (max_tx >> shift)); shift += 11) {
         size_t count[2049] = {0};
         for (size_t i = 0; i < n; i++) count[((SL_REF_TX(src[i][0]) >> shift) & 2047) + 1]++;
         for (int d = 0; d < 2048; d++) count[d + 1] += count[d];
@@ -729,7 +730,7 @@ static int write_incremental(builder *b, const char *dir, cl_state *st, sl_error
         rc = put_file(p, &CL_F(b->node, b->old_n + 1, 0), (size_t)(b->n - b->old_n) * CL_NODE_SIZE,
                       (b->old_n + 1) * CL_NODE_SIZE, false, e);
     if (rc) return rc;
-    qsort(b->dirty, b->n_dirty, sizeof *b->dirty, cmp_u64);
+    if (b->n_dirty) qsort(b->dirty, b->n_dirty, sizeof *b->dirty, cmp_u64);
     if (!(j = sl_malloc((b->n_dirty ? b->n_dirty : 1) * CL_JOURNAL_SIZE))) return sl_err(e, SL_ENOMEM, "out of memory");
     for (size_t i = 0; i < b->n_dirty; i++) {
         uint8_t *r = j + nj * CL_JOURNAL_SIZE;
