@@ -70,7 +70,11 @@ typedef struct sl_txv_out {
     uint8_t script_type;
     bool fresh;            /* this transaction is the address's first appearance */
     bool reused;           /* the address received again in a later transaction (when known) */
-    const char *text;      /* the address as the chain writes it, or NULL (not formatted) */
+    const char *text;      /* the address as the chain writes it, or NULL (not formatted);
+                            * coinjoin.c compares it with known coordinator addresses */
+    bool to_peel;          /* the transaction that spends this output has 1 input, 2 outputs
+                            * (when known: false when unspent or not looked up); read by
+                            * change:peel for "the child has the same shape" */
 } sl_txv_out;
 typedef struct sl_txv {
     sl_tx_ref tx;

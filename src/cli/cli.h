@@ -87,6 +87,11 @@ int cmd_block(int argc, char **argv);
 int cmd_tx(int argc, char **argv);
 int cmd_address(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
+/* `sleuth cluster build|show|why` (cmd_cluster.c) */
+int cmd_cluster(int argc, char **argv);
+int cmd_link(int argc, char **argv);
+/* `sleuth deposits` (cmd_deposit.c): deposit-address clustering on an account chain. */
+int cmd_deposits(int argc, char **argv);
 /* The tag store (cmd_tags.c): `sleuth tags import|add|show|export`, `sleuth incidents`. */
 int cmd_tags(int argc, char **argv);
 int cmd_incidents(int argc, char **argv);
