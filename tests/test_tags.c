@@ -568,3 +568,23 @@ Test(tags, trace_stops_at_tagged_exchange_account_chain)
     cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "to_tags")), 1);
     cJSON_Delete(j);
 }
+
+/* `sleuth link` takes incidents by id or name: their addresses come from the tag store
+ * (the repository's library, data/incidents, imported when the ingest made the store).
+ * On the Bybit/Phemex fixture of test_link.c the two thefts share the commingling
+ * address, each through its own incident's tag. */
+Test(tags, link_by_incident_name)
+{
+    const char *d = temp_dir();
+    unsetenv("SLEUTH_DATA");
+    run_result r = run_sleuth("ingest eth --quiet --store %s/s tests/data/link/bybit_phemex.jsonl", d);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    cJSON *j = sleuth_json("link --store %s/s --json bybit-2025 Phemex", d);
+    char *txt = cJSON_PrintUnformatted(j);
+    cr_assert(strstr(txt, "0x33d057af74779925c4b2e720a820387cb89f8f65") || strstr(txt, "0x33d057AF74779925c4B2e720A820387cB89F8F65"),
+              "%s", txt);
+    cr_assert(strstr(txt, "tag: Bybit 2025 commingling") && strstr(txt, "tag: Phemex 2025 commingling"), "%s", txt);
+    cJSON_free(txt);
+    cJSON_Delete(j);
+}

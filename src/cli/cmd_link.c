@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "sleuth/link.h"
+#include "sleuth/tags.h"
 
 static const char USAGE[] =
     "usage: sleuth link --store DIR SET_A SET_B [--max-hops N] [--max-flows N] [--chain C] [--json]\n"
@@ -61,10 +62,54 @@ static int set_from_file(sl_link_set *set, sl_store *s, const char *path, const 
     return rc;
 }
 
-static int set_from_arg(sl_link_set *set, sl_store *s, const char *arg, const char *chain, sl_error *e)
+/* An incident of the library (its id, or its name in any case: incidents.yaml) as the
+ * addresses its tags name in the store's tag db (sleuth/tags.h), each with the tag that put
+ * it there. SL_ENOTFOUND when arg is no incident or the store has no tags of it; addresses
+ * of chains sleuth does not hold (a Sui or Cardano address of Phemex) are left out. */
+static int set_from_incident(sl_link_set *set, sl_store *s, const char *store, const char *arg, const char *chain,
+                             sl_error *e)
 {
+    char path[4096];
+    sl_incident_list l = {0};
+    sl_tag_list tl = {0};
+    sl_tags *t = NULL;
+    sl_error ie = {0};
+    const sl_incident *in;
+    const char *id = arg;
+    int rc;
+    snprintf(path, sizeof path, "%s/incidents/incidents.yaml", sl_tags_data_dir());
+    if (!sl_incidents_read(path, &l, &ie) && (in = sl_incident_find(&l, arg))) id = in->id;
+    if (!sl_tags_exists(store) || sl_tags_open(&t, store, SL_TAGS_RDONLY, &ie) ||
+        sl_tags_for_incident(t, id, &tl, &ie) || !tl.n) {
+        rc = SL_ENOTFOUND;
+        goto done;
+    }
+    snprintf(set->name, sizeof set->name, "%s", id);
+    rc = SL_OK;
+    for (size_t i = 0; !rc && i < tl.n; i++) {
+        const sl_tag *g = &tl.v[i];
+        char why[160];
+        sl_error ae = {0};
+        if (!g->address || (chain && strcmp(chain, g->chain)) || !sl_chain_by_name(g->chain)) continue;
+        snprintf(why, sizeof why, "tag: %s (%s)", g->label, g->file);
+        int r = sl_link_set_add(set, s, g->chain, g->address, why, &ae);
+        if (r == SL_ENOMEM) rc = sl_err(e, SL_ENOMEM, "out of memory");
+    }
+    if (!rc && !set->n) rc = SL_ENOTFOUND;
+done:
+    sl_tag_list_free(&tl);
+    sl_tags_close(t);
+    sl_incident_list_free(&l);
+    return rc;
+}
+
+static int set_from_arg(sl_link_set *set, sl_store *s, const char *store, const char *arg, const char *chain,
+                        sl_error *e)
+{
+    int ri;
     snprintf(set->name, sizeof set->name, "%s", arg);
     if (arg[0] == '@') return set_from_file(set, s, arg + 1, chain, e);
+    if ((ri = set_from_incident(set, s, store, arg, chain, e)) != SL_ENOTFOUND) return ri;
     int rc = sl_link_set_add(set, s, chain, arg, "given", e);
     if (rc == SL_EUSAGE)
         return sl_err(e, SL_EUSAGE, "'%s' is not an incident, a cluster id or an address (%s)", arg,
@@ -106,8 +151,8 @@ int cmd_link(int argc, char **argv)
     sl_link_result r = {0};
     int rc = sl_store_open(&s, c.store, SL_STORE_RDONLY, &e);
     if (!rc) rc = sl_flow_set_open(&fs, s, &e);
-    if (!rc) rc = set_from_arg(&a, s, argv[optind], chain, &e);
-    if (!rc) rc = set_from_arg(&b, s, argv[optind + 1], chain, &e);
+    if (!rc) rc = set_from_arg(&a, s, c.store, argv[optind], chain, &e);
+    if (!rc) rc = set_from_arg(&b, s, c.store, argv[optind + 1], chain, &e);
     if (!rc) rc = sl_link_run(s, fs, &a, &b, &p, &r, &e);
     int ex = EXIT_OK;
     if (rc) ex = cli_fail(&c, &e);
