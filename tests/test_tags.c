@@ -588,3 +588,33 @@ Test(tags, link_by_incident_name)
     cJSON_free(txt);
     cJSON_Delete(j);
 }
+
+/* The clustering sees the tag store: on the bundled blocks, two different exchanges in
+ * cluster 276 make the tag-conflict guard stop the merge (logged, not applied), and the
+ * cluster's tag is its cluster-defining member's (GraphSense's rule). */
+Test(tags, cluster_guard_and_tag)
+{
+    const char *st = fresh_store();
+    run_result r = run_sleuth("ingest btc --quiet --store %s " FIX "/consecutive/*.dat", st);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    r = run_sleuth("tags add --store %s 1DNdPgBZRWjDj1JbVZQEYMv7jvqJF7R4Py --label 'Exchange A hot' --category exchange "
+                   "--actor exa --source test && %s tags add --store %s 1LfjLrBDYyPbvGMiD9jURxyAupdYujsBdK --label "
+                   "'Exchange B hot' --category exchange --actor exb --source test && %s tags add --store %s "
+                   "1ELmSkQWnqgbBZNzxAZHts3MEYCngqRBeD --label 'Exchange A deposit' --category exchange --actor exa "
+                   "--source test --cluster-definer",
+                   st, sleuth_bin(), st, sleuth_bin(), st);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    cJSON *j = sleuth_json("cluster build --store %s --json", st);
+    cr_assert_eq(jint(j, "guard_events"), 1);
+    cr_assert_eq(jint(j, "guard_skipped"), 1);
+    cJSON_Delete(j);
+    j = sleuth_json("cluster show --store %s 1DNdPgBZRWjDj1JbVZQEYMv7jvqJF7R4Py --json", st);
+    cr_assert_eq(jint(j, "size"), 4);
+    cJSON *t = cJSON_GetObjectItem(j, "tag"), *g = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "guard"), 0);
+    cr_assert_str_eq(jstr(t, "label"), "Exchange A deposit");
+    cr_assert(strstr(jstr(t, "source"), "(added)"));
+    cr_assert_str_eq(jstr(g, "reason"), "tag-conflict");
+    cJSON_Delete(j);
+}

@@ -111,6 +111,13 @@ void cli_tags_after_ingest(const char *store);
  * a time: cli_tags_trace_done releases it after the report. */
 void cli_tags_trace(sl_trace_req *rq, sl_store *s, const char *store);
 void cli_tags_trace_done(void);
+/* `sleuth cluster build`: the tag-conflict guard's tagger over the store's tag db (every
+ * Bitcoin-family address tag resolved once to its address id; best tag per address by
+ * GraphSense's rule; conflicts by sl_tags_conflict), or NULL when the store has no such
+ * tags. One build at a time: cli_tags_cluster_done releases it. */
+struct sl_cluster_tagger;
+const struct sl_cluster_tagger *cli_tags_cluster_tagger(sl_store *s, const char *store);
+void cli_tags_cluster_done(void);
 /* The meaning of a trace's source, its policies and --stop-at (cmd_trace.c), lines of at
  * most 100 columns: shown by `sleuth --help` and `sleuth trace --help`. */
 extern const char CLI_TRACE_HELP[];

@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "sleuth/chains.h"
+#include "sleuth/cluster.h"
 #include "sleuth/hashtab.h"
 #include "sleuth/tags.h"
 #include "sleuth/util.h"
@@ -249,4 +250,80 @@ void cli_tags_trace_done(void)
     sl_ht_free(&STOP.cache);
     sl_tags_close(STOP.t);
     memset(&STOP, 0, sizeof STOP);
+}
+
+/* ---- sleuth cluster build: the tag-conflict guard's tagger (sleuth/cluster.h) ---- */
+
+/* Every Bitcoin-family address tag of the store's tag db, resolved once to the store's
+ * address ids (tags are few, addresses many: the build asks per address, so the answer
+ * must be a hash look-up, not a query), best tag per address; the full tags stay so that
+ * conflict() can compare actors, which sl_cluster_tag does not carry. */
+typedef struct ctagger {
+    sl_cluster_tagger hook;
+    sl_tag_list all;     /* the tags, in import order */
+    sl_ht best;          /* address key -> index into all */
+    sl_ht by_label;      /* label -> index into all (conflict's way back to the full tag) */
+} ctagger;
+
+static ctagger CT;
+
+static int ct_best(void *ctx, sl_addr_ref a, sl_cluster_tag *out)
+{
+    ctagger *c = ctx;
+    uint64_t k = sl_addr_ref_key(a), i;
+    const sl_tag *t;
+    if (!sl_ht_get(&c->best, &k, sizeof k, &i)) return 0;
+    t = &c->all.v[i];
+    memset(out, 0, sizeof *out);
+    snprintf(out->label, sizeof out->label, "%s", t->label);
+    snprintf(out->category, sizeof out->category, "%s", t->category ? t->category : t->abuse ? t->abuse : "");
+    snprintf(out->source, sizeof out->source, "%.60s (%s)", t->source, t->file);
+    out->confidence = (uint8_t)t->level;
+    out->is_cluster_definer = t->is_cluster_definer;
+    return 1;
+}
+
+static bool ct_conflict(void *ctx, const sl_cluster_tag *x, const sl_cluster_tag *y)
+{
+    ctagger *c = ctx;
+    uint64_t ix, iy;
+    if (sl_ht_get(&c->by_label, x->label, strlen(x->label), &ix) && sl_ht_get(&c->by_label, y->label, strlen(y->label), &iy))
+        return sl_tags_conflict(&c->all.v[ix], &c->all.v[iy]);
+    sl_tag a = {.label = (char *)x->label, .category = (char *)x->category};
+    sl_tag b = {.label = (char *)y->label, .category = (char *)y->category};
+    return sl_tags_conflict(&a, &b);
+}
+
+const sl_cluster_tagger *cli_tags_cluster_tagger(sl_store *s, const char *store)
+{
+    sl_tags *t = cli_tags_open(store);
+    sl_error e = {0};
+    memset(&CT, 0, sizeof CT);
+    if (!t) return NULL;
+    if (sl_tags_all(t, NULL, &CT.all, &e)) { sl_tags_close(t); return NULL; }
+    sl_tags_close(t);
+    for (size_t i = 0; i < CT.all.n; i++) {
+        const sl_tag *g = &CT.all.v[i];
+        sl_addr_ref r;
+        uint64_t k, *slot, cur;
+        bool added;
+        sl_error re = {0};
+        if (!g->address || strcmp(g->chain, "btc") || sl_addr_resolve(s, NULL, g->address, &r, &re)) continue;
+        k = sl_addr_ref_key(r);
+        if (sl_ht_upsert(&CT.best, &k, sizeof k, i, &slot, &added)) break;
+        cur = *slot;
+        if (!added && sl_tags_cmp(g, &CT.all.v[cur]) < 0) *slot = i;
+        if (sl_ht_upsert(&CT.by_label, g->label, strlen(g->label), i, &slot, &added)) break;
+    }
+    if (!sl_ht_count(&CT.best)) { cli_tags_cluster_done(); return NULL; }
+    CT.hook = (sl_cluster_tagger){ct_best, ct_conflict, &CT};
+    return &CT.hook;
+}
+
+void cli_tags_cluster_done(void)
+{
+    sl_ht_free(&CT.best);
+    sl_ht_free(&CT.by_label);
+    sl_tag_list_free(&CT.all);
+    memset(&CT, 0, sizeof CT);
 }

@@ -97,7 +97,10 @@ static int cluster_build(int argc, char **argv)
     if (!c.store) return cli_usage("--store DIR is required (or set SLEUTH_STORE)");
     o.quiet = c.quiet || c.json;
     if (sl_store_open(&s, c.store, SL_STORE_RDONLY, &e)) return cli_fail(&c, &e);
+    /* the tag-conflict guard sees the store's tags (none: no tag guard) */
+    if (!o.tagger) o.tagger = cli_tags_cluster_tagger(s, c.store);
     rc = sl_cluster_build(s, &o, &r, &e);
+    cli_tags_cluster_done();
     sl_store_close(s);
     if (rc) return cli_fail(&c, &e);
     if (c.json) {
@@ -230,13 +233,25 @@ static int cluster_show(int argc, char **argv)
     {
         char first[100];
         guard_print gp = {l.s, NULL, 0};
+        /* the cluster's best tag from the store's tag db (GraphSense's rule, sl_cluster_best_tag) */
+        sl_cluster_tag tag;
+        const sl_cluster_tagger *tg = cli_tags_cluster_tagger(l.s, l.c.store);
+        bool tagged = tg && sl_cluster_best_tag(cl, id, tg, 0, &tag, NULL) == 1;
+        cli_tags_cluster_done();
         if (sl_addr_format(l.s, (sl_addr_ref){SL_CHAIN_BTC, id}, first, sizeof first)) snprintf(first, sizeof first, "#%u", id);
         if (l.c.json) {
             cJSON *j = cJSON_CreateObject(), *m;
             jnum(j, "id", id);
             cJSON_AddStringToObject(j, "id_address", first);
             jnum(j, "size", size);
-            cJSON_AddNullToObject(j, "tag"); /* the tag store is plugged in by sl_cluster_best_tag's hook */
+            if (tagged) {
+                cJSON *t = cJSON_AddObjectToObject(j, "tag");
+                cJSON_AddStringToObject(t, "label", tag.label);
+                jstr_or_null(t, "category", tag.category[0] ? tag.category : NULL);
+                cJSON_AddStringToObject(t, "source", tag.source);
+                cJSON_AddNumberToObject(t, "confidence_level", tag.confidence);
+                cJSON_AddBoolToObject(t, "is_cluster_definer", tag.is_cluster_definer);
+            } else cJSON_AddNullToObject(j, "tag");
             jnum(j, "offset", l.offset);
             jnum(j, "limit", l.limit);
             m = cJSON_AddArrayToObject(j, "members");
@@ -258,7 +273,10 @@ static int cluster_show(int argc, char **argv)
             cli_print_json(j);
         } else {
             printf("cluster %u (%s): %" PRIu64 " address%s\n", id, first, size, size == 1 ? "" : "es");
-            printf("tag: none known\n");
+            if (tagged)
+                cli_wrapf(4, "tag: %s [%s] (%s, confidence %u%s)", tag.label, tag.category[0] ? tag.category : "-",
+                          tag.source, tag.confidence, tag.is_cluster_definer ? ", cluster definer" : "");
+            else printf("tag: none known\n");
             printf("members %" PRIu64 "..%" PRIu64 " of %" PRIu64 ":\n", got ? l.offset + 1 : 0, l.offset + got, size);
             for (size_t i = 0; i < got; i++) {
                 char a[100];
