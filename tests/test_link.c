@@ -152,6 +152,41 @@ Test(link, bitcoin_block_170)
     cJSON_Delete(j);
 }
 
+/* Two addresses that a multi-input transaction of the real blocks joined (height 496:
+ * tx 4d6edbeb..., cluster 276 of test_cluster.c): link names the cluster with the merge as
+ * its evidence, and a cluster:ID set takes the cluster's members. */
+Test(link, common_cluster_with_evidence)
+{
+    const char *d = temp_dir();
+    run_result r = run_sleuth("ingest btc --quiet --store %s/s " FIX "/consecutive/nbitcoin_blk0000*.dat", d);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    cJSON *j = sleuth_json("link --store %s/s --json 1DNdPgBZRWjDj1JbVZQEYMv7jvqJF7R4Py 1ADpf5rHERc2PmVAZZFoH7WbougKvkPDVD", d);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "common_clusters")), 0, "no cluster build yet");
+    cJSON_Delete(j);
+    r = run_sleuth("cluster build --store %s/s --quiet", d);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    j = sleuth_json("link --store %s/s --json 1DNdPgBZRWjDj1JbVZQEYMv7jvqJF7R4Py 1ADpf5rHERc2PmVAZZFoH7WbougKvkPDVD", d);
+    const cJSON *cl = cJSON_GetObjectItem(j, "common_clusters");
+    cr_assert_eq(cJSON_GetArraySize(cl), 1);
+    const cJSON *c = cJSON_GetArrayItem(cl, 0);
+    cr_assert_eq(jint(c, "cluster"), 276);
+    cr_assert_eq(jint(c, "size"), 5);
+    const cJSON *ev = cJSON_GetObjectItem(c, "evidence");
+    cr_assert_eq(cJSON_GetArraySize(ev), 1);
+    cr_assert_str_eq(jstr(cJSON_GetArrayItem(ev, 0), "heuristic"), "multi-input");
+    cr_assert_str_eq(jstr(cJSON_GetArrayItem(ev, 0), "tx"), "4d6edbeb62735d45ff1565385a8b0045f066055c9425e21540ea7a8060f08bf2");
+    cJSON_Delete(j);
+    j = sleuth_json("link --store %s/s --json cluster:276 1ADpf5rHERc2PmVAZZFoH7WbougKvkPDVD", d);
+    cr_assert_eq(jint(cJSON_GetObjectItem(j, "a"), "addresses"), 5);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "common_addresses")), 1);
+    cJSON_Delete(j);
+    r = run_sleuth("link --store %s/s cluster:9999999 1ADpf5rHERc2PmVAZZFoH7WbougKvkPDVD", d);
+    cr_assert_eq(r.status, 1, "not a cluster id: %s", r.err);
+    run_free(&r);
+}
+
 Test(link, bad_sets)
 {
     const char *s = eth_store();

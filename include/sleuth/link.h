@@ -31,6 +31,7 @@
 #include "sleuth/chains.h"
 #include "sleuth/err.h"
 #include "sleuth/flow.h"
+#include "sleuth/knowledge.h"
 
 /* One member of a set. */
 typedef struct sl_link_member {
@@ -60,6 +61,9 @@ void sl_link_set_free(sl_link_set *set);
  * SL_ENOTFOUND (not clustered). A zero hook: no cluster comparison. */
 typedef struct sl_link_clusters {
     int (*of)(void *ctx, sl_addr_ref a, uint64_t *cluster, uint64_t *size);
+    /* The evidence that joined a and b (cluster.h's sl_cluster_why): SL_OK with *path
+     * (sl_malloc'd, the caller frees) and *n; anything else: no evidence shown. May be NULL. */
+    int (*why)(void *ctx, sl_addr_ref a, sl_addr_ref b, sl_merge_edge **path, size_t *n);
     void *ctx;
 } sl_link_clusters;
 
@@ -87,6 +91,8 @@ typedef struct sl_link_cluster {      /* members of both sets in one cluster */
     uint16_t chain;
     uint64_t cluster, size;
     size_t a, b;                      /* one member of each side */
+    sl_merge_edge *path;              /* the merges that joined them, a to b (NULL: not known) */
+    size_t n_path;
 } sl_link_cluster;
 typedef struct sl_link_cparty {       /* an address in neither set that both touched */
     sl_addr_ref addr;

@@ -102,8 +102,8 @@ int cmd_incidents(int argc, char **argv);
  * for the addresses of j that have tags. cli_tags_after_ingest creates the tag db of a
  * store that has none, with the incident library (a note on stderr when it fails). */
 struct sl_tags *cli_tags_open(const char *store);
-void cli_tags_json(const char *store, cJSON *j);
-void cli_tags_text(const char *store, cJSON *j);
+void cli_tags_json(sl_store *s, const char *store, cJSON *j);
+void cli_tags_text(sl_store *s, const char *store, cJSON *j);
 void cli_tags_after_ingest(const char *store);
 /* Wires the tag store of `store` into a trace request: endpoint names (the best tag) and,
  * with --stop-at, the endpoint hook (an address with a tag of a listed category ends the

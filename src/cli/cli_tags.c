@@ -57,7 +57,109 @@ typedef struct deco {
     sl_tags *t;
     tagged *v;
     size_t n, cap;
+    sl_store *s;          /* for the clusters (NULL: "cluster" stays null) */
+    sl_cluster *cl;       /* the store's last cluster build, or NULL */
+    sl_cluster_tagger hook; /* best tags through the tag db, one query per member looked at */
+    sl_ht clusters;       /* cluster id -> index + 1 into cjs: one best-tag walk per cluster */
+    cJSON **cjs;
+    size_t ncj, capcj;
+    struct { char *addr; size_t cj; uint32_t id; uint64_t size; } *in;  /* printed address -> its cluster (text section) */
+    size_t nin, capin;
 } deco;
+
+/* sl_cluster_tag of a tag (the cluster's hook speaks it). */
+static void to_ctag(const sl_tag *t, sl_cluster_tag *out)
+{
+    memset(out, 0, sizeof *out);
+    snprintf(out->label, sizeof out->label, "%s", t->label);
+    snprintf(out->category, sizeof out->category, "%s", t->category ? t->category : t->abuse ? t->abuse : "");
+    /* the file it came from in parentheses ("(added)" for `tags add` already has them) */
+    snprintf(out->source, sizeof out->source, t->file[0] == '(' ? "%.60s %s" : "%.60s (%s)", t->source, t->file);
+    out->confidence = (uint8_t)t->level;
+    out->is_cluster_definer = t->is_cluster_definer;
+}
+
+/* The cluster tagger of a look-up: the member's best tag from the tag db (a query each;
+ * sl_cluster_best_tag bounds how many members it asks about). */
+static int query_best(void *ctx, sl_addr_ref a, sl_cluster_tag *out)
+{
+    deco *d = ctx;
+    sl_tag_list l = {0};
+    sl_error e = {0};
+    int found = 0;
+    if (d->t && !sl_tags_for_ref(d->t, d->s, a, &l, &e) && l.n) {
+        to_ctag(&l.v[0], out);
+        found = 1;
+    }
+    sl_tag_list_free(&l);
+    return found;
+}
+
+/* Members whose tags a look-up examines for the cluster's best tag (`cluster show`
+ * examines 10,000): the cluster id's own member first, so a one-address cluster and the
+ * oldest address are always seen. */
+#define LOOKUP_TAG_MEMBERS 1000
+
+/* "cluster" of an address: {id, address (the cluster id's), size, tag, tag_members_examined},
+ * or null when the store has no cluster build or the build does not cover the address. */
+static cJSON *cluster_of(deco *d, const char *addr, const char *chain)
+{
+    sl_addr_ref r;
+    sl_error e = {0};
+    uint32_t id;
+    uint64_t size, idx, looked = 0;
+    if (!d->cl || sl_addr_resolve(d->s, chain, addr, &r, &e) || sl_cluster_of(d->cl, r, &id, &size))
+        return cJSON_CreateNull();
+    uint64_t k = sl_addr_ref_key((sl_addr_ref){r.chain, id});
+    if (!sl_ht_get(&d->clusters, &k, sizeof k, &idx)) idx = 0;
+    if (d->nin == d->capin) {
+        size_t nc = d->capin ? d->capin * 2 : 8;
+        void *nv = sl_realloc(d->in, nc * sizeof *d->in);
+        if (nv) d->in = nv, d->capin = nc;
+    }
+    bool seen_addr = false;
+    for (size_t i = 0; i < d->nin && !seen_addr; i++) seen_addr = !strcmp(d->in[i].addr, addr);
+    if (idx) {
+        if (!seen_addr && d->nin < d->capin && (d->in[d->nin].addr = sl_strdup(addr))) {
+            d->in[d->nin].id = id, d->in[d->nin].size = size;
+            d->in[d->nin++].cj = idx - 1;
+        }
+        return cJSON_Duplicate(d->cjs[idx - 1], 1);
+    }
+    cJSON *o = cJSON_CreateObject();
+    char name[128];
+    sl_cluster_tag tg;
+    jnum(o, "id", id);
+    if (sl_addr_format(d->s, (sl_addr_ref){r.chain, id}, name, sizeof name)) name[0] = 0;
+    jstr_or_null(o, "address", name[0] ? name : NULL);
+    jnum(o, "size", size);
+    int got = d->t ? sl_cluster_best_tag(d->cl, id, &d->hook, LOOKUP_TAG_MEMBERS, &tg, &looked) : 0;
+    if (got == 1) {
+        cJSON *t = cJSON_CreateObject();
+        cJSON_AddStringToObject(t, "label", tg.label);
+        cJSON_AddStringToObject(t, "category", tg.category);
+        cJSON_AddStringToObject(t, "source", tg.source);
+        jnum(t, "confidence", tg.confidence);
+        cJSON_AddBoolToObject(t, "is_cluster_definer", tg.is_cluster_definer);
+        cJSON_AddItemToObject(o, "tag", t);
+    } else {
+        cJSON_AddNullToObject(o, "tag");
+    }
+    jnum(o, "tag_members_examined", looked);
+    if (d->ncj == d->capcj) {
+        size_t nc = d->capcj ? d->capcj * 2 : 8;
+        cJSON **nv = sl_realloc(d->cjs, nc * sizeof *nv);
+        if (!nv) return o;
+        d->cjs = nv, d->capcj = nc;
+    }
+    d->cjs[d->ncj++] = o;
+    if (sl_ht_set(&d->clusters, &k, sizeof k, d->ncj)) {} /* no room to remember: computed again */
+    if (!seen_addr && d->nin < d->capin && (d->in[d->nin].addr = sl_strdup(addr))) {
+        d->in[d->nin].id = id, d->in[d->nin].size = size;
+        d->in[d->nin++].cj = d->ncj - 1;
+    }
+    return cJSON_Duplicate(o, 1);
+}
 
 /* Remembers addr's tags for the text section (once per address). */
 static void remember(deco *d, const char *addr, sl_tag_list *l)
@@ -88,17 +190,19 @@ static void walk(deco *d, cJSON *j)
 {
     cJSON *c;
     if (cJSON_IsObject(j)) {
-        if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(j, "address"))) {
+        cJSON *a = cJSON_GetObjectItemCaseSensitive(j, "address"), *ch = cJSON_GetObjectItemCaseSensitive(j, "chain");
+        if (cJSON_IsString(a)) {
             add_tags(d, j, "address", "tags");
-            if (!cJSON_GetObjectItemCaseSensitive(j, "cluster")) cJSON_AddNullToObject(j, "cluster");
+            if (!cJSON_GetObjectItemCaseSensitive(j, "cluster"))
+                cJSON_AddItemToObject(j, "cluster", cluster_of(d, a->valuestring, cJSON_IsString(ch) ? ch->valuestring : NULL));
         }
         add_tags(d, j, "from", "from_tags");
         add_tags(d, j, "to", "to_tags");
     }
     cJSON_ArrayForEach(c, j) {
-        /* not into the tags just added (they name addresses too) */
+        /* not into the tags and clusters just added (they name addresses too) */
         if (c->string && (!strcmp(c->string, "tags") || !strcmp(c->string, "from_tags") || !strcmp(c->string, "to_tags") ||
-                          !strcmp(c->string, "tx_tags")))
+                          !strcmp(c->string, "tx_tags") || !strcmp(c->string, "cluster")))
             continue;
         if (cJSON_IsObject(c) || cJSON_IsArray(c)) walk(d, c);
     }
@@ -108,6 +212,24 @@ static void deco_free(deco *d)
 {
     for (size_t i = 0; i < d->n; i++) sl_free(d->v[i].addr), sl_tag_list_free(&d->v[i].l);
     sl_free(d->v);
+    for (size_t i = 0; i < d->ncj; i++) cJSON_Delete(d->cjs[i]);
+    for (size_t i = 0; i < d->nin; i++) sl_free(d->in[i].addr);
+    sl_free(d->in);
+    sl_free(d->cjs);
+    sl_ht_free(&d->clusters);
+    if (d->cl) sl_cluster_close(d->cl);
+}
+
+/* Opens what a look-up decorates with: the tag db and the last cluster build (each may be
+ * missing: then tags are [] and clusters null). */
+static void deco_open(deco *d, sl_store *s, const char *store)
+{
+    sl_error e = {0};
+    memset(d, 0, sizeof *d);
+    d->t = cli_tags_open(store);
+    d->s = s;
+    if (s && sl_cluster_open(s, &d->cl, &e)) d->cl = NULL;
+    d->hook = (sl_cluster_tagger){query_best, NULL, d};
 }
 
 /* The transaction's own tags (a theft tx of an incident), on the report's top object:
@@ -128,19 +250,21 @@ static void tx_tags(deco *d, cJSON *j)
     }
 }
 
-void cli_tags_json(const char *store, cJSON *j)
+void cli_tags_json(sl_store *s, const char *store, cJSON *j)
 {
     /* without a tag db every address still gets its (empty) keys: one shape for programs */
-    deco d = {.t = cli_tags_open(store)};
+    deco d;
+    deco_open(&d, s, store);
     if (j) tx_tags(&d, j), walk(&d, j);
     deco_free(&d);
     sl_tags_close(d.t);
 }
 
-void cli_tags_text(const char *store, cJSON *j)
+void cli_tags_text(sl_store *s, const char *store, cJSON *j)
 {
-    deco d = {.t = cli_tags_open(store)};
-    if (!d.t || !j) { sl_tags_close(d.t); return; }
+    deco d;
+    deco_open(&d, s, store);
+    if (!j) { deco_free(&d); sl_tags_close(d.t); return; }
     tx_tags(&d, j);
     walk(&d, j);
     if (d.n) {
@@ -148,6 +272,20 @@ void cli_tags_text(const char *store, cJSON *j)
         for (size_t i = 0; i < d.n; i++) {
             cli_wrapf(4, "  %s", d.v[i].addr);
             if (sl_tags_text(stdout, d.v[i].l.v, d.v[i].l.n, 4)) break;
+        }
+    }
+    if (d.nin) {
+        printf("\nclusters (sleuth cluster build; cluster why A B shows the evidence)\n");
+        for (size_t i = 0; i < d.nin; i++) {
+            const cJSON *c = d.cjs[d.in[i].cj], *tg = cJSON_GetObjectItemCaseSensitive(c, "tag");
+            const cJSON *ca = cJSON_GetObjectItemCaseSensitive(c, "address");
+            cli_wrapf(4, "  %s", d.in[i].addr);
+            cli_wrapf(6, "    cluster %u (%s): %llu address%s", d.in[i].id, cJSON_IsString(ca) ? ca->valuestring : "-",
+                      (unsigned long long)d.in[i].size, d.in[i].size == 1 ? "" : "es");
+            if (cJSON_IsObject(tg))
+                cli_wrapf(6, "    tag: %s (%s), %s", cJSON_GetObjectItemCaseSensitive(tg, "label")->valuestring,
+                          cJSON_GetObjectItemCaseSensitive(tg, "category")->valuestring,
+                          cJSON_GetObjectItemCaseSensitive(tg, "source")->valuestring);
         }
     }
     deco_free(&d);
@@ -271,15 +409,8 @@ static int ct_best(void *ctx, sl_addr_ref a, sl_cluster_tag *out)
 {
     ctagger *c = ctx;
     uint64_t k = sl_addr_ref_key(a), i;
-    const sl_tag *t;
     if (!sl_ht_get(&c->best, &k, sizeof k, &i)) return 0;
-    t = &c->all.v[i];
-    memset(out, 0, sizeof *out);
-    snprintf(out->label, sizeof out->label, "%s", t->label);
-    snprintf(out->category, sizeof out->category, "%s", t->category ? t->category : t->abuse ? t->abuse : "");
-    snprintf(out->source, sizeof out->source, "%.60s (%s)", t->source, t->file);
-    out->confidence = (uint8_t)t->level;
-    out->is_cluster_definer = t->is_cluster_definer;
+    to_ctag(&c->all.v[i], out);
     return 1;
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "sleuth/cluster.h"
 #include "sleuth/link.h"
 #include "sleuth/tags.h"
 
@@ -103,18 +104,60 @@ done:
     return rc;
 }
 
-static int set_from_arg(sl_link_set *set, sl_store *s, const char *store, const char *arg, const char *chain,
-                        sl_error *e)
+/* Members a cluster set takes at most (a cluster of millions is an exchange: its first
+ * members in address order stand for it). */
+#define LINK_CLUSTER_MAX 1000000
+
+/* cluster:ID — the members of a cluster of the store's last cluster build (Bitcoin family). */
+static int set_from_cluster(sl_link_set *set, sl_store *s, const sl_cluster *cl, const char *arg, sl_error *e)
+{
+    uint64_t id, size;
+    if (!cli_parse_u64(arg + 8, &id) || id > UINT32_MAX) return sl_err(e, SL_EUSAGE, "%s: give cluster:ID, ID a number", arg);
+    if (!cl) return sl_err(e, SL_ENOTFOUND, "%s: the store has no cluster build (sleuth cluster build)", arg);
+    if (!sl_cluster_exists(cl, (uint32_t)id, &size))
+        return sl_err(e, SL_ENOTFOUND, "%s: no cluster has this id (sleuth cluster show ADDRESS gives an address's)", arg);
+    size_t cap = size < LINK_CLUSTER_MAX ? (size_t)size : LINK_CLUSTER_MAX, n;
+    uint32_t *ids = sl_malloc(cap * sizeof *ids);
+    if (!ids) return sl_err(e, SL_ENOMEM, "out of memory");
+    n = sl_cluster_members(cl, (uint32_t)id, 0, ids, cap);
+    int rc = SL_OK;
+    char why[64], addr[SL_FLOW_NAME_MAX];
+    snprintf(why, sizeof why, "member of cluster %llu", (unsigned long long)id);
+    for (size_t i = 0; i < n && !rc; i++)
+        if (!sl_addr_format(s, (sl_addr_ref){SL_CHAIN_BTC, ids[i]}, addr, sizeof addr))
+            rc = sl_link_set_add(set, s, "btc", addr, why, e);
+    sl_free(ids);
+    return rc;
+}
+
+static int set_from_arg(sl_link_set *set, sl_store *s, const char *store, const sl_cluster *cl, const char *arg,
+                        const char *chain, sl_error *e)
 {
     int ri;
     snprintf(set->name, sizeof set->name, "%s", arg);
     if (arg[0] == '@') return set_from_file(set, s, arg + 1, chain, e);
+    if (!strncmp(arg, "cluster:", 8)) return set_from_cluster(set, s, cl, arg, e);
     if ((ri = set_from_incident(set, s, store, arg, chain, e)) != SL_ENOTFOUND) return ri;
     int rc = sl_link_set_add(set, s, chain, arg, "given", e);
     if (rc == SL_EUSAGE)
         return sl_err(e, SL_EUSAGE, "'%s' is not an incident, a cluster id or an address (%s)", arg,
                       "sleuth incidents lists the incidents");
     return rc;
+}
+
+/* The clusters hook of sleuth/link.h over the last cluster build. */
+static int cluster_of(void *ctx, sl_addr_ref a, uint64_t *cluster, uint64_t *size)
+{
+    uint32_t id;
+    if (!ctx || sl_cluster_of(ctx, a, &id, size)) return SL_ENOTFOUND;
+    *cluster = id;
+    return SL_OK;
+}
+
+static int cluster_why(void *ctx, sl_addr_ref a, sl_addr_ref b, sl_merge_edge **path, size_t *n)
+{
+    sl_error e = {0};
+    return sl_cluster_why(ctx, a, b, path, n, &e);
 }
 
 int cmd_link(int argc, char **argv)
@@ -149,10 +192,16 @@ int cmd_link(int argc, char **argv)
     sl_flow_set *fs = NULL;
     sl_link_set a = {0}, b = {0};
     sl_link_result r = {0};
+    sl_cluster *cl = NULL;
     int rc = sl_store_open(&s, c.store, SL_STORE_RDONLY, &e);
     if (!rc) rc = sl_flow_set_open(&fs, s, &e);
-    if (!rc) rc = set_from_arg(&a, s, c.store, argv[optind], chain, &e);
-    if (!rc) rc = set_from_arg(&b, s, c.store, argv[optind + 1], chain, &e);
+    if (!rc) {
+        sl_error ce = {0};
+        if (sl_cluster_open(s, &cl, &ce)) cl = NULL; /* no build: no cluster comparison */
+        p.clusters = (sl_link_clusters){cl ? cluster_of : NULL, cl ? cluster_why : NULL, cl};
+    }
+    if (!rc) rc = set_from_arg(&a, s, c.store, cl, argv[optind], chain, &e);
+    if (!rc) rc = set_from_arg(&b, s, c.store, cl, argv[optind + 1], chain, &e);
     if (!rc) rc = sl_link_run(s, fs, &a, &b, &p, &r, &e);
     int ex = EXIT_OK;
     if (rc) ex = cli_fail(&c, &e);
@@ -168,6 +217,7 @@ int cmd_link(int argc, char **argv)
     sl_link_result_free(&r);
     sl_link_set_free(&a);
     sl_link_set_free(&b);
+    if (cl) sl_cluster_close(cl);
     if (fs) sl_flow_set_close(fs);
     if (s) sl_store_close(s);
     return ex;

@@ -146,12 +146,12 @@ int cli_report(cli_lookup *l, int model, cli_report_text_fn text, cli_report_jso
     bool tagged = json == sl_report_tx_json || json == sl_report_address_json;
     if (rc) rc = cli_fail(&l->c, &e);
     else if (j) {
-        if (tagged) cli_tags_json(l->c.store, j);
+        if (tagged) cli_tags_json(l->s, l->c.store, j);
         cli_print_json(j);
     } else if (tagged) {
         cJSON *all = NULL;
         sl_error e2 = {0};
-        if (!json(l->s, &all, &rq, &e2)) cli_tags_text(l->c.store, all);
+        if (!json(l->s, &all, &rq, &e2)) cli_tags_text(l->s, l->c.store, all);
         cJSON_Delete(all);
     }
     sl_store_close(l->s);

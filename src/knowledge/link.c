@@ -66,6 +66,7 @@ void sl_link_set_free(sl_link_set *set)
 void sl_link_result_free(sl_link_result *r)
 {
     sl_free(r->common);
+    for (size_t i = 0; i < r->n_clusters; i++) sl_free(r->clusters[i].path);
     sl_free(r->clusters);
     sl_free(r->cparties);
     sl_free(r->paths);
@@ -406,8 +407,14 @@ static int commons(linker *L)
                 continue;
             }
             if (!sl_ht_get_u64(&cl, ck, &ai)) continue;
+            /* the same address on both sides is a common address, not news of a cluster */
+            if (L->a->v[ai].chain == set->v[i].chain && !strcmp(L->a->v[ai].key, set->v[i].key)) continue;
             if ((rc = sl_ht_upsert(&done, &ck, 8, 0, &slot, &added)) || !added) continue;
-            sl_link_cluster c = {set->v[i].chain, cid, size, (size_t)ai, i};
+            sl_link_cluster c = {set->v[i].chain, cid, size, (size_t)ai, i, NULL, 0};
+            if (L->p->clusters.why &&
+                L->p->clusters.why(L->p->clusters.ctx, L->a->v[ai].ref, set->v[i].ref, &c.path, &c.n_path)) {
+                c.path = NULL, c.n_path = 0;
+            }
             rc = grow_push((void **)&L->r->clusters, &L->r->n_clusters, &L->cl_cap, sizeof c, &c);
         }
     }

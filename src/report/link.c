@@ -48,6 +48,25 @@ static void flow_line(FILE *out, sl_store *s, const sl_flow_set *fs, const char 
     sl_fmt_wrapf(out, 8, "%*stx %s", (int)strlen(lead), "", t.tx);
 }
 
+/* One merge edge of a cluster's evidence, as strings. */
+typedef struct merge_txt {
+    char a[SL_FLOW_NAME_MAX], b[SL_FLOW_NAME_MAX], tx[SL_FLOW_NAME_MAX];
+    const char *heuristic;
+    unsigned confidence;
+} merge_txt;
+
+static void merge_text(sl_store *s, const sl_flow_set *fs, const sl_merge_edge *m, merge_txt *t)
+{
+    const sl_flow_view *v = sl_flow_set_chain(fs, m->tx.chain);
+    const char *h = sl_heuristic_name((sl_heuristic)m->heuristic);
+    addr_txt(s, m->a.chain, m->a.id, t->a);
+    addr_txt(s, m->b.chain, m->b.id, t->b);
+    if (v) v->m->tx_name(v, m->tx.id, t->tx);
+    else snprintf(t->tx, sizeof t->tx, "-");
+    t->heuristic = h ? h : "?";
+    t->confidence = m->confidence;
+}
+
 static const char *member_addr(const sl_link_set *set, size_t i) { return set->v[i].addr; }
 
 int sl_link_report_text(FILE *out, sl_store *s, const sl_flow_set *fs, const sl_link_set *a, const sl_link_set *b,
@@ -67,8 +86,17 @@ int sl_link_report_text(FILE *out, sl_store *s, const sl_flow_set *fs, const sl_
     fprintf(out, "\ncommon clusters: %zu\n", r->n_clusters);
     for (size_t i = 0; i < r->n_clusters; i++) {
         const sl_link_cluster *c = &r->clusters[i];
-        sl_fmt_wrapf(out, 6, "  cluster %llu (%llu addresses): %s and %s", (unsigned long long)c->cluster,
-                     (unsigned long long)c->size, member_addr(a, c->a), member_addr(b, c->b));
+        sl_fmt_wrapf(out, 6, "  cluster %llu (%llu addresses) holds both", (unsigned long long)c->cluster,
+                     (unsigned long long)c->size);
+        sl_fmt_wrapf(out, 6, "    a: %s", member_addr(a, c->a));
+        sl_fmt_wrapf(out, 6, "    b: %s", member_addr(b, c->b));
+        for (size_t k = 0; k < c->n_path; k++) {
+            merge_txt m;
+            merge_text(s, fs, &c->path[k], &m);
+            sl_fmt_wrapf(out, 8, "    %zu. %s ~ %s", k + 1, m.a, m.b);
+            sl_fmt_wrapf(out, 8, "       %s, confidence %u", m.heuristic, m.confidence);
+            sl_fmt_wrapf(out, 8, "       tx %s", m.tx);
+        }
     }
     fprintf(out, "\ncommon counterparties: %zu\n", r->n_cparties);
     for (size_t i = 0; i < r->n_cparties; i++) {
@@ -157,6 +185,18 @@ cJSON *sl_link_report_json(sl_store *s, const sl_flow_set *fs, const sl_link_set
         sl_json_u64(o, "size", c->size);
         cJSON_AddItemToObject(o, "a", member_json(a, c->a));
         cJSON_AddItemToObject(o, "b", member_json(b, c->b));
+        cJSON *ev = cJSON_AddArrayToObject(o, "evidence");
+        for (size_t k = 0; k < c->n_path; k++) {
+            merge_txt m;
+            cJSON *x = cJSON_CreateObject();
+            merge_text(s, fs, &c->path[k], &m);
+            cJSON_AddStringToObject(x, "a", m.a);
+            cJSON_AddStringToObject(x, "b", m.b);
+            cJSON_AddStringToObject(x, "heuristic", m.heuristic);
+            sl_json_u64(x, "confidence", m.confidence);
+            cJSON_AddStringToObject(x, "tx", m.tx);
+            cJSON_AddItemToArray(ev, x);
+        }
         cJSON_AddItemToArray(arr, o);
     }
     cJSON_AddItemToObject(j, "common_counterparties", arr = cJSON_CreateArray());

@@ -1,0 +1,66 @@
+/* test_attrib.c — the knowledge layer where addresses are printed: `sleuth address` and
+ * `sleuth tx` carry, for every address, its tags and its cluster ({id, address, size, tag})
+ * once `sleuth cluster build` ran, the cluster's tag chosen by GraphSense's rule (a tag
+ * marked as a cluster definer on any member names the cluster). Real blocks 0-599: the
+ * multi-input tx 4d6edbeb... (height 496) joined five addresses into cluster 276.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "helpers.h"
+
+#define MEMBER "1DNdPgBZRWjDj1JbVZQEYMv7jvqJF7R4Py"   /* the cluster's id address (276) */
+#define OTHER "1ELmSkQWnqgbBZNzxAZHts3MEYCngqRBeD"    /* another member */
+#define COINBASE_TX "c3f0bb699bcc8a4e0716de45aef74c40aabeb80f7f00b3bdb45e115ee6f5400f" /* pays MEMBER */
+
+static const char *store(void)
+{
+    const char *d = temp_dir();
+    run_result r = run_sleuth("ingest btc --quiet --store %s/s " FIX "/consecutive/nbitcoin_blk0000*.dat", d);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    return path_in(d, "s");
+}
+
+Test(attrib, address_and_tx_show_the_cluster_and_its_tag)
+{
+    const char *s = store();
+    cJSON *j = sleuth_json("address --store %s --json " MEMBER, s);
+    cr_assert(cJSON_IsNull(cJSON_GetObjectItem(j, "cluster")), "no build: null");
+    cr_assert(cJSON_IsArray(cJSON_GetObjectItem(j, "tags")));
+    cJSON_Delete(j);
+
+    run_result r = run_sleuth("cluster build --store %s --quiet", s);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    j = sleuth_json("address --store %s --json " MEMBER, s);
+    const cJSON *c = cJSON_GetObjectItem(j, "cluster");
+    cr_assert_eq(jint(c, "id"), 276);
+    cr_assert_eq(jint(c, "size"), 5);
+    cr_assert_str_eq(jstr(c, "address"), MEMBER);
+    cr_assert(cJSON_IsNull(cJSON_GetObjectItem(c, "tag")), "no tags yet");
+    cJSON_Delete(j);
+
+    /* a definer tag on another member names the whole cluster */
+    r = run_sleuth("tags add --store %s " OTHER " --label 'Test Exchange' --category exchange --source 'a test' "
+                   "--cluster-definer", s);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    j = sleuth_json("tx --store %s --json " COINBASE_TX, s);
+    const cJSON *out0 = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "outputs"), 0);
+    cr_assert_str_eq(jstr(out0, "address"), MEMBER);
+    c = cJSON_GetObjectItem(out0, "cluster");
+    cr_assert_eq(jint(c, "id"), 276);
+    const cJSON *tg = cJSON_GetObjectItem(c, "tag");
+    cr_assert_str_eq(jstr(tg, "label"), "Test Exchange");
+    cr_assert_str_eq(jstr(tg, "category"), "exchange");
+    cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(tg, "is_cluster_definer")));
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(out0, "tags")), 0, "the tag is the other member's");
+    cJSON_Delete(j);
+
+    r = run_sleuth("address --store %s " MEMBER, s);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "cluster 276 (" MEMBER "): 5 addresses"), "%s", r.out);
+    cr_assert(strstr(r.out, "tag: Test Exchange (exchange)"), "%s", r.out);
+    run_free(&r);
+}
