@@ -8,7 +8,7 @@ S=${SLEUTH_DEMO_STORE:-build/demo-store}
 B=build/sleuth
 D=tests/data/btc
 rm -rf "$S"
-echo "== ingest heights 0-599 (Bitcoin Core blk*.dat framing) and 14 single mainnet blocks with their spent outputs"
+echo "== ingest heights 0-599 (blk*.dat framing), then 14 single mainnet blocks with their spent outputs"
 $B ingest btc --store "$S" $D/consecutive/*.dat
 echo "== a reorg, as a watcher meets it: undo the blocks above height 589, then ingest them again"
 $B rollback --store "$S" --chain btc --to 589
@@ -37,4 +37,20 @@ echo
 echo "== the Bybit Safe transaction (nonce 71) checked before signing: exit status 3 means do not sign"
 $B safe verify tests/data/safe/bybit_safe_tx_nonce71.json | head -12 || true
 echo
-echo "Store left in $S — try: $B address --store $S 1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3"
+echo "== attribution: the incident library every new store gets (sleuth incidents), and one of them"
+$B incidents --store "$S" | head -8
+$B tags show --store "$S" 1B6rJRfjTXwEy36SCs5zofGMmdv2kdZw7P | head -8
+echo
+echo "== OFAC's SDN list imported: the Ronin bridge exploiter is Lazarus Group"
+$B tags import --store "$S" tests/data/tags/ofac/sdn_advanced_2025-11-19.xml.bz2 | tail -1
+$B tags show --store "$S" 0x098B716B8Aaf21512996dC57EB0615e2383E2f96 | grep -A4 "OFAC"
+echo
+echo "== clustering (common-input ownership, CoinJoins excluded) and the evidence of a merge"
+$B cluster build --store "$S"
+$B cluster show --store "$S" 1DNdPgBZRWjDj1JbVZQEYMv7jvqJF7R4Py
+$B cluster why --store "$S" 1DNdPgBZRWjDj1JbVZQEYMv7jvqJF7R4Py 1ADpf5rHERc2PmVAZZFoH7WbougKvkPDVD
+echo
+echo "== linking thefts: what the Bybit and Phemex incidents share (the commingling address)"
+$B link --store "$S" bybit-2025 phemex-2025 | head -12
+echo
+echo "Store left in $S"; echo "try: $B address --store $S 1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3"

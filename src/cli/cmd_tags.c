@@ -89,7 +89,7 @@ static int tags_import(topts *o, int argc, char **argv)
         printf("%s: %s, %llu tags, %llu actors, %llu duplicates, %llu warnings\n", argv[i], st.kind,
                (unsigned long long)st.tags, (unsigned long long)st.actors, (unsigned long long)st.duplicates,
                (unsigned long long)st.warnings);
-        if (st.detail[0]) printf("  addresses per asset: %s\n", st.detail);
+        if (st.detail[0]) cli_wrapf(4, "  addresses per asset: %s", st.detail);
         if (st.warnings) printf("  first warning: %s\n", st.warn);
     }
     sl_tags_close(t);
