@@ -63,4 +63,22 @@ Test(attrib, address_and_tx_show_the_cluster_and_its_tag)
     cr_assert(strstr(r.out, "cluster 276 (" MEMBER "): 5 addresses"), "%s", r.out);
     cr_assert(strstr(r.out, "tag: Test Exchange (exchange)"), "%s", r.out);
     run_free(&r);
+
+    /* a trace endpoint carries its tags and its cluster: the member tagged as a deposit
+     * address (not a definer) ends a --stop-at exchange trace, and its cluster is still
+     * named by the definer tag of the other member */
+    r = run_sleuth("tags add --store %s " MEMBER " --label 'Test deposit' --category exchange --source 'a test'", s);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    j = sleuth_json("trace --store %s --json --stop-at exchange --tx " COINBASE_TX ":0", s);
+    const cJSON *ends = cJSON_GetObjectItem(j, "endpoints");
+    cr_assert_eq(cJSON_GetArraySize(ends), 1);
+    const cJSON *e0 = cJSON_GetArrayItem(ends, 0);
+    cr_assert_str_eq(jstr(e0, "address"), MEMBER);
+    cr_assert_str_eq(jstr(e0, "status"), "tagged");
+    cr_assert_str_eq(jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(e0, "tags"), 0), "label"), "Test deposit");
+    c = cJSON_GetObjectItem(e0, "cluster");
+    cr_assert_eq(jint(c, "id"), 276);
+    cr_assert_str_eq(jstr(cJSON_GetObjectItem(c, "tag"), "label"), "Test Exchange");
+    cJSON_Delete(j);
 }

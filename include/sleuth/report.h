@@ -172,6 +172,10 @@ typedef struct sl_addr_namer {
  * report. A zero tagger tags nothing ("tags": []). */
 typedef struct sl_addr_tagger {
     char *(*tags_json)(void *ctx, sl_addr_ref a);
+    /* The endpoints' "cluster" key: a's cluster as a JSON object text ({id, address, size,
+     * tag, tag_members_examined}: docs/JSON.md) allocated with sl_malloc, or NULL for
+     * null (no cluster build, or not covered). May be NULL. Same rules as tags_json. */
+    char *(*cluster_json)(void *ctx, sl_addr_ref a);
     void *ctx;
 } sl_addr_tagger;
 

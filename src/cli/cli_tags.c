@@ -102,14 +102,11 @@ static int query_best(void *ctx, sl_addr_ref a, sl_cluster_tag *out)
 
 /* "cluster" of an address: {id, address (the cluster id's), size, tag, tag_members_examined},
  * or null when the store has no cluster build or the build does not cover the address. */
-static cJSON *cluster_of(deco *d, const char *addr, const char *chain)
+static cJSON *cluster_of_ref(deco *d, sl_addr_ref r, const char *addr)
 {
-    sl_addr_ref r;
-    sl_error e = {0};
     uint32_t id;
     uint64_t size, idx, looked = 0;
-    if (!d->cl || sl_addr_resolve(d->s, chain, addr, &r, &e) || sl_cluster_of(d->cl, r, &id, &size))
-        return cJSON_CreateNull();
+    if (!d->cl || sl_cluster_of(d->cl, r, &id, &size)) return cJSON_CreateNull();
     uint64_t k = sl_addr_ref_key((sl_addr_ref){r.chain, id});
     if (!sl_ht_get(&d->clusters, &k, sizeof k, &idx)) idx = 0;
     if (d->nin == d->capin) {
@@ -159,6 +156,14 @@ static cJSON *cluster_of(deco *d, const char *addr, const char *chain)
         d->in[d->nin++].cj = d->ncj - 1;
     }
     return cJSON_Duplicate(o, 1);
+}
+
+static cJSON *cluster_of(deco *d, const char *addr, const char *chain)
+{
+    sl_addr_ref r;
+    sl_error e = {0};
+    if (!d->cl || sl_addr_resolve(d->s, chain, addr, &r, &e)) return cJSON_CreateNull();
+    return cluster_of_ref(d, r, addr);
 }
 
 /* Remembers addr's tags for the text section (once per address). */
@@ -362,6 +367,24 @@ static char *tags_json(void *ctx, sl_addr_ref a)
     return out;
 }
 
+/* The endpoints' clusters (the trace's deco: the last cluster build and the tag db). */
+static deco TRACE_CL;
+
+static char *cluster_json(void *ctx, sl_addr_ref a)
+{
+    char name[SL_FLOW_NAME_MAX], *out = NULL, *p;
+    cJSON *j;
+    (void)ctx;
+    if (!TRACE_CL.cl || sl_addr_format(TRACE_CL.s, a, name, sizeof name)) return NULL;
+    j = cluster_of_ref(&TRACE_CL, a, name);
+    if (!cJSON_IsNull(j) && (p = cJSON_PrintUnformatted(j))) {
+        out = sl_strdup(p);
+        cJSON_free(p);
+    }
+    cJSON_Delete(j);
+    return out;
+}
+
 void cli_tags_trace(sl_trace_req *rq, sl_store *s, const char *store)
 {
     stopper *st = &STOP;
@@ -369,10 +392,9 @@ void cli_tags_trace(sl_trace_req *rq, sl_store *s, const char *store)
     st->s = s;
     st->t = cli_tags_open(store);
     st->cats = rq->params.stop_at;
-    if (st->t) {
-        rq->namer = (sl_addr_namer){namer, st};
-        rq->tagger = (sl_addr_tagger){tags_json, st};
-    }
+    deco_open(&TRACE_CL, s, store);
+    if (st->t) rq->namer = (sl_addr_namer){namer, st};
+    rq->tagger = (sl_addr_tagger){st->t ? tags_json : NULL, TRACE_CL.cl ? cluster_json : NULL, st};
     if (!st->cats) return;
     if (!st->t) {
         rq->params.endpoints.status = "requested; the store has no tag db (sleuth tags import), so nothing is tagged";
@@ -385,6 +407,9 @@ void cli_tags_trace(sl_trace_req *rq, sl_store *s, const char *store)
 
 void cli_tags_trace_done(void)
 {
+    deco_free(&TRACE_CL);
+    sl_tags_close(TRACE_CL.t);
+    memset(&TRACE_CL, 0, sizeof TRACE_CL);
     sl_ht_free(&STOP.cache);
     sl_tags_close(STOP.t);
     memset(&STOP, 0, sizeof STOP);

@@ -107,12 +107,16 @@ static void j_end(sl_jw *w, const sl_trace_report *rep, const sl_trace_end *x)
     sl_jw_str(w, "chain", v->name);
     j_addr(w, rep, "address", x->chain, x->addr);
     sl_jw_str(w, "name", sl_rt_name(rep, x->chain, x->addr, name, sizeof name) ? name : NULL);
-    sl_jw_null(w, "cluster");
     {
         const sl_addr_tagger *tg = &rep->rq.tagger;
-        char *tj = tg->tags_json && x->addr ? tg->tags_json(tg->ctx, (sl_addr_ref){x->chain, x->addr}) : NULL;
+        sl_addr_ref a = {x->chain, x->addr};
+        char *cj = tg->cluster_json && x->addr ? tg->cluster_json(tg->ctx, a) : NULL;
+        char *tj = tg->tags_json && x->addr ? tg->tags_json(tg->ctx, a) : NULL;
+        if (cj) sl_jw_raw(w, "cluster", cj);
+        else sl_jw_null(w, "cluster");
         if (tj) sl_jw_raw(w, "tags", tj);
         else sl_jw_arr(w, "tags"), sl_jw_end(w);
+        sl_free(cj);
         sl_free(tj);
     }
     sl_jw_u128(w, "amount", x->amount);
