@@ -87,10 +87,11 @@ int cmd_block(int argc, char **argv);
 int cmd_tx(int argc, char **argv);
 int cmd_address(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
-/* `sleuth cluster build|show|why` (cmd_cluster.c) */
+/* `sleuth cluster build|show|why` (cmd_cluster.c): every chain of the store */
 int cmd_cluster(int argc, char **argv);
 int cmd_link(int argc, char **argv);
-/* `sleuth deposits` (cmd_deposit.c): deposit-address clustering on an account chain. */
+/* `sleuth deposits` (cmd_deposit.c): the evidence of deposit-address clustering on an
+ * account chain (`sleuth cluster build` stores the clusters). */
 int cmd_deposits(int argc, char **argv);
 /* The meaning of a trace's source, its policies and --stop-at (cmd_trace.c), lines of at
  * most 100 columns: shown by `sleuth --help` and `sleuth trace --help`. */

@@ -1,8 +1,8 @@
-/* cmd_deposit.c — `sleuth deposits` (temporary; to be folded into `sleuth cluster build
- * --chain ethereum`): runs deposit-address clustering (include/sleuth/deposit.h) on one
- * account chain of a store and prints the hot wallets found with their deposit addresses,
- * the evidence (payment and sweep transactions) and the customers. The detection is the
- * library's; this file parses options and prints. */
+/* cmd_deposit.c — `sleuth deposits`: the detailed evidence report of deposit-address
+ * clustering (include/sleuth/deposit.h) on one account chain of a store: the hot wallets
+ * found with their deposit addresses, the evidence (payment and sweep transactions) and
+ * the customers. `sleuth cluster build` stores the clusters these edges make (cluster.h).
+ * The detection is the library's; this file parses options and prints. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +23,9 @@ static const char HELP[] =
     "  wallet with its deposit addresses (merge edges, with a confidence 0-100), the payment\n"
     "  and sweep transactions, and the customers (who are not the exchange). Defaults:\n"
     "  --tau 3200, --alpha 0.01 (Tron: 2), --alpha-token-ppm 0, --min-deposits 3,\n"
-    "  --max-senders 8, --min-payees 3. See docs/DEPOSIT.md.\n";
+    "  --max-senders 8, --min-payees 3. See docs/DEPOSIT.md.\n"
+    "  This is the evidence report; `sleuth cluster build` stores the clusters (each deposit\n"
+    "  address with its hot wallet) for `sleuth cluster show|why`.\n";
 
 typedef struct out_ctx {
     const sl_flow_view *v;
