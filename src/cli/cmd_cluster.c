@@ -119,9 +119,9 @@ static void build_text(const sl_cluster_opts *o, const sl_cluster_build_report *
     if (r->from_scratch) printf("%s: cluster build from scratch: %s\n", r->chain, r->why);
     else printf("%s: cluster build: incremental, transactions %" PRIu64 "..%" PRIu64 "\n", r->chain, r->tx_from, r->tx_to);
     if (acct) {
-        printf("  %" PRIu64 " transactions, %" PRIu64 " flows in %.2f s; %" PRIu64 " deposit addresses of %" PRIu64
-               " hot wallets (%" PRIu64 " customer links, not merged: `sleuth deposits`)\n",
-               r->tx_to - r->tx_from, r->inputs, r->seconds, r->deposit.deposits, r->deposit.hot_wallets,
+        printf("  %" PRIu64 " transactions, %" PRIu64 " flows in %.2f s\n", r->tx_to - r->tx_from, r->inputs, r->seconds);
+        printf("  %" PRIu64 " deposit addresses of %" PRIu64 " hot wallets; %" PRIu64
+               " customer links not merged (`sleuth deposits`)\n", r->deposit.deposits, r->deposit.hot_wallets,
                r->deposit.customers);
         printf("  %" PRIu64 " merge edges (deposit), %" PRIu64 " joined two clusters\n", r->edges, r->merges);
     } else {
