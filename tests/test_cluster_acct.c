@@ -197,7 +197,14 @@ Test(cluster_acct, ethereum_why, .timeout = 60)
     j = sleuth_json("cluster why --store %s %s %s --json", st, D1, D3);
     assert_hop(j, 1, H1, D3, TX("d012"), 1050, 50);
     cJSON_Delete(j);
-    /* deposit parameters move the clusters (library options): k = 2 admits H2 */
+    /* deposit parameters move the clusters: k = 2 admits H2 (CLI, then library options) */
+    j = sleuth_json("cluster build --store %s --min-deposits 2 --json", st);
+    cr_assert_eq(jint(j, "merges"), 5);
+    cr_assert_eq(jint(cJSON_GetObjectItem(j, "deposit"), "hot_wallets"), 2);
+    cJSON_Delete(j);
+    r = run_sleuth("cluster build --store %s --alpha 0.0000000000000000001", st);
+    cr_assert_eq(r.status, 2, "more decimals than ETH has: %s", r.err);
+    run_free(&r);
     {
         sl_store *s;
         sl_cluster *cl;

@@ -93,6 +93,22 @@ int cmd_link(int argc, char **argv);
 /* `sleuth deposits` (cmd_deposit.c): the evidence of deposit-address clustering on an
  * account chain (`sleuth cluster build` stores the clusters). */
 int cmd_deposits(int argc, char **argv);
+/* The deposit-clustering options `deposits` and `cluster build` share: CLI_DEPOSIT_OPTIONS
+ * goes into a getopt_long table, cli_deposit_opt keeps the one getopt returned (true when
+ * ch was one of them), cli_deposit_params applies those given over the defaults of chain
+ * (an account chain; --alpha in its coin): 0, or the exit code after saying why. */
+enum { CLI_DEP_TAU = 0x200, CLI_DEP_ALPHA, CLI_DEP_PPM, CLI_DEP_K, CLI_DEP_SENDERS, CLI_DEP_PAYEES, CLI_DEP_NO_TOKENS };
+#define CLI_DEPOSIT_OPTIONS                                                                                 \
+    {"tau", 1, 0, CLI_DEP_TAU}, {"alpha", 1, 0, CLI_DEP_ALPHA}, {"alpha-token-ppm", 1, 0, CLI_DEP_PPM},      \
+        {"min-deposits", 1, 0, CLI_DEP_K}, {"max-senders", 1, 0, CLI_DEP_SENDERS},                          \
+        {"min-payees", 1, 0, CLI_DEP_PAYEES}, {"no-tokens", 0, 0, CLI_DEP_NO_TOKENS}
+typedef struct cli_deposit_opts {
+    const char *tau, *alpha, *ppm, *k, *senders, *payees;
+    bool no_tokens;
+} cli_deposit_opts;
+bool cli_deposit_opt(cli_deposit_opts *d, int ch, const char *arg);
+struct sl_deposit_params;
+int cli_deposit_params(const cli_deposit_opts *d, const char *chain, struct sl_deposit_params *p);
 /* The meaning of a trace's source, its policies and --stop-at (cmd_trace.c), lines of at
  * most 100 columns: shown by `sleuth --help` and `sleuth trace --help`. */
 extern const char CLI_TRACE_HELP[];

@@ -17,13 +17,14 @@
 #include "cli.h"
 #include "sleuth/chains.h"
 #include "sleuth/cluster.h"
+#include "sleuth/deposit.h"
 #include "sleuth/eth_store.h"
 #include "sleuth/store.h"
 #include "sleuth/util.h"
 
 static const char HELP[] =
     "usage: sleuth cluster build --store DIR [--chain CHAIN] [--heuristics LIST] [--guard-size N]\n"
-    "                            [--guard POLICY] [--from-scratch] [--json] [--quiet]\n"
+    "                            [--guard POLICY] [--from-scratch] [deposit options] [--json] [--quiet]\n"
     "       sleuth cluster show  --store DIR [--chain CHAIN] (ADDRESS | CLUSTER_ID) [--json]\n"
     "                            [--limit N] [--offset N]\n"
     "       sleuth cluster why   --store DIR [--chain CHAIN] ADDRESS_A ADDRESS_B [--json]\n"
@@ -41,6 +42,9 @@ static const char HELP[] =
     "                     needs --chain\n"
     "  --heuristics LIST  Bitcoin family, comma-separated: multi-input (default), change:addr-type,\n"
     "                     change:one-time, change:round, change:optimal, change:peel\n"
+    "  --tau N --alpha X --alpha-token-ppm N --min-deposits K --max-senders N --min-payees N\n"
+    "  --no-tokens        account chains: the deposit rule's parameters (`sleuth deposits --help`,\n"
+    "                     docs/DEPOSIT.md; defaults there)\n"
     "  --guard-size N     a merge of two clusters that both hold N or more addresses is logged\n"
     "                     as a possible supercluster collapse (default 100000)\n"
     "  --guard POLICY     apply|skip for both guard kinds, or size=apply|skip,tag=apply|skip;\n"
@@ -145,19 +149,22 @@ static int cluster_build(int argc, char **argv)
     static const struct option opts[] = {{"store", 1, 0, 's'},        {"heuristics", 1, 0, 'H'}, {"guard-size", 1, 0, 'g'},
                                          {"guard", 1, 0, 'p'},        {"from-scratch", 0, 0, 'f'}, {"json", 0, 0, 'j'},
                                          {"quiet", 0, 0, 'q'},        {"chain", 1, 0, 'c'},      {"help", 0, 0, 'h'},
-                                         {0, 0, 0, 0}};
+                                         CLI_DEPOSIT_OPTIONS,         {0, 0, 0, 0}};
     cli_common c = {getenv("SLEUTH_STORE"), false, false};
     sl_cluster_opts o = sl_cluster_opts_default();
     sl_cluster_build_report r;
     sl_error e = {0};
     sl_store *s = NULL;
     const sl_chain_def *defs[MAX_CHAINS];
+    sl_deposit_params dp[MAX_CHAINS];
+    cli_deposit_opts dopt = {0};
     const char *chain = NULL;
     size_t n = 0;
     cJSON *all = NULL, *arr = NULL;
     int ch, rc = EXIT_OK;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (cli_deposit_opt(&dopt, ch, optarg)) continue;
         switch (ch) {
         case 's': c.store = optarg; break;
         case 'c':
@@ -193,10 +200,16 @@ static int cluster_build(int argc, char **argv)
         sl_err(&e, SL_ENOTFOUND, "the store holds no blocks: nothing to cluster");
         return cli_fail(&c, &e);
     }
+    for (size_t i = 0; i < n; i++) /* every chain's deposit options are checked before any build */
+        if (defs[i]->model == SL_MODEL_ACCOUNT && (rc = cli_deposit_params(&dopt, defs[i]->name, &dp[i]))) {
+            sl_store_close(s);
+            return rc;
+        }
     if (c.json && n > 1) all = cJSON_CreateObject(), arr = cJSON_AddArrayToObject(all, "chains");
     for (size_t i = 0; i < n && !rc; i++) {
         bool acct = defs[i]->model == SL_MODEL_ACCOUNT;
         o.chain = acct ? defs[i]->name : NULL;
+        o.deposit = acct ? &dp[i] : NULL;
         if (sl_cluster_build(s, &o, &r, &e)) rc = cli_fail(&c, &e);
         else if (arr) cJSON_AddItemToArray(arr, build_json(&o, &r, acct));
         else if (c.json) cli_print_json(build_json(&o, &r, acct));
