@@ -82,3 +82,45 @@ Test(attrib, address_and_tx_show_the_cluster_and_its_tag)
     cr_assert_str_eq(jstr(cJSON_GetObjectItem(c, "tag"), "label"), "Test Exchange");
     cJSON_Delete(j);
 }
+
+/* Account chains: the deposit fixture's exchange (hot wallet H1 swept into by D1, D2, D3:
+ * tests/test_cluster_acct.c) is one cluster of the Ethereum chain once built; a definer tag
+ * on the hot wallet names it on every member, and a link from the customer C1 to the
+ * cluster (cluster:ethereum:ID) finds C1's 1 ETH payment to D1 (tx ...d001). */
+#define DEP_FIX "tests/data/deposit/chain.jsonl"
+#define H1 "0xA1a1a1a1A1A1a1a1a1A1a1A1a1a1a1A1A1A1A100"
+#define D1 "0xD1D1D1D1D1d1D1d1D1D1d1d1d1D1d1D1D1D1d100"
+#define C1 "0xC1C1C1C1c1C1c1C1c1c1C1C1C1c1c1C1c1C1c100"
+
+Test(attrib, account_chain_cluster_on_address_and_in_link)
+{
+    const char *d = temp_dir();
+    run_result r = run_sleuth("ingest eth --quiet --store %s/s " DEP_FIX, d);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    r = run_sleuth("cluster build --quiet --store %s/s && %s tags add --store %s/s " H1
+                   " --label 'Test CEX hot wallet' --category exchange --source test --cluster-definer",
+                   d, sleuth_bin(), d);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    cJSON *j = sleuth_json("address --store %s/s --json " D1, d);
+    const cJSON *c = cJSON_GetObjectItem(j, "cluster");
+    cr_assert_eq(jint(c, "size"), 4);
+    cr_assert_str_eq(jstr(cJSON_GetObjectItem(c, "tag"), "label"), "Test CEX hot wallet");
+    uint64_t id = jint(c, "id");
+    cJSON_Delete(j);
+    j = sleuth_json("address --store %s/s --json " C1, d);
+    cr_assert(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "cluster"), "tag")),
+              "a customer is not in the exchange's cluster");
+    cJSON_Delete(j);
+    j = sleuth_json("link --store %s/s --json cluster:ethereum:%llu " C1, d, (unsigned long long)id);
+    cr_assert_eq(jint(cJSON_GetObjectItem(j, "a"), "addresses"), 4);
+    const cJSON *paths = cJSON_GetObjectItem(j, "paths");
+    cr_assert_eq(cJSON_GetArraySize(paths), 1);
+    const cJSON *p0 = cJSON_GetArrayItem(paths, 0);
+    cr_assert_str_eq(jstr(p0, "direction"), "b_to_a");
+    const cJSON *f = cJSON_GetArrayItem(cJSON_GetObjectItem(p0, "flows"), 0);
+    cr_assert_str_eq(jstr(f, "to"), D1);
+    cr_assert_str_eq(jstr(f, "tx"), "0x000000000000000000000000000000000000000000000000000000000000d001");
+    cJSON_Delete(j);
+}

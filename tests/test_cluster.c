@@ -195,7 +195,7 @@ Test(cluster, real_blocks_by_hand, .timeout = 60)
     }
     cJSON_Delete(j);
     /* text form; two addresses of different clusters: not found, exit 1 */
-    expect(0, "multi-input in tx " TX586, "cluster why --store %s 1DNdPgBZRWjDj1JbVZQEYMv7jvqJF7R4Py 1LfjLrBDYyPbvGMiD9jURxyAupdYujsBdK", st);
+    expect(0, "multi-input (confidence 50), tx\n       " TX586, "cluster why --store %s 1DNdPgBZRWjDj1JbVZQEYMv7jvqJF7R4Py 1LfjLrBDYyPbvGMiD9jURxyAupdYujsBdK", st);
     expect(1, "different clusters", "cluster why --store %s 1DNdPgBZRWjDj1JbVZQEYMv7jvqJF7R4Py 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", st);
     j = sleuth_json("cluster show --store %s 18SH9vwx24L5cTabfkgtGMjF8A56pD9AUJ --json", st);
     cr_assert_eq(jint(j, "id"), 193);

@@ -87,10 +87,11 @@ int cmd_block(int argc, char **argv);
 int cmd_tx(int argc, char **argv);
 int cmd_address(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
-/* `sleuth cluster build|show|why` (cmd_cluster.c) */
+/* `sleuth cluster build|show|why` (cmd_cluster.c): every chain of the store */
 int cmd_cluster(int argc, char **argv);
 int cmd_link(int argc, char **argv);
-/* `sleuth deposits` (cmd_deposit.c): deposit-address clustering on an account chain. */
+/* `sleuth deposits` (cmd_deposit.c): the evidence of deposit-address clustering on an
+ * account chain (`sleuth cluster build` stores the clusters). */
 int cmd_deposits(int argc, char **argv);
 /* The tag store (cmd_tags.c): `sleuth tags import|add|show|export`, `sleuth incidents`. */
 int cmd_tags(int argc, char **argv);
@@ -111,13 +112,41 @@ void cli_tags_after_ingest(const char *store);
  * a time: cli_tags_trace_done releases it after the report. */
 void cli_tags_trace(sl_trace_req *rq, sl_store *s, const char *store);
 void cli_tags_trace_done(void);
-/* `sleuth cluster build`: the tag-conflict guard's tagger over the store's tag db (every
- * Bitcoin-family address tag resolved once to its address id; best tag per address by
- * GraphSense's rule; conflicts by sl_tags_conflict), or NULL when the store has no such
- * tags. One build at a time: cli_tags_cluster_done releases it. */
+/* `sleuth cluster build` and `show`: the tag-conflict guard's tagger over the store's tag
+ * db (every address tag of chain `chain` — "btc" for the Bitcoin family, or an account
+ * chain's name — resolved once to its address id; best tag per address by GraphSense's
+ * rule; conflicts by sl_tags_conflict), or NULL when the store has no such tags. One build
+ * at a time: cli_tags_cluster_done releases it. */
+/* Each chain's last cluster build of a store, opened on first use (cli_tags.c): set s,
+ * then cli_clusters_get gives the handle of chain id `chain` (NULL: no build of that
+ * chain); cli_clusters_close closes them all. One thread. */
+struct sl_cluster;
+typedef struct cli_clusters {
+    sl_store *s;
+    struct { uint16_t chain; struct sl_cluster *cl; } v[16];
+    size_t n;
+} cli_clusters;
+struct sl_cluster *cli_clusters_get(cli_clusters *c, uint16_t chain);
+void cli_clusters_close(cli_clusters *c);
 struct sl_cluster_tagger;
-const struct sl_cluster_tagger *cli_tags_cluster_tagger(sl_store *s, const char *store);
+const struct sl_cluster_tagger *cli_tags_cluster_tagger(sl_store *s, const char *store, const char *chain);
 void cli_tags_cluster_done(void);
+/* The deposit-clustering options `deposits` and `cluster build` share: CLI_DEPOSIT_OPTIONS
+ * goes into a getopt_long table, cli_deposit_opt keeps the one getopt returned (true when
+ * ch was one of them), cli_deposit_params applies those given over the defaults of chain
+ * (an account chain; --alpha in its coin): 0, or the exit code after saying why. */
+enum { CLI_DEP_TAU = 0x200, CLI_DEP_ALPHA, CLI_DEP_PPM, CLI_DEP_K, CLI_DEP_SENDERS, CLI_DEP_PAYEES, CLI_DEP_NO_TOKENS };
+#define CLI_DEPOSIT_OPTIONS                                                                                 \
+    {"tau", 1, 0, CLI_DEP_TAU}, {"alpha", 1, 0, CLI_DEP_ALPHA}, {"alpha-token-ppm", 1, 0, CLI_DEP_PPM},      \
+        {"min-deposits", 1, 0, CLI_DEP_K}, {"max-senders", 1, 0, CLI_DEP_SENDERS},                          \
+        {"min-payees", 1, 0, CLI_DEP_PAYEES}, {"no-tokens", 0, 0, CLI_DEP_NO_TOKENS}
+typedef struct cli_deposit_opts {
+    const char *tau, *alpha, *ppm, *k, *senders, *payees;
+    bool no_tokens;
+} cli_deposit_opts;
+bool cli_deposit_opt(cli_deposit_opts *d, int ch, const char *arg);
+struct sl_deposit_params;
+int cli_deposit_params(const cli_deposit_opts *d, const char *chain, struct sl_deposit_params *p);
 /* The meaning of a trace's source, its policies and --stop-at (cmd_trace.c), lines of at
  * most 100 columns: shown by `sleuth --help` and `sleuth trace --help`. */
 extern const char CLI_TRACE_HELP[];

@@ -58,7 +58,7 @@ typedef struct deco {
     tagged *v;
     size_t n, cap;
     sl_store *s;          /* for the clusters (NULL: "cluster" stays null) */
-    sl_cluster *cl;       /* the store's last cluster build, or NULL */
+    cli_clusters cls;     /* each chain's last cluster build */
     sl_cluster_tagger hook; /* best tags through the tag db, one query per member looked at */
     sl_ht clusters;       /* cluster id -> index + 1 into cjs: one best-tag walk per cluster */
     cJSON **cjs;
@@ -102,11 +102,32 @@ static int query_best(void *ctx, sl_addr_ref a, sl_cluster_tag *out)
 
 /* "cluster" of an address: {id, address (the cluster id's), size, tag, tag_members_examined},
  * or null when the store has no cluster build or the build does not cover the address. */
+sl_cluster *cli_clusters_get(cli_clusters *c, uint16_t chain)
+{
+    const sl_chain_def *def = sl_chain_by_id(chain);
+    sl_cluster *cl = NULL;
+    sl_error e = {0};
+    for (size_t i = 0; i < c->n; i++)
+        if (c->v[i].chain == chain) return c->v[i].cl;
+    if (!c->s || !def || c->n == sizeof c->v / sizeof *c->v) return NULL;
+    if (sl_cluster_open_chain(c->s, def->model == SL_MODEL_UTXO ? NULL : def->name, &cl, &e)) cl = NULL;
+    c->v[c->n].chain = chain, c->v[c->n++].cl = cl;
+    return cl;
+}
+
+void cli_clusters_close(cli_clusters *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (c->v[i].cl) sl_cluster_close(c->v[i].cl);
+    c->n = 0;
+}
+
 static cJSON *cluster_of_ref(deco *d, sl_addr_ref r, const char *addr)
 {
     uint32_t id;
     uint64_t size, idx, looked = 0;
-    if (!d->cl || sl_cluster_of(d->cl, r, &id, &size)) return cJSON_CreateNull();
+    sl_cluster *cl = cli_clusters_get(&d->cls, r.chain);
+    if (!cl || sl_cluster_of(cl, r, &id, &size)) return cJSON_CreateNull();
     uint64_t k = sl_addr_ref_key((sl_addr_ref){r.chain, id});
     if (!sl_ht_get(&d->clusters, &k, sizeof k, &idx)) idx = 0;
     if (d->nin == d->capin) {
@@ -130,7 +151,7 @@ static cJSON *cluster_of_ref(deco *d, sl_addr_ref r, const char *addr)
     if (sl_addr_format(d->s, (sl_addr_ref){r.chain, id}, name, sizeof name)) name[0] = 0;
     jstr_or_null(o, "address", name[0] ? name : NULL);
     jnum(o, "size", size);
-    int got = d->t ? sl_cluster_best_tag(d->cl, id, &d->hook, LOOKUP_TAG_MEMBERS, &tg, &looked) : 0;
+    int got = d->t ? sl_cluster_best_tag(cl, id, &d->hook, LOOKUP_TAG_MEMBERS, &tg, &looked) : 0;
     if (got == 1) {
         cJSON *t = cJSON_CreateObject();
         cJSON_AddStringToObject(t, "label", tg.label);
@@ -162,7 +183,7 @@ static cJSON *cluster_of(deco *d, const char *addr, const char *chain)
 {
     sl_addr_ref r;
     sl_error e = {0};
-    if (!d->cl || sl_addr_resolve(d->s, chain, addr, &r, &e)) return cJSON_CreateNull();
+    if (!d->s || sl_addr_resolve(d->s, chain, addr, &r, &e)) return cJSON_CreateNull();
     return cluster_of_ref(d, r, addr);
 }
 
@@ -222,18 +243,17 @@ static void deco_free(deco *d)
     sl_free(d->in);
     sl_free(d->cjs);
     sl_ht_free(&d->clusters);
-    if (d->cl) sl_cluster_close(d->cl);
+    cli_clusters_close(&d->cls);
 }
 
 /* Opens what a look-up decorates with: the tag db and the last cluster build (each may be
  * missing: then tags are [] and clusters null). */
 static void deco_open(deco *d, sl_store *s, const char *store)
 {
-    sl_error e = {0};
     memset(d, 0, sizeof *d);
     d->t = cli_tags_open(store);
     d->s = s;
-    if (s && sl_cluster_open(s, &d->cl, &e)) d->cl = NULL;
+    d->cls.s = s;
     d->hook = (sl_cluster_tagger){query_best, NULL, d};
 }
 
@@ -375,7 +395,7 @@ static char *cluster_json(void *ctx, sl_addr_ref a)
     char name[SL_FLOW_NAME_MAX], *out = NULL, *p;
     cJSON *j;
     (void)ctx;
-    if (!TRACE_CL.cl || sl_addr_format(TRACE_CL.s, a, name, sizeof name)) return NULL;
+    if (sl_addr_format(TRACE_CL.s, a, name, sizeof name)) return NULL;
     j = cluster_of_ref(&TRACE_CL, a, name);
     if (!cJSON_IsNull(j) && (p = cJSON_PrintUnformatted(j))) {
         out = sl_strdup(p);
@@ -394,7 +414,7 @@ void cli_tags_trace(sl_trace_req *rq, sl_store *s, const char *store)
     st->cats = rq->params.stop_at;
     deco_open(&TRACE_CL, s, store);
     if (st->t) rq->namer = (sl_addr_namer){namer, st};
-    rq->tagger = (sl_addr_tagger){st->t ? tags_json : NULL, TRACE_CL.cl ? cluster_json : NULL, st};
+    rq->tagger = (sl_addr_tagger){st->t ? tags_json : NULL, cluster_json, st};
     if (!st->cats) return;
     if (!st->t) {
         rq->params.endpoints.status = "requested; the store has no tag db (sleuth tags import), so nothing is tagged";
@@ -417,7 +437,7 @@ void cli_tags_trace_done(void)
 
 /* ---- sleuth cluster build: the tag-conflict guard's tagger (sleuth/cluster.h) ---- */
 
-/* Every Bitcoin-family address tag of the store's tag db, resolved once to the store's
+/* Every address tag of one chain in the store's tag db, resolved once to the store's
  * address ids (tags are few, addresses many: the build asks per address, so the answer
  * must be a hash look-up, not a query), best tag per address; the full tags stay so that
  * conflict() can compare actors, which sl_cluster_tag does not carry. */
@@ -450,7 +470,7 @@ static bool ct_conflict(void *ctx, const sl_cluster_tag *x, const sl_cluster_tag
     return sl_tags_conflict(&a, &b);
 }
 
-const sl_cluster_tagger *cli_tags_cluster_tagger(sl_store *s, const char *store)
+const sl_cluster_tagger *cli_tags_cluster_tagger(sl_store *s, const char *store, const char *chain)
 {
     sl_tags *t = cli_tags_open(store);
     sl_error e = {0};
@@ -464,7 +484,7 @@ const sl_cluster_tagger *cli_tags_cluster_tagger(sl_store *s, const char *store)
         uint64_t k, *slot, cur;
         bool added;
         sl_error re = {0};
-        if (!g->address || strcmp(g->chain, "btc") || sl_addr_resolve(s, NULL, g->address, &r, &re)) continue;
+        if (!g->address || strcmp(g->chain, chain) || sl_addr_resolve(s, chain, g->address, &r, &re)) continue;
         k = sl_addr_ref_key(r);
         if (sl_ht_upsert(&CT.best, &k, sizeof k, i, &slot, &added)) break;
         cur = *slot;

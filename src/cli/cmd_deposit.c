@@ -1,8 +1,8 @@
-/* cmd_deposit.c — `sleuth deposits` (temporary; to be folded into `sleuth cluster build
- * --chain ethereum`): runs deposit-address clustering (include/sleuth/deposit.h) on one
- * account chain of a store and prints the hot wallets found with their deposit addresses,
- * the evidence (payment and sweep transactions) and the customers. The detection is the
- * library's; this file parses options and prints. */
+/* cmd_deposit.c — `sleuth deposits`: the detailed evidence report of deposit-address
+ * clustering (include/sleuth/deposit.h) on one account chain of a store: the hot wallets
+ * found with their deposit addresses, the evidence (payment and sweep transactions) and
+ * the customers. `sleuth cluster build` stores the clusters these edges make (cluster.h).
+ * The detection is the library's; this file parses options and prints. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +23,9 @@ static const char HELP[] =
     "  wallet with its deposit addresses (merge edges, with a confidence 0-100), the payment\n"
     "  and sweep transactions, and the customers (who are not the exchange). Defaults:\n"
     "  --tau 3200, --alpha 0.01 (Tron: 2), --alpha-token-ppm 0, --min-deposits 3,\n"
-    "  --max-senders 8, --min-payees 3. See docs/DEPOSIT.md.\n";
+    "  --max-senders 8, --min-payees 3. See docs/DEPOSIT.md.\n"
+    "  This is the evidence report; `sleuth cluster build` stores the clusters (each deposit\n"
+    "  address with its hot wallet) for `sleuth cluster show|why`.\n";
 
 typedef struct out_ctx {
     const sl_flow_view *v;
@@ -174,36 +176,69 @@ static bool parse_coins(const char *s, int decimals, sl_u256 *out)
     return true;
 }
 
+bool cli_deposit_opt(cli_deposit_opts *d, int ch, const char *arg)
+{
+    switch (ch) {
+    case CLI_DEP_TAU: d->tau = arg; return true;
+    case CLI_DEP_ALPHA: d->alpha = arg; return true;
+    case CLI_DEP_PPM: d->ppm = arg; return true;
+    case CLI_DEP_K: d->k = arg; return true;
+    case CLI_DEP_SENDERS: d->senders = arg; return true;
+    case CLI_DEP_PAYEES: d->payees = arg; return true;
+    case CLI_DEP_NO_TOKENS: d->no_tokens = true; return true;
+    default: return false;
+    }
+}
+
+/* A u32 option given as text into *out: 0 or the usage exit code. */
+static int u32_opt(const char *name, const char *arg, uint64_t lo, uint64_t hi, uint32_t *out)
+{
+    uint64_t n;
+    int rc;
+    if (!arg) return 0;
+    if ((rc = cli_number(name, arg, lo, hi, false, &n))) return rc;
+    *out = (uint32_t)n;
+    return 0;
+}
+
+int cli_deposit_params(const cli_deposit_opts *d, const char *chain, sl_deposit_params *p)
+{
+    int rc;
+    if (!sl_deposit_params_init(p, chain))
+        return cli_usage("--chain %s is not an account chain (ethereum, bsc, polygon, avalanche, arbitrum, base, tron)",
+                         chain);
+    if (d->tau && (rc = cli_number("--tau", d->tau, 0, UINT32_MAX, false, &p->tau))) return rc;
+    if ((rc = u32_opt("--alpha-token-ppm", d->ppm, 0, 1000000, &p->alpha_token_ppm)) ||
+        (rc = u32_opt("--min-deposits", d->k, 1, UINT32_MAX, &p->min_deposits)) ||
+        (rc = u32_opt("--max-senders", d->senders, 1, SL_DEPOSIT_SENDERS_MAX, &p->max_senders)) ||
+        (rc = u32_opt("--min-payees", d->payees, 0, SL_DEPOSIT_PAYEES_MAX, &p->min_payees)))
+        return rc;
+    if (d->alpha && !parse_coins(d->alpha, sl_eth_chain_by_name(sl_chain_by_name(chain)->name)->decimals, &p->alpha))
+        return cli_usage("--alpha: '%s' is not an amount of the chain's coin (e.g. 0.01)", d->alpha);
+    p->tokens = !d->no_tokens;
+    return 0;
+}
+
 int cmd_deposits(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"store", 1, 0, 's'},        {"chain", 1, 0, 'c'},       {"tau", 1, 0, 't'},
-        {"alpha", 1, 0, 'a'},        {"alpha-token-ppm", 1, 0, 'p'}, {"min-deposits", 1, 0, 'k'},
-        {"max-senders", 1, 0, 'm'}, {"no-tokens", 0, 0, 'n'},   {"json", 0, 0, 'j'},
-        {"min-payees", 1, 0, 'o'},
-        {"quiet", 0, 0, 'q'},        {"help", 0, 0, 'h'},        {0, 0, 0, 0}};
+    static const struct option opts[] = {{"store", 1, 0, 's'}, {"chain", 1, 0, 'c'}, {"json", 0, 0, 'j'},
+                                         {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, CLI_DEPOSIT_OPTIONS,
+                                         {0, 0, 0, 0}};
     cli_common c = {getenv("SLEUTH_STORE"), false, false};
-    const char *chain = NULL, *tau = NULL, *alpha = NULL, *ppm = NULL, *k = NULL, *ms = NULL, *mp = NULL;
-    bool no_tokens = false;
+    const char *chain = NULL;
+    cli_deposit_opts dopt = {0};
     sl_deposit_params p;
     sl_deposit_stats st;
     sl_error e = {0};
     sl_store *s = NULL;
     sl_flow_view *v = NULL;
-    uint64_t n;
     int ch, rc;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (cli_deposit_opt(&dopt, ch, optarg)) continue;
         switch (ch) {
         case 's': c.store = optarg; break;
         case 'c': chain = optarg; break;
-        case 't': tau = optarg; break;
-        case 'a': alpha = optarg; break;
-        case 'p': ppm = optarg; break;
-        case 'k': k = optarg; break;
-        case 'm': ms = optarg; break;
-        case 'o': mp = optarg; break;
-        case 'n': no_tokens = true; break;
         case 'j': c.json = true; break;
         case 'q': c.quiet = true; break;
         case 'h': fputs(HELP, stdout); return EXIT_OK;
@@ -214,22 +249,7 @@ int cmd_deposits(int argc, char **argv)
     if (!c.store) return cli_usage("deposits: --store DIR is required");
     if (!chain) return cli_usage("deposits: --chain is required (ethereum, tron, ...)");
     if (!strcmp(chain, "eth")) chain = "ethereum";
-    if (!sl_deposit_params_init(&p, chain))
-        return cli_usage("deposits: --chain %s is not an account chain (ethereum, bsc, polygon, avalanche, arbitrum, "
-                         "base, tron)", chain);
-    if (tau && (rc = cli_number("--tau", tau, 0, UINT32_MAX, false, &p.tau))) return rc;
-    if (ppm && ((rc = cli_number("--alpha-token-ppm", ppm, 0, 1000000, false, &n)) || ((p.alpha_token_ppm = (uint32_t)n), 0)))
-        return rc;
-    if (k && ((rc = cli_number("--min-deposits", k, 1, UINT32_MAX, false, &n)) || ((p.min_deposits = (uint32_t)n), 0)))
-        return rc;
-    if (ms && ((rc = cli_number("--max-senders", ms, 1, SL_DEPOSIT_SENDERS_MAX, false, &n)) ||
-               ((p.max_senders = (uint32_t)n), 0)))
-        return rc;
-    if (mp && ((rc = cli_number("--min-payees", mp, 0, SL_DEPOSIT_PAYEES_MAX, false, &n)) || ((p.min_payees = (uint32_t)n), 0)))
-        return rc;
-    if (alpha && !parse_coins(alpha, sl_eth_chain_by_name(sl_chain_by_name(chain)->name)->decimals, &p.alpha))
-        return cli_usage("deposits: --alpha: '%s' is not an amount of the chain's coin (e.g. 0.01)", alpha);
-    p.tokens = !no_tokens;
+    if ((rc = cli_deposit_params(&dopt, chain, &p))) return rc;
     if (sl_store_open(&s, c.store, SL_STORE_RDONLY, &e) || sl_flow_acct_open(s, chain, &v, &e)) {
         sl_store_close(s);
         return cli_fail(&c, &e);

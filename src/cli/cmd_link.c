@@ -14,7 +14,8 @@
 
 static const char USAGE[] =
     "usage: sleuth link --store DIR SET_A SET_B [--max-hops N] [--max-flows N] [--chain C] [--json]\n"
-    "  SET: an incident name (sleuth incidents), a cluster id (cluster:ID), an address, or @FILE\n"
+    "  SET: an incident name (sleuth incidents), a cluster (cluster:ID, cluster:CHAIN:ID), an\n"
+    "       address, or @FILE\n"
     "       (one address a line, or chain,address; # starts a comment)\n"
     "  Reports the addresses both sets hold, clusters they share, counterparties of both, and\n"
     "  payment paths of at most --max-hops (default 3, at most 8) between them, each with its\n"
@@ -108,12 +109,23 @@ done:
  * members in address order stand for it). */
 #define LINK_CLUSTER_MAX 1000000
 
-/* cluster:ID — the members of a cluster of the store's last cluster build (Bitcoin family). */
-static int set_from_cluster(sl_link_set *set, sl_store *s, const sl_cluster *cl, const char *arg, sl_error *e)
+/* cluster:ID (the Bitcoin family) or cluster:CHAIN:ID — the members of a cluster of the
+ * chain's last cluster build. */
+static int set_from_cluster(sl_link_set *set, sl_store *s, cli_clusters *cls, const char *arg, sl_error *e)
 {
+    const char *p = arg + 8, *colon = strchr(p, ':');
+    char chain[32] = "btc";
     uint64_t id, size;
-    if (!cli_parse_u64(arg + 8, &id) || id > UINT32_MAX) return sl_err(e, SL_EUSAGE, "%s: give cluster:ID, ID a number", arg);
-    if (!cl) return sl_err(e, SL_ENOTFOUND, "%s: the store has no cluster build (sleuth cluster build)", arg);
+    if (colon) {
+        snprintf(chain, sizeof chain, "%.*s", (int)(colon - p), p);
+        p = colon + 1;
+    }
+    const sl_chain_def *def = sl_chain_by_name(chain);
+    if (!def) return sl_err(e, SL_EUSAGE, "%s: unknown chain '%s'", arg, chain);
+    if (!cli_parse_u64(p, &id) || id > UINT32_MAX)
+        return sl_err(e, SL_EUSAGE, "%s: give cluster:ID or cluster:CHAIN:ID, ID a number", arg);
+    const sl_cluster *cl = cli_clusters_get(cls, def->id);
+    if (!cl) return sl_err(e, SL_ENOTFOUND, "%s: the store has no cluster build of %s (sleuth cluster build)", arg, chain);
     if (!sl_cluster_exists(cl, (uint32_t)id, &size))
         return sl_err(e, SL_ENOTFOUND, "%s: no cluster has this id (sleuth cluster show ADDRESS gives an address's)", arg);
     size_t cap = size < LINK_CLUSTER_MAX ? (size_t)size : LINK_CLUSTER_MAX, n;
@@ -124,13 +136,13 @@ static int set_from_cluster(sl_link_set *set, sl_store *s, const sl_cluster *cl,
     char why[64], addr[SL_FLOW_NAME_MAX];
     snprintf(why, sizeof why, "member of cluster %llu", (unsigned long long)id);
     for (size_t i = 0; i < n && !rc; i++)
-        if (!sl_addr_format(s, (sl_addr_ref){SL_CHAIN_BTC, ids[i]}, addr, sizeof addr))
-            rc = sl_link_set_add(set, s, "btc", addr, why, e);
+        if (!sl_addr_format(s, (sl_addr_ref){def->id, ids[i]}, addr, sizeof addr))
+            rc = sl_link_set_add(set, s, def->name, addr, why, e);
     sl_free(ids);
     return rc;
 }
 
-static int set_from_arg(sl_link_set *set, sl_store *s, const char *store, const sl_cluster *cl, const char *arg,
+static int set_from_arg(sl_link_set *set, sl_store *s, const char *store, cli_clusters *cl, const char *arg,
                         const char *chain, sl_error *e)
 {
     int ri;
@@ -145,11 +157,12 @@ static int set_from_arg(sl_link_set *set, sl_store *s, const char *store, const 
     return rc;
 }
 
-/* The clusters hook of sleuth/link.h over the last cluster build. */
+/* The clusters hook of sleuth/link.h over each chain's last cluster build. */
 static int cluster_of(void *ctx, sl_addr_ref a, uint64_t *cluster, uint64_t *size)
 {
     uint32_t id;
-    if (!ctx || sl_cluster_of(ctx, a, &id, size)) return SL_ENOTFOUND;
+    const sl_cluster *cl = cli_clusters_get(ctx, a.chain);
+    if (!cl || sl_cluster_of(cl, a, &id, size)) return SL_ENOTFOUND;
     *cluster = id;
     return SL_OK;
 }
@@ -157,7 +170,8 @@ static int cluster_of(void *ctx, sl_addr_ref a, uint64_t *cluster, uint64_t *siz
 static int cluster_why(void *ctx, sl_addr_ref a, sl_addr_ref b, sl_merge_edge **path, size_t *n)
 {
     sl_error e = {0};
-    return sl_cluster_why(ctx, a, b, path, n, &e);
+    const sl_cluster *cl = cli_clusters_get(ctx, a.chain);
+    return cl ? sl_cluster_why(cl, a, b, path, n, &e) : SL_ENOTFOUND;
 }
 
 int cmd_link(int argc, char **argv)
@@ -192,16 +206,13 @@ int cmd_link(int argc, char **argv)
     sl_flow_set *fs = NULL;
     sl_link_set a = {0}, b = {0};
     sl_link_result r = {0};
-    sl_cluster *cl = NULL;
+    cli_clusters cl = {0};
     int rc = sl_store_open(&s, c.store, SL_STORE_RDONLY, &e);
     if (!rc) rc = sl_flow_set_open(&fs, s, &e);
-    if (!rc) {
-        sl_error ce = {0};
-        if (sl_cluster_open(s, &cl, &ce)) cl = NULL; /* no build: no cluster comparison */
-        p.clusters = (sl_link_clusters){cl ? cluster_of : NULL, cl ? cluster_why : NULL, cl};
-    }
-    if (!rc) rc = set_from_arg(&a, s, c.store, cl, argv[optind], chain, &e);
-    if (!rc) rc = set_from_arg(&b, s, c.store, cl, argv[optind + 1], chain, &e);
+    cl.s = s; /* a chain without a cluster build: no cluster comparison there */
+    p.clusters = (sl_link_clusters){cluster_of, cluster_why, &cl};
+    if (!rc) rc = set_from_arg(&a, s, c.store, &cl, argv[optind], chain, &e);
+    if (!rc) rc = set_from_arg(&b, s, c.store, &cl, argv[optind + 1], chain, &e);
     if (!rc) rc = sl_link_run(s, fs, &a, &b, &p, &r, &e);
     int ex = EXIT_OK;
     if (rc) ex = cli_fail(&c, &e);
@@ -217,7 +228,7 @@ int cmd_link(int argc, char **argv)
     sl_link_result_free(&r);
     sl_link_set_free(&a);
     sl_link_set_free(&b);
-    if (cl) sl_cluster_close(cl);
+    cli_clusters_close(&cl);
     if (fs) sl_flow_set_close(fs);
     if (s) sl_store_close(s);
     return ex;

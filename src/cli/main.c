@@ -23,12 +23,12 @@ static const struct {
     {"block", cmd_block, "block   --store DIR HASH|HEIGHT       one block (account chains: --chain NAME)"},
     {"tx", cmd_tx, "tx      --store DIR TXID|0xHASH       one transaction, inputs linked to outputs"},
     {"address", cmd_address, "address --store DIR ADDRESS           balance and history of an address"},
-    {"cluster", cmd_cluster, "cluster build|show|why --store DIR ...  Bitcoin-family address clusters, with evidence"},
+    {"cluster", cmd_cluster, "cluster build|show|why --store DIR ...  address clusters of every chain, with evidence"},
     {"trace", cmd_trace, "trace   --store DIR --tx TXID[:N] | --address ADDR   follow the money"},
     {"tags", cmd_tags, "tags    import|add|show|export --store DIR   the tag store (TagPacks, OFAC SDN, label CSVs)"},
     {"incidents", cmd_incidents, "incidents --store DIR [NAME]          the incident library (thefts, their addresses)"},
     {"link", cmd_link, "link    --store DIR SET_A SET_B          what two thefts, clusters or address sets share"},
-    {"deposits", cmd_deposits, "deposits --store DIR --chain ethereum|tron   exchange deposit addresses and hot wallets"},
+    {"deposits", cmd_deposits, "deposits --store DIR --chain ethereum|tron   evidence of exchange deposits and hot wallets"},
     {"safe", sl_cmd_safe, "safe verify FILE.json|-               check a Safe multisig transaction before signing"},
 };
 

@@ -1,4 +1,4 @@
-/* cluster.c — reading a clustering (cluster.h): the four arrays of the last build
+/* cluster.c — reading a clustering (cluster.h): one chain's nodes of the last build
  * mapped read-only, so `cluster of address` follows the union-find's parent pointers to
  * the root (one step after a full build, a few after incremental ones: union by size
  * keeps every path below log2(n)) and reads the root's size and cluster id; members are
@@ -24,7 +24,9 @@ struct sl_cluster {
     sl_cluster_info info;
     const uint32_t *node;    /* the build's nodes (cluster_int.h), mapped */
     size_t maplen;
-    uint64_t n;              /* addresses: ids 1..n */
+    uint64_t n;              /* addresses: ids first..n */
+    uint32_t first;          /* the chain's smallest address id (cl_first_id) */
+    uint16_t chain;
     char edges[600], guard[600];
 };
 
@@ -59,19 +61,25 @@ static void unmap_all(sl_cluster *cl)
     if (cl->node) munmap((void *)cl->node, cl->maplen), cl->node = NULL;
 }
 
-int sl_cluster_open(sl_store *s, sl_cluster **out, sl_error *e)
+int sl_cluster_open(sl_store *s, sl_cluster **out, sl_error *e) { return sl_cluster_open_chain(s, NULL, out, e); }
+
+int sl_cluster_open_chain(sl_store *s, const char *chain, sl_cluster **out, sl_error *e)
 {
+    const sl_chain_def *d = chain ? sl_chain_by_name(chain) : sl_chain_by_id(SL_CHAIN_BTC);
     cl_state st;
     sl_cluster *cl;
     char dir[600];
     int rc;
     *out = NULL;
-    if (!cl_path(dir, sizeof dir, s, "")) return sl_err(e, SL_EIO, "store path too long");
+    if (!d) return sl_err(e, SL_EUSAGE, "unknown chain '%s'", chain);
+    if (!cl_path(dir, sizeof dir, s, d, "")) return sl_err(e, SL_EIO, "store path too long");
     if (!(cl = sl_calloc(1, sizeof *cl))) return sl_err(e, SL_ENOMEM, "out of memory");
     for (int attempt = 0;; attempt++) { /* a build may replace the generation between the two reads */
         int err = 0;
-        if ((rc = cl_state_read(s, &st, e))) {
-            if (rc == SL_ENOTFOUND) sl_err(e, rc, "no clustering in this store yet: run `sleuth cluster build --store DIR`");
+        if ((rc = cl_state_read(s, d, &st, e))) {
+            if (rc == SL_ENOTFOUND && d->model == SL_MODEL_ACCOUNT)
+                sl_err(e, rc, "no clustering of the %s chain in this store yet: run `sleuth cluster build --store DIR`", d->name);
+            else if (rc == SL_ENOTFOUND) sl_err(e, rc, "no clustering in this store yet: run `sleuth cluster build --store DIR`");
             sl_free(cl);
             return rc;
         }
@@ -88,12 +96,12 @@ int sl_cluster_open(sl_store *s, sl_cluster **out, sl_error *e)
         }
         sl_err_clear(e);
     }
-    cl->n = st.n_addr;
-    if (!cl_path(cl->edges, sizeof cl->edges, s, "edges") || !cl_path(cl->guard, sizeof cl->guard, s, "guard")) {
+    cl->n = st.n_addr, cl->chain = d->id, cl->first = cl_first_id(d);
+    if (!cl_path(cl->edges, sizeof cl->edges, s, d, "edges") || !cl_path(cl->guard, sizeof cl->guard, s, d, "guard")) {
         sl_cluster_close(cl);
         return sl_err(e, SL_EIO, "store path too long");
     }
-    cl->info.tx_done = st.tx_done, cl->info.n_addr = st.n_addr, cl->info.tip_block = st.tip_block;
+    cl->info.chain = d->id, cl->info.tx_done = st.tx_done, cl->info.n_addr = st.n_addr, cl->info.tip_block = st.tip_block;
     cl->info.tip_hash = st.tip_hash, cl->info.heuristics = st.heuristics, cl->info.guard_size = st.guard_size;
     cl->info.guard_size_policy = st.gsp, cl->info.guard_tag_policy = st.gtp;
     cl->info.n_edges = st.n_edges, cl->info.n_guard = st.n_guard, cl->info.clusters = st.clusters;
@@ -111,7 +119,7 @@ void sl_cluster_close(sl_cluster *cl)
 int sl_cluster_of(const sl_cluster *cl, sl_addr_ref a, uint32_t *id, uint64_t *size)
 {
     uint32_t r;
-    if (a.chain != SL_CHAIN_BTC || !a.id || a.id > cl->n) return SL_ENOTFOUND;
+    if (a.chain != cl->chain || a.id < cl->first || a.id > cl->n) return SL_ENOTFOUND;
     if (cl_root(cl->node, cl->n, a.id, &r)) return SL_ECORRUPT;
     if (id) *id = CL_F(cl->node, r, CL_MINID);
     if (size) *size = CL_F(cl->node, r, CL_SIZE);
@@ -121,7 +129,7 @@ int sl_cluster_of(const sl_cluster *cl, sl_addr_ref a, uint32_t *id, uint64_t *s
 bool sl_cluster_exists(const sl_cluster *cl, uint32_t id, uint64_t *size)
 {
     uint32_t c;
-    return sl_cluster_of(cl, (sl_addr_ref){SL_CHAIN_BTC, id}, &c, size) == SL_OK && c == id;
+    return sl_cluster_of(cl, (sl_addr_ref){cl->chain, id}, &c, size) == SL_OK && c == id;
 }
 
 static int cmp_u32(const void *x, const void *y)
@@ -200,8 +208,8 @@ static int guard_one(void *ctx, const uint8_t *r)
     cl_guard_get(r, &ev);
     if (g->id) {
         uint32_t ca = 0, cb = 0;
-        sl_cluster_of(g->cl, (sl_addr_ref){SL_CHAIN_BTC, ev.a}, &ca, NULL);
-        sl_cluster_of(g->cl, (sl_addr_ref){SL_CHAIN_BTC, ev.b}, &cb, NULL);
+        sl_cluster_of(g->cl, (sl_addr_ref){g->cl->chain, ev.a}, &ca, NULL);
+        sl_cluster_of(g->cl, (sl_addr_ref){g->cl->chain, ev.b}, &cb, NULL);
         if (ca != g->id && cb != g->id) return 0;
     }
     return g->fn(g->ctx, &ev);
@@ -243,7 +251,7 @@ static int why_edge(void *ctx, const uint8_t *r)
 {
     why_ctx *w = ctx;
     sl_merge_edge m;
-    cl_edge_get(r, &m);
+    cl_edge_get(r, w->cl->chain, &m);
     {
         uint32_t c;
         if (sl_cluster_of(w->cl, m.a, &c, NULL) || c != w->id) return 0;
@@ -267,6 +275,8 @@ int sl_cluster_why(const sl_cluster *cl, sl_addr_ref a, sl_addr_ref b, sl_merge_
     uint32_t *off = NULL, *from = NULL, *queue = NULL, *fill = NULL;
     int rc = SL_OK;
     *path = NULL, *n = 0;
+    if (a.chain != cl->chain || b.chain != cl->chain)
+        return sl_err(e, SL_ENOTFOUND, "an address of another chain than the clustering's");
     if (sl_cluster_of(cl, a, &ca, &sa) || sl_cluster_of(cl, b, &cb, NULL))
         return sl_err(e, SL_ENOTFOUND, "address not covered by the clustering (run `sleuth cluster build`)");
     if (ca != cb) return sl_err(e, SL_ENOTFOUND, "the two addresses are in different clusters (%u and %u)", ca, cb);
@@ -362,7 +372,7 @@ int sl_cluster_best_tag(const sl_cluster *cl, uint32_t id, const sl_cluster_tagg
         int rc;
         memset(&tag, 0, sizeof tag);
         if (looked) (*looked)++;
-        if ((rc = t->best(t->ctx, (sl_addr_ref){SL_CHAIN_BTC, x}, &tag)) < 0) return rc;
+        if ((rc = t->best(t->ctx, (sl_addr_ref){cl->chain, x}, &tag)) < 0) return rc;
         if (rc && (n == 1 || tag.is_cluster_definer) && (!found || tag.confidence > out->confidence)) *out = tag, found = 1;
         x = CL_F(cl->node, x, CL_NEXT);
     } while (x != id && x && x <= cl->n && ++i < max_members && i < n);

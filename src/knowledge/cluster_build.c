@@ -1,4 +1,4 @@
-/* cluster_build.c — `sleuth cluster build`: reads the store's Bitcoin-family
+/* cluster_build.c — `sleuth cluster build`. Bitcoin family: reads the store's
  * transactions in tx id order, makes each one's sl_txv, asks the heuristics for merge
  * edges (multi-input unless sl_coinjoin_detect calls it a CoinJoin; the change heuristics
  * of the mask through sl_change_find), unions them in a union-find over the dense address
@@ -9,6 +9,8 @@
  * copy-on-write, so only the pages the new transactions touch are read; the changed
  * entries of older addresses go through a journal, the new addresses' entries are
  * appended: the cost of a build follows what is new, not the size of the store.
+ * Account chains (build_acct): the deposit scan's edges (deposit.h) go through the same
+ * union-find, guard and evidence, from scratch every time, into the chain's own folder.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -23,16 +25,22 @@
 #include <unistd.h>
 
 #include "knowledge/cluster_int.h"
+#include "sleuth/eth.h"
+#include "sleuth/eth_store.h"
 #include "sleuth/util.h"
 #include "store/store_int.h"
 
 /* ---- shared helpers (also used by cluster.c) ---- */
 
-bool cl_path(char *out, size_t cap, const sl_store *s, const char *name)
+bool cl_path(char *out, size_t cap, const sl_store *s, const sl_chain_def *d, const char *name)
 {
-    int n = snprintf(out, cap, "%s/knowledge/cluster%s%s", sl_store_dir(s), name[0] ? "/" : "", name);
+    bool acct = d && d->model == SL_MODEL_ACCOUNT;
+    int n = snprintf(out, cap, "%s/knowledge/cluster%s%s%s%s", sl_store_dir(s), acct ? "/" : "", acct ? d->name : "",
+                     name[0] ? "/" : "", name);
     return n > 0 && (size_t)n < cap;
 }
+
+uint32_t cl_first_id(const sl_chain_def *d) { return d && d->model == SL_MODEL_ACCOUNT ? SL_SINK_N : 1; }
 
 static uint64_t le48(const uint8_t *p) { return (uint64_t)sl_le32(p) | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40; }
 static void put_le48(uint8_t *p, uint64_t v)
@@ -47,10 +55,10 @@ void cl_edge_put(uint8_t *p, const sl_merge_edge *m)
     p[14] = (uint8_t)m->heuristic, p[15] = m->confidence;
 }
 
-void cl_edge_get(const uint8_t *p, sl_merge_edge *m)
+void cl_edge_get(const uint8_t *p, uint16_t chain, sl_merge_edge *m)
 {
     memset(m, 0, sizeof *m);
-    m->a.chain = m->b.chain = m->tx.chain = SL_CHAIN_BTC;
+    m->a.chain = m->b.chain = m->tx.chain = chain;
     m->a.id = sl_le32(p), m->b.id = sl_le32(p + 4), m->tx.id = le48(p + 8);
     m->heuristic = p[14], m->confidence = p[15];
 }
@@ -100,14 +108,14 @@ int cl_root(const uint32_t *node, uint64_t n, uint32_t x, uint32_t *root)
     return SL_ECORRUPT;
 }
 
-int cl_state_read(const sl_store *s, cl_state *st, sl_error *e)
+int cl_state_read(const sl_store *s, const sl_chain_def *d, cl_state *st, sl_error *e)
 {
     char p[512];
     uint8_t b[CL_STATE_SIZE];
     ssize_t got;
     int fd;
     memset(st, 0, sizeof *st);
-    if (!cl_path(p, sizeof p, s, "state")) return sl_err(e, SL_EIO, "store path too long");
+    if (!cl_path(p, sizeof p, s, d, "state")) return sl_err(e, SL_EIO, "store path too long");
     if ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0) {
         if (errno == ENOENT) return SL_ENOTFOUND;
         return sl_err(e, SL_EIO, "%s: %s", p, strerror(errno));
@@ -179,6 +187,8 @@ static const char *const WASABI1_COORD[2] = {
 
 typedef struct builder {
     sl_store *s;
+    uint16_t chain;                  /* the chain's id: the tagger's and the edges' refs */
+    sl_error err;                    /* account chains: what stopped the deposit scan's sink */
     const sl_cluster_opts *o;
     sl_cluster_build_report *r;
     uint32_t *node;                  /* per address: parent, size, minid, next (cluster_int.h) */
@@ -229,7 +239,7 @@ static inline uint32_t uf_find(uint32_t *node, uint32_t x)
 
 static int tag_of(builder *b, uint32_t id, sl_cluster_tag *t)
 {
-    sl_addr_ref a = {SL_CHAIN_BTC, id};
+    sl_addr_ref a = {b->chain, id};
     memset(t, 0, sizeof *t);
     return b->o->tagger->best(b->o->tagger->ctx, a, t);
 }
@@ -777,12 +787,15 @@ static int open_lock(const char *dir, int *fd, sl_error *e)
     return SL_OK;
 }
 
-static int mkdirs(const sl_store *s, char *dir, size_t cap, sl_error *e)
+static int mkdirs(const sl_store *s, const sl_chain_def *d, char *dir, size_t cap, sl_error *e)
 {
     char k[1100];
     snprintf(k, sizeof k, "%s/knowledge", sl_store_dir(s));
     if (mkdir(k, 0755) && errno != EEXIST) return sl_err(e, SL_EIO, "%s: %s", k, strerror(errno));
-    if (!cl_path(dir, cap, s, "")) return sl_err(e, SL_EIO, "store path too long");
+    if (!cl_path(dir, cap, s, NULL, "")) return sl_err(e, SL_EIO, "store path too long");
+    if (mkdir(dir, 0755) && errno != EEXIST) return sl_err(e, SL_EIO, "%s: %s", dir, strerror(errno));
+    if (d->model != SL_MODEL_ACCOUNT) return SL_OK;
+    if (!cl_path(dir, cap, s, d, "")) return sl_err(e, SL_EIO, "store path too long");
     if (mkdir(dir, 0755) && errno != EEXIST) return sl_err(e, SL_EIO, "%s: %s", dir, strerror(errno));
     return SL_OK;
 }
@@ -807,10 +820,82 @@ static bool can_continue(const sl_store *s, const sl_btc_meta *m, const cl_state
     return true;
 }
 
-int sl_cluster_build(sl_store *s, const sl_cluster_opts *o_in, sl_cluster_build_report *r, sl_error *e)
+/* The nodes of the addresses past b->old_n as one-address sets, then (with a tagger)
+ * each set's defining tag: one constant-time look-up per address from `first` on. */
+static int init_nodes(builder *b, uint32_t first, sl_error *e)
+{
+    for (uint64_t x = b->old_n + 1; x <= b->n; x++)
+        PAR(b, x) = LO(b, x) = NX(b, x) = (uint32_t)x, SZ(b, x) = 1;
+    PAR(b, 0) = LO(b, 0) = NX(b, 0) = SZ(b, 0) = 0;
+    if (!b->o->tagger) return SL_OK;
+    if (!(b->tagrep = sl_calloc(b->n + 1, sizeof *b->tagrep)))
+        return sl_err(e, SL_ENOMEM, "out of memory for %" PRIu64 " addresses", b->n);
+    for (uint64_t x = first; x <= b->n; x++) {
+        sl_cluster_tag t, cur;
+        uint32_t root = uf_find(b->node, (uint32_t)x);
+        int got = tag_of(b, (uint32_t)x, &t);
+        if (got < 0) return sl_err(e, SL_EIO, "the tagger failed on address id %" PRIu64, x);
+        if (!got) continue;
+        if (!b->tagrep[root]) { b->tagrep[root] = (uint32_t)x; continue; }
+        if (tag_of(b, b->tagrep[root], &cur) > 0 && tag_better(&t, &cur)) b->tagrep[root] = (uint32_t)x;
+    }
+    return SL_OK;
+}
+
+/* Opens the evidence file, to be written from the first record past the committed ones. */
+static int open_edges(builder *b, const char *dir, uint64_t committed, sl_error *e)
+{
+    char p[1100];
+    snprintf(p, sizeof p, "%s/edges", dir);
+    if ((b->edges_fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) return sl_err(e, SL_EIO, "%s: %s", p, strerror(errno));
+    b->edges_at = committed * CL_EDGE_SIZE;
+    return SL_OK;
+}
+
+/* The end of a build: the counts into r (n_real: the chain's addresses, sinks left out),
+ * then the evidence, the guard log, the arrays and the state (st holds the chain's part:
+ * heuristics, transactions, tip; the rest is filled here). */
+static int commit(builder *b, const char *dir, bool have_old, const cl_state *old, cl_state *st, uint64_t n_real,
+                  sl_error *e)
+{
+    sl_cluster_build_report *r = b->r;
+    uint64_t e0 = have_old ? old->n_edges : 0, g0 = have_old ? old->n_guard : 0;
+    uint32_t big = b->largest_root ? uf_find(b->node, b->largest_root) : 0;
+    int rc;
+    r->n_addr = n_real;
+    r->clusters = (have_old ? old->clusters + (b->n - b->old_n) : n_real) - r->merges;
+    r->multi_clusters = b->multi;
+    r->largest_id = big ? LO(b, big) : 0, r->largest_size = big ? SZ(b, big) : 0;
+    if (edges_out(b) || ftruncate(b->edges_fd, (off_t)b->edges_at) || fdatasync(b->edges_fd))
+        return sl_err(e, SL_EIO, "%s/edges: %s", dir, strerror(errno));
+    if ((rc = append_at(dir, "guard", &b->guard, g0 * CL_GUARD_SIZE, e))) return rc;
+    st->n_addr = b->n;
+    st->hiwater = b->n; /* every address id up to n first appeared in a tx before n_tx */
+    st->guard_size = b->o->guard_size, st->gsp = b->o->guard_size_policy, st->gtp = b->o->guard_tag_policy;
+    st->n_edges = e0 + b->n_new_edges, st->n_guard = g0 + b->guard.len / CL_GUARD_SIZE;
+    st->clusters = r->clusters, st->multi = b->multi, st->largest_root = big;
+    if (have_old) return write_incremental(b, dir, st, e);
+    st->n_journal = 0, st->pending = 0;
+    if (!(rc = write_full(b, dir, st->gen, e)) && !(rc = write_state(dir, st, e)) && st->gen > 1)
+        remove_gen(dir, st->gen - 1); /* no state names it any more */
+    return rc;
+}
+
+static void builder_free(builder *b, bool mapped)
+{
+    if (mapped && b->node) munmap(b->node, b->maplen);
+    else if (!mapped) sl_free(b->node);
+    sl_free(b->tagrep), sl_free(b->dirty);
+    sl_free(b->out), sl_free(b->pend);
+    sl_free(b->first_slot), sl_free(b->res), sl_free(b->keys), sl_free(b->tmp);
+    sl_buf_free(&b->edges), sl_buf_free(&b->guard);
+    if (b->edges_fd > 0) close(b->edges_fd);
+}
+
+static int build_btc(sl_store *s, const sl_chain_def *d, const sl_cluster_opts *op, sl_cluster_build_report *r, sl_error *e)
 {
     const sl_btc_meta *m = sl_btc_meta_get(s);
-    sl_cluster_opts o = o_in ? *o_in : sl_cluster_opts_default();
+    const sl_cluster_opts o = *op;
     builder b;
     cl_state st, old;
     char dir[600];
@@ -820,16 +905,12 @@ int sl_cluster_build(sl_store *s, const sl_cluster_opts *o_in, sl_cluster_build_
     double t0 = sl_now();
     uint64_t tx0 = 0;
 
-    memset(r, 0, sizeof *r);
     memset(&b, 0, sizeof b);
     memset(&old, 0, sizeof old);
-    if (!o.heuristics) o.heuristics = 1u << SL_H_MULTI_INPUT;
-    if (!o.guard_size) o.guard_size = SL_CLUSTER_GUARD_SIZE_DEFAULT;
-    if (o.tagger && (!o.tagger->best || !o.tagger->conflict)) return sl_err(e, SL_EUSAGE, "a tagger needs best and conflict");
     if (!m || !m->n_blocks) return sl_err(e, SL_ENOTFOUND, "the store holds no Bitcoin-family blocks");
     if (m->n_addr >= UINT32_MAX) return sl_err(e, SL_ELIMIT, "too many addresses for 32-bit cluster ids");
-    if ((rc = mkdirs(s, dir, sizeof dir, e)) || (rc = open_lock(dir, &lockfd, e))) return rc;
-    b.s = s, b.o = &o, b.r = r, b.n = m->n_addr, b.n_tx = m->n_tx;
+    if ((rc = mkdirs(s, d, dir, sizeof dir, e)) || (rc = open_lock(dir, &lockfd, e))) return rc;
+    b.s = s, b.chain = SL_CHAIN_BTC, b.o = &o, b.r = r, b.n = m->n_addr, b.n_tx = m->n_tx;
     for (int k = 0; k < 2; k++) {
         sl_btc_addr a;
         const sl_btc_net *net = sl_store_btc_net(s);
@@ -838,7 +919,7 @@ int sl_cluster_build(sl_store *s, const sl_cluster_opts *o_in, sl_cluster_build_
             b.coord[k] = 0;
     }
 
-    rc = cl_state_read(s, &old, e);
+    rc = cl_state_read(s, d, &old, e);
     if (rc && rc != SL_ENOTFOUND && rc != SL_EVERSION && !o.from_scratch) goto out;
     if (rc == SL_OK && !o.from_scratch) {
         have_old = can_continue(s, m, &old, &o, r) && (rc = replay_journal(dir, &old, e)) == SL_OK;
@@ -865,33 +946,7 @@ int sl_cluster_build(sl_store *s, const sl_cluster_opts *o_in, sl_cluster_build_
         }
         b.largest_root = b.n ? 1 : 0;
     }
-    for (uint64_t x = b.old_n + 1; x <= b.n; x++)
-        PAR(&b, x) = LO(&b, x) = NX(&b, x) = (uint32_t)x, SZ(&b, x) = 1;
-    PAR(&b, 0) = LO(&b, 0) = NX(&b, 0) = SZ(&b, 0) = 0;
-    if (o.tagger && !(b.tagrep = sl_calloc(b.n + 1, sizeof *b.tagrep))) {
-        rc = sl_err(e, SL_ENOMEM, "out of memory for %" PRIu64 " addresses", b.n);
-        goto out;
-    }
-    if (b.tagrep) /* each set's defining tag: one constant-time look-up per address */
-        for (uint64_t x = 1; x <= b.n; x++) {
-            sl_cluster_tag t, cur;
-            uint32_t root = uf_find(b.node, (uint32_t)x);
-            int got = tag_of(&b, (uint32_t)x, &t);
-            if (got < 0) { rc = sl_err(e, SL_EIO, "the tagger failed on address id %" PRIu64, x); goto out; }
-            if (!got) continue;
-            if (!b.tagrep[root]) { b.tagrep[root] = (uint32_t)x; continue; }
-            if (tag_of(&b, b.tagrep[root], &cur) > 0 && tag_better(&t, &cur)) b.tagrep[root] = (uint32_t)x;
-        }
-
-    { /* the evidence file, written from the first record past the committed ones */
-        char p[1100];
-        snprintf(p, sizeof p, "%s/edges", dir);
-        if ((b.edges_fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
-            rc = sl_err(e, SL_EIO, "%s: %s", p, strerror(errno));
-            goto out;
-        }
-        b.edges_at = (have_old ? old.n_edges : 0) * CL_EDGE_SIZE;
-    }
+    if ((rc = init_nodes(&b, 1, e)) || (rc = open_edges(&b, dir, have_old ? old.n_edges : 0, e))) goto out;
     r->tx_from = tx0, r->tx_to = m->n_tx;
     sl_progress_start(&pg, m->n_tx - tx0, "txs", o.quiet);
     for (uint64_t tx = tx0; tx < m->n_tx;) {
@@ -903,43 +958,87 @@ int sl_cluster_build(sl_store *s, const sl_cluster_opts *o_in, sl_cluster_build_
     if ((rc = flush(&b, e))) goto out;
     sl_progress_update(&pg, m->n_tx - tx0, m->n_tx - tx0);
     sl_progress_end(&pg);
-
-    { /* the counts, then the evidence, then the arrays and the state */
-        uint64_t e0 = have_old ? old.n_edges : 0, g0 = have_old ? old.n_guard : 0;
-        uint32_t big = b.largest_root ? uf_find(b.node, b.largest_root) : 0;
-        r->n_addr = b.n;
-        r->clusters = (have_old ? old.clusters : 0) + (b.n - b.old_n) - r->merges;
-        r->multi_clusters = b.multi;
-        r->largest_id = big ? LO(&b, big) : 0, r->largest_size = big ? SZ(&b, big) : 0;
-        if (edges_out(&b) || ftruncate(b.edges_fd, (off_t)b.edges_at) || fdatasync(b.edges_fd)) {
-            rc = sl_err(e, SL_EIO, "%s/edges: %s", dir, strerror(errno));
-            goto out;
-        }
-        if ((rc = append_at(dir, "guard", &b.guard, g0 * CL_GUARD_SIZE, e))) goto out;
-        st.heuristics = o.heuristics, st.tx_done = m->n_tx, st.n_addr = b.n;
-        st.hiwater = b.n; /* every address id up to n first appeared in a tx before n_tx */
-        st.tip_block = (uint32_t)(m->n_blocks - 1);
-        st.tip_hash = sl_btc_block_at(s, st.tip_block)->hash;
-        st.guard_size = o.guard_size, st.gsp = o.guard_size_policy, st.gtp = o.guard_tag_policy;
-        st.n_edges = e0 + b.n_new_edges, st.n_guard = g0 + b.guard.len / CL_GUARD_SIZE;
-        st.clusters = r->clusters, st.multi = b.multi, st.largest_root = big;
-    }
-    if (have_old) {
-        rc = write_incremental(&b, dir, &st, e);
-    } else {
-        st.n_journal = 0, st.pending = 0;
-        if (!(rc = write_full(&b, dir, st.gen, e)) && !(rc = write_state(dir, &st, e)) && st.gen > 1)
-            remove_gen(dir, st.gen - 1); /* no state names it any more */
-    }
+    st.heuristics = o.heuristics, st.tx_done = m->n_tx;
+    st.tip_block = (uint32_t)(m->n_blocks - 1);
+    st.tip_hash = sl_btc_block_at(s, st.tip_block)->hash;
+    rc = commit(&b, dir, have_old, &old, &st, b.n, e);
 out:
     r->seconds = sl_now() - t0;
-    if (mapped && b.node) munmap(b.node, b.maplen);
-    else if (!mapped) sl_free(b.node);
-    sl_free(b.tagrep), sl_free(b.dirty);
-    sl_free(b.out), sl_free(b.pend);
-    sl_free(b.first_slot), sl_free(b.res), sl_free(b.keys), sl_free(b.tmp);
-    sl_buf_free(&b.edges), sl_buf_free(&b.guard);
-    if (b.edges_fd > 0) close(b.edges_fd);
+    builder_free(&b, mapped);
     if (lockfd >= 0) close(lockfd);
     return rc;
+}
+
+/* The deposit scan's sink: each edge into the union-find's batch. */
+static int acct_edge(void *ctx, const sl_merge_edge *m)
+{
+    builder *b = ctx;
+    return push(b, m, &b->err);
+}
+
+/* An account chain, from scratch: the deposit scan's SL_H_DEPOSIT edges unioned over the
+ * chain's account ids (the sinks, ids below SL_SINK_N, stay alone and are not counted). */
+static int build_acct(sl_store *s, const sl_chain_def *d, const sl_cluster_opts *op, sl_cluster_build_report *r, sl_error *e)
+{
+    const sl_cluster_opts o = *op;
+    builder b;
+    cl_state st, old;
+    sl_eth_chain *c;
+    const sl_eth_meta *m;
+    char dir[600];
+    int lockfd = -1, rc;
+    double t0 = sl_now();
+
+    memset(&b, 0, sizeof b);
+    memset(&old, 0, sizeof old);
+    b.edges_fd = -1;
+    if ((rc = sl_eth_chain_open(s, d->name, &c, e))) return rc;
+    m = sl_eth_meta_get(c);
+    if (!m->n_blocks) return sl_err(e, SL_ENOTFOUND, "the store holds no %s blocks", d->name);
+    if (m->n_accts >= UINT32_MAX) return sl_err(e, SL_ELIMIT, "too many addresses for 32-bit cluster ids");
+    if ((rc = mkdirs(s, d, dir, sizeof dir, e)) || (rc = open_lock(dir, &lockfd, e))) return rc;
+    b.s = s, b.chain = d->id, b.o = &o, b.r = r, b.n = m->n_accts - 1, b.n_tx = m->n_tx;
+    /* whatever is there is replaced: only its generation number is kept, to number on */
+    rc = cl_state_read(s, d, &old, e);
+    snprintf(r->why, sizeof r->why, "%s", rc == SL_ENOTFOUND ? "first build" : "an account chain is rebuilt from scratch by every build");
+    sl_err_clear(e);
+    st = old;
+    st.gen = old.gen + 1;
+    r->from_scratch = true;
+    if (!(b.node = sl_malloc((b.n + 1) * CL_NODE_SIZE))) {
+        rc = sl_err(e, SL_ENOMEM, "out of memory for %" PRIu64 " addresses", b.n);
+        goto out;
+    }
+    b.largest_root = b.n >= SL_SINK_N ? SL_SINK_N : 0;
+    if ((rc = init_nodes(&b, SL_SINK_N, e)) || (rc = open_edges(&b, dir, 0, e))) goto out;
+    r->tx_from = 0, r->tx_to = m->n_tx;
+    if ((rc = sl_deposit_edges(s, d->name, o.deposit, acct_edge, &b, &r->deposit, e))) {
+        if (b.err.code) *e = b.err; /* the sink's own error, not "stopped by its consumer" */
+        goto out;
+    }
+    if ((rc = flush(&b, e))) goto out;
+    r->inputs = r->deposit.flows;
+    st.heuristics = 1u << SL_H_DEPOSIT, st.tx_done = m->n_tx;
+    st.tip_block = (uint32_t)(m->n_blocks - 1);
+    st.tip_hash = sl_eth_block_at(c, st.tip_block)->hash;
+    rc = commit(&b, dir, false, &old, &st, b.n >= SL_SINK_N ? b.n - (SL_SINK_N - 1) : 0, e);
+out:
+    r->seconds = sl_now() - t0;
+    builder_free(&b, false);
+    if (lockfd >= 0) close(lockfd);
+    return rc;
+}
+
+int sl_cluster_build(sl_store *s, const sl_cluster_opts *o_in, sl_cluster_build_report *r, sl_error *e)
+{
+    sl_cluster_opts o = o_in ? *o_in : sl_cluster_opts_default();
+    const sl_chain_def *d = o.chain ? sl_chain_by_name(o.chain) : sl_chain_by_id(SL_CHAIN_BTC);
+    memset(r, 0, sizeof *r);
+    if (!d) return sl_err(e, SL_EUSAGE, "unknown chain '%s' (btc or a Bitcoin-family network, ethereum, bsc, polygon, "
+                                        "avalanche, arbitrum, base, tron)", o.chain);
+    snprintf(r->chain, sizeof r->chain, "%s", d->name);
+    if (!o.heuristics) o.heuristics = 1u << SL_H_MULTI_INPUT;
+    if (!o.guard_size) o.guard_size = SL_CLUSTER_GUARD_SIZE_DEFAULT;
+    if (o.tagger && (!o.tagger->best || !o.tagger->conflict)) return sl_err(e, SL_EUSAGE, "a tagger needs best and conflict");
+    return d->model == SL_MODEL_ACCOUNT ? build_acct(s, d, &o, r, e) : build_btc(s, d, &o, r, e);
 }

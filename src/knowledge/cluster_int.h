@@ -1,5 +1,7 @@
 /* cluster_int.h — private to the clustering (cluster_build.c writes, cluster.c reads):
- * the on-disk layouts of STORE_DIR/knowledge/cluster/ and the helpers both sides share.
+ * the on-disk layouts of a chain's cluster folder (STORE_DIR/knowledge/cluster/ for the
+ * Bitcoin-family chain, STORE_DIR/knowledge/cluster/<chain>/ for an account chain: the
+ * same files; ids in them are that chain's) and the helpers both sides share.
  * docs/CLUSTERING.md "Files" repeats these tables for readers of the folder.
  *
  * state (160 bytes, little-endian; replaced atomically: the commit point)
@@ -78,18 +80,24 @@ typedef struct cl_state {
     uint64_t n_journal;
 } cl_state;
 
-/* STORE_DIR/knowledge/cluster/name into out (cap bytes); false when it does not fit. */
-bool cl_path(char *out, size_t cap, const sl_store *s, const char *name);
-/* Reads the state file: SL_OK, SL_ENOTFOUND (no build), SL_ECORRUPT/SL_EIO (with e). */
-int cl_state_read(const sl_store *s, cl_state *st, sl_error *e) SL_MUST_USE;
+/* The cluster folder of chain d (NULL or the Bitcoin-family chain: STORE_DIR/knowledge/
+ * cluster; an account chain: .../knowledge/cluster/<name>), then "/name" unless name is
+ * "", into out (cap bytes); false when it does not fit. */
+bool cl_path(char *out, size_t cap, const sl_store *s, const sl_chain_def *d, const char *name);
+/* Reads chain d's state file: SL_OK, SL_ENOTFOUND (no build), SL_ECORRUPT/SL_EIO (with e). */
+int cl_state_read(const sl_store *s, const sl_chain_def *d, cl_state *st, sl_error *e) SL_MUST_USE;
+/* The smallest address id of chain d that is an address (Bitcoin family 1; account
+ * chains SL_SINK_N: ids below are the burn, fee and mint sinks). */
+uint32_t cl_first_id(const sl_chain_def *d);
 void cl_state_encode(uint8_t out[CL_STATE_SIZE], const cl_state *st);
 /* The root of x in a mapped nodes array of n+1 records: SL_OK, or SL_ECORRUPT for a path
  * out of range or longer than 64 steps (union by size keeps paths below 32). */
 int cl_root(const uint32_t *node, uint64_t n, uint32_t x, uint32_t *root);
 
-/* One evidence record in and out of its 16 bytes. */
+/* One evidence record in and out of its 16 bytes (the chain is the folder's: get sets it
+ * from `chain`). */
 void cl_edge_put(uint8_t *p, const sl_merge_edge *m);
-void cl_edge_get(const uint8_t *p, sl_merge_edge *m);
+void cl_edge_get(const uint8_t *p, uint16_t chain, sl_merge_edge *m);
 void cl_guard_put(uint8_t *p, const sl_cluster_guard_ev *g);
 void cl_guard_get(const uint8_t *p, sl_cluster_guard_ev *g);
 
