@@ -238,4 +238,42 @@ int sl_report_trace_graph(const sl_trace_report *rep, FILE *out, int format, sl_
 int sl_report_graph_format(const char *path);
 void sl_report_trace_free(sl_trace_report *rep);
 
+
+/* ---------------- the knowledge layer in reports (src/report/knowledge.c) ---------------- */
+
+/* The tags and clusters of one store as reports show them: the tag db (read-only) and each
+ * chain's last cluster build, opened on first use; a store without them reads as one
+ * without tags or clusters (nothing is created). One per caller and thread; everything it
+ * hands out is valid until sl_knowledge_close. */
+typedef struct sl_knowledge sl_knowledge;
+struct sl_tags;
+struct sl_cluster;
+struct sl_cluster_tagger;
+/* s: the open store (borrowed, must outlive k); store_dir: its folder (for the tag db).
+ * SL_OK, or SL_ENOMEM. */
+int sl_knowledge_open(sl_knowledge **k, sl_store *s, const char *store_dir, sl_error *e) SL_MUST_USE;
+void sl_knowledge_close(sl_knowledge *k);
+/* The tag db (NULL: none) and chain id `chain`'s last cluster build (NULL: none). */
+struct sl_tags *sl_knowledge_tags(sl_knowledge *k);
+const struct sl_cluster *sl_knowledge_cluster(sl_knowledge *k, uint16_t chain);
+/* Decorates a look-up document (`tx`, `address`: sl_report_*_json's) in place: every
+ * object naming an "address" gets "tags" and "cluster", "from"/"to" get "from_tags"/
+ * "to_tags", the top object "tx_tags" (docs/JSON.md). Allocation failures leave keys out
+ * (the caller checks sl_alloc_failures). */
+void sl_knowledge_json(sl_knowledge *k, cJSON *j);
+/* The text sections for the same document: "tags" and "clusters" of every printed address
+ * that has them (lines of at most 100 columns). SL_OK or SL_EIO. */
+int sl_knowledge_text(sl_knowledge *k, FILE *out, cJSON *j) SL_MUST_USE;
+/* Wires k into a trace request: endpoint names and tags (rq->namer, rq->tagger, with the
+ * endpoints' clusters), and with rq->params.stop_at the endpoint hook (an address with a
+ * tag of a listed category ends the trace, status "tagged"; without a tag db the status
+ * says so). store_dir names the tag db in the status. k must outlive the trace report.
+ * SL_OK or SL_ENOMEM. */
+int sl_knowledge_trace(sl_knowledge *k, sl_trace_req *rq, const char *store_dir) SL_MUST_USE;
+/* The cluster build's tagger (sleuth/cluster.h) for chain ("btc" for the Bitcoin family, or
+ * an account chain's name): every address tag of that chain resolved once to its address
+ * id, best tag per address by GraphSense's rule, conflicts by sl_tags_conflict; NULL when
+ * the store has no such tags. Valid until the next call or sl_knowledge_close. */
+const struct sl_cluster_tagger *sl_knowledge_cluster_tagger(sl_knowledge *k, const char *chain);
+
 #endif

@@ -102,7 +102,6 @@ int cmd_incidents(int argc, char **argv);
  * "from_tags"/"to_tags" beside "from"/"to". cli_tags_text prints a closing "tags" section
  * for the addresses of j that have tags. cli_tags_after_ingest creates the tag db of a
  * store that has none, with the incident library (a note on stderr when it fails). */
-struct sl_tags *cli_tags_open(const char *store);
 void cli_tags_json(sl_store *s, const char *store, cJSON *j);
 void cli_tags_text(sl_store *s, const char *store, cJSON *j);
 void cli_tags_after_ingest(const char *store);
@@ -117,17 +116,6 @@ void cli_tags_trace_done(void);
  * chain's name — resolved once to its address id; best tag per address by GraphSense's
  * rule; conflicts by sl_tags_conflict), or NULL when the store has no such tags. One build
  * at a time: cli_tags_cluster_done releases it. */
-/* Each chain's last cluster build of a store, opened on first use (cli_tags.c): set s,
- * then cli_clusters_get gives the handle of chain id `chain` (NULL: no build of that
- * chain); cli_clusters_close closes them all. One thread. */
-struct sl_cluster;
-typedef struct cli_clusters {
-    sl_store *s;
-    struct { uint16_t chain; struct sl_cluster *cl; } v[16];
-    size_t n;
-} cli_clusters;
-struct sl_cluster *cli_clusters_get(cli_clusters *c, uint16_t chain);
-void cli_clusters_close(cli_clusters *c);
 struct sl_cluster_tagger;
 const struct sl_cluster_tagger *cli_tags_cluster_tagger(sl_store *s, const char *store, const char *chain);
 void cli_tags_cluster_done(void);

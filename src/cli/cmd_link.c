@@ -111,7 +111,7 @@ done:
 
 /* cluster:ID (the Bitcoin family) or cluster:CHAIN:ID — the members of a cluster of the
  * chain's last cluster build. */
-static int set_from_cluster(sl_link_set *set, sl_store *s, cli_clusters *cls, const char *arg, sl_error *e)
+static int set_from_cluster(sl_link_set *set, sl_store *s, sl_knowledge *kn, const char *arg, sl_error *e)
 {
     const char *p = arg + 8, *colon = strchr(p, ':');
     char chain[32] = "btc";
@@ -124,7 +124,7 @@ static int set_from_cluster(sl_link_set *set, sl_store *s, cli_clusters *cls, co
     if (!def) return sl_err(e, SL_EUSAGE, "%s: unknown chain '%s'", arg, chain);
     if (!cli_parse_u64(p, &id) || id > UINT32_MAX)
         return sl_err(e, SL_EUSAGE, "%s: give cluster:ID or cluster:CHAIN:ID, ID a number", arg);
-    const sl_cluster *cl = cli_clusters_get(cls, def->id);
+    const sl_cluster *cl = sl_knowledge_cluster(kn, def->id);
     if (!cl) return sl_err(e, SL_ENOTFOUND, "%s: the store has no cluster build of %s (sleuth cluster build)", arg, chain);
     if (!sl_cluster_exists(cl, (uint32_t)id, &size))
         return sl_err(e, SL_ENOTFOUND, "%s: no cluster has this id (sleuth cluster show ADDRESS gives an address's)", arg);
@@ -142,7 +142,7 @@ static int set_from_cluster(sl_link_set *set, sl_store *s, cli_clusters *cls, co
     return rc;
 }
 
-static int set_from_arg(sl_link_set *set, sl_store *s, const char *store, cli_clusters *cl, const char *arg,
+static int set_from_arg(sl_link_set *set, sl_store *s, const char *store, sl_knowledge *cl, const char *arg,
                         const char *chain, sl_error *e)
 {
     int ri;
@@ -161,7 +161,7 @@ static int set_from_arg(sl_link_set *set, sl_store *s, const char *store, cli_cl
 static int cluster_of(void *ctx, sl_addr_ref a, uint64_t *cluster, uint64_t *size)
 {
     uint32_t id;
-    const sl_cluster *cl = cli_clusters_get(ctx, a.chain);
+    const sl_cluster *cl = sl_knowledge_cluster(ctx, a.chain);
     if (!cl || sl_cluster_of(cl, a, &id, size)) return SL_ENOTFOUND;
     *cluster = id;
     return SL_OK;
@@ -170,7 +170,7 @@ static int cluster_of(void *ctx, sl_addr_ref a, uint64_t *cluster, uint64_t *siz
 static int cluster_why(void *ctx, sl_addr_ref a, sl_addr_ref b, sl_merge_edge **path, size_t *n)
 {
     sl_error e = {0};
-    const sl_cluster *cl = cli_clusters_get(ctx, a.chain);
+    const sl_cluster *cl = sl_knowledge_cluster(ctx, a.chain);
     return cl ? sl_cluster_why(cl, a, b, path, n, &e) : SL_ENOTFOUND;
 }
 
@@ -206,13 +206,13 @@ int cmd_link(int argc, char **argv)
     sl_flow_set *fs = NULL;
     sl_link_set a = {0}, b = {0};
     sl_link_result r = {0};
-    cli_clusters cl = {0};
+    sl_knowledge *kn = NULL; /* each chain's cluster build: none, no cluster comparison there */
     int rc = sl_store_open(&s, c.store, SL_STORE_RDONLY, &e);
     if (!rc) rc = sl_flow_set_open(&fs, s, &e);
-    cl.s = s; /* a chain without a cluster build: no cluster comparison there */
-    p.clusters = (sl_link_clusters){cluster_of, cluster_why, &cl};
-    if (!rc) rc = set_from_arg(&a, s, c.store, &cl, argv[optind], chain, &e);
-    if (!rc) rc = set_from_arg(&b, s, c.store, &cl, argv[optind + 1], chain, &e);
+    if (!rc) rc = sl_knowledge_open(&kn, s, c.store, &e);
+    p.clusters = (sl_link_clusters){cluster_of, cluster_why, kn};
+    if (!rc) rc = set_from_arg(&a, s, c.store, kn, argv[optind], chain, &e);
+    if (!rc) rc = set_from_arg(&b, s, c.store, kn, argv[optind + 1], chain, &e);
     if (!rc) rc = sl_link_run(s, fs, &a, &b, &p, &r, &e);
     int ex = EXIT_OK;
     if (rc) ex = cli_fail(&c, &e);
@@ -228,7 +228,7 @@ int cmd_link(int argc, char **argv)
     sl_link_result_free(&r);
     sl_link_set_free(&a);
     sl_link_set_free(&b);
-    cli_clusters_close(&cl);
+    sl_knowledge_close(kn);
     if (fs) sl_flow_set_close(fs);
     if (s) sl_store_close(s);
     return ex;
