@@ -394,7 +394,7 @@ static int report(scan *S, const sl_deposit_out *out)
         n = 0;
         for (size_t i = 0; i < S->n_cands; i++)
             if (!S->cands[i].dropped) ord[n++] = (uint32_t)i;
-        qsort_r(ord, n, sizeof *ord, by_hot, S->cands);
+        if (n) qsort_r(ord, n, sizeof *ord, by_hot, S->cands); /* no candidates: ord is NULL */
         sl_ht_clear(&hots);
         for (uint32_t i = 0, j; i < n; i = j) {
             for (j = i; j < n && S->cands[ord[j]].hot == S->cands[ord[i]].hot; j++) {}
