@@ -27,7 +27,7 @@ static const struct {
     {"trace", cmd_trace, "trace   --store DIR --tx TXID[:N] | --address ADDR   follow the money"},
     {"tags", cmd_tags, "tags    import|add|show|export --store DIR   the tag store (TagPacks, OFAC SDN, label CSVs)"},
     {"incidents", cmd_incidents, "incidents --store DIR [NAME]          the incident library (thefts, their addresses)"},
-    {"link", cmd_link, "link    --store DIR SET_A SET_B          what two thefts, clusters or address sets share"},
+    {"link", cmd_link, "link    --store DIR SET_A SET_B       what two thefts, clusters or address sets share"},
     {"deposits", cmd_deposits, "deposits --store DIR --chain ethereum|tron   evidence of exchange deposits and hot wallets"},
     {"safe", sl_cmd_safe, "safe verify FILE.json|-               check a Safe multisig transaction before signing"},
 };
