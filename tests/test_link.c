@@ -202,6 +202,10 @@ Test(link, bad_sets)
     r = run_sleuth("link --store %s " PHEMEX, s);
     cr_assert_eq(r.status, 2);
     run_free(&r);
+    r = run_sleuth("link --store %s nosuch-incident " PHEMEX, s);
+    cr_assert_eq(r.status, 2);
+    cr_assert(strstr(r.err, "'nosuch-incident' is not an incident, a cluster (cluster:ID) or an address"), "%s", r.err);
+    run_free(&r);
     r = run_sleuth("link --store %s --max-hops 9 " PHEMEX " " BYBIT, s);
     cr_assert_eq(r.status, 2);
     run_free(&r);

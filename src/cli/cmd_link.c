@@ -150,11 +150,12 @@ static int set_from_arg(sl_link_set *set, sl_store *s, const char *store, sl_kno
     if (arg[0] == '@') return set_from_file(set, s, arg + 1, chain, e);
     if (!strncmp(arg, "cluster:", 8)) return set_from_cluster(set, s, cl, arg, e);
     if ((ri = set_from_incident(set, s, store, arg, chain, e)) != SL_ENOTFOUND) return ri;
-    int rc = sl_link_set_add(set, s, chain, arg, "given", e);
+    sl_error ae = {0};
+    int rc = sl_link_set_add(set, s, chain, arg, "given", &ae);
     if (rc == SL_EUSAGE)
-        return sl_err(e, SL_EUSAGE, "'%s' is not an incident, a cluster id or an address (%s)", arg,
-                      "sleuth incidents lists the incidents");
-    return rc;
+        return sl_err(e, SL_EUSAGE, "'%s' is not an incident, a cluster (cluster:ID) or an address (%s; "
+                      "sleuth incidents lists the incidents)", arg, ae.msg);
+    return rc ? sl_err(e, rc, "%s", ae.msg) : SL_OK;
 }
 
 /* The clusters hook of sleuth/link.h over each chain's last cluster build. */
