@@ -386,7 +386,8 @@ static void sort_refs(builder *b, size_t n, uint64_t max_tx)
  * RESOLVE_BATCH inputs) into b->res: the spent outputs are read in the order of their
  * transactions, not of the spending inputs, so the store's txs and outs columns are read
  * forward instead of at random (the prevout reads were half of the build). Transactions
- * the builder skips (coinbases, one input without change heuristics) get no slots. */
+ * the builder skips (coinbases, one input without change heuristics) get no slots; the
+ * inputs of every other transaction are counted into r->inputs here. */
 static int resolve_batch(builder *b, uint64_t start, bool full, sl_error *e)
 {
     const sl_store *s = b->s;
@@ -399,7 +400,9 @@ static int resolve_batch(builder *b, uint64_t start, bool full, sl_error *e)
         if (sl_grow((void **)&b->first_slot, &b->cap_first, t - start + 2, sizeof *b->first_slot))
             return sl_err(e, SL_ENOMEM, "out of memory");
         b->first_slot[t - start] = (uint32_t)m;
-        if (sl_btc_tx_is_coinbase(s, t) || (ni = sl_btc_tx_n_in(s, t)) < (full ? 1u : 2u)) continue;
+        if (sl_btc_tx_is_coinbase(s, t)) continue;
+        b->r->inputs += ni = sl_btc_tx_n_in(s, t);
+        if (ni < (full ? 1u : 2u)) continue;
         fi = sl_btc_tx_first_in(s, t);
         if (sl_grow((void **)&b->res, &b->cap_res, m + ni, sizeof *b->res) ||
             sl_grow((void **)&b->keys, &b->cap_keys, m + ni, sizeof *b->keys))
@@ -441,20 +444,22 @@ static int resolve_batch(builder *b, uint64_t start, bool full, sl_error *e)
     return SL_OK;
 }
 
-/* Fills t with tx's view (its inputs from the resolved batch, its outputs read here when
- * needed); *n_addr_in gets the number of inputs with an address. */
-static int tx_view(builder *b, uint64_t tx, sl_txv *t, bool full, size_t *n_addr_in, sl_error *e)
+/* Fills t with tx's view: its ni inputs from the resolved batch, its outputs read here
+ * when needed (every one with change heuristics; else only for a CoinJoin check, which
+ * needs two input addresses and at least 3 outputs: t->n_out is 0 when not read);
+ * *n_addr_in gets the number of inputs with an address. */
+static int tx_view(builder *b, uint64_t tx, uint32_t ni, sl_txv *t, bool full, size_t *n_addr_in, sl_error *e)
 {
     const sl_store *s = b->s;
     uint64_t fo = sl_btc_tx_first_out(s, tx);
-    uint32_t ni = sl_btc_tx_n_in(s, tx), no = sl_btc_tx_n_out(s, tx);
+    uint32_t no = sl_btc_tx_n_out(s, tx);
     const sl_txv_in *in = b->res + b->first_slot[tx - b->bt0];
     size_t na = 0;
-    if (b->first_slot[tx - b->bt0 + 1] - b->first_slot[tx - b->bt0] != ni)
-        return sl_err(e, SL_ESTORE, "cluster build: tx %" PRIu64 " was not resolved", tx);
-    if (sl_grow((void **)&b->out, &b->cap_out, no, sizeof *b->out)) return sl_err(e, SL_ENOMEM, "out of memory");
+    bool outs;
     for (uint32_t k = 0; k < ni; k++) na += in[k].addr.id != 0;
-    if (full || na >= 2)
+    outs = full || (na >= 2 && no >= 3);
+    if (outs && sl_grow((void **)&b->out, &b->cap_out, no, sizeof *b->out)) return sl_err(e, SL_ENOMEM, "out of memory");
+    if (outs)
         for (uint32_t k = 0; k < no; k++) {
             sl_btc_outrec o;
             sl_txv_out *out = &b->out[k];
@@ -478,13 +483,14 @@ static int tx_view(builder *b, uint64_t tx, sl_txv *t, bool full, size_t *n_addr
         }
     memset(t, 0, sizeof *t);
     t->tx.chain = SL_CHAIN_BTC, t->tx.id = tx;
-    if (full || na >= 2) {
+    if (outs) {
         const sl_btc_blockrec *blk = b->blk;
         if (!blk || tx < blk->first_tx || tx >= blk->first_tx + blk->n_tx) /* txs come in order: rarely searched */
             b->blk = blk = sl_btc_block_at(s, sl_btc_tx_block(s, tx));
         t->height = blk->height, t->time = blk->time;
+        t->out = b->out, t->n_out = no;
     }
-    t->in = in, t->n_in = ni, t->out = b->out, t->n_out = no;
+    t->in = in, t->n_in = ni;
     *n_addr_in = na;
     return SL_OK;
 }
@@ -493,14 +499,12 @@ static int do_tx(builder *b, uint64_t tx, sl_error *e)
 {
     const sl_store *s = b->s;
     bool change = (b->o->heuristics & CHANGE_MASK) != 0, multi = (b->o->heuristics & (1u << SL_H_MULTI_INPUT)) != 0;
-    uint32_t a0 = 0;
+    uint32_t a0 = 0, ni = b->first_slot[tx - b->bt0 + 1] - b->first_slot[tx - b->bt0];
     size_t na = 0;
     sl_txv t;
     int rc;
-    if (sl_btc_tx_is_coinbase(s, tx)) goto seen;
-    b->r->inputs += sl_btc_tx_n_in(s, tx);
-    if (!change && sl_btc_tx_n_in(s, tx) < 2) goto seen; /* one input: no multi-input edge, nothing to read */
-    if ((rc = tx_view(b, tx, &t, change, &na, e))) return rc;
+    if (!ni) goto seen; /* a coinbase; without change heuristics, one input: no edge (resolve_batch) */
+    if ((rc = tx_view(b, tx, ni, &t, change, &na, e))) return rc;
     for (size_t k = 0; k < t.n_in && !a0; k++) a0 = t.in[k].addr.id;
     if (na >= 2) {
         bool distinct = false;
