@@ -362,24 +362,30 @@ static int push(builder *b, const sl_merge_edge *m, sl_error *e)
 
 #define RESOLVE_BATCH ((size_t)1 << 18) /* inputs per batch */
 
-/* Sorts n (key, slot) pairs by the key's tx id (LSD radix, 11 bits a pass, only as many
- * passes as the largest tx id needs); the result is in b->keys. */
-static void sort_refs(builder *b, size_t n, uint64_t max_tx)
+/* Orders n (key, slot) pairs by the top SORT_BITS bits of the key's tx id (LSD radix,
+ * SORT_DIGIT bits a pass, at most two passes): exact up to 2^24 transactions, beyond that
+ * each run of equal top bits spans a few transactions' outputs, which is the locality the
+ * reads need. Returns the sorted array (b->keys or b->tmp). */
+#define SORT_DIGIT 12
+#define SORT_BITS (2 * SORT_DIGIT)
+static uint64_t (*sort_refs(builder *b, size_t n, uint64_t max_tx))[2]
 {
     uint64_t (*src)[2] = b->keys, (*dst)[2] = b->tmp;
-    if (!n) return; /* nothing to sort (and maybe no arrays yet) */
-    for (unsigned shift = 0; shift < 64 && (shift == 0 || (max_tx >> shift)); shift += 11) {
-        size_t count[2049] = {0};
-        for (size_t i = 0; i < n; i++) count[((SL_REF_TX(src[i][0]) >> shift) & 2047) + 1]++;
-        for (int d = 0; d < 2048; d++) count[d + 1] += count[d];
+    unsigned bits = max_tx ? 64 - (unsigned)__builtin_clzll(max_tx) : 1;
+    const size_t mask = ((size_t)1 << SORT_DIGIT) - 1;
+    if (!n) return src; /* nothing to sort (and maybe no arrays yet) */
+    for (unsigned shift = bits > SORT_BITS ? bits - SORT_BITS : 0; shift < bits; shift += SORT_DIGIT) {
+        size_t count[((size_t)1 << SORT_DIGIT) + 1] = {0};
+        for (size_t i = 0; i < n; i++) count[((SL_REF_TX(src[i][0]) >> shift) & mask) + 1]++;
+        for (size_t d = 0; d < mask + 1; d++) count[d + 1] += count[d];
         for (size_t i = 0; i < n; i++) {
-            size_t at = count[(SL_REF_TX(src[i][0]) >> shift) & 2047]++;
+            size_t at = count[(SL_REF_TX(src[i][0]) >> shift) & mask]++;
             dst[at][0] = src[i][0], dst[at][1] = src[i][1];
         }
         uint64_t (*t)[2] = src;
         src = dst, dst = t;
     }
-    if (src != b->keys) memcpy(b->keys, src, n * sizeof *src);
+    return src;
 }
 
 /* Resolves the inputs of the transactions from `start` on (as many as make about
@@ -429,10 +435,10 @@ static int resolve_batch(builder *b, uint64_t start, bool full, sl_error *e)
         if (!tmp) return sl_err(e, SL_ENOMEM, "out of memory");
         b->tmp = tmp;
     }
-    sort_refs(b, nk, max_tx);
+    uint64_t (*keys)[2] = sort_refs(b, nk, max_tx);
     for (size_t i = 0; i < nk; i++) {
-        uint64_t ref = b->keys[i][0], ptx = SL_REF_TX(ref);
-        sl_txv_in *in = &b->res[b->keys[i][1]];
+        uint64_t ref = keys[i][0], ptx = SL_REF_TX(ref);
+        sl_txv_in *in = &b->res[keys[i][1]];
         sl_btc_outrec o;
         if (ptx != last) {
             last = ptx, fo = sl_btc_tx_first_out(s, ptx);
