@@ -49,12 +49,6 @@ static void put_le48(uint8_t *p, uint64_t v)
     p[4] = (uint8_t)(v >> 32), p[5] = (uint8_t)(v >> 40);
 }
 
-void cl_edge_put(uint8_t *p, const sl_merge_edge *m)
-{
-    sl_put_le32(p, m->a.id), sl_put_le32(p + 4, m->b.id), put_le48(p + 8, m->tx.id);
-    p[14] = (uint8_t)m->heuristic, p[15] = m->confidence;
-}
-
 void cl_edge_get(const uint8_t *p, uint16_t chain, sl_merge_edge *m)
 {
     memset(m, 0, sizeof *m);
@@ -208,7 +202,7 @@ typedef struct builder {
      * then the batch is unioned, so the two random-access working sets (the store's
      * columns, the union-find's arrays) evict each other less (perf on the 5M-tx bench:
      * the union step fell from 26 % to 15 % of the build's cycles) */
-    sl_merge_edge *pend;
+    struct pend_edge *pend;
     size_t n_pend, cap_pend;
     /* the inputs of a batch of transactions, resolved in prevout order (resolve_batch) */
     uint64_t bt0, bt1;               /* the batch: tx ids [bt0, bt1) */
@@ -221,6 +215,16 @@ typedef struct builder {
     sl_txv_out *out;
     size_t cap_out;
 } builder;
+
+/* A merge edge waiting for the union-find, as compact as its evidence record (16 bytes,
+ * not sl_merge_edge's 40: the batch is written once and read once): tx is the tx id
+ * (below 2^48, as the file holds it) | heuristic << 48 | confidence << 56. */
+typedef struct pend_edge {
+    uint32_t a, b;
+    uint64_t tx;
+} pend_edge;
+#define PE_TX(p) ((p)->tx & (((uint64_t)1 << 48) - 1))
+#define PE_PACK(tx, h, c) (((tx) & (((uint64_t)1 << 48) - 1)) | (uint64_t)(uint8_t)(h) << 48 | (uint64_t)(c) << 56)
 
 #define PAR(b, x) CL_F((b)->node, x, CL_PARENT)
 #define SZ(b, x) CL_F((b)->node, x, CL_SIZE)
@@ -251,9 +255,9 @@ static bool tag_better(const sl_cluster_tag *x, const sl_cluster_tag *y)
     return x->confidence > y->confidence;
 }
 
-static int log_guard(builder *b, const sl_merge_edge *m, uint32_t ra, uint32_t rb, int reason, bool applied)
+static int log_guard(builder *b, const pend_edge *m, uint32_t ra, uint32_t rb, int reason, bool applied)
 {
-    sl_cluster_guard_ev g = {m->a.id, m->b.id, m->tx.id, (uint8_t)m->heuristic, m->confidence, (uint8_t)reason,
+    sl_cluster_guard_ev g = {m->a, m->b, PE_TX(m), (uint8_t)(m->tx >> 48), (uint8_t)(m->tx >> 56), (uint8_t)reason,
                              applied, LO(b, ra), LO(b, rb), SZ(b, ra), SZ(b, rb)};
     uint8_t rec[CL_GUARD_SIZE];
     cl_guard_put(rec, &g);
@@ -288,14 +292,13 @@ static int set(builder *b, int a, uint32_t id, uint32_t v)
 
 /* Unions the two ends of m, through the guard; a merge that joined two sets becomes
  * evidence. */
-static int merge(builder *b, const sl_merge_edge *m)
+static int merge(builder *b, const pend_edge *m)
 {
     uint32_t ra, rb;
-    uint8_t rec[CL_EDGE_SIZE];
     int rc;
     b->r->edges++;
-    if (!m->a.id || !m->b.id || m->a.id > b->n || m->b.id > b->n) return SL_OK;
-    ra = uf_find(b->node, m->a.id), rb = uf_find(b->node, m->b.id);
+    if (!m->a || !m->b || m->a > b->n || m->b > b->n) return SL_OK;
+    ra = uf_find(b->node, m->a), rb = uf_find(b->node, m->b);
     if (ra == rb) return SL_OK;
     if (SZ(b, ra) >= b->o->guard_size && SZ(b, rb) >= b->o->guard_size) {
         bool apply = b->o->guard_size_policy == SL_GUARD_APPLY;
@@ -326,9 +329,15 @@ static int merge(builder *b, const sl_merge_edge *m)
     }
     if (SZ(b, ra) > SZ(b, b->largest_root)) b->largest_root = ra;
     b->r->merges++;
-    cl_edge_put(rec, m);
     b->n_new_edges++;
-    if ((rc = sl_buf_append(&b->edges, rec, sizeof rec))) return rc;
+    { /* the evidence record (cluster_int.h), straight into the buffer */
+        uint8_t rec[CL_EDGE_SIZE], *p = rec;
+        bool room = b->edges.cap - b->edges.len >= CL_EDGE_SIZE;
+        if (room) p = b->edges.p + b->edges.len;
+        sl_put_le32(p, m->a), sl_put_le32(p + 4, m->b), sl_put_le64(p + 8, m->tx);
+        if (room) b->edges.len += CL_EDGE_SIZE;
+        else if ((rc = sl_buf_append(&b->edges, rec, sizeof rec))) return rc;
+    }
     return b->edges.len >= EDGE_CHUNK ? edges_out(b) : SL_OK;
 }
 
@@ -340,10 +349,10 @@ static int flush(builder *b, sl_error *e)
     int rc;
     for (size_t i = 0; i < b->n_pend; i++) {
         if (i + 16 < b->n_pend) { /* the finds are independent until a union: fetch ahead */
-            const sl_merge_edge *f = &b->pend[i + 16];
-            if (f->a.id <= b->n && f->b.id <= b->n) {
-                __builtin_prefetch(&PAR(b, f->a.id), 1);
-                __builtin_prefetch(&PAR(b, f->b.id), 1);
+            const pend_edge *f = &b->pend[i + 16];
+            if (f->a <= b->n && f->b <= b->n) {
+                __builtin_prefetch(&PAR(b, f->a), 1);
+                __builtin_prefetch(&PAR(b, f->b), 1);
             }
         }
         if ((rc = merge(b, &b->pend[i]))) return sl_err(e, rc, "cluster build: %s", sl_strerror(rc));
@@ -352,11 +361,12 @@ static int flush(builder *b, sl_error *e)
     return SL_OK;
 }
 
-static int push(builder *b, const sl_merge_edge *m, sl_error *e)
+/* Queues the edge a ~ b (heuristic h, confidence c, evidence tx) for the union-find. */
+static int push(builder *b, uint32_t a, uint32_t bb, uint64_t tx, unsigned h, uint8_t c, sl_error *e)
 {
     if (b->n_pend == b->cap_pend && sl_grow((void **)&b->pend, &b->cap_pend, b->n_pend + 1, sizeof *b->pend))
         return sl_err(e, SL_ENOMEM, "out of memory");
-    b->pend[b->n_pend++] = *m;
+    b->pend[b->n_pend++] = (pend_edge){a, bb, PE_PACK(tx, h, c)};
     return b->n_pend >= PEND_BATCH ? flush(b, e) : SL_OK;
 }
 
@@ -520,9 +530,9 @@ static int do_tx(builder *b, uint64_t tx, sl_error *e)
             goto seen;
         }
         for (size_t k = 0; multi && distinct && k < t.n_in; k++) {
-            sl_merge_edge m = {{SL_CHAIN_BTC, a0}, {SL_CHAIN_BTC, t.in[k].addr.id}, {SL_CHAIN_BTC, tx}, SL_H_MULTI_INPUT, 50};
-            if (!m.b.id || m.b.id == a0) continue;
-            if ((rc = push(b, &m, e))) return rc;
+            uint32_t a = t.in[k].addr.id;
+            if (!a || a == a0) continue;
+            if ((rc = push(b, a0, a, tx, SL_H_MULTI_INPUT, 50, e))) return rc;
         }
     }
     if (change && a0) {
@@ -530,9 +540,8 @@ static int do_tx(builder *b, uint64_t tx, sl_error *e)
         uint8_t conf = 0;
         int k = sl_change_find(&t, b->o->heuristics & CHANGE_MASK, &h, &conf);
         if (k >= 0 && (size_t)k < t.n_out && t.out[k].addr.id && t.out[k].addr.id != a0) {
-            sl_merge_edge m = {{SL_CHAIN_BTC, a0}, {SL_CHAIN_BTC, t.out[k].addr.id}, {SL_CHAIN_BTC, tx}, (uint16_t)h, conf};
             b->r->change_edges++;
-            if ((rc = push(b, &m, e))) return rc;
+            if ((rc = push(b, a0, t.out[k].addr.id, tx, h, conf, e))) return rc;
         }
     }
 seen: /* the highest address id seen so far (for "fresh"; only the change heuristics read
@@ -983,7 +992,7 @@ out:
 static int acct_edge(void *ctx, const sl_merge_edge *m)
 {
     builder *b = ctx;
-    return push(b, m, &b->err);
+    return push(b, m->a.id, m->b.id, m->tx.id, m->heuristic, m->confidence, &b->err);
 }
 
 /* An account chain, from scratch: the deposit scan's SL_H_DEPOSIT edges unioned over the
