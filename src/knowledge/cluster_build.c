@@ -785,7 +785,10 @@ static int write_full(builder *b, const char *dir, uint64_t gen, sl_error *e)
 {
     char p[1100];
     int rc = SL_OK;
-    for (uint64_t x = 1; x <= b->n; x++) PAR(b, x) = uf_find(b->node, (uint32_t)x);
+    for (uint64_t x = 1; x <= b->n; x++) {
+        if (x + 16 <= b->n) __builtin_prefetch(&PAR(b, PAR(b, x + 16)), 1); /* the parents are at random */
+        PAR(b, x) = uf_find(b->node, (uint32_t)x);
+    }
     gen_path(p, sizeof p, dir, gen, "");
     remove_gen(dir, gen); /* leftovers of a build that died before its commit */
     if (mkdir(p, 0755)) return sl_err(e, SL_EIO, "%s: %s", p, strerror(errno));
