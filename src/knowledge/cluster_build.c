@@ -606,18 +606,27 @@ fail:
     }
 }
 
-/* Writes n bytes at offset off of path (created when missing), then fdatasync; with
- * truncate the file ends there (records past a state's count are dropped). */
+/* Writes n bytes at offset off of path, then fdatasync; with truncate the file ends there
+ * (records past a state's count are dropped). A file this call creates has its folder
+ * fsynced too (its name must last as long as its data). */
 static int put_file(const char *path, const void *p, size_t n, uint64_t off, bool truncate, sl_error *e)
 {
-    int fd;
-    if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) return sl_err(e, SL_EIO, "%s: %s", path, strerror(errno));
+    bool created = false;
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644), created = true;
+    if (fd < 0) return sl_err(e, SL_EIO, "%s: %s", path, strerror(errno));
     if (write_all(fd, p, n, off) || (truncate && ftruncate(fd, (off_t)(off + n))) || fdatasync(fd)) {
         int er = errno;
         close(fd);
         return sl_err(e, SL_EIO, "%s: %s", path, strerror(er));
     }
     close(fd);
+    if (created) {
+        char dir[1100];
+        const char *slash = strrchr(path, '/');
+        snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+        if (fsync_dir(dir)) return sl_err(e, SL_EIO, "%s: %s", dir, strerror(errno));
+    }
     return SL_OK;
 }
 
@@ -769,9 +778,14 @@ static int write_incremental(builder *b, const char *dir, cl_state *st, sl_error
         r[0] = (uint8_t)a, sl_put_le32(r + 4, id), sl_put_le32(r + 8, CL_F(b->node, id, a));
         nj++;
     }
-    st->n_journal = nj, st->pending = 1;
-    if (!(rc = write_atomic(dir, "journal", j, nj * CL_JOURNAL_SIZE, e)) && !(rc = write_state(dir, st, e)) &&
-        (sl_test_point("cluster-journal"), !(rc = apply_journal(dir, st->gen, j, nj, e)))) {
+    st->n_journal = nj, st->pending = nj > 0;
+    /* The journal is rewritten in place, without a rename: it is read only under a pending
+     * state, and the state on disk is not pending now (the last build's final state, or
+     * replay_journal's, both fsynced), so a crash while it is written leaves it unread. */
+    snprintf(p, sizeof p, "%s/journal", dir);
+    if (!nj) rc = write_state(dir, st, e); /* no older entry changed: nothing to journal */
+    else if (!(rc = put_file(p, j, nj * CL_JOURNAL_SIZE, 0, true, e)) && !(rc = write_state(dir, st, e)) &&
+             (sl_test_point("cluster-journal"), !(rc = apply_journal(dir, st->gen, j, nj, e)))) {
         st->pending = 0;
         rc = write_state(dir, st, e);
     }
@@ -888,9 +902,22 @@ static int commit(builder *b, const char *dir, bool have_old, const cl_state *ol
     r->clusters = (have_old ? old->clusters + (b->n - b->old_n) : n_real) - r->merges;
     r->multi_clusters = b->multi;
     r->largest_id = big ? LO(b, big) : 0, r->largest_size = big ? SZ(b, big) : 0;
-    if (edges_out(b) || ftruncate(b->edges_fd, (off_t)b->edges_at) || fdatasync(b->edges_fd))
+    if (edges_out(b) || ftruncate(b->edges_fd, (off_t)b->edges_at) || (b->n_new_edges && fdatasync(b->edges_fd)))
         return sl_err(e, SL_EIO, "%s/edges: %s", dir, strerror(errno));
-    if ((rc = append_at(dir, "guard", &b->guard, g0 * CL_GUARD_SIZE, e))) return rc;
+    if (b->guard.len) {
+        if ((rc = append_at(dir, "guard", &b->guard, g0 * CL_GUARD_SIZE, e))) return rc;
+    } else { /* nothing new to log: the file is made or cut to its count, no fsync (records
+              * past the state's count are ignored; a full build fsyncs the folder after) */
+        char p[1100];
+        int fd;
+        snprintf(p, sizeof p, "%s/guard", dir);
+        if ((fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0 || ftruncate(fd, (off_t)(g0 * CL_GUARD_SIZE))) {
+            rc = sl_err(e, SL_EIO, "%s: %s", p, strerror(errno));
+            if (fd >= 0) close(fd);
+            return rc;
+        }
+        close(fd);
+    }
     st->n_addr = b->n;
     st->hiwater = b->n; /* every address id up to n first appeared in a tx before n_tx */
     st->guard_size = b->o->guard_size, st->gsp = b->o->guard_size_policy, st->gtp = b->o->guard_tag_policy;
