@@ -9,7 +9,9 @@
  *   incremental: the store's last block rolled back (`sleuth rollback`), a build, the
  *                block ingested again (`sleuth ingest`), then the incremental build timed
  *   look-up:     sl_cluster_of for random address ids, p50/p99
- * Peak RSS (getrusage) is printed after each phase (it only grows).
+ * Peak RSS (getrusage) is printed after each phase (it only grows). The builds also print
+ * their CPU time (user + system, getrusage): on a machine shared with other work the
+ * wall time stretches with the load, and inputs per CPU-second is the per-core figure.
  *
  * usage: bench_cluster [--lookups N] [--sleuth BIN] STORE_DIR [BLK_DIR]
  *   BLK_DIR: the blk*.dat the store was ingested from (regtest); without it the
@@ -29,6 +31,14 @@ static double peak_mb(void)
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     return (double)ru.ru_maxrss / 1024.0;
+}
+
+/* User + system CPU seconds of this process so far. */
+static double cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 static inline uint32_t find(uint32_t *p, uint32_t x)
@@ -96,12 +106,12 @@ int main(int argc, char **argv)
            (unsigned long long)m->n_tx, (unsigned long long)m->n_in, (unsigned long long)m->n_addr);
 
     { /* the build from scratch */
-        double t0 = ns() / 1e9, t;
+        double t0 = ns() / 1e9, c0 = cpu_s(), t, c;
         if (sl_cluster_build(s, &o, &r, &e)) return fail("build", &e);
-        t = ns() / 1e9 - t0;
-        printf("build (from scratch, multi-input):  %.2f s  %.2f M inputs/s  %.2f M txs/s  (%llu merges, %llu CoinJoins "
-               "excluded, %llu clusters, largest %llu)  peak RSS %.0f MB\n",
-               t, r.inputs / t / 1e6, (r.tx_to - r.tx_from) / t / 1e6, (unsigned long long)r.merges,
+        t = ns() / 1e9 - t0, c = cpu_s() - c0;
+        printf("build (from scratch, multi-input):  %.2f s  %.2f M inputs/s  %.2f M txs/s; CPU %.2f s: %.2f M inputs per "
+               "CPU-second  (%llu merges, %llu CoinJoins excluded, %llu clusters, largest %llu)  peak RSS %.0f MB\n",
+               t, r.inputs / t / 1e6, (r.tx_to - r.tx_from) / t / 1e6, c, r.inputs / c / 1e6, (unsigned long long)r.merges,
                (unsigned long long)r.coinjoins, (unsigned long long)r.clusters, (unsigned long long)r.largest_size,
                peak_mb());
         {
@@ -158,7 +168,7 @@ int main(int argc, char **argv)
     if (blk) { /* one new block, incrementally */
         char cmd[2048];
         uint32_t h;
-        double t0, t;
+        double t0, t, c0;
         if (sl_store_open(&s, store, SL_STORE_RDONLY, &e)) return fail(store, &e);
         h = sl_btc_block_at(s, sl_btc_meta_get(s)->max_height_block)->height;
         sl_store_close(s);
@@ -172,12 +182,12 @@ int main(int argc, char **argv)
         snprintf(cmd, sizeof cmd, "%s ingest btc --quiet --network regtest --store %s %s >/dev/null", bin, store, blk);
         if (system(cmd)) return fprintf(stderr, "failed: %s\n", cmd), 1;
         if (sl_store_open(&s, store, SL_STORE_RDONLY, &e)) return fail(store, &e);
-        t0 = ns() / 1e9;
+        t0 = ns() / 1e9, c0 = cpu_s();
         if (sl_cluster_build(s, &o, &r, &e)) return fail("build", &e);
         t = ns() / 1e9 - t0;
-        printf("incremental build of one block (%llu txs, %llu inputs, %s): %.1f ms\n",
+        printf("incremental build of one block (%llu txs, %llu inputs, %s): %.1f ms (CPU %.1f ms)\n",
                (unsigned long long)(r.tx_to - r.tx_from), (unsigned long long)r.inputs,
-               r.from_scratch ? "FROM SCRATCH?" : "incremental", t * 1e3);
+               r.from_scratch ? "FROM SCRATCH?" : "incremental", t * 1e3, (cpu_s() - c0) * 1e3);
         sl_store_close(s);
     }
     printf("peak RSS %.0f MB\n", peak_mb());

@@ -98,7 +98,8 @@ typedef enum sl_coinjoin_kind {
 } sl_coinjoin_kind;
 
 /* Classifies t: SL_CJ_NONE or the most specific protocol that matches. An exchange batch
- * payout (one or few inputs, many distinct output values) must answer SL_CJ_NONE.
+ * payout (one or few inputs, many distinct output values) must answer SL_CJ_NONE, and so
+ * does every t of fewer than 3 outputs (no rule matches one: callers may skip those).
  * Pure, thread-safe. docs/CLUSTERING.md states every rule with its constants and source. */
 sl_coinjoin_kind sl_coinjoin_detect(const sl_txv *t);
 const char *sl_coinjoin_name(sl_coinjoin_kind k);

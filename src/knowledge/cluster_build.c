@@ -49,12 +49,6 @@ static void put_le48(uint8_t *p, uint64_t v)
     p[4] = (uint8_t)(v >> 32), p[5] = (uint8_t)(v >> 40);
 }
 
-void cl_edge_put(uint8_t *p, const sl_merge_edge *m)
-{
-    sl_put_le32(p, m->a.id), sl_put_le32(p + 4, m->b.id), put_le48(p + 8, m->tx.id);
-    p[14] = (uint8_t)m->heuristic, p[15] = m->confidence;
-}
-
 void cl_edge_get(const uint8_t *p, uint16_t chain, sl_merge_edge *m)
 {
     memset(m, 0, sizeof *m);
@@ -208,7 +202,7 @@ typedef struct builder {
      * then the batch is unioned, so the two random-access working sets (the store's
      * columns, the union-find's arrays) evict each other less (perf on the 5M-tx bench:
      * the union step fell from 26 % to 15 % of the build's cycles) */
-    sl_merge_edge *pend;
+    struct pend_edge *pend;
     size_t n_pend, cap_pend;
     /* the inputs of a batch of transactions, resolved in prevout order (resolve_batch) */
     uint64_t bt0, bt1;               /* the batch: tx ids [bt0, bt1) */
@@ -221,6 +215,16 @@ typedef struct builder {
     sl_txv_out *out;
     size_t cap_out;
 } builder;
+
+/* A merge edge waiting for the union-find, as compact as its evidence record (16 bytes,
+ * not sl_merge_edge's 40: the batch is written once and read once): tx is the tx id
+ * (below 2^48, as the file holds it) | heuristic << 48 | confidence << 56. */
+typedef struct pend_edge {
+    uint32_t a, b;
+    uint64_t tx;
+} pend_edge;
+#define PE_TX(p) ((p)->tx & (((uint64_t)1 << 48) - 1))
+#define PE_PACK(tx, h, c) (((tx) & (((uint64_t)1 << 48) - 1)) | (uint64_t)(uint8_t)(h) << 48 | (uint64_t)(c) << 56)
 
 #define PAR(b, x) CL_F((b)->node, x, CL_PARENT)
 #define SZ(b, x) CL_F((b)->node, x, CL_SIZE)
@@ -251,9 +255,9 @@ static bool tag_better(const sl_cluster_tag *x, const sl_cluster_tag *y)
     return x->confidence > y->confidence;
 }
 
-static int log_guard(builder *b, const sl_merge_edge *m, uint32_t ra, uint32_t rb, int reason, bool applied)
+static int log_guard(builder *b, const pend_edge *m, uint32_t ra, uint32_t rb, int reason, bool applied)
 {
-    sl_cluster_guard_ev g = {m->a.id, m->b.id, m->tx.id, (uint8_t)m->heuristic, m->confidence, (uint8_t)reason,
+    sl_cluster_guard_ev g = {m->a, m->b, PE_TX(m), (uint8_t)(m->tx >> 48), (uint8_t)(m->tx >> 56), (uint8_t)reason,
                              applied, LO(b, ra), LO(b, rb), SZ(b, ra), SZ(b, rb)};
     uint8_t rec[CL_GUARD_SIZE];
     cl_guard_put(rec, &g);
@@ -288,14 +292,13 @@ static int set(builder *b, int a, uint32_t id, uint32_t v)
 
 /* Unions the two ends of m, through the guard; a merge that joined two sets becomes
  * evidence. */
-static int merge(builder *b, const sl_merge_edge *m)
+static int merge(builder *b, const pend_edge *m)
 {
     uint32_t ra, rb;
-    uint8_t rec[CL_EDGE_SIZE];
     int rc;
     b->r->edges++;
-    if (!m->a.id || !m->b.id || m->a.id > b->n || m->b.id > b->n) return SL_OK;
-    ra = uf_find(b->node, m->a.id), rb = uf_find(b->node, m->b.id);
+    if (!m->a || !m->b || m->a > b->n || m->b > b->n) return SL_OK;
+    ra = uf_find(b->node, m->a), rb = uf_find(b->node, m->b);
     if (ra == rb) return SL_OK;
     if (SZ(b, ra) >= b->o->guard_size && SZ(b, rb) >= b->o->guard_size) {
         bool apply = b->o->guard_size_policy == SL_GUARD_APPLY;
@@ -326,9 +329,15 @@ static int merge(builder *b, const sl_merge_edge *m)
     }
     if (SZ(b, ra) > SZ(b, b->largest_root)) b->largest_root = ra;
     b->r->merges++;
-    cl_edge_put(rec, m);
     b->n_new_edges++;
-    if ((rc = sl_buf_append(&b->edges, rec, sizeof rec))) return rc;
+    { /* the evidence record (cluster_int.h), straight into the buffer */
+        uint8_t rec[CL_EDGE_SIZE], *p = rec;
+        bool room = b->edges.cap - b->edges.len >= CL_EDGE_SIZE;
+        if (room) p = b->edges.p + b->edges.len;
+        sl_put_le32(p, m->a), sl_put_le32(p + 4, m->b), sl_put_le64(p + 8, m->tx);
+        if (room) b->edges.len += CL_EDGE_SIZE;
+        else if ((rc = sl_buf_append(&b->edges, rec, sizeof rec))) return rc;
+    }
     return b->edges.len >= EDGE_CHUNK ? edges_out(b) : SL_OK;
 }
 
@@ -340,10 +349,10 @@ static int flush(builder *b, sl_error *e)
     int rc;
     for (size_t i = 0; i < b->n_pend; i++) {
         if (i + 16 < b->n_pend) { /* the finds are independent until a union: fetch ahead */
-            const sl_merge_edge *f = &b->pend[i + 16];
-            if (f->a.id <= b->n && f->b.id <= b->n) {
-                __builtin_prefetch(&PAR(b, f->a.id), 1);
-                __builtin_prefetch(&PAR(b, f->b.id), 1);
+            const pend_edge *f = &b->pend[i + 16];
+            if (f->a <= b->n && f->b <= b->n) {
+                __builtin_prefetch(&PAR(b, f->a), 1);
+                __builtin_prefetch(&PAR(b, f->b), 1);
             }
         }
         if ((rc = merge(b, &b->pend[i]))) return sl_err(e, rc, "cluster build: %s", sl_strerror(rc));
@@ -352,41 +361,49 @@ static int flush(builder *b, sl_error *e)
     return SL_OK;
 }
 
-static int push(builder *b, const sl_merge_edge *m, sl_error *e)
+/* Queues the edge a ~ b (heuristic h, confidence c, evidence tx) for the union-find. */
+static int push(builder *b, uint32_t a, uint32_t bb, uint64_t tx, unsigned h, uint8_t c, sl_error *e)
 {
     if (b->n_pend == b->cap_pend && sl_grow((void **)&b->pend, &b->cap_pend, b->n_pend + 1, sizeof *b->pend))
         return sl_err(e, SL_ENOMEM, "out of memory");
-    b->pend[b->n_pend++] = *m;
+    b->pend[b->n_pend++] = (pend_edge){a, bb, PE_PACK(tx, h, c)};
     return b->n_pend >= PEND_BATCH ? flush(b, e) : SL_OK;
 }
 
 #define RESOLVE_BATCH ((size_t)1 << 18) /* inputs per batch */
 
-/* Sorts n (key, slot) pairs by the key's tx id (LSD radix, 11 bits a pass, only as many
- * passes as the largest tx id needs); the result is in b->keys. */
-static void sort_refs(builder *b, size_t n, uint64_t max_tx)
+/* Orders n (key, slot) pairs by the top SORT_BITS bits of the key's tx id (LSD radix,
+ * SORT_DIGIT bits a pass, at most two passes): exact up to 2^24 transactions, beyond that
+ * each run of equal top bits spans a few transactions' outputs, which is the locality the
+ * reads need. Returns the sorted array (b->keys or b->tmp). */
+#define SORT_DIGIT 12
+#define SORT_BITS (2 * SORT_DIGIT)
+static uint64_t (*sort_refs(builder *b, size_t n, uint64_t max_tx))[2]
 {
     uint64_t (*src)[2] = b->keys, (*dst)[2] = b->tmp;
-    if (!n) return; /* nothing to sort (and maybe no arrays yet) */
-    for (unsigned shift = 0; shift < 64 && (shift == 0 || (max_tx >> shift)); shift += 11) {
-        size_t count[2049] = {0};
-        for (size_t i = 0; i < n; i++) count[((SL_REF_TX(src[i][0]) >> shift) & 2047) + 1]++;
-        for (int d = 0; d < 2048; d++) count[d + 1] += count[d];
+    unsigned bits = max_tx ? 64 - (unsigned)__builtin_clzll(max_tx) : 1;
+    const size_t mask = ((size_t)1 << SORT_DIGIT) - 1;
+    if (!n) return src; /* nothing to sort (and maybe no arrays yet) */
+    for (unsigned shift = bits > SORT_BITS ? bits - SORT_BITS : 0; shift < bits; shift += SORT_DIGIT) {
+        size_t count[((size_t)1 << SORT_DIGIT) + 1] = {0};
+        for (size_t i = 0; i < n; i++) count[((SL_REF_TX(src[i][0]) >> shift) & mask) + 1]++;
+        for (size_t d = 0; d < mask + 1; d++) count[d + 1] += count[d];
         for (size_t i = 0; i < n; i++) {
-            size_t at = count[(SL_REF_TX(src[i][0]) >> shift) & 2047]++;
+            size_t at = count[(SL_REF_TX(src[i][0]) >> shift) & mask]++;
             dst[at][0] = src[i][0], dst[at][1] = src[i][1];
         }
         uint64_t (*t)[2] = src;
         src = dst, dst = t;
     }
-    if (src != b->keys) memcpy(b->keys, src, n * sizeof *src);
+    return src;
 }
 
 /* Resolves the inputs of the transactions from `start` on (as many as make about
  * RESOLVE_BATCH inputs) into b->res: the spent outputs are read in the order of their
  * transactions, not of the spending inputs, so the store's txs and outs columns are read
  * forward instead of at random (the prevout reads were half of the build). Transactions
- * the builder skips (coinbases, one input without change heuristics) get no slots. */
+ * the builder skips (coinbases, one input without change heuristics) get no slots; the
+ * inputs of every other transaction are counted into r->inputs here. */
 static int resolve_batch(builder *b, uint64_t start, bool full, sl_error *e)
 {
     const sl_store *s = b->s;
@@ -399,7 +416,9 @@ static int resolve_batch(builder *b, uint64_t start, bool full, sl_error *e)
         if (sl_grow((void **)&b->first_slot, &b->cap_first, t - start + 2, sizeof *b->first_slot))
             return sl_err(e, SL_ENOMEM, "out of memory");
         b->first_slot[t - start] = (uint32_t)m;
-        if (sl_btc_tx_is_coinbase(s, t) || (ni = sl_btc_tx_n_in(s, t)) < (full ? 1u : 2u)) continue;
+        if (sl_btc_tx_is_coinbase(s, t)) continue;
+        b->r->inputs += ni = sl_btc_tx_n_in(s, t);
+        if (ni < (full ? 1u : 2u)) continue;
         fi = sl_btc_tx_first_in(s, t);
         if (sl_grow((void **)&b->res, &b->cap_res, m + ni, sizeof *b->res) ||
             sl_grow((void **)&b->keys, &b->cap_keys, m + ni, sizeof *b->keys))
@@ -426,10 +445,10 @@ static int resolve_batch(builder *b, uint64_t start, bool full, sl_error *e)
         if (!tmp) return sl_err(e, SL_ENOMEM, "out of memory");
         b->tmp = tmp;
     }
-    sort_refs(b, nk, max_tx);
+    uint64_t (*keys)[2] = sort_refs(b, nk, max_tx);
     for (size_t i = 0; i < nk; i++) {
-        uint64_t ref = b->keys[i][0], ptx = SL_REF_TX(ref);
-        sl_txv_in *in = &b->res[b->keys[i][1]];
+        uint64_t ref = keys[i][0], ptx = SL_REF_TX(ref);
+        sl_txv_in *in = &b->res[keys[i][1]];
         sl_btc_outrec o;
         if (ptx != last) {
             last = ptx, fo = sl_btc_tx_first_out(s, ptx);
@@ -441,20 +460,22 @@ static int resolve_batch(builder *b, uint64_t start, bool full, sl_error *e)
     return SL_OK;
 }
 
-/* Fills t with tx's view (its inputs from the resolved batch, its outputs read here when
- * needed); *n_addr_in gets the number of inputs with an address. */
-static int tx_view(builder *b, uint64_t tx, sl_txv *t, bool full, size_t *n_addr_in, sl_error *e)
+/* Fills t with tx's view: its ni inputs from the resolved batch, its outputs read here
+ * when needed (every one with change heuristics; else only for a CoinJoin check, which
+ * needs two input addresses and at least 3 outputs: t->n_out is 0 when not read);
+ * *n_addr_in gets the number of inputs with an address. */
+static int tx_view(builder *b, uint64_t tx, uint32_t ni, sl_txv *t, bool full, size_t *n_addr_in, sl_error *e)
 {
     const sl_store *s = b->s;
     uint64_t fo = sl_btc_tx_first_out(s, tx);
-    uint32_t ni = sl_btc_tx_n_in(s, tx), no = sl_btc_tx_n_out(s, tx);
+    uint32_t no = sl_btc_tx_n_out(s, tx);
     const sl_txv_in *in = b->res + b->first_slot[tx - b->bt0];
     size_t na = 0;
-    if (b->first_slot[tx - b->bt0 + 1] - b->first_slot[tx - b->bt0] != ni)
-        return sl_err(e, SL_ESTORE, "cluster build: tx %" PRIu64 " was not resolved", tx);
-    if (sl_grow((void **)&b->out, &b->cap_out, no, sizeof *b->out)) return sl_err(e, SL_ENOMEM, "out of memory");
+    bool outs;
     for (uint32_t k = 0; k < ni; k++) na += in[k].addr.id != 0;
-    if (full || na >= 2)
+    outs = full || (na >= 2 && no >= 3);
+    if (outs && sl_grow((void **)&b->out, &b->cap_out, no, sizeof *b->out)) return sl_err(e, SL_ENOMEM, "out of memory");
+    if (outs)
         for (uint32_t k = 0; k < no; k++) {
             sl_btc_outrec o;
             sl_txv_out *out = &b->out[k];
@@ -478,13 +499,14 @@ static int tx_view(builder *b, uint64_t tx, sl_txv *t, bool full, size_t *n_addr
         }
     memset(t, 0, sizeof *t);
     t->tx.chain = SL_CHAIN_BTC, t->tx.id = tx;
-    if (full || na >= 2) {
+    if (outs) {
         const sl_btc_blockrec *blk = b->blk;
         if (!blk || tx < blk->first_tx || tx >= blk->first_tx + blk->n_tx) /* txs come in order: rarely searched */
             b->blk = blk = sl_btc_block_at(s, sl_btc_tx_block(s, tx));
         t->height = blk->height, t->time = blk->time;
+        t->out = b->out, t->n_out = no;
     }
-    t->in = in, t->n_in = ni, t->out = b->out, t->n_out = no;
+    t->in = in, t->n_in = ni;
     *n_addr_in = na;
     return SL_OK;
 }
@@ -493,14 +515,12 @@ static int do_tx(builder *b, uint64_t tx, sl_error *e)
 {
     const sl_store *s = b->s;
     bool change = (b->o->heuristics & CHANGE_MASK) != 0, multi = (b->o->heuristics & (1u << SL_H_MULTI_INPUT)) != 0;
-    uint32_t a0 = 0;
+    uint32_t a0 = 0, ni = b->first_slot[tx - b->bt0 + 1] - b->first_slot[tx - b->bt0];
     size_t na = 0;
     sl_txv t;
     int rc;
-    if (sl_btc_tx_is_coinbase(s, tx)) goto seen;
-    b->r->inputs += sl_btc_tx_n_in(s, tx);
-    if (!change && sl_btc_tx_n_in(s, tx) < 2) goto seen; /* one input: no multi-input edge, nothing to read */
-    if ((rc = tx_view(b, tx, &t, change, &na, e))) return rc;
+    if (!ni) goto seen; /* a coinbase; without change heuristics, one input: no edge (resolve_batch) */
+    if ((rc = tx_view(b, tx, ni, &t, change, &na, e))) return rc;
     for (size_t k = 0; k < t.n_in && !a0; k++) a0 = t.in[k].addr.id;
     if (na >= 2) {
         bool distinct = false;
@@ -510,9 +530,9 @@ static int do_tx(builder *b, uint64_t tx, sl_error *e)
             goto seen;
         }
         for (size_t k = 0; multi && distinct && k < t.n_in; k++) {
-            sl_merge_edge m = {{SL_CHAIN_BTC, a0}, {SL_CHAIN_BTC, t.in[k].addr.id}, {SL_CHAIN_BTC, tx}, SL_H_MULTI_INPUT, 50};
-            if (!m.b.id || m.b.id == a0) continue;
-            if ((rc = push(b, &m, e))) return rc;
+            uint32_t a = t.in[k].addr.id;
+            if (!a || a == a0) continue;
+            if ((rc = push(b, a0, a, tx, SL_H_MULTI_INPUT, 50, e))) return rc;
         }
     }
     if (change && a0) {
@@ -520,9 +540,8 @@ static int do_tx(builder *b, uint64_t tx, sl_error *e)
         uint8_t conf = 0;
         int k = sl_change_find(&t, b->o->heuristics & CHANGE_MASK, &h, &conf);
         if (k >= 0 && (size_t)k < t.n_out && t.out[k].addr.id && t.out[k].addr.id != a0) {
-            sl_merge_edge m = {{SL_CHAIN_BTC, a0}, {SL_CHAIN_BTC, t.out[k].addr.id}, {SL_CHAIN_BTC, tx}, (uint16_t)h, conf};
             b->r->change_edges++;
-            if ((rc = push(b, &m, e))) return rc;
+            if ((rc = push(b, a0, t.out[k].addr.id, tx, h, conf, e))) return rc;
         }
     }
 seen: /* the highest address id seen so far (for "fresh"; only the change heuristics read
@@ -587,18 +606,27 @@ fail:
     }
 }
 
-/* Writes n bytes at offset off of path (created when missing), then fdatasync; with
- * truncate the file ends there (records past a state's count are dropped). */
+/* Writes n bytes at offset off of path, then fdatasync; with truncate the file ends there
+ * (records past a state's count are dropped). A file this call creates has its folder
+ * fsynced too (its name must last as long as its data). */
 static int put_file(const char *path, const void *p, size_t n, uint64_t off, bool truncate, sl_error *e)
 {
-    int fd;
-    if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) return sl_err(e, SL_EIO, "%s: %s", path, strerror(errno));
+    bool created = false;
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644), created = true;
+    if (fd < 0) return sl_err(e, SL_EIO, "%s: %s", path, strerror(errno));
     if (write_all(fd, p, n, off) || (truncate && ftruncate(fd, (off_t)(off + n))) || fdatasync(fd)) {
         int er = errno;
         close(fd);
         return sl_err(e, SL_EIO, "%s: %s", path, strerror(er));
     }
     close(fd);
+    if (created) {
+        char dir[1100];
+        const char *slash = strrchr(path, '/');
+        snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+        if (fsync_dir(dir)) return sl_err(e, SL_EIO, "%s: %s", dir, strerror(errno));
+    }
     return SL_OK;
 }
 
@@ -750,9 +778,14 @@ static int write_incremental(builder *b, const char *dir, cl_state *st, sl_error
         r[0] = (uint8_t)a, sl_put_le32(r + 4, id), sl_put_le32(r + 8, CL_F(b->node, id, a));
         nj++;
     }
-    st->n_journal = nj, st->pending = 1;
-    if (!(rc = write_atomic(dir, "journal", j, nj * CL_JOURNAL_SIZE, e)) && !(rc = write_state(dir, st, e)) &&
-        (sl_test_point("cluster-journal"), !(rc = apply_journal(dir, st->gen, j, nj, e)))) {
+    st->n_journal = nj, st->pending = nj > 0;
+    /* The journal is rewritten in place, without a rename: it is read only under a pending
+     * state, and the state on disk is not pending now (the last build's final state, or
+     * replay_journal's, both fsynced), so a crash while it is written leaves it unread. */
+    snprintf(p, sizeof p, "%s/journal", dir);
+    if (!nj) rc = write_state(dir, st, e); /* no older entry changed: nothing to journal */
+    else if (!(rc = put_file(p, j, nj * CL_JOURNAL_SIZE, 0, true, e)) && !(rc = write_state(dir, st, e)) &&
+             (sl_test_point("cluster-journal"), !(rc = apply_journal(dir, st->gen, j, nj, e)))) {
         st->pending = 0;
         rc = write_state(dir, st, e);
     }
@@ -766,7 +799,10 @@ static int write_full(builder *b, const char *dir, uint64_t gen, sl_error *e)
 {
     char p[1100];
     int rc = SL_OK;
-    for (uint64_t x = 1; x <= b->n; x++) PAR(b, x) = uf_find(b->node, (uint32_t)x);
+    for (uint64_t x = 1; x <= b->n; x++) {
+        if (x + 16 <= b->n) __builtin_prefetch(&PAR(b, PAR(b, x + 16)), 1); /* the parents are at random */
+        PAR(b, x) = uf_find(b->node, (uint32_t)x);
+    }
     gen_path(p, sizeof p, dir, gen, "");
     remove_gen(dir, gen); /* leftovers of a build that died before its commit */
     if (mkdir(p, 0755)) return sl_err(e, SL_EIO, "%s: %s", p, strerror(errno));
@@ -866,9 +902,22 @@ static int commit(builder *b, const char *dir, bool have_old, const cl_state *ol
     r->clusters = (have_old ? old->clusters + (b->n - b->old_n) : n_real) - r->merges;
     r->multi_clusters = b->multi;
     r->largest_id = big ? LO(b, big) : 0, r->largest_size = big ? SZ(b, big) : 0;
-    if (edges_out(b) || ftruncate(b->edges_fd, (off_t)b->edges_at) || fdatasync(b->edges_fd))
+    if (edges_out(b) || ftruncate(b->edges_fd, (off_t)b->edges_at) || (b->n_new_edges && fdatasync(b->edges_fd)))
         return sl_err(e, SL_EIO, "%s/edges: %s", dir, strerror(errno));
-    if ((rc = append_at(dir, "guard", &b->guard, g0 * CL_GUARD_SIZE, e))) return rc;
+    if (b->guard.len) {
+        if ((rc = append_at(dir, "guard", &b->guard, g0 * CL_GUARD_SIZE, e))) return rc;
+    } else { /* nothing new to log: the file is made or cut to its count, no fsync (records
+              * past the state's count are ignored; a full build fsyncs the folder after) */
+        char p[1100];
+        int fd;
+        snprintf(p, sizeof p, "%s/guard", dir);
+        if ((fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0 || ftruncate(fd, (off_t)(g0 * CL_GUARD_SIZE))) {
+            rc = sl_err(e, SL_EIO, "%s: %s", p, strerror(errno));
+            if (fd >= 0) close(fd);
+            return rc;
+        }
+        close(fd);
+    }
     st->n_addr = b->n;
     st->hiwater = b->n; /* every address id up to n first appeared in a tx before n_tx */
     st->guard_size = b->o->guard_size, st->gsp = b->o->guard_size_policy, st->gtp = b->o->guard_tag_policy;
@@ -973,7 +1022,7 @@ out:
 static int acct_edge(void *ctx, const sl_merge_edge *m)
 {
     builder *b = ctx;
-    return push(b, m, &b->err);
+    return push(b, m->a.id, m->b.id, m->tx.id, m->heuristic, m->confidence, &b->err);
 }
 
 /* An account chain, from scratch: the deposit scan's SL_H_DEPOSIT edges unioned over the

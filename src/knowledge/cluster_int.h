@@ -94,9 +94,8 @@ void cl_state_encode(uint8_t out[CL_STATE_SIZE], const cl_state *st);
  * out of range or longer than 64 steps (union by size keeps paths below 32). */
 int cl_root(const uint32_t *node, uint64_t n, uint32_t x, uint32_t *root);
 
-/* One evidence record in and out of its 16 bytes (the chain is the folder's: get sets it
- * from `chain`). */
-void cl_edge_put(uint8_t *p, const sl_merge_edge *m);
+/* One evidence record out of its 16 bytes (the chain is the folder's: get sets it; the
+ * builder writes them in merge()). */
 void cl_edge_get(const uint8_t *p, uint16_t chain, sl_merge_edge *m);
 void cl_guard_put(uint8_t *p, const sl_cluster_guard_ev *g);
 void cl_guard_get(const uint8_t *p, sl_cluster_guard_ev *g);

@@ -305,9 +305,39 @@ static bool is_joinmarket(const sl_txv *t, const vstat *s)
     return max_in + JM_SLACK <= s->top_value + max_change;
 }
 
+/* Whether two spendable outputs have one value, or an output is an OP_RETURN: without
+ * either no rule below can match (a Whirlpool mix's outputs are all equal; every other
+ * rule needs a value seen twice, except a Tx0, which needs its OP_RETURN). Most
+ * transactions answer no here, which spares them out_stats' sort: pairwise for a few
+ * outputs, else a table on the stack (a transaction too large for it goes on to the sort). */
+#define CJ_SEEN_SLOTS 2048   /* a power of two, at least twice CJ_STACK */
+static bool may_qualify(const sl_txv *t)
+{
+    if (t->n_out <= 16) {
+        for (size_t i = 0; i < t->n_out; i++) {
+            if (t->out[i].script_type == SL_SCRIPT_OP_RETURN) return true;
+            for (size_t j = 0; j < i; j++)
+                if (t->out[j].value == t->out[i].value) return true; /* j is spendable: checked first */
+        }
+        return false;
+    }
+    if (t->n_out > CJ_STACK) return true;
+    uint64_t seen[CJ_SEEN_SLOTS]; /* values are below 2^56: UINT64_MAX marks a free slot */
+    memset(seen, 0xff, sizeof seen);
+    for (size_t i = 0; i < t->n_out; i++) {
+        uint64_t v = t->out[i].value;
+        if (t->out[i].script_type == SL_SCRIPT_OP_RETURN || v == UINT64_MAX) return true;
+        size_t h = (size_t)((v * 0x9e3779b97f4a7c15ull) >> 53) & (CJ_SEEN_SLOTS - 1);
+        while (seen[h] != UINT64_MAX && seen[h] != v) h = (h + 1) & (CJ_SEEN_SLOTS - 1);
+        if (seen[h] == v) return true;
+        seen[h] = v;
+    }
+    return false;
+}
+
 sl_coinjoin_kind sl_coinjoin_detect(const sl_txv *t)
 {
-    if (!t || t->n_in < 1 || t->n_out < 3) return SL_CJ_NONE;
+    if (!t || t->n_in < 1 || t->n_out < 3 || !may_qualify(t)) return SL_CJ_NONE;
     if (is_whirlpool_mix(t)) return SL_CJ_WHIRLPOOL_MIX;
     vstat s;
     out_stats(&s, t);
