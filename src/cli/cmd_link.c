@@ -36,18 +36,9 @@ static int set_from_file(sl_link_set *set, sl_store *s, const char *path, const 
             rc = sl_err(e, SL_EUSAGE, "%s:%u: line too long for an address", path, ln);
             break;
         }
-        char *c = strchr(line, '#');
-        if (c) *c = 0;
-        char *p = line + strspn(line, " \t\r\n"), *end = p + strcspn(p, " \t\r\n,");
-        if (!*p) continue;
-        const char *ch = chain, *addr = p;
-        if (*end == ',' || *end == ' ' || *end == '\t') {
-            char *q = end + 1 + strspn(end + 1, " \t,");
-            if (*q && *q != '\r' && *q != '\n') {
-                *end = 0, ch = p, addr = q;
-                q[strcspn(q, " \t\r\n,")] = 0;
-            } else *end = 0;
-        } else *end = 0;
+        const char *ch, *addr;
+        if (!sl_link_parse_line(line, &ch, &addr)) continue;
+        if (!ch) ch = chain;
         char why[64];
         snprintf(why, sizeof why, "listed in %s", path);
         sl_error le = {0};

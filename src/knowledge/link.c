@@ -57,6 +57,25 @@ int sl_link_set_add(sl_link_set *set, sl_store *s, const char *chain, const char
     return SL_OK;
 }
 
+bool sl_link_parse_line(char *line, const char **chain, const char **addr)
+{
+    char *c = strchr(line, '#'), *p, *end;
+    if (c) *c = 0;
+    p = line + strspn(line, " \t\r\n");
+    end = p + strcspn(p, " \t\r\n,");
+    *chain = NULL, *addr = p;
+    if (!*p) return false;
+    if (*end == ',' || *end == ' ' || *end == '\t') {
+        char *q = end + 1 + strspn(end + 1, " \t,");
+        if (*q && *q != '\r' && *q != '\n') {
+            *chain = p, *addr = q;
+            q[strcspn(q, " \t\r\n,")] = 0;
+        }
+    }
+    *end = 0;
+    return true;
+}
+
 void sl_link_set_free(sl_link_set *set)
 {
     sl_free(set->v);
