@@ -3,9 +3,10 @@
  * reads them (fgets into 512 bytes: at most 511 bytes, the '\n' kept), each copied into an
  * exactly-sized heap buffer (so ASan sees any read past its NUL) and parsed. Properties:
  * no crash or sanitizer report; a line without an address is blank or a comment (nothing
- * but blanks before the first '#'); the fields lie inside the line, hold no separator
+ * but blanks before the first '#', CR or LF: the line's end); the fields lie inside the line, hold no separator
  * (blank, tab, CR, LF, comma) and no '#', and the chain comes before the address; the
  * address is empty only when the line holds separators only, and then no chain is named;
+ * the fields come from before the line's end;
  * printing the fields back as "chain,address" (or "address") and parsing that gives the
  * same fields. Seeds: fuzz/corpus/link_line.
  */
@@ -27,15 +28,16 @@ static void one(const char *text, size_t n)
     line[n] = 0;
     memcpy(copy, line, n + 1);
     bool has = sl_link_parse_line(line, &c, &a);
-    size_t pre = strcspn(copy, "#");
+    size_t pre = strcspn(copy, "#\r\n"); /* the line ends at a comment, CR or LF */
     if (!has) {
-        if (copy[strspn(copy, " \t\r\n")] && strspn(copy, " \t\r\n") < pre) abort();
+        if (strspn(copy, " \t") < pre) abort();
         goto done;
     }
     if (a < line || a > line + n || (c && (c < line || c >= a))) abort();
     if (!clean(a) || (c && !clean(c))) abort();
+    if (a + strlen(a) > line + pre || (c && c + strlen(c) > line + pre)) abort();
     if (!*a && c) abort();
-    if (!*a && strspn(copy, " \t\r\n,") < pre) abort();
+    if (!*a && strspn(copy, " \t,") < pre) abort();
     if (!*a) goto done;
     snprintf(again, 2 * n + 4, "%s%s%s\n", c ? c : "", c ? "," : "", a);
     if (!sl_link_parse_line(again, &c2, &a2) || strcmp(a, a2) || !c != !c2 || (c && strcmp(c, c2))) abort();
