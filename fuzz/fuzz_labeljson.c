@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "sleuth/tags.h"
+#include "fuzz_tagdb.h"
 
 static const char *const NAMES[] = {
     "etherscan_combinedAllLabels.json", "bscscan_combinedAllLabels.json", "polygonscan_combinedAllLabels.json",
@@ -32,11 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint64_t n0, s0, n1, s1, colons = 0;
     size_t i = 0;
     if (size < 2) return 0;
-    if (!T) {
-        char dir[] = "/tmp/sleuth-fuzz-labeljsonXXXXXX";
-        setenv("SLEUTH_DATA", "/nonexistent", 1);
-        if (!mkdtemp(dir) || sl_tags_open(&T, dir, SL_TAGS_CREATE, &e)) abort();
-    }
+    T = fuzz_tagdb_get("labeljson");
     const char *name = NAMES[data[0] % NNAMES], *d = (const char *)data + 1;
     size_t n = size - 1;
     if (n >= 3 && !memcmp(d, "\xef\xbb\xbf", 3)) i = 3;

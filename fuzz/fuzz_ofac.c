@@ -1,6 +1,7 @@
 /* fuzz_ofac.c — libFuzzer target for the OFAC SDN advanced XML importer
  * (src/knowledge/import_ofac.c: libxml2's streaming reader, plain and through libbz2) by
- * the public entry point sl_tags_import_mem, against a real tag db in a scratch folder.
+ * the public entry point sl_tags_import_mem, against a real tag db in a scratch folder
+ * (fuzz_tagdb.h).
  * Each input is imported three ways when it reads as XML (its first non-blank byte is '<';
  * other inputs are left to fuzz_tagpack and fuzz_tagcsv):
  *   1. as it is (the plain XML path);
@@ -20,6 +21,7 @@
 
 #include "sleuth/tags.h"
 #include "sleuth/util.h"
+#include "fuzz_tagdb.h"
 
 static sl_tags *T;
 
@@ -48,15 +50,8 @@ static int import(const char *d, size_t n, uint64_t max_tags, sl_tags_import_sta
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     sl_tags_import_stats st, sb;
-    sl_error e = {0};
     size_t i = 0;
-    if (!T) {
-        /* in memory when it can: every import is three SQLite transactions */
-        char dir[] = "/dev/shm/sleuth-fuzz-ofacXXXXXX", alt[] = "/tmp/sleuth-fuzz-ofacXXXXXX";
-        char *d = mkdtemp(dir) ? dir : mkdtemp(alt);
-        setenv("SLEUTH_DATA", "/nonexistent", 1);
-        if (!d || sl_tags_open(&T, d, SL_TAGS_CREATE, &e)) abort();
-    }
+    T = fuzz_tagdb_get("ofac");
     if (size >= 3 && data[0] == 0xef && data[1] == 0xbb && data[2] == 0xbf) i = 3;
     while (i < size && i < 512 && (data[i] == ' ' || data[i] == '\n' || data[i] == '\r' || data[i] == '\t')) i++;
     if (i >= size || i >= 512 || data[i] != '<') return 0;
