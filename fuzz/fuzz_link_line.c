@@ -1,14 +1,14 @@
 /* fuzz_link_line.c — libFuzzer target for the line parser of `sleuth link @FILE` address
- * lists (sl_link_parse_line, src/knowledge/link.c). The input is cut into lines as the CLI
- * reads them (fgets into 512 bytes: at most 511 bytes, the '\n' kept), each copied into an
- * exactly-sized heap buffer (so ASan sees any read past its NUL) and parsed. Properties:
- * no crash or sanitizer report; a line without an address is blank or a comment (nothing
- * but blanks before the first '#', CR or LF: the line's end); the fields lie inside the line, hold no separator
- * (blank, tab, CR, LF, comma) and no '#', and the chain comes before the address; the
- * address is empty only when the line holds separators only, and then no chain is named;
- * the fields come from before the line's end;
- * printing the fields back as "chain,address" (or "address") and parsing that gives the
- * same fields. Seeds: fuzz/corpus/link_line.
+ * lists (sl_link_parse_line, src/knowledge/link.c). The input is cut into lines at LF (at
+ * most 511 bytes, up to a NUL: the CLI refuses longer lines and NUL bytes), each copied
+ * into an exactly-sized heap buffer (so ASan sees any read past its NUL) and parsed.
+ * Properties: no crash or sanitizer report; a line without an address is blank or a
+ * comment (nothing but blanks before the first '#', CR or LF: the line's end); the fields
+ * lie inside the line before its end, hold no separator (blank, tab, CR, LF, comma) and no
+ * '#', and the chain comes before the address; the address is empty only when the line
+ * holds separators only, and then no chain is named; printing the fields back as
+ * "chain,address" (or "address") and parsing that gives the same fields.
+ * Seeds: fuzz/corpus/link_line.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -52,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
         if (n > 511) n = 511;
-        /* fgets stops at a NUL for strlen's sake: the CLI sees the line up to it */
+        /* the CLI refuses a line with a NUL; up to it is what a C string holds */
         const char *z = memchr(p, 0, n);
         one(p, z ? (size_t)(z - p) : n);
         p += n;
