@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "helpers.h"
+#include "sleuth/link.h"
 
 #define FIXL "tests/data/link/bybit_phemex.jsonl"
 #define BYBIT "0x47666fab8bd0ac7003bce3f5c3585383f09486e2"
@@ -209,4 +210,79 @@ Test(link, bad_sets)
     r = run_sleuth("link --store %s --max-hops 9 " PHEMEX " " BYBIT, s);
     cr_assert_eq(r.status, 2);
     run_free(&r);
+}
+
+/* The @FILE line parser (sl_link_parse_line), case by case: what `sleuth link` reads from
+ * each line of an address list. */
+static void line_is(const char *text, bool has, const char *chain, const char *addr)
+{
+    char buf[512];
+    const char *c = "unset", *a = "unset";
+    snprintf(buf, sizeof buf, "%s", text);
+    cr_assert_eq(sl_link_parse_line(buf, &c, &a), has, "'%s'", text);
+    if (!has) return;
+    if (chain) cr_assert(c && !strcmp(c, chain), "'%s': chain '%s', expected '%s'", text, c ? c : "(null)", chain);
+    else cr_assert_null(c, "'%s': chain '%s', expected none", text, c);
+    cr_assert_str_eq(a, addr, "'%s'", text);
+    /* the fields lie in the line */
+    cr_assert(a >= buf && a < buf + sizeof buf);
+    cr_assert(!c || (c >= buf && c < a));
+}
+
+Test(link, parse_line)
+{
+    line_is("", false, NULL, NULL);
+    line_is("\n", false, NULL, NULL);
+    line_is("   \t\r\n", false, NULL, NULL);
+    line_is("# a comment\n", false, NULL, NULL);
+    line_is("   # indented comment, with, commas\n", false, NULL, NULL);
+    line_is(BYBIT "\n", true, NULL, BYBIT);
+    line_is("  " BYBIT "  \r\n", true, NULL, BYBIT);
+    line_is(BYBIT "# no blank before the comment\n", true, NULL, BYBIT);
+    line_is(BYBIT "  # bybit receiver\n", true, NULL, BYBIT);
+    line_is("ethereum," BYBIT "\n", true, "ethereum", BYBIT);
+    line_is("ethereum, " BYBIT "\r\n", true, "ethereum", BYBIT);
+    line_is("ethereum\t" BYBIT "\n", true, "ethereum", BYBIT);
+    line_is("ethereum ,, " BYBIT " # x\n", true, "ethereum", BYBIT);
+    line_is("ethereum," BYBIT ",extra,fields\n", true, "ethereum", BYBIT);
+    line_is("btc,12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S", true, "btc", "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S");
+    line_is(BYBIT ",\n", true, NULL, BYBIT);          /* a trailing comma names no address */
+    line_is(BYBIT " , \n", true, NULL, BYBIT);
+    line_is("," BYBIT "\n", true, "", BYBIT);         /* an empty chain: the caller refuses it */
+    line_is(", ,\n", true, NULL, "");                   /* separators only: an empty address */
+    line_is("ethereum,#" BYBIT "\n", true, NULL, "ethereum");
+    /* the line ends at its first CR: nothing after one is read as part of it (fuzz_link_line:
+     * the old parser returned an empty address for ",\rb"; `link` refuses such lines) */
+    line_is(BYBIT "\r" PHEMEX "\r", true, NULL, BYBIT);
+    line_is("ethereum\r," BYBIT "\n", true, NULL, "ethereum");
+    line_is(",\rb", true, NULL, "");
+    line_is("\r" BYBIT "\n", false, NULL, NULL);
+}
+
+/* A CR inside a line (a file with old Mac line ends) or a NUL byte is a located error: the
+ * old reader took the text before it and dropped the rest, so such a list gave its first
+ * address only. tests/data/repro/fuzz_link_line_cr_inside_line.txt is fuzz_link_line's input. */
+Test(link, cr_or_nul_inside_a_line_refused)
+{
+    const char *s = eth_store();
+    const char *mac = write_set("mac.txt", PHEMEX "\r" BYBIT "\r");
+    run_result r = run_sleuth("link --store %s @%s " BYBIT, s, mac);
+    cr_assert_eq(r.status, 2, "%s", r.err);
+    cr_assert(strstr(r.err, "mac.txt:1: a carriage return"), "%s", r.err);
+    run_free(&r);
+    r = run_sleuth("link --store %s @tests/data/repro/fuzz_link_line_cr_inside_line.txt " BYBIT, s);
+    cr_assert_eq(r.status, 2, "%s", r.err);
+    cr_assert(strstr(r.err, "fuzz_link_line_cr_inside_line.txt:1: a carriage return"), "%s", r.err);
+    run_free(&r);
+    const char *nul = path_in(temp_dir(), "nul.txt");
+    r = run_sh("printf '%s\\n%s\\000%s\\n' > %s", PHEMEX, BYBIT, PHEMEX, nul);
+    run_free(&r);
+    r = run_sleuth("link --store %s @%s " BYBIT, s, nul);
+    cr_assert_eq(r.status, 2, "%s", r.err);
+    cr_assert(strstr(r.err, "nul.txt:2: a NUL byte"), "%s", r.err);
+    run_free(&r);
+    /* CR LF line ends stay fine */
+    const char *dos = write_set("dos.txt", "# list\r\n" PHEMEX "\r\nethereum," BYBIT "\r\n");
+    cJSON *j = sleuth_json("link --store %s --json @%s " BYBIT, s, dos);
+    cJSON_Delete(j);
 }

@@ -57,6 +57,16 @@ int sl_link_set_add(sl_link_set *set, sl_store *s, const char *chain, const char
                     sl_error *e) SL_MUST_USE;
 void sl_link_set_free(sl_link_set *set);
 
+/* Reads one line of an address list (`sleuth link @FILE`): an address, or a chain and an
+ * address ("ethereum,0x..."; a comma, blanks or tabs between them, further fields
+ * ignored), '#' starting a comment; the line ends at its first CR or LF (the caller
+ * refuses a CR inside a line rather than drop what follows it). Cuts line in place (NUL-terminates the fields) and
+ * returns true with *addr pointing into line and *chain too, or NULL when the line names
+ * no chain; false when the line holds no address (blank or comment). *addr is empty and
+ * *chain NULL when the line holds separators only, and *chain is "" for ",ADDRESS": both are
+ * for the caller's address check to refuse. The line's length is the caller's to bound. Pure. */
+bool sl_link_parse_line(char *line, const char **chain, const char **addr);
+
 /* The hook "which cluster is this address in?": SL_OK with the cluster id and size, or
  * SL_ENOTFOUND (not clustered). A zero hook: no cluster comparison. */
 typedef struct sl_link_clusters {

@@ -22,33 +22,37 @@ static const char USAGE[] =
     "  evidence (tx, time, amount). --max-flows (default 10000) bounds the payments read per\n"
     "  address (an exchange's wallet has millions).\n";
 
-/* Reads @file into set: located errors (file, line). */
+/* Reads @file into set: located errors (file, line). A line is what ends at LF (CR LF
+ * too); a CR or a NUL inside a line is refused rather than read past: the parser would
+ * have taken what comes before it and dropped the rest (a file with old Mac CR line ends
+ * gave its first address only). */
 static int set_from_file(sl_link_set *set, sl_store *s, const char *path, const char *chain, sl_error *e)
 {
     FILE *f = fopen(path, "r");
-    char line[512];
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t got;
     unsigned ln = 0;
     int rc = SL_OK;
     if (!f) return sl_err(e, SL_EIO, "%s: cannot open: %s", path, strerror(errno));
-    while (!rc && fgets(line, sizeof line, f)) {
+    while (!rc && (got = getline(&line, &cap, f)) > 0) {
+        size_t n = (size_t)got, body = n - (line[n - 1] == '\n');
         ln++;
-        size_t n = strlen(line);
-        if (n == sizeof line - 1 && line[n - 1] != '\n') {
+        body -= body && line[body - 1] == '\r';
+        if (body > 510) {
             rc = sl_err(e, SL_EUSAGE, "%s:%u: line too long for an address", path, ln);
             break;
         }
-        char *c = strchr(line, '#');
-        if (c) *c = 0;
-        char *p = line + strspn(line, " \t\r\n"), *end = p + strcspn(p, " \t\r\n,");
-        if (!*p) continue;
-        const char *ch = chain, *addr = p;
-        if (*end == ',' || *end == ' ' || *end == '\t') {
-            char *q = end + 1 + strspn(end + 1, " \t,");
-            if (*q && *q != '\r' && *q != '\n') {
-                *end = 0, ch = p, addr = q;
-                q[strcspn(q, " \t\r\n,")] = 0;
-            } else *end = 0;
-        } else *end = 0;
+        if (memchr(line, 0, body) || memchr(line, '\r', body)) {
+            rc = sl_err(e, SL_EUSAGE, "%s:%u: %s inside the line: one address (or chain,address) a line, lines end with LF",
+                        path, ln, memchr(line, 0, body) ? "a NUL byte" : "a carriage return (CR line ends?)");
+            sl_err_line(e, ln);
+            sl_err_file(e, path);
+            break;
+        }
+        const char *ch, *addr;
+        if (!sl_link_parse_line(line, &ch, &addr)) continue;
+        if (!ch) ch = chain;
         char why[64];
         snprintf(why, sizeof why, "listed in %s", path);
         sl_error le = {0};
@@ -59,6 +63,7 @@ static int set_from_file(sl_link_set *set, sl_store *s, const char *path, const 
         }
     }
     if (!rc && ferror(f)) rc = sl_err(e, SL_EIO, "%s: read error", path);
+    free(line);
     fclose(f);
     if (!rc && !set->n) rc = sl_err(e, SL_EUSAGE, "%s: no address in the file", path);
     return rc;

@@ -196,8 +196,9 @@ static bool first_listing(const party *p, size_t k, char *assets, size_t cap)
     for (size_t j = 0; j < k; j++)
         if (!strcmp(p->a[j].addr, p->a[k].addr)) return false;
     assets[0] = 0;
-    for (size_t j = k; j < p->na; j++)
-        if (!strcmp(p->a[j].addr, p->a[k].addr)) n += (size_t)snprintf(assets + n, n < cap ? cap - n : 0, "%s%s", n ? ";" : "", p->a[j].asset);
+    /* stops once the text is full: assets + n past the array would be undefined even with size 0 */
+    for (size_t j = k; j < p->na && n + 1 < cap; j++)
+        if (!strcmp(p->a[j].addr, p->a[k].addr)) n += (size_t)snprintf(assets + n, cap - n, "%s%s", n ? ";" : "", p->a[j].asset);
     return true;
 }
 

@@ -57,6 +57,27 @@ int sl_link_set_add(sl_link_set *set, sl_store *s, const char *chain, const char
     return SL_OK;
 }
 
+bool sl_link_parse_line(char *line, const char **chain, const char **addr)
+{
+    char *p, *end;
+    /* the line ends at a comment or at the first CR or LF: what follows a CR inside a line
+     * (old Mac line ends) is not read as more of this line */
+    line[strcspn(line, "#\r\n")] = 0;
+    p = line + strspn(line, " \t");
+    end = p + strcspn(p, " \t,");
+    *chain = NULL, *addr = p;
+    if (!*p) return false;
+    if (*end) {
+        char *q = end + 1 + strspn(end + 1, " \t,");
+        if (*q) {
+            *chain = p, *addr = q;
+            q[strcspn(q, " \t,")] = 0;
+        }
+    }
+    *end = 0;
+    return true;
+}
+
 void sl_link_set_free(sl_link_set *set)
 {
     sl_free(set->v);
