@@ -64,6 +64,18 @@ Test(attrib, address_and_tx_show_the_cluster_and_its_tag)
     cr_assert(strstr(r.out, "tag: Test Exchange (exchange)"), "%s", r.out);
     run_free(&r);
 
+    /* --stop-at through the cluster: MEMBER has no tag of its own, but the definer tag of
+     * its cluster names it an exchange's, so the trace of the coinbase that paid it ends
+     * there (status tagged, named by its cluster), 50 BTC conserved */
+    j = sleuth_json("trace --store %s --json --stop-at exchange --tx " COINBASE_TX ":0", s);
+    const cJSON *e1 = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "endpoints"), 0);
+    cr_assert_str_eq(jstr(e1, "address"), MEMBER);
+    cr_assert_str_eq(jstr(e1, "status"), "tagged");
+    cr_assert_str_eq(jstr(e1, "name"), "Test Exchange [exchange; by its cluster]");
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(e1, "tags")), 0);
+    cr_assert_eq(jint(e1, "amount"), 5000000000);
+    cJSON_Delete(j);
+
     /* a trace endpoint carries its tags and its cluster: the member tagged as a deposit
      * address (not a definer) ends a --stop-at exchange trace, and its cluster is still
      * named by the definer tag of the other member */

@@ -344,6 +344,47 @@ static void tags_of_ref(stopper *st, sl_addr_ref a, sl_tag_list *l)
     if (st->k->t && sl_tags_for_ref(st->k->t, st->k->s, a, l, &e)) sl_tag_list_free(l);
 }
 
+/* Whether category list cats names tag t (sl_tag_is on each item). */
+static bool tag_in(const sl_tag *t, const char *cats)
+{
+    for (const char *p = cats; *p;) {
+        char c[64];
+        size_t n = strcspn(p, ",");
+        snprintf(c, sizeof c, "%.*s", (int)n, p);
+        if (sl_tag_is(t, c)) return true;
+        p += n + (p[n] == ',');
+    }
+    return false;
+}
+
+/* The tag that names a's cluster (GraphSense's rule: a member's cluster-definer tag; the
+ * cluster of one address takes that address's own tag, which the caller has seen): 1 with
+ * *out, else 0. Cached per cluster in st->cache (key: the cluster id's address key with
+ * bit 47 set), so an exchange's thousands of deposit addresses cost one walk. */
+static int cluster_tag(stopper *st, sl_addr_ref a, sl_cluster_tag *out)
+{
+    const sl_cluster *cl = sl_knowledge_cluster(st->k, a.chain);
+    uint32_t id;
+    uint64_t size, v;
+    if (!cl || !st->k->trace || sl_cluster_of(cl, a, &id, &size) || size < 2) return 0;
+    uint64_t ck = sl_addr_ref_key((sl_addr_ref){a.chain, id}) | (uint64_t)1 << 47;
+    if (sl_ht_get(&st->cache, &ck, sizeof ck, &v) && v == 2) return 0;
+    int got = sl_cluster_best_tag(cl, id, &st->k->trace->hook, LOOKUP_TAG_MEMBERS, out, NULL) == 1;
+    if (!got && sl_ht_set(&st->cache, &ck, sizeof ck, 2)) {} /* not cached: walked again */
+    return got;
+}
+
+/* --stop-at through the cluster: an address without a tag of its own whose cluster a
+ * listed category names (an exchange's deposit address, clustered with its hot wallet) is
+ * an endpoint too. */
+static bool cluster_is_endpoint(stopper *st, sl_addr_ref a)
+{
+    sl_cluster_tag tg;
+    if (!cluster_tag(st, a, &tg)) return false;
+    sl_tag t = {.label = tg.label, .category = tg.category};
+    return tag_in(&t, st->cats);
+}
+
 static bool is_endpoint(void *ctx, sl_addr_ref a)
 {
     stopper *st = ctx;
@@ -352,15 +393,9 @@ static bool is_endpoint(void *ctx, sl_addr_ref a)
     bool hit = false;
     if (sl_ht_get(&st->cache, &k, sizeof k, &v)) return v == 1;
     tags_of_ref(st, a, &l);
-    for (size_t i = 0; i < l.n && !hit; i++)
-        for (const char *p = st->cats; *p && !hit;) {
-            char c[64];
-            size_t n = strcspn(p, ",");
-            snprintf(c, sizeof c, "%.*s", (int)n, p);
-            hit = sl_tag_is(&l.v[i], c);
-            p += n + (p[n] == ',');
-        }
+    for (size_t i = 0; i < l.n && !hit; i++) hit = tag_in(&l.v[i], st->cats);
     sl_tag_list_free(&l);
+    if (!hit) hit = cluster_is_endpoint(st, a);
     if (sl_ht_set(&st->cache, &k, sizeof k, hit ? 1 : 2)) {} /* no room to cache: asked again next time */
     return hit;
 }
@@ -370,11 +405,16 @@ static bool namer(void *ctx, sl_addr_ref a, char *out, size_t cap)
     stopper *st = ctx;
     sl_tag_list l;
     const sl_tag *b;
+    sl_cluster_tag tg;
     tags_of_ref(st, a, &l);
     if ((b = sl_tags_best(l.v, l.n)))
         snprintf(out, cap, "%s [%s; %s]", b->label, b->category ? b->category : b->abuse ? b->abuse : "-", b->file);
     sl_tag_list_free(&l);
-    return b != NULL;
+    if (b) return true;
+    /* no tag of its own: its cluster's, said to be the cluster's */
+    if (!cluster_tag(st, a, &tg)) return false;
+    snprintf(out, cap, "%s [%s; by its cluster]", tg.label, tg.category[0] ? tg.category : "-");
+    return true;
 }
 
 static char *tags_json(void *ctx, sl_addr_ref a)
@@ -427,8 +467,9 @@ int sl_knowledge_trace(sl_knowledge *k, sl_trace_req *rq, const char *store_dir)
         rq->params.endpoints.status = "requested; the store has no tag db (sleuth tags import), so nothing is tagged";
         return SL_OK;
     }
-    snprintf(st->status, sizeof st->status, "addresses tagged %s end the trace (tag store %s/knowledge/tags.db)",
-             st->cats, store_dir ? store_dir : ".");
+    snprintf(st->status, sizeof st->status,
+             "addresses tagged %s end the trace, also by their cluster's tag (tag store %s/knowledge/tags.db)", st->cats,
+             store_dir ? store_dir : ".");
     rq->params.endpoints = (sl_trace_endpoints){is_endpoint, st, st->status};
     return SL_OK;
 }
