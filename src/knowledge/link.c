@@ -21,6 +21,16 @@
 
 /* ---------- sets ---------- */
 
+/* Appends one element of size sz to *v (n, cap). */
+static int grow_push(void **v, size_t *n, size_t *cap, size_t sz, const void *x)
+{
+    if (sl_grow(v, cap, *n + 1, sz)) return SL_ENOMEM;
+    memcpy((char *)*v + *n * sz, x, sz);
+    (*n)++;
+    return SL_OK;
+}
+
+
 static void canon(char *key, size_t cap, const char *addr)
 {
     bool evm = addr[0] == '0' && (addr[1] == 'x' || addr[1] == 'X');
@@ -47,13 +57,7 @@ int sl_link_set_add(sl_link_set *set, sl_store *s, const char *chain, const char
     if (rc == SL_OK) m.in_store = true;
     else if (rc == SL_EUSAGE) return sl_err(e, SL_EUSAGE, "%s", le.msg);
     else if (rc != SL_ENOTFOUND) return sl_err(e, rc, "%s", le.msg);
-    if (set->n == set->cap) {
-        size_t nc = set->cap ? set->cap * 2 : 16;
-        sl_link_member *nv = sl_realloc(set->v, nc * sizeof *nv);
-        if (!nv) return sl_err(e, SL_ENOMEM, "out of memory");
-        set->v = nv, set->cap = nc;
-    }
-    set->v[set->n++] = m;
+    if (grow_push((void **)&set->v, &set->n, &set->cap, sizeof m, &m)) return sl_err(e, SL_ENOMEM, "out of memory");
     return SL_OK;
 }
 
@@ -92,20 +96,6 @@ void sl_link_result_free(sl_link_result *r)
     sl_free(r->cparties);
     sl_free(r->paths);
     memset(r, 0, sizeof *r);
-}
-
-/* Appends one element of size sz to *v (n, cap). */
-static int grow_push(void **v, size_t *n, size_t *cap, size_t sz, const void *x)
-{
-    if (*n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 16;
-        void *nv = sl_realloc(*v, nc * sz);
-        if (!nv) return SL_ENOMEM;
-        *v = nv, *cap = nc;
-    }
-    memcpy((char *)*v + *n * sz, x, sz);
-    (*n)++;
-    return SL_OK;
 }
 
 /* ---------- neighbours ---------- */

@@ -150,11 +150,7 @@ static cJSON *cluster_of_ref(deco *d, sl_addr_ref r, const char *addr)
     if (!cl || sl_cluster_of(cl, r, &id, &size)) return cJSON_CreateNull();
     uint64_t k = sl_addr_ref_key((sl_addr_ref){r.chain, id});
     if (!sl_ht_get(&d->clusters, &k, sizeof k, &idx)) idx = 0;
-    if (d->nin == d->capin) {
-        size_t nc = d->capin ? d->capin * 2 : 8;
-        void *nv = sl_realloc(d->in, nc * sizeof *d->in);
-        if (nv) d->in = nv, d->capin = nc;
-    }
+    if (sl_grow((void **)&d->in, &d->capin, d->nin + 1, sizeof *d->in)) {} /* no room: not in the text section */
     bool seen_addr = false;
     for (size_t i = 0; i < d->nin && !seen_addr; i++) seen_addr = !strcmp(d->in[i].addr, addr);
     if (idx) {
@@ -184,12 +180,7 @@ static cJSON *cluster_of_ref(deco *d, sl_addr_ref r, const char *addr)
         cJSON_AddNullToObject(o, "tag");
     }
     sl_json_u64(o, "tag_members_examined", looked);
-    if (d->ncj == d->capcj) {
-        size_t nc = d->capcj ? d->capcj * 2 : 8;
-        cJSON **nv = sl_realloc(d->cjs, nc * sizeof *nv);
-        if (!nv) return o;
-        d->cjs = nv, d->capcj = nc;
-    }
+    if (sl_grow((void **)&d->cjs, &d->capcj, d->ncj + 1, sizeof *d->cjs)) return o;
     d->cjs[d->ncj++] = o;
     if (sl_ht_set(&d->clusters, &k, sizeof k, d->ncj)) {} /* no room to remember: computed again */
     if (!seen_addr && d->nin < d->capin && (d->in[d->nin].addr = sl_strdup(addr))) {
@@ -212,12 +203,7 @@ static void remember(deco *d, const char *addr, sl_tag_list *l)
 {
     for (size_t i = 0; i < d->n; i++)
         if (!strcmp(d->v[i].addr, addr)) { sl_tag_list_free(l); return; }
-    if (d->n == d->cap) {
-        size_t nc = d->cap ? d->cap * 2 : 8;
-        tagged *nv = sl_realloc(d->v, nc * sizeof *nv);
-        if (!nv) { sl_tag_list_free(l); return; }
-        d->v = nv, d->cap = nc;
-    }
+    if (sl_grow((void **)&d->v, &d->cap, d->n + 1, sizeof *d->v)) { sl_tag_list_free(l); return; }
     if (!(d->v[d->n].addr = sl_strdup(addr))) { sl_tag_list_free(l); return; }
     d->v[d->n++].l = *l;
 }
