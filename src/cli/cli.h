@@ -96,6 +96,9 @@ int cmd_deposits(int argc, char **argv);
 /* The tag store (cmd_tags.c): `sleuth tags import|add|show|export`, `sleuth incidents`. */
 int cmd_tags(int argc, char **argv);
 int cmd_incidents(int argc, char **argv);
+int cmd_detect(int argc, char **argv);   /* cmd_detect.c (issue 12) */
+int cmd_incident(int argc, char **argv); /* cmd_incident.c: incident report, incident compare */
+int cmd_gen(int argc, char **argv);      /* cmd_gen.c: gen world */
 /* The tag store in the other commands (cli_tags.c). cli_tags_open: the store's tag db
  * read-only, or NULL when it has none (look-ups never create one). cli_tags_json adds
  * "tags" (and "cluster": null) to every object of j that names an "address", and

@@ -29,6 +29,9 @@ static const struct {
     {"incidents", cmd_incidents, "incidents --store DIR [NAME]          the incident library (thefts, their addresses)"},
     {"link", cmd_link, "link    --store DIR SET_A SET_B       what two thefts, clusters or address sets share"},
     {"deposits", cmd_deposits, "deposits --store DIR --chain ethereum|tron   evidence of exchange deposits and hot wallets"},
+    {"detect", cmd_detect, "detect  --store DIR --incident NAME|--address A|--tx T   laundering stages, suspects"},
+    {"incident", cmd_incident, "incident report|compare --store DIR NAME...  an incident's laundering report"},
+    {"gen", cmd_gen, "gen world --recipe dmm|bybit --seed N --out DIR   a generated world with ground truth"},
     {"safe", sl_cmd_safe, "safe verify FILE.json|-               check a Safe multisig transaction before signing"},
 };
 

@@ -1,0 +1,100 @@
+/* xchain.h — crossings found in the chains' own data (issue 12): THORChain memos parsed,
+ * the inbound and outbound legs of a THORChain swap matched across chains, DEX swaps seen
+ * by their Swap events, and bridges given a deposit/release pairing rule. Every crossing
+ * becomes an sl_trace_link (trace.h) the tracing engine follows like a declared one, so
+ * `sleuth trace` continues on the destination chain in the destination asset, converted
+ * at the swap's own amounts; a crossing whose other leg the store does not hold is a link
+ * without an arriving payment, and the trace ends there with the reason "crossed".
+ *
+ * THORChain memo syntax: ../shared/data/tags/thorchain/THORCHAIN_MEMO_SPEC.md (summary of
+ * thornode's x/thorchain/memo); matching rules and decisions: docs/LAUNDERING.md.
+ * Files: src/laundering/thormemo.c (parser), src/laundering/xchain.c (matching).
+ */
+#ifndef SLEUTH_XCHAIN_H
+#define SLEUTH_XCHAIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sleuth/annot.h"
+#include "sleuth/err.h"
+#include "sleuth/flow.h"
+#include "sleuth/trace.h"
+
+/* ---- THORChain memos ---- */
+typedef enum sl_thor_type {
+    SL_THOR_INVALID = 0,   /* not a THORChain memo */
+    SL_THOR_SWAP,          /* swap, s, = (and =< limit swap) */
+    SL_THOR_OUT,           /* out */
+    SL_THOR_REFUND,        /* refund */
+    SL_THOR_ADD,           /* add, a, + */
+    SL_THOR_WITHDRAW,      /* withdraw, wd, - */
+    SL_THOR_LIMIT_ORDER,   /* limito, lo */
+    SL_THOR_DONATE, SL_THOR_RESERVE, SL_THOR_BOND, SL_THOR_UNBOND, SL_THOR_LEAVE,
+    SL_THOR_LOAN_OPEN, SL_THOR_LOAN_REPAY, SL_THOR_TRADE_ADD, SL_THOR_TRADE_WITHDRAW,
+    SL_THOR_NAME,
+    SL_THOR_INTERNAL,      /* migrate, ragnarok, consolidate, noop, yggdrasil+/-, switch: vault moves */
+    SL_THOR_OTHER,         /* a function the spec lists that sleuth does not interpret */
+} sl_thor_type;
+
+typedef struct sl_thor_memo {
+    sl_thor_type type;
+    char function[24];     /* as written */
+    /* swap: the asset to receive, expanded (e -> ETH.ETH): chain, symbol, contract ("" none) */
+    char asset[96], asset_chain[16], asset_symbol[32], asset_contract[48];
+    char dest[128];        /* destination address or THORName */
+    char refund[128];      /* /REFUNDADDR, "" none */
+    char limit[40];        /* LIM as written ("" none) */
+    uint32_t interval, quantity; /* streaming swap: /INTERVAL/QUANTITY (0 none) */
+    char affiliate[64];
+    uint32_t fee_bps;
+    char txid[65];         /* out/refund: the inbound txid, lower-case, no 0x */
+    char passthrough[64];  /* what followed '|', truncated */
+} sl_thor_memo;
+
+/* Parses memo text (len bytes, need not be NUL-terminated; at most 250 bytes, as
+ * THORChain caps them). SL_OK with *m (type may be SL_THOR_OTHER); SL_ECORRUPT when the
+ * text is not a THORChain memo or a known function has bad parameters, with the reason in
+ * e (m->type SL_THOR_INVALID). Pure function: any thread. */
+int sl_thor_memo_parse(const char *memo, size_t len, sl_thor_memo *m, sl_error *e) SL_MUST_USE;
+/* The chain (chains.h name: "bitcoin", "ethereum", "avalanche", "bsc", "litecoin", ...) of a
+ * THORChain chain prefix ("BTC", "ETH", "AVAX", ...), NULL when sleuth has none. */
+const char *sl_thor_chain_name(const char *thor_chain);
+
+/* ---- crossings ---- */
+typedef enum sl_xchain_kind {
+    SL_XC_THOR_SWAP = 1,   /* inbound with a swap memo -> outbound OUT:<inbound> */
+    SL_XC_THOR_REFUND = 2, /* inbound -> refund REFUND:<inbound> on the source chain */
+    SL_XC_DEX_SWAP = 3,    /* one asset into a pool, another out, in one tx (Swap event) */
+    SL_XC_BRIDGE = 4,      /* a bridge deposit -> its release, by a pairing rule */
+} sl_xchain_kind;
+
+typedef struct sl_xchain {
+    sl_xchain_kind kind;
+    bool matched;            /* the arriving leg is in the store (link.to_flow valid) */
+    sl_trace_link link;      /* from/to chain, flow and amount; note says what it is */
+    char to_chain_name[16];  /* the destination chain (also when not matched) */
+    char memo[256];          /* the inbound memo (THORChain), "" for DEX swaps */
+    char out_memo[256];      /* the outbound's memo */
+    uint32_t legs;           /* outbound transactions merged (streaming swaps pay several) */
+    uint64_t time_in, time_out;
+} sl_xchain;
+
+typedef struct sl_xchain_list {
+    sl_xchain *v;
+    size_t n, cap;
+    uint64_t memos_seen, unparsed; /* THORChain-looking memos read, and those that did not parse */
+} sl_xchain_list;
+
+/* Finds every crossing in the store: THORChain inbounds (an OP_RETURN swap memo on a
+ * Bitcoin-family tx, a router Deposit event, a memo in the input of a tx to a vault) matched
+ * to their outbound or refund by the memo's txid, DEX swaps by their Swap events. fs and a
+ * belong to the same store. Appends to *out. Errors: SL_ENOMEM, the annotation store's. */
+int sl_xchain_find(const sl_flow_set *fs, sl_annot *a, sl_xchain_list *out, sl_error *e) SL_MUST_USE;
+/* The crossings as links for sl_trace_params.links (appended to *links; matched ones with
+ * their arriving payment, unmatched ones with to_flow SL_FLOW_NONE). SL_OK or SL_ENOMEM. */
+int sl_xchain_links(const sl_xchain_list *l, sl_trace_links *links) SL_MUST_USE;
+void sl_xchain_list_free(sl_xchain_list *l);
+
+#endif
