@@ -11,7 +11,8 @@
  *   vaults    learned from the data, never listed: the senders of OUT:/REFUND: memos
  *             (a Bitcoin outbound's input addresses; an EVM outbound's sender and the
  *             TransferOut event's vault).
- *   outbound  every annotation whose ref is the inbound's txid (sl_annot_by_ref), one per
+ *   outbound  every annotation whose ref is the inbound's txid (what sl_annot_by_ref answers,
+ *             taken from the one pass over the rows: no query per inbound), one per
  *             transaction: on a Bitcoin-family chain the output paying the memo's
  *             destination, else the first output that is neither the OP_RETURN nor a
  *             vault; on an EVM chain the TransferOut event's `to` paid in that tx (the
@@ -46,6 +47,7 @@ typedef struct arow {
     uint8_t contract[20];
     uint8_t topic1[32], topic2[32];
     char text[251];
+    char ref[65];        /* OUT:/REFUND: rows: the inbound txid they name (annot.h) */
 } arow;
 
 typedef struct arows {
@@ -74,6 +76,8 @@ static int push_row(arows *l, const sl_annot_row *r)
     if (r->n_topics > 1) memcpy(x->topic1, r->topics[1], 32);
     if (r->n_topics > 2) memcpy(x->topic2, r->topics[2], 32);
     snprintf(x->text, sizeof x->text, "%s", r->text ? r->text : "");
+    memcpy(x->ref, r->ref, sizeof x->ref);
+    x->ref[64] = 0;
     return SL_OK;
 }
 
@@ -272,10 +276,35 @@ static int cmp_row(const void *a, const void *b)
     return (y->kind > x->kind) - (y->kind < x->kind); /* events first: they say the most */
 }
 
-static int collect_leg(void *vctx, const sl_annot_row *r)
+static int cmp_ref(const void *a, const void *b)
 {
-    find_ctx *c = vctx;
-    return push_row(&c->legs, r);
+    const arow *x = a, *y = b;
+    int d = strcmp(x->ref, y->ref);
+    return d ? d : cmp_row(a, b);
+}
+
+/* The outbound rows naming txid (sl_annot_by_ref's answer, from the rows already read:
+ * one pass over the annotations instead of a query per inbound) into c->legs. */
+static int legs_of(find_ctx *c, const char *txid)
+{
+    char key[65];
+    size_t lo = 0, hi = c->outs.n, n = 0;
+    if (txid[0] == '0' && (txid[1] == 'x' || txid[1] == 'X')) txid += 2;
+    for (; txid[n] && n < 64; n++) key[n] = (char)tolower((unsigned char)txid[n]);
+    key[n] = 0;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(c->outs.v[mid].ref, key) < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    c->legs.n = 0;
+    for (; lo < c->outs.n && !strcmp(c->outs.v[lo].ref, key); lo++) {
+        void *q = c->legs.v;
+        if (sl_grow(&q, &c->legs.cap, c->legs.n + 1, sizeof *c->legs.v)) return SL_ENOMEM;
+        c->legs.v = q;
+        c->legs.v[c->legs.n++] = c->outs.v[lo];
+    }
+    return SL_OK;
 }
 
 /* The chain a swap's asset is paid on, as xchain.h names it. */
@@ -305,9 +334,7 @@ static int one_inbound(find_ctx *c, const arow *r)
     if (!v || sl_thor_memo_parse(r->text, strlen(r->text), &m, &e2) || !inbound_payment(c, v, r, &in) || !in.amount)
         return SL_OK;
     v->m->tx_name(v, r->tx, txid);
-    c->legs.n = 0;
-    if ((rc = sl_annot_by_ref(c->a, txid, collect_leg, c, c->e))) return rc;
-    if (c->legs.n > 1) qsort(c->legs.v, c->legs.n, sizeof *c->legs.v, cmp_row);
+    if ((rc = legs_of(c, txid))) return rc; /* sorted by (chain, tx, kind) within the ref */
 
     sl_xchain base = {.kind = SL_XC_THOR_SWAP, .time_in = v->m->tx_time(v, r->tx)};
     base.link = (sl_trace_link){.from_chain = r->chain, .from_flow = in.id, .to_flow = SL_FLOW_NONE,
@@ -411,6 +438,7 @@ int sl_xchain_find(const sl_flow_set *fs, sl_annot *a, sl_xchain_list *out, sl_e
     int rc = sl_annot_each(a, 0, 0, 0, collect, &c, e);
     if (rc == SL_ENOMEM) sl_err(e, rc, "out of memory reading the annotations");
     if (!rc && (rc = learn_vaults(&c))) sl_err(e, rc, "out of memory");
+    if (!rc && c.outs.n > 1) qsort(c.outs.v, c.outs.n, sizeof *c.outs.v, cmp_ref);
     if (!rc && c.in.n > 1) qsort(c.in.v, c.in.n, sizeof *c.in.v, cmp_row);
     for (size_t i = 0; i < c.in.n && !rc; i++) {
         if (i && c.in.v[i].chain == c.in.v[i - 1].chain && c.in.v[i].tx == c.in.v[i - 1].tx) continue;
