@@ -354,25 +354,45 @@ static sl_u128 converted(const sl_tr *t, const sl_trace_link *l, sl_u128 amount)
     return sl_tr_muldiv(amount, num, den);
 }
 
-/* Feeds the crossings of the previous pass to the chains they arrive on. */
+/* A heap entry that is the arrival of seed k, not a pool's event (pool nodes stay far below). */
+#define ARRIVAL_NODE ((size_t)1 << 55)
+
+/* Feeds one crossing of the previous pass to the chain it arrives on. */
+static int arrive_one(sl_tr *t, const sl_tr_dep *seed)
+{
+    const sl_trace_link *l = &links_of(t)->v[seed->link];
+    sl_u128 in = converted(t, l, seed->amount);
+    sl_tr_chain *c;
+    uint16_t chain;
+    uint64_t flow;
+    sl_flow f;
+    sl_trace_totals *tot;
+    int rc;
+    link_side(t, l, false, &chain, &flow);
+    if ((rc = sl_tr_chain_get(t, chain, &c))) return rc;
+    c->v->m->flow_get(c->v, flow, &f);
+    if (!(tot = sl_tr_totals(t, c, f.asset))) return SL_ENOMEM;
+    tot->linked_in += in;
+    return c->rule->arrive(t, c, &f, in, seed->hop, seed->from);
+}
+
+/* The crossings of the previous pass. Backward, demands on a payment add up until its pool
+ * is split, so they are fed at once. Forward, each arrives in its chain's order (an entry on
+ * the heap at its payment's place: UTXO the paying tx, accounts the flow's sender role), so
+ * an account that many crossings reach is still swept once, in order: fed all at once, a
+ * late arrival would open the account's state past an earlier delivery, and the result
+ * would depend on the order of the seeds (and passes might never settle). */
 static int arrive_all(sl_tr *t, const sl_tr_dep *seeds, size_t n)
 {
-    const sl_trace_links *L = links_of(t);
     int rc = SL_OK;
     for (size_t i = 0; i < n && !rc; i++) {
-        const sl_trace_link *l = &L->v[seeds[i].link];
-        sl_u128 in = converted(t, l, seeds[i].amount);
         sl_tr_chain *c;
         uint16_t chain;
         uint64_t flow;
-        sl_flow f;
-        sl_trace_totals *tot;
-        link_side(t, l, false, &chain, &flow);
+        if (t->p->backward) { rc = arrive_one(t, &seeds[i]); continue; }
+        link_side(t, &links_of(t)->v[seeds[i].link], false, &chain, &flow);
         if ((rc = sl_tr_chain_get(t, chain, &c))) break;
-        c->v->m->flow_get(c->v, flow, &f);
-        if (!(tot = sl_tr_totals(t, c, f.asset))) return SL_ENOMEM;
-        tot->linked_in += in;
-        rc = c->rule->arrive(t, c, &f, in, seeds[i].hop, seeds[i].from);
+        rc = sl_tr_schedule(t, c, c->v->model == SL_MODEL_UTXO ? SL_FLOW_UTXO_TX(flow) : flow * 2, ARRIVAL_NODE | i);
     }
     return rc;
 }
@@ -485,8 +505,11 @@ static int run_pass(sl_tr *t, const sl_trace_source *src, const sl_tr_dep *seeds
     if (!rc) rc = arrive_all(t, seeds, nseeds);
     while (!rc && t->heap.n) {
         sl_pq_ent x;
+        size_t node;
         if ((rc = sl_pq_pop(&t->heap, &x))) break;
-        rc = t->ch[x.idx >> 56].rule->step(t, &t->ch[x.idx >> 56], x.idx & (((size_t)1 << 56) - 1));
+        node = x.idx & (((size_t)1 << 56) - 1);
+        if (node & ARRIVAL_NODE) rc = arrive_one(t, &seeds[node & (ARRIVAL_NODE - 1)]);
+        else rc = t->ch[x.idx >> 56].rule->step(t, &t->ch[x.idx >> 56], node);
     }
     if (!rc) rc = export_paths(t);
     if (!rc) rc = crossings(t);
