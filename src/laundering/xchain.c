@@ -61,6 +61,7 @@ typedef struct find_ctx {
     sl_xchain_list *out;
     arows in, outs, dex, legs;
     sl_ht vaults; /* (chain, address id) of learned vaults */
+    sl_ht pool_in; /* (chain, flow) of the payments into pools already linked */
     sl_error *e;
 } find_ctx;
 
@@ -420,8 +421,11 @@ static int one_dex(find_ctx *c, const arow *r)
         if (!have_out || f.amount > fout.amount) fout = f, have_out = true;
     }
     if (!have_out || !fin.amount) return SL_OK;
-    for (size_t i = 0; i < c->out->n; i++) /* one link per payment into a pool (V3 routes emit several) */
-        if (c->out->v[i].link.from_chain == r->chain && c->out->v[i].link.from_flow == fin.id) return SL_OK;
+    uint64_t key[2] = {r->chain, fin.id};
+    uint64_t *slot;
+    bool added;
+    if (sl_ht_upsert(&c->pool_in, key, sizeof key, 1, &slot, &added)) return SL_ENOMEM;
+    if (!added) return SL_OK; /* one link per payment into a pool (V3 routes emit several Swap events) */
     sl_xchain x = {.kind = SL_XC_DEX_SWAP, .matched = true, .legs = 1};
     x.link = (sl_trace_link){.from_chain = r->chain, .to_chain = r->chain, .from_flow = fin.id, .to_flow = fout.id,
                              .from_amount = fin.amount, .to_amount = fout.amount, .origin = SL_LINK_CHAIN_DATA};
@@ -447,7 +451,7 @@ int sl_xchain_find(const sl_flow_set *fs, sl_annot *a, sl_xchain_list *out, sl_e
     for (size_t i = 0; i < c.dex.n && !rc; i++)
         if ((rc = one_dex(&c, &c.dex.v[i]))) sl_err(e, rc, "out of memory");
     sl_free(c.in.v), sl_free(c.outs.v), sl_free(c.dex.v), sl_free(c.legs.v);
-    sl_ht_free(&c.vaults);
+    sl_ht_free(&c.vaults), sl_ht_free(&c.pool_in);
     return rc;
 }
 
