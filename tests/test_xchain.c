@@ -148,6 +148,10 @@ Test(xchain_engine, a_link_without_an_arriving_payment_ends_the_taint_crossed)
  *   block 5  C5: coinbase -> S (55) 200000
  *   block 6  TSTR: [C5:0] -> VB 199000, OP_RETURN "=:e:0xd2d2..d2:0/3/0"; fee 1000 (a streaming
  *            swap, paid by two outbounds)
+ *   block 7  C7: coinbase -> R (66) 50000
+ *   block 8  TR: [C7:0] -> VB 49000, OP_RETURN "=:e:0xdede..de:99999999999"; fee 1000 (its limit
+ *            cannot be met: refunded)
+ *   block 9  TRF: [TOUT:2] -> R 48000, OP_RETURN "REFUND:<TR>", VB 22941000; fee 1000
  * Ethereum (wei, gas price 0: no fees):
  *   block 1  h01: FUNDER -> THIEF 10 ETH
  *   block 2  h02: THIEF -> ROUTER 4 ETH (depositWithExpiry), internal ROUTER -> VE 4 ETH,
@@ -162,7 +166,7 @@ Test(xchain_engine, a_link_without_an_arriving_payment_ends_the_taint_crossed)
  * ROUTER flow (4 ETH) -> TOUT:0 (27000000 sat); TX:0 (8000 sat) -> "doge", unmatched; h04's
  * DEST -> POOL (1 ETH) -> POOL -> DEST (2700 USDT); TSTR:0 (199000 sat) -> h05's 1 ETH and h06's
  * 2 ETH to DEST2, two links whose from_amounts split 199000 by 1:2 with cumulative floors:
- * floor(199000 / 3) = 66333 and 132667.
+ * floor(199000 / 3) = 66333 and 132667; TR:0 (49000 sat) -> TRF:0 (48000 sat), a refund.
  */
 #define ROUTER "0xd37bbe5744d730a1d98d8dc97c42f0ca46ad7146"
 #define VE "0xeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"
@@ -177,9 +181,9 @@ Test(xchain_engine, a_link_without_an_arriving_payment_ends_the_taint_crossed)
 #define TOPIC_V2_SWAP "0xd78ad95fa46c994b6551d0da85fc275fe613ce37657fb8d5e3d130840159d822"
 #define TOPIC_ERC20 "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
 #define H(n) "0x000000000000000000000000000000000000000000000000000000000000ac0" #n
-enum { TA = 0xa1, VB = 0xb7, DB = 0xd7, TS = 0x55 };
+enum { TA = 0xa1, VB = 0xb7, DB = 0xd7, TS = 0x55, TR = 0x66 };
 
-static char WST[300], TIN_ID[65], TOUT_ID[65], TX_ID[65], TSTR_ID[65], C0W[65], C5W[65];
+static char WST[300], TIN_ID[65], TOUT_ID[65], TX_ID[65], TSTR_ID[65], TR_ID[65], TRF_ID[65], C0W[65], C5W[65], C7W[65];
 
 /* ABI words as hex (no 0x): a number, an address, a string's length and padded bytes. */
 static void w_num(char *o, uint64_t v) { sprintf(o + strlen(o), "%064llx", (unsigned long long)v); }
@@ -249,7 +253,7 @@ static void to_upper(char *s)
 
 static void build_world(void)
 {
-    static rt_tx c0, c1, c2, c3, c4, c5, c6, tin, tout, tx, tstr;
+    static rt_tx c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, tin, tout, tx, tstr, tr, trf;
     rt_chain c;
     rt_out o;
     char memo_in[100], memo_out[100], memo_dep[100], tin_up[65];
@@ -272,6 +276,16 @@ static void build_world(void)
     rt_spend_memo(&tstr, (rt_in[]){{c5.txid, 0}}, 1, (rt_out[]){{VB, 199000}}, 1, 1, "=:e:" DEST2 ":0/3/0");
     o = (rt_out){0x01, 0}, rt_coinbase(&c6, 6, &o, 1), rt_block(&c, (rt_tx *[]){&c6, &tstr}, 2);
     sl_hash_hex(TX_ID, &tx.txid), sl_hash_hex(TSTR_ID, &tstr.txid), sl_hash_hex(C5W, &c5.txid);
+    o = (rt_out){TR, 50000}, rt_coinbase(&c7, 7, &o, 1), rt_block(&c, (rt_tx *[]){&c7}, 1);
+    rt_spend_memo(&tr, (rt_in[]){{c7.txid, 0}}, 1, (rt_out[]){{VB, 49000}}, 1, 1, "=:e:" DEST ":99999999999");
+    o = (rt_out){0x01, 0}, rt_coinbase(&c8, 8, &o, 1), rt_block(&c, (rt_tx *[]){&c8, &tr}, 2);
+    sl_hash_hex(TR_ID, &tr.txid), sl_hash_hex(C7W, &c7.txid);
+    char memo_rf[100];
+    snprintf(memo_rf, sizeof memo_rf, "REFUND:%s", TR_ID);
+    to_upper(memo_rf + 7);
+    rt_spend_memo(&trf, (rt_in[]){{tout.txid, 2}}, 1, (rt_out[]){{TR, 48000}, {VB, 22941000}}, 2, 1, memo_rf);
+    rt_coinbase(&c9, 9, &o, 1), rt_block(&c, (rt_tx *[]){&c9, &trf}, 2);
+    sl_hash_hex(TRF_ID, &trf.txid);
 
     char dir[600], path[700], t[2000], logs[4000], data[2000];
     snprintf(dir, sizeof dir, "%s/eth", d);
@@ -374,10 +388,10 @@ Test(xchain, finds_every_crossing_of_the_world_with_its_payments)
     double t0 = sl_now();
     cr_assert_eq(sl_xchain_find(fs, a, &l, &e), SL_OK, "%s", e.msg);
     fprintf(stderr, "xchain: sl_xchain_find on the tiny world: %.3f ms, %zu crossings\n", (sl_now() - t0) * 1e3, l.n);
-    cr_assert_eq(l.n, 6);
-    /* memos: TIN's, TX's and TSTR's swaps and TOUT's OUT: (OP_RETURN), the Deposit and three
-     * TransferOut events */
-    cr_assert_eq(l.memos_seen, 8, "%llu", (unsigned long long)l.memos_seen);
+    cr_assert_eq(l.n, 7);
+    /* memos: TIN's, TX's, TSTR's and TR's swaps, TOUT's OUT: and TRF's REFUND: (OP_RETURN), the
+     * Deposit and three TransferOut events */
+    cr_assert_eq(l.memos_seen, 10, "%llu", (unsigned long long)l.memos_seen);
     cr_assert_eq(l.unparsed, 0);
 
     /* BTC -> ETH: TIN:0 (90000 sat to the vault) -> h03's router -> DEST (1.665 ETH) */
@@ -446,9 +460,20 @@ Test(xchain, finds_every_crossing_of_the_world_with_its_payments)
     }
     cr_assert_eq(legs, 2);
 
+    /* the refund: TR:0 (49000 to the vault) -> TRF:0 (48000 back to R), on the source chain */
+    x = find_kind(&l, SL_XC_THOR_REFUND, true, "bitcoin");
+    cr_assert_not_null(x);
+    flow_tx(fs, x->link.from_chain, x->link.from_flow, tx, &k);
+    cr_assert_str_eq(tx, TR_ID);
+    cr_assert(x->link.from_amount == 49000 && x->link.to_amount == 48000);
+    flow_tx(fs, x->link.to_chain, x->link.to_flow, tx, &k);
+    cr_assert_str_eq(tx, TRF_ID);
+    cr_assert_eq(k, 0);
+    cr_assert_eq(strncmp(x->link.note, "THORChain refund, memo =:e:", 27), 0, "%s", x->link.note);
+
     sl_trace_links links = {0};
     cr_assert_eq(sl_xchain_links(&l, &links), SL_OK);
-    cr_assert_eq(links.n, 6);
+    cr_assert_eq(links.n, 7);
     sl_trace_links_free(&links);
     sl_xchain_list_free(&l);
     sl_annot_close(a);
@@ -552,9 +577,9 @@ Test(xchain, btc_to_eth_then_a_dex_swap_traced_end_to_end)
     cr_assert_eq(n, 2);
     const cJSON *c = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "params"), "crossings");
     cr_assert_str_eq(jstr(c, "status"), "followed");
-    cr_assert_eq(jint(c, "found"), 6);
-    cr_assert_eq(jint(c, "followed"), 6);
-    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "crossings_used")), 6);
+    cr_assert_eq(jint(c, "found"), 7);
+    cr_assert_eq(jint(c, "followed"), 7);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "crossings_used")), 7);
     cJSON_Delete(j);
 }
 
@@ -609,6 +634,24 @@ Test(xchain, a_streaming_swap_is_followed_through_each_outbound)
     cJSON_Delete(j);
 }
 
+/* The refund, forward from C7:0 (R 50000): TR gives VB 49000 (fee 1000), the inbound that was
+ * refunded: it comes back as floor(49000 * 48000 / 49000) = 48000 at TRF:0, held by R.
+ * 50000 + linked_in 48000 = held 48000 + fees 1000 + linked_out 49000. */
+Test(xchain, a_refund_brings_the_taint_back_on_the_source_chain)
+{
+    cJSON *j = sleuth_json("trace --store %s --json --tx %s:0", WST, C7W);
+    line_is(j, "bitcoin", "BTC", "50000", "48000", "0", "48000", "1000", "49000");
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "assets")), 1);
+    const cJSON *x = end_at(j, rt_addr(TR), "BTC", "held");
+    amount_is(x, "amount", "48000");
+    cr_assert_str_eq(jstr(x, "tx"), TRF_ID);
+    const cJSON *u;
+    bool seen = false;
+    cJSON_ArrayForEach(u, cJSON_GetObjectItem(j, "crossings_used")) seen |= !strcmp(jstr(u, "kind"), "thorchain-refund");
+    cr_assert(seen);
+    cJSON_Delete(j);
+}
+
 /* --no-crossings: the trace stops at the vault as before issue 12 (TIN:0 and TX:0 unspent). */
 Test(xchain, no_crossings_follows_only_declared_links)
 {
@@ -636,8 +679,8 @@ Test(xchain, a_declared_link_wins_over_the_crossing_of_the_same_payment)
     fclose(f);
     cJSON *j = sleuth_json("trace --store %s --json --link %s --tx %s:0", WST, path, C0W);
     const cJSON *c = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "params"), "crossings");
-    cr_assert_eq(jint(c, "found"), 6);
-    cr_assert_eq(jint(c, "followed"), 5);
+    cr_assert_eq(jint(c, "found"), 7);
+    cr_assert_eq(jint(c, "followed"), 6);
     cr_assert_eq(jint(c, "left_out"), 1);
     /* 1 ETH arrives at DEST (the analyst's rate) with the 1.665 ETH payment; h04 sends 1 ETH of
      * DEST's 1.665: floor(1e18 * 1e18 / 1.665e18) = 600600600600600600 tainted to the pool, which
@@ -678,7 +721,15 @@ Test(xchain, the_text_report_marks_chain_data_and_what_crossed)
     cr_assert(strstr(r.out, "chain data: DEX swap (Uniswap V2 Swap event): ethereum"), "%s", r.out);
     snprintf(want, sizeof want, "0.00008000 BTC at %s: crossed to doge, outbound not in the store", rt_addr(VB));
     cr_assert(strstr(r.out, want), "%s", r.out);
-    cr_assert(strstr(r.out, "crossings in chain data: 6 found"), "%s", r.out);
+    cr_assert(strstr(r.out, "crossings in chain data: 7 found"), "%s", r.out);
     cr_assert_null(strstr(r.out, "analyst's assertion, not chain data"), "no link file: no declared links");
+    run_free(&r);
+    /* the graph: crossing edges say they are chain data, the crossed end where it went */
+    const char *d = temp_dir();
+    r = run_sleuth("trace --store %s --tx %s:0 --graph %s/x.dot", WST, C0W, d);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    r = run_sh("grep -c 'chain data: ' %s/x.dot; grep -c 'crossed to doge, outbound not in the store' %s/x.dot", d, d);
+    cr_assert_str_eq(r.out, "2\n1\n", "%s", r.out);
     run_free(&r);
 }
