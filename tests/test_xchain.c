@@ -43,6 +43,9 @@ static void build(void)
 {
     static rt_tx tx[6];
     rt_hand_store(ST, sizeof ST, tx);
+    run_result r = run_sleuth("ingest eth --quiet --store %s tests/data/eth/trace/hand_chain.jsonl", ST);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
     sl_hash_hex(C0, &tx[0].txid), sl_hash_hex(T1, &tx[4].txid), sl_hash_hex(T2, &tx[5].txid);
 }
 
@@ -130,6 +133,68 @@ Test(xchain_engine, a_link_without_an_arriving_payment_ends_the_taint_crossed)
     }
     cr_assert_eq(coinbase, 20);
     cr_assert_eq(r.ends[0].amount, 13, "C0 gives floor(20*100/150)");
+    sl_trace_free(&r);
+    sl_flow_set_close(fs);
+    sl_store_close(s);
+}
+
+/* Two crossings arriving in one account, the later one listed first. The store also holds
+ * test_trace_acct.c's Ethereum chain (wei): f001 X -> A 50, f002 S -> A 100, f003 A -> D' 90,
+ * f004 A -> E' 40, f005 E' -> B' 30. Links: L0 T2:0 (F, from 20) -> f002 (to 100); L1 T1:0
+ * (D, from 90) -> f001 (to 50). Forward from C0:0, haircut: T1 gives D 60, E 33, fee 7; T2 F
+ * 13, G 19, fee 1. D's 60 arrive as floor(60*50/90) = 33 at f001, F's 13 as floor(13*100/20)
+ * = 65 at f002. A: 150 with 98 tainted; f003 carries floor(90*98/150) = 58 (A: 60, 40
+ * tainted), f004 floor(40*40/60) = 26 (A keeps 14), f005 floor(30*26/40) = 19 (E' keeps 7).
+ * ethereum: linked_in 98 = held 58 + 14 + 7 + 19; bitcoin: 100 = held 19 + fees 8 + linked
+ * out 73. Fed at the start of the pass in link order, f002's arrival opened A's state past
+ * f001 and the 33 arriving there were lost to the sweep; they arrive in flow order now. */
+Test(xchain_engine, crossings_arrive_in_their_chains_order)
+{
+    sl_store *s;
+    sl_flow_set *fs;
+    sl_error e = {0};
+    sl_trace_result r;
+    uint64_t t1, t2, f1, f2;
+    sl_trace_link v[2];
+    sl_trace_links links = {.v = v, .n = 2, .cap = 2};
+    sl_trace_params p = {.policy = SL_POLICY_HAIRCUT, .links = &links};
+    sl_trace_source src = {.chain = SL_CHAIN_BTC, .kind = SL_SOURCE_TX, .index = 0};
+    cr_assert_eq(sl_store_open(&s, ST, SL_STORE_RDONLY, &e), SL_OK, "%s", e.msg);
+    cr_assert_eq(sl_flow_set_open(&fs, s, &e), SL_OK, "%s", e.msg);
+    const sl_flow_view *bv = sl_flow_set_chain(fs, SL_CHAIN_BTC), *ev = sl_flow_set_chain(fs, SL_CHAIN_ETHEREUM);
+    cr_assert_not_null(ev);
+    cr_assert_eq(bv->m->tx_find(bv, C0, &src.tx), SL_OK);
+    cr_assert_eq(bv->m->tx_find(bv, T1, &t1), SL_OK);
+    cr_assert_eq(bv->m->tx_find(bv, T2, &t2), SL_OK);
+    uint64_t first;
+    uint32_t n;
+    cr_assert_eq(ev->m->tx_find(ev, "0x000000000000000000000000000000000000000000000000000000000000f001", &f1), SL_OK);
+    ev->m->tx_flows(ev, f1, &first, &n), f1 = first;
+    cr_assert_eq(ev->m->tx_find(ev, "0x000000000000000000000000000000000000000000000000000000000000f002", &f2), SL_OK);
+    ev->m->tx_flows(ev, f2, &first, &n), f2 = first;
+    v[0] = (sl_trace_link){.from_chain = SL_CHAIN_BTC, .to_chain = SL_CHAIN_ETHEREUM, .from_flow = SL_FLOW_UTXO(t2, 0),
+                           .to_flow = f2, .from_amount = 20, .to_amount = 100};
+    v[1] = (sl_trace_link){.from_chain = SL_CHAIN_BTC, .to_chain = SL_CHAIN_ETHEREUM, .from_flow = SL_FLOW_UTXO(t1, 0),
+                           .to_flow = f1, .from_amount = 90, .to_amount = 50};
+    cr_assert_eq(sl_trace_run(fs, &src, &p, &r, &e), SL_OK, "%s", e.msg);
+    const sl_trace_totals *b = sl_trace_totals_of(&r, SL_CHAIN_BTC, 0), *x = sl_trace_totals_of(&r, SL_CHAIN_ETHEREUM, 0);
+    cr_assert(b && x);
+    cr_assert(b->source == 100 && b->held == 19 && b->fees == 8 && b->linked_out == 73);
+    cr_assert(x->linked_in == 98 && x->held == 98 && x->linked_out == 0,
+              "in %llu held %llu", (unsigned long long)x->linked_in, (unsigned long long)x->held);
+    uint64_t held[4] = {0}; /* D' A E' B' */
+    static const char *const who[4] = {"0xd1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1", "0xa1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1",
+                                       "0xe1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1", "0xb1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1"};
+    for (size_t i = 0; i < r.n_ends; i++) {
+        char t[SL_FLOW_NAME_MAX];
+        if (r.ends[i].chain != SL_CHAIN_ETHEREUM) continue;
+        ev->m->addr_name(ev, r.ends[i].addr, t);
+        for (int k = 0; k < 4; k++)
+            if (!strcasecmp(t, who[k])) held[k] += (uint64_t)r.ends[i].amount;
+    }
+    cr_assert(held[0] == 58 && held[1] == 14 && held[2] == 7 && held[3] == 19, "D' %llu A %llu E' %llu B' %llu",
+              (unsigned long long)held[0], (unsigned long long)held[1], (unsigned long long)held[2],
+              (unsigned long long)held[3]);
     sl_trace_free(&r);
     sl_flow_set_close(fs);
     sl_store_close(s);
