@@ -51,6 +51,19 @@ static void build(void)
 
 TestSuite(xchain_engine, .init = build);
 
+/* The hand store opened, with C0's, T1's and T2's tx ids on its Bitcoin chain. */
+static const sl_flow_view *open_hand(sl_store **s, sl_flow_set **fs, uint64_t *c0, uint64_t *t1, uint64_t *t2)
+{
+    sl_error e = {0};
+    cr_assert_eq(sl_store_open(s, ST, SL_STORE_RDONLY, &e), SL_OK, "%s", e.msg);
+    cr_assert_eq(sl_flow_set_open(fs, *s, &e), SL_OK, "%s", e.msg);
+    const sl_flow_view *bv = sl_flow_set_chain(*fs, SL_CHAIN_BTC);
+    cr_assert_eq(bv->m->tx_find(bv, C0, c0), SL_OK);
+    cr_assert_eq(bv->m->tx_find(bv, T1, t1), SL_OK);
+    cr_assert_eq(bv->m->tx_find(bv, T2, t2), SL_OK);
+    return bv;
+}
+
 static sl_trace_link unmatched(uint64_t flow, sl_u128 amount)
 {
     sl_trace_link l = {.from_chain = SL_CHAIN_BTC, .from_flow = flow, .to_flow = SL_FLOW_NONE, .from_amount = amount,
@@ -83,12 +96,7 @@ Test(xchain_engine, a_link_without_an_arriving_payment_ends_the_taint_crossed)
     sl_trace_links links = {.v = v, .n = 3, .cap = 3};
     sl_trace_params p = {.policy = SL_POLICY_HAIRCUT, .links = &links};
     sl_trace_source src = {.chain = SL_CHAIN_BTC, .kind = SL_SOURCE_TX, .index = 0};
-    cr_assert_eq(sl_store_open(&s, ST, SL_STORE_RDONLY, &e), SL_OK, "%s", e.msg);
-    cr_assert_eq(sl_flow_set_open(&fs, s, &e), SL_OK, "%s", e.msg);
-    const sl_flow_view *bv = sl_flow_set_chain(fs, SL_CHAIN_BTC);
-    cr_assert_eq(bv->m->tx_find(bv, C0, &src.tx), SL_OK);
-    cr_assert_eq(bv->m->tx_find(bv, T1, &t1), SL_OK);
-    cr_assert_eq(bv->m->tx_find(bv, T2, &t2), SL_OK);
+    const sl_flow_view *bv = open_hand(&s, &fs, &src.tx, &t1, &t2);
     v[0] = unmatched(SL_FLOW_UTXO(t1, 0), 90);
     v[1] = unmatched(SL_FLOW_UTXO(t1, 1), 30);
     v[2] = (sl_trace_link){.from_chain = SL_CHAIN_BTC, .to_chain = SL_CHAIN_BTC, .from_flow = SL_FLOW_UTXO(t1, 1),
@@ -159,13 +167,9 @@ Test(xchain_engine, crossings_arrive_in_their_chains_order)
     sl_trace_links links = {.v = v, .n = 2, .cap = 2};
     sl_trace_params p = {.policy = SL_POLICY_HAIRCUT, .links = &links};
     sl_trace_source src = {.chain = SL_CHAIN_BTC, .kind = SL_SOURCE_TX, .index = 0};
-    cr_assert_eq(sl_store_open(&s, ST, SL_STORE_RDONLY, &e), SL_OK, "%s", e.msg);
-    cr_assert_eq(sl_flow_set_open(&fs, s, &e), SL_OK, "%s", e.msg);
-    const sl_flow_view *bv = sl_flow_set_chain(fs, SL_CHAIN_BTC), *ev = sl_flow_set_chain(fs, SL_CHAIN_ETHEREUM);
+    open_hand(&s, &fs, &src.tx, &t1, &t2);
+    const sl_flow_view *ev = sl_flow_set_chain(fs, SL_CHAIN_ETHEREUM);
     cr_assert_not_null(ev);
-    cr_assert_eq(bv->m->tx_find(bv, C0, &src.tx), SL_OK);
-    cr_assert_eq(bv->m->tx_find(bv, T1, &t1), SL_OK);
-    cr_assert_eq(bv->m->tx_find(bv, T2, &t2), SL_OK);
     uint64_t first;
     uint32_t n;
     cr_assert_eq(ev->m->tx_find(ev, "0x000000000000000000000000000000000000000000000000000000000000f001", &f1), SL_OK);
