@@ -615,7 +615,8 @@ static void bg_btc_exchange(gen_world *w)
         if (!l->n) return;
         gb_begin(w);
         sum = utxo_spend(w, l, pay + fee + 1000);
-        if (sum < pay + fee + 1000) pay = sum / 2;
+        if (sum < fee + 4000) return; /* dust left in the hot wallet: not spent after all */
+        if (sum < pay + fee + 1000) pay = (sum - fee) / 2;
         gb_out(w, btc_user_addr(w), pay);
         gb_out(w, s->bx_hot[ex], sum - pay - fee);
         gb_end(w);
