@@ -1,0 +1,247 @@
+/* test_gen.c — `sleuth gen world` end to end: a small world of each recipe (2,000 background
+ * transactions) is generated twice (byte-identical), ingested by the real binary (regtest
+ * blocks, Ethereum dumps, tag packs), and checked against its truth.json: the theft
+ * transaction moves exactly the loot, the thief's THORChain memo is in the raw block bytes,
+ * every THORChain outbound (OUT:) names an inbound that exists on the other chain, and a
+ * sample of the thief's transactions are in the store. */
+#include <criterion/criterion.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+#include "sleuth/util.h"
+
+static char *slurp(const char *path, size_t *n)
+{
+    sl_file f;
+    sl_error e = {0};
+    char *p;
+    cr_assert_eq(sl_file_open(&f, path, &e), 0, "%s", e.msg);
+    p = malloc(f.len + 1);
+    cr_assert(p);
+    memcpy(p, f.data, f.len);
+    p[f.len] = 0;
+    *n = f.len;
+    sl_file_close(&f);
+    return p;
+}
+
+/* Generates recipe/seed into DIR/w and ingests it into DIR/s; returns DIR. */
+static const char *world(const char *recipe, unsigned seed)
+{
+    const char *d = temp_dir();
+    run_result r = run_sleuth("gen world --recipe %s --seed %u --out %s/w --background-txs 2000 --quiet", recipe, seed, d);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    r = run_sleuth("ingest btc --quiet --network regtest --store %s/s %s/w/btc", d, d);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    r = run_sleuth("ingest eth --quiet --store %s/s --chain ethereum %s/w/eth", d, d);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    r = run_sleuth("tags import --store %s/s %s/w/tags/world.tagpack.yaml %s/w/tags/incident.tagpack.yaml", d, d, d);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    return d;
+}
+
+static cJSON *truth(const char *d)
+{
+    size_t n;
+    char *t = slurp(path_in(d, "w/truth.json"), &n);
+    cJSON *j = cJSON_Parse(t);
+    free(t);
+    cr_assert(j, "truth.json does not parse");
+    return j;
+}
+
+static bool tx_exists(const char *store_dir, const char *tx)
+{
+    run_result r = run_sleuth("tx --store %s/s --json %s", store_dir, tx);
+    bool ok = r.status == 0;
+    run_free(&r);
+    return ok;
+}
+
+/* Every "OUT:" + 64 upper-case hex digits in text (raw, or hex-encoded when hexed) names a
+ * transaction of the other chain that the store has. Returns how many distinct ones. */
+static int check_outs(const char *d, const char *text, size_t n, bool hexed, bool eth_ids)
+{
+    const char *pat = hexed ? "4f55543a" : "OUT:";
+    size_t pl = strlen(pat), idl = hexed ? 128 : 64;
+    char seen[64][65];
+    int nseen = 0, total = 0;
+    for (const char *p = text; (p = memmem(p, n - (size_t)(p - text), pat, pl)) != NULL; p += pl) {
+        char id[65];
+        if ((size_t)(p - text) + pl + idl > n) break;
+        for (size_t i = 0; i < 64; i++) {
+            char c;
+            if (hexed) {
+                unsigned v;
+                char h[3] = {p[pl + 2 * i], p[pl + 2 * i + 1], 0};
+                if (sscanf(h, "%2x", &v) != 1) { c = 0; } else c = (char)v;
+            } else {
+                c = p[pl + i];
+            }
+            if (!isxdigit((unsigned char)c) || islower((unsigned char)c)) goto next;
+            id[i] = (char)tolower((unsigned char)c);
+        }
+        id[64] = 0;
+        {
+            bool dup = false;
+            for (int k = 0; k < nseen; k++) dup |= !strcmp(seen[k], id);
+            if (dup) continue;
+        }
+        if (nseen < 64) strcpy(seen[nseen++], id);
+        total++;
+        {
+            char q[70];
+            snprintf(q, sizeof q, "%s%s", eth_ids ? "0x" : "", id);
+            cr_assert(tx_exists(d, q), "OUT: names %s, which is not in the store", q);
+        }
+    next:;
+    }
+    return total;
+}
+
+static void theft_checks(const char *d, bool dmm)
+{
+    cJSON *t = truth(d), *theft = cJSON_GetObjectItem(t, "theft");
+    const char *loot = jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(t, "loot"), 0), "amount");
+    cJSON *tx = sleuth_json("tx --store %s/s --json %s", d, jstr(theft, "tx"));
+    if (dmm) {
+        cJSON *o0 = cJSON_GetArrayItem(cJSON_GetObjectItem(tx, "outputs"), 0);
+        cr_assert_str_eq(loot, "450290000000", "4,502.9 BTC in satoshis");
+        cr_assert_eq(jint(o0, "value"), 450290000000ULL);
+        cr_assert_str_eq(jstr(o0, "address"), jstr(theft, "exploiter"));
+    } else {
+        cJSON *f, *flows = cJSON_GetObjectItem(tx, "flows");
+        bool found = false;
+        cr_assert_str_eq(loot, "401346760000000000000000", "401,346.76 ETH in wei");
+        cJSON_ArrayForEach(f, flows)
+            if (!strcmp(jstr(f, "kind"), "internal") && !strcmp(jstr(f, "amount"), loot) &&
+                !strcasecmp(jstr(f, "to"), jstr(theft, "exploiter")))
+                found = true;
+        cr_assert(found, "the theft's internal transfer of the loot to the exploiter");
+    }
+    /* the thief's transactions are in the store (a sample: one in seven) */
+    {
+        cJSON *x, *txs = cJSON_GetObjectItem(t, "thief_txs");
+        int i = 0;
+        cr_assert_gt(cJSON_GetArraySize(txs), 50);
+        cJSON_ArrayForEach(x, txs)
+            if (i++ % 7 == 0) cr_assert(tx_exists(d, jstr(x, "tx")), "thief tx %s", jstr(x, "tx"));
+    }
+    /* the exploiter's max_share is the whole loot */
+    {
+        cJSON *a = cJSON_GetArrayItem(cJSON_GetObjectItem(t, "thief_addresses"), 0);
+        cr_assert_str_eq(jstr(a, "role"), "exploiter");
+        cr_assert_float_eq(cJSON_GetObjectItem(a, "max_share")->valuedouble, 1.0, 1e-6);
+    }
+    cJSON_Delete(tx);
+    cJSON_Delete(t);
+}
+
+Test(gen, deterministic_dmm)
+{
+    const char *d = temp_dir();
+    char *a, *b;
+    run_result r = run_sleuth("gen world --recipe dmm --seed 5 --out %s/a --background-txs 2000 --quiet", d);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    r = run_sleuth("gen world --recipe dmm --seed 5 --out %s/b --background-txs 2000 --quiet", d);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    a = tree_digest(path_in(d, "a"));
+    b = tree_digest(path_in(d, "b"));
+    cr_assert_str_eq(a, b, "same seed, same bytes");
+    free(a), free(b);
+    r = run_sleuth("gen world --recipe dmm --seed 6 --out %s/c --background-txs 2000 --quiet", d);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    a = tree_digest(path_in(d, "a"));
+    b = tree_digest(path_in(d, "c"));
+    cr_assert_str_neq(a, b, "another seed, another world");
+    free(a), free(b);
+    /* a world is not written over another */
+    r = run_sleuth("gen world --recipe dmm --seed 5 --out %s/a --background-txs 2000 --quiet", d);
+    cr_assert_eq(r.status, 2, "a usage error");
+    cr_assert(strstr(r.err, "already"), "%s", r.err);
+    run_free(&r);
+}
+
+Test(gen, deterministic_bybit)
+{
+    const char *d = temp_dir();
+    char *a, *b;
+    run_result r = run_sleuth("gen world --recipe bybit --seed 5 --out %s/a --background-txs 2000 --quiet", d);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    r = run_sleuth("gen world --recipe bybit --seed 5 --out %s/b --background-txs 2000 --quiet", d);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    a = tree_digest(path_in(d, "a"));
+    b = tree_digest(path_in(d, "b"));
+    cr_assert_str_eq(a, b, "same seed, same bytes");
+    free(a), free(b);
+}
+
+Test(gen, dmm_world)
+{
+    const char *d = world("dmm", 1);
+    size_t nb, ne;
+    char *blk = slurp(path_in(d, "w/btc/blk00000.dat"), &nb), *eth = slurp(path_in(d, "w/eth/blocks-00000.json"), &ne);
+    cJSON *t = truth(d), *a;
+    int memos = 0;
+    theft_checks(d, true);
+    /* each of the thief's THORChain destinations is named by a memo in an OP_RETURN */
+    cJSON_ArrayForEach(a, cJSON_GetObjectItem(t, "thief_addresses")) {
+        char want[64];
+        const char *addr = jstr(a, "address");
+        if (strcmp(jstr(a, "role"), "swap destination")) continue;
+        for (size_t i = 0; i < 42; i++) want[i] = (char)tolower((unsigned char)addr[i]);
+        want[42] = 0;
+        cr_assert(memmem(blk, nb, want, 42), "the memo naming %s is in the blocks", addr);
+        memos++;
+    }
+    cr_assert_gt(memos, 10);
+    cr_assert(memmem(blk, nb, "=:ETH.ETH:0x", 12) && memmem(blk, nb, "SWAP:ETH.ETH:0x", 15) && memmem(blk, nb, "s:e:0x", 6));
+    cr_assert(memmem(blk, nb, "=:ETH.USDT-0XDAC17F958D2EE523A2206206994597C13D831EC7:0x", 56), "a USDT swap");
+    cr_assert(memmem(blk, nb, "/3/0", 4), "a streaming swap");
+    cr_assert(memmem(blk, nb, "REFUND:", 7), "a refund");
+    /* Ethereum outbounds name Bitcoin inbounds; Bitcoin outbounds name Ethereum inbounds */
+    cr_assert_gt(check_outs(d, eth, ne, true, false), 10);
+    cr_assert_gt(check_outs(d, blk, nb, false, true), 3);
+    cJSON_Delete(t);
+    free(blk), free(eth);
+}
+
+Test(gen, bybit_world)
+{
+    const char *d = world("bybit", 2);
+    size_t nb, ne;
+    char *blk = slurp(path_in(d, "w/btc/blk00000.dat"), &nb), *eth = slurp(path_in(d, "w/eth/blocks-00000.json"), &ne);
+    cJSON *t = truth(d), *l;
+    int links = 0;
+    theft_checks(d, false);
+    /* ETH -> BTC: the thief's outbounds on Bitcoin name its Ethereum inbounds */
+    cr_assert_gt(check_outs(d, blk, nb, false, true), 40);
+    cr_assert_gt(check_outs(d, eth, ne, true, false), 3);
+    /* "=:BTC.BTC:bcrt1" as ABI string bytes in the router's Deposit data */
+    cr_assert(memmem(eth, ne, "3d3a4254432e4254433a6263727431", 30));
+    /* the thief's Tornado pairs: both transactions exist, deposits in the 100 ETH pool */
+    cJSON_ArrayForEach(l, cJSON_GetObjectItem(t, "tornado_links")) {
+        cJSON *tx;
+        if (links++ % 10) continue;
+        tx = sleuth_json("tx --store %s/s --json %s", d, jstr(l, "deposit_tx"));
+        cr_assert_str_eq(jstr(tx, "to"), "0xA160cdAB225685dA1d56aa342Ad8841c3b53f291");
+        cr_assert_str_eq(jstr(tx, "value"), "100000000000000000000");
+        cJSON_Delete(tx);
+        cr_assert(tx_exists(d, jstr(l, "withdrawal_tx")));
+    }
+    cr_assert_eq(links, 60, "6 addresses x 10 deposits");
+    cJSON_Delete(t);
+    free(blk), free(eth);
+}
