@@ -741,9 +741,9 @@ static void bg_eth_tornado(gen_world *w)
 {
     world_services *s = w->svc;
     int pool = (int)gen_below(&w->r, 4);
-    uint32_t who = eth_rich_user(w, tc_denom(pool) + WEI_PER_ETH / 10);
+    uint32_t who = pool == 3 ? s->whales[gen_below(&w->r, N_WHALES)] : eth_rich_user(w, tc_denom(pool) + WEI_PER_ETH / 10);
     tc_pending *p;
-    if (who == UINT32_MAX) return;
+    if (who == UINT32_MAX || w->x.acct[who].bal < tc_denom(pool) + WEI_PER_ETH / 10) return;
     gen_grow(w, &s->tcq, &s->cap_tcq, s->n_tcq + 1, sizeof *s->tcq);
     p = &s->tcq[s->n_tcq++];
     tc_deposit(w, who, pool, gas_habit(w, who), &p->note);
@@ -893,6 +893,11 @@ static void premine(gen_world *w, uint64_t n_users)
     ge_withdrawal(w, s->tether, 10ULL * 1000000000ULL);
     for (uint64_t k = 0; k < n_users / 2; k++)
         ge_withdrawal(w, eth_user(w, true), (uint64_t)gen_range(&w->r, 100, 50000) * 1000000ULL); /* 0.1-50 ETH */
+    /* whales: users of the 100 ETH Tornado pool, so the thief's deposits are not alone */
+    for (int k = 0; k < N_WHALES; k++) {
+        s->whales[k] = eth_user(w, true);
+        ge_withdrawal(w, s->whales[k], (uint64_t)gen_range(&w->r, 2000, 20000) * 1000000000ULL);
+    }
     recipe_premine_eth(w);
     ge_tx_add(w, s->tether, s->usdt, 0, 20000000000ULL, 60000, NULL, 0);
     s->pool_eth = w->x.acct[s->pool].bal;

@@ -16,6 +16,7 @@
 #define N_BX 3                   /* Bitcoin exchanges (in dmm, exchange 0 is the victim) */
 #define N_EX 3                   /* Ethereum exchanges */
 #define N_RELAYER 3
+#define N_WHALES 40              /* Ethereum users rich enough for the 100 ETH Tornado pool */
 
 struct gen_swap {
     uint64_t due;
@@ -47,6 +48,7 @@ typedef struct world_services {
     size_t n_busers, cap_busers;
     uint32_t ex_hot[N_EX], eth_vault, router, usdt, pool, router_v2, tether, tc[4], relayer[N_RELAYER], otc;
     addr_list edep[N_EX];
+    uint32_t whales[N_WHALES];
     uint32_t *eusers;
     size_t n_eusers, cap_eusers;
     u128 pool_eth;
