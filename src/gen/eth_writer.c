@@ -187,6 +187,23 @@ static void lh32(gen_world *w, const uint8_t *h)
     lhex(w, h, 32);
     lput(w, "\"");
 }
+/* The fields a transaction, its receipt and its logs share: where it is, who sent it where. */
+static void lpos(gen_world *w, const uint8_t *bh, size_t i)
+{
+    lput(w, ",\"blockNumber\":");
+    lqty(w, w->x.number);
+    lput(w, ",\"blockHash\":");
+    lh32(w, bh);
+    lput(w, ",\"transactionIndex\":");
+    lqty(w, i);
+}
+static void lfromto(gen_world *w, const ge_tx *t)
+{
+    lput(w, ",\"from\":");
+    laddr(w, t->from);
+    lput(w, ",\"to\":");
+    laddr(w, t->to);
+}
 static void lnum(gen_world *w, uint64_t v)
 {
     char t[24];
@@ -244,16 +261,8 @@ void ge_block(gen_world *w, uint64_t time)
         const ge_tx *t = &x->txs[i];
         lput(w, i ? ",{\"hash\":" : "{\"hash\":");
         lh32(w, t->hash);
-        lput(w, ",\"blockNumber\":");
-        lqty(w, x->number);
-        lput(w, ",\"blockHash\":");
-        lh32(w, bh);
-        lput(w, ",\"transactionIndex\":");
-        lqty(w, i);
-        lput(w, ",\"from\":");
-        laddr(w, t->from);
-        lput(w, ",\"to\":");
-        laddr(w, t->to);
+        lpos(w, bh, i);
+        lfromto(w, t);
         lput(w, ",\"value\":");
         lqty(w, t->value);
         lput(w, ",\"gas\":");
@@ -293,16 +302,8 @@ void ge_block(gen_world *w, uint64_t time)
             cum += t->gas_used;
             lput(w, i ? ",{\"transactionHash\":" : "{\"transactionHash\":");
             lh32(w, t->hash);
-            lput(w, ",\"transactionIndex\":");
-            lqty(w, i);
-            lput(w, ",\"blockHash\":");
-            lh32(w, bh);
-            lput(w, ",\"blockNumber\":");
-            lqty(w, x->number);
-            lput(w, ",\"from\":");
-            laddr(w, t->from);
-            lput(w, ",\"to\":");
-            laddr(w, t->to);
+            lpos(w, bh, i);
+            lfromto(w, t);
             lput(w, ",\"cumulativeGasUsed\":");
             lqty(w, cum);
             lput(w, ",\"gasUsed\":");
@@ -321,14 +322,9 @@ void ge_block(gen_world *w, uint64_t time)
                 }
                 lput(w, "],\"data\":\"");
                 lhex(w, x->data.p + l->data_off, l->data_len);
-                lput(w, "\",\"blockNumber\":");
-                lqty(w, x->number);
-                lput(w, ",\"transactionHash\":");
+                lput(w, "\",\"transactionHash\":");
                 lh32(w, t->hash);
-                lput(w, ",\"transactionIndex\":");
-                lqty(w, i);
-                lput(w, ",\"blockHash\":");
-                lh32(w, bh);
+                lpos(w, bh, i);
                 lput(w, ",\"logIndex\":");
                 lqty(w, li++);
                 lput(w, ",\"removed\":false}");

@@ -17,10 +17,11 @@
 #include <stdio.h>
 
 #include "sleuth/err.h"
+#include "sleuth/flow.h"
 #include "sleuth/gen.h"
 #include "sleuth/util.h"
 
-typedef unsigned __int128 u128;
+typedef sl_u128 u128;
 
 #define WEI_PER_ETH ((u128)1000000000000000000ULL)
 #define SAT_PER_BTC 100000000ULL
@@ -270,6 +271,5 @@ enum { ASSET_BTC, ASSET_ETH, ASSET_USDT };
 /* ---------- truth.c ---------- */
 void truth_write(gen_world *w);
 void tags_write(gen_world *w);
-void u128_dec(char out[48], u128 v);
 
 #endif
