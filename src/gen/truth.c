@@ -56,7 +56,8 @@ void truth_write(gen_world *w)
     char buf[96], num[48];
     char *text;
     cJSON_AddStringToObject(root, "recipe", w->o.recipe);
-    cJSON_AddNumberToObject(root, "seed", (double)w->o.seed);
+    snprintf(num, sizeof num, "%llu", (unsigned long long)w->o.seed); /* exact past 2^53 */
+    cJSON_AddRawToObject(root, "seed", num);
     cJSON_AddStringToObject(root, "incident", w->incident);
     tx_str(buf, w->dmm ? 0 : 1, w->theft_tx);
     o = cJSON_AddObjectToObject(root, "theft");

@@ -574,7 +574,7 @@ uint32_t btc_deposit_addr(gen_world *w, int ex)
     world_services *s = w->svc;
     addr_list *l = &s->bdep[ex];
     if (l->n > 20 && gen_chance(&w->r, 0.5)) return l->a[gen_below(&w->r, (uint32_t)l->n)];
-    uint32_t a = gb_new_addr(w, BT_P2WPKH, OWN_EXCHANGE, s->bx_name[ex]);
+    uint32_t a = gb_new_addr(w, BT_P2WPKH, OWN_EXCHANGE, s->bx_dep_role[ex]);
     gen_grow(w, &l->a, &l->cap, l->n + 1, sizeof *l->a);
     l->a[l->n++] = a;
     return a;
@@ -718,7 +718,7 @@ uint32_t eth_deposit_addr(gen_world *w, int ex)
     world_services *s = w->svc;
     addr_list *l = &s->edep[ex];
     if (l->n > 20 && gen_chance(&w->r, 0.5)) return l->a[gen_below(&w->r, (uint32_t)l->n)];
-    uint32_t a = ge_new_acct(w, OWN_EXCHANGE, s->ex_name[ex]);
+    uint32_t a = ge_new_acct(w, OWN_EXCHANGE, s->ex_dep_role[ex]);
     gen_grow(w, &l->a, &l->cap, l->n + 1, sizeof *l->a);
     l->a[l->n++] = a;
     return a;
@@ -819,6 +819,12 @@ static void services_setup(gen_world *w)
     world_services *s = w->svc;
     static const char *const BX[N_BX] = {"Exchange A", "Exchange B", "Exchange C"};
     static const char *const EX[N_EX] = {"Exchange D", "Exchange E", "Exchange F"};
+    static const char *const BX_HOT[N_BX] = {"Exchange A: hot wallet", "Exchange B: hot wallet", "Exchange C: hot wallet"};
+    static const char *const EX_HOT[N_EX] = {"Exchange D: hot wallet", "Exchange E: hot wallet", "Exchange F: hot wallet"};
+    static const char *const BX_DEP[N_BX] = {"Exchange A: deposit address", "Exchange B: deposit address",
+                                             "Exchange C: deposit address"};
+    static const char *const EX_DEP[N_EX] = {"Exchange D: deposit address", "Exchange E: deposit address",
+                                             "Exchange F: deposit address"};
     abi_topic(s->t_transfer, "Transfer(address,address,uint256)");
     abi_topic(s->t_swap_v2, "Swap(address,uint256,uint256,uint256,uint256,address)");
     abi_topic(s->t_tc_deposit, "Deposit(bytes32,uint32,uint256)");
@@ -831,15 +837,17 @@ static void services_setup(gen_world *w)
     abi_sel(s->sel_tc_withdraw, "withdraw(bytes,bytes32,bytes32,address,address,uint256,uint256)");
     for (int i = 0; i < N_BX; i++) {
         s->bx_name[i] = BX[i];
+        s->bx_dep_role[i] = BX_DEP[i];
         s->bx_hot[i] = gb_new_addr(w, BT_P2WPKH, w->dmm && i == 0 ? OWN_VICTIM : OWN_EXCHANGE,
-                                   w->dmm && i == 0 ? "hot wallet (victim)" : "hot wallet");
+                                   w->dmm && i == 0 ? "Exchange A: hot wallet (the victim)" : BX_HOT[i]);
     }
     s->btc_vault = gb_new_addr(w, BT_P2WPKH, OWN_THOR, "THORChain BTC vault");
     s->coord = gb_new_addr(w, BT_P2WPKH, OWN_COORD, "CoinJoin coordinator");
     w->x.miner = ge_new_acct(w, OWN_MINER, "fee recipient");
     for (int i = 0; i < N_EX; i++) {
         s->ex_name[i] = EX[i];
-        s->ex_hot[i] = ge_new_acct(w, OWN_EXCHANGE, "hot wallet");
+        s->ex_dep_role[i] = EX_DEP[i];
+        s->ex_hot[i] = ge_new_acct(w, OWN_EXCHANGE, EX_HOT[i]);
     }
     s->eth_vault = ge_new_acct(w, OWN_THOR, "THORChain ETH vault");
     s->router = ge_fixed_acct(w, ROUTER, OWN_THOR, "THORChain router");

@@ -40,7 +40,7 @@ typedef struct tc_pending {
 } tc_pending;
 
 typedef struct world_services {
-    const char *bx_name[N_BX], *ex_name[N_EX];
+    const char *bx_name[N_BX], *ex_name[N_EX], *bx_dep_role[N_BX], *ex_dep_role[N_EX];
     uint32_t bx_hot[N_BX], btc_vault, coord;
     addr_list bdep[N_BX];
     utxo_list bdep_utxo[N_BX], bhot_utxo[N_BX], vault_utxo, premix, premix_thief;
