@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "helpers.h"
+#include "sleuth/tags.h"
 #include "sleuth/util.h"
 
 static char *slurp(const char *path, size_t *n)
@@ -147,6 +148,20 @@ static void theft_checks(const char *d, bool dmm)
         cJSON *a = cJSON_GetArrayItem(cJSON_GetObjectItem(t, "thief_addresses"), 0);
         cr_assert_str_eq(jstr(a, "role"), "exploiter");
         cr_assert_float_eq(cJSON_GetObjectItem(a, "max_share")->valuedouble, 1.0, 1e-6);
+    }
+    /* the incident record reads as the library's, with the loot in whole units */
+    {
+        sl_incident_list l = {0};
+        sl_error e = {0};
+        char id[64];
+        snprintf(id, sizeof id, "world-%s-%s", dmm ? "dmm" : "bybit", dmm ? "1" : "2");
+        cr_assert_eq(sl_incidents_read(path_in(d, "w/incidents.yaml"), &l, &e), 0, "%s", e.msg);
+        cr_assert_eq(l.n, 1);
+        cr_assert_str_eq(l.v[0].id, id);
+        cr_assert_str_eq(jstr(t, "incident"), id);
+        cr_assert_eq(l.v[0].nstolen, 1);
+        cr_assert_str_eq(l.v[0].stolen[0].amount, dmm ? "4502.90" : "401346.76");
+        sl_incident_list_free(&l);
     }
     cJSON_Delete(tx);
     cJSON_Delete(t);
