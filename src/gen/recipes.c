@@ -162,8 +162,11 @@ static void dmm_peel(gen_world *w, int i)
     recipe_state *rs = w->rs;
     world_services *s = w->svc;
     gb_utxo u = rs->peel[i];
-    uint32_t next = thief_btc(w, "peel chain");
-    if (rs->peel_hops[i] % 3 != 0) { /* the peel is a CoinJoin tx0: a premix output */
+    uint32_t next;
+    bool tx0 = rs->peel_hops[i] % 3 != 0 && u.value > 4 * CJ_DENOM; /* small loot (--scale): no mixing */
+    if (u.value < 1000000) { rs->peel_hops[i] = 0; return; } /* under 0.01 BTC: the chain ends */
+    next = thief_btc(w, "peel chain");
+    if (tx0) { /* the peel is a CoinJoin tx0: a premix output */
         cj_tx0(w, &u, thief_btc(w, "premix"), next, true);
         btc_done(w, "mixing");
         rs->peel[i] = w->b.made[2];
@@ -171,6 +174,7 @@ static void dmm_peel(gen_world *w, int i)
         int ex = 1 + (int)gen_below(&w->r, N_BX - 1);
         uint32_t dep = btc_deposit_addr(w, ex);
         uint64_t peel = (uint64_t)gen_range(&w->r, 300, 800) * 1000000, fee = btc_fee(w, 1, 2);
+        if (peel > u.value / 4) peel = u.value / 4;
         gb_begin(w);
         gb_in(w, &u);
         gb_out(w, dep, peel);
