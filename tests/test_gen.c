@@ -74,42 +74,53 @@ static bool tx_exists(const char *store_dir, const char *tx)
     return ok;
 }
 
-/* Every "OUT:" + 64 upper-case hex digits in text (raw, or hex-encoded when hexed) names a
- * transaction of the other chain that the store has. Returns how many distinct ones. */
-static int check_outs(const char *d, const char *text, size_t n, bool hexed, bool eth_ids)
+/* The transactions of a service address (THORChain's BTC vault, the router), as `sleuth address
+ * --json` lists them. */
+static cJSON *service_txs(const char *d, const char *kind, const char *chain)
+{
+    cJSON *t = truth(d), *sv, *out = NULL;
+    cJSON_ArrayForEach(sv, cJSON_GetObjectItem(t, "services"))
+        if (!strcmp(jstr(sv, "kind"), kind) && !strcmp(jstr(sv, "chain"), chain)) {
+            out = sleuth_json("address --store %s/s --json --limit 100000000 %s", d, jstr(sv, "address"));
+            break;
+        }
+    cJSON_Delete(t);
+    cr_assert(out, "no %s on %s in truth.json", kind, chain);
+    return out;
+}
+
+/* Every "OUT:" + 64 upper-case hex digits in text (raw, or hex-encoded when hexed) names an
+ * inbound of the other chain: a transaction of `inbounds` (the BTC vault's, or the router's,
+ * as the store lists them). Returns how many memos it read; *streamed: the most memos that
+ * name one inbound (hexed: a memo stands 3 times an outbound, input, log and trace). */
+static int check_outs(const char *text, size_t n, bool hexed, const cJSON *inbounds, int *streamed)
 {
     const char *pat = hexed ? "4f55543a" : "OUT:";
     size_t pl = strlen(pat), idl = hexed ? 128 : 64;
-    char seen[64][65];
-    int nseen = 0, total = 0;
+    int total = 0;
+    *streamed = 0;
     for (const char *p = text; (p = memmem(p, n - (size_t)(p - text), pat, pl)) != NULL; p += pl) {
-        char id[65];
+        char id[70], *q = id;
+        const cJSON *tx;
+        bool found = false;
+        int same = 0;
         if ((size_t)(p - text) + pl + idl > n) break;
+        if (!hexed) *q++ = '0', *q++ = 'x'; /* Bitcoin outbounds name Ethereum hashes */
         for (size_t i = 0; i < 64; i++) {
-            char c;
+            unsigned v = (unsigned char)p[pl + i];
             if (hexed) {
-                unsigned v;
                 char h[3] = {p[pl + 2 * i], p[pl + 2 * i + 1], 0};
-                if (sscanf(h, "%2x", &v) != 1) { c = 0; } else c = (char)v;
-            } else {
-                c = p[pl + i];
+                if (sscanf(h, "%2x", &v) != 1) v = 0;
             }
-            if (!isxdigit((unsigned char)c) || islower((unsigned char)c)) goto next;
-            id[i] = (char)tolower((unsigned char)c);
+            if (!isxdigit((int)v) || islower((int)v)) goto next;
+            *q++ = (char)tolower((int)v);
         }
-        id[64] = 0;
-        {
-            bool dup = false;
-            for (int k = 0; k < nseen; k++) dup |= !strcmp(seen[k], id);
-            if (dup) continue;
-        }
-        if (nseen < 64) strcpy(seen[nseen++], id);
+        *q = 0;
+        cJSON_ArrayForEach(tx, cJSON_GetObjectItem(inbounds, "txs")) found |= !strcmp(tx->valuestring, id);
+        cr_assert(found, "OUT: names %s, which is not an inbound the store has", id);
         total++;
-        {
-            char q[70];
-            snprintf(q, sizeof q, "%s%s", eth_ids ? "0x" : "", id);
-            cr_assert(tx_exists(d, q), "OUT: names %s, which is not in the store", q);
-        }
+        for (const char *r = text; (r = memmem(r, n - (size_t)(r - text), p, pl + idl)) != NULL; r++) same++;
+        if (same > *streamed) *streamed = same;
     next:;
     }
     return total;
@@ -135,13 +146,29 @@ static void theft_checks(const char *d, bool dmm)
                 found = true;
         cr_assert(found, "the theft's internal transfer of the loot to the exploiter");
     }
-    /* the thief's transactions are in the store (a sample: one in seven) */
+    /* trace from the theft: its source is the loot, and the trace balances */
+    {
+        cJSON *tr = sleuth_json("trace --store %s/s --tx %s%s --max-hops 2 --json", d, jstr(theft, "tx"), dmm ? ":0" : "");
+        cJSON *c = cJSON_GetObjectItem(tr, "conservation"), *src = cJSON_GetObjectItem(c, "source");
+        char got[48];
+        if (cJSON_IsString(src)) snprintf(got, sizeof got, "%s", src->valuestring);
+        else snprintf(got, sizeof got, "%llu", (unsigned long long)jint(c, "source"));
+        cr_assert_str_eq(got, loot);
+        cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(c, "balanced")));
+        cJSON_Delete(tr);
+    }
+    if (dmm) {
+        cJSON *a = sleuth_json("address --store %s/s --json %s", d, jstr(theft, "exploiter"));
+        cr_assert_eq(jint(a, "received"), 450290000000ULL);
+        cJSON_Delete(a);
+    }
+    /* the thief's transactions are in the store (a sample: one in fifteen) */
     {
         cJSON *x, *txs = cJSON_GetObjectItem(t, "thief_txs");
         int i = 0;
         cr_assert_gt(cJSON_GetArraySize(txs), 50);
         cJSON_ArrayForEach(x, txs)
-            if (i++ % 7 == 0) cr_assert(tx_exists(d, jstr(x, "tx")), "thief tx %s", jstr(x, "tx"));
+            if (i++ % 15 == 0) cr_assert(tx_exists(d, jstr(x, "tx")), "thief tx %s", jstr(x, "tx"));
     }
     /* the exploiter's max_share is the whole loot */
     {
@@ -221,9 +248,16 @@ Test(gen, dmm_world)
     cr_assert(memmem(blk, nb, "=:ETH.USDT-0XDAC17F958D2EE523A2206206994597C13D831EC7:0x", 56), "a USDT swap");
     cr_assert(memmem(blk, nb, "/3/0", 4), "a streaming swap");
     cr_assert(memmem(blk, nb, "REFUND:", 7), "a refund");
-    /* Ethereum outbounds name Bitcoin inbounds; Bitcoin outbounds name Ethereum inbounds */
-    cr_assert_gt(check_outs(d, eth, ne, true, false), 10);
-    cr_assert_gt(check_outs(d, blk, nb, false, true), 3);
+    /* Ethereum outbounds name Bitcoin inbounds (one inbound paid in 3 parts: a streaming swap);
+     * Bitcoin outbounds name Ethereum inbounds */
+    {
+        cJSON *vault = service_txs(d, "thorchain_vault", "btc"), *router = service_txs(d, "thorchain_router", "ethereum");
+        int streamed;
+        cr_assert_gt(check_outs(eth, ne, true, vault, &streamed), 10);
+        cr_assert_eq(streamed, 9, "3 outbounds x (input, log, trace)");
+        cr_assert_gt(check_outs(blk, nb, false, router, &streamed), 3);
+        cJSON_Delete(vault), cJSON_Delete(router);
+    }
     cJSON_Delete(t);
     free(blk), free(eth);
 }
@@ -237,8 +271,13 @@ Test(gen, bybit_world)
     int links = 0;
     theft_checks(d, false);
     /* ETH -> BTC: the thief's outbounds on Bitcoin name its Ethereum inbounds */
-    cr_assert_gt(check_outs(d, blk, nb, false, true), 40);
-    cr_assert_gt(check_outs(d, eth, ne, true, false), 3);
+    {
+        cJSON *vault = service_txs(d, "thorchain_vault", "btc"), *router = service_txs(d, "thorchain_router", "ethereum");
+        int streamed;
+        cr_assert_gt(check_outs(blk, nb, false, router, &streamed), 200, "the thief's 200 and others");
+        cr_assert_gt(check_outs(eth, ne, true, vault, &streamed), 3);
+        cJSON_Delete(vault), cJSON_Delete(router);
+    }
     /* "=:BTC.BTC:bcrt1" as ABI string bytes in the router's Deposit data */
     cr_assert(memmem(eth, ne, "3d3a4254432e4254433a6263727431", 30));
     /* the thief's Tornado pairs: both transactions exist, deposits in the 100 ETH pool */
