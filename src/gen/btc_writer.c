@@ -189,7 +189,8 @@ void gb_end(gen_world *w)
         in_sum += b->ins[i].value;
     }
     for (size_t o = 0; o < b->n_outs; o++) out_sum += b->outs[o].value;
-    if (out_sum > in_sum) gen_fail(w, SL_ECORRUPT, "generator bug: a transaction of %zu inputs (%llu sat) pays %llu sat", b->n_ins,
+    if (out_sum > in_sum)
+        gen_fail(w, SL_ECORRUPT, "generator bug: a transaction of %zu inputs (%llu sat) pays %llu sat", b->n_ins,
                  (unsigned long long)in_sum, (unsigned long long)out_sum);
     b->fees += in_sum - out_sum;
     put32(w, 2);

@@ -340,7 +340,8 @@ void ge_block(gen_world *w, uint64_t time)
         const ge_tx *t = &x->txs[i];
         for (uint32_t k = 0; k <= t->ntr; k++) {
             const ge_call *c = k ? &x->calls[t->tr0 + k - 1] : NULL;
-            lput(w, i || k ? ",{\"action\":{\"callType\":\"call\",\"from\":" : "{\"action\":{\"callType\":\"call\",\"from\":");
+            lput(w, i || k ? "," : "");
+            lput(w, "{\"action\":{\"callType\":\"call\",\"from\":");
             laddr(w, c ? c->from : t->from);
             lput(w, ",\"to\":");
             laddr(w, c ? c->to : t->to);

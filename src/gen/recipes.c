@@ -145,7 +145,8 @@ static void dmm_disperse(gen_world *w)
     gb_begin(w);
     gb_in(w, &rs->loot);
     for (int i = 0; i < 10; i++) {
-        uint64_t v = i == 9 ? left : (uint64_t)((double)(rs->loot.value - fee) * SHARE[i] * (0.97 + 0.06 * gen_unit(&w->r)));
+        double share = SHARE[i] * (0.97 + 0.06 * gen_unit(&w->r));
+        uint64_t v = i == 9 ? left : (uint64_t)((double)(rs->loot.value - fee) * share);
         if (v > left) v = left;
         left -= v;
         gb_out(w, thief_btc(w, i < 3 ? "dormant" : i < 6 ? "peel chain" : "bridge"), v);
@@ -217,7 +218,8 @@ static void dmm_tick(gen_world *w)
             uint64_t amount;
             uint32_t change = 0;
             if (rs->bridge_left[i] <= 0) continue;
-            amount = rs->bridge_left[i] == 1 ? u.value - btc_fee(w, 1, 3) : u.value / (uint64_t)(rs->bridge_left[i] + 1);
+            amount = rs->bridge_left[i] == 1 ? u.value - btc_fee(w, 1, 3)
+                                             : u.value / (uint64_t)(rs->bridge_left[i] + 1);
             if (rs->bridge_left[i] > 1) change = thief_btc(w, "bridge");
             gb_begin(w);
             gb_in(w, &u);
@@ -236,7 +238,8 @@ static void dmm_tick(gen_world *w)
         }
         if (s->premix.n >= 5 - mine) {
             for (size_t i = 0; i < mine; i++)
-                thief_debit(w, 0, s->premix_thief.u[s->premix_thief.n - 1 - i].addr, ASSET_BTC, CJ_DENOM + CJ_PREMIX_FEE);
+                thief_debit(w, 0, s->premix_thief.u[s->premix_thief.n - 1 - i].addr, ASSET_BTC,
+                            CJ_DENOM + CJ_PREMIX_FEE);
             cj_round(w, mine, outs, &n_out);
             for (size_t i = 0; i < n_out; i++) {
                 thief_credit(w, 0, w->b.made[outs[i]].addr, ASSET_BTC, CJ_DENOM);
@@ -250,8 +253,11 @@ static void dmm_tick(gen_world *w)
         size_t n = rs->postmix.n >= 4 ? 4 : rs->postmix.n;
         uint64_t sum = 0;
         gb_begin(w);
-        for (size_t i = 0; i < n; i++) { gb_in(w, &rs->postmix.u[rs->postmix.n - 1 - i]); sum += rs->postmix.u[rs->postmix.n - 1 - i].value; }
         rs->postmix.n -= n;
+        for (size_t i = 0; i < n; i++) {
+            gb_in(w, &rs->postmix.u[rs->postmix.n + i]);
+            sum += rs->postmix.u[rs->postmix.n + i].value;
+        }
         dmm_swap(w, sum, sum - btc_fee(w, n, 2), 0);
     }
     legs_step(w, gas_habit(w, 7));
@@ -360,8 +366,11 @@ static void bybit_tick(gen_world *w)
         uint64_t sum = 0, fee = btc_fee(w, n, 1);
         uint32_t to = thief_btc(w, "consolidation");
         gb_begin(w);
-        for (size_t i = 0; i < n; i++) { gb_in(w, &w->loot_utxo.u[w->loot_utxo.n - 1 - i]); sum += w->loot_utxo.u[w->loot_utxo.n - 1 - i].value; }
         w->loot_utxo.n -= n;
+        for (size_t i = 0; i < n; i++) {
+            gb_in(w, &w->loot_utxo.u[w->loot_utxo.n + i]);
+            sum += w->loot_utxo.u[w->loot_utxo.n + i].value;
+        }
         gb_out(w, to, sum - fee);
         gb_end(w);
         btc_done(w, "swap-bridge");

@@ -223,6 +223,16 @@ void tags_write(gen_world *w)
 
     b->len = 0;
     {
+        static const char *const DMM[3] = {
+            "Exchange A (generated): its Bitcoin hot wallet",
+            "A tampered withdrawal: the hot wallet pays the exploiter in one transaction.",
+            "Split over 10 addresses; peel chains into CoinJoin and exchanges; THORChain to ETH; DEX to USDT; OTC; "
+            "part dormant."};
+        static const char *const BYBIT[3] = {
+            "Victim exchange (generated): its Ethereum Safe",
+            "The exploiter's call drains the Safe in one internal transfer.",
+            "Fan-out over 40 then 80 addresses; DEX to USDT and OTC; THORChain to BTC and consolidation; Tornado Cash; "
+            "exchanges; part dormant."};
         char amt[64], num[48];
         u128 whole = w->dmm ? w->loot / SAT_PER_BTC : w->loot / WEI_PER_ETH;
         u128 frac = w->dmm ? (w->loot % SAT_PER_BTC) / 1000000 : (w->loot % WEI_PER_ETH) / (WEI_PER_ETH / 100);
@@ -235,13 +245,9 @@ void tags_write(gen_world *w)
                           "    victim: \"%s\"\n    chains: [%s]\n    stolen:\n      - {asset: %s, amount: \"%s\"}\n"
                           "    attack:\n      method: \"%s\"\n    laundering: \"%s\"\n"
                           "    tagpack: tags/incident.tagpack.yaml\n    sources: [\"sleuth gen world\"]\n",
-                          w->incident, w->o.recipe, (unsigned long long)w->o.seed, date,
-                          w->dmm ? "Exchange A (generated): its Bitcoin hot wallet" : "Victim exchange (generated): its Ethereum Safe",
-                          w->dmm ? "btc" : "ethereum", w->dmm ? "BTC" : "ETH", amt,
-                          w->dmm ? "A tampered withdrawal: the hot wallet pays the exploiter in one transaction."
-                                 : "The exploiter's call drains the Safe in one internal transfer.",
-                          w->dmm ? "Split over 10 addresses; peel chains into CoinJoin and exchanges; THORChain to ETH; DEX to USDT; OTC; part dormant."
-                                 : "Fan-out over 40 then 80 addresses; DEX to USDT and OTC; THORChain to BTC and consolidation; Tornado Cash; exchanges; part dormant.") != SL_OK)
+                          w->incident, w->o.recipe, (unsigned long long)w->o.seed, date, w->dmm ? DMM[0] : BYBIT[0],
+                          w->dmm ? "btc" : "ethereum", w->dmm ? "BTC" : "ETH", amt, w->dmm ? DMM[1] : BYBIT[1],
+                          w->dmm ? DMM[2] : BYBIT[2]) != SL_OK)
             gen_fail(w, SL_ENOMEM, "out of memory");
     }
     finish(w, b, "incidents.yaml");
