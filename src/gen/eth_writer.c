@@ -154,16 +154,14 @@ void ge_withdrawal(gen_world *w, uint32_t addr, uint64_t gwei)
 
 /* ---------- JSON text ---------- */
 static void lput(gen_world *w, const char *s) { gen_buf_put(w, &w->x.line, s, strlen(s)); }
-static void lhex(gen_world *w, const uint8_t *p, size_t n)
+static void lhex(gen_world *w, const uint8_t *p, size_t n) /* "0x" + hex, encoded in place */
 {
-    char h[2 * 256 + 1];
-    gen_buf_put(w, &w->x.line, "0x", 2);
-    while (n) {
-        size_t k = n > 256 ? 256 : n;
-        sl_hex_encode(h, p, k);
-        gen_buf_put(w, &w->x.line, h, 2 * k);
-        p += k, n -= k;
-    }
+    sl_buf *b = &w->x.line;
+    gen_grow(w, &b->p, &b->cap, b->len + 2 * n + 3, 1);
+    b->p[b->len++] = '0';
+    b->p[b->len++] = 'x';
+    sl_hex_encode((char *)b->p + b->len, p, n);
+    b->len += 2 * n;
 }
 static void lqty(gen_world *w, u128 v) /* a JSON-RPC quantity: "0x" + minimal hex */
 {
