@@ -227,14 +227,15 @@ static void dmm_tick(gen_world *w)
             if (rs->bridge_left[i] > 1) rs->bridge[i] = w->b.made[2];
             rs->bridge_left[i]--;
         }
-    /* CoinJoin rounds: up to 2 of the thief's premixes with ordinary users' */
-    if (t >= T0 + 3 && s->premix_thief.n) {
-        size_t mine = s->premix_thief.n >= 2 ? 2 : 1, n_out;
+    /* CoinJoin rounds, up to 2 a tick: one premix of the thief's with 4 of ordinary users
+     * (every input of a round has its own owner) */
+    for (int round = 0; round < 2 && t >= T0 + 3 && s->premix_thief.n; round++) {
+        size_t mine = 1, n_out;
         uint32_t outs[5];
         while (s->premix.n < 5 - mine) { /* remixers: users wait in the pool */
             gb_utxo u;
             if (!gb_pool_take(w, &u, CJ_DENOM + CJ_PREMIX_FEE + CJ_COORD_FEE + 100000)) break;
-            cj_tx0(w, &u, btc_user_addr(w), btc_user_addr(w), false);
+            cj_tx0(w, &u, gb_new_addr(w, BT_P2WPKH, OWN_USER, "user"), btc_user_addr(w), false);
         }
         if (s->premix.n >= 5 - mine) {
             for (size_t i = 0; i < mine; i++)

@@ -663,7 +663,7 @@ bool cj_round(gen_world *w, size_t mine, uint32_t *thief_out, size_t *n_thief_ou
     }
     *n_thief_out = 0;
     for (size_t i = 0; i < 5; i++) {
-        uint32_t a = is_thief[i] ? gb_new_addr(w, BT_P2WPKH, OWN_THIEF, "postmix") : btc_user_addr(w);
+        uint32_t a = gb_new_addr(w, BT_P2WPKH, is_thief[i] ? OWN_THIEF : OWN_USER, is_thief[i] ? "postmix" : "user");
         if (is_thief[i]) {
             thief_add(w, 0, a, "postmix");
             thief_out[(*n_thief_out)++] = (uint32_t)i;
@@ -684,7 +684,7 @@ static void bg_btc_coinjoin(gen_world *w)
     uint32_t t[5];
     if (s->premix.n >= 5 && gen_chance(&w->r, 0.5)) { cj_round(w, 0, t, &n); return; }
     if (!gb_pool_take(w, &u, CJ_DENOM + CJ_PREMIX_FEE + CJ_COORD_FEE + 100000)) return;
-    cj_tx0(w, &u, btc_user_addr(w), btc_user_addr(w), false);
+    cj_tx0(w, &u, gb_new_addr(w, BT_P2WPKH, OWN_USER, "user"), btc_user_addr(w), false);
 }
 
 static void bg_btc_thor(gen_world *w)
