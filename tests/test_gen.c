@@ -225,14 +225,38 @@ Test(gen, deterministic_dmm)
 
 Test(gen, deterministic_bybit) { same_bytes("bybit"); }
 
+/* A generated, ingested world and its files read whole, checked against the theft first. */
+typedef struct opened {
+    const char *d;
+    char *blk, *eth;
+    size_t nb, ne;
+    cJSON *t;
+} opened;
+
+static opened open_world(const char *recipe, unsigned seed)
+{
+    opened o = {0};
+    o.d = world(recipe, seed);
+    o.blk = slurp(path_in(o.d, "w/btc/blk00000.dat"), &o.nb);
+    o.eth = slurp(path_in(o.d, "w/eth/blocks-00000.json"), &o.ne);
+    o.t = truth(o.d);
+    theft_checks(o.d, !strcmp(recipe, "dmm"));
+    return o;
+}
+
+static void close_world(opened *o)
+{
+    cJSON_Delete(o->t);
+    free(o->blk), free(o->eth);
+}
+
 Test(gen, dmm_world)
 {
-    const char *d = world("dmm", 1);
-    size_t nb, ne;
-    char *blk = slurp(path_in(d, "w/btc/blk00000.dat"), &nb), *eth = slurp(path_in(d, "w/eth/blocks-00000.json"), &ne);
-    cJSON *t = truth(d), *a;
+    opened o = open_world("dmm", 1);
+    const char *d = o.d, *blk = o.blk, *eth = o.eth;
+    size_t nb = o.nb, ne = o.ne;
+    cJSON *t = o.t, *a;
     int memos = 0;
-    theft_checks(d, true);
     /* each of the thief's THORChain destinations is named by a memo in an OP_RETURN */
     cJSON_ArrayForEach(a, cJSON_GetObjectItem(t, "thief_addresses")) {
         char want[64];
@@ -258,18 +282,16 @@ Test(gen, dmm_world)
         cr_assert_gt(check_outs(blk, nb, false, router, &streamed), 3);
         cJSON_Delete(vault), cJSON_Delete(router);
     }
-    cJSON_Delete(t);
-    free(blk), free(eth);
+    close_world(&o);
 }
 
 Test(gen, bybit_world)
 {
-    const char *d = world("bybit", 2);
-    size_t nb, ne;
-    char *blk = slurp(path_in(d, "w/btc/blk00000.dat"), &nb), *eth = slurp(path_in(d, "w/eth/blocks-00000.json"), &ne);
-    cJSON *t = truth(d), *l;
+    opened o = open_world("bybit", 2);
+    const char *d = o.d, *blk = o.blk, *eth = o.eth;
+    size_t nb = o.nb, ne = o.ne;
+    cJSON *t = o.t, *l;
     int links = 0;
-    theft_checks(d, false);
     /* ETH -> BTC: the thief's outbounds on Bitcoin name its Ethereum inbounds */
     {
         cJSON *vault = service_txs(d, "thorchain_vault", "btc"), *router = service_txs(d, "thorchain_router", "ethereum");
@@ -291,6 +313,5 @@ Test(gen, bybit_world)
         cr_assert(tx_exists(d, jstr(l, "withdrawal_tx")));
     }
     cr_assert_eq(links, 60, "6 addresses x 10 deposits");
-    cJSON_Delete(t);
-    free(blk), free(eth);
+    close_world(&o);
 }
