@@ -580,7 +580,8 @@ static int suspects(det_ctx *c)
         const sl_trace_source *src = &c->in->src[i];
         const sl_trace_result *tr = &c->r->traces[i];
         sl_addr_ref a = {src->chain, src->addr};
-        if (src->kind != SL_SOURCE_ADDRESS || !tr->n_totals) continue;
+        uint64_t key[2] = {sl_addr_ref_key(a), tr->n_totals ? tr->totals[0].asset.id : 0};
+        if (src->kind != SL_SOURCE_ADDRESS || !tr->n_totals || sl_ht_get(&t.ix, key, sizeof key, NULL)) continue;
         rc = recv_add(&t, a, tr->totals[0].asset.id, tr->totals[0].source, 0);
     }
     /* per address: the asset in which it got the largest share */
@@ -636,13 +637,16 @@ static int suspects(det_ctx *c)
             snprintf(buf, sizeof buf, "received %.3g%% of the loot (%s)", share * 100, amt);
             reason_add(s.reason, sizeof s.reason, buf);
         }
-        if (bits & DET_N_SOURCE) conf = fmax(conf, 0.9), reason_add(s.reason, sizeof s.reason, "paid by the theft");
+        if (bits & DET_N_SOURCE) reason_add(s.reason, sizeof s.reason, "paid by the theft");
         if (bits & DET_N_FANOUT) conf += 0.25, reason_add(s.reason, sizeof s.reason, "fan-out slice");
         if (bits & DET_N_PEEL) conf += 0.2, reason_add(s.reason, sizeof s.reason, "peel chain");
         if (bits & DET_N_CONSOL) conf += 0.15, reason_add(s.reason, sizeof s.reason, "consolidation");
         if (bits & DET_N_DORMANT) conf += 0.1, reason_add(s.reason, sizeof s.reason, "held it dormant");
         if (bits & DET_N_RAPID) conf += 0.05, reason_add(s.reason, sizeof s.reason, "rapid hops");
         if (bits & DET_N_SWAPDEST) conf += 0.1, reason_add(s.reason, sizeof s.reason, "swap output");
+        if (bits & DET_N_MIXED) conf -= 0.2, reason_add(s.reason, sizeof s.reason, "a CoinJoin's output: taint diluted");
+        conf = fmin(conf, 0.9); /* shape alone never says more than that */
+        if (bits & DET_N_SOURCE) conf = 0.95;
         if (bits & DET_N_THORDEST) conf = fmax(conf, 0.9), reason_add(s.reason, sizeof s.reason, "THORChain memo destination");
         if (share <= 0 && (bits & DET_N_LEAD)) conf = 0;
         if (bits & DET_N_LEAD) {
@@ -651,7 +655,7 @@ static int suspects(det_ctx *c)
             reason_add(s.reason, sizeof s.reason, buf);
         }
         reason_add(s.reason, sizeof s.reason, c->tags ? "no service tag" : "no tag store");
-        s.confidence = fmin(conf, 0.99);
+        s.confidence = fmax(0.05, fmin(conf, 0.99));
         c->r->suspects[w++] = s;
     }
     if (!rc) c->r->n_suspects = w;

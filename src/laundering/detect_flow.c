@@ -370,7 +370,8 @@ static int rapid(det_ctx *c, sl_ht *seen, const sl_trace_result *tr)
         if (p->parent < 0 || (size_t)p->parent >= i) continue;
         const sl_trace_pool *q = &tr->pools[p->parent];
         uint64_t tq = via_time(c, q), tp = via_time(c, p);
-        if (tq && tp && tp >= tq && tp - tq <= lim && q->chain == p->chain) run[i] = run[p->parent] + 1;
+        /* a source pool's hold is the victim's, not a hop of the thief's */
+        if (q->parent >= 0 && tq && tp && tp >= tq && tp - tq <= lim && q->chain == p->chain) run[i] = run[p->parent] + 1;
     }
     for (size_t i = 0; i < tr->n_pools; i++)
         if (tr->pools[i].parent >= 0 && run[i] && run[i] == run[tr->pools[i].parent] + 1) ext[tr->pools[i].parent] = true;

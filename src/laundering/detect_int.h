@@ -37,6 +37,7 @@ enum {
     DET_N_EXDEPOSIT = 1u << 7,  /* an exchange's deposit address (forwards to its hot wallet) */
     DET_N_LEAD = 1u << 8,       /* a Tornado withdrawal linked by Tutela's rules */
     DET_N_SWAPDEST = 1u << 9,   /* received the output of a DEX swap or a bridge */
+    DET_N_MIXED = 1u << 10,     /* received an output of a CoinJoin the taint went through */
 };
 
 typedef struct det_note {

@@ -85,6 +85,8 @@ static int coinjoins(det_ctx *c)
             for (size_t q = 0; q < tr->n_edges && !rc; q++)
                 if (tr->edges[q].chain == v->chain && tr->edges[q].to_pool == k)
                     rc = det_f_addr(f, (sl_addr_ref){v->chain, tr->edges[q].to_addr});
+            /* what the CoinJoin paid: no longer the thief's by taint alone */
+            for (uint32_t q = 0; q < p.n_out && !rc; q++) rc = det_mark(c, out[q].addr, DET_N_MIXED);
         }
     }
     sl_free(in);
