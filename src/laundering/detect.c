@@ -241,7 +241,7 @@ static int svc_of_tag(const char *category, const char *label, const sl_tag *t)
         tmp.category = (char *)category, tmp.label = (char *)label;
         t = &tmp;
     }
-    if (sl_tag_is(t, "mixer")) return DET_SVC_MIXER;
+    if (sl_tag_is(t, "mixer") || sl_tag_is(t, "coinjoin")) return DET_SVC_MIXER;
     if (sl_tag_is(t, "exchange") || sl_tag_is(t, "hot_wallet") || sl_tag_is(t, "cold_wallet")) return DET_SVC_EXCHANGE;
     if (sl_tag_is(t, "dex") || sl_tag_is(t, "defi_dex_pair")) return DET_SVC_DEX;
     if (sl_tag_is(t, "bridge")) return DET_SVC_BRIDGE;
@@ -488,7 +488,7 @@ static uint64_t tip_time(det_ctx *c)
 }
 
 /* What entered asset (chain, asset) over all the traces: source + linked_in. */
-static sl_u128 entered(const det_ctx *c, uint16_t chain, uint32_t asset)
+sl_u128 det_entered(const det_ctx *c, uint16_t chain, uint32_t asset)
 {
     sl_u128 s = 0;
     for (size_t i = 0; i < c->r->n_traces; i++) {
@@ -588,13 +588,13 @@ static int suspects(det_ctx *c)
     for (size_t i = 0; i < t.n && !rc; i++) {
         struct rv *x = &t.v[i];
         uint64_t k = sl_addr_ref_key(x->a), v;
-        sl_u128 ent = entered(c, x->a.chain, x->asset);
+        sl_u128 ent = det_entered(c, x->a.chain, x->asset);
         double share = ent ? (double)x->amount / (double)ent : 0;
         if (share > 1) share = 1;
         if (sl_ht_get(&done, &k, sizeof k, &v)) {
             sl_suspect *s = &c->r->suspects[v - 1];
             if (s->received.asset != x->asset) {
-                sl_u128 e0 = entered(c, s->received.chain, s->received.asset);
+                sl_u128 e0 = det_entered(c, s->received.chain, s->received.asset);
                 double s0 = e0 ? (double)s->received.amount / (double)e0 : 0;
                 if (share > s0) s->received = (sl_det_amount){x->a.chain, x->asset, x->amount};
             }
@@ -622,7 +622,7 @@ static int suspects(det_ctx *c)
         sl_suspect s = c->r->suspects[i];
         const det_note *n = det_note_get(c, s.addr);
         uint32_t bits = n ? n->bits : 0;
-        sl_u128 ent = entered(c, s.received.chain, s.received.asset);
+        sl_u128 ent = det_entered(c, s.received.chain, s.received.asset);
         double share = ent ? (double)s.received.amount / (double)ent : 0, conf;
         char amt[64], buf[160], label[96];
         int svc;

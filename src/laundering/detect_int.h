@@ -104,7 +104,9 @@ int det_flow(det_ctx *c);       /* detect_flow.c: fan-out, peel, consolidation, 
 int det_mix(det_ctx *c);        /* detect_mix.c: CoinJoin, Tornado Cash */
 int det_swap(det_ctx *c);       /* detect_swap.c: swaps, bridges, exchanges, OTC */
 
-/* The payment's time and receiver through its view. */
+/* What entered asset (chain, asset) over all the traces: source + linked in. */
+sl_u128 det_entered(const det_ctx *c, uint16_t chain, uint32_t asset);
+/* The payment's time through its view. */
 uint64_t det_flow_time(const det_ctx *c, uint16_t chain, uint64_t flow);
 
 #endif

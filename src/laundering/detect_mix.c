@@ -18,6 +18,35 @@
 
 /* ---- CoinJoin ---- */
 
+/* Two shapes the knowledge layer's rules leave out, seen where mixing is young or
+ * simulated: a round of n >= 5 inputs from distinct addresses and n equal outputs to
+ * distinct addresses, each input worth the output or at most 1% more (a Whirlpool mix
+ * without remixers, which sl_coinjoin_detect requires) — 1; and a premix (Tx0 without its
+ * OP_RETURN): a tx paying an address tagged as a mixer or CoinJoin coordinator besides
+ * other outputs — 2. 0: neither. */
+static int round_or_premix(det_ctx *c, const sl_txv *t)
+{
+    if (t->n_in == t->n_out && t->n_in >= 5) {
+        uint64_t v = t->out[0].value;
+        bool ok = v > 0;
+        for (size_t i = 0; i < t->n_out && ok; i++) {
+            ok = t->out[i].value == v && t->in[i].value >= v && t->in[i].value - v <= v / 100;
+            for (size_t j = 0; j < i && ok; j++)
+                ok = t->in[j].addr.id != t->in[i].addr.id && t->out[j].addr.id != t->out[i].addr.id;
+        }
+        if (ok) return 1;
+    }
+    for (size_t i = 0; i < t->n_out; i++)
+        if (t->out[i].addr.id && det_service(c, t->out[i].addr, NULL, 0) == DET_SVC_MIXER) return 2;
+    return 0;
+}
+
+static const char *r_rule(const char *proto)
+{
+    return !strcmp(proto, "premix") ? "coinjoin: a premix, paying a tagged CoinJoin coordinator's fee address"
+                                    : "coinjoin: >= 5 distinct inputs into as many equal outputs (a mix round)";
+}
+
 static int coinjoins(det_ctx *c)
 {
     sl_ht seen = {0};
@@ -33,7 +62,7 @@ static int coinjoins(det_ctx *c)
             uint64_t k = tr->pools[i].id;
             if (!v || v->model != SL_MODEL_UTXO) continue;
             v->m->utxo_pool(v, k, &p);
-            if (p.n_in < 2 || p.n_out < 3 || sl_ht_get(&seen, &k, sizeof k, NULL)) continue;
+            if (p.n_out < 3 || sl_ht_get(&seen, &k, sizeof k, NULL)) continue;
             if (sl_ht_set(&seen, &k, sizeof k, 1) || sl_grow((void **)&in, &cap_in, p.n_in, sizeof *in) ||
                 sl_grow((void **)&out, &cap_out, p.n_out, sizeof *out)) {
                 rc = SL_ENOMEM;
@@ -66,27 +95,35 @@ static int coinjoins(det_ctx *c)
             sl_txv tv = {.tx = {v->chain, k}, .time = (int64_t)v->m->tx_time(v, k), .in = in, .n_in = p.n_in, .out = out,
                          .n_out = p.n_out};
             sl_coinjoin_kind kind = sl_coinjoin_detect(&tv);
-            if (kind == SL_CJ_NONE) continue;
+            const char *proto = sl_coinjoin_name(kind);
+            double conf = kind == SL_CJ_EQUAL_OUTPUT ? 0.7 : 0.9;
+            if (kind == SL_CJ_NONE) {
+                int r = round_or_premix(c, &tv);
+                if (!r) continue;
+                proto = r == 1 ? "equal-round" : "premix";
+                conf = 0.8;
+            }
             /* the taint that entered it */
             sl_u128 taint = 0;
             size_t tin = 0;
             for (size_t q = 0; q < tr->n_edges; q++)
                 if (tr->edges[q].chain == v->chain && tr->edges[q].to_pool == k) taint += tr->edges[q].amount, tin++;
-            sl_finding *f = det_finding(c, SL_DET_COINJOIN, SL_STAGE_MIXING, kind == SL_CJ_EQUAL_OUTPUT ? 0.7 : 0.9,
-                                        "coinjoin: a tainted tx the CoinJoin rules recognise (docs/CLUSTERING.md)");
+            sl_finding *f = det_finding(c, SL_DET_COINJOIN, SL_STAGE_MIXING, conf,
+                                        kind != SL_CJ_NONE ? "coinjoin: a tainted tx the CoinJoin rules recognise (docs/CLUSTERING.md)"
+                                        : r_rule(proto));
             if (!f) { rc = SL_ENOMEM; break; }
             f->amount = (sl_det_amount){v->chain, 0, taint};
             det_f_time(f, (uint64_t)tv.time);
             char amt[64];
             det_amount_str(c, amt, sizeof amt, v->chain, 0, taint);
-            det_f_ev(f, "protocol=%s; inputs=%u; outputs=%u; tainted_inputs=%zu; taint_in=%s", sl_coinjoin_name(kind),
+            det_f_ev(f, "protocol=%s; inputs=%u; outputs=%u; tainted_inputs=%zu; taint_in=%s", proto,
                      p.n_in, p.n_out, tin, amt);
             if ((rc = det_f_tx(f, tv.tx))) break;
             for (size_t q = 0; q < tr->n_edges && !rc; q++)
                 if (tr->edges[q].chain == v->chain && tr->edges[q].to_pool == k)
                     rc = det_f_addr(f, (sl_addr_ref){v->chain, tr->edges[q].to_addr});
-            /* what the CoinJoin paid: no longer the thief's by taint alone */
-            for (uint32_t q = 0; q < p.n_out && !rc; q++) rc = det_mark(c, out[q].addr, DET_N_MIXED);
+            /* what the CoinJoin paid: no longer the thief's by taint alone (a premix's change is) */
+            for (uint32_t q = 0; q < p.n_out && !rc && strcmp(proto, "premix"); q++) rc = det_mark(c, out[q].addr, DET_N_MIXED);
         }
     }
     sl_free(in);
