@@ -25,6 +25,11 @@ int sl_report_btc_address(sl_store *s, const sl_report_sink *k, const sl_report_
 int sl_report_eth_block(sl_store *s, const sl_report_sink *k, const sl_report_req *rq, sl_error *e);
 int sl_report_eth_tx(sl_store *s, const sl_report_sink *k, const sl_report_req *rq, sl_error *e);
 int sl_report_eth_address(sl_store *s, const sl_report_sink *k, const sl_report_req *rq, sl_error *e);
+/* annot_view.c: transaction tx of chain's memos and known events (annot.h), as the JSON
+ * members "memos" and "events" added to j (null when the store keeps no annotations), or
+ * as text lines (nothing when it has none). Errors: the annotation db's (SL_ESTORE...). */
+int sl_report_annot_json(sl_store *s, uint16_t chain, uint64_t tx, cJSON *j, sl_error *e);
+int sl_report_annot_text(FILE *out, sl_store *s, uint16_t chain, uint64_t tx, sl_error *e);
 /* info.c */
 int sl_report_info(sl_store *s, const sl_report_sink *k, const sl_report_req *rq, sl_error *e);
 
