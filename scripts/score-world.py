@@ -95,19 +95,28 @@ def score(truth, det, min_conf, min_share):
                        "thief_txs": len(ttx), "found": len(found), "recall": ratio(len(found), len(ttx)),
                        "by_stage": by_stage}
     # ---- tornado links
+    # A pool does not say which deposit a withdrawal pays out: a lead is right when its
+    # withdrawal is one of the thief's (withdrawal-level); the pair is "among the candidates"
+    # when the finding also names the deposit truth pairs it with.
     links = {(l["deposit_tx"].lower(), l["withdrawal_tx"].lower()) for l in truth.get("tornado_links", [])}
-    got = set()
+    wds = {w for _, w in links}
+    got, right_leads, pairs = set(), 0, set()
     leads = 0
     for f in det.get("findings", []):
         if f.get("kind") != "tornado" or "withdrawal" not in f.get("rule", ""):
             continue
         leads += 1
         txs = [t["tx"].lower() for t in f.get("txs", [])]
-        for d, w in links:
-            if w in txs and d in txs:
-                got.add((d, w))
-    out["tornado"] = {"links": len(links), "leads": leads, "linked_right": len(got),
-                      "recall": ratio(len(got), len(links)), "precision": ratio(len(got), leads)}
+        w = txs[0] if txs else ""
+        if w in wds:
+            right_leads += 1
+            got.add(w)
+        for d, w2 in links:
+            if w2 == w and d in txs:
+                pairs.add((d, w2))
+    out["tornado"] = {"links": len(links), "withdrawals": len(wds), "leads": leads, "right_leads": right_leads,
+                      "recall": ratio(len(got), len(wds)), "precision": ratio(right_leads, leads),
+                      "pair_among_candidates": ratio(len(pairs), len(links))}
     # ---- final locations
     kinds = {"exchange": "exchange-deposit", "otc": "otc", "mixer": "tornado"}
     named = {}
@@ -171,8 +180,8 @@ def main():
     for st, r in sorted(fd["by_stage"].items()):
         print(f"  stage {st:12} {r['found']}/{r['txs']} found, {r['stage_ok']} with the right stage")
     t = s["tornado"]
-    print(f"tornado   links {t['links']}, leads {t['leads']}, linked right {t['linked_right']}: recall {t['recall']}, "
-          f"precision {t['precision']}")
+    print(f"tornado   withdrawals {t['withdrawals']}, leads {t['leads']}, right {t['right_leads']}: recall {t['recall']}, "
+          f"precision {t['precision']}; truth's deposit among the candidates: {t['pair_among_candidates']}")
     fl = s["final"]
     print(f"final     {fl['right_eth']} of {fl['loot_eth']} ETH-equivalent located right: {fl['fraction']}")
     for k, r in sorted(fl["by_kind"].items()):

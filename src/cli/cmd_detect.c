@@ -83,15 +83,6 @@ static int parse(detect_opts *o, int argc, char **argv)
     return 0;
 }
 
-/* The store's annotations (memos, events, gas prices). Kept behind this function: the
- * annotation store lands with the annot helper's branch; until then a detect runs without. */
-static int open_annot(sl_annot **a, sl_store *s, sl_error *e)
-{
-    (void)s;
-    *a = NULL;
-    return sl_err(e, SL_ENOTFOUND, "no annotations");
-}
-
 int cmd_detect(int argc, char **argv)
 {
     detect_opts o;
@@ -113,7 +104,7 @@ int cmd_detect(int argc, char **argv)
         tags = NULL;
         sl_err_clear(&e);
     }
-    if (open_annot(&a, s, &e)) {
+    if (sl_annot_open(&a, s, &e)) {
         if (e.code == SL_ENOMEM) { rc = e.code; goto out; }
         if (!o.c.quiet && e.code != SL_ENOTFOUND)
             fprintf(stderr, "sleuth: note: the annotations cannot be read (%s): no memos, events or gas prices\n", e.msg);
@@ -137,7 +128,7 @@ int cmd_detect(int argc, char **argv)
 out:
     if (ran) sl_detect_free(&r);
     sl_detect_input_free(&in);
-    (void)a; /* sl_annot_close once annotations are opened */
+    sl_annot_close(a);
     sl_tags_close(tags);
     sl_flow_set_close(fs);
     sl_store_close(s);

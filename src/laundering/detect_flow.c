@@ -201,6 +201,14 @@ static int fanout(det_ctx *c, sl_ht *seen, const sl_trace_result *tr, const edge
     return rc;
 }
 
+/* Whether amount is at least suspect_min_share of what entered its asset: less is the
+ * haircut's dust spread over others' coins, not the thief's money waiting. */
+static bool enough(const det_ctx *c, uint16_t chain, uint32_t asset, sl_u128 amount)
+{
+    sl_u128 in = det_entered(c, chain, asset);
+    return !in || (double)amount >= c->p->suspect_min_share * (double)in;
+}
+
 /* ---- peel chains (UTXO) ---- */
 
 typedef struct peel { uint64_t tx, parent, next; uint64_t small, big; uint32_t in_addr, big_addr; bool cont; } peel;
@@ -263,7 +271,11 @@ static int peel_chains(det_ctx *c, sl_ht *seen, const sl_trace_result *tr)
         uint64_t last = i;
         if (p[i].cont) continue;
         for (uint64_t k = i; k != SL_FLOW_NONE; k = p[k].next) len++, peeled += p[k].small, last = k;
-        if (len < 3 || !first_time(c, seen, SL_DET_PEEL, v->chain, p[i].tx)) continue;
+        if (len < 3) continue;
+        sl_u128 in = 0; /* the taint that entered the chain: a haircut's dust is not someone's peel chain */
+        for (size_t q = 0; q < tr->n_edges; q++)
+            if (tr->edges[q].chain == v->chain && tr->edges[q].to_pool == p[i].tx) in += tr->edges[q].amount;
+        if (!enough(c, v->chain, 0, in) || !first_time(c, seen, SL_DET_PEEL, v->chain, p[i].tx)) continue;
         double conf = 0.5 + 0.05 * (double)(len - 3);
         sl_finding *f = det_finding(c, SL_DET_PEEL, SL_STAGE_DISPERSAL, conf > 0.85 ? 0.85 : conf,
                                     "peel-chain: >= 3 links of 1 input, 2 outputs, each spending the larger (BlockSci)");
@@ -461,14 +473,6 @@ static int cmp_u64(const void *x, const void *y)
 {
     const uint64_t *a = x, *b = y;
     return *a < *b ? -1 : *a > *b;
-}
-
-/* Whether amount is at least suspect_min_share of what entered its asset: less is the
- * haircut's dust spread over others' coins, not the thief's money waiting. */
-static bool enough(const det_ctx *c, uint16_t chain, uint32_t asset, sl_u128 amount)
-{
-    sl_u128 in = det_entered(c, chain, asset);
-    return !in || (double)amount >= c->p->suspect_min_share * (double)in;
 }
 
 static int dormancy(det_ctx *c, sl_ht *seen, const sl_trace_result *tr, const edge_ix *to, const edge_ix *from)

@@ -106,8 +106,19 @@ static int coinjoins(det_ctx *c)
             /* the taint that entered it */
             sl_u128 taint = 0;
             size_t tin = 0;
+            /* a participant paying mostly stolen coins, not itself a CoinJoin's output: else the
+             * round only mixes what an earlier round or a haircut already diluted */
+            bool thief_in = false;
             for (size_t q = 0; q < tr->n_edges; q++)
-                if (tr->edges[q].chain == v->chain && tr->edges[q].to_pool == k) taint += tr->edges[q].amount, tin++;
+                if (tr->edges[q].chain == v->chain && tr->edges[q].to_pool == k) {
+                    const sl_trace_edge *y = &tr->edges[q];
+                    const det_note *n = det_note_get(c, (sl_addr_ref){v->chain, y->to_addr});
+                    sl_flow fl;
+                    v->m->flow_get(v, y->flow, &fl);
+                    taint += y->amount, tin++;
+                    thief_in |= (!n || !(n->bits & DET_N_MIXED)) && y->amount * 2 >= fl.amount;
+                }
+            if (!thief_in) continue;
             sl_finding *f = det_finding(c, SL_DET_COINJOIN, SL_STAGE_MIXING, conf,
                                         kind != SL_CJ_NONE ? "coinjoin: a tainted tx the CoinJoin rules recognise (docs/CLUSTERING.md)"
                                         : r_rule(proto));
@@ -155,9 +166,9 @@ static int gas_row(void *ctx, const sl_annot_row *r)
 static sl_u128 gas_of(det_ctx *c, uint16_t chain, uint64_t tx)
 {
     gas_ctx g = {0};
+    sl_error e = {0};
     if (!c->a) return 0;
-    /* the annotation store lands with the annot helper's branch: until then no gas prices */
-    (void)chain, (void)tx, (void)gas_row;
+    if (sl_annot_of_tx(c->a, chain, tx, gas_row, &g, &e) < 0) return 0; /* unknown: the rule does not fire */
     return g.gas;
 }
 
@@ -266,6 +277,7 @@ static int tornado(det_ctx *c)
     }
     /* leads: Tutela's rules on each withdrawal */
     size_t timing_only = 0, leads = 0;
+
     for (size_t i = 0; i < nw && !rc; i++) {
         double conf = 0;
         char why[96] = "";
@@ -345,7 +357,17 @@ static int tornado(det_ctx *c)
         det_f_time(f, w[i].time);
         det_f_ev(f, "rules=%s; withdrawn=%s", why, amt);
         if ((rc = det_f_addr(f, ra)) || (rc = det_f_tx(f, (sl_tx_ref){chain, w[i].tx}))) break;
-        for (size_t q = 0; q < nm && !rc; q++) rc = det_f_tx(f, (sl_tx_ref){chain, d[matched[q]].tx});
+        /* which deposit it pays out the pool does not say: the candidates are the thief's earlier
+         * deposits into the same pool that a rule tied to it (else all of them), at most 16 named */
+        size_t cand = 0;
+        for (int pass = 0; pass < 2 && !cand && !rc; pass++)
+            for (size_t q = 0; q < nd && !rc; q++) {
+                bool m = false;
+                for (size_t z = 0; z < nm && !m; z++) m = matched[z] == q;
+                if (d[q].pool != w[i].pool || d[q].time > w[i].time || !(pass || m)) continue;
+                if (cand++ < 16) rc = det_f_tx(f, (sl_tx_ref){chain, d[q].tx});
+            }
+        det_f_ev(f, "candidate_deposits=%zu (the pool hides which one it pays out)", cand);
         det_note *nn = det_note_of(c, ra);
         if (!nn) { rc = SL_ENOMEM; break; }
         nn->bits |= DET_N_LEAD;

@@ -171,7 +171,8 @@ static int services(det_ctx *c)
                     const sl_trace_edge *y = &tr->edges[q];
                     if (y->chain != x->chain || y->to_pool != x->pool || !y->to_addr) continue;
                     sl_addr_ref d = {x->chain, y->to_addr};
-                    if (!(rc = det_mark(c, d, DET_N_EXDEPOSIT))) rc = det_f_addr(f, d);
+                    if (!(rc = det_mark(c, d, DET_N_EXDEPOSIT)) && !(rc = det_f_addr(f, d)))
+                        rc = det_f_tx(f, (sl_tx_ref){x->chain, SL_FLOW_UTXO_TX(y->flow)}); /* the payment into it */
                 }
             } else {
                 sl_flow fl;
@@ -180,8 +181,11 @@ static int services(det_ctx *c)
                 if (!fl.from) continue;
                 for (size_t q = 0; q < tr->n_edges && only; q++) {
                     const sl_trace_edge *y = &tr->edges[q];
-                    if (y->chain == x->chain && y->from_addr == fl.from && y->asset == x->asset)
-                        only = det_service(c, (sl_addr_ref){x->chain, y->to_addr}, NULL, 0) == DET_SVC_EXCHANGE;
+                    sl_flow yf;
+                    if (y->chain != x->chain || y->from_addr != fl.from || y->asset != x->asset) continue;
+                    v->m->flow_get(v, y->flow, &yf);
+                    if (yf.fee || yf.sink) continue; /* the gas it paid */
+                    only = det_service(c, (sl_addr_ref){x->chain, y->to_addr}, NULL, 0) == DET_SVC_EXCHANGE;
                 }
                 for (size_t s = 0; s < c->in->n_src && only; s++)
                     only = !(c->in->src[s].kind == SL_SOURCE_ADDRESS && c->in->src[s].chain == x->chain &&
@@ -189,6 +193,9 @@ static int services(det_ctx *c)
                 if (!only) continue;
                 sl_addr_ref d = {x->chain, fl.from};
                 if (!(rc = det_mark(c, d, DET_N_EXDEPOSIT))) rc = det_f_addr(f, d);
+                for (size_t q = 0; q < tr->n_edges && !rc; q++) /* the payments into it */
+                    if (tr->edges[q].chain == x->chain && tr->edges[q].to_addr == fl.from)
+                        rc = det_f_tx(f, (sl_tx_ref){x->chain, tx_of(c, x->chain, tr->edges[q].flow)});
             }
         }
     }
