@@ -20,6 +20,12 @@
  * three links (3 BTC peeled, 10.997 left), consolidation of 5 senders into M, rapid hops
  * FAN -> P1 -> P2 -> P3 (600 s each), M dormant 40 days, R1..R3 still dormant as of b9, a
  * CoinJoin, cash-out at H through deposit address D, which is no suspect.
+ *
+ * Ethereum (tests/data/detect/tornado_chain.jsonl, written by make_eth.py there, which
+ * derives every value): a fan-out of 100 ETH into five 20 ETH slices, two of them deposited
+ * into Tornado's 10 ETH pool with a gas price nobody else uses, and four withdrawals: one
+ * linked by that gas price, one to a fan-out slice (address match), one to an address with 3
+ * transactions to a depositor, one by amount and timing only (no lead).
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -303,5 +309,46 @@ Test(detect, address_source_and_kinds)
     const cJSON *s = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "suspect_addresses"), 0);
     cr_assert_str_eq(jstr(s, "address"), rt_addr(X));
     cr_assert(strstr(jstr(s, "reason"), "paid by the theft"));
+    cJSON_Delete(j);
+}
+
+Test(detect_eth, fanout_and_tornado_leads_by_tutelas_rules)
+{
+    const char *d = temp_dir();
+    run_result r = run_sleuth("ingest eth --quiet --store %s/s --chain ethereum tests/data/detect/tornado_chain.jsonl", d);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    cJSON *j = sleuth_json("detect --store %s/s --tx 0x%064x --json", d, 0xf001);
+    const cJSON *f, *s;
+    cr_assert_str_eq(jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "loot"), 0), "amount"), "100000000000000000000");
+    cr_assert((f = finding(j, "fan-out", 0)));
+    cr_assert(strstr(jstr(f, "evidence"), "slices=5; fresh=5; slice=20 ETH..20 ETH"), "%s", jstr(f, "evidence"));
+    cr_assert_str_eq(amount(f), "100000000000000000000");
+    /* the deposits: F1 and F2's, into the 10 ETH pool */
+    cr_assert((f = finding(j, "tornado", 0)));
+    cr_assert_str_eq(jstr(f, "rule"), "tornado: tainted deposits into a pool");
+    cr_assert(strstr(jstr(f, "evidence"), "deposits=2; denomination=10 ETH"), "%s", jstr(f, "evidence"));
+    cr_assert(strstr(jstr(f, "evidence"), "withdrawals_after=4; leads=3; timing_only=1"), "%s", jstr(f, "evidence"));
+    cr_assert(names_addr(f, "0x910Cbd523D972eb0a6f4cAe4618aD62622b39DbF"));
+    /* the leads, one rule each; amount and timing alone (U3) is none */
+    const char *w1 = "0xB1B1B1B1b1B1b1b1b1B1B1B1B1b1b1B1b1b1B1B1", *w2 = "0xb2b2b2b2b2B2b2B2B2b2b2B2B2b2B2B2b2b2b2b2";
+    const char *f3 = "0xF3F3f3F3F3F3F3f3f3F3F3F3f3f3f3F3f3F3f3F3", *u3 = "0xa3A3a3a3a3A3a3A3A3a3A3A3a3a3a3a3A3a3A3a3";
+    cr_assert((f = finding_of(j, "tornado", w1)));
+    cr_assert(strstr(jstr(f, "evidence"), "rules=unique gas price; withdrawn=9.9 ETH"), "%s", jstr(f, "evidence"));
+    cr_assert_float_eq(conf(f), 0.7, 1e-9);
+    cr_assert((f = finding_of(j, "tornado", f3)));
+    cr_assert(strstr(jstr(f, "evidence"), "rules=address match"), "%s", jstr(f, "evidence"));
+    cr_assert_float_eq(conf(f), 0.9, 1e-9);
+    cr_assert((f = finding_of(j, "tornado", w2)));
+    cr_assert(strstr(jstr(f, "evidence"), "rules=>= 3 linking txs"), "%s", jstr(f, "evidence"));
+    cr_assert_float_eq(conf(f), 0.5, 1e-9);
+    cr_assert_null(finding_of(j, "tornado", u3), "amount and timing alone are no lead");
+    cr_assert_null(suspect(j, u3));
+    /* leads are suspects with their own confidence and say what they withdrew */
+    cr_assert((s = suspect(j, w1)));
+    cr_assert_float_eq(conf(s), 0.7, 1e-9);
+    cr_assert(strstr(jstr(s, "reason"), "Tornado withdrawal lead: unique gas price; withdrew 9.9 ETH"), "%s",
+              jstr(s, "reason"));
+    cr_assert_null(suspect(j, "0x910Cbd523D972eb0a6f4cAe4618aD62622b39DbF"), "the pool is a service");
     cJSON_Delete(j);
 }

@@ -623,8 +623,10 @@ static int suspects(det_ctx *c)
         const det_note *n = det_note_get(c, s.addr);
         uint32_t bits = n ? n->bits : 0;
         sl_u128 ent = det_entered(c, s.received.chain, s.received.asset);
-        double share = ent ? (double)s.received.amount / (double)ent : 0, conf;
-        char amt[64], buf[160], label[96];
+        uint64_t rk[2] = {sl_addr_ref_key(s.addr), s.received.asset};
+        bool reached = sl_ht_get(&t.ix, rk, sizeof rk, NULL); /* else a lead the trace did not reach */
+        double share = ent && reached ? (double)s.received.amount / (double)ent : 0, conf;
+        char amt[64], buf[200], label[96];
         int svc;
         if (share > 1) share = 1;
         if (bits & DET_N_EXDEPOSIT) continue;
@@ -648,10 +650,12 @@ static int suspects(det_ctx *c)
         conf = fmin(conf, 0.9); /* shape alone never says more than that */
         if (bits & DET_N_SOURCE) conf = 0.95;
         if (bits & DET_N_THORDEST) conf = fmax(conf, 0.9), reason_add(s.reason, sizeof s.reason, "THORChain memo destination");
-        if (share <= 0 && (bits & DET_N_LEAD)) conf = 0;
+        if (!reached && (bits & DET_N_LEAD) && !(bits & DET_N_THORDEST)) conf = 0; /* the lead's own */
         if (bits & DET_N_LEAD) {
             conf = fmax(conf, n->lead);
-            snprintf(buf, sizeof buf, "Tornado withdrawal lead: %s", n->lead_why);
+            if (!reached) det_amount_str(c, amt, sizeof amt, s.received.chain, s.received.asset, s.received.amount);
+            snprintf(buf, sizeof buf, "Tornado withdrawal lead: %s%s%s", n->lead_why, reached ? "" : "; withdrew ",
+                     reached ? "" : amt);
             reason_add(s.reason, sizeof s.reason, buf);
         }
         reason_add(s.reason, sizeof s.reason, c->tags ? "no service tag" : "no tag store");
