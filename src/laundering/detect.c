@@ -543,6 +543,28 @@ static void reason_add(char *r, size_t cap, const char *s)
     r[n + k] = 0;
 }
 
+/* The share of everything address a ever received in asset that is the taint it got
+ * (taint / total): a thief's own address holds stolen coins only, a bystander's gets a
+ * haircut's sliver. 0 when unknown or when a has received too often to count cheaply. */
+#define PURITY_MAX_FLOWS 10000
+static double purity(det_ctx *c, sl_addr_ref a, uint32_t asset, sl_u128 taint)
+{
+    const sl_flow_view *v = sl_flow_set_chain(c->fs, a.chain);
+    sl_flow_ids ids = {0};
+    sl_u128 total = 0;
+    if (!v || v->m->addr_received(v, a.id, asset, 0, &ids) || ids.n > PURITY_MAX_FLOWS) {
+        sl_flow_ids_free(&ids);
+        return 0;
+    }
+    for (size_t i = 0; i < ids.n; i++) {
+        sl_flow f;
+        v->m->flow_get(v, ids.v[i], &f);
+        total += f.amount;
+    }
+    sl_flow_ids_free(&ids);
+    return total ? (double)taint / (double)total : 0;
+}
+
 static int add_suspect(det_ctx *c, sl_suspect *s)
 {
     size_t cap = c->r->n_suspects;
@@ -631,12 +653,19 @@ static int suspects(det_ctx *c)
         if (share > 1) share = 1;
         if (bits & DET_N_EXDEPOSIT) continue;
         if ((svc = det_service(c, s.addr, label, sizeof label)) != DET_SVC_NONE) continue;
-        if (share < c->p->suspect_min_share && !(bits & (DET_N_LEAD | DET_N_THORDEST))) continue;
+        double pure = 0;
+        if (share < c->p->suspect_min_share && !(bits & (DET_N_LEAD | DET_N_THORDEST)) &&
+            (!reached || (pure = purity(c, s.addr, s.received.asset, s.received.amount)) < 0.9))
+            continue;
         s.reason[0] = 0;
         conf = share >= 0.10 ? 0.55 : share >= 0.01 ? 0.45 : 0.35;
         if (share > 0) {
             det_amount_str(c, amt, sizeof amt, s.received.chain, s.received.asset, s.received.amount);
             snprintf(buf, sizeof buf, "received %.3g%% of the loot (%s)", share * 100, amt);
+            reason_add(s.reason, sizeof s.reason, buf);
+        }
+        if (pure > 0) {
+            snprintf(buf, sizeof buf, "%.0f%% of what it ever received is stolen", pure * 100);
             reason_add(s.reason, sizeof s.reason, buf);
         }
         if (bits & DET_N_SOURCE) reason_add(s.reason, sizeof s.reason, "paid by the theft");
