@@ -352,3 +352,34 @@ Test(detect_eth, fanout_and_tornado_leads_by_tutelas_rules)
     cr_assert_null(suspect(j, "0x910Cbd523D972eb0a6f4cAe4618aD62622b39DbF"), "the pool is a service");
     cJSON_Delete(j);
 }
+
+/* A declared link (--link) from the hand-built Bitcoin chain into the Ethereum fixture: the
+ * peel chain's remainder Q3 (10.997 BTC, P3:1) is said to have arrived as the 100 ETH of
+ * 0x..f001, so the detect continues on Ethereum: a bridge finding, then the fan-out there. */
+Test(detect, declared_link_into_ethereum)
+{
+    char csv[600];
+    FILE *f;
+    run_result r = run_sleuth("ingest eth --quiet --store %s --chain ethereum tests/data/detect/tornado_chain.jsonl", STORE);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    snprintf(csv, sizeof csv, "%s/links.csv", temp_dir());
+    cr_assert((f = fopen(csv, "w")));
+    fprintf(f, "from_chain,from_txid,from_address,from_amount,to_chain,to_txid,to_address,to_amount,note\n"
+               "regtest,%s,%s,1099700000,ethereum,0x%064x,0x5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e,"
+               "100000000000000000000,test bridge\n",
+            P3, rt_addr(Q3), 0xf001);
+    fclose(f);
+    cJSON *j = sleuth_json("detect --store %s --tx %s --link %s --json", STORE, THEFT, csv);
+    const cJSON *x;
+    cr_assert((x = finding(j, "bridge", 0)));
+    cr_assert_str_eq(jstr(x, "stage"), "swap-bridge");
+    cr_assert(strstr(jstr(x, "evidence"), "tainted_out=10.99700000 BTC; arrived=100 ETH; to_chain=ethereum"), "%s",
+              jstr(x, "evidence"));
+    cr_assert(strstr(jstr(x, "evidence"), "note=test bridge"), "%s", jstr(x, "evidence"));
+    cr_assert(names_addr(x, rt_addr(Q1 + 1)) && names_addr(x, rt_addr(Q3)) && names_tx(x, P3));
+    cr_assert((x = finding(j, "fan-out", 1)), "the second fan-out, on Ethereum");
+    cr_assert(strstr(jstr(x, "evidence"), "slices=5"), "%s", jstr(x, "evidence"));
+    cr_assert_null(finding(j, "coinjoin", 0), "Q3 crossed instead of entering the CoinJoin");
+    cJSON_Delete(j);
+}

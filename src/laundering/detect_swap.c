@@ -87,6 +87,8 @@ static int crossings(det_ctx *c)
             if (xc && !xc->matched) det_f_ev(f, "the arriving leg is not in the store");
             if (!xc && L->note[0]) det_f_ev(f, "note=%.120s", L->note);
             if ((rc = det_f_addr(f, (sl_addr_ref){L->from_chain, from}))) break;
+            /* the departing payment's receiver: a vault, a bridge's deposit address */
+            if ((rc = det_f_addr(f, (sl_addr_ref){L->from_chain, receiver(c, L->from_chain, L->from_flow)}))) break;
             if ((rc = det_f_tx(f, (sl_tx_ref){L->from_chain, tx_of(c, L->from_chain, L->from_flow)}))) break;
             if (to) {
                 if ((rc = det_f_addr(f, (sl_addr_ref){L->to_chain, to}))) break;
