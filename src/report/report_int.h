@@ -128,3 +128,9 @@ const char *sl_rt_chain(const sl_trace_report *rep, uint16_t chain);
 uint32_t sl_rt_payer(const sl_trace_report *rep, uint16_t chain, uint64_t tx);
 /* The declared link of a crossing. */
 const sl_trace_link *sl_rt_link(const sl_trace_report *rep, const sl_trace_crossing *x);
+/* The crossing found in chain data that link index `link` is, NULL for a declared link. */
+const sl_xchain *sl_rt_xc(const sl_trace_report *rep, size_t link);
+/* The link without an arriving payment through which end x left ("crossed"), NULL none. */
+const sl_trace_link *sl_rt_crossed(const sl_trace_report *rep, const sl_trace_end *x);
+/* "crossed to CHAIN, outbound not in the store" for a crossed end, into out. */
+void sl_rt_crossed_text(const sl_trace_report *rep, const sl_trace_end *x, char *out, size_t cap);
