@@ -448,11 +448,70 @@ uint64_t det_flow_time(const det_ctx *c, uint16_t chain, uint64_t flow)
 
 /* ---------------- the run ---------------- */
 
-/* The store's crossings as links. Kept behind this function: sl_xchain_find lands with the
- * xchain helper's branch; until then a detect runs with params->extra_links only. */
+/* The store's crossings (THORChain swaps, DEX swaps: xchain.h) as the first links, link i
+ * being crossing i. Without annotations there are none to find. */
 static int find_crossings(det_ctx *c)
 {
-    (void)c;
+    int rc;
+    if (!c->a) return SL_OK;
+    if ((rc = sl_xchain_find(c->fs, c->a, &c->r->crossings, c->e))) return rc;
+    for (size_t i = 0; i < c->r->crossings.n; i++) { /* departing payment -> crossing index + 1 */
+        const sl_trace_link *L = &c->r->crossings.v[i].link;
+        uint64_t k[2] = {L->from_chain, L->from_flow}, *slot;
+        bool added;
+        if (sl_ht_upsert(&c->xc_from, k, sizeof k, i + 1, &slot, &added)) return sl_err(c->e, SL_ENOMEM, "out of memory");
+    }
+    return SL_OK;
+}
+
+/* Adds the link of crossing i (once). */
+static int use_crossing(det_ctx *c, size_t i, bool *added)
+{
+    *added = false;
+    for (size_t k = 0; k < c->links.n; k++)
+        if (c->xc_of_link[k] == i) return SL_OK;
+    size_t cap = c->links.cap, cap2 = c->links.cap;
+    if (sl_grow((void **)&c->links.v, &cap, c->links.n + 1, sizeof *c->links.v) ||
+        sl_grow((void **)&c->xc_of_link, &cap2, c->links.n + 1, sizeof *c->xc_of_link))
+        return SL_ENOMEM;
+    c->links.cap = cap < cap2 ? cap : cap2;
+    c->links.v[c->links.n] = c->r->crossings.v[i].link;
+    c->xc_of_link[c->links.n++] = i;
+    *added = true;
+    return SL_OK;
+}
+
+/* The crossings whose departing payment carried a significant part of the loot in the
+ * traces just run (>= suspect_min_share of what entered its asset), as links for the next
+ * round; *added counts the new ones. A crossing only a haircut's dust reaches stays
+ * unfollowed (its taint ends at the vault or pool): following every background user's
+ * swap that dust touched would make the links loop for thousands of passes. Several
+ * crossings may leave at one payment (a streaming swap): all are taken. */
+static int select_crossings(det_ctx *c, size_t *added)
+{
+    *added = 0;
+    for (size_t t = 0; t < c->r->n_traces; t++) {
+        const sl_trace_result *tr = &c->r->traces[t];
+        for (size_t pass = 0; pass < 2; pass++) {
+            size_t n = pass ? tr->n_ends : tr->n_edges;
+            for (size_t i = 0; i < n; i++) {
+                uint16_t chain = pass ? tr->ends[i].chain : tr->edges[i].chain;
+                uint64_t flow = pass ? tr->ends[i].flow : tr->edges[i].flow, k[2] = {chain, flow}, v;
+                uint32_t asset = pass ? tr->ends[i].asset : tr->edges[i].asset;
+                sl_u128 amt = pass ? tr->ends[i].amount : tr->edges[i].amount;
+                if (!sl_ht_get(&c->xc_from, k, sizeof k, &v)) continue;
+                sl_u128 in = det_entered(c, chain, asset);
+                if (in && (double)amt < c->p->suspect_min_share * (double)in) continue;
+                for (size_t x = v - 1; x < c->r->crossings.n; x++) {
+                    const sl_trace_link *L = &c->r->crossings.v[x].link;
+                    bool add;
+                    if (L->from_chain != chain || L->from_flow != flow) continue;
+                    if (use_crossing(c, x, &add)) return SL_ENOMEM;
+                    *added += add;
+                }
+            }
+        }
+    }
     return SL_OK;
 }
 
@@ -743,31 +802,48 @@ int sl_detect_run(const sl_flow_set *fs, sl_annot *a, sl_tags *tags, const sl_de
     memset(r, 0, sizeof *r);
     if (!in->n_src) return sl_err(e, SL_EUSAGE, "nothing to start from");
     if (!p->no_crossings && (rc = find_crossings(&c))) goto done;
-    c.n_xc_links = c.links.n;
     for (size_t i = 0; p->extra_links && i < p->extra_links->n; i++) {
-        if (sl_grow((void **)&c.links.v, &c.links.cap, c.links.n + 1, sizeof *c.links.v)) {
+        size_t cap = c.links.cap, cap2 = c.links.cap;
+        if (sl_grow((void **)&c.links.v, &cap, c.links.n + 1, sizeof *c.links.v) ||
+            sl_grow((void **)&c.xc_of_link, &cap2, c.links.n + 1, sizeof *c.xc_of_link)) {
             rc = sl_err(e, SL_ENOMEM, "out of memory");
             goto done;
         }
+        c.links.cap = cap < cap2 ? cap : cap2;
+        c.xc_of_link[c.links.n] = SIZE_MAX; /* declared: no crossing of the store */
         c.links.v[c.links.n++] = p->extra_links->v[i];
     }
     if (!(r->traces = sl_calloc(in->n_src, sizeof *r->traces)) || !(r->loot = sl_calloc(in->n_src, sizeof *r->loot))) {
         rc = sl_err(e, SL_ENOMEM, "out of memory");
         goto done;
     }
-    for (size_t i = 0; i < in->n_src; i++) {
-        sl_trace_params tp = {0};
-        tp.policy = p->policy;
-        tp.max_hops = p->max_hops ? p->max_hops : 64;
-        tp.min_amount = 546; /* Bitcoin's dust: less is not worth following on any chain */
-        tp.endpoints = (sl_trace_endpoints){is_endpoint, &c, "tagged services (exchange, mixer, DEX, bridge, OTC) end it"};
-        tp.links = c.links.n ? &c.links : NULL;
-        if ((rc = sl_trace_run(fs, &in->src[i], &tp, &r->traces[i], e))) goto done;
-        r->n_traces++;
+    /* rounds: trace, take the crossings the loot reached, trace again, until none is new */
+    for (unsigned round = 0;; round++) {
+        size_t added = 0;
+        for (size_t i = 0; i < in->n_src; i++) {
+            sl_trace_params tp = {0};
+            tp.policy = p->policy;
+            tp.max_hops = p->max_hops ? p->max_hops : 64;
+            tp.min_amount = 546; /* Bitcoin's dust: less is not worth following on any chain */
+            tp.endpoints = (sl_trace_endpoints){is_endpoint, &c, "tagged services (exchange, mixer, DEX, bridge, OTC) end it"};
+            tp.links = c.links.n ? &c.links : NULL;
+            if ((rc = sl_trace_run(fs, &in->src[i], &tp, &r->traces[i], e))) goto done;
+            r->n_traces++;
+        }
+        r->rounds = round + 1;
+        if (round + 1 >= DETECT_MAX_ROUNDS || !r->crossings.n) break;
+        if ((rc = select_crossings(&c, &added))) {
+            sl_err(e, rc, "out of memory");
+            goto done;
+        }
+        if (!added) break;
+        for (size_t i = 0; i < r->n_traces; i++) sl_trace_free(&r->traces[i]);
+        r->n_traces = 0;
+    }
+    for (size_t i = 0; i < r->n_traces; i++)
         if (r->traces[i].n_totals)
             r->loot[r->n_loot++] = (sl_det_amount){r->traces[i].totals[0].asset.chain, r->traces[i].totals[0].asset.id,
                                                    r->traces[i].totals[0].source};
-    }
     r->tip_time = tip_time(&c);
     if ((rc = mark_sources(&c)) || (rc = det_swap(&c)) || (rc = det_flow(&c)) || (rc = det_mix(&c)) || (rc = suspects(&c))) {
         if (rc == SL_ENOMEM) sl_err(e, rc, "out of memory");
@@ -789,6 +865,8 @@ done:
     sl_ht_free(&c.notes_ix);
     sl_free(c.notes);
     sl_free(c.links.v);
+    sl_free(c.xc_of_link);
+    sl_ht_free(&c.xc_from);
     r->seconds = sl_now() - t0;
     if (rc) sl_detect_free(r);
     return rc;
@@ -802,6 +880,6 @@ void sl_detect_free(sl_detect_result *r)
     sl_free(r->findings);
     sl_free(r->suspects);
     sl_free(r->loot);
-    sl_free(r->crossings.v); /* sl_xchain_list_free once the xchain branch is merged */
+    sl_xchain_list_free(&r->crossings);
     memset(r, 0, sizeof *r);
 }

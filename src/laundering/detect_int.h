@@ -14,6 +14,10 @@
 #include "sleuth/hashtab.h"
 #include "sleuth/laundering.h"
 
+/* Rounds of trace-then-take-crossings at most (a swap chain BTC -> ETH -> USDT -> ... is a
+ * few rounds deep). */
+#define DETECT_MAX_ROUNDS 12
+
 /* What kind of service an address is (its own tag, else its cluster's). */
 enum {
     DET_SVC_NONE = 0,
@@ -66,8 +70,9 @@ typedef struct det_ctx {
     const sl_detect_params *p;
     sl_detect_result *r;
     sl_error *e;
-    sl_trace_links links;       /* the crossings' links, then params->extra_links */
-    size_t n_xc_links;          /* links [0, n_xc_links) are r->crossings.v[i] */
+    sl_trace_links links;       /* params->extra_links, then the crossings the loot reached */
+    size_t *xc_of_link;         /* link i is crossing xc_of_link[i] (SIZE_MAX: declared) */
+    sl_ht xc_from;              /* (chain, departing flow) -> first crossing index + 1 */
     sl_ht svc;                  /* address key -> service kind + 1 */
     sl_ht svc_cl;               /* cluster key -> service kind + 1 */
     struct { uint16_t chain; bool tried; sl_cluster *cl; } cls[8];

@@ -51,7 +51,7 @@ static int crossings(det_ctx *c)
         for (size_t i = 0; i < tr->n_crossings && !rc; i++) {
             const sl_trace_crossing *x = &tr->crossings[i];
             const sl_trace_link *L = &c->links.v[x->link];
-            const sl_xchain *xc = x->link < c->n_xc_links ? &c->r->crossings.v[x->link] : NULL;
+            const sl_xchain *xc = c->xc_of_link[x->link] != SIZE_MAX ? &c->r->crossings.v[c->xc_of_link[x->link]] : NULL;
             uint64_t key = x->link;
             sl_det_kind kind = SL_DET_BRIDGE;
             const char *rule = "bridge: a declared cross-chain link the taint crossed";
@@ -125,6 +125,8 @@ static int services(det_ctx *c)
             int svc;
             sl_det_kind kind;
             if (x->reason != SL_END_TAGGED || !v) continue;
+            sl_u128 in = det_entered(c, x->chain, x->asset); /* a haircut's dust is not a cash-out */
+            if (in && (double)x->amount < c->p->suspect_min_share * (double)in) continue;
             svc = det_service(c, a, label, sizeof label);
             if (svc == DET_SVC_EXCHANGE) kind = SL_DET_EXCHANGE;
             else if (svc == DET_SVC_OTC) kind = SL_DET_OTC;
