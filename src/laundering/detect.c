@@ -482,7 +482,8 @@ static int use_crossing(det_ctx *c, size_t i, bool *added)
 }
 
 /* The crossings whose departing payment carried a significant part of the loot in the
- * traces just run (>= suspect_min_share of what entered its asset), as links for the next
+ * traces just run (>= suspect_min_share of what entered its asset, or >= 90% of the
+ * payment itself), as links for the next
  * round; *added counts the new ones. A crossing only a haircut's dust reaches stays
  * unfollowed (its taint ends at the vault or pool): following every background user's
  * swap that dust touched would make the links loop for thousands of passes. Several
@@ -501,7 +502,15 @@ static int select_crossings(det_ctx *c, size_t *added)
                 sl_u128 amt = pass ? tr->ends[i].amount : tr->edges[i].amount;
                 if (!sl_ht_get(&c->xc_from, k, sizeof k, &v)) continue;
                 sl_u128 in = det_entered(c, chain, asset);
-                if (in && (double)amt < c->p->suspect_min_share * (double)in) continue;
+                if (in && (double)amt < c->p->suspect_min_share * (double)in) {
+                    /* a small swap still counts when what it pays is (nearly) all stolen: a thief
+                     * splitting the loot into many small swaps, not a bystander's dust */
+                    const sl_flow_view *fv = sl_flow_set_chain(c->fs, chain);
+                    sl_flow f;
+                    if (!fv) continue;
+                    fv->m->flow_get(fv, flow, &f);
+                    if (!f.amount || amt * 10 < f.amount * 9) continue;
+                }
                 for (size_t x = v - 1; x < c->r->crossings.n; x++) {
                     const sl_trace_link *L = &c->r->crossings.v[x].link;
                     bool add;
