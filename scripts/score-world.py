@@ -7,8 +7,11 @@
              loot, which is all a detector that keeps suspects above a share can find)
   findings   the share of findings that name a thief transaction or address, and the
              recall of truth's thief_txs by stage (a thief tx is found when a finding
-             names it; "stage ok" when that finding's stage is the tx's)
-  tornado    recall and precision of truth's tornado_links among the tornado leads
+             names it, or, for the theft, when detect started from it; "stage ok" when
+             that finding's stage is the tx's)
+  tornado    per withdrawal: recall and precision of the tornado leads against the
+             withdrawals of truth's tornado_links (a pool does not say which deposit a
+             withdrawal pays out), and how often truth's deposit is among a lead's candidates
   final      the fraction of the loot whose final location detect reports right: held
              (a suspect or a still-dormant finding names the address), exchange, otc,
              mixer (a finding of that kind names it); amounts in ETH at the world's price
@@ -81,6 +84,10 @@ def score(truth, det, min_conf, min_share):
             good += 1
         for t in txs & set(ttx):
             found[t] = found.get(t) or (f.get("stage") == ttx[t])
+    for src in det.get("input", {}).get("sources", []):  # the theft tx is what detect starts from
+        k = tx_key(src.get("chain", ""), src.get("tx", ""))
+        if src.get("tx") and k in ttx:
+            found[k] = found.get(k) or ttx[k] == "theft"
     by_stage = {}
     for t, st in ttx.items():
         s = by_stage.setdefault(st or "?", {"txs": 0, "found": 0, "stage_ok": 0})

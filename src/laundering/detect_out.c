@@ -182,7 +182,10 @@ int sl_detect_text(FILE *f, const sl_detect_result *r, const sl_detect_input *in
         fprintf(f, "  loot: %s on %s\n", a, chain_name(fs, r->loot[i].chain));
     }
     sl_fmt_time(t1, r->tip_time);
-    fprintf(f, "  as of %s; crossings in the store: %zu\n", t1, r->crossings.n);
+    size_t crossed = 0;
+    for (size_t i = 0; i < r->n_traces; i++) crossed += r->traces[i].n_crossings;
+    sl_fmt_wrapf(f, 4, "  as of %s; crossings in the store %zu, crossed by the loot %zu (%u trace round%s)", t1,
+                 r->crossings.n, crossed, r->rounds, r->rounds == 1 ? "" : "s");
     fprintf(f, "\nfindings (%zu, by time)\n", r->n_findings);
     for (size_t i = 0; i < r->n_findings; i++) {
         const sl_finding *x = &r->findings[i];
