@@ -17,7 +17,7 @@
 static const char HELP[] =
     "usage: sleuth detect --store DIR (--incident NAME | --address ADDR | --tx TXID[:N])\n"
     "          [--chain C] [--kinds k1,k2] [--policy P] [--max-hops N] [--dormant-days N]\n"
-    "          [--link FILE.csv] [--json] [--quiet]\n"
+    "          [--link FILE.csv] [--no-crossings] [--json] [--quiet]\n"
     "  Follows the loot forward over every chain of the store (haircut by default, 64 hops,\n"
     "  through THORChain swaps and DEX swaps the store holds; tagged services end the trace)\n"
     "  and reports the laundering stages it recognises, each with its rule, the values that\n"
@@ -28,7 +28,7 @@ static const char HELP[] =
     "    rapid-hops, dormancy, still-dormant, coinjoin, tornado, dex-swap, thorchain-swap,\n"
     "    bridge, exchange-deposit, otc. --dormant-days: idle time of dormancy (default 30).\n"
     "  --link FILE: cross-chain pairs an analyst declares (the CSV of sleuth trace --link), added\n"
-    "    to the crossings the store holds.\n"
+    "    to the crossings the store holds. --no-crossings: do not look for crossings in the store.\n"
     "  Rules, thresholds and sources: docs/LAUNDERING.md \"Detectors\".\n";
 
 typedef struct detect_opts {
@@ -43,7 +43,7 @@ static int parse(detect_opts *o, int argc, char **argv)
         {"store", 1, 0, 's'},    {"incident", 1, 0, 'i'}, {"address", 1, 0, 'a'},      {"tx", 1, 0, 't'},
         {"chain", 1, 0, 'C'},    {"kinds", 1, 0, 'k'},    {"policy", 1, 0, 'p'},       {"max-hops", 1, 0, 'H'},
         {"dormant-days", 1, 0, 'D'}, {"json", 0, 0, 'j'}, {"quiet", 0, 0, 'q'},        {"help", 0, 0, 'h'},
-        {"link", 1, 0, 'L'},
+        {"link", 1, 0, 'L'},     {"no-crossings", 0, 0, 'N'},
         {0, 0, 0, 0}};
     int ch;
     uint64_t v;
@@ -74,6 +74,7 @@ static int parse(detect_opts *o, int argc, char **argv)
             o->p.dormant_days = (uint32_t)v;
             break;
         case 'L': o->link = optarg; break;
+        case 'N': o->p.no_crossings = true; break;
         case 'j': o->c.json = true; break;
         case 'q': o->c.quiet = true; break;
         case 'h': fputs(HELP, stdout); return -1;
