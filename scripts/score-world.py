@@ -17,7 +17,7 @@
              mixer (a finding of that kind names it); amounts in ETH at the world's price
              (1 BTC = 18.5 ETH, 1 ETH = 2,700 USDT)
 
-usage: score-world.py TRUTH.json DETECT.json [--min-confidence C] [--min-share S] [--json]
+usage: score-world.py TRUTH.json DETECT.json|- [--min-confidence C] [--min-share S] [--json]
 Exit 0; the scores on stdout (text, or one JSON object with --json).
 """
 import argparse
@@ -170,8 +170,11 @@ def main():
     a = ap.parse_args()
     with open(a.truth) as f:
         truth = json.load(f)
-    with open(a.detect) as f:
-        det = json.load(f)
+    if a.detect == "-":
+        det = json.load(sys.stdin)
+    else:
+        with open(a.detect) as f:
+            det = json.load(f)
     s = score(truth, det, a.min_confidence, a.min_share)
     if a.json:
         json.dump(s, sys.stdout, indent=1)
