@@ -25,7 +25,8 @@
  * derives every value): a fan-out of 100 ETH into five 20 ETH slices, two of them deposited
  * into Tornado's 10 ETH pool with a gas price nobody else uses, and four withdrawals: one
  * linked by that gas price, one to a fan-out slice (address match), one to an address with 3
- * transactions to a depositor, one by amount and timing only (no lead).
+ * transactions to a depositor, one by amount and timing only (no lead); then a DEX swap
+ * (ETH -> USDT) and a THORChain inbound to Bitcoin the store does not hold.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -350,6 +351,24 @@ Test(detect_eth, fanout_and_tornado_leads_by_tutelas_rules)
     cr_assert(strstr(jstr(s, "reason"), "Tornado withdrawal lead: unique gas price; withdrew 9.9 ETH"), "%s",
               jstr(s, "reason"));
     cr_assert_null(suspect(j, "0x910Cbd523D972eb0a6f4cAe4618aD62622b39DbF"), "the pool is a service");
+    /* block 4: F4's DEX swap (a crossing the annotations give) and F5's THORChain inbound to
+     * Bitcoin, which this store does not hold */
+    const char *f4 = "0xf4f4F4f4F4f4F4F4f4f4f4F4F4f4f4F4F4F4f4f4", *f5 = "0xf5F5F5f5f5F5f5f5f5F5f5F5F5F5F5F5f5f5F5f5";
+    cr_assert((f = finding(j, "dex-swap", 0)));
+    cr_assert_str_eq(jstr(f, "evidence"), "tainted_out=1 ETH; arrived=2700 USDT; to_chain=ethereum");
+    cr_assert_str_eq(amount(f), "2700000000");
+    cr_assert_float_eq(conf(f), 0.9, 1e-9);
+    cr_assert(names_addr(f, f4) && names_tx(f, "0x000000000000000000000000000000000000000000000000000000000000f012"));
+    cr_assert((s = suspect(j, f4)));
+    cr_assert(strstr(jstr(s, "reason"), "swap output"), "%s", jstr(s, "reason"));
+    cr_assert((f = finding(j, "thorchain-swap", 0)));
+    cr_assert_float_eq(conf(f), 0.75, 1e-9);
+    cr_assert(strstr(jstr(f, "evidence"), "arrived=(not in the store); to_chain=bitcoin; "
+                                          "memo==:BTC.BTC:bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh:0"),
+              "%s", jstr(f, "evidence"));
+    cr_assert(strstr(jstr(f, "evidence"), "memo_destination=bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh"));
+    cr_assert(names_addr(f, f5) && names_addr(f, "0xD37BbE5744D730a1d98d8DC97c42F0Ca46aD7146"));
+    cr_assert_str_eq(jstr(cJSON_GetObjectItem(f, "amount"), "asset"), "ETH");
     cJSON_Delete(j);
 }
 

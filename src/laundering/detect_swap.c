@@ -42,67 +42,103 @@ static uint64_t tx_of(const det_ctx *c, uint16_t chain, uint64_t flow)
     return f.tx;
 }
 
+/* One crossing the loot took (link `link`): out left in the departing asset, in arrived (0
+ * when the arriving leg is not in the store: the taint ended "crossed"). */
+static int one_crossing(det_ctx *c, sl_ht *seen, size_t link, sl_u128 out, sl_u128 in)
+{
+    int rc = SL_OK;
+    const sl_trace_link *L = &c->links.v[link];
+    const sl_xchain *xc = c->xc_of_link[link] != SIZE_MAX ? &c->r->crossings.v[c->xc_of_link[link]] : NULL;
+    uint64_t key = link;
+    sl_det_kind kind = SL_DET_BRIDGE;
+    const char *rule = "bridge: a declared cross-chain link the taint crossed";
+    double conf = 0.8;
+    if (sl_ht_get(seen, &key, sizeof key, NULL)) return SL_OK;
+    if (sl_ht_set(seen, &key, sizeof key, 1)) return SL_ENOMEM;
+    if (xc && (xc->kind == SL_XC_THOR_SWAP || xc->kind == SL_XC_THOR_REFUND))
+        kind = SL_DET_THOR_SWAP, rule = "thorchain-swap: an inbound memo and its outbound OUT: leg", conf = xc->matched ? 0.95 : 0.75;
+    else if (xc && xc->kind == SL_XC_DEX_SWAP)
+        kind = SL_DET_DEX_SWAP, rule = "dex-swap: one asset into a pool, another out, in one tx (Swap event)", conf = 0.9;
+    else if (xc) rule = "bridge: a deposit and its release by the pairing rule", conf = xc->matched ? 0.85 : 0.6;
+    sl_finding *f = det_finding(c, kind, SL_STAGE_SWAP, conf, rule);
+    if (!f) return SL_ENOMEM;
+    char a[64], b[64];
+    uint32_t from = sender(c, L->from_chain, L->from_flow);
+    uint32_t to = L->to_flow != SL_FLOW_NONE ? receiver(c, L->to_chain, L->to_flow) : 0;
+    uint32_t to_asset = 0;
+    const sl_flow_view *tv = sl_flow_set_chain(c->fs, L->to_chain);
+    if (tv && L->to_flow != SL_FLOW_NONE) {
+        sl_flow fl;
+        tv->m->flow_get(tv, L->to_flow, &fl);
+        to_asset = fl.asset;
+        det_f_time(f, fl.time);
+    }
+    det_f_time(f, det_flow_time(c, L->from_chain, L->from_flow));
+    if (xc) det_f_time(f, xc->time_in), det_f_time(f, xc->time_out);
+    uint32_t from_asset = 0;
+    const sl_flow_view *fv = sl_flow_set_chain(c->fs, L->from_chain);
+    if (fv) {
+        sl_flow fl;
+        fv->m->flow_get(fv, L->from_flow, &fl);
+        from_asset = fl.asset;
+    }
+    f->amount = L->to_flow != SL_FLOW_NONE ? (sl_det_amount){L->to_chain, to_asset, in}
+                                           : (sl_det_amount){L->from_chain, from_asset, out};
+    det_amount_str(c, a, sizeof a, L->from_chain, from_asset, out);
+    if (tv && L->to_flow != SL_FLOW_NONE) det_amount_str(c, b, sizeof b, L->to_chain, to_asset, in);
+    else snprintf(b, sizeof b, "(not in the store)");
+    det_f_ev(f, "tainted_out=%s; arrived=%s; to_chain=%s", a, b, xc ? xc->to_chain_name : tv ? tv->name : "?");
+    if (xc && xc->memo[0]) det_f_ev(f, "memo=%.120s", xc->memo);
+    if (xc && !xc->matched) det_f_ev(f, "the arriving leg is not in the store");
+    if (!xc && L->note[0]) det_f_ev(f, "note=%.120s", L->note);
+    if ((rc = det_f_addr(f, (sl_addr_ref){L->from_chain, from}))) return rc;
+    /* the departing payment's receiver: a vault, a bridge's deposit address */
+    if ((rc = det_f_addr(f, (sl_addr_ref){L->from_chain, receiver(c, L->from_chain, L->from_flow)}))) return rc;
+    if ((rc = det_f_tx(f, (sl_tx_ref){L->from_chain, tx_of(c, L->from_chain, L->from_flow)}))) return rc;
+    if (to) {
+        if ((rc = det_f_addr(f, (sl_addr_ref){L->to_chain, to}))) return rc;
+        if ((rc = det_f_tx(f, (sl_tx_ref){L->to_chain, tx_of(c, L->to_chain, L->to_flow)}))) return rc;
+    } else if (xc && kind == SL_DET_THOR_SWAP) { /* unmatched: the memo still names the destination */
+        sl_thor_memo m;
+        sl_error e = {0};
+        if (!sl_thor_memo_parse(xc->memo, strlen(xc->memo), &m, &e) && m.dest[0]) {
+            const char *cn = sl_thor_chain_name(m.asset_chain);
+            const sl_flow_view *dv = NULL;
+            sl_error e2 = {0};
+            uint32_t id;
+            det_f_ev(f, "memo_destination=%.100s", m.dest);
+            if (cn && !sl_flow_set_find(c->fs, cn, &dv, &e2) && !dv->m->addr_find(dv, m.dest, &id, &e2)) {
+                sl_addr_ref d = {dv->chain, id};
+                if ((rc = det_f_addr(f, d)) || (rc = det_mark(c, d, DET_N_THORDEST))) return rc;
+            }
+        }
+    }
+    if (to && !det_service(c, (sl_addr_ref){L->to_chain, to}, NULL, 0))
+        rc = det_mark(c, (sl_addr_ref){L->to_chain, to}, kind == SL_DET_THOR_SWAP ? DET_N_THORDEST : DET_N_SWAPDEST);
+    if (!rc && to && kind == SL_DET_THOR_SWAP) {
+        det_note *n = det_note_of(c, (sl_addr_ref){L->to_chain, to});
+        if (!n) rc = SL_ENOMEM;
+        else if (!n->lead_amount.amount) n->lead_amount = (sl_det_amount){L->to_chain, to_asset, in};
+    }
+    return rc;
+}
+
 static int crossings(det_ctx *c)
 {
     sl_ht seen = {0};
     int rc = SL_OK;
     for (size_t t = 0; t < c->r->n_traces && !rc; t++) {
         const sl_trace_result *tr = &c->r->traces[t];
-        for (size_t i = 0; i < tr->n_crossings && !rc; i++) {
-            const sl_trace_crossing *x = &tr->crossings[i];
-            const sl_trace_link *L = &c->links.v[x->link];
-            const sl_xchain *xc = c->xc_of_link[x->link] != SIZE_MAX ? &c->r->crossings.v[c->xc_of_link[x->link]] : NULL;
-            uint64_t key = x->link;
-            sl_det_kind kind = SL_DET_BRIDGE;
-            const char *rule = "bridge: a declared cross-chain link the taint crossed";
-            double conf = 0.8;
-            if (sl_ht_get(&seen, &key, sizeof key, NULL)) continue;
-            if (sl_ht_set(&seen, &key, sizeof key, 1)) { rc = SL_ENOMEM; break; }
-            if (xc && (xc->kind == SL_XC_THOR_SWAP || xc->kind == SL_XC_THOR_REFUND))
-                kind = SL_DET_THOR_SWAP, rule = "thorchain-swap: an inbound memo and its outbound OUT: leg", conf = xc->matched ? 0.95 : 0.75;
-            else if (xc && xc->kind == SL_XC_DEX_SWAP)
-                kind = SL_DET_DEX_SWAP, rule = "dex-swap: one asset into a pool, another out, in one tx (Swap event)", conf = 0.9;
-            else if (xc) rule = "bridge: a deposit and its release by the pairing rule", conf = xc->matched ? 0.85 : 0.6;
-            sl_finding *f = det_finding(c, kind, SL_STAGE_SWAP, conf, rule);
-            if (!f) { rc = SL_ENOMEM; break; }
-            char a[64], b[64];
-            uint32_t from = sender(c, L->from_chain, L->from_flow);
-            uint32_t to = L->to_flow != SL_FLOW_NONE ? receiver(c, L->to_chain, L->to_flow) : 0;
-            uint32_t to_asset = 0;
-            const sl_flow_view *tv = sl_flow_set_chain(c->fs, L->to_chain);
-            if (tv && L->to_flow != SL_FLOW_NONE) {
-                sl_flow fl;
-                tv->m->flow_get(tv, L->to_flow, &fl);
-                to_asset = fl.asset;
-                det_f_time(f, fl.time);
-            }
-            det_f_time(f, det_flow_time(c, L->from_chain, L->from_flow));
-            if (xc) det_f_time(f, xc->time_in), det_f_time(f, xc->time_out);
-            f->amount = (sl_det_amount){L->to_chain, to_asset, x->amount_in};
-            det_amount_str(c, a, sizeof a, L->from_chain, 0, x->amount_out);
-            if (tv) det_amount_str(c, b, sizeof b, L->to_chain, to_asset, x->amount_in);
-            else snprintf(b, sizeof b, "(not in the store)");
-            det_f_ev(f, "tainted_out=%s; arrived=%s; to_chain=%s", a, b, xc ? xc->to_chain_name : tv ? tv->name : "?");
-            if (xc && xc->memo[0]) det_f_ev(f, "memo=%.120s", xc->memo);
-            if (xc && !xc->matched) det_f_ev(f, "the arriving leg is not in the store");
-            if (!xc && L->note[0]) det_f_ev(f, "note=%.120s", L->note);
-            if ((rc = det_f_addr(f, (sl_addr_ref){L->from_chain, from}))) break;
-            /* the departing payment's receiver: a vault, a bridge's deposit address */
-            if ((rc = det_f_addr(f, (sl_addr_ref){L->from_chain, receiver(c, L->from_chain, L->from_flow)}))) break;
-            if ((rc = det_f_tx(f, (sl_tx_ref){L->from_chain, tx_of(c, L->from_chain, L->from_flow)}))) break;
-            if (to) {
-                if ((rc = det_f_addr(f, (sl_addr_ref){L->to_chain, to}))) break;
-                if ((rc = det_f_tx(f, (sl_tx_ref){L->to_chain, tx_of(c, L->to_chain, L->to_flow)}))) break;
-            } else if (xc && kind == SL_DET_THOR_SWAP) {
-                det_f_ev(f, "the memo names the destination; it is not in the store");
-            }
-            if (to && !det_service(c, (sl_addr_ref){L->to_chain, to}, NULL, 0))
-                rc = det_mark(c, (sl_addr_ref){L->to_chain, to}, kind == SL_DET_THOR_SWAP ? DET_N_THORDEST : DET_N_SWAPDEST);
-            if (!rc && to && kind == SL_DET_THOR_SWAP) {
-                det_note *n = det_note_of(c, (sl_addr_ref){L->to_chain, to});
-                if (!n) rc = SL_ENOMEM;
-                else if (!n->lead_amount.amount) n->lead_amount = (sl_det_amount){L->to_chain, to_asset, x->amount_in};
-            }
+        for (size_t i = 0; i < tr->n_crossings && !rc; i++)
+            rc = one_crossing(c, &seen, tr->crossings[i].link, tr->crossings[i].amount_out, tr->crossings[i].amount_in);
+        /* links without an arriving payment: the taint ended there, "crossed" */
+        for (size_t i = 0; i < tr->n_ends && !rc; i++) {
+            const sl_trace_end *x = &tr->ends[i];
+            if (x->reason != SL_END_CROSSED) continue;
+            for (size_t k = 0; k < c->links.n && !rc; k++)
+                if (c->links.v[k].from_chain == x->chain && c->links.v[k].from_flow == x->flow &&
+                    c->links.v[k].to_flow == SL_FLOW_NONE)
+                    rc = one_crossing(c, &seen, k, x->amount, 0);
         }
     }
     sl_ht_free(&seen);
