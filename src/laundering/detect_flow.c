@@ -90,20 +90,28 @@ static int order(const sl_trace_result *tr, int (*cmp)(const void *, const void 
 typedef struct slice { sl_u128 amount; uint32_t to; uint64_t flow, time; } slice;
 
 /* Reports a fan-out from pool `pool` when at least fanout_min of the slices go to distinct
- * addresses, are equal within 1%, and most of the receivers are fresh. */
+ * addresses, are equal within 1%, and most of the receivers are fresh. level2: the second
+ * level of a dispersal — a slice of an earlier fan-out split again into >= 2 equal parts,
+ * every payment of it one of them and every receiver fresh. */
 static int fanout_of(det_ctx *c, sl_ht *seen, const sl_flow_view *v, uint64_t pool, uint32_t from_addr, uint32_t asset,
-                     const slice *s, size_t n)
+                     const slice *s, size_t n, bool level2)
 {
     sl_u128 *vals, lo = 0, hi = 0;
-    size_t g, nfresh = 0, nrecv = 0;
+    size_t g, nfresh = 0, nrecv = 0, need = level2 ? 2 : c->p->fanout_min;
     int rc = SL_OK;
-    if (n < c->p->fanout_min) return SL_OK;
+    if (n < need) return SL_OK;
+    if (level2) {
+        const det_note *pn = det_note_get(c, (sl_addr_ref){v->chain, from_addr});
+        if (!pn || !(pn->bits & DET_N_FANOUT) || n >= c->p->fanout_min) return SL_OK;
+    }
     if (!(vals = sl_malloc(n * sizeof *vals))) return SL_ENOMEM;
     for (size_t i = 0; i < n; i++) vals[i] = s[i].amount;
     g = equal_group(vals, n, &lo, &hi);
     sl_free(vals);
-    if (g < c->p->fanout_min || !first_time(c, seen, SL_DET_FANOUT, v->chain, pool)) return SL_OK;
-    sl_finding *f = det_finding(c, SL_DET_FANOUT, SL_STAGE_DISPERSAL, 0, "fan-out: >= N fresh receivers, equal slices within 1%");
+    if (g < need || (level2 && g != n) || !first_time(c, seen, SL_DET_FANOUT, v->chain, pool)) return SL_OK;
+    sl_finding *f = det_finding(c, SL_DET_FANOUT, SL_STAGE_DISPERSAL, 0,
+                                level2 ? "fan-out: a fan-out's slice split again into >= 2 equal parts (second level)"
+                                       : "fan-out: >= N fresh receivers, equal slices within 1%");
     if (!f) return SL_ENOMEM;
     sl_u128 total = 0;
     for (size_t i = 0; i < n && !rc; i++) {
@@ -123,7 +131,7 @@ static int fanout_of(det_ctx *c, sl_ht *seen, const sl_flow_view *v, uint64_t po
         }
     }
     if (v->model == SL_MODEL_UTXO && (rc = det_f_tx(f, (sl_tx_ref){v->chain, pool}))) return rc;
-    if (nrecv < c->p->fanout_min || nfresh * 2 < nrecv) { /* not distinct enough, or paid to old addresses: a payout */
+    if (nrecv < need || nfresh * 2 < nrecv || (level2 && nfresh != nrecv)) { /* not distinct, or paid to old addresses */
         sl_free(f->addrs), sl_free(f->txs);
         c->r->n_findings--;
         return SL_OK;
@@ -132,7 +140,7 @@ static int fanout_of(det_ctx *c, sl_ht *seen, const sl_flow_view *v, uint64_t po
     det_amount_str(c, a, sizeof a, v->chain, asset, lo);
     det_amount_str(c, b, sizeof b, v->chain, asset, hi);
     v->m->addr_name(v, from_addr, from);
-    f->confidence = 0.6 + 0.3 * (double)nfresh / (double)nrecv;
+    f->confidence = level2 ? 0.8 : 0.6 + 0.3 * (double)nfresh / (double)nrecv;
     f->amount = (sl_det_amount){v->chain, asset, total};
     det_f_ev(f, "from=%s", from);
     det_f_ev(f, "slices=%zu; fresh=%zu; slice=%s..%s; payments=%zu", nrecv, nfresh, a, b, n);
@@ -141,7 +149,7 @@ static int fanout_of(det_ctx *c, sl_ht *seen, const sl_flow_view *v, uint64_t po
     return rc;
 }
 
-static int fanout(det_ctx *c, sl_ht *seen, const sl_trace_result *tr, const edge_ix *from)
+static int fanout(det_ctx *c, sl_ht *seen, const sl_trace_result *tr, const edge_ix *from, bool level2)
 {
     slice *s = NULL;
     size_t cap = 0, n;
@@ -152,7 +160,7 @@ static int fanout(det_ctx *c, sl_ht *seen, const sl_trace_result *tr, const edge
         sl_utxo_pool p;
         if (!v || v->model != SL_MODEL_UTXO) continue;
         v->m->utxo_pool(v, tr->pools[i].id, &p);
-        if (p.n_out < c->p->fanout_min) continue;
+        if (p.n_out < (level2 ? 2u : c->p->fanout_min)) continue;
         uint64_t t = v->m->tx_time(v, p.tx);
         n = 0;
         for (uint32_t k = 0; k < p.n_out; k++) {
@@ -173,7 +181,7 @@ static int fanout(det_ctx *c, sl_ht *seen, const sl_trace_result *tr, const edge
             else if (!a1 || ia == a1) a1 = ia;
             else many = true;
         }
-        if (!rc && !many) rc = fanout_of(c, seen, v, p.tx, a0, 0, s, n);
+        if (!rc && !many) rc = fanout_of(c, seen, v, p.tx, a0, 0, s, n, level2);
     }
     /* accounts: the tainted flows out of each account, per asset */
     for (size_t i = 0; i < from->n && !rc;) {
@@ -184,7 +192,7 @@ static int fanout(det_ctx *c, sl_ht *seen, const sl_trace_result *tr, const edge
         while (j < from->n && tr->edges[from->o[j]].chain == x->chain && tr->edges[from->o[j]].from_pool == x->from_pool &&
                tr->edges[from->o[j]].asset == x->asset)
             j++;
-        if (v && v->model == SL_MODEL_ACCOUNT && j - i >= c->p->fanout_min && x->from_addr) {
+        if (v && v->model == SL_MODEL_ACCOUNT && j - i >= (level2 ? 2u : c->p->fanout_min) && x->from_addr) {
             for (size_t k = i; k < j && !rc; k++) {
                 const sl_trace_edge *y = &tr->edges[from->o[k]];
                 sl_flow fl;
@@ -193,7 +201,7 @@ static int fanout(det_ctx *c, sl_ht *seen, const sl_trace_result *tr, const edge
                 if (sl_grow((void **)&s, &cap, n + 1, sizeof *s)) rc = SL_ENOMEM;
                 else s[n++] = (slice){fl.amount, y->to_addr, y->flow, fl.time};
             }
-            if (!rc) rc = fanout_of(c, seen, v, x->from_pool, x->from_addr, x->asset, s, n);
+            if (!rc) rc = fanout_of(c, seen, v, x->from_pool, x->from_addr, x->asset, s, n, level2);
         }
         i = j;
     }
@@ -313,6 +321,11 @@ static int consolidation(det_ctx *c, sl_ht *seen, const sl_trace_result *tr, con
                tr->edges[to->o[j]].asset == x->asset)
             j++;
         if (!v || x->to_pool == SL_FLOW_NONE || j - i < c->p->fanout_min) { i = j; continue; }
+        if (v->model == SL_MODEL_ACCOUNT) { /* gas paid to the burn or fee sink gathers nothing */
+            sl_flow fl;
+            v->m->flow_get(v, x->flow, &fl);
+            if (fl.fee || fl.sink) { i = j; continue; }
+        }
         /* distinct senders: UTXO, the addresses of the spent outputs; accounts, the paying accounts */
         for (size_t k = i; k < j; k++) {
             const sl_trace_edge *y = &tr->edges[to->o[k]];
@@ -339,7 +352,8 @@ static int consolidation(det_ctx *c, sl_ht *seen, const sl_trace_result *tr, con
                 if (!unsp && val > best) best = val, target = a;
             }
         }
-        if (senders < c->p->fanout_min || !target || det_service(c, (sl_addr_ref){v->chain, target}, NULL, 0) ||
+        if (senders < c->p->fanout_min || !target || !enough(c, v->chain, x->asset, sum) ||
+            det_service(c, (sl_addr_ref){v->chain, target}, NULL, 0) ||
             !first_time(c, seen, SL_DET_CONSOLIDATION, v->chain, x->to_pool)) {
             i = j;
             continue;
@@ -515,6 +529,7 @@ static int dormancy(det_ctx *c, sl_ht *seen, const sl_trace_result *tr, const ed
                 const sl_trace_edge *y = &tr->edges[from->o[k]];
                 sl_flow fl;
                 w->m->flow_get(w, y->flow, &fl);
+                if (fl.fee || fl.sink) continue; /* its gas */
                 uint64_t ta = 0;
                 for (size_t q = 0; q < na && arr[q] <= fl.time; q++) ta = arr[q];
                 if (!ta || fl.time - ta < lim) continue;
@@ -582,7 +597,8 @@ int det_flow(det_ctx *c)
     for (size_t i = 0; i < c->r->n_traces && !rc; i++) {
         const sl_trace_result *tr = &c->r->traces[i];
         edge_ix from = {0}, to = {0};
-        if (!(rc = order(tr, by_from, &from)) && !(rc = order(tr, by_to, &to)) && !(rc = fanout(c, &seen, tr, &from)) &&
+        if (!(rc = order(tr, by_from, &from)) && !(rc = order(tr, by_to, &to)) && !(rc = fanout(c, &seen, tr, &from, false)) &&
+            !(rc = fanout(c, &seen, tr, &from, true)) &&
             !(rc = peel_chains(c, &seen, tr)) && !(rc = consolidation(c, &seen, tr, &to)) && !(rc = rapid(c, &seen, tr)))
             rc = dormancy(c, &seen, tr, &to, &from);
         sl_free(from.o);
