@@ -370,6 +370,25 @@ Test(detect_eth, fanout_and_tornado_leads_by_tutelas_rules)
     cr_assert(names_addr(f, f5) && names_addr(f, "0xD37BbE5744D730a1d98d8DC97c42F0Ca46aD7146"));
     cr_assert_str_eq(jstr(cJSON_GetObjectItem(f, "amount"), "asset"), "ETH");
     cJSON_Delete(j);
+    /* an incident whose tags name only its exploiter address: what that address received */
+    char pack[600];
+    FILE *y;
+    snprintf(pack, sizeof pack, "%s/eth.tagpack.yaml", d);
+    cr_assert((y = fopen(pack, "w")));
+    fprintf(y, "title: t\ncreator: t\ndescription: t\nis_public: true\nlastmod: 2025-01-01\ntags:\n"
+               "- address: '0x5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e'\n  network: 'ETH'\n  currency: 'ETH'\n"
+               "  label: 'eth heist exploiter'\n  category: 'perpetrator'\n  source: 'test'\n  confidence: 'forensic'\n"
+               "  context: '{\"incident\": \"eth-heist\", \"role\": \"exploiter\"}'\n");
+    fclose(y);
+    r = run_sleuth("tags import --store %s/s %s", d, pack);
+    cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+    run_free(&r);
+    j = sleuth_json("detect --store %s/s --incident eth-heist --json", d);
+    const cJSON *src = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "input"), "sources"), 0);
+    cr_assert_str_eq(jstr(src, "address"), "0x5e5E5e5e5E5e5E5E5e5E5E5e5e5E5E5E5e5E5E5e");
+    cr_assert_str_eq(jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "loot"), 0), "amount"), "100000000000000000000");
+    cr_assert(finding(j, "fan-out", 0) && finding_of(j, "tornado", w1));
+    cJSON_Delete(j);
 }
 
 /* A declared link (--link) from the hand-built Bitcoin chain into the Ethereum fixture: the
