@@ -250,7 +250,7 @@ static int prepare_all(sl_annot *a, const char *path, sl_error *e)
                            -1, &a->ins, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(a->db, "SELECT " COLS " FROM annot WHERE chain = ?1 AND tx = ?2 ORDER BY kind, idx", -1,
                            &a->of_tx, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(a->db, "SELECT " COLS " FROM annot WHERE ref = ?1 ORDER BY chain, tx, idx, kind", -1,
+        sqlite3_prepare_v2(a->db, "SELECT " COLS " FROM annot WHERE ref = ?1 AND ref <> '' ORDER BY chain, tx, idx, kind", -1,
                            &a->by_ref, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(a->db, "SELECT kind, count(*) FROM annot WHERE chain = ?1 AND tx < ?2 GROUP BY kind", -1,
                            &a->count, NULL) != SQLITE_OK)
