@@ -145,6 +145,7 @@ static void chart_timeline(FILE *f, const sl_incident_report *rep, size_t asset)
 {
     uint64_t d0 = 0, d1 = 0;
     double max = 0;
+    sl_u128 maxv = 0; /* the tallest day exactly, for its label */
     size_t i = 0;
     const double X = 70, WD = 800, Y = 20, HT = 170;
     char t[160], a[16], b[16];
@@ -158,10 +159,10 @@ static void chart_timeline(FILE *f, const sl_incident_report *rep, size_t asset)
     /* the tallest day */
     for (i = 0; i < rep->n_days;) {
         uint64_t day = rep->days[i].day;
-        double sum = 0;
+        sl_u128 sum = 0;
         for (; i < rep->n_days && rep->days[i].day == day; i++)
-            if (rep->days[i].amt.asset == asset) sum += (double)rep->days[i].amt.amount;
-        if (day && sum > max) max = sum;
+            if (rep->days[i].amt.asset == asset) sum += rep->days[i].amt.amount;
+        if (day && sum > maxv) maxv = sum, max = (double)sum;
     }
     if (max <= 0) return;
     uint64_t nd = (d1 - d0) / 86400 + 1;
@@ -186,7 +187,7 @@ static void chart_timeline(FILE *f, const sl_incident_report *rep, size_t asset)
         }
     }
     day_text(a, d0), day_text(b, d1);
-    sl_incident_amt_str(rep, &(sl_incident_amt){asset, (sl_u128)max}, t, sizeof t, true);
+    sl_incident_amt_str(rep, &(sl_incident_amt){asset, maxv}, t, sizeof t, true);
     fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"11\">", X, Y + HT + 15), esc(f, a), fputs("</text>\n", f);
     fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"11\" text-anchor=\"end\">", X + WD, Y + HT + 15), esc(f, b);
     fputs("</text>\n", f);
