@@ -96,6 +96,10 @@ typedef struct sl_detect_params {
     double suspect_min_share;   /* a suspect received at least this share of the loot (default 0.001) */
     uint64_t tip_time;          /* "as of" for still-dormant (0: the newest block time in the store) */
     const sl_trace_links *extra_links; /* declared links to add to the store's crossings */
+    /* Added (detect): the store the flow set reads (clusters of services, the tip time);
+     * NULL: no clusters, the tip is the newest time the traces saw. */
+    sl_store *store;
+    bool no_crossings;          /* do not look for crossings in the store (extra_links only) */
 } sl_detect_params;
 void sl_detect_params_default(sl_detect_params *p);
 
