@@ -99,7 +99,8 @@ typedef struct sl_incident_end {
 #define SL_INC_NAMES 4
 typedef struct sl_incident_finding {
     const sl_finding *f;          /* into rep->result */
-    sl_incident_amt amt;
+    sl_incident_amt amt;          /* without an amount (valued false): 0 of its chain's coin */
+    bool valued;                  /* the finding names an amount (its amount's chain is set) */
     char addrs[SL_INC_NAMES][SL_FLOW_NAME_MAX], txs[SL_INC_NAMES][SL_FLOW_NAME_MAX];
 } sl_incident_finding;
 

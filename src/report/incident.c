@@ -106,7 +106,7 @@ static int build_stages(sl_incident_report *rep, const sl_detect_input *in, cons
         x->amt.amount += f->amt.amount, x->findings++;
         if (f->f->time_first && (!x->time_first || f->f->time_first < x->time_first)) x->time_first = f->f->time_first;
         if (f->f->time_last > x->time_last) x->time_last = f->f->time_last;
-        if (push_day(rep, &dcap, f->f->time_first, f->f->stage, f->amt.asset, f->amt.amount)) goto oom;
+        if (f->valued && push_day(rep, &dcap, f->f->time_first, f->f->stage, f->amt.asset, f->amt.amount)) goto oom;
     }
     for (size_t i = 0; !theft_findings && i < rep->n_loot; i++) {
         sl_incident_stage *x = &m[(size_t)SL_STAGE_THEFT * na + rep->loot[i].asset];
@@ -190,8 +190,13 @@ int sl_incident_report_build(sl_incident_report *rep, sl_incident_list *list, co
     for (size_t i = 0; i < R->n_findings; i++, rep->n_findings++) {
         sl_incident_finding *f = &rep->findings[i];
         f->f = &R->findings[i];
-        if (asset_of(rep, nm, f->f->amount.chain, f->f->amount.asset, &f->amt.asset)) goto oom;
-        f->amt.amount = f->f->amount.amount;
+        f->valued = f->f->amount.chain != 0;
+        /* A finding about a shape (rapid hops) names no amount: counted on its addresses' chain. */
+        uint16_t fc = f->valued ? f->f->amount.chain : f->f->n_addrs ? f->f->addrs[0].chain
+                                                      : f->f->n_txs ? f->f->txs[0].chain
+                                                      : R->n_loot ? R->loot[0].chain : 0;
+        if (asset_of(rep, nm, fc, f->valued ? f->f->amount.asset : 0, &f->amt.asset)) goto oom;
+        f->amt.amount = f->valued ? f->f->amount.amount : 0;
         for (size_t k = 0; nm && nm->addr && k < f->f->n_addrs && k < SL_INC_NAMES; k++)
             nm->addr(nm->ctx, f->f->addrs[k], f->addrs[k]);
         for (size_t k = 0; nm && nm->tx && k < f->f->n_txs && k < SL_INC_NAMES; k++) nm->tx(nm->ctx, f->f->txs[k], f->txs[k]);
@@ -446,7 +451,8 @@ void *sl_incident_report_json(const sl_incident_report *rep)
             cJSON_AddNumberToObject(x, "confidence", f->f->confidence);
             cJSON_AddStringToObject(x, "rule", f->f->rule);
             cJSON_AddStringToObject(x, "evidence", f->f->evidence);
-            cJSON_AddItemToObject(x, "amount", amt_json(rep, cJSON_CreateObject(), &f->amt));
+            if (f->valued) cJSON_AddItemToObject(x, "amount", amt_json(rep, cJSON_CreateObject(), &f->amt));
+            else cJSON_AddNullToObject(x, "amount");
             sl_json_u64_or_null(x, "time_first", f->f->time_first, f->f->time_first != 0);
             sl_json_u64_or_null(x, "time_last", f->f->time_last, f->f->time_last != 0);
             if ((l = cJSON_AddArrayToObject(x, "addresses")))
@@ -505,10 +511,11 @@ static void text_chains(FILE *f, const sl_incident_report *rep)
     fputc('\n', f), W(4, "Chains (the store's data range: first and last block time)");
     for (size_t i = 0; i < rep->n_chains; i++) {
         const sl_incident_chain *c = &rep->chains[i];
-        if (c->times) {
+        if (c->network[0]) {
             sl_fmt_time(a, c->time_min), sl_fmt_time(b, c->time_max);
-            W(14, "  %-11s %s%s%s; %" PRIu64 " blocks, %s to %s", c->name, chain_state(c->state),
-              c->network[0] ? ", as " : "", c->network, c->blocks, a, b);
+            W(14, "  %-11s as %s, %" PRIu64 " blocks, %s to %s: %s", c->name, c->network, c->blocks, c->times ? a : "?",
+              c->times ? b : "?",
+              c->state == SL_INC_CHAIN_TRACED ? "traced" : "none of the incident's transactions or addresses");
         } else W(14, "  %-11s %s", c->name, chain_state(c->state));
     }
 }
@@ -542,7 +549,7 @@ static void text_ends(FILE *f, const sl_incident_report *rep, bool held)
     size_t shown = 0, n = 0;
     char a[160], t[32];
     fputc('\n', f);
-    W(4, held ? "Still held (unspent at the tip: where, how much, since when)"
+    W(4, held ? "Still held (unspent at the tip: where, how much, since when, UTC)"
               : "Endpoints (where the trace stopped, with their tags)");
     for (size_t i = 0; i < rep->n_ends; i++) {
         const sl_incident_end *x = &rep->ends[i];
@@ -552,11 +559,10 @@ static void text_ends(FILE *f, const sl_incident_report *rep, bool held)
         shown++;
         sl_incident_amt_str(rep, &x->amt, a, sizeof a, true);
         sl_fmt_time(t, x->time);
-        if (held) W(6, "  %-9s %s  %s since %s", rep->assets[x->amt.asset].chain_name, x->name, a, t);
-        else W(6, "  %-9s %s  %s (%s)", rep->assets[x->amt.asset].chain_name, x->name, a,
-               sl_end_reason_name((sl_end_reason)x->reason));
-        if (x->tag[0]) W(14, "            tag: %s%s%s%s", x->tag, x->category[0] ? " (" : "", x->category,
-                          x->category[0] ? ")" : "");
+        t[16] = 0; /* to the minute: the JSON has the second */
+        if (held) W(6, "  %-44s %24s  %s", x->name, a, x->time ? t : "time unknown");
+        else W(6, "  %-44s %24s  %s", x->name, a, sl_end_reason_name((sl_end_reason)x->reason));
+        if (x->tag[0]) W(12, "    tag: %s%s%s%s", x->tag, x->category[0] ? " (" : "", x->category, x->category[0] ? ")" : "");
     }
     if (!n) W(4, "  none");
     else if (n > shown) W(4, "  ... and %zu more (--json has them all)", n - shown);
@@ -568,14 +574,16 @@ static void text_findings(FILE *f, const sl_incident_report *rep)
     fputc('\n', f), W(4, "Findings (%zu)", rep->n_findings);
     for (size_t i = 0; i < rep->n_findings && i < 2 * TEXT_ROWS; i++) {
         const sl_incident_finding *x = &rep->findings[i];
-        sl_incident_amt_str(rep, &x->amt, a, sizeof a, true);
+        if (x->valued) sl_incident_amt_str(rep, &x->amt, a, sizeof a, true);
+        else snprintf(a, sizeof a, "(no amount)");
         sl_fmt_time(t, x->f->time_first);
-        W(6, "  [%s/%s] %s  %s, confidence %.2f, %s", sl_stage_name(x->f->stage), sl_det_kind_name(x->f->kind), a,
+        W(6, "  [%s/%s] %s on %s, confidence %.2f, %s", sl_stage_name(x->f->stage), sl_det_kind_name(x->f->kind), a,
           rep->assets[x->amt.asset].chain_name, x->f->confidence, t);
         W(8, "    rule: %s", x->f->rule);
         if (x->f->evidence[0]) W(8, "    evidence: %s", x->f->evidence);
-        for (size_t k = 0; k < x->f->n_addrs && k < SL_INC_NAMES; k++) W(8, "    address %s", x->addrs[k]);
-        if (x->f->n_addrs > SL_INC_NAMES) W(8, "    ... %zu addresses in all", x->f->n_addrs);
+        for (size_t k = 0; k < x->f->n_addrs && k < 2; k++)
+            W(8, "    address %s%s", x->addrs[k], k == 1 && x->f->n_addrs > 2 ? " ..." : "");
+        if (x->f->n_addrs > 2) W(8, "    (%zu addresses in all)", x->f->n_addrs);
     }
     if (rep->n_findings > 2 * TEXT_ROWS) W(4, "  ... and %zu more (--json has them all)", rep->n_findings - 2 * TEXT_ROWS);
 }
@@ -877,6 +885,7 @@ int sl_incident_report_run(sl_incident_report *rep, sl_store *s, const char *sto
     if ((rc = chains_of(s, inc, &ch, &nch, e))) goto done;
     if (p) dp = *p;
     else sl_detect_params_default(&dp);
+    dp.store = s; /* clusters of services, the tip time */
     if (!s) {
         snprintf(why, sizeof why, "%s holds no blocks (sleuth ingest)", store_dir);
     } else if ((rc = sl_flow_set_open(&fs, s, e))) {

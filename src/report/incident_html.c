@@ -314,7 +314,8 @@ static void findings(FILE *f, const sl_incident_report *rep)
         sl_fmt_time(t, x->f->time_first);
         fputs("<tr>", f);
         el(f, "td", sl_stage_name(x->f->stage)), el(f, "td", sl_det_kind_name(x->f->kind));
-        amt_td(f, rep, "finding", k, &x->amt);
+        if (x->valued) amt_td(f, rep, "finding", k, &x->amt);
+        else fputs("<td class=\"n\">-</td>", f);
         fprintf(f, "<td class=\"n\">%.2f</td>", x->f->confidence);
         el(f, "td", t);
         fputs("<td>", f), esc(f, x->f->rule), fputs("<br><span class=\"note\">", f), esc(f, x->f->evidence);
