@@ -326,14 +326,20 @@ void *sl_incident_json(const sl_incident *in)
     return o;
 }
 
+/* An exact amount as the contract writes it (docs/JSON.md): an integer below 2^53, else its
+ * decimal digits as a string. */
 static void u128_json(cJSON *o, const char *k, sl_u128 v)
 {
     char d[40];
+    if (v < ((sl_u128)1 << 53)) {
+        sl_json_u64(o, k, (uint64_t)v);
+        return;
+    }
     sl_u128_dec(d, v);
     cJSON_AddStringToObject(o, k, d);
 }
 
-/* {"chain", "asset", "decimals", "amount" (base units, a decimal string), "text"} */
+/* {"chain", "asset", "decimals", "amount" (base units), "text"} */
 static cJSON *amt_json(const sl_incident_report *rep, cJSON *o, const sl_incident_amt *a)
 {
     char t[160];
@@ -595,8 +601,9 @@ static void text_suspects(FILE *f, const sl_incident_report *rep)
     for (size_t i = 0; i < rep->n_suspects && i < TEXT_ROWS; i++) {
         const sl_incident_suspect *x = &rep->suspects[i];
         sl_incident_amt_str(rep, &x->amt, a, sizeof a, true);
-        W(6, "  %-9s %s  %.2f  received %s", rep->assets[x->amt.asset].chain_name, x->name, x->s->confidence, a);
-        W(8, "    %s%s%s", x->s->reason, x->tag[0] ? "; tag: " : "", x->tag);
+        W(6, "  %-44s %.2f  received %s", x->name, x->s->confidence, a);
+        W(6, "    %s", x->s->reason);
+        if (x->tag[0]) W(12, "    tag: %s%s%s%s", x->tag, x->category[0] ? " (" : "", x->category, x->category[0] ? ")" : "");
     }
     if (rep->n_suspects > TEXT_ROWS) W(4, "  ... and %zu more (--json has them all)", rep->n_suspects - TEXT_ROWS);
 }
