@@ -207,7 +207,8 @@ int cmd_tags(int argc, char **argv)
 static const char INC_HELP[] =
     "usage: sleuth incidents --store DIR [NAME] [--json]\n"
     "The incident library (data/incidents/incidents.yaml; $SLEUTH_DATA overrides the folder):\n"
-    "every incident, or one by id or name, with its addresses from the store's tags.\n";
+    "every incident, or one by id or name (also from the store's own lists: tags import), with its\n"
+    "addresses from the store's tags.\n";
 
 /* "btc,ethereum +4": the chains that fit 16 columns and how many more. */
 static const char *chains_short(char out[17], const char *all)
@@ -300,13 +301,11 @@ int cmd_incidents(int argc, char **argv)
         sl_incident_list_free(&l);
         return EXIT_OK;
     }
-    const sl_incident *in = sl_incident_find(&l, argv[optind]);
+    /* one incident: the library's, else one of the store's own lists (tags import) */
+    const sl_incident *in;
     sl_tag_list tl = {0};
-    if (!in) {
-        sl_err(&e, SL_ENOTFOUND, "no incident '%s' in %s (sleuth incidents lists them)", argv[optind], path);
-        sl_incident_list_free(&l);
-        return cli_fail(&c, &e);
-    }
+    sl_incident_list_free(&l);
+    if (sl_incident_lookup(c.store, argv[optind], &l, &in, path, sizeof path, &e)) return cli_fail(&c, &e);
     if (open_existing(&t, c.store, &e) || (rc = sl_tags_for_incident(t, in->id, &tl, &e))) {
         if (!rc) t = NULL;
         sl_tags_close(t);
