@@ -260,7 +260,7 @@ Test(incident, text_agrees_with_json)
         for (char *line = text; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
             size_t len = strcspn(line, "\n");
             char *l = strndup(line, len);
-            if (!strncmp(l + 2, jstr(x, "stage"), strlen(jstr(x, "stage"))) && strstr(l, want) && strstr(l, jstr(x, "chain")))
+            if (len > 2 && !strncmp(l + 2, jstr(x, "stage"), strlen(jstr(x, "stage"))) && strstr(l, want) && strstr(l, jstr(x, "chain")))
                 found = true;
             free(l);
         }
