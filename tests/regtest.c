@@ -41,7 +41,25 @@ void rt_coinbase(rt_tx *t, uint32_t height, const rt_out *outs, int nout)
     finish(t, p);
 }
 
+/* OP_RETURN <memo>: one push, PUSHDATA1 above 75 bytes. */
+static uint8_t *put_memo(uint8_t *p, const char *memo)
+{
+    size_t n = strlen(memo);
+    cr_assert_leq(n, 80);
+    sl_put_le64(p, 0), p += 8;
+    *p++ = (uint8_t)(n + (n > 75 ? 3 : 2)), *p++ = 0x6a;
+    if (n > 75) *p++ = 0x4c;
+    *p++ = (uint8_t)n;
+    memcpy(p, memo, n);
+    return p + n;
+}
+
 void rt_spend(rt_tx *t, const rt_in *ins, int nin, const rt_out *outs, int nout)
+{
+    rt_spend_memo(t, ins, nin, outs, nout, -1, NULL);
+}
+
+void rt_spend_memo(rt_tx *t, const rt_in *ins, int nin, const rt_out *outs, int nout, int memo_at, const char *memo)
 {
     uint8_t *p = t->b;
     sl_put_le32(p, 2), p += 4;
@@ -52,8 +70,11 @@ void rt_spend(rt_tx *t, const rt_in *ins, int nin, const rt_out *outs, int nout)
         *p++ = 1, *p++ = 0x51; /* scriptSig OP_TRUE: not checked by sleuth */
         sl_put_le32(p, 0xffffffff), p += 4;
     }
-    *p++ = (uint8_t)nout;
-    for (int k = 0; k < nout; k++) p = put_out(p, &outs[k]);
+    *p++ = (uint8_t)(nout + (memo_at >= 0));
+    for (int k = 0; k <= nout; k++) {
+        if (k == memo_at) p = put_memo(p, memo);
+        if (k < nout) p = put_out(p, &outs[k]);
+    }
     finish(t, p);
 }
 

@@ -28,6 +28,9 @@ typedef struct rt_chain {
 /* A coinbase (unique per height) or a spend of ins. */
 void rt_coinbase(rt_tx *t, uint32_t height, const rt_out *outs, int nout);
 void rt_spend(rt_tx *t, const rt_in *ins, int nin, const rt_out *outs, int nout);
+/* The same with an OP_RETURN output carrying memo (at most 80 bytes) inserted at index
+ * memo_at (0..nout; -1: none): the outputs are outs with it in between. */
+void rt_spend_memo(rt_tx *t, const rt_in *ins, int nin, const rt_out *outs, int nout, int memo_at, const char *memo);
 /* Appends a block holding txs (first must be a coinbase) on top of the chain's tip. */
 void rt_block(rt_chain *c, rt_tx *const *txs, int ntx);
 /* Writes the chain as DIR/blk00000.dat; returns the path in a static buffer. */

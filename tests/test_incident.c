@@ -234,6 +234,8 @@ Test(incident, stages_days_ends_exact)
     cr_assert_str_eq(jstr(x, "state"), "unknown-chain");
     x = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "chains"), 0);
     cr_assert_eq(jint(x, "first_block_time"), D0 - 86400 * 10);
+    x = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "chains"), 1);
+    cr_assert_str_eq(jstr(x, "state"), "reached", "no source on ethereum, but the swap and the OTC are there");
     cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "findings")), 7);
     cr_assert(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "findings"), 1), "amount")));
     cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "suspects")), 2);

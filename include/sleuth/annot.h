@@ -120,4 +120,24 @@ int sl_annot_by_ref(sl_annot *a, const char *txid, sl_annot_fn fn, void *ctx, sl
 /* Rows per kind, for `sleuth info`. */
 int sl_annot_count(sl_annot *a, uint64_t counts[4], sl_error *e) SL_MUST_USE;
 
+/* ---- helpers (added by the implementation; pure functions, any thread) ---- */
+/* counts[] of sl_annot_count: [SL_ANNOT_OPRETURN], [SL_ANNOT_INPUT], [SL_ANNOT_EVENT] hold
+ * the visible rows of each kind, counts[0] their sum. */
+/* "op_return", "input", "event". */
+const char *sl_annot_kind_name(int kind);
+/* True when p[0..n) is 1 or more bytes of printable ASCII (0x20..0x7e). */
+bool sl_annot_printable(const uint8_t *p, size_t n);
+/* The ABI-encoded `string`/`bytes` whose offset is data word `word` (32-byte words from 0):
+ * *s points into data, *n its length. False when the offset or length word does not fit
+ * or runs past len (hostile log data is refused, never read out of bounds). */
+bool sl_annot_abi_string(const uint8_t *data, size_t len, size_t word, const uint8_t **s, size_t *n);
+/* The payload of a Bitcoin OP_RETURN output: *is says whether script[0..n) starts with
+ * OP_RETURN; the bytes of its data pushes (OP_0 and OP_1..OP_16 carry none) are
+ * concatenated into out (room for n bytes) up to the first non-push opcode or truncated
+ * push. Returns the payload's length. */
+size_t sl_annot_op_return(const uint8_t *script, size_t n, uint8_t *out, bool *is);
+/* The ref of a memo (NUL-terminated): for "OUT:" or "REFUND:" (any case) followed by
+ * exactly 64 hex digits (0x allowed), those digits in lower case; else "". */
+void sl_annot_ref_of(char ref[65], const char *memo);
+
 #endif

@@ -286,7 +286,22 @@ typedef struct sl_eth_mtx {
     sl_u256 value, fee;
     uint8_t status;
     uint32_t first_flow, n_flows;
+    sl_u256 gas_price;           /* the price paid per gas (the receipt's effective price when
+                                  * given, else what the tx says); 0 unknown (Tron) */
+    uint32_t first_annot, n_annots; /* its annotations in the model (annot.h) */
 } sl_eth_mtx;
+
+/* What ingest keeps of a transaction beside its flows (annot.h, for laundering analysis):
+ * a log of a known event, or the tx input when it reads as a text memo. Only for
+ * transactions that did not fail. Bytes are the model's (abytes). */
+typedef struct sl_eth_mannot {
+    uint32_t tx;                 /* model tx index */
+    uint8_t kind, event, n_topics, reserved; /* SL_ANNOT_*, SL_EV_* */
+    uint32_t idx;                /* log index, 0 for the input */
+    sl_eth_addr contract;        /* the log's emitter */
+    sl_hash256 topics[4];
+    uint32_t data_off, data_len; /* log data or input bytes, in abytes */
+} sl_eth_mannot;
 
 typedef struct sl_eth_mblock {
     uint64_t number, time;
@@ -302,6 +317,8 @@ typedef struct sl_eth_model {
     sl_eth_mtx *txs;       size_t n_txs;
     sl_eth_flow *flows;    size_t n_flows, cap_flows;
     uint64_t n_internal, n_token; /* counts by kind, for reports */
+    sl_eth_mannot *annots; size_t n_annots, cap_annots; /* by tx, in chain order */
+    sl_buf abytes;                /* the annotations' bytes */
 } sl_eth_model;
 
 /* Merges the set's records block by block (ascending number) and derives the flows:
@@ -309,7 +326,9 @@ typedef struct sl_eth_model {
  * create, suicide with value > 0, no error, no failed ancestor); fees (burnt base fee to
  * the burn sink, the rest to the block's fee recipient or the fee sink when unknown);
  * block/uncle rewards and withdrawals from the mint sink; ERC-20/TRC-20 Transfer events
- * and wrapped-native Deposit/Withdrawal as token flows. Checks consistency: a trace whose
+ * and wrapped-native Deposit/Withdrawal as token flows; and, for transactions that did
+ * not fail, the annotations (logs of the known events of annot.h, a text input of 1..250
+ * printable ASCII bytes) and each transaction's gas price. Checks consistency: a trace whose
  * parent trace is missing, records of one block that disagree on its hash, a duplicate
  * transaction... are SL_ECORRUPT errors. */
 int sl_eth_model_build(sl_eth_model *m, const sl_eth_set *s, sl_error *e) SL_MUST_USE;

@@ -45,7 +45,8 @@ typedef struct sl_incident_namer {
 enum { SL_INC_CHAIN_ABSENT = 0,   /* the store holds no block of it ("not in the store") */
        SL_INC_CHAIN_UNKNOWN,      /* a chain sleuth does not ingest (the record's name kept) */
        SL_INC_CHAIN_NO_SOURCE,    /* held, but no theft tx or address of the incident is in it */
-       SL_INC_CHAIN_TRACED };     /* held, and a trace started on it */
+       SL_INC_CHAIN_TRACED,       /* held, and a trace started on it */
+       SL_INC_CHAIN_REACHED };    /* held, no source on it, but the traces crossed into it */
 typedef struct sl_incident_chain {
     char name[32];                /* the record's name, else the registry's ("btc", "ethereum") */
     char network[32];             /* the store's name of it ("regtest", "ethereum"), "" absent */

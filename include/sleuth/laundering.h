@@ -117,6 +117,7 @@ typedef struct sl_detect_result {
     sl_suspect *suspects; size_t n_suspects;    /* by confidence, then amount */
     sl_det_amount *loot; size_t n_loot;         /* the amount each source took */
     uint64_t tip_time;                          /* the "as of" time used */
+    unsigned rounds;                            /* added: trace rounds run (crossings taken in between) */
     double seconds;                             /* wall time of the run */
 } sl_detect_result;
 

@@ -38,6 +38,7 @@
 #include "sleuth/flow.h"
 #include "sleuth/store.h"
 #include "sleuth/trace.h"
+#include "sleuth/xchain.h"
 
 /* ---------------- formatting primitives (src/report/fmt.c) ---------------- */
 
@@ -194,6 +195,8 @@ typedef struct sl_trace_req {
     const char *asset;       /* "BTC", "ETH", "USDT", a token contract; NULL: a tx's first asset,
                               * an address's native coin */
     const char *links;       /* a CSV of declared cross-chain pairs (sl_trace_links_load), or NULL */
+    bool no_crossings;       /* (added, issue 12) do not follow the crossings found in the store's
+                              * chain data (xchain.h); by default they are links too */
     sl_trace_params params;  /* params.links is set by the report from `links` */
     uint64_t top;            /* 0: SL_REPORT_TOP_DEFAULT */
     const char *graph_path;  /* text: says the graph was written there (NULL: says nothing) */
@@ -208,8 +211,14 @@ typedef struct sl_trace_report {
     char arg[300];           /* the source as written */
     sl_flow_set *fs;
     sl_trace_source src;
-    sl_trace_links links;
+    sl_trace_links links;    /* the declared ones first ([0, n_declared)), then the crossings used */
     sl_trace_params params;
+    /* added (issue 12): the crossings found in chain data (xchain.h) */
+    size_t n_declared;       /* links read from rq.links */
+    sl_xchain_list xc;       /* every crossing the store holds (empty with --no-crossings) */
+    size_t *xc_of_link;      /* links[n_declared + i] is xc.v[xc_of_link[i]] */
+    size_t xc_used, xc_skipped; /* appended as links; left out (their payment is in rq.links) */
+    char xc_status[200];     /* "" when crossings were looked for, else why not */
     sl_trace_result r;
     struct sl_rt_cache *names;   /* private: names already made (NULL: none kept) */
 } sl_trace_report;

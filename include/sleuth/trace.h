@@ -36,6 +36,13 @@
  * back the same way. A crossing is no hop. The engine runs the trace again with the
  * crossings of the previous pass fed in until the crossings no longer change (at most
  * links + 2 passes; a loop of links that never settles is SL_ELIMIT).
+ * A link whose to_flow is SL_FLOW_NONE left its chain for a payment the store does not
+ * hold (a THORChain inbound whose outbound is on a chain not ingested): forward, the
+ * taint that reaches it ends there with the reason "crossed" (an endpoint: conservation
+ * still balances); backward it is never reached. Several links may leave at one payment
+ * (a streaming swap paid by several outbounds): the taint leaving there is split over
+ * them in proportion to their amounts on the leaving side (from_amount forward,
+ * to_amount backward) by cumulative floors, so the parts add up to it exactly.
  *
  * Hooks: params->endpoints answers "is this address an endpoint?" (--stop-at: a tagged
  * service ends the trace, status "tagged"); the default (all NULL) says no.
@@ -84,7 +91,12 @@ typedef struct sl_trace_link {
     sl_u128 from_amount, to_amount;       /* from_amount > 0 */
     uint32_t line;
     char note[200];
+    /* added (issue 12): where a link comes from and where an unmatched one goes */
+    uint8_t origin;                       /* SL_LINK_DECLARED (0, a --link file) or SL_LINK_CHAIN_DATA
+                                           * (found in the chains' own data: xchain.h) */
+    char to_chain_name[16];               /* to_flow SL_FLOW_NONE: the chain it crossed to ("" unknown) */
 } sl_trace_link;
+enum { SL_LINK_DECLARED = 0, SL_LINK_CHAIN_DATA = 1 };
 typedef struct sl_trace_links {
     sl_trace_link *v;
     size_t n, cap;
@@ -142,6 +154,8 @@ typedef enum {
     SL_END_UNSPENDABLE, /* an unspendable output: burnt */
     SL_END_COINBASE,    /* backward: newly minted coins */
     SL_END_UNKNOWN,     /* backward: the origin is not in the store */
+    SL_END_CROSSED,     /* forward: left its chain through a link whose arriving payment the
+                         * store does not hold (flow: the departing payment) */
 } sl_end_reason;
 const char *sl_end_reason_name(sl_end_reason r);
 

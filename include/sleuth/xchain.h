@@ -51,6 +51,12 @@ typedef struct sl_thor_memo {
     uint32_t fee_bps;
     char txid[65];         /* out/refund: the inbound txid, lower-case, no 0x */
     char passthrough[64];  /* what followed '|', truncated */
+    /* added (issue 12, xchain helper): */
+    uint32_t bps;          /* withdraw: basis points (0..10000); 0 otherwise */
+    uint8_t n_affiliates;  /* affiliates named (up to 5: `t/dx`); fee_bps is their sum */
+    char aggregator[48];   /* swap, aggregator form: the DEX aggregator contract, "" none */
+    char final_asset[96];  /* aggregator form: the final token ("" none) */
+    char min_out[40];      /* aggregator form: the minimum final amount as written ("" none) */
 } sl_thor_memo;
 
 /* Parses memo text (len bytes, need not be NUL-terminated; at most 250 bytes, as

@@ -17,7 +17,7 @@
 static const char HELP[] =
     "usage: sleuth detect --store DIR (--incident NAME | --address ADDR | --tx TXID[:N])\n"
     "          [--chain C] [--kinds k1,k2] [--policy P] [--max-hops N] [--dormant-days N]\n"
-    "          [--json] [--quiet]\n"
+    "          [--link FILE.csv] [--json] [--quiet]\n"
     "  Follows the loot forward over every chain of the store (haircut by default, 64 hops,\n"
     "  through THORChain swaps and DEX swaps the store holds; tagged services end the trace)\n"
     "  and reports the laundering stages it recognises, each with its rule, the values that\n"
@@ -27,11 +27,13 @@ static const char HELP[] =
     "    store's tag db (sleuth tags import). --kinds: fan-out, peel-chain, consolidation,\n"
     "    rapid-hops, dormancy, still-dormant, coinjoin, tornado, dex-swap, thorchain-swap,\n"
     "    bridge, exchange-deposit, otc. --dormant-days: idle time of dormancy (default 30).\n"
+    "  --link FILE: cross-chain pairs an analyst declares (the CSV of sleuth trace --link), added\n"
+    "    to the crossings the store holds.\n"
     "  Rules, thresholds and sources: docs/LAUNDERING.md \"Detectors\".\n";
 
 typedef struct detect_opts {
     cli_common c;
-    const char *incident, *address, *tx, *chain, *kinds;
+    const char *incident, *address, *tx, *chain, *kinds, *link;
     sl_detect_params p;
 } detect_opts;
 
@@ -41,6 +43,7 @@ static int parse(detect_opts *o, int argc, char **argv)
         {"store", 1, 0, 's'},    {"incident", 1, 0, 'i'}, {"address", 1, 0, 'a'},      {"tx", 1, 0, 't'},
         {"chain", 1, 0, 'C'},    {"kinds", 1, 0, 'k'},    {"policy", 1, 0, 'p'},       {"max-hops", 1, 0, 'H'},
         {"dormant-days", 1, 0, 'D'}, {"json", 0, 0, 'j'}, {"quiet", 0, 0, 'q'},        {"help", 0, 0, 'h'},
+        {"link", 1, 0, 'L'},
         {0, 0, 0, 0}};
     int ch;
     uint64_t v;
@@ -70,6 +73,7 @@ static int parse(detect_opts *o, int argc, char **argv)
             if (cli_number("--dormant-days", optarg, 1, 36500, false, &v)) return EXIT_USAGE;
             o->p.dormant_days = (uint32_t)v;
             break;
+        case 'L': o->link = optarg; break;
         case 'j': o->c.json = true; break;
         case 'q': o->c.quiet = true; break;
         case 'h': fputs(HELP, stdout); return -1;
@@ -83,15 +87,6 @@ static int parse(detect_opts *o, int argc, char **argv)
     return 0;
 }
 
-/* The store's annotations (memos, events, gas prices). Kept behind this function: the
- * annotation store lands with the annot helper's branch; until then a detect runs without. */
-static int open_annot(sl_annot **a, sl_store *s, sl_error *e)
-{
-    (void)s;
-    *a = NULL;
-    return sl_err(e, SL_ENOTFOUND, "no annotations");
-}
-
 int cmd_detect(int argc, char **argv)
 {
     detect_opts o;
@@ -102,6 +97,7 @@ int cmd_detect(int argc, char **argv)
     sl_annot *a = NULL;
     sl_detect_input in = {0};
     sl_detect_result r = {0};
+    sl_trace_links links = {0};
     bool ran = false;
     int rc = parse(&o, argc, argv);
     if (rc) return rc < 0 ? EXIT_OK : rc;
@@ -113,7 +109,7 @@ int cmd_detect(int argc, char **argv)
         tags = NULL;
         sl_err_clear(&e);
     }
-    if (open_annot(&a, s, &e)) {
+    if (sl_annot_open(&a, s, &e)) {
         if (e.code == SL_ENOMEM) { rc = e.code; goto out; }
         if (!o.c.quiet && e.code != SL_ENOTFOUND)
             fprintf(stderr, "sleuth: note: the annotations cannot be read (%s): no memos, events or gas prices\n", e.msg);
@@ -124,6 +120,8 @@ int cmd_detect(int argc, char **argv)
     else if (o.address) rc = sl_detect_input_address(fs, o.chain, o.address, &in, &e);
     else rc = sl_detect_input_tx(fs, o.chain, o.tx, &in, &e);
     if (rc) goto out;
+    if (o.link && (rc = sl_trace_links_load(&links, fs, o.link, &e))) goto out;
+    o.p.extra_links = links.n ? &links : NULL;
     o.p.store = s;
     if ((rc = sl_detect_run(fs, a, tags, &in, &o.p, &r, &e))) goto out;
     ran = true;
@@ -137,7 +135,8 @@ int cmd_detect(int argc, char **argv)
 out:
     if (ran) sl_detect_free(&r);
     sl_detect_input_free(&in);
-    (void)a; /* sl_annot_close once annotations are opened */
+    sl_trace_links_free(&links);
+    sl_annot_close(a);
     sl_tags_close(tags);
     sl_flow_set_close(fs);
     sl_store_close(s);

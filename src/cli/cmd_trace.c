@@ -33,14 +33,19 @@ const char CLI_TRACE_HELP[] =
     "    A store without a tag db: nothing is tagged, the trace runs as without it, it says so.\n"
     "  --link FILE: cross-chain pairs an analyst declares (a CSV: from_chain,from_txid,\n"
     "    from_address,from_amount,to_chain,to_txid,to_address,to_amount,note): the trace crosses\n"
-    "    them, and the report shows each crossing as the analyst's assertion.\n";
+    "    them, and the report shows each crossing as the analyst's assertion.\n"
+    "  Crossings in chain data are followed by default: THORChain swaps (an inbound's memo\n"
+    "    matched to the outbound whose OUT:/REFUND: memo names it, on any chain of the store)\n"
+    "    and DEX swaps (Uniswap V2/V3 Swap events); an inbound whose outbound the store lacks\n"
+    "    ends the trace (\"crossed\"). A --link line for the same payment wins.\n"
+    "  --no-crossings: follow only the --link file's pairs.\n";
 
 static const char HELP[] =
     "usage: sleuth trace --store DIR (--tx TXID[:N] | --address ADDR [--since TIME])\n"
     "          [--policy poison|haircut|fifo|lifo|tiho] [--direction forward|backward]\n"
     "          [--max-hops N] [--min-amount N] [--until TIME] [--stop-at CATEGORY,...]\n"
     "          [--max-nodes N] [--top N] [--chain NAME] [--asset ETH|USDT|0xCONTRACT]\n"
-    "          [--link FILE.csv] [--json] [--graph FILE.json|FILE.gexf|FILE.dot]\n"
+    "          [--link FILE.csv] [--no-crossings] [--json] [--graph FILE.json|FILE.gexf|FILE.dot]\n"
     "  The same on every chain: TXID is a txid or a 0x hash, N an output (account chains: a\n"
     "  flow as `sleuth tx` numbers it), ADDR any chain's address; --min-amount in base units.\n"
     "  TIME: unix seconds or YYYY-MM-DD[THH:MM:SSZ]. Default: haircut, forward, 1,000,000 nodes.\n"
@@ -98,6 +103,7 @@ static int option(trace_opts *o, int ch, const char *arg)
     case 'A': o->rq.asset = arg; return 0;
     case 'C': o->rq.chain = arg; return 0;
     case 'L': o->rq.links = arg; return 0;
+    case 'X': o->rq.no_crossings = true; return 0;
     case 'S': return parse_time(arg, &p->since) ? 0 : cli_usage("--since: not a time: %s", arg);
     case 'u': return parse_time(arg, &p->until) ? 0 : cli_usage("--until: not a time: %s", arg);
     case 'p': return sl_policy_parse(arg, &p->policy) ? cli_usage("unknown policy '%s' (poison, haircut, fifo, lifo, tiho)", arg) : 0;
@@ -133,7 +139,8 @@ static int parse(trace_opts *o, int argc, char **argv)
         {"since", 1, 0, 'S'},      {"policy", 1, 0, 'p'},  {"direction", 1, 0, 'd'}, {"max-hops", 1, 0, 'H'},
         {"min-amount", 1, 0, 'm'}, {"until", 1, 0, 'u'},   {"stop-at", 1, 0, 'x'},   {"max-nodes", 1, 0, 'n'},
         {"json", 0, 0, 'j'},       {"graph", 1, 0, 'g'},   {"top", 1, 0, 'T'},       {"help", 0, 0, 'h'},
-        {"quiet", 0, 0, 'q'},      {"chain", 1, 0, 'C'},   {"link", 1, 0, 'L'},      {0, 0, 0, 0}};
+        {"quiet", 0, 0, 'q'},      {"chain", 1, 0, 'C'},   {"link", 1, 0, 'L'},
+        {"no-crossings", 0, 0, 'X'}, {0, 0, 0, 0}};
     int ch, rc;
     memset(o, 0, sizeof *o);
     o->c.store = getenv("SLEUTH_STORE");

@@ -13,6 +13,11 @@
  * blocks this ingest already committed are removed again (sl_btc_truncate): an ingest
  * either adds all its blocks or leaves the store as it found it; a kill -9 leaves the
  * last commit, and running the ingest again resumes.
+ *
+ * Annotations (annot.h): every OP_RETURN output's payload is put into the annotation
+ * batch as its block is written, keyed by the tx ids the store gives; that batch commits
+ * just before the store's commit of the same blocks (a kill between the two leaves rows
+ * past the committed counts, which readers ignore and the next writer deletes).
  */
 #include "sleuth/ingest.h"
 
@@ -29,7 +34,9 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include "sleuth/annot.h"
 #include "sleuth/btc.h"
+#include "sleuth/chains.h"
 #include "sleuth/json.h"
 #include "sleuth/util.h"
 
@@ -807,6 +814,34 @@ static int raw_height(ctx *x, const cand *c, const sl_btc_block *b, uint32_t *he
     return SL_OK;
 }
 
+/* Puts block b's OP_RETURN payloads (b's first tx has store id first_tx) into the open
+ * annotation batch. buf: scratch, grown here. */
+static int annot_block(sl_annot *an, const sl_btc_block *b, uint64_t first_tx, sl_buf *buf, sl_error *e)
+{
+    sl_annot_row r;
+    for (uint32_t t = 0; t < b->n_tx; t++) {
+        const sl_btc_tx *tx = &b->tx[t];
+        for (uint32_t v = 0; v < tx->n_out; v++) {
+            const sl_btc_txout *o = &b->out[tx->first_out + v];
+            bool is;
+            int rc;
+            if (!o->script_len || o->script[0] != 0x6a) continue;
+            {
+                void *q = buf->p;
+                if (sl_grow(&q, &buf->cap, o->script_len, 1)) return sl_err(e, SL_ENOMEM, "out of memory");
+                buf->p = q;
+            }
+            memset(&r, 0, sizeof r);
+            r.chain = SL_CHAIN_BTC, r.kind = SL_ANNOT_OPRETURN, r.tx = first_tx + t, r.idx = v;
+            r.len = sl_annot_op_return(o->script, o->script_len, buf->p, &is);
+            r.data = buf->p;
+            r.text = "";
+            if ((rc = sl_annot_put(an, &r, e))) return rc;
+        }
+    }
+    return SL_OK;
+}
+
 int sl_ingest_btc(sl_store *s, const char *const *paths, int npaths, const sl_ingest_opts *o, sl_ingest_report *r,
                   sl_error *e)
 {
@@ -823,6 +858,8 @@ int sl_ingest_btc(sl_store *s, const char *const *paths, int npaths, const sl_in
     const char *crash = getenv("SLEUTH_TEST_KILL_AFTER_COMMITS");
     sl_btc_prepkeys keys;
     uint32_t start_blocks = 0;
+    sl_annot *an = NULL;
+    sl_buf abuf = {0};
 
     memset(&x, 0, sizeof x);
     memset(&blk, 0, sizeof blk);
@@ -890,6 +927,7 @@ int sl_ingest_btc(sl_store *s, const char *const *paths, int npaths, const sl_in
          * tables once now costs less than growing them step by step */
         if ((rc = sl_btc_expect(s, bytes / 400 + 1, e))) goto out;
     }
+    if ((rc = sl_annot_open(&an, s, e)) || (rc = sl_annot_begin(an, e))) goto out;
     if ((rc = sl_btc_begin(s, netname, e))) goto out;
     {
         pipe_t pp;
@@ -940,10 +978,17 @@ int sl_ingest_btc(sl_store *s, const char *const *paths, int npaths, const sl_in
                 flags = SL_BLK_LINKED;
                 work = c->work;
             }
-            if ((rc = sl_btc_append_block(s, blk, &sl->prep, height, flags, work, provide, &x, &be))) {
-                rc = block_error(&x, c, &be, e); /* the batch is undone: the store stays at its last commit */
-                sl_btc_abort(s);
-                break;
+            {
+                uint64_t first_tx = sl_btc_meta_get(s)->n_tx;
+                if ((rc = sl_btc_append_block(s, blk, &sl->prep, height, flags, work, provide, &x, &be))) {
+                    rc = block_error(&x, c, &be, e); /* the batch is undone: the store stays at its last commit */
+                    sl_btc_abort(s);
+                    break;
+                }
+                if ((rc = annot_block(an, blk, first_tx, &abuf, e))) {
+                    sl_btc_abort(s);
+                    break;
+                }
             }
             r->blocks_added++;
             r->txs_added += blk->n_tx;
@@ -956,15 +1001,21 @@ int sl_ingest_btc(sl_store *s, const char *const *paths, int npaths, const sl_in
             pipe_release(&pp, k);
             sl_progress_update(&pg, k + 1, r->txs_added);
             if (in_batch >= batch || k + 1 == norder) {
+                /* the annotations first: the store's commit is what makes them visible */
+                if ((rc = sl_annot_commit(an, e))) { sl_btc_abort(s); break; }
+                if (crash && getenv("SLEUTH_TEST_KILL_BETWEEN") && r->commits + 1 >= (uint64_t)atoll(crash))
+                    raise(SIGKILL); /* crash-safety test hook: annotations committed, the store not */
                 if ((rc = sl_btc_commit(s, e))) break;
                 r->commits++;
                 in_batch = 0;
                 if (crash && r->commits >= (uint64_t)atoll(crash)) raise(SIGKILL); /* crash-safety test hook */
-                if (k + 1 < norder && (rc = sl_btc_begin(s, netname, e))) break;
+                if (k + 1 < norder && ((rc = sl_annot_begin(an, e)) || (rc = sl_btc_begin(s, netname, e)))) break;
             }
         }
         pipe_stop(&pp);
         if (rc) {
+            sl_annot_close(an); /* its open batch is dropped; sl_btc_truncate cuts what it committed */
+            an = NULL;
             /* a refused block: what this ingest committed goes again, so the store is as it
              * was before the command (a kill -9 instead leaves the last commit, to resume) */
             if (r->commits && sl_btc_meta_get(s)->n_blocks > start_blocks) {
@@ -982,6 +1033,8 @@ out:
     r->table_bytes = sl_btc_table_bytes(s);
     r->budget_bytes = budget_of(o->memory_bytes);
     r->seconds = sl_now() - t0;
+    sl_annot_close(an);
+    sl_buf_free(&abuf);
     sl_free(order);
     sl_btc_block_free(&blk);
     ctx_free(&x);

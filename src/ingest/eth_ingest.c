@@ -17,6 +17,12 @@
  * CALLCODE, CREATE and CREATE2 steps and their success are recovered. The methods a node
  * lacks are detected on the first block and not asked again. Every answer is read strictly
  * (sleuth/json.h): malformed JSON or a key given twice is an error, not a missing method.
+ *
+ * Annotations (annot.h): the model carries each transaction's known event logs and text
+ * input (through the spool too); they are put into the annotation batch as the block is
+ * written, keyed by the tx ids the store gives, and committed just before the store's
+ * commit of the same blocks (a kill between the two leaves rows past the committed
+ * counts, which readers ignore and the next writer deletes).
  */
 #include "sleuth/ingest.h"
 
@@ -33,6 +39,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sleuth/annot.h"
+#include "sleuth/chains.h"
 #include "sleuth/eth_store.h"
 #include "sleuth/json.h"
 #include "sleuth/util.h"
@@ -187,31 +195,71 @@ static int check_stored(const sl_eth_chain *c, const char *chain, const sl_eth_m
     return SL_OK;
 }
 
+/* Puts the annotations of model block bi (its first tx has store id first_tx) into the
+ * open annotation batch, each with its tx's gas price. */
+static int annot_block(sl_annot *an, uint16_t chain, const sl_eth_model *m, size_t bi, uint64_t first_tx, sl_error *e)
+{
+    const sl_eth_mblock *mb = &m->blocks[bi];
+    sl_annot_row r;
+    for (uint32_t j = 0; mb->first_tx != SL_ETH_NONE32 && j < mb->n_tx; j++) {
+        const sl_eth_mtx *t = &m->txs[mb->first_tx + j];
+        for (uint32_t k = 0; k < t->n_annots; k++) {
+            const sl_eth_mannot *a = &m->annots[t->first_annot + k];
+            int rc;
+            memset(&r, 0, sizeof r);
+            r.chain = chain, r.kind = a->kind, r.event = a->event, r.tx = first_tx + j, r.idx = a->idx;
+            memcpy(r.contract, a->contract.b, 20);
+            r.n_topics = a->n_topics;
+            memcpy(r.topics, a->topics, sizeof r.topics);
+            r.data = m->abytes.p ? m->abytes.p + a->data_off : (const uint8_t *)"";
+            r.len = a->data_len;
+            r.text = "";
+            if (sl_u256_fits(&t->gas_price, 128))
+                for (int b = 0; b < 16; b++) r.gas_price[b] = (uint8_t)(t->gas_price.w[b / 8] >> (8 * (b % 8)));
+            if ((rc = sl_annot_put(an, &r, e))) return rc;
+        }
+    }
+    return SL_OK;
+}
+
 /* Writes the model's blocks that are not stored yet, committing every o->batch_flows
- * flows and at the end. */
-static int write_blocks(sl_eth_chain *c, const sl_eth_model *m, const sl_eth_ingest_opts *o, sl_eth_ingest_report *r,
-                        sl_progress *pg, sl_error *e)
+ * flows and at the end; their annotations go to an (committed first). */
+static int write_blocks(sl_eth_chain *c, sl_annot *an, const sl_eth_model *m, const sl_eth_ingest_opts *o,
+                        sl_eth_ingest_report *r, sl_progress *pg, sl_error *e)
 {
     int rc;
     uint64_t in_batch = 0, batch = o->batch_flows ? o->batch_flows : 4000000;
     bool open = false;
     const char *crash = getenv("SLEUTH_TEST_KILL_AFTER_COMMITS");
+    const sl_chain_def *def = sl_chain_by_name(sl_eth_chain_info_get(c)->name);
+    uint16_t chain = def ? def->id : 0;
     for (size_t bi = 0; bi < m->n_blocks; bi++) {
         uint32_t idx;
         const sl_eth_mblock *mb = &m->blocks[bi];
+        uint64_t first_tx;
         sl_progress_update(pg, r->blocks_seen, r->txs_added);
         r->blocks_seen++;
         if (sl_eth_block_by_number(c, mb->number, &idx) == SL_OK) { r->blocks_known++; continue; }
         if (!open) {
-            if ((rc = sl_eth_begin(c, e))) return rc;
+            if ((rc = sl_annot_begin(an, e))) return rc;
+            if ((rc = sl_eth_begin(c, e))) { sl_annot_abort(an); return rc; }
             open = true;
         }
-        if ((rc = sl_eth_append_block(c, m, bi, e))) { sl_eth_abort(c); return rc; }
+        first_tx = sl_eth_meta_get(c)->n_tx;
+        if ((rc = sl_eth_append_block(c, m, bi, e)) || (rc = annot_block(an, chain, m, bi, first_tx, e))) {
+            sl_eth_abort(c);
+            sl_annot_abort(an);
+            return rc;
+        }
         r->blocks_added++;
         r->txs_added += mb->n_tx;
         r->flows_added += mb->n_flows;
         in_batch += mb->n_flows + mb->n_tx + 1;
         if (in_batch >= batch || bi + 1 == m->n_blocks) {
+            /* the annotations first: the store's commit is what makes them visible */
+            if ((rc = sl_annot_commit(an, e))) { sl_eth_abort(c); return rc; }
+            if (crash && getenv("SLEUTH_TEST_KILL_BETWEEN") && r->commits + 1 >= (uint64_t)atoll(crash))
+                raise(SIGKILL); /* crash-safety test hook: annotations committed, the store not */
             if ((rc = sl_eth_commit(c, e))) return rc;
             open = false;
             in_batch = 0;
@@ -220,6 +268,7 @@ static int write_blocks(sl_eth_chain *c, const sl_eth_model *m, const sl_eth_ing
         }
     }
     if (open) {
+        if ((rc = sl_annot_commit(an, e))) { sl_eth_abort(c); return rc; }
         if ((rc = sl_eth_commit(c, e))) return rc;
         r->commits++;
     }
@@ -231,13 +280,17 @@ static int write_model(sl_store *s, const sl_eth_set *set, const sl_eth_model *m
                        sl_eth_ingest_report *r, sl_error *e)
 {
     sl_eth_chain *c;
+    sl_annot *an;
     sl_progress pg; /* blocks/s, tx/s and ETA on a terminal; quiet otherwise */
     int rc;
-    if ((rc = sl_eth_chain_open(s, set->chain->name, &c, e)) || (rc = check_stored(c, set->chain->name, m, e))) return rc;
+    if ((rc = sl_eth_chain_open(s, set->chain->name, &c, e)) || (rc = check_stored(c, set->chain->name, m, e)) ||
+        (rc = sl_annot_open(&an, s, e)))
+        return rc;
     sl_progress_start(&pg, m->n_blocks, "blocks", o->quiet);
-    rc = write_blocks(c, m, o, r, &pg, e);
+    rc = write_blocks(c, an, m, o, r, &pg, e);
     sl_progress_update(&pg, r->blocks_seen, r->txs_added);
     sl_progress_end(&pg);
+    sl_annot_close(an);
     return rc;
 }
 
@@ -249,7 +302,7 @@ static void count_kinds(const sl_eth_model *m, sl_eth_ingest_report *r)
 
 /* ---------------- the spool: checked segment models between the two passes ---------------- */
 typedef struct spool_hdr {
-    uint64_t n_blocks, n_txs, n_flows, n_internal, n_token;
+    uint64_t n_blocks, n_txs, n_flows, n_internal, n_token, n_annots, n_abytes;
 } spool_hdr;
 
 /* An unlinked temporary file (TMPDIR, else /tmp): gone with the process, even on a kill. */
@@ -270,9 +323,10 @@ static bool put_n(FILE *f, const void *p, size_t sz, size_t n) { return n == 0 |
 
 static int spool_put(FILE *f, const sl_eth_model *m, sl_error *e)
 {
-    spool_hdr h = {m->n_blocks, m->n_txs, m->n_flows, m->n_internal, m->n_token};
+    spool_hdr h = {m->n_blocks, m->n_txs, m->n_flows, m->n_internal, m->n_token, m->n_annots, m->abytes.len};
     if (!put_n(f, &h, sizeof h, 1) || !put_n(f, m->blocks, sizeof *m->blocks, m->n_blocks) ||
-        !put_n(f, m->txs, sizeof *m->txs, m->n_txs) || !put_n(f, m->flows, sizeof *m->flows, m->n_flows))
+        !put_n(f, m->txs, sizeof *m->txs, m->n_txs) || !put_n(f, m->flows, sizeof *m->flows, m->n_flows) ||
+        !put_n(f, m->annots, sizeof *m->annots, m->n_annots) || !put_n(f, m->abytes.p, 1, m->abytes.len))
         return sl_err(e, SL_EIO, "temporary file (TMPDIR): cannot write: %s", strerror(errno));
     return SL_OK;
 }
@@ -287,11 +341,17 @@ static int spool_get(FILE *f, sl_eth_model *m, bool *got, sl_error *e)
     m->blocks = sl_malloc((h.n_blocks + 1) * sizeof *m->blocks);
     m->txs = sl_malloc((h.n_txs + 1) * sizeof *m->txs);
     m->flows = sl_malloc((h.n_flows + 1) * sizeof *m->flows);
-    if (!m->blocks || !m->txs || !m->flows) return sl_err(e, SL_ENOMEM, "out of memory");
+    m->annots = sl_malloc((h.n_annots + 1) * sizeof *m->annots);
+    m->abytes.p = sl_malloc(h.n_abytes + 1);
+    if (!m->blocks || !m->txs || !m->flows || !m->annots || !m->abytes.p) return sl_err(e, SL_ENOMEM, "out of memory");
     m->n_blocks = h.n_blocks, m->n_txs = h.n_txs, m->n_flows = m->cap_flows = h.n_flows;
     m->n_internal = h.n_internal, m->n_token = h.n_token;
+    m->n_annots = m->cap_annots = h.n_annots;
+    m->abytes.len = h.n_abytes, m->abytes.cap = h.n_abytes + 1;
     if (fread(m->blocks, sizeof *m->blocks, h.n_blocks, f) != h.n_blocks || fread(m->txs, sizeof *m->txs, h.n_txs, f) != h.n_txs ||
-        fread(m->flows, sizeof *m->flows, h.n_flows, f) != h.n_flows)
+        fread(m->flows, sizeof *m->flows, h.n_flows, f) != h.n_flows ||
+        fread(m->annots, sizeof *m->annots, h.n_annots, f) != h.n_annots ||
+        fread(m->abytes.p, 1, h.n_abytes, f) != h.n_abytes)
         return sl_err(e, SL_EIO, "temporary file: cannot read");
     *got = true;
     return SL_OK;
@@ -402,6 +462,7 @@ int sl_ingest_eth(sl_store *s, const char *const *paths, int npaths, const sl_et
     inputs in = {0};
     pass1 p;
     sl_eth_chain *c = NULL;
+    sl_annot *an = NULL;
     int rc = SL_OK;
     bool unknown = false;
     double t0 = sl_now();
@@ -440,17 +501,19 @@ int sl_ingest_eth(sl_store *s, const char *const *paths, int npaths, const sl_et
     }
     r->parse_seconds = sl_now() - t0;
     /* pass 2: segment by segment, each committed */
+    if (!rc) rc = sl_annot_open(&an, s, e);
     if (!rc && fflush(p.spool) == 0 && fseek(p.spool, 0, SEEK_SET) == 0) {
         sl_progress pg;
         sl_progress_start(&pg, p.blocks, "blocks", o->quiet);
         for (bool got = true; !rc && got;) {
             sl_eth_model m;
-            if (!(rc = spool_get(p.spool, &m, &got, e)) && got) rc = write_blocks(c, &m, o, r, &pg, e);
+            if (!(rc = spool_get(p.spool, &m, &got, e)) && got) rc = write_blocks(c, an, &m, o, r, &pg, e);
             sl_eth_model_free(&m);
         }
         sl_progress_update(&pg, r->blocks_seen, r->txs_added);
         sl_progress_end(&pg);
     }
+    sl_annot_close(an);
     if (p.spool) fclose(p.spool);
     sl_eth_set_free(&p.seg);
     inputs_reset(&in);

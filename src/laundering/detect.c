@@ -241,7 +241,7 @@ static int svc_of_tag(const char *category, const char *label, const sl_tag *t)
         tmp.category = (char *)category, tmp.label = (char *)label;
         t = &tmp;
     }
-    if (sl_tag_is(t, "mixer")) return DET_SVC_MIXER;
+    if (sl_tag_is(t, "mixer") || sl_tag_is(t, "coinjoin")) return DET_SVC_MIXER;
     if (sl_tag_is(t, "exchange") || sl_tag_is(t, "hot_wallet") || sl_tag_is(t, "cold_wallet")) return DET_SVC_EXCHANGE;
     if (sl_tag_is(t, "dex") || sl_tag_is(t, "defi_dex_pair")) return DET_SVC_DEX;
     if (sl_tag_is(t, "bridge")) return DET_SVC_BRIDGE;
@@ -448,11 +448,79 @@ uint64_t det_flow_time(const det_ctx *c, uint16_t chain, uint64_t flow)
 
 /* ---------------- the run ---------------- */
 
-/* The store's crossings as links. Kept behind this function: sl_xchain_find lands with the
- * xchain helper's branch; until then a detect runs with params->extra_links only. */
+/* The store's crossings (THORChain swaps, DEX swaps: xchain.h) as the first links, link i
+ * being crossing i. Without annotations there are none to find. */
 static int find_crossings(det_ctx *c)
 {
-    (void)c;
+    int rc;
+    if (!c->a) return SL_OK;
+    if ((rc = sl_xchain_find(c->fs, c->a, &c->r->crossings, c->e))) return rc;
+    for (size_t i = 0; i < c->r->crossings.n; i++) { /* departing payment -> crossing index + 1 */
+        const sl_trace_link *L = &c->r->crossings.v[i].link;
+        uint64_t k[2] = {L->from_chain, L->from_flow}, *slot;
+        bool added;
+        if (sl_ht_upsert(&c->xc_from, k, sizeof k, i + 1, &slot, &added)) return sl_err(c->e, SL_ENOMEM, "out of memory");
+    }
+    return SL_OK;
+}
+
+/* Adds the link of crossing i (once). */
+static int use_crossing(det_ctx *c, size_t i, bool *added)
+{
+    *added = false;
+    for (size_t k = 0; k < c->links.n; k++)
+        if (c->xc_of_link[k] == i) return SL_OK;
+    size_t cap = c->links.cap, cap2 = c->links.cap;
+    if (sl_grow((void **)&c->links.v, &cap, c->links.n + 1, sizeof *c->links.v) ||
+        sl_grow((void **)&c->xc_of_link, &cap2, c->links.n + 1, sizeof *c->xc_of_link))
+        return SL_ENOMEM;
+    c->links.cap = cap < cap2 ? cap : cap2;
+    c->links.v[c->links.n] = c->r->crossings.v[i].link;
+    c->xc_of_link[c->links.n++] = i;
+    *added = true;
+    return SL_OK;
+}
+
+/* The crossings whose departing payment carried a significant part of the loot in the
+ * traces just run (>= suspect_min_share of what entered its asset, or >= 90% of the
+ * payment itself), as links for the next
+ * round; *added counts the new ones. A crossing only a haircut's dust reaches stays
+ * unfollowed (its taint ends at the vault or pool): following every background user's
+ * swap that dust touched would make the links loop for thousands of passes. Several
+ * crossings may leave at one payment (a streaming swap): all are taken. */
+static int select_crossings(det_ctx *c, size_t *added)
+{
+    *added = 0;
+    for (size_t t = 0; t < c->r->n_traces; t++) {
+        const sl_trace_result *tr = &c->r->traces[t];
+        for (size_t pass = 0; pass < 2; pass++) {
+            size_t n = pass ? tr->n_ends : tr->n_edges;
+            for (size_t i = 0; i < n; i++) {
+                uint16_t chain = pass ? tr->ends[i].chain : tr->edges[i].chain;
+                uint64_t flow = pass ? tr->ends[i].flow : tr->edges[i].flow, k[2] = {chain, flow}, v;
+                uint32_t asset = pass ? tr->ends[i].asset : tr->edges[i].asset;
+                sl_u128 amt = pass ? tr->ends[i].amount : tr->edges[i].amount;
+                if (!sl_ht_get(&c->xc_from, k, sizeof k, &v)) continue;
+                sl_u128 in = det_entered(c, chain, asset);
+                if (in && (double)amt < c->p->suspect_min_share * (double)in) {
+                    /* a small swap still counts when what it pays is (nearly) all stolen: a thief
+                     * splitting the loot into many small swaps, not a bystander's dust */
+                    const sl_flow_view *fv = sl_flow_set_chain(c->fs, chain);
+                    sl_flow f;
+                    if (!fv) continue;
+                    fv->m->flow_get(fv, flow, &f);
+                    if (!f.amount || amt * 10 < f.amount * 9) continue;
+                }
+                for (size_t x = v - 1; x < c->r->crossings.n; x++) {
+                    const sl_trace_link *L = &c->r->crossings.v[x].link;
+                    bool add;
+                    if (L->from_chain != chain || L->from_flow != flow) continue;
+                    if (use_crossing(c, x, &add)) return SL_ENOMEM;
+                    *added += add;
+                }
+            }
+        }
+    }
     return SL_OK;
 }
 
@@ -488,7 +556,7 @@ static uint64_t tip_time(det_ctx *c)
 }
 
 /* What entered asset (chain, asset) over all the traces: source + linked_in. */
-static sl_u128 entered(const det_ctx *c, uint16_t chain, uint32_t asset)
+sl_u128 det_entered(const det_ctx *c, uint16_t chain, uint32_t asset)
 {
     sl_u128 s = 0;
     for (size_t i = 0; i < c->r->n_traces; i++) {
@@ -543,6 +611,28 @@ static void reason_add(char *r, size_t cap, const char *s)
     r[n + k] = 0;
 }
 
+/* The share of everything address a ever received in asset that is the taint it got
+ * (taint / total): a thief's own address holds stolen coins only, a bystander's gets a
+ * haircut's sliver. 0 when unknown or when a has received too often to count cheaply. */
+#define PURITY_MAX_FLOWS 10000
+static double purity(det_ctx *c, sl_addr_ref a, uint32_t asset, sl_u128 taint)
+{
+    const sl_flow_view *v = sl_flow_set_chain(c->fs, a.chain);
+    sl_flow_ids ids = {0};
+    sl_u128 total = 0;
+    if (!v || v->m->addr_received(v, a.id, asset, 0, &ids) || ids.n > PURITY_MAX_FLOWS) {
+        sl_flow_ids_free(&ids);
+        return 0;
+    }
+    for (size_t i = 0; i < ids.n; i++) {
+        sl_flow f;
+        v->m->flow_get(v, ids.v[i], &f);
+        total += f.amount;
+    }
+    sl_flow_ids_free(&ids);
+    return total ? (double)taint / (double)total : 0;
+}
+
 static int add_suspect(det_ctx *c, sl_suspect *s)
 {
     size_t cap = c->r->n_suspects;
@@ -580,20 +670,21 @@ static int suspects(det_ctx *c)
         const sl_trace_source *src = &c->in->src[i];
         const sl_trace_result *tr = &c->r->traces[i];
         sl_addr_ref a = {src->chain, src->addr};
-        if (src->kind != SL_SOURCE_ADDRESS || !tr->n_totals) continue;
+        uint64_t key[2] = {sl_addr_ref_key(a), tr->n_totals ? tr->totals[0].asset.id : 0};
+        if (src->kind != SL_SOURCE_ADDRESS || !tr->n_totals || sl_ht_get(&t.ix, key, sizeof key, NULL)) continue;
         rc = recv_add(&t, a, tr->totals[0].asset.id, tr->totals[0].source, 0);
     }
     /* per address: the asset in which it got the largest share */
     for (size_t i = 0; i < t.n && !rc; i++) {
         struct rv *x = &t.v[i];
         uint64_t k = sl_addr_ref_key(x->a), v;
-        sl_u128 ent = entered(c, x->a.chain, x->asset);
+        sl_u128 ent = det_entered(c, x->a.chain, x->asset);
         double share = ent ? (double)x->amount / (double)ent : 0;
         if (share > 1) share = 1;
         if (sl_ht_get(&done, &k, sizeof k, &v)) {
             sl_suspect *s = &c->r->suspects[v - 1];
             if (s->received.asset != x->asset) {
-                sl_u128 e0 = entered(c, s->received.chain, s->received.asset);
+                sl_u128 e0 = det_entered(c, s->received.chain, s->received.asset);
                 double s0 = e0 ? (double)s->received.amount / (double)e0 : 0;
                 if (share > s0) s->received = (sl_det_amount){x->a.chain, x->asset, x->amount};
             }
@@ -621,14 +712,19 @@ static int suspects(det_ctx *c)
         sl_suspect s = c->r->suspects[i];
         const det_note *n = det_note_get(c, s.addr);
         uint32_t bits = n ? n->bits : 0;
-        sl_u128 ent = entered(c, s.received.chain, s.received.asset);
-        double share = ent ? (double)s.received.amount / (double)ent : 0, conf;
-        char amt[64], buf[160], label[96];
+        sl_u128 ent = det_entered(c, s.received.chain, s.received.asset);
+        uint64_t rk[2] = {sl_addr_ref_key(s.addr), s.received.asset};
+        bool reached = sl_ht_get(&t.ix, rk, sizeof rk, NULL); /* else a lead the trace did not reach */
+        double share = ent && reached ? (double)s.received.amount / (double)ent : 0, conf;
+        char amt[64], buf[200], label[96];
         int svc;
         if (share > 1) share = 1;
         if (bits & DET_N_EXDEPOSIT) continue;
         if ((svc = det_service(c, s.addr, label, sizeof label)) != DET_SVC_NONE) continue;
-        if (share < c->p->suspect_min_share && !(bits & (DET_N_LEAD | DET_N_THORDEST))) continue;
+        double pure = 0;
+        if (share < c->p->suspect_min_share && !(bits & (DET_N_LEAD | DET_N_THORDEST)) &&
+            (!reached || (pure = purity(c, s.addr, s.received.asset, s.received.amount)) < 0.9))
+            continue;
         s.reason[0] = 0;
         conf = share >= 0.10 ? 0.55 : share >= 0.01 ? 0.45 : 0.35;
         if (share > 0) {
@@ -636,22 +732,31 @@ static int suspects(det_ctx *c)
             snprintf(buf, sizeof buf, "received %.3g%% of the loot (%s)", share * 100, amt);
             reason_add(s.reason, sizeof s.reason, buf);
         }
-        if (bits & DET_N_SOURCE) conf = fmax(conf, 0.9), reason_add(s.reason, sizeof s.reason, "paid by the theft");
+        if (pure > 0) {
+            snprintf(buf, sizeof buf, "%.0f%% of what it ever received is stolen", pure * 100);
+            reason_add(s.reason, sizeof s.reason, buf);
+        }
+        if (bits & DET_N_SOURCE) reason_add(s.reason, sizeof s.reason, "paid by the theft");
         if (bits & DET_N_FANOUT) conf += 0.25, reason_add(s.reason, sizeof s.reason, "fan-out slice");
         if (bits & DET_N_PEEL) conf += 0.2, reason_add(s.reason, sizeof s.reason, "peel chain");
         if (bits & DET_N_CONSOL) conf += 0.15, reason_add(s.reason, sizeof s.reason, "consolidation");
         if (bits & DET_N_DORMANT) conf += 0.1, reason_add(s.reason, sizeof s.reason, "held it dormant");
         if (bits & DET_N_RAPID) conf += 0.05, reason_add(s.reason, sizeof s.reason, "rapid hops");
         if (bits & DET_N_SWAPDEST) conf += 0.1, reason_add(s.reason, sizeof s.reason, "swap output");
+        if (bits & DET_N_MIXED) conf -= 0.2, reason_add(s.reason, sizeof s.reason, "a CoinJoin's output: taint diluted");
+        conf = fmin(conf, 0.9); /* shape alone never says more than that */
+        if (bits & DET_N_SOURCE) conf = 0.95;
         if (bits & DET_N_THORDEST) conf = fmax(conf, 0.9), reason_add(s.reason, sizeof s.reason, "THORChain memo destination");
-        if (share <= 0 && (bits & DET_N_LEAD)) conf = 0;
+        if (!reached && (bits & DET_N_LEAD) && !(bits & DET_N_THORDEST)) conf = 0; /* the lead's own */
         if (bits & DET_N_LEAD) {
             conf = fmax(conf, n->lead);
-            snprintf(buf, sizeof buf, "Tornado withdrawal lead: %s", n->lead_why);
+            if (!reached) det_amount_str(c, amt, sizeof amt, s.received.chain, s.received.asset, s.received.amount);
+            snprintf(buf, sizeof buf, "Tornado withdrawal lead: %s%s%s", n->lead_why, reached ? "" : "; withdrew ",
+                     reached ? "" : amt);
             reason_add(s.reason, sizeof s.reason, buf);
         }
         reason_add(s.reason, sizeof s.reason, c->tags ? "no service tag" : "no tag store");
-        s.confidence = fmin(conf, 0.99);
+        s.confidence = fmax(0.05, fmin(conf, 0.99));
         c->r->suspects[w++] = s;
     }
     if (!rc) c->r->n_suspects = w;
@@ -706,31 +811,48 @@ int sl_detect_run(const sl_flow_set *fs, sl_annot *a, sl_tags *tags, const sl_de
     memset(r, 0, sizeof *r);
     if (!in->n_src) return sl_err(e, SL_EUSAGE, "nothing to start from");
     if (!p->no_crossings && (rc = find_crossings(&c))) goto done;
-    c.n_xc_links = c.links.n;
     for (size_t i = 0; p->extra_links && i < p->extra_links->n; i++) {
-        if (sl_grow((void **)&c.links.v, &c.links.cap, c.links.n + 1, sizeof *c.links.v)) {
+        size_t cap = c.links.cap, cap2 = c.links.cap;
+        if (sl_grow((void **)&c.links.v, &cap, c.links.n + 1, sizeof *c.links.v) ||
+            sl_grow((void **)&c.xc_of_link, &cap2, c.links.n + 1, sizeof *c.xc_of_link)) {
             rc = sl_err(e, SL_ENOMEM, "out of memory");
             goto done;
         }
+        c.links.cap = cap < cap2 ? cap : cap2;
+        c.xc_of_link[c.links.n] = SIZE_MAX; /* declared: no crossing of the store */
         c.links.v[c.links.n++] = p->extra_links->v[i];
     }
     if (!(r->traces = sl_calloc(in->n_src, sizeof *r->traces)) || !(r->loot = sl_calloc(in->n_src, sizeof *r->loot))) {
         rc = sl_err(e, SL_ENOMEM, "out of memory");
         goto done;
     }
-    for (size_t i = 0; i < in->n_src; i++) {
-        sl_trace_params tp = {0};
-        tp.policy = p->policy;
-        tp.max_hops = p->max_hops ? p->max_hops : 64;
-        tp.min_amount = 546; /* Bitcoin's dust: less is not worth following on any chain */
-        tp.endpoints = (sl_trace_endpoints){is_endpoint, &c, "tagged services (exchange, mixer, DEX, bridge, OTC) end it"};
-        tp.links = c.links.n ? &c.links : NULL;
-        if ((rc = sl_trace_run(fs, &in->src[i], &tp, &r->traces[i], e))) goto done;
-        r->n_traces++;
+    /* rounds: trace, take the crossings the loot reached, trace again, until none is new */
+    for (unsigned round = 0;; round++) {
+        size_t added = 0;
+        for (size_t i = 0; i < in->n_src; i++) {
+            sl_trace_params tp = {0};
+            tp.policy = p->policy;
+            tp.max_hops = p->max_hops ? p->max_hops : 64;
+            tp.min_amount = 546; /* Bitcoin's dust: less is not worth following on any chain */
+            tp.endpoints = (sl_trace_endpoints){is_endpoint, &c, "tagged services (exchange, mixer, DEX, bridge, OTC) end it"};
+            tp.links = c.links.n ? &c.links : NULL;
+            if ((rc = sl_trace_run(fs, &in->src[i], &tp, &r->traces[i], e))) goto done;
+            r->n_traces++;
+        }
+        r->rounds = round + 1;
+        if (round + 1 >= DETECT_MAX_ROUNDS || !r->crossings.n) break;
+        if ((rc = select_crossings(&c, &added))) {
+            sl_err(e, rc, "out of memory");
+            goto done;
+        }
+        if (!added) break;
+        for (size_t i = 0; i < r->n_traces; i++) sl_trace_free(&r->traces[i]);
+        r->n_traces = 0;
+    }
+    for (size_t i = 0; i < r->n_traces; i++)
         if (r->traces[i].n_totals)
             r->loot[r->n_loot++] = (sl_det_amount){r->traces[i].totals[0].asset.chain, r->traces[i].totals[0].asset.id,
                                                    r->traces[i].totals[0].source};
-    }
     r->tip_time = tip_time(&c);
     if ((rc = mark_sources(&c)) || (rc = det_swap(&c)) || (rc = det_flow(&c)) || (rc = det_mix(&c)) || (rc = suspects(&c))) {
         if (rc == SL_ENOMEM) sl_err(e, rc, "out of memory");
@@ -752,6 +874,8 @@ done:
     sl_ht_free(&c.notes_ix);
     sl_free(c.notes);
     sl_free(c.links.v);
+    sl_free(c.xc_of_link);
+    sl_ht_free(&c.xc_from);
     r->seconds = sl_now() - t0;
     if (rc) sl_detect_free(r);
     return rc;
@@ -765,6 +889,6 @@ void sl_detect_free(sl_detect_result *r)
     sl_free(r->findings);
     sl_free(r->suspects);
     sl_free(r->loot);
-    sl_free(r->crossings.v); /* sl_xchain_list_free once the xchain branch is merged */
+    sl_xchain_list_free(&r->crossings);
     memset(r, 0, sizeof *r);
 }

@@ -201,6 +201,14 @@ static int fanout(det_ctx *c, sl_ht *seen, const sl_trace_result *tr, const edge
     return rc;
 }
 
+/* Whether amount is at least suspect_min_share of what entered its asset: less is the
+ * haircut's dust spread over others' coins, not the thief's money waiting. */
+static bool enough(const det_ctx *c, uint16_t chain, uint32_t asset, sl_u128 amount)
+{
+    sl_u128 in = det_entered(c, chain, asset);
+    return !in || (double)amount >= c->p->suspect_min_share * (double)in;
+}
+
 /* ---- peel chains (UTXO) ---- */
 
 typedef struct peel { uint64_t tx, parent, next; uint64_t small, big; uint32_t in_addr, big_addr; bool cont; } peel;
@@ -219,9 +227,21 @@ static int peel_chains(det_ctx *c, sl_ht *seen, const sl_trace_result *tr)
         bool x0, x1;
         if (!v || v->model != SL_MODEL_UTXO || v->chain != tr->pools[i].chain) continue;
         v->m->utxo_pool(v, tr->pools[i].id, &u);
-        if (u.n_in != 1 || u.n_out != 2 || u.coinbase) continue;
-        v->m->utxo_out(v, u.first_out, &v0, &a0, &x0);
-        v->m->utxo_out(v, u.first_out + 1, &v1, &a1, &x1);
+        if (u.n_in != 1 || u.n_out < 2 || u.n_out > 3 || u.coinbase) continue;
+        /* two outputs; sleuth's extension: a third paying a tagged service (a coordinator's fee) */
+        uint32_t k0 = UINT32_MAX, k1 = UINT32_MAX, nsvc = 0;
+        for (uint32_t k = 0; k < u.n_out; k++) {
+            uint64_t val;
+            uint32_t a;
+            bool x;
+            v->m->utxo_out(v, u.first_out + k, &val, &a, &x);
+            if (!x && a && u.n_out == 3 && det_service(c, (sl_addr_ref){v->chain, a}, NULL, 0)) nsvc++;
+            else if (k0 == UINT32_MAX) k0 = k;
+            else k1 = k;
+        }
+        if (k1 == UINT32_MAX || nsvc != u.n_out - 2u) continue;
+        v->m->utxo_out(v, u.first_out + k0, &v0, &a0, &x0);
+        v->m->utxo_out(v, u.first_out + k1, &v1, &a1, &x1);
         if (x0 || x1) continue;
         if (v->m->utxo_origin(v, u.first_in, &ptx, &pv, &pout)) ptx = SL_FLOW_NONE;
         v->m->utxo_in_value(v, u.first_in, &ia);
@@ -251,7 +271,11 @@ static int peel_chains(det_ctx *c, sl_ht *seen, const sl_trace_result *tr)
         uint64_t last = i;
         if (p[i].cont) continue;
         for (uint64_t k = i; k != SL_FLOW_NONE; k = p[k].next) len++, peeled += p[k].small, last = k;
-        if (len < 3 || !first_time(c, seen, SL_DET_PEEL, v->chain, p[i].tx)) continue;
+        if (len < 3) continue;
+        sl_u128 in = 0; /* the taint that entered the chain: a haircut's dust is not someone's peel chain */
+        for (size_t q = 0; q < tr->n_edges; q++)
+            if (tr->edges[q].chain == v->chain && tr->edges[q].to_pool == p[i].tx) in += tr->edges[q].amount;
+        if (!enough(c, v->chain, 0, in) || !first_time(c, seen, SL_DET_PEEL, v->chain, p[i].tx)) continue;
         double conf = 0.5 + 0.05 * (double)(len - 3);
         sl_finding *f = det_finding(c, SL_DET_PEEL, SL_STAGE_DISPERSAL, conf > 0.85 ? 0.85 : conf,
                                     "peel-chain: >= 3 links of 1 input, 2 outputs, each spending the larger (BlockSci)");
@@ -370,12 +394,30 @@ static int rapid(det_ctx *c, sl_ht *seen, const sl_trace_result *tr)
         if (p->parent < 0 || (size_t)p->parent >= i) continue;
         const sl_trace_pool *q = &tr->pools[p->parent];
         uint64_t tq = via_time(c, q), tp = via_time(c, p);
-        if (tq && tp && tp >= tq && tp - tq <= lim && q->chain == p->chain) run[i] = run[p->parent] + 1;
+        /* a source pool's hold is the victim's, not a hop of the thief's */
+        if (q->parent >= 0 && tq && tp && tp >= tq && tp - tq <= lim && q->chain == p->chain) run[i] = run[p->parent] + 1;
     }
     for (size_t i = 0; i < tr->n_pools; i++)
         if (tr->pools[i].parent >= 0 && run[i] && run[i] == run[tr->pools[i].parent] + 1) ext[tr->pools[i].parent] = true;
-    for (size_t i = 0; i < tr->n_pools && !rc && reported < 20; i++) {
-        if (run[i] < 3 || ext[i] || !first_time(c, seen, SL_DET_RAPID, tr->pools[i].chain, tr->pools[i].id)) continue;
+    /* the longest runs first; a run whose pools a reported run mostly covers is the same path */
+    size_t *ord = sl_malloc(tr->n_pools * sizeof *ord), nord = 0;
+    bool *cov = sl_calloc(tr->n_pools, sizeof *cov);
+    if (!ord || !cov) rc = SL_ENOMEM;
+    for (size_t i = 0; i < tr->n_pools && !rc; i++)
+        if (run[i] >= 3 && !ext[i]) ord[nord++] = i;
+    for (size_t a = 1; a < nord; a++) /* insertion sort by run length, descending: runs are few */
+        for (size_t b = a; b > 0 && run[ord[b]] > run[ord[b - 1]]; b--) {
+            size_t t = ord[b];
+            ord[b] = ord[b - 1], ord[b - 1] = t;
+        }
+    for (size_t o = 0; o < nord && !rc && reported < 20; o++) {
+        size_t i = ord[o], fresh_pools = 0;
+        int64_t k0 = (int64_t)i;
+        for (uint32_t s = 0; s <= run[i] && k0 >= 0; s++, k0 = tr->pools[k0].parent) fresh_pools += !cov[k0];
+        if (fresh_pools * 2 <= run[i] + 1u || !first_time(c, seen, SL_DET_RAPID, tr->pools[i].chain, tr->pools[i].id))
+            continue;
+        k0 = (int64_t)i;
+        for (uint32_t s = 0; s <= run[i] && k0 >= 0; s++, k0 = tr->pools[k0].parent) cov[k0] = true;
         double conf = 0.5 + 0.05 * (double)(run[i] - 3);
         sl_finding *f = det_finding(c, SL_DET_RAPID, SL_STAGE_DISPERSAL, conf > 0.75 ? 0.75 : conf,
                                     "rapid-hops: >= 3 hops in a row, each passed on within the limit");
@@ -402,6 +444,8 @@ static int rapid(det_ctx *c, sl_ht *seen, const sl_trace_result *tr)
                  (unsigned long long)(f->time_last - f->time_first));
         reported++;
     }
+    sl_free(ord);
+    sl_free(cov);
     sl_free(run);
     sl_free(ext);
     return rc;
@@ -484,7 +528,9 @@ static int dormancy(det_ctx *c, sl_ht *seen, const sl_trace_result *tr, const ed
     }
     for (size_t i = 0; i < n && !rc; i++) {
         sl_addr_ref a = sl_addr_ref_of(v[i].key);
-        if (!a.id || det_service(c, a, NULL, 0) || !first_time(c, seen, SL_DET_DORMANT, a.chain, v[i].key)) continue;
+        if (!a.id || !enough(c, a.chain, v[i].asset, v[i].amount) || det_service(c, a, NULL, 0) ||
+            !first_time(c, seen, SL_DET_DORMANT, a.chain, v[i].key))
+            continue;
         sl_finding *f = det_finding(c, SL_DET_DORMANT, SL_STAGE_DORMANCY, 0.7, "dormancy: idle >= N days, then moved");
         if (!f) { rc = SL_ENOMEM; break; }
         f->amount = (sl_det_amount){a.chain, v[i].asset, v[i].amount};
@@ -508,7 +554,9 @@ static int dormancy(det_ctx *c, sl_ht *seen, const sl_trace_result *tr, const ed
     for (size_t i = 0; i < n && !rc; i++) {
         sl_addr_ref a = sl_addr_ref_of(v[i].key);
         const sl_flow_view *w = sl_flow_set_chain(c->fs, a.chain);
-        if (!a.id || det_service(c, a, NULL, 0) || !first_time(c, seen, SL_DET_STILL_DORMANT, a.chain, v[i].key)) continue;
+        if (!a.id || !enough(c, a.chain, v[i].asset, v[i].amount) || det_service(c, a, NULL, 0) ||
+            !first_time(c, seen, SL_DET_STILL_DORMANT, a.chain, v[i].key))
+            continue;
         sl_finding *f = det_finding(c, SL_DET_STILL_DORMANT, SL_STAGE_DORMANCY, 0.8,
                                     "still-dormant: held, untouched >= N days as of the tip");
         if (!f) { rc = SL_ENOMEM; break; }

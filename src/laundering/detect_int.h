@@ -14,6 +14,10 @@
 #include "sleuth/hashtab.h"
 #include "sleuth/laundering.h"
 
+/* Rounds of trace-then-take-crossings at most (a swap chain BTC -> ETH -> USDT -> ... is a
+ * few rounds deep). */
+#define DETECT_MAX_ROUNDS 12
+
 /* What kind of service an address is (its own tag, else its cluster's). */
 enum {
     DET_SVC_NONE = 0,
@@ -37,6 +41,7 @@ enum {
     DET_N_EXDEPOSIT = 1u << 7,  /* an exchange's deposit address (forwards to its hot wallet) */
     DET_N_LEAD = 1u << 8,       /* a Tornado withdrawal linked by Tutela's rules */
     DET_N_SWAPDEST = 1u << 9,   /* received the output of a DEX swap or a bridge */
+    DET_N_MIXED = 1u << 10,     /* received an output of a CoinJoin the taint went through */
 };
 
 typedef struct det_note {
@@ -65,8 +70,9 @@ typedef struct det_ctx {
     const sl_detect_params *p;
     sl_detect_result *r;
     sl_error *e;
-    sl_trace_links links;       /* the crossings' links, then params->extra_links */
-    size_t n_xc_links;          /* links [0, n_xc_links) are r->crossings.v[i] */
+    sl_trace_links links;       /* params->extra_links, then the crossings the loot reached */
+    size_t *xc_of_link;         /* link i is crossing xc_of_link[i] (SIZE_MAX: declared) */
+    sl_ht xc_from;              /* (chain, departing flow) -> first crossing index + 1 */
     sl_ht svc;                  /* address key -> service kind + 1 */
     sl_ht svc_cl;               /* cluster key -> service kind + 1 */
     struct { uint16_t chain; bool tried; sl_cluster *cl; } cls[8];
@@ -103,7 +109,9 @@ int det_flow(det_ctx *c);       /* detect_flow.c: fan-out, peel, consolidation, 
 int det_mix(det_ctx *c);        /* detect_mix.c: CoinJoin, Tornado Cash */
 int det_swap(det_ctx *c);       /* detect_swap.c: swaps, bridges, exchanges, OTC */
 
-/* The payment's time and receiver through its view. */
+/* What entered asset (chain, asset) over all the traces: source + linked in. */
+sl_u128 det_entered(const det_ctx *c, uint16_t chain, uint32_t asset);
+/* The payment's time through its view. */
 uint64_t det_flow_time(const det_ctx *c, uint16_t chain, uint64_t flow);
 
 #endif

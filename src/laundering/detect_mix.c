@@ -18,6 +18,35 @@
 
 /* ---- CoinJoin ---- */
 
+/* Two shapes the knowledge layer's rules leave out, seen where mixing is young or
+ * simulated: a round of n >= 5 inputs from distinct addresses and n equal outputs to
+ * distinct addresses, each input worth the output or at most 1% more (a Whirlpool mix
+ * without remixers, which sl_coinjoin_detect requires) — 1; and a premix (Tx0 without its
+ * OP_RETURN): a tx paying an address tagged as a mixer or CoinJoin coordinator besides
+ * other outputs — 2. 0: neither. */
+static int round_or_premix(det_ctx *c, const sl_txv *t)
+{
+    if (t->n_in == t->n_out && t->n_in >= 5) {
+        uint64_t v = t->out[0].value;
+        bool ok = v > 0;
+        for (size_t i = 0; i < t->n_out && ok; i++) {
+            ok = t->out[i].value == v && t->in[i].value >= v && t->in[i].value - v <= v / 100;
+            for (size_t j = 0; j < i && ok; j++)
+                ok = t->in[j].addr.id != t->in[i].addr.id && t->out[j].addr.id != t->out[i].addr.id;
+        }
+        if (ok) return 1;
+    }
+    for (size_t i = 0; i < t->n_out; i++)
+        if (t->out[i].addr.id && det_service(c, t->out[i].addr, NULL, 0) == DET_SVC_MIXER) return 2;
+    return 0;
+}
+
+static const char *r_rule(const char *proto)
+{
+    return !strcmp(proto, "premix") ? "coinjoin: a premix, paying a tagged CoinJoin coordinator's fee address"
+                                    : "coinjoin: >= 5 distinct inputs into as many equal outputs (a mix round)";
+}
+
 static int coinjoins(det_ctx *c)
 {
     sl_ht seen = {0};
@@ -33,7 +62,7 @@ static int coinjoins(det_ctx *c)
             uint64_t k = tr->pools[i].id;
             if (!v || v->model != SL_MODEL_UTXO) continue;
             v->m->utxo_pool(v, k, &p);
-            if (p.n_in < 2 || p.n_out < 3 || sl_ht_get(&seen, &k, sizeof k, NULL)) continue;
+            if (p.n_out < 3 || sl_ht_get(&seen, &k, sizeof k, NULL)) continue;
             if (sl_ht_set(&seen, &k, sizeof k, 1) || sl_grow((void **)&in, &cap_in, p.n_in, sizeof *in) ||
                 sl_grow((void **)&out, &cap_out, p.n_out, sizeof *out)) {
                 rc = SL_ENOMEM;
@@ -66,25 +95,46 @@ static int coinjoins(det_ctx *c)
             sl_txv tv = {.tx = {v->chain, k}, .time = (int64_t)v->m->tx_time(v, k), .in = in, .n_in = p.n_in, .out = out,
                          .n_out = p.n_out};
             sl_coinjoin_kind kind = sl_coinjoin_detect(&tv);
-            if (kind == SL_CJ_NONE) continue;
+            const char *proto = sl_coinjoin_name(kind);
+            double conf = kind == SL_CJ_EQUAL_OUTPUT ? 0.7 : 0.9;
+            if (kind == SL_CJ_NONE) {
+                int r = round_or_premix(c, &tv);
+                if (!r) continue;
+                proto = r == 1 ? "equal-round" : "premix";
+                conf = 0.8;
+            }
             /* the taint that entered it */
             sl_u128 taint = 0;
             size_t tin = 0;
+            /* a participant paying mostly stolen coins, not itself a CoinJoin's output: else the
+             * round only mixes what an earlier round or a haircut already diluted */
+            bool thief_in = false;
             for (size_t q = 0; q < tr->n_edges; q++)
-                if (tr->edges[q].chain == v->chain && tr->edges[q].to_pool == k) taint += tr->edges[q].amount, tin++;
-            sl_finding *f = det_finding(c, SL_DET_COINJOIN, SL_STAGE_MIXING, kind == SL_CJ_EQUAL_OUTPUT ? 0.7 : 0.9,
-                                        "coinjoin: a tainted tx the CoinJoin rules recognise (docs/CLUSTERING.md)");
+                if (tr->edges[q].chain == v->chain && tr->edges[q].to_pool == k) {
+                    const sl_trace_edge *y = &tr->edges[q];
+                    const det_note *n = det_note_get(c, (sl_addr_ref){v->chain, y->to_addr});
+                    sl_flow fl;
+                    v->m->flow_get(v, y->flow, &fl);
+                    taint += y->amount, tin++;
+                    thief_in |= (!n || !(n->bits & DET_N_MIXED)) && y->amount * 2 >= fl.amount;
+                }
+            if (!thief_in) continue;
+            sl_finding *f = det_finding(c, SL_DET_COINJOIN, SL_STAGE_MIXING, conf,
+                                        kind != SL_CJ_NONE ? "coinjoin: a tainted tx the CoinJoin rules recognise (docs/CLUSTERING.md)"
+                                        : r_rule(proto));
             if (!f) { rc = SL_ENOMEM; break; }
             f->amount = (sl_det_amount){v->chain, 0, taint};
             det_f_time(f, (uint64_t)tv.time);
             char amt[64];
             det_amount_str(c, amt, sizeof amt, v->chain, 0, taint);
-            det_f_ev(f, "protocol=%s; inputs=%u; outputs=%u; tainted_inputs=%zu; taint_in=%s", sl_coinjoin_name(kind),
+            det_f_ev(f, "protocol=%s; inputs=%u; outputs=%u; tainted_inputs=%zu; taint_in=%s", proto,
                      p.n_in, p.n_out, tin, amt);
             if ((rc = det_f_tx(f, tv.tx))) break;
             for (size_t q = 0; q < tr->n_edges && !rc; q++)
                 if (tr->edges[q].chain == v->chain && tr->edges[q].to_pool == k)
                     rc = det_f_addr(f, (sl_addr_ref){v->chain, tr->edges[q].to_addr});
+            /* what the CoinJoin paid: no longer the thief's by taint alone (a premix's change is) */
+            for (uint32_t q = 0; q < p.n_out && !rc && strcmp(proto, "premix"); q++) rc = det_mark(c, out[q].addr, DET_N_MIXED);
         }
     }
     sl_free(in);
@@ -116,9 +166,9 @@ static int gas_row(void *ctx, const sl_annot_row *r)
 static sl_u128 gas_of(det_ctx *c, uint16_t chain, uint64_t tx)
 {
     gas_ctx g = {0};
+    sl_error e = {0};
     if (!c->a) return 0;
-    /* the annotation store lands with the annot helper's branch: until then no gas prices */
-    (void)chain, (void)tx, (void)gas_row;
+    if (sl_annot_of_tx(c->a, chain, tx, gas_row, &g, &e) < 0) return 0; /* unknown: the rule does not fire */
     return g.gas;
 }
 
@@ -227,6 +277,7 @@ static int tornado(det_ctx *c)
     }
     /* leads: Tutela's rules on each withdrawal */
     size_t timing_only = 0, leads = 0;
+
     for (size_t i = 0; i < nw && !rc; i++) {
         double conf = 0;
         char why[96] = "";
@@ -306,7 +357,17 @@ static int tornado(det_ctx *c)
         det_f_time(f, w[i].time);
         det_f_ev(f, "rules=%s; withdrawn=%s", why, amt);
         if ((rc = det_f_addr(f, ra)) || (rc = det_f_tx(f, (sl_tx_ref){chain, w[i].tx}))) break;
-        for (size_t q = 0; q < nm && !rc; q++) rc = det_f_tx(f, (sl_tx_ref){chain, d[matched[q]].tx});
+        /* which deposit it pays out the pool does not say: the candidates are the thief's earlier
+         * deposits into the same pool that a rule tied to it (else all of them), at most 16 named */
+        size_t cand = 0;
+        for (int pass = 0; pass < 2 && !cand && !rc; pass++)
+            for (size_t q = 0; q < nd && !rc; q++) {
+                bool m = false;
+                for (size_t z = 0; z < nm && !m; z++) m = matched[z] == q;
+                if (d[q].pool != w[i].pool || d[q].time > w[i].time || !(pass || m)) continue;
+                if (cand++ < 16) rc = det_f_tx(f, (sl_tx_ref){chain, d[q].tx});
+            }
+        det_f_ev(f, "candidate_deposits=%zu (the pool hides which one it pays out)", cand);
         det_note *nn = det_note_of(c, ra);
         if (!nn) { rc = SL_ENOMEM; break; }
         nn->bits |= DET_N_LEAD;

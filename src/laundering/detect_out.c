@@ -136,6 +136,11 @@ void *sl_detect_json(const sl_detect_result *r, const sl_detect_input *in, const
     }
     x = cJSON_AddObjectToObject(j, "crossings");
     cJSON_AddNumberToObject(x, "found", (double)r->crossings.n);
+    {
+        size_t used = 0;
+        for (size_t i = 0; i < r->n_traces; i++) used += r->traces[i].n_crossings;
+        cJSON_AddNumberToObject(x, "crossed", (double)used);
+    }
     cJSON_AddNumberToObject(x, "memos_seen", (double)r->crossings.memos_seen);
     cJSON_AddNumberToObject(x, "unparsed", (double)r->crossings.unparsed);
     arr = cJSON_AddArrayToObject(j, "traces");
@@ -149,6 +154,7 @@ void *sl_detect_json(const sl_detect_result *r, const sl_detect_input *in, const
         cJSON_AddBoolToObject(o, "truncated", t->truncated);
         cJSON_AddItemToArray(arr, o);
     }
+    cJSON_AddNumberToObject(j, "rounds", r->rounds);
     cJSON_AddItemToObject(j, "tip_time", time_json(r->tip_time));
     cJSON_AddNumberToObject(j, "seconds", (double)(int64_t)(r->seconds * 1000) / 1000);
     return j;

@@ -51,7 +51,7 @@ static int crossings(det_ctx *c)
         for (size_t i = 0; i < tr->n_crossings && !rc; i++) {
             const sl_trace_crossing *x = &tr->crossings[i];
             const sl_trace_link *L = &c->links.v[x->link];
-            const sl_xchain *xc = x->link < c->n_xc_links ? &c->r->crossings.v[x->link] : NULL;
+            const sl_xchain *xc = c->xc_of_link[x->link] != SIZE_MAX ? &c->r->crossings.v[c->xc_of_link[x->link]] : NULL;
             uint64_t key = x->link;
             sl_det_kind kind = SL_DET_BRIDGE;
             const char *rule = "bridge: a declared cross-chain link the taint crossed";
@@ -87,6 +87,8 @@ static int crossings(det_ctx *c)
             if (xc && !xc->matched) det_f_ev(f, "the arriving leg is not in the store");
             if (!xc && L->note[0]) det_f_ev(f, "note=%.120s", L->note);
             if ((rc = det_f_addr(f, (sl_addr_ref){L->from_chain, from}))) break;
+            /* the departing payment's receiver: a vault, a bridge's deposit address */
+            if ((rc = det_f_addr(f, (sl_addr_ref){L->from_chain, receiver(c, L->from_chain, L->from_flow)}))) break;
             if ((rc = det_f_tx(f, (sl_tx_ref){L->from_chain, tx_of(c, L->from_chain, L->from_flow)}))) break;
             if (to) {
                 if ((rc = det_f_addr(f, (sl_addr_ref){L->to_chain, to}))) break;
@@ -123,6 +125,8 @@ static int services(det_ctx *c)
             int svc;
             sl_det_kind kind;
             if (x->reason != SL_END_TAGGED || !v) continue;
+            sl_u128 in = det_entered(c, x->chain, x->asset); /* a haircut's dust is not a cash-out */
+            if (in && (double)x->amount < c->p->suspect_min_share * (double)in) continue;
             svc = det_service(c, a, label, sizeof label);
             if (svc == DET_SVC_EXCHANGE) kind = SL_DET_EXCHANGE;
             else if (svc == DET_SVC_OTC) kind = SL_DET_OTC;
@@ -171,7 +175,8 @@ static int services(det_ctx *c)
                     const sl_trace_edge *y = &tr->edges[q];
                     if (y->chain != x->chain || y->to_pool != x->pool || !y->to_addr) continue;
                     sl_addr_ref d = {x->chain, y->to_addr};
-                    if (!(rc = det_mark(c, d, DET_N_EXDEPOSIT))) rc = det_f_addr(f, d);
+                    if (!(rc = det_mark(c, d, DET_N_EXDEPOSIT)) && !(rc = det_f_addr(f, d)))
+                        rc = det_f_tx(f, (sl_tx_ref){x->chain, SL_FLOW_UTXO_TX(y->flow)}); /* the payment into it */
                 }
             } else {
                 sl_flow fl;
@@ -180,8 +185,11 @@ static int services(det_ctx *c)
                 if (!fl.from) continue;
                 for (size_t q = 0; q < tr->n_edges && only; q++) {
                     const sl_trace_edge *y = &tr->edges[q];
-                    if (y->chain == x->chain && y->from_addr == fl.from && y->asset == x->asset)
-                        only = det_service(c, (sl_addr_ref){x->chain, y->to_addr}, NULL, 0) == DET_SVC_EXCHANGE;
+                    sl_flow yf;
+                    if (y->chain != x->chain || y->from_addr != fl.from || y->asset != x->asset) continue;
+                    v->m->flow_get(v, y->flow, &yf);
+                    if (yf.fee || yf.sink) continue; /* the gas it paid */
+                    only = det_service(c, (sl_addr_ref){x->chain, y->to_addr}, NULL, 0) == DET_SVC_EXCHANGE;
                 }
                 for (size_t s = 0; s < c->in->n_src && only; s++)
                     only = !(c->in->src[s].kind == SL_SOURCE_ADDRESS && c->in->src[s].chain == x->chain &&
@@ -189,6 +197,9 @@ static int services(det_ctx *c)
                 if (!only) continue;
                 sl_addr_ref d = {x->chain, fl.from};
                 if (!(rc = det_mark(c, d, DET_N_EXDEPOSIT))) rc = det_f_addr(f, d);
+                for (size_t q = 0; q < tr->n_edges && !rc; q++) /* the payments into it */
+                    if (tr->edges[q].chain == x->chain && tr->edges[q].to_addr == fl.from)
+                        rc = det_f_tx(f, (sl_tx_ref){x->chain, tx_of(c, x->chain, tr->edges[q].flow)});
             }
         }
     }

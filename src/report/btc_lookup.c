@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "report/report_int.h"
+#include "sleuth/chains.h"
 #include "sleuth/util.h"
 
 static int not_found(sl_error *e, const char *what, const char *arg)
@@ -316,9 +317,12 @@ int sl_report_btc_tx(sl_store *s, const sl_report_sink *k, const sl_report_req *
     tx_view v;
     int rc = tx_find(s, rq->arg, &v, e);
     if (rc) return rc;
-    if (k->text) tx_text(k->text, s, &v, rq);
-    else *k->json = tx_json(s, &v);
-    return SL_OK;
+    if (k->text) {
+        tx_text(k->text, s, &v, rq);
+        return sl_report_annot_text(k->text, s, SL_CHAIN_BTC, v.id, e);
+    }
+    *k->json = tx_json(s, &v);
+    return *k->json ? sl_report_annot_json(s, SL_CHAIN_BTC, v.id, *k->json, e) : SL_OK;
 }
 
 /* ---------------- address ---------------- */

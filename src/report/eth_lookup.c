@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "report/report_int.h"
+#include "sleuth/chains.h"
 #include "sleuth/util.h"
 
 /* A hash as the chain writes it: 0x and 64 hex digits, Tron without the 0x. */
@@ -26,6 +27,7 @@ typedef struct tx_view {
     const sl_eth_chain *c;
     const sl_eth_txrec *t;
     const sl_eth_blockrec *b;
+    uint64_t id;
     sl_u256 v, fee;
     char hs[67], from[48], to[48];
 } tx_view;
@@ -39,6 +41,7 @@ static int tx_find(sl_store *s, const sl_report_req *rq, tx_view *v, sl_error *e
         return sl_err(e, SL_EUSAGE, "'%s' is not a transaction hash (0x and 64 hex digits)", rq->arg);
     if (!(v->c = sl_eth_chain_with_tx(s, rq->chain, &h, &id)))
         return sl_err(e, SL_ENOTFOUND, "transaction %s not found in the store", rq->arg);
+    v->id = id;
     v->t = sl_eth_tx_at(v->c, id);
     v->b = sl_eth_block_at(v->c, v->t->block);
     sl_eth_tx_value(v->c, v->t, &v->v);
@@ -130,11 +133,16 @@ static void tx_text(FILE *out, const tx_view *v)
 int sl_report_eth_tx(sl_store *s, const sl_report_sink *k, const sl_report_req *rq, sl_error *e)
 {
     tx_view v;
+    const sl_chain_def *d;
     int rc = tx_find(s, rq, &v, e);
     if (rc) return rc;
-    if (k->text) tx_text(k->text, &v);
-    else *k->json = tx_json(&v);
-    return SL_OK;
+    d = sl_chain_by_name(sl_eth_chain_info_get(v.c)->name);
+    if (k->text) {
+        tx_text(k->text, &v);
+        return d ? sl_report_annot_text(k->text, s, d->id, v.id, e) : SL_OK;
+    }
+    *k->json = tx_json(&v);
+    return *k->json && d ? sl_report_annot_json(s, d->id, v.id, *k->json, e) : SL_OK;
 }
 
 /* ---------------- block ---------------- */

@@ -214,6 +214,9 @@ int sl_incident_report_build(sl_incident_report *rep, sl_incident_list *list, co
     if (rep->n_assets && !(rep->stages = sl_calloc((size_t)SL_STAGE_COUNT * rep->n_assets, sizeof *rep->stages)))
         goto oom;
     if (build_stages(rep, in, nm)) goto oom;
+    for (size_t i = 0; i < rep->n_chains; i++) /* a chain the money crossed into */
+        for (size_t a = 0; rep->chains[i].state == SL_INC_CHAIN_NO_SOURCE && a < rep->n_assets; a++)
+            if (rep->assets[a].chain == rep->chains[i].id) rep->chains[i].state = SL_INC_CHAIN_REACHED;
     return SL_OK;
 oom:
     return sl_err(e, SL_ENOMEM, "out of memory");
@@ -253,6 +256,7 @@ static const char *chain_state(int st)
 {
     switch (st) {
     case SL_INC_CHAIN_TRACED: return "traced";
+    case SL_INC_CHAIN_REACHED: return "reached by the trace (a crossing), no source of the incident on it";
     case SL_INC_CHAIN_NO_SOURCE: return "in the store, but none of the incident's transactions or addresses";
     case SL_INC_CHAIN_UNKNOWN: return "not a chain sleuth ingests";
     default: return "not in the store";
@@ -412,6 +416,7 @@ void *sl_incident_report_json(const sl_incident_report *rep)
             jstr(x, "network", c->network[0] ? c->network : NULL);
             cJSON_AddBoolToObject(x, "in_record", c->in_record);
             cJSON_AddStringToObject(x, "state", c->state == SL_INC_CHAIN_TRACED      ? "traced"
+                                               : c->state == SL_INC_CHAIN_REACHED   ? "reached"
                                                : c->state == SL_INC_CHAIN_NO_SOURCE ? "no-source"
                                                : c->state == SL_INC_CHAIN_UNKNOWN   ? "unknown-chain"
                                                                                     : "not-in-store");
@@ -521,7 +526,9 @@ static void text_chains(FILE *f, const sl_incident_report *rep)
             sl_fmt_time(a, c->time_min), sl_fmt_time(b, c->time_max);
             W(14, "  %-11s as %s, %" PRIu64 " blocks, %s to %s: %s", c->name, c->network, c->blocks, c->times ? a : "?",
               c->times ? b : "?",
-              c->state == SL_INC_CHAIN_TRACED ? "traced" : "none of the incident's transactions or addresses");
+              c->state == SL_INC_CHAIN_TRACED    ? "traced"
+              : c->state == SL_INC_CHAIN_REACHED ? "reached by the trace through a crossing"
+                                                 : "none of the incident's transactions or addresses");
         } else W(14, "  %-11s %s", c->name, chain_state(c->state));
     }
 }

@@ -127,6 +127,7 @@ static void chains(FILE *f, const sl_incident_report *rep)
     for (size_t i = 0; i < rep->n_chains; i++) {
         const sl_incident_chain *c = &rep->chains[i];
         const char *st = c->state == SL_INC_CHAIN_TRACED      ? "traced"
+                         : c->state == SL_INC_CHAIN_REACHED   ? "reached by the trace through a crossing"
                          : c->state == SL_INC_CHAIN_NO_SOURCE ? "in the store, none of the incident's txs or addresses"
                          : c->state == SL_INC_CHAIN_UNKNOWN   ? "not a chain sleuth ingests"
                                                               : "not in the store";

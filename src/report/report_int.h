@@ -25,6 +25,11 @@ int sl_report_btc_address(sl_store *s, const sl_report_sink *k, const sl_report_
 int sl_report_eth_block(sl_store *s, const sl_report_sink *k, const sl_report_req *rq, sl_error *e);
 int sl_report_eth_tx(sl_store *s, const sl_report_sink *k, const sl_report_req *rq, sl_error *e);
 int sl_report_eth_address(sl_store *s, const sl_report_sink *k, const sl_report_req *rq, sl_error *e);
+/* annot_view.c: transaction tx of chain's memos and known events (annot.h), as the JSON
+ * members "memos" and "events" added to j (null when the store keeps no annotations), or
+ * as text lines (nothing when it has none). Errors: the annotation db's (SL_ESTORE...). */
+int sl_report_annot_json(sl_store *s, uint16_t chain, uint64_t tx, cJSON *j, sl_error *e);
+int sl_report_annot_text(FILE *out, sl_store *s, uint16_t chain, uint64_t tx, sl_error *e);
 /* info.c */
 int sl_report_info(sl_store *s, const sl_report_sink *k, const sl_report_req *rq, sl_error *e);
 
@@ -123,3 +128,9 @@ const char *sl_rt_chain(const sl_trace_report *rep, uint16_t chain);
 uint32_t sl_rt_payer(const sl_trace_report *rep, uint16_t chain, uint64_t tx);
 /* The declared link of a crossing. */
 const sl_trace_link *sl_rt_link(const sl_trace_report *rep, const sl_trace_crossing *x);
+/* The crossing found in chain data that link index `link` is, NULL for a declared link. */
+const sl_xchain *sl_rt_xc(const sl_trace_report *rep, size_t link);
+/* The link without an arriving payment through which end x left ("crossed"), NULL none. */
+const sl_trace_link *sl_rt_crossed(const sl_trace_report *rep, const sl_trace_end *x);
+/* "crossed to CHAIN, outbound not in the store" for a crossed end, into out. */
+void sl_rt_crossed_text(const sl_trace_report *rep, const sl_trace_end *x, char *out, size_t cap);

@@ -261,7 +261,7 @@ static void edges(const gctx *g, sl_graph *gr)
     }
     for (size_t i = 0; i < r->n_ends; i++) { /* UTXO: into the addresses where it ended */
         const sl_trace_end *x = &r->ends[i];
-        char st[48];
+        char st[48], why[120];
         uint8_t k;
         uint64_t key;
         gedge e;
@@ -270,6 +270,7 @@ static void edges(const gctx *g, sl_graph *gr)
         e = (gedge){find(g, x->chain, N_TX, x->pool), find(g, x->chain, k, key), x->chain, x->asset, x->amount,
                     k == N_IN ? SL_FLOW_NONE : x->flow, x->time, x->pool, NULL, NULL};
         e.status = x->reason == SL_END_HELD ? "held" : (snprintf(st, sizeof st, "endpoint:%s", sl_end_reason_name((sl_end_reason)x->reason)), st);
+        if (x->reason == SL_END_CROSSED) sl_rt_crossed_text(g->rep, x, why, sizeof why), e.link = why;
         if (back) { /* value flows from an origin into its tx */
             const gnode *t = e.a;
             e.a = e.b, e.b = t, e.status = "pass-through";
@@ -287,8 +288,10 @@ static void edges(const gctx *g, sl_graph *gr)
         gedge e;
         link_nodes(g, l, &ka, &a, &kb, &b);
         va->m->flow_get(va, l->from_flow, &f);
-        snprintf(note, sizeof note, "declared by the analyst (%s line %u)%s%s", g->rep->links.path, l->line,
-                 l->note[0] ? ": " : "", l->note);
+        if (l->origin == SL_LINK_CHAIN_DATA) snprintf(note, sizeof note, "chain data: %s", l->note);
+        else
+            snprintf(note, sizeof note, "declared by the analyst (%s line %u)%s%s", g->rep->links.path, l->line,
+                     l->note[0] ? ": " : "", l->note);
         e = (gedge){find(g, l->from_chain, ka, a), find(g, l->to_chain, kb, b), l->from_chain, f.asset,
                     back ? x->amount_in : x->amount_out, l->from_flow, f.time, f.tx, NULL, note};
         put_edge(g, gr, &e);

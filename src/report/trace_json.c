@@ -94,7 +94,60 @@ static void j_params(sl_jw *w, const sl_trace_report *rep)
     sl_jw_str(w, "stop_at", p->stop_at);
     sl_jw_str(w, "stop_at_status", sl_rt_stop_status(rep));
     sl_jw_u64(w, "max_nodes", p->max_nodes ? p->max_nodes : SL_TRACE_MAX_NODES_DEFAULT);
-    sl_jw_str(w, "links", rep->links.n ? rep->links.path : NULL);
+    sl_jw_str(w, "links", rep->n_declared ? rep->links.path : NULL);
+    sl_jw_obj(w, "crossings");
+    sl_jw_str(w, "status", rep->xc_status[0] ? rep->xc_status : "followed");
+    sl_jw_u64(w, "found", rep->xc.n);
+    sl_jw_u64(w, "followed", rep->xc_used);
+    sl_jw_u64(w, "left_out", rep->xc_skipped);
+    sl_jw_u64(w, "memos_read", rep->xc.memos_seen);
+    sl_jw_u64(w, "memos_unparsed", rep->xc.unparsed);
+    sl_jw_end(w);
+    sl_jw_end(w);
+}
+
+static const char *xc_kind(sl_xchain_kind k)
+{
+    return k == SL_XC_THOR_SWAP ? "thorchain-swap" : k == SL_XC_THOR_REFUND ? "thorchain-refund" : k == SL_XC_DEX_SWAP ? "dex-swap" : "bridge";
+}
+
+/* The crossings found in chain data that the trace used as links. */
+static void j_xchains(sl_jw *w, const sl_trace_report *rep)
+{
+    sl_jw_arr(w, "crossings_used");
+    for (size_t i = 0; i < rep->xc_used; i++) {
+        const sl_xchain *x = &rep->xc.v[rep->xc_of_link[i]];
+        const sl_trace_link *l = &x->link;
+        const sl_flow_view *a = sl_rt_view(rep, l->from_chain), *b = x->matched ? sl_rt_view(rep, l->to_chain) : NULL;
+        sl_flow f, g = {.tx = SL_FLOW_NONE};
+        a->m->flow_get(a, l->from_flow, &f);
+        if (b) b->m->flow_get(b, l->to_flow, &g);
+        sl_jw_obj(w, NULL);
+        sl_jw_str(w, "kind", xc_kind(x->kind));
+        sl_jw_bool(w, "matched", x->matched);
+        sl_jw_str(w, "note", l->note);
+        sl_jw_str(w, "chain", a->name);
+        j_tx(w, rep, "tx", l->from_chain, f.tx);
+        j_index(w, a, l->from_flow);
+        j_asset(w, rep, "asset", l->from_chain, f.asset);
+        sl_jw_u128(w, "from_amount", l->from_amount);
+        sl_jw_str(w, "to_chain", x->to_chain_name);
+        if (b) {
+            uint32_t k = b->m->flow_index(b, l->to_flow);
+            j_tx(w, rep, "to_tx", l->to_chain, g.tx);
+            sl_jw_u64_or_null(w, "to_index", k, k != UINT32_MAX);
+            j_asset(w, rep, "to_asset", l->to_chain, g.asset);
+            j_addr(w, rep, "to_address", l->to_chain, g.to);
+            sl_jw_u128(w, "to_amount", l->to_amount);
+        } else {
+            sl_jw_null(w, "to_tx"), sl_jw_null(w, "to_index"), sl_jw_null(w, "to_asset");
+            sl_jw_null(w, "to_address"), sl_jw_null(w, "to_amount");
+        }
+        sl_jw_str(w, "memo", x->memo[0] ? x->memo : NULL);
+        sl_jw_str(w, "out_memo", x->out_memo[0] ? x->out_memo : NULL);
+        sl_jw_u64(w, "legs", x->legs);
+        sl_jw_end(w);
+    }
     sl_jw_end(w);
 }
 
@@ -122,6 +175,11 @@ static void j_end(sl_jw *w, const sl_trace_report *rep, const sl_trace_end *x)
     sl_jw_u128(w, "amount", x->amount);
     j_asset(w, rep, "asset", x->chain, x->asset);
     sl_jw_str(w, "status", sl_end_reason_name((sl_end_reason)x->reason));
+    {
+        const sl_trace_link *l = sl_rt_crossed(rep, x);
+        sl_jw_str(w, "crossed_to", l ? (l->to_chain_name[0] ? l->to_chain_name : "?") : NULL);
+        sl_jw_str(w, "crossing", l ? l->note : NULL);
+    }
     if (utxo) {
         j_tx(w, rep, "tx", x->chain, x->pool);
         sl_jw_u64_or_null(w, "vout", SL_FLOW_UTXO_IDX(x->flow), !input);
@@ -195,9 +253,9 @@ static void j_crossing(sl_jw *w, const sl_trace_report *rep, const sl_trace_cros
     sl_jw_u128(w, "amount", back ? x->amount_in : x->amount_out);
     sl_jw_u64_or_null(w, "time", f.time, f.time != 0);
     sl_jw_obj(w, "link");
-    sl_jw_str(w, "asserted_by", "analyst");
-    sl_jw_str(w, "file", rep->links.path);
-    sl_jw_u64(w, "line", l->line);
+    sl_jw_str(w, "asserted_by", l->origin == SL_LINK_CHAIN_DATA ? "chain-data" : "analyst");
+    sl_jw_str(w, "file", l->origin == SL_LINK_CHAIN_DATA ? NULL : rep->links.path);
+    sl_jw_u64_or_null(w, "line", l->line, l->origin != SL_LINK_CHAIN_DATA);
     sl_jw_str(w, "note", l->note);
     sl_jw_u128(w, "from_amount", l->from_amount);
     sl_jw_u128(w, "to_amount", l->to_amount);
@@ -295,6 +353,7 @@ int sl_report_trace_json(const sl_trace_report *rep, FILE *out, sl_error *e)
     for (size_t i = 0; i < r->n_edges; i++) j_edge(&w, rep, &r->edges[i]);
     for (size_t i = 0; i < r->n_crossings; i++) j_crossing(&w, rep, &r->crossings[i]);
     sl_jw_end(&w);
+    j_xchains(&w, rep);
     sl_jw_arr(&w, "hops");
     for (size_t h = 0; h < r->n_hops; h++) {
         sl_jw_obj(&w, NULL);

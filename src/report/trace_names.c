@@ -148,3 +148,25 @@ const sl_trace_link *sl_rt_link(const sl_trace_report *rep, const sl_trace_cross
 {
     return x->link < rep->links.n ? &rep->links.v[x->link] : NULL;
 }
+
+const sl_xchain *sl_rt_xc(const sl_trace_report *rep, size_t link)
+{
+    if (link < rep->n_declared || link - rep->n_declared >= rep->xc_used) return NULL;
+    return &rep->xc.v[rep->xc_of_link[link - rep->n_declared]];
+}
+
+const sl_trace_link *sl_rt_crossed(const sl_trace_report *rep, const sl_trace_end *x)
+{
+    if (x->reason != SL_END_CROSSED) return NULL;
+    for (size_t i = 0; i < rep->links.n; i++) {
+        const sl_trace_link *l = &rep->links.v[i];
+        if (l->to_flow == SL_FLOW_NONE && l->from_chain == x->chain && l->from_flow == x->flow) return l;
+    }
+    return NULL;
+}
+
+void sl_rt_crossed_text(const sl_trace_report *rep, const sl_trace_end *x, char *out, size_t cap)
+{
+    const sl_trace_link *l = sl_rt_crossed(rep, x);
+    snprintf(out, cap, "crossed to %s, outbound not in the store", l && l->to_chain_name[0] ? l->to_chain_name : "another chain");
+}

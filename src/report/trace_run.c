@@ -109,6 +109,45 @@ static int find_asset(sl_trace_report *rep, sl_error *e)
     return SL_OK;
 }
 
+/* The crossings found in the store's chain data (xchain.h), appended to the links after
+ * the declared ones; a crossing whose departing payment the --link file already declares
+ * is left out (the analyst's line wins: one payment cannot leave twice). */
+static int load_crossings(sl_trace_report *rep, sl_store *s, sl_error *e)
+{
+    sl_annot *a;
+    sl_error e2 = {0};
+    int rc;
+    rep->n_declared = rep->links.n;
+    if (rep->rq.no_crossings) {
+        snprintf(rep->xc_status, sizeof rep->xc_status, "off (--no-crossings)");
+        return SL_OK;
+    }
+    if ((rc = sl_annot_open(&a, s, &e2)) == SL_ENOTFOUND) {
+        snprintf(rep->xc_status, sizeof rep->xc_status,
+                 "none: the store keeps no memos or events (ingested before sleuth kept them: re-ingest)");
+        return SL_OK;
+    }
+    if (rc) return sl_err(e, rc, "%s", e2.msg);
+    rc = sl_xchain_find(rep->fs, a, &rep->xc, e);
+    sl_annot_close(a);
+    if (rc) return rc;
+    if (rep->xc.n && !(rep->xc_of_link = sl_malloc(rep->xc.n * sizeof *rep->xc_of_link)))
+        return sl_err(e, SL_ENOMEM, "out of memory");
+    for (size_t i = 0; i < rep->xc.n; i++) {
+        const sl_trace_link *l = &rep->xc.v[i].link;
+        bool declared = false;
+        void *q = rep->links.v;
+        for (size_t k = 0; k < rep->n_declared && !declared; k++)
+            declared = rep->links.v[k].from_chain == l->from_chain && rep->links.v[k].from_flow == l->from_flow;
+        if (declared) { rep->xc_skipped++; continue; }
+        if (sl_grow(&q, &rep->links.cap, rep->links.n + 1, sizeof *rep->links.v)) return sl_err(e, SL_ENOMEM, "out of memory");
+        rep->links.v = q;
+        rep->links.v[rep->links.n++] = *l;
+        rep->xc_of_link[rep->xc_used++] = i;
+    }
+    return SL_OK;
+}
+
 int sl_report_trace_run(sl_store *s, const sl_trace_req *rq, sl_trace_report *rep, sl_error *e)
 {
     int rc;
@@ -121,6 +160,7 @@ int sl_report_trace_run(sl_store *s, const sl_trace_req *rq, sl_trace_report *re
     if ((rc = sl_flow_set_open(&rep->fs, s, e))) return rc;
     if ((rc = rq->tx ? find_tx(rep, e) : find_addr(rep, e)) || (rc = find_asset(rep, e))) return rc;
     if (rq->links && (rc = sl_trace_links_load(&rep->links, rep->fs, rq->links, e))) return rc;
+    if ((rc = load_crossings(rep, s, e))) return rc;
     rep->params.links = rep->links.n ? &rep->links : NULL;
     if ((rc = sl_trace_run(rep->fs, &rep->src, &rep->params, &rep->r, e))) return rc;
     rep->names = sl_rt_cache_new(); /* a report of a million flows names each address several times */
@@ -132,6 +172,8 @@ void sl_report_trace_free(sl_trace_report *rep)
     sl_trace_free(&rep->r);
     sl_free(rep->names);
     sl_trace_links_free(&rep->links);
+    sl_xchain_list_free(&rep->xc);
+    sl_free(rep->xc_of_link);
     sl_flow_set_close(rep->fs);
     memset(rep, 0, sizeof *rep);
 }

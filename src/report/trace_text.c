@@ -127,9 +127,18 @@ static void params(const sl_trace_report *rep, FILE *out)
                  sl_policy_name(p->policy), hops, p->min_amount, until,
                  p->max_nodes ? p->max_nodes : (uint64_t)SL_TRACE_MAX_NODES_DEFAULT);
     sl_fmt_wrapf(out, 4, "  stop at: %s (%s)", p->stop_at ? p->stop_at : "-", sl_rt_stop_status(rep));
-    if (rep->links.n)
+    size_t declared = 0;
+    for (size_t i = 0; i < rep->r.n_crossings; i++) declared += rep->r.crossings[i].link < rep->n_declared;
+    if (rep->n_declared)
         sl_fmt_wrapf(out, 4, "  links: %zu pairs declared in %s (the analyst's assertion, not chain data): %zu crossed, "
-                             "%u passes", rep->links.n, rep->links.path, rep->r.n_crossings, rep->r.passes);
+                             "%u passes", rep->n_declared, rep->links.path, declared, rep->r.passes);
+    if (rep->xc_status[0]) sl_fmt_wrapf(out, 4, "  crossings in chain data: %s", rep->xc_status);
+    else
+        sl_fmt_wrapf(out, 4, "  crossings in chain data: %zu found (THORChain swaps matched by memo, DEX swaps by their "
+                             "Swap event; %" PRIu64 " memos read, %" PRIu64 " not parsed), %zu followed%s%s",
+                     rep->xc.n, rep->xc.memos_seen, rep->xc.unparsed, rep->xc_used,
+                     rep->xc_skipped ? ", the others' payments declared in the link file" : "",
+                     rep->xc.n ? " (--no-crossings: off)" : "");
 }
 
 /* source (+ absorbed) (+ linked in) = endpoints + held + fees + dropped (+ linked out), per asset. */
@@ -236,30 +245,64 @@ static void paths(const sl_trace_report *rep, FILE *out)
     }
 }
 
-/* The crossings of declared links: each said to be the analyst's, with its line. */
-static void crossings(const sl_trace_report *rep, FILE *out)
+/* One crossing: a declared link with its file and line, one found in chain data with what
+ * it is and what matched it. */
+static void crossing(const sl_trace_report *rep, FILE *out, const sl_trace_crossing *x, const sl_trace_link *l)
 {
-    const sl_trace_result *r = &rep->r;
-    if (!r->n_crossings) return;
-    fprintf(out, "\ncrossings (declared links: the analyst's assertion, not chain data)\n");
-    for (size_t i = 0; i < r->n_crossings; i++) {
-        const sl_trace_crossing *x = &r->crossings[i];
-        const sl_trace_link *l = sl_rt_link(rep, x);
-        const sl_flow_view *a = sl_rt_view(rep, l->from_chain), *b = sl_rt_view(rep, l->to_chain);
-        sl_flow f, g;
-        char ta[SL_FLOW_NAME_MAX], tb[SL_FLOW_NAME_MAX], out_a[140], in_b[140];
-        bool back = rep->params.backward;
-        a->m->flow_get(a, l->from_flow, &f);
-        b->m->flow_get(b, l->to_flow, &g);
-        sl_rt_tx(rep, l->from_chain, f.tx, ta);
-        sl_rt_tx(rep, l->to_chain, g.tx, tb);
-        amt(rep, l->from_chain, f.asset, back ? x->amount_in : x->amount_out, out_a);
-        amt(rep, l->to_chain, g.asset, back ? x->amount_out : x->amount_in, in_b);
+    const sl_flow_view *a = sl_rt_view(rep, l->from_chain), *b = sl_rt_view(rep, l->to_chain);
+    sl_flow f, g;
+    char ta[SL_FLOW_NAME_MAX], tb[SL_FLOW_NAME_MAX], out_a[140], in_b[140];
+    bool back = rep->params.backward;
+    a->m->flow_get(a, l->from_flow, &f);
+    b->m->flow_get(b, l->to_flow, &g);
+    sl_rt_tx(rep, l->from_chain, f.tx, ta);
+    sl_rt_tx(rep, l->to_chain, g.tx, tb);
+    amt(rep, l->from_chain, f.asset, back ? x->amount_in : x->amount_out, out_a);
+    amt(rep, l->to_chain, g.asset, back ? x->amount_out : x->amount_in, in_b);
+    if (l->origin == SL_LINK_CHAIN_DATA)
+        sl_fmt_wrapf(out, 6, "  chain data: %s: %s %s:%u -> %s %s:%u, %s -> %s", l->note, a->name, ta,
+                     a->m->flow_index(a, l->from_flow), b->name, tb, b->m->flow_index(b, l->to_flow), out_a, in_b);
+    else
         sl_fmt_wrapf(out, 6, "  %s line %u: %s %s:%u -> %s %s:%u, %s -> %s%s%s%s", rep->links.path, l->line, a->name, ta,
                      a->m->flow_index(a, l->from_flow), b->name, tb, b->m->flow_index(b, l->to_flow), out_a, in_b,
                      l->note[0] ? " (\"" : "", l->note, l->note[0] ? "\")" : "");
+}
+
+/* The crossings: a declared link said to be the analyst's, with its line; one found in
+ * chain data said to be so, with what matched it. Then what left through a crossing
+ * whose outbound the store does not hold. */
+static void crossings(const sl_trace_report *rep, FILE *out)
+{
+    const sl_trace_result *r = &rep->r;
+    bool crossed = false;
+    for (size_t i = 0; i < r->n_ends && !crossed; i++) crossed = r->ends[i].reason == SL_END_CROSSED;
+    if (crossed) fprintf(out, "\ncrossed (left through a crossing found in chain data; its other leg is not in the store)\n");
+    for (size_t i = 0; i < r->n_ends; i++) {
+        const sl_trace_end *x = &r->ends[i];
+        const sl_trace_link *l = sl_rt_crossed(rep, x);
+        char a[140], w[400], why[120];
+        if (x->reason != SL_END_CROSSED) continue;
+        amt(rep, x->chain, x->asset, x->amount, a);
+        who(rep, x->chain, x->addr, w);
+        sl_rt_crossed_text(rep, x, why, sizeof why);
+        sl_fmt_wrapf(out, 6, "  %s at %s: %s%s%s%s", a, w, why, l && l->note[0] ? " (" : "", l ? l->note : "",
+                     l && l->note[0] ? ")" : "");
+    }
+    for (int pass = 0; pass < 2; pass++) { /* the analyst's links, then those found in chain data */
+        bool head = false;
+        for (size_t i = 0; i < r->n_crossings; i++) {
+            const sl_trace_crossing *x = &r->crossings[i];
+            const sl_trace_link *l = sl_rt_link(rep, x);
+            if ((l->origin == SL_LINK_CHAIN_DATA) != (pass == 1)) continue;
+            if (!head)
+                fprintf(out, pass ? "\ncrossings found in chain data (THORChain memos, Swap events: not an assertion)\n"
+                                  : "\ncrossings (declared links: the analyst's assertion, not chain data)\n");
+            head = true;
+            crossing(rep, out, x, l);
+        }
     }
 }
+
 
 int sl_report_trace_text(const sl_trace_report *rep, FILE *out, sl_error *e)
 {

@@ -21,6 +21,7 @@
 #include "column.h"
 #include "fpmap.h"
 #include "runs.h"
+#include "sleuth/chains.h"
 #include "sleuth/hashtab.h"
 #include "sleuth/util.h"
 #include "store_int.h"
@@ -1595,6 +1596,12 @@ int sl_btc_truncate(sl_store *s, uint32_t cut, sl_error *e)
     for (int c = 0; c < C_N; c++)
         if (c != C_BLOCKS && c != C_BSTART && c != C_SPENT) sl_col_append_start(&b->col[c], col_records(&b->cm, c));
     if (!b->cm.n_blocks) sl_store_mark_unwritten(s);
+    /* the removed txs' annotations: past the counts already (invisible), deleted now; a
+     * failure or a kill leaves them to the next writer, which deletes them on opening */
+    {
+        sl_error ae = {0};
+        if (sl_annot_cut_store(s, SL_CHAIN_BTC, b->cm.n_tx, &ae)) { /* see above */ }
+    }
     return SL_OK;
 }
 

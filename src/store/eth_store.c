@@ -1093,6 +1093,13 @@ int sl_eth_truncate(sl_eth_chain *c, uint32_t cut, sl_error *e)
     map_forget(c, &c->smap, E_ASSETS, c->cm.n_assets, old.n_assets, false);
     for (int i = 0; i < E_N; i++) sl_col_append_start(&c->col[i], *ecount(&c->cm, i));
     if (!c->cm.n_blocks) sl_store_mark_unwritten(c->s);
+    /* the removed txs' annotations: past the counts already (invisible), deleted now; a
+     * failure or a kill leaves them to the next writer, which deletes them on opening */
+    {
+        const sl_chain_def *d = sl_chain_by_name(c->info->name);
+        sl_error ae = {0};
+        if (d && sl_annot_cut_store(c->s, d->id, c->cm.n_tx, &ae)) { /* see above */ }
+    }
     return SL_OK;
 fail:
     if (c->cm.seq != nm.seq) sl_eth_abort(c);

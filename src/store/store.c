@@ -301,6 +301,7 @@ static void remove_empty_store(sl_store *s)
     rmdir(p);
     sl_btc_state_remove_files(s->dir);
     sl_eth_state_remove_files(s->dir);
+    sl_annot_remove_files(s->dir);
     snprintf(p, sizeof p, "%s/LOCK", s->dir);
     unlink(p);
     if (s->made_dir) rmdir(s->dir);

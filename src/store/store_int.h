@@ -69,4 +69,12 @@ void sl_btc_state_close(sl_store *s);
 /* Removes the backend's files from DIR (a store that was never committed to). */
 void sl_btc_state_remove_files(const char *dir);
 
+/* ---- annotations (annot.c) ---- */
+/* Deletes the annotation rows of chain with tx id >= first_tx when the store has an
+ * annot.db (a rollback, after its commit: a failure leaves rows past the committed counts,
+ * which readers ignore and the next writer deletes). Writer handle. */
+int sl_annot_cut_store(sl_store *s, uint16_t chain, uint64_t first_tx, sl_error *e) SL_MUST_USE;
+/* Removes DIR/annot.db and its journal files (a store that was never committed to). */
+void sl_annot_remove_files(const char *dir);
+
 #endif

@@ -28,7 +28,7 @@ int sl_policy_parse(const char *s, sl_policy *p)
 
 const char *sl_end_reason_name(sl_end_reason r)
 {
-    static const char *const n[] = {"held", "max-hops", "truncated", "tagged", "unspendable", "coinbase", "unknown-origin"};
+    static const char *const n[] = {"held", "max-hops", "truncated", "tagged", "unspendable", "coinbase", "unknown-origin", "crossed"};
     return (unsigned)r < sizeof n / sizeof *n ? n[r] : "?";
 }
 
@@ -237,7 +237,9 @@ static int cmp_link_side(const void *a, const void *b, void *ctx)
     link_side(t, &v[*(const size_t *)a], true, &ca, &fa);
     link_side(t, &v[*(const size_t *)b], true, &cb, &fb);
     if (ca != cb) return ca < cb ? -1 : 1;
-    return (fa > fb) - (fa < fb);
+    if (fa != fb) return fa < fb ? -1 : 1;
+    /* links leaving at one payment in their given order: the split over them is fixed */
+    return (*(const size_t *)a > *(const size_t *)b) - (*(const size_t *)a < *(const size_t *)b);
 }
 
 /* The links sorted by where they leave (a binary search per routed payment). */
@@ -251,30 +253,49 @@ static int links_index(sl_tr *t)
     return SL_OK;
 }
 
-int64_t sl_tr_link_at(sl_tr *t, sl_tr_chain *c, uint64_t flow)
+/* The first position in t->link_from of the links that leave at (chain, flow). */
+static size_t link_lower(const sl_tr *t, uint16_t chain, uint64_t flow)
 {
     const sl_trace_links *L = links_of(t);
-    size_t lo = 0, hi;
-    if (!L) return -1;
-    hi = L->n;
+    size_t lo = 0, hi = L->n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         uint16_t ch;
         uint64_t fl;
         link_side(t, &L->v[t->link_from[mid]], true, &ch, &fl);
-        if (ch == c->v->chain && fl == flow) return (int64_t)t->link_from[mid];
-        if (ch < c->v->chain || (ch == c->v->chain && fl < flow)) lo = mid + 1;
+        if (ch < chain || (ch == chain && fl < flow)) lo = mid + 1;
         else hi = mid;
     }
-    return -1;
+    return lo;
 }
 
-int sl_tr_depart(sl_tr *t, sl_tr_chain *c, size_t link, uint32_t asset, sl_u128 amount, uint32_t hop, sl_tr_ref from)
+int64_t sl_tr_link_at(sl_tr *t, sl_tr_chain *c, uint64_t flow)
 {
-    sl_trace_totals *tot = sl_tr_totals(t, c, asset);
+    const sl_trace_links *L = links_of(t);
+    size_t k;
+    uint16_t ch;
+    uint64_t fl;
+    if (!L || flow == SL_FLOW_NONE) return -1;
+    if ((k = link_lower(t, c->v->chain, flow)) == L->n) return -1;
+    link_side(t, &L->v[t->link_from[k]], true, &ch, &fl);
+    return ch == c->v->chain && fl == flow ? (int64_t)t->link_from[k] : -1;
+}
+
+/* Taint that left through a link whose arriving payment the store does not hold: an end
+ * ("crossed") at the departing payment. */
+static int depart_crossed(sl_tr *t, sl_tr_chain *c, uint64_t flow, uint32_t asset, sl_u128 amount, uint32_t hop,
+                          sl_tr_ref from)
+{
+    sl_flow f;
+    c->v->m->flow_get(c->v, flow, &f);
+    sl_trace_end x = {.amount = amount, .pool = c->v->model == SL_MODEL_UTXO ? f.tx : f.to, .flow = flow, .time = f.time,
+                      .addr = f.to, .asset = asset, .hops = hop, .reason = SL_END_CROSSED};
+    return sl_tr_end(t, c, &x, from);
+}
+
+static int depart_one(sl_tr *t, size_t link, sl_u128 amount, uint32_t hop, sl_tr_ref from)
+{
     void *q = t->deps;
-    if (!tot) return SL_ENOMEM;
-    tot->linked_out += amount;
     for (size_t i = 0; i < t->n_deps; i++) /* one crossing per link: demands on it add up */
         if (t->deps[i].link == link) {
             t->deps[i].amount += amount;
@@ -285,6 +306,44 @@ int sl_tr_depart(sl_tr *t, sl_tr_chain *c, size_t link, uint32_t asset, sl_u128 
     t->deps = q;
     t->deps[t->n_deps++] = (sl_tr_dep){link, amount, hop, from};
     return SL_OK;
+}
+
+int sl_tr_depart(sl_tr *t, sl_tr_chain *c, size_t link, uint32_t asset, sl_u128 amount, uint32_t hop, sl_tr_ref from)
+{
+    const sl_trace_links *L = links_of(t);
+    uint16_t chain;
+    uint64_t flow;
+    size_t first, end;
+    sl_u128 weight = 0, cum = 0, given = 0;
+    int rc = SL_OK;
+    link_side(t, &L->v[link], true, &chain, &flow);
+    first = link_lower(t, chain, flow);
+    for (end = first; end < L->n; end++) { /* every link leaving at this payment: split by their amounts */
+        const sl_trace_link *l = &L->v[t->link_from[end]];
+        uint16_t ch;
+        uint64_t fl;
+        link_side(t, l, true, &ch, &fl);
+        if (ch != chain || fl != flow) break;
+        weight += t->p->backward ? l->to_amount : l->from_amount;
+    }
+    for (size_t k = first; k < end && !rc; k++) {
+        size_t i = t->link_from[k];
+        const sl_trace_link *l = &L->v[i];
+        sl_u128 part;
+        cum += t->p->backward ? l->to_amount : l->from_amount;
+        part = k + 1 == end ? amount - given : sl_tr_muldiv(amount, cum, weight) - given;
+        given += part;
+        if (!part) continue;
+        if (!t->p->backward && l->to_flow == SL_FLOW_NONE) {
+            rc = depart_crossed(t, c, flow, asset, part, hop, from);
+            continue;
+        }
+        sl_trace_totals *tot = sl_tr_totals(t, c, asset);
+        if (!tot) return SL_ENOMEM;
+        tot->linked_out += part;
+        rc = depart_one(t, i, part, hop, from);
+    }
+    return rc;
 }
 
 /* What a crossing brings to the other side: floor(amount * to / from) (backward the

@@ -113,10 +113,13 @@ int sl_tr_hop(sl_tr *t, sl_tr_chain *c, uint32_t asset, uint32_t hop, uint64_t p
 /* Is address addr of c an endpoint (the hook)? */
 bool sl_tr_endpoint(sl_tr *t, sl_tr_chain *c, uint32_t addr);
 /* The declared link that leaves at payment `flow` of c (forward: its from side; backward:
- * its to side): its index, or -1 (cheap when there are no links). */
+ * its to side): its index (the first of them when several leave there: sl_tr_depart splits
+ * over all), or -1 (cheap when there are no links). */
 int64_t sl_tr_link_at(sl_tr *t, sl_tr_chain *c, uint64_t flow);
-/* Taint (forward) or demand (backward) `amount` of asset leaves through link `link` at
- * hop; from is the pool that paid (forward) or asked (backward). Counted as linked_out. */
+/* Taint (forward) or demand (backward) `amount` of asset leaves through link `link` (and
+ * every other link leaving at the same payment, split by their amounts) at hop; from is
+ * the pool that paid (forward) or asked (backward). Counted as linked_out, but forward
+ * through a link without an arriving payment, which ends there ("crossed"). */
 int sl_tr_depart(sl_tr *t, sl_tr_chain *c, size_t link, uint32_t asset, sl_u128 amount, uint32_t hop, sl_tr_ref from);
 /* floor(a * b / d) through a 256-bit product, exact; UINT128 max when the quotient does
  * not fit (never for b <= d); 0 for d == 0. */

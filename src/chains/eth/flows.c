@@ -7,11 +7,14 @@
  * block's fee recipient, 2 the native value, 0x100 + k internal transfers in trace order
  * (depth-first), 0x1000000 + log index token transfers. Block-level flows (rewards,
  * withdrawals) follow the block's transactions. Rules are documented in docs/ETH.md.
+ * Beside the flows, each transaction that did not fail gets its annotations (annot.h:
+ * known event logs, a text input), documented in docs/LAUNDERING.md.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sleuth/annot.h"
 #include "sleuth/eth.h"
 #include "sleuth/hashtab.h"
 #include "sleuth/util.h"
@@ -189,6 +192,8 @@ void sl_eth_model_free(sl_eth_model *m)
     sl_free(m->blocks);
     sl_free(m->txs);
     sl_free(m->flows);
+    sl_free(m->annots);
+    sl_buf_free(&m->abytes);
     memset(m, 0, sizeof *m);
 }
 
@@ -220,7 +225,7 @@ typedef struct mbuild {
     size_t ntk, nlk, nxk;
     bkey *rk, *wk;                        /* block rewards, withdrawals by block */
     size_t nrk, nwk;
-    size_t ti, li, xi, ri, wi;            /* the flow pass's cursors in those lists */
+    size_t ti, li, xi, ri, wi, ai;        /* the flow pass's cursors in those lists */
     uint32_t *stack_rec;                  /* the trace walk's stack (records, reverted) */
     bool *stack_rev;
     size_t stack_cap;
@@ -512,6 +517,7 @@ static int fee_flows(mbuild *B, size_t bi, uint32_t txi, const sl_eth_tx *tr, co
     } else if (tr) {
         price = tr->gas_price, price_known = true;
     }
+    if (price_known && !B->tron) mt->gas_price = price;
     if (gas_known && B->tron) mt->fee_known = false;
     if (!gas_known || !price_known || B->tron) return SL_OK;
     if (!sl_u256_mul64(&fee, &price, gas_used)) {
@@ -677,6 +683,60 @@ static int token_flows(mbuild *B, size_t bi, uint32_t txi)
     return SL_OK;
 }
 
+/* One annotation of transaction txi with bytes p[0..n). */
+static int push_annot(mbuild *B, uint32_t txi, const uint8_t *p, size_t n, sl_eth_mannot **out)
+{
+    sl_eth_model *m = B->m;
+    void *q = m->annots;
+    sl_eth_mannot *a;
+    if (m->abytes.len + n > UINT32_MAX)
+        return sl_err(B->e, SL_ELIMIT, "a segment's annotation bytes pass 4 GiB");
+    if (sl_grow(&q, &m->cap_annots, m->n_annots + 1, sizeof *m->annots)) return oom(B->e);
+    m->annots = q;
+    a = &m->annots[m->n_annots++];
+    memset(a, 0, sizeof *a);
+    a->tx = txi;
+    a->data_off = (uint32_t)m->abytes.len;
+    a->data_len = (uint32_t)n;
+    if (n && sl_buf_append(&m->abytes, p, n)) return oom(B->e);
+    *out = a;
+    return SL_OK;
+}
+
+/* 5e'. Transaction txi's annotations (annot.h): its input when it reads as a text memo
+ * (THORChain's memo in calldata), then its logs of known events; none for a failed tx. */
+static int tx_annots(mbuild *B, uint32_t txi, const sl_eth_tx *tr)
+{
+    const sl_eth_set *s = B->s;
+    sl_eth_mtx *mt = &B->m->txs[txi];
+    uint32_t last_li = SL_ETH_NONE32;
+    sl_eth_mannot *a;
+    int rc;
+    mt->first_annot = (uint32_t)B->m->n_annots;
+    while (B->ai < B->nlk && B->lk[B->ai].tx < txi) B->ai++;
+    if (mt->status == SL_ETH_STATUS_FAIL) goto done;
+    if (tr && tr->input_len >= 1 && tr->input_len <= 250 &&
+        sl_annot_printable(sl_eth_arena(s, tr->input_off), tr->input_len)) {
+        if ((rc = push_annot(B, txi, sl_eth_arena(s, tr->input_off), tr->input_len, &a))) return rc;
+        a->kind = SL_ANNOT_INPUT;
+    }
+    for (; B->ai < B->nlk && B->lk[B->ai].tx == txi; B->ai++) {
+        const sl_eth_log *l = &s->logs[B->lk[B->ai].rec];
+        int ev;
+        if (l->log_index == last_li) continue; /* duplicate (e.g. receipts and logs) */
+        last_li = l->log_index;
+        if (!l->n_topics || (ev = sl_annot_event_of(l->topics[0].b)) == SL_EV_NONE) continue;
+        if ((rc = push_annot(B, txi, sl_eth_arena(s, l->data_off), l->data_len, &a))) return rc;
+        a->kind = SL_ANNOT_EVENT, a->event = (uint8_t)ev, a->idx = l->log_index;
+        a->contract = l->address;
+        a->n_topics = l->n_topics;
+        memcpy(a->topics, l->topics, sizeof a->topics);
+    }
+done:
+    mt->n_annots = (uint32_t)B->m->n_annots - mt->first_annot;
+    return SL_OK;
+}
+
 /* 5e. Block bi's own flows: rewards (a reward given twice is read once) and withdrawals,
  * from the mint sink. */
 static int block_flows(mbuild *B, size_t bi)
@@ -733,7 +793,7 @@ static int make_flows(mbuild *B)
             const sl_eth_receipt *rr = w->rc >= 0 ? &s->receipts[w->rc] : NULL;
             mt->first_flow = (uint32_t)m->n_flows;
             if ((rc = fee_flows(B, bi, txi, tr, rr)) || (rc = native_flow(B, bi, txi, tr)) ||
-                (rc = internal_flows(B, bi, txi)) || (rc = token_flows(B, bi, txi)))
+                (rc = internal_flows(B, bi, txi)) || (rc = token_flows(B, bi, txi)) || (rc = tx_annots(B, txi, tr)))
                 break;
             mt->n_flows = (uint32_t)m->n_flows - mt->first_flow;
         }

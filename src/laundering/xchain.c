@@ -1,0 +1,440 @@
+/* xchain.c — crossings found in the chains' own data (xchain.h): the legs of THORChain
+ * swaps matched across chains through their memos, and DEX swaps seen by their Swap
+ * events, each turned into a trace link so `sleuth trace` continues through them.
+ *
+ * Rules (docs/LAUNDERING.md, "Cross-chain crossings"):
+ *   inbound   a swap memo (thormemo.c) carried by a Bitcoin-family OP_RETURN (the payment:
+ *             the output paid to a learned vault, else the first output that is not the
+ *             OP_RETURN), by a THORChain router Deposit event (the payment: the tx's flow
+ *             to the router in the deposited asset, the largest), or by an EVM tx input
+ *             (the payment: the tx's native flow). One inbound per transaction.
+ *   vaults    learned from the data, never listed: the senders of OUT:/REFUND: memos
+ *             (a Bitcoin outbound's input addresses; an EVM outbound's sender and the
+ *             TransferOut event's vault).
+ *   outbound  every annotation whose ref is the inbound's txid (sl_annot_by_ref), one per
+ *             transaction: on a Bitcoin-family chain the output paying the memo's
+ *             destination, else the first output that is neither the OP_RETURN nor a
+ *             vault; on an EVM chain the TransferOut event's `to` paid in that tx (the
+ *             router's internal or token flow to it, the largest), or, for a memo in the
+ *             input, the tx's native flow. OUT: is the swap's outbound, REFUND: its refund.
+ *   amounts   from_amount = the inbound payment, to_amount = the outbound payment. A
+ *             streaming swap paid by k outbounds gives k links leaving at the one inbound
+ *             payment, the inbound amount split over them in proportion to their outbound
+ *             amounts by cumulative floors (the engine splits the taint the same way).
+ *   unmatched no outbound in the store: a link with to_flow SL_FLOW_NONE, to the chain the
+ *             memo's asset names ("thorchain" for synth, trade and secured assets).
+ *   DEX       a Uniswap V2/V3 Swap event by pool P: the largest flow into P and the largest
+ *             flow out of P to the event's recipient in another asset, in the same tx.
+ */
+#include "sleuth/xchain.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sleuth/hashtab.h"
+#include "sleuth/util.h"
+#include "trace/engine_int.h" /* sl_tr_muldiv: the engine's exact floor(a*b/d) */
+
+/* What is kept of an annotation row (the row's pointers live only during the callback). */
+typedef struct arow {
+    uint64_t tx;
+    uint32_t idx;
+    uint16_t chain;
+    uint8_t kind, event;
+    uint8_t contract[20];
+    uint8_t topic1[32], topic2[32];
+    char text[251];
+} arow;
+
+typedef struct arows {
+    arow *v;
+    size_t n, cap;
+} arows;
+
+typedef struct find_ctx {
+    const sl_flow_set *fs;
+    sl_annot *a;
+    sl_xchain_list *out;
+    arows in, outs, dex, legs;
+    sl_ht vaults; /* (chain, address id) of learned vaults */
+    sl_error *e;
+} find_ctx;
+
+static int push_row(arows *l, const sl_annot_row *r)
+{
+    void *q = l->v;
+    if (sl_grow(&q, &l->cap, l->n + 1, sizeof *l->v)) return SL_ENOMEM;
+    l->v = q;
+    arow *x = &l->v[l->n++];
+    memset(x, 0, sizeof *x);
+    x->tx = r->tx, x->idx = r->idx, x->chain = r->chain, x->kind = r->kind, x->event = r->event;
+    memcpy(x->contract, r->contract, 20);
+    if (r->n_topics > 1) memcpy(x->topic1, r->topics[1], 32);
+    if (r->n_topics > 2) memcpy(x->topic2, r->topics[2], 32);
+    snprintf(x->text, sizeof x->text, "%s", r->text ? r->text : "");
+    return SL_OK;
+}
+
+static bool thor_event(int ev)
+{
+    return ev == SL_EV_THOR_DEPOSIT || ev == SL_EV_THOR_TRANSFER_OUT || ev == SL_EV_THOR_TRANSFER_OUT_CALL;
+}
+
+/* A text that may be meant as a THORChain memo: a router event's, or a short function
+ * name before a ':' (OP_RETURN payloads and inputs carry many other texts). */
+static bool thor_looking(const sl_annot_row *r)
+{
+    const char *c = strchr(r->text, ':');
+    return thor_event(r->event) || (c && c > r->text && c - r->text <= 12);
+}
+
+static int collect(void *vctx, const sl_annot_row *r)
+{
+    find_ctx *c = vctx;
+    sl_thor_memo m;
+    sl_error e2 = {0};
+    if (r->kind == SL_ANNOT_EVENT && (r->event == SL_EV_UNI_V2_SWAP || r->event == SL_EV_UNI_V3_SWAP))
+        return push_row(&c->dex, r);
+    if (!r->text || !r->text[0] || !thor_looking(r)) return 0;
+    c->out->memos_seen++;
+    if (sl_thor_memo_parse(r->text, strlen(r->text), &m, &e2)) {
+        c->out->unparsed++;
+        return 0;
+    }
+    if (m.type == SL_THOR_OUT || m.type == SL_THOR_REFUND) return push_row(&c->outs, r);
+    if (m.type != SL_THOR_SWAP) return 0;
+    if (r->kind == SL_ANNOT_EVENT && r->event != SL_EV_THOR_DEPOSIT) return 0;
+    return push_row(&c->in, r);
+}
+
+/* ---- addresses ---- */
+
+static bool addr20(const sl_flow_view *v, const uint8_t b[20], uint32_t *id)
+{
+    char hex[43] = "0x";
+    sl_error e = {0};
+    sl_hex_encode(hex + 2, b, 20);
+    return v->m->addr_find(v, hex, id, &e) == SL_OK;
+}
+
+static bool is_vault(const find_ctx *c, uint16_t chain, uint32_t addr)
+{
+    uint64_t k = sl_addr_ref_key((sl_addr_ref){chain, addr});
+    return addr && sl_ht_get(&c->vaults, &k, sizeof k, NULL);
+}
+
+static int add_vault(find_ctx *c, uint16_t chain, uint32_t addr)
+{
+    uint64_t k = sl_addr_ref_key((sl_addr_ref){chain, addr});
+    return addr ? sl_ht_set(&c->vaults, &k, sizeof k, 1) : SL_OK;
+}
+
+/* The tx's first flow that is not a fee: on an account chain, the call itself. */
+static bool first_flow(const sl_flow_view *v, uint64_t tx, sl_flow *out)
+{
+    uint64_t first;
+    uint32_t n;
+    v->m->tx_flows(v, tx, &first, &n);
+    for (uint32_t k = 0; k < n; k++) {
+        v->m->flow_get(v, first + k, out);
+        if (!out->fee && !out->sink) return true;
+    }
+    return false;
+}
+
+/* The senders of OUT:/REFUND: memos are THORChain's vaults. */
+static int learn_vaults(find_ctx *c)
+{
+    for (size_t i = 0; i < c->outs.n; i++) {
+        const arow *r = &c->outs.v[i];
+        const sl_flow_view *v = sl_flow_set_chain(c->fs, r->chain);
+        int rc = SL_OK;
+        if (!v) continue;
+        if (v->model == SL_MODEL_UTXO) {
+            sl_utxo_pool p;
+            v->m->utxo_pool(v, r->tx, &p);
+            for (uint32_t k = 0; k < p.n_in && !rc; k++) {
+                uint32_t addr = 0;
+                v->m->utxo_in_value(v, p.first_in + k, &addr);
+                rc = add_vault(c, r->chain, addr);
+            }
+        } else {
+            sl_flow f;
+            uint32_t vault;
+            if (first_flow(v, r->tx, &f)) rc = add_vault(c, r->chain, f.from);
+            if (!rc && r->kind == SL_ANNOT_EVENT && addr20(v, r->topic1 + 12, &vault)) rc = add_vault(c, r->chain, vault);
+        }
+        if (rc) return rc;
+    }
+    return SL_OK;
+}
+
+/* ---- payments ---- */
+
+/* The largest non-fee flow of tx to `to` (from `from` when given, else anyone) whose asset
+ * is `asset` (want_native) or anything but the native coin (!want_native); any asset when
+ * any_asset. */
+static bool largest_to(const sl_flow_view *v, uint64_t tx, uint32_t to, uint32_t from, bool any_asset, bool want_native,
+                       sl_flow *out)
+{
+    uint64_t first;
+    uint32_t n;
+    bool found = false;
+    v->m->tx_flows(v, tx, &first, &n);
+    for (uint32_t k = 0; k < n; k++) {
+        sl_flow f;
+        v->m->flow_get(v, first + k, &f);
+        if (f.fee || f.sink || f.to != to || (from && f.from != from)) continue;
+        if (!any_asset && (f.asset == 0) != want_native) continue;
+        if (!found || f.amount > out->amount) *out = f, found = true;
+    }
+    return found;
+}
+
+/* A Bitcoin-family tx's payment: the output to `dest` (0: none), else to a vault when
+ * prefer_vault, else the first that is neither the OP_RETURN at skip nor (when
+ * !prefer_vault) a vault; output 0 as the last resort. */
+static bool utxo_payment(const find_ctx *c, const sl_flow_view *v, uint64_t tx, uint32_t skip, uint32_t dest,
+                         bool prefer_vault, sl_flow *out)
+{
+    sl_utxo_pool p;
+    int64_t pick = -1, first = -1;
+    v->m->utxo_pool(v, tx, &p);
+    for (uint32_t k = 0; k < p.n_out; k++) {
+        uint64_t value;
+        uint32_t addr;
+        bool unsp;
+        v->m->utxo_out(v, p.first_out + k, &value, &addr, &unsp);
+        if (k == skip || unsp) continue;
+        bool vault = is_vault(c, v->chain, addr);
+        if (dest && addr == dest) { pick = k; break; }
+        if (prefer_vault && vault && pick < 0) pick = k;
+        if (first < 0 && (prefer_vault || !vault)) first = k;
+    }
+    if (pick < 0) pick = first >= 0 ? first : 0;
+    if (!p.n_out) return false;
+    v->m->flow_get(v, SL_FLOW_UTXO(tx, (uint32_t)pick), out);
+    return true;
+}
+
+static bool inbound_payment(const find_ctx *c, const sl_flow_view *v, const arow *r, sl_flow *out)
+{
+    if (v->model == SL_MODEL_UTXO) return r->kind == SL_ANNOT_OPRETURN && utxo_payment(c, v, r->tx, r->idx, 0, true, out);
+    if (r->kind == SL_ANNOT_EVENT) { /* router Deposit: sender -> router in the deposited asset */
+        uint32_t router;
+        static const uint8_t zero[20];
+        bool native = !memcmp(r->topic2 + 12, zero, 20);
+        return addr20(v, r->contract, &router) && largest_to(v, r->tx, router, 0, false, native, out);
+    }
+    sl_flow f; /* a memo in the input: the call's native value */
+    if (!first_flow(v, r->tx, &f)) return false;
+    return largest_to(v, r->tx, f.to, f.from, false, true, out);
+}
+
+static bool outbound_payment(const find_ctx *c, const sl_flow_view *v, const arow *r, const sl_thor_memo *in,
+                             sl_flow *out)
+{
+    if (v->model == SL_MODEL_UTXO) {
+        uint32_t dest = 0;
+        sl_error e = {0};
+        if (in->dest[0] && v->m->addr_find(v, in->dest, &dest, &e)) dest = 0;
+        return r->kind == SL_ANNOT_OPRETURN && utxo_payment(c, v, r->tx, r->idx, dest, false, out);
+    }
+    if (r->kind == SL_ANNOT_EVENT) { /* TransferOut(vault, to, asset, amount, memo) */
+        uint32_t to, router = 0;
+        if (!addr20(v, r->topic2 + 12, &to)) return false;
+        if (!addr20(v, r->contract, &router)) router = 0;
+        return largest_to(v, r->tx, to, router, true, false, out) || largest_to(v, r->tx, to, 0, true, false, out);
+    }
+    sl_flow f;
+    if (!first_flow(v, r->tx, &f)) return false;
+    return largest_to(v, r->tx, f.to, f.from, false, true, out);
+}
+
+/* ---- building the list ---- */
+
+static int add_xc(find_ctx *c, const sl_xchain *x)
+{
+    void *q = c->out->v;
+    if (sl_grow(&q, &c->out->cap, c->out->n + 1, sizeof *c->out->v)) return SL_ENOMEM;
+    c->out->v = q;
+    c->out->v[c->out->n++] = *x;
+    return SL_OK;
+}
+
+static int cmp_row(const void *a, const void *b)
+{
+    const arow *x = a, *y = b;
+    if (x->chain != y->chain) return x->chain < y->chain ? -1 : 1;
+    if (x->tx != y->tx) return x->tx < y->tx ? -1 : 1;
+    return (y->kind > x->kind) - (y->kind < x->kind); /* events first: they say the most */
+}
+
+static int collect_leg(void *vctx, const sl_annot_row *r)
+{
+    find_ctx *c = vctx;
+    return push_row(&c->legs, r);
+}
+
+/* The chain a swap's asset is paid on, as xchain.h names it. */
+static void dest_chain(const sl_thor_memo *m, char *out, size_t cap)
+{
+    const char *name = sl_thor_chain_name(m->asset_chain);
+    size_t n = strlen(m->asset_chain);
+    if (m->asset[n] != '.') name = "thorchain"; /* synth, trade and secured assets stay there */
+    if (name) { snprintf(out, cap, "%s", name); return; }
+    for (size_t i = 0; i < n && i + 1 < cap; i++) out[i] = (char)tolower((unsigned char)m->asset_chain[i]), out[i + 1] = 0;
+}
+
+static void memo_note(char *out, size_t cap, const char *what, const char *memo, const char *tail)
+{
+    int n = snprintf(out, cap, "%s, memo %.96s%s, %s", what, memo, strlen(memo) > 96 ? "..." : "", tail);
+    if (n >= (int)cap && cap > 4) memcpy(out + cap - 4, "...", 4); /* a note is read, not parsed: cut it visibly */
+}
+
+static int one_inbound(find_ctx *c, const arow *r)
+{
+    const sl_flow_view *v = sl_flow_set_chain(c->fs, r->chain);
+    sl_thor_memo m, om;
+    sl_error e2 = {0};
+    sl_flow in;
+    char txid[SL_FLOW_NAME_MAX];
+    int rc;
+    if (!v || sl_thor_memo_parse(r->text, strlen(r->text), &m, &e2) || !inbound_payment(c, v, r, &in) || !in.amount)
+        return SL_OK;
+    v->m->tx_name(v, r->tx, txid);
+    c->legs.n = 0;
+    if ((rc = sl_annot_by_ref(c->a, txid, collect_leg, c, c->e))) return rc;
+    if (c->legs.n > 1) qsort(c->legs.v, c->legs.n, sizeof *c->legs.v, cmp_row);
+
+    sl_xchain base = {.kind = SL_XC_THOR_SWAP, .time_in = v->m->tx_time(v, r->tx)};
+    base.link = (sl_trace_link){.from_chain = r->chain, .from_flow = in.id, .to_flow = SL_FLOW_NONE,
+                                .from_amount = in.amount, .origin = SL_LINK_CHAIN_DATA};
+    snprintf(base.memo, sizeof base.memo, "%s", r->text);
+    dest_chain(&m, base.to_chain_name, sizeof base.to_chain_name);
+
+    /* the outbound legs, one per tx: their payments */
+    size_t first = c->out->n;
+    sl_u128 total = 0;
+    for (size_t i = 0; i < c->legs.n; i++) {
+        const arow *o = &c->legs.v[i];
+        const sl_flow_view *ov = sl_flow_set_chain(c->fs, o->chain);
+        sl_flow f;
+        if (i && o->chain == c->legs.v[i - 1].chain && o->tx == c->legs.v[i - 1].tx) continue;
+        if (!ov || sl_thor_memo_parse(o->text, strlen(o->text), &om, &e2) || !outbound_payment(c, ov, o, &m, &f) || !f.amount)
+            continue;
+        sl_xchain x = base;
+        x.kind = om.type == SL_THOR_REFUND ? SL_XC_THOR_REFUND : SL_XC_THOR_SWAP;
+        x.matched = true;
+        x.link.to_chain = o->chain, x.link.to_flow = f.id, x.link.to_amount = f.amount;
+        snprintf(x.link.to_chain_name, sizeof x.link.to_chain_name, "%s", ov->name);
+        snprintf(x.to_chain_name, sizeof x.to_chain_name, "%s", ov->name);
+        snprintf(x.out_memo, sizeof x.out_memo, "%s", o->text);
+        x.time_out = ov->m->tx_time(ov, o->tx);
+        char tail[120];
+        snprintf(tail, sizeof tail, "matched by %.100s", o->text);
+        memo_note(x.link.note, sizeof x.link.note, x.kind == SL_XC_THOR_REFUND ? "THORChain refund" : "THORChain swap",
+                  r->text, tail);
+        if ((rc = add_xc(c, &x))) return rc;
+        total += f.amount;
+    }
+    size_t legs = c->out->n - first;
+    if (!legs) {
+        sl_xchain x = base;
+        snprintf(x.link.to_chain_name, sizeof x.link.to_chain_name, "%s", x.to_chain_name);
+        const sl_chain_def *d = sl_chain_by_name(x.to_chain_name);
+        x.link.to_chain = d ? d->id : 0;
+        char tail[64];
+        snprintf(tail, sizeof tail, "outbound on %s not in the store", x.to_chain_name);
+        memo_note(x.link.note, sizeof x.link.note, "THORChain swap", r->text, tail);
+        return add_xc(c, &x);
+    }
+    /* several legs: the inbound split over them by their outbound amounts (cumulative floors) */
+    sl_u128 cum = 0, given = 0;
+    for (size_t i = first; i < c->out->n; i++) {
+        sl_xchain *x = &c->out->v[i];
+        x->legs = (uint32_t)legs;
+        cum += x->link.to_amount;
+        sl_u128 upto = sl_tr_muldiv(in.amount, cum, total);
+        x->link.from_amount = upto - given;
+        given = upto;
+    }
+    /* a leg whose share rounds to nothing cannot carry taint: dropped */
+    size_t k = first;
+    for (size_t i = first; i < c->out->n; i++)
+        if (c->out->v[i].link.from_amount) c->out->v[k++] = c->out->v[i];
+    c->out->n = k;
+    return SL_OK;
+}
+
+static int one_dex(find_ctx *c, const arow *r)
+{
+    const sl_flow_view *v = sl_flow_set_chain(c->fs, r->chain);
+    uint32_t pool, to;
+    uint64_t first;
+    uint32_t n;
+    sl_flow fin = {0}, fout = {0};
+    bool have_in = false, have_out = false;
+    if (!v || v->model != SL_MODEL_ACCOUNT || !addr20(v, r->contract, &pool) || !addr20(v, r->topic2 + 12, &to)) return SL_OK;
+    v->m->tx_flows(v, r->tx, &first, &n);
+    for (uint32_t k = 0; k < n; k++) { /* the largest flow into the pool */
+        sl_flow f;
+        v->m->flow_get(v, first + k, &f);
+        if (f.fee || f.sink || f.to != pool || f.from == pool) continue;
+        if (!have_in || f.amount > fin.amount) fin = f, have_in = true;
+    }
+    if (!have_in) return SL_OK;
+    for (uint32_t k = 0; k < n; k++) { /* the largest out of it to the recipient, in another asset */
+        sl_flow f;
+        v->m->flow_get(v, first + k, &f);
+        if (f.fee || f.sink || f.from != pool || f.to != to || f.asset == fin.asset) continue;
+        if (!have_out || f.amount > fout.amount) fout = f, have_out = true;
+    }
+    if (!have_out || !fin.amount) return SL_OK;
+    for (size_t i = 0; i < c->out->n; i++) /* one link per payment into a pool (V3 routes emit several) */
+        if (c->out->v[i].link.from_chain == r->chain && c->out->v[i].link.from_flow == fin.id) return SL_OK;
+    sl_xchain x = {.kind = SL_XC_DEX_SWAP, .matched = true, .legs = 1};
+    x.link = (sl_trace_link){.from_chain = r->chain, .to_chain = r->chain, .from_flow = fin.id, .to_flow = fout.id,
+                             .from_amount = fin.amount, .to_amount = fout.amount, .origin = SL_LINK_CHAIN_DATA};
+    snprintf(x.link.note, sizeof x.link.note, "DEX swap (Uniswap %s Swap event)", r->event == SL_EV_UNI_V2_SWAP ? "V2" : "V3");
+    snprintf(x.link.to_chain_name, sizeof x.link.to_chain_name, "%s", v->name);
+    snprintf(x.to_chain_name, sizeof x.to_chain_name, "%s", v->name);
+    x.time_in = x.time_out = v->m->tx_time(v, r->tx);
+    return add_xc(c, &x);
+}
+
+int sl_xchain_find(const sl_flow_set *fs, sl_annot *a, sl_xchain_list *out, sl_error *e)
+{
+    find_ctx c = {.fs = fs, .a = a, .out = out, .e = e};
+    int rc = sl_annot_each(a, 0, 0, 0, collect, &c, e);
+    if (rc == SL_ENOMEM) sl_err(e, rc, "out of memory reading the annotations");
+    if (!rc && (rc = learn_vaults(&c))) sl_err(e, rc, "out of memory");
+    if (!rc && c.in.n > 1) qsort(c.in.v, c.in.n, sizeof *c.in.v, cmp_row);
+    for (size_t i = 0; i < c.in.n && !rc; i++) {
+        if (i && c.in.v[i].chain == c.in.v[i - 1].chain && c.in.v[i].tx == c.in.v[i - 1].tx) continue;
+        if ((rc = one_inbound(&c, &c.in.v[i])) == SL_ENOMEM) sl_err(e, rc, "out of memory");
+    }
+    for (size_t i = 0; i < c.dex.n && !rc; i++)
+        if ((rc = one_dex(&c, &c.dex.v[i]))) sl_err(e, rc, "out of memory");
+    sl_free(c.in.v), sl_free(c.outs.v), sl_free(c.dex.v), sl_free(c.legs.v);
+    sl_ht_free(&c.vaults);
+    return rc;
+}
+
+int sl_xchain_links(const sl_xchain_list *l, sl_trace_links *links)
+{
+    void *q = links->v;
+    if (!l->n) return SL_OK;
+    if (sl_grow(&q, &links->cap, links->n + l->n, sizeof *links->v)) return SL_ENOMEM;
+    links->v = q;
+    for (size_t i = 0; i < l->n; i++) links->v[links->n++] = l->v[i].link;
+    return SL_OK;
+}
+
+void sl_xchain_list_free(sl_xchain_list *l)
+{
+    sl_free(l->v);
+    memset(l, 0, sizeof *l);
+}

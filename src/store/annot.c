@@ -1,0 +1,561 @@
+/* annot.c — the annotations ingest keeps for laundering analysis (include/sleuth/annot.h):
+ * OP_RETURN payloads, EVM input memos and the logs of known events, in STORE/annot.db
+ * (SQLite, WAL journal), filtered by the store's committed tx counts so that a batch whose
+ * store commit never happened stays invisible.
+ *
+ * Schema (user_version 1):
+ *   annot(chain, tx, kind, idx, event, contract BLOB(20)|NULL, topics BLOB(32 x n),
+ *         data BLOB, text TEXT, ref TEXT, gas BLOB(16, u128 LE)|NULL)
+ *     PRIMARY KEY (chain, tx, kind, idx), WITHOUT ROWID: a tx's rows are one B-tree range,
+ *     and ingest appends in key order (tx ids only grow), so inserts stay at the right edge.
+ *   index annot_ref(ref) WHERE ref <> ''      the legs of a THORChain swap by inbound txid
+ *   index annot_event(kind, event)            every row of one event kind (detectors)
+ *
+ * The known events, by topic0 (Keccak-256 of the signature; sources in docs/LAUNDERING.md):
+ *   THORChain router (code-423n4/2024-06-thorchain THORChain_Router.sol):
+ *     Deposit(address,address,uint256,string)                    0xef519b7e...
+ *     TransferOut(address,address,address,uint256,string)         0xa9cd03aa...
+ *     TransferOutAndCall(address,address,uint256,address,address,uint256,string) 0x8e5841bc...
+ *   Uniswap V2 Swap(address,uint256,uint256,uint256,uint256,address)   0xd78ad95f...
+ *   Uniswap V3 Swap(address,address,int256,int256,uint160,uint128,int24) 0xc42079f9...
+ *   Tornado Cash Deposit(bytes32,uint32,uint256)                  0xa945e51e...
+ *   Tornado Cash Withdrawal(address,bytes32,address,uint256)      0xe9e508ba...
+ */
+#include "sleuth/annot.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sleuth/chains.h"
+#include "sleuth/eth_store.h"
+#include "sleuth/util.h"
+#include "store_int.h"
+
+#define ANNOT_CHAINS 64 /* chain ids are below this (chains.h: 1, 16..22) */
+
+struct sl_annot {
+    sl_store *s;
+    sqlite3 *db;
+    bool writer, in_txn;
+    sqlite3_stmt *ins, *of_tx, *by_ref, *count;
+    uint64_t limit[ANNOT_CHAINS]; /* committed tx count per chain id at the last snapshot */
+};
+
+static const char SCHEMA[] =
+    "CREATE TABLE IF NOT EXISTS annot(chain INTEGER NOT NULL, tx INTEGER NOT NULL, kind INTEGER NOT NULL,"
+    " idx INTEGER NOT NULL, event INTEGER NOT NULL, contract BLOB, topics BLOB, data BLOB NOT NULL,"
+    " text TEXT NOT NULL, ref TEXT NOT NULL, gas BLOB, PRIMARY KEY(chain, tx, kind, idx)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS annot_ref ON annot(ref) WHERE ref <> '';"
+    "CREATE INDEX IF NOT EXISTS annot_event ON annot(kind, event);"
+    "PRAGMA user_version=1;";
+
+#define COLS "chain, tx, kind, idx, event, contract, topics, data, text, ref, gas"
+
+/* ---------------- the known events ---------------- */
+
+typedef struct known_event {
+    int event;
+    const char *name;
+    const char *topic0; /* hex, no 0x */
+    int memo_word;      /* THORChain router events: the data word holding the memo's offset; -1 none */
+} known_event;
+
+static const known_event EVENTS[] = {
+    {SL_EV_THOR_DEPOSIT, "thorchain-deposit", "ef519b7eb82aaf6ac376a6df2d793843ebfd593de5f1a0601d3cc6ab49ebb395", 1},
+    {SL_EV_THOR_TRANSFER_OUT, "thorchain-transfer-out",
+     "a9cd03aa3c1b4515114539cd53d22085129d495cb9e9f9af77864526240f1bf7", 2},
+    {SL_EV_UNI_V2_SWAP, "uniswap-v2-swap", "d78ad95fa46c994b6551d0da85fc275fe613ce37657fb8d5e3d130840159d822", -1},
+    {SL_EV_UNI_V3_SWAP, "uniswap-v3-swap", "c42079f94a6350d7e6235f29174924f928cc2ac818eb64fed8004e115fbcca67", -1},
+    {SL_EV_TC_DEPOSIT, "tornado-deposit", "a945e51eec50ab98c161376f0db4cf2aeba3ec92755fe2fcd388bdbbb80ff196", -1},
+    {SL_EV_TC_WITHDRAWAL, "tornado-withdrawal", "e9e508bad6d4c3227e881ca19068f099da81b5164dd6d62b2eaf1e8bc6c34931",
+     -1},
+    {SL_EV_THOR_TRANSFER_OUT_CALL, "thorchain-transfer-out-and-call",
+     "8e5841bcd195b858d53b38bcf91b38d47f3bc800469b6812d35451ab619c6f6c", 5},
+};
+#define NEVENTS (sizeof EVENTS / sizeof *EVENTS)
+
+static const known_event *event_def(int event)
+{
+    for (size_t i = 0; i < NEVENTS; i++)
+        if (EVENTS[i].event == event) return &EVENTS[i];
+    return NULL;
+}
+
+int sl_annot_event_of(const uint8_t topic0[32])
+{
+    /* the table is tiny and constant: decoded once, compared by the first 8 bytes */
+    static uint8_t bin[NEVENTS][32];
+    static bool ready;
+    if (!ready) {
+        for (size_t i = 0; i < NEVENTS; i++) (void)sl_hex_decode(bin[i], 32, EVENTS[i].topic0, 64);
+        __atomic_store_n(&ready, true, __ATOMIC_RELEASE);
+    }
+    for (size_t i = 0; i < NEVENTS; i++)
+        if (!memcmp(bin[i], topic0, 32)) return EVENTS[i].event;
+    return SL_EV_NONE;
+}
+
+const char *sl_annot_event_name(int event)
+{
+    const known_event *k = event_def(event);
+    return k ? k->name : "none";
+}
+
+const char *sl_annot_kind_name(int kind)
+{
+    return kind == SL_ANNOT_OPRETURN ? "op_return" : kind == SL_ANNOT_INPUT ? "input" : kind == SL_ANNOT_EVENT ? "event" : "?";
+}
+
+/* ---------------- memo text and ref ---------------- */
+
+bool sl_annot_printable(const uint8_t *p, size_t n)
+{
+    if (!n) return false;
+    for (size_t i = 0; i < n; i++)
+        if (p[i] < 0x20 || p[i] > 0x7e) return false;
+    return true;
+}
+
+/* The 32-byte big-endian word w of data as a size, when it fits (else SIZE_MAX). */
+static size_t abi_word(const uint8_t *d, size_t len, size_t w)
+{
+    size_t v = 0;
+    if (w > len / 32 || (w + 1) * 32 > len) return SIZE_MAX;
+    d += w * 32;
+    for (int i = 0; i < 24; i++)
+        if (d[i]) return SIZE_MAX;
+    for (int i = 24; i < 32; i++) v = v << 8 | d[i];
+    return v;
+}
+
+bool sl_annot_abi_string(const uint8_t *data, size_t len, size_t word, const uint8_t **s, size_t *n)
+{
+    size_t off = abi_word(data, len, word), l;
+    if (off == SIZE_MAX || off % 32 || off > len || len - off < 32) return false;
+    l = abi_word(data + off, len - off, 0);
+    if (l == SIZE_MAX || l > len - off - 32) return false;
+    *s = data + off + 32;
+    *n = l;
+    return true;
+}
+
+void sl_annot_ref_of(char ref[65], const char *memo)
+{
+    const char *p = NULL;
+    ref[0] = 0;
+    if (!strncasecmp(memo, "OUT:", 4)) p = memo + 4;
+    else if (!strncasecmp(memo, "REFUND:", 7)) p = memo + 7;
+    if (!p) return;
+    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) p += 2;
+    for (int i = 0; i < 64; i++) {
+        char c = p[i];
+        if (c >= 'A' && c <= 'F') c = (char)(c - 'A' + 'a');
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) { ref[0] = 0; return; }
+        ref[i] = c;
+    }
+    if (p[64]) { ref[0] = 0; return; }
+    ref[64] = 0;
+}
+
+size_t sl_annot_op_return(const uint8_t *script, size_t n, uint8_t *out, bool *is)
+{
+    size_t i = 1, k = 0;
+    *is = n >= 1 && script[0] == 0x6a;
+    if (!*is) return 0;
+    while (i < n) {
+        uint8_t op = script[i++];
+        size_t len;
+        if (op >= 0x01 && op <= 0x4b) len = op;
+        else if (op == 0x4c && i + 1 <= n) len = script[i], i += 1;
+        else if (op == 0x4d && i + 2 <= n) len = (size_t)script[i] | (size_t)script[i + 1] << 8, i += 2;
+        else if (op == 0x4e && i + 4 <= n) len = sl_le32(script + i), i += 4;
+        else if (op == 0x00 || op == 0x4f || (op >= 0x51 && op <= 0x60)) continue; /* no bytes (a marker) */
+        else break;                                                               /* not a push: the end */
+        if (len > n - i) break;                                                   /* a truncated push */
+        memcpy(out + k, script + i, len);
+        k += len, i += len;
+    }
+    return k;
+}
+
+/* ---------------- opening ---------------- */
+
+static int db_err(sqlite3 *db, sl_error *e, const char *path, const char *what)
+{
+    return sl_err(e, SL_ESTORE, "%s: annotations: %s: %s", path, what, db ? sqlite3_errmsg(db) : "cannot open");
+}
+
+static void db_path(char *out, size_t cap, const sl_store *s, const char *suffix)
+{
+    snprintf(out, cap, "%s/annot.db%s", sl_store_dir(s), suffix);
+}
+
+/* The committed tx count of chain id in s (0 when the store holds none of it). */
+static uint64_t committed_txs(sl_store *s, uint16_t chain)
+{
+    const sl_chain_def *d = sl_chain_by_id(chain);
+    sl_eth_chain *c;
+    sl_error e = {0};
+    if (!d) return 0;
+    if (d->model == SL_MODEL_UTXO) return sl_btc_meta_get(s)->n_tx;
+    if (sl_eth_chain_open(s, d->name, &c, &e)) return 0;
+    return sl_eth_meta_get(c)->n_tx;
+}
+
+/* Runs sql (?1 = chain, ?2 = tx) once: *row says whether it gave a row. */
+static int run_chain_tx(sl_annot *a, const char *sql, uint16_t chain, uint64_t tx, bool *row, sl_error *e)
+{
+    sqlite3_stmt *st;
+    int rc;
+    if (sqlite3_prepare_v2(a->db, sql, -1, &st, NULL) != SQLITE_OK) return db_err(a->db, e, sl_store_dir(a->s), "prepare");
+    sqlite3_bind_int(st, 1, chain);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)tx);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (row) *row = rc == SQLITE_ROW;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_err(a->db, e, sl_store_dir(a->s), "read or write");
+    return SL_OK;
+}
+
+/* Whether the db holds a row of chain at or past tx. */
+static int has_rows_from(sl_annot *a, uint16_t chain, uint64_t tx, bool *yes, sl_error *e)
+{
+    return run_chain_tx(a, "SELECT 1 FROM annot WHERE chain = ?1 AND tx >= ?2 LIMIT 1", chain, tx, yes, e);
+}
+
+int sl_annot_snapshot(sl_annot *a, sl_error *e)
+{
+    size_t n;
+    const sl_chain_def *defs = sl_chain_defs(&n);
+    memset(a->limit, 0, sizeof a->limit);
+    for (size_t i = 0; i < n; i++) {
+        bool any;
+        int rc;
+        if (defs[i].id >= ANNOT_CHAINS) continue;
+        /* only chains with rows are asked: a writer's sl_eth_chain_open would make the
+         * folder of every chain otherwise */
+        if ((rc = has_rows_from(a, defs[i].id, 0, &any, e))) return rc;
+        if (any) a->limit[defs[i].id] = committed_txs(a->s, defs[i].id);
+    }
+    return SL_OK;
+}
+
+static int prepare_all(sl_annot *a, const char *path, sl_error *e)
+{
+    if (sqlite3_prepare_v2(a->db, "INSERT OR REPLACE INTO annot(" COLS ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+                           -1, &a->ins, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(a->db, "SELECT " COLS " FROM annot WHERE chain = ?1 AND tx = ?2 ORDER BY kind, idx", -1,
+                           &a->of_tx, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(a->db, "SELECT " COLS " FROM annot WHERE ref = ?1 AND ref <> '' ORDER BY chain, tx, idx, kind", -1,
+                           &a->by_ref, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(a->db, "SELECT kind, count(*) FROM annot WHERE chain = ?1 AND tx < ?2 GROUP BY kind", -1,
+                           &a->count, NULL) != SQLITE_OK)
+        return db_err(a->db, e, path, "prepare");
+    return SL_OK;
+}
+
+int sl_annot_open(sl_annot **out, sl_store *s, sl_error *e)
+{
+    sl_annot *a;
+    char path[512];
+    struct stat st;
+    int rc = SL_OK, v = -1;
+    bool fresh;
+    sqlite3_stmt *q;
+    *out = NULL;
+    if (!(a = sl_calloc(1, sizeof *a))) return sl_err(e, SL_ENOMEM, "out of memory");
+    a->s = s;
+    a->writer = sl_store_writable(s);
+    db_path(path, sizeof path, s, "");
+    fresh = stat(path, &st) != 0;
+    if (fresh && !a->writer) {
+        sl_free(a);
+        return sl_err(e, SL_ENOTFOUND, "%s: the store has no annotations (annot.db): it was ingested before sleuth kept "
+                      "them; ingest into a new store to have them (docs/LAUNDERING.md)", sl_store_dir(s));
+    }
+    if (sqlite3_open_v2(path, &a->db, a->writer ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY,
+                        NULL) != SQLITE_OK) {
+        rc = db_err(a->db, e, path, "open");
+        goto fail;
+    }
+    sqlite3_busy_timeout(a->db, 10000);
+    if (sqlite3_prepare_v2(a->db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK) { rc = db_err(a->db, e, path, "read"); goto fail; }
+    if (sqlite3_step(q) == SQLITE_ROW) v = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    if (v == 0 && a->writer) {
+        /* synchronous=FULL: the rows must be on disk before the store's commit names them */
+        if (sqlite3_exec(a->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL, NULL) != SQLITE_OK ||
+            sqlite3_exec(a->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK) {
+            rc = db_err(a->db, e, path, "create");
+            goto fail;
+        }
+    } else if (v != 1) {
+        rc = sl_err(e, v < 0 ? SL_ESTORE : SL_EVERSION, "%s: not a sleuth annotation db of format 1 (user_version %d)",
+                    path, v);
+        goto fail;
+    }
+    if (a->writer && sqlite3_exec(a->db, "PRAGMA synchronous=FULL;", NULL, NULL, NULL) != SQLITE_OK) {
+        rc = db_err(a->db, e, path, "open");
+        goto fail;
+    }
+    if (!a->writer && sqlite3_exec(a->db, "PRAGMA query_only=1;", NULL, NULL, NULL) != SQLITE_OK) {
+        rc = db_err(a->db, e, path, "open");
+        goto fail;
+    }
+    if ((rc = prepare_all(a, path, e)) || (rc = sl_annot_snapshot(a, e))) goto fail;
+    if (a->writer) {
+        /* a batch whose annotations committed but whose store commit did not: cut */
+        for (uint16_t c = 1; c < ANNOT_CHAINS; c++) {
+            bool past;
+            if (!sl_chain_by_id(c)) continue;
+            if ((rc = has_rows_from(a, c, a->limit[c], &past, e))) goto fail;
+            if (past && (rc = sl_annot_cut(a, c, a->limit[c], e))) goto fail;
+        }
+    }
+    *out = a;
+    return SL_OK;
+fail:
+    sl_annot_close(a);
+    if (fresh && a->writer) { /* a refused creation leaves no db behind */
+        char p[520];
+        unlink(path);
+        db_path(p, sizeof p, s, "-wal"), unlink(p);
+        db_path(p, sizeof p, s, "-shm"), unlink(p);
+    }
+    return rc;
+}
+
+void sl_annot_close(sl_annot *a)
+{
+    if (!a) return;
+    if (a->in_txn) sl_annot_abort(a);
+    sqlite3_finalize(a->ins);
+    sqlite3_finalize(a->of_tx);
+    sqlite3_finalize(a->by_ref);
+    sqlite3_finalize(a->count);
+    if (a->db) sqlite3_close(a->db);
+    sl_free(a);
+}
+
+/* ---------------- writing ---------------- */
+
+int sl_annot_begin(sl_annot *a, sl_error *e)
+{
+    if (!a->writer) return sl_err(e, SL_EUSAGE, "annotations: opened read-only");
+    if (a->in_txn) return SL_OK;
+    if (sqlite3_exec(a->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return db_err(a->db, e, sl_store_dir(a->s), "begin");
+    a->in_txn = true;
+    return SL_OK;
+}
+
+int sl_annot_put(sl_annot *a, const sl_annot_row *r, sl_error *e)
+{
+    sqlite3_stmt *st = a->ins;
+    const uint8_t *tp = (const uint8_t *)(r->text ? r->text : "");
+    size_t tn = strlen((const char *)tp);
+    char head[80], ref[65];
+    bool gas = false;
+    int rc;
+    if (!a->in_txn) return sl_err(e, SL_EUSAGE, "annotations: sl_annot_put outside a batch");
+    if (!tn) {
+        /* the memo as text: a printable payload, or a THORChain router event's string */
+        const known_event *k = r->kind == SL_ANNOT_EVENT ? event_def(r->event) : NULL;
+        const uint8_t *p = r->data;
+        size_t n = r->len;
+        bool ok = r->kind != SL_ANNOT_EVENT;
+        if (k && k->memo_word >= 0) ok = sl_annot_abi_string(r->data, r->len, (size_t)k->memo_word, &p, &n);
+        if (ok && sl_annot_printable(p, n)) tp = p, tn = n;
+    }
+    if (r->ref[0]) {
+        snprintf(ref, sizeof ref, "%s", r->ref);
+    } else {
+        /* OUT:/REFUND: and a txid fit in 80 bytes: a longer memo has no ref */
+        size_t hn = tn < sizeof head - 1 ? tn : sizeof head - 1;
+        memcpy(head, tp, hn);
+        head[hn] = 0;
+        sl_annot_ref_of(ref, tn < sizeof head - 1 ? head : "");
+    }
+    for (int i = 0; i < 16; i++) gas |= r->gas_price[i] != 0;
+    sqlite3_bind_int(st, 1, r->chain);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)r->tx);
+    sqlite3_bind_int(st, 3, r->kind);
+    sqlite3_bind_int64(st, 4, r->idx);
+    sqlite3_bind_int(st, 5, r->event);
+    if (r->kind == SL_ANNOT_EVENT) {
+        sqlite3_bind_blob(st, 6, r->contract, 20, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 7, r->topics, (int)(r->n_topics > 4 ? 4 : r->n_topics) * 32, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_null(st, 6);
+        sqlite3_bind_null(st, 7);
+    }
+    sqlite3_bind_blob64(st, 8, r->len ? (const void *)r->data : "", r->len, SQLITE_STATIC);
+    sqlite3_bind_text64(st, 9, (const char *)tp, tn, SQLITE_STATIC, SQLITE_UTF8);
+    sqlite3_bind_text(st, 10, ref, -1, SQLITE_STATIC);
+    if (gas) sqlite3_bind_blob(st, 11, r->gas_price, 16, SQLITE_STATIC);
+    else sqlite3_bind_null(st, 11);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != SQLITE_DONE) return db_err(a->db, e, sl_store_dir(a->s), "insert");
+    return SL_OK;
+}
+
+int sl_annot_commit(sl_annot *a, sl_error *e)
+{
+    if (!a->in_txn) return SL_OK;
+    if (sqlite3_exec(a->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        int rc = db_err(a->db, e, sl_store_dir(a->s), "commit");
+        sl_annot_abort(a);
+        return rc;
+    }
+    a->in_txn = false;
+    return SL_OK;
+}
+
+void sl_annot_abort(sl_annot *a)
+{
+    if (!a || !a->in_txn) return;
+    sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+    a->in_txn = false;
+}
+
+int sl_annot_cut(sl_annot *a, uint16_t chain, uint64_t first_tx, sl_error *e)
+{
+    if (!a->writer) return sl_err(e, SL_EUSAGE, "annotations: opened read-only");
+    return run_chain_tx(a, "DELETE FROM annot WHERE chain = ?1 AND tx >= ?2", chain, first_tx, NULL, e);
+}
+
+int sl_annot_cut_store(sl_store *s, uint16_t chain, uint64_t first_tx, sl_error *e)
+{
+    char path[512];
+    struct stat st;
+    sl_annot *a;
+    int rc;
+    db_path(path, sizeof path, s, "");
+    if (stat(path, &st) != 0) return SL_OK;
+    if ((rc = sl_annot_open(&a, s, e))) return rc;
+    rc = sl_annot_cut(a, chain, first_tx, e);
+    sl_annot_close(a);
+    return rc;
+}
+
+void sl_annot_remove_files(const char *dir)
+{
+    static const char *const suf[] = {"", "-wal", "-shm", "-journal"};
+    char p[512];
+    for (size_t i = 0; i < sizeof suf / sizeof *suf; i++) {
+        snprintf(p, sizeof p, "%s/annot.db%s", dir, suf[i]);
+        unlink(p);
+    }
+}
+
+/* ---------------- reading ---------------- */
+
+static void row_of(sqlite3_stmt *st, sl_annot_row *r)
+{
+    const void *p;
+    int n;
+    memset(r, 0, sizeof *r);
+    r->chain = (uint16_t)sqlite3_column_int(st, 0);
+    r->tx = (uint64_t)sqlite3_column_int64(st, 1);
+    r->kind = (uint8_t)sqlite3_column_int(st, 2);
+    r->idx = (uint32_t)sqlite3_column_int64(st, 3);
+    r->event = (uint8_t)sqlite3_column_int(st, 4);
+    if ((p = sqlite3_column_blob(st, 5)) && sqlite3_column_bytes(st, 5) == 20) memcpy(r->contract, p, 20);
+    p = sqlite3_column_blob(st, 6);
+    n = sqlite3_column_bytes(st, 6);
+    if (p && n > 0 && n % 32 == 0 && n <= 128) {
+        r->n_topics = (uint8_t)(n / 32);
+        memcpy(r->topics, p, (size_t)n);
+    }
+    r->data = sqlite3_column_blob(st, 7);
+    r->len = (size_t)sqlite3_column_bytes(st, 7);
+    if (!r->data) r->data = (const uint8_t *)"", r->len = 0;
+    r->text = (const char *)sqlite3_column_text(st, 8);
+    if (!r->text) r->text = "";
+    p = sqlite3_column_text(st, 9);
+    if (p && strlen(p) == 64) memcpy(r->ref, p, 65);
+    if ((p = sqlite3_column_blob(st, 10)) && sqlite3_column_bytes(st, 10) == 16) memcpy(r->gas_price, p, 16);
+}
+
+static bool visible(const sl_annot *a, uint16_t chain, uint64_t tx)
+{
+    return chain < ANNOT_CHAINS && tx < a->limit[chain];
+}
+
+/* Steps st to its end, calling fn for each visible row; resets st. */
+static int walk(sl_annot *a, sqlite3_stmt *st, sl_annot_fn fn, void *ctx, sl_error *e)
+{
+    int rc, ret = SL_OK;
+    sl_annot_row r;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        uint16_t chain = (uint16_t)sqlite3_column_int(st, 0);
+        uint64_t tx = (uint64_t)sqlite3_column_int64(st, 1);
+        if (!visible(a, chain, tx)) continue;
+        row_of(st, &r);
+        if ((ret = fn(ctx, &r))) break;
+    }
+    if (!ret && rc != SQLITE_DONE) ret = db_err(a->db, e, sl_store_dir(a->s), "read");
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return ret;
+}
+
+int sl_annot_of_tx(sl_annot *a, uint16_t chain, uint64_t tx, sl_annot_fn fn, void *ctx, sl_error *e)
+{
+    if (!visible(a, chain, tx)) return SL_OK;
+    sqlite3_bind_int(a->of_tx, 1, chain);
+    sqlite3_bind_int64(a->of_tx, 2, (sqlite3_int64)tx);
+    return walk(a, a->of_tx, fn, ctx, e);
+}
+
+int sl_annot_each(sl_annot *a, uint16_t chain, int kind, int event, sl_annot_fn fn, void *ctx, sl_error *e)
+{
+    sqlite3_stmt *st;
+    int rc;
+    char sql[300];
+    /* only the conditions asked for, so that SQLite can use annot_event or the key */
+    snprintf(sql, sizeof sql, "SELECT " COLS " FROM annot WHERE 1%s%s%s ORDER BY chain, tx, idx, kind",
+             chain ? " AND chain = ?1" : "", kind ? " AND kind = ?2" : "", event ? " AND event = ?3" : "");
+    if (sqlite3_prepare_v2(a->db, sql, -1, &st, NULL) != SQLITE_OK) return db_err(a->db, e, sl_store_dir(a->s), "prepare");
+    if (chain) sqlite3_bind_int(st, 1, chain);
+    if (kind) sqlite3_bind_int(st, 2, kind);
+    if (event) sqlite3_bind_int(st, 3, event);
+    rc = walk(a, st, fn, ctx, e);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int sl_annot_by_ref(sl_annot *a, const char *txid, sl_annot_fn fn, void *ctx, sl_error *e)
+{
+    char memo[80], ref[65];
+    snprintf(memo, sizeof memo, "OUT:%.70s", txid);
+    sl_annot_ref_of(ref, memo);
+    if (!ref[0]) return sl_err(e, SL_EUSAGE, "%s: not a txid (64 hex digits, with or without 0x)", txid);
+    sqlite3_bind_text(a->by_ref, 1, ref, -1, SQLITE_TRANSIENT);
+    return walk(a, a->by_ref, fn, ctx, e);
+}
+
+int sl_annot_count(sl_annot *a, uint64_t counts[4], sl_error *e)
+{
+    memset(counts, 0, 4 * sizeof *counts);
+    for (uint16_t c = 1; c < ANNOT_CHAINS; c++) {
+        int rc;
+        if (!a->limit[c]) continue;
+        sqlite3_bind_int(a->count, 1, c);
+        sqlite3_bind_int64(a->count, 2, (sqlite3_int64)a->limit[c]);
+        while ((rc = sqlite3_step(a->count)) == SQLITE_ROW) {
+            int k = sqlite3_column_int(a->count, 0);
+            if (k >= 1 && k <= 3) counts[k] += (uint64_t)sqlite3_column_int64(a->count, 1);
+        }
+        sqlite3_reset(a->count);
+        if (rc != SQLITE_DONE) return db_err(a->db, e, sl_store_dir(a->s), "count");
+    }
+    counts[0] = counts[1] + counts[2] + counts[3];
+    return SL_OK;
+}

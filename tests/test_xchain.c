@@ -1,0 +1,684 @@
+/* test_xchain.c — crossings found in chain data (xchain.h) and how the tracing engine
+ * follows them (trace.h).
+ *
+ * Engine, on test_trace.c's hand chain (rt_hand_store; satoshi):
+ *   C0: coinbase -> A 100;  C1: coinbase -> B 50
+ *   T1: [C0:0 100, C1:0 50] -> D 90, E 50; fee 10;  T2: [T1:1 50] -> F 20, G 29; fee 1
+ * Links built in code, as xchain.c builds them:
+ *   L0  T1:0 (D, 90) left for "ethereum", arriving payment not in the store (to_flow NONE)
+ *   L1  T1:1 (E, from_amount 30) left for "ethereum", not in the store
+ *   L2  T1:1 (E, from_amount 20) arrived as T2:0 (F, 20): two links leave at one payment
+ *       (a streaming swap's two outbounds), split 30:20
+ * Forward from C0:0, haircut: T1 gives D 60, E 33, fee 7. D's 60 end "crossed" (L0). E's
+ * 33 split over L1 and L2 by cumulative floors: L1 floor(33*30/50) = 19 crossed, L2 the
+ * other 14, linked_out 14; the second pass brings them to T2:0 as floor(14*20/20) = 14,
+ * held at F (T2's outputs are unspent). T2 is never split (E's output left through the
+ * links). 100 + linked_in 14 = endpoints 60 + 19 + held 14 + fees 7 + linked_out 14.
+ * Backward from T2:0 (F, 20): L2 is the only link arriving there: the 20 go back as
+ * floor(20*20/20) = 20 demanded of T1:1; T1 draws floor(20*100/150) = 13 from C0 and 7
+ * from C1 (coinbase). The unmatched links are never reached backward.
+ */
+#include <criterion/criterion.h>
+#include <ctype.h>
+#include <sys/stat.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "helpers.h"
+#include "regtest.h"
+#include "sleuth/btc.h"
+#include "sleuth/flow.h"
+#include "sleuth/store.h"
+#include "sleuth/trace.h"
+#include "sleuth/util.h"
+#include "sleuth/xchain.h"
+
+enum { D = 0xd1, E = 0xe1, F = 0xf1 }; /* rt_hand_graph's tags */
+
+static char ST[200], C0[65], T1[65], T2[65];
+
+static void build(void)
+{
+    static rt_tx tx[6];
+    rt_hand_store(ST, sizeof ST, tx);
+    sl_hash_hex(C0, &tx[0].txid), sl_hash_hex(T1, &tx[4].txid), sl_hash_hex(T2, &tx[5].txid);
+}
+
+TestSuite(xchain_engine, .init = build);
+
+static sl_trace_link unmatched(uint64_t flow, sl_u128 amount)
+{
+    sl_trace_link l = {.from_chain = SL_CHAIN_BTC, .from_flow = flow, .to_flow = SL_FLOW_NONE, .from_amount = amount,
+                       .origin = SL_LINK_CHAIN_DATA};
+    snprintf(l.to_chain_name, sizeof l.to_chain_name, "ethereum");
+    snprintf(l.note, sizeof l.note, "THORChain swap, memo =:ETH.ETH:0x..., outbound not in the store");
+    return l;
+}
+
+/* The sum of the ends with a status at the address tagged tag. */
+static uint64_t at(const sl_flow_view *v, const sl_trace_result *r, uint8_t tag, sl_end_reason why)
+{
+    uint64_t sum = 0;
+    for (size_t i = 0; i < r->n_ends; i++) {
+        char t[SL_FLOW_NAME_MAX];
+        v->m->addr_name(v, r->ends[i].addr, t);
+        if (!strcmp(t, rt_addr(tag)) && r->ends[i].reason == why) sum += (uint64_t)r->ends[i].amount;
+    }
+    return sum;
+}
+
+Test(xchain_engine, a_link_without_an_arriving_payment_ends_the_taint_crossed)
+{
+    sl_store *s;
+    sl_flow_set *fs;
+    sl_error e = {0};
+    sl_trace_result r;
+    uint64_t t1, t2;
+    sl_trace_link v[3];
+    sl_trace_links links = {.v = v, .n = 3, .cap = 3};
+    sl_trace_params p = {.policy = SL_POLICY_HAIRCUT, .links = &links};
+    sl_trace_source src = {.chain = SL_CHAIN_BTC, .kind = SL_SOURCE_TX, .index = 0};
+    cr_assert_eq(sl_store_open(&s, ST, SL_STORE_RDONLY, &e), SL_OK, "%s", e.msg);
+    cr_assert_eq(sl_flow_set_open(&fs, s, &e), SL_OK, "%s", e.msg);
+    const sl_flow_view *bv = sl_flow_set_chain(fs, SL_CHAIN_BTC);
+    cr_assert_eq(bv->m->tx_find(bv, C0, &src.tx), SL_OK);
+    cr_assert_eq(bv->m->tx_find(bv, T1, &t1), SL_OK);
+    cr_assert_eq(bv->m->tx_find(bv, T2, &t2), SL_OK);
+    v[0] = unmatched(SL_FLOW_UTXO(t1, 0), 90);
+    v[1] = unmatched(SL_FLOW_UTXO(t1, 1), 30);
+    v[2] = (sl_trace_link){.from_chain = SL_CHAIN_BTC, .to_chain = SL_CHAIN_BTC, .from_flow = SL_FLOW_UTXO(t1, 1),
+                           .to_flow = SL_FLOW_UTXO(t2, 0), .from_amount = 20, .to_amount = 20, .origin = SL_LINK_CHAIN_DATA};
+    cr_assert_eq(sl_trace_run(fs, &src, &p, &r, &e), SL_OK, "%s", e.msg);
+    cr_assert_str_eq(sl_end_reason_name(SL_END_CROSSED), "crossed");
+    cr_assert_eq(at(bv, &r, D, SL_END_CROSSED), 60);
+    cr_assert_eq(at(bv, &r, E, SL_END_CROSSED), 19);
+    cr_assert_eq(at(bv, &r, F, SL_END_HELD), 14);
+    cr_assert_eq(r.n_ends, 3);
+    for (size_t i = 0; i < r.n_ends; i++)
+        if (r.ends[i].reason == SL_END_CROSSED) {
+            cr_assert_eq(r.ends[i].pool, t1);
+            cr_assert(r.ends[i].flow == SL_FLOW_UTXO(t1, 0) || r.ends[i].flow == SL_FLOW_UTXO(t1, 1));
+        }
+    cr_assert_eq(r.n_totals, 1);
+    const sl_trace_totals *x = &r.totals[0];
+    cr_assert(x->source == 100 && x->linked_in == 14 && x->endpoints == 79 && x->held == 14 && x->fees == 7 &&
+                  x->linked_out == 14 && x->dropped == 0,
+              "source %llu in %llu endpoints %llu held %llu fees %llu out %llu", (unsigned long long)x->source,
+              (unsigned long long)x->linked_in, (unsigned long long)x->endpoints, (unsigned long long)x->held,
+              (unsigned long long)x->fees, (unsigned long long)x->linked_out);
+    cr_assert(sl_trace_balanced(x));
+    cr_assert_eq(r.n_crossings, 1, "only the matched link is a crossing");
+    cr_assert_eq(r.crossings[0].link, 2);
+    cr_assert(r.crossings[0].amount_out == 14 && r.crossings[0].amount_in == 14);
+    cr_assert_eq(r.passes, 2);
+    sl_trace_free(&r);
+
+    /* backward from T2:0: only L2 arrives there */
+    p.backward = true;
+    src.tx = t2;
+    cr_assert_eq(sl_trace_run(fs, &src, &p, &r, &e), SL_OK, "%s", e.msg);
+    x = &r.totals[0];
+    cr_assert(x->source == 20 && x->linked_out == 20 && x->linked_in == 20 && x->endpoints == 20,
+              "source %llu out %llu in %llu endpoints %llu", (unsigned long long)x->source,
+              (unsigned long long)x->linked_out, (unsigned long long)x->linked_in, (unsigned long long)x->endpoints);
+    uint64_t coinbase = 0;
+    for (size_t i = 0; i < r.n_ends; i++) {
+        cr_assert_neq(r.ends[i].reason, SL_END_CROSSED);
+        if (r.ends[i].reason == SL_END_COINBASE) coinbase += (uint64_t)r.ends[i].amount;
+    }
+    cr_assert_eq(coinbase, 20);
+    cr_assert_eq(r.ends[0].amount, 13, "C0 gives floor(20*100/150)");
+    sl_trace_free(&r);
+    sl_flow_set_close(fs);
+    sl_store_close(s);
+}
+
+/* ---------------- a tiny two-chain world, built here ----------------
+ *
+ * Bitcoin (regtest, satoshi; p2pkh(20 x tag) addresses):
+ *   block 0  C0: coinbase -> A (a1) 100000                         the BTC thief's coins
+ *   block 1  C1: coinbase -> VB (b7) 50000000                      the BTC vault's funds
+ *   block 2  TIN: [C0:0] -> VB 90000, OP_RETURN "=:ETH.ETH:0xdede..de:0", A 9000; fee 1000
+ *   block 3  TOUT: [C1:0] -> DB (d7) 27000000, OP_RETURN "OUT:<ETH deposit hash>", VB 22990000;
+ *            fee 10000                                          (the ETH -> BTC outbound)
+ *   block 4  TX: [TIN:2] -> VB 8000, OP_RETURN "=:d:DDogeDest:0"; fee 1000 (to Dogecoin: the
+ *            store holds no Dogecoin, so this crossing is unmatched)
+ *   block 5  C5: coinbase -> S (55) 200000
+ *   block 6  TSTR: [C5:0] -> VB 199000, OP_RETURN "=:e:0xd2d2..d2:0/3/0"; fee 1000 (a streaming
+ *            swap, paid by two outbounds)
+ * Ethereum (wei, gas price 0: no fees):
+ *   block 1  h01: FUNDER -> THIEF 10 ETH
+ *   block 2  h02: THIEF -> ROUTER 4 ETH (depositWithExpiry), internal ROUTER -> VE 4 ETH,
+ *            router log Deposit(VE, asset 0; 4 ETH, "=:BTC.BTC:<DB>:0")
+ *   block 3  h03: VE -> ROUTER 1.665 ETH (transferOut), internal ROUTER -> DEST 1.665 ETH,
+ *            router log TransferOut(VE, DEST; asset 0, 1.665 ETH, "OUT:<TIN txid, upper case>")
+ *   block 4  h04: DEST -> POOL 1 ETH; USDT log Transfer(POOL -> DEST, 2700 USDT); pool log
+ *            Uniswap V2 Swap(sender DEST, 1 ETH in, 2700 USDT out, to DEST)
+ *   block 5  h05: VE -> ROUTER 1 ETH, internal ROUTER -> DEST2 1 ETH, TransferOut "OUT:<TSTR>"
+ *   block 6  h06: VE -> ROUTER 2 ETH, internal ROUTER -> DEST2 2 ETH, TransferOut "OUT:<TSTR>"
+ * Crossings found: TIN:0 (90000 sat) -> h03's ROUTER -> DEST flow (1.665 ETH); h02's THIEF ->
+ * ROUTER flow (4 ETH) -> TOUT:0 (27000000 sat); TX:0 (8000 sat) -> "doge", unmatched; h04's
+ * DEST -> POOL (1 ETH) -> POOL -> DEST (2700 USDT); TSTR:0 (199000 sat) -> h05's 1 ETH and h06's
+ * 2 ETH to DEST2, two links whose from_amounts split 199000 by 1:2 with cumulative floors:
+ * floor(199000 / 3) = 66333 and 132667.
+ */
+#define ROUTER "0xd37bbe5744d730a1d98d8dc97c42f0ca46ad7146"
+#define VE "0xeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"
+#define DEST "0xdededededededededededededededededededede"
+#define THIEF "0x7777777777777777777777777777777777777777"
+#define FUNDER "0xf0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0"
+#define DEST2 "0xd2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2"
+#define POOL "0x9a9a9a9a9a9a9a9a9a9a9a9a9a9a9a9a9a9a9a9a"
+#define USDT "0xdac17f958d2ee523a2206206994597c13d831ec7"
+#define TOPIC_DEPOSIT "0xef519b7eb82aaf6ac376a6df2d793843ebfd593de5f1a0601d3cc6ab49ebb395"
+#define TOPIC_TRANSFER_OUT "0xa9cd03aa3c1b4515114539cd53d22085129d495cb9e9f9af77864526240f1bf7"
+#define TOPIC_V2_SWAP "0xd78ad95fa46c994b6551d0da85fc275fe613ce37657fb8d5e3d130840159d822"
+#define TOPIC_ERC20 "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
+#define H(n) "0x000000000000000000000000000000000000000000000000000000000000ac0" #n
+enum { TA = 0xa1, VB = 0xb7, DB = 0xd7, TS = 0x55 };
+
+static char WST[300], TIN_ID[65], TOUT_ID[65], TX_ID[65], TSTR_ID[65], C0W[65], C5W[65];
+
+/* ABI words as hex (no 0x): a number, an address, a string's length and padded bytes. */
+static void w_num(char *o, uint64_t v) { sprintf(o + strlen(o), "%064llx", (unsigned long long)v); }
+static void w_hex(char *o, const char *hex) /* a big number given as hex digits */
+{
+    sprintf(o + strlen(o), "%0*d%s", (int)(64 - strlen(hex)), 0, hex);
+}
+static void w_addr(char *o, const char *a) { sprintf(o + strlen(o), "000000000000000000000000%s", a + 2); }
+static void w_str(char *o, const char *s)
+{
+    size_t n = strlen(s);
+    w_num(o, n);
+    for (size_t i = 0; i < (n + 31) / 32 * 32; i++) sprintf(o + strlen(o), "%02x", i < n ? (unsigned char)s[i] : 0);
+}
+
+static void eth_block(FILE *f, int num, const char *txs)
+{
+    fprintf(f, "{\"jsonrpc\":\"2.0\",\"id\":%d,\"result\":{\"number\":\"0x%x\",\"hash\":\"0x%064x\",\"parentHash\":\"0x%064x\","
+               "\"timestamp\":\"0x%x\",\"miner\":\"0x9999999999999999999999999999999999999999\",\"transactions\":[%s]}}\n",
+            num, num, 0xb000 + num, 0xb000 + num - 1, 1600000000 + num * 600, txs);
+}
+
+static void eth_tx(char *o, int num, int n, const char *from, const char *to, const char *value, const char *input)
+{
+    sprintf(o, "{\"hash\":\"%s%d\",\"from\":\"%s\",\"to\":\"%s\",\"value\":\"%s\",\"gas\":\"0x30000\",\"gasPrice\":\"0x0\","
+               "\"input\":\"%s\",\"nonce\":\"0x%x\",\"transactionIndex\":\"0x0\",\"blockNumber\":\"0x%x\","
+               "\"blockHash\":\"0x%064x\"}",
+            H(), n, from, to, value, input, n, num, 0xb000 + num);
+}
+
+static void eth_receipt(FILE *f, int num, int n, const char *from, const char *to, const char *logs)
+{
+    fprintf(f, "{\"jsonrpc\":\"2.0\",\"id\":%d,\"result\":{\"transactionHash\":\"%s%d\",\"transactionIndex\":\"0x0\","
+               "\"blockNumber\":\"0x%x\",\"blockHash\":\"0x%064x\",\"cumulativeGasUsed\":\"0x5208\",\"gasUsed\":\"0x5208\","
+               "\"effectiveGasPrice\":\"0x0\",\"status\":\"0x1\",\"logs\":[%s],\"from\":\"%s\",\"to\":\"%s\","
+               "\"contractAddress\":null}}\n",
+            100 + n, H(), n, num, 0xb000 + num, logs, from, to);
+}
+
+static void eth_log(char *o, int num, int n, int idx, const char *addr, const char *topics, const char *data)
+{
+    sprintf(o + strlen(o), "%s{\"address\":\"%s\",\"topics\":[%s],\"data\":\"0x%s\",\"logIndex\":\"0x%x\","
+                           "\"transactionHash\":\"%s%d\",\"transactionIndex\":\"0x0\",\"blockNumber\":\"0x%x\","
+                           "\"blockHash\":\"0x%064x\",\"removed\":false}",
+            o[0] ? "," : "", addr, topics, data, idx, H(), n, num, 0xb000 + num);
+}
+
+/* Parity traces of one tx: the top call and one internal call. */
+static void eth_trace(FILE *f, int num, int n, const char *from, const char *to, const char *value, const char *ifrom,
+                      const char *ito, const char *ivalue)
+{
+    const char *fmt = "{\"action\":{\"callType\":\"call\",\"from\":\"%s\",\"to\":\"%s\",\"value\":\"%s\",\"gas\":\"0x0\","
+                      "\"input\":\"0x\"},\"blockHash\":\"0x%064x\",\"blockNumber\":%d,\"result\":{\"gasUsed\":\"0x0\","
+                      "\"output\":\"0x\"},\"subtraces\":%d,\"traceAddress\":[%s],\"transactionHash\":\"%s%d\","
+                      "\"transactionPosition\":0,\"type\":\"call\"}";
+    fprintf(f, "{\"jsonrpc\":\"2.0\",\"id\":%d,\"result\":[", 200 + n);
+    fprintf(f, fmt, from, to, value, 0xb000 + num, num, 1, "", H(), n);
+    fputc(',', f);
+    fprintf(f, fmt, ifrom, ito, ivalue, 0xb000 + num, num, 0, "0", H(), n);
+    fprintf(f, "]}\n");
+}
+
+static void to_upper(char *s)
+{
+    for (; *s; s++) *s = (char)toupper((unsigned char)*s);
+}
+
+static void build_world(void)
+{
+    static rt_tx c0, c1, c2, c3, c4, c5, c6, tin, tout, tx, tstr;
+    rt_chain c;
+    rt_out o;
+    char memo_in[100], memo_out[100], memo_dep[100], tin_up[65];
+    const char *d = temp_dir();
+    memset(&c, 0, sizeof c);
+    /* the deposit's hash, as the BTC outbound's memo names it */
+    snprintf(memo_out, sizeof memo_out, "OUT:%s", H(2) + 2);
+    to_upper(memo_out + 4);
+    snprintf(memo_in, sizeof memo_in, "=:ETH.ETH:%s:0", DEST);
+    o = (rt_out){TA, 100000}, rt_coinbase(&c0, 0, &o, 1), rt_block(&c, (rt_tx *[]){&c0}, 1);
+    o = (rt_out){VB, 50000000}, rt_coinbase(&c1, 1, &o, 1), rt_block(&c, (rt_tx *[]){&c1}, 1);
+    rt_spend_memo(&tin, (rt_in[]){{c0.txid, 0}}, 1, (rt_out[]){{VB, 90000}, {TA, 9000}}, 2, 1, memo_in);
+    o = (rt_out){0x01, 0}, rt_coinbase(&c2, 2, &o, 1), rt_block(&c, (rt_tx *[]){&c2, &tin}, 2);
+    rt_spend_memo(&tout, (rt_in[]){{c1.txid, 0}}, 1, (rt_out[]){{DB, 27000000}, {VB, 22990000}}, 2, 1, memo_out);
+    rt_coinbase(&c3, 3, &o, 1), rt_block(&c, (rt_tx *[]){&c3, &tout}, 2);
+    rt_spend_memo(&tx, (rt_in[]){{tin.txid, 2}}, 1, (rt_out[]){{VB, 8000}}, 1, 1, "=:d:DDogeDestAddr:0");
+    rt_coinbase(&c4, 4, &o, 1), rt_block(&c, (rt_tx *[]){&c4, &tx}, 2);
+    sl_hash_hex(C0W, &c0.txid), sl_hash_hex(TIN_ID, &tin.txid), sl_hash_hex(TOUT_ID, &tout.txid);
+    o = (rt_out){TS, 200000}, rt_coinbase(&c5, 5, &o, 1), rt_block(&c, (rt_tx *[]){&c5}, 1);
+    rt_spend_memo(&tstr, (rt_in[]){{c5.txid, 0}}, 1, (rt_out[]){{VB, 199000}}, 1, 1, "=:e:" DEST2 ":0/3/0");
+    o = (rt_out){0x01, 0}, rt_coinbase(&c6, 6, &o, 1), rt_block(&c, (rt_tx *[]){&c6, &tstr}, 2);
+    sl_hash_hex(TX_ID, &tx.txid), sl_hash_hex(TSTR_ID, &tstr.txid), sl_hash_hex(C5W, &c5.txid);
+
+    char dir[600], path[700], t[2000], logs[4000], data[2000];
+    snprintf(dir, sizeof dir, "%s/eth", d);
+    cr_assert_eq(mkdir(dir, 0700), 0);
+    snprintf(path, sizeof path, "%s/world.jsonl", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    /* block 1: the thief is funded */
+    eth_tx(t, 1, 1, FUNDER, THIEF, "0x8ac7230489e80000", "0x"), eth_block(f, 1, t);
+    eth_receipt(f, 1, 1, FUNDER, THIEF, "");
+    /* block 2: the deposit into the router */
+    snprintf(memo_dep, sizeof memo_dep, "=:BTC.BTC:%s:0", rt_addr(DB));
+    eth_tx(t, 2, 2, THIEF, ROUTER, "0x3782dace9d900000", "0x44bc937b0000000000000000000000000000000000000000"), eth_block(f, 2, t);
+    data[0] = logs[0] = 0;
+    w_hex(data, "3782dace9d900000"), w_num(data, 0x40), w_str(data, memo_dep);
+    eth_log(logs, 2, 2, 0, ROUTER, "\"" TOPIC_DEPOSIT "\",\"0x000000000000000000000000eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee\","
+                                   "\"0x0000000000000000000000000000000000000000000000000000000000000000\"", data);
+    eth_receipt(f, 2, 2, THIEF, ROUTER, logs);
+    eth_trace(f, 2, 2, THIEF, ROUTER, "0x3782dace9d900000", ROUTER, VE, "0x3782dace9d900000");
+    /* block 3: the outbound of the BTC inbound */
+    memcpy(tin_up, TIN_ID, 65), to_upper(tin_up);
+    snprintf(memo_in, sizeof memo_in, "OUT:%s", tin_up);
+    eth_tx(t, 3, 3, VE, ROUTER, "0x171b44adaf068000", "0x574da7170000000000000000000000000000000000000000"), eth_block(f, 3, t);
+    data[0] = logs[0] = 0;
+    w_addr(data, "0x0000000000000000000000000000000000000000"), w_hex(data, "171b44adaf068000"), w_num(data, 0x60);
+    w_str(data, memo_in);
+    eth_log(logs, 3, 3, 0, ROUTER, "\"" TOPIC_TRANSFER_OUT "\",\"0x000000000000000000000000eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee\","
+                                   "\"0x000000000000000000000000dededededededededededededededededededede\"", data);
+    eth_receipt(f, 3, 3, VE, ROUTER, logs);
+    eth_trace(f, 3, 3, VE, ROUTER, "0x171b44adaf068000", ROUTER, DEST, "0x171b44adaf068000");
+    /* block 4: ETH -> USDT in a Uniswap V2 pool */
+    eth_tx(t, 4, 4, DEST, POOL, "0xde0b6b3a7640000", "0x"), eth_block(f, 4, t);
+    data[0] = logs[0] = 0;
+    w_num(data, 2700000000ULL);
+    eth_log(logs, 4, 4, 0, USDT, "\"" TOPIC_ERC20 "\",\"0x0000000000000000000000009a9a9a9a9a9a9a9a9a9a9a9a9a9a9a9a9a9a9a9a\","
+                                 "\"0x000000000000000000000000dededededededededededededededededededede\"", data);
+    data[0] = 0;
+    w_hex(data, "de0b6b3a7640000"), w_num(data, 0), w_num(data, 0), w_num(data, 2700000000ULL);
+    eth_log(logs, 4, 4, 1, POOL, "\"" TOPIC_V2_SWAP "\",\"0x000000000000000000000000dededededededededededededededededededede\","
+                                 "\"0x000000000000000000000000dededededededededededededededededededede\"", data);
+    eth_receipt(f, 4, 4, DEST, POOL, logs);
+    /* blocks 5 and 6: the streaming swap's two outbounds */
+    memcpy(tin_up, TSTR_ID, 65), to_upper(tin_up);
+    snprintf(memo_in, sizeof memo_in, "OUT:%s", tin_up);
+    static const char *const value[2] = {"0xde0b6b3a7640000", "0x1bc16d674ec80000"},
+                             *word[2] = {"de0b6b3a7640000", "1bc16d674ec80000"};
+    for (int b = 5; b <= 6; b++) {
+        eth_tx(t, b, b, VE, ROUTER, value[b - 5], "0x574da7170000000000000000000000000000000000000000"), eth_block(f, b, t);
+        data[0] = logs[0] = 0;
+        w_addr(data, "0x0000000000000000000000000000000000000000"), w_hex(data, word[b - 5]), w_num(data, 0x60);
+        w_str(data, memo_in);
+        eth_log(logs, b, b, 0, ROUTER, "\"" TOPIC_TRANSFER_OUT "\",\"0x000000000000000000000000eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee\","
+                                       "\"0x000000000000000000000000d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2\"", data);
+        eth_receipt(f, b, b, VE, ROUTER, logs);
+        eth_trace(f, b, b, VE, ROUTER, value[b - 5], ROUTER, DEST2, value[b - 5]);
+    }
+    fclose(f);
+
+    snprintf(WST, sizeof WST, "%s/s", d);
+    run_result r = run_sleuth("ingest btc --network regtest --quiet --store %s %s", WST, rt_write(&c, d));
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    r = run_sleuth("ingest eth --quiet --store %s --chain ethereum %s", WST, dir);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    free(c.blk);
+}
+
+TestSuite(xchain, .init = build_world);
+
+static const sl_xchain *find_kind(const sl_xchain_list *l, sl_xchain_kind k, bool matched, const char *to_chain)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (l->v[i].kind == k && l->v[i].matched == matched && !strcmp(l->v[i].to_chain_name, to_chain)) return &l->v[i];
+    return NULL;
+}
+
+static void flow_tx(const sl_flow_set *fs, uint16_t chain, uint64_t flow, char out[SL_FLOW_NAME_MAX], uint32_t *index)
+{
+    const sl_flow_view *v = sl_flow_set_chain(fs, chain);
+    sl_flow f;
+    cr_assert_not_null(v);
+    v->m->flow_get(v, flow, &f);
+    v->m->tx_name(v, f.tx, out);
+    *index = v->m->flow_index(v, flow);
+}
+
+Test(xchain, finds_every_crossing_of_the_world_with_its_payments)
+{
+    sl_store *s;
+    sl_flow_set *fs;
+    sl_annot *a;
+    sl_error e = {0};
+    sl_xchain_list l = {0};
+    char tx[SL_FLOW_NAME_MAX];
+    uint32_t k;
+    cr_assert_eq(sl_store_open(&s, WST, SL_STORE_RDONLY, &e), SL_OK, "%s", e.msg);
+    cr_assert_eq(sl_flow_set_open(&fs, s, &e), SL_OK, "%s", e.msg);
+    cr_assert_eq(sl_annot_open(&a, s, &e), SL_OK, "%s", e.msg);
+    double t0 = sl_now();
+    cr_assert_eq(sl_xchain_find(fs, a, &l, &e), SL_OK, "%s", e.msg);
+    fprintf(stderr, "xchain: sl_xchain_find on the tiny world: %.3f ms, %zu crossings\n", (sl_now() - t0) * 1e3, l.n);
+    cr_assert_eq(l.n, 6);
+    /* memos: TIN's, TX's and TSTR's swaps and TOUT's OUT: (OP_RETURN), the Deposit and three
+     * TransferOut events */
+    cr_assert_eq(l.memos_seen, 8, "%llu", (unsigned long long)l.memos_seen);
+    cr_assert_eq(l.unparsed, 0);
+
+    /* BTC -> ETH: TIN:0 (90000 sat to the vault) -> h03's router -> DEST (1.665 ETH) */
+    const sl_xchain *x = find_kind(&l, SL_XC_THOR_SWAP, true, "ethereum");
+    cr_assert_not_null(x);
+    flow_tx(fs, x->link.from_chain, x->link.from_flow, tx, &k);
+    cr_assert_str_eq(tx, TIN_ID);
+    cr_assert_eq(k, 0);
+    cr_assert(x->link.from_amount == 90000);
+    flow_tx(fs, x->link.to_chain, x->link.to_flow, tx, &k);
+    cr_assert_str_eq(tx, H(3));
+    cr_assert(x->link.to_amount == (sl_u128)1665000000000000000ULL);
+    cr_assert_str_eq(x->memo, "=:ETH.ETH:" DEST ":0");
+    cr_assert_eq(strncmp(x->out_memo, "OUT:", 4), 0);
+    cr_assert_eq(strcasecmp(x->out_memo + 4, TIN_ID), 0);
+    cr_assert_eq(x->legs, 1);
+    cr_assert_eq(x->link.origin, SL_LINK_CHAIN_DATA);
+    cr_assert(strstr(x->link.note, "THORChain swap, memo =:ETH.ETH:0xdede"), "%s", x->link.note);
+    cr_assert(strstr(x->link.note, "matched by OUT:"), "%s", x->link.note);
+
+    /* ETH -> BTC: h02's THIEF -> ROUTER (4 ETH) -> TOUT:0 (27000000 sat to DB) */
+    x = find_kind(&l, SL_XC_THOR_SWAP, true, "bitcoin");
+    cr_assert_not_null(x);
+    flow_tx(fs, x->link.from_chain, x->link.from_flow, tx, &k);
+    cr_assert_str_eq(tx, H(2));
+    cr_assert(x->link.from_amount == (sl_u128)4000000000000000000ULL);
+    flow_tx(fs, x->link.to_chain, x->link.to_flow, tx, &k);
+    cr_assert_str_eq(tx, TOUT_ID);
+    cr_assert_eq(k, 0);
+    cr_assert(x->link.to_amount == 27000000);
+
+    /* to Dogecoin, which the store does not hold */
+    x = find_kind(&l, SL_XC_THOR_SWAP, false, "doge");
+    cr_assert_not_null(x);
+    flow_tx(fs, x->link.from_chain, x->link.from_flow, tx, &k);
+    cr_assert_str_eq(tx, TX_ID);
+    cr_assert_eq(k, 0);
+    cr_assert(x->link.from_amount == 8000);
+    cr_assert_eq(x->link.to_flow, SL_FLOW_NONE);
+    cr_assert_str_eq(x->link.to_chain_name, "doge");
+
+    /* the DEX swap: DEST -> POOL 1 ETH, POOL -> DEST 2700 USDT */
+    x = find_kind(&l, SL_XC_DEX_SWAP, true, "ethereum");
+    cr_assert_not_null(x);
+    flow_tx(fs, x->link.from_chain, x->link.from_flow, tx, &k);
+    cr_assert_str_eq(tx, H(4));
+    cr_assert(x->link.from_amount == (sl_u128)1000000000000000000ULL && x->link.to_amount == 2700000000u);
+    cr_assert_eq(x->link.from_chain, x->link.to_chain);
+    cr_assert_str_eq(x->link.note, "DEX swap (Uniswap V2 Swap event)");
+
+    /* the streaming swap: two legs from TSTR:0, 199000 split 66333 + 132667 by their 1:2 outbounds */
+    size_t legs = 0;
+    for (size_t i = 0; i < l.n; i++) {
+        x = &l.v[i];
+        flow_tx(fs, x->link.from_chain, x->link.from_flow, tx, &k);
+        if (strcmp(tx, TSTR_ID)) continue;
+        legs++;
+        cr_assert_eq(x->legs, 2);
+        cr_assert(x->matched);
+        flow_tx(fs, x->link.to_chain, x->link.to_flow, tx, &k);
+        if (!strcmp(tx, H(5))) cr_assert(x->link.from_amount == 66333 && x->link.to_amount == (sl_u128)1000000000000000000ULL);
+        else {
+            cr_assert_str_eq(tx, H(6));
+            cr_assert(x->link.from_amount == 132667 && x->link.to_amount == (sl_u128)2000000000000000000ULL);
+        }
+    }
+    cr_assert_eq(legs, 2);
+
+    sl_trace_links links = {0};
+    cr_assert_eq(sl_xchain_links(&l, &links), SL_OK);
+    cr_assert_eq(links.n, 6);
+    sl_trace_links_free(&links);
+    sl_xchain_list_free(&l);
+    sl_annot_close(a);
+    sl_flow_set_close(fs);
+    sl_store_close(s);
+}
+
+/* An amount of the JSON as decimal text: a number below 2^53 or a string. */
+static void amount_is(const cJSON *o, const char *key, const char *want)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    char got[64];
+    cr_assert(cJSON_IsNumber(v) || cJSON_IsString(v), "%s: no amount", key);
+    if (cJSON_IsString(v)) snprintf(got, sizeof got, "%s", v->valuestring);
+    else snprintf(got, sizeof got, "%.0f", v->valuedouble);
+    cr_assert_str_eq(got, want, "%s", key);
+}
+
+/* The conservation line of (chain, asset) in a trace document. */
+static const cJSON *asset_line(const cJSON *j, const char *chain, const char *asset)
+{
+    const cJSON *x;
+    cJSON_ArrayForEach(x, cJSON_GetObjectItem(j, "assets"))
+        if (!strcmp(jstr(x, "chain"), chain) && !strcmp(jstr(x, "asset"), asset)) return x;
+    cr_assert_fail("no %s %s line", chain, asset);
+    return NULL;
+}
+
+static void line_is(const cJSON *j, const char *chain, const char *asset, const char *source, const char *linked_in,
+                    const char *endpoints, const char *held, const char *fees, const char *linked_out)
+{
+    const cJSON *x = asset_line(j, chain, asset);
+    amount_is(x, "source", source), amount_is(x, "linked_in", linked_in), amount_is(x, "endpoints", endpoints);
+    amount_is(x, "held", held), amount_is(x, "fees", fees), amount_is(x, "linked_out", linked_out);
+    amount_is(x, "dropped", "0");
+    cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(x, "balanced")));
+}
+
+/* The endpoint with this address, asset and status (asserted present). */
+static const cJSON *end_at(const cJSON *j, const char *addr, const char *asset, const char *status)
+{
+    const cJSON *x;
+    cJSON_ArrayForEach(x, cJSON_GetObjectItem(j, "endpoints"))
+        if (!strcasecmp(jstr(x, "address"), addr) && !strcmp(jstr(x, "asset"), asset) && !strcmp(jstr(x, "status"), status))
+            return x;
+    cr_assert_fail("no %s end at %s in %s", status, addr, asset);
+    return NULL;
+}
+
+/* BTC -> ETH, then ETH -> USDT, and the change sent to Dogecoin, forward from C0:0 (haircut):
+ *   TIN: C0:0's 100000 over [VB 90000, OP_RETURN 0, A 9000] + fee 1000 of 100000: all of each.
+ *        VB's 90000 is the THORChain inbound: it crosses (linked_out 90000) and arrives at h03's
+ *        ROUTER -> DEST flow as floor(90000 * 1665000000000000000 / 90000) = 1.665 ETH.
+ *   TX:  A's 9000 over [VB 8000, OP_RETURN 0] + fee 1000: VB's 8000 is an inbound to Dogecoin
+ *        the store does not hold: it ends there, "crossed" (an endpoint).
+ *        bitcoin: 100000 = endpoints 8000 + fees 1000 + 1000 + linked_out 90000.
+ *   DEST holds 1.665 ETH, all tainted; h04 sends 1 ETH of it to POOL: floor(1e18 * 1.665e18 /
+ *        1.665e18) = 1 ETH, the DEX swap's departing payment: it arrives as floor(1e18 * 2.7e9 /
+ *        1e18) = 2700 USDT at POOL -> DEST. ETH: linked_in 1.665 = held 0.665 + linked_out 1;
+ *        USDT: linked_in 2700 = held 2700. Three passes (each crossing brings a new one).
+ */
+Test(xchain, btc_to_eth_then_a_dex_swap_traced_end_to_end)
+{
+    cJSON *j = sleuth_json("trace --store %s --json --tx %s:0", WST, C0W);
+    line_is(j, "bitcoin", "BTC", "100000", "0", "8000", "0", "2000", "90000");
+    line_is(j, "ethereum", "ETH", "0", "1665000000000000000", "0", "665000000000000000", "0", "1000000000000000000");
+    line_is(j, "ethereum", "USDT", "0", "2700000000", "0", "2700000000", "0", "0");
+    cr_assert_eq(jint(j, "passes"), 3);
+    amount_is(end_at(j, DEST, "ETH", "held"), "amount", "665000000000000000");
+    amount_is(end_at(j, DEST, "USDT", "held"), "amount", "2700000000");
+    const cJSON *x = end_at(j, rt_addr(VB), "BTC", "crossed");
+    amount_is(x, "amount", "8000");
+    cr_assert_str_eq(jstr(x, "crossed_to"), "doge");
+    cr_assert_str_eq(jstr(x, "tx"), TX_ID);
+    cr_assert_eq(jint(x, "vout"), 0);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "endpoints")), 3);
+    /* the two crossings the taint took, as chain data, with their payments */
+    int n = 0;
+    cJSON_ArrayForEach(x, cJSON_GetObjectItem(j, "flows")) {
+        const cJSON *l = cJSON_GetObjectItem(x, "link");
+        if (cJSON_IsNull(l)) continue;
+        n++;
+        cr_assert_str_eq(jstr(l, "asserted_by"), "chain-data");
+        cr_assert(cJSON_IsNull(cJSON_GetObjectItem(l, "file")));
+        if (!strcmp(jstr(x, "chain"), "bitcoin")) {
+            cr_assert_str_eq(jstr(x, "tx"), TIN_ID);
+            amount_is(x, "amount", "90000");
+            cr_assert_str_eq(jstr(l, "to_tx"), H(3));
+            amount_is(l, "arrived", "1665000000000000000");
+            char want[200];
+            snprintf(want, sizeof want, "THORChain swap, memo =:ETH.ETH:%s:0, matched by OUT:", DEST);
+            cr_assert_eq(strncmp(jstr(l, "note"), want, strlen(want)), 0, "%s", jstr(l, "note"));
+        } else {
+            cr_assert_str_eq(jstr(x, "tx"), H(4));
+            amount_is(x, "amount", "1000000000000000000");
+            cr_assert_str_eq(jstr(l, "note"), "DEX swap (Uniswap V2 Swap event)");
+            cr_assert_str_eq(jstr(l, "to_asset"), "USDT");
+            amount_is(l, "arrived", "2700000000");
+        }
+    }
+    cr_assert_eq(n, 2);
+    const cJSON *c = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "params"), "crossings");
+    cr_assert_str_eq(jstr(c, "status"), "followed");
+    cr_assert_eq(jint(c, "found"), 6);
+    cr_assert_eq(jint(c, "followed"), 6);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "crossings_used")), 6);
+    cJSON_Delete(j);
+}
+
+/* ETH -> BTC, forward from h01 (FUNDER -> THIEF 10 ETH): THIEF's outflow h02 (4 ETH to the
+ * router) carries floor(4e18 * 1e19 / 1e19) = 4 ETH: the inbound of the swap paid by TOUT:0,
+ * where it arrives as floor(4e18 * 27000000 / 4e18) = 27000000 sat, held at DB. THIEF keeps 6.
+ * Backward from TOUT:0: the 27000000 sat go back as floor(27000000 * 4e18 / 27000000) = 4 ETH
+ * demanded of h02's flow; THIEF got it from h01, whose sender has no history in the store:
+ * 4 ETH of unknown origin at FUNDER. */
+Test(xchain, eth_to_btc_traced_end_to_end_both_ways)
+{
+    cJSON *j = sleuth_json("trace --store %s --json --tx %s", WST, H(1));
+    line_is(j, "ethereum", "ETH", "10000000000000000000", "0", "0", "6000000000000000000", "0", "4000000000000000000");
+    line_is(j, "bitcoin", "BTC", "0", "27000000", "0", "27000000", "0", "0");
+    amount_is(end_at(j, THIEF, "ETH", "held"), "amount", "6000000000000000000");
+    const cJSON *x = end_at(j, rt_addr(DB), "BTC", "held");
+    amount_is(x, "amount", "27000000");
+    cr_assert_str_eq(jstr(x, "tx"), TOUT_ID);
+    cr_assert_eq(jint(x, "vout"), 0);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "endpoints")), 2);
+    cJSON_Delete(j);
+
+    j = sleuth_json("trace --store %s --json --direction backward --tx %s:0", WST, TOUT_ID);
+    line_is(j, "bitcoin", "BTC", "27000000", "0", "0", "0", "0", "27000000");
+    line_is(j, "ethereum", "ETH", "0", "4000000000000000000", "4000000000000000000", "0", "0", "0");
+    x = end_at(j, FUNDER, "ETH", "unknown-origin");
+    amount_is(x, "amount", "4000000000000000000");
+    cJSON_Delete(j);
+}
+
+/* The streaming swap, forward from C5:0 (S 200000): TSTR gives VB 199000 (fee 1000), which
+ * leaves through the two legs: floor(199000 * 66333 / 199000) = 66333 and the other 132667,
+ * arriving as floor(66333 * 1e18 / 66333) = 1 ETH and 2 ETH at DEST2. */
+Test(xchain, a_streaming_swap_is_followed_through_each_outbound)
+{
+    cJSON *j = sleuth_json("trace --store %s --json --tx %s:0", WST, C5W);
+    line_is(j, "bitcoin", "BTC", "200000", "0", "0", "0", "1000", "199000");
+    line_is(j, "ethereum", "ETH", "0", "3000000000000000000", "0", "3000000000000000000", "0", "0");
+    amount_is(end_at(j, DEST2, "ETH", "held"), "amount", "3000000000000000000");
+    const cJSON *x;
+    int n = 0;
+    cJSON_ArrayForEach(x, cJSON_GetObjectItem(j, "flows")) {
+        const cJSON *l = cJSON_GetObjectItem(x, "link");
+        if (cJSON_IsNull(l)) continue;
+        bool first = !strcmp(jstr(l, "to_tx"), H(5));
+        n++;
+        cr_assert_str_eq(jstr(x, "tx"), TSTR_ID);
+        amount_is(x, "amount", first ? "66333" : "132667");
+        amount_is(l, "arrived", first ? "1000000000000000000" : "2000000000000000000");
+    }
+    cr_assert_eq(n, 2);
+    cJSON_Delete(j);
+}
+
+/* --no-crossings: the trace stops at the vault as before issue 12 (TIN:0 and TX:0 unspent). */
+Test(xchain, no_crossings_follows_only_declared_links)
+{
+    cJSON *j = sleuth_json("trace --store %s --json --no-crossings --tx %s:0", WST, C0W);
+    line_is(j, "bitcoin", "BTC", "100000", "0", "0", "98000", "2000", "0");
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "assets")), 1);
+    const cJSON *c = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "params"), "crossings");
+    cr_assert_str_eq(jstr(c, "status"), "off (--no-crossings)");
+    cr_assert_eq(jint(c, "found"), 0);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "crossings_used")), 0);
+    cJSON_Delete(j);
+}
+
+/* A --link line for a payment a crossing leaves at wins: the crossing is left out. Here the
+ * analyst says TIN:0 arrived as h03's payment to DEST at 1 ETH (not 1.665). */
+Test(xchain, a_declared_link_wins_over_the_crossing_of_the_same_payment)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/links.csv", temp_dir());
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fprintf(f, "from_chain,from_txid,from_address,from_amount,to_chain,to_txid,to_address,to_amount,note\n"
+               "bitcoin,%s,%s,90000,ethereum,%s,%s,1000000000000000000,analyst\n",
+            TIN_ID, rt_addr(VB), H(3), DEST);
+    fclose(f);
+    cJSON *j = sleuth_json("trace --store %s --json --link %s --tx %s:0", WST, path, C0W);
+    const cJSON *c = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "params"), "crossings");
+    cr_assert_eq(jint(c, "found"), 6);
+    cr_assert_eq(jint(c, "followed"), 5);
+    cr_assert_eq(jint(c, "left_out"), 1);
+    /* 1 ETH arrives at DEST (the analyst's rate) with the 1.665 ETH payment; h04 sends 1 ETH of
+     * DEST's 1.665: floor(1e18 * 1e18 / 1.665e18) = 600600600600600600 tainted to the pool, which
+     * comes back as floor(600600600600600600 * 2.7e9 / 1e18) = 1621621621 USDT (base units) */
+    line_is(j, "ethereum", "ETH", "0", "1000000000000000000", "0", "399399399399399400", "0", "600600600600600600");
+    line_is(j, "ethereum", "USDT", "0", "1621621621", "0", "1621621621", "0", "0");
+    const cJSON *x;
+    int analyst = 0;
+    cJSON_ArrayForEach(x, cJSON_GetObjectItem(j, "flows")) {
+        const cJSON *l = cJSON_GetObjectItem(x, "link");
+        if (cJSON_IsNull(l) || strcmp(jstr(l, "asserted_by"), "analyst")) continue;
+        analyst++;
+        cr_assert_eq(jint(l, "line"), 2);
+    }
+    cr_assert_eq(analyst, 1);
+    cJSON_Delete(j);
+}
+
+/* The text report: the crossings as chain data, what crossed, distinct from declared links. */
+Test(xchain, the_text_report_marks_chain_data_and_what_crossed)
+{
+    run_result r = run_sleuth("trace --store %s --tx %s:0", WST, C0W);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    /* read it with its wrapping undone */
+    char *t = r.out, *o = r.out;
+    for (; *t; t++) {
+        if (*t == '\n' || *t == ' ') {
+            while (t[1] == ' ' || t[1] == '\n') t++;
+            *o++ = ' ';
+        } else *o++ = *t;
+    }
+    *o = 0;
+    char want[300], up[65];
+    memcpy(up, TIN_ID, 65), to_upper(up);
+    snprintf(want, sizeof want, "chain data: THORChain swap, memo =:ETH.ETH:%s:0, matched by OUT:%s: bitcoin %s:0 -> "
+                                "ethereum %s:1, 0.00090000 BTC -> 1.665 ETH", DEST, up, TIN_ID, H(3));
+    cr_assert(strstr(r.out, want), "%s", r.out);
+    cr_assert(strstr(r.out, "chain data: DEX swap (Uniswap V2 Swap event): ethereum"), "%s", r.out);
+    snprintf(want, sizeof want, "0.00008000 BTC at %s: crossed to doge, outbound not in the store", rt_addr(VB));
+    cr_assert(strstr(r.out, want), "%s", r.out);
+    cr_assert(strstr(r.out, "crossings in chain data: 6 found"), "%s", r.out);
+    cr_assert_null(strstr(r.out, "analyst's assertion, not chain data"), "no link file: no declared links");
+    run_free(&r);
+}
