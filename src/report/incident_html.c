@@ -67,14 +67,14 @@ static void amt_td(FILE *f, const sl_incident_report *rep, const char *kind, con
 static void css(FILE *f)
 {
     fputs("<style>\n"
-          "body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222;padding:0 1em}\n"
+          "body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:960px;color:#222;padding:0 1em}\n"
           "h1{font-size:1.5em}h2{font-size:1.15em;border-bottom:1px solid #ccc;margin-top:2em}\n"
-          "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ddd;padding:2px 8px;"
-          "vertical-align:top;text-align:left}\n"
+          "table{border-collapse:collapse;margin:.5em 0;max-width:100%}td,th{border:1px solid #ddd;padding:2px 8px;"
+          "vertical-align:top;text-align:left;overflow-wrap:break-word}\n"
           "td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
           "code,.a{font-family:ui-monospace,monospace;font-size:12px;word-break:break-all}\n"
           "dl{display:grid;grid-template-columns:10em 1fr;gap:.2em 1em}dt{font-weight:600}dd{margin:0}\n"
-          ".note{color:#666}.warn{color:#a00;font-weight:600}svg{border:1px solid #eee;margin:.5em 0}\n"
+          ".note{color:#666}.warn{color:#a00;font-weight:600}svg{border:1px solid #eee;margin:.5em 0;max-width:100%;height:auto}\n"
           "</style>\n",
           f);
 }
@@ -148,7 +148,7 @@ static void chart_timeline(FILE *f, const sl_incident_report *rep, size_t asset)
     double max = 0;
     sl_u128 maxv = 0; /* the tallest day exactly, for its label */
     size_t i = 0;
-    const double X = 70, WD = 800, Y = 20, HT = 170;
+    const double X = 70, WD = 800, Y = 28, HT = 162;
     char t[160], a[16], b[16];
     for (i = 0; i < rep->n_days; i++) {
         const sl_incident_day *x = &rep->days[i];
@@ -168,6 +168,7 @@ static void chart_timeline(FILE *f, const sl_incident_report *rep, size_t asset)
     if (max <= 0) return;
     uint64_t nd = (d1 - d0) / 86400 + 1;
     double bw = WD / (double)nd;
+    if (bw > 60) bw = 60; /* a few days: bars, not a wall */
     fprintf(f, "<svg role=\"img\" width=\"900\" height=\"240\" viewBox=\"0 0 900 240\">\n");
     fprintf(f, "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"#999\"/>\n", X, Y + HT, X + WD, Y + HT);
     for (i = 0; i < rep->n_days;) {
@@ -190,9 +191,12 @@ static void chart_timeline(FILE *f, const sl_incident_report *rep, size_t asset)
     day_text(a, d0), day_text(b, d1);
     sl_incident_amt_str(rep, &(sl_incident_amt){asset, maxv}, t, sizeof t, true);
     fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"11\">", X, Y + HT + 15), esc(f, a), fputs("</text>\n", f);
-    fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"11\" text-anchor=\"end\">", X + WD, Y + HT + 15), esc(f, b);
-    fputs("</text>\n", f);
-    fprintf(f, "<text x=\"4\" y=\"%.0f\" font-size=\"11\">", Y + 4), esc(f, t), fputs("</text>\n", f);
+    if (d1 != d0) {
+        fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"11\" text-anchor=\"end\">",
+                X + (double)((d1 - d0) / 86400 + 1) * bw, Y + HT + 15);
+        esc(f, b), fputs("</text>\n", f);
+    }
+    fprintf(f, "<text x=\"4\" y=\"14\" font-size=\"11\">tallest day: "), esc(f, t), fputs("</text>\n", f);
     for (int s = 0; s < SL_STAGE_COUNT; s++) {
         fprintf(f, "<rect x=\"%d\" y=\"222\" width=\"10\" height=\"10\" fill=\"%s\"/><text x=\"%d\" y=\"231\" "
                    "font-size=\"11\">%s</text>\n", 70 + s * 130, STAGE_COLOR[s], 84 + s * 130, sl_stage_name((sl_stage)s));
