@@ -218,4 +218,24 @@ int sl_incidents_read(const char *path, sl_incident_list *out, sl_error *e) SL_M
 /* The incident of l whose id is name, or whose name equals it ignoring case, or NULL. */
 const sl_incident *sl_incident_find(const sl_incident_list *l, const char *name);
 
+/* ---- store-local incident records (STORE_DIR/knowledge/incidents.d/, issue 12) ---- */
+
+/* True when the file at path looks like an incident list: a line that starts with the
+ * top-level key `incidents:` (tag packs have `tags:`). Reads at most its first 64 KiB. */
+bool sl_incidents_is_file(const char *path);
+/* Validates the incident list at path (sl_incidents_read) and copies it, byte for byte, to
+ * STORE_DIR/knowledge/incidents.d/<its first id>.yaml, replacing what an import of a list
+ * with the same first id put there (so importing a file again replaces it). *n gets how
+ * many incidents it holds. Errors: SL_ECORRUPT (located, nothing copied), SL_EUSAGE (an
+ * empty list, or a first id that is not a slug of [a-z0-9._-]), SL_EIO, SL_ENOMEM. */
+int sl_incidents_import(const char *store_dir, const char *path, size_t *n, sl_error *e) SL_MUST_USE;
+/* Finds the incident `name` (id, or name in any case): the built-in library
+ * (sl_tags_data_dir()/incidents/incidents.yaml) first, then STORE_DIR/knowledge/incidents.d/
+ * *.yaml in name order (store_dir NULL: the library only). On SL_OK, *out holds the list
+ * it came from (free with sl_incident_list_free), *inc points into it and from (cap bytes)
+ * names the file. SL_ENOTFOUND names the places looked in; SL_ECORRUPT / SL_EIO for a
+ * file that cannot be read. */
+int sl_incident_lookup(const char *store_dir, const char *name, sl_incident_list *out, const sl_incident **inc,
+                       char *from, size_t cap, sl_error *e) SL_MUST_USE;
+
 #endif

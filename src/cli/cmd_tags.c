@@ -8,11 +8,13 @@
 #include <string.h>
 
 #include "cli.h"
+#include "sleuth/incident.h"
 #include "sleuth/tags.h"
 
 static const char TAGS_HELP[] =
     "usage: sleuth tags import --store DIR [--strict] FILE...   TagPack/ActorPack YAML, OFAC SDN XML\n"
-    "                                                 (.xml, .xml.bz2), label CSV, Etherscan label JSON\n"
+    "                                                 (.xml, .xml.bz2), label CSV, Etherscan label JSON,\n"
+    "                                                 an incident list (incidents.yaml: kept in the store)\n"
     "       sleuth tags add    --store DIR ADDRESS|TXID --label L --category C --source S\n"
     "                          [--confidence ID] [--actor A] [--chain C] [--abuse A] [--context JSON]\n"
     "       sleuth tags show   --store DIR ADDRESS|TXID [--chain C] [--json]\n"
@@ -82,6 +84,16 @@ static int tags_import(topts *o, int argc, char **argv)
     if (sl_tags_open(&t, o->c.store, SL_TAGS_CREATE, &e)) return cli_fail(&o->c, &e);
     for (int i = optind; i < argc; i++) {
         sl_tags_import_stats st;
+        size_t ninc;
+        if (sl_incidents_is_file(argv[i])) { /* an incident list: kept beside the tags (issue 12) */
+            if (sl_incidents_import(o->c.store, argv[i], &ninc, &e)) {
+                sl_tags_close(t);
+                return cli_fail(&o->c, &e);
+            }
+            printf("%s: incidents, %zu incident%s (kept in %s/knowledge/incidents.d/)\n", argv[i], ninc,
+                   ninc == 1 ? "" : "s", o->c.store);
+            continue;
+        }
         if (sl_tags_import(t, argv[i], &io, &st, &e)) {
             sl_tags_close(t);
             return cli_fail(&o->c, &e);
@@ -195,50 +207,8 @@ int cmd_tags(int argc, char **argv)
 static const char INC_HELP[] =
     "usage: sleuth incidents --store DIR [NAME] [--json]\n"
     "The incident library (data/incidents/incidents.yaml; $SLEUTH_DATA overrides the folder):\n"
-    "every incident, or one by id or name, with its addresses from the store's tags.\n";
-
-static void jstr_add(cJSON *o, const char *k, const char *v)
-{
-    if (v) cJSON_AddStringToObject(o, k, v);
-    else cJSON_AddNullToObject(o, k);
-}
-
-static cJSON *inc_json(const sl_incident *in)
-{
-    cJSON *o = cJSON_CreateObject(), *a, *st = cJSON_AddArrayToObject(o, "stolen"), *at, *ch;
-    jstr_add(o, "id", in->id), jstr_add(o, "name", in->name), jstr_add(o, "date", in->date);
-    jstr_add(o, "victim", in->victim);
-    ch = cJSON_AddArrayToObject(o, "chains");
-    for (const char *p = in->chains; p && *p;) {
-        size_t n = strcspn(p, ",");
-        char c[64];
-        snprintf(c, sizeof c, "%.*s", (int)n, p);
-        cJSON_AddItemToArray(ch, cJSON_CreateString(c));
-        p += n + (p[n] == ',');
-    }
-    for (size_t i = 0; i < in->nstolen; i++) {
-        cJSON *x = cJSON_CreateObject();
-        jstr_add(x, "asset", in->stolen[i].asset), jstr_add(x, "amount", in->stolen[i].amount);
-        jstr_add(x, "usd", in->stolen[i].usd);
-        cJSON_AddItemToArray(st, x);
-    }
-    a = cJSON_AddObjectToObject(o, "attack");
-    jstr_add(a, "route_in", in->route_in), jstr_add(a, "method", in->method);
-    jstr_add(o, "laundering", in->laundering), jstr_add(o, "aftermath", in->aftermath);
-    at = cJSON_AddObjectToObject(o, "attribution");
-    jstr_add(at, "actor", in->attr_actor), jstr_add(at, "by", in->attr_by), jstr_add(at, "date", in->attr_date);
-    jstr_add(at, "confidence", in->attr_confidence), jstr_add(at, "source", in->attr_source);
-    jstr_add(o, "tagpack", in->tagpack);
-    ch = cJSON_AddArrayToObject(o, "sources");
-    for (const char *p = in->sources; p && *p;) {
-        size_t n = strcspn(p, "\n");
-        char *c = strndup(p, n);
-        if (c) cJSON_AddItemToArray(ch, cJSON_CreateString(c));
-        free(c);
-        p += n + (p[n] == '\n');
-    }
-    return o;
-}
+    "every incident, or one by id or name (also from the store's own lists: tags import), with its\n"
+    "addresses from the store's tags.\n";
 
 /* "btc,ethereum +4": the chains that fit 16 columns and how many more. */
 static const char *chains_short(char out[17], const char *all)
@@ -325,19 +295,17 @@ int cmd_incidents(int argc, char **argv)
     if (optind == argc) {
         if (c.json) {
             cJSON *j = cJSON_CreateObject(), *a = cJSON_AddArrayToObject(j, "incidents");
-            for (size_t i = 0; i < l.n; i++) cJSON_AddItemToArray(a, inc_json(&l.v[i]));
+            for (size_t i = 0; i < l.n; i++) cJSON_AddItemToArray(a, (cJSON *)sl_incident_json(&l.v[i]));
             cli_print_json(j);
         } else inc_text_list(&l);
         sl_incident_list_free(&l);
         return EXIT_OK;
     }
-    const sl_incident *in = sl_incident_find(&l, argv[optind]);
+    /* one incident: the library's, else one of the store's own lists (tags import) */
+    const sl_incident *in;
     sl_tag_list tl = {0};
-    if (!in) {
-        sl_err(&e, SL_ENOTFOUND, "no incident '%s' in %s (sleuth incidents lists them)", argv[optind], path);
-        sl_incident_list_free(&l);
-        return cli_fail(&c, &e);
-    }
+    sl_incident_list_free(&l);
+    if (sl_incident_lookup(c.store, argv[optind], &l, &in, path, sizeof path, &e)) return cli_fail(&c, &e);
     if (open_existing(&t, c.store, &e) || (rc = sl_tags_for_incident(t, in->id, &tl, &e))) {
         if (!rc) t = NULL;
         sl_tags_close(t);
@@ -346,7 +314,7 @@ int cmd_incidents(int argc, char **argv)
     }
     sl_tags_close(t);
     if (c.json) {
-        cJSON *j = cJSON_CreateObject(), *o = inc_json(in);
+        cJSON *j = cJSON_CreateObject(), *o = (cJSON *)sl_incident_json(in);
         cJSON_AddItemToObject(o, "addresses", sl_tags_json(tl.v, tl.n));
         cJSON_AddItemToObject(j, "incident", o);
         cli_print_json(j);

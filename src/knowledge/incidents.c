@@ -4,10 +4,16 @@
  * sources), read with libyaml through the tree of yaml_tree.c. Unknown keys are accepted
  * (the library may grow); a record without an id, or a wrong shape, is a located error.
  * The addresses of an incident are in the tag store (its TagPack, imported when the store's
- * tag db is created), found by the context's "incident" (sl_tags_for_incident). */
+ * tag db is created), found by the context's "incident" (sl_tags_for_incident).
+ * A store may hold incident lists of its own (a generated world's, an analyst's case):
+ * `sleuth tags import` copies them, validated, to STORE/knowledge/incidents.d/, and
+ * sl_incident_lookup looks there after the library. */
+#include <dirent.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <yaml.h>
 
 #include "knowledge/tags_int.h"
@@ -123,4 +129,124 @@ const sl_incident *sl_incident_find(const sl_incident_list *l, const char *name)
     for (size_t i = 0; i < l->n; i++)
         if (l->v[i].name && !strcasecmp(l->v[i].name, name)) return &l->v[i];
     return NULL;
+}
+
+/* ---- store-local incident records ---- */
+
+bool sl_incidents_is_file(const char *path)
+{
+    char buf[65536];
+    FILE *f = fopen(path, "rb");
+    size_t n;
+    if (!f) return false;
+    n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    for (const char *p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+        if (!strncmp(p, "incidents:", 10)) return true;
+    return false;
+}
+
+/* STORE_DIR/knowledge/incidents.d into out (cap bytes); mk: create the folders. */
+static int store_inc_dir(char *out, size_t cap, const char *store_dir, bool mk, sl_error *e)
+{
+    if ((size_t)snprintf(out, cap, "%s/knowledge", store_dir) >= cap)
+        return sl_err(e, SL_EUSAGE, "%s: path too long", store_dir);
+    if (mk && mkdir(out, 0755) && errno != EEXIST) return sl_err(e, SL_EIO, "%s: %s", out, strerror(errno));
+    if ((size_t)snprintf(out, cap, "%s/knowledge/incidents.d", store_dir) >= cap)
+        return sl_err(e, SL_EUSAGE, "%s: path too long", store_dir);
+    if (mk && mkdir(out, 0755) && errno != EEXIST) return sl_err(e, SL_EIO, "%s: %s", out, strerror(errno));
+    return SL_OK;
+}
+
+/* Copies src to dst through dst.tmp and a rename, so a reader sees the old or the new file. */
+static int copy_file(const char *src, const char *dst, sl_error *e)
+{
+    char tmp[4300], buf[65536];
+    FILE *in = fopen(src, "rb"), *out;
+    size_t n;
+    int rc = SL_OK;
+    if (!in) return sl_err(e, SL_EIO, "%s: cannot open", src);
+    snprintf(tmp, sizeof tmp, "%s.tmp", dst);
+    if (!(out = fopen(tmp, "wb"))) {
+        fclose(in);
+        return sl_err(e, SL_EIO, "%s: cannot create: %s", tmp, strerror(errno));
+    }
+    while (!rc && (n = fread(buf, 1, sizeof buf, in)) > 0)
+        if (fwrite(buf, 1, n, out) != n) rc = sl_err(e, SL_EIO, "%s: write failed: %s", tmp, strerror(errno));
+    if (!rc && ferror(in)) rc = sl_err(e, SL_EIO, "%s: read error", src);
+    fclose(in);
+    if (fclose(out) && !rc) rc = sl_err(e, SL_EIO, "%s: write failed: %s", tmp, strerror(errno));
+    if (!rc && rename(tmp, dst)) rc = sl_err(e, SL_EIO, "%s: %s", dst, strerror(errno));
+    if (rc) remove(tmp);
+    return rc;
+}
+
+int sl_incidents_import(const char *store_dir, const char *path, size_t *n, sl_error *e)
+{
+    sl_incident_list l;
+    char dir[4096], dst[4200];
+    const char *id;
+    int rc = sl_incidents_read(path, &l, e);
+    *n = 0;
+    if (rc) return rc;
+    if (!l.n) {
+        sl_incident_list_free(&l);
+        return sl_err(e, SL_EUSAGE, "%s: the list `incidents:` is empty", path);
+    }
+    id = l.v[0].id;
+    if (!id[0] || id[strspn(id, "abcdefghijklmnopqrstuvwxyz0123456789._-")] || id[0] == '.') {
+        rc = sl_err(e, SL_EUSAGE, "%s: the first id '%s' is not a slug of a-z, 0-9, '.', '_', '-'", path, id);
+    } else if (!(rc = store_inc_dir(dir, sizeof dir, store_dir, true, e))) {
+        snprintf(dst, sizeof dst, "%s/%s.yaml", dir, id);
+        if (!(rc = copy_file(path, dst, e))) *n = l.n;
+    }
+    sl_incident_list_free(&l);
+    return rc;
+}
+
+static int name_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+int sl_incident_lookup(const char *store_dir, const char *name, sl_incident_list *out, const sl_incident **inc,
+                       char *from, size_t cap, sl_error *e)
+{
+    char lib[4096], dir[4096], path[4400];
+    char **names = NULL;
+    size_t nn = 0, ncap = 0;
+    DIR *d = NULL;
+    struct dirent *de;
+    int rc;
+    *inc = NULL;
+    snprintf(lib, sizeof lib, "%s/incidents/incidents.yaml", sl_tags_data_dir());
+    if ((rc = sl_incidents_read(lib, out, e))) return rc;
+    if ((*inc = sl_incident_find(out, name))) {
+        snprintf(from, cap, "%s", lib);
+        return SL_OK;
+    }
+    sl_incident_list_free(out);
+    if (!store_dir || store_inc_dir(dir, sizeof dir, store_dir, false, NULL) || !(d = opendir(dir)))
+        return sl_err(e, SL_ENOTFOUND, "no incident '%s' in %s%s%s (sleuth incidents lists the library)", name, lib,
+                      store_dir ? " nor in " : "", store_dir ? store_dir : "");
+    rc = SL_OK;
+    while (!rc && (de = readdir(d))) {
+        size_t k = strlen(de->d_name);
+        if (de->d_name[0] == '.' || k < 6 || strcmp(de->d_name + k - 5, ".yaml")) continue;
+        if (sl_grow((void **)&names, &ncap, nn + 1, sizeof *names) || !(names[nn] = sl_strdup(de->d_name)))
+            rc = sl_err(e, SL_ENOMEM, "out of memory");
+        else nn++;
+    }
+    closedir(d);
+    if (nn) qsort(names, nn, sizeof *names, name_cmp);
+    for (size_t i = 0; !rc && !*inc && i < nn; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        if ((rc = sl_incidents_read(path, out, e))) break;
+        if ((*inc = sl_incident_find(out, name))) snprintf(from, cap, "%s", path);
+        else sl_incident_list_free(out);
+    }
+    for (size_t i = 0; i < nn; i++) sl_free(names[i]);
+    sl_free(names);
+    if (!rc && !*inc)
+        rc = sl_err(e, SL_ENOTFOUND, "no incident '%s' in %s nor in %s (sleuth incidents lists the library; "
+                    "sleuth tags import adds an incidents.yaml to the store)", name, lib, dir);
+    return rc;
 }
