@@ -1,6 +1,7 @@
 #!/bin/sh
 # make demo: ingest the bundled real mainnet blocks into a fresh store and show what
-# sleuth answers about them — Bitcoin's first transfer (block 170, Satoshi to Hal
+# sleuth answers about them, then run sleuth's main job on a generated two-chain world (a
+# DMM-style theft laundered through CoinJoin, THORChain and a DEX: detect, trace, report) — Bitcoin's first transfer (block 170, Satoshi to Hal
 # Finney), an address history, and a 2024 block with its fees reconciled.
 set -e
 cd "$(dirname "$0")/.."
@@ -53,4 +54,25 @@ echo
 echo "== linking thefts: what the Bybit and Phemex incidents share (the commingling address)"
 $B link --store "$S" bybit-2025 phemex-2025 | head -12
 echo
-echo "Store left in $S"; echo "try: $B address --store $S 1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3"
+echo "== laundering analysis: a generated DMM-style world on Bitcoin and Ethereum (sleuth gen world),"
+echo "   ingested, the stages detected, the loot traced across THORChain, the incident reported"
+W=build/world-dmm-1; WS=build/world-store
+rm -rf "$W" "$WS"
+$B gen world --recipe dmm --seed 1 --out "$W" --quiet
+$B ingest btc --network regtest --store "$WS" "$W/btc" --quiet
+$B ingest eth --store "$WS" --chain ethereum "$W/eth" --quiet
+$B tags import --store "$WS" "$W"/tags/*.yaml "$W/incidents.yaml" | tail -1
+THEFT=$(sed -n "s/^- tx_hash: '\\([0-9a-f]*\\)'.*/\\1/p" "$W/tags/incident.tagpack.yaml" | head -1)
+echo "-- detect (first lines; suspects at the end of the report)"
+$B detect --store "$WS" --incident world-dmm-1 > build/world-detect.txt
+head -5 build/world-detect.txt
+sed -n '/^suspect addresses/,$p' build/world-detect.txt | head -8
+echo "-- the theft traced forward (haircut) through CoinJoins, THORChain BTC -> ETH and a DEX into USDT"
+$B trace --store "$WS" --tx "$THEFT:0" --policy haircut --top 3 | head -40
+echo "-- the incident report (text head; the HTML is self-contained: open it in a browser)"
+$B incident report --store "$WS" world-dmm-1 --html build/incident-world-dmm-1.html | head -30
+echo "   HTML report: build/incident-world-dmm-1.html"
+$B incident compare --store "$WS" world-dmm-1 bybit-2025 | head -24
+echo
+echo "Store left in $S (real blocks) and $WS (the generated world)"
+echo "try: $B address --store $S 1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3"

@@ -253,6 +253,11 @@ typedef struct sl_trace_result {
  * free) on failure; free it with sl_trace_free. */
 int sl_trace_run(const sl_flow_set *fs, const sl_trace_source *src, const sl_trace_params *p,
                  sl_trace_result *r, sl_error *e) SL_MUST_USE;
+/* The share of its asset that the amount `amount` of (chain, asset) is: amount divided by what
+ * entered that asset in the trace (source + absorbed + linked in), 0 when nothing did. Ends of
+ * several assets (a trace that crossed a swap) are ranked by it: their base units do not
+ * compare (a wei is not a satoshi). */
+double sl_trace_share(const sl_trace_result *r, uint16_t chain, uint32_t asset, sl_u128 amount);
 /* The pools from the source to the end x (source first), at most cap of the last ones,
  * into steps; returns how many. */
 size_t sl_trace_path(const sl_trace_result *r, const sl_trace_end *x, const sl_trace_pool **steps, size_t cap);

@@ -30,9 +30,16 @@ static int cmp_key(const void *a, const void *b)
     return (int)x->reason - (int)y->reason;
 }
 
-static int cmp_amount(const void *a, const void *b)
+/* By share of their asset (trace.h, sl_trace_share), then amount: a trace that crossed a
+ * swap holds several assets, whose base units do not compare. */
+static int cmp_amount(const void *a, const void *b, void *ctx)
 {
     const agg *x = a, *y = b;
+    const sl_trace_result *r = ctx;
+    if (x->chain != y->chain || x->asset != y->asset) {
+        double sx = sl_trace_share(r, x->chain, x->asset, x->amount), sy = sl_trace_share(r, y->chain, y->asset, y->amount);
+        if (sx != sy) return sx < sy ? 1 : -1;
+    }
     if (x->amount != y->amount) return x->amount < y->amount ? 1 : -1;
     return cmp_key(a, b);
 }
@@ -58,7 +65,7 @@ static agg *aggregate(const sl_trace_result *r, size_t *n)
             v[m++] = v[i];
         }
     }
-    qsort(v, m, sizeof *v, cmp_amount);
+    qsort_r(v, m, sizeof *v, cmp_amount, (void *)r);
     *n = m;
     return v;
 }

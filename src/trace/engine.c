@@ -413,9 +413,15 @@ static bool deps_same(const sl_tr_dep *a, size_t na, const sl_tr_dep *b, size_t 
 
 /* ---------------- one pass ---------------- */
 
-static int cmp_end(const void *a, const void *b)
+/* Ends by share of their asset (sl_trace_share; one asset: by amount), then by place. */
+static int cmp_end(const void *a, const void *b, void *ctx)
 {
     const sl_trace_end *x = a, *y = b;
+    const sl_trace_result *r = ctx;
+    if (x->chain != y->chain || x->asset != y->asset) {
+        double sx = sl_trace_share(r, x->chain, x->asset, x->amount), sy = sl_trace_share(r, y->chain, y->asset, y->amount);
+        if (sx != sy) return sx < sy ? 1 : -1;
+    }
     if (x->amount != y->amount) return x->amount < y->amount ? 1 : -1;
     if (x->chain != y->chain) return x->chain < y->chain ? -1 : 1;
     if (x->chain == SL_CHAIN_BTC) return (x->flow > y->flow) - (x->flow < y->flow);
@@ -514,7 +520,7 @@ static int run_pass(sl_tr *t, const sl_trace_source *src, const sl_tr_dep *seeds
     if (!rc) rc = export_paths(t);
     if (!rc) rc = crossings(t);
     if (rc) goto out;
-    if (r->n_ends) qsort(r->ends, r->n_ends, sizeof *r->ends, cmp_end);
+    if (r->n_ends) qsort_r(r->ends, r->n_ends, sizeof *r->ends, cmp_end, r);
     for (size_t h = 0; h < r->n_hops; h++) r->flows_routed += r->hops[h].flows;
     r->sources = ids.v, r->n_sources = ids.n; /* the report names them */
     ids.v = NULL;
@@ -584,6 +590,13 @@ size_t sl_trace_path(const sl_trace_result *r, const sl_trace_end *x, const sl_t
         steps[i] = steps[n - 1 - i], steps[n - 1 - i] = tmp;
     }
     return n;
+}
+
+double sl_trace_share(const sl_trace_result *r, uint16_t chain, uint32_t asset, sl_u128 amount)
+{
+    const sl_trace_totals *t = sl_trace_totals_of(r, chain, asset);
+    sl_u128 in = t ? t->source + t->absorbed + t->linked_in : 0;
+    return in ? (double)amount / (double)in : 0;
 }
 
 const sl_trace_totals *sl_trace_totals_of(const sl_trace_result *r, uint16_t chain, uint32_t asset)
