@@ -5,7 +5,9 @@
 # tree's sleuth on the same inputs: the bundled real Bitcoin blocks (tests/data/btc/blocks:
 # 14 mainnet blocks, 14,685 txs, 4,218 OP_RETURN outputs), the bundled mainnet Ethereum
 # blocks (tests/data/eth/mev) and a generated chain (bench/gen_blk). Each figure is the
-# median wall time of REPS runs into a new store. Figures: docs/LAUNDERING.md.
+# median of REPS runs into a new store, of the wall time and of the CPU time (user + system:
+# steadier than the wall time on a machine shared with other work; the wall time also
+# holds the fsyncs). Figures: docs/LAUNDERING.md.
 #
 # usage: bench/bench_annot.sh [OUTDIR]      (default bench/out, git-ignored)
 #   env: TXS (500000), SEED (1), REPS (5), BASE (default: the parent of the commit that
@@ -46,16 +48,15 @@ if [ ! -f "$BLK/DONE" ]; then
     touch "$BLK/DONE"
 fi
 
-# one(BIN, CHAIN ARGS...): the seconds of one ingest into a new store
+# one(BIN, CHAIN ARGS...): "wall cpu" seconds of one ingest into a new store
 one() {
     bin=$1; shift
     rm -rf "$OUT/annot-store"
-    t0=$(now)
-    "$bin" ingest "$@" --quiet --store "$OUT/annot-store" > /dev/null
-    secs "$t0" "$(now)"
+    /usr/bin/time -f "%e %U %S" -o "$OUT/annot-time" "$bin" ingest "$@" --quiet --store "$OUT/annot-store" > /dev/null
+    awk '{ printf "%s %.2f\n", $1, $2 + $3 }' "$OUT/annot-time"
 }
 
-# case NAME ARGS...: REPS interleaved runs of each binary; medians and the ratio
+# case NAME ARGS...: REPS interleaved runs of each binary; medians and the ratios
 case_() {
     name=$1; shift
     : > "$OUT/annot-base.t"; : > "$OUT/annot-new.t"
@@ -65,14 +66,16 @@ case_() {
         one build/sleuth "$@" >> "$OUT/annot-new.t"
         i=$((i + 1))
     done
-    b=$(median < "$OUT/annot-base.t"); n=$(median < "$OUT/annot-new.t")
+    bw=$(cut -d' ' -f1 "$OUT/annot-base.t" | median); nw=$(cut -d' ' -f1 "$OUT/annot-new.t" | median)
+    bc=$(cut -d' ' -f2 "$OUT/annot-base.t" | median); nc=$(cut -d' ' -f2 "$OUT/annot-new.t" | median)
     rows=$(sqlite3 "$OUT/annot-store/annot.db" 'SELECT count(*) FROM annot' 2>/dev/null || echo "?")
-    awk -v nm="$name" -v b="$b" -v n="$n" -v r="$rows" \
-        'BEGIN { printf "%-28s base %7.3f s  annotations %7.3f s  ratio %.3f  (%s rows)\n", nm, b, n, n / b, r }'
+    awk -v nm="$name" -v bw="$bw" -v nw="$nw" -v bc="$bc" -v nc="$nc" -v r="$rows" 'BEGIN {
+        printf "%-26s wall %7.2f -> %7.2f s (x%.3f)   cpu %7.2f -> %7.2f s (x%.3f)   %s rows\n",
+               nm, bw, nw, nw / bw, bc, nc, (bc > 0 ? nc / bc : 0), r }'
 }
 
 echo "== ingest, median of $REPS runs each"
 case_ "real btc blocks (14)" btc tests/data/btc/blocks
 case_ "real eth blocks (mev, 35)" eth tests/data/eth/mev
 case_ "generated btc ($TXS txs)" btc --network regtest "$BLK"
-rm -rf "$OUT/annot-store" "$OUT/annot-base.t" "$OUT/annot-new.t"
+rm -rf "$OUT/annot-store" "$OUT/annot-base.t" "$OUT/annot-new.t" "$OUT/annot-time"
