@@ -444,6 +444,10 @@ Test(annot, ethereum_events_and_memos, .timeout = 60)
         cr_assert_eq(jint(ev, "gas_price"), 30 * GWEI);
         cJSON_Delete(j);
         j = sleuth_json("info --store %s --json", store);
+        /* readers leave nothing in the store (no -wal, -shm or -journal) */
+        cr_assert(access(path_in(store, "annot.db-wal"), F_OK) != 0);
+        cr_assert(access(path_in(store, "annot.db-shm"), F_OK) != 0);
+        cr_assert(access(path_in(store, "annot.db-journal"), F_OK) != 0);
         cr_assert_eq(jint(cJSON_GetObjectItem(j, "annotations"), "event"), 5);
         cr_assert_eq(jint(cJSON_GetObjectItem(j, "annotations"), "input"), 1);
         cJSON_Delete(j);

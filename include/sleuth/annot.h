@@ -5,7 +5,8 @@
  * Tornado Cash Deposit/Withdrawal; topic table in src/store/annot_parse.c, sources in
  * docs/LAUNDERING.md). Everything else a log says is already a flow or is not kept.
  *
- * Where: STORE/annot.db, SQLite (WAL), one table keyed by (chain, tx id, kind, index) with
+ * Where: STORE/annot.db, SQLite (rollback journal: a WAL reader would leave files in the
+ * store; src/store/annot.c), one table keyed by (chain, tx id, kind, index) with
  * an index on `ref` (the inbound txid an OUT:/REFUND: memo names: how the legs of a
  * THORChain swap find each other) and on (kind, event). Decision (docs/DECISIONS.md):
  * SQLite rather than a new column family, because rows are few (a known contract's events,

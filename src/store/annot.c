@@ -1,7 +1,13 @@
 /* annot.c — the annotations ingest keeps for laundering analysis (include/sleuth/annot.h):
  * OP_RETURN payloads, EVM input memos and the logs of known events, in STORE/annot.db
- * (SQLite, WAL journal), filtered by the store's committed tx counts so that a batch whose
- * store commit never happened stays invisible.
+ * (SQLite), filtered by the store's committed tx counts so that a batch whose store commit
+ * never happened stays invisible.
+ *
+ * Journal: rollback (DELETE), not WAL. A reader of a WAL database leaves -wal and -shm
+ * files in the store (it may not delete them), so `sleuth info` or `sleuth tx` would
+ * change the store's folder; with a rollback journal readers create nothing. The writer
+ * keeps its batch in memory until the commit (cache_spill=OFF), so readers are kept out
+ * only while it commits (they wait: busy timeout), not for the whole batch.
  *
  * Schema (user_version 1):
  *   annot(chain, tx, kind, idx, event, contract BLOB(20)|NULL, topics BLOB(32 x n),
@@ -168,9 +174,7 @@ int sl_annot_open(sl_annot **out, sl_store *s, sl_error *e)
     if (sqlite3_step(q) == SQLITE_ROW) v = sqlite3_column_int(q, 0);
     sqlite3_finalize(q);
     if (v == 0 && a->writer) {
-        /* synchronous=FULL: the rows must be on disk before the store's commit names them */
-        if (sqlite3_exec(a->db, "PRAGMA journal_mode=WAL;", NULL, NULL, NULL) != SQLITE_OK ||
-            sqlite3_exec(a->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK) {
+        if (sqlite3_exec(a->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK) {
             rc = db_err(a->db, e, path, "create");
             goto fail;
         }
@@ -179,8 +183,10 @@ int sl_annot_open(sl_annot **out, sl_store *s, sl_error *e)
                     path, v);
         goto fail;
     }
-    /* synchronous=FULL: a batch's rows are on disk before the store's commit names them */
-    if (a->writer && sqlite3_exec(a->db, "PRAGMA synchronous=FULL;", NULL, NULL, NULL) != SQLITE_OK) {
+    /* synchronous=FULL: a batch's rows are on disk before the store's commit names them;
+     * journal_mode=DELETE also turns a db made in WAL mode (an early build) back */
+    if (a->writer && sqlite3_exec(a->db, "PRAGMA journal_mode=DELETE; PRAGMA synchronous=FULL; PRAGMA cache_spill=OFF;",
+                                  NULL, NULL, NULL) != SQLITE_OK) {
         rc = db_err(a->db, e, path, "open");
         goto fail;
     }
