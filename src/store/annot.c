@@ -48,13 +48,16 @@ struct sl_annot {
     uint64_t limit[ANNOT_CHAINS]; /* committed tx count per chain id at the last snapshot */
 };
 
+/* One transaction: one journaled commit (its fsyncs) to make a new db, not one a statement. */
 static const char SCHEMA[] =
+    "BEGIN;"
     "CREATE TABLE IF NOT EXISTS annot(chain INTEGER NOT NULL, tx INTEGER NOT NULL, kind INTEGER NOT NULL,"
     " idx INTEGER NOT NULL, event INTEGER NOT NULL, contract BLOB, topics BLOB, data BLOB NOT NULL,"
     " text TEXT NOT NULL, ref TEXT, gas BLOB, PRIMARY KEY(chain, tx, kind, idx)) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS annot_ref ON annot(ref) WHERE ref IS NOT NULL;"
     "CREATE INDEX IF NOT EXISTS annot_event ON annot(kind, event) WHERE kind = 3;"
-    "PRAGMA user_version=1;";
+    "PRAGMA user_version=1;"
+    "COMMIT;";
 
 #define COLS "chain, tx, kind, idx, event, contract, topics, data, text, ref, gas"
 
