@@ -2,10 +2,11 @@
  * payloads a transaction carries (Bitcoin OP_RETURN outputs — THORChain memos live there —
  * and EVM transaction input that reads as a text memo) and the event logs of the contracts
  * laundering goes through (THORChain router Deposit/TransferOut, Uniswap V2/V3 Swap,
- * Tornado Cash Deposit/Withdrawal; topic table in src/store/annot.c, sources in
+ * Tornado Cash Deposit/Withdrawal; topic table in src/store/annot_parse.c, sources in
  * docs/LAUNDERING.md). Everything else a log says is already a flow or is not kept.
  *
- * Where: STORE/annot.db, SQLite (WAL), one table keyed by (chain, tx id, kind, index) with
+ * Where: STORE/annot.db, SQLite (rollback journal: a WAL reader would leave files in the
+ * store; src/store/annot.c), one table keyed by (chain, tx id, kind, index) with
  * an index on `ref` (the inbound txid an OUT:/REFUND: memo names: how the legs of a
  * THORChain swap find each other) and on (kind, event). Decision (docs/DECISIONS.md):
  * SQLite rather than a new column family, because rows are few (a known contract's events,
@@ -123,6 +124,9 @@ int sl_annot_count(sl_annot *a, uint64_t counts[4], sl_error *e) SL_MUST_USE;
 /* ---- helpers (added by the implementation; pure functions, any thread) ---- */
 /* counts[] of sl_annot_count: [SL_ANNOT_OPRETURN], [SL_ANNOT_INPUT], [SL_ANNOT_EVENT] hold
  * the visible rows of each kind, counts[0] their sum. */
+/* The data word holding a THORChain router event's memo offset (Deposit 1, TransferOut 2,
+ * TransferOutAndCall 5); -1 for the other events. */
+int sl_annot_event_memo_word(int event);
 /* "op_return", "input", "event". */
 const char *sl_annot_kind_name(int kind);
 /* True when p[0..n) is 1 or more bytes of printable ASCII (0x20..0x7e). */

@@ -215,17 +215,13 @@ typedef struct tctx {
     bool gas_shown;
 } tctx;
 
-/* A payload as people read it: its text in quotes, else its first bytes in hex. */
-static void payload_text(char *out, size_t cap, const sl_annot_row *r)
+/* A payload that is not text: its length and first bytes in hex. */
+static void payload_hex(char *out, size_t cap, const sl_annot_row *r)
 {
-    if (r->text[0]) {
-        snprintf(out, cap, "\"%.60s\"%s", r->text, strlen(r->text) > 60 ? "..." : "");
-    } else {
-        char h[2 * 24 + 1];
-        size_t n = r->len < 24 ? r->len : 24;
-        sl_hex_encode(h, r->data, n);
-        snprintf(out, cap, "%zu bytes %s%s", r->len, h, r->len > n ? "..." : "");
-    }
+    char h[2 * 24 + 1];
+    size_t n = r->len < 24 ? r->len : 24;
+    sl_hex_encode(h, r->data, n);
+    snprintf(out, cap, "%zu bytes %s%s", r->len, h, r->len > n ? "..." : "");
 }
 
 static int row_text(void *ctx, const sl_annot_row *r)
@@ -242,9 +238,12 @@ static int row_text(void *ctx, const sl_annot_row *r)
     }
     if (!t->n++) fprintf(t->out, "  %s\n", t->pass ? "events" : "memos");
     if (r->kind != SL_ANNOT_EVENT) {
-        payload_text(p, sizeof p, r);
-        if (r->kind == SL_ANNOT_OPRETURN) fprintf(t->out, "    vout %-3u %s\n", r->idx, p);
-        else fprintf(t->out, "    input    %s\n", p);
+        char head[16];
+        if (r->kind == SL_ANNOT_OPRETURN) snprintf(head, sizeof head, "vout %-3u", r->idx);
+        else snprintf(head, sizeof head, "input   ");
+        /* the whole memo (a txid in it is never cut): wrapped, or on a line of its own */
+        if (r->text[0]) sl_fmt_wrapf(t->out, 13, "    %s \"%s\"", head, r->text);
+        else payload_hex(p, sizeof p, r), fprintf(t->out, "    %s %s\n", head, p);
     } else {
         const layout *l = layout_of(r->event);
         char c[48], buf[200];
@@ -254,10 +253,7 @@ static int row_text(void *ctx, const sl_annot_row *r)
             if (l->f[i].type == F_STRING) continue;
             if (field_text(buf, sizeof buf, r, &l->f[i])) sl_fmt_wrapf(t->out, 12, "      %-15s %s", l->f[i].name, buf);
         }
-        if (r->text[0]) {
-            payload_text(p, sizeof p, r);
-            fprintf(t->out, "      %-15s %s\n", "memo", p);
-        }
+        if (r->text[0]) sl_fmt_wrapf(t->out, 22, "      %-15s \"%s\"", "memo", r->text);
     }
     if (r->ref[0]) fprintf(t->out, "      names inbound %s\n", r->ref);
     return 0;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "report/report_int.h"
+#include "sleuth/annot.h"
 #include "sleuth/util.h"
 
 /* The figures every chain has. Ranges are over the stored blocks (an isolated block can
@@ -68,6 +69,18 @@ static void eth_sum(const sl_eth_chain *ch, chain_sum *c)
         range_add(&c->heights, &c->h_min, &c->h_max, b->number);
         if (b->time) range_add(&c->times, &c->t_min, &c->t_max, b->time);
     }
+}
+
+/* The annotations' counts (annot.h): SL_OK, SL_ENOTFOUND when the store keeps none
+ * (ingested before they existed), or the db's error. */
+static int annot_counts(sl_store *s, uint64_t n[4], sl_error *e)
+{
+    sl_annot *a;
+    int rc = sl_annot_open(&a, s, e);
+    if (rc) return rc;
+    rc = sl_annot_count(a, n, e);
+    sl_annot_close(a);
+    return rc;
 }
 
 /* ---------------- JSON ---------------- */
@@ -149,6 +162,25 @@ static cJSON *info_json(sl_store *s, const sl_report_req *rq)
         cJSON *o = chain_json(s, defs[i]);
         if (o) cJSON_AddItemToArray(chains, o);
     }
+    {
+        uint64_t n[4];
+        sl_error e = {0};
+        int rc = annot_counts(s, n, &e);
+        if (rc) {
+            cJSON_AddNullToObject(j, "annotations");
+            sl_json_str_or_null(j, "annotations_note",
+                                !nd ? NULL
+                                : rc == SL_ENOTFOUND
+                                    ? "ingested before sleuth kept memos and events: ingest again into a new store"
+                                    : e.msg);
+        } else {
+            cJSON *a = cJSON_AddObjectToObject(j, "annotations");
+            sl_json_u64(a, "op_return", n[SL_ANNOT_OPRETURN]);
+            sl_json_u64(a, "input", n[SL_ANNOT_INPUT]);
+            sl_json_u64(a, "event", n[SL_ANNOT_EVENT]);
+            sl_json_u64(a, "total", n[0]);
+        }
+    }
     return j;
 }
 
@@ -212,7 +244,23 @@ static void info_text(FILE *f, sl_store *s, const sl_report_req *rq)
         if (defs[i]->model == SL_MODEL_UTXO) btc_text(f, s), shown++;
         else shown += eth_text(f, s, defs[i]);
     }
-    if (!shown) fprintf(f, "  empty: nothing has been ingested yet (sleuth ingest btc|eth|tron)\n");
+    if (!shown) {
+        fprintf(f, "  empty: nothing has been ingested yet (sleuth ingest btc|eth|tron)\n");
+        return;
+    }
+    {
+        uint64_t n[4];
+        sl_error e = {0};
+        int rc = annot_counts(s, n, &e);
+        if (rc == SL_ENOTFOUND)
+            sl_fmt_wrapf(f, 4, "  annotations none: this store was ingested before sleuth kept OP_RETURN memos and "
+                               "event logs; ingest its inputs again into a new store to have them "
+                               "(docs/LAUNDERING.md)");
+        else if (rc) sl_fmt_wrapf(f, 4, "  annotations unreadable: %s", e.msg);
+        else
+            fprintf(f, "  annotations %" PRIu64 " OP_RETURN payloads, %" PRIu64 " input memos, %" PRIu64 " events\n",
+                    n[SL_ANNOT_OPRETURN], n[SL_ANNOT_INPUT], n[SL_ANNOT_EVENT]);
+    }
 }
 
 int sl_report_info(sl_store *s, const sl_report_sink *k, const sl_report_req *rq, sl_error *e)

@@ -1,25 +1,28 @@
 /* annot.c — the annotations ingest keeps for laundering analysis (include/sleuth/annot.h):
  * OP_RETURN payloads, EVM input memos and the logs of known events, in STORE/annot.db
- * (SQLite, WAL journal), filtered by the store's committed tx counts so that a batch whose
- * store commit never happened stays invisible.
+ * (SQLite), filtered by the store's committed tx counts so that a batch whose store commit
+ * never happened stays invisible.
+ *
+ * Journal: rollback (DELETE), not WAL. A reader of a WAL database leaves -wal and -shm
+ * files in the store (it may not delete them), so `sleuth info` or `sleuth tx` would
+ * change the store's folder; with a rollback journal readers create nothing. The writer
+ * keeps its batch in memory until the commit (cache_spill=OFF), so readers are kept out
+ * only while it commits (they wait: busy timeout), not for the whole batch.
  *
  * Schema (user_version 1):
  *   annot(chain, tx, kind, idx, event, contract BLOB(20)|NULL, topics BLOB(32 x n),
- *         data BLOB, text TEXT, ref TEXT, gas BLOB(16, u128 LE)|NULL)
+ *         data BLOB, text TEXT, ref TEXT|NULL, gas BLOB(16, u128 LE)|NULL)
  *     PRIMARY KEY (chain, tx, kind, idx), WITHOUT ROWID: a tx's rows are one B-tree range,
  *     and ingest appends in key order (tx ids only grow), so inserts stay at the right edge.
- *   index annot_ref(ref) WHERE ref <> ''      the legs of a THORChain swap by inbound txid
- *   index annot_event(kind, event)            every row of one event kind (detectors)
+ *   index annot_ref(ref) WHERE ref IS NOT NULL      the legs of a THORChain swap by
+ *     inbound txid (ref is NULL when a row names none)
+ *   index annot_event(kind, event) WHERE kind = 3   every row of one event (detectors).
+ *     Partial, so that the memos (most rows on Bitcoin) cost an insert no second B-tree;
+ *     the queries name them with INDEXED BY (without statistics SQLite would walk the
+ *     table to save the sort)
  *
- * The known events, by topic0 (Keccak-256 of the signature; sources in docs/LAUNDERING.md):
- *   THORChain router (code-423n4/2024-06-thorchain THORChain_Router.sol):
- *     Deposit(address,address,uint256,string)                    0xef519b7e...
- *     TransferOut(address,address,address,uint256,string)         0xa9cd03aa...
- *     TransferOutAndCall(address,address,uint256,address,address,uint256,string) 0x8e5841bc...
- *   Uniswap V2 Swap(address,uint256,uint256,uint256,uint256,address)   0xd78ad95f...
- *   Uniswap V3 Swap(address,address,int256,int256,uint160,uint128,int24) 0xc42079f9...
- *   Tornado Cash Deposit(bytes32,uint32,uint256)                  0xa945e51e...
- *   Tornado Cash Withdrawal(address,bytes32,address,uint256)      0xe9e508ba...
+ * The known events and the memo helpers are in annot_parse.c (no SQLite, no store: the
+ * Ethereum model and the fuzz targets link it alone).
  */
 #include "sleuth/annot.h"
 
@@ -45,142 +48,18 @@ struct sl_annot {
     uint64_t limit[ANNOT_CHAINS]; /* committed tx count per chain id at the last snapshot */
 };
 
+/* One transaction: one journaled commit (its fsyncs) to make a new db, not one a statement. */
 static const char SCHEMA[] =
+    "BEGIN;"
     "CREATE TABLE IF NOT EXISTS annot(chain INTEGER NOT NULL, tx INTEGER NOT NULL, kind INTEGER NOT NULL,"
     " idx INTEGER NOT NULL, event INTEGER NOT NULL, contract BLOB, topics BLOB, data BLOB NOT NULL,"
-    " text TEXT NOT NULL, ref TEXT NOT NULL, gas BLOB, PRIMARY KEY(chain, tx, kind, idx)) WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS annot_ref ON annot(ref) WHERE ref <> '';"
-    "CREATE INDEX IF NOT EXISTS annot_event ON annot(kind, event);"
-    "PRAGMA user_version=1;";
+    " text TEXT NOT NULL, ref TEXT, gas BLOB, PRIMARY KEY(chain, tx, kind, idx)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS annot_ref ON annot(ref) WHERE ref IS NOT NULL;"
+    "CREATE INDEX IF NOT EXISTS annot_event ON annot(kind, event) WHERE kind = 3;"
+    "PRAGMA user_version=1;"
+    "COMMIT;";
 
 #define COLS "chain, tx, kind, idx, event, contract, topics, data, text, ref, gas"
-
-/* ---------------- the known events ---------------- */
-
-typedef struct known_event {
-    int event;
-    const char *name;
-    const char *topic0; /* hex, no 0x */
-    int memo_word;      /* THORChain router events: the data word holding the memo's offset; -1 none */
-} known_event;
-
-static const known_event EVENTS[] = {
-    {SL_EV_THOR_DEPOSIT, "thorchain-deposit", "ef519b7eb82aaf6ac376a6df2d793843ebfd593de5f1a0601d3cc6ab49ebb395", 1},
-    {SL_EV_THOR_TRANSFER_OUT, "thorchain-transfer-out",
-     "a9cd03aa3c1b4515114539cd53d22085129d495cb9e9f9af77864526240f1bf7", 2},
-    {SL_EV_UNI_V2_SWAP, "uniswap-v2-swap", "d78ad95fa46c994b6551d0da85fc275fe613ce37657fb8d5e3d130840159d822", -1},
-    {SL_EV_UNI_V3_SWAP, "uniswap-v3-swap", "c42079f94a6350d7e6235f29174924f928cc2ac818eb64fed8004e115fbcca67", -1},
-    {SL_EV_TC_DEPOSIT, "tornado-deposit", "a945e51eec50ab98c161376f0db4cf2aeba3ec92755fe2fcd388bdbbb80ff196", -1},
-    {SL_EV_TC_WITHDRAWAL, "tornado-withdrawal", "e9e508bad6d4c3227e881ca19068f099da81b5164dd6d62b2eaf1e8bc6c34931",
-     -1},
-    {SL_EV_THOR_TRANSFER_OUT_CALL, "thorchain-transfer-out-and-call",
-     "8e5841bcd195b858d53b38bcf91b38d47f3bc800469b6812d35451ab619c6f6c", 5},
-};
-#define NEVENTS (sizeof EVENTS / sizeof *EVENTS)
-
-static const known_event *event_def(int event)
-{
-    for (size_t i = 0; i < NEVENTS; i++)
-        if (EVENTS[i].event == event) return &EVENTS[i];
-    return NULL;
-}
-
-int sl_annot_event_of(const uint8_t topic0[32])
-{
-    /* the table is tiny and constant: decoded once, compared by the first 8 bytes */
-    static uint8_t bin[NEVENTS][32];
-    static bool ready;
-    if (!ready) {
-        for (size_t i = 0; i < NEVENTS; i++) (void)sl_hex_decode(bin[i], 32, EVENTS[i].topic0, 64);
-        __atomic_store_n(&ready, true, __ATOMIC_RELEASE);
-    }
-    for (size_t i = 0; i < NEVENTS; i++)
-        if (!memcmp(bin[i], topic0, 32)) return EVENTS[i].event;
-    return SL_EV_NONE;
-}
-
-const char *sl_annot_event_name(int event)
-{
-    const known_event *k = event_def(event);
-    return k ? k->name : "none";
-}
-
-const char *sl_annot_kind_name(int kind)
-{
-    return kind == SL_ANNOT_OPRETURN ? "op_return" : kind == SL_ANNOT_INPUT ? "input" : kind == SL_ANNOT_EVENT ? "event" : "?";
-}
-
-/* ---------------- memo text and ref ---------------- */
-
-bool sl_annot_printable(const uint8_t *p, size_t n)
-{
-    if (!n) return false;
-    for (size_t i = 0; i < n; i++)
-        if (p[i] < 0x20 || p[i] > 0x7e) return false;
-    return true;
-}
-
-/* The 32-byte big-endian word w of data as a size, when it fits (else SIZE_MAX). */
-static size_t abi_word(const uint8_t *d, size_t len, size_t w)
-{
-    size_t v = 0;
-    if (w > len / 32 || (w + 1) * 32 > len) return SIZE_MAX;
-    d += w * 32;
-    for (int i = 0; i < 24; i++)
-        if (d[i]) return SIZE_MAX;
-    for (int i = 24; i < 32; i++) v = v << 8 | d[i];
-    return v;
-}
-
-bool sl_annot_abi_string(const uint8_t *data, size_t len, size_t word, const uint8_t **s, size_t *n)
-{
-    size_t off = abi_word(data, len, word), l;
-    if (off == SIZE_MAX || off % 32 || off > len || len - off < 32) return false;
-    l = abi_word(data + off, len - off, 0);
-    if (l == SIZE_MAX || l > len - off - 32) return false;
-    *s = data + off + 32;
-    *n = l;
-    return true;
-}
-
-void sl_annot_ref_of(char ref[65], const char *memo)
-{
-    const char *p = NULL;
-    ref[0] = 0;
-    if (!strncasecmp(memo, "OUT:", 4)) p = memo + 4;
-    else if (!strncasecmp(memo, "REFUND:", 7)) p = memo + 7;
-    if (!p) return;
-    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) p += 2;
-    for (int i = 0; i < 64; i++) {
-        char c = p[i];
-        if (c >= 'A' && c <= 'F') c = (char)(c - 'A' + 'a');
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) { ref[0] = 0; return; }
-        ref[i] = c;
-    }
-    if (p[64]) { ref[0] = 0; return; }
-    ref[64] = 0;
-}
-
-size_t sl_annot_op_return(const uint8_t *script, size_t n, uint8_t *out, bool *is)
-{
-    size_t i = 1, k = 0;
-    *is = n >= 1 && script[0] == 0x6a;
-    if (!*is) return 0;
-    while (i < n) {
-        uint8_t op = script[i++];
-        size_t len;
-        if (op >= 0x01 && op <= 0x4b) len = op;
-        else if (op == 0x4c && i + 1 <= n) len = script[i], i += 1;
-        else if (op == 0x4d && i + 2 <= n) len = (size_t)script[i] | (size_t)script[i + 1] << 8, i += 2;
-        else if (op == 0x4e && i + 4 <= n) len = sl_le32(script + i), i += 4;
-        else if (op == 0x00 || op == 0x4f || (op >= 0x51 && op <= 0x60)) continue; /* no bytes (a marker) */
-        else break;                                                               /* not a push: the end */
-        if (len > n - i) break;                                                   /* a truncated push */
-        memcpy(out + k, script + i, len);
-        k += len, i += len;
-    }
-    return k;
-}
 
 /* ---------------- opening ---------------- */
 
@@ -250,7 +129,8 @@ static int prepare_all(sl_annot *a, const char *path, sl_error *e)
                            -1, &a->ins, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(a->db, "SELECT " COLS " FROM annot WHERE chain = ?1 AND tx = ?2 ORDER BY kind, idx", -1,
                            &a->of_tx, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(a->db, "SELECT " COLS " FROM annot WHERE ref = ?1 AND ref <> '' ORDER BY chain, tx, idx, kind", -1,
+        sqlite3_prepare_v2(a->db,
+                           "SELECT " COLS " FROM annot INDEXED BY annot_ref WHERE ref = ?1 ORDER BY chain, tx, idx, kind", -1,
                            &a->by_ref, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(a->db, "SELECT kind, count(*) FROM annot WHERE chain = ?1 AND tx < ?2 GROUP BY kind", -1,
                            &a->count, NULL) != SQLITE_OK)
@@ -277,8 +157,18 @@ int sl_annot_open(sl_annot **out, sl_store *s, sl_error *e)
         return sl_err(e, SL_ENOTFOUND, "%s: the store has no annotations (annot.db): it was ingested before sleuth kept "
                       "them; ingest into a new store to have them (docs/LAUNDERING.md)", sl_store_dir(s));
     }
-    if (sqlite3_open_v2(path, &a->db, a->writer ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY,
-                        NULL) != SQLITE_OK) {
+    if (a->writer) {
+        rc = sqlite3_open_v2(path, &a->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    } else if (s->nolock) {
+        /* a reader that may not write the store's files (store.c): no -shm can be made, and
+         * the shared lock on DIR/LOCK keeps every writer out while it reads */
+        char uri[600];
+        snprintf(uri, sizeof uri, "file:%s?immutable=1", path);
+        rc = sqlite3_open_v2(uri, &a->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+    } else {
+        rc = sqlite3_open_v2(path, &a->db, SQLITE_OPEN_READONLY, NULL);
+    }
+    if (rc != SQLITE_OK) {
         rc = db_err(a->db, e, path, "open");
         goto fail;
     }
@@ -287,9 +177,7 @@ int sl_annot_open(sl_annot **out, sl_store *s, sl_error *e)
     if (sqlite3_step(q) == SQLITE_ROW) v = sqlite3_column_int(q, 0);
     sqlite3_finalize(q);
     if (v == 0 && a->writer) {
-        /* synchronous=FULL: the rows must be on disk before the store's commit names them */
-        if (sqlite3_exec(a->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL, NULL) != SQLITE_OK ||
-            sqlite3_exec(a->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK) {
+        if (sqlite3_exec(a->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK) {
             rc = db_err(a->db, e, path, "create");
             goto fail;
         }
@@ -298,7 +186,10 @@ int sl_annot_open(sl_annot **out, sl_store *s, sl_error *e)
                     path, v);
         goto fail;
     }
-    if (a->writer && sqlite3_exec(a->db, "PRAGMA synchronous=FULL;", NULL, NULL, NULL) != SQLITE_OK) {
+    /* synchronous=FULL: a batch's rows are on disk before the store's commit names them;
+     * journal_mode=DELETE also turns a db made in WAL mode (an early build) back */
+    if (a->writer && sqlite3_exec(a->db, "PRAGMA journal_mode=DELETE; PRAGMA synchronous=FULL; PRAGMA cache_spill=OFF;",
+                                  NULL, NULL, NULL) != SQLITE_OK) {
         rc = db_err(a->db, e, path, "open");
         goto fail;
     }
@@ -364,11 +255,11 @@ int sl_annot_put(sl_annot *a, const sl_annot_row *r, sl_error *e)
     if (!a->in_txn) return sl_err(e, SL_EUSAGE, "annotations: sl_annot_put outside a batch");
     if (!tn) {
         /* the memo as text: a printable payload, or a THORChain router event's string */
-        const known_event *k = r->kind == SL_ANNOT_EVENT ? event_def(r->event) : NULL;
+        int word = r->kind == SL_ANNOT_EVENT ? sl_annot_event_memo_word(r->event) : -1;
         const uint8_t *p = r->data;
         size_t n = r->len;
         bool ok = r->kind != SL_ANNOT_EVENT;
-        if (k && k->memo_word >= 0) ok = sl_annot_abi_string(r->data, r->len, (size_t)k->memo_word, &p, &n);
+        if (word >= 0) ok = sl_annot_abi_string(r->data, r->len, (size_t)word, &p, &n);
         if (ok && sl_annot_printable(p, n)) tp = p, tn = n;
     }
     if (r->ref[0]) {
@@ -395,7 +286,8 @@ int sl_annot_put(sl_annot *a, const sl_annot_row *r, sl_error *e)
     }
     sqlite3_bind_blob64(st, 8, r->len ? (const void *)r->data : "", r->len, SQLITE_STATIC);
     sqlite3_bind_text64(st, 9, (const char *)tp, tn, SQLITE_STATIC, SQLITE_UTF8);
-    sqlite3_bind_text(st, 10, ref, -1, SQLITE_STATIC);
+    if (ref[0]) sqlite3_bind_text(st, 10, ref, -1, SQLITE_STATIC);
+    else sqlite3_bind_null(st, 10);
     if (gas) sqlite3_bind_blob(st, 11, r->gas_price, 16, SQLITE_STATIC);
     else sqlite3_bind_null(st, 11);
     rc = sqlite3_step(st);
@@ -519,13 +411,15 @@ int sl_annot_each(sl_annot *a, uint16_t chain, int kind, int event, sl_annot_fn 
     sqlite3_stmt *st;
     int rc;
     char sql[300];
-    /* only the conditions asked for, so that SQLite can use annot_event or the key */
-    snprintf(sql, sizeof sql, "SELECT " COLS " FROM annot WHERE 1%s%s%s ORDER BY chain, tx, idx, kind",
-             chain ? " AND chain = ?1" : "", kind ? " AND kind = ?2" : "", event ? " AND event = ?3" : "");
+    char kc[32] = "", ec[32] = "";
+    /* only the conditions asked for, kind as a literal: SQLite must see that the partial
+     * index annot_event covers the query (it cannot from a bound parameter) */
+    if (kind) snprintf(kc, sizeof kc, " AND kind = %d", kind);
+    if (event) snprintf(ec, sizeof ec, " AND event = %d", event);
+    snprintf(sql, sizeof sql, "SELECT " COLS " FROM annot%s WHERE 1%s%s%s ORDER BY chain, tx, idx, kind",
+             kind == SL_ANNOT_EVENT ? " INDEXED BY annot_event" : "", chain ? " AND chain = ?1" : "", kc, ec);
     if (sqlite3_prepare_v2(a->db, sql, -1, &st, NULL) != SQLITE_OK) return db_err(a->db, e, sl_store_dir(a->s), "prepare");
     if (chain) sqlite3_bind_int(st, 1, chain);
-    if (kind) sqlite3_bind_int(st, 2, kind);
-    if (event) sqlite3_bind_int(st, 3, event);
     rc = walk(a, st, fn, ctx, e);
     sqlite3_finalize(st);
     return rc;
