@@ -167,7 +167,10 @@ static void build_btc(void)
     free(i);
 }
 
-Test(alloc, ingest_btc_into_a_new_store, .timeout = 60)
+/* The sweeps below run the binary once per allocation index, each run creating a store and
+ * fsyncing its commits: their wall time is disk latency (3-4 s of CPU in a minute on a
+ * loaded machine), so the timeout is a hang guard of minutes, not a speed target. */
+Test(alloc, ingest_btc_into_a_new_store, .timeout = 300)
 {
     const char *d = temp_dir();
     char store[256], args[512];
@@ -177,7 +180,7 @@ Test(alloc, ingest_btc_into_a_new_store, .timeout = 60)
     sweep("ingest-btc-new", store, "", args, btc_complete_info);
 }
 
-Test(alloc, btc_tx_address_trace, .timeout = 60)
+Test(alloc, btc_tx_address_trace, .timeout = 300)
 {
     char args[512];
     build_btc();
@@ -191,7 +194,7 @@ Test(alloc, btc_tx_address_trace, .timeout = 60)
     sweep("trace-text", NULL, NULL, args, NULL);
 }
 
-Test(alloc, ingest_eth_into_a_new_store, .timeout = 60)
+Test(alloc, ingest_eth_into_a_new_store, .timeout = 300)
 {
     const char *d = temp_dir();
     char store[256], fresh[256], args[512], *complete;
@@ -209,7 +212,7 @@ Test(alloc, ingest_eth_into_a_new_store, .timeout = 60)
     free(complete);
 }
 
-Test(alloc, eth_tx_and_trace, .timeout = 60)
+Test(alloc, eth_tx_and_trace, .timeout = 300)
 {
     const char *d = temp_dir();
     char store[256], args[512];
@@ -227,7 +230,7 @@ Test(alloc, eth_tx_and_trace, .timeout = 60)
     sweep("eth-trace-back", NULL, NULL, args, NULL);
 }
 
-Test(alloc, ingest_into_an_existing_store_leaves_it_unchanged, .timeout = 60)
+Test(alloc, ingest_into_an_existing_store_leaves_it_unchanged, .timeout = 300)
 {
     /* blocks 300..599 onto a store that holds 0..299: a failure must leave 0..299 */
     const char *d = temp_dir();
