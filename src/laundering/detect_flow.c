@@ -445,10 +445,12 @@ static int rapid(det_ctx *c, sl_ht *seen, const sl_trace_result *tr)
             if (!(rc = det_f_addr(f, a))) rc = det_mark(c, a, DET_N_RAPID);
             if (!rc && v) {
                 uint64_t tx = p->via == SL_FLOW_NONE ? SL_FLOW_NONE : v->model == SL_MODEL_UTXO ? SL_FLOW_UTXO_TX(p->via) : 0;
-                if (v->model == SL_MODEL_ACCOUNT && p->via != SL_FLOW_NONE) {
+                if (p->via != SL_FLOW_NONE) {
                     sl_flow fl;
                     v->m->flow_get(v, p->via, &fl);
-                    tx = fl.tx;
+                    if (v->model == SL_MODEL_ACCOUNT) tx = fl.tx;
+                    /* the amount: the payment that entered the run (its oldest pool's) */
+                    f->amount = (sl_det_amount){p->chain, fl.asset, fl.amount};
                 }
                 rc = det_f_tx(f, (sl_tx_ref){p->chain, tx});
             }

@@ -103,10 +103,13 @@ static int build_stages(sl_incident_report *rep, const sl_detect_input *in, cons
     for (size_t i = 0; i < rep->n_findings; i++) {
         const sl_incident_finding *f = &rep->findings[i];
         sl_incident_stage *x = &m[(size_t)f->f->stage * na + f->amt.asset];
-        x->amt.amount += f->amt.amount, x->findings++;
+        /* a rapid-hops finding measures speed: its amount is the payment that entered a run
+         * another finding (fan-out, peel chain) already counts, so it is not added again */
+        bool adds = f->valued && f->f->kind != SL_DET_RAPID;
+        x->amt.amount += adds ? f->amt.amount : 0, x->findings++;
         if (f->f->time_first && (!x->time_first || f->f->time_first < x->time_first)) x->time_first = f->f->time_first;
         if (f->f->time_last > x->time_last) x->time_last = f->f->time_last;
-        if (f->valued && push_day(rep, &dcap, f->f->time_first, f->f->stage, f->amt.asset, f->amt.amount)) goto oom;
+        if (adds && push_day(rep, &dcap, f->f->time_first, f->f->stage, f->amt.asset, f->amt.amount)) goto oom;
     }
     for (size_t i = 0; !theft_findings && i < rep->n_loot; i++) {
         sl_incident_stage *x = &m[(size_t)SL_STAGE_THEFT * na + rep->loot[i].asset];
