@@ -198,3 +198,20 @@ Test(trace_lib, requests_pass_their_errors_on)
     sl_report_trace_free(&rep);
     sl_store_close(s);
 }
+
+/* A trace that crossed into another asset holds amounts whose base units do not compare
+ * (a wei is 10^-18 ETH, a satoshi 10^-8 BTC): ends are ranked by their share of what entered
+ * their asset. 588 BTC of 4,502.9 is 13%; 17.5 ETH of 48,100 ETH linked in is 0.04%, though
+ * its base units are 10^8 times more. */
+Test(trace_lib, ends_of_several_assets_rank_by_their_share_of_the_asset)
+{
+    sl_trace_totals t[2] = {{.asset = {SL_CHAIN_BTC, 0}, .source = (sl_u128)450290000000ULL},
+                            {.asset = {SL_CHAIN_ETHEREUM, 0}, .linked_in = (sl_u128)48100ULL * 1000000000000000000ULL}};
+    sl_trace_result r = {.chain = SL_CHAIN_BTC, .totals = t, .n_totals = 2};
+    double btc = sl_trace_share(&r, SL_CHAIN_BTC, 0, (sl_u128)58876874554ULL);
+    double eth = sl_trace_share(&r, SL_CHAIN_ETHEREUM, 0, (sl_u128)17535181941474428594ULL);
+    cr_assert_float_eq(btc, 58876874554.0 / 450290000000.0, 1e-12);
+    cr_assert_float_eq(eth, 17535181941474428594.0 / 48100e18, 1e-12);
+    cr_assert_gt(btc, eth);
+    cr_assert_eq(sl_trace_share(&r, SL_CHAIN_ETHEREUM, 7, 5), 0.0, "an asset the trace never reached has no share");
+}
