@@ -363,3 +363,18 @@ char *tree_digest(const char *dir)
     free(r.err);
     return s;
 }
+
+const char *gen_world_store(const char *recipe, unsigned seed, unsigned bg)
+{
+    const char *d = temp_dir();
+    run_result r = run_sleuth("gen world --recipe %s --seed %u --out %s/w --background-txs %u --quiet", recipe, seed, d, bg);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    r = run_sleuth("ingest btc --quiet --network regtest --store %s/s %s/w/btc", d, d);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    r = run_sleuth("ingest eth --quiet --store %s/s --chain ethereum %s/w/eth", d, d);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    return d;
+}

@@ -51,6 +51,10 @@ int free_port(void);
 const char *temp_dir(void);
 /* "dir/name" in one of 16 buffers used in turn (valid until 16 more calls). */
 const char *path_in(const char *dir, const char *name);
+/* `sleuth gen world --recipe recipe --seed seed --background-txs bg` into DIR/w, its Bitcoin
+ * and Ethereum chains ingested into the store DIR/s (no tags); returns DIR, a fresh
+ * temp_dir. Asserts that every command succeeds. */
+const char *gen_world_store(const char *recipe, unsigned seed, unsigned bg);
 /* Removes a file or a folder with everything below it (no symlinks followed). */
 void rm_tree(const char *path);
 /* Integer member (exact, from the raw number text); asserts it is a number. */

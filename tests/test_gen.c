@@ -41,16 +41,8 @@ static void gen(const char *d, const char *name, const char *recipe, unsigned se
 /* Generates recipe/seed into DIR/w and ingests it into DIR/s; returns DIR. */
 static const char *world(const char *recipe, unsigned seed)
 {
-    const char *d = temp_dir();
-    run_result r;
-    gen(d, "w", recipe, seed);
-    r = run_sleuth("ingest btc --quiet --network regtest --store %s/s %s/w/btc", d, d);
-    cr_assert_eq(r.status, 0, "%s", r.err);
-    run_free(&r);
-    r = run_sleuth("ingest eth --quiet --store %s/s --chain ethereum %s/w/eth", d, d);
-    cr_assert_eq(r.status, 0, "%s", r.err);
-    run_free(&r);
-    r = run_sleuth("tags import --store %s/s %s/w/tags/world.tagpack.yaml %s/w/tags/incident.tagpack.yaml", d, d, d);
+    const char *d = gen_world_store(recipe, seed, 2000);
+    run_result r = run_sleuth("tags import --store %s/s %s/w/tags/world.tagpack.yaml %s/w/tags/incident.tagpack.yaml", d, d, d);
     cr_assert_eq(r.status, 0, "%s", r.err);
     run_free(&r);
     return d;

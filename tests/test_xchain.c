@@ -30,6 +30,7 @@
 #include "regtest.h"
 #include "sleuth/btc.h"
 #include "sleuth/flow.h"
+#include "sleuth/hashtab.h"
 #include "sleuth/store.h"
 #include "sleuth/trace.h"
 #include "sleuth/util.h"
@@ -610,7 +611,8 @@ Test(xchain, btc_to_eth_then_a_dex_swap_traced_end_to_end)
     line_is(j, "bitcoin", "BTC", "100000", "0", "8000", "0", "2000", "90000");
     line_is(j, "ethereum", "ETH", "0", "1665000000000000000", "0", "665000000000000000", "0", "1000000000000000000");
     line_is(j, "ethereum", "USDT", "0", "2700000000", "0", "2700000000", "0", "0");
-    cr_assert_eq(jint(j, "passes"), 3);
+    /* 3 passes to settle, 2 more while the crossings were being found (TIN's, then h04's swap) */
+    cr_assert_eq(jint(j, "passes"), 5);
     amount_is(end_at(j, DEST, "ETH", "held"), "amount", "665000000000000000");
     amount_is(end_at(j, DEST, "USDT", "held"), "amount", "2700000000");
     const cJSON *x = end_at(j, rt_addr(VB), "BTC", "crossed");
@@ -646,9 +648,12 @@ Test(xchain, btc_to_eth_then_a_dex_swap_traced_end_to_end)
     cr_assert_eq(n, 2);
     const cJSON *c = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "params"), "crossings");
     cr_assert_str_eq(jstr(c, "status"), "followed");
-    cr_assert_eq(jint(c, "found"), 7);
-    cr_assert_eq(jint(c, "followed"), 7);
-    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "crossings_used")), 7);
+    /* the crossings of the txs the trace reached (TIN's swap, h04's DEX swap, TX's unmatched
+     * swap), not the store's 7 */
+    cr_assert_eq(jint(c, "txs_examined"), 5);
+    cr_assert_eq(jint(c, "found"), 3);
+    cr_assert_eq(jint(c, "followed"), 3);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "crossings_used")), 3);
     cJSON_Delete(j);
 }
 
@@ -748,8 +753,11 @@ Test(xchain, a_declared_link_wins_over_the_crossing_of_the_same_payment)
     fclose(f);
     cJSON *j = sleuth_json("trace --store %s --json --link %s --tx %s:0", WST, path, C0W);
     const cJSON *c = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "params"), "crossings");
-    cr_assert_eq(jint(c, "found"), 7);
-    cr_assert_eq(jint(c, "followed"), 6);
+    /* found: the crossings of the 5 txs the trace reached (C0W, TIN, h03's, h04's, TX), not
+     * the store's 7 (sl_xchain_find_at) */
+    cr_assert_eq(jint(c, "txs_examined"), 5);
+    cr_assert_eq(jint(c, "found"), 3);
+    cr_assert_eq(jint(c, "followed"), 2);
     cr_assert_eq(jint(c, "left_out"), 1);
     /* 1 ETH arrives at DEST (the analyst's rate) with the 1.665 ETH payment; h04 sends 1 ETH of
      * DEST's 1.665: floor(1e18 * 1e18 / 1.665e18) = 600600600600600600 tainted to the pool, which
@@ -790,7 +798,7 @@ Test(xchain, the_text_report_marks_chain_data_and_what_crossed)
     cr_assert(strstr(r.out, "chain data: DEX swap (Uniswap V2 Swap event): ethereum"), "%s", r.out);
     snprintf(want, sizeof want, "0.00008000 BTC at %s: crossed to doge, outbound not in the store", rt_addr(VB));
     cr_assert(strstr(r.out, want), "%s", r.out);
-    cr_assert(strstr(r.out, "crossings in chain data: 7 found"), "%s", r.out);
+    cr_assert(strstr(r.out, "crossings in chain data: 3 found in the 5 txs the trace reached"), "%s", r.out);
     cr_assert_null(strstr(r.out, "analyst's assertion, not chain data"), "no link file: no declared links");
     run_free(&r);
     /* the graph: crossing edges say they are chain data, the crossed end where it went */
@@ -802,3 +810,121 @@ Test(xchain, the_text_report_marks_chain_data_and_what_crossed)
     cr_assert_str_eq(r.out, "2\n1\n", "%s", r.out);
     run_free(&r);
 }
+
+/* ---- sl_xchain_find_at: the crossings of given txs, by indexed look-ups ---- */
+
+typedef struct txset {
+    sl_tx_ref *v;
+    size_t n, cap;
+    sl_ht seen;
+} txset;
+
+static int note_tx(void *ctx, const sl_annot_row *r)
+{
+    txset *t = ctx;
+    size_t had = t->n;
+    cr_assert_eq(sl_xchain_reached(NULL, &(sl_trace_source){.kind = SL_SOURCE_TX, .chain = r->chain, .tx = r->tx}, NULL,
+                                   &t->seen, &t->v, &t->n, &t->cap),
+                 SL_OK);
+    cr_assert_leq(t->n, had + 1);
+    return 0;
+}
+
+/* A crossing as one comparable line. */
+static void xc_line(const sl_xchain *x, char *out, size_t cap)
+{
+    const sl_trace_link *l = &x->link;
+    char fa[40], ta[40];
+    sl_u128_dec(fa, l->from_amount), sl_u128_dec(ta, l->to_amount);
+    snprintf(out, cap, "%d %d %u %llu %u %llu %s %s %u %s|%s|%s|%s", (int)x->kind, x->matched, l->from_chain,
+             (unsigned long long)l->from_flow, l->to_chain, (unsigned long long)l->to_flow, fa, ta, x->legs,
+             x->to_chain_name, l->note, x->memo, x->out_memo);
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* The lines of l (keep: only those whose departing tx is in *only, NULL: all), sorted. */
+static char **xc_lines(const sl_flow_set *fs, const sl_xchain_list *l, sl_ht *only, size_t *n)
+{
+    char **v = calloc(l->n + 1, sizeof *v);
+    *n = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        if (only) {
+            sl_ht probe = {0};
+            sl_tx_ref *t = NULL;
+            size_t tn = 0, tc = 0;
+            sl_trace_edge ed = {.chain = l->v[i].link.from_chain, .flow = l->v[i].link.from_flow};
+            sl_trace_result r = {.edges = &ed, .n_edges = 1};
+            cr_assert_eq(sl_xchain_reached(fs, NULL, &r, &probe, &t, &tn, &tc), SL_OK);
+            cr_assert_eq(tn, 1);
+            uint64_t k[2] = {t[0].chain, t[0].id};
+            bool in = sl_ht_get(only, k, sizeof k, NULL);
+            free(t), sl_ht_free(&probe);
+            if (!in) continue;
+        }
+        v[*n] = malloc(1024);
+        xc_line(&l->v[i], v[*n], 1024);
+        (*n)++;
+    }
+    qsort(v, *n, sizeof *v, cmp_str);
+    return v;
+}
+
+static void same_lines(char **a, size_t na, char **b, size_t nb, const char *what)
+{
+    cr_assert_eq(na, nb, "%s: %zu crossings against %zu", what, na, nb);
+    for (size_t i = 0; i < na; i++) cr_assert_str_eq(a[i], b[i], "%s: crossing %zu", what, i);
+    for (size_t i = 0; i < na; i++) free(a[i]), free(b[i]);
+    free(a), free(b);
+}
+
+/* On a generated world: find_at over every tx with annotations gives sl_xchain_find's list,
+ * and over a third of them the full list restricted to those txs. */
+static void find_at_matches(const char *recipe, unsigned seed)
+{
+    const char *d = gen_world_store(recipe, seed, 2000);
+
+    sl_store *s;
+    sl_flow_set *fs;
+    sl_annot *a;
+    sl_error e = {0};
+    sl_xchain_list all = {0}, at = {0}, part = {0};
+    txset txs = {0};
+    cr_assert_eq(sl_store_open(&s, path_in(d, "s"), SL_STORE_RDONLY, &e), SL_OK, "%s", e.msg);
+    cr_assert_eq(sl_flow_set_open(&fs, s, &e), SL_OK, "%s", e.msg);
+    cr_assert_eq(sl_annot_open(&a, s, &e), SL_OK, "%s", e.msg);
+    cr_assert_eq(sl_xchain_find(fs, a, &all, &e), SL_OK, "%s", e.msg);
+    cr_assert_gt(all.n, 20, "%s: a world with crossings (%zu)", recipe, all.n);
+    cr_assert_eq(sl_annot_each(a, 0, 0, 0, note_tx, &txs, &e), SL_OK, "%s", e.msg);
+    cr_assert_eq(sl_xchain_find_at(fs, a, txs.v, txs.n, &at, &e), SL_OK, "%s", e.msg);
+    cr_assert_eq(at.txs_asked, txs.n);
+    size_t na, nb;
+    char **la = xc_lines(fs, &all, NULL, &na), **lb = xc_lines(fs, &at, NULL, &nb);
+    same_lines(la, na, lb, nb, "every tx");
+
+    /* a third of the txs, asked in two calls (repeats examined once) */
+    sl_ht third = {0};
+    sl_tx_ref *sub = calloc(txs.n + 1, sizeof *sub);
+    size_t ns = 0;
+    for (size_t i = 0; i < txs.n; i += 3) {
+        uint64_t k[2] = {txs.v[i].chain, txs.v[i].id};
+        cr_assert_eq(sl_ht_set(&third, k, sizeof k, 1), SL_OK);
+        sub[ns++] = txs.v[i];
+    }
+    cr_assert_eq(sl_xchain_find_at(fs, a, sub, ns / 2, &part, &e), SL_OK, "%s", e.msg);
+    cr_assert_eq(sl_xchain_find_at(fs, a, sub + ns / 2, ns - ns / 2, &part, &e), SL_OK, "%s", e.msg);
+    cr_assert_eq(part.txs_asked, ns);
+    la = xc_lines(fs, &all, &third, &na), lb = xc_lines(fs, &part, NULL, &nb);
+    cr_assert_gt(na, 3);
+    same_lines(la, na, lb, nb, "a third of the txs");
+
+    free(sub);
+    sl_ht_free(&third), sl_ht_free(&txs.seen), free(txs.v);
+    sl_xchain_list_free(&all), sl_xchain_list_free(&at), sl_xchain_list_free(&part);
+    sl_annot_close(a);
+    sl_flow_set_close(fs);
+    sl_store_close(s);
+}
+
+Test(xchain, find_at_gives_find_s_crossings_of_the_txs_dmm, .timeout = 300) { find_at_matches("dmm", 3); }
+Test(xchain, find_at_gives_find_s_crossings_of_the_txs_bybit, .timeout = 300) { find_at_matches("bybit", 2); }

@@ -109,6 +109,15 @@ int sl_annot_event_of(const uint8_t topic0[32]);
 const char *sl_annot_event_name(int event);
 
 /* ---- reading; fn returns non-zero to stop (that value is returned) ---- */
+/* Many look-ups in a row (sl_xchain_find_at): a read handle takes SQLite's shared lock once
+ * for all of them instead of once a query (each costs a lock and a stat of the file:
+ * ~25 us). Until sl_annot_read_end (or sl_annot_close) the handle holds that lock, which
+ * keeps a writer of annot.db waiting (the store's own lock already does while a reader
+ * runs). *began says whether this call began one (false on a writer handle or when already
+ * in a batch: then there is nothing for this caller to end). Errors: SL_ESTORE. */
+int sl_annot_read_begin(sl_annot *a, bool *began, sl_error *e) SL_MUST_USE;
+/* Ends the batch of sl_annot_read_begin (no-op without one; a NULL handle is accepted). */
+void sl_annot_read_end(sl_annot *a);
 typedef int (*sl_annot_fn)(void *ctx, const sl_annot_row *r);
 /* Every row of one transaction, by kind then index. */
 int sl_annot_of_tx(sl_annot *a, uint16_t chain, uint64_t tx, sl_annot_fn fn, void *ctx, sl_error *e);

@@ -215,8 +215,11 @@ typedef struct sl_trace_report {
     sl_trace_params params;
     /* added (issue 12): the crossings found in chain data (xchain.h) */
     size_t n_declared;       /* links read from rq.links */
-    sl_xchain_list xc;       /* every crossing the store holds (empty with --no-crossings) */
+    sl_xchain_list xc;       /* the crossings departing in the txs the trace reached (xc.txs_asked
+                              * of them examined, sl_xchain_find_at); empty with --no-crossings */
     size_t *xc_of_link;      /* links[n_declared + i] is xc.v[xc_of_link[i]] */
+    unsigned xc_rounds;      /* engine passes after which crossings were looked for */
+    bool xc_all;             /* backward: xc is every crossing of the store (sl_xchain_find) */
     size_t xc_used, xc_skipped; /* appended as links; left out (their payment is in rq.links) */
     char xc_status[200];     /* "" when crossings were looked for, else why not */
     sl_trace_result r;

@@ -115,6 +115,7 @@ typedef struct sl_trace_links {
 int sl_trace_links_load(sl_trace_links *l, const sl_flow_set *fs, const char *path, sl_error *e) SL_MUST_USE;
 void sl_trace_links_free(sl_trace_links *l);
 
+struct sl_trace_result;
 typedef struct sl_trace_params {
     sl_policy policy;
     bool backward;
@@ -127,6 +128,16 @@ typedef struct sl_trace_params {
     sl_trace_endpoints endpoints;    /* the endpoint hook; all zero: none */
     const sl_trace_links *links;     /* declared crossings; NULL: none */
     bool no_edges;                   /* do not keep the traced subgraph (edges): faster, less memory */
+    /* Links found as the trace goes (NULL: none; forward traces). Called after every pass
+     * with that pass's result r (read only during the call) and more_ctx; it may append
+     * links to the list `links` points to (the caller's, so `links` must then be set, also
+     * when empty) and sets *added to how many; the engine then indexes them and runs
+     * another pass even if the crossings did not change, with a fresh budget of links + 2
+     * passes. Links already in the list must not change. The passes keep their edges for the
+     * hook even with no_edges (the result then has none). Returns SL_OK or an error code
+     * (with its message in the sl_error the callback holds), which ends the trace. */
+    int (*more_links)(void *more_ctx, const struct sl_trace_result *r, size_t *added);
+    void *more_ctx;
 } sl_trace_params;
 
 /* What a trace starts from, on one chain: the payments of a tx (index -1: every one:

@@ -20,6 +20,7 @@
 #include "sleuth/annot.h"
 #include "sleuth/err.h"
 #include "sleuth/flow.h"
+#include "sleuth/hashtab.h"
 #include "sleuth/trace.h"
 
 /* ---- THORChain memos ---- */
@@ -91,6 +92,7 @@ typedef struct sl_xchain_list {
     sl_xchain *v;
     size_t n, cap;
     uint64_t memos_seen, unparsed; /* THORChain-looking memos read, and those that did not parse */
+    uint64_t txs_asked;            /* sl_xchain_find_at: distinct transactions examined (summed over calls) */
 } sl_xchain_list;
 
 /* Finds every crossing in the store: THORChain inbounds (an OP_RETURN swap memo on a
@@ -98,6 +100,31 @@ typedef struct sl_xchain_list {
  * to their outbound or refund by the memo's txid, DEX swaps by their Swap events. fs and a
  * belong to the same store. Appends to *out. Errors: SL_ENOMEM, the annotation store's. */
 int sl_xchain_find(const sl_flow_set *fs, sl_annot *a, sl_xchain_list *out, sl_error *e) SL_MUST_USE;
+/* The crossings whose departing payment is made by one of txs[0..n) (chain, tx id; repeats
+ * are examined once): the THORChain inbound and the DEX swaps each of those transactions
+ * carries, read by indexed look-ups only (sl_annot_of_tx per tx, sl_annot_by_ref for the
+ * outbound and refund legs naming an inbound), so the cost follows n, not the store. The
+ * crossings are those sl_xchain_find gives for the same transactions, with one difference
+ * in what is known of vaults: here they are learned from the legs naming the inbound (the
+ * outbound that names an inbound is paid by the vault, so its senders are vaults), not
+ * from every OUT:/REFUND: memo of the store. The payment chosen can differ only for a
+ * Bitcoin-family inbound whose vault output is not its first non-OP_RETURN output and
+ * whose vault is seen only in other swaps' outbounds (see docs/LAUNDERING.md). Appended to
+ * *out in the order of txs (inbound legs, then DEX swaps, per tx); out->txs_asked,
+ * memos_seen and unparsed grow by what was read. fs and a belong to the same store; a
+ * transaction past a chain's committed count or on a chain fs does not hold gives none.
+ * Errors: SL_ENOMEM, the annotation store's (SL_ESTORE); *out keeps what was appended
+ * before the error (the caller frees it). Threads: those of a (one handle per thread). */
+int sl_xchain_find_at(const sl_flow_set *fs, sl_annot *a, const sl_tx_ref *txs, size_t n, sl_xchain_list *out,
+                      sl_error *e) SL_MUST_USE;
+/* The transactions a trace reached, for sl_xchain_find_at: the source's tx (a tx source),
+ * the tx that made each edge's payment (UTXO: the output's tx; accounts: the flow's tx) and
+ * each end's (an input end, SL_FLOW_UTXO_IN, has none), each appended to *v (n used, cap
+ * allocated; grown with sl_grow, the caller frees *v) unless already in *asked, which
+ * records it ((chain, tx) as two uint64_t keys). src and r may be NULL. SL_OK or
+ * SL_ENOMEM (what was appended stays). Threads: the caller's, as for fs. */
+int sl_xchain_reached(const sl_flow_set *fs, const sl_trace_source *src, const sl_trace_result *r, sl_ht *asked,
+                      sl_tx_ref **v, size_t *n, size_t *cap) SL_MUST_USE;
 /* The crossings as links for sl_trace_params.links (appended to *links; matched ones with
  * their arriving payment, unmatched ones with to_flow SL_FLOW_NONE). SL_OK or SL_ENOMEM. */
 int sl_xchain_links(const sl_xchain_list *l, sl_trace_links *links) SL_MUST_USE;

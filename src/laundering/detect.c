@@ -1,6 +1,6 @@
 /* detect.c — the driver of the laundering detectors (laundering.h): resolves what a detect
  * starts from (an incident's theft transactions or exploiter addresses, an address, a
- * transaction), runs one forward trace per source with the store's crossings as links and
+ * transaction), runs one forward trace per source with the crossings it reaches as links and
  * tagged services as endpoints, lets the detector families (detect_flow.c, detect_mix.c,
  * detect_swap.c) read the traces, and names the suspects: every address the taint reached
  * that is no service and received at least suspect_min_share of the loot, with a
@@ -448,20 +448,28 @@ uint64_t det_flow_time(const det_ctx *c, uint16_t chain, uint64_t flow)
 
 /* ---------------- the run ---------------- */
 
-/* The store's crossings (THORChain swaps, DEX swaps: xchain.h) as the first links, link i
- * being crossing i. Without annotations there are none to find. */
+/* The crossings (THORChain swaps, DEX swaps: xchain.h) departing in the transactions the
+ * traces just run reached and no earlier round asked about (sl_xchain_find_at), appended to
+ * r->crossings: the store is read by transaction, not walked. Without annotations there are
+ * none to find. */
 static int find_crossings(det_ctx *c)
 {
-    int rc;
+    sl_tx_ref *txs = NULL;
+    size_t n = 0, cap = 0, from = c->r->crossings.n;
+    int rc = SL_OK;
     if (!c->a) return SL_OK;
-    if ((rc = sl_xchain_find(c->fs, c->a, &c->r->crossings, c->e))) return rc;
-    for (size_t i = 0; i < c->r->crossings.n; i++) { /* departing payment -> crossing index + 1 */
+    for (size_t i = 0; i < c->r->n_traces && !rc; i++)
+        rc = sl_xchain_reached(c->fs, &c->in->src[i], &c->r->traces[i], &c->xc_asked, &txs, &n, &cap);
+    if (rc) rc = sl_err(c->e, rc, "out of memory");
+    if (!rc && n) rc = sl_xchain_find_at(c->fs, c->a, txs, n, &c->r->crossings, c->e);
+    sl_free(txs);
+    for (size_t i = from; i < c->r->crossings.n && !rc; i++) { /* departing payment -> crossing index + 1 */
         const sl_trace_link *L = &c->r->crossings.v[i].link;
         uint64_t k[2] = {L->from_chain, L->from_flow}, *slot;
         bool added;
-        if (sl_ht_upsert(&c->xc_from, k, sizeof k, i + 1, &slot, &added)) return sl_err(c->e, SL_ENOMEM, "out of memory");
+        if (sl_ht_upsert(&c->xc_from, k, sizeof k, i + 1, &slot, &added)) rc = sl_err(c->e, SL_ENOMEM, "out of memory");
     }
-    return SL_OK;
+    return rc;
 }
 
 /* Adds the link of crossing i (once). */
@@ -810,7 +818,6 @@ int sl_detect_run(const sl_flow_set *fs, sl_annot *a, sl_tags *tags, const sl_de
     int rc = SL_OK;
     memset(r, 0, sizeof *r);
     if (!in->n_src) return sl_err(e, SL_EUSAGE, "nothing to start from");
-    if (!p->no_crossings && (rc = find_crossings(&c))) goto done;
     for (size_t i = 0; p->extra_links && i < p->extra_links->n; i++) {
         size_t cap = c.links.cap, cap2 = c.links.cap;
         if (sl_grow((void **)&c.links.v, &cap, c.links.n + 1, sizeof *c.links.v) ||
@@ -840,7 +847,9 @@ int sl_detect_run(const sl_flow_set *fs, sl_annot *a, sl_tags *tags, const sl_de
             r->n_traces++;
         }
         r->rounds = round + 1;
-        if (round + 1 >= DETECT_MAX_ROUNDS || !r->crossings.n) break;
+        if (round + 1 >= DETECT_MAX_ROUNDS || p->no_crossings) break;
+        if ((rc = find_crossings(&c))) goto done;
+        if (!r->crossings.n) break;
         if ((rc = select_crossings(&c, &added))) {
             sl_err(e, rc, "out of memory");
             goto done;
@@ -876,6 +885,7 @@ done:
     sl_free(c.links.v);
     sl_free(c.xc_of_link);
     sl_ht_free(&c.xc_from);
+    sl_ht_free(&c.xc_asked);
     r->seconds = sl_now() - t0;
     if (rc) sl_detect_free(r);
     return rc;

@@ -73,6 +73,7 @@ typedef struct det_ctx {
     sl_trace_links links;       /* params->extra_links, then the crossings the loot reached */
     size_t *xc_of_link;         /* link i is crossing xc_of_link[i] (SIZE_MAX: declared) */
     sl_ht xc_from;              /* (chain, departing flow) -> first crossing index + 1 */
+    sl_ht xc_asked;             /* (chain, tx) whose crossings were looked for */
     sl_ht svc;                  /* address key -> service kind + 1 */
     sl_ht svc_cl;               /* cluster key -> service kind + 1 */
     struct { uint16_t chain; bool tried; sl_cluster *cl; } cls[8];

@@ -5,6 +5,7 @@
  * with the asset's symbol and a coin-unit text beside them.
  */
 #include <cjson/cJSON.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include "laundering/detect_int.h"
@@ -135,6 +136,7 @@ void *sl_detect_json(const sl_detect_result *r, const sl_detect_input *in, const
         cJSON_AddItemToArray(arr, o);
     }
     x = cJSON_AddObjectToObject(j, "crossings");
+    cJSON_AddNumberToObject(x, "txs_examined", (double)r->crossings.txs_asked);
     cJSON_AddNumberToObject(x, "found", (double)r->crossings.n);
     {
         size_t used = 0;
@@ -184,8 +186,9 @@ int sl_detect_text(FILE *f, const sl_detect_result *r, const sl_detect_input *in
     sl_fmt_time(t1, r->tip_time);
     size_t crossed = 0;
     for (size_t i = 0; i < r->n_traces; i++) crossed += r->traces[i].n_crossings;
-    sl_fmt_wrapf(f, 4, "  as of %s; crossings in the store %zu, crossed by the loot %zu (%u trace round%s)", t1,
-                 r->crossings.n, crossed, r->rounds, r->rounds == 1 ? "" : "s");
+    sl_fmt_wrapf(f, 4, "  as of %s; crossings found in the %" PRIu64 " txs the traces reached %zu, crossed by the loot %zu "
+                       "(%u trace round%s)", t1, r->crossings.txs_asked, r->crossings.n, crossed, r->rounds,
+                 r->rounds == 1 ? "" : "s");
     fprintf(f, "\nfindings (%zu, by time)\n", r->n_findings);
     for (size_t i = 0; i < r->n_findings; i++) {
         const sl_finding *x = &r->findings[i];

@@ -455,6 +455,104 @@ int sl_xchain_find(const sl_flow_set *fs, sl_annot *a, sl_xchain_list *out, sl_e
     return rc;
 }
 
+/* ---- by transaction (the rows of the asked txs only) ---- */
+
+/* sl_annot_by_ref's rows: the OUT:/REFUND: legs, filtered as collect() files them. */
+static int collect_leg(void *vctx, const sl_annot_row *r)
+{
+    find_ctx *c = vctx;
+    sl_thor_memo m;
+    sl_error e2 = {0};
+    if (!r->text || !r->text[0] || !thor_looking(r) || sl_thor_memo_parse(r->text, strlen(r->text), &m, &e2)) return 0;
+    return m.type == SL_THOR_OUT || m.type == SL_THOR_REFUND ? push_row(&c->outs, r) : 0;
+}
+
+/* The crossings departing in one tx: its inbound (the first of its inbound rows, events
+ * first, as sl_xchain_find takes it) with the legs naming it and the vaults they show, then
+ * its Swap events. */
+static int find_one_tx(find_ctx *c, uint16_t chain, uint64_t tx)
+{
+    const sl_flow_view *v = sl_flow_set_chain(c->fs, chain);
+    int rc;
+    c->in.n = c->outs.n = c->dex.n = 0;
+    if (!v) return SL_OK;
+    if ((rc = sl_annot_of_tx(c->a, chain, tx, collect, c, c->e))) return rc == SL_ENOMEM ? sl_err(c->e, rc, "out of memory") : rc;
+    if (c->in.n) {
+        char txid[SL_FLOW_NAME_MAX];
+        if (c->in.n > 1) qsort(c->in.v, c->in.n, sizeof *c->in.v, cmp_row);
+        v->m->tx_name(v, tx, txid);
+        c->outs.n = 0; /* collect() filed this tx's own OUT: rows there: the legs are by ref */
+        if ((rc = sl_annot_by_ref(c->a, txid, collect_leg, c, c->e))) return rc == SL_ENOMEM ? sl_err(c->e, rc, "out of memory") : rc;
+        sl_ht_clear(&c->vaults); /* this inbound's vaults: the senders of the legs naming it */
+        if ((rc = learn_vaults(c))) return sl_err(c->e, rc, "out of memory");
+        if (c->outs.n > 1) qsort(c->outs.v, c->outs.n, sizeof *c->outs.v, cmp_ref);
+        if ((rc = one_inbound(c, &c->in.v[0]))) return sl_err(c->e, rc, "out of memory");
+    }
+    for (size_t i = 0; i < c->dex.n; i++)
+        if ((rc = one_dex(c, &c->dex.v[i]))) return sl_err(c->e, rc, "out of memory");
+    return SL_OK;
+}
+
+int sl_xchain_find_at(const sl_flow_set *fs, sl_annot *a, const sl_tx_ref *txs, size_t n, sl_xchain_list *out, sl_error *e)
+{
+    find_ctx c = {.fs = fs, .a = a, .out = out, .e = e};
+    sl_ht asked = {0};
+    bool began = false;
+    int rc = n ? sl_annot_read_begin(a, &began, e) : SL_OK; /* one shared lock for the batch, not one a query */
+    for (size_t i = 0; i < n && !rc; i++) {
+        uint64_t k[2] = {txs[i].chain, txs[i].id}, *slot;
+        bool added;
+        if ((rc = sl_ht_upsert(&asked, k, sizeof k, 1, &slot, &added))) {
+            sl_err(e, rc, "out of memory");
+            break;
+        }
+        if (!added) continue;
+        out->txs_asked++;
+        rc = find_one_tx(&c, txs[i].chain, txs[i].id);
+    }
+    if (began) sl_annot_read_end(a);
+    sl_free(c.in.v), sl_free(c.outs.v), sl_free(c.dex.v), sl_free(c.legs.v);
+    sl_ht_free(&c.vaults), sl_ht_free(&c.pool_in), sl_ht_free(&asked);
+    return rc;
+}
+
+/* The tx that made payment flow on chain (SL_FLOW_NONE: none, or an input). */
+static uint64_t paying_tx(const sl_flow_set *fs, uint16_t chain, uint64_t flow)
+{
+    const sl_flow_view *v = sl_flow_set_chain(fs, chain);
+    sl_flow f;
+    if (!v || flow == SL_FLOW_NONE) return SL_FLOW_NONE;
+    if (v->model == SL_MODEL_UTXO) return flow & SL_FLOW_UTXO_INPUT ? SL_FLOW_NONE : SL_FLOW_UTXO_TX(flow);
+    v->m->flow_get(v, flow, &f);
+    return f.tx;
+}
+
+static int reach_add(sl_ht *asked, sl_tx_ref t, sl_tx_ref **v, size_t *n, size_t *cap)
+{
+    uint64_t k[2] = {t.chain, t.id}, *slot;
+    bool added;
+    if (t.id == SL_FLOW_NONE) return SL_OK;
+    if (sl_ht_upsert(asked, k, sizeof k, 1, &slot, &added)) return SL_ENOMEM;
+    if (!added) return SL_OK;
+    void *q = *v;
+    if (sl_grow(&q, cap, *n + 1, sizeof **v)) return SL_ENOMEM;
+    *v = q;
+    (*v)[(*n)++] = t;
+    return SL_OK;
+}
+
+int sl_xchain_reached(const sl_flow_set *fs, const sl_trace_source *src, const sl_trace_result *r, sl_ht *asked,
+                      sl_tx_ref **v, size_t *n, size_t *cap)
+{
+    int rc = SL_OK;
+    if (src && src->kind == SL_SOURCE_TX) rc = reach_add(asked, (sl_tx_ref){src->chain, src->tx}, v, n, cap);
+    for (size_t i = 0; r && i < r->n_edges && !rc; i++)
+        rc = reach_add(asked, (sl_tx_ref){r->edges[i].chain, paying_tx(fs, r->edges[i].chain, r->edges[i].flow)}, v, n, cap);
+    for (size_t i = 0; r && i < r->n_ends && !rc; i++)
+        rc = reach_add(asked, (sl_tx_ref){r->ends[i].chain, paying_tx(fs, r->ends[i].chain, r->ends[i].flow)}, v, n, cap);
+    return rc;
+}
+
 int sl_xchain_links(const sl_xchain_list *l, sl_trace_links *links)
 {
     void *q = links->v;

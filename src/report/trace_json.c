@@ -97,6 +97,9 @@ static void j_params(sl_jw *w, const sl_trace_report *rep)
     sl_jw_str(w, "links", rep->n_declared ? rep->links.path : NULL);
     sl_jw_obj(w, "crossings");
     sl_jw_str(w, "status", rep->xc_status[0] ? rep->xc_status : "followed");
+    sl_jw_u64(w, "txs_examined", rep->xc.txs_asked);
+    sl_jw_u64(w, "passes_looked", rep->xc_rounds);
+    sl_jw_bool(w, "whole_store", rep->xc_all);
     sl_jw_u64(w, "found", rep->xc.n);
     sl_jw_u64(w, "followed", rep->xc_used);
     sl_jw_u64(w, "left_out", rep->xc_skipped);

@@ -3,6 +3,7 @@
  * chain-id order, or the one --chain names) and the trace starts on the chain that holds
  * it — nothing is guessed from how the argument is written; then the asset, the declared
  * links and the engine (trace.h). */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,34 +110,47 @@ static int find_asset(sl_trace_report *rep, sl_error *e)
     return SL_OK;
 }
 
-/* The crossings found in the store's chain data (xchain.h), appended to the links after
- * the declared ones; a crossing whose departing payment the --link file already declares
- * is left out (the analyst's line wins: one payment cannot leave twice). */
-static int load_crossings(sl_trace_report *rep, sl_store *s, sl_error *e)
+/* The annotations for the crossings (xchain.h): *a NULL, with rep->xc_status saying why,
+ * when they are off or the store has none. */
+static void open_annot(sl_trace_report *rep, sl_store *s, sl_annot **a)
 {
-    sl_annot *a;
     sl_error e2 = {0};
     int rc;
-    rep->n_declared = rep->links.n;
+    *a = NULL;
     if (rep->rq.no_crossings) {
         snprintf(rep->xc_status, sizeof rep->xc_status, "off (--no-crossings)");
-        return SL_OK;
+        return;
     }
-    if ((rc = sl_annot_open(&a, s, &e2)) == SL_ENOTFOUND) {
+    if ((rc = sl_annot_open(a, s, &e2)) == SL_ENOTFOUND) {
         snprintf(rep->xc_status, sizeof rep->xc_status,
                  "none: the store keeps no memos or events (ingested before sleuth kept them: re-ingest)");
-        return SL_OK;
-    }
-    if (rc) { /* e.g. a user who may read the store but not annot.db: the trace runs without them, and says so */
+    } else if (rc) { /* e.g. a user who may read the store but not annot.db: the trace runs without them, and says so */
         snprintf(rep->xc_status, sizeof rep->xc_status, "none: the annotations could not be read (%.150s)", e2.msg);
-        return SL_OK;
     }
-    rc = sl_xchain_find(rep->fs, a, &rep->xc, e);
-    sl_annot_close(a);
-    if (rc) return rc;
-    if (rep->xc.n && !(rep->xc_of_link = sl_malloc(rep->xc.n * sizeof *rep->xc_of_link)))
-        return sl_err(e, SL_ENOMEM, "out of memory");
-    for (size_t i = 0; i < rep->xc.n; i++) {
+    if (rc) *a = NULL;
+}
+
+/* What the engine's more_links hook needs (trace.h). */
+typedef struct more_ctx {
+    sl_trace_report *rep;
+    sl_annot *a;
+    sl_ht asked;   /* (chain, tx) whose crossings were looked for */
+    sl_error *e;
+} more_ctx;
+
+/* The crossings of rep->xc from index `from` on as links after the declared ones, but
+ * those whose departing payment the --link file declares (the analyst's line wins: one
+ * payment cannot leave twice); *added counts the new links. */
+static int append_links(sl_trace_report *rep, size_t from, size_t *added, sl_error *e)
+{
+    *added = 0;
+    if (rep->xc.n > from) {
+        void *q = rep->xc_of_link;
+        size_t xcap = from;
+        if (sl_grow(&q, &xcap, rep->xc.n, sizeof *rep->xc_of_link)) return sl_err(e, SL_ENOMEM, "out of memory");
+        rep->xc_of_link = q;
+    }
+    for (size_t i = from; i < rep->xc.n; i++) {
         const sl_trace_link *l = &rep->xc.v[i].link;
         bool declared = false;
         void *q = rep->links.v;
@@ -147,8 +161,61 @@ static int load_crossings(sl_trace_report *rep, sl_store *s, sl_error *e)
         rep->links.v = q;
         rep->links.v[rep->links.n++] = *l;
         rep->xc_of_link[rep->xc_used++] = i;
+        ++*added;
     }
     return SL_OK;
+}
+
+/* A backward trace: every crossing of the store (sl_xchain_find). */
+static int all_crossings(sl_trace_report *rep, sl_annot *a, sl_error *e)
+{
+    size_t added;
+    int rc = sl_xchain_find(rep->fs, a, &rep->xc, e);
+    rep->xc_all = true;
+    return rc ? rc : append_links(rep, 0, &added, e);
+}
+
+/* The engine's more_links hook: the crossings departing in the txs the pass just run
+ * reached that no earlier pass asked about (sl_xchain_find_at), appended to the links
+ * (append_links); *added counts the new links. */
+static int more_crossings(void *vctx, const sl_trace_result *r, size_t *added)
+{
+    more_ctx *m = vctx;
+    sl_trace_report *rep = m->rep;
+    sl_error *e = m->e;
+    sl_tx_ref *txs = NULL;
+    size_t n = 0, cap = 0, from = rep->xc.n;
+    int rc = sl_xchain_reached(rep->fs, &rep->src, r, &m->asked, &txs, &n, &cap);
+    *added = 0;
+    rep->xc_rounds++;
+    if (rc) rc = sl_err(e, rc, "out of memory");
+    if (!rc && n) rc = sl_xchain_find_at(rep->fs, m->a, txs, n, &rep->xc, e);
+    sl_free(txs);
+    return rc ? rc : append_links(rep, from, added, e);
+}
+
+/* The trace with the crossings it reaches: the engine calls more_crossings after every
+ * pass and passes again while new ones appear (docs/LAUNDERING.md "Cross-chain crossings"),
+ * so only the transactions the taint went through are looked up, never the whole store. */
+static int run_with_crossings(sl_trace_report *rep, sl_store *s, sl_error *e)
+{
+    more_ctx m = {.rep = rep, .e = e};
+    int rc;
+    rep->n_declared = rep->links.n;
+    open_annot(rep, s, &m.a);
+    if (m.a && rep->params.backward) { /* backward reaches outbounds: every crossing of the store, as before */
+        rc = all_crossings(rep, m.a, e);
+        sl_annot_close(m.a);
+        if (rc) return rc;
+        m.a = NULL;
+    }
+    rep->params.links = rep->links.n || m.a ? &rep->links : NULL;
+    if (m.a) rep->params.more_links = more_crossings, rep->params.more_ctx = &m;
+    rc = sl_trace_run(rep->fs, &rep->src, &rep->params, &rep->r, e);
+    rep->params.more_links = NULL, rep->params.more_ctx = NULL; /* m is gone after this call */
+    sl_ht_free(&m.asked);
+    if (m.a) sl_annot_close(m.a);
+    return rc;
 }
 
 int sl_report_trace_run(sl_store *s, const sl_trace_req *rq, sl_trace_report *rep, sl_error *e)
@@ -163,9 +230,7 @@ int sl_report_trace_run(sl_store *s, const sl_trace_req *rq, sl_trace_report *re
     if ((rc = sl_flow_set_open(&rep->fs, s, e))) return rc;
     if ((rc = rq->tx ? find_tx(rep, e) : find_addr(rep, e)) || (rc = find_asset(rep, e))) return rc;
     if (rq->links && (rc = sl_trace_links_load(&rep->links, rep->fs, rq->links, e))) return rc;
-    if ((rc = load_crossings(rep, s, e))) return rc;
-    rep->params.links = rep->links.n ? &rep->links : NULL;
-    if ((rc = sl_trace_run(rep->fs, &rep->src, &rep->params, &rep->r, e))) return rc;
+    if ((rc = run_with_crossings(rep, s, e))) return rc;
     rep->names = sl_rt_cache_new(); /* a report of a million flows names each address several times */
     return SL_OK;
 }

@@ -140,10 +140,17 @@ static void params(const sl_trace_report *rep, FILE *out)
         sl_fmt_wrapf(out, 4, "  links: %zu pairs declared in %s (the analyst's assertion, not chain data): %zu crossed, "
                              "%u passes", rep->n_declared, rep->links.path, declared, rep->r.passes);
     if (rep->xc_status[0]) sl_fmt_wrapf(out, 4, "  crossings in chain data: %s", rep->xc_status);
-    else
-        sl_fmt_wrapf(out, 4, "  crossings in chain data: %zu found (THORChain swaps matched by memo, DEX swaps by their "
-                             "Swap event; %" PRIu64 " memos read, %" PRIu64 " not parsed), %zu followed%s%s",
+    else if (rep->xc_all)
+        sl_fmt_wrapf(out, 4, "  crossings in chain data: %zu found in the store (THORChain swaps matched by memo, DEX swaps "
+                             "by their Swap event; %" PRIu64 " memos read, %" PRIu64 " not parsed), %zu followed%s%s",
                      rep->xc.n, rep->xc.memos_seen, rep->xc.unparsed, rep->xc_used,
+                     rep->xc_skipped ? ", the others' payments declared in the link file" : "",
+                     rep->xc.n ? " (--no-crossings: off)" : "");
+    else
+        sl_fmt_wrapf(out, 4, "  crossings in chain data: %zu found in the %" PRIu64 " txs the trace reached, looked for "
+                             "after %u passes (THORChain swaps matched by memo, DEX swaps by their Swap event; %" PRIu64
+                             " memos read, %" PRIu64 " not parsed), %zu followed%s%s",
+                     rep->xc.n, rep->xc.txs_asked, rep->xc_rounds, rep->xc.memos_seen, rep->xc.unparsed, rep->xc_used,
                      rep->xc_skipped ? ", the others' payments declared in the link file" : "",
                      rep->xc.n ? " (--no-crossings: off)" : "");
 }

@@ -43,7 +43,7 @@
 struct sl_annot {
     sl_store *s;
     sqlite3 *db;
-    bool writer, in_txn;
+    bool writer, in_txn, in_read; /* in_read: a reader's batch (sl_annot_read_begin) */
     sqlite3_stmt *ins, *of_tx, *by_ref, *count;
     uint64_t limit[ANNOT_CHAINS]; /* committed tx count per chain id at the last snapshot */
 };
@@ -224,12 +224,31 @@ void sl_annot_close(sl_annot *a)
 {
     if (!a) return;
     if (a->in_txn) sl_annot_abort(a);
+    sl_annot_read_end(a);
     sqlite3_finalize(a->ins);
     sqlite3_finalize(a->of_tx);
     sqlite3_finalize(a->by_ref);
     sqlite3_finalize(a->count);
     if (a->db) sqlite3_close(a->db);
     sl_free(a);
+}
+
+/* ---------------- a reader's batch ---------------- */
+
+int sl_annot_read_begin(sl_annot *a, bool *began, sl_error *e)
+{
+    *began = false;
+    if (a->writer || a->in_txn || a->in_read) return SL_OK;
+    if (sqlite3_exec(a->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) return db_err(a->db, e, sl_store_dir(a->s), "begin");
+    a->in_read = *began = true;
+    return SL_OK;
+}
+
+void sl_annot_read_end(sl_annot *a)
+{
+    if (!a || !a->in_read) return;
+    sqlite3_exec(a->db, "COMMIT", NULL, NULL, NULL); /* a read transaction: nothing to lose */
+    a->in_read = false;
 }
 
 /* ---------------- writing ---------------- */

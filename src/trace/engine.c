@@ -551,8 +551,10 @@ int sl_trace_run(const sl_flow_set *fs, const sl_trace_source *src, const sl_tra
     int rc;
     memset(r, 0, sizeof *r);
     if ((rc = check_params(src, p, e))) return rc;
+    sl_trace_params pp = *p; /* the more_links hook reads the edges of every pass */
+    if (p->more_links && !p->backward) pp.no_edges = false;
     memset(&t, 0, sizeof t);
-    t.fs = fs, t.p = p, t.r = r, t.e = e;
+    t.fs = fs, t.p = &pp, t.r = r, t.e = e;
     t.max_nodes = p->max_nodes ? p->max_nodes : SL_TRACE_MAX_NODES_DEFAULT;
     max_passes = links_of(&t) ? (unsigned)links_of(&t)->n + 2 : 1;
     if ((rc = links_index(&t))) { rc = sl_err(e, rc, "out of memory"); goto out; }
@@ -560,16 +562,31 @@ int sl_trace_run(const sl_flow_set *fs, const sl_trace_source *src, const sl_tra
         if ((rc = run_pass(&t, src, seeds, nseeds))) break;
         r->passes = pass;
         if (t.n_deps) qsort(t.deps, t.n_deps, sizeof *t.deps, cmp_dep);
+        if (p->more_links && !p->backward) { /* links found where this pass went: index them, pass again */
+            size_t added = 0;
+            if ((rc = p->more_links(p->more_ctx, r, &added))) break;
+            if (added) {
+                sl_free(t.link_from), t.link_from = NULL;
+                if ((rc = links_index(&t))) { rc = sl_err(e, rc, "out of memory"); break; }
+                max_passes = pass + (unsigned)links_of(&t)->n + 2;
+                goto again;
+            }
+        }
         if (!links_of(&t) || deps_same(t.deps, t.n_deps, seeds, nseeds)) break;
         if (pass == max_passes) {
             rc = sl_err(e, SL_ELIMIT, "the declared links do not settle after %u passes: they form a loop through which "
                                       "taint keeps coming back", pass);
             break;
         }
+    again:
         sl_free(seeds);
         if (!(seeds = sl_malloc((t.n_deps + 1) * sizeof *seeds))) { rc = SL_ENOMEM; break; }
         if (t.n_deps) memcpy(seeds, t.deps, t.n_deps * sizeof *seeds);
         nseeds = t.n_deps;
+    }
+    if (!rc && p->no_edges && r->edges) { /* kept for the hook only: the caller asked for none */
+        sl_free(r->edges), r->edges = NULL;
+        r->n_edges = 0;
     }
 out:
     if (rc && e && !e->code) sl_err(e, rc, "%s", sl_strerror(rc)); /* every failure says what it was */
