@@ -768,7 +768,7 @@ static int suspects(det_ctx *c)
         c->r->suspects[w++] = s;
     }
     if (!rc) c->r->n_suspects = w;
-    qsort(c->r->suspects, c->r->n_suspects, sizeof *c->r->suspects, cmp_suspect);
+    if (c->r->n_suspects > 1) qsort(c->r->suspects, c->r->n_suspects, sizeof *c->r->suspects, cmp_suspect);
     sl_ht_free(&t.ix);
     sl_free(t.v);
     sl_ht_free(&done);
@@ -875,7 +875,7 @@ int sl_detect_run(const sl_flow_set *fs, sl_annot *a, sl_tags *tags, const sl_de
         }
         r->n_findings = w;
     }
-    qsort(r->findings, r->n_findings, sizeof *r->findings, cmp_finding);
+    if (r->n_findings > 1) qsort(r->findings, r->n_findings, sizeof *r->findings, cmp_finding);
 done:
     for (size_t i = 0; i < c.n_cls; i++) sl_cluster_close(c.cls[i].cl);
     sl_ht_free(&c.svc);

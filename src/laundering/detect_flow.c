@@ -35,7 +35,7 @@ static int cmp_u128(const void *x, const void *y)
 static size_t equal_group(sl_u128 *v, size_t n, sl_u128 *lo, sl_u128 *hi)
 {
     size_t best = 0, j = 0;
-    qsort(v, n, sizeof *v, cmp_u128);
+    if (n > 1) qsort(v, n, sizeof *v, cmp_u128);
     for (size_t i = 0; i < n; i++) {
         while (v[i] > v[j] + v[j] / 100) j++;
         if (i - j + 1 > best) best = i - j + 1, *lo = v[j], *hi = v[i];
@@ -526,7 +526,7 @@ static int dormancy(det_ctx *c, sl_ht *seen, const sl_trace_result *tr, const ed
                 if (sl_grow((void **)&arr, &acap, na + 1, sizeof *arr)) rc = SL_ENOMEM;
                 else arr[na++] = det_flow_time(c, y->chain, y->flow);
             }
-            qsort(arr, na, sizeof *arr, cmp_u64);
+            if (na > 1) qsort(arr, na, sizeof *arr, cmp_u64);
             for (size_t k = i; k < j && !rc && na; k++) {
                 const sl_trace_edge *y = &tr->edges[from->o[k]];
                 sl_flow fl;

@@ -77,7 +77,7 @@ static int push_day(sl_incident_report *rep, size_t *cap, uint64_t t, sl_stage s
 static void days_merge(sl_incident_report *rep)
 {
     size_t w = 0;
-    qsort(rep->days, rep->n_days, sizeof *rep->days, day_cmp);
+    if (rep->n_days > 1) qsort(rep->days, rep->n_days, sizeof *rep->days, day_cmp);
     for (size_t i = 0; i < rep->n_days; i++) {
         if (w && !day_cmp(&rep->days[w - 1], &rep->days[i])) rep->days[w - 1].amt.amount += rep->days[i].amt.amount;
         else rep->days[w++] = rep->days[i];
@@ -144,7 +144,7 @@ static int build_ends(sl_incident_report *rep, const sl_incident_namer *nm)
             if (asset_of(rep, nm, x->chain, x->asset, &o->amt.asset)) return SL_ENOMEM;
             o->amt.amount = x->amount, o->reason = x->reason, o->time = x->time, o->pieces = 1;
         }
-    qsort(rep->ends, rep->n_ends, sizeof *rep->ends, end_key_cmp);
+    if (rep->n_ends > 1) qsort(rep->ends, rep->n_ends, sizeof *rep->ends, end_key_cmp);
     for (size_t i = 0; i < rep->n_ends; i++) {
         sl_incident_end *x = &rep->ends[i];
         if (w && !end_key_cmp(&rep->ends[w - 1], x)) {
@@ -159,7 +159,7 @@ static int build_ends(sl_incident_report *rep, const sl_incident_namer *nm)
         if (nm && nm->addr) nm->addr(nm->ctx, x->addr, x->name);
         if (nm && nm->tag) nm->tag(nm->ctx, x->addr, x->tag, x->category);
     }
-    qsort(rep->ends, rep->n_ends, sizeof *rep->ends, end_show_cmp);
+    if (rep->n_ends > 1) qsort(rep->ends, rep->n_ends, sizeof *rep->ends, end_show_cmp);
     return SL_OK;
 }
 
