@@ -156,4 +156,9 @@ bool sl_btc_check_pow(const uint8_t hdr80[80], const sl_hash256 *hash, const sl_
 void sl_hash_hex(char out[65], const sl_hash256 *h);
 bool sl_hash_parse(sl_hash256 *h, const char *hex);
 
+/* The merkle root of n >= 1 hashes (txids or wtxids, internal byte order), computed in
+ * place: h is overwritten (it is the scratch). *mutated is set when a level pairs two equal
+ * hashes (the CVE-2012-2459 mutation). Pure function: any thread. */
+void sl_btc_merkle_root(sl_hash256 *root, sl_hash256 *h, uint32_t n, bool *mutated);
+
 #endif

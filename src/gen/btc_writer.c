@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "gen_int.h"
+#include "sleuth/btc.h"
 #include "sleuth/crypto.h"
 
 #define BLK_FILE_MAX (128u << 20)
@@ -241,19 +242,13 @@ void gb_end(gen_world *w)
     b->total_txs++;
 }
 
+/* The merkle root of n hashes (the block parser's, in place: h is scratch). */
 static void merkle(uint8_t root[32], uint8_t (*h)[32], size_t n)
 {
-    while (n > 1) {
-        size_t m = 0;
-        for (size_t i = 0; i < n; i += 2) {
-            uint8_t pair[64];
-            memcpy(pair, h[i], 32);
-            memcpy(pair + 32, h[i + 1 < n ? i + 1 : i], 32);
-            sl_sha256d(h[m++], pair, 64);
-        }
-        n = m;
-    }
-    memcpy(root, h[0], 32);
+    sl_hash256 r;
+    bool mutated;
+    sl_btc_merkle_root(&r, (sl_hash256 *)(void *)h, (uint32_t)n, &mutated);
+    memcpy(root, r.b, 32);
 }
 
 static void bput(gen_world *w, const void *p, size_t n) { gen_buf_put(w, &w->b.blk, p, n); }

@@ -236,8 +236,7 @@ static int parse_tx(sl_btc_block *b, sl_cursor *c, sl_btc_tx *tx, const uint8_t 
     return SL_OK;
 }
 
-/* Merkle root over n hashes (scratch has room for n), flagging duplicate pairs. */
-static void merkle_root(sl_hash256 *root, sl_hash256 *h, uint32_t n, bool *mutated)
+void sl_btc_merkle_root(sl_hash256 *root, sl_hash256 *h, uint32_t n, bool *mutated)
 {
     *mutated = false;
     while (n > 1) {
@@ -426,7 +425,7 @@ int sl_btc_block_parse(sl_btc_block *b, const uint8_t *p, size_t len, const sl_b
         if (sl_grow(&q, &b->cap_scratch, b->n_tx, sizeof(sl_hash256))) return sl_err(e, SL_ENOMEM, "out of memory");
         b->scratch = tmp = q;
         for (uint32_t i = 0; i < b->n_tx; i++) tmp[i] = b->tx[i].txid;
-        merkle_root(&root, tmp, b->n_tx, &mutated);
+        sl_btc_merkle_root(&root, tmp, b->n_tx, &mutated);
         if (memcmp(root.b, b->hdr.merkle.b, 32) != 0)
             return sl_err(e, SL_ECORRUPT, "byte offset 36: merkle root of the transactions does not match the header");
         if (mutated)
@@ -443,7 +442,7 @@ int sl_btc_block_parse(sl_btc_block *b, const uint8_t *p, size_t len, const sl_b
             }
             memset(tmp[0].b, 0, 32);
             for (uint32_t i = 1; i < b->n_tx; i++) tmp[i] = b->tx[i].wtxid;
-            merkle_root(&root, tmp, b->n_tx, &mutated);
+            sl_btc_merkle_root(&root, tmp, b->n_tx, &mutated);
             if (!commit || !wit0)
                 return sl_err(e, SL_ECORRUPT, "block has witness data but no valid witness commitment in its coinbase");
             memcpy(buf, root.b, 32);
