@@ -109,7 +109,10 @@ static int build_stages(sl_incident_report *rep, const sl_detect_input *in, cons
         x->amt.amount += adds ? f->amt.amount : 0, x->findings++;
         if (f->f->time_first && (!x->time_first || f->f->time_first < x->time_first)) x->time_first = f->f->time_first;
         if (f->f->time_last > x->time_last) x->time_last = f->f->time_last;
-        if (adds && push_day(rep, &dcap, f->f->time_first, f->f->stage, f->amt.asset, f->amt.amount)) goto oom;
+        /* a day is when the money went through the stage; dormancy's is when the idle spell ended
+         * (the move, or the tip for still-dormant funds), not when the coins arrived */
+        uint64_t day = f->f->stage == SL_STAGE_DORMANCY && f->f->time_last ? f->f->time_last : f->f->time_first;
+        if (adds && push_day(rep, &dcap, day, f->f->stage, f->amt.asset, f->amt.amount)) goto oom;
     }
     for (size_t i = 0; !theft_findings && i < rep->n_loot; i++) {
         sl_incident_stage *x = &m[(size_t)SL_STAGE_THEFT * na + rep->loot[i].asset];
