@@ -53,14 +53,7 @@ void gb_free(gen_world *w)
     memset(b, 0, sizeof *b);
 }
 
-void gb_close(gen_world *w)
-{
-    if (w->b.f && fclose(w->b.f) != 0) {
-        w->b.f = NULL;
-        gen_fail(w, SL_EIO, "%s/btc: cannot write a block file: %s", w->dir, strerror(errno));
-    }
-    w->b.f = NULL;
-}
+void gb_close(gen_world *w) { gen_close_file(w, &w->b.f, "btc"); }
 
 uint32_t gb_new_addr(gen_world *w, int type, int owner, const char *role)
 {

@@ -38,14 +38,7 @@ void ge_free(gen_world *w)
     memset(x, 0, sizeof *x);
 }
 
-void ge_close(gen_world *w)
-{
-    if (w->x.f && fclose(w->x.f) != 0) {
-        w->x.f = NULL;
-        gen_fail(w, SL_EIO, "%s/eth: cannot write a block file: %s", w->dir, strerror(errno));
-    }
-    w->x.f = NULL;
-}
+void ge_close(gen_world *w) { gen_close_file(w, &w->x.f, "eth"); }
 
 static uint32_t acct_push(gen_world *w, const uint8_t a[20], int owner, const char *role)
 {

@@ -191,6 +191,9 @@ struct gen_world {
 
 /* Records the error and jumps back to sl_gen_world (never returns). */
 _Noreturn void gen_fail(gen_world *w, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Closes *f (when open) and sets it NULL; a failed close (the last buffered bytes not
+ * written: a full disk) is gen_fail naming DIR/sub. */
+void gen_close_file(gen_world *w, FILE **f, const char *sub);
 /* sl_grow or gen_fail. */
 void gen_grow(gen_world *w, void *arr, size_t *cap, size_t need, size_t elt);
 void gen_buf_put(gen_world *w, sl_buf *b, const void *p, size_t n);

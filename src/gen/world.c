@@ -60,6 +60,13 @@ void gen_fail(gen_world *w, int code, const char *fmt, ...)
     longjmp(w->jb, code ? code : SL_EIO);
 }
 
+void gen_close_file(gen_world *w, FILE **f, const char *sub)
+{
+    FILE *x = *f;
+    *f = NULL;
+    if (x && fclose(x) != 0) gen_fail(w, SL_EIO, "%s/%s: cannot write a block file: %s", w->dir, sub, strerror(errno));
+}
+
 void gen_grow(gen_world *w, void *arr, size_t *cap, size_t need, size_t elt)
 {
     if (sl_grow((void **)arr, cap, need, elt) != SL_OK) gen_fail(w, SL_ENOMEM, "out of memory");
