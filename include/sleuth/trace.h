@@ -62,6 +62,10 @@
 #include "sleuth/flow.h"
 
 typedef enum { SL_POLICY_POISON, SL_POLICY_HAIRCUT, SL_POLICY_FIFO, SL_POLICY_LIFO, SL_POLICY_TIHO } sl_policy;
+/* Splits a --tx argument "TXID" or "TXID:N": the id into id (cap bytes with its NUL), N into
+ * *index (-1 when there is no ':'). SL_OK, or SL_EUSAGE naming the argument (an id too long,
+ * N not a decimal number up to 2^32 - 1). Pure function: any thread. */
+int sl_trace_split_txspec(const char *arg, char *id, size_t cap, int64_t *index, sl_error *e) SL_MUST_USE;
 /* "poison", "haircut", ...; "?" for a value outside the enum. */
 const char *sl_policy_name(sl_policy p);
 /* The policy named s: SL_OK with *p, or SL_EUSAGE. */

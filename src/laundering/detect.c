@@ -122,22 +122,10 @@ int sl_detect_input_tx(const sl_flow_set *fs, const char *chain, const char *txs
     const sl_flow_view *v[16];
     char id[200];
     size_t n;
-    int64_t index = -1;
-    const char *colon = strrchr(txspec, ':');
-    size_t len = colon ? (size_t)(colon - txspec) : strlen(txspec);
+    int64_t index;
     int rc;
     bool written = false;
-    if (len >= sizeof id) return sl_err(e, SL_EUSAGE, "--tx: '%s' is not TXID or TXID:N", txspec);
-    memcpy(id, txspec, len);
-    id[len] = 0;
-    if (colon) {
-        char *end;
-        unsigned long long x = strtoull(colon + 1, &end, 10);
-        if (!colon[1] || *end || colon[1] < '0' || colon[1] > '9' || x > UINT32_MAX)
-            return sl_err(e, SL_EUSAGE, "--tx: after ':' comes the output's (accounts: the flow's) number: '%s'", txspec);
-        index = (int64_t)x;
-    }
-    if ((rc = views_of(fs, chain, v, &n, e))) return rc;
+    if ((rc = sl_trace_split_txspec(txspec, id, sizeof id, &index, e)) || (rc = views_of(fs, chain, v, &n, e))) return rc;
     for (size_t i = 0; i < n; i++) {
         uint64_t tx;
         rc = v[i]->m->tx_find(v[i], id, &tx);

@@ -25,25 +25,6 @@ static int views(const sl_trace_report *rep, const sl_flow_view **out, size_t *n
     return SL_OK;
 }
 
-/* "TXID:N": the id into id (at most cap bytes), N into *index (-1 when absent). */
-static int split_index(const char *arg, char *id, size_t cap, int64_t *index, sl_error *e)
-{
-    const char *colon = strrchr(arg, ':');
-    size_t n = colon ? (size_t)(colon - arg) : strlen(arg);
-    *index = -1;
-    if (n >= cap) return sl_err(e, SL_EUSAGE, "--tx: '%s' is not TXID or TXID:N", arg);
-    memcpy(id, arg, n);
-    id[n] = 0;
-    if (colon) {
-        char *end;
-        unsigned long long v = strtoull(colon + 1, &end, 10);
-        if (!colon[1] || *end || colon[1] < '0' || colon[1] > '9' || v > UINT32_MAX)
-            return sl_err(e, SL_EUSAGE, "--tx: after ':' comes the output's (accounts: the flow's) number: '%s'", arg);
-        *index = (int64_t)v;
-    }
-    return SL_OK;
-}
-
 /* The chain that holds the tx rq->tx names. */
 static int find_tx(sl_trace_report *rep, sl_error *e)
 {
@@ -52,7 +33,7 @@ static int find_tx(sl_trace_report *rep, sl_error *e)
     size_t n;
     bool written = false;
     int rc;
-    if ((rc = split_index(rep->rq.tx, id, sizeof id, &rep->src.index, e)) || (rc = views(rep, v, &n, e))) return rc;
+    if ((rc = sl_trace_split_txspec(rep->rq.tx, id, sizeof id, &rep->src.index, e)) || (rc = views(rep, v, &n, e))) return rc;
     for (size_t i = 0; i < n; i++) {
         uint64_t tx;
         rc = v[i]->m->tx_find(v[i], id, &tx);

@@ -19,6 +19,24 @@ const char *sl_policy_name(sl_policy p)
     return (unsigned)p < sizeof n / sizeof *n ? n[p] : "?";
 }
 
+int sl_trace_split_txspec(const char *arg, char *id, size_t cap, int64_t *index, sl_error *e)
+{
+    const char *colon = strrchr(arg, ':');
+    size_t n = colon ? (size_t)(colon - arg) : strlen(arg);
+    *index = -1;
+    if (n >= cap) return sl_err(e, SL_EUSAGE, "--tx: '%s' is not TXID or TXID:N", arg);
+    memcpy(id, arg, n);
+    id[n] = 0;
+    if (colon) {
+        char *end;
+        unsigned long long v = strtoull(colon + 1, &end, 10);
+        if (!colon[1] || *end || colon[1] < '0' || colon[1] > '9' || v > UINT32_MAX)
+            return sl_err(e, SL_EUSAGE, "--tx: after ':' comes the output's (accounts: the flow's) number: '%s'", arg);
+        *index = (int64_t)v;
+    }
+    return SL_OK;
+}
+
 int sl_policy_parse(const char *s, sl_policy *p)
 {
     for (int i = SL_POLICY_POISON; i <= SL_POLICY_TIHO; i++)
