@@ -7,7 +7,7 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-deprecated-declarations -I/usr/include/libxml2 \
            -Iinclude -Isrc -fno-strict-aliasing -march=x86-64-v2
-LDLIBS  := -llmdb -lcrypto -lcjson -lzstd -lsecp256k1 -lnettle -lcurl -lsqlite3 -lyaml -lxml2 -lbz2 -lm
+LDLIBS  := -llmdb -lcrypto -lcjson -lzstd -lsecp256k1 -lnettle -lcurl -lsqlite3 -lyaml -lxml2 -lbz2 -lmicrohttpd -lm
 
 BUILD   := build
 SRC     := $(shell find src -name '*.c' ! -path 'src/cli/*' | sort)

@@ -99,6 +99,13 @@ int cmd_incidents(int argc, char **argv);
 int cmd_detect(int argc, char **argv);   /* cmd_detect.c (issue 12) */
 int cmd_incident(int argc, char **argv); /* cmd_incident.c: incident report, incident compare */
 int cmd_gen(int argc, char **argv);      /* cmd_gen.c: gen world */
+int cmd_exposure(int argc, char **argv); /* cmd_screen.c (issue 13): exposure build */
+int cmd_screen(int argc, char **argv);   /* cmd_screen.c: screen */
+int cmd_watch(int argc, char **argv);    /* cmd_watch.c: watch */
+int cmd_watchlist(int argc, char **argv);/* cmd_watch.c: watchlist add|list|remove */
+int cmd_alerts(int argc, char **argv);   /* cmd_watch.c: alerts */
+int cmd_serve(int argc, char **argv);    /* cmd_serve.c: serve */
+int cmd_token(int argc, char **argv);    /* cmd_serve.c: token create|list|revoke */
 /* The tag store in the other commands (cli_tags.c). cli_tags_open: the store's tag db
  * read-only, or NULL when it has none (look-ups never create one). cli_tags_json adds
  * "tags" (and "cluster": null) to every object of j that names an "address", and

@@ -32,6 +32,13 @@ static const struct {
     {"detect", cmd_detect, "detect  --store DIR --incident NAME|--address A|--tx T   laundering stages, suspects"},
     {"incident", cmd_incident, "incident report|compare --store DIR NAME...  an incident's laundering report"},
     {"gen", cmd_gen, "gen world --recipe dmm|bybit --seed N --out DIR   a generated world with ground truth"},
+    {"exposure", cmd_exposure, "exposure build --store DIR [--policy P] [--max-hops N]   precompute screening"},
+    {"screen", cmd_screen, "screen  --store DIR ADDRESS|TXID|@FILE   exposure to stolen, sanctioned, mixed funds"},
+    {"watchlist", cmd_watchlist, "watchlist add|list|remove --store DIR ...   addresses, outputs, taint sets"},
+    {"watch", cmd_watch, "watch   --store DIR [--btc-rpc URL] [--eth-rpc URL]   follow the tips, raise alerts"},
+    {"alerts", cmd_alerts, "alerts  --store DIR [--since T]       the alerts raised (JSON lines with --json)"},
+    {"serve", cmd_serve, "serve   --store DIR [--listen 127.0.0.1:8080]   the HTTP JSON API (/v1)"},
+    {"token", cmd_token, "token   create|list|revoke --store DIR   API tokens (roles read, analyst, admin)"},
     {"safe", sl_cmd_safe, "safe verify FILE.json|-               check a Safe multisig transaction before signing"},
 };
 

@@ -1,0 +1,88 @@
+/* screen.h — exposure screening: how much of what an address, a cluster or a transaction
+ * received (direction "in": where did it come from) or sent (direction "out": where did it
+ * go) is tied to tagged entities, directly (the counterparty itself is tagged) or
+ * indirectly (within N hops, stopping at the first service, as Chainalysis defines it),
+ * under a named taint policy (haircut by default), broken down by category of the tag
+ * taxonomy (stolen funds by incident, sanctioned, mixer, DPRK-attributed, exchange,
+ * gambling, ...), with a risk level (none/low/medium/high/severe) from a rules file and
+ * the reasons behind it (which tag, which path, how much, how many hops, the top
+ * contributing sources with their share).
+ *
+ * `exposure build` precomputes, from every tagged source, what reaches every address
+ * within N hops, so that a screen is a look-up (STORE/exposure/, src/screen/). The index
+ * records the policy, the hop limit and the store tip it was built at; every answer
+ * repeats them. sl_exposure_update brings an index up to the store's tip after blocks
+ * were added or rolled back (the watcher calls it after every commit).
+ *
+ * Threads: one sl_screen per thread (it reads through its own store handle and tag
+ * handle); sl_screen_json is then safe to call from that thread at any rate. Building and
+ * updating take the store's write side of the exposure index (one at a time; a second
+ * gets SL_ECONFLICT); readers keep answering from the index they opened until
+ * sl_screen_refresh.
+ */
+#ifndef SLEUTH_SCREEN_H
+#define SLEUTH_SCREEN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "sleuth/err.h"
+#include "sleuth/store.h"
+#include "sleuth/trace.h"
+
+enum { SL_SCREEN_IN = 1, SL_SCREEN_OUT = 2, SL_SCREEN_BOTH = 3 };
+
+typedef struct sl_exposure_build_opts {
+    sl_policy policy;      /* SL_POLICY_HAIRCUT by default */
+    uint32_t max_hops;     /* 0: the default (documented in docs/SCREENING.md) */
+    bool quiet;            /* no progress on the terminal */
+} sl_exposure_build_opts;
+
+typedef struct sl_exposure_build_report {
+    uint64_t sources;      /* tagged sources traced */
+    uint64_t entities;     /* addresses with a non-zero exposure */
+    uint64_t bytes;        /* size of the index on disk */
+    double seconds;
+} sl_exposure_build_report;
+
+/* Builds (or rebuilds) the exposure index of the store in store_dir from its tags (the
+ * tag store) and its chains, read through s (a reader handle is enough). The new index
+ * replaces the old one atomically (rename): a kill -9 leaves the old or the new.
+ * Errors: SL_ENOTFOUND (no tag store: "import tags first"), SL_ECONFLICT (another build
+ * runs), SL_EIO/SL_ESTORE with the path, SL_ENOMEM. */
+int sl_exposure_build(sl_store *s, const char *store_dir, const sl_exposure_build_opts *o,
+                      sl_exposure_build_report *r, sl_error *e) SL_MUST_USE;
+/* Brings the index up to the store's tip (s's snapshot) after blocks were added or rolled
+ * back; options as the index was built with. No index: SL_OK, nothing done (*changed
+ * false). Same errors as sl_exposure_build. */
+int sl_exposure_update(sl_store *s, const char *store_dir, bool *changed, sl_error *e) SL_MUST_USE;
+
+typedef struct sl_screen sl_screen;
+/* Opens a screener over the store s (borrowed: it must outlive the screener; one thread)
+ * and the index in store_dir, with the rules of rules_path (NULL: the shipped default,
+ * data/screen/rules.yaml). Errors: SL_ECORRUPT (a rules file that does not parse: file,
+ * line, what), SL_EIO, SL_ENOMEM. No exposure index is not an error: answers then say
+ * "exposure not built" and hold the direct exposure only. */
+int sl_screen_open(sl_screen **out, sl_store *s, const char *store_dir, const char *rules_path,
+                   sl_error *e) SL_MUST_USE;
+/* Moves the screener to the store's latest commit and the latest index. */
+int sl_screen_refresh(sl_screen *sc, sl_error *e) SL_MUST_USE;
+void sl_screen_close(sl_screen *sc);
+
+typedef struct sl_screen_req {
+    const char *subject;   /* an address, a txid/0x hash, or "cluster:<chain>:<id>" */
+    const char *chain;     /* NULL: any chain of the store that knows the subject */
+    unsigned direction;    /* SL_SCREEN_IN, _OUT, _BOTH (0 = both) */
+    uint32_t top;          /* top contributing sources listed (0: 5) */
+} sl_screen_req;
+
+/* Screens one subject: *out gets the answer document (caller frees with cJSON_Delete):
+ * subject, chain, policy, max_hops, tip (per chain: height and hash), risk level,
+ * per-direction direct/indirect totals by category, reasons, top sources (schema in
+ * docs/JSON.md "screen"). Errors: SL_EUSAGE (a subject that is no address, tx or cluster
+ * of any chain), SL_ENOTFOUND (valid, but the store does not hold it), SL_ENOMEM. */
+int sl_screen_json(sl_screen *sc, const sl_screen_req *rq, cJSON **out, sl_error *e) SL_MUST_USE;
+
+#endif

@@ -1,0 +1,89 @@
+/* watch.h — watchlists and alerts, and the watcher that follows the chains' tips.
+ *
+ * A watchlist entry names what to watch: an address, a cluster, one output (txid:n), or
+ * the taint set of an incident ("any output reached by the DMM theft under haircut above
+ * 0.1 BTC"), on one chain or all, with a threshold and a label. The watcher (sl_watch_run)
+ * follows Bitcoin Core-compatible and Ethereum-style nodes over JSON-RPC, ingests new
+ * blocks into the store incrementally, keeps an undo log of the last K blocks so that a
+ * reorg rolls the store back to the fork, and raises an alert when watched funds move or
+ * reach a tagged service — exactly once per event across reorgs and restarts: the alert's
+ * idempotency key is (watch, chain, block hash, tx, index), and alerts are committed in
+ * the same transaction as the block cursor; a reorg that removes a block that raised an
+ * alert raises one retraction. Alerts are stored (STORE/watch.db, SQLite), printed as JSON
+ * lines, and POSTed to a webhook with retries and an HMAC-SHA256 signature of the body.
+ *
+ * Threads: one sl_watch handle per thread; several processes may read while the watcher
+ * writes.
+ */
+#ifndef SLEUTH_WATCH_H
+#define SLEUTH_WATCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "sleuth/err.h"
+#include "sleuth/store.h"
+
+typedef struct sl_watch sl_watch;
+
+enum { SL_WATCH_RDONLY = 0, SL_WATCH_WRITE = 1 };
+/* Opens STORE/watch.db (created by a writer when missing). Errors: SL_ENOTFOUND (no
+ * watch data, read-only), SL_ESTORE/SL_EIO with the path, SL_ENOMEM. */
+int sl_watch_open(sl_watch **w, const char *store_dir, int mode, sl_error *e) SL_MUST_USE;
+void sl_watch_close(sl_watch *w);
+
+/* A watchlist entry as the CLI and the API give it. */
+typedef struct sl_watch_spec {
+    const char *kind;      /* "address", "cluster", "output", "incident" */
+    const char *target;    /* the address, "chain:id" cluster, "txid:n", incident name */
+    const char *chain;     /* NULL: every chain */
+    const char *policy;    /* incident taint sets: the policy (NULL: haircut) */
+    const char *min_amount;/* decimal text in the chain's coin (NULL: any amount) */
+    const char *label;     /* the user's words (NULL: none) */
+} sl_watch_spec;
+
+/* Parses {"kind":..,"target":..,"chain":..,"policy":..,"min_amount":..,"label":..} (the
+ * API body) into spec, whose strings point into j. SL_EUSAGE naming the member. */
+int sl_watch_spec_from_json(const cJSON *j, sl_watch_spec *spec, sl_error *e) SL_MUST_USE;
+/* Adds an entry after checking it against the store s (an address or output the store
+ * does not hold is still accepted — funds may arrive later — but a malformed one is
+ * SL_EUSAGE; an unknown incident or cluster is SL_ENOTFOUND). *out gets the entry as
+ * JSON (with its id). Writer handle. */
+int sl_watchlist_add(sl_watch *w, sl_store *s, const char *store_dir, const sl_watch_spec *spec,
+                     cJSON **out, sl_error *e) SL_MUST_USE;
+/* Removes entry id (SL_ENOTFOUND when there is none). Writer handle. */
+int sl_watchlist_remove(sl_watch *w, int64_t id, sl_error *e) SL_MUST_USE;
+/* The entries as a JSON document {"watchlist":[...]}. */
+int sl_watchlist_json(sl_watch *w, cJSON **out, sl_error *e) SL_MUST_USE;
+
+/* Alerts with id > since_id (0: all), at most limit (0: 1000), oldest first, as a JSON
+ * document {"alerts":[...], "next": id}; since_time > 0 keeps those raised at or after it
+ * (unix seconds). */
+int sl_alerts_json(sl_watch *w, int64_t since_id, uint64_t since_time, uint64_t limit, cJSON **out,
+                   sl_error *e) SL_MUST_USE;
+/* Marks alert id acknowledged (SL_ENOTFOUND when there is none). Writer handle. */
+int sl_alert_ack(sl_watch *w, int64_t id, const char *by, sl_error *e) SL_MUST_USE;
+
+typedef struct sl_watch_opts {
+    const char *store_dir;
+    const char *btc_rpc;       /* http://user:pass@127.0.0.1:port (NULL: not followed) */
+    const char *eth_rpc;       /* http://127.0.0.1:port (NULL: not followed) */
+    const char *eth_chain;     /* the store's name of that chain (NULL: "ethereum") */
+    uint32_t confirmations;    /* per chain: blocks below the tip before ingest (0: 1) */
+    uint32_t undo_blocks;      /* K, the reorg depth handled (0: 100) */
+    double poll_seconds;       /* (0: 2) */
+    const char *webhook;       /* URL to POST alerts to (NULL: none) */
+    const char *webhook_secret;/* the HMAC key (NULL: $SLEUTH_WEBHOOK_SECRET) */
+    bool once;                 /* catch up to the tips once, then return */
+    bool quiet;
+} sl_watch_opts;
+
+/* Follows the tips until SIGINT/SIGTERM (or once caught up, with o->once), printing
+ * each alert as one JSON line on stdout. Errors: SL_EIO (a node unreachable after the
+ * retries, said with its URL), SL_ECORRUPT (a node's answer that does not parse), the
+ * store's errors. A kill -9 at any point leaves store, cursor and alerts consistent. */
+int sl_watch_run(const sl_watch_opts *o, sl_error *e) SL_MUST_USE;
+
+#endif
