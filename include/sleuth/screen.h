@@ -45,6 +45,10 @@ typedef struct sl_exposure_build_report {
     uint64_t entities;     /* addresses with a non-zero exposure */
     uint64_t bytes;        /* size of the index on disk */
     double seconds;
+    uint64_t skipped;      /* sources whose trace failed (an amount above 2^128, ...): left out */
+    char skip_why[200];    /* the first such failure */
+    sl_policy policy;      /* as built */
+    uint32_t max_hops;
 } sl_exposure_build_report;
 
 /* Builds (or rebuilds) the exposure index of the store in store_dir from its tags (the
