@@ -68,6 +68,7 @@ typedef struct bctx {
     uint64_t *paths;
     size_t n_paths, cap_paths;
     uint32_t cur;          /* the source being traced */
+    uint32_t limit;        /* its hop limit: records beyond it are left out */
     uint64_t skipped;
     char skip_why[200];
 } bctx;
@@ -168,40 +169,57 @@ static bool is_endpoint(void *ctx, sl_addr_ref a)
     return false;
 }
 
-/* Hop counts of the edges of r (0 for the source payments): an edge is one hop past the
- * least of the edges that brought taint into the pool it leaves (backward: that took
- * demand from the pool it enters), relaxed until nothing changes. pred gets that edge. */
-static int edge_hops(const sl_trace_result *r, bool backward, uint32_t *hop, int64_t *pred)
+/* Hop counts of the edges of r, the engine's: forward, the source payments (flagged) are
+ * hop 0 and an edge is one hop past the least edge that brought taint into the pool it
+ * leaves; backward, the pools that paid the source payments are hop 0 and an edge (a
+ * payment demanded by the pool it enters) is one hop past that pool. Relaxed until nothing
+ * changes; pred gets the edge one hop nearer the source (-1 none). */
+static int edge_hops(const bctx *b, const sl_trace_result *r, bool backward, uint32_t *hop, int64_t *pred)
 {
-    sl_ht best = {0}; /* (chain, pool) -> edge index of least hop arriving there */
+    sl_ht at = {0}; /* (chain, pool) -> hop << 32 | (edge + 1): how near the source it is */
     int rc = SL_OK;
     bool changed = true;
+    const sl_flow_view *sv = sl_flow_set_chain(b->fs, r->chain);
     for (size_t i = 0; i < r->n_edges; i++) {
-        hop[i] = r->edges[i].flags & SL_TRACE_EDGE_SOURCE ? 0 : UINT32_MAX;
+        hop[i] = !backward && r->edges[i].flags & SL_TRACE_EDGE_SOURCE ? 0 : UINT32_MAX;
+        if (backward && r->edges[i].to_pool == SL_FLOW_NONE) hop[i] = 0;
         pred[i] = -1;
+    }
+    for (size_t i = 0; backward && sv && i < r->n_sources && !rc; i++) {
+        uint8_t key[10];
+        uint64_t pool;
+        if (sv->model == SL_MODEL_UTXO) pool = SL_FLOW_UTXO_TX(r->sources[i]);
+        else {
+            sl_flow f;
+            sv->m->flow_get(sv, r->sources[i], &f);
+            pool = f.from;
+        }
+        memcpy(key, &r->chain, 2), memcpy(key + 2, &pool, 8);
+        rc = sl_ht_set(&at, key, sizeof key, 0);
     }
     for (unsigned pass = 0; changed && pass < 300 && !rc; pass++) {
         changed = false;
         for (size_t i = 0; i < r->n_edges && !rc; i++) {
             const sl_trace_edge *x = &r->edges[i];
             uint8_t key[10];
-            uint64_t at = backward ? x->from_pool : x->to_pool, from = backward ? x->to_pool : x->from_pool, j;
-            if (hop[i] != UINT32_MAX && at != SL_FLOW_NONE) { /* offer this edge to where it arrives */
-                uint64_t *slot;
-                bool added;
-                memcpy(key, &x->chain, 2), memcpy(key + 2, &at, 8);
-                if ((rc = sl_ht_upsert(&best, key, sizeof key, i, &slot, &added))) break;
-                if (!added && hop[*slot] > hop[i]) *slot = i;
+            uint64_t near = backward ? x->to_pool : x->from_pool, far = backward ? x->from_pool : x->to_pool, v;
+            if (hop[i] != 0 && near != SL_FLOW_NONE) {
+                memcpy(key, &x->chain, 2), memcpy(key + 2, &near, 8);
+                if (sl_ht_get(&at, key, sizeof key, &v) && (v >> 32) + 1 < hop[i]) {
+                    hop[i] = (uint32_t)(v >> 32) + 1, pred[i] = (int64_t)(v & 0xffffffffu) - 1;
+                    changed = true;
+                }
             }
-            if (hop[i] == 0 || from == SL_FLOW_NONE) continue;
-            memcpy(key, &x->chain, 2), memcpy(key + 2, &from, 8);
-            if (sl_ht_get(&best, key, sizeof key, &j) && hop[j] != UINT32_MAX && hop[j] + 1 < hop[i]) {
-                hop[i] = hop[j] + 1, pred[i] = (int64_t)j;
-                changed = true;
+            if (hop[i] != UINT32_MAX && far != SL_FLOW_NONE) { /* the far pool is this near the source */
+                uint64_t *slot, mine = (uint64_t)hop[i] << 32 | (uint64_t)(i + 1);
+                bool added;
+                memcpy(key, &x->chain, 2), memcpy(key + 2, &far, 8);
+                if ((rc = sl_ht_upsert(&at, key, sizeof key, mine, &slot, &added))) break;
+                if (!added && (*slot >> 32) > hop[i]) *slot = mine, changed = true;
             }
         }
     }
-    sl_ht_free(&best);
+    sl_ht_free(&at);
     return rc;
 }
 
@@ -242,7 +260,15 @@ static int64_t path_room(bctx *b, size_t n)
 static bool counts(const bctx *b, uint16_t chain, uint32_t who, uint32_t hop)
 {
     const bsrc *cur = &b->src[b->cur];
-    return who && hop && hop <= 255 && !(cur->kind == 1 && chain == cur->chain && who == cur->id);
+    return who && hop && hop <= b->limit && hop <= 255 && !(cur->kind == 1 && chain == cur->chain && who == cur->id);
+}
+
+/* The engine numbers the source payments hop 0. From an address that is what it received
+ * (not exposure); from a tagged transaction it is what the transaction paid: its receivers
+ * are its direct counterparties, hop 1. */
+static uint32_t hop_of(const bctx *b, uint32_t engine_hop)
+{
+    return engine_hop == UINT32_MAX ? UINT32_MAX : engine_hop + (b->src[b->cur].kind == 2);
 }
 
 static int accumulate(bctx *b, const sl_trace_result *r, uint8_t dir, sl_error *e)
@@ -255,45 +281,53 @@ static int accumulate(bctx *b, const sl_trace_result *r, uint8_t dir, sl_error *
         rc = SL_ENOMEM;
         goto done;
     }
-    if (r->n_edges && (rc = edge_hops(r, dir == SL_SCREEN_OUT, hop, pred))) goto done;
+    if (r->n_edges && (rc = edge_hops(b, r, dir == SL_SCREEN_OUT, hop, pred))) goto done;
     /* payments that went on: the edges (forward: to the receiver; backward: to the owner of
      * the coins that were spent toward the source) */
     for (size_t i = 0; i < r->n_edges; i++) {
         const sl_trace_edge *x = &r->edges[i];
+        uint32_t h = hop_of(b, hop[i]), who = x->to_addr;
         bacc *a;
-        if (hop[i] == UINT32_MAX || !x->amount || !counts(b, x->chain, x->to_addr, hop[i])) continue;
-        if ((rc = acc_get(b, dir, x->chain, x->to_addr, x->asset, &a))) goto done;
+        if (h == UINT32_MAX || !x->amount || !counts(b, x->chain, who, h)) continue;
+        if ((rc = acc_get(b, dir, x->chain, who, x->asset, &a))) goto done;
         a->amount += x->amount;
-        if (hop[i] < a->hops) {
-            size_t n = hop[i] > SL_EXPO_MAX_PATH ? SL_EXPO_MAX_PATH : hop[i];
+        if (h < a->hops) {
+            size_t n = h > SL_EXPO_MAX_PATH ? SL_EXPO_MAX_PATH : h;
             int64_t k = (int64_t)i, at = path_room(b, n);
             if (at < 0) { rc = SL_ENOMEM; goto done; }
-            a->hops = (uint8_t)hop[i], a->path = (uint32_t)at, a->path_n = (uint32_t)n;
+            a->hops = (uint8_t)h, a->path = (uint32_t)at, a->path_n = (uint32_t)n;
             for (size_t s = n; s-- > 0 && k >= 0; k = pred[k]) b->paths[at + (int64_t)s] = r->edges[k].flow;
         }
     }
-    /* payments where it stopped: held, a service, the hop limit */
+    /* UTXO payments where it stopped (held, a service, the hop limit) are no edge; on an
+     * account chain every payment taint reached is one, and an end is what a pool kept */
     for (size_t i = 0; i < r->n_ends; i++) {
         const sl_trace_end *x = &r->ends[i];
+        const sl_flow_view *v = sl_flow_set_chain(b->fs, x->chain);
+        uint32_t h = hop_of(b, x->hops);
         bacc *a;
-        if (x->reason != SL_END_HELD && x->reason != SL_END_TAGGED && x->reason != SL_END_MAXHOPS &&
-            x->reason != SL_END_TRUNCATED)
+        if (!v || (v->model != SL_MODEL_UTXO && dir == SL_SCREEN_IN)) continue;
+        if (x->reason != SL_END_TAGGED && x->reason != SL_END_MAXHOPS && x->reason != SL_END_TRUNCATED &&
+            (x->reason != SL_END_HELD || v->model != SL_MODEL_UTXO))
             continue;
-        if (!x->amount || !counts(b, x->chain, x->addr, x->hops)) continue;
+        /* backward on an account chain the end is the account whose demand was not followed:
+         * it paid the account of the last edge, one hop further */
+        if (v->model != SL_MODEL_UTXO && h != UINT32_MAX) h++;
+        if (!x->amount || !counts(b, x->chain, x->addr, h)) continue;
         if ((rc = acc_get(b, dir, x->chain, x->addr, x->asset, &a))) goto done;
         a->amount += x->amount;
-        if (x->hops < a->hops) {
+        if (h < a->hops) {
             size_t np = sl_trace_path(r, x, steps, SL_EXPO_MAX_PATH), n = 0, k = 0;
             uint64_t fl[SL_EXPO_MAX_PATH + 1];
             int64_t at;
             for (size_t s = 0; s < np; s++)
                 if (steps[s]->via != SL_FLOW_NONE) fl[n++] = steps[s]->via;
             fl[n++] = x->flow;
-            if (n > x->hops) k = n - x->hops;      /* from the source's first hop on */
+            if (n > h) k = n - h;      /* from the source's first hop on */
             if (n - k > SL_EXPO_MAX_PATH) k = n - SL_EXPO_MAX_PATH;
             if ((at = path_room(b, n - k)) < 0) { rc = SL_ENOMEM; goto done; }
             memcpy(b->paths + at, fl + k, (n - k) * sizeof *fl);
-            a->hops = (uint8_t)x->hops, a->path = (uint32_t)at, a->path_n = (uint32_t)(n - k);
+            a->hops = (uint8_t)h, a->path = (uint32_t)at, a->path_n = (uint32_t)(n - k);
         }
     }
 done:
@@ -312,7 +346,7 @@ static int trace_one(bctx *b, const sl_exposure_build_opts *o, uint32_t si, bool
     sl_trace_result r;
     sl_error te = {0};
     int rc;
-    b->cur = si;
+    b->cur = si, b->limit = p.max_hops;
     rc = sl_trace_run(b->fs, &src, &p, &r, &te);
     if (rc == SL_ENOMEM) return sl_err(e, rc, "out of memory");
     if (rc) { /* nothing received, an amount too big, links: that source adds nothing */
