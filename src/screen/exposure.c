@@ -69,6 +69,8 @@ typedef struct bctx {
     size_t n_paths, cap_paths;
     uint32_t cur;          /* the source being traced */
     uint32_t limit;        /* its hop limit: records beyond it are left out */
+    uint32_t senders[64];  /* a tagged tx's paying addresses: its change to them is no exposure */
+    size_t n_senders;
     uint64_t skipped;
     char skip_why[200];
 } bctx;
@@ -155,11 +157,20 @@ static int load_sources(bctx *b, sl_error *e)
 
 /* The endpoint hook: a tagged service, or another tagged address of the traced source's
  * incident. */
+static bool is_sender(const bctx *b, uint16_t chain, uint32_t a)
+{
+    if (b->src[b->cur].kind != 2 || chain != b->src[b->cur].chain) return false;
+    for (size_t i = 0; i < b->n_senders; i++)
+        if (b->senders[i] == a) return true;
+    return false;
+}
+
 static bool is_endpoint(void *ctx, sl_addr_ref a)
 {
     bctx *b = ctx;
     uint64_t k = (uint64_t)a.chain << 32 | a.id, v;
     const bsrc *cur = &b->src[b->cur];
+    if (is_sender(b, a.chain, a.id)) return true;
     if (!sl_ht_get(&b->addr_info, &k, 8, &v)) return false;
     if (v & 1) return true;
     if (v >> 1 && cur->incident) {
@@ -260,7 +271,8 @@ static int64_t path_room(bctx *b, size_t n)
 static bool counts(const bctx *b, uint16_t chain, uint32_t who, uint32_t hop)
 {
     const bsrc *cur = &b->src[b->cur];
-    return who && hop && hop <= b->limit && hop <= 255 && !(cur->kind == 1 && chain == cur->chain && who == cur->id);
+    return who && hop && hop <= b->limit && hop <= 255 && !(cur->kind == 1 && chain == cur->chain && who == cur->id) &&
+           !is_sender(b, chain, who);
 }
 
 /* The engine numbers the source payments hop 0. From an address that is what it received
@@ -346,7 +358,26 @@ static int trace_one(bctx *b, const sl_exposure_build_opts *o, uint32_t si, bool
     sl_trace_result r;
     sl_error te = {0};
     int rc;
-    b->cur = si, b->limit = p.max_hops;
+    b->cur = si, b->limit = p.max_hops, b->n_senders = 0;
+    if (x->kind == 2) { /* who paid the tagged tx (a theft's victim): its change goes back to it */
+        const sl_flow_view *v = sl_flow_set_chain(b->fs, x->chain);
+        if (v->model == SL_MODEL_UTXO) {
+            sl_utxo_pool up;
+            v->m->utxo_pool(v, x->id, &up);
+            for (uint32_t i = 0; i < up.n_in && b->n_senders < 64; i++) {
+                uint32_t a = 0;
+                if (v->m->utxo_in_value(v, up.first_in + i, &a) != UINT64_MAX && a) b->senders[b->n_senders++] = a;
+            }
+        } else {
+            uint64_t first;
+            uint32_t n, from, to;
+            v->m->tx_flows(v, x->id, &first, &n);
+            for (uint32_t i = 0; i < n && b->n_senders < 64; i++) {
+                v->m->flow_parties(v, first + i, &from, &to);
+                if (from) b->senders[b->n_senders++] = from;
+            }
+        }
+    }
     rc = sl_trace_run(b->fs, &src, &p, &r, &te);
     if (rc == SL_ENOMEM) return sl_err(e, rc, "out of memory");
     if (rc) { /* nothing received, an amount too big, links: that source adds nothing */

@@ -633,8 +633,11 @@ static void index_json(const sl_screen *sc, cJSON *j)
         sl_expo_chain c;
         char hx[65];
         cJSON *t = cJSON_CreateObject();
+        const sl_flow_view *v;
         sl_expo_chain_at(&sc->x, i, &c);
-        sl_hex_encode_rev(hx, c.hash, 32);
+        v = sl_flow_set_chain(sc->fs, c.chain);
+        if (v && v->model != SL_MODEL_UTXO) sl_hex_encode(hx, c.hash, 32); /* 0x hashes are written as stored */
+        else sl_hex_encode_rev(hx, c.hash, 32);
         cJSON_AddStringToObject(t, "chain", c.name);
         cJSON_AddNumberToObject(t, "height", c.height);
         cJSON_AddStringToObject(t, "hash", hx);
