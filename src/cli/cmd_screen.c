@@ -15,12 +15,15 @@
 
 static const char EXPO_HELP[] =
     "usage: sleuth exposure build --store DIR [--policy P] [--max-hops N] [--quiet] [--json]\n"
+    "       sleuth exposure update --store DIR [--quiet] [--json]\n"
     "  Traces every tagged source of the store (forward: where its funds went; backward: where\n"
     "  what it received came from), max-hops deep for the risky categories (stolen funds,\n"
     "  sanctioned, DPRK, mixer, scam, ransomware, darknet, ...) and one hop for the other\n"
     "  services, each trace ending at the first tagged service, and writes what reached every\n"
     "  address to STORE/exposure/index.bin, so that `sleuth screen` is a look-up.\n"
-    "  --policy: haircut (default), poison, fifo, lifo, tiho. --max-hops: default 4.\n";
+    "  --policy: haircut (default), poison, fifo, lifo, tiho. --max-hops: default 4.\n"
+    "  update: rebuilds the index with the options it was built with when the store's tips or\n"
+    "  its tags changed since (what the watcher does after every block); no index: nothing.\n";
 
 static const char SCREEN_HELP[] =
     "usage: sleuth screen --store DIR ADDRESS|TXID|cluster:CHAIN:ID|@FILE [--chain C]\n"
@@ -43,11 +46,13 @@ int cmd_exposure(int argc, char **argv)
     sl_error e = {0};
     uint64_t v;
     int ch, rc;
-    if (argc < 2 || strcmp(argv[1], "build")) {
+    bool update, changed = false;
+    if (argc < 2 || (strcmp(argv[1], "build") && strcmp(argv[1], "update"))) {
         if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help"))) { fputs(EXPO_HELP, stdout); return EXIT_OK; }
         fputs(EXPO_HELP, stderr);
-        return cli_usage("exposure: the subcommand is `build`");
+        return cli_usage("exposure: the subcommands are `build` and `update`");
     }
+    update = !strcmp(argv[1], "update");
     argc--, argv++;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -66,10 +71,24 @@ int cmd_exposure(int argc, char **argv)
         default: fputs(EXPO_HELP, stderr); return EXIT_USAGE;
         }
     }
-    if (optind != argc) return cli_usage("exposure build: unexpected argument '%s'", argv[optind]);
+    if (optind != argc) return cli_usage("exposure: unexpected argument '%s'", argv[optind]);
+    if (update && (o.max_hops || o.policy != SL_POLICY_HAIRCUT))
+        return cli_usage("exposure update keeps the index's own --policy and --max-hops (build sets them)");
     if (!c.store) return cli_usage("--store DIR is required (or set SLEUTH_STORE)");
     o.quiet = c.quiet || c.json;
     if (sl_store_open(&s, c.store, SL_STORE_RDONLY, &e)) return cli_fail(&c, &e);
+    if (update) {
+        rc = sl_exposure_update(s, c.store, &changed, &e);
+        sl_store_close(s);
+        if (rc) return cli_fail(&c, &e);
+        if (c.json) {
+            cJSON *j = cJSON_CreateObject();
+            cJSON_AddBoolToObject(j, "changed", changed);
+            cli_print_json(j);
+        } else if (!c.quiet)
+            printf("%s\n", changed ? "exposure index rebuilt at the store's tips" : "exposure index up to date (or none built)");
+        return EXIT_OK;
+    }
     rc = sl_exposure_build(s, c.store, &o, &r, &e);
     sl_store_close(s);
     if (rc) return cli_fail(&c, &e);

@@ -475,17 +475,16 @@ static int entries_of(bctx *b, bentry **out, size_t *n_out)
     return SL_OK;
 }
 
-static int write_index(bctx *b, const sl_exposure_build_opts *o, const char *dir, uint64_t *bytes, sl_error *e)
+static int write_index(bctx *b, const sl_exposure_build_opts *o, const char *dir, uint64_t tcount, uint64_t tmtime,
+                       uint64_t *bytes, sl_error *e)
 {
     sl_buf out = {0};
     bentry *ent = NULL;
     size_t n_ent = 0, n_ch;
     sl_expo_chain ch[64];
     uint8_t h[SL_EXPO_HDR] = {0};
-    uint64_t tcount, tmtime;
     char tmp[4096], fin[4096];
     int rc, fd = -1;
-    if ((rc = sl_expo_tags_version(dir, &tcount, &tmtime, e))) return rc;
     qsort(b->acc, b->n_acc, sizeof *b->acc, cmp_acc);
     if ((rc = entries_of(b, &ent, &n_ent))) goto oom;
     n_ch = sl_expo_tips(b->s, b->fs, ch, 64);
@@ -603,6 +602,7 @@ int sl_exposure_build(sl_store *s, const char *store_dir, const sl_exposure_buil
     sl_flow_set *fs = NULL;
     sl_progress pg;
     double t0 = sl_now();
+    uint64_t tcount, tmtime;
     int rc, lk;
     memset(r, 0, sizeof *r);
     if (!opt.max_hops) opt.max_hops = SL_EXPO_DEFAULT_HOPS;
@@ -611,6 +611,7 @@ int sl_exposure_build(sl_store *s, const char *store_dir, const sl_exposure_buil
         return sl_err(e, SL_ENOTFOUND, "%s: the store has no tags: import tags first (sleuth tags import)", store_dir);
     if ((lk = lock_dir(store_dir, e)) < 0) return e->code;
     b.s = s;
+    if ((rc = sl_expo_tags_version(store_dir, &tcount, &tmtime, e))) goto done; /* before this build's own reads */
     if (sl_buf_append(&b.strings, "", 1)) { rc = sl_err(e, SL_ENOMEM, "out of memory"); goto done; } /* offset 0: "" */
     if ((rc = sl_tags_open(&b.tags, store_dir, SL_TAGS_RDONLY, e))) goto done;
     if ((rc = sl_flow_set_open(&fs, s, e))) goto done;
@@ -623,7 +624,7 @@ int sl_exposure_build(sl_store *s, const char *store_dir, const sl_exposure_buil
         sl_progress_update(&pg, i + 1, 0);
     }
     sl_progress_end(&pg);
-    if (rc || (rc = fill_received(&b, e)) || (rc = write_index(&b, &opt, store_dir, &r->bytes, e))) goto done;
+    if (rc || (rc = fill_received(&b, e)) || (rc = write_index(&b, &opt, store_dir, tcount, tmtime, &r->bytes, e))) goto done;
     r->sources = b.n_src;
     for (size_t i = 0; i < b.n_acc; i++)
         if (!i || b.acc[i].chain != b.acc[i - 1].chain || b.acc[i].addr != b.acc[i - 1].addr) r->entities++;

@@ -154,20 +154,21 @@ uint64_t sl_expo_path_at(const sl_expo *x, uint32_t i) { return sl_le64(x->paths
 
 int sl_expo_tags_version(const char *store_dir, uint64_t *count, uint64_t *mtime, sl_error *e)
 {
-    static const char *const files[] = {"tags.db", "tags.db-wal"};
+    char p[4096];
+    struct stat st;
     sl_tags *t;
     uint64_t subjects;
     int rc;
     *count = 0, *mtime = 0;
-    for (size_t i = 0; i < 2; i++) {
-        char p[4096];
-        struct stat st;
-        snprintf(p, sizeof p, "%s/knowledge/%s", store_dir, files[i]);
-        if (!stat(p, &st)) *mtime += (uint64_t)st.st_mtim.tv_sec * 1000000000u + (uint64_t)st.st_mtim.tv_nsec + (uint64_t)st.st_size;
-    }
+    /* the main file only: a reader's open and close touch the WAL and the shm files, and a
+     * write reaches the main file at the checkpoint when its writer closes */
+    snprintf(p, sizeof p, "%s/knowledge/tags.db", store_dir);
+    if (!stat(p, &st))
+        *mtime = ((uint64_t)st.st_mtim.tv_sec * 1000000000u + (uint64_t)st.st_mtim.tv_nsec) ^ ((uint64_t)st.st_size << 40);
     if ((rc = sl_tags_open(&t, store_dir, SL_TAGS_RDONLY, e))) return rc;
     rc = sl_tags_count(t, count, &subjects, e);
     sl_tags_close(t);
+    *count ^= subjects << 32;
     return rc;
 }
 

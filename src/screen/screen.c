@@ -626,8 +626,12 @@ static void index_json(const sl_screen *sc, cJSON *j)
     cJSON_AddStringToObject(ix, "policy", sl_policy_name((sl_policy)sc->x.policy));
     cJSON_AddNumberToObject(ix, "max_hops", sc->x.max_hops);
     sl_json_u64(ix, "built_at", sc->x.built);
-    sl_json_u64(ix, "tags", sc->x.tags_count);
-    sl_json_u64(ix, "tags_version", sc->x.tags_mtime);
+    {
+        char tv[40];
+        snprintf(tv, sizeof tv, "%016llx-%016llx", (unsigned long long)sc->x.tags_count,
+                 (unsigned long long)sc->x.tags_mtime);
+        cJSON_AddStringToObject(ix, "tags_version", tv);
+    }
     tips = cJSON_AddArrayToObject(ix, "tips");
     for (uint32_t i = 0; i < sc->x.n_chains; i++) {
         sl_expo_chain c;

@@ -11,8 +11,8 @@
  *   16     4    max hops
  *   20     4    chains (n_chains)
  *   24     8    entries, 32 records, 40 sources, 48 path steps, 56 string bytes
- *   64     8    tag-store version: tags counted at build
- *   72     8    tag-store version: mtime (ns) of knowledge/tags.db and its WAL, summed
+ *   64     8    tag-store version: tags ^ subjects << 32 at build
+ *   72     8    tag-store version: mtime (ns) ^ size << 40 of knowledge/tags.db
  *   80     8    build time (unix seconds)
  *   88     40   zero
  *   then, each section starting on a 16-byte boundary, in this order:
@@ -110,7 +110,8 @@ void sl_expo_rec_at(const sl_expo *x, uint32_t i, sl_expo_rec *r);
 void sl_expo_src_at(const sl_expo *x, uint32_t i, sl_expo_src *s);
 uint64_t sl_expo_path_at(const sl_expo *x, uint32_t i);
 
-/* The tag-store version of store_dir: tags and the summed mtimes of its files. */
+/* The tag-store version of store_dir: its tag and subject counts, the main file's mtime
+ * and size (a reader does not change them; an import does). */
 int sl_expo_tags_version(const char *store_dir, uint64_t *count, uint64_t *mtime, sl_error *e);
 /* The tips of the store's chains as the index records them (at most cap). */
 size_t sl_expo_tips(sl_store *s, const sl_flow_set *fs, sl_expo_chain *out, size_t cap);
