@@ -24,6 +24,7 @@
 #define SLEUTH_SCREEN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <cjson/cJSON.h>
@@ -83,10 +84,19 @@ typedef struct sl_screen_req {
 } sl_screen_req;
 
 /* Screens one subject: *out gets the answer document (caller frees with cJSON_Delete):
- * subject, chain, policy, max_hops, tip (per chain: height and hash), risk level,
- * per-direction direct/indirect totals by category, reasons, top sources (schema in
- * docs/JSON.md "screen"). Errors: SL_EUSAGE (a subject that is no address, tx or cluster
- * of any chain), SL_ENOTFOUND (valid, but the store does not hold it), SL_ENOMEM. */
+ * subject, kind, chain, policy, max_hops, index (built, policy, max_hops, tips per chain:
+ * height and hash, tag-store version), risk level, the subject's own categories, reasons
+ * (rule, level, category, direction, direct/indirect/self, amount, share, hops, the top
+ * sources with the path of the top one), and per direction what it received, direct and
+ * indirect sums by category and the top sources (schema: docs/JSON-screen.md). It is the
+ * text of sl_screen_text parsed. Errors: SL_EUSAGE (a subject that is no address, tx or
+ * cluster of any chain, or of --chain), SL_ENOTFOUND (valid, but the store does not hold
+ * it; or a cluster id that is none), SL_ENOMEM. */
 int sl_screen_json(sl_screen *sc, const sl_screen_req *rq, cJSON **out, sl_error *e) SL_MUST_USE;
+/* The same answer as compact JSON text, for servers: *json (NUL-terminated, *len bytes)
+ * points into the screener's own buffer, valid until the next call on sc or
+ * sl_screen_close; no allocation once the buffers have grown to the largest answer. Same
+ * errors. */
+int sl_screen_text(sl_screen *sc, const sl_screen_req *rq, const char **json, size_t *len, sl_error *e) SL_MUST_USE;
 
 #endif

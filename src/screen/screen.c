@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "screen/screen_int.h"
+#include "report/report_int.h"
 #include "sleuth/cluster.h"
 #include "sleuth/report.h"
 #include "sleuth/util.h"
@@ -69,6 +70,11 @@ struct sl_screen {
     size_t n_dn, cap_dn;
     uint32_t *ids;
     struct txsrc { uint16_t chain; uint64_t id; uint32_t src; } *txs; /* tx sources, sorted */
+    char *index_text;      /* the answers' "index" member, printed when the index is loaded */
+    sl_jw *w;              /* the answer's writer, into mf (a memory stream: mbuf, msize) */
+    FILE *mf;
+    char *mbuf;
+    size_t msize;
     size_t n_txs;
 };
 
@@ -88,6 +94,23 @@ static uint32_t tx_source(const sl_screen *sc, uint16_t chain, uint64_t id)
     return hit ? hit->src : UINT32_MAX;
 }
 
+static void index_json(const sl_screen *sc, cJSON *ix);
+
+/* The "index" member of every answer, as JSON text. */
+static int index_text(sl_screen *sc, sl_error *e)
+{
+    cJSON *ix = cJSON_CreateObject();
+    cJSON_free(sc->index_text);
+    sc->index_text = NULL;
+    if (ix) index_json(sc, ix);
+    if (!ix || !(sc->index_text = cJSON_PrintUnformatted(ix))) {
+        cJSON_Delete(ix);
+        return sl_err(e, SL_ENOMEM, "out of memory");
+    }
+    cJSON_Delete(ix);
+    return SL_OK;
+}
+
 static int load_index(sl_screen *sc, sl_error *e)
 {
     int rc;
@@ -96,9 +119,10 @@ static int load_index(sl_screen *sc, sl_error *e)
     sc->txs = NULL, sc->n_txs = 0;
     sc->have_index = false;
     rc = sl_expo_open(&sc->x, sc->index_path, e);
-    if (rc == SL_ENOTFOUND) { memset(e, 0, sizeof *e); return SL_OK; }
+    if (rc == SL_ENOTFOUND) { memset(e, 0, sizeof *e); return index_text(sc, e); }
     if (rc) return rc;
     sc->have_index = true;
+    if ((rc = index_text(sc, e))) return rc;
     for (uint32_t pass = 0; pass < 2; pass++) { /* count, then fill */
         size_t n = 0;
         for (uint64_t i = 0; i < sc->x.n_sources; i++) {
@@ -121,7 +145,10 @@ int sl_screen_open(sl_screen **out, sl_store *s, const char *store_dir, const ch
     char def[4096];
     int rc;
     *out = NULL;
-    if (!sc) return sl_err(e, SL_ENOMEM, "out of memory");
+    if (!sc || !(sc->w = sl_malloc(sizeof *sc->w))) {
+        sl_free(sc);
+        return sl_err(e, SL_ENOMEM, "out of memory");
+    }
     sc->s = s;
     snprintf(sc->dir, sizeof sc->dir, "%s", store_dir);
     snprintf(sc->index_path, sizeof sc->index_path, "%s/exposure/index.bin", store_dir);
@@ -160,6 +187,10 @@ void sl_screen_close(sl_screen *sc)
     if (sc->fs) sl_flow_set_close(sc->fs);
     for (size_t i = 0; i < sc->n_cl; i++) sl_cluster_close(sc->cl[i]);
     sl_expo_close(&sc->x);
+    if (sc->mf) fclose(sc->mf);
+    free(sc->mbuf); /* open_memstream's buffer comes from malloc */
+    sl_free(sc->w);
+    cJSON_free(sc->index_text);
     sl_rules_free(&sc->rules);
     sl_free(sc->mem), sl_free(sc->txs), sl_free(sc->ag), sl_free(sc->ss), sl_free(sc->dn), sl_free(sc->ids);
     sl_free(sc);
@@ -451,149 +482,168 @@ static int cmp_ssum(const void *pa, const void *pb)
     return (a->source > b->source) - (a->source < b->source);
 }
 
-/* ---------------- JSON ---------------- */
+/* ---------------- JSON ----------------
+ * The answer is written as text by the report layer's streaming writer (sl_jw) into a
+ * memory stream the screener keeps: no tree, no allocation per member; the tree of
+ * sl_screen_json is that text parsed. */
 
 static const char *dir_name(unsigned d) { return d == SL_SCREEN_IN ? "in" : "out"; }
 
-static void amount_json(cJSON *o, const sl_flow_view *v, uint32_t asset, sl_u128 amount)
+static void jw_num(sl_jw *w, const char *key, double v)
+{
+    char b[40];
+    snprintf(b, sizeof b, "%.12g", v);
+    sl_jw_raw(w, key, b);
+}
+
+static void amount_json(sl_jw *w, const sl_flow_view *v, uint32_t asset, sl_u128 amount)
 {
     char s[120], d[40];
     sl_flow_asset a;
     if (v) {
         v->m->asset_info(v, asset, &a);
         sl_flow_amount_str(s, sizeof s, &a, amount, true);
-        cJSON_AddStringToObject(o, "asset", a.symbol);
-        cJSON_AddStringToObject(o, "amount", s);
+        sl_jw_str(w, "asset", a.symbol);
+        sl_jw_str(w, "amount", s);
     }
     sl_u128_dec(d, amount);
-    cJSON_AddStringToObject(o, "amount_base", d);
+    sl_jw_id(w, "amount_base", d);
 }
 
-static cJSON *cats_json(uint32_t cats)
+static void cats_json(sl_jw *w, const char *key, uint32_t cats)
 {
-    cJSON *a = cJSON_CreateArray();
+    sl_jw_arr(w, key);
     for (unsigned c = 0; c < SL_CAT_N; c++)
-        if (cats >> c & 1) cJSON_AddItemToArray(a, cJSON_CreateString(sl_cat_name(c)));
-    return a;
+        if (cats >> c & 1) sl_jw_id(w, NULL, sl_cat_name(c));
+    sl_jw_end(w);
 }
 
-static cJSON *source_json(const sl_screen *sc, uint32_t i)
+static void source_json(sl_jw *w, const sl_screen *sc, const char *key, uint32_t i)
 {
     sl_expo_src s;
-    cJSON *o = cJSON_CreateObject();
     const sl_flow_view *v;
     sl_expo_src_at(&sc->x, i, &s);
     v = sl_flow_set_chain(sc->fs, s.chain);
-    cJSON_AddStringToObject(o, "label", s.label);
-    cJSON_AddItemToObject(o, "categories", cats_json(s.cats));
-    sl_json_str_or_null(o, "incident", *s.incident ? s.incident : NULL);
-    sl_json_str_or_null(o, "actor", *s.actor ? s.actor : NULL);
-    cJSON_AddStringToObject(o, "chain", v ? v->name : "?");
-    cJSON_AddStringToObject(o, s.kind == 1 ? "address" : "tx", s.name);
-    return o;
+    sl_jw_obj(w, key);
+    sl_jw_str(w, "label", s.label);
+    cats_json(w, "categories", s.cats);
+    sl_jw_str(w, "incident", *s.incident ? s.incident : NULL);
+    sl_jw_str(w, "actor", *s.actor ? s.actor : NULL);
+    sl_jw_str(w, "chain", v ? v->name : "?");
+    sl_jw_str(w, s.kind == 1 ? "address" : "tx", s.name);
+    sl_jw_end(w);
 }
 
-/* The path of record k: per step the tx and the address paid. */
-static cJSON *path_json(const sl_screen *sc, uint32_t k)
+/* The path of record k: per step the tx and the address paid (k UINT32_MAX: a
+ * transaction's own counterparty, no step before it). */
+static void path_json(sl_jw *w, const sl_screen *sc, uint32_t k)
 {
     sl_expo_rec r;
     sl_expo_src s;
-    const sl_flow_view *v;
-    cJSON *a = cJSON_CreateArray();
-    if (k == UINT32_MAX) return a; /* a transaction's own counterparty: no hop before it */
-    sl_expo_rec_at(&sc->x, k, &r);
-    sl_expo_src_at(&sc->x, r.source, &s);
-    if (!(v = sl_flow_set_chain(sc->fs, s.chain))) return a;
-    for (uint32_t i = 0; i < r.path_n; i++) {
-        uint64_t f = sl_expo_path_at(&sc->x, r.path + i);
+    const sl_flow_view *v = NULL;
+    sl_jw_arr(w, "path");
+    if (k != UINT32_MAX) {
+        sl_expo_rec_at(&sc->x, k, &r);
+        sl_expo_src_at(&sc->x, r.source, &s);
+        v = sl_flow_set_chain(sc->fs, s.chain);
+    }
+    for (uint32_t i = 0; v && i < r.path_n; i++) {
         sl_flow fl;
         char tx[SL_FLOW_NAME_MAX], to[SL_FLOW_NAME_MAX];
-        cJSON *o = cJSON_CreateObject();
-        v->m->flow_get(v, f, &fl);
+        v->m->flow_get(v, sl_expo_path_at(&sc->x, r.path + i), &fl);
         v->m->tx_name(v, fl.tx, tx);
         v->m->addr_name(v, fl.to, to);
-        cJSON_AddStringToObject(o, "tx", tx);
-        cJSON_AddStringToObject(o, "to", to);
-        amount_json(o, v, fl.asset, fl.amount);
-        cJSON_AddItemToArray(a, o);
+        sl_jw_obj(w, NULL);
+        sl_jw_str(w, "tx", tx);
+        sl_jw_str(w, "to", to);
+        amount_json(w, v, fl.asset, fl.amount);
+        sl_jw_end(w);
     }
-    return a;
+    sl_jw_end(w);
 }
 
-static cJSON *ssum_json(const sl_screen *sc, const ssum *x, bool with_path)
+static void ssum_json(sl_jw *w, const sl_screen *sc, const ssum *x, bool with_path)
 {
-    cJSON *o = cJSON_CreateObject();
-    const sl_flow_view *v = sl_flow_set_chain(sc->fs, x->chain);
-    cJSON_AddItemToObject(o, "source", source_json(sc, x->source));
-    amount_json(o, v, x->asset, x->amount);
-    cJSON_AddNumberToObject(o, "share", x->share);
-    cJSON_AddNumberToObject(o, "hops", x->hops);
-    if (with_path) cJSON_AddItemToObject(o, "path", path_json(sc, x->best_rec));
-    return o;
+    sl_jw_obj(w, NULL);
+    source_json(w, sc, "source", x->source);
+    amount_json(w, sl_flow_set_chain(sc->fs, x->chain), x->asset, x->amount);
+    jw_num(w, "share", x->share);
+    sl_jw_u64(w, "hops", x->hops);
+    if (with_path) path_json(w, sc, x->best_rec);
+    sl_jw_end(w);
 }
 
-static cJSON *direction_json(const sl_screen *sc, unsigned dir, uint32_t top)
+static void direction_json(sl_jw *w, const sl_screen *sc, unsigned dir, uint32_t top)
 {
-    cJSON *o = cJSON_CreateObject(), *tot = cJSON_AddArrayToObject(o, "received"),
-          *dr = cJSON_AddArrayToObject(o, "direct"), *ind = cJSON_AddArrayToObject(o, "indirect"),
-          *ts = cJSON_AddArrayToObject(o, "top_sources");
     uint32_t shown = 0;
+    sl_jw_obj(w, dir_name(dir));
+    sl_jw_arr(w, "received");
     for (size_t i = 0; i < sc->n_dn; i++) {
-        cJSON *t;
+        const sl_flow_view *v = sl_flow_set_chain(sc->fs, sc->dn[i].chain);
         if (sc->dn[i].dir != dir) continue;
-        t = cJSON_CreateObject();
-        cJSON_AddStringToObject(t, "chain", sl_flow_set_chain(sc->fs, sc->dn[i].chain)->name);
-        amount_json(t, sl_flow_set_chain(sc->fs, sc->dn[i].chain), sc->dn[i].asset, sc->dn[i].received);
-        cJSON_AddItemToArray(tot, t);
+        sl_jw_obj(w, NULL);
+        sl_jw_str(w, "chain", v->name);
+        amount_json(w, v, sc->dn[i].asset, sc->dn[i].received);
+        sl_jw_end(w);
     }
-    for (size_t i = 0; i < sc->n_ag; i++) {
-        const agg *a = &sc->ag[i];
-        cJSON *c;
-        if (a->dir != dir) continue;
-        c = cJSON_CreateObject();
-        cJSON_AddStringToObject(c, "category", sl_cat_name(a->cat));
-        cJSON_AddStringToObject(c, "chain", sl_flow_set_chain(sc->fs, a->chain)->name);
-        amount_json(c, sl_flow_set_chain(sc->fs, a->chain), a->asset, a->amount);
-        cJSON_AddNumberToObject(c, "share", share_of(a->amount, a->received));
-        cJSON_AddNumberToObject(c, "hops", a->hops);
-        cJSON_AddItemToArray(a->direct ? dr : ind, c);
+    sl_jw_end(w);
+    for (int direct = 1; direct >= 0; direct--) {
+        sl_jw_arr(w, direct ? "direct" : "indirect");
+        for (size_t i = 0; i < sc->n_ag; i++) {
+            const agg *a = &sc->ag[i];
+            const sl_flow_view *v = sl_flow_set_chain(sc->fs, a->chain);
+            if (a->dir != dir || a->direct != direct) continue;
+            sl_jw_obj(w, NULL);
+            sl_jw_id(w, "category", sl_cat_name(a->cat));
+            sl_jw_str(w, "chain", v->name);
+            amount_json(w, v, a->asset, a->amount);
+            jw_num(w, "share", share_of(a->amount, a->received));
+            sl_jw_u64(w, "hops", a->hops);
+            sl_jw_end(w);
+        }
+        sl_jw_end(w);
     }
+    sl_jw_arr(w, "top_sources");
     for (size_t i = 0; i < sc->n_ss && shown < top; i++)
-        if (sc->ss[i].dir == dir) cJSON_AddItemToArray(ts, ssum_json(sc, &sc->ss[i], true)), shown++;
-    return o;
+        if (sc->ss[i].dir == dir) ssum_json(w, sc, &sc->ss[i], false), shown++;
+    sl_jw_end(w);
+    sl_jw_end(w);
 }
 
-/* One reason: the rule, what it matched, and the top sources behind it. */
-static cJSON *reason_json(const sl_screen *sc, const sl_rule *ru, const agg *a, unsigned self_cat, uint32_t self_src,
-                          uint32_t top)
+/* One reason: the rule, what it matched, the top sources behind it (the top one with its
+ * path when with_path). */
+static void reason_json(sl_jw *w, const sl_screen *sc, const sl_rule *ru, const agg *a, unsigned self_cat,
+                        uint32_t self_src, uint32_t top, bool with_path)
 {
-    cJSON *o = cJSON_CreateObject(), *srcs;
     uint32_t shown = 0;
-    cJSON_AddStringToObject(o, "level", sl_level_name(ru->level));
-    cJSON_AddStringToObject(o, "rule", ru->name);
-    cJSON_AddNumberToObject(o, "rule_line", ru->line);
+    sl_jw_obj(w, NULL);
+    sl_jw_id(w, "level", sl_level_name(ru->level));
+    sl_jw_str(w, "rule", ru->name);
+    sl_jw_u64(w, "rule_line", ru->line);
     if (!a) {
-        cJSON_AddStringToObject(o, "category", sl_cat_name(self_cat));
-        cJSON_AddStringToObject(o, "exposure", "self");
-        cJSON_AddItemToObject(o, "tag", source_json(sc, self_src));
-        return o;
+        sl_jw_id(w, "category", sl_cat_name(self_cat));
+        sl_jw_id(w, "exposure", "self");
+        source_json(w, sc, "tag", self_src);
+        sl_jw_end(w);
+        return;
     }
-    cJSON_AddStringToObject(o, "category", sl_cat_name(a->cat));
-    cJSON_AddStringToObject(o, "direction", dir_name(a->dir));
-    cJSON_AddStringToObject(o, "exposure", a->direct ? "direct" : "indirect");
-    amount_json(o, sl_flow_set_chain(sc->fs, a->chain), a->asset, a->amount);
-    cJSON_AddNumberToObject(o, "share", share_of(a->amount, a->received));
-    cJSON_AddNumberToObject(o, "hops", a->hops);
-    srcs = cJSON_AddArrayToObject(o, "sources");
+    sl_jw_id(w, "category", sl_cat_name(a->cat));
+    sl_jw_id(w, "direction", dir_name(a->dir));
+    sl_jw_id(w, "exposure", a->direct ? "direct" : "indirect");
+    amount_json(w, sl_flow_set_chain(sc->fs, a->chain), a->asset, a->amount);
+    jw_num(w, "share", share_of(a->amount, a->received));
+    sl_jw_u64(w, "hops", a->hops);
+    sl_jw_arr(w, "sources");
     for (size_t i = 0; i < sc->n_ss && shown < top; i++) {
         const ssum *x = &sc->ss[i];
         sl_expo_src s;
         if (x->dir != a->dir || x->chain != a->chain || x->asset != a->asset || (x->hops <= 1) != a->direct) continue;
         sl_expo_src_at(&sc->x, x->source, &s);
         if (!(s.cats >> a->cat & 1)) continue;
-        cJSON_AddItemToArray(srcs, ssum_json(sc, x, true)), shown++;
+        ssum_json(w, sc, x, with_path && !shown), shown++; /* the way of the top one */
     }
-    return o;
+    sl_jw_end(w);
+    sl_jw_end(w);
 }
 
 static bool rule_matches(const sl_screen *sc, const sl_rule *ru, const agg *a)
@@ -614,9 +664,9 @@ static bool rule_matches(const sl_screen *sc, const sl_rule *ru, const agg *a)
     return true;
 }
 
-static void index_json(const sl_screen *sc, cJSON *j)
+static void index_json(const sl_screen *sc, cJSON *ix)
 {
-    cJSON *ix = cJSON_AddObjectToObject(j, "index"), *tips;
+    cJSON *tips;
     cJSON_AddBoolToObject(ix, "built", sc->have_index);
     if (!sc->have_index) {
         cJSON_AddStringToObject(ix, "note", "exposure not built: only the subject's own tags are screened "
@@ -649,53 +699,83 @@ static void index_json(const sl_screen *sc, cJSON *j)
     }
 }
 
-/* Self-exposure needs the subject's own tags even without an index: then it has none. */
-int sl_screen_json(sl_screen *sc, const sl_screen_req *rq, cJSON **out, sl_error *e)
+static void answer(sl_jw *w, sl_screen *sc, const sl_screen_req *rq, const subj *sj, unsigned dirs, uint32_t self,
+                   uint32_t self_src)
+{
+    uint32_t top = rq->top ? rq->top : 5;
+    int level = SL_LEVEL_NONE;
+    for (size_t r = 0; r < sc->rules.n; r++) { /* the level first: the deciding reasons get a path */
+        const sl_rule *ru = &sc->rules.v[r];
+        if (ru->level <= level) continue;
+        if (ru->exposure & SL_EXP_SELF && self & ru->cats) level = ru->level;
+        for (size_t i = 0; i < sc->n_ag && ru->level > level; i++)
+            if (rule_matches(sc, ru, &sc->ag[i])) level = ru->level;
+    }
+    sl_jw_obj(w, NULL);
+    sl_jw_str(w, "subject", rq->subject);
+    sl_jw_id(w, "kind", sj->kind == 1 ? "address" : sj->kind == 2 ? "transaction" : "cluster");
+    sl_jw_str(w, "chain", sj->v->name);
+    if (sj->kind == 3) {
+        sl_jw_u64(w, "members", sj->size);
+        sl_jw_u64(w, "members_screened", sc->n_mem);
+    }
+    if (sj->kind == 2) sl_jw_u64(w, "addresses_screened", sc->n_mem);
+    sl_jw_id(w, "direction", dirs == SL_SCREEN_BOTH ? "both" : dir_name(dirs));
+    sl_jw_id(w, "policy", sl_policy_name(sc->have_index ? (sl_policy)sc->x.policy : SL_POLICY_HAIRCUT));
+    sl_jw_u64(w, "max_hops", sc->have_index ? sc->x.max_hops : 0);
+    sl_jw_raw(w, "index", sc->index_text); /* the same in every answer: made once */
+    sl_jw_str(w, "rules", sc->rules.path);
+    sl_jw_id(w, "risk", sl_level_name(level));
+    cats_json(w, "self", self);
+    if (self_src != UINT32_MAX) source_json(w, sc, "self_tag", self_src);
+    sl_jw_arr(w, "reasons");
+    for (size_t r = 0; r < sc->rules.n; r++) {
+        const sl_rule *ru = &sc->rules.v[r];
+        if (ru->level == SL_LEVEL_NONE) continue;
+        for (unsigned c = 0; c < SL_CAT_N && ru->exposure & SL_EXP_SELF; c++)
+            if (self >> c & 1 && ru->cats >> c & 1) reason_json(w, sc, ru, NULL, c, self_src, top, false);
+        for (size_t i = 0; i < sc->n_ag; i++)
+            if (rule_matches(sc, ru, &sc->ag[i])) reason_json(w, sc, ru, &sc->ag[i], 0, 0, top, ru->level == level);
+    }
+    sl_jw_end(w);
+    if (dirs & SL_SCREEN_IN) direction_json(w, sc, SL_SCREEN_IN, top);
+    if (dirs & SL_SCREEN_OUT) direction_json(w, sc, SL_SCREEN_OUT, top);
+    sl_jw_end(w);
+}
+
+int sl_screen_text(sl_screen *sc, const sl_screen_req *rq, const char **json, size_t *len, sl_error *e)
 {
     subj sj;
     unsigned dirs = rq->direction ? rq->direction : SL_SCREEN_BOTH;
-    uint32_t top = rq->top ? rq->top : 5, self, self_src;
-    int level = SL_LEVEL_NONE, rc;
-    cJSON *j, *reasons;
-    *out = NULL;
+    uint32_t self, self_src;
+    int rc;
+    *json = NULL, *len = 0;
     if (!rq->subject || !*rq->subject) return sl_err(e, SL_EUSAGE, "no subject to screen");
     if (dirs & ~(unsigned)SL_SCREEN_BOTH) return sl_err(e, SL_EUSAGE, "direction: in, out or both");
     if ((rc = resolve(sc, rq, &sj, e))) return rc;
     if (add_up(sc, &sj, dirs, &self, &self_src)) return sl_err(e, SL_ENOMEM, "out of memory");
     qsort(sc->ss, sc->n_ss, sizeof *sc->ss, cmp_ssum);
-    if (!(j = cJSON_CreateObject())) return sl_err(e, SL_ENOMEM, "out of memory");
-    cJSON_AddStringToObject(j, "subject", rq->subject);
-    cJSON_AddStringToObject(j, "kind", sj.kind == 1 ? "address" : sj.kind == 2 ? "transaction" : "cluster");
-    cJSON_AddStringToObject(j, "chain", sj.v->name);
-    if (sj.kind == 3) {
-        sl_json_u64(j, "members", sj.size);
-        sl_json_u64(j, "members_screened", sc->n_mem);
+    if (!sc->mf && !(sc->mf = open_memstream(&sc->mbuf, &sc->msize))) return sl_err(e, SL_ENOMEM, "out of memory");
+    rewind(sc->mf);
+    sl_jw_init(sc->w, sc->mf);
+    answer(sc->w, sc, rq, &sj, dirs, self, self_src);
+    sl_jw_flush(sc->w);
+    if (fputc(0, sc->mf) == EOF || fflush(sc->mf) || ferror(sc->mf)) {
+        fclose(sc->mf);
+        sc->mf = NULL, sc->mbuf = NULL;
+        return sl_err(e, SL_ENOMEM, "out of memory");
     }
-    if (sj.kind == 2) sl_json_u64(j, "addresses_screened", sc->n_mem);
-    cJSON_AddStringToObject(j, "direction", dirs == SL_SCREEN_BOTH ? "both" : dir_name(dirs));
-    cJSON_AddStringToObject(j, "policy", sl_policy_name(sc->have_index ? (sl_policy)sc->x.policy : SL_POLICY_HAIRCUT));
-    cJSON_AddNumberToObject(j, "max_hops", sc->have_index ? sc->x.max_hops : 0);
-    index_json(sc, j);
-    cJSON_AddStringToObject(j, "rules", sc->rules.path);
-    cJSON_AddItemToObject(j, "self", self ? cats_json(self) : cJSON_CreateArray());
-    if (self_src != UINT32_MAX) cJSON_AddItemToObject(j, "self_tag", source_json(sc, self_src));
-    reasons = cJSON_AddArrayToObject(j, "reasons");
-    for (size_t r = 0; r < sc->rules.n; r++) {
-        const sl_rule *ru = &sc->rules.v[r];
-        for (unsigned c = 0; c < SL_CAT_N && ru->exposure & SL_EXP_SELF; c++)
-            if (self >> c & 1 && ru->cats >> c & 1 && ru->level > SL_LEVEL_NONE) {
-                cJSON_AddItemToArray(reasons, reason_json(sc, ru, NULL, c, self_src, top));
-                if (ru->level > level) level = ru->level;
-            }
-        for (size_t i = 0; i < sc->n_ag; i++)
-            if (ru->level > SL_LEVEL_NONE && rule_matches(sc, ru, &sc->ag[i])) {
-                cJSON_AddItemToArray(reasons, reason_json(sc, ru, &sc->ag[i], 0, 0, top));
-                if (ru->level > level) level = ru->level;
-            }
-    }
-    cJSON_AddStringToObject(j, "risk", sl_level_name(level));
-    if (dirs & SL_SCREEN_IN) cJSON_AddItemToObject(j, "in", direction_json(sc, SL_SCREEN_IN, top));
-    if (dirs & SL_SCREEN_OUT) cJSON_AddItemToObject(j, "out", direction_json(sc, SL_SCREEN_OUT, top));
-    *out = j;
+    *json = sc->mbuf, *len = (size_t)ftello(sc->mf) - 1;
+    return SL_OK;
+}
+
+int sl_screen_json(sl_screen *sc, const sl_screen_req *rq, cJSON **out, sl_error *e)
+{
+    const char *t;
+    size_t n;
+    int rc;
+    *out = NULL;
+    if ((rc = sl_screen_text(sc, rq, &t, &n, e))) return rc;
+    if (!(*out = cJSON_ParseWithLength(t, n))) return sl_err(e, SL_ENOMEM, "out of memory");
     return SL_OK;
 }
