@@ -332,8 +332,8 @@ static int accumulate(bctx *b, const sl_trace_result *r, uint8_t dir, sl_error *
             size_t np = sl_trace_path(r, x, steps, SL_EXPO_MAX_PATH), n = 0, k = 0;
             uint64_t fl[SL_EXPO_MAX_PATH + 1];
             int64_t at;
-            for (size_t s = 0; s < np; s++)
-                if (steps[s]->via != SL_FLOW_NONE) fl[n++] = steps[s]->via;
+            for (size_t s = 0; s < np; s++) /* the steps on the end's chain: a path names its flows there */
+                if (steps[s]->via != SL_FLOW_NONE && steps[s]->chain == x->chain) fl[n++] = steps[s]->via;
             fl[n++] = x->flow;
             if (n > h) k = n - h;      /* from the source's first hop on */
             if (n - k > SL_EXPO_MAX_PATH) k = n - SL_EXPO_MAX_PATH;

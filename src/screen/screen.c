@@ -551,10 +551,10 @@ static void path_json(sl_jw *w, const sl_screen *sc, uint32_t k)
         sl_flow fl;
         char tx[SL_FLOW_NAME_MAX], to[SL_FLOW_NAME_MAX];
         v->m->flow_get(v, sl_expo_path_at(&sc->x, r.path + i), &fl);
-        v->m->tx_name(v, fl.tx, tx);
+        if (fl.tx != SL_FLOW_NONE) v->m->tx_name(v, fl.tx, tx);
         v->m->addr_name(v, fl.to, to);
         sl_jw_obj(w, NULL);
-        sl_jw_str(w, "tx", tx);
+        sl_jw_str(w, "tx", fl.tx != SL_FLOW_NONE ? tx : NULL); /* a block reward: no tx */
         sl_jw_str(w, "to", to);
         amount_json(w, v, fl.asset, fl.amount);
         sl_jw_end(w);
