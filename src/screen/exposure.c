@@ -347,6 +347,39 @@ done:
     return rc ? sl_err(e, rc, "out of memory") : SL_OK;
 }
 
+/* Direct exposure to a service address on an account chain, without the engine: its own
+ * payments in the chain's coin (forward: to whom it paid; backward: who paid it), each one
+ * hop, the whole payment (what the service pays out is what it received). The engine's
+ * backward pass replays every sender's history, quadratic on an exchange's account; this
+ * is one read of the service's history. */
+static int direct_acct(bctx *b, const sl_flow_view *v, uint32_t si, bool backward, sl_error *e)
+{
+    const bsrc *x = &b->src[si];
+    sl_flow_ids ids = {0};
+    int rc;
+    b->cur = si, b->limit = 1, b->n_senders = 0;
+    if ((rc = v->m->acct_history(v, (uint32_t)x->id, 0, SL_FLOW_NONE, &ids))) return sl_err(e, rc, "out of memory");
+    for (size_t i = 0; i < ids.n && !rc; i++) {
+        sl_flow f;
+        bacc *a;
+        uint32_t who;
+        int64_t at;
+        v->m->flow_get(v, ids.v[i], &f);
+        if (f.fee || f.sink || f.big || !f.amount) continue;
+        if (backward ? f.to != x->id || f.origin != SL_FLOW_ORIGIN_ADDR : f.from != x->id) continue;
+        who = backward ? f.from : f.to;
+        if (!counts(b, x->chain, who, 1)) continue;
+        if ((rc = acc_get(b, backward ? SL_SCREEN_OUT : SL_SCREEN_IN, x->chain, who, f.asset, &a))) break;
+        a->amount += f.amount;
+        if (a->hops > 1) {
+            if ((at = path_room(b, 1)) < 0) { rc = SL_ENOMEM; break; }
+            b->paths[at] = f.id, a->hops = 1, a->path = (uint32_t)at, a->path_n = 1;
+        }
+    }
+    sl_flow_ids_free(&ids);
+    return rc ? sl_err(e, rc, "out of memory") : SL_OK;
+}
+
 static int trace_one(bctx *b, const sl_exposure_build_opts *o, uint32_t si, bool backward, sl_error *e)
 {
     const bsrc *x = &b->src[si];
@@ -357,7 +390,9 @@ static int trace_one(bctx *b, const sl_exposure_build_opts *o, uint32_t si, bool
                          .endpoints = {is_endpoint, b, "tagged services end it"}};
     sl_trace_result r;
     sl_error te = {0};
+    const sl_flow_view *sv = sl_flow_set_chain(b->fs, x->chain);
     int rc;
+    if (sv && sv->model != SL_MODEL_UTXO && x->kind == 1 && p.max_hops == 1) return direct_acct(b, sv, si, backward, e);
     b->cur = si, b->limit = p.max_hops, b->n_senders = 0;
     if (x->kind == 2) { /* who paid the tagged tx (a theft's victim): its change goes back to it */
         const sl_flow_view *v = sl_flow_set_chain(b->fs, x->chain);
