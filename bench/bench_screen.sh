@@ -26,16 +26,7 @@ STOP=exchange,coinjoin,mixer,bridge,dex,market
 [ -x "$BS" ] || make -s -C bench ../build/bench/bench_screen
 rm -rf "$WORK"; mkdir -p "$WORK"
 
-# wall and CPU seconds of a command (best of 3), output discarded: "wall cpu"
-timed() {
-    best=""
-    for i in 1 2 3; do
-        /usr/bin/time -f "%e %U %S" -o "$WORK/t" "$@" >/dev/null 2>&1 || true
-        t=$(awk '{printf "%.3f %.3f", $1, $2 + $3}' "$WORK/t")
-        if [ -z "$best" ] || [ "$(echo "$t $best" | awk '{print ($1 < $3)}')" = 1 ]; then best=$t; fi
-    done
-    echo "$best"
-}
+. bench/timed.sh
 
 echo "## exposure build (dmm seed 7; best of 3)"
 echo
