@@ -24,11 +24,16 @@
  * trace never reaches have none.
  */
 #include <criterion/criterion.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "helpers.h"
+#include "sleuth/screen.h"
+#include "sleuth/store.h"
 
 #define A "0xa1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1"
 #define D "0xd1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1"
@@ -398,4 +403,107 @@ Test(screen, matches_a_slow_trace_on_a_generated_world, .timeout = 600)
     cJSON_Delete(t);
     cJSON_Delete(truth);
     free(seen);
+}
+
+/* The state letter of process pid (/proc/pid/stat), '?' when gone. */
+static char proc_state(pid_t pid)
+{
+    char p[64], buf[512], *rp;
+    FILE *f;
+    snprintf(p, sizeof p, "/proc/%d/stat", (int)pid);
+    if (!(f = fopen(p, "r"))) return '?';
+    buf[0] = 0;
+    if (!fgets(buf, sizeof buf, f)) buf[0] = 0;
+    fclose(f);
+    rp = strrchr(buf, ')');
+    return rp && rp[1] == ' ' ? rp[2] : '?';
+}
+
+Test(screen, a_killed_update_leaves_the_old_index_and_builds_exclude_each_other, .timeout = 120)
+{
+    const char *s = hand_store("tests/data/screen/hand_12.jsonl");
+    cJSON *j;
+    run_result r;
+    pid_t pid;
+    ok(run_sleuth("exposure build --store %s --quiet", s));
+    ok(run_sleuth("ingest eth --quiet --store %s tests/data/screen/hand_3.jsonl", s));
+    /* killed between writing the new index and renaming it: the old one still answers */
+    r = run_sh("SLEUTH_TEST_KILL_AT=exposure-before-rename %s exposure update --store %s", sleuth_bin(), s);
+    cr_assert_neq(r.status, 0, "the update was killed");
+    run_free(&r);
+    j = screen(s, D, NULL);
+    cr_assert_eq(jint(cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "index"), "tips"), 0), "height"), 2);
+    cJSON_Delete(j);
+    /* a build stopped before its rename holds the lock: a second one is refused */
+    pid = spawn_sh("env SLEUTH_TEST_STOP_AT=exposure-before-rename %s exposure build --store %s --quiet", sleuth_bin(), s);
+    for (int i = 0; i < 3000 && proc_state(pid) != 'T'; i++) usleep(10000);
+    cr_assert_eq(proc_state(pid), 'T', "the build stopped at its test point");
+    r = run_sleuth("exposure build --store %s", s);
+    cr_assert_eq(r.status, 1, "%s", r.err);
+    cr_assert(strstr(r.err, "another exposure build is running"), "%s", r.err);
+    run_free(&r);
+    kill(pid, SIGCONT);
+    {
+        int st = -1, done = 0;
+        for (int i = 0; i < 3000 && !done; i++) {
+            if (waitpid(pid, &st, WNOHANG) == pid) done = 1;
+            else usleep(10000);
+        }
+        if (!done) stop_group(pid, 0);
+        cr_assert(done && WIFEXITED(st) && WEXITSTATUS(st) == 0, "the first build finished (status %d)", st);
+    }
+    expect(s, B, "in", "indirect", "stolen_funds", 19, 19.0 / 30, 3, "high");
+}
+
+/* The library as the server and the watcher use it: a screener opened before the index
+ * exists, a build, refresh, the text and the tree agree, an update after new blocks. */
+Test(screen, library_refresh_update_and_text)
+{
+    const char *dir = hand_store("tests/data/screen/hand_12.jsonl");
+    sl_store *st = NULL;
+    sl_screen *sc = NULL;
+    sl_error e = {0};
+    sl_exposure_build_report rep;
+    sl_screen_req rq = {.subject = A};
+    cJSON *j = NULL, *t;
+    const char *txt;
+    size_t len;
+    bool changed = true;
+    cr_assert_eq(sl_store_open(&st, dir, SL_STORE_RDONLY, &e), SL_OK, "%s", e.msg);
+    cr_assert_eq(sl_screen_open(&sc, st, dir, NULL, &e), SL_OK, "%s", e.msg);
+    cr_assert_eq(sl_screen_json(sc, &rq, &j, &e), SL_OK, "%s", e.msg);
+    cr_assert(cJSON_IsFalse(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "index"), "built")));
+    cJSON_Delete(j);
+    cr_assert_eq(sl_exposure_build(st, dir, NULL, &rep, &e), SL_OK, "%s", e.msg);
+    cr_assert_eq(rep.sources, 1); /* the theft tx: the exchange B appears in block 3 only */
+    cr_assert_eq(rep.max_hops, 4);
+    cr_assert_eq(sl_screen_refresh(sc, &e), SL_OK, "%s", e.msg);
+    cr_assert_eq(sl_screen_json(sc, &rq, &j, &e), SL_OK, "%s", e.msg);
+    cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "index"), "built")));
+    cr_assert_eq(base(sum_of(j, "in", "direct", "stolen_funds")), 100);
+    cr_assert_eq(sl_screen_text(sc, &rq, &txt, &len, &e), SL_OK, "%s", e.msg);
+    cr_assert_eq(strlen(txt), len);
+    t = cJSON_Parse(txt);
+    cr_assert(cJSON_Compare(j, t, true), "the text and the tree are one answer");
+    cJSON_Delete(t);
+    cJSON_Delete(j);
+    /* bad subjects through the library */
+    rq.subject = "0x1234";
+    cr_assert_eq(sl_screen_text(sc, &rq, &txt, &len, &e), SL_EUSAGE);
+    rq.subject = "0x00000000000000000000000000000000000000aa";
+    cr_assert_eq(sl_screen_text(sc, &rq, &txt, &len, &e), SL_ENOTFOUND);
+    /* new blocks: an update at the store's new tip, then a refresh */
+    cr_assert_eq(sl_exposure_update(st, dir, &changed, &e), SL_OK, "%s", e.msg);
+    cr_assert(!changed);
+    ok(run_sleuth("ingest eth --quiet --store %s tests/data/screen/hand_3.jsonl", dir));
+    cr_assert_eq(sl_store_snapshot(st, &e), SL_OK, "%s", e.msg);
+    cr_assert_eq(sl_exposure_update(st, dir, &changed, &e), SL_OK, "%s", e.msg);
+    cr_assert(changed);
+    cr_assert_eq(sl_screen_refresh(sc, &e), SL_OK, "%s", e.msg);
+    rq.subject = B;
+    cr_assert_eq(sl_screen_json(sc, &rq, &j, &e), SL_OK, "%s", e.msg);
+    cr_assert_eq(base(sum_of(j, "in", "indirect", "stolen_funds")), 19);
+    cJSON_Delete(j);
+    sl_screen_close(sc);
+    sl_store_close(st);
 }
