@@ -14,11 +14,12 @@
  * repeats them. sl_exposure_update brings an index up to the store's tip after blocks
  * were added or rolled back (the watcher calls it after every commit).
  *
- * Threads: one sl_screen per thread (it reads through its own store handle and tag
- * handle); sl_screen_json is then safe to call from that thread at any rate. Building and
- * updating take the store's write side of the exposure index (one at a time; a second
- * gets SL_ECONFLICT); readers keep answering from the index they opened until
- * sl_screen_refresh.
+ * Threads: one sl_screen per thread, over a store handle of that thread (the screener
+ * reads the chains through it and maps the index read-only; it never opens the tag store:
+ * the sources' labels are in the index); sl_screen_json and sl_screen_text are then safe
+ * to call from that thread at any rate. Building and updating take the exposure index's
+ * write lock (STORE/exposure/lock: one at a time; a second gets SL_ECONFLICT); readers
+ * keep answering from the index they mapped until sl_screen_refresh.
  */
 #ifndef SLEUTH_SCREEN_H
 #define SLEUTH_SCREEN_H
@@ -37,7 +38,7 @@ enum { SL_SCREEN_IN = 1, SL_SCREEN_OUT = 2, SL_SCREEN_BOTH = 3 };
 
 typedef struct sl_exposure_build_opts {
     sl_policy policy;      /* SL_POLICY_HAIRCUT by default */
-    uint32_t max_hops;     /* 0: the default (documented in docs/SCREENING.md) */
+    uint32_t max_hops;     /* 0: the default, 4 (docs/SCREENING.md); at most 255 */
     bool quiet;            /* no progress on the terminal */
 } sl_exposure_build_opts;
 
@@ -53,15 +54,20 @@ typedef struct sl_exposure_build_report {
 } sl_exposure_build_report;
 
 /* Builds (or rebuilds) the exposure index of the store in store_dir from its tags (the
- * tag store) and its chains, read through s (a reader handle is enough). The new index
- * replaces the old one atomically (rename): a kill -9 leaves the old or the new.
- * Errors: SL_ENOTFOUND (no tag store: "import tags first"), SL_ECONFLICT (another build
- * runs), SL_EIO/SL_ESTORE with the path, SL_ENOMEM. */
+ * tag store) and its chains, read through s (a reader handle is enough); o NULL: the
+ * defaults (haircut, 4 hops). The new index replaces the old one
+ * atomically (rename): a kill -9 leaves the old or the new. *r is filled (also on error:
+ * seconds). Errors: SL_ENOTFOUND (no tag store: "import tags first"), SL_ECONFLICT
+ * (another build runs), SL_EUSAGE (max_hops above 255), SL_EIO/SL_ESTORE with the path,
+ * SL_ENOMEM. */
 int sl_exposure_build(sl_store *s, const char *store_dir, const sl_exposure_build_opts *o,
                       sl_exposure_build_report *r, sl_error *e) SL_MUST_USE;
-/* Brings the index up to the store's tip (s's snapshot) after blocks were added or rolled
- * back; options as the index was built with. No index: SL_OK, nothing done (*changed
- * false). Same errors as sl_exposure_build. */
+/* Brings the index up to the store's tip (s's snapshot: take a new one first) after blocks
+ * were added or rolled back, or tags imported: when the recorded tips or the tag-store
+ * version differ, a full rebuild with the options the index was built with (*changed
+ * true); else nothing (microseconds). No index: SL_OK, nothing done (*changed false); an
+ * index that does not check out is rebuilt with the defaults. Same errors as
+ * sl_exposure_build. */
 int sl_exposure_update(sl_store *s, const char *store_dir, bool *changed, sl_error *e) SL_MUST_USE;
 
 typedef struct sl_screen sl_screen;
@@ -72,7 +78,9 @@ typedef struct sl_screen sl_screen;
  * "exposure not built" and hold the direct exposure only. */
 int sl_screen_open(sl_screen **out, sl_store *s, const char *store_dir, const char *rules_path,
                    sl_error *e) SL_MUST_USE;
-/* Moves the screener to the store's latest commit and the latest index. */
+/* Moves the screener to the store's latest commit (sl_store_snapshot on the borrowed s)
+ * and to the latest index (remapped when the file was replaced). Errors: the store's,
+ * SL_ECORRUPT for an index that does not check out, SL_ENOMEM. */
 int sl_screen_refresh(sl_screen *sc, sl_error *e) SL_MUST_USE;
 void sl_screen_close(sl_screen *sc);
 
