@@ -489,10 +489,18 @@ static int cmp_ssum(const void *pa, const void *pb)
 
 static const char *dir_name(unsigned d) { return d == SL_SCREEN_IN ? "in" : "out"; }
 
-static void jw_num(sl_jw *w, const char *key, double v)
+/* A share in 0..1 with 9 decimals, trailing zeros dropped ("0.666666667", "1", "0"):
+ * integer digits, no printf (every answer has a dozen). */
+static void jw_share(sl_jw *w, const char *key, double v)
 {
-    char b[40];
-    snprintf(b, sizeof b, "%.12g", v);
+    char b[16];
+    uint64_t x = v <= 0 ? 0 : v >= 1 ? 1000000000u : (uint64_t)(v * 1e9 + 0.5);
+    int n = 9;
+    if (x >= 1000000000u) { sl_jw_raw(w, key, "1"); return; }
+    if (!x) { sl_jw_raw(w, key, "0"); return; }
+    while (x % 10 == 0) x /= 10, n--;
+    b[0] = '0', b[1] = '.', b[2 + n] = 0;
+    for (int i = n - 1; i >= 0; i--) b[2 + i] = (char)('0' + x % 10), x /= 10;
     sl_jw_raw(w, key, b);
 }
 
@@ -567,7 +575,7 @@ static void ssum_json(sl_jw *w, const sl_screen *sc, const ssum *x, bool with_pa
     sl_jw_obj(w, NULL);
     source_json(w, sc, "source", x->source);
     amount_json(w, sl_flow_set_chain(sc->fs, x->chain), x->asset, x->amount);
-    jw_num(w, "share", x->share);
+    jw_share(w, "share", x->share);
     sl_jw_u64(w, "hops", x->hops);
     if (with_path) path_json(w, sc, x->best_rec);
     sl_jw_end(w);
@@ -597,7 +605,7 @@ static void direction_json(sl_jw *w, const sl_screen *sc, unsigned dir, uint32_t
             sl_jw_id(w, "category", sl_cat_name(a->cat));
             sl_jw_str(w, "chain", v->name);
             amount_json(w, v, a->asset, a->amount);
-            jw_num(w, "share", share_of(a->amount, a->received));
+            jw_share(w, "share", share_of(a->amount, a->received));
             sl_jw_u64(w, "hops", a->hops);
             sl_jw_end(w);
         }
@@ -631,7 +639,7 @@ static void reason_json(sl_jw *w, const sl_screen *sc, const sl_rule *ru, const 
     sl_jw_id(w, "direction", dir_name(a->dir));
     sl_jw_id(w, "exposure", a->direct ? "direct" : "indirect");
     amount_json(w, sl_flow_set_chain(sc->fs, a->chain), a->asset, a->amount);
-    jw_num(w, "share", share_of(a->amount, a->received));
+    jw_share(w, "share", share_of(a->amount, a->received));
     sl_jw_u64(w, "hops", a->hops);
     sl_jw_arr(w, "sources");
     for (size_t i = 0; i < sc->n_ss && shown < top; i++) {
@@ -662,6 +670,19 @@ static bool rule_matches(const sl_screen *sc, const sl_rule *ru, const agg *a)
         if (whole < ru->min_amount) return false;
     }
     return true;
+}
+
+/* The rule that gives sum a its level: the first of the highest level that matches it, or
+ * SIZE_MAX. One reason per sum: the rules below it say less. */
+static size_t best_rule(const sl_screen *sc, const agg *a)
+{
+    size_t best = SIZE_MAX;
+    for (size_t r = 0; r < sc->rules.n; r++) {
+        const sl_rule *ru = &sc->rules.v[r];
+        if (ru->level == SL_LEVEL_NONE || (best != SIZE_MAX && ru->level <= sc->rules.v[best].level)) continue;
+        if (rule_matches(sc, ru, a)) best = r;
+    }
+    return best;
 }
 
 static void index_json(const sl_screen *sc, cJSON *ix)
@@ -735,7 +756,7 @@ static void answer(sl_jw *w, sl_screen *sc, const sl_screen_req *rq, const subj 
         for (unsigned c = 0; c < SL_CAT_N && ru->exposure & SL_EXP_SELF; c++)
             if (self >> c & 1 && ru->cats >> c & 1) reason_json(w, sc, ru, NULL, c, self_src, top, false);
         for (size_t i = 0; i < sc->n_ag; i++)
-            if (rule_matches(sc, ru, &sc->ag[i])) reason_json(w, sc, ru, &sc->ag[i], 0, 0, top, ru->level == level);
+            if (best_rule(sc, &sc->ag[i]) == r) reason_json(w, sc, ru, &sc->ag[i], 0, 0, top, ru->level == level);
     }
     sl_jw_end(w);
     if (dirs & SL_SCREEN_IN) direction_json(w, sc, SL_SCREEN_IN, top);
