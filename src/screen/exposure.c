@@ -155,8 +155,7 @@ static int load_sources(bctx *b, sl_error *e)
     return SL_OK;
 }
 
-/* The endpoint hook: a tagged service, or another tagged address of the traced source's
- * incident. */
+/* Whether a is one of the payers of the tagged transaction being traced. */
 static bool is_sender(const bctx *b, uint16_t chain, uint32_t a)
 {
     if (b->src[b->cur].kind != 2 || chain != b->src[b->cur].chain) return false;
@@ -165,6 +164,8 @@ static bool is_sender(const bctx *b, uint16_t chain, uint32_t a)
     return false;
 }
 
+/* The endpoint hook: a tagged service, another tagged address of the traced source's
+ * incident, or a payer of the traced tagged transaction (its change goes back there). */
 static bool is_endpoint(void *ctx, sl_addr_ref a)
 {
     bctx *b = ctx;
