@@ -71,6 +71,8 @@ typedef struct sl_watch_opts {
     const char *btc_rpc;       /* http://user:pass@127.0.0.1:port (NULL: not followed) */
     const char *eth_rpc;       /* http://127.0.0.1:port (NULL: not followed) */
     const char *eth_chain;     /* the store's name of that chain (NULL: "ethereum") */
+    const char *network;       /* the Bitcoin-family network (NULL: the store's, else the node's:
+                                * getblockchaininfo, Litecoin told apart by its user agent) */
     uint32_t confirmations;    /* per chain: blocks below the tip before ingest (0: 1) */
     uint32_t undo_blocks;      /* K, the reorg depth handled (0: 100) */
     double poll_seconds;       /* (0: 2) */
