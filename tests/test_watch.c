@@ -1,0 +1,365 @@
+/* test_watch.c — the watcher against real nodes on 127.0.0.1 (suite "watch"):
+ *   litecoind -regtest (tests/litecoind.c): `sleuth watch --once` ingests the chain, an
+ *   address and an output are watched, a raw tx moves the output → one alert per watch;
+ *   the watcher is killed (kill -9 through $SLEUTH_TEST_KILL_AT) after the store commit and
+ *   before the alert commit of that block and restarted; a reorg (invalidateblock, a longer
+ *   branch without the tx) → one retraction per alert, with a kill between the retraction
+ *   commit and the store rollback; the tx re-mined in another block → one new alert each.
+ *   Every alert and retraction must arrive exactly once: in watch.db (`sleuth alerts`), in
+ *   the JSON lines of all the runs together, and at a webhook receiver run here (a thread
+ *   with a socket) that checks the HMAC-SHA256 signature of every POST.
+ *   ganache (tests/ganache.c): a watched account sends ETH → one alert; evm_revert and two
+ *   new blocks replace the block → one retraction.
+ *   A generated world (sleuth gen world --recipe dmm): the taint set of its incident.
+ */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "ganache.h"
+#include "helpers.h"
+#include "litecoind.h"
+
+#define SECRET "test-secret-0123456789"
+
+/* ---------------- the webhook receiver ---------------- */
+
+typedef struct hook {
+    int fd, port;
+    pthread_t th;
+    pthread_mutex_t mu;
+    char keys[64][400];
+    int n, posts, bad;          /* distinct keys, POSTs, POSTs with a wrong signature or key */
+    volatile int stop;
+} hook;
+
+static hook H;
+
+/* Reads one HTTP request from c: headers into hdr, body into body (NUL-terminated). */
+static bool read_request(int c, char *buf, size_t cap, char **body)
+{
+    size_t n = 0;
+    char *end = NULL;
+    long len = -1;
+    while (n + 1 < cap) {
+        ssize_t r = recv(c, buf + n, cap - 1 - n, 0);
+        if (r <= 0) return false;
+        n += (size_t)r;
+        buf[n] = 0;
+        if (!end && (end = strstr(buf, "\r\n\r\n"))) {
+            char *cl = strcasestr(buf, "\r\nContent-Length:");
+            if (!cl) return false;
+            len = strtol(cl + 17, NULL, 10);
+        }
+        if (end && (long)(n - (size_t)(end + 4 - buf)) >= len) {
+            *body = end + 4;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The value of header name (without the colon) in the request, copied into out. */
+static bool header(const char *req, const char *name, char *out, size_t cap)
+{
+    char pat[80];
+    const char *p, *e;
+    snprintf(pat, sizeof pat, "\r\n%s:", name);
+    if (!(p = strcasestr(req, pat))) return false;
+    p += strlen(pat);
+    while (*p == ' ') p++;
+    e = strstr(p, "\r\n");
+    snprintf(out, cap, "%.*s", (int)(e - p), p);
+    return true;
+}
+
+static void *hook_main(void *arg)
+{
+    (void)arg;
+    while (!H.stop) {
+        struct pollfd p = {H.fd, POLLIN, 0};
+        static char req[1 << 16];
+        char *body, sig[200], key[400], want[80];
+        unsigned char mac[32];
+        unsigned int ml = 0;
+        int c;
+        if (poll(&p, 1, 100) <= 0) continue;
+        if ((c = accept(H.fd, NULL, NULL)) < 0) continue;
+        if (read_request(c, req, sizeof req, &body)) {
+            bool ok = header(req, "X-Sleuth-Signature", sig, sizeof sig) &&
+                      header(req, "X-Sleuth-Idempotency-Key", key, sizeof key);
+            if (ok) {
+                HMAC(EVP_sha256(), SECRET, (int)strlen(SECRET), (const unsigned char *)body, strlen(body), mac, &ml);
+                strcpy(want, "sha256=");
+                for (unsigned i = 0; i < 32; i++) sprintf(want + 7 + 2 * i, "%02x", mac[i]);
+                cJSON *j = cJSON_Parse(body);
+                const cJSON *k = cJSON_GetObjectItem(j, "key");
+                ok = !strcmp(want, sig) && cJSON_IsString(k) && !strcmp(k->valuestring, key);
+                cJSON_Delete(j);
+            }
+            pthread_mutex_lock(&H.mu);
+            H.posts++;
+            if (!ok) H.bad++;
+            else {
+                int i;
+                for (i = 0; i < H.n && strcmp(H.keys[i], key); i++) {}
+                if (i == H.n && H.n < 64) snprintf(H.keys[H.n++], sizeof H.keys[0], "%s", key);
+            }
+            pthread_mutex_unlock(&H.mu);
+            {
+                const char *ans = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+                if (send(c, ans, strlen(ans), 0) < 0) {}
+            }
+        }
+        close(c);
+    }
+    return NULL;
+}
+
+static void hook_start(void)
+{
+    struct sockaddr_in a;
+    socklen_t al = sizeof a;
+    memset(&H, 0, sizeof H);
+    pthread_mutex_init(&H.mu, NULL);
+    H.fd = socket(AF_INET, SOCK_STREAM, 0);
+    cr_assert(H.fd >= 0);
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    cr_assert(bind(H.fd, (struct sockaddr *)&a, sizeof a) == 0 && listen(H.fd, 16) == 0, "webhook socket: %s", strerror(errno));
+    cr_assert(getsockname(H.fd, (struct sockaddr *)&a, &al) == 0);
+    H.port = ntohs(a.sin_port);
+    cr_assert(pthread_create(&H.th, NULL, hook_main, NULL) == 0);
+}
+
+static void hook_stop(void)
+{
+    if (!H.fd) return;
+    H.stop = 1;
+    pthread_join(H.th, NULL);
+    close(H.fd);
+    H.fd = 0;
+}
+
+static void fini_all(void)
+{
+    hook_stop();
+    ltc_fini();
+}
+
+/* ---------------- running the watcher ---------------- */
+
+/* Every JSON line every run printed. */
+static char *g_lines;
+static size_t g_len;
+
+/* `sleuth watch --once` with env (e.g. "SLEUTH_TEST_KILL_AT=x"); returns the exit status and
+ * keeps its stdout lines. */
+static int watch_once(const char *store, const char *rpc, const char *env)
+{
+    run_result r = run_sh("%s SLEUTH_WEBHOOK_SECRET=%s %s watch --store %s --btc-rpc %s --webhook http://127.0.0.1:%d/hook "
+                          "--once --quiet",
+                          env ? env : "", SECRET, sleuth_bin(), store, rpc, H.port);
+    int st = r.status;
+    size_t n = strlen(r.out);
+    g_lines = realloc(g_lines, g_len + n + 1);
+    memcpy(g_lines + g_len, r.out, n + 1);
+    g_len += n;
+    if (st != 0 && st != 137) cr_log_error("watch: %s", r.err);
+    run_free(&r);
+    return st;
+}
+
+/* Counts the JSON lines of type (alert, retraction); asserts every key appears once. */
+static int lines_of(const char *type)
+{
+    int n = 0;
+    char *copy = strdup(g_lines ? g_lines : ""), *save = NULL;
+    char *keys[128];
+    int nk = 0;
+    for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        cJSON *j = cJSON_Parse(l);
+        cr_assert_not_null(j, "not JSON: %s", l);
+        for (int i = 0; i < nk; i++) cr_assert_str_neq(keys[i], jstr(j, "key"), "key printed twice: %s", keys[i]);
+        if (nk < 128) keys[nk++] = strdup(jstr(j, "key"));
+        if (!strcmp(jstr(j, "type"), type)) n++;
+        cJSON_Delete(j);
+    }
+    for (int i = 0; i < nk; i++) free(keys[i]);
+    free(copy);
+    return n;
+}
+
+/* How many alerts of type `sleuth alerts --json` lists. */
+static int stored_of(const char *store, const char *type)
+{
+    cJSON *j = sleuth_json("alerts --store %s --json", store), *a;
+    int n = 0;
+    cJSON_ArrayForEach(a, cJSON_GetObjectItem(j, "alerts")) if (!strcmp(jstr(a, "type"), type)) n++;
+    cJSON_Delete(j);
+    return n;
+}
+
+/* The webhook has seen n distinct keys (waits, bounded: deliveries end before --once exits,
+ * so this only covers scheduling). */
+static void hook_expect(int n)
+{
+    for (int i = 0; i < 100; i++) {
+        pthread_mutex_lock(&H.mu);
+        int k = H.n;
+        pthread_mutex_unlock(&H.mu);
+        if (k >= n) break;
+        usleep(20000);
+    }
+    pthread_mutex_lock(&H.mu);
+    cr_assert_eq(H.bad, 0, "a POST with a wrong signature or key");
+    cr_assert_eq(H.n, n, "webhook: %d distinct alerts, want %d", H.n, n);
+    cr_assert_eq(H.posts, n, "webhook: %d POSTs for %d alerts (a duplicate delivery)", H.posts, n);
+    pthread_mutex_unlock(&H.mu);
+}
+
+static void assert_counts(const char *store, int alerts, int retractions)
+{
+    cr_assert_eq(lines_of("alert"), alerts, "alert lines");
+    cr_assert_eq(lines_of("retraction"), retractions, "retraction lines");
+    cr_assert_eq(stored_of(store, "alert"), alerts, "alerts in watch.db");
+    cr_assert_eq(stored_of(store, "retraction"), retractions, "retractions in watch.db");
+    hook_expect(alerts + retractions);
+}
+
+Test(watch, litecoind_reorg_and_kill_exactly_once, .fini = fini_all, .timeout = 150)
+{
+    char rpc[200], store[300], outpoint[100], *a, *m, *b, *txid, *hex, *hash;
+    cJSON *j, *u, *it;
+    const char *d = temp_dir();
+    snprintf(store, sizeof store, "%s/s", d);
+    ltc_node_start();
+    hook_start();
+    snprintf(rpc, sizeof rpc, "http://sleuth:%.40s@127.0.0.1:%.10s", LTC.rpcpass_arg + strlen("-rpcpassword="),
+             LTC.rpcport_arg + strlen("-rpcport="));
+    cJSON_Delete(ltc_rpc_json(false, "createwallet", "w", NULL));
+    a = ltc_rpc_str(true, "getnewaddress", "", "legacy", NULL);
+    m = ltc_rpc_str(true, "getnewaddress", "", "legacy", NULL);
+    b = ltc_rpc_str(true, "getnewaddress", "", "bech32", NULL);
+    cJSON_Delete(ltc_rpc_json(false, "generatetoaddress", "1", a, NULL));
+    cJSON_Delete(ltc_rpc_json(false, "generatetoaddress", "105", m, NULL));
+
+    /* the chain so far, then the watches */
+    cr_assert_eq(watch_once(store, rpc, NULL), 0);
+    cr_assert_eq(g_len, 0, "no alert yet");
+    j = sleuth_json("info --store %s --json", store);
+    cJSON_Delete(j);
+    u = ltc_rpc_json(true, "listunspent", "1", "9999999", NULL);
+    outpoint[0] = 0;
+    cJSON_ArrayForEach(it, u) if (!strcmp(ltc_gets(it, "address"), a))
+        snprintf(outpoint, sizeof outpoint, "%s:%d", ltc_gets(it, "txid"), (int)ltc_geti(it, "vout"));
+    cr_assert(outpoint[0], "the coinbase paid to a is spendable");
+    cJSON_Delete(u);
+    j = sleuth_json("watchlist add --store %s --address %s --label thief --json", store, a);
+    cr_assert_eq(jint(j, "items"), 1);
+    cJSON_Delete(j);
+    j = sleuth_json("watchlist add --store %s --output %s --min-amount 1 --json", store, outpoint);
+    cr_assert_str_eq(jstr(j, "kind"), "output");
+    cJSON_Delete(j);
+    j = sleuth_json("watchlist list --store %s --json", store);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "watchlist")), 2);
+    cJSON_Delete(j);
+
+    /* a raw tx moves exactly the watched output (50 LTC, paid to a) */
+    {
+        char ins[200], outs[200];
+        char *colon = strchr(outpoint, ':');
+        snprintf(ins, sizeof ins, "[{\"txid\":\"%.*s\",\"vout\":%s}]", (int)(colon - outpoint), outpoint, colon + 1);
+        snprintf(outs, sizeof outs, "{\"%s\":49.999}", b);
+        hex = ltc_rpc_str(false, "createrawtransaction", ins, outs, NULL);
+        j = ltc_rpc_json(true, "signrawtransactionwithwallet", hex, NULL);
+        txid = ltc_rpc_str(false, "sendrawtransaction", ltc_gets(j, "hex"), NULL);
+        cJSON_Delete(j);
+        free(hex);
+    }
+    cJSON_Delete(ltc_rpc_json(false, "generatetoaddress", "1", m, NULL));
+    hash = ltc_rpc_str(false, "getbestblockhash", NULL);
+
+    /* killed after the store commit, then before the alert commit, then a clean run */
+    cr_assert_eq(watch_once(store, rpc, "SLEUTH_TEST_KILL_AT=watch-after-store-commit"), 137);
+    cr_assert_eq(watch_once(store, rpc, "SLEUTH_TEST_KILL_AT=watch-before-alert-commit"), 137);
+    cr_assert_eq(g_len, 0, "nothing printed before the commit");
+    cr_assert_eq(watch_once(store, rpc, NULL), 0);
+    assert_counts(store, 2, 0);
+    cr_assert(strstr(g_lines, txid) && strstr(g_lines, hash), "the alerts name the tx and its block");
+    cr_assert_eq(watch_once(store, rpc, NULL), 0);
+    assert_counts(store, 2, 0);
+
+    /* reorg: the block goes, a longer branch without the tx comes; killed after the
+     * retraction commit, before the store's rollback */
+    free(ltc_rpc_str(false, "invalidateblock", hash, NULL));
+    cJSON_Delete(ltc_rpc_json(false, "generateblock", m, "[]", NULL));
+    cJSON_Delete(ltc_rpc_json(false, "generateblock", m, "[]", NULL));
+    cr_assert_eq(watch_once(store, rpc, "SLEUTH_TEST_KILL_AT=watch-after-retract-commit"), 137);
+    cr_assert_eq(watch_once(store, rpc, NULL), 0);
+    assert_counts(store, 2, 2);
+    {
+        /* the store holds the node's branch: its tip hash */
+        char *tip = ltc_rpc_str(false, "getbestblockhash", NULL);
+        j = sleuth_json("block --store %s %s --json", store, tip);
+        cJSON_Delete(j);
+        free(tip);
+    }
+
+    /* the tx (back in the mempool) is mined in a new block: the event recurs under a new
+     * block hash, killed once more in the middle */
+    cJSON_Delete(ltc_rpc_json(false, "generatetoaddress", "1", m, NULL));
+    cr_assert_eq(watch_once(store, rpc, "SLEUTH_TEST_KILL_AT=watch-before-alert-commit"), 137);
+    cr_assert_eq(watch_once(store, rpc, NULL), 0);
+    assert_counts(store, 4, 2);
+    {
+        char *h2 = ltc_rpc_str(false, "getbestblockhash", NULL);
+        cr_assert_str_neq(h2, hash);
+        cr_assert(strstr(g_lines, h2), "the new alerts name the new block");
+        free(h2);
+    }
+    /* acknowledging */
+    j = sleuth_json("alerts --store %s --ack 1 --json", store);
+    cJSON_Delete(j);
+    j = sleuth_json("alerts --store %s --since-id 0 --limit 1 --json", store);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "alerts")), 1);
+    cr_assert(cJSON_IsObject(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "alerts"), 0), "acked")));
+    cJSON_Delete(j);
+    free(a), free(m), free(b), free(txid), free(hash);
+    free(g_lines);
+    g_lines = NULL, g_len = 0;
+}
+
+Test(watch, watchlist_usage_errors)
+{
+    static const struct { int status; const char *args; } cases[] = {
+        {2, "watchlist add --store %s/s --output nothex:1"},
+        {2, "watchlist add --store %s/s --address 0x12 --json"},
+        {2, "watchlist add --store %s/s --address 0x52908400098527886E0F7030069857D2E4169EE7 --min-amount 1.5x"},
+        {1, "watchlist remove --store %s/s 7"},          /* no such entry */
+        {2, "watch --store %s/s"},                        /* nothing to follow */
+        {1, "watch --store %s/s --btc-rpc http://127.0.0.1:1 --once --quiet"}, /* unreachable node */
+    };
+    const char *d = temp_dir();
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char args[300];
+        run_result r;
+        snprintf(args, sizeof args, cases[i].args, d);
+        r = run_sleuth("%s", args);
+        cr_assert_eq(r.status, cases[i].status, "%s: status %d: %s", args, r.status, r.err);
+        if (i == 5) cr_assert(strstr(r.err, "127.0.0.1:1"), "the message names the node: %s", r.err);
+        run_free(&r);
+    }
+}
