@@ -363,3 +363,80 @@ Test(watch, watchlist_usage_errors)
         run_free(&r);
     }
 }
+
+/* The "result" of a ganache call, as text (caller frees). */
+static char *g_result(const char *url, const char *method, const char *params)
+{
+    char *raw = ganache_rpc(url, method, params), *out;
+    cJSON *j = cJSON_Parse(raw), *r = cJSON_GetObjectItem(j, "result");
+    cr_assert(r != NULL, "%s: %s", method, raw);
+    out = cJSON_IsString(r) ? strdup(r->valuestring) : cJSON_PrintUnformatted(r);
+    cJSON_Delete(j);
+    free(raw);
+    return out;
+}
+
+static int eth_watch_once(const char *store, const char *url, char **lines)
+{
+    run_result r = run_sleuth("watch --store %s --eth-rpc %s --once --quiet", store, url);
+    int st = r.status;
+    if (st) cr_log_error("watch: %s", r.err);
+    *lines = r.out;
+    free(r.err);
+    return st;
+}
+
+Test(watch, ganache_move_and_revert, .fini = ganache_stop, .timeout = 150)
+{
+    char url[64], store[300], p[400], *accs, *snap, *tx, *lines;
+    cJSON *a, *j;
+    const char *d = temp_dir();
+    if (!ganache_available()) cr_skip_test("ganache is not installed (scripts/install-deps.sh installs it with npm)");
+    snprintf(store, sizeof store, "%s/s", d);
+    ganache_start(url, sizeof url, d);
+    accs = g_result(url, "eth_accounts", "[]");
+    a = cJSON_Parse(accs);
+    cr_assert_eq(eth_watch_once(store, url, &lines), 0);
+    cr_assert_str_eq(lines, "");
+    free(lines);
+    j = sleuth_json("watchlist add --store %s --address %s --min-amount 0.5 --json", store,
+                    cJSON_GetArrayItem(a, 0)->valuestring);
+    cr_assert_str_eq(jstr(j, "chain"), "ethereum");
+    cJSON_Delete(j);
+    snap = g_result(url, "evm_snapshot", "[]");
+    /* 1 ETH from the watched account, and 0.1 ETH (below the minimum: no alert) */
+    snprintf(p, sizeof p, "[{\"from\":\"%s\",\"to\":\"%s\",\"value\":\"0xde0b6b3a7640000\"}]",
+             cJSON_GetArrayItem(a, 0)->valuestring, cJSON_GetArrayItem(a, 1)->valuestring);
+    tx = g_result(url, "eth_sendTransaction", p);
+    snprintf(p, sizeof p, "[{\"from\":\"%s\",\"to\":\"%s\",\"value\":\"0x16345785d8a0000\"}]",
+             cJSON_GetArrayItem(a, 0)->valuestring, cJSON_GetArrayItem(a, 1)->valuestring);
+    free(g_result(url, "eth_sendTransaction", p));
+    cr_assert_eq(eth_watch_once(store, url, &lines), 0);
+    j = cJSON_Parse(lines);
+    cr_assert_not_null(j, "one JSON line: %s", lines);
+    cr_assert_str_eq(jstr(j, "type"), "alert");
+    cr_assert_str_eq(jstr(j, "tx"), tx);
+    cr_assert_str_eq(jstr(j, "amount"), "1000000000000000000");
+    cr_assert_eq(strchr(lines, '\n'), lines + strlen(lines) - 1, "exactly one line: %s", lines);
+    cJSON_Delete(j);
+    free(lines);
+    /* the blocks of both payments are replaced by two empty ones: a reorg */
+    snprintf(p, sizeof p, "[\"%s\"]", snap);
+    free(g_result(url, "evm_revert", p));
+    free(g_result(url, "evm_mine", "[]"));
+    free(g_result(url, "evm_mine", "[]"));
+    free(g_result(url, "evm_mine", "[]"));
+    cr_assert_eq(eth_watch_once(store, url, &lines), 0);
+    j = cJSON_Parse(lines);
+    cr_assert_not_null(j, "one JSON line: %s", lines);
+    cr_assert_str_eq(jstr(j, "type"), "retraction");
+    cr_assert_str_eq(jstr(j, "tx"), tx);
+    cr_assert_eq(strchr(lines, '\n'), lines + strlen(lines) - 1, "exactly one line: %s", lines);
+    cJSON_Delete(j);
+    free(lines);
+    cr_assert_eq(eth_watch_once(store, url, &lines), 0);
+    cr_assert_str_eq(lines, "", "nothing more");
+    free(lines);
+    cJSON_Delete(a);
+    free(accs), free(snap), free(tx);
+}
