@@ -239,16 +239,37 @@ static void assert_counts(const char *store, int alerts, int retractions)
     hook_expect(alerts + retractions);
 }
 
+/* The node's RPC URL with its credentials. */
+static void node_url(char *out, size_t cap)
+{
+    snprintf(out, cap, "http://sleuth:%.40s@127.0.0.1:%.10s", LTC.rpcpass_arg + strlen("-rpcpassword="),
+             LTC.rpcport_arg + strlen("-rpcport="));
+}
+
+/* Sends a raw tx spending txid:vout (a wallet output) to outs ({"addr":coins,...}); its txid. */
+static char *raw_spend(const char *txid, int vout, const char *outs)
+{
+    char ins[200], *hex, *id;
+    cJSON *j;
+    snprintf(ins, sizeof ins, "[{\"txid\":\"%s\",\"vout\":%d}]", txid, vout);
+    hex = ltc_rpc_str(false, "createrawtransaction", ins, outs, NULL);
+    j = ltc_rpc_json(true, "signrawtransactionwithwallet", hex, NULL);
+    cr_assert(cJSON_IsTrue(ltc_get(j, "complete")), "signed");
+    id = ltc_rpc_str(false, "sendrawtransaction", ltc_gets(j, "hex"), NULL);
+    cJSON_Delete(j);
+    free(hex);
+    return id;
+}
+
 Test(watch, litecoind_reorg_and_kill_exactly_once, .fini = fini_all, .timeout = 150)
 {
-    char rpc[200], store[300], outpoint[100], *a, *m, *b, *txid, *hex, *hash;
+    char rpc[200], store[300], outpoint[100], *a, *m, *b, *txid, *hash;
     cJSON *j, *u, *it;
     const char *d = temp_dir();
     snprintf(store, sizeof store, "%s/s", d);
     ltc_node_start();
     hook_start();
-    snprintf(rpc, sizeof rpc, "http://sleuth:%.40s@127.0.0.1:%.10s", LTC.rpcpass_arg + strlen("-rpcpassword="),
-             LTC.rpcport_arg + strlen("-rpcport="));
+    node_url(rpc, sizeof rpc);
     cJSON_Delete(ltc_rpc_json(false, "createwallet", "w", NULL));
     a = ltc_rpc_str(true, "getnewaddress", "", "legacy", NULL);
     m = ltc_rpc_str(true, "getnewaddress", "", "legacy", NULL);
@@ -279,15 +300,11 @@ Test(watch, litecoind_reorg_and_kill_exactly_once, .fini = fini_all, .timeout = 
 
     /* a raw tx moves exactly the watched output (50 LTC, paid to a) */
     {
-        char ins[200], outs[200];
-        char *colon = strchr(outpoint, ':');
-        snprintf(ins, sizeof ins, "[{\"txid\":\"%.*s\",\"vout\":%s}]", (int)(colon - outpoint), outpoint, colon + 1);
+        char outs[200], *colon = strchr(outpoint, ':');
         snprintf(outs, sizeof outs, "{\"%s\":49.999}", b);
-        hex = ltc_rpc_str(false, "createrawtransaction", ins, outs, NULL);
-        j = ltc_rpc_json(true, "signrawtransactionwithwallet", hex, NULL);
-        txid = ltc_rpc_str(false, "sendrawtransaction", ltc_gets(j, "hex"), NULL);
-        cJSON_Delete(j);
-        free(hex);
+        *colon = 0;
+        txid = raw_spend(outpoint, atoi(colon + 1), outs);
+        *colon = ':';
     }
     cJSON_Delete(ltc_rpc_json(false, "generatetoaddress", "1", m, NULL));
     hash = ltc_rpc_str(false, "getbestblockhash", NULL);
@@ -439,4 +456,139 @@ Test(watch, ganache_move_and_revert, .fini = ganache_stop, .timeout = 150)
     free(lines);
     cJSON_Delete(a);
     free(accs), free(snap), free(tx);
+}
+
+/* How many "held" entries of `incident report --json` are in the chain's own coin with at
+ * least min_btc satoshi (Bitcoin) or min_eth wei (Ethereum, 1e18 scale in hundredths). */
+static int held_of(const cJSON *rep, const char *chain, double min)
+{
+    const cJSON *h;
+    int n = 0;
+    cJSON_ArrayForEach(h, cJSON_GetObjectItem(rep, "held")) {
+        const char *c = jstr(h, "chain"), *asset = jstr(h, "asset");
+        double amount = cJSON_GetNumberValue(cJSON_GetObjectItem(h, "amount"));
+        if (cJSON_IsString(cJSON_GetObjectItem(h, "amount"))) amount = strtod(jstr(h, "amount"), NULL);
+        if ((chain && strcmp(c, chain)) || (strcmp(asset, "BTC") && strcmp(asset, "ETH"))) continue;
+        if (amount >= (strcmp(asset, "BTC") ? min * 1e18 : min * 1e8)) n++;
+    }
+    return n;
+}
+
+/* The taint set of an incident is what its report says is still held (the report and the
+ * watch both trace the theft as `sleuth detect` does, through the THORChain swap to
+ * Ethereum); --min-amount and --chain narrow it. */
+Test(watch, incident_taint_set_is_what_the_report_says_is_held, .timeout = 120)
+{
+    const char *d = gen_world_store("dmm", 1, 100);
+    run_result r = run_sleuth("tags import --store %s/s %s/w/tags/world.tagpack.yaml %s/w/tags/incident.tagpack.yaml "
+                              "%s/w/incidents.yaml", d, d, d, d);
+    cJSON *rep, *j;
+    int all, btc;
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    rep = sleuth_json("incident report --store %s/s world-dmm-1 --json", d);
+    all = held_of(rep, NULL, 0);
+    btc = held_of(rep, "btc", 0);
+    cr_assert(btc > 0 && all > btc, "the loot is held on both chains (%d, %d)", btc, all);
+    j = sleuth_json("watchlist add --store %s/s --incident world-dmm-1 --json", d);
+    cr_assert_eq(jint(j, "items"), (uint64_t)all);
+    cr_assert_str_eq(jstr(j, "policy"), "haircut");
+    cJSON_Delete(j);
+    j = sleuth_json("watchlist add --store %s/s --incident world-dmm-1 --chain btc --min-amount 0.1 --json", d);
+    cr_assert_eq(jint(j, "items"), (uint64_t)held_of(rep, "btc", 0.1));
+    cJSON_Delete(j);
+    j = sleuth_json("watchlist add --store %s/s --incident world-dmm-1 --min-amount 0.1 --json", d);
+    cr_assert_eq(jint(j, "items"), (uint64_t)held_of(rep, NULL, 0.1));
+    cJSON_Delete(j);
+    r = run_sleuth("watchlist add --store %s/s --incident no-such-incident", d);
+    cr_assert_eq(r.status, 1, "%s", r.err);
+    run_free(&r);
+    cJSON_Delete(rep);
+}
+
+/* Items of watch entry id (`watchlist list --json`). */
+static uint64_t items_of(const char *store, int id)
+{
+    cJSON *j = sleuth_json("watchlist list --store %s --json", store), *x;
+    uint64_t n = UINT64_MAX;
+    cJSON_ArrayForEach(x, cJSON_GetObjectItem(j, "watchlist")) if ((int)jint(x, "id") == id) n = jint(x, "items");
+    cJSON_Delete(j);
+    return n;
+}
+
+/* An incident on the node's own chain (a tag pack naming its theft tx): the taint set
+ * follows the funds hop by hop as blocks arrive, and a reorg takes a hop back. */
+Test(watch, litecoind_incident_set_follows_the_funds, .fini = fini_all, .timeout = 150)
+{
+    char rpc[200], store[300], path[400], outs[300], *thief, *m, *b, *c, *dd, *theft, *hop1, *hop2, *hash;
+    const char *d = temp_dir();
+    FILE *f;
+    cJSON *j;
+    run_result r;
+    snprintf(store, sizeof store, "%s/s", d);
+    ltc_node_start();
+    hook_start();
+    node_url(rpc, sizeof rpc);
+    cJSON_Delete(ltc_rpc_json(false, "createwallet", "w", NULL));
+    thief = ltc_rpc_str(true, "getnewaddress", "", "legacy", NULL);
+    m = ltc_rpc_str(true, "getnewaddress", "", "legacy", NULL);
+    b = ltc_rpc_str(true, "getnewaddress", "", "legacy", NULL);
+    c = ltc_rpc_str(true, "getnewaddress", "", "legacy", NULL);
+    dd = ltc_rpc_str(true, "getnewaddress", "", "legacy", NULL);
+    cJSON_Delete(ltc_rpc_json(false, "generatetoaddress", "101", m, NULL));
+    theft = ltc_rpc_str(true, "sendtoaddress", thief, "20", NULL);
+    cJSON_Delete(ltc_rpc_json(false, "generatetoaddress", "1", m, NULL));
+    cr_assert_eq(watch_once(store, rpc, NULL), 0);
+
+    /* the incident: its theft tx tagged, its record */
+    snprintf(path, sizeof path, "%s/inc.tagpack.yaml", d);
+    cr_assert((f = fopen(path, "w")) != NULL);
+    fprintf(f, "title: 'test incident'\ncreator: 'test_watch'\nis_public: true\nlastmod: 2026-01-01\nnetwork: 'BTC'\n"
+               "currency: 'BTC'\nsource: 'test'\nconfidence: 'forensic'\ntags:\n- tx_hash: '%s'\n  label: 'theft'\n"
+               "  category: 'perpetrator'\n  abuse: 'service_hack'\n"
+               "  context: '{\"incident\": \"ltc-theft-1\", \"role\": \"theft_tx\"}'\n", theft);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/incidents.yaml", d);
+    cr_assert((f = fopen(path, "w")) != NULL);
+    fprintf(f, "incidents:\n  - id: ltc-theft-1\n    name: \"Test theft\"\n    date: \"2026-01-01\"\n"
+               "    victim: \"test\"\n    chains: [btc]\n    stolen:\n      - {asset: BTC, amount: \"20\"}\n"
+               "    sources: [\"test_watch\"]\n");
+    fclose(f);
+    r = run_sleuth("tags import --store %s %s/inc.tagpack.yaml %s/incidents.yaml", store, d, d);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    j = sleuth_json("watchlist add --store %s --incident ltc-theft-1 --min-amount 1 --json", store);
+    /* the 20 LTC to the thief and the sender's change: every output of the theft tx */
+    cr_assert_eq(jint(j, "items"), 2);
+    cJSON_Delete(j);
+
+    /* hop 1: the thief splits the 20 LTC: 12 + 7.99, both tainted whole (one input) */
+    snprintf(outs, sizeof outs, "{\"%s\":12,\"%s\":7.99}", b, c);
+    hop1 = raw_spend(theft, ltc_vout_to(theft, thief), outs);
+    cJSON_Delete(ltc_rpc_json(false, "generatetoaddress", "1", m, NULL));
+    cr_assert_eq(watch_once(store, rpc, NULL), 0);
+    assert_counts(store, 1, 0);
+    cr_assert(strstr(g_lines, hop1), "the alert names the moving tx");
+    cr_assert_eq(items_of(store, 1), 4, "the two new outputs joined the set");
+
+    /* hop 2: the 12 move on: the set followed them, so this alerts too */
+    snprintf(outs, sizeof outs, "{\"%s\":11.99}", dd);
+    hop2 = raw_spend(hop1, ltc_vout_to(hop1, b), outs);
+    cJSON_Delete(ltc_rpc_json(false, "generatetoaddress", "1", m, NULL));
+    hash = ltc_rpc_str(false, "getbestblockhash", NULL);
+    cr_assert_eq(watch_once(store, rpc, NULL), 0);
+    assert_counts(store, 2, 0);
+    cr_assert(strstr(g_lines, hop2) && strstr(g_lines, "\"tainted\":\"1200000000\""), "hop 2 moved 12 tainted LTC: %s", g_lines);
+    cr_assert_eq(items_of(store, 1), 5);
+
+    /* a reorg without hop 2: retracted, and its output leaves the set again */
+    free(ltc_rpc_str(false, "invalidateblock", hash, NULL));
+    cJSON_Delete(ltc_rpc_json(false, "generateblock", m, "[]", NULL));
+    cJSON_Delete(ltc_rpc_json(false, "generateblock", m, "[]", NULL));
+    cr_assert_eq(watch_once(store, rpc, NULL), 0);
+    assert_counts(store, 2, 1);
+    cr_assert_eq(items_of(store, 1), 4, "hop 2's output left the set with its block");
+    free(thief), free(m), free(b), free(c), free(dd), free(theft), free(hop1), free(hop2), free(hash);
+    free(g_lines);
+    g_lines = NULL, g_len = 0;
 }

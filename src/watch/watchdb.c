@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sleuth/annot.h"
 #include "sleuth/btc.h"
 #include "sleuth/chains.h"
 #include "sleuth/cluster.h"
@@ -263,8 +264,10 @@ static int item_put(sl_watch *w, sqlite3_stmt *st, int64_t id, const char *chain
 }
 
 /* The taint set of an incident: trace every source of it (its theft txs, else its
- * exploiter addresses: sl_detect_input_incident) under the policy and keep what is still
- * held with at least min (per chain, in its coin): UTXO outputs and account addresses. */
+ * exploiter addresses: sl_detect_input_incident) under the policy as `sleuth detect` does
+ * (through the store's crossings to other chains, ending at services) and keep what is
+ * still held in the chains' own coins with at least min (per chain, in its coin): UTXO
+ * outputs and account addresses. Tokens are not watched yet. */
 static int incident_items(sl_watch *w, sl_store *s, const char *store_dir, const sl_watch_spec *sp, const char *chain,
                           int64_t id, uint64_t *count, sl_error *e)
 {
@@ -285,38 +288,47 @@ static int incident_items(sl_watch *w, sl_store *s, const char *store_dir, const
     if ((rc = sl_flow_set_open(&fs, s, e)) || (rc = sl_detect_input_incident(fs, tags, sp->target, &in, e)) ||
         (rc = wdb_prep(w, &st, "INSERT OR IGNORE INTO item(watch,chain,kind,key,amount) VALUES(?,?,?,?,?)", e)))
         goto out;
-    for (size_t i = 0; i < in.n_src && !rc; i++) {
-        sl_trace_params p;
-        sl_trace_result r;
-        const sl_chain_def *d = sl_chain_by_id(in.src[i].chain);
-        unsigned __int128 min = 0;
-        if (!d || (chain && strcmp(chain, d->name))) continue;
-        if (sp->min_amount && !wdb_amount_parse(sp->min_amount, chain_decimals(d->name), &min)) min = 0;
-        memset(&p, 0, sizeof p);
+    {
+        /* detect's traces: forward from the incident's sources, through the crossings the
+         * store holds (THORChain swaps: the loot on its other chains), ending at services */
+        sl_detect_params p;
+        sl_detect_result res;
+        sl_annot *an = NULL;
+        sl_error ae = {0};
+        sl_detect_params_default(&p);
         p.policy = pol;
-        p.no_edges = true;
-        if ((rc = sl_trace_run(fs, &in.src[i], &p, &r, e))) break;
-        for (size_t k = 0; k < r.n_ends && !rc; k++) {
-            const sl_trace_end *x = &r.ends[k];
-            const sl_chain_def *xd = sl_chain_by_id(x->chain);
-            char key[160], amt[40];
-            if (x->reason != SL_END_HELD || !xd || x->amount == 0 || x->amount < min) continue;
-            if (chain && strcmp(chain, xd->name)) continue;
-            if (xd->model == SL_MODEL_UTXO) {
-                const sl_hash256 *t = sl_btc_txid(s, SL_FLOW_UTXO_TX(x->flow));
-                if (!t) continue;
-                sl_hex_encode_rev(key, t->b, 32);
-                snprintf(key + 64, sizeof key - 64, ":%u", SL_FLOW_UTXO_IDX(x->flow));
-            } else {
-                sl_addr_ref a = {x->chain, x->addr};
-                if (sl_addr_format(s, a, key, sizeof key)) continue;
-                for (char *c = key; *c; c++) if (*c >= 'A' && *c <= 'Z') *c = (char)(*c + 32);
+        p.store = s;
+        if (sl_annot_open(&an, s, &ae)) an = NULL; /* no memos: no crossings found */
+        rc = sl_detect_run(fs, an, tags, &in, &p, &res, e);
+        sl_annot_close(an);
+        if (rc) goto out;
+        for (size_t i = 0; i < res.n_traces && !rc; i++) {
+            const sl_trace_result *r = &res.traces[i];
+            for (size_t k = 0; k < r->n_ends && !rc; k++) {
+                const sl_trace_end *x = &r->ends[k];
+                const sl_chain_def *xd = sl_chain_by_id(x->chain);
+                unsigned __int128 min = 0;
+                char key[160], amt[40];
+                if (x->reason != SL_END_HELD || !xd || x->amount == 0 || x->asset != 0) continue;
+                if (chain && strcmp(chain, xd->name)) continue;
+                if (sp->min_amount && !wdb_amount_parse(sp->min_amount, chain_decimals(xd->name), &min)) min = 0;
+                if (x->amount < min) continue;
+                if (xd->model == SL_MODEL_UTXO) {
+                    const sl_hash256 *t = sl_btc_txid(s, SL_FLOW_UTXO_TX(x->flow));
+                    if (!t) continue;
+                    sl_hex_encode_rev(key, t->b, 32);
+                    snprintf(key + 64, sizeof key - 64, ":%u", SL_FLOW_UTXO_IDX(x->flow));
+                } else {
+                    sl_addr_ref a = {x->chain, x->addr};
+                    if (sl_addr_format(s, a, key, sizeof key)) continue;
+                    for (char *c = key; *c; c++) if (*c >= 'A' && *c <= 'Z') *c = (char)(*c + 32);
+                }
+                wdb_u128_dec(amt, x->amount);
+                if (!(rc = item_put(w, st, id, xd->name, xd->model == SL_MODEL_UTXO ? "out" : "addr", key, amt, e)))
+                    (*count)++;
             }
-            wdb_u128_dec(amt, x->amount);
-            if (!(rc = item_put(w, st, id, xd->name, xd->model == SL_MODEL_UTXO ? "out" : "addr", key, amt, e)))
-                (*count)++;
         }
-        sl_trace_free(&r);
+        sl_detect_free(&res);
     }
 out:
     sqlite3_finalize(st);
