@@ -249,28 +249,26 @@ static void node_url(char *out, size_t cap)
 /* Sends a raw tx spending txid:vout (a wallet output) to outs ({"addr":coins,...}); its txid. */
 static char *raw_spend(const char *txid, int vout, const char *outs)
 {
-    char ins[200], *hex, *id;
-    cJSON *j;
-    snprintf(ins, sizeof ins, "[{\"txid\":\"%s\",\"vout\":%d}]", txid, vout);
-    hex = ltc_rpc_str(false, "createrawtransaction", ins, outs, NULL);
-    j = ltc_rpc_json(true, "signrawtransactionwithwallet", hex, NULL);
-    cr_assert(cJSON_IsTrue(ltc_get(j, "complete")), "signed");
-    id = ltc_rpc_str(false, "sendrawtransaction", ltc_gets(j, "hex"), NULL);
-    cJSON_Delete(j);
+    char *hex = ltc_signed_tx(txid, vout, outs), *id = ltc_rpc_str(false, "sendrawtransaction", hex, NULL);
     free(hex);
     return id;
+}
+
+/* A node with wallet "w", the webhook receiver, the store path (DIR/s) and the node's URL. */
+static void node_setup(char *store, size_t scap, char *rpc, size_t rcap)
+{
+    snprintf(store, scap, "%s/s", temp_dir());
+    ltc_node_start();
+    hook_start();
+    node_url(rpc, rcap);
+    cJSON_Delete(ltc_rpc_json(false, "createwallet", "w", NULL));
 }
 
 Test(watch, litecoind_reorg_and_kill_exactly_once, .fini = fini_all, .timeout = 150)
 {
     char rpc[200], store[300], outpoint[100], *a, *m, *b, *txid, *hash;
     cJSON *j, *u, *it;
-    const char *d = temp_dir();
-    snprintf(store, sizeof store, "%s/s", d);
-    ltc_node_start();
-    hook_start();
-    node_url(rpc, sizeof rpc);
-    cJSON_Delete(ltc_rpc_json(false, "createwallet", "w", NULL));
+    node_setup(store, sizeof store, rpc, sizeof rpc);
     a = ltc_rpc_str(true, "getnewaddress", "", "legacy", NULL);
     m = ltc_rpc_str(true, "getnewaddress", "", "legacy", NULL);
     b = ltc_rpc_str(true, "getnewaddress", "", "bech32", NULL);
@@ -525,11 +523,7 @@ Test(watch, litecoind_incident_set_follows_the_funds, .fini = fini_all, .timeout
     FILE *f;
     cJSON *j;
     run_result r;
-    snprintf(store, sizeof store, "%s/s", d);
-    ltc_node_start();
-    hook_start();
-    node_url(rpc, sizeof rpc);
-    cJSON_Delete(ltc_rpc_json(false, "createwallet", "w", NULL));
+    node_setup(store, sizeof store, rpc, sizeof rpc);
     thief = ltc_rpc_str(true, "getnewaddress", "", "legacy", NULL);
     m = ltc_rpc_str(true, "getnewaddress", "", "legacy", NULL);
     b = ltc_rpc_str(true, "getnewaddress", "", "legacy", NULL);
