@@ -4,7 +4,8 @@
  *   the watcher is killed (kill -9 through $SLEUTH_TEST_KILL_AT) after the store commit and
  *   before the alert commit of that block and restarted; a reorg (invalidateblock, a longer
  *   branch without the tx) → one retraction per alert, with a kill between the retraction
- *   commit and the store rollback; the tx re-mined in another block → one new alert each.
+ *   commit and the store rollback; the tx re-mined in another block → one new alert each,
+ *   with a kill after their commit and before they are printed and POSTed.
  *   Every alert and retraction must arrive exactly once: in watch.db (`sleuth alerts`), in
  *   the JSON lines of all the runs together, and at a webhook receiver run here (a thread
  *   with a socket) that checks the HMAC-SHA256 signature of every POST.
@@ -336,7 +337,9 @@ Test(watch, litecoind_reorg_and_kill_exactly_once, .fini = fini_all, .timeout = 
     /* the tx (back in the mempool) is mined in a new block: the event recurs under a new
      * block hash, killed once more in the middle */
     cJSON_Delete(ltc_rpc_json(false, "generatetoaddress", "1", m, NULL));
-    cr_assert_eq(watch_once(store, rpc, "SLEUTH_TEST_KILL_AT=watch-before-alert-commit"), 137);
+    cr_assert_eq(watch_once(store, rpc, "SLEUTH_TEST_KILL_AT=watch-after-alert-commit"), 137);
+    cr_assert_eq(stored_of(store, "alert"), 4, "committed before the kill");
+    cr_assert_eq(lines_of("alert"), 2, "but not printed");
     cr_assert_eq(watch_once(store, rpc, NULL), 0);
     assert_counts(store, 4, 2);
     {
