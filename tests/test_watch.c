@@ -9,8 +9,11 @@
  *   Every alert and retraction must arrive exactly once: in watch.db (`sleuth alerts`), in
  *   the JSON lines of all the runs together, and at a webhook receiver run here (a thread
  *   with a socket) that checks the HMAC-SHA256 signature of every POST.
- *   ganache (tests/ganache.c): a watched account sends ETH → one alert; evm_revert and two
- *   new blocks replace the block → one retraction.
+ *   litecoind again, with an incident tagged on the node's own chain: its taint set follows
+ *   the funds hop by hop, the thief's cluster and a payment to a tagged exchange alert too,
+ *   and a reorg takes the last hop back out of the set.
+ *   ganache (tests/ganache.c): a watched account sends ETH → one alert (one below the
+ *   minimum: none); evm_revert and new blocks replace the block → one retraction.
  *   A generated world (sleuth gen world --recipe dmm): the taint set of its incident.
  */
 #include <arpa/inet.h>
@@ -518,7 +521,8 @@ static uint64_t items_of(const char *store, int id)
 }
 
 /* An incident on the node's own chain (a tag pack naming its theft tx): the taint set
- * follows the funds hop by hop as blocks arrive, and a reorg takes a hop back. */
+ * follows the funds hop by hop as blocks arrive, and a reorg takes a hop back; the thief's
+ * cluster is watched too, and a payment to a tagged exchange raises service alerts. */
 Test(watch, litecoind_incident_set_follows_the_funds, .fini = fini_all, .timeout = 150)
 {
     char rpc[200], store[300], path[400], outs[300], *thief, *m, *b, *c, *dd, *theft, *hop1, *hop2, *hash;
@@ -543,7 +547,8 @@ Test(watch, litecoind_incident_set_follows_the_funds, .fini = fini_all, .timeout
     fprintf(f, "title: 'test incident'\ncreator: 'test_watch'\nis_public: true\nlastmod: 2026-01-01\nnetwork: 'BTC'\n"
                "currency: 'BTC'\nsource: 'test'\nconfidence: 'forensic'\ntags:\n- tx_hash: '%s'\n  label: 'theft'\n"
                "  category: 'perpetrator'\n  abuse: 'service_hack'\n"
-               "  context: '{\"incident\": \"ltc-theft-1\", \"role\": \"theft_tx\"}'\n", theft);
+               "  context: '{\"incident\": \"ltc-theft-1\", \"role\": \"theft_tx\"}'\n"
+               "- address: '%s'\n  label: 'Exchange X'\n  category: 'exchange'\n", theft, c);
     fclose(f);
     snprintf(path, sizeof path, "%s/incidents.yaml", d);
     cr_assert((f = fopen(path, "w")) != NULL);
@@ -559,13 +564,26 @@ Test(watch, litecoind_incident_set_follows_the_funds, .fini = fini_all, .timeout
     cr_assert_eq(jint(j, "items"), 2);
     cJSON_Delete(j);
 
-    /* hop 1: the thief splits the 20 LTC: 12 + 7.99, both tainted whole (one input) */
+    /* the thief's cluster (one address here) is watched too */
+    r = run_sleuth("cluster build --store %s --quiet", store);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    j = sleuth_json("cluster show --store %s %s --json", store, thief);
+    snprintf(path, sizeof path, "btc:%llu", (unsigned long long)jint(j, "id"));
+    cJSON_Delete(j);
+    cJSON_Delete(sleuth_json("watchlist add --store %s --cluster %s --json", store, path));
+
+    /* hop 1: the thief splits the 20 LTC: 12 + 7.99 (to c, tagged an exchange), both tainted
+     * whole (one input): a move of the set and of the cluster, and each reached a service */
     snprintf(outs, sizeof outs, "{\"%s\":12,\"%s\":7.99}", b, c);
     hop1 = raw_spend(theft, ltc_vout_to(theft, thief), outs);
     cJSON_Delete(ltc_rpc_json(false, "generatetoaddress", "1", m, NULL));
     cr_assert_eq(watch_once(store, rpc, NULL), 0);
-    assert_counts(store, 1, 0);
-    cr_assert(strstr(g_lines, hop1), "the alert names the moving tx");
+    assert_counts(store, 4, 0);
+    cr_assert(strstr(g_lines, hop1), "the alerts name the moving tx");
+    cr_assert(strstr(g_lines, "\"event\":\"service\"") && strstr(g_lines, "\"label\":\"Exchange X\""),
+              "the payment to the exchange: %s", g_lines);
+    cr_assert(strstr(g_lines, "\"kind\":\"cluster\""), "the cluster's funds moved: %s", g_lines);
     cr_assert_eq(items_of(store, 1), 4, "the two new outputs joined the set");
 
     /* hop 2: the 12 move on: the set followed them, so this alerts too */
@@ -574,7 +592,7 @@ Test(watch, litecoind_incident_set_follows_the_funds, .fini = fini_all, .timeout
     cJSON_Delete(ltc_rpc_json(false, "generatetoaddress", "1", m, NULL));
     hash = ltc_rpc_str(false, "getbestblockhash", NULL);
     cr_assert_eq(watch_once(store, rpc, NULL), 0);
-    assert_counts(store, 2, 0);
+    assert_counts(store, 5, 0);
     cr_assert(strstr(g_lines, hop2) && strstr(g_lines, "\"tainted\":\"1200000000\""), "hop 2 moved 12 tainted LTC: %s", g_lines);
     cr_assert_eq(items_of(store, 1), 5);
 
@@ -583,7 +601,7 @@ Test(watch, litecoind_incident_set_follows_the_funds, .fini = fini_all, .timeout
     cJSON_Delete(ltc_rpc_json(false, "generateblock", m, "[]", NULL));
     cJSON_Delete(ltc_rpc_json(false, "generateblock", m, "[]", NULL));
     cr_assert_eq(watch_once(store, rpc, NULL), 0);
-    assert_counts(store, 2, 1);
+    assert_counts(store, 5, 1);
     cr_assert_eq(items_of(store, 1), 4, "hop 2's output left the set with its block");
     free(thief), free(m), free(b), free(c), free(dd), free(theft), free(hop1), free(hop2), free(hash);
     free(g_lines);
