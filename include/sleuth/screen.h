@@ -96,7 +96,7 @@ typedef struct sl_screen_req {
  * height and hash, tag-store version), risk level, the subject's own categories, reasons
  * (rule, level, category, direction, direct/indirect/self, amount, share, hops, the top
  * sources with the path of the top one), and per direction what it received, direct and
- * indirect sums by category and the top sources (schema: docs/JSON-screen.md). It is the
+ * indirect sums by category and the top sources (schema: docs/JSON.md, "sleuth screen"). It is the
  * text of sl_screen_text parsed. Errors: SL_EUSAGE (a subject that is no address, tx or
  * cluster of any chain, or of --chain), SL_ENOTFOUND (valid, but the store does not hold
  * it; or a cluster id that is none), SL_ENOMEM. */

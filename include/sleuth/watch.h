@@ -14,7 +14,7 @@
  * lines, and POSTed to a webhook with retries and an HMAC-SHA256 signature of the body
  * (printing and POSTing are at least once, with the key: docs/WATCH.md). The protocol of
  * the two commits (store, then watch.db) and the recovery after a kill -9: docs/WATCH.md.
- * JSON of entries and alerts: docs/JSON-watch.md.
+ * JSON of entries and alerts: docs/JSON.md, "sleuth watchlist".
  *
  * Threads: one sl_watch handle per thread; several processes may read while the watcher
  * writes (SQLite WAL; writers wait up to 10 s for each other).

@@ -1,7 +1,7 @@
 /* cmd_screen.c — `sleuth exposure build` (precomputes the exposure index of a store:
  * screen.h, docs/SCREENING.md) and `sleuth screen` (the exposure of an address, a
  * transaction or a cluster, with its risk level and the reasons; a file of subjects with
- * @FILE). Text fits 100 columns; --json prints one document (docs/JSON-screen.md).
+ * @FILE). Text fits 100 columns; --json prints one document (docs/JSON.md, "sleuth screen").
  */
 #include <errno.h>
 #include <getopt.h>

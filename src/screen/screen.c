@@ -2,7 +2,7 @@
  * resolved through the store's flow views, its members' records looked up in the mapped
  * exposure index (index.c), added up per direction, direct/indirect, category and asset,
  * and per source, the rules (rules.c) applied to those sums and to the subject's own tags,
- * and one JSON document (docs/JSON-screen.md) built from it. Nothing here queries SQLite
+ * and one JSON document (docs/JSON.md, "sleuth screen") built from it. Nothing here queries SQLite
  * or the tag store: the sources' labels are in the index; the per-call work is a binary
  * search per member and arrays the screener keeps between calls.
  *
