@@ -16,6 +16,7 @@
  */
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -280,7 +281,12 @@ bool srv_auth_check(srv_auth *a, const char *secret, size_t len, srv_tok *out)
         if (now - atomic_load(&a->loaded_ns) > 1000000000u) srv_auth_reload(a);
     }
     if (len < 5 || len > 200) return false;
-    sl_sha256(key.hash, secret, len);
+    { /* the low-level interface: OpenSSL 3's one-shot SHA256() fetches the algorithm each call */
+        SHA256_CTX h;
+        SHA256_Init(&h);
+        SHA256_Update(&h, secret, len);
+        SHA256_Final(key.hash, &h);
+    }
     pthread_rwlock_rdlock(&a->lock);
     hit = a->n ? bsearch(&key, a->v, a->n, sizeof *a->v, cmp_tok) : NULL;
     if (hit) *out = *hit, ok = true;

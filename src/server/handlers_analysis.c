@@ -261,11 +261,11 @@ void srv_h_trace_post(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp)
         srv_error(resp, 500, "ENOMEM", "out of memory");
         return;
     }
+    ran = true; /* sl_report_trace_free also after a failed run */
     if (sl_report_trace_run(c->s, &rq, &rep, &e)) {
         srv_sl_error(resp, &e);
         goto out;
     }
-    ran = true;
     if (rep.r.truncated && req->deadline_ns && srv_now_ns() > req->deadline_ns) {
         srv_error(resp, 504, "ETIMEOUT", "the trace did not finish within the request's deadline (--deadline-ms); "
                                          "ask for fewer hops or nodes");

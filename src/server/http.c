@@ -32,6 +32,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,14 +107,14 @@ fail:
 /* ---------------- connections ---------------- */
 
 typedef struct conn_state {
-    struct conn_state *prev, *next;
+    struct conn_state *prev, *next;   /* under CONN_MU */
     int fd;
-    uint64_t since_ns;   /* when the request now arriving began (the previous one's end) */
-    bool busy;           /* the request has arrived: being answered */
+    atomic_uint_fast64_t since_ns;    /* when the request now arriving began (the previous one's end) */
+    atomic_bool busy;                 /* the request has arrived: being answered */
 } conn_state;
 
 static pthread_mutex_t CONN_MU = PTHREAD_MUTEX_INITIALIZER;
-static conn_state CONNS = {&CONNS, &CONNS, -1, 0, false};
+static conn_state CONNS = {&CONNS, &CONNS, -1, 0, false}; /* the list's head */
 
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context, enum MHD_ConnectionNotificationCode code)
 {
@@ -124,7 +125,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         *socket_context = cs;
         if (!cs) return;
         cs->fd = ci ? ci->connect_fd : -1;
-        cs->since_ns = srv_now_ns();
+        atomic_store(&cs->since_ns, srv_now_ns());
         pthread_mutex_lock(&CONN_MU);
         cs->next = CONNS.next, cs->prev = &CONNS;
         CONNS.next->prev = cs, CONNS.next = cs;
@@ -149,10 +150,8 @@ static void set_busy(struct MHD_Connection *conn, bool busy)
 {
     conn_state *cs = state_of(conn);
     if (!cs) return;
-    pthread_mutex_lock(&CONN_MU);
-    cs->busy = busy;
-    if (!busy) cs->since_ns = srv_now_ns();
-    pthread_mutex_unlock(&CONN_MU);
+    if (!busy) atomic_store(&cs->since_ns, srv_now_ns());
+    atomic_store(&cs->busy, busy);
 }
 
 /* ---------------- requests ---------------- */
@@ -160,24 +159,30 @@ static void set_busy(struct MHD_Connection *conn, bool busy)
 enum { PH_HEADERS = 0, PH_BODY, PH_PARKED, PH_DONE };
 
 typedef struct hreq {
-    sl_srv_req req;
     sl_srv_resp resp;
     sl_buf body;
-    bool too_big, uri_too_long;
+    bool too_big, uri_too_long, sent;
     int phase;
     struct MHD_Connection *conn;
-    char uri[SRV_MAX_URI + 1];
     char method[16];
     char *auth, *ctype;
+    /* the large buffers last: not zeroed per request (hreq_new) */
+    char uri[SRV_MAX_URI + 1];
+    sl_srv_req req;
 } hreq;
 
 static sl_srv SRV;   /* the one server of the process */
 
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
-    hreq *h = sl_calloc(1, sizeof *h);
+    hreq *h = sl_malloc(sizeof *h);
     (void)cls;
     if (!h) return NULL;
+    /* everything but the two 4 KiB buffers, which are written before they are read: zeroing
+     * them cost more than the rest of a health check */
+    memset(h, 0, offsetof(hreq, uri));
+    memset(&h->req, 0, offsetof(sl_srv_req, pathbuf));
+    h->uri[0] = 0;
     h->conn = conn;
     if (strlen(uri) > SRV_MAX_URI) h->uri_too_long = true;
     else snprintf(h->uri, sizeof h->uri, "%s", uri);
@@ -227,6 +232,13 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, sl_srv_resp *r)
     MHD_destroy_response(m);
     if (r->status >= 500) atomic_fetch_add(&SRV.errors, 1);
     return ok;
+}
+
+/* Queues h's answer (once: MHD refuses a second one). */
+static enum MHD_Result send_resp_once(hreq *h)
+{
+    h->sent = true;
+    return send_resp(h->conn, &h->resp);
 }
 
 /* ---------------- the pool for slow queries ---------------- */
@@ -295,13 +307,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (h->uri_too_long) {
             srv_error(&h->resp, 414, "EURITOOLONG", "the request target is longer than %u bytes", SRV_MAX_URI);
             h->phase = PH_DONE;
-            return send_resp(conn, &h->resp);
+            return send_resp_once(h);
         }
         if (cl && strtoull(cl, NULL, 10) > SRV.o.max_body) {
             srv_error(&h->resp, 413, "ETOOLARGE", "the body is larger than %llu bytes (--max-body)",
                       (unsigned long long)SRV.o.max_body);
             h->phase = PH_DONE;
-            return send_resp(conn, &h->resp);
+            return send_resp_once(h);
         }
         return MHD_YES;
     }
@@ -322,12 +334,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             srv_error(&h->resp, 413, "ETOOLARGE", "the body is larger than %llu bytes (--max-body)",
                       (unsigned long long)SRV.o.max_body);
             h->phase = PH_DONE;
-            return send_resp(conn, &h->resp);
+            return send_resp_once(h);
         }
         if (sl_buf_append(&h->body, "", 1)) { /* a NUL after it, for the parsers' comfort */
             srv_error(&h->resp, 500, "ENOMEM", "out of memory");
             h->phase = PH_DONE;
-            return send_resp(conn, &h->resp);
+            return send_resp_once(h);
         }
         h->req.method = h->method;
         h->req.uri = h->uri;
@@ -338,14 +350,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         h->req.deadline_ns = srv_now_ns() + (uint64_t)SRV.o.deadline_ms * 1000000u;
         if (sl_srv_route(&SRV, &h->req, &h->resp, &slow)) {
             h->phase = PH_DONE;
-            return send_resp(conn, &h->resp);
+            return send_resp_once(h);
         }
         if (slow == SRV_SLOW) {
             if (park(h)) return MHD_YES;
             srv_error(&h->resp, 503, "EBUSY", "every worker is busy and the queue is full: retry shortly");
             h->resp.retry_after = 1;
             h->phase = PH_DONE;
-            return send_resp(conn, &h->resp);
+            return send_resp_once(h);
         }
         if (!TLS_CTX && !(TLS_CTX = ctx_new(&SRV))) {
             srv_error(&h->resp, 500, "ENOMEM", "out of memory");
@@ -353,10 +365,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             sl_srv_run(TLS_CTX, &h->req, &h->resp);
         }
         h->phase = PH_DONE;
-        return send_resp(conn, &h->resp);
+        return send_resp_once(h);
     }
-    if (h->phase == PH_DONE && h->resp.body) return send_resp(conn, &h->resp); /* back from a worker */
-    return MHD_YES; /* parked: the worker resumes it */
+    if (h->phase == PH_DONE && !h->sent) return send_resp_once(h); /* back from a worker */
+    return MHD_YES; /* parked (the worker resumes it), or answered already */
 }
 
 /* ---------------- the reaper and the change watcher ---------------- */
@@ -390,9 +402,10 @@ static void *reaper_main(void *arg)
         uint64_t now = srv_now_ns();
         pthread_mutex_lock(&CONN_MU);
         for (conn_state *cs = CONNS.next; cs != &CONNS; cs = cs->next)
-            if (!cs->busy && cs->fd >= 0 && now - cs->since_ns > timeout_ns) {
+            if (!atomic_load(&cs->busy) && cs->fd >= 0 && now > atomic_load(&cs->since_ns) &&
+                now - atomic_load(&cs->since_ns) > timeout_ns) {
                 shutdown(cs->fd, SHUT_RDWR); /* MHD sees the end of the stream and closes it */
-                cs->since_ns = UINT64_MAX / 2; /* once */
+                atomic_store(&cs->since_ns, UINT64_MAX / 2); /* once */
             }
         pthread_mutex_unlock(&CONN_MU);
         if (now - last_sig_ns > 500000000u) {
@@ -516,7 +529,7 @@ int sl_serve_run(const sl_serve_opts *o, sl_error *e)
         goto out;
     }
     reaper_on = true;
-    d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | (SRV.o.quiet ? 0 : MHD_USE_ERROR_LOG),
+    d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME | (SRV.o.quiet ? 0 : MHD_USE_ERROR_LOG),
                          0, NULL, NULL, on_request, NULL,
                          MHD_OPTION_LISTEN_SOCKET, fd,
                          MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)SRV.o.threads,

@@ -1,0 +1,100 @@
+#!/bin/sh
+# bench_api.sh — the HTTP API under load (issue 13 "Speed and load"): `sleuth serve` on
+# loopback, driven by wrk (Debian) with keep-alive connections, for the same duration each
+# in one run:
+#   1. GET /v1/health           the ceiling: HTTP, routing and JSON with no store and no token
+#   2. GET /v1/screen/<addr>    screening, addresses rotated from a file (bench/api_rotate.lua),
+#                               with the bearer token (auth and the rate limit on every request)
+#   3. GET /v1/address/<addr>   a store look-up over the same addresses, for comparison
+# and prints throughput, p50/p99 latency and the error count of each, and the ratio of each to
+# the health ceiling.
+#
+# Usage: bench/bench_api.sh
+#   STORE=DIR      a store to serve (default: a generated world of $BG background txs, built
+#                  here with its tags, clusters and, when the screening module has it, the
+#                  exposure index)
+#   ADDRS=FILE     addresses to screen, one a line (default: the world's truth-addresses.csv;
+#                  with STORE and no ADDRS, the output addresses of the store's last 200 blocks)
+#   BG=N           background txs of the generated world (default 20000)
+#   DUR=10s        wrk duration per endpoint;  CONNS=64 connections;  WRK_THREADS=2
+#   THREADS=N      sleuth serve --threads (default: the cores)
+#   PORT=18481     where to listen;  WORK=/tmp/sleuth-bench-api (scratch, removed at the end)
+set -eu
+cd "$(dirname "$0")/.."
+B=$PWD/build/sleuth
+WORK=${WORK:-/tmp/sleuth-bench-api}
+BG=${BG:-20000}
+DUR=${DUR:-10s}
+CONNS=${CONNS:-64}
+WRK_THREADS=${WRK_THREADS:-2}
+PORT=${PORT:-18481}
+THREADS=${THREADS:-$(nproc)}
+[ -x "$B" ] || make -s build/sleuth
+command -v wrk >/dev/null || { echo "bench_api.sh: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
+rm -rf "$WORK"; mkdir -p "$WORK"
+SERVER=""
+cleanup() { [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null; rm -rf "$WORK"; }
+trap cleanup EXIT INT TERM
+
+if [ -z "${STORE:-}" ]; then
+    STORE=$WORK/s
+    echo "building a world of $BG background txs in $WORK ..." >&2
+    $B gen world --recipe dmm --seed 1 --background-txs "$BG" --out "$WORK/w" --quiet
+    $B ingest btc --network regtest --store "$STORE" "$WORK/w/btc" --quiet >/dev/null
+    $B ingest eth --store "$STORE" --chain ethereum "$WORK/w/eth" --quiet >/dev/null
+    $B tags import --store "$STORE" "$WORK"/w/tags/*.yaml "$WORK/w/incidents.yaml" >/dev/null
+    $B cluster build --store "$STORE" --quiet >/dev/null
+    $B exposure build --store "$STORE" --quiet >/dev/null 2>&1 || echo "(no exposure index: $($B exposure build --store "$STORE" 2>&1 | head -1))" >&2
+    [ -n "${ADDRS:-}" ] || { cut -d, -f2 "$WORK/w/truth-addresses.csv" | grep -v '^address$' | head -20000 > "$WORK/addrs"; ADDRS=$WORK/addrs; }
+fi
+if [ -z "${ADDRS:-}" ]; then # the output addresses of the last 200 blocks of the store
+    tip=$($B info --store "$STORE" --json | jq '.btc.tip_height // 0')
+    lo=$((tip > 200 ? tip - 200 : 0))
+    for h in $(seq "$lo" "$tip"); do
+        $B block --store "$STORE" --json "$h" | jq -r '.txids[]' | head -50 | while read -r t; do
+            $B tx --store "$STORE" --json "$t" | jq -r '.outputs[].address // empty'
+        done
+    done | sort -u > "$WORK/addrs"
+    ADDRS=$WORK/addrs
+fi
+n=$(wc -l < "$ADDRS")
+[ "$n" -gt 0 ] || { echo "bench_api.sh: no addresses in $ADDRS" >&2; exit 1; }
+TOKEN=$($B token create --store "$STORE" --role read --label bench --quiet)
+
+$B serve --store "$STORE" --listen "127.0.0.1:$PORT" --threads "$THREADS" --quiet &
+SERVER=$!
+i=0
+until curl -sf "http://127.0.0.1:$PORT/v1/health" >/dev/null; do
+    i=$((i + 1)); [ $i -lt 200 ] || { echo "bench_api.sh: the server did not start" >&2; exit 1; }
+    sleep 0.05
+done
+sleep 1.1 # the token table is reloaded within a second of the token's creation
+
+# one wrk run: label, path prefix ("" for health) -> "label rps p50 p99 errors"
+run() {
+    if [ -z "$2" ]; then
+        wrk -t"$WRK_THREADS" -c"$CONNS" -d"$DUR" --latency "http://127.0.0.1:$PORT/v1/health" > "$WORK/out"
+    else
+        ADDRS_FILE=$ADDRS PREFIX=$2 TOKEN=$TOKEN wrk -t"$WRK_THREADS" -c"$CONNS" -d"$DUR" --latency \
+            -s bench/api_rotate.lua "http://127.0.0.1:$PORT" > "$WORK/out"
+    fi
+    awk -v label="$1" '
+        /^Requests\/sec/ {rps = $2}
+        $1 == "50%" {p50 = $2} $1 == "99%" {p99 = $2}
+        /Non-2xx or 3xx responses/ {err += $NF}
+        /Socket errors/ {gsub(",", ""); err += $4 + $6 + $8 + $10}
+        END {printf "%s %s %s %s %d\n", label, rps, p50, p99, err}' "$WORK/out"
+}
+
+echo "store: $STORE ($($B info --store "$STORE" --json | jq '[.chains[].txs] | add') txs), $n addresses, serve --threads $THREADS, wrk -t$WRK_THREADS -c$CONNS -d$DUR on $(nproc) cores"
+echo
+echo "| endpoint | requests/s | p50 | p99 | errors (non-2xx + socket) | vs health |"
+echo "|---|---|---|---|---|---|"
+run health "" > "$WORK/r-h"
+run screen /v1/screen/ > "$WORK/r-s"
+run address /v1/address/ > "$WORK/r-a"
+base=$(awk '{print $2}' "$WORK/r-h")
+for f in h s a; do
+    awk -v base="$base" '{printf "| %s | %.0f | %s | %s | %d | %.2f |\n", $1, $2, $3, $4, $5, ($2 / base)}' "$WORK/r-$f"
+done
+[ "$(awk '{print $5}' "$WORK/r-s")" = 0 ] || echo "note: screens answered with errors (is the screening module built and the exposure index there?): $(curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/v1/screen/$(head -1 "$ADDRS")" | head -c 200)"
