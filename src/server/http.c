@@ -536,7 +536,7 @@ int sl_serve_run(const sl_serve_opts *o, sl_error *e)
                          MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)SRV.o.timeout_s,
                          MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)SRV.o.per_ip,
                          MHD_OPTION_CONNECTION_LIMIT, (unsigned int)4096,
-                         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
+                         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SRV_CONN_MEMORY,
                          MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
                          MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
                          MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,

@@ -39,6 +39,8 @@
 #define SRV_TIMEOUT_S_DEFAULT 10u             /* a request must arrive within this */
 #define SRV_PER_IP_DEFAULT 64u
 #define SRV_MAX_URI 4096u                     /* longer request targets: 414 */
+#define SRV_CONN_MEMORY 16384u                /* MHD per-connection memory: request line and headers; MHD
+                                               * clears it between requests, so more costs time */
 #define SRV_BATCH_MAX 1000u                   /* subjects of one POST /v1/screen */
 #define SRV_TRACES_KEPT 256u                  /* trace resources kept in memory */
 
