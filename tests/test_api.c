@@ -418,6 +418,25 @@ Test(api, endpoints, .timeout = 600)
     cr_assert_eq(r.status, 200, "%s", r.body);
     cr_assert_eq(jint(r.json, "id"), 1);
     resp_free(&r);
+    {   /* why a member is in it: the merges from the cluster's id address to it */
+        char last[128];
+        r = req("GET", w.reader, NULL, NULL, "/v1/cluster/btc/1?limit=5");
+        const cJSON *mem = cJSON_GetObjectItem(r.json, "members");
+        snprintf(last, sizeof last, "%s", jstr(cJSON_GetArrayItem(mem, cJSON_GetArraySize(mem) - 1), "address"));
+        resp_free(&r);
+        r = req("GET", w.reader, NULL, NULL, "/v1/cluster/btc/1/why?address=%s", last);
+        cr_assert_eq(r.status, 200, "%s", r.body);
+        const cJSON *path = cJSON_GetObjectItem(r.json, "path");
+        cr_assert_eq((uint64_t)cJSON_GetArraySize(path), jint(r.json, "hops"));
+        if (strcmp(last, first_addr)) {
+            cr_assert(cJSON_GetArraySize(path) >= 1, "%s", r.body);
+            cr_assert_str_eq(jstr(cJSON_GetArrayItem(path, cJSON_GetArraySize(path) - 1), "to"), last);
+            cr_assert_str_eq(jstr(cJSON_GetArrayItem(path, 0), "heuristic"), "multi-input");
+        }
+        resp_free(&r);
+        expect(req("GET", w.reader, NULL, NULL, "/v1/cluster/btc/1/why"), 400, "EUSAGE");
+        expect(req("GET", w.reader, NULL, NULL, "/v1/cluster/btc/1/why?address=%s", w.exploiter), 404, "ENOTFOUND");
+    }
     expect(req("GET", w.reader, NULL, NULL, "/v1/cluster/btc/4000000000"), 404, "ENOTFOUND");
     expect(req("GET", w.reader, NULL, NULL, "/v1/cluster/nochain/1"), 400, "EUSAGE");
 

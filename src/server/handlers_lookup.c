@@ -11,6 +11,8 @@
 #include "server/server_int.h"
 #include "sleuth/chains.h"
 #include "sleuth/cluster.h"
+#include "sleuth/flow.h"
+#include "sleuth/knowledge.h"
 #include "sleuth/tags.h"
 #include "sleuth/util.h"
 #include "sleuth/version.h"
@@ -218,46 +220,47 @@ void srv_h_search(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp)
 
 /* ---------------- clusters ---------------- */
 
+/* The cluster the path names (/v1/cluster/{chain}/{id or address}): *d, *cl, *id, *size;
+ * false after answering the error. */
+static bool cluster_of_path(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp, const sl_chain_def **d,
+                            const struct sl_cluster **cl, uint32_t *id, uint64_t *size)
+{
+    *d = sl_chain_by_name(!strcmp(req->segs[1], "eth") ? "ethereum" : req->segs[1]);
+    if (!*d) return srv_error(resp, 400, "EUSAGE", "unknown chain '%.40s'", req->segs[1]), false;
+    if (!ready(c, resp)) return false;
+    if (!(*cl = sl_knowledge_cluster(c->k, (*d)->id)))
+        return srv_error(resp, 404, "ENOTFOUND", "no cluster build of %s yet (sleuth cluster build)", (*d)->name), false;
+    if (all_digits(req->segs[2])) {
+        uint64_t v = strtoull(req->segs[2], NULL, 10);
+        if (v > UINT32_MAX || !sl_cluster_exists(*cl, (uint32_t)v, size))
+            return srv_error(resp, 404, "ENOTFOUND", "%.40s is not a cluster id of %s (a cluster's id is its smallest "
+                             "address id)", req->segs[2], (*d)->name), false;
+        *id = (uint32_t)v;
+    } else {
+        sl_addr_ref a;
+        sl_error e = {0};
+        if (sl_addr_resolve(c->s, (*d)->name, req->segs[2], &a, &e) || sl_cluster_of(*cl, a, id, size)) {
+            if (!e.code) sl_err(&e, SL_ENOTFOUND, "%.100s is not covered by the clustering yet", req->segs[2]);
+            return srv_sl_error(resp, &e), false;
+        }
+    }
+    return true;
+}
+
 void srv_h_cluster(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp)
 {
-    const sl_chain_def *d = sl_chain_by_name(!strcmp(req->segs[1], "eth") ? "ethereum" : req->segs[1]);
+    const sl_chain_def *d;
     const struct sl_cluster *cl;
     const struct sl_cluster_tagger *tg;
-    uint64_t offset, limit, size = 0, v;
+    uint64_t offset, limit, size = 0;
     uint32_t id, *mem;
-    char *end;
     size_t got;
     sl_cluster_tag tag;
     cJSON *j, *m;
     char first[100];
     if (srv_param_u64(req, resp, "limit", 0, 10000, 100, &limit) || srv_param_u64(req, resp, "offset", 0, UINT32_MAX, 0, &offset))
         return;
-    if (!d) {
-        srv_error(resp, 400, "EUSAGE", "unknown chain '%.40s'", req->segs[1]);
-        return;
-    }
-    if (!ready(c, resp)) return;
-    if (!(cl = sl_knowledge_cluster(c->k, d->id))) {
-        srv_error(resp, 404, "ENOTFOUND", "no cluster build of %s yet (sleuth cluster build)", d->name);
-        return;
-    }
-    v = strtoull(req->segs[2], &end, 10);
-    if (all_digits(req->segs[2])) {
-        if (v > UINT32_MAX || !sl_cluster_exists(cl, (uint32_t)v, &size)) {
-            srv_error(resp, 404, "ENOTFOUND", "%.40s is not a cluster id of %s (a cluster's id is its smallest address id)",
-                      req->segs[2], d->name);
-            return;
-        }
-        id = (uint32_t)v;
-    } else {
-        sl_addr_ref a;
-        sl_error e = {0};
-        if (sl_addr_resolve(c->s, d->name, req->segs[2], &a, &e) || sl_cluster_of(cl, a, &id, &size)) {
-            if (!e.code) sl_err(&e, SL_ENOTFOUND, "%.100s is not covered by the clustering yet", req->segs[2]);
-            srv_sl_error(resp, &e);
-            return;
-        }
-    }
+    if (!cluster_of_path(c, req, resp, &d, &cl, &id, &size)) return;
     if (!(mem = sl_malloc((limit ? limit : 1) * sizeof *mem))) {
         srv_error(resp, 500, "ENOMEM", "out of memory");
         return;
@@ -293,5 +296,69 @@ void srv_h_cluster(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp)
         cJSON_AddNullToObject(j, "next");
     }
     sl_free(mem);
+    srv_json(resp, 200, j);
+}
+
+/* GET /v1/cluster/{chain}/{id}/why?address=A: the merges that put A in the cluster — the
+ * evidence path from the cluster's id address to A (`sleuth cluster why`). */
+void srv_h_cluster_why(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp)
+{
+    const char *addr = srv_param(req, "address");
+    const sl_chain_def *d;
+    const struct sl_cluster *cl;
+    const sl_flow_view *v;
+    sl_flow_set *fs = NULL;
+    sl_merge_edge *path = NULL;
+    sl_addr_ref a, root;
+    sl_error e = {0};
+    uint64_t size;
+    uint32_t id, aid;
+    size_t n = 0;
+    cJSON *j, *arr;
+    if (!addr) {
+        srv_error(resp, 400, "EUSAGE", "give ?address= (a member of the cluster)");
+        return;
+    }
+    if (!cluster_of_path(c, req, resp, &d, &cl, &id, &size)) return;
+    if (sl_addr_resolve(c->s, d->name, addr, &a, &e)) {
+        srv_sl_error(resp, &e);
+        return;
+    }
+    if (sl_cluster_of(cl, a, &aid, NULL) || aid != id) {
+        srv_error(resp, 404, "ENOTFOUND", "%.100s is not in %s cluster %u", addr, d->name, id);
+        return;
+    }
+    root = (sl_addr_ref){d->id, id};
+    if (sl_flow_set_open(&fs, c->s, &e) || sl_cluster_why(cl, root, a, &path, &n, &e)) {
+        srv_sl_error(resp, &e);
+        sl_flow_set_close(fs);
+        return;
+    }
+    v = sl_flow_set_chain(fs, d->id);
+    j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "chain", d->name);
+    sl_json_u64(j, "cluster", id);
+    cJSON_AddStringToObject(j, "address", addr);
+    sl_json_u64(j, "hops", n);
+    arr = cJSON_AddArrayToObject(j, "path");
+    for (size_t i = 0; i < n; i++) {
+        char x[SL_FLOW_NAME_MAX] = "?", y[SL_FLOW_NAME_MAX] = "?", tx[SL_FLOW_NAME_MAX] = "?";
+        const char *h = sl_heuristic_name((sl_heuristic)path[i].heuristic);
+        cJSON *o = cJSON_CreateObject();
+        if (v) {
+            v->m->addr_name(v, path[i].a.id, x);
+            v->m->addr_name(v, path[i].b.id, y);
+            v->m->tx_name(v, path[i].tx.id, tx);
+        }
+        cJSON_AddStringToObject(o, "from", x);
+        cJSON_AddStringToObject(o, "to", y);
+        cJSON_AddStringToObject(o, "tx", tx);
+        sl_json_u64_or_null(o, "time", v ? v->m->tx_time(v, path[i].tx.id) : 0, v && v->m->tx_time(v, path[i].tx.id));
+        cJSON_AddStringToObject(o, "heuristic", h ? h : "?");
+        sl_json_u64(o, "confidence", path[i].confidence);
+        cJSON_AddItemToArray(arr, o);
+    }
+    sl_free(path);
+    sl_flow_set_close(fs);
     srv_json(resp, 200, j);
 }

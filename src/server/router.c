@@ -37,6 +37,7 @@ static const route ROUTES[] = {
     {"GET", "tx/*", srv_h_tx, SRV_ROLE_READ, SRV_FAST, BODY_NONE},
     {"GET", "block/*", srv_h_block, SRV_ROLE_READ, SRV_FAST, BODY_NONE},
     {"GET", "cluster/*/*", srv_h_cluster, SRV_ROLE_READ, SRV_SLOW, BODY_NONE},
+    {"GET", "cluster/*/*/why", srv_h_cluster_why, SRV_ROLE_READ, SRV_SLOW, BODY_NONE},
     {"GET", "screen/*", srv_h_screen_one, SRV_ROLE_READ, SRV_FAST, BODY_NONE},
     {"POST", "screen", srv_h_screen_batch, SRV_ROLE_READ, SRV_SLOW, BODY_JSON},
     {"POST", "traces", srv_h_trace_post, SRV_ROLE_READ, SRV_SLOW, BODY_JSON},

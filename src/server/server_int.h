@@ -182,6 +182,7 @@ void srv_h_address(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp);
 void srv_h_tx(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp);
 void srv_h_block(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp);
 void srv_h_cluster(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp);
+void srv_h_cluster_why(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp);
 void srv_h_screen_one(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp);
 void srv_h_screen_batch(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp);
 void srv_h_trace_post(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp);
