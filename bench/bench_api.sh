@@ -13,8 +13,9 @@
 #   STORE=DIR      a store to serve (default: a generated world of $BG background txs, built
 #                  here with its tags, clusters and, when the screening module has it, the
 #                  exposure index)
-#   ADDRS=FILE     addresses to screen, one a line (default: the world's truth-addresses.csv;
-#                  with STORE and no ADDRS, the output addresses of the store's last 200 blocks)
+#   ADDRS=FILE     addresses to screen, one a line (default: the first $NADDR (5000) of the
+#                  world's truth-addresses.csv; with STORE and no ADDRS, the output addresses of
+#                  the store's last 200 blocks); those the store does not hold are left out
 #   BG=N           background txs of the generated world (default 20000)
 #   DUR=10s        wrk duration per endpoint;  CONNS=64 connections;  WRK_THREADS=2
 #   THREADS=N      sleuth serve --threads (default: the cores)
@@ -45,7 +46,7 @@ if [ -z "${STORE:-}" ]; then
     $B tags import --store "$STORE" "$WORK"/w/tags/*.yaml "$WORK/w/incidents.yaml" >/dev/null
     $B cluster build --store "$STORE" --quiet >/dev/null
     $B exposure build --store "$STORE" --quiet >/dev/null 2>&1 || echo "(no exposure index: $($B exposure build --store "$STORE" 2>&1 | head -1))" >&2
-    [ -n "${ADDRS:-}" ] || { cut -d, -f2 "$WORK/w/truth-addresses.csv" | grep -v '^address$' | head -20000 > "$WORK/addrs"; ADDRS=$WORK/addrs; }
+    [ -n "${ADDRS:-}" ] || { cut -d, -f2 "$WORK/w/truth-addresses.csv" | grep -v '^address$' | head -${NADDR:-5000} > "$WORK/addrs"; ADDRS=$WORK/addrs; }
 fi
 if [ -z "${ADDRS:-}" ]; then # the output addresses of the last 200 blocks of the store
     tip=$($B info --store "$STORE" --json | jq '.btc.tip_height // 0')
@@ -69,6 +70,23 @@ until curl -sf "http://127.0.0.1:$PORT/v1/health" >/dev/null; do
     sleep 0.05
 done
 sleep 1.1 # the token table is reloaded within a second of the token's creation
+
+# only addresses the store holds (a world lists users that never transacted): a 404 is an
+# error to wrk, and the target is zero errors
+python3 - "$ADDRS" "$PORT" "$TOKEN" > "$WORK/held" <<'PY'
+import http.client, sys
+path, port, token = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+c = http.client.HTTPConnection("127.0.0.1", port)
+for a in open(path).read().split():
+    c.request("GET", "/v1/address/%s?limit=1" % a, headers={"Authorization": "Bearer " + token})
+    r = c.getresponse()
+    r.read()
+    if r.status == 200:
+        print(a)
+PY
+ADDRS=$WORK/held
+n=$(wc -l < "$ADDRS")
+[ "$n" -gt 0 ] || { echo "bench_api.sh: the store holds none of the addresses" >&2; exit 1; }
 
 # one wrk run: label, path prefix ("" for health) -> "label rps p50 p99 errors"
 run() {

@@ -61,6 +61,8 @@ static void build_world(world *w)
     r = run_sleuth("cluster build --store %s --quiet", w->store);
     cr_assert_eq(r.status, 0, "%s", r.err);
     run_free(&r);
+    r = run_sleuth("exposure build --store %s --quiet", w->store); /* fails while screening is a stub */
+    run_free(&r);
     snprintf(w->incident, sizeof w->incident, "world-dmm-7");
     f = fopen(path_in(w->dir, "w/truth.json"), "rb");
     cr_assert(f);
@@ -525,8 +527,18 @@ Test(api, endpoints, .timeout = 600)
 
     /* screening: the library's answer (a document, or its error while it is not built) */
     r = req("GET", w.reader, NULL, NULL, "/v1/screen/%s?direction=in", w.exploiter);
-    if (r.status == 200) cr_assert(cJSON_GetObjectItem(r.json, "risk") || cJSON_GetObjectItem(r.json, "subject"), "%s", r.body);
-    else cr_assert_str_eq(jstr(cJSON_GetObjectItem(r.json, "error"), "code"), "EUNSUPPORTED", "%s", r.body);
+    if (r.status == 200) { /* the exploiter received the loot: its own tag and the theft make it risky */
+        cr_assert_str_eq(jstr(r.json, "subject"), w.exploiter);
+        cr_assert(cJSON_IsObject(cJSON_GetObjectItem(r.json, "index")), "%s", r.body);
+        cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(r.json, "index"), "built")), "%s", r.body);
+        cr_assert(cJSON_IsString(cJSON_GetObjectItem(r.json, "risk")), "%s", r.body);
+        cr_assert_str_neq(jstr(r.json, "risk"), "none", "%s", r.body);
+    } else {
+        cr_assert_str_eq(jstr(cJSON_GetObjectItem(r.json, "error"), "code"), "EUNSUPPORTED", "%s", r.body);
+    }
+    resp_free(&r);
+    r = req("GET", w.reader, NULL, NULL, "/v1/screen/%s", w.theft_tx);
+    cr_assert(r.status == 200 || r.status == 400, "%s", r.body);
     resp_free(&r);
     expect(req("GET", w.reader, NULL, NULL, "/v1/screen/%s?direction=sideways", w.exploiter), 400, "EUSAGE");
     snprintf(body, sizeof body, "{\"subjects\":[\"%s\",\"%s\"],\"direction\":\"out\"}", w.exploiter, w.theft_tx);
@@ -544,6 +556,7 @@ Test(api, endpoints, .timeout = 600)
     expect(req("POST", w.reader, NULL, NULL, "/v1/alerts/1/ack"), 403, "EFORBIDDEN");
     r = req("POST", w.analyst, NULL, body, "/v1/watchlists");
     if (r.status == 201) {
+        cr_assert(has_header(&r, "Location: /v1/watchlists/"), "%s", r.headers);
         char wid[32];
         snprintf(wid, sizeof wid, "%s", member_str(r.json, "id") ? member_str(r.json, "id") : "0");
         resp_free(&r);

@@ -79,9 +79,8 @@ void srv_h_watchlists_post(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp)
         else srv_sl_error(resp, &e);
     } else {
         const cJSON *id = cJSON_GetObjectItemCaseSensitive(j, "id");
-        if (id && (cJSON_IsNumber(id) || cJSON_IsRaw(id)))
-            snprintf(resp->location, sizeof resp->location, "/v1/watchlists/%s",
-                     cJSON_IsRaw(id) ? id->valuestring : "");
+        if (cJSON_IsRaw(id)) snprintf(resp->location, sizeof resp->location, "/v1/watchlists/%s", id->valuestring);
+        else if (cJSON_IsNumber(id)) snprintf(resp->location, sizeof resp->location, "/v1/watchlists/%.0f", id->valuedouble);
         srv_json(resp, 201, j);
     }
     sl_watch_close(w);
