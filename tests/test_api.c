@@ -637,6 +637,45 @@ Test(api, endpoints, .timeout = 600)
         free(t);
     }
 
+    /* what other processes write is served without a restart: a tag added by the CLI, and a
+     * rollback of the Ethereum chain (a commit of the store, as the watcher's ingests are) */
+    {
+        long n0, n = 0;
+        r = req("GET", w.reader, NULL, NULL, "/v1/tags?address=%s", w.exploiter);
+        n0 = cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "tags"));
+        resp_free(&r);
+        run_result s = run_sleuth("tags add --store %s %s --label 'cli tag' --category exchange --source test_api",
+                                  w.store, w.exploiter);
+        cr_assert_eq(s.status, 0, "%s", s.err);
+        run_free(&s);
+        for (int i = 0; i < 100 && n != n0 + 1; i++) {
+            r = req("GET", w.reader, NULL, NULL, "/v1/tags?address=%s", w.exploiter);
+            n = cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "tags"));
+            resp_free(&r);
+            if (n != n0 + 1) usleep(50000);
+        }
+        cr_assert_eq(n, n0 + 1, "the tag added by the CLI is not served");
+        uint64_t lo = 0, hi = 0;
+        r = req("GET", w.reader, NULL, NULL, "/v1/info");
+        const cJSON *ch;
+        cJSON_ArrayForEach(ch, cJSON_GetObjectItem(r.json, "chains"))
+            if (!strcmp(jstr(ch, "chain"), "ethereum")) lo = jint(ch, "height_min"), hi = jint(ch, "height_max");
+        resp_free(&r);
+        cr_assert(hi > lo, "no ethereum blocks");
+        expect(req("GET", w.reader, NULL, NULL, "/v1/block/%llu?chain=ethereum", (unsigned long long)hi), 200, NULL);
+        s = run_sleuth("rollback --store %s --chain ethereum --to %llu", w.store, (unsigned long long)(lo + hi) / 2);
+        cr_assert_eq(s.status, 0, "%s", s.err);
+        run_free(&s);
+        long st = 200;
+        for (int i = 0; i < 100 && st == 200; i++) {
+            r = req("GET", w.reader, NULL, NULL, "/v1/block/%llu?chain=ethereum", (unsigned long long)hi);
+            st = r.status;
+            resp_free(&r);
+            if (st == 200) usleep(50000);
+        }
+        cr_assert_eq(st, 404, "the rolled-back block is still served");
+    }
+
     /* routing: 404, 405 with Allow */
     expect(req("GET", w.reader, NULL, NULL, "/v1/nothing"), 404, "ENOTFOUND");
     expect(req("GET", w.reader, NULL, NULL, "/v2/info"), 404, "ENOTFOUND");
@@ -920,4 +959,32 @@ Test(api, limits, .timeout = 600)
         run_free(&s);
     }
     check_openapi(&w, 20);
+}
+
+/* ---------------- api/snapshot: what the server's threads rely on ---------------- */
+
+/* A reader that looked at an account chain and then moves to the latest commit
+ * (sl_store_snapshot, as every server thread does when the store changed) still finds its
+ * blocks: LMDB closes a database handle opened in a read txn when the txn is reset, and the
+ * account chains' block-number database was opened that way (every look-up by number then
+ * failed after the first snapshot). */
+#include "sleuth/report.h"
+#include "sleuth/store.h"
+
+Test(api, snapshot_account_chain, .timeout = 300)
+{
+    const char *d = gen_world_store("dmm", 5, 200);
+    char store[512];
+    sl_store *s = NULL;
+    sl_error e = {0};
+    uint32_t idx;
+    snprintf(store, sizeof store, "%s/s", d);
+    cr_assert_eq(sl_store_open(&s, store, SL_STORE_RDONLY, &e), SL_OK, "%s", e.msg);
+    cr_assert(sl_eth_chain_with_block(s, "ethereum", NULL, 20000010, &idx), "before the snapshot");
+    for (int i = 0; i < 3; i++) {
+        cr_assert_eq(sl_store_snapshot(s, &e), SL_OK, "%s", e.msg);
+        cr_assert(sl_eth_chain_with_block(s, "ethereum", NULL, 20000010, &idx), "after snapshot %d", i + 1);
+        cr_assert(sl_eth_chain_with_block(s, NULL, NULL, 20000001, &idx), "after snapshot %d (any chain)", i + 1);
+    }
+    sl_store_close(s);
 }
