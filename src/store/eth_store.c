@@ -508,7 +508,8 @@ static void chain_close(sl_eth_chain *c)
         /* checkpoints: the maps become clean for the committed state */
         if (c->amap.map && sl_fpmap_checkpoint(&c->amap, c->cm.n_accts, true, NULL)) { /* stays dirty: recovery */ }
         if (c->smap.map && sl_fpmap_checkpoint(&c->smap, c->cm.n_assets, true, NULL)) { /* likewise */ }
-        for (int i = 0; i < E_N; i++) sl_col_trim(&c->col[i], *ecount(&c->cm, i));
+        if (!sl_store_shared(c->s)) /* as the Bitcoin columns (btc_store.c) */
+            for (int i = 0; i < E_N; i++) sl_col_trim(&c->col[i], *ecount(&c->cm, i));
     }
     for (int i = 0; i < E_N; i++) sl_col_close(&c->col[i]);
     sl_fpmap_close(&c->amap);
