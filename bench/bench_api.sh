@@ -17,7 +17,7 @@
 #                  world's truth-addresses.csv; with STORE and no ADDRS, the output addresses of
 #                  the store's last 200 blocks); those the store does not hold are left out
 #   BG=N           background txs of the generated world (default 20000)
-#   TAGSET=N       extra tagged services in it (bench/world_tagset.py; default 5000, 0: none)
+#   TAGSET=N       extra tagged services in it (bench/world_tagset.py; default 2000, 0: none)
 #   DUR=10s        wrk duration per endpoint;  CONNS=64 connections;  WRK_THREADS=2
 #   THREADS=N      sleuth serve --threads (default: the cores)
 #   PORT=18481     where to listen;  WORK=/tmp/sleuth-bench-api (scratch, removed at the end)
@@ -45,9 +45,12 @@ if [ -z "${STORE:-}" ]; then
     $B ingest btc --network regtest --store "$STORE" "$WORK/w/btc" --quiet >/dev/null
     $B ingest eth --store "$STORE" --chain ethereum "$WORK/w/eth" --quiet >/dev/null
     $B tags import --store "$STORE" "$WORK"/w/tags/*.yaml "$WORK/w/incidents.yaml" >/dev/null
-    if [ "${TAGSET:-5000}" -gt 0 ]; then # a realistic number of tagged services (bench/world_tagset.py)
-        python3 bench/world_tagset.py "$WORK/w" "$WORK/tagset.yaml" --count "${TAGSET:-5000}" >&2
-        $B tags import --store "$STORE" "$WORK/tagset.yaml" >/dev/null
+    if [ "${TAGSET:-2000}" -gt 0 ]; then # a realistic number of tagged services (bench/world_tagset.py)
+        if python3 bench/world_tagset.py "$WORK/w" "$WORK/tagset.yaml" --count "${TAGSET:-2000}" >&2; then
+            $B tags import --store "$STORE" "$WORK/tagset.yaml" >/dev/null
+        else
+            echo "(no extra tag set: a bigger BG or a smaller TAGSET)" >&2
+        fi
     fi
     $B cluster build --store "$STORE" --quiet >/dev/null
     $B exposure build --store "$STORE" --quiet >/dev/null 2>&1 || echo "(no exposure index: $($B exposure build --store "$STORE" 2>&1 | head -1))" >&2
