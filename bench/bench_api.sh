@@ -70,7 +70,7 @@ n=$(wc -l < "$ADDRS")
 [ "$n" -gt 0 ] || { echo "bench_api.sh: no addresses in $ADDRS" >&2; exit 1; }
 TOKEN=$($B token create --store "$STORE" --role read --label bench --quiet)
 
-$B serve --store "$STORE" --listen "127.0.0.1:$PORT" --threads "$THREADS" --quiet &
+$B serve --store "$STORE" --listen "127.0.0.1:$PORT" --threads "$THREADS" --per-ip $((CONNS + 16)) --quiet &
 SERVER=$!
 i=0
 until curl -sf "http://127.0.0.1:$PORT/v1/health" >/dev/null; do
