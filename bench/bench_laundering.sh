@@ -30,16 +30,7 @@ world() { # recipe seed background -> $WORK/w-$1-$2-$3 and its store s-...
     $B tags import --store "$s" "$w"/tags/*.yaml "$w/incidents.yaml" >/dev/null
 }
 
-# wall and CPU seconds of a command (best of 3), output discarded: "wall cpu"
-timed() {
-    best=""
-    for i in 1 2 3; do
-        /usr/bin/time -f "%e %U %S" -o "$WORK/t" "$@" >/dev/null 2>&1 || true
-        t=$(awk '{printf "%.3f %.3f", $1, $2 + $3}' "$WORK/t")
-        if [ -z "$best" ] || [ "$(echo "$t $best" | awk '{print ($1 < $3)}')" = 1 ]; then best=$t; fi
-    done
-    echo "$best"
-}
+. bench/timed.sh
 
 if [ "$what" = quality ] || [ "$what" = all ]; then
     echo "## Quality (background 20,000 transactions)"

@@ -14,16 +14,18 @@
  * repeats them. sl_exposure_update brings an index up to the store's tip after blocks
  * were added or rolled back (the watcher calls it after every commit).
  *
- * Threads: one sl_screen per thread (it reads through its own store handle and tag
- * handle); sl_screen_json is then safe to call from that thread at any rate. Building and
- * updating take the store's write side of the exposure index (one at a time; a second
- * gets SL_ECONFLICT); readers keep answering from the index they opened until
- * sl_screen_refresh.
+ * Threads: one sl_screen per thread, over a store handle of that thread (the screener
+ * reads the chains through it and maps the index read-only; it never opens the tag store:
+ * the sources' labels are in the index); sl_screen_json and sl_screen_text are then safe
+ * to call from that thread at any rate. Building and updating take the exposure index's
+ * write lock (STORE/exposure/lock: one at a time; a second gets SL_ECONFLICT); readers
+ * keep answering from the index they mapped until sl_screen_refresh.
  */
 #ifndef SLEUTH_SCREEN_H
 #define SLEUTH_SCREEN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <cjson/cJSON.h>
@@ -36,7 +38,7 @@ enum { SL_SCREEN_IN = 1, SL_SCREEN_OUT = 2, SL_SCREEN_BOTH = 3 };
 
 typedef struct sl_exposure_build_opts {
     sl_policy policy;      /* SL_POLICY_HAIRCUT by default */
-    uint32_t max_hops;     /* 0: the default (documented in docs/SCREENING.md) */
+    uint32_t max_hops;     /* 0: the default, 4 (docs/SCREENING.md); at most 255 */
     bool quiet;            /* no progress on the terminal */
 } sl_exposure_build_opts;
 
@@ -45,18 +47,27 @@ typedef struct sl_exposure_build_report {
     uint64_t entities;     /* addresses with a non-zero exposure */
     uint64_t bytes;        /* size of the index on disk */
     double seconds;
+    uint64_t skipped;      /* sources whose trace failed (an amount above 2^128, ...): left out */
+    char skip_why[200];    /* the first such failure */
+    sl_policy policy;      /* as built */
+    uint32_t max_hops;
 } sl_exposure_build_report;
 
 /* Builds (or rebuilds) the exposure index of the store in store_dir from its tags (the
- * tag store) and its chains, read through s (a reader handle is enough). The new index
- * replaces the old one atomically (rename): a kill -9 leaves the old or the new.
- * Errors: SL_ENOTFOUND (no tag store: "import tags first"), SL_ECONFLICT (another build
- * runs), SL_EIO/SL_ESTORE with the path, SL_ENOMEM. */
+ * tag store) and its chains, read through s (a reader handle is enough); o NULL: the
+ * defaults (haircut, 4 hops). The new index replaces the old one
+ * atomically (rename): a kill -9 leaves the old or the new. *r is filled (also on error:
+ * seconds). Errors: SL_ENOTFOUND (no tag store: "import tags first"), SL_ECONFLICT
+ * (another build runs), SL_EUSAGE (max_hops above 255), SL_EIO/SL_ESTORE with the path,
+ * SL_ENOMEM. */
 int sl_exposure_build(sl_store *s, const char *store_dir, const sl_exposure_build_opts *o,
                       sl_exposure_build_report *r, sl_error *e) SL_MUST_USE;
-/* Brings the index up to the store's tip (s's snapshot) after blocks were added or rolled
- * back; options as the index was built with. No index: SL_OK, nothing done (*changed
- * false). Same errors as sl_exposure_build. */
+/* Brings the index up to the store's tip (s's snapshot: take a new one first) after blocks
+ * were added or rolled back, or tags imported: when the recorded tips or the tag-store
+ * version differ, a full rebuild with the options the index was built with (*changed
+ * true); else nothing (microseconds). No index: SL_OK, nothing done (*changed false); an
+ * index that does not check out is rebuilt with the defaults. Same errors as
+ * sl_exposure_build. */
 int sl_exposure_update(sl_store *s, const char *store_dir, bool *changed, sl_error *e) SL_MUST_USE;
 
 typedef struct sl_screen sl_screen;
@@ -67,7 +78,9 @@ typedef struct sl_screen sl_screen;
  * "exposure not built" and hold the direct exposure only. */
 int sl_screen_open(sl_screen **out, sl_store *s, const char *store_dir, const char *rules_path,
                    sl_error *e) SL_MUST_USE;
-/* Moves the screener to the store's latest commit and the latest index. */
+/* Moves the screener to the store's latest commit (sl_store_snapshot on the borrowed s)
+ * and to the latest index (remapped when the file was replaced). Errors: the store's,
+ * SL_ECORRUPT for an index that does not check out, SL_ENOMEM. */
 int sl_screen_refresh(sl_screen *sc, sl_error *e) SL_MUST_USE;
 void sl_screen_close(sl_screen *sc);
 
@@ -79,10 +92,19 @@ typedef struct sl_screen_req {
 } sl_screen_req;
 
 /* Screens one subject: *out gets the answer document (caller frees with cJSON_Delete):
- * subject, chain, policy, max_hops, tip (per chain: height and hash), risk level,
- * per-direction direct/indirect totals by category, reasons, top sources (schema in
- * docs/JSON.md "screen"). Errors: SL_EUSAGE (a subject that is no address, tx or cluster
- * of any chain), SL_ENOTFOUND (valid, but the store does not hold it), SL_ENOMEM. */
+ * subject, kind, chain, policy, max_hops, index (built, policy, max_hops, tips per chain:
+ * height and hash, tag-store version), risk level, the subject's own categories, reasons
+ * (rule, level, category, direction, direct/indirect/self, amount, share, hops, the top
+ * sources with the path of the top one), and per direction what it received, direct and
+ * indirect sums by category and the top sources (schema: docs/JSON-screen.md). It is the
+ * text of sl_screen_text parsed. Errors: SL_EUSAGE (a subject that is no address, tx or
+ * cluster of any chain, or of --chain), SL_ENOTFOUND (valid, but the store does not hold
+ * it; or a cluster id that is none), SL_ENOMEM. */
 int sl_screen_json(sl_screen *sc, const sl_screen_req *rq, cJSON **out, sl_error *e) SL_MUST_USE;
+/* The same answer as compact JSON text, for servers: *json (NUL-terminated, *len bytes)
+ * points into the screener's own buffer, valid until the next call on sc or
+ * sl_screen_close; no allocation once the buffers have grown to the largest answer. Same
+ * errors. */
+int sl_screen_text(sl_screen *sc, const sl_screen_req *rq, const char **json, size_t *len, sl_error *e) SL_MUST_USE;
 
 #endif

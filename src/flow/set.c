@@ -86,7 +86,10 @@ void sl_u128_dec(char out[40], sl_u128 v)
 {
     char t[40];
     int n = 0;
-    do { t[n++] = (char)('0' + (int)(v % 10)); v /= 10; } while (v);
+    uint64_t w;
+    while (v >> 64) { t[n++] = (char)('0' + (int)(v % 10)); v /= 10; }
+    w = (uint64_t)v; /* the rest in 64 bits: a multiply per digit, not a 128-bit division call */
+    do { t[n++] = (char)('0' + (int)(w % 10)); w /= 10; } while (w);
     for (int i = 0; i < n; i++) out[i] = t[n - 1 - i];
     out[n] = 0;
 }
