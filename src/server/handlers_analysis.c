@@ -49,7 +49,9 @@ void srv_h_screen_one(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp)
 {
     sl_screen_req rq = {0};
     sl_error e = {0};
-    cJSON *j = NULL;
+    const char *text;
+    char *copy;
+    size_t len;
     uint64_t top;
     if (srv_param_u64(req, resp, "top", 0, 100, 0, &top)) return;
     rq.subject = req->segs[1];
@@ -60,11 +62,18 @@ void srv_h_screen_one(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp)
         return;
     }
     if (!screener(c, resp)) return;
-    if (sl_screen_json(c->sc, &rq, &j, &e)) {
+    /* the screener's own text (no tree built and printed again): one copy into the answer */
+    if (sl_screen_text(c->sc, &rq, &text, &len, &e)) {
         srv_sl_error(resp, &e);
         return;
     }
-    srv_json(resp, 200, j);
+    if (!(copy = sl_malloc(len + 1))) {
+        srv_error(resp, 500, "ENOMEM", "out of memory");
+        return;
+    }
+    memcpy(copy, text, len + 1);
+    sl_free(resp->body);
+    resp->status = 200, resp->body = copy, resp->len = len;
 }
 
 void srv_h_screen_batch(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp)
