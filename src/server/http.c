@@ -86,10 +86,13 @@ int srv_ctx_ready(sl_srv_ctx *c, sl_error *e)
         sl_knowledge_close(c->k);
         c->k = NULL;
         if ((rc = sl_store_snapshot(c->s, e))) goto fail;
-        if (c->sc && sl_screen_refresh(c->sc, e)) {
+        if (c->sc && sl_screen_refresh(c->sc, &c->open_err)) { /* a screener that cannot move: a new one */
             sl_screen_close(c->sc);
             c->sc = NULL;
-            sl_err_clear(e);
+        }
+        if (!c->sc) {
+            sl_err_clear(&c->open_err);
+            if (sl_screen_open(&c->sc, c->s, c->srv->store_dir, NULL, &c->open_err)) c->sc = NULL;
         }
     } else {
         if ((rc = sl_store_open(&c->s, c->srv->store_dir, SL_STORE_RDONLY, e))) goto fail;
