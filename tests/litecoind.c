@@ -346,3 +346,18 @@ int ltc_vout_to(const char *txid, const char *addr)
     cr_assert(n >= 0, "tx %s pays nothing to %s", txid, addr);
     return n;
 }
+
+char *ltc_signed_tx(const char *txid, int vout, const char *outs)
+{
+    char ins[200], *raw, *hex;
+    cJSON *s;
+    snprintf(ins, sizeof ins, "[{\"txid\":\"%s\",\"vout\":%d}]", txid, vout);
+    raw = ltc_rpc_str(true, "createrawtransaction", ins, outs, NULL);
+    s = ltc_rpc_json(true, "signrawtransactionwithwallet", raw, NULL);
+    cr_assert(cJSON_IsTrue(ltc_get(s, "complete")), "the wallet could not sign a spend of %s:%d: %s", txid, vout,
+              cJSON_PrintUnformatted(s));
+    hex = strdup(ltc_gets(s, "hex"));
+    cJSON_Delete(s);
+    free(raw);
+    return hex;
+}

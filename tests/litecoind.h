@@ -52,6 +52,9 @@ const char *ltc_vout_addr(const cJSON *vout);
 /* The vout of txid paying addr (must exist; unconfirmed allowed). */
 int ltc_vout_to(const char *txid, const char *addr);
 
+/* createrawtransaction spending txid:vout to outs ({"addr":coins,...}), signed by wallet "w":
+ * the hex (caller frees). Fails the test when the wallet cannot sign it. */
+char *ltc_signed_tx(const char *txid, int vout, const char *outs);
 /* Runs argv (no shell): exit status (-1: could not run / killed), stdout in *out and stderr in
  * *err (malloc'd, NUL-terminated; NULL allowed for either). */
 int ltc_run(char **out, char **err, char *const argv[]);

@@ -451,22 +451,6 @@ Test(rollback, usage_errors)
 
 /* ---------------- test 1: a real reorg on litecoind -regtest ---------------- */
 
-/* createrawtransaction spending txid:vout to outs (JSON), signed by the wallet: the hex. */
-static char *signed_tx(const char *txid, int vout, const char *outs)
-{
-    char ins[200], *raw, *hex;
-    cJSON *s;
-    snprintf(ins, sizeof ins, "[{\"txid\":\"%s\",\"vout\":%d}]", txid, vout);
-    raw = ltc_rpc_str(true, "createrawtransaction", ins, outs, NULL);
-    s = ltc_rpc_json(true, "signrawtransactionwithwallet", raw, NULL);
-    cr_assert(cJSON_IsTrue(ltc_get(s, "complete")), "the wallet could not sign a spend of %s:%d: %s", txid, vout,
-              cJSON_PrintUnformatted(s));
-    hex = strdup(ltc_gets(s, "hex"));
-    cJSON_Delete(s);
-    free(raw);
-    return hex;
-}
-
 static char *txid_of(const char *hex)
 {
     cJSON *t = ltc_rpc_json(false, "decoderawtransaction", hex, NULL);
@@ -746,24 +730,24 @@ Test(rollback, reorg_on_litecoind, .fini = ltc_fini, .timeout = 180)
     cr_assert_eq(F, 110);
     /* the old branch's spends, and the new branch's of the same outputs (signed now, while unspent) */
     snprintf(outs, sizeof outs, "{\"%s\":4.9999}", b2);
-    x1 = signed_tx(t[0], v[0], outs);
+    x1 = ltc_signed_tx(t[0], v[0], outs);
     snprintf(outs, sizeof outs, "{\"%s\":2.9999}", b1);
-    x2 = signed_tx(t[1], v[1], outs);
+    x2 = ltc_signed_tx(t[1], v[1], outs);
     snprintf(outs, sizeof outs, "{\"%s\":6,\"%s\":3.9999}", d1, a1);
-    x3 = signed_tx(t[2], v[2], outs);
+    x3 = ltc_signed_tx(t[2], v[2], outs);
     snprintf(outs, sizeof outs, "{\"%s\":4.999}", c2);
-    x1n = signed_tx(t[0], v[0], outs);
+    x1n = ltc_signed_tx(t[0], v[0], outs);
     snprintf(outs, sizeof outs, "{\"%s\":9.9999}", b2);
-    x3n = signed_tx(t[2], v[2], outs);
+    x3n = ltc_signed_tx(t[2], v[2], outs);
     snprintf(outs, sizeof outs, "{\"%s\":1.9999}", c1);
-    x4n = signed_tx(t[3], v[3], outs);
+    x4n = ltc_signed_tx(t[3], v[3], outs);
 
     /* old branch: F+1 spends O1, O2, O3; F+2 spends an output of F+1; then 4 more */
     mine(mine_a, (const char *const[]){x1, x2, x3, NULL});
     fork = node_hash(F + 1);
     old_only[nold++] = txid_of(x1), old_only[nold++] = txid_of(x2), old_only[nold++] = txid_of(x3);
     snprintf(outs, sizeof outs, "{\"%s\":4.9998}", b1);
-    y1 = signed_tx(old_only[0], ltc_vout_to(old_only[0], b2), outs);
+    y1 = ltc_signed_tx(old_only[0], ltc_vout_to(old_only[0], b2), outs);
     mine(mine_a, (const char *const[]){y1, NULL});
     old_only[nold++] = txid_of(y1);
     for (int i = 0; i < 4; i++) mine(mine_a, NULL);

@@ -7,13 +7,17 @@
  * blocks into the store incrementally, keeps an undo log of the last K blocks so that a
  * reorg rolls the store back to the fork, and raises an alert when watched funds move or
  * reach a tagged service — exactly once per event across reorgs and restarts: the alert's
- * idempotency key is (watch, chain, block hash, tx, index), and alerts are committed in
+ * idempotency key is (watch, chain, block hash, tx, event, index) plus how many times
+ * that event was retracted before, under a UNIQUE constraint, and alerts are committed in
  * the same transaction as the block cursor; a reorg that removes a block that raised an
  * alert raises one retraction. Alerts are stored (STORE/watch.db, SQLite), printed as JSON
- * lines, and POSTed to a webhook with retries and an HMAC-SHA256 signature of the body.
+ * lines, and POSTed to a webhook with retries and an HMAC-SHA256 signature of the body
+ * (printing and POSTing are at least once, with the key: docs/WATCH.md). The protocol of
+ * the two commits (store, then watch.db) and the recovery after a kill -9: docs/WATCH.md.
+ * JSON of entries and alerts: docs/JSON-watch.md.
  *
  * Threads: one sl_watch handle per thread; several processes may read while the watcher
- * writes.
+ * writes (SQLite WAL; writers wait up to 10 s for each other).
  */
 #ifndef SLEUTH_WATCH_H
 #define SLEUTH_WATCH_H
@@ -47,10 +51,14 @@ typedef struct sl_watch_spec {
 /* Parses {"kind":..,"target":..,"chain":..,"policy":..,"min_amount":..,"label":..} (the
  * API body) into spec, whose strings point into j. SL_EUSAGE naming the member. */
 int sl_watch_spec_from_json(const cJSON *j, sl_watch_spec *spec, sl_error *e) SL_MUST_USE;
-/* Adds an entry after checking it against the store s (an address or output the store
- * does not hold is still accepted — funds may arrive later — but a malformed one is
- * SL_EUSAGE; an unknown incident or cluster is SL_ENOTFOUND). *out gets the entry as
- * JSON (with its id). Writer handle. */
+/* Adds an entry after checking it against the store s (may be NULL when there is no store
+ * yet: addresses and outputs only). An address or output the store does not hold is still
+ * accepted — funds may arrive later — but a malformed one is SL_EUSAGE; an unknown incident
+ * or cluster is SL_ENOTFOUND, and so is an incident none of whose theft txs / exploiter
+ * addresses the store holds. An incident entry computes its taint set here (as `sleuth
+ * detect` traces it; needs the store's tag db). One SQLite transaction: the entry and its
+ * set, or nothing. *out gets the entry as JSON (with its id; owned by the caller). Writer
+ * handle. */
 int sl_watchlist_add(sl_watch *w, sl_store *s, const char *store_dir, const sl_watch_spec *spec,
                      cJSON **out, sl_error *e) SL_MUST_USE;
 /* Removes entry id (SL_ENOTFOUND when there is none). Writer handle. */
@@ -71,6 +79,8 @@ typedef struct sl_watch_opts {
     const char *btc_rpc;       /* http://user:pass@127.0.0.1:port (NULL: not followed) */
     const char *eth_rpc;       /* http://127.0.0.1:port (NULL: not followed) */
     const char *eth_chain;     /* the store's name of that chain (NULL: "ethereum") */
+    const char *network;       /* the Bitcoin-family network (NULL: the store's, else the node's:
+                                * getblockchaininfo, Litecoin told apart by its user agent) */
     uint32_t confirmations;    /* per chain: blocks below the tip before ingest (0: 1) */
     uint32_t undo_blocks;      /* K, the reorg depth handled (0: 100) */
     double poll_seconds;       /* (0: 2) */
@@ -81,9 +91,16 @@ typedef struct sl_watch_opts {
 } sl_watch_opts;
 
 /* Follows the tips until SIGINT/SIGTERM (or once caught up, with o->once), printing
- * each alert as one JSON line on stdout. Errors: SL_EIO (a node unreachable after the
- * retries, said with its URL), SL_ECORRUPT (a node's answer that does not parse), the
- * store's errors. A kill -9 at any point leaves store, cursor and alerts consistent. */
+ * each alert as one JSON line on stdout. Opens the store for writing (SL_ECONFLICT while
+ * another writer holds it). Errors: SL_EUSAGE (nothing to follow, --webhook without a
+ * secret, an unknown network or chain), SL_EIO (a node unreachable after the retries,
+ * said with its URL without credentials), SL_ECORRUPT (a node's answer that does not
+ * parse), SL_ECONFLICT (the store holds another chain than the node's; a reorg deeper
+ * than the undo log), the store's and SQLite's errors. A kill -9 at any point leaves
+ * store, cursor and alerts consistent; the test hook $SLEUTH_TEST_KILL_AT =
+ * watch-after-store-commit | watch-before-alert-commit | watch-after-alert-commit |
+ * watch-after-retract-commit kills it at those points. Installs SIGINT/SIGTERM handlers.
+ * Threads: call from one thread. */
 int sl_watch_run(const sl_watch_opts *o, sl_error *e) SL_MUST_USE;
 
 #endif

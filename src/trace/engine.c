@@ -56,23 +56,41 @@ bool sl_trace_balanced(const sl_trace_totals *t)
     return t->source + t->absorbed + t->linked_in == t->endpoints + t->held + t->fees + t->dropped + t->linked_out;
 }
 
+/* One quotient digit of (n2:n1:n0) / (d1:d0) in base 2^64, d normalised (top bit of d1
+ * set) and (n2:n1) < (d1:d0), so the digit fits in 64 bits (Knuth, TAOCP 4.3.1 D3-D4). With
+ * a two-digit divisor the test against d0 makes the estimate exact, and the remainder is
+ * below d: it is computed modulo 2^128. */
+static uint64_t div3by2(uint64_t n2, uint64_t n1, uint64_t n0, uint64_t d1, uint64_t d0, sl_u128 *rem)
+{
+    sl_u128 top = (sl_u128)n2 << 64 | n1, q = n2 >= d1 ? UINT64_MAX : top / d1, r = top - q * d1;
+    while (!(r >> 64) && q * d0 > (r << 64 | n0)) q--, r += d1;
+    *rem = ((sl_u128)n1 << 64 | n0) - (q * d0 + (q * d1 << 64));
+    return (uint64_t)q;
+}
+
 sl_u128 sl_tr_muldiv(sl_u128 a, sl_u128 b, sl_u128 d)
 {
     uint64_t al = (uint64_t)a, ah = (uint64_t)(a >> 64), bl = (uint64_t)b, bh = (uint64_t)(b >> 64);
     sl_u128 ll = (sl_u128)al * bl, lh = (sl_u128)al * bh, hl = (sl_u128)ah * bl, hh = (sl_u128)ah * bh;
     sl_u128 mid = (ll >> 64) + (uint64_t)lh + (uint64_t)hl;
     sl_u128 lo = (ll & (sl_u128)UINT64_MAX) | (mid << 64);
-    sl_u128 hi = hh + (lh >> 64) + (hl >> 64) + (mid >> 64);
-    sl_u128 q = 0, rem = 0;
+    sl_u128 hi = hh + (lh >> 64) + (hl >> 64) + (mid >> 64), r;
     if (d == 0) return 0;
     if (hi == 0) return lo / d;
     if (hi >= d) return ~(sl_u128)0; /* the quotient needs more than 128 bits */
-    for (int i = 255; i >= 0; i--) {
-        int top = (int)(rem >> 127);
-        rem = rem << 1 | (sl_u128)((i >= 128 ? hi >> (i - 128) : lo >> i) & 1);
-        if (top || rem >= d) { rem -= d; if (i < 128) q |= (sl_u128)1 << i; }
+    if (!(d >> 64)) { /* a one-digit divisor: two 128-by-64 steps, hi < d < 2^64 */
+        sl_u128 x = hi << 64 | (uint64_t)(lo >> 64), q1 = x / (uint64_t)d;
+        x = (x % (uint64_t)d) << 64 | (uint64_t)lo;
+        return q1 << 64 | x / (uint64_t)d;
     }
-    return q;
+    { /* a two-digit divisor: normalise, then two digits of the quotient (hi < d: it fits) */
+        int sh = __builtin_clzll((uint64_t)(d >> 64));
+        uint64_t q1, q0;
+        if (sh) d <<= sh, hi = hi << sh | lo >> (128 - sh), lo <<= sh;
+        q1 = div3by2((uint64_t)(hi >> 64), (uint64_t)hi, (uint64_t)(lo >> 64), (uint64_t)(d >> 64), (uint64_t)d, &r);
+        q0 = div3by2((uint64_t)(r >> 64), (uint64_t)r, (uint64_t)lo, (uint64_t)(d >> 64), (uint64_t)d, &r);
+        return (sl_u128)q1 << 64 | q0;
+    }
 }
 
 /* ---------------- what the rules call ---------------- */

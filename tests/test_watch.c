@@ -1,0 +1,609 @@
+/* test_watch.c — the watcher against real nodes on 127.0.0.1 (suite "watch"):
+ *   litecoind -regtest (tests/litecoind.c): `sleuth watch --once` ingests the chain, an
+ *   address and an output are watched, a raw tx moves the output → one alert per watch;
+ *   the watcher is killed (kill -9 through $SLEUTH_TEST_KILL_AT) after the store commit and
+ *   before the alert commit of that block and restarted; a reorg (invalidateblock, a longer
+ *   branch without the tx) → one retraction per alert, with a kill between the retraction
+ *   commit and the store rollback; the tx re-mined in another block → one new alert each,
+ *   with a kill after their commit and before they are printed and POSTed.
+ *   Every alert and retraction must arrive exactly once: in watch.db (`sleuth alerts`), in
+ *   the JSON lines of all the runs together, and at a webhook receiver run here (a thread
+ *   with a socket) that checks the HMAC-SHA256 signature of every POST.
+ *   litecoind again, with an incident tagged on the node's own chain: its taint set follows
+ *   the funds hop by hop, the thief's cluster and a payment to a tagged exchange alert too,
+ *   and a reorg takes the last hop back out of the set.
+ *   ganache (tests/ganache.c): a watched account sends ETH → one alert (one below the
+ *   minimum: none); evm_revert and new blocks replace the block → one retraction.
+ *   A generated world (sleuth gen world --recipe dmm): the taint set of its incident.
+ */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "ganache.h"
+#include "helpers.h"
+#include "litecoind.h"
+
+#define SECRET "test-secret-0123456789"
+
+/* ---------------- the webhook receiver ---------------- */
+
+typedef struct hook {
+    int fd, port;
+    pthread_t th;
+    pthread_mutex_t mu;
+    char keys[64][400];
+    int n, posts, bad;          /* distinct keys, POSTs, POSTs with a wrong signature or key */
+    volatile int stop;
+} hook;
+
+static hook H;
+
+/* Reads one HTTP request from c: headers into hdr, body into body (NUL-terminated). */
+static bool read_request(int c, char *buf, size_t cap, char **body)
+{
+    size_t n = 0;
+    char *end = NULL;
+    long len = -1;
+    while (n + 1 < cap) {
+        ssize_t r = recv(c, buf + n, cap - 1 - n, 0);
+        if (r <= 0) return false;
+        n += (size_t)r;
+        buf[n] = 0;
+        if (!end && (end = strstr(buf, "\r\n\r\n"))) {
+            char *cl = strcasestr(buf, "\r\nContent-Length:");
+            if (!cl) return false;
+            len = strtol(cl + 17, NULL, 10);
+        }
+        if (end && (long)(n - (size_t)(end + 4 - buf)) >= len) {
+            *body = end + 4;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The value of header name (without the colon) in the request, copied into out. */
+static bool header(const char *req, const char *name, char *out, size_t cap)
+{
+    char pat[80];
+    const char *p, *e;
+    snprintf(pat, sizeof pat, "\r\n%s:", name);
+    if (!(p = strcasestr(req, pat))) return false;
+    p += strlen(pat);
+    while (*p == ' ') p++;
+    e = strstr(p, "\r\n");
+    snprintf(out, cap, "%.*s", (int)(e - p), p);
+    return true;
+}
+
+static void *hook_main(void *arg)
+{
+    (void)arg;
+    while (!H.stop) {
+        struct pollfd p = {H.fd, POLLIN, 0};
+        static char req[1 << 16];
+        char *body, sig[200], key[400], want[80];
+        unsigned char mac[32];
+        unsigned int ml = 0;
+        int c;
+        if (poll(&p, 1, 100) <= 0) continue;
+        if ((c = accept(H.fd, NULL, NULL)) < 0) continue;
+        if (read_request(c, req, sizeof req, &body)) {
+            bool ok = header(req, "X-Sleuth-Signature", sig, sizeof sig) &&
+                      header(req, "X-Sleuth-Idempotency-Key", key, sizeof key);
+            if (ok) {
+                HMAC(EVP_sha256(), SECRET, (int)strlen(SECRET), (const unsigned char *)body, strlen(body), mac, &ml);
+                strcpy(want, "sha256=");
+                for (unsigned i = 0; i < 32; i++) sprintf(want + 7 + 2 * i, "%02x", mac[i]);
+                cJSON *j = cJSON_Parse(body);
+                const cJSON *k = cJSON_GetObjectItem(j, "key");
+                ok = !strcmp(want, sig) && cJSON_IsString(k) && !strcmp(k->valuestring, key);
+                cJSON_Delete(j);
+            }
+            pthread_mutex_lock(&H.mu);
+            H.posts++;
+            if (!ok) H.bad++;
+            else {
+                int i;
+                for (i = 0; i < H.n && strcmp(H.keys[i], key); i++) {}
+                if (i == H.n && H.n < 64) snprintf(H.keys[H.n++], sizeof H.keys[0], "%s", key);
+            }
+            pthread_mutex_unlock(&H.mu);
+            {
+                const char *ans = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+                if (send(c, ans, strlen(ans), 0) < 0) {}
+            }
+        }
+        close(c);
+    }
+    return NULL;
+}
+
+static void hook_start(void)
+{
+    struct sockaddr_in a;
+    socklen_t al = sizeof a;
+    memset(&H, 0, sizeof H);
+    pthread_mutex_init(&H.mu, NULL);
+    H.fd = socket(AF_INET, SOCK_STREAM, 0);
+    cr_assert(H.fd >= 0);
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    cr_assert(bind(H.fd, (struct sockaddr *)&a, sizeof a) == 0 && listen(H.fd, 16) == 0, "webhook socket: %s", strerror(errno));
+    cr_assert(getsockname(H.fd, (struct sockaddr *)&a, &al) == 0);
+    H.port = ntohs(a.sin_port);
+    cr_assert(pthread_create(&H.th, NULL, hook_main, NULL) == 0);
+}
+
+static void hook_stop(void)
+{
+    if (!H.fd) return;
+    H.stop = 1;
+    pthread_join(H.th, NULL);
+    close(H.fd);
+    H.fd = 0;
+}
+
+static void fini_all(void)
+{
+    hook_stop();
+    ltc_fini();
+}
+
+/* ---------------- running the watcher ---------------- */
+
+/* Every JSON line every run printed. */
+static char *g_lines;
+static size_t g_len;
+
+/* `sleuth watch --once` with env (e.g. "SLEUTH_TEST_KILL_AT=x"); returns the exit status and
+ * keeps its stdout lines. */
+static int watch_once(const char *store, const char *rpc, const char *env)
+{
+    run_result r = run_sh("%s SLEUTH_WEBHOOK_SECRET=%s %s watch --store %s --btc-rpc %s --webhook http://127.0.0.1:%d/hook "
+                          "--once --quiet",
+                          env ? env : "", SECRET, sleuth_bin(), store, rpc, H.port);
+    int st = r.status;
+    size_t n = strlen(r.out);
+    g_lines = realloc(g_lines, g_len + n + 1);
+    memcpy(g_lines + g_len, r.out, n + 1);
+    g_len += n;
+    if (st != 0 && st != 137) cr_log_error("watch: %s", r.err);
+    run_free(&r);
+    return st;
+}
+
+/* Counts the JSON lines of type (alert, retraction); asserts every key appears once. */
+static int lines_of(const char *type)
+{
+    int n = 0;
+    char *copy = strdup(g_lines ? g_lines : ""), *save = NULL;
+    char *keys[128];
+    int nk = 0;
+    for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        cJSON *j = cJSON_Parse(l);
+        cr_assert_not_null(j, "not JSON: %s", l);
+        for (int i = 0; i < nk; i++) cr_assert_str_neq(keys[i], jstr(j, "key"), "key printed twice: %s", keys[i]);
+        if (nk < 128) keys[nk++] = strdup(jstr(j, "key"));
+        if (!strcmp(jstr(j, "type"), type)) n++;
+        cJSON_Delete(j);
+    }
+    for (int i = 0; i < nk; i++) free(keys[i]);
+    free(copy);
+    return n;
+}
+
+/* How many alerts of type `sleuth alerts --json` lists. */
+static int stored_of(const char *store, const char *type)
+{
+    cJSON *j = sleuth_json("alerts --store %s --json", store), *a;
+    int n = 0;
+    cJSON_ArrayForEach(a, cJSON_GetObjectItem(j, "alerts")) if (!strcmp(jstr(a, "type"), type)) n++;
+    cJSON_Delete(j);
+    return n;
+}
+
+/* The webhook has seen n distinct keys (waits, bounded: deliveries end before --once exits,
+ * so this only covers scheduling). */
+static void hook_expect(int n)
+{
+    for (int i = 0; i < 100; i++) {
+        pthread_mutex_lock(&H.mu);
+        int k = H.n;
+        pthread_mutex_unlock(&H.mu);
+        if (k >= n) break;
+        usleep(20000);
+    }
+    pthread_mutex_lock(&H.mu);
+    cr_assert_eq(H.bad, 0, "a POST with a wrong signature or key");
+    cr_assert_eq(H.n, n, "webhook: %d distinct alerts, want %d", H.n, n);
+    cr_assert_eq(H.posts, n, "webhook: %d POSTs for %d alerts (a duplicate delivery)", H.posts, n);
+    pthread_mutex_unlock(&H.mu);
+}
+
+static void assert_counts(const char *store, int alerts, int retractions)
+{
+    cr_assert_eq(lines_of("alert"), alerts, "alert lines");
+    cr_assert_eq(lines_of("retraction"), retractions, "retraction lines");
+    cr_assert_eq(stored_of(store, "alert"), alerts, "alerts in watch.db");
+    cr_assert_eq(stored_of(store, "retraction"), retractions, "retractions in watch.db");
+    hook_expect(alerts + retractions);
+}
+
+/* The node's RPC URL with its credentials. */
+static void node_url(char *out, size_t cap)
+{
+    snprintf(out, cap, "http://sleuth:%.40s@127.0.0.1:%.10s", LTC.rpcpass_arg + strlen("-rpcpassword="),
+             LTC.rpcport_arg + strlen("-rpcport="));
+}
+
+/* Sends a raw tx spending txid:vout (a wallet output) to outs ({"addr":coins,...}); its txid. */
+static char *raw_spend(const char *txid, int vout, const char *outs)
+{
+    char *hex = ltc_signed_tx(txid, vout, outs), *id = ltc_rpc_str(false, "sendrawtransaction", hex, NULL);
+    free(hex);
+    return id;
+}
+
+/* A node with wallet "w", the webhook receiver, the store path (DIR/s) and the node's URL. */
+static void node_setup(char *store, size_t scap, char *rpc, size_t rcap)
+{
+    snprintf(store, scap, "%s/s", temp_dir());
+    ltc_node_start();
+    hook_start();
+    node_url(rpc, rcap);
+    cJSON_Delete(ltc_rpc_json(false, "createwallet", "w", NULL));
+}
+
+Test(watch, litecoind_reorg_and_kill_exactly_once, .fini = fini_all, .timeout = 150)
+{
+    char rpc[200], store[300], outpoint[100], *a, *m, *b, *txid, *hash;
+    cJSON *j, *u, *it;
+    node_setup(store, sizeof store, rpc, sizeof rpc);
+    a = ltc_rpc_str(true, "getnewaddress", "", "legacy", NULL);
+    m = ltc_rpc_str(true, "getnewaddress", "", "legacy", NULL);
+    b = ltc_rpc_str(true, "getnewaddress", "", "bech32", NULL);
+    cJSON_Delete(ltc_rpc_json(false, "generatetoaddress", "1", a, NULL));
+    cJSON_Delete(ltc_rpc_json(false, "generatetoaddress", "105", m, NULL));
+
+    /* the chain so far, then the watches */
+    cr_assert_eq(watch_once(store, rpc, NULL), 0);
+    cr_assert_eq(g_len, 0, "no alert yet");
+    j = sleuth_json("info --store %s --json", store);
+    cJSON_Delete(j);
+    u = ltc_rpc_json(true, "listunspent", "1", "9999999", NULL);
+    outpoint[0] = 0;
+    cJSON_ArrayForEach(it, u) if (!strcmp(ltc_gets(it, "address"), a))
+        snprintf(outpoint, sizeof outpoint, "%s:%d", ltc_gets(it, "txid"), (int)ltc_geti(it, "vout"));
+    cr_assert(outpoint[0], "the coinbase paid to a is spendable");
+    cJSON_Delete(u);
+    j = sleuth_json("watchlist add --store %s --address %s --label thief --json", store, a);
+    cr_assert_eq(jint(j, "items"), 1);
+    cJSON_Delete(j);
+    j = sleuth_json("watchlist add --store %s --output %s --min-amount 1 --json", store, outpoint);
+    cr_assert_str_eq(jstr(j, "kind"), "output");
+    cJSON_Delete(j);
+    j = sleuth_json("watchlist list --store %s --json", store);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "watchlist")), 2);
+    cJSON_Delete(j);
+
+    /* a raw tx moves exactly the watched output (50 LTC, paid to a) */
+    {
+        char outs[200], *colon = strchr(outpoint, ':');
+        snprintf(outs, sizeof outs, "{\"%s\":49.999}", b);
+        *colon = 0;
+        txid = raw_spend(outpoint, atoi(colon + 1), outs);
+        *colon = ':';
+    }
+    cJSON_Delete(ltc_rpc_json(false, "generatetoaddress", "1", m, NULL));
+    hash = ltc_rpc_str(false, "getbestblockhash", NULL);
+
+    /* killed after the store commit, then before the alert commit, then a clean run */
+    cr_assert_eq(watch_once(store, rpc, "SLEUTH_TEST_KILL_AT=watch-after-store-commit"), 137);
+    cr_assert_eq(watch_once(store, rpc, "SLEUTH_TEST_KILL_AT=watch-before-alert-commit"), 137);
+    cr_assert_eq(g_len, 0, "nothing printed before the commit");
+    cr_assert_eq(watch_once(store, rpc, NULL), 0);
+    assert_counts(store, 2, 0);
+    cr_assert(strstr(g_lines, txid) && strstr(g_lines, hash), "the alerts name the tx and its block");
+    cr_assert_eq(watch_once(store, rpc, NULL), 0);
+    assert_counts(store, 2, 0);
+
+    /* reorg: the block goes, a longer branch without the tx comes; killed after the
+     * retraction commit, before the store's rollback */
+    free(ltc_rpc_str(false, "invalidateblock", hash, NULL));
+    cJSON_Delete(ltc_rpc_json(false, "generateblock", m, "[]", NULL));
+    cJSON_Delete(ltc_rpc_json(false, "generateblock", m, "[]", NULL));
+    cr_assert_eq(watch_once(store, rpc, "SLEUTH_TEST_KILL_AT=watch-after-retract-commit"), 137);
+    cr_assert_eq(watch_once(store, rpc, NULL), 0);
+    assert_counts(store, 2, 2);
+    {
+        /* the store holds the node's branch: its tip hash */
+        char *tip = ltc_rpc_str(false, "getbestblockhash", NULL);
+        j = sleuth_json("block --store %s %s --json", store, tip);
+        cJSON_Delete(j);
+        free(tip);
+    }
+
+    /* the tx (back in the mempool) is mined in a new block: the event recurs under a new
+     * block hash, killed once more in the middle */
+    cJSON_Delete(ltc_rpc_json(false, "generatetoaddress", "1", m, NULL));
+    cr_assert_eq(watch_once(store, rpc, "SLEUTH_TEST_KILL_AT=watch-after-alert-commit"), 137);
+    cr_assert_eq(stored_of(store, "alert"), 4, "committed before the kill");
+    cr_assert_eq(lines_of("alert"), 2, "but not printed");
+    cr_assert_eq(watch_once(store, rpc, NULL), 0);
+    assert_counts(store, 4, 2);
+    {
+        char *h2 = ltc_rpc_str(false, "getbestblockhash", NULL);
+        cr_assert_str_neq(h2, hash);
+        cr_assert(strstr(g_lines, h2), "the new alerts name the new block");
+        free(h2);
+    }
+    /* acknowledging */
+    j = sleuth_json("alerts --store %s --ack 1 --json", store);
+    cJSON_Delete(j);
+    j = sleuth_json("alerts --store %s --since-id 0 --limit 1 --json", store);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "alerts")), 1);
+    cr_assert(cJSON_IsObject(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "alerts"), 0), "acked")));
+    cJSON_Delete(j);
+    free(a), free(m), free(b), free(txid), free(hash);
+    free(g_lines);
+    g_lines = NULL, g_len = 0;
+}
+
+Test(watch, watchlist_usage_errors)
+{
+    static const struct { int status; const char *args; } cases[] = {
+        {2, "watchlist add --store %s/s --output nothex:1"},
+        {2, "watchlist add --store %s/s --address 0x12 --json"},
+        {2, "watchlist add --store %s/s --address 0x52908400098527886E0F7030069857D2E4169EE7 --min-amount 1.5x"},
+        {1, "watchlist remove --store %s/s 7"},          /* no such entry */
+        {2, "watch --store %s/s"},                        /* nothing to follow */
+        {1, "watch --store %s/s --btc-rpc http://127.0.0.1:1 --once --quiet"}, /* unreachable node */
+    };
+    const char *d = temp_dir();
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char args[300];
+        run_result r;
+        snprintf(args, sizeof args, cases[i].args, d);
+        r = run_sleuth("%s", args);
+        cr_assert_eq(r.status, cases[i].status, "%s: status %d: %s", args, r.status, r.err);
+        if (i == 5) cr_assert(strstr(r.err, "127.0.0.1:1"), "the message names the node: %s", r.err);
+        run_free(&r);
+    }
+}
+
+/* The "result" of a ganache call, as text (caller frees). */
+static char *g_result(const char *url, const char *method, const char *params)
+{
+    char *raw = ganache_rpc(url, method, params), *out;
+    cJSON *j = cJSON_Parse(raw), *r = cJSON_GetObjectItem(j, "result");
+    cr_assert(r != NULL, "%s: %s", method, raw);
+    out = cJSON_IsString(r) ? strdup(r->valuestring) : cJSON_PrintUnformatted(r);
+    cJSON_Delete(j);
+    free(raw);
+    return out;
+}
+
+static int eth_watch_once(const char *store, const char *url, char **lines)
+{
+    run_result r = run_sleuth("watch --store %s --eth-rpc %s --once --quiet", store, url);
+    int st = r.status;
+    if (st) cr_log_error("watch: %s", r.err);
+    *lines = r.out;
+    free(r.err);
+    return st;
+}
+
+Test(watch, ganache_move_and_revert, .fini = ganache_stop, .timeout = 150)
+{
+    char url[64], store[300], p[400], *accs, *snap, *tx, *lines;
+    cJSON *a, *j;
+    const char *d = temp_dir();
+    if (!ganache_available()) cr_skip_test("ganache is not installed (scripts/install-deps.sh installs it with npm)");
+    snprintf(store, sizeof store, "%s/s", d);
+    ganache_start(url, sizeof url, d);
+    accs = g_result(url, "eth_accounts", "[]");
+    a = cJSON_Parse(accs);
+    cr_assert_eq(eth_watch_once(store, url, &lines), 0);
+    cr_assert_str_eq(lines, "");
+    free(lines);
+    j = sleuth_json("watchlist add --store %s --address %s --min-amount 0.5 --json", store,
+                    cJSON_GetArrayItem(a, 0)->valuestring);
+    cr_assert_str_eq(jstr(j, "chain"), "ethereum");
+    cJSON_Delete(j);
+    snap = g_result(url, "evm_snapshot", "[]");
+    /* 1 ETH from the watched account, and 0.1 ETH (below the minimum: no alert) */
+    snprintf(p, sizeof p, "[{\"from\":\"%s\",\"to\":\"%s\",\"value\":\"0xde0b6b3a7640000\"}]",
+             cJSON_GetArrayItem(a, 0)->valuestring, cJSON_GetArrayItem(a, 1)->valuestring);
+    tx = g_result(url, "eth_sendTransaction", p);
+    snprintf(p, sizeof p, "[{\"from\":\"%s\",\"to\":\"%s\",\"value\":\"0x16345785d8a0000\"}]",
+             cJSON_GetArrayItem(a, 0)->valuestring, cJSON_GetArrayItem(a, 1)->valuestring);
+    free(g_result(url, "eth_sendTransaction", p));
+    cr_assert_eq(eth_watch_once(store, url, &lines), 0);
+    j = cJSON_Parse(lines);
+    cr_assert_not_null(j, "one JSON line: %s", lines);
+    cr_assert_str_eq(jstr(j, "type"), "alert");
+    cr_assert_str_eq(jstr(j, "tx"), tx);
+    cr_assert_str_eq(jstr(j, "amount"), "1000000000000000000");
+    cr_assert_eq(strchr(lines, '\n'), lines + strlen(lines) - 1, "exactly one line: %s", lines);
+    cJSON_Delete(j);
+    free(lines);
+    /* the blocks of both payments are replaced by two empty ones: a reorg */
+    snprintf(p, sizeof p, "[\"%s\"]", snap);
+    free(g_result(url, "evm_revert", p));
+    free(g_result(url, "evm_mine", "[]"));
+    free(g_result(url, "evm_mine", "[]"));
+    free(g_result(url, "evm_mine", "[]"));
+    cr_assert_eq(eth_watch_once(store, url, &lines), 0);
+    j = cJSON_Parse(lines);
+    cr_assert_not_null(j, "one JSON line: %s", lines);
+    cr_assert_str_eq(jstr(j, "type"), "retraction");
+    cr_assert_str_eq(jstr(j, "tx"), tx);
+    cr_assert_eq(strchr(lines, '\n'), lines + strlen(lines) - 1, "exactly one line: %s", lines);
+    cJSON_Delete(j);
+    free(lines);
+    cr_assert_eq(eth_watch_once(store, url, &lines), 0);
+    cr_assert_str_eq(lines, "", "nothing more");
+    free(lines);
+    cJSON_Delete(a);
+    free(accs), free(snap), free(tx);
+}
+
+/* How many "held" entries of `incident report --json` are in the chain's own coin with at
+ * least min_btc satoshi (Bitcoin) or min_eth wei (Ethereum, 1e18 scale in hundredths). */
+static int held_of(const cJSON *rep, const char *chain, double min)
+{
+    const cJSON *h;
+    int n = 0;
+    cJSON_ArrayForEach(h, cJSON_GetObjectItem(rep, "held")) {
+        const char *c = jstr(h, "chain"), *asset = jstr(h, "asset");
+        double amount = cJSON_GetNumberValue(cJSON_GetObjectItem(h, "amount"));
+        if (cJSON_IsString(cJSON_GetObjectItem(h, "amount"))) amount = strtod(jstr(h, "amount"), NULL);
+        if ((chain && strcmp(c, chain)) || (strcmp(asset, "BTC") && strcmp(asset, "ETH"))) continue;
+        if (amount >= (strcmp(asset, "BTC") ? min * 1e18 : min * 1e8)) n++;
+    }
+    return n;
+}
+
+/* The taint set of an incident is what its report says is still held (the report and the
+ * watch both trace the theft as `sleuth detect` does, through the THORChain swap to
+ * Ethereum); --min-amount and --chain narrow it. */
+Test(watch, incident_taint_set_is_what_the_report_says_is_held, .timeout = 120)
+{
+    const char *d = gen_world_store("dmm", 1, 100);
+    run_result r = run_sleuth("tags import --store %s/s %s/w/tags/world.tagpack.yaml %s/w/tags/incident.tagpack.yaml "
+                              "%s/w/incidents.yaml", d, d, d, d);
+    cJSON *rep, *j;
+    int all, btc;
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    rep = sleuth_json("incident report --store %s/s world-dmm-1 --json", d);
+    all = held_of(rep, NULL, 0);
+    btc = held_of(rep, "btc", 0);
+    cr_assert(btc > 0 && all > btc, "the loot is held on both chains (%d, %d)", btc, all);
+    j = sleuth_json("watchlist add --store %s/s --incident world-dmm-1 --json", d);
+    cr_assert_eq(jint(j, "items"), (uint64_t)all);
+    cr_assert_str_eq(jstr(j, "policy"), "haircut");
+    cJSON_Delete(j);
+    j = sleuth_json("watchlist add --store %s/s --incident world-dmm-1 --chain btc --min-amount 0.1 --json", d);
+    cr_assert_eq(jint(j, "items"), (uint64_t)held_of(rep, "btc", 0.1));
+    cJSON_Delete(j);
+    j = sleuth_json("watchlist add --store %s/s --incident world-dmm-1 --min-amount 0.1 --json", d);
+    cr_assert_eq(jint(j, "items"), (uint64_t)held_of(rep, NULL, 0.1));
+    cJSON_Delete(j);
+    r = run_sleuth("watchlist add --store %s/s --incident no-such-incident", d);
+    cr_assert_eq(r.status, 1, "%s", r.err);
+    run_free(&r);
+    cJSON_Delete(rep);
+}
+
+/* Items of watch entry id (`watchlist list --json`). */
+static uint64_t items_of(const char *store, int id)
+{
+    cJSON *j = sleuth_json("watchlist list --store %s --json", store), *x;
+    uint64_t n = UINT64_MAX;
+    cJSON_ArrayForEach(x, cJSON_GetObjectItem(j, "watchlist")) if ((int)jint(x, "id") == id) n = jint(x, "items");
+    cJSON_Delete(j);
+    return n;
+}
+
+/* An incident on the node's own chain (a tag pack naming its theft tx): the taint set
+ * follows the funds hop by hop as blocks arrive, and a reorg takes a hop back; the thief's
+ * cluster is watched too, and a payment to a tagged exchange raises service alerts. */
+Test(watch, litecoind_incident_set_follows_the_funds, .fini = fini_all, .timeout = 150)
+{
+    char rpc[200], store[300], path[400], outs[300], *thief, *m, *b, *c, *dd, *theft, *hop1, *hop2, *hash;
+    const char *d = temp_dir();
+    FILE *f;
+    cJSON *j;
+    run_result r;
+    node_setup(store, sizeof store, rpc, sizeof rpc);
+    thief = ltc_rpc_str(true, "getnewaddress", "", "legacy", NULL);
+    m = ltc_rpc_str(true, "getnewaddress", "", "legacy", NULL);
+    b = ltc_rpc_str(true, "getnewaddress", "", "legacy", NULL);
+    c = ltc_rpc_str(true, "getnewaddress", "", "legacy", NULL);
+    dd = ltc_rpc_str(true, "getnewaddress", "", "legacy", NULL);
+    cJSON_Delete(ltc_rpc_json(false, "generatetoaddress", "101", m, NULL));
+    theft = ltc_rpc_str(true, "sendtoaddress", thief, "20", NULL);
+    cJSON_Delete(ltc_rpc_json(false, "generatetoaddress", "1", m, NULL));
+    cr_assert_eq(watch_once(store, rpc, NULL), 0);
+
+    /* the incident: its theft tx tagged, its record */
+    snprintf(path, sizeof path, "%s/inc.tagpack.yaml", d);
+    cr_assert((f = fopen(path, "w")) != NULL);
+    fprintf(f, "title: 'test incident'\ncreator: 'test_watch'\nis_public: true\nlastmod: 2026-01-01\nnetwork: 'BTC'\n"
+               "currency: 'BTC'\nsource: 'test'\nconfidence: 'forensic'\ntags:\n- tx_hash: '%s'\n  label: 'theft'\n"
+               "  category: 'perpetrator'\n  abuse: 'service_hack'\n"
+               "  context: '{\"incident\": \"ltc-theft-1\", \"role\": \"theft_tx\"}'\n"
+               "- address: '%s'\n  label: 'Exchange X'\n  category: 'exchange'\n", theft, c);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/incidents.yaml", d);
+    cr_assert((f = fopen(path, "w")) != NULL);
+    fprintf(f, "incidents:\n  - id: ltc-theft-1\n    name: \"Test theft\"\n    date: \"2026-01-01\"\n"
+               "    victim: \"test\"\n    chains: [btc]\n    stolen:\n      - {asset: BTC, amount: \"20\"}\n"
+               "    sources: [\"test_watch\"]\n");
+    fclose(f);
+    r = run_sleuth("tags import --store %s %s/inc.tagpack.yaml %s/incidents.yaml", store, d, d);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    j = sleuth_json("watchlist add --store %s --incident ltc-theft-1 --min-amount 1 --json", store);
+    /* the 20 LTC to the thief and the sender's change: every output of the theft tx */
+    cr_assert_eq(jint(j, "items"), 2);
+    cJSON_Delete(j);
+
+    /* the thief's cluster (one address here) is watched too */
+    r = run_sleuth("cluster build --store %s --quiet", store);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    j = sleuth_json("cluster show --store %s %s --json", store, thief);
+    snprintf(path, sizeof path, "btc:%llu", (unsigned long long)jint(j, "id"));
+    cJSON_Delete(j);
+    cJSON_Delete(sleuth_json("watchlist add --store %s --cluster %s --json", store, path));
+
+    /* hop 1: the thief splits the 20 LTC: 12 + 7.99 (to c, tagged an exchange), both tainted
+     * whole (one input): a move of the set and of the cluster, and each reached a service */
+    snprintf(outs, sizeof outs, "{\"%s\":12,\"%s\":7.99}", b, c);
+    hop1 = raw_spend(theft, ltc_vout_to(theft, thief), outs);
+    cJSON_Delete(ltc_rpc_json(false, "generatetoaddress", "1", m, NULL));
+    cr_assert_eq(watch_once(store, rpc, NULL), 0);
+    assert_counts(store, 4, 0);
+    cr_assert(strstr(g_lines, hop1), "the alerts name the moving tx");
+    cr_assert(strstr(g_lines, "\"event\":\"service\"") && strstr(g_lines, "\"label\":\"Exchange X\""),
+              "the payment to the exchange: %s", g_lines);
+    cr_assert(strstr(g_lines, "\"kind\":\"cluster\""), "the cluster's funds moved: %s", g_lines);
+    cr_assert_eq(items_of(store, 1), 4, "the two new outputs joined the set");
+
+    /* hop 2: the 12 move on: the set followed them, so this alerts too */
+    snprintf(outs, sizeof outs, "{\"%s\":11.99}", dd);
+    hop2 = raw_spend(hop1, ltc_vout_to(hop1, b), outs);
+    cJSON_Delete(ltc_rpc_json(false, "generatetoaddress", "1", m, NULL));
+    hash = ltc_rpc_str(false, "getbestblockhash", NULL);
+    cr_assert_eq(watch_once(store, rpc, NULL), 0);
+    assert_counts(store, 5, 0);
+    cr_assert(strstr(g_lines, hop2) && strstr(g_lines, "\"tainted\":\"1200000000\""), "hop 2 moved 12 tainted LTC: %s", g_lines);
+    cr_assert_eq(items_of(store, 1), 5);
+
+    /* a reorg without hop 2: retracted, and its output leaves the set again */
+    free(ltc_rpc_str(false, "invalidateblock", hash, NULL));
+    cJSON_Delete(ltc_rpc_json(false, "generateblock", m, "[]", NULL));
+    cJSON_Delete(ltc_rpc_json(false, "generateblock", m, "[]", NULL));
+    cr_assert_eq(watch_once(store, rpc, NULL), 0);
+    assert_counts(store, 5, 1);
+    cr_assert_eq(items_of(store, 1), 4, "hop 2's output left the set with its block");
+    free(thief), free(m), free(b), free(c), free(dd), free(theft), free(hop1), free(hop2), free(hash);
+    free(g_lines);
+    g_lines = NULL, g_len = 0;
+}
