@@ -2,7 +2,7 @@
 # Installs sleuth's build and test dependencies from Debian's packages.
 # --check: exit 0 when everything is present, 1 otherwise (installs nothing).
 set -e
-PKGS="build-essential liblmdb-dev libssl-dev libcjson-dev libzstd-dev libsecp256k1-dev nettle-dev libcriterion-dev litecoind libcurl4-openssl-dev libxml2-utils libsqlite3-dev libyaml-dev libxml2-dev libbz2-dev libmicrohttpd-dev wrk"
+PKGS="build-essential liblmdb-dev libssl-dev libcjson-dev libzstd-dev libsecp256k1-dev nettle-dev libcriterion-dev litecoind libcurl4-openssl-dev libxml2-utils libsqlite3-dev libyaml-dev libxml2-dev libbz2-dev libmicrohttpd-dev wrk python3-yaml python3-jsonschema"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -100,6 +100,9 @@ typedef struct sl_detect_params {
      * NULL: no clusters, the tip is the newest time the traces saw. */
     sl_store *store;
     bool no_crossings;          /* do not look for crossings in the store (extra_links only) */
+    /* Added (issue 13, the HTTP server's limits): each trace's node budget (0: the engine's
+     * default) and the deadline of sl_trace_params (CLOCK_MONOTONIC ns, 0: none). */
+    uint64_t max_nodes, deadline_ns;
 } sl_detect_params;
 void sl_detect_params_default(sl_detect_params *p);
 

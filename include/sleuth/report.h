@@ -282,6 +282,11 @@ int sl_knowledge_text(sl_knowledge *k, FILE *out, cJSON *j) SL_MUST_USE;
  * says so). store_dir names the tag db in the status. k must outlive the trace report.
  * SL_OK or SL_ENOMEM. */
 int sl_knowledge_trace(sl_knowledge *k, sl_trace_req *rq, const char *store_dir) SL_MUST_USE;
+/* Adds key: the cluster tag t as `sleuth cluster show --json` writes it ({label, category,
+ * source, confidence_level, is_cluster_definer}), or key: null when t is NULL. Returns the
+ * member, NULL when out of memory. (Added, issue 13: the CLI and the HTTP server share it.) */
+struct sl_cluster_tag;
+cJSON *sl_json_cluster_tag(cJSON *obj, const char *key, const struct sl_cluster_tag *t);
 /* The cluster build's tagger (sleuth/cluster.h) for chain ("btc" for the Bitcoin family, or
  * an account chain's name): every address tag of that chain resolved once to its address
  * id, best tag per address by GraphSense's rule, conflicts by sl_tags_conflict; NULL when

@@ -26,10 +26,15 @@ typedef struct sl_serve_opts {
     double burst;              /* bucket size (0: the default) */
     uint64_t max_nodes;        /* a trace's node budget (0: the default) */
     uint32_t deadline_ms;      /* per request (0: the default) */
+    unsigned timeout_s;        /* a request must arrive within this many seconds of the
+                                * connection's previous one; idle connections close after it
+                                * (0: the default, 10) */
+    unsigned queue;            /* slow requests waiting for a worker before 503 (0: 16 x threads) */
+    unsigned per_ip;           /* connections per client address (0: the default, 64) */
     bool quiet;
 } sl_serve_opts;
 
-/* Serves until SIGINT/SIGTERM. Errors: SL_EUSAGE (a bad listen address), SL_EIO (the
+/* Serves until SIGINT/SIGTERM (docs/API.md: endpoints, limits, threads). Errors: SL_EUSAGE (a bad listen address), SL_EIO (the
  * port is taken: said with the address), SL_ENOTFOUND (no store in store_dir). */
 int sl_serve_run(const sl_serve_opts *o, sl_error *e) SL_MUST_USE;
 

@@ -132,6 +132,10 @@ typedef struct sl_trace_params {
     sl_trace_endpoints endpoints;    /* the endpoint hook; all zero: none */
     const sl_trace_links *links;     /* declared crossings; NULL: none */
     bool no_edges;                   /* do not keep the traced subgraph (edges): faster, less memory */
+    /* Added (issue 13, the HTTP server's per-request deadline): CLOCK_MONOTONIC time in ns
+     * past which the trace stops as if its node budget were spent (truncated, "the deadline
+     * was reached"); 0: none. Checked every 64 pools. */
+    uint64_t deadline_ns;
     /* Links found as the trace goes (NULL: none; forward traces). Called after every pass
      * with that pass's result r (read only during the call) and more_ctx; it may append
      * links to the list `links` points to (the caller's, so `links` must then be set, also

@@ -372,14 +372,7 @@ static int cluster_show(int argc, char **argv)
             jnum(j, "id", id);
             cJSON_AddStringToObject(j, "id_address", first);
             jnum(j, "size", size);
-            if (tagged) {
-                cJSON *t = cJSON_AddObjectToObject(j, "tag");
-                cJSON_AddStringToObject(t, "label", tag.label);
-                jstr_or_null(t, "category", tag.category[0] ? tag.category : NULL);
-                cJSON_AddStringToObject(t, "source", tag.source);
-                cJSON_AddNumberToObject(t, "confidence_level", tag.confidence);
-                cJSON_AddBoolToObject(t, "is_cluster_definer", tag.is_cluster_definer);
-            } else cJSON_AddNullToObject(j, "tag");
+            sl_json_cluster_tag(j, "tag", tagged ? &tag : NULL);
             jnum(j, "offset", l.offset);
             jnum(j, "limit", l.limit);
             m = cJSON_AddArrayToObject(j, "members");

@@ -831,6 +831,8 @@ int sl_detect_run(const sl_flow_set *fs, sl_annot *a, sl_tags *tags, const sl_de
             tp.min_amount = 546; /* Bitcoin's dust: less is not worth following on any chain */
             tp.endpoints = (sl_trace_endpoints){is_endpoint, &c, "tagged services (exchange, mixer, DEX, bridge, OTC) end it"};
             tp.links = c.links.n ? &c.links : NULL;
+            tp.max_nodes = p->max_nodes;
+            tp.deadline_ns = p->deadline_ns;
             if ((rc = sl_trace_run(fs, &in->src[i], &tp, &r->traces[i], e))) goto done;
             r->n_traces++;
         }

@@ -532,3 +532,16 @@ void sl_knowledge_close(sl_knowledge *k)
     sl_tags_close(k->t);
     sl_free(k);
 }
+
+cJSON *sl_json_cluster_tag(cJSON *obj, const char *key, const sl_cluster_tag *tag)
+{
+    cJSON *t;
+    if (!tag) return cJSON_AddNullToObject(obj, key);
+    if (!(t = cJSON_AddObjectToObject(obj, key))) return NULL;
+    cJSON_AddStringToObject(t, "label", tag->label);
+    sl_json_str_or_null(t, "category", tag->category[0] ? tag->category : NULL);
+    cJSON_AddStringToObject(t, "source", tag->source);
+    cJSON_AddNumberToObject(t, "confidence_level", tag->confidence);
+    cJSON_AddBoolToObject(t, "is_cluster_definer", tag->is_cluster_definer);
+    return t;
+}

@@ -843,7 +843,10 @@ void sl_btc_state_close(sl_store *s)
         /* spent.col's marks first (the checkpoint says they are on disk), then utxo.map */
         if (b->have_utxo && b->utxo.marked && sl_col_sync(&b->col[C_SPENT], 0, b->cm.n_out, NULL) == SL_OK &&
             sl_utxo_checkpoint(&b->utxo, b->cm.seq, b->cm.n_tx, NULL)) { /* rebuilt next time */ }
-        for (int c = 0; c < C_N; c++) sl_col_trim(&b->col[c], col_records(&b->cm, c));
+        /* the space reserved past the counts goes back, unless a reader elsewhere may still
+         * map records a rollback removed (sl_store_shared) */
+        if (!sl_store_shared(s))
+            for (int c = 0; c < C_N; c++) sl_col_trim(&b->col[c], col_records(&b->cm, c));
     }
     for (int c = 0; c < C_N; c++) sl_col_close(&b->col[c]);
     sl_fpmap_close(&b->amap);

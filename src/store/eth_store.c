@@ -508,7 +508,8 @@ static void chain_close(sl_eth_chain *c)
         /* checkpoints: the maps become clean for the committed state */
         if (c->amap.map && sl_fpmap_checkpoint(&c->amap, c->cm.n_accts, true, NULL)) { /* stays dirty: recovery */ }
         if (c->smap.map && sl_fpmap_checkpoint(&c->smap, c->cm.n_assets, true, NULL)) { /* likewise */ }
-        for (int i = 0; i < E_N; i++) sl_col_trim(&c->col[i], *ecount(&c->cm, i));
+        if (!sl_store_shared(c->s)) /* as the Bitcoin columns (btc_store.c) */
+            for (int i = 0; i < E_N; i++) sl_col_trim(&c->col[i], *ecount(&c->cm, i));
     }
     for (int i = 0; i < E_N; i++) sl_col_close(&c->col[i]);
     sl_fpmap_close(&c->amap);
@@ -535,8 +536,19 @@ int sl_eth_state_renew(sl_store *s, sl_error *e)
 {
     struct sl_eth_state *st = *sl_store_eth_slot(s);
     int rc;
-    for (int i = 0; st && i < st->n; i++)
-        if (!st->chains[i]->wtxn && (rc = load_meta(st->chains[i], sl_store_rtxn(s), e))) return rc;
+    for (int i = 0; st && i < st->n; i++) {
+        sl_eth_chain *c = st->chains[i];
+        if (c->wtxn) continue;
+        if (!c->writer) {
+            /* a reader opened the chain's block database in the store's read txn, and LMDB closes
+             * a handle opened in a read txn when that txn is reset (mdb_txn_reset, before the
+             * renew): open it again in the renewed txn, or every look-up by number fails */
+            char dbn[64];
+            snprintf(dbn, sizeof dbn, "eth.%s.block", c->info->name);
+            if ((rc = mdb_dbi_open(sl_store_rtxn(s), dbn, 0, &c->db_block))) return mdb_fail(e, "open databases", rc);
+        }
+        if ((rc = load_meta(c, sl_store_rtxn(s), e))) return rc;
+    }
     return SL_OK;
 }
 

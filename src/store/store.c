@@ -462,6 +462,26 @@ bool sl_store_writable(const sl_store *s) { return s->mode == SL_STORE_WRITE; }
 struct sl_eth_state **sl_store_eth_slot(sl_store *s) { return &s->eth; }
 int sl_store_snapshot(sl_store *s, sl_error *e) { return sl_store_renew(s, e); }
 
+/* mdb_reader_list's lines: a header, then "pid thread txnid" per slot in use. Counts the
+ * slots of other processes ([0]) and of this one ([1]). */
+static int count_reader(const char *msg, void *ctx)
+{
+    char *end;
+    long pid = strtol(msg, &end, 10);
+    if (end != msg && pid > 0) ((unsigned *)ctx)[pid == (long)getpid()]++;
+    return 0;
+}
+
+bool sl_store_shared(sl_store *s)
+{
+    unsigned n[2] = {0, 0};
+    if (!s->env || s->nolock) return false;
+    mdb_reader_check(s->env, NULL); /* slots of dead processes are not readers */
+    if (mdb_reader_list(s->env, count_reader, n) < 0) return true; /* cannot tell: be careful */
+    /* this handle's own read txn is one slot of this process; any other is a reader */
+    return n[0] > 0 || n[1] > 1;
+}
+
 int sl_store_renew(sl_store *s, sl_error *e)
 {
     int rc;

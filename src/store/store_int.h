@@ -31,6 +31,12 @@ MDB_env *sl_store_env(sl_store *s);
 MDB_txn *sl_store_rtxn(sl_store *s);
 const char *sl_store_dir(const sl_store *s);
 bool sl_store_writable(const sl_store *s);
+/* Whether another process has a reader slot in the index's reader table: a reader handle
+ * open there, whose snapshot (and mappings of the columns) may reach past the counts a
+ * rollback committed. A writer closing then leaves its columns' length as it is (no trim):
+ * truncating them under that reader's mapping would crash it (SIGBUS) before its next
+ * snapshot. */
+bool sl_store_shared(sl_store *s);
 /* The slot holding the Ethereum-family state (NULL until first used). */
 struct sl_eth_state **sl_store_eth_slot(sl_store *s);
 /* Records that a chain committed data through this handle (the store is then kept). */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sleuth/util.h"
 #include "trace/engine_int.h"
@@ -139,11 +140,21 @@ int sl_tr_schedule(sl_tr *t, sl_tr_chain *c, uint64_t key, size_t node)
     return rc;
 }
 
+/* Whether the caller's deadline (params->deadline_ns) has passed. */
+static bool past_deadline(const sl_tr *t)
+{
+    struct timespec ts;
+    if (!t->p->deadline_ns) return false;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec > t->p->deadline_ns;
+}
+
 bool sl_tr_take_node(sl_tr *t)
 {
-    if (t->nodes < t->max_nodes) { t->nodes++; return true; }
+    if (t->nodes < t->max_nodes && !((t->nodes & 63) == 63 && past_deadline(t))) { t->nodes++; return true; }
     t->r->truncated = true;
-    snprintf(t->r->truncated_why, sizeof t->r->truncated_why, "--max-nodes %llu reached", (unsigned long long)t->max_nodes);
+    if (t->nodes < t->max_nodes) snprintf(t->r->truncated_why, sizeof t->r->truncated_why, "the deadline was reached");
+    else snprintf(t->r->truncated_why, sizeof t->r->truncated_why, "--max-nodes %llu reached", (unsigned long long)t->max_nodes);
     return false;
 }
 
