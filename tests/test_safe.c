@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "helpers.h"
 #include "sleuth/keccak.h"
 #include "sleuth/safe.h"
 #include "sleuth/util.h"
@@ -962,13 +963,13 @@ Test(safe, malformed_input_gets_located_errors)
 /* Runs `safe verify ARGS...` in-process with stdout and stderr captured into files. */
 static int run_cmd(char *out, size_t outcap, char *err, size_t errcap, const char *const *args)
 {
-    char *argv[32], po[64], pe[64];
+    char *argv[32], po[512], pe[512];
     int argc = 0, rc;
     FILE *fo, *fe;
     size_t n;
     /* per-process files: Criterion runs tests in parallel processes */
-    snprintf(po, sizeof po, "build/test_safe_stdout.%d.txt", (int)getpid());
-    snprintf(pe, sizeof pe, "build/test_safe_stderr.%d.txt", (int)getpid());
+    snprintf(po, sizeof po, "%s/test_safe_stdout.%d.txt", temp_dir(), (int)getpid());
+    snprintf(pe, sizeof pe, "%s/test_safe_stderr.%d.txt", temp_dir(), (int)getpid());
     argv[argc++] = "safe";
     argv[argc++] = "verify";
     for (; *args; args++) argv[argc++] = (char *)*args;
@@ -1059,14 +1060,17 @@ Test(safe, cli_fields_one_by_one)
 
 Test(safe, cli_bad_input_exit_1_located)
 {
-    const char *a[] = {"build/test_safe_bad.json", NULL};
-    FILE *f = fopen("build/test_safe_bad.json", "w");
+    char path[512], want[700];
+    snprintf(path, sizeof path, "%s/test_safe_bad.json", temp_dir());
+    const char *a[] = {path, NULL};
+    FILE *f = fopen(path, "w");
     cr_assert_not_null(f);
     fputs("{\"safe\":\"0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4\",\"to\":\"0x96221423681A6d52E184D440a8eFCEbB105C7242\","
           "\"nonce\":71,\"data\":\"0xa9059cbb0\"}", f);
     fclose(f);
     cr_assert_eq(run_cmd(OUT, sizeof OUT, ERR, sizeof ERR, a), 1);
-    cr_assert_str_eq(ERR, "build/test_safe_bad.json: $.data: odd number of hex digits (9)\n");
+    snprintf(want, sizeof want, "%s: $.data: odd number of hex digits (9)\n", path);
+    cr_assert_str_eq(ERR, want);
     cr_assert_str_eq(OUT, "");
 }
 

@@ -506,7 +506,7 @@ static int entries_of(bctx *b, bentry **out, size_t *n_out)
         if ((hit = bsearch(&key, v, m, sizeof *v, cmp_entry))) hit->self = (uint32_t)i;
         else key.self = (uint32_t)i, key.first = 0, v[n++] = key;
     }
-    qsort(v, n, sizeof *v, cmp_entry);
+    if (n) qsort(v, n, sizeof *v, cmp_entry);
     *out = v, *n_out = n;
     return SL_OK;
 }
@@ -521,7 +521,7 @@ static int write_index(bctx *b, const sl_exposure_build_opts *o, const char *dir
     uint8_t h[SL_EXPO_HDR] = {0};
     char tmp[4096], fin[4096];
     int rc, fd = -1;
-    qsort(b->acc, b->n_acc, sizeof *b->acc, cmp_acc);
+    if (b->n_acc) qsort(b->acc, b->n_acc, sizeof *b->acc, cmp_acc);
     if ((rc = entries_of(b, &ent, &n_ent))) goto oom;
     n_ch = sl_expo_tips(b->s, b->fs, ch, 64);
     memcpy(h, SL_EXPO_MAGIC, 8);

@@ -775,7 +775,7 @@ int sl_screen_text(sl_screen *sc, const sl_screen_req *rq, const char **json, si
     if (dirs & ~(unsigned)SL_SCREEN_BOTH) return sl_err(e, SL_EUSAGE, "direction: in, out or both");
     if ((rc = resolve(sc, rq, &sj, e))) return rc;
     if (add_up(sc, &sj, dirs, &self, &self_src)) return sl_err(e, SL_ENOMEM, "out of memory");
-    qsort(sc->ss, sc->n_ss, sizeof *sc->ss, cmp_ssum);
+    if (sc->n_ss) qsort(sc->ss, sc->n_ss, sizeof *sc->ss, cmp_ssum);
     if (!sc->mf && !(sc->mf = open_memstream(&sc->mbuf, &sc->msize))) return sl_err(e, SL_ENOMEM, "out of memory");
     rewind(sc->mf);
     sl_jw_init(sc->w, sc->mf);
