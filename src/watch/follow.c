@@ -306,15 +306,21 @@ static int sync_chain(follower *f, chainf *c, bool *caught_up, sl_error *e)
 
 /* ---------------- Bitcoin family ---------------- */
 
-static int btc_node_tip(follower *f, chainf *c, uint64_t *h, sl_error *e)
+/* The node's tip height: a parameterless call answering one quantity (both families). */
+static int node_tip_call(chainf *c, const char *method, uint64_t *h, sl_error *e)
 {
     cJSON *r;
     int rc;
-    (void)f;
-    if ((rc = wrpc_call(c->rpc, "getblockcount", "[]", &r, e))) return rc;
-    rc = wrpc_quantity(r, h, "getblockcount", e);
+    if ((rc = wrpc_call(c->rpc, method, "[]", &r, e))) return rc;
+    rc = wrpc_quantity(r, h, method, e);
     cJSON_Delete(r);
     return rc;
+}
+
+static int btc_node_tip(follower *f, chainf *c, uint64_t *h, sl_error *e)
+{
+    (void)f;
+    return node_tip_call(c, "getblockcount", h, e);
 }
 
 static int btc_node_hash(follower *f, chainf *c, uint64_t h, char out[67], sl_error *e)
@@ -470,13 +476,8 @@ static int btc_network(follower *f, chainf *c, char *out, size_t cap, sl_error *
 
 static int eth_node_tip(follower *f, chainf *c, uint64_t *h, sl_error *e)
 {
-    cJSON *r;
-    int rc;
     (void)f;
-    if ((rc = wrpc_call(c->rpc, "eth_blockNumber", "[]", &r, e))) return rc;
-    rc = wrpc_quantity(r, h, "eth_blockNumber", e);
-    cJSON_Delete(r);
-    return rc;
+    return node_tip_call(c, "eth_blockNumber", h, e);
 }
 
 static int eth_node_hash(follower *f, chainf *c, uint64_t h, char out[67], sl_error *e)
