@@ -78,7 +78,9 @@ echo "== screening: every tagged source traced once (exposure build), then any a
 $B exposure build --store "$WS" --quiet
 DORMANT=$(grep -m1 ',thief,dormant' "$W/truth-addresses.csv" | cut -d, -f2)
 $B screen --store "$WS" "$DORMANT" | head -8
-echo "   watch it: $B watchlist add --store $WS --incident world-dmm-1 --min-amount 0.1"
-echo "   serve it: $B token create --store $WS --role read; $B serve --store $WS"
+echo "   watch the loot: $B watchlist add --store $WS --incident world-dmm-1 \\"
+echo "                       --min-amount 0.1"
+echo "   serve the API:  $B token create --store $WS --role read"
+echo "                   $B serve --store $WS"
 echo "Store left in $S (real blocks) and $WS (the generated world)"
 echo "try: $B address --store $S 1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3"
