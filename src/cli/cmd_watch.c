@@ -75,6 +75,20 @@ static void entry_line(const cJSON *x)
            label ? label : "");
 }
 
+/* What a change of one entry printed: {"KEY": id} with --json, else the sentence fmt (one
+ * %llu: the id), nothing with --quiet. */
+static int done_line(const cli_common *c, const char *key, uint64_t id, const char *fmt)
+{
+    if (c->json) {
+        cJSON *doc = cJSON_CreateObject();
+        cJSON_AddNumberToObject(doc, key, (double)id);
+        cli_print_json(doc);
+    } else if (!c->quiet) {
+        printf(fmt, (unsigned long long)id);
+    }
+    return EXIT_OK;
+}
+
 static int wl_add(cli_common *c, sl_watch_spec *sp)
 {
     sl_error e = {0};
@@ -160,14 +174,7 @@ int cmd_watchlist(int argc, char **argv)
                 return cli_fail(&c, &e);
             }
             sl_watch_close(w);
-            if (c.json) {
-                doc = cJSON_CreateObject();
-                cJSON_AddNumberToObject(doc, "removed", (double)id);
-                cli_print_json(doc);
-            } else if (!c.quiet) {
-                printf("removed watchlist entry %llu\n", (unsigned long long)id);
-            }
-            return EXIT_OK;
+            return done_line(&c, "removed", id, "removed watchlist entry %llu\n");
         }
         if (optind < argc) return cli_usage("watchlist list: unexpected argument '%s'", argv[optind]);
         if (sl_watch_open(&w, c.store, SL_WATCH_RDONLY, &e)) {
@@ -300,14 +307,7 @@ int cmd_alerts(int argc, char **argv)
             return cli_fail(&c, &e);
         }
         sl_watch_close(w);
-        if (c.json) {
-            doc = cJSON_CreateObject();
-            cJSON_AddNumberToObject(doc, "acked", (double)ack);
-            cli_print_json(doc);
-        } else if (!c.quiet) {
-            printf("alert %llu acknowledged\n", (unsigned long long)ack);
-        }
-        return EXIT_OK;
+        return done_line(&c, "acked", ack, "alert %llu acknowledged\n");
     }
     if (sl_watch_open(&w, c.store, SL_WATCH_RDONLY, &e)) {
         if (e.code != SL_ENOTFOUND) return cli_fail(&c, &e);
