@@ -18,8 +18,20 @@ TEST_SRC:= $(wildcard tests/*.c)
 TEST_OBJ:= $(TEST_SRC:%.c=$(BUILD)/%.o)
 LIB     := $(BUILD)/libsleuth.a
 
-.PHONY: all test demo deps fuzz bench clean asan
-all: $(BUILD)/sleuth
+.PHONY: all test demo deps fuzz bench clean asan web
+all: $(BUILD)/sleuth web
+
+# The web UI (web/, issue 14): built with npm and Vite into build/web/, which `sleuth serve`
+# serves at /. Without node and npm the C build goes on and the UI is not built (serve then
+# answers / with a page that says so; the browser test is skipped with a message).
+WEB_SRC := $(shell find web/src -type f 2>/dev/null) web/index.html web/package.json web/package-lock.json web/vite.config.js
+web: build/web/index.html
+build/web/index.html: $(WEB_SRC)
+	@if command -v npm >/dev/null 2>&1; then \
+	  if [ ! -d web/node_modules ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then \
+	    (cd web && npm ci --no-audit --no-fund --loglevel=error) || exit 1; fi; \
+	  (cd web && SLEUTH_WEB_OUT=$(abspath build/web) node_modules/.bin/vite build --logLevel warn) || exit 1; \
+	else echo "web UI not built: node and npm are not installed (scripts/install-deps.sh installs them)"; fi
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

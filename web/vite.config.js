@@ -1,0 +1,15 @@
+// Vite build of sleuth's UI: web/ -> build/web/ (served by `sleuth serve` at /). No CDN, no
+// remote fonts: everything the page loads comes from the server that served it.
+import { defineConfig } from 'vite';
+
+export default defineConfig({
+  base: '/',
+  build: {
+    outDir: process.env.SLEUTH_WEB_OUT || '../build/web',
+    emptyOutDir: true,
+    target: 'es2020',
+    sourcemap: false,
+    chunkSizeWarningLimit: 800,
+  },
+  worker: { format: 'es' },
+});
