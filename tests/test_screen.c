@@ -171,15 +171,11 @@ Test(screen, rules_file_changes_the_level_and_errors_are_located)
 {
     const char *s = hand_store("tests/data/screen/hand_chain.jsonl"), *d = temp_dir();
     const char *rules = path_in(d, "r.yaml"), *bad = path_in(d, "bad.yaml"), *dup = path_in(d, "dup.yaml");
-    FILE *f;
     cJSON *j;
     run_result r;
     ok(run_sleuth("exposure build --store %s --quiet", s));
-    f = fopen(rules, "w");
-    fputs("version: 1\nrules:\n  - name: big-share\n    category: stolen_funds\n    exposure: indirect\n"
-          "    min_share: 0.66\n    level: severe\n",
-          f);
-    fclose(f);
+    write_text(rules, "version: 1\nrules:\n  - name: big-share\n    category: stolen_funds\n    exposure: indirect\n"
+                      "    min_share: 0.66\n    level: severe\n");
     j = sleuth_json("screen --store %s " D " --json --rules %s", s, rules);
     cr_assert_str_eq(jstr(j, "risk"), "severe"); /* 0.6667 >= 0.66 */
     cJSON_Delete(j);
@@ -187,23 +183,14 @@ Test(screen, rules_file_changes_the_level_and_errors_are_located)
     cr_assert_str_eq(jstr(j, "risk"), "none"); /* 0.65 < 0.66, and no other rule */
     cJSON_Delete(j);
     /* min_amount in whole units: 19 wei is far below 1 ETH */
-    f = fopen(rules, "w");
-    fputs("version: 1\nrules:\n  - category: [stolen_funds]\n    min_amount: 1\n    level: low\n", f);
-    fclose(f);
+    write_text(rules, "version: 1\nrules:\n  - category: [stolen_funds]\n    min_amount: 1\n    level: low\n");
     j = sleuth_json("screen --store %s " B " --json --rules %s", s, rules);
     cr_assert_str_eq(jstr(j, "risk"), "none");
     cJSON_Delete(j);
     /* malformed: located error, exit 1 */
-    f = fopen(bad, "w");
-    fputs("version: 1\nrules:\n  - category: stolen_funds\n    level: extreme\n", f);
-    fclose(f);
-    r = run_sleuth("screen --store %s " D " --rules %s", s, bad);
-    cr_assert_eq(r.status, 1, "%s", r.err);
-    cr_assert(strstr(r.err, "bad.yaml:4: level"), "%s", r.err);
-    run_free(&r);
-    f = fopen(dup, "w");
-    fputs("version: 1\nrules:\n  - category: mixer\n    level: low\n    level: high\n", f);
-    fclose(f);
+    write_text(bad, "version: 1\nrules:\n  - category: stolen_funds\n    level: extreme\n");
+    sleuth_fails(1, "bad.yaml:4: level", "screen --store %s " D " --rules %s", s, bad);
+    write_text(dup, "version: 1\nrules:\n  - category: mixer\n    level: low\n    level: high\n");
     r = run_sleuth("screen --store %s " D " --rules %s --json", s, dup);
     cr_assert_eq(r.status, 1, "%s", r.err);
     cr_assert(strstr(r.err, "dup.yaml:5: level: key given twice (first on line 4)"), "%s", r.err);
@@ -212,17 +199,9 @@ Test(screen, rules_file_changes_the_level_and_errors_are_located)
     cr_assert_eq(jint(cJSON_GetObjectItem(j, "error"), "line"), 5);
     cJSON_Delete(j);
     run_free(&r);
-    f = fopen(bad, "w");
-    fputs("version: 1\nrules: [ {category: mixer, level: low}\n", f);
-    fclose(f);
-    r = run_sleuth("screen --store %s " D " --rules %s", s, bad);
-    cr_assert_eq(r.status, 1, "%s", r.err);
-    cr_assert(strstr(r.err, "bad.yaml:"), "%s", r.err);
-    run_free(&r);
-    r = run_sleuth("screen --store %s " D " --rules %s/none.yaml", s, d);
-    cr_assert_eq(r.status, 1, "%s", r.err);
-    cr_assert(strstr(r.err, "none.yaml: cannot open the rules file"), "%s", r.err);
-    run_free(&r);
+    write_text(bad, "version: 1\nrules: [ {category: mixer, level: low}\n");
+    sleuth_fails(1, "bad.yaml:", "screen --store %s " D " --rules %s", s, bad);
+    sleuth_fails(1, "none.yaml: cannot open the rules file", "screen --store %s " D " --rules %s/none.yaml", s, d);
 }
 
 Test(screen, bad_subjects_batch_and_no_index)
@@ -231,30 +210,18 @@ Test(screen, bad_subjects_batch_and_no_index)
     run_result r;
     cJSON *j;
     const cJSON *x;
-    FILE *f;
     /* no index yet: the answer says so, the subject's own tags still count */
     j = screen(s, B, NULL);
     cr_assert(cJSON_IsFalse(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "index"), "built")));
     cJSON_Delete(j);
     ok(run_sleuth("exposure build --store %s --quiet", s));
-    r = run_sleuth("screen --store %s 0x1234", s);
-    cr_assert_eq(r.status, 2, "%s", r.err);
-    cr_assert(strstr(r.err, "'0x1234' is no address, transaction id or cluster"), "%s", r.err);
-    run_free(&r);
-    r = run_sleuth("screen --store %s 0x00000000000000000000000000000000000000aa", s);
-    cr_assert_eq(r.status, 1, "%s", r.err);
-    cr_assert(strstr(r.err, "the store holds no such address or transaction"), "%s", r.err);
-    run_free(&r);
-    r = run_sleuth("screen --store %s cluster:ethereum:x", s);
-    cr_assert_eq(r.status, 2, "%s", r.err);
-    run_free(&r);
-    r = run_sleuth("screen --store %s " A " --direction sideways", s);
-    cr_assert_eq(r.status, 2, "%s", r.err);
-    run_free(&r);
+    sleuth_fails(2, "'0x1234' is no address, transaction id or cluster", "screen --store %s 0x1234", s);
+    sleuth_fails(1, "the store holds no such address or transaction",
+                 "screen --store %s 0x00000000000000000000000000000000000000aa", s);
+    sleuth_fails(2, "", "screen --store %s cluster:ethereum:x", s);
+    sleuth_fails(2, "", "screen --store %s " A " --direction sideways", s);
     /* a batch: comments, blank lines, one subject not in the store */
-    f = fopen(list, "w");
-    fputs("# subjects\n" A "\n\n  " D "   # the second\n0x00000000000000000000000000000000000000aa\n" X "\n", f);
-    fclose(f);
+    write_text(list, "# subjects\n" A "\n\n  " D "   # the second\n0x00000000000000000000000000000000000000aa\n" X "\n");
     r = run_sleuth("screen --store %s @%s --json", s, list);
     cr_assert_eq(r.status, 1, "%s", r.err);
     j = cJSON_Parse(r.out);
@@ -438,10 +405,7 @@ Test(screen, a_killed_update_leaves_the_old_index_and_builds_exclude_each_other,
     pid = spawn_sh("env SLEUTH_TEST_STOP_AT=exposure-before-rename %s exposure build --store %s --quiet", sleuth_bin(), s);
     for (int i = 0; i < 3000 && proc_state(pid) != 'T'; i++) usleep(10000);
     cr_assert_eq(proc_state(pid), 'T', "the build stopped at its test point");
-    r = run_sleuth("exposure build --store %s", s);
-    cr_assert_eq(r.status, 1, "%s", r.err);
-    cr_assert(strstr(r.err, "another exposure build is running"), "%s", r.err);
-    run_free(&r);
+    sleuth_fails(1, "another exposure build is running", "exposure build --store %s", s);
     kill(pid, SIGCONT);
     {
         int st = -1, done = 0;
