@@ -5,7 +5,7 @@
 import { h, mount, notice, link, fmtTime } from '../util.js';
 import { get } from '../api.js';
 import { serverInfo } from '../main.js';
-import { section, table, td, tdn, load, time, storeChains, errText } from './ui.js';
+import { section, table, td, tdn, load, time, storeChains, errText, chainList, byDateDesc } from './ui.js';
 
 const n = (v) => (v == null ? '—' : Number(v).toLocaleString('en'));
 
@@ -39,11 +39,11 @@ export async function render(main) {
 
   load(incidents, async () => {
     const doc = await get('/v1/incidents');
-    const list = doc.incidents || [];
+    const list = byDateDesc(doc.incidents || []);
     if (!list.length) return notice('info', 'The incident library is empty.');
     return [
       table(['incident', 'date', 'chains'], list.slice(0, 20).map((i) => h('tr',
-        td(h('a', { href: link.incident(i.id) }, i.name || i.id)), td(i.date || '—'), td((i.chains || []).join(', '))))),
+        td(h('a', { href: link.incident(i.id) }, i.name || i.id)), td(h('span.nowrap', i.date || '—')), td(chainList(i.chains))))),
       h('p', h('a', { href: '#/incidents' }, `All ${list.length} incidents →`)),
     ];
   }, 'the incident library');

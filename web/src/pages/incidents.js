@@ -4,7 +4,7 @@
 // of the name, id, victim, actor, chain or date).
 import { h, mount, notice, link } from '../util.js';
 import { get } from '../api.js';
-import { table, td, tdn, errText, grouped } from './ui.js';
+import { table, td, tdn, errText, grouped, chainList, byDateDesc } from './ui.js';
 
 const usd = (v) => (v == null ? null : `$${Number(v).toLocaleString('en', { notation: 'compact', maximumFractionDigits: 1 })}`);
 
@@ -19,14 +19,14 @@ export async function render(main) {
   try { doc = await get('/v1/incidents'); } catch (e) {
     return mount(main, h('h1', 'Incidents'), notice('error', errText(e, 'Cannot read the incident library')));
   }
-  const list = (doc.incidents || []).slice().sort((a, b) => String(b.date || '').localeCompare(String(a.date || '')));
+  const list = byDateDesc(doc.incidents || []);
   const rows = list.map((i) => {
     const actor = i.attribution?.actor;
     const tr = h('tr', { 'data-incident': i.id },
       td(h('a', { href: link.incident(i.id) }, i.name || i.id), h('div.muted', i.id)),
-      td(i.date || '—'), td(i.victim || '—'), tdn(stolen(i.stolen)),
+      td(h('span.nowrap', i.date || '—')), td(i.victim || '—'), tdn(stolen(i.stolen)),
       td(actor ? h('span', { title: [i.attribution.by, i.attribution.date, i.attribution.confidence && `confidence ${i.attribution.confidence}`].filter(Boolean).join('; ') }, actor) : '—'),
-      td((i.chains || []).length > 6 ? h('span', { title: i.chains.join(', ') }, `${i.chains.slice(0, 5).join(', ')} +${i.chains.length - 5}`) : (i.chains || []).join(', ')));
+      td(chainList(i.chains)));
     tr.dataset.text = [i.id, i.name, i.date, i.victim, actor, ...(i.chains || [])].join(' ').toLowerCase();
     return tr;
   });

@@ -6,6 +6,7 @@
 // no value from the chain, a tag or the server is ever parsed as HTML.
 import { h, mount, notice, fmtAmount, coinOf, short, link, categoryColor, fmtTime } from '../util.js';
 import { serverInfo } from '../main.js';
+import { api } from '../api.js';
 
 const RANK = { read: 1, analyst: 2, admin: 3 };
 
@@ -76,6 +77,15 @@ export function amt(units, asset, chain, props = {}) {
 
 /** "1 address", "3 addresses" (n grouped). */
 export const plural = (n, one, many = `${one}s`) => `${Number(n).toLocaleString('en')} ${Number(n) === 1 ? one : many}`;
+
+/** A list of chain names, the first five and "+N" beyond (all of them in the title). */
+export function chainList(chains) {
+  const c = chains || [];
+  return c.length > 6 ? h('span', { title: c.join(', ') }, `${c.slice(0, 5).join(', ')} +${c.length - 5}`) : c.join(', ');
+}
+
+/** Incidents newest first (by their date, as the library writes it: YYYY-MM-DD). */
+export const byDateDesc = (list) => list.slice().sort((a, b) => String(b.date || '').localeCompare(String(a.date || '')));
 
 /** A link whose text is the value shortened (full value in its title). */
 export function hashLink(href, value, n = 10) {
@@ -169,6 +179,17 @@ export function time(t) { return h('span.time', { title: t == null ? null : `uni
 /** A status line that a write control fills: ok or error, in words. */
 export function status() { return h('p.status', { role: 'status', 'aria-live': 'polite' }); }
 export function say(el, kind, ...kids) { el.className = `status notice ${kind}`; mount(el, ...kids); }
+
+/** Fetches `path` with the token and saves it as `filename` (a blob and a download link). */
+export async function download(path, filename) {
+  const res = await api(path, { raw: true });
+  const url = URL.createObjectURL(await res.blob());
+  const a = h('a', { href: url, download: filename, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+}
 
 /** A labelled form field. */
 export function field(label, input, hint) {

@@ -90,7 +90,7 @@ function watchRow(w, write, st) {
 
 function alertRow(a, write) {
   const retraction = a.type === 'retraction';
-  const acked = h('span', a.acked ? `${a.acked.by} ${fmtTime(a.acked.time)}` : '—');
+  const acked = h('span', a.acked ? [a.acked.by, h('div.muted', fmtTime(a.acked.time))] : '—');
   const tr = h(`tr${retraction ? '.retraction' : ''}${a.acked ? '.acked' : ''}`, { 'data-alert-id': a.id, 'data-event': a.event },
     tdn(String(a.id)),
     td(h('strong', retraction ? 'retraction' : a.event), retraction ? h('div.muted', `of #${a.retracts}: ${a.reason}`) : null),
@@ -107,7 +107,7 @@ function alertRow(a, write) {
       try {
         const r = await api(`/v1/alerts/${a.id}/ack`, { method: 'POST' });  // the endpoint takes no body
         a.acked = { by: r.by, time: Math.floor(Date.now() / 1000) };
-        mount(acked, `${r.by} just now`); tr.classList.add('acked'); ev.target.remove();
+        mount(acked, r.by, h('div.muted', 'just now')); tr.classList.add('acked'); ev.target.remove();
       } catch (e) { ev.target.disabled = false; mount(acked, h('span.notice.error', errText(e, 'not acknowledged'))); }
     } } }, 'Acknowledge')));
   }
