@@ -9,7 +9,7 @@
 import { h, mount, notice, link } from '../util.js';
 import { get, post, enc } from '../api.js';
 import {
-  section, table, td, tdn, kv, amt, time, txLink, tagChips, pager, load, errText, can, status, say, field, coinFor,
+  section, table, td, tdn, kv, amt, time, txLink, tagChips, pager, load, errText, can, status, say, field, coinFor, watchButton,
 } from './ui.js';
 import { exposure } from './exposure.js';
 
@@ -132,13 +132,7 @@ export async function render(main, { chain: routeChainName, address }) {
   const actions = h('div.row.actions',
     h('a.button', { href: link.trace({ address, chain, policy: 'haircut', direction: 'forward' }), 'data-testid': 'trace-from-here' }, 'Trace forward from here'),
     h('a.button.secondary', { href: link.trace({ address, chain, policy: 'haircut', direction: 'backward' }), 'data-testid': 'trace-backward' }, 'Trace backward'),
-    can('analyst') ? h('button.secondary', { type: 'button', 'data-testid': 'watch-address', on: { click: async (ev) => {
-      ev.target.disabled = true;
-      try {
-        const w = await post('/v1/watchlists', { kind: 'address', target: address, chain });
-        say(st, 'ok', `Watched: watchlist entry ${w.id} (`, h('a', { href: '#/watch' }, 'watchlists'), ').');
-      } catch (e) { say(st, 'error', errText(e, 'Not added to the watchlist')); ev.target.disabled = false; }
-    } } }, 'Watch this address') : null, st);
+    watchButton('Watch this address', { kind: 'address', target: address, chain }, st, { 'data-testid': 'watch-address' }), st);
 
   const flowsBox = h('div');
   const showFlows = (d, offset) => load(flowsBox, async () => [

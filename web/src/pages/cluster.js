@@ -4,8 +4,8 @@
 // rendered as the chain of merges from the cluster's id address to it (heuristic, transaction,
 // confidence) in `why`. Also the cluster's exposure and, for analysts, a watch button.
 import { h, mount, notice, link } from '../util.js';
-import { get, post, enc } from '../api.js';
-import { section, table, td, tdn, time, addrLink, txLink, pager, errText, can, status, say } from './ui.js';
+import { get, enc } from '../api.js';
+import { section, table, td, tdn, time, addrLink, txLink, pager, errText, status, watchButton } from './ui.js';
 import { exposure } from './exposure.js';
 
 const LIMIT = 50;
@@ -60,13 +60,7 @@ export async function render(main, { chain, id }) {
     section('Tag', doc.tag ? h('p', h('strong', doc.tag.label), ` [${doc.tag.category}] `,
       h('span.muted', `${doc.tag.source}; confidence ${doc.tag.confidence_level ?? doc.tag.confidence}${doc.tag.is_cluster_definer ? '; a cluster-defining tag' : ''}`))
       : notice('info', 'No member carries a tag (GraphSense\u2019s rule: a cluster-defining tag first, then the highest confidence).'),
-    can('analyst') ? h('p.row', h('button.secondary', { type: 'button', on: { click: async (ev) => {
-      ev.target.disabled = true;
-      try {
-        const w = await post('/v1/watchlists', { kind: 'cluster', target: `${chain}:${doc.id}`, chain });
-        say(st, 'ok', `Watched: watchlist entry ${w.id} (`, h('a', { href: '#/watch' }, 'watchlists'), ').');
-      } catch (e) { say(st, 'error', errText(e, 'Not added to the watchlist')); ev.target.disabled = false; }
-    } } }, 'Watch this cluster'), st) : null),
+    h('p.row', watchButton('Watch this cluster', { kind: 'cluster', target: `${chain}:${doc.id}`, chain }, st), st)),
     h('div.grid2.members-why', section('Members', members), whyBox),
     exposure(`cluster:${chain}:${doc.id}`, chain)));
   document.title = `cluster ${doc.id} — sleuth`;

@@ -88,6 +88,7 @@ export function exposure(subject, chain, chainOf = routeChain, onRisk = () => {}
       const got = (doc.in?.received || []).map((r) => r.amount).join(', ');
       return mount(body,
         h('p.row', 'Risk: ', h(`strong.badge.risk-${risk}`, { 'data-testid': 'risk-level' }, risk),
+          built ? null : h('span.muted', 'from its own tags only'),
           doc.self?.length ? h('span', 'own tags: ', doc.self.join(', ')) : null),
         built ? h('p', `No exposure to a tagged category within ${doc.max_hops} hops (${doc.policy} index)`,
           got ? ` of what it received (${got}).` : '; the index records nothing received by it.')

@@ -9,8 +9,8 @@
 // `incident-held` (what is still held where, rows with data-units), where the rest ended,
 // `incident-findings` (kind, confidence, evidence; filterable) and the suspects.
 import { h, mount, notice, link, short, fmtTime } from '../util.js';
-import { get, post, api, enc } from '../api.js';
-import { section, table, td, tdn, kv, time, addrLink, txLink, errText, can, status, say, routeChain, exact, clipped, grouped } from './ui.js';
+import { get, api, enc } from '../api.js';
+import { section, table, td, tdn, kv, time, addrLink, txLink, errText, status, say, routeChain, exact, clipped, grouped, watchButton } from './ui.js';
 
 const STAGES = ['theft', 'dispersal', 'swap-bridge', 'mixing', 'dormancy', 'cash-out'];
 
@@ -61,9 +61,11 @@ function entry(inc) {
 
 function taggedAddresses(list) {
   if (!list || !list.length) return null;
-  return section(`Addresses and transactions its tags name (${list.length})`, table(['role', 'label', 'chain', 'address or transaction', 'confidence'],
-    list.map((t) => h('tr', td(t.role || '—'), td(t.label), td(t.chain),
-      td(t.tx_hash ? txLink(t.chain, t.tx_hash, 16) : addrLink(t.chain, t.address, 16)), td(`${t.confidence} (${t.confidence_level})`)))));
+  const order = (t) => ({ theft_tx: 0, exploiter: 1 }[t.role] ?? 2);
+  return section(`Addresses and transactions its tags name (${list.length})`, clipped(list.slice().sort((a, b) => order(a) - order(b)), 12, (rows) => table(
+    ['role', 'label', 'chain', 'address or transaction', 'confidence'],
+    rows.map((t) => h('tr', td(t.role || '—'), td(t.label), td(t.chain),
+      td(t.tx_hash ? txLink(t.chain, t.tx_hash, 16) : addrLink(t.chain, t.address, 16)), td(`${t.confidence} (${t.confidence_level})`))))));
 }
 
 function theftLinks(list) {
@@ -209,13 +211,7 @@ export async function render(main, { name }) {
   mount(main, h('div', { 'data-testid': 'incident-page', 'data-incident': inc.id },
     h('h1', inc.name || inc.id, h('span.muted', ` ${inc.id}, ${inc.date || 'date unknown'}`)),
     h('div.row.actions', theftLinks(inc.addresses), printButton(inc.id, st),
-      can('analyst') ? h('button.secondary', { type: 'button', on: { click: async (ev) => {
-        ev.target.disabled = true;
-        try {
-          const w = await post('/v1/watchlists', { kind: 'incident', target: inc.id, policy: 'haircut' });
-          say(st, 'ok', `Watching the incident's taint set: watchlist entry ${w.id}, ${w.items} item${w.items === 1 ? '' : 's'} (`, h('a', { href: '#/watch' }, 'watchlists'), ').');
-        } catch (e) { say(st, 'error', errText(e, 'Not added to the watchlist')); ev.target.disabled = false; }
-      } } }, 'Watch its funds') : null),
+      watchButton('Watch its funds', { kind: 'incident', target: inc.id, policy: 'haircut' }, st)),
     st,
     entry(inc),
     taggedAddresses(inc.addresses),

@@ -77,6 +77,12 @@ export function timeline(r) {
         .attr('fill', STAGE_COLORS[stage] || '#999').attr('opacity', 0.18)
         .call(addTitle, `${stage}: ${s.text} (${s.chain}), ${fmtTime(s.time_first)} – ${fmtTime(s.time_last)}, ${s.findings} findings`);
     }
+    if (!findings.some((f2) => f2.stage === stage)) {   // a stage without findings (the theft): its moment marked
+      for (const s of stages.filter((s2) => s2.stage === stage)) {
+        g.append('circle').attr('cx', x(s.time_first)).attr('cy', y + LANE / 2).attr('r', 5).attr('fill', STAGE_COLORS[stage] || '#999')
+          .call(addTitle, `${stage}: ${s.text} (${s.chain}) at ${fmtTime(s.time_first)}`);
+      }
+    }
     for (const f of findings.filter((f2) => f2.stage === stage)) {
       const a = x(f.time_first); const b = x(f.time_last ?? f.time_first);
       const mark = b - a > 4

@@ -191,6 +191,20 @@ export async function download(path, filename) {
   setTimeout(() => URL.revokeObjectURL(url), 60000);
 }
 
+/** For analysts and above (else null): a button that adds `entry` to the watchlists (POST
+ *  /v1/watchlists) once, saying in `st` what was added. */
+export function watchButton(text, entry, st, props = {}) {
+  if (!can('analyst')) return null;
+  return h('button.secondary', { type: 'button', ...props, on: { click: async (ev) => {
+    ev.target.disabled = true;
+    try {
+      const w = await api('/v1/watchlists', { method: 'POST', body: entry });
+      say(st, 'ok', `Watched: watchlist entry ${w.id}${w.kind === 'incident' ? `, ${plural(w.items, 'item')} in its taint set` : ''} (`,
+        h('a', { href: '#/watch' }, 'watchlists'), ').');
+    } catch (e) { say(st, 'error', errText(e, 'Not added to the watchlist')); ev.target.disabled = false; }
+  } } }, text);
+}
+
 /** A labelled form field. */
 export function field(label, input, hint) {
   return h('label.field', h('span', label), input, hint ? h('small.muted', hint) : null);
