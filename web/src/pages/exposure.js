@@ -14,9 +14,10 @@ const NOT_BUILT = 'exposure index not built: sleuth exposure build --store DIR';
 function label(o) {
   return h('span.amt', { 'data-units': o.amount_base ?? null, 'data-asset': o.asset, title: o.amount_base ? `${o.amount_base} base units` : null }, o.amount || '—');
 }
-const pct = (s) => {
+const pct = (s, units) => {
   if (s == null) return '—';
   const p = Number(s) * 100;
+  if (p === 0 && units != null && String(units) !== '0') return '≈ 0 %';  // below the 9 decimals the server gives
   if (p > 0 && p < 0.001) return '< 0.001 %';
   return `${p.toFixed(p >= 10 ? 1 : 3).replace(/\.?0+$/, '')} %`;
 };
@@ -37,7 +38,7 @@ function sums(doc) {
     for (const kind of ['direct', 'indirect']) {
       for (const r of doc[dir]?.[kind] || []) {
         rows.push(h('tr', td(dir === 'in' ? 'received from' : 'sent to'), td(kind), td(r.category),
-          tdn(label(r)), tdn(pct(r.share)), tdn(r.hops ?? '—')));
+          tdn(label(r)), tdn(pct(r.share, r.amount_base)), tdn(r.hops ?? '—')));
       }
     }
   }
@@ -52,9 +53,9 @@ function reasons(doc, chainOf) {
       td(h('span', { title: `${doc.rules || ''}:${r.rule_line ?? ''}` }, r.rule)),
       td(r.category),
       td(r.exposure === 'self' ? 'own tag' : `${r.exposure}, ${r.direction === 'in' ? 'in' : 'out'}, ${r.hops ?? '?'} hop${r.hops === 1 ? '' : 's'}`),
-      tdn(r.exposure === 'self' ? '—' : label(r)), tdn(r.exposure === 'self' ? '—' : pct(r.share)),
+      tdn(r.exposure === 'self' ? '—' : label(r)), tdn(r.exposure === 'self' ? '—' : pct(r.share, r.amount_base)),
       td(r.exposure === 'self' && r.tag ? source(r.tag, chainOf) : (r.sources || []).map((s) => h('div.src',
-        source(s.source, chainOf), ' ', h('span.muted', `${pct(s.share)} over ${s.hops} hop${s.hops === 1 ? '' : 's'}`),
+        source(s.source, chainOf), ' ', h('span.muted', `${pct(s.share, s.amount_base)} over ${s.hops} hop${s.hops === 1 ? '' : 's'}`),
         s.path ? h('div.path', 'path: ', s.path.map((p, i) => [i ? ' → ' : '',
           txLink(chainOf(s.source.chain), p.tx, 6), h('span.muted', ` ${p.amount || ''}`)])) : null))))),
     {}, 'No rule matched.');
@@ -65,7 +66,7 @@ function top(doc, chainOf) {
   for (const dir of ['in', 'out']) {
     for (const s of doc[dir]?.top_sources || []) {
       rows.push(h('tr', td(dir === 'in' ? 'source' : 'destination'), td(source(s.source, chainOf)),
-        tdn(label(s)), tdn(pct(s.share)), tdn(s.hops ?? '—')));
+        tdn(label(s)), tdn(pct(s.share, s.amount_base)), tdn(s.hops ?? '—')));
     }
   }
   return table(['', 'tagged entity', { label: 'amount', num: true }, { label: 'share', num: true }, { label: 'hops', num: true }],
