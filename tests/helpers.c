@@ -211,6 +211,12 @@ void sleuth_fails(int status, const char *needle, const char *fmt, ...)
     run_free(&r);
 }
 
+void expect_ok(run_result r)
+{
+    cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+    run_free(&r);
+}
+
 void write_text(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");

@@ -963,3 +963,86 @@ static void find_at_matches(const char *recipe, unsigned seed)
 
 Test(xchain, find_at_gives_find_s_crossings_of_the_txs_dmm, .timeout = 300) { find_at_matches("dmm", 3); }
 Test(xchain, find_at_gives_find_s_crossings_of_the_txs_bybit, .timeout = 300) { find_at_matches("bybit", 2); }
+
+/* ---- bridges by their pairing rule (tests/data/bridge/README.md) ---- */
+
+#define BD "tests/data/bridge"
+#define U1 "0x1111111111111111111111111111111111111111"
+#define U2 "0x2222222222222222222222222222222222222222"
+#define DEP1 "0xeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee04" /* U1's deposit */
+#define DEP3 "0xeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee06" /* U3's */
+
+/* The bridge fixture's store with its rules imported. */
+static const char *bridge_store(const char *rules)
+{
+    const char *d = temp_dir(), *s = path_in(d, "s");
+    expect_ok(run_sleuth("ingest eth --quiet --store %s --chain ethereum " BD "/eth.jsonl", s));
+    expect_ok(run_sleuth("ingest eth --quiet --store %s --chain arbitrum " BD "/arb.jsonl", s));
+    run_result r = run_sleuth("tags import --store %s %s", s, rules);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "bridge rules, 1 rule (kept in"), "%s", r.out);
+    run_free(&r);
+    return s;
+}
+
+/* The one flow of the trace's JSON that crossed through a link: its link object. */
+static const cJSON *crossing_link(const cJSON *j)
+{
+    const cJSON *f, *found = NULL;
+    cJSON_ArrayForEach(f, cJSON_GetObjectItem(j, "flows")) {
+        const cJSON *l = cJSON_GetObjectItem(f, "link");
+        if (cJSON_IsObject(l)) {
+            cr_assert_null(found, "one crossing expected");
+            found = l;
+        }
+    }
+    cr_assert_not_null(found, "no crossing in the trace");
+    return found;
+}
+
+Test(xchain_bridge, a_deposit_crosses_to_its_release_by_the_rule)
+{
+    const char *s = bridge_store(BD "/rules.yaml");
+    /* U1's deposit: paired with the 0.998 paid to U1 (same address), not the earlier 0.999 to U2 */
+    cJSON *j = sleuth_json("trace --store %s --chain ethereum --tx " DEP1 ":0 --json", s);
+    const cJSON *l = crossing_link(j);
+    cr_assert_str_eq(jstr(l, "asserted_by"), "rule");
+    cr_assert_str_eq(jstr(l, "to_chain"), "arbitrum");
+    cr_assert_str_eq(jstr(l, "to_tx"), "0xaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa03");
+    cr_assert_str_eq(jstr(l, "to_address"), U1);
+    cr_assert_str_eq(jstr(l, "from_amount"), "1000000000000000000"); /* above 2^53: text */
+    cr_assert_str_eq(jstr(l, "to_amount"), "998000000000000000");
+    cr_assert(strstr(jstr(l, "note"), "bridge fixture-bridge: deposit paired with its release by rule (rules.yaml line"),
+              "%s", jstr(l, "note"));
+    cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "conservation"), "balanced")));
+    cJSON_Delete(j);
+    /* U3's 5 ETH: no release fits (4 ETH is too small and too late): it ends, crossed */
+    run_result r = run_sleuth("trace --store %s --chain ethereum --tx " DEP3 ":0", s);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "crossed"), "%s", r.out);
+    cr_assert(strstr(r.out, "bridge fixture-bridge: no release fits the rule"), "%s", r.out);
+    run_free(&r);
+}
+
+Test(xchain_bridge, without_same_address_chain_order_decides_and_bad_rules_are_located)
+{
+    const char *d = temp_dir(), *rules = path_in(d, "loose.yaml"), *bad = path_in(d, "bad.yaml");
+    write_text(rules, "bridges:\n  - name: loose\n    from: {chain: ethereum, address: \"0xb1d9e000000000000000000000000000000000d1\"}\n"
+                      "    to: {chain: arbitrum, address: \"0xb1d9e000000000000000000000000000000000e1\"}\n");
+    const char *s = bridge_store(rules);
+    cJSON *j = sleuth_json("trace --store %s --chain ethereum --tx " DEP1 ":0 --json", s);
+    const cJSON *l = crossing_link(j);
+    cr_assert_str_eq(jstr(l, "to_address"), U2); /* the first release after it that fits */
+    cr_assert_str_eq(jstr(l, "to_amount"), "999000000000000000");
+    cJSON_Delete(j);
+    /* a key given twice, an unknown key, a missing side: located errors, nothing kept */
+    write_text(bad, "bridges:\n  - name: x\n    name: y\n");
+    sleuth_fails(1, "bad.yaml:3: name", "tags import --store %s %s", s, bad);
+    write_text(bad, "bridges:\n  - name: x\n    windw: 60\n");
+    sleuth_fails(1, "bad.yaml:3: windw: unknown key", "tags import --store %s %s", s, bad);
+    write_text(bad, "bridges:\n  - name: x\n    from: {chain: ethereum, address: \"0xb1\"}\n");
+    sleuth_fails(1, "bad.yaml:2: to: missing (mandatory)", "tags import --store %s %s", s, bad);
+    write_text(bad, "bridges:\n  - name: x\n    from: {chain: ethereum, address: a}\n    to: {chain: arbitrum, address: b}\n"
+                    "    max_fee_bps: 20000\n");
+    sleuth_fails(1, "bad.yaml:5: max_fee_bps: too large", "tags import --store %s %s", s, bad);
+}

@@ -443,6 +443,17 @@ static int one_dex(find_ctx *c, const arow *r)
     return add_xc(c, &x);
 }
 
+/* The bridge crossings by the rules kept in a's store (bridges.c). */
+static int store_bridges(const sl_flow_set *fs, sl_annot *a, const sl_tx_ref *txs, size_t n, sl_xchain_list *out,
+                         sl_error *e)
+{
+    sl_bridge_rules r = {0};
+    int rc = sl_bridge_rules_load(sl_annot_store_dir(a), &r, e);
+    if (!rc) rc = sl_xchain_bridges(fs, &r, txs, n, out, e);
+    sl_bridge_rules_free(&r);
+    return rc;
+}
+
 int sl_xchain_find(const sl_flow_set *fs, sl_annot *a, sl_xchain_list *out, sl_error *e)
 {
     find_ctx c = {.fs = fs, .a = a, .out = out, .e = e};
@@ -459,7 +470,7 @@ int sl_xchain_find(const sl_flow_set *fs, sl_annot *a, sl_xchain_list *out, sl_e
         if ((rc = one_dex(&c, &c.dex.v[i]))) sl_err(e, rc, "out of memory");
     sl_free(c.in.v), sl_free(c.outs.v), sl_free(c.dex.v), sl_free(c.legs.v);
     sl_ht_free(&c.vaults), sl_ht_free(&c.pool_in);
-    return rc;
+    return rc ? rc : store_bridges(fs, a, NULL, 0, out, e);
 }
 
 /* ---- by transaction (the rows of the asked txs only) ---- */
@@ -520,7 +531,7 @@ int sl_xchain_find_at(const sl_flow_set *fs, sl_annot *a, const sl_tx_ref *txs, 
     if (began) sl_annot_read_end(a);
     sl_free(c.in.v), sl_free(c.outs.v), sl_free(c.dex.v), sl_free(c.legs.v);
     sl_ht_free(&c.vaults), sl_ht_free(&c.pool_in), sl_ht_free(&asked);
-    return rc;
+    return rc ? rc : store_bridges(fs, a, txs, n, out, e);
 }
 
 /* The tx that made payment flow on chain (SL_FLOW_NONE: none, or an input). */
