@@ -348,6 +348,8 @@ static int history_json_row(void *ctx, uint64_t flow)
         cJSON_AddStringToObject(h->row, "tx", hs);
         sl_json_u64(h->row, "height", b->number);
         sl_json_u64_or_null(h->row, "time", b->time, b->time != 0);
+        if (t->status == SL_ETH_STATUS_UNKNOWN) cJSON_AddNullToObject(h->row, "status");
+        else sl_json_u64(h->row, "status", t->status);
         cJSON_AddItemToArray(h->arr, h->row);
     }
     if (!h->row || f->from == f->to) return 0; /* a skipped tx, or a flow to itself: moves nothing */
