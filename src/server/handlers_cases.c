@@ -80,6 +80,26 @@ static void db_error(srv_cases *c, sl_srv_resp *resp)
     srv_error(resp, 500, "ESTORE", "%s: %s", c->path, sqlite3_errmsg(c->db));
 }
 
+/* With CASES_MU held: sql prepared on the cases db (*db set); NULL after answering. */
+static sqlite3_stmt *prepare(sl_srv *srv, const char *sql, srv_cases **db, sl_srv_resp *resp)
+{
+    sqlite3_stmt *st = NULL;
+    if (!(*db = cases_db(srv, resp))) return NULL;
+    if (sqlite3_prepare_v2((*db)->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        db_error(*db, resp);
+        return NULL;
+    }
+    return st;
+}
+
+/* Runs a statement that returns no rows: true, or false after answering. */
+static bool run_done(srv_cases *db, sqlite3_stmt *st, sl_srv_resp *resp)
+{
+    if (sqlite3_step(st) == SQLITE_DONE) return true;
+    db_error(db, resp);
+    return false;
+}
+
 /* ---------------- a case as JSON ---------------- */
 
 void srv_case_free(srv_case *c)
@@ -325,6 +345,15 @@ static int read_body(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp, bool put
     return 0;
 }
 
+/* Binds what a body sets: ?1 title, ?2 trace, ?3 state, ?4 updated. */
+static void bind_body(sqlite3_stmt *st, const case_body *b, int64_t updated)
+{
+    sqlite3_bind_text(st, 1, b->title, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, b->trace, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, b->state, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, updated);
+}
+
 /* ---------------- the endpoints ---------------- */
 
 void srv_h_cases_get(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp)
@@ -338,12 +367,9 @@ void srv_h_cases_get(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp)
         srv_param_u64(req, resp, "offset", 0, INT64_MAX, 0, &offset))
         return;
     pthread_mutex_lock(&CASES_MU);
-    if (!(db = cases_db(c->srv, resp))) goto out;
-    if (sqlite3_prepare_v2(db->db, "SELECT id,title,created,updated,version,author FROM cases ORDER BY updated DESC, id DESC "
-                                   "LIMIT ? OFFSET ?", -1, &st, NULL) != SQLITE_OK) {
-        db_error(db, resp);
+    if (!(st = prepare(c->srv, "SELECT id,title,created,updated,version,author FROM cases ORDER BY updated DESC, id DESC "
+                               "LIMIT ? OFFSET ?", &db, resp)))
         goto out;
-    }
     sqlite3_bind_int64(st, 1, (int64_t)limit);
     sqlite3_bind_int64(st, 2, (int64_t)offset);
     j = cJSON_CreateObject();
@@ -369,43 +395,45 @@ out:
     pthread_mutex_unlock(&CASES_MU);
 }
 
-void srv_h_cases_post(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp)
+/* POST (id 0: a new case) or PUT of case id: checks the body, writes it and answers the case
+ * as stored (201 with Location for a new one; 409 when a PUT's version is not the stored). */
+static void write_case(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp, int64_t id)
 {
+    static const char INSERT[] = "INSERT INTO cases(title,trace,state,updated,created,author,version) VALUES(?,?,?,?,?,?,1)";
+    static const char UPDATE[] = "UPDATE cases SET title=?, trace=?, state=?, updated=?, version=version+1 WHERE id=? AND version=?";
+    bool create = id == 0, changed;
+    int64_t now = (int64_t)time(NULL);
     case_body b;
     sqlite3_stmt *st = NULL;
     srv_cases *db;
     srv_case one;
     char author[40];
-    int64_t now = (int64_t)time(NULL), id;
-    if (read_body(c, req, resp, false, &b)) return;
+    if (read_body(c, req, resp, !create, &b)) return;
     snprintf(author, sizeof author, "token:%lld", (long long)req->tok.id);
     pthread_mutex_lock(&CASES_MU);
-    if (!(db = cases_db(c->srv, resp))) goto out;
-    if (sqlite3_prepare_v2(db->db, "INSERT INTO cases(title,created,updated,version,author,trace,state) VALUES(?,?,?,1,?,?,?)",
-                           -1, &st, NULL) != SQLITE_OK) {
-        db_error(db, resp);
-        goto out;
+    if (!(st = prepare(c->srv, create ? INSERT : UPDATE, &db, resp))) goto out;
+    bind_body(st, &b, now);
+    if (create) sqlite3_bind_int64(st, 5, now), sqlite3_bind_text(st, 6, author, -1, SQLITE_STATIC);
+    else sqlite3_bind_int64(st, 5, id), sqlite3_bind_int64(st, 6, b.version);
+    if (!run_done(db, st, resp)) goto out;
+    changed = create || sqlite3_changes(db->db) > 0;
+    if (create) id = sqlite3_last_insert_rowid(db->db);
+    if (load_locked(db, id, &one, resp)) goto out; /* a PUT of no such case: 404 */
+    if (!changed) { /* it is there: another version */
+        srv_error(resp, 409, "ECONFLICT", "the case changed since you loaded it: version %lld (you sent %lld); "
+                  "load it again and reapply your change", (long long)one.version, (long long)b.version);
+    } else {
+        if (create) snprintf(resp->location, sizeof resp->location, "/v1/cases/%lld", (long long)id);
+        answer_case(resp, create ? 201 : 200, &one);
     }
-    sqlite3_bind_text(st, 1, b.title, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, now);
-    sqlite3_bind_int64(st, 3, now);
-    sqlite3_bind_text(st, 4, author, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, b.trace, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, b.state, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE) {
-        db_error(db, resp);
-        goto out;
-    }
-    id = sqlite3_last_insert_rowid(db->db);
-    if (load_locked(db, id, &one, resp)) goto out;
-    snprintf(resp->location, sizeof resp->location, "/v1/cases/%lld", (long long)id);
-    answer_case(resp, 201, &one);
     srv_case_free(&one);
 out:
     sqlite3_finalize(st);
     pthread_mutex_unlock(&CASES_MU);
     sl_free(b.trace), sl_free(b.state);
 }
+
+void srv_h_cases_post(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp) { write_case(c, req, resp, 0); }
 
 void srv_h_case_get(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp)
 {
@@ -419,42 +447,7 @@ void srv_h_case_get(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp)
 void srv_h_case_put(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp)
 {
     int64_t id = srv_path_id(req, resp, 1);
-    case_body b;
-    sqlite3_stmt *st = NULL;
-    srv_cases *db;
-    srv_case one;
-    bool changed;
-    if (!id || read_body(c, req, resp, true, &b)) return;
-    pthread_mutex_lock(&CASES_MU);
-    if (!(db = cases_db(c->srv, resp))) goto out;
-    if (sqlite3_prepare_v2(db->db, "UPDATE cases SET title=?, trace=?, state=?, version=version+1, updated=? "
-                                   "WHERE id=? AND version=?", -1, &st, NULL) != SQLITE_OK) {
-        db_error(db, resp);
-        goto out;
-    }
-    sqlite3_bind_text(st, 1, b.title, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, b.trace, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, b.state, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, (int64_t)time(NULL));
-    sqlite3_bind_int64(st, 5, id);
-    sqlite3_bind_int64(st, 6, b.version);
-    if (sqlite3_step(st) != SQLITE_DONE) {
-        db_error(db, resp);
-        goto out;
-    }
-    changed = sqlite3_changes(db->db) > 0;
-    if (load_locked(db, id, &one, resp)) goto out; /* 404: no such case */
-    if (!changed) { /* it is there: another version */
-        srv_error(resp, 409, "ECONFLICT", "the case changed since you loaded it: version %lld (you sent %lld); "
-                  "load it again and reapply your change", (long long)one.version, (long long)b.version);
-    } else {
-        answer_case(resp, 200, &one);
-    }
-    srv_case_free(&one);
-out:
-    sqlite3_finalize(st);
-    pthread_mutex_unlock(&CASES_MU);
-    sl_free(b.trace), sl_free(b.state);
+    if (id) write_case(c, req, resp, id);
 }
 
 void srv_h_case_delete(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp)
@@ -464,14 +457,10 @@ void srv_h_case_delete(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp)
     srv_cases *db;
     if (!id) return;
     pthread_mutex_lock(&CASES_MU);
-    if (!(db = cases_db(c->srv, resp))) goto out;
-    if (sqlite3_prepare_v2(db->db, "DELETE FROM cases WHERE id=?", -1, &st, NULL) != SQLITE_OK) {
-        db_error(db, resp);
-        goto out;
-    }
+    if (!(st = prepare(c->srv, "DELETE FROM cases WHERE id=?", &db, resp))) goto out;
     sqlite3_bind_int64(st, 1, id);
-    if (sqlite3_step(st) != SQLITE_DONE) {
-        db_error(db, resp);
+    if (!run_done(db, st, resp)) {
+        goto out;
     } else if (!sqlite3_changes(db->db)) {
         srv_error(resp, 404, "ENOTFOUND", "no case %lld", (long long)id);
     } else {
