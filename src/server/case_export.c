@@ -256,17 +256,51 @@ static int node_tags(sl_tags *t, const cJSON *n, cJSON *arr, sl_error *e)
     return 0;
 }
 
+/* The members of an object by name, or the strings of an array by value: found in O(1)
+ * (cJSON's look-up is linear, and a case may note or hide thousands of nodes). */
+typedef struct keyed {
+    sl_ht ht;
+    const cJSON **v;
+    size_t n, cap;
+} keyed;
+
+static int keyed_of(keyed *k, const cJSON *o)
+{
+    const cJSON *x;
+    cJSON_ArrayForEach(x, o) {
+        const char *name = cJSON_IsArray(o) ? (cJSON_IsString(x) ? x->valuestring : NULL) : x->string;
+        if (!name) continue;
+        if (sl_grow((void **)&k->v, &k->cap, k->n + 1, sizeof *k->v) || sl_ht_set(&k->ht, name, strlen(name), k->n))
+            return SL_ENOMEM;
+        k->v[k->n++] = x;
+    }
+    return SL_OK;
+}
+
+static const cJSON *keyed_get(const keyed *k, const char *name, size_t n)
+{
+    uint64_t i;
+    return sl_ht_get(&k->ht, name, n, &i) ? k->v[i] : NULL;
+}
+
+static void keyed_free(keyed *k)
+{
+    sl_ht_free(&k->ht);
+    sl_free(k->v);
+}
+
 /* Adds tags, hidden and note to every node; provenance and note to every edge. */
 static int decorate(sl_srv_ctx *c, merged *m, const cJSON *state, sl_error *e)
 {
-    const cJSON *hidden = cJSON_GetObjectItemCaseSensitive(state, "hidden"), *notes = cJSON_GetObjectItemCaseSensitive(state, "notes");
-    const cJSON *nn = cJSON_GetObjectItemCaseSensitive(notes, "nodes"), *en = cJSON_GetObjectItemCaseSensitive(notes, "edges"), *h;
+    const cJSON *notes = cJSON_GetObjectItemCaseSensitive(state, "notes");
     sl_tags *t = sl_knowledge_tags(c->k);
-    sl_ht hid = {0};
+    keyed hid = {0}, nn = {0}, en = {0};
     sl_buf key = {0};
     cJSON *x;
     int rc = SL_OK;
-    cJSON_ArrayForEach(h, hidden) if (cJSON_IsString(h) && sl_ht_set(&hid, h->valuestring, strlen(h->valuestring), 1)) rc = SL_ENOMEM;
+    if (keyed_of(&hid, cJSON_GetObjectItemCaseSensitive(state, "hidden")) ||
+        keyed_of(&nn, cJSON_GetObjectItemCaseSensitive(notes, "nodes")) || keyed_of(&en, cJSON_GetObjectItemCaseSensitive(notes, "edges")))
+        rc = SL_ENOMEM;
     for (size_t i = 0; i < m->n_nodes && !rc; i++) {
         const char *id;
         const cJSON *note;
@@ -276,8 +310,8 @@ static int decorate(sl_srv_ctx *c, merged *m, const cJSON *state, sl_error *e)
             rc = e->code ? e->code : SL_ENOMEM;
             break;
         }
-        cJSON_AddBoolToObject(x, "hidden", sl_ht_get(&hid, id, strlen(id), NULL));
-        note = cJSON_GetObjectItemCaseSensitive(nn, id);
+        cJSON_AddBoolToObject(x, "hidden", keyed_get(&hid, id, strlen(id)) != NULL);
+        note = keyed_get(&nn, id, strlen(id));
         if (cJSON_IsString(note)) cJSON_AddStringToObject(x, "note", note->valuestring);
         else cJSON_AddNullToObject(x, "note");
     }
@@ -299,15 +333,15 @@ static int decorate(sl_srv_ctx *c, merged *m, const cJSON *state, sl_error *e)
         cJSON_AddStringToObject(p, "rule", rule);
         if (which) cJSON_AddItemToObject(p, "trace", which);
         edge_key(x, &key);
-        if (!key.p || sl_buf_append(&key, "", 1)) {
+        if (!key.p) {
             rc = SL_ENOMEM;
             break;
         }
-        note = cJSON_GetObjectItemCaseSensitive(en, (const char *)key.p);
+        note = keyed_get(&en, (const char *)key.p, key.len);
         if (cJSON_IsString(note)) cJSON_AddStringToObject(x, "note", note->valuestring);
         else cJSON_AddNullToObject(x, "note");
     }
-    sl_ht_free(&hid);
+    keyed_free(&hid), keyed_free(&nn), keyed_free(&en);
     sl_buf_free(&key);
     if (rc && !e->code) sl_err(e, rc, "out of memory");
     return rc;
