@@ -9,7 +9,8 @@
  * --threads worker threads with their own handles; when it is done the connection is
  * resumed and the answer sent. So a slow query never holds an HTTP thread and the quick
  * ones keep flowing; when the queue is full the answer is 503 with Retry-After. No thread
- * is created per request.
+ * is created per request. A request outside /v1/ is for the web UI's files (static.c): its
+ * shared response, made at start, is queued inline, without a token.
  *
  * Limits. Bodies: a Content-Length above --max-body is refused at once (413) and a body
  * that grows past it while streaming too; MHD's per-connection memory limit bounds the
