@@ -700,14 +700,6 @@ Test(api, endpoints, .timeout = 600)
 
 /* ---------------- api/web: the UI's files, cases, the HTML report ---------------- */
 
-static void write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    cr_assert(f, "%s", path);
-    fputs(text, f);
-    fclose(f);
-}
-
 static const char UI_CSP[] = "Content-Security-Policy: default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
                              "img-src 'self' data: blob:; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; "
                              "base-uri 'none'; frame-ancestors 'none'; form-action 'self'\r\n";
