@@ -12,4 +12,7 @@ export default defineConfig({
     chunkSizeWarningLimit: 800,
   },
   worker: { format: 'es' },
+  // `vite` (dev) only: the API of a running `sleuth serve` (SLEUTH_API, default :8080) is
+  // proxied so the page and /v1 share one origin, as when sleuth serves the built files.
+  server: { proxy: { '/v1': process.env.SLEUTH_API || 'http://127.0.0.1:8080' } },
 });
