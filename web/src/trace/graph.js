@@ -168,7 +168,8 @@ export class GraphView {
       edgeProgramClasses: { arrow: EdgeArrowProgram },
       renderEdgeLabels: true,
       labelRenderedSizeThreshold: 9,
-      labelDensity: 0.6,
+      labelDensity: 0.35,
+      labelGridCellSize: 120,
       labelFont: 'system-ui, "DejaVu Sans", sans-serif',
       labelSize: 12,
       edgeLabelSize: 11,
@@ -265,13 +266,14 @@ export class GraphView {
       return;
     }
     this.moving = false;
+    this.clearTransform();
     this.fullRender();
   }
 
   /** Fast motion on or off (see the file's comment). */
   setFast(on) {
     this.fast = !!on;
-    if (!on && this.moving) { clearTimeout(this.settleTimer); this.moving = false; this.fullRender(); }
+    if (!on && this.moving) { clearTimeout(this.settleTimer); this.moving = false; this.clearTransform(); this.fullRender(); }
   }
 
   /** Replaces what is drawn. nodes: [{id, x, y, size, color, ringColor, label, forceLabel}],

@@ -2,8 +2,27 @@
 // source (one band per hop, left to right the way the money went), y spreads a hop's nodes in
 // the order of their neighbours in the bands already placed (a barycentre sweep, so a tree
 // reads as a tree and edges cross little). A band with more nodes than `rowCap` wraps into
-// sub-columns row by row, so 50,000 nodes stay roughly as wide as they are tall. Pure and
+// sub-columns row by row; rowCap is chosen so that the picture is about ASPECT times as wide
+// as tall (50,000 nodes in 8 hops, or 4,000 in 40 hops, both fill a screen). Pure and
 // DOM-free: it runs in the layout worker (layout.worker.js) and in tests.
+
+const ASPECT = 2.5;
+const gapOf = (rowCap) => Math.min(12, Math.max(3, Math.round(rowCap / 8)));
+
+/** The rows per band whose picture's width / height is nearest ASPECT. sizes: band sizes. */
+export function chooseRowCap(sizes) {
+  const biggest = Math.max(1, ...sizes);
+  let best = biggest, bestScore = Infinity;
+  for (let r = Math.min(12, biggest); ; r = Math.ceil(r * 1.25)) {
+    const rows = Math.min(r, biggest);
+    let w = 0;
+    for (const n of sizes) w += Math.ceil(n / r) - 1 + gapOf(r);
+    const score = Math.abs(Math.log(w / rows / ASPECT));
+    if (score < bestScore) { bestScore = score; best = r; }
+    if (r >= biggest) break;
+  }
+  return best;
+}
 
 /**
  * hopLayout({n, hops: Int32Array(n), edges: Int32Array(2m) pairs of node indices})
@@ -26,8 +45,8 @@ export function hopLayout({ n, hops, edges }) {
   const byHop = new Map();
   for (let i = 0; i < n; i++) { const h = hops[i]; let l = byHop.get(h); if (!l) byHop.set(h, l = []); l.push(i); }
   const order = [...byHop.keys()].sort((a, b) => a - b);
-  const rowCap = Math.max(24, Math.ceil(Math.sqrt(n) * 1.2));
-  const gap = Math.max(6, Math.round(rowCap / 5));
+  const rowCap = chooseRowCap([...byHop.values()].map((l) => l.length));
+  const gap = gapOf(rowCap);
   // Place bands outward from the band of hop 0 (or the lowest), so each band sees placed
   // neighbours: forward bands look left, backward bands look right.
   const zero = order.includes(0) ? order.indexOf(0) : 0;

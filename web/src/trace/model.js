@@ -351,6 +351,16 @@ export function nodeAmount(model, s) {
   return best || { asset: model.asset, units: 0n };
 }
 
+/** "1.5" in a coin with `decimals` -> base units (BigInt); null when it is not an amount or
+ *  has more decimals than the coin. Spaces, commas and underscores between digits are ignored. */
+export function parseUnits(text, decimals) {
+  const m = /^(\d*)(?:\.(\d*))?$/.exec(String(text).replace(/[_,\s]/g, ''));
+  if (!m || (!m[1] && !m[2])) return null;
+  const frac = m[2] || '';
+  if (frac.length > decimals) return null;
+  return BigInt(m[1] || '0') * 10n ** BigInt(decimals) + BigInt(frac.padEnd(decimals, '0') || '0');
+}
+
 /** Float of base units in the coin's unit (sizes and charts only). */
 export function coins(model, asset, units) { return bfloat(units, model.decimalsOf(asset)); }
 

@@ -58,7 +58,7 @@ export function drawSankey(host, model, { width = 1100, height = 520 } = {}) {
     .attr('dy', (d) => (d.kind === 'category' ? '0.35em' : 0))
     .attr('text-anchor', (d) => (d.kind === 'category' || d.kind === 'source' ? 'start' : 'middle'))
     .attr('class', 'sk-label')
-    .text((d) => (d.kind === 'category' ? `${d.name} ${fmtAmount(nodeUnits(d), data.decimals, { maxFrac: 4 })}` : d.name));
+    .text((d) => (d.kind === 'category' ? `${d.name} ${fmtAmount(nodeUnits(d), data.decimals)}` : d.name));
 }
 
 // A node's exact amount: what left it, or for a sink what entered it.

@@ -11,7 +11,7 @@
 import './trace.css';
 import { api, post, put, enc } from '../api.js';
 import { h, mount, notice, fmtAmount, fmtTime, short, link, categoryColor, CATEGORY_COLORS } from '../util.js';
-import { TraceModel, structure, view as viewOf, nodeAmount, coins, clustersInModel, clusterKey, big } from './model.js';
+import { TraceModel, structure, view as viewOf, nodeAmount, coins, clustersInModel, clusterKey, big, parseUnits } from './model.js';
 import { GraphView, runLayout, chainColor, fillColor, CROSSING_COLOR, FAST_ITEMS } from './graph.js';
 import { createNodeList } from './nodelist.js';
 import { conservation } from './conservation.js';
@@ -48,6 +48,8 @@ function sourceOf(text) {
   return /^(0x)?[0-9a-fA-F]{64}(:\d+)?$/.test(s) ? { tx: s } : { address: s };
 }
 
+// Lets the browser paint (a status line) between the long steps of loading a big trace.
+const breathe = () => new Promise((r) => setTimeout(r, 0));
 const debounce = (fn, ms) => { let t; return (...a) => { clearTimeout(t); t = setTimeout(() => fn(...a), ms); }; };
 
 class TraceView {
@@ -64,6 +66,8 @@ class TraceView {
     this.st = null; this.v = null; this.pos = new Map(); this.bbox = null;
     this.selected = null;
     this.layoutSeq = 0;
+    this.rebuildSeq = 0;
+    this.layoutPromise = null;
     this.tips = new Map();
     this.dirty = false;
     this.sankeyDrawn = false;
@@ -275,6 +279,8 @@ class TraceView {
       return;
     }
     this.timings.fetch_ms = Math.round(performance.now() - t0);
+    this.setRun(`Building the graph of ${(doc.graph?.nodes?.length ?? 0).toLocaleString('en')} nodes…`);
+    await breathe();
     this.model.addDoc(doc);
     this.root.dataset.traceId = doc.id || '';
     this.timings.model_ms = Math.round(performance.now() - t0 - this.timings.fetch_ms);
@@ -336,43 +342,56 @@ class TraceView {
     return { hidden: new Set(this.state.hidden), dust, chain: f.chain, asset: f.asset, from: day(f.from), until: day(f.to, true) };
   }
 
-  /** Recomputes what is drawn; with relayout, the structure (collapses) and positions too. */
+  /** Recomputes what is drawn; with relayout, the structure (collapses) and positions too.
+   *  Rebuilds may overlap (a filter typed while a big layout runs): only the latest draws,
+   *  and a rebuild waits for the layout in flight so positions always match the structure. */
   async rebuild({ relayout = false } = {}) {
     if (!this.model.main || !this.gv) return;
+    const seq = ++this.rebuildSeq;
     const t0 = performance.now();
-    if (relayout || !this.st) {
-      const ts = performance.now();
-      this.st = structure(this.model, { collapsedClusters: new Set(this.state.collapsed), hubLimit: this.state.hub_limit, openedHubs: new Set(this.state.opened) });
-      this.timings.structure_ms = Math.round(performance.now() - ts);
-      const seq = ++this.layoutSeq;
-      this.graphStatus.textContent = `Laying out ${this.st.nodes.size.toLocaleString('en')} nodes…`;
-      const ids = [...this.st.nodes.keys()];
-      const index = new Map(ids.map((id, i) => [id, i]));
-      const hops = Int32Array.from(ids, (id) => this.st.nodes.get(id).hop);
-      const pairs = new Int32Array(2 * this.st.edges.length);
-      this.st.edges.forEach((e, i) => { pairs[2 * i] = index.get(e.source); pairs[2 * i + 1] = index.get(e.target); });
-      const t1 = performance.now();
-      performance.mark('sleuth-layout-start');
-      const { pos, ms } = await runLayout(ids.length, hops, pairs);
-      performance.mark('sleuth-layout-end');
-      if (seq !== this.layoutSeq) return;       // a newer rebuild superseded this one
-      this.timings.layout_worker_ms = Math.round(ms);
-      this.timings.layout_wait_ms = Math.round(performance.now() - t1);
-      this.pos = new Map();
-      ids.forEach((id, i) => this.pos.set(id, { x: pos[2 * i], y: pos[2 * i + 1] }));
-      for (const [id, p] of Object.entries(this.state.pinned)) if (this.pos.has(id)) this.pos.set(id, { x: p[0], y: p[1] });
-      let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
-      for (const p of this.pos.values()) { x0 = Math.min(x0, p.x); x1 = Math.max(x1, p.x); y0 = Math.min(y0, p.y); y1 = Math.max(y1, p.y); }
-      this.bbox = Number.isFinite(x0) ? { x: [x0 - 1, x1 + 1], y: [y0 - 1, y1 + 1] } : null;
-    }
+    if (relayout || !this.st) this.layoutPromise = this.relayout();
+    await this.layoutPromise;
+    if (seq !== this.rebuildSeq || !this.gv) return;
     const t2 = performance.now();
     this.v = viewOf(this.model, this.st, this.filterOpts());
     this.timings.view_ms = Math.round(performance.now() - t2);
+    if (this.v.nodes.length > 5000) { await breathe(); if (seq !== this.rebuildSeq || !this.gv) return; }
     this.draw();
     this.timings.draw_ms = Math.round(performance.now() - t2) - this.timings.view_ms;
     this.timings.rebuild_ms = Math.round(performance.now() - t0);
     this.timelineDirty = true;
     if (this.state.view === 'timeline') this.drawTimeline();
+  }
+
+  /** The structure graph and its hop-layered positions (worker); sets st, pos and bbox
+   *  together when the layout is back, unless a newer relayout started meanwhile. */
+  async relayout() {
+    const ts = performance.now();
+    const st = structure(this.model, { collapsedClusters: new Set(this.state.collapsed), hubLimit: this.state.hub_limit, openedHubs: new Set(this.state.opened) });
+    this.timings.structure_ms = Math.round(performance.now() - ts);
+    const seq = ++this.layoutSeq;
+    this.graphStatus.textContent = `Laying out ${st.nodes.size.toLocaleString('en')} nodes…`;
+    const ids = [...st.nodes.keys()];
+    const index = new Map(ids.map((id, i) => [id, i]));
+    const hops = Int32Array.from(ids, (id) => st.nodes.get(id).hop);
+    const pairs = new Int32Array(2 * st.edges.length);
+    st.edges.forEach((e, i) => { pairs[2 * i] = index.get(e.source); pairs[2 * i + 1] = index.get(e.target); });
+    const t1 = performance.now();
+    performance.mark('sleuth-layout-start');
+    const { pos, ms } = await runLayout(ids.length, hops, pairs);
+    performance.mark('sleuth-layout-end');
+    if (seq !== this.layoutSeq) return;
+    if (ids.length > 5000) { this.graphStatus.textContent = `Drawing ${ids.length.toLocaleString('en')} nodes…`; await breathe(); }
+    this.timings.layout_worker_ms = Math.round(ms);
+    this.timings.layout_wait_ms = Math.round(performance.now() - t1);
+    const map = new Map();
+    ids.forEach((id, i) => map.set(id, { x: pos[2 * i], y: pos[2 * i + 1] }));
+    for (const [id, p] of Object.entries(this.state.pinned)) if (map.has(id)) map.set(id, { x: p[0], y: p[1] });
+    let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+    for (const p of map.values()) { x0 = Math.min(x0, p.x); x1 = Math.max(x1, p.x); y0 = Math.min(y0, p.y); y1 = Math.max(y1, p.y); }
+    this.st = st;
+    this.pos = map;
+    this.bbox = Number.isFinite(x0) ? { x: [x0 - 1, x1 + 1], y: [y0 - 1, y1 + 1] } : null;
   }
 
   nodeLabel(s) {
@@ -387,15 +406,16 @@ class TraceView {
 
   draw() {
     const m = this.model;
-    const forceLabels = this.v.nodes.filter((s) => s.kind !== 'node' || s.node.status === 'source' || s.node.ep?.tags?.length).length < 300;
     const nodes = this.v.nodes.map((s) => {
       const p = this.pos.get(s.id) || { x: 0, y: 0 };
       const amt = nodeAmount(m, s);
       const c = coins(m, amt.asset, amt.units);
       const special = s.kind !== 'node' || s.node.status === 'source';
-      const size = s.kind !== 'node' ? 9 + 2 * Math.log10(s.members.length) : s.node.status === 'source' ? 11 : Math.min(14, 3 + 1.4 * Math.log10(1 + c * 100));
+      // Tagged endpoints are drawn larger, so Sigma's label grid names them first.
+      const tagged = !!s.node?.ep?.tags?.length;
+      const size = s.kind !== 'node' ? 9 + 2 * Math.log10(s.members.length) : s.node.status === 'source' ? 11 : Math.min(16, 3 + 1.4 * Math.log10(1 + c * 100) + (tagged ? 3 : 0));
       return { id: s.id, x: p.x, y: p.y, size, color: fillColor(s), ringColor: chainColor(s.chain), label: this.nodeLabel(s),
-        forceLabel: forceLabels && (special || !!s.node?.ep?.tags?.length), zIndex: special ? 1 : 0 };
+        forceLabel: special && s.kind === 'node', zIndex: special || tagged ? 1 : 0 };
     });
     // Edge width: log of the amount, per asset between its smallest and largest drawn edge.
     const range = new Map();
@@ -856,6 +876,7 @@ class TraceView {
 
   setCaseStatus(text, kind = '') {
     this.caseStatus.textContent = text;
+    this.caseStatus.title = text;
     this.caseStatus.className = `tv-case-status ${kind}`;
   }
 
@@ -885,9 +906,11 @@ class TraceView {
       this.setCaseStatus(`Saved as case ${c.id} (version ${c.version}) at ${fmtTime(c.updated)}`, 'ok');
     } catch (e) {
       if (e.status === 409) {
-        mount(this.caseStatus, `Case ${this.caseId} was changed elsewhere (${e.message}). `,
-          h('button.link', { type: 'button', 'data-testid': 'case-reload', on: { click: () => { window.dispatchEvent(new HashChangeEvent('hashchange')); } } }, 'Reload it'),
-          ' (your changes here are lost) or keep editing.');
+        mount(this.caseStatus, `Case ${this.caseId} changed elsewhere: `,
+          h('button.link', { type: 'button', 'data-testid': 'case-reload', title: 'Open the saved case (the changes made here are lost)',
+            on: { click: () => { window.dispatchEvent(new HashChangeEvent('hashchange')); } } }, 'reload it'),
+          ' or save again after reloading.');
+        this.caseStatus.title = `${e.message}: someone saved case ${this.caseId} after you opened it`;
         this.caseStatus.className = 'tv-case-status error';
       } else {
         this.setCaseStatus(`Not saved: ${e.message}`, 'error');
@@ -925,18 +948,10 @@ class TraceView {
 
   destroy() {
     this.layoutSeq++;
+    this.rebuildSeq++;
     this.gv?.kill();
     this.gv = null;
     this.main.classList.remove('wide');
     if (window.__sleuth && window.__sleuth.model === this.model) delete window.__sleuth;
   }
-}
-
-/** "1.5" in a coin with `decimals` -> base units (BigInt), or null when it is not an amount. */
-export function parseUnits(text, decimals) {
-  const m = /^(\d*)(?:\.(\d*))?$/.exec(String(text).replace(/[_,\s]/g, ''));
-  if (!m || (!m[1] && !m[2])) return null;
-  const frac = (m[2] || '');
-  if (frac.length > decimals) return null;
-  return BigInt(m[1] || '0') * 10n ** BigInt(decimals) + BigInt(frac.padEnd(decimals, '0') || '0');
 }
