@@ -311,10 +311,11 @@ export class GraphView {
   }
 
   resetCamera() { this.renderer.getCamera().animatedReset({ duration: 200 }); }
-  zoom(f) { const c = this.renderer.getCamera(); c.animate({ ratio: c.ratio / f }, { duration: 150 }); }
-  pan(dx, dy) { const c = this.renderer.getCamera(); c.animate({ x: c.x + dx * c.ratio, y: c.y + dy * c.ratio }, { duration: 120 }); }
+  zoom(f) { const c = this.renderer.getCamera(); c.setState({ ratio: c.ratio / f }); }
+  pan(dx, dy) { const c = this.renderer.getCamera(); c.setState({ x: c.x + dx * c.ratio, y: c.y + dy * c.ratio }); }
 
-  /** ForceAtlas2 in its own worker on the drawn graph; onStop(positions Map) when stopped. */
+  /** ForceAtlas2 in its own worker on the drawn graph; onStop(positions Map, bbox) when it
+   *  stops (after maxMs, or stopForce). */
   async startForce(onStop, maxMs = 15000) {
     if (this.fa2) return;
     const [{ default: FA2Layout }, { inferSettings }] = await Promise.all([
@@ -322,6 +323,7 @@ export class GraphView {
     const settings = { ...inferSettings(this.graph), slowDown: 10, barnesHutOptimize: this.graph.order > 2000 };
     this.fa2 = new FA2Layout(this.graph, { settings });
     this.fa2OnStop = onStop;
+    this.renderer.setCustomBBox(null);         // follow the layout as it spreads
     this.fa2.start();
     this.fa2Timer = setTimeout(() => this.stopForce(), maxMs);
   }
@@ -333,9 +335,15 @@ export class GraphView {
     this.fa2.kill();
     this.fa2 = null;
     const pos = new Map();
-    this.graph.forEachNode((id, a) => pos.set(id, { x: a.x, y: a.y }));
+    let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+    this.graph.forEachNode((id, a) => {
+      pos.set(id, { x: a.x, y: a.y });
+      x0 = Math.min(x0, a.x); x1 = Math.max(x1, a.x); y0 = Math.min(y0, a.y); y1 = Math.max(y1, a.y);
+    });
+    if (Number.isFinite(x0)) this.bbox = { x: [x0, x1], y: [y0, y1] };
+    this.renderer.setCustomBBox(this.bbox);
     const f = this.fa2OnStop; this.fa2OnStop = null;
-    if (f) f(pos);
+    if (f) f(pos, this.bbox);
   }
 
   forceRunning() { return !!this.fa2; }

@@ -682,8 +682,9 @@ class TraceView {
     if (this.gv.forceRunning()) { this.gv.stopForce(); return; }
     this.forceBtn.textContent = 'Stop force layout';
     this.forceBtn.setAttribute('aria-pressed', 'true');
-    this.gv.startForce((pos) => {
+    this.gv.startForce((pos, bbox) => {
       for (const [id, p] of pos) this.pos.set(id, p);
+      this.bbox = bbox;
       this.forceBtn.textContent = 'Force layout';
       this.forceBtn.setAttribute('aria-pressed', 'false');
     });
