@@ -86,11 +86,13 @@ class TraceView {
       direction: h('select', { name: 'direction' }, h('option', { value: 'forward' }, 'forward'), h('option', { value: 'backward' }, 'backward')),
       max_hops: h('input', { name: 'max_hops', type: 'number', min: 1, max: 100000, step: 1, value: '6', style: { width: '5em' } }),
       min_amount: h('input', { name: 'min_amount', type: 'text', inputmode: 'decimal', placeholder: '0', style: { width: '7em' }, title: 'in the coin of the source (BTC, ETH…)' }),
+      asset: h('input', { name: 'asset', placeholder: 'coin', style: { width: '5.5em' }, spellcheck: false, title: 'The asset to trace on an account chain (a token symbol such as USDT); empty: the chain\'s coin' }),
     };
     this.runStatus = h('span.tv-run-status', { role: 'status', 'aria-live': 'polite' });
     this.paramsForm = h('form.tv-params', { 'data-testid': 'trace-params', on: { submit: (ev) => { ev.preventDefault(); this.runFromForm(); } } },
       f('source', 'Source', this.in.source), f('chain', 'Chain', this.in.chain), f('policy', 'Policy', this.in.policy),
       f('direction', 'Direction', this.in.direction), f('max_hops', 'Max hops', this.in.max_hops), f('min_amount', 'Min amount', this.in.min_amount),
+      f('asset', 'Asset', this.in.asset),
       h('button', { type: 'submit', 'data-testid': 'run-trace' }, 'Run'), this.runStatus);
 
     this.caseTitle = h('input', { 'data-testid': 'case-title', name: 'case-title', placeholder: 'Case title', 'aria-label': 'Case title', size: 24,
@@ -235,6 +237,7 @@ class TraceView {
     this.in.policy.value = r.policy || 'haircut';
     this.in.direction.value = r.direction || 'forward';
     this.in.max_hops.value = r.max_hops != null ? String(r.max_hops) : '6';
+    this.in.asset.value = r.asset || '';
     this.in.min_amount.value = r.min_amount ? fmtAmount(r.min_amount, this.decimalsForForm(), { group: false }) : '';
   }
 
@@ -250,6 +253,7 @@ class TraceView {
     const q = new URLSearchParams();
     q.set(src.tx ? 'tx' : 'address', src.tx || src.address);
     if (this.in.chain.value) q.set('chain', this.in.chain.value);
+    if (this.in.asset.value.trim()) q.set('asset', this.in.asset.value.trim());
     q.set('policy', this.in.policy.value);
     q.set('direction', this.in.direction.value);
     q.set('max_hops', String(Math.max(1, Math.floor(Number(this.in.max_hops.value) || 6))));
@@ -415,7 +419,7 @@ class TraceView {
       const tagged = !!s.node?.ep?.tags?.length;
       const size = s.kind !== 'node' ? 9 + 2 * Math.log10(s.members.length) : s.node.status === 'source' ? 11 : Math.min(16, 3 + 1.4 * Math.log10(1 + c * 100) + (tagged ? 3 : 0));
       return { id: s.id, x: p.x, y: p.y, size, color: fillColor(s), ringColor: chainColor(s.chain), label: this.nodeLabel(s),
-        forceLabel: special && s.kind === 'node', zIndex: special || tagged ? 1 : 0 };
+        forceLabel: special && (s.kind !== 'node' ? false : m.sources.length <= 5), zIndex: special || tagged ? 1 : 0 };
     });
     // Edge width: log of the amount, per asset between its smallest and largest drawn edge.
     const range = new Map();
