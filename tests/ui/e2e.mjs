@@ -1,0 +1,325 @@
+// tests/ui/e2e.mjs — the browser end-to-end test of sleuth's web UI (issue 14): Debian's
+// chromium, headless at 1280x800, driven by playwright-core against `sleuth serve` on
+// 127.0.0.1 with the store of tests/ui/fixture.sh (a generated two-chain world, the real
+// Ethereum block 18,000,011, real tags, clusters, the exposure index, an analyst token).
+//
+// Each step does what an investigator does and asserts what the page shows against the API's
+// own JSON, fetched here with the same token: log in (a wrong token is refused), search an
+// address (balances, risk level), trace from the theft transaction (conservation, node count),
+// expand a node, the Sankey and the timeline, save a case with a note and find it after a
+// reload, the incident's held funds, a watchlist entry. The login and the searches use the
+// keyboard only (Tab, typing, Enter). Every request to a host other than 127.0.0.1 is aborted
+// and fails the test; so does an uncaught error in the page. A screenshot per step goes to the
+// output folder ($SLEUTH_UI_OUT, default build/test-ui/), printed at the end.
+//
+// Usage: node tests/ui/e2e.mjs   ($SLEUTH_BIN, default build/sleuth; $SLEUTH_UI_FIXTURE=DIR
+// reuses a fixture dir made by tests/ui/fixture.sh; $SLEUTH_UI_PORTS=LO-HI, default
+// 18600-18699). Exit 0 when every step passed; 1 with the failing step's message; 77 when
+// something it needs is missing (node modules, chromium, build/web).
+import { mkdtempSync, mkdirSync, rmSync, existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT, missing, browserPage, startServer, apiClient, buildFixture } from './lib.mjs';
+
+const OUT = process.env.SLEUTH_UI_OUT || join(ROOT, 'build/test-ui');
+const STEP_MS = 30000;
+
+class Failure extends Error {}
+function check(cond, msg) { if (!cond) throw new Failure(msg); }
+const big = (v) => BigInt(typeof v === 'number' ? Math.round(v) : String(v));
+const sameUnits = (a, b) => { try { return big(a) === big(b); } catch { return false; } };
+
+let stepNo = 0;
+async function step(page, name, fn) {
+  stepNo++;
+  const shot = join(OUT, `${String(stepNo).padStart(2, '0')}-${name}.png`);
+  const t0 = Date.now();
+  try {
+    await fn();
+  } catch (e) {
+    await page.screenshot({ path: shot.replace(/\.png$/, '-FAILED.png'), fullPage: false }).catch(() => {});
+    e.message = `step ${stepNo} (${name}): ${e.message}`;
+    throw e;
+  }
+  await page.screenshot({ path: shot, fullPage: false });
+  console.log(`ok ${stepNo} ${name} (${Date.now() - t0} ms)`);
+}
+
+/** Presses Tab (at most max times) until the focused element matches selector: the element is
+ * reachable with the keyboard. */
+async function tabTo(page, selector, max = 40) {
+  for (let i = 0; i <= max; i++) {
+    if (await page.evaluate((s) => !!document.activeElement && document.activeElement.matches(s), selector)) return;
+    await page.keyboard.press('Tab');
+  }
+  throw new Failure(`${selector} is not reached with ${max} presses of Tab`);
+}
+
+const tid = (id) => `[data-testid="${id}"]`;
+
+/** Rows carrying data-units inside (or being) the elements with this testid. */
+async function unitRows(page, id) {
+  return page.$$eval(`${tid(id)}[data-units], ${tid(id)} [data-units]`, (els) => els.map((e) => ({
+    units: e.dataset.units, asset: e.dataset.asset ?? null, chain: e.dataset.chain ?? null,
+    field: e.dataset.field ?? null, address: e.dataset.address ?? null, text: e.textContent.trim(),
+  })));
+}
+
+async function graphCount(page) {
+  const v = await page.getAttribute(tid('graph'), 'data-nodes');
+  return v == null ? NaN : Number(v);
+}
+
+async function main() {
+  const lack = missing();
+  if (lack.length) { console.log(`SKIP: the browser test needs ${lack.join(', ')}`); process.exit(77); }
+  mkdirSync(OUT, { recursive: true });
+
+  let fixDir = process.env.SLEUTH_UI_FIXTURE;
+  let ownFixture = false;
+  if (!fixDir || !existsSync(join(fixDir, 'fixture.json'))) {
+    fixDir = mkdtempSync(join(process.env.TMPDIR || tmpdir(), 'sleuth-ui-'));
+    ownFixture = true;
+  }
+  const t0 = Date.now();
+  const fx = ownFixture ? await buildFixture(fixDir) : JSON.parse(readFileSync(join(fixDir, 'fixture.json'), 'utf8'));
+  console.log(`fixture: ${fixDir} (${ownFixture ? `built in ${Date.now() - t0} ms` : 'reused'})`);
+
+  let server = null, browser = null, failed = null, offHost = [], pageErrors = [];
+  try {
+    server = await startServer(fx.store, join(OUT, 'serve.log'));
+    const api = apiClient(server.base, fx.token);
+    let page;
+    ({ browser, page, offHost, pageErrors } = await browserPage());
+    page.setDefaultTimeout(STEP_MS);
+    await run(page, server.base, api, fx);
+  } catch (e) {
+    failed = e;
+  } finally {
+    if (browser) await browser.close().catch(() => {});
+    if (server) await server.stop();
+    if (ownFixture && !process.env.SLEUTH_KEEP_TMP) rmSync(fixDir, { recursive: true, force: true });
+  }
+  const problems = [];
+  if (failed) problems.push(failed instanceof Failure ? failed.message : (failed.stack || String(failed)));
+  if (offHost.length) problems.push(`requests to hosts other than 127.0.0.1 (aborted): ${[...new Set(offHost)].join(', ')}`);
+  if (pageErrors.length) problems.push(`uncaught errors in the page: ${pageErrors.join('\n')}`);
+  console.log(`screenshots and the server's log: ${OUT}`);
+  if (problems.length) { console.error(`FAIL: ${problems.join('\n')}`); process.exit(1); }
+  console.log(`PASS: ${stepNo} steps`);
+}
+
+async function run(page, base, api, fx) {
+  const info = await api('/v1/info');
+  const report = await api(`/v1/incidents/${encodeURIComponent(fx.incident)}/report`);
+  // the address to search: the one holding the most stolen bitcoin at the tip
+  const heldBtc = report.held.filter((e) => e.chain === 'btc' || e.chain === 'bitcoin')
+    .sort((a, b) => (big(b.amount) > big(a.amount) ? 1 : big(b.amount) < big(a.amount) ? -1 : 0));
+  check(heldBtc.length > 0, 'the incident report of the fixture holds no bitcoin: the fixture is not the expected world');
+  const addr = heldBtc[0].address;
+
+  await step(page, 'login', async () => {
+    await page.goto(`${base}/`);
+    await page.locator('form#login input[name=token]').waitFor({ state: 'visible' });
+    await tabTo(page, 'form#login input[name=token]');
+    await page.keyboard.type(`slt_${'A'.repeat(43)}`);
+    await page.keyboard.press('Enter');
+    const err = page.locator(tid('login-error'));
+    await err.waitFor({ state: 'visible' });
+    check((await err.textContent()).trim().length > 0, 'login-error is shown empty for a wrong token');
+    check(await page.locator(tid('role')).count() === 0, 'a wrong token shows the header');
+    await tabTo(page, 'form#login input[name=token]');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type(fx.token);
+    await page.keyboard.press('Enter');
+    const role = page.locator(tid('role'));
+    await role.waitFor({ state: 'visible' });
+    await page.waitForFunction((want) => document.querySelector('[data-testid="role"]')?.textContent.includes(want), info.server.role);
+  });
+
+  await step(page, 'search-address', async () => {
+    await tabTo(page, '#search-box');
+    await page.keyboard.type(addr);
+    await page.keyboard.press('Enter');
+    await page.locator(tid('address-page')).waitFor();
+    const [aj, screen] = await Promise.all([api(`/v1/address/${encodeURIComponent(addr)}`), api(`/v1/screen/${encodeURIComponent(addr)}`)]);
+    const want = aj.balances ? { ...aj.balances } : { BTC: aj.balance };
+    await page.locator(`${tid('balance')}[data-units], ${tid('balance')} [data-units]`).first().waitFor();
+    const rows = await unitRows(page, 'balance');
+    check(rows.length > 0, 'no balance row with data-units');
+    for (const r of rows) {
+      const key = r.asset ?? Object.keys(want)[0];
+      check(key in want, `balance row for asset ${r.asset} that /v1/address does not list (${JSON.stringify(want)})`);
+      check(sameUnits(r.units, want[key]), `balance ${key}: the page says ${r.units} base units, /v1/address ${want[key]}`);
+    }
+    for (const [asset, units] of Object.entries(want)) {
+      if (!sameUnits(units, 0)) check(rows.some((r) => (r.asset ?? asset) === asset), `no balance row for ${asset} (${units})`);
+    }
+    const level = page.locator(tid('risk-level'));
+    await level.waitFor();
+    await page.waitForFunction((want) => document.querySelector('[data-testid="risk-level"]')?.textContent.trim() === want, screen.risk, { timeout: 10000 })
+      .catch(async () => { throw new Failure(`risk-level shows "${(await level.textContent()).trim()}", /v1/screen says "${screen.risk}"`); });
+  });
+
+  let trace = null;
+  await step(page, 'trace', async () => {
+    await tabTo(page, '#search-box');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type(fx.theft_tx);
+    await page.keyboard.press('Enter');
+    const from = page.locator(tid('trace-from-here'));
+    await from.waitFor();
+    await from.click();
+    const view = page.locator(`${tid('trace-view')}[data-trace-id]:not([data-trace-id=""])`);
+    await view.waitFor({ timeout: 60000 });
+    const id = await view.getAttribute('data-trace-id');
+    trace = await api(`/v1/traces/${encodeURIComponent(id)}`);
+    check(trace.graph && Array.isArray(trace.graph.nodes), `trace ${id} was made without its graph (the view must ask for graph: true)`);
+    const cons = trace.result.conservation;
+    await page.locator(`${tid('conservation')} [data-field][data-units]`).first().waitFor();
+    const rows = await unitRows(page, 'conservation');
+    for (const f of ['source', 'endpoints', 'held', 'fees', 'dropped', 'linked_out', 'linked_in', 'absorbed']) {
+      const r = rows.find((x) => x.field === f);
+      check(r, `conservation has no ${f} (data-field) with data-units`);
+      check(sameUnits(r.units, cons[f]), `conservation ${f}: the page says ${r.units}, the trace ${cons[f]}`);
+    }
+    const balanced = await page.getAttribute(tid('conservation'), 'data-balanced');
+    check(balanced === String(cons.balanced), `conservation data-balanced="${balanced}", the trace says ${cons.balanced}`);
+    await page.waitForFunction(() => document.querySelector('[data-testid="graph"]')?.hasAttribute('data-nodes'));
+    const n = await graphCount(page);
+    check(n === trace.graph.nodes.length, `graph data-nodes=${n}, the trace's graph has ${trace.graph.nodes.length} nodes`);
+  });
+
+  let expanded = null;
+  await step(page, 'expand-node', async () => {
+    const before = await graphCount(page);
+    const inList = new Set(await page.$$eval(`${tid('node-list')} [data-node-id]`, (els) => els.map((e) => e.dataset.nodeId)));
+    check(inList.size > 0, 'node-list has no row with data-node-id');
+    // endpoints where the trace stopped but the chain goes on: expanding one must add nodes
+    const order = ['tagged', 'linked_out', 'crossed', 'max_hops', 'held'];
+    const cands = trace.graph.nodes.filter((x) => x.type !== 'tx' && inList.has(x.id) && order.includes(x.status))
+      .sort((a, b) => order.indexOf(a.status) - order.indexOf(b.status)).slice(0, 4);
+    check(cands.length > 0, 'no endpoint of the trace is in node-list');
+    for (const c of cands) {
+      const row = page.locator(`${tid('node-list')} [data-node-id="${c.id}"]`).first();
+      await row.focus();
+      await page.keyboard.press('Enter');
+      await page.locator(tid('node-panel')).waitFor({ state: 'visible' });
+      const btn = page.locator(tid('expand-node'));
+      await btn.waitFor({ state: 'visible' });
+      await btn.click();
+      const grew = await page.waitForFunction((b) => Number(document.querySelector('[data-testid="graph"]')?.dataset.nodes) > b, before, { timeout: 20000 })
+        .then(() => true, () => false);
+      if (grew) { expanded = c; break; }
+    }
+    check(expanded, `expanding ${cands.map((c) => `${c.id} (${c.status})`).join(', ')} did not add a node (data-nodes stays ${before})`);
+  });
+
+  await step(page, 'sankey', async () => {
+    await page.locator(tid('tab-sankey')).click();
+    await page.locator(`${tid('sankey')} path`).first().waitFor({ state: 'attached' });
+    const n = await page.locator(`${tid('sankey')} path`).count();
+    check(n > 0, 'the Sankey svg has no path');
+  });
+
+  await step(page, 'timeline', async () => {
+    await page.locator(tid('tab-timeline')).click();
+    await page.locator(tid('timeline')).waitFor({ state: 'visible' });
+    const held = trace.result.endpoints.filter((e) => e.status === 'held').length;
+    if (held > 0) {
+      await page.locator(`${tid('timeline')} ${tid('dormant')}`).first().waitFor({ state: 'attached' })
+        .catch(() => { throw new Failure(`the trace has ${held} held endpoints but the timeline shows no dormant bar`); });
+    }
+  });
+
+  const stamp = Date.now().toString(36);
+  const note = `e2e note ${stamp}: the loot rests here`;
+  const title = `e2e case ${stamp}`;
+  let caseId = null;
+  await step(page, 'save-case', async () => {
+    await page.locator(tid('tab-graph')).click();
+    const row = page.locator(`${tid('node-list')} [data-node-id="${expanded.id}"]`).first();
+    await row.focus();
+    await page.keyboard.press('Enter');
+    const noteBox = page.locator(tid('node-note'));
+    await noteBox.waitFor({ state: 'visible' });
+    await noteBox.click();
+    await page.keyboard.type(note);
+    await page.keyboard.press('Tab');
+    const titleBox = page.locator(tid('case-title'));
+    await titleBox.fill(title);
+    await page.locator(tid('save-case')).click();
+    const saved = page.locator(tid('case-saved'));
+    await page.waitForFunction(() => /\S/.test(document.querySelector('[data-testid="case-saved"]')?.textContent || ''));
+    const text = (await saved.textContent()).trim();
+    const list = await api('/v1/cases');
+    const cases = list.cases || list;
+    const mine = cases.find((c) => c.title === title);
+    check(mine, `GET /v1/cases has no case titled "${title}"`);
+    caseId = String(mine.id);
+    check(text.includes(caseId), `case-saved says "${text}", not the case id ${caseId}`);
+  });
+
+  await step(page, 'reload-find-case', async () => {
+    await page.reload();
+    await page.goto(`${base}/#/cases`);
+    const row = page.locator(`${tid('case-list')} [data-case-id="${caseId}"]`).first();
+    await row.waitFor();
+    check((await row.textContent()).includes(title), `case-list row ${caseId} does not show the title "${title}"`);
+    const link = row.locator(`a[href="#/case/${caseId}"]`).or(row.locator('a')).first();
+    await link.click();
+    await page.locator(`${tid('trace-view')}[data-trace-id]`).waitFor({ timeout: 60000 });
+    const rowN = page.locator(`${tid('node-list')} [data-node-id="${expanded.id}"]`).first();
+    await rowN.waitFor();
+    await rowN.focus();
+    await page.keyboard.press('Enter');
+    const noteBox = page.locator(tid('node-note'));
+    await noteBox.waitFor({ state: 'visible' });
+    const got = await noteBox.evaluate((e) => ('value' in e ? e.value : e.textContent));
+    check(got.includes(note), `the reopened case's note on ${expanded.id} is "${got}", not "${note}"`);
+  });
+
+  await step(page, 'incident', async () => {
+    await page.goto(`${base}/#/incident/${encodeURIComponent(fx.incident)}`);
+    await page.locator(tid('incident-page')).waitFor();
+    await page.locator(`${tid('incident-held')}[data-units], ${tid('incident-held')} [data-units]`).first().waitFor();
+    const rows = await unitRows(page, 'incident-held');
+    const want = new Map();
+    for (const e of report.held) want.set(`${e.chain}/${e.asset}`, (want.get(`${e.chain}/${e.asset}`) || 0n) + big(e.amount));
+    const got = new Map();
+    for (const r of rows) {
+      check(r.asset, 'an incident-held row has data-units but no data-asset');
+      const chain = r.chain ?? report.held.find((e) => e.asset === r.asset)?.chain;
+      const k = `${chain}/${r.asset}`;
+      got.set(k, (got.get(k) || 0n) + big(r.units));
+    }
+    for (const [k, v] of want) check(got.get(k) === v, `incident-held ${k}: the page sums to ${got.get(k) ?? 'nothing'}, the report to ${v}`);
+    check(got.size === want.size, `incident-held shows ${[...got.keys()]}, the report ${[...want.keys()]}`);
+  });
+
+  await step(page, 'watchlist', async () => {
+    await page.goto(`${base}/#/watch`);
+    const form = page.locator(tid('watch-add'));
+    await form.waitFor();
+    const label = `e2e watch ${stamp}`;
+    await form.locator('select[name=kind]').selectOption('address');
+    await form.locator('input[name=target]').fill(addr);
+    await form.locator('input[name=label]').fill(label);
+    const chainSel = form.locator('select[name=chain]');
+    if (await chainSel.count()) {
+      const opts = await chainSel.locator('option').evaluateAll((os) => os.map((o) => o.value));
+      const v = opts.find((o) => o === 'btc' || o === 'bitcoin');
+      if (v) await chainSel.selectOption(v);
+    }
+    await form.locator('input[name=label]').press('Enter');
+    const row = page.locator(`${tid('watchlist')} [data-watch-id]`, { hasText: label }).first();
+    await row.waitFor();
+    const id = await row.getAttribute('data-watch-id');
+    const wl = await api('/v1/watchlists');
+    const e = wl.watchlist.find((w) => String(w.id) === id);
+    check(e, `GET /v1/watchlists has no entry ${id}`);
+    check(e.target === addr || e.address === addr, `watchlist entry ${id} is for ${e.target ?? e.address}, not ${addr}`);
+  });
+}
+
+main().catch((e) => { console.error(`FAIL: ${e.stack || e}`); process.exit(1); });
