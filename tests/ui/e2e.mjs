@@ -38,8 +38,7 @@ async function step(page, name, fn) {
     await fn();
   } catch (e) {
     await page.screenshot({ path: shot.replace(/\.png$/, '-FAILED.png'), fullPage: false }).catch(() => {});
-    e.message = `step ${stepNo} (${name}): ${e.message}`;
-    throw e;
+    throw new Failure(`step ${stepNo} (${name}): ${e instanceof Failure ? e.message : (e.stack || e)}`);
   }
   await page.screenshot({ path: shot, fullPage: false });
   console.log(`ok ${stepNo} ${name} (${Date.now() - t0} ms)`);
@@ -128,6 +127,7 @@ async function run(page, base, api, fx) {
     await err.waitFor({ state: 'visible' });
     check((await err.textContent()).trim().length > 0, 'login-error is shown empty for a wrong token');
     check(await page.locator(tid('role')).count() === 0, 'a wrong token shows the header');
+    await page.screenshot({ path: join(OUT, `${String(stepNo).padStart(2, '0')}-login-refused.png`) });
     await tabTo(page, 'form#login input[name=token]');
     await page.keyboard.press('Control+A');
     await page.keyboard.type(fx.token);

@@ -35,13 +35,16 @@ export async function playwright() {
   return mod.chromium;
 }
 
-/** Launches chromium and one page at 1280x800 whose requests may go to 127.0.0.1 only: any
- * other host is recorded in `offHost` and aborted (the caller fails on a non-empty list). */
-export async function browserPage({ args = [] } = {}) {
+/** Launches Debian's chromium headless (CHROMIUM_ARGS and args). */
+export async function launch(args = []) {
   const chromium = await playwright();
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, ...args] });
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, ...args] });
+}
+
+/** A fresh context (no cache, no storage) at 1280x800 whose requests may go to 127.0.0.1
+ * only: any other host is pushed on offHost and aborted (the caller fails on a non-empty list). */
+export async function guardedContext(browser, offHost) {
   const context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1 });
-  const offHost = [];
   await context.route('**/*', (route) => {
     const url = route.request().url();
     let host = '';
@@ -49,6 +52,14 @@ export async function browserPage({ args = [] } = {}) {
     if (host !== '127.0.0.1') { offHost.push(url); return route.abort('blockedbyclient'); }
     return route.continue();
   });
+  return context;
+}
+
+/** chromium, one guarded context and one page; uncaught page errors are pushed on pageErrors. */
+export async function browserPage({ args = [] } = {}) {
+  const browser = await launch(args);
+  const offHost = [];
+  const context = await guardedContext(browser, offHost);
   const page = await context.newPage();
   const pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(String(e && e.stack || e)));
