@@ -199,6 +199,31 @@ run_result run_sleuth(const char *fmt, ...)
     return r;
 }
 
+void sleuth_fails(int status, const char *needle, const char *fmt, ...)
+{
+    va_list ap;
+    run_result r;
+    va_start(ap, fmt);
+    r = vrun(true, fmt, ap);
+    va_end(ap);
+    cr_assert_eq(r.status, status, "exit %d, not %d: %s", r.status, status, r.err);
+    cr_assert(strstr(r.err, needle), "no \"%s\" in: %s", needle, r.err);
+    run_free(&r);
+}
+
+void expect_ok(run_result r)
+{
+    cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+    run_free(&r);
+}
+
+void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    cr_assert(f, "cannot write %s", path);
+    cr_assert(fputs(text, f) >= 0 && fclose(f) == 0, "cannot write %s", path);
+}
+
 run_result run_sh(const char *fmt, ...)
 {
     va_list ap;

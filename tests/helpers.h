@@ -30,6 +30,13 @@ run_result run_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void run_free(run_result *r);
 /* Runs sleuth, asserts exit 0, parses stdout as JSON (caller frees with cJSON_Delete). */
 cJSON *sleuth_json(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Runs sleuth and asserts that it exits with `status` and that its stderr holds `needle`
+ * (the located error message a user reads). */
+void sleuth_fails(int status, const char *needle, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Asserts that r (run_sleuth's or run_sh's) exited 0, and frees it. */
+void expect_ok(run_result r);
+/* Writes text to path (truncating it); asserts that it could. */
+void write_text(const char *path, const char *text);
 /* $SLEUTH_BIN, or build/sleuth. */
 const char *sleuth_bin(void);
 

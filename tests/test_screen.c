@@ -43,11 +43,6 @@
 #define S "0x5151515151515151515151515151515151515151"
 #define TAGS "tests/data/screen/hand.tagpack.yaml"
 
-static void ok(run_result r)
-{
-    cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
-    run_free(&r);
-}
 
 /* A store of the hand chain (files: the jsonl files to ingest), tags imported; its path. */
 static const char *hand_store(const char *files)
@@ -56,8 +51,8 @@ static const char *hand_store(const char *files)
     static char keep[8][512];
     static int k;
     char *out = keep[k++ % 8];
-    ok(run_sleuth("ingest eth --quiet --store %s %s", s, files));
-    ok(run_sleuth("tags import --store %s " TAGS, s));
+    expect_ok(run_sleuth("ingest eth --quiet --store %s %s", s, files));
+    expect_ok(run_sleuth("tags import --store %s " TAGS, s));
     snprintf(out, 512, "%s", s);
     return out;
 }
@@ -171,15 +166,11 @@ Test(screen, rules_file_changes_the_level_and_errors_are_located)
 {
     const char *s = hand_store("tests/data/screen/hand_chain.jsonl"), *d = temp_dir();
     const char *rules = path_in(d, "r.yaml"), *bad = path_in(d, "bad.yaml"), *dup = path_in(d, "dup.yaml");
-    FILE *f;
     cJSON *j;
     run_result r;
-    ok(run_sleuth("exposure build --store %s --quiet", s));
-    f = fopen(rules, "w");
-    fputs("version: 1\nrules:\n  - name: big-share\n    category: stolen_funds\n    exposure: indirect\n"
-          "    min_share: 0.66\n    level: severe\n",
-          f);
-    fclose(f);
+    expect_ok(run_sleuth("exposure build --store %s --quiet", s));
+    write_text(rules, "version: 1\nrules:\n  - name: big-share\n    category: stolen_funds\n    exposure: indirect\n"
+                      "    min_share: 0.66\n    level: severe\n");
     j = sleuth_json("screen --store %s " D " --json --rules %s", s, rules);
     cr_assert_str_eq(jstr(j, "risk"), "severe"); /* 0.6667 >= 0.66 */
     cJSON_Delete(j);
@@ -187,23 +178,14 @@ Test(screen, rules_file_changes_the_level_and_errors_are_located)
     cr_assert_str_eq(jstr(j, "risk"), "none"); /* 0.65 < 0.66, and no other rule */
     cJSON_Delete(j);
     /* min_amount in whole units: 19 wei is far below 1 ETH */
-    f = fopen(rules, "w");
-    fputs("version: 1\nrules:\n  - category: [stolen_funds]\n    min_amount: 1\n    level: low\n", f);
-    fclose(f);
+    write_text(rules, "version: 1\nrules:\n  - category: [stolen_funds]\n    min_amount: 1\n    level: low\n");
     j = sleuth_json("screen --store %s " B " --json --rules %s", s, rules);
     cr_assert_str_eq(jstr(j, "risk"), "none");
     cJSON_Delete(j);
     /* malformed: located error, exit 1 */
-    f = fopen(bad, "w");
-    fputs("version: 1\nrules:\n  - category: stolen_funds\n    level: extreme\n", f);
-    fclose(f);
-    r = run_sleuth("screen --store %s " D " --rules %s", s, bad);
-    cr_assert_eq(r.status, 1, "%s", r.err);
-    cr_assert(strstr(r.err, "bad.yaml:4: level"), "%s", r.err);
-    run_free(&r);
-    f = fopen(dup, "w");
-    fputs("version: 1\nrules:\n  - category: mixer\n    level: low\n    level: high\n", f);
-    fclose(f);
+    write_text(bad, "version: 1\nrules:\n  - category: stolen_funds\n    level: extreme\n");
+    sleuth_fails(1, "bad.yaml:4: level", "screen --store %s " D " --rules %s", s, bad);
+    write_text(dup, "version: 1\nrules:\n  - category: mixer\n    level: low\n    level: high\n");
     r = run_sleuth("screen --store %s " D " --rules %s --json", s, dup);
     cr_assert_eq(r.status, 1, "%s", r.err);
     cr_assert(strstr(r.err, "dup.yaml:5: level: key given twice (first on line 4)"), "%s", r.err);
@@ -212,17 +194,9 @@ Test(screen, rules_file_changes_the_level_and_errors_are_located)
     cr_assert_eq(jint(cJSON_GetObjectItem(j, "error"), "line"), 5);
     cJSON_Delete(j);
     run_free(&r);
-    f = fopen(bad, "w");
-    fputs("version: 1\nrules: [ {category: mixer, level: low}\n", f);
-    fclose(f);
-    r = run_sleuth("screen --store %s " D " --rules %s", s, bad);
-    cr_assert_eq(r.status, 1, "%s", r.err);
-    cr_assert(strstr(r.err, "bad.yaml:"), "%s", r.err);
-    run_free(&r);
-    r = run_sleuth("screen --store %s " D " --rules %s/none.yaml", s, d);
-    cr_assert_eq(r.status, 1, "%s", r.err);
-    cr_assert(strstr(r.err, "none.yaml: cannot open the rules file"), "%s", r.err);
-    run_free(&r);
+    write_text(bad, "version: 1\nrules: [ {category: mixer, level: low}\n");
+    sleuth_fails(1, "bad.yaml:", "screen --store %s " D " --rules %s", s, bad);
+    sleuth_fails(1, "none.yaml: cannot open the rules file", "screen --store %s " D " --rules %s/none.yaml", s, d);
 }
 
 Test(screen, bad_subjects_batch_and_no_index)
@@ -231,30 +205,18 @@ Test(screen, bad_subjects_batch_and_no_index)
     run_result r;
     cJSON *j;
     const cJSON *x;
-    FILE *f;
     /* no index yet: the answer says so, the subject's own tags still count */
     j = screen(s, B, NULL);
     cr_assert(cJSON_IsFalse(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "index"), "built")));
     cJSON_Delete(j);
-    ok(run_sleuth("exposure build --store %s --quiet", s));
-    r = run_sleuth("screen --store %s 0x1234", s);
-    cr_assert_eq(r.status, 2, "%s", r.err);
-    cr_assert(strstr(r.err, "'0x1234' is no address, transaction id or cluster"), "%s", r.err);
-    run_free(&r);
-    r = run_sleuth("screen --store %s 0x00000000000000000000000000000000000000aa", s);
-    cr_assert_eq(r.status, 1, "%s", r.err);
-    cr_assert(strstr(r.err, "the store holds no such address or transaction"), "%s", r.err);
-    run_free(&r);
-    r = run_sleuth("screen --store %s cluster:ethereum:x", s);
-    cr_assert_eq(r.status, 2, "%s", r.err);
-    run_free(&r);
-    r = run_sleuth("screen --store %s " A " --direction sideways", s);
-    cr_assert_eq(r.status, 2, "%s", r.err);
-    run_free(&r);
+    expect_ok(run_sleuth("exposure build --store %s --quiet", s));
+    sleuth_fails(2, "'0x1234' is no address, transaction id or cluster", "screen --store %s 0x1234", s);
+    sleuth_fails(1, "the store holds no such address or transaction",
+                 "screen --store %s 0x00000000000000000000000000000000000000aa", s);
+    sleuth_fails(2, "", "screen --store %s cluster:ethereum:x", s);
+    sleuth_fails(2, "", "screen --store %s " A " --direction sideways", s);
     /* a batch: comments, blank lines, one subject not in the store */
-    f = fopen(list, "w");
-    fputs("# subjects\n" A "\n\n  " D "   # the second\n0x00000000000000000000000000000000000000aa\n" X "\n", f);
-    fclose(f);
+    write_text(list, "# subjects\n" A "\n\n  " D "   # the second\n0x00000000000000000000000000000000000000aa\n" X "\n");
     r = run_sleuth("screen --store %s @%s --json", s, list);
     cr_assert_eq(r.status, 1, "%s", r.err);
     j = cJSON_Parse(r.out);
@@ -289,7 +251,7 @@ Test(screen, update_follows_new_blocks)
     j = sleuth_json("exposure update --store %s --json", s);
     cr_assert(cJSON_IsFalse(cJSON_GetObjectItem(j, "changed"))); /* no index: nothing to do */
     cJSON_Delete(j);
-    ok(run_sleuth("exposure build --store %s --quiet", s));
+    expect_ok(run_sleuth("exposure build --store %s --quiet", s));
     j = sleuth_json("exposure update --store %s --json", s);
     cr_assert(cJSON_IsFalse(cJSON_GetObjectItem(j, "changed")), "up to date right after a build");
     cJSON_Delete(j);
@@ -299,7 +261,7 @@ Test(screen, update_follows_new_blocks)
     r = run_sleuth("screen --store %s " B, s); /* B appears in block 3 only */
     cr_assert_eq(r.status, 1, "%s", r.err);
     run_free(&r);
-    ok(run_sleuth("ingest eth --quiet --store %s tests/data/screen/hand_3.jsonl", s));
+    expect_ok(run_sleuth("ingest eth --quiet --store %s tests/data/screen/hand_3.jsonl", s));
     j = sleuth_json("exposure update --store %s --json", s);
     cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(j, "changed")));
     cJSON_Delete(j);
@@ -326,9 +288,9 @@ Test(screen, matches_a_slow_trace_on_a_generated_world, .timeout = 600)
     truth = cJSON_Parse(r.out);
     run_free(&r);
     snprintf(exploiter, sizeof exploiter, "%s", jstr(cJSON_GetObjectItem(truth, "theft"), "exploiter"));
-    ok(run_sleuth("tags import --store %s %s/w/tags/world.tagpack.yaml %s/w/tags/incident.tagpack.yaml %s/w/incidents.yaml",
+    expect_ok(run_sleuth("tags import --store %s %s/w/tags/world.tagpack.yaml %s/w/tags/incident.tagpack.yaml %s/w/incidents.yaml",
                   s, d, d, d));
-    ok(run_sleuth("exposure build --store %s --quiet --max-hops 4", s));
+    expect_ok(run_sleuth("exposure build --store %s --quiet --max-hops 4", s));
     t = sleuth_json("trace --store %s --address %s --policy haircut --max-hops 4 --stop-at " STOP " --no-crossings --json",
                     s, exploiter);
     /* what the trace delivered to each address: the payments that went on, and the ends */
@@ -425,8 +387,8 @@ Test(screen, a_killed_update_leaves_the_old_index_and_builds_exclude_each_other,
     cJSON *j;
     run_result r;
     pid_t pid;
-    ok(run_sleuth("exposure build --store %s --quiet", s));
-    ok(run_sleuth("ingest eth --quiet --store %s tests/data/screen/hand_3.jsonl", s));
+    expect_ok(run_sleuth("exposure build --store %s --quiet", s));
+    expect_ok(run_sleuth("ingest eth --quiet --store %s tests/data/screen/hand_3.jsonl", s));
     /* killed between writing the new index and renaming it: the old one still answers */
     r = run_sh("SLEUTH_TEST_KILL_AT=exposure-before-rename %s exposure update --store %s", sleuth_bin(), s);
     cr_assert_neq(r.status, 0, "the update was killed");
@@ -438,10 +400,7 @@ Test(screen, a_killed_update_leaves_the_old_index_and_builds_exclude_each_other,
     pid = spawn_sh("env SLEUTH_TEST_STOP_AT=exposure-before-rename %s exposure build --store %s --quiet", sleuth_bin(), s);
     for (int i = 0; i < 3000 && proc_state(pid) != 'T'; i++) usleep(10000);
     cr_assert_eq(proc_state(pid), 'T', "the build stopped at its test point");
-    r = run_sleuth("exposure build --store %s", s);
-    cr_assert_eq(r.status, 1, "%s", r.err);
-    cr_assert(strstr(r.err, "another exposure build is running"), "%s", r.err);
-    run_free(&r);
+    sleuth_fails(1, "another exposure build is running", "exposure build --store %s", s);
     kill(pid, SIGCONT);
     {
         int st = -1, done = 0;
@@ -495,7 +454,7 @@ Test(screen, library_refresh_update_and_text)
     /* new blocks: an update at the store's new tip, then a refresh */
     cr_assert_eq(sl_exposure_update(st, dir, &changed, &e), SL_OK, "%s", e.msg);
     cr_assert(!changed);
-    ok(run_sleuth("ingest eth --quiet --store %s tests/data/screen/hand_3.jsonl", dir));
+    expect_ok(run_sleuth("ingest eth --quiet --store %s tests/data/screen/hand_3.jsonl", dir));
     cr_assert_eq(sl_store_snapshot(st, &e), SL_OK, "%s", e.msg);
     cr_assert_eq(sl_exposure_update(st, dir, &changed, &e), SL_OK, "%s", e.msg);
     cr_assert(changed);

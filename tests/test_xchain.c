@@ -248,12 +248,15 @@ Test(xchain_engine, crossings_arrive_in_their_chains_order)
 #define USDT "0xdac17f958d2ee523a2206206994597c13d831ec7"
 #define TOPIC_DEPOSIT "0xef519b7eb82aaf6ac376a6df2d793843ebfd593de5f1a0601d3cc6ab49ebb395"
 #define TOPIC_TRANSFER_OUT "0xa9cd03aa3c1b4515114539cd53d22085129d495cb9e9f9af77864526240f1bf7"
+#define TOPIC_TRANSFER_OUT_CALL "0x8e5841bcd195b858d53b38bcf91b38d47f3bc800469b6812d35451ab619c6f6c"
+#define AGG "0xa9a9a9a9a9a9a9a9a9a9a9a9a9a9a9a9a9a9a9a9"
+#define DEST3 "0xd3d3d3d3d3d3d3d3d3d3d3d3d3d3d3d3d3d3d3d3"
 #define TOPIC_V2_SWAP "0xd78ad95fa46c994b6551d0da85fc275fe613ce37657fb8d5e3d130840159d822"
 #define TOPIC_ERC20 "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
 #define H(n) "0x000000000000000000000000000000000000000000000000000000000000ac0" #n
-enum { TA = 0xa1, VB = 0xb7, DB = 0xd7, TS = 0x55, TR = 0x66 };
+enum { TA = 0xa1, VB = 0xb7, DB = 0xd7, TS = 0x55, TR = 0x66, TC = 0xac };
 
-static char WST[300], TIN_ID[65], TOUT_ID[65], TX_ID[65], TSTR_ID[65], TR_ID[65], TRF_ID[65], C0W[65], C5W[65], C7W[65];
+static char WST[300], TIN_ID[65], TOUT_ID[65], TX_ID[65], TSTR_ID[65], TR_ID[65], TRF_ID[65], TAC_ID[65], C0W[65], C5W[65], C7W[65];
 
 /* ABI words as hex (no 0x): a number, an address, a string's length and padded bytes. */
 static void w_num(char *o, uint64_t v) { sprintf(o + strlen(o), "%064llx", (unsigned long long)v); }
@@ -323,7 +326,7 @@ static void to_upper(char *s)
 
 static void build_world(void)
 {
-    static rt_tx c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, tin, tout, tx, tstr, tr, trf;
+    static rt_tx c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, tin, tout, tx, tstr, tr, trf, tac;
     rt_chain c;
     rt_out o;
     char memo_in[100], memo_out[100], memo_dep[100], tin_up[65];
@@ -356,6 +359,10 @@ static void build_world(void)
     rt_spend_memo(&trf, (rt_in[]){{tout.txid, 2}}, 1, (rt_out[]){{TR, 48000}, {VB, 22941000}}, 2, 1, memo_rf);
     rt_coinbase(&c9, 9, &o, 1), rt_block(&c, (rt_tx *[]){&c9, &trf}, 2);
     sl_hash_hex(TRF_ID, &trf.txid);
+    o = (rt_out){TC, 60000}, rt_coinbase(&c10, 10, &o, 1), rt_block(&c, (rt_tx *[]){&c10}, 1);
+    rt_spend_memo(&tac, (rt_in[]){{c10.txid, 0}}, 1, (rt_out[]){{VB, 59000}}, 1, 1, "=:ETH.USDT:" DEST3 ":0");
+    o = (rt_out){0x01, 0}, rt_coinbase(&c11, 11, &o, 1), rt_block(&c, (rt_tx *[]){&c11, &tac}, 2);
+    sl_hash_hex(TAC_ID, &tac.txid);
 
     char dir[600], path[700], t[2000], logs[4000], data[2000];
     snprintf(dir, sizeof dir, "%s/eth", d);
@@ -412,6 +419,16 @@ static void build_world(void)
         eth_receipt(f, b, b, VE, ROUTER, logs);
         eth_trace(f, b, b, VE, ROUTER, value[b - 5], ROUTER, DEST2, value[b - 5]);
     }
+    /* block 7: the outbound of TAC through an aggregator: VE -> ROUTER 0.5 ETH, internal
+     * ROUTER -> AGG 0.5 ETH, TransferOutAndCall(VE; target AGG, 0.5 ETH, USDT, DEST3, 0, memo) */
+    snprintf(memo_in, sizeof memo_in, "OUT:%s", TAC_ID);
+    eth_tx(t, 7, 7, VE, ROUTER, "0x6f05b59d3b20000", "0x3a6e2e3c0000000000000000000000000000000000000000"), eth_block(f, 7, t);
+    data[0] = logs[0] = 0;
+    w_addr(data, AGG), w_hex(data, "6f05b59d3b20000"), w_addr(data, USDT), w_addr(data, DEST3), w_num(data, 0);
+    w_num(data, 0xc0), w_str(data, memo_in);
+    eth_log(logs, 7, 7, 0, ROUTER, "\"" TOPIC_TRANSFER_OUT_CALL "\",\"0x000000000000000000000000eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee\"", data);
+    eth_receipt(f, 7, 7, VE, ROUTER, logs);
+    eth_trace(f, 7, 7, VE, ROUTER, "0x6f05b59d3b20000", ROUTER, AGG, "0x6f05b59d3b20000");
     fclose(f);
 
     snprintf(WST, sizeof WST, "%s/s", d);
@@ -458,10 +475,10 @@ Test(xchain, finds_every_crossing_of_the_world_with_its_payments)
     double t0 = sl_now();
     cr_assert_eq(sl_xchain_find(fs, a, &l, &e), SL_OK, "%s", e.msg);
     fprintf(stderr, "xchain: sl_xchain_find on the tiny world: %.3f ms, %zu crossings\n", (sl_now() - t0) * 1e3, l.n);
-    cr_assert_eq(l.n, 7);
-    /* memos: TIN's, TX's, TSTR's and TR's swaps, TOUT's OUT: and TRF's REFUND: (OP_RETURN), the
-     * Deposit and three TransferOut events */
-    cr_assert_eq(l.memos_seen, 10, "%llu", (unsigned long long)l.memos_seen);
+    cr_assert_eq(l.n, 8);
+    /* memos: TIN's, TX's, TSTR's, TR's and TAC's swaps, TOUT's OUT: and TRF's REFUND: (OP_RETURN),
+     * the Deposit, three TransferOut events and a TransferOutAndCall */
+    cr_assert_eq(l.memos_seen, 12, "%llu", (unsigned long long)l.memos_seen);
     cr_assert_eq(l.unparsed, 0);
 
     /* BTC -> ETH: TIN:0 (90000 sat to the vault) -> h03's router -> DEST (1.665 ETH) */
@@ -530,6 +547,24 @@ Test(xchain, finds_every_crossing_of_the_world_with_its_payments)
     }
     cr_assert_eq(legs, 2);
 
+    /* an aggregator swap-out: TAC:0 (59000 sat) -> h07's ROUTER -> AGG flow (0.5 ETH; flow 1, the
+     * internal call, not the vault's call of the router, flow 0, of the same amount) */
+    size_t tacs = 0;
+    for (size_t i = 0; i < l.n; i++) {
+        x = &l.v[i];
+        flow_tx(fs, x->link.from_chain, x->link.from_flow, tx, &k);
+        if (strcmp(tx, TAC_ID)) continue;
+        tacs++;
+        cr_assert(x->matched && x->kind == SL_XC_THOR_SWAP);
+        cr_assert_eq(k, 0);
+        cr_assert(x->link.from_amount == 59000 && x->link.to_amount == (sl_u128)500000000000000000ULL);
+        flow_tx(fs, x->link.to_chain, x->link.to_flow, tx, &k);
+        cr_assert_str_eq(tx, H(7));
+        cr_assert_eq(k, 1);
+        cr_assert_str_eq(x->memo, "=:ETH.USDT:" DEST3 ":0");
+    }
+    cr_assert_eq(tacs, 1);
+
     /* the refund: TR:0 (49000 to the vault) -> TRF:0 (48000 back to R), on the source chain */
     x = find_kind(&l, SL_XC_THOR_REFUND, true, "bitcoin");
     cr_assert_not_null(x);
@@ -543,7 +578,7 @@ Test(xchain, finds_every_crossing_of_the_world_with_its_payments)
 
     sl_trace_links links = {0};
     cr_assert_eq(sl_xchain_links(&l, &links), SL_OK);
-    cr_assert_eq(links.n, 7);
+    cr_assert_eq(links.n, 8);
     sl_trace_links_free(&links);
     sl_xchain_list_free(&l);
     sl_annot_close(a);
@@ -928,3 +963,86 @@ static void find_at_matches(const char *recipe, unsigned seed)
 
 Test(xchain, find_at_gives_find_s_crossings_of_the_txs_dmm, .timeout = 300) { find_at_matches("dmm", 3); }
 Test(xchain, find_at_gives_find_s_crossings_of_the_txs_bybit, .timeout = 300) { find_at_matches("bybit", 2); }
+
+/* ---- bridges by their pairing rule (tests/data/bridge/README.md) ---- */
+
+#define BD "tests/data/bridge"
+#define U1 "0x1111111111111111111111111111111111111111"
+#define U2 "0x2222222222222222222222222222222222222222"
+#define DEP1 "0xeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee04" /* U1's deposit */
+#define DEP3 "0xeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee06" /* U3's */
+
+/* The bridge fixture's store with its rules imported. */
+static const char *bridge_store(const char *rules)
+{
+    const char *d = temp_dir(), *s = path_in(d, "s");
+    expect_ok(run_sleuth("ingest eth --quiet --store %s --chain ethereum " BD "/eth.jsonl", s));
+    expect_ok(run_sleuth("ingest eth --quiet --store %s --chain arbitrum " BD "/arb.jsonl", s));
+    run_result r = run_sleuth("tags import --store %s %s", s, rules);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "bridge rules, 1 rule (kept in"), "%s", r.out);
+    run_free(&r);
+    return s;
+}
+
+/* The one flow of the trace's JSON that crossed through a link: its link object. */
+static const cJSON *crossing_link(const cJSON *j)
+{
+    const cJSON *f, *found = NULL;
+    cJSON_ArrayForEach(f, cJSON_GetObjectItem(j, "flows")) {
+        const cJSON *l = cJSON_GetObjectItem(f, "link");
+        if (cJSON_IsObject(l)) {
+            cr_assert_null(found, "one crossing expected");
+            found = l;
+        }
+    }
+    cr_assert_not_null(found, "no crossing in the trace");
+    return found;
+}
+
+Test(xchain_bridge, a_deposit_crosses_to_its_release_by_the_rule)
+{
+    const char *s = bridge_store(BD "/rules.yaml");
+    /* U1's deposit: paired with the 0.998 paid to U1 (same address), not the earlier 0.999 to U2 */
+    cJSON *j = sleuth_json("trace --store %s --chain ethereum --tx " DEP1 ":0 --json", s);
+    const cJSON *l = crossing_link(j);
+    cr_assert_str_eq(jstr(l, "asserted_by"), "rule");
+    cr_assert_str_eq(jstr(l, "to_chain"), "arbitrum");
+    cr_assert_str_eq(jstr(l, "to_tx"), "0xaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa03");
+    cr_assert_str_eq(jstr(l, "to_address"), U1);
+    cr_assert_str_eq(jstr(l, "from_amount"), "1000000000000000000"); /* above 2^53: text */
+    cr_assert_str_eq(jstr(l, "to_amount"), "998000000000000000");
+    cr_assert(strstr(jstr(l, "note"), "bridge fixture-bridge: deposit paired with its release by rule (rules.yaml line"),
+              "%s", jstr(l, "note"));
+    cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "conservation"), "balanced")));
+    cJSON_Delete(j);
+    /* U3's 5 ETH: no release fits (4 ETH is too small and too late): it ends, crossed */
+    run_result r = run_sleuth("trace --store %s --chain ethereum --tx " DEP3 ":0", s);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "crossed"), "%s", r.out);
+    cr_assert(strstr(r.out, "bridge fixture-bridge: no release fits the rule"), "%s", r.out);
+    run_free(&r);
+}
+
+Test(xchain_bridge, without_same_address_chain_order_decides_and_bad_rules_are_located)
+{
+    const char *d = temp_dir(), *rules = path_in(d, "loose.yaml"), *bad = path_in(d, "bad.yaml");
+    write_text(rules, "bridges:\n  - name: loose\n    from: {chain: ethereum, address: \"0xb1d9e000000000000000000000000000000000d1\"}\n"
+                      "    to: {chain: arbitrum, address: \"0xb1d9e000000000000000000000000000000000e1\"}\n");
+    const char *s = bridge_store(rules);
+    cJSON *j = sleuth_json("trace --store %s --chain ethereum --tx " DEP1 ":0 --json", s);
+    const cJSON *l = crossing_link(j);
+    cr_assert_str_eq(jstr(l, "to_address"), U2); /* the first release after it that fits */
+    cr_assert_str_eq(jstr(l, "to_amount"), "999000000000000000");
+    cJSON_Delete(j);
+    /* a key given twice, an unknown key, a missing side: located errors, nothing kept */
+    write_text(bad, "bridges:\n  - name: x\n    name: y\n");
+    sleuth_fails(1, "bad.yaml:3: name", "tags import --store %s %s", s, bad);
+    write_text(bad, "bridges:\n  - name: x\n    windw: 60\n");
+    sleuth_fails(1, "bad.yaml:3: windw: unknown key", "tags import --store %s %s", s, bad);
+    write_text(bad, "bridges:\n  - name: x\n    from: {chain: ethereum, address: \"0xb1\"}\n");
+    sleuth_fails(1, "bad.yaml:2: to: missing (mandatory)", "tags import --store %s %s", s, bad);
+    write_text(bad, "bridges:\n  - name: x\n    from: {chain: ethereum, address: a}\n    to: {chain: arbitrum, address: b}\n"
+                    "    max_fee_bps: 20000\n");
+    sleuth_fails(1, "bad.yaml:5: max_fee_bps: too large", "tags import --store %s %s", s, bad);
+}

@@ -12,4 +12,10 @@ export default defineConfig({
     chunkSizeWarningLimit: 800,
   },
   worker: { format: 'es' },
+  // `vite` (the dev server) only: the UI on its own port, /v1 passed to a running
+  // `sleuth serve` (SLEUTH_API, default http://127.0.0.1:18080). Not used by `vite build`.
+  server: {
+    host: '127.0.0.1',
+    proxy: { '/v1': { target: process.env.SLEUTH_API || 'http://127.0.0.1:18080', changeOrigin: false } },
+  },
 });

@@ -92,6 +92,8 @@ typedef struct sl_annot_row {
  * row past it. Errors: SL_ENOTFOUND, SL_EIO, SL_ESTORE (SQLite's message), SL_ENOMEM. */
 int sl_annot_open(sl_annot **a, sl_store *s, sl_error *e) SL_MUST_USE;
 void sl_annot_close(sl_annot *a);
+/* The folder of the store a was opened on (for the knowledge kept beside it). */
+const char *sl_annot_store_dir(const sl_annot *a);
 /* Takes the store's committed counts again (after sl_store_snapshot of s). */
 int sl_annot_snapshot(sl_annot *a, sl_error *e) SL_MUST_USE;
 

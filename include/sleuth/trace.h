@@ -96,11 +96,12 @@ typedef struct sl_trace_link {
     uint32_t line;
     char note[200];
     /* added (issue 12): where a link comes from and where an unmatched one goes */
-    uint8_t origin;                       /* SL_LINK_DECLARED (0, a --link file) or SL_LINK_CHAIN_DATA
-                                           * (found in the chains' own data: xchain.h) */
+    uint8_t origin;                       /* SL_LINK_DECLARED (0, a --link file), SL_LINK_CHAIN_DATA
+                                           * (found in the chains' own data: xchain.h) or SL_LINK_RULE
+                                           * (paired by a bridge rule: note names it) */
     char to_chain_name[16];               /* to_flow SL_FLOW_NONE: the chain it crossed to ("" unknown) */
 } sl_trace_link;
-enum { SL_LINK_DECLARED = 0, SL_LINK_CHAIN_DATA = 1 };
+enum { SL_LINK_DECLARED = 0, SL_LINK_CHAIN_DATA = 1, SL_LINK_RULE = 2 };
 typedef struct sl_trace_links {
     sl_trace_link *v;
     size_t n, cap;

@@ -95,10 +95,57 @@ typedef struct sl_xchain_list {
     uint64_t txs_asked;            /* sl_xchain_find_at: distinct transactions examined (summed over calls) */
 } sl_xchain_list;
 
+/* ---- bridges: deposit/release pairing rules (docs/LAUNDERING.md "Bridges") ----
+ * A rule names a bridge's deposit address on one chain and its release address on an
+ * account chain; a payment into the deposit address is paired with the first payment out
+ * of the release address, not yet paired, that comes within `window` seconds, is smaller by
+ * at most the fee (max_fee_bps of the deposit, converted by the assets' decimals, plus
+ * max_fee_units base units of the released asset) and, with same_address, pays the
+ * depositor's own address. Deposits are taken in chain order, so the pairing is one to
+ * one and the same whatever transactions a trace asks about. */
+typedef struct sl_bridge_rule {
+    char name[64];
+    char file[256];
+    uint32_t line;                        /* of the rule in file */
+    char from_chain[16], from_address[64], from_asset[48]; /* asset "" = the chain's coin */
+    char to_chain[16], to_address[64], to_asset[48];
+    uint64_t window_s;                    /* default 3600 */
+    uint32_t max_fee_bps;                 /* default 50 (0.5%) */
+    sl_u128 max_fee_units;                /* default 0 */
+    bool same_address;                    /* default false */
+} sl_bridge_rule;
+typedef struct sl_bridge_rules {
+    sl_bridge_rule *v;
+    size_t n, cap;
+} sl_bridge_rules;
+/* Reads a rules file (YAML, `bridges:` a list; data/bridges/README.md) and appends its
+ * rules to *out (on an error, none of the file's). Errors name the file and line:
+ * SL_ECORRUPT (a missing, unknown or bad field, a key given twice), SL_EIO (cannot open),
+ * SL_ENOMEM. */
+int sl_bridge_rules_read(const char *path, sl_bridge_rules *out, sl_error *e) SL_MUST_USE;
+/* Every rules file kept in STORE/knowledge/bridges.d (none is fine), in name order. */
+int sl_bridge_rules_load(const char *store_dir, sl_bridge_rules *out, sl_error *e) SL_MUST_USE;
+/* Whether path looks like a rules file (a top-level `bridges:` line), for `tags import`. */
+bool sl_bridge_rules_is_file(const char *path);
+/* Validates path and keeps a copy in STORE/knowledge/bridges.d/BASENAME (atomically);
+ * *n the rules it holds. Errors of sl_bridge_rules_read, SL_EUSAGE for an empty list. */
+int sl_bridge_rules_import(const char *store_dir, const char *path, size_t *n, sl_error *e) SL_MUST_USE;
+void sl_bridge_rules_free(sl_bridge_rules *r);
+/* The bridge crossings of rules r in fs: every deposit (txs NULL) or only the deposits made
+ * by one of txs[0..n); appended to *out as SL_XC_BRIDGE crossings whose links have origin
+ * SL_LINK_RULE (matched: the release; unmatched: to_flow SL_FLOW_NONE, to the rule's
+ * chain). A rule whose chains, addresses or assets the store does not hold gives none.
+ * Errors: SL_EUSAGE (same_address with a deposit on a UTXO chain, or a release chain that is
+ * not an account chain: named with the rule's file and line), SL_ENOMEM. */
+int sl_xchain_bridges(const sl_flow_set *fs, const sl_bridge_rules *r, const sl_tx_ref *txs, size_t n,
+                      sl_xchain_list *out, sl_error *e) SL_MUST_USE;
+
 /* Finds every crossing in the store: THORChain inbounds (an OP_RETURN swap memo on a
  * Bitcoin-family tx, a router Deposit event, a memo in the input of a tx to a vault) matched
- * to their outbound or refund by the memo's txid, DEX swaps by their Swap events. fs and a
- * belong to the same store. Appends to *out. Errors: SL_ENOMEM, the annotation store's. */
+ * to their outbound or refund by the memo's txid, DEX swaps by their Swap events, and bridge
+ * deposits paired by the store's rules (sl_bridge_rules_load on a's store). fs and a belong
+ * to the same store. Appends to *out. Errors: SL_ENOMEM, the annotation store's, those of
+ * the rules (sl_bridge_rules_read, sl_xchain_bridges). */
 int sl_xchain_find(const sl_flow_set *fs, sl_annot *a, sl_xchain_list *out, sl_error *e) SL_MUST_USE;
 /* The crossings whose departing payment is made by one of txs[0..n) (chain, tx id; repeats
  * are examined once): the THORChain inbound and the DEX swaps each of those transactions
@@ -109,8 +156,9 @@ int sl_xchain_find(const sl_flow_set *fs, sl_annot *a, sl_xchain_list *out, sl_e
  * outbound that names an inbound is paid by the vault, so its senders are vaults), not
  * from every OUT:/REFUND: memo of the store. The payment chosen can differ only for a
  * Bitcoin-family inbound whose vault output is not its first non-OP_RETURN output and
- * whose vault is seen only in other swaps' outbounds (see docs/LAUNDERING.md). Appended to
- * *out in the order of txs (inbound legs, then DEX swaps, per tx); out->txs_asked,
+ * whose vault is seen only in other swaps' outbounds (see docs/LAUNDERING.md). Bridge
+ * deposits made by txs follow (sl_xchain_bridges with the store's rules). Appended to
+ * *out in the order of txs (inbound legs, then DEX swaps, per tx), then the bridges; out->txs_asked,
  * memos_seen and unparsed grow by what was read. fs and a belong to the same store; a
  * transaction past a chain's committed count or on a chain fs does not hold gives none.
  * Errors: SL_ENOMEM, the annotation store's (SL_ESTORE); *out keeps what was appended

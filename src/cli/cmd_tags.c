@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "sleuth/incident.h"
 #include "sleuth/tags.h"
+#include "sleuth/xchain.h"
 
 static const char TAGS_HELP[] =
     "usage: sleuth tags import --store DIR [--strict] FILE...   TagPack/ActorPack YAML, OFAC SDN XML\n"
@@ -92,6 +93,15 @@ static int tags_import(topts *o, int argc, char **argv)
             }
             printf("%s: incidents, %zu incident%s (kept in %s/knowledge/incidents.d/)\n", argv[i], ninc,
                    ninc == 1 ? "" : "s", o->c.store);
+            continue;
+        }
+        if (sl_bridge_rules_is_file(argv[i])) { /* bridge pairing rules: kept beside the tags too */
+            if (sl_bridge_rules_import(o->c.store, argv[i], &ninc, &e)) {
+                sl_tags_close(t);
+                return cli_fail(&o->c, &e);
+            }
+            printf("%s: bridge rules, %zu rule%s (kept in %s/knowledge/bridges.d/)\n", argv[i], ninc, ninc == 1 ? "" : "s",
+                   o->c.store);
             continue;
         }
         if (sl_tags_import(t, argv[i], &io, &st, &e)) {

@@ -1,6 +1,6 @@
 /* eth_ingest.c — Ethereum-family ingest: files and folders (JSON-RPC responses, JSON
  * lines, ethereum-etl / GraphSense exports in JSON or CSV, .zst compressed), and a live
- * node's JSON-RPC over HTTP (libcurl) for a block range.
+ * node's JSON-RPC over HTTP (sleuth/jsonrpc.h) for a block range.
  *
  * Files stream in block-range segments (docs/ETH.md, "Streaming ingest"): the inputs'
  * documents are merged by block number (each file in ascending block order) into segments
@@ -27,7 +27,6 @@
 #include "sleuth/ingest.h"
 
 #include <cjson/cJSON.h>
-#include <curl/curl.h>
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -43,6 +42,7 @@
 #include "sleuth/chains.h"
 #include "sleuth/eth_store.h"
 #include "sleuth/json.h"
+#include "sleuth/jsonrpc.h"
 #include "sleuth/util.h"
 
 static bool ends_with(const char *s, const char *suf)
@@ -525,49 +525,16 @@ int sl_ingest_eth(sl_store *s, const char *const *paths, int npaths, const sl_et
 
 /* ---------------- live JSON-RPC ---------------- */
 typedef struct rpc {
-    CURL *curl;
-    const char *url;
-    sl_buf body;
-    int id;
+    sl_jsonrpc *c;
+    const char *body; /* the last answer (the client's buffer) */
+    size_t len;
     bool no_block_receipts, no_trace_block, no_debug_block, no_debug_tx;
 } rpc;
 
-static size_t on_data(char *p, size_t sz, size_t n, void *ud)
-{
-    sl_buf *b = ud;
-    if (b->len + sz * n > ((size_t)1 << 31)) return 0; /* refuse answers above 2 GiB */
-    return sl_buf_append(b, p, sz * n) ? 0 : sz * n;
-}
-
-/* Calls method(params) and leaves the raw answer in r->body. SL_EIO when the node cannot
- * be reached or answers HTTP >= 400. */
+/* Calls method(params) and leaves the raw answer in r->body (sleuth/jsonrpc.h). */
 static int rpc_call(rpc *r, const char *method, const char *params, sl_error *e)
 {
-    char *req;
-    long code = 0;
-    CURLcode cc;
-    struct curl_slist *h = NULL;
-    size_t n = strlen(method) + strlen(params) + 80;
-    if (!(req = sl_malloc(n))) return sl_err(e, SL_ENOMEM, "out of memory");
-    snprintf(req, n, "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"%s\",\"params\":%s}", ++r->id, method, params);
-    r->body.len = 0;
-    h = curl_slist_append(h, "Content-Type: application/json");
-    curl_easy_setopt(r->curl, CURLOPT_URL, r->url);
-    curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(r->curl, CURLOPT_POSTFIELDS, req);
-    curl_easy_setopt(r->curl, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(r->curl, CURLOPT_WRITEDATA, &r->body);
-    curl_easy_setopt(r->curl, CURLOPT_TIMEOUT, 300L);
-    cc = curl_easy_perform(r->curl);
-    curl_slist_free_all(h);
-    sl_free(req);
-    if (cc != CURLE_OK) return sl_err(e, SL_EIO, "%s: %s: %s", r->url, method, curl_easy_strerror(cc));
-    curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &code);
-    if (code >= 400 && code != 500)
-        return sl_err(e, SL_EIO, "%s: %s: HTTP status %ld", r->url, method, code);
-    if (sl_buf_append(&r->body, "", 1)) return sl_err(e, SL_ENOMEM, "out of memory");
-    r->body.len--;
-    return SL_OK;
+    return sl_jsonrpc_call(r->c, method, params, &r->body, &r->len, e);
 }
 
 /* Parses the node's answer to `what` strictly (sl_json_parse: malformed JSON or a repeated
@@ -575,8 +542,8 @@ static int rpc_call(rpc *r, const char *method, const char *params, sl_error *e)
 static int rpc_json(cJSON **out, const rpc *r, const char *what, sl_error *e)
 {
     char name[200];
-    snprintf(name, sizeof name, "%s answer to %s", r->url, what);
-    return sl_json_parse(out, (const char *)r->body.p, r->body.len, name, e);
+    snprintf(name, sizeof name, "%s answer to %s", sl_jsonrpc_url(r->c), what);
+    return sl_json_parse(out, r->body, r->len, name, e);
 }
 
 /* Sets *err when the answer is a JSON-RPC error (e.g. method not found) or has no result. */
@@ -593,8 +560,8 @@ static int rpc_is_error(const rpc *r, const char *what, bool *err, sl_error *e)
 static int feed(sl_eth_set *set, rpc *r, const char *what, sl_error *e)
 {
     char name[200];
-    snprintf(name, sizeof name, "%s answer to %s", r->url, what);
-    return sl_eth_parse_json(set, name, (const char *)r->body.p, r->body.len, e);
+    snprintf(name, sizeof name, "%s answer to %s", sl_jsonrpc_url(r->c), what);
+    return sl_eth_parse_json(set, name, r->body, r->len, e);
 }
 
 static bool stack_word(const cJSON *stack, int from_top, uint8_t out[32])
@@ -730,8 +697,11 @@ int sl_ingest_eth_rpc(sl_store *s, const sl_eth_ingest_opts *o, sl_eth_ingest_re
     if (!ci) return sl_err(e, SL_EUSAGE, "unknown chain '%s'", o->chain);
     if (o->from > o->to) return sl_err(e, SL_EUSAGE, "--from %llu is above --to %llu", (unsigned long long)o->from, (unsigned long long)o->to);
     sl_eth_set_init(&set, ci);
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) || !(c.curl = curl_easy_init())) return sl_err(e, SL_EIO, "libcurl cannot start");
-    c.url = o->rpc_url;
+    {
+        /* a block with its traces can be large and slow to answer: 2 GiB, 300 s */
+        const sl_jsonrpc_opts ro = {.max_answer = (size_t)1 << 31, .timeout_s = 300, .tries = 1};
+        if ((rc = sl_jsonrpc_open(&c.c, o->rpc_url, &ro, e))) return rc;
+    }
     for (uint64_t n = o->from; n <= o->to && !rc; n++) {
         char p[256], what[128];
         size_t tx0 = set.n_txs;
@@ -796,7 +766,7 @@ int sl_ingest_eth_rpc(sl_store *s, const sl_eth_ingest_opts *o, sl_eth_ingest_re
             snprintf(p, sizeof p, "[\"%s\",{\"disableStorage\":true,\"disableMemory\":true}]", hx);
             snprintf(what, sizeof what, "debug_traceTransaction(%s)", hx);
             if ((rc = rpc_call(&c, "debug_traceTransaction", p, e)) || (rc = rpc_json(&j, &c, what, e))) break;
-            snprintf(what, sizeof what, "%s debug_traceTransaction(%s)", c.url, hx);
+            snprintf(what, sizeof what, "%s debug_traceTransaction(%s)", sl_jsonrpc_url(c.c), hx);
             res = cJSON_GetObjectItemCaseSensitive(j, "result");
             if (!cJSON_IsObject(res)) {
                 const cJSON *er = cJSON_GetObjectItemCaseSensitive(j, "error");
@@ -816,8 +786,7 @@ int sl_ingest_eth_rpc(sl_store *s, const sl_eth_ingest_opts *o, sl_eth_ingest_re
         count_kinds(&m, r);
         rc = write_model(s, &set, &m, o, r, e);
     }
-    if (c.curl) curl_easy_cleanup(c.curl);
-    sl_buf_free(&c.body);
+    sl_jsonrpc_close(c.c);
     sl_eth_model_free(&m);
     sl_eth_set_free(&set);
     r->seconds = sl_now() - t0;

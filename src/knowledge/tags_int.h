@@ -69,6 +69,9 @@ typedef struct sl_ynode {
  * aliases, more than one document, depth > 32 are located errors naming path. */
 int sl_ynode_read(const char *path, yaml_parser_t *ps, sl_ynode *root, sl_error *e);
 void sl_ynode_free(sl_ynode *y);
+/* SL_OK when m is a mapping whose keys are words, none given twice; else a located error
+ * (path:line: key: "key given twice (first on line N)"), SL_ECORRUPT. what names m. */
+int sl_ynode_check_map(const char *path, const sl_ynode *m, const char *what, sl_error *e);
 /* The value of key k of mapping m, or NULL. */
 const sl_ynode *sl_ynode_get(const sl_ynode *m, const char *k);
 

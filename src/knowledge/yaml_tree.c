@@ -86,3 +86,16 @@ const sl_ynode *sl_ynode_get(const sl_ynode *m, const char *k)
     return NULL;
 }
 
+
+int sl_ynode_check_map(const char *path, const sl_ynode *m, const char *what, sl_error *e)
+{
+    if (m->type != SL_Y_MAP) return sl_tags__bad_at(path, m->line, what, e, "a mapping expected");
+    for (size_t i = 0; i + 1 < m->n; i += 2) {
+        if (m->kids[i].type != SL_Y_SCALAR) return sl_tags__bad_at(path, m->kids[i].line, what, e, "a key must be a word");
+        for (size_t j = 0; j < i; j += 2)
+            if (!strcmp(m->kids[j].s, m->kids[i].s))
+                return sl_tags__bad_at(path, m->kids[i].line, m->kids[i].s, e, "key given twice (first on line %u)",
+                                       m->kids[j].line);
+    }
+    return SL_OK;
+}

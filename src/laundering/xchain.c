@@ -15,8 +15,9 @@
  *             taken from the one pass over the rows: no query per inbound), one per
  *             transaction: on a Bitcoin-family chain the output paying the memo's
  *             destination, else the first output that is neither the OP_RETURN nor a
- *             vault; on an EVM chain the TransferOut event's `to` paid in that tx (the
- *             router's internal or token flow to it, the largest), or, for a memo in the
+ *             vault; on an EVM chain the TransferOut event's `to` (TransferOutAndCall's
+ *             aggregator `target`, which swaps and pays the user in the same tx) paid in
+ *             that tx (the router's internal or token flow to it, the largest), or, for a memo in the
  *             input, the tx's native flow. OUT: is the swap's outbound, REFUND: its refund.
  *   amounts   from_amount = the inbound payment, to_amount = the outbound payment. A
  *             streaming swap paid by k outbounds gives k links leaving at the one inbound
@@ -46,6 +47,8 @@ typedef struct arow {
     uint8_t kind, event;
     uint8_t contract[20];
     uint8_t topic1[32], topic2[32];
+    uint8_t payee[20];   /* router outbound events: who the router paid (TransferOut's `to`,
+                          * TransferOutAndCall's aggregator `target`); zero otherwise */
     char text[251];
     char ref[65];        /* OUT:/REFUND: rows: the inbound txid they name (annot.h) */
 } arow;
@@ -76,6 +79,10 @@ static int push_row(arows *l, const sl_annot_row *r)
     memcpy(x->contract, r->contract, 20);
     if (r->n_topics > 1) memcpy(x->topic1, r->topics[1], 32);
     if (r->n_topics > 2) memcpy(x->topic2, r->topics[2], 32);
+    if (r->event == SL_EV_THOR_TRANSFER_OUT && r->n_topics > 2) memcpy(x->payee, r->topics[2] + 12, 20);
+    /* TransferOutAndCall(vault indexed, target, amount, finalAsset, to, amountOutMin, memo): the
+     * router pays `target` (an aggregator, data word 0), which swaps and pays `to` */
+    if (r->event == SL_EV_THOR_TRANSFER_OUT_CALL && r->data && r->len >= 32) memcpy(x->payee, r->data + 12, 20);
     snprintf(x->text, sizeof x->text, "%s", r->text ? r->text : "");
     memcpy(x->ref, r->ref, sizeof x->ref);
     x->ref[64] = 0;
@@ -247,9 +254,9 @@ static bool outbound_payment(const find_ctx *c, const sl_flow_view *v, const aro
         if (in->dest[0] && v->m->addr_find(v, in->dest, &dest, &e)) dest = 0;
         return r->kind == SL_ANNOT_OPRETURN && utxo_payment(c, v, r->tx, r->idx, dest, false, out);
     }
-    if (r->kind == SL_ANNOT_EVENT) { /* TransferOut(vault, to, asset, amount, memo) */
+    if (r->kind == SL_ANNOT_EVENT) { /* TransferOut / TransferOutAndCall: the router's payment to the payee */
         uint32_t to, router = 0;
-        if (!addr20(v, r->topic2 + 12, &to)) return false;
+        if (!addr20(v, r->payee, &to)) return false;
         if (!addr20(v, r->contract, &router)) router = 0;
         return largest_to(v, r->tx, to, router, true, false, out) || largest_to(v, r->tx, to, 0, true, false, out);
     }
@@ -436,6 +443,17 @@ static int one_dex(find_ctx *c, const arow *r)
     return add_xc(c, &x);
 }
 
+/* The bridge crossings by the rules kept in a's store (bridges.c). */
+static int store_bridges(const sl_flow_set *fs, sl_annot *a, const sl_tx_ref *txs, size_t n, sl_xchain_list *out,
+                         sl_error *e)
+{
+    sl_bridge_rules r = {0};
+    int rc = sl_bridge_rules_load(sl_annot_store_dir(a), &r, e);
+    if (!rc) rc = sl_xchain_bridges(fs, &r, txs, n, out, e);
+    sl_bridge_rules_free(&r);
+    return rc;
+}
+
 int sl_xchain_find(const sl_flow_set *fs, sl_annot *a, sl_xchain_list *out, sl_error *e)
 {
     find_ctx c = {.fs = fs, .a = a, .out = out, .e = e};
@@ -452,7 +470,7 @@ int sl_xchain_find(const sl_flow_set *fs, sl_annot *a, sl_xchain_list *out, sl_e
         if ((rc = one_dex(&c, &c.dex.v[i]))) sl_err(e, rc, "out of memory");
     sl_free(c.in.v), sl_free(c.outs.v), sl_free(c.dex.v), sl_free(c.legs.v);
     sl_ht_free(&c.vaults), sl_ht_free(&c.pool_in);
-    return rc;
+    return rc ? rc : store_bridges(fs, a, NULL, 0, out, e);
 }
 
 /* ---- by transaction (the rows of the asked txs only) ---- */
@@ -513,7 +531,7 @@ int sl_xchain_find_at(const sl_flow_set *fs, sl_annot *a, const sl_tx_ref *txs, 
     if (began) sl_annot_read_end(a);
     sl_free(c.in.v), sl_free(c.outs.v), sl_free(c.dex.v), sl_free(c.legs.v);
     sl_ht_free(&c.vaults), sl_ht_free(&c.pool_in), sl_ht_free(&asked);
-    return rc;
+    return rc ? rc : store_bridges(fs, a, txs, n, out, e);
 }
 
 /* The tx that made payment flow on chain (SL_FLOW_NONE: none, or an input). */

@@ -288,7 +288,8 @@ static void edges(const gctx *g, sl_graph *gr)
         gedge e;
         link_nodes(g, l, &ka, &a, &kb, &b);
         va->m->flow_get(va, l->from_flow, &f);
-        if (l->origin == SL_LINK_CHAIN_DATA) snprintf(note, sizeof note, "chain data: %s", l->note);
+        if (l->origin != SL_LINK_DECLARED)
+            snprintf(note, sizeof note, "%s: %s", l->origin == SL_LINK_RULE ? "rule" : "chain data", l->note);
         else
             snprintf(note, sizeof note, "declared by the analyst (%s line %u)%s%s", g->rep->links.path, l->line,
                      l->note[0] ? ": " : "", l->note);

@@ -256,8 +256,8 @@ static void j_crossing(sl_jw *w, const sl_trace_report *rep, const sl_trace_cros
     sl_jw_u128(w, "amount", back ? x->amount_in : x->amount_out);
     sl_jw_u64_or_null(w, "time", f.time, f.time != 0);
     sl_jw_obj(w, "link");
-    sl_jw_str(w, "asserted_by", l->origin == SL_LINK_CHAIN_DATA ? "chain-data" : "analyst");
-    sl_jw_str(w, "file", l->origin == SL_LINK_CHAIN_DATA ? NULL : rep->links.path);
+    sl_jw_str(w, "asserted_by", l->origin == SL_LINK_CHAIN_DATA ? "chain-data" : l->origin == SL_LINK_RULE ? "rule" : "analyst");
+    sl_jw_str(w, "file", l->origin == SL_LINK_DECLARED ? rep->links.path : NULL); /* a rule's file: in note */
     sl_jw_u64_or_null(w, "line", l->line, l->origin != SL_LINK_CHAIN_DATA);
     sl_jw_str(w, "note", l->note);
     sl_jw_u128(w, "from_amount", l->from_amount);

@@ -142,13 +142,13 @@ static void params(const sl_trace_report *rep, FILE *out)
     if (rep->xc_status[0]) sl_fmt_wrapf(out, 4, "  crossings in chain data: %s", rep->xc_status);
     else if (rep->xc_all)
         sl_fmt_wrapf(out, 4, "  crossings in chain data: %zu found in the store (THORChain swaps matched by memo, DEX swaps "
-                             "by their Swap event; %" PRIu64 " memos read, %" PRIu64 " not parsed), %zu followed%s%s",
+                             "by their Swap event, bridges by their rules; %" PRIu64 " memos read, %" PRIu64 " not parsed), %zu followed%s%s",
                      rep->xc.n, rep->xc.memos_seen, rep->xc.unparsed, rep->xc_used,
                      rep->xc_skipped ? ", the others' payments declared in the link file" : "",
                      rep->xc.n ? " (--no-crossings: off)" : "");
     else
         sl_fmt_wrapf(out, 4, "  crossings in chain data: %zu found in the %" PRIu64 " txs the trace reached, looked for "
-                             "after %u passes (THORChain swaps matched by memo, DEX swaps by their Swap event; %" PRIu64
+                             "after %u passes (THORChain swaps matched by memo, DEX swaps by their Swap event, bridges by their rules; %" PRIu64
                              " memos read, %" PRIu64 " not parsed), %zu followed%s%s",
                      rep->xc.n, rep->xc.txs_asked, rep->xc_rounds, rep->xc.memos_seen, rep->xc.unparsed, rep->xc_used,
                      rep->xc_skipped ? ", the others' payments declared in the link file" : "",
@@ -273,8 +273,9 @@ static void crossing(const sl_trace_report *rep, FILE *out, const sl_trace_cross
     sl_rt_tx(rep, l->to_chain, g.tx, tb);
     amt(rep, l->from_chain, f.asset, back ? x->amount_in : x->amount_out, out_a);
     amt(rep, l->to_chain, g.asset, back ? x->amount_out : x->amount_in, in_b);
-    if (l->origin == SL_LINK_CHAIN_DATA)
-        sl_fmt_wrapf(out, 6, "  chain data: %s: %s %s:%u -> %s %s:%u, %s -> %s", l->note, a->name, ta,
+    if (l->origin != SL_LINK_DECLARED)
+        sl_fmt_wrapf(out, 6, "  %s: %s: %s %s:%u -> %s %s:%u, %s -> %s", l->origin == SL_LINK_RULE ? "rule" : "chain data",
+                     l->note, a->name, ta,
                      a->m->flow_index(a, l->from_flow), b->name, tb, b->m->flow_index(b, l->to_flow), out_a, in_b);
     else
         sl_fmt_wrapf(out, 6, "  %s line %u: %s %s:%u -> %s %s:%u, %s -> %s%s%s%s", rep->links.path, l->line, a->name, ta,
@@ -302,15 +303,18 @@ static void crossings(const sl_trace_report *rep, FILE *out)
         sl_fmt_wrapf(out, 6, "  %s at %s: %s%s%s%s", a, w, why, l && l->note[0] ? " (" : "", l ? l->note : "",
                      l && l->note[0] ? ")" : "");
     }
-    for (int pass = 0; pass < 2; pass++) { /* the analyst's links, then those found in chain data */
+    bool rules = false; /* a bridge rule's pair among the found ones: the heading says so */
+    for (size_t i = 0; i < r->n_crossings && !rules; i++) rules = sl_rt_link(rep, &r->crossings[i])->origin == SL_LINK_RULE;
+    for (int pass = 0; pass < 2; pass++) { /* the analyst's links, then those found in chain data or by rules */
         bool head = false;
         for (size_t i = 0; i < r->n_crossings; i++) {
             const sl_trace_crossing *x = &r->crossings[i];
             const sl_trace_link *l = sl_rt_link(rep, x);
-            if ((l->origin == SL_LINK_CHAIN_DATA) != (pass == 1)) continue;
+            if ((l->origin != SL_LINK_DECLARED) != (pass == 1)) continue;
             if (!head)
-                fprintf(out, pass ? "\ncrossings found in chain data (THORChain memos, Swap events: not an assertion)\n"
-                                  : "\ncrossings (declared links: the analyst's assertion, not chain data)\n");
+                fprintf(out, !pass ? "\ncrossings (declared links: the analyst's assertion, not chain data)\n"
+                             : rules ? "\ncrossings found in chain data or paired by bridge rules (not an assertion)\n"
+                                     : "\ncrossings found in chain data (THORChain memos, Swap events: not an assertion)\n");
             head = true;
             crossing(rep, out, x, l);
         }

@@ -90,19 +90,6 @@ void sl_rules_free(sl_rules *r)
 
 #define BAD(line, field, ...) sl_tags__bad_at(name, line, field, e, __VA_ARGS__)
 
-/* A mapping with no key twice. */
-static int check_map(const char *name, const sl_ynode *m, const char *what, sl_error *e)
-{
-    if (m->type != SL_Y_MAP) return BAD(m->line, what, "a mapping expected");
-    for (size_t i = 0; i + 1 < m->n; i += 2) {
-        if (m->kids[i].type != SL_Y_SCALAR) return BAD(m->kids[i].line, what, "a key must be a word");
-        for (size_t j = 0; j < i; j += 2)
-            if (!strcmp(m->kids[j].s, m->kids[i].s))
-                return BAD(m->kids[i].line, m->kids[i].s, "key given twice (first on line %u)", m->kids[j].line);
-    }
-    return SL_OK;
-}
-
 /* A scalar or a list of scalars, each passed to fn. */
 static int each_word(const char *name, const sl_ynode *v, const char *field, int (*fn)(const char *w, void *ctx),
                      void *ctx, sl_error *e)
@@ -157,7 +144,7 @@ static int one_rule(const char *name, const sl_ynode *m, size_t k, sl_rule *r, s
 {
     int rc;
     bool have_level = false, have_cat = false;
-    if ((rc = check_map(name, m, "rules", e))) return rc;
+    if ((rc = sl_ynode_check_map(name, m, "rules", e))) return rc;
     memset(r, 0, sizeof *r);
     r->dirs = SL_SCREEN_BOTH, r->exposure = SL_EXP_SELF | SL_EXP_DIRECT | SL_EXP_INDIRECT, r->line = m->line;
     snprintf(r->name, sizeof r->name, "rule %zu", k + 1);
@@ -208,7 +195,7 @@ static int from_tree(sl_rules *r, const char *name, const sl_ynode *root, sl_err
 {
     const sl_ynode *v, *list;
     int rc;
-    if ((rc = check_map(name, root, "document", e))) return rc;
+    if ((rc = sl_ynode_check_map(name, root, "document", e))) return rc;
     for (size_t i = 0; i + 1 < root->n; i += 2)
         if (strcmp(root->kids[i].s, "version") && strcmp(root->kids[i].s, "rules"))
             return BAD(root->kids[i].line, root->kids[i].s, "unknown key (version, rules)");

@@ -220,6 +220,8 @@ fail:
     return rc;
 }
 
+const char *sl_annot_store_dir(const sl_annot *a) { return a->s->dir; }
+
 void sl_annot_close(sl_annot *a)
 {
     if (!a) return;

@@ -1,5 +1,5 @@
-/* rpc.c — the watcher's JSON-RPC client (libcurl) for Bitcoin Core-compatible nodes
- * (getblockchaininfo, getblockhash, getblock verbosity 0) and Ethereum-style nodes
+/* rpc.c — the watcher's JSON-RPC calls (over the shared client of sleuth/jsonrpc.h) to
+ * Bitcoin Core-compatible nodes (getblockchaininfo, getblockhash, getblock verbosity 0) and Ethereum-style nodes
  * (eth_blockNumber, eth_getBlockByNumber), and the strict parsers of their answers. Node
  * answers are untrusted input: every one is parsed by sl_json_parse (a repeated key or
  * malformed JSON is an error naming the call), checked for its type, and bounded (an
@@ -8,62 +8,20 @@
  */
 #include "watch_int.h"
 
-#include <curl/curl.h>
 #include <string.h>
-#include <time.h>
 
 #include "sleuth/btc.h"
 #include "sleuth/json.h"
-
-#define RPC_MAX_ANSWER ((size_t)64 << 20)
-
-struct wrpc {
-    CURL *curl;
-    char *url;
-    sl_buf body;
-    unsigned id;
-};
-
-static size_t on_data(char *p, size_t sz, size_t n, void *ud)
-{
-    sl_buf *b = ud;
-    if (b->len + sz * n > RPC_MAX_ANSWER) return 0;
-    return sl_buf_append(b, p, sz * n) ? 0 : sz * n;
-}
+#include "sleuth/jsonrpc.h"
 
 int wrpc_open(wrpc **out, const char *url, sl_error *e)
 {
-    wrpc *r;
-    *out = NULL;
-    if (curl_global_init(CURL_GLOBAL_DEFAULT)) return sl_err(e, SL_EIO, "libcurl cannot start");
-    if (!(r = sl_calloc(1, sizeof *r)) || !(r->url = sl_strdup(url))) {
-        sl_free(r);
-        return sl_err(e, SL_ENOMEM, "out of memory");
-    }
-    if (!(r->curl = curl_easy_init())) {
-        wrpc_close(r);
-        return sl_err(e, SL_EIO, "libcurl cannot start");
-    }
-    *out = r;
-    return SL_OK;
+    /* a node being restarted or busy: three tries */
+    const sl_jsonrpc_opts o = {.max_answer = (size_t)64 << 20, .timeout_s = 60, .tries = 3};
+    return sl_jsonrpc_open(out, url, &o, e);
 }
 
-void wrpc_close(wrpc *r)
-{
-    if (!r) return;
-    if (r->curl) curl_easy_cleanup(r->curl);
-    sl_buf_free(&r->body);
-    sl_free(r->url);
-    sl_free(r);
-}
-
-/* The URL without its credentials, for messages. */
-static void url_shown(char *out, size_t cap, const char *url)
-{
-    const char *at = strchr(url, '@'), *scheme = strstr(url, "://");
-    if (at && scheme && at > scheme) snprintf(out, cap, "%.*s%s", (int)(scheme + 3 - url), url, at + 1);
-    else snprintf(out, cap, "%s", url);
-}
+void wrpc_close(wrpc *r) { sl_jsonrpc_close(r); }
 
 int wrpc_parse_answer(const char *body, size_t len, const char *what, cJSON **result, sl_error *e)
 {
@@ -97,56 +55,16 @@ int wrpc_parse_answer(const char *body, size_t len, const char *what, cJSON **re
     return SL_OK;
 }
 
-/* One HTTP exchange; SL_EIO when the node cannot be reached or answers an HTTP error other
- * than 500 (Core answers JSON-RPC errors with 500 or 404 and a JSON body). */
-static int post(wrpc *r, const char *req, const char *shown, const char *method, sl_error *e)
-{
-    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
-    long code = 0;
-    CURLcode cc;
-    r->body.len = 0;
-    curl_easy_setopt(r->curl, CURLOPT_URL, r->url);
-    curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(r->curl, CURLOPT_POSTFIELDS, req);
-    curl_easy_setopt(r->curl, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(r->curl, CURLOPT_WRITEDATA, &r->body);
-    curl_easy_setopt(r->curl, CURLOPT_TIMEOUT, 60L);
-    curl_easy_setopt(r->curl, CURLOPT_CONNECTTIMEOUT, 10L);
-    curl_easy_setopt(r->curl, CURLOPT_NOSIGNAL, 1L);
-    cc = curl_easy_perform(r->curl);
-    curl_slist_free_all(h);
-    if (cc != CURLE_OK) return sl_err(e, SL_EIO, "%s: %s: %s", shown, method, curl_easy_strerror(cc));
-    curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &code);
-    if (code >= 400 && code != 500 && code != 404) return sl_err(e, SL_EIO, "%s: %s: HTTP status %ld", shown, method, code);
-    return SL_OK;
-}
-
 int wrpc_call(wrpc *r, const char *method, const char *params, cJSON **result, sl_error *e)
 {
-    char shown[300], what[600];
-    sl_buf req = {0};
-    int rc = SL_EIO;
+    char what[600];
+    const char *body;
+    size_t len;
+    int rc;
     *result = NULL;
-    url_shown(shown, sizeof shown, r->url);
-    snprintf(what, sizeof what, "%s %s(%.200s)", shown, method, params);
-    if (sl_buf_printf(&req, "{\"jsonrpc\":\"2.0\",\"id\":%u,\"method\":\"%s\",\"params\":%s}", ++r->id, method, params) ||
-        sl_buf_append(&req, "", 1)) {
-        sl_buf_free(&req);
-        return sl_err(e, SL_ENOMEM, "out of memory");
-    }
-    /* a node being restarted or busy: three tries, 0.2 s and 1 s apart */
-    for (int attempt = 0; attempt < 3; attempt++) {
-        sl_error pe = {0};
-        if (attempt) {
-            struct timespec ts = {attempt == 1 ? 0 : 1, attempt == 1 ? 200000000L : 0};
-            nanosleep(&ts, NULL);
-        }
-        if ((rc = post(r, (const char *)req.p, shown, method, &pe)) == SL_OK) break;
-        *e = pe;
-    }
-    sl_buf_free(&req);
-    if (rc) return rc;
-    return wrpc_parse_answer((const char *)r->body.p, r->body.len, what, result, e);
+    snprintf(what, sizeof what, "%s %s(%.200s)", sl_jsonrpc_url(r), method, params);
+    if ((rc = sl_jsonrpc_call(r, method, params, &body, &len, e))) return rc;
+    return wrpc_parse_answer(body, len, what, result, e);
 }
 
 int wrpc_hash(const cJSON *v, bool rev, sl_hash256 *h, const char *what, sl_error *e)

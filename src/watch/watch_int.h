@@ -46,7 +46,7 @@ bool wdb_u128_parse(const char *s, unsigned __int128 *v);
 int wdb_alert_put(sl_watch *w, cJSON *doc, const char *key, bool outbox, bool *inserted, sl_error *e) SL_MUST_USE;
 
 /* ---- rpc.c: JSON-RPC over HTTP (libcurl) ---- */
-typedef struct wrpc wrpc;
+typedef struct sl_jsonrpc wrpc; /* sleuth/jsonrpc.h, opened with the watcher's options */
 /* A client of url (credentials in the URL's userinfo are sent as HTTP basic auth). */
 int wrpc_open(wrpc **r, const char *url, sl_error *e) SL_MUST_USE;
 void wrpc_close(wrpc *r);

@@ -2,7 +2,9 @@
 // the login screen, and a hash router that hands each route to its page module. Pages are
 // loaded on demand (the graph renderer only when a trace is opened), so the first page is
 // small. A page module exports `render(main, params, query)`; it may return a function
-// that the router calls before the next page replaces it (to stop timers, free WebGL).
+// that the router calls before the next page replaces it (to stop timers, free WebGL), and
+// `keepFocus = true` when it puts the focus somewhere itself (else the router focuses main;
+// after a search from the header's box, the box keeps the focus for the next search).
 import './style.css';
 import { api, token, setToken, setUnauthorizedHandler } from './api.js';
 import { h, mount, notice } from './util.js';
@@ -89,6 +91,7 @@ async function route() {
   if (!info) {
     try { info = await api('/v1/info'); } catch (e) { if (e.status === 401) return; return loginScreen(e.message); }
   }
+  const fromSearch = document.activeElement?.id === 'search-box';  // a search keeps the box focused
   header();
   const { path, query } = parseHash();
   for (const [re, load, names = []] of ROUTES) {
@@ -97,14 +100,18 @@ async function route() {
     const params = {};
     names.forEach((n, i) => { params[n] = decodeURIComponent(m[i + 1]); });
     mount(main, h('p.loading', { role: 'status' }, 'Loading…'));
+    document.title = 'sleuth';  // a page may name itself
+    let keepFocus = false;  // a page exporting keepFocus = true placed the focus itself
     try {
       const mod = await load();
+      keepFocus = mod.keepFocus === true;
       const c = await mod.render(main, params, query);
       if (typeof c === 'function') cleanup = c;
     } catch (e) {
       mount(main, notice('error', e.message || String(e)));
     }
-    main.focus({ preventScroll: true });
+    if (fromSearch) document.getElementById('search-box')?.focus();
+    else if (!keepFocus) main.focus({ preventScroll: true });
     return;
   }
   mount(main, notice('error', `No page at ${path}`));
