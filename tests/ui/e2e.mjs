@@ -14,7 +14,7 @@
 //
 // Usage: node tests/ui/e2e.mjs   ($SLEUTH_BIN, default build/sleuth; $SLEUTH_UI_FIXTURE=DIR
 // reuses a fixture dir made by tests/ui/fixture.sh; $SLEUTH_UI_PORTS=LO-HI, default
-// 18600-18699). Exit 0 when every step passed; 1 with the failing step's message; 77 when
+// 18600-18699; $SLEUTH_UI_ONLY=step,... runs only those steps). Exit 0 when every step passed; 1 with the failing step's message; 77 when
 // something it needs is missing (node modules, chromium, build/web).
 import { mkdtempSync, mkdirSync, rmSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,9 +29,13 @@ function check(cond, msg) { if (!cond) throw new Failure(msg); }
 const big = (v) => BigInt(typeof v === 'number' ? Math.round(v) : String(v));
 const sameUnits = (a, b) => { try { return big(a) === big(b); } catch { return false; } };
 
+/* $SLEUTH_UI_ONLY=login,incident,...: run only these steps (while developing one page; the
+ * steps after trace need it). The full test runs every step. */
+const ONLY = process.env.SLEUTH_UI_ONLY ? process.env.SLEUTH_UI_ONLY.split(',') : null;
 let stepNo = 0;
 async function step(page, name, fn) {
   stepNo++;
+  if (ONLY && !ONLY.includes(name)) { console.log(`skip ${stepNo} ${name} (not in SLEUTH_UI_ONLY)`); return; }
   const shot = join(OUT, `${String(stepNo).padStart(2, '0')}-${name}.png`);
   const t0 = Date.now();
   try {
@@ -105,7 +109,7 @@ async function main() {
   if (pageErrors.length) problems.push(`uncaught errors in the page: ${pageErrors.join('\n')}`);
   console.log(`screenshots and the server's log: ${OUT}`);
   if (problems.length) { console.error(`FAIL: ${problems.join('\n')}`); process.exit(1); }
-  console.log(`PASS: ${stepNo} steps`);
+  console.log(ONLY ? `PASS (only ${ONLY.join(', ')}; not the whole test)` : `PASS: ${stepNo} steps`);
 }
 
 async function run(page, base, api, fx) {
