@@ -18,22 +18,23 @@
 //      evaluated every 100 ms during the load, fps during the same pan, time to select a node;
 //   5. baseline of the renderer: the same pan with the graph emptied (window.__sleuth.graph.clear()).
 //
-// Usage: node bench/ui/bench.mjs [--runs N] [--pan-ms MS] [--skip-big]
+// Usage: node bench/ui/bench.mjs [--runs N] [--pan-ms MS] [--skip-big] [--skip-traces]
 //   $SLEUTH_BIN (default build/sleuth); $SLEUTH_UI_FIXTURE=DIR and $SLEUTH_UI_BIG=DIR reuse the
 //   stores of an earlier run (printed at its end; kept when given); $SLEUTH_UI_PORTS=LO-HI.
 // Prints a table and writes build/bench/ui.json. Every request to a host but 127.0.0.1 fails it.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir, cpus } from 'node:os';
+import { tmpdir, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { ROOT, SLEUTH, WEB, CHROMIUM, CHROMIUM_ARGS, missing, launch, guardedContext, startServer, apiClient, buildFixture } from '../../tests/ui/lib.mjs';
+import { ROOT, SLEUTH, WEB, CHROMIUM, CHROMIUM_ARGS, missing, launch, guardedContext, BLOCK_OTHER_HOSTS, startServer, apiClient, buildFixture } from '../../tests/ui/lib.mjs';
 
 const argv = process.argv.slice(2);
 const opt = (name, dflt) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : dflt; };
 const RUNS = Number(opt('--runs', 5));
 const PAN_MS = Number(opt('--pan-ms', 6000));
-const SKIP_BIG = argv.includes('--skip-big');
+const SKIP_TRACES = argv.includes('--skip-traces');
+const SKIP_BIG = SKIP_TRACES || argv.includes('--skip-big');
 const OUT = join(ROOT, 'build/bench');
 const SMALL = { policy: 'haircut', max_hops: 64 };
 const BIG = { policy: 'haircut', max_hops: 16, background_txs: 200000 };
@@ -87,7 +88,7 @@ function instrument() {
 }
 
 async function newPage(browser, offHost) {
-  const ctx = await guardedContext(browser, offHost);
+  const ctx = await guardedContext(browser, offHost, { intercept: false });
   await ctx.addInitScript(instrument);
   const page = await ctx.newPage();
   const errors = [];
@@ -124,11 +125,15 @@ async function firstLoad(browser, base, token, offHost) {
     await page.locator('form#login input[name=token]').waitFor();
     const nav = await page.evaluate(() => performance.getEntriesByType('navigation')[0].toJSON());
     const loginVisible = await page.evaluate(() => window.__bench.marks.login);
+    // warm: the same context loads the page again (its cache holds the hashed assets)
+    await page.reload();
+    await page.locator('form#login input[name=token]').waitFor();
+    const warm = await page.evaluate(() => window.__bench.marks.login);
     await login(page, token);
     const last = await settled(page);
     const m = await page.evaluate(() => window.__bench.marks);
     runs.push({ responseEnd: nav.responseEnd, domContentLoaded: nav.domContentLoadedEventEnd, load: nav.loadEventEnd,
-      loginVisible, homeAfterSubmit: last - m.submit, headerAfterSubmit: m.role - m.submit });
+      loginVisible, warm, homeAfterSubmit: last - m.submit, headerAfterSubmit: m.role - m.submit });
     if (!firstAssets) firstAssets = [...new Set(assets)];
     await ctx.close();
   }
@@ -144,6 +149,7 @@ async function firstLoad(browser, base, token, offHost) {
   return {
     runs: RUNS,
     login_visible_ms: med('loginVisible'), login_visible_max_ms: Math.max(...runs.map((r) => r.loginVisible)),
+    warm_login_visible_ms: med('warm'),
     dom_content_loaded_ms: med('domContentLoaded'), load_event_ms: med('load'), response_end_ms: med('responseEnd'),
     home_after_submit_ms: med('homeAfterSubmit'), header_after_submit_ms: med('headerAfterSubmit'),
     baseline_health_response_end_ms: med('responseEnd', health), baseline_health_load_ms: med('load', health),
@@ -299,10 +305,10 @@ async function main() {
   const big = SKIP_BIG ? null : await stores('SLEUTH_UI_BIG', buildBig);
   const servers = [];
   const offHost = [];
-  const browser = await launch();
+  const browser = await launch([BLOCK_OTHER_HOSTS]);
   const out = {
-    when: new Date().toISOString(), machine: `${cpus().length} x ${cpus()[0].model}`,
-    chromium: browser.version(), chromium_args: CHROMIUM_ARGS, sleuth: sh(SLEUTH, ['--version']).split('\n')[0],
+    when: new Date().toISOString(), loadavg: loadavg(), machine: `${cpus().length} x ${cpus()[0].model}`,
+    chromium: browser.version(), chromium_args: [...CHROMIUM_ARGS, BLOCK_OTHER_HOSTS], sleuth: sh(SLEUTH, ['--version']).split('\n')[0],
   };
   try {
     const s1 = await startServer(small.store, join(OUT, 'ui-serve-small.log'));
@@ -323,7 +329,7 @@ async function main() {
 
     out.first_load = await firstLoad(browser, s1.base, small.token, offHost);
     out.bundle = bundle(out.first_load.first_page_assets);
-    await section(out, 'trace_5k', async () => {
+    if (!SKIP_TRACES) await section(out, 'trace_5k', async () => {
     const t5 = Date.now();
     const tr5 = await api1('/v1/traces', { method: 'POST', body: { tx: `${small.theft_tx}:0`, ...SMALL, graph: true } });
     out.trace_5k = { source: `${small.theft_tx}:0`, ...SMALL, world: 'dmm seed 1, 20,000 background txs (tests/ui/fixture.sh)',
@@ -383,9 +389,10 @@ async function main() {
 function report(o) {
   const f = o.first_load, b = o.bundle;
   const line = (k, v) => console.log(`  ${k.padEnd(44)} ${v}`);
-  console.log(`\n${o.machine}; ${o.chromium}; ${o.webgl}; ${o.sleuth}`);
+  console.log(`\n${o.machine} (load average ${o.loadavg.map((x) => x.toFixed(2)).join(' ')} at the start); chromium ${o.chromium}; ${o.webgl}; ${o.sleuth}`);
   console.log(`first page (median of ${f.runs} cold loads, loopback):`);
   line('navigation -> login form visible', `${ms(f.login_visible_ms)} (max ${ms(f.login_visible_max_ms)})`);
+  line('warm reload -> login form visible', ms(f.warm_login_visible_ms));
   line('DOMContentLoaded / load event', `${ms(f.dom_content_loaded_ms)} / ${ms(f.load_event_ms)}`);
   line('login submit -> header / home settled', `${ms(f.header_after_submit_ms)} / ${ms(f.home_after_submit_ms)}`);
   line('baseline GET /v1/health: response / load', `${ms(f.baseline_health_response_end_ms)} / ${ms(f.baseline_health_load_ms)}`);

@@ -42,18 +42,31 @@ export async function launch(args = []) {
 }
 
 /** A fresh context (no cache, no storage) at 1280x800 whose requests may go to 127.0.0.1
- * only: any other host is pushed on offHost and aborted (the caller fails on a non-empty list). */
-export async function guardedContext(browser, offHost) {
+ * only: any other host is pushed on offHost and aborted (the caller fails on a non-empty list).
+ * intercept: false (the benchmark) watches requests without holding them — interception sends
+ * each one through the DevTools protocol and adds tens of milliseconds to every load — and
+ * relies on BLOCK_OTHER_HOSTS, given at launch, to make any other host unreachable. */
+export async function guardedContext(browser, offHost, { intercept = true } = {}) {
   const context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1 });
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
+  const offHostUrl = (url) => {
     let host = '';
     try { host = new URL(url).hostname; } catch { /* an unparsable URL is off-host */ }
-    if (host !== '127.0.0.1') { offHost.push(url); return route.abort('blockedbyclient'); }
-    return route.continue();
-  });
+    return host !== '127.0.0.1' && !url.startsWith('data:') && !url.startsWith('blob:');
+  };
+  if (intercept) {
+    await context.route('**/*', (route) => {
+      const url = route.request().url();
+      if (offHostUrl(url)) { offHost.push(url); return route.abort('blockedbyclient'); }
+      return route.continue();
+    });
+  } else {
+    context.on('request', (r) => { if (offHostUrl(r.url())) offHost.push(r.url()); });
+  }
   return context;
 }
+
+/** The chromium flag that resolves every host but 127.0.0.1 to nothing. */
+export const BLOCK_OTHER_HOSTS = '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1';
 
 /** chromium, one guarded context and one page; uncaught page errors are pushed on pageErrors. */
 export async function browserPage({ args = [] } = {}) {
