@@ -281,6 +281,33 @@ async function selectTime(page) {
   return (await h.jsonValue()) - t;
 }
 
+/* One trace: made through the API (POST /v1/traces, graph: true) from the theft's output 0
+ * with params, then opened in a logged-in page (openTrace), panned (panZoom), a node selected,
+ * a screenshot; `put` receives the figures as soon as they exist, `after(page)` runs last. */
+async function measureTrace(browser, offHost, base, fx, params, world, put, after) {
+  const api = apiClient(base, fx.token);
+  const t0 = Date.now();
+  const tr = await api('/v1/traces', { method: 'POST', body: { tx: `${fx.theft_tx}:0`, policy: params.policy, max_hops: params.max_hops, graph: true } });
+  const fig = { source: `${fx.theft_tx}:0`, policy: params.policy, max_hops: params.max_hops, world,
+    nodes: tr.graph.nodes.length, edges: tr.graph.edges.length, server_trace_ms: Date.now() - t0 };
+  put(fig);
+  const { ctx, page, errors } = await newPage(browser, offHost);
+  try {
+    await page.goto(`${base}/`);
+    await login(page, fx.token);
+    await settled(page);
+    Object.assign(fig, await openTrace(page, tr.id, fig.nodes));
+    await page.waitForTimeout(1000);
+    fig.pan = await panZoom(page);
+    fig.select_ms = await selectTime(page);
+    await page.screenshot({ path: join(OUT, `ui-trace-${fig.nodes}.png`) });
+    if (after) await after(page);
+  } finally {
+    fig.page_errors = errors;
+    await ctx.close();
+  }
+}
+
 /* Runs one measured part; an error is kept in out[name].error and the other parts still run. */
 async function section(out, name, fn) {
   try { await fn(); } catch (e) {
@@ -313,7 +340,6 @@ async function main() {
   try {
     const s1 = await startServer(small.store, join(OUT, 'ui-serve-small.log'));
     servers.push(s1);
-    const api1 = apiClient(s1.base, small.token);
     out.webgl = await (async () => {
       const { ctx, page } = await newPage(browser, offHost);
       await page.goto(`${s1.base}/v1/health`);
@@ -329,50 +355,25 @@ async function main() {
 
     out.first_load = await firstLoad(browser, s1.base, small.token, offHost);
     out.bundle = bundle(out.first_load.first_page_assets);
-    if (!SKIP_TRACES) await section(out, 'trace_5k', async () => {
-    const t5 = Date.now();
-    const tr5 = await api1('/v1/traces', { method: 'POST', body: { tx: `${small.theft_tx}:0`, ...SMALL, graph: true } });
-    out.trace_5k = { source: `${small.theft_tx}:0`, ...SMALL, world: 'dmm seed 1, 20,000 background txs (tests/ui/fixture.sh)',
-      nodes: tr5.graph.nodes.length, edges: tr5.graph.edges.length, server_trace_ms: Date.now() - t5 };
-    {
-      const { ctx, page, errors } = await newPage(browser, offHost);
-      await page.goto(`${s1.base}/`);
-      await login(page, small.token);
-      await settled(page);
-      Object.assign(out.trace_5k, await openTrace(page, tr5.id, tr5.graph.nodes.length));
-      await page.waitForTimeout(1000);
-      out.trace_5k.pan = await panZoom(page);
-      out.trace_5k.select_ms = await selectTime(page);
-      await page.screenshot({ path: join(OUT, 'ui-trace-5k.png') });
-      // baseline: the same renderer and pan with an empty graph
-      const cleared = await page.evaluate(() => { if (!window.__sleuth || !window.__sleuth.graph) return false; window.__sleuth.graph.clear(); window.__sleuth.renderer?.refresh?.(); return true; });
-      out.empty_graph = cleared ? await panZoom(page) : { error: 'window.__sleuth.graph is missing' };
-      out.trace_5k.page_errors = errors;
-      await ctx.close();
+    if (!SKIP_TRACES) {
+      await section(out, 'trace_5k', () => measureTrace(browser, offHost, s1.base, small, SMALL,
+        'dmm seed 1, 20,000 background txs (tests/ui/fixture.sh)', (t) => { out.trace_5k = t; }, async (page) => {
+          // baseline: the same renderer and pan with the graph emptied
+          const cleared = await page.evaluate(() => {
+            if (!window.__sleuth || !window.__sleuth.graph) return false;
+            window.__sleuth.graph.clear(); window.__sleuth.renderer?.refresh?.(); return true;
+          });
+          out.empty_graph = cleared ? await panZoom(page) : { error: 'window.__sleuth.graph is missing' };
+        }));
     }
-    });
-
-    if (big) await section(out, 'trace_50k', async () => {
-      const s2 = await startServer(big.store, join(OUT, 'ui-serve-big.log'), ['--deadline-ms', '300000']);
-      servers.push(s2);
-      const api2 = apiClient(s2.base, big.token);
-      const t50 = Date.now();
-      const tr50 = await api2('/v1/traces', { method: 'POST', body: { tx: `${big.theft_tx}:0`, policy: BIG.policy, max_hops: BIG.max_hops, graph: true } });
-      out.trace_50k = { source: `${big.theft_tx}:0`, policy: BIG.policy, max_hops: BIG.max_hops,
-        world: `dmm seed 1, ${BIG.background_txs} background txs`, nodes: tr50.graph.nodes.length, edges: tr50.graph.edges.length,
-        server_trace_ms: Date.now() - t50 };
-      const { ctx, page, errors } = await newPage(browser, offHost);
-      await page.goto(`${s2.base}/`);
-      await login(page, big.token);
-      await settled(page);
-      Object.assign(out.trace_50k, await openTrace(page, tr50.id, tr50.graph.nodes.length));
-      await page.waitForTimeout(1000);
-      out.trace_50k.pan = await panZoom(page);
-      out.trace_50k.select_ms = await selectTime(page);
-      await page.screenshot({ path: join(OUT, 'ui-trace-50k.png') });
-      out.trace_50k.page_errors = errors;
-      await ctx.close();
-    });
+    if (big) {
+      await section(out, 'trace_50k', async () => {
+        const s2 = await startServer(big.store, join(OUT, 'ui-serve-big.log'), ['--deadline-ms', '300000']);
+        servers.push(s2);
+        await measureTrace(browser, offHost, s2.base, big, BIG, `dmm seed 1, ${BIG.background_txs} background txs`,
+          (t) => { out.trace_50k = t; });
+      });
+    }
   } finally {
     await browser.close();
     for (const s of servers) await s.stop();
