@@ -18,10 +18,11 @@
 //      evaluated every 100 ms during the load, fps during the same pan, time to select a node;
 //   5. baseline of the renderer: the same pan with the graph emptied (window.__sleuth.graph.clear()).
 //
-// Usage: node bench/ui/bench.mjs [--runs N] [--pan-ms MS] [--skip-big] [--skip-traces]
+// Usage: node bench/ui/bench.mjs [--runs N] [--pan-ms MS] [--gl llvmpipe|swiftshader]
+//                                [--skip-big] [--skip-traces]
 //   $SLEUTH_BIN (default build/sleuth); $SLEUTH_UI_FIXTURE=DIR and $SLEUTH_UI_BIG=DIR reuse the
 //   stores of an earlier run (printed at its end; kept when given); $SLEUTH_UI_PORTS=LO-HI.
-// Prints a table and writes build/bench/ui.json. Every request to a host but 127.0.0.1 fails it.
+// Prints a table and writes build/bench/ui-GL.json. Every request to a host but 127.0.0.1 fails it.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus, loadavg } from 'node:os';
@@ -36,6 +37,16 @@ const PAN_MS = Number(opt('--pan-ms', 6000));
 const SKIP_TRACES = argv.includes('--skip-traces');
 const SKIP_BIG = SKIP_TRACES || argv.includes('--skip-big');
 const OUT = join(ROOT, 'build/bench');
+/* WebGL in headless chromium without a GPU is software either way: ANGLE on Mesa's llvmpipe
+ * (EGL; Debian's libgl1-mesa-dri, which chromium recommends) or ANGLE on SwiftShader (bundled
+ * with chromium; what the browser test uses, as it needs no other package). The compositor in
+ * software in both (--disable-gpu-compositing). */
+const GL_FLAGS = {
+  llvmpipe: ['--use-angle=gl-egl', '--ignore-gpu-blocklist', '--disable-gpu-compositing'],
+  swiftshader: ['--use-angle=swiftshader', '--disable-gpu-compositing'],
+};
+const GL = opt('--gl', 'llvmpipe');
+if (!GL_FLAGS[GL]) { console.error(`--gl: llvmpipe or swiftshader, not ${GL}`); process.exit(2); }
 const SMALL = { policy: 'haircut', max_hops: 64 };
 const BIG = { policy: 'haircut', max_hops: 16, background_txs: 200000 };
 
@@ -196,7 +207,7 @@ async function openTrace(page, id, nodes) {
     await page.evaluate((i) => { location.hash = `#/trace/${i}`; }, id);
     const handle = await page.waitForFunction(() => {
       const g = document.querySelector('[data-testid="graph"]');
-      return g && g.hasAttribute('data-nodes') ? performance.now() : false;
+      return g && Number(g.dataset.nodes) > 0 ? performance.now() : false;
     }, null, { polling: 'raf', timeout: 300000 });
     shown = await handle.jsonValue();
     drawn = await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now())))));
@@ -208,8 +219,10 @@ async function openTrace(page, id, nodes) {
   const lt = await page.evaluate(() => window.__bench.longtasks);
   const dataNodes = Number(await page.getAttribute('[data-testid="graph"]', 'data-nodes'));
   const sl = await page.evaluate(() => (window.__sleuth && window.__sleuth.graph ? { order: window.__sleuth.graph.order, size: window.__sleuth.graph.size } : null));
+  // the view's own split of the time (fetch, model, structure, layout, draw), when it gives one
+  const viewTimings = await page.evaluate(() => (window.__sleuth && window.__sleuth.timings ? { ...window.__sleuth.timings } : null));
   return {
-    trace_nodes: nodes, shown_nodes: dataNodes, renderer_graph: sl,
+    trace_nodes: nodes, shown_nodes: dataNodes, renderer_graph: sl, view_timings: viewTimings,
     fetch_ms: res ? res.responseEnd - res.startTime : NaN, fetch_bytes: res ? res.encodedBodySize : NaN,
     to_data_nodes_ms: shown - t, to_drawn_ms: drawn - t,
     longest_task_ms: lt.length ? Math.max(...lt.map((x) => x.dur)) : 0, long_tasks: lt.length,
@@ -332,10 +345,10 @@ async function main() {
   const big = SKIP_BIG ? null : await stores('SLEUTH_UI_BIG', buildBig);
   const servers = [];
   const offHost = [];
-  const browser = await launch([BLOCK_OTHER_HOSTS]);
+  const browser = await launch([BLOCK_OTHER_HOSTS, ...GL_FLAGS[GL]]);
   const out = {
     when: new Date().toISOString(), loadavg: loadavg(), machine: `${cpus().length} x ${cpus()[0].model}`,
-    chromium: browser.version(), chromium_args: [...CHROMIUM_ARGS, BLOCK_OTHER_HOSTS], sleuth: sh(SLEUTH, ['--version']).split('\n')[0],
+    chromium: browser.version(), chromium_args: [...CHROMIUM_ARGS, BLOCK_OTHER_HOSTS, ...GL_FLAGS[GL]], sleuth: sh(SLEUTH, ['--version']).split('\n')[0],
   };
   try {
     const s1 = await startServer(small.store, join(OUT, 'ui-serve-small.log'));
@@ -379,7 +392,7 @@ async function main() {
     for (const s of servers) await s.stop();
   }
   out.off_host_requests = offHost;
-  writeFileSync(join(OUT, 'ui.json'), JSON.stringify(out, null, 1));
+  writeFileSync(join(OUT, `ui-${GL}.json`), JSON.stringify(out, null, 1));
   report(out);
   for (const d of tmp) {
     if (process.env.SLEUTH_KEEP_TMP) console.log(`kept: ${d}`); else rmSync(d, { recursive: true, force: true });
@@ -406,14 +419,15 @@ function report(o) {
     console.log(`trace ${name}: ${t.nodes} nodes, ${t.edges} edges (${t.world}; ${t.policy}, max_hops ${t.max_hops}; server trace ${ms(t.server_trace_ms)})`);
     line('GET /v1/traces/{id} in the page', `${ms(t.fetch_ms)}, ${(t.fetch_bytes / 1e6).toFixed(1)} MB`);
     line('open -> data-nodes / drawn', `${ms(t.to_data_nodes_ms)} / ${ms(t.to_drawn_ms)} (shown ${t.shown_nodes})`);
+    if (t.view_timings) line("the view's timings (window.__sleuth.timings)", Object.entries(t.view_timings).map(([k, v]) => `${k} ${v}`).join(', '));
     line('longest task / blocking / worst probe', `${ms(t.longest_task_ms)} / ${ms(t.blocking_ms)} / ${ms(t.probe_worst_ms)}`);
-    if (t.pan) line(`pan+zoom ${(t.pan.pan_ms / 1000).toFixed(1)} s: rAF fps / renderer fps`, `${t.pan.raf_fps.toFixed(1)} / ${t.pan.renderer_fps.toFixed(1)} (frame p50 ${t.pan.frame_p50_ms.toFixed(1)}, p95 ${t.pan.frame_p95_ms.toFixed(1)}, max ${t.pan.frame_max_ms.toFixed(1)} ms)`);
+    if (t.pan) line(`pan+zoom ${(t.pan.pan_ms / 1000).toFixed(1)} s: rAF fps / sigma renders/s`, `${t.pan.raf_fps.toFixed(1)} / ${t.pan.renderer_fps.toFixed(1)} (frame p50 ${t.pan.frame_p50_ms.toFixed(1)}, p95 ${t.pan.frame_p95_ms.toFixed(1)}, max ${t.pan.frame_max_ms.toFixed(1)} ms)`);
     if (t.pan?.frame_stats) line('window.__sleuth.frameStats', JSON.stringify(t.pan.frame_stats));
     line('select a node (node-list -> node-panel)', ms(t.select_ms));
     if (t.heap_mb) line('JS heap after load', `${t.heap_mb.toFixed(0)} MB`);
   }
   if (o.empty_graph?.raf_fps) line('baseline: empty graph pan+zoom rAF fps', `${o.empty_graph.raf_fps.toFixed(1)} (renderer ${o.empty_graph.renderer_fps.toFixed(1)})`);
-  console.log(`written: ${join(OUT, 'ui.json')}`);
+  console.log(`written: ${join(OUT, `ui-${GL}.json`)}`);
 }
 
 main().catch((e) => { console.error(`FAIL: ${e.stack || e}`); process.exit(1); });
