@@ -40,6 +40,9 @@ $(BUILD)/%.o: %.c
 # The data sleuth ships (data/: taxonomies, the incident library), found at run time
 # through $SLEUTH_DATA or this path (src/knowledge/tags.c).
 $(BUILD)/src/knowledge/tags.o: CFLAGS += -DSLEUTH_DATA_DIR=\"$(abspath data)\"
+# The web UI's built files, served by `sleuth serve` unless --web or $SLEUTH_WEB names
+# others (src/server/static.c).
+$(BUILD)/src/server/static.o: CFLAGS += -DSLEUTH_WEB_DIR=\"$(abspath build/web)\"
 # The GraphSense taxonomies are compiled into the program (.incbin in tags_key.c).
 $(BUILD)/src/knowledge/tags_key.o: data/taxonomy/confidence.csv data/taxonomy/concepts.yaml
 

@@ -4,12 +4,14 @@
 usage: openapi_check.py OPENAPI.yaml RESPONSES.jsonl
 
 Each line of RESPONSES.jsonl is {"method", "path" (as requested, with its query), "status",
-"body" (the response text)}. For each, the operation is found by matching the path (without
-the query) against the document's path templates ({name} matches one segment), the response
-by the status code (or "default"), and the body is validated against that response's
-application/json schema with JSON Schema 2020-12 (OpenAPI 3.1's dialect; $ref into
-#/components resolved against the whole document). A response of an unknown path, method or
-status, a body that is not JSON, or one that breaks its schema fails the check.
+"type" (the Content-Type; absent: application/json), "body" (the response text)}. For each,
+the operation is found by matching the path (without the query) against the document's path
+templates ({name} matches one segment), the response by the status code (or "default"), and
+the body is validated against that response's application/json schema with JSON Schema
+2020-12 (OpenAPI 3.1's dialect; $ref into #/components resolved against the whole document).
+An answer of another type (text/html, text/csv) must be one the response documents, and
+not empty. A response of an unknown path, method or status, a type the response does not
+have, a body that is not JSON, or one that breaks its schema fails the check.
 
 Prints the number of responses checked on success (exit 0); else every failure on stderr
 and exit 1. Needs Debian's python3-yaml and python3-jsonschema.
@@ -62,6 +64,15 @@ def main():
                 continue
             if "$ref" in resp:
                 resp = resolver.resolve(resp["$ref"])[1]
+            media = (rec.get("type") or "application/json").split(";")[0].strip().lower()
+            if media != "application/json":
+                if media not in resp.get("content", {}):
+                    failures.append(where + ": type %s not documented" % media)
+                elif not rec["body"]:
+                    failures.append(where + ": an empty %s answer" % media)
+                else:
+                    checked += 1
+                continue
             schema = resp.get("content", {}).get("application/json", {}).get("schema")
             if schema is None:
                 failures.append(where + ": no application/json schema")

@@ -21,7 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -92,11 +94,12 @@ typedef struct resp {
     size_t len;
     char headers[4096];
     size_t hlen;
-    cJSON *json;
+    char ctype[128];   /* Content-Type, "" when none */
+    cJSON *json;       /* the body parsed, for JSON answers */
 } resp;
 
 static char BASE[64];
-static FILE *RECORD; /* every response, one JSON line each, for openapi_check.py */
+static FILE *RECORD; /* every response of the API, one JSON line each, for openapi_check.py */
 
 static size_t on_body(char *p, size_t sz, size_t n, void *ctx)
 {
@@ -123,6 +126,7 @@ static void record(const char *method, const char *path, const resp *r)
     cJSON_AddStringToObject(j, "method", method);
     cJSON_AddStringToObject(j, "path", path);
     cJSON_AddNumberToObject(j, "status", (double)r->status);
+    cJSON_AddStringToObject(j, "type", r->ctype);
     cJSON_AddStringToObject(j, "body", r->body ? r->body : "");
     s = cJSON_PrintUnformatted(j);
     fprintf(RECORD, "%s\n", s);
@@ -130,7 +134,9 @@ static void record(const char *method, const char *path, const resp *r)
     cJSON_Delete(j);
 }
 
-/* One request. body NULL: none; ctype NULL with a body: application/json. */
+/* One request. body NULL: none; ctype NULL with a body: application/json. An answer that
+ * says it is JSON must parse (r.json); the others (the UI's files, the HTML report, the CSV
+ * export) are kept as text. Answers under /v1 are recorded for the OpenAPI check. */
 static resp req(const char *method, const char *tok, const char *ctype, const char *body, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 static resp req(const char *method, const char *tok, const char *ctype, const char *body, const char *fmt, ...)
@@ -147,6 +153,7 @@ static resp req(const char *method, const char *tok, const char *ctype, const ch
     snprintf(url, sizeof url, "%s%s", BASE, path);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    if (!strcmp(method, "HEAD")) curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
     curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
     if (tok) snprintf(auth, sizeof auth, "Authorization: Bearer %s", tok), h = curl_slist_append(h, auth);
@@ -165,11 +172,18 @@ static resp req(const char *method, const char *tok, const char *ctype, const ch
     CURLcode rc = curl_easy_perform(c);
     cr_assert_eq(rc, CURLE_OK, "%s %s: %s", method, path, curl_easy_strerror(rc));
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+    {
+        char *ct = NULL;
+        curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct);
+        snprintf(r.ctype, sizeof r.ctype, "%s", ct ? ct : "");
+    }
     curl_slist_free_all(h);
     curl_easy_cleanup(c);
-    if (RECORD) record(method, path, &r);
-    r.json = r.body ? cJSON_Parse(r.body) : NULL;
-    cr_assert(r.json, "%s %s: the answer is not JSON: %s", method, path, r.body ? r.body : "(none)");
+    if (RECORD && !strncmp(path, "/v1", 3)) record(method, path, &r);
+    if (!strncmp(r.ctype, "application/json", 16) && strcmp(method, "HEAD")) {
+        r.json = r.body ? cJSON_Parse(r.body) : NULL;
+        cr_assert(r.json, "%s %s: the answer is not JSON: %s", method, path, r.body ? r.body : "(none)");
+    }
     return r;
 }
 
@@ -669,7 +683,10 @@ Test(api, endpoints, .timeout = 600)
 
     /* routing: 404, 405 with Allow */
     expect(req("GET", w.reader, NULL, NULL, "/v1/nothing"), 404, "ENOTFOUND");
-    expect(req("GET", w.reader, NULL, NULL, "/v2/info"), 404, "ENOTFOUND");
+    r = req("GET", w.reader, NULL, NULL, "/v2/info"); /* outside /v1/: the UI's files, none of that name */
+    cr_assert_eq(r.status, 404, "%s", r.body);
+    cr_assert_str_eq(r.ctype, "text/html; charset=utf-8");
+    resp_free(&r);
     r = req("DELETE", w.reader, NULL, NULL, "/v1/traces");
     cr_assert(has_header(&r, "Allow: POST"), "%s", r.headers);
     expect(r, 405, "EMETHOD");
@@ -679,6 +696,352 @@ Test(api, endpoints, .timeout = 600)
 
     unserve();
     check_openapi(&w, 80);
+}
+
+/* ---------------- api/web: the UI's files, cases, the HTML report ---------------- */
+
+static const char UI_CSP[] = "Content-Security-Policy: default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                             "img-src 'self' data: blob:; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; "
+                             "base-uri 'none'; frame-ancestors 'none'; form-action 'self'\r\n";
+
+/* Starts `sleuth serve` without --quiet, logging to log, waits until the log has a line
+ * with `want` in it while the server runs, and stops it. */
+static void serve_says(const world *w, const char *extra, const char *log, const char *want)
+{
+    pid_t pid = spawn_sh("%s serve --store %s --listen 127.0.0.1:0 %s 2>%s", sleuth_bin(), w->store, extra, log);
+    for (int i = 0; i < 400; i++) {
+        int st;
+        run_result r = run_sh("cat %s", log);
+        bool seen = strstr(r.out, want) != NULL;
+        cr_assert(waitpid(pid, &st, WNOHANG) == 0, "sleuth serve %s exited: %s", extra, r.out);
+        run_free(&r);
+        if (seen) {
+            stop_group(pid, 5000);
+            return;
+        }
+        usleep(25000);
+    }
+    stop_group(pid, 0);
+    cr_assert_fail("sleuth serve %s: no line with '%s'", extra, want);
+}
+
+/* The edge of a graph (trace or export) whose key (source>target>tx:index) is key. */
+static const cJSON *edge_by_key(const cJSON *edges, const char *key)
+{
+    const cJSON *x;
+    cJSON_ArrayForEach(x, edges) {
+        char k[800];
+        const cJSON *v = cJSON_GetObjectItem(x, "vout"), *f = cJSON_GetObjectItem(x, "flow");
+        snprintf(k, sizeof k, "%s>%s>%s:%.0f", jstr(x, "source"), jstr(x, "target"), jstr(x, "tx"),
+                 cJSON_IsNumber(v) ? v->valuedouble : cJSON_IsNumber(f) ? f->valuedouble : -1);
+        if (!strcmp(k, key)) return x;
+    }
+    return NULL;
+}
+
+Test(api, web_and_cases, .timeout = 900)
+{
+    world w;
+    resp r;
+    char web[600], body[4096], key[800], loc[200];
+    const char *html = "<!doctype html><title>sleuth test UI</title><p>login</p>\n";
+    build_world(&w);
+    open_record(&w);
+
+    /* a tiny built UI: index.html, a hashed asset, a link inside the folder; a secret beside it */
+    snprintf(web, sizeof web, "%s/web", w.dir);
+    cr_assert_eq(mkdir(web, 0755), 0);
+    cr_assert_eq(mkdir(path_in(web, "assets"), 0755), 0);
+    write_text(path_in(web, "index.html"), html);
+    write_text(path_in(web, "assets/app-1234.js"), "export const x = 1;\n");
+    const char *svg = "<svg xmlns=\"http://www.w3.org/2000/svg\"/>\n";
+    write_text(path_in(web, "assets/logo.svg"), svg);
+    write_text(path_in(w.dir, "secret.txt"), "not for the web\n");
+    cr_assert_eq(symlink("index.html", path_in(web, "same.html")), 0);
+    snprintf(body, sizeof body, "--threads 2 --web %s", web);
+    serve(&w, body);
+    r = req("GET", w.reader, NULL, NULL, "/v1/tx/%s", w.theft_tx); /* the exploiter: the theft's first output */
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    snprintf(w.exploiter, sizeof w.exploiter, "%s", jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "outputs"), 0), "address"));
+    resp_free(&r);
+
+    /* "/" is index.html, with no token, and the headers of every static answer */
+    r = req("GET", NULL, NULL, NULL, "/");
+    cr_assert_eq(r.status, 200);
+    cr_assert_str_eq(r.body, html);
+    cr_assert_str_eq(r.ctype, "text/html; charset=utf-8");
+    cr_assert(has_header(&r, UI_CSP), "%s", r.headers);
+    cr_assert(has_header(&r, "X-Content-Type-Options: nosniff"), "%s", r.headers);
+    cr_assert(has_header(&r, "Referrer-Policy: no-referrer"), "%s", r.headers);
+    cr_assert(has_header(&r, "Cache-Control: no-cache"), "%s", r.headers);
+    resp_free(&r);
+    r = req("GET", NULL, NULL, NULL, "/assets/app-1234.js");
+    cr_assert_eq(r.status, 200);
+    cr_assert_str_eq(r.ctype, "text/javascript; charset=utf-8");
+    cr_assert_str_eq(r.body, "export const x = 1;\n");
+    cr_assert(has_header(&r, "Cache-Control: public, max-age=31536000, immutable"), "%s", r.headers);
+    cr_assert(has_header(&r, UI_CSP), "%s", r.headers);
+    resp_free(&r);
+    r = req("HEAD", NULL, NULL, NULL, "/assets/logo.svg");
+    cr_assert_eq(r.status, 200);
+    cr_assert_str_eq(r.ctype, "image/svg+xml");
+    snprintf(loc, sizeof loc, "Content-Length: %zu\r\n", strlen(svg));
+    cr_assert(has_header(&r, loc), "%s", r.headers);
+    cr_assert(!r.body, "a body for HEAD");
+    resp_free(&r);
+    r = req("GET", NULL, NULL, NULL, "/same.html"); /* a link that stays inside is followed */
+    cr_assert_eq(r.status, 200);
+    cr_assert_str_eq(r.body, html);
+    resp_free(&r);
+    /* traversal and odd paths: refused, never the secret */
+    static const char *const bad[] = {"/../secret.txt", "/assets/../index.html", "/%2e%2e/secret.txt", "/%2E%2E%2Fsecret.txt",
+                                      "/assets/%2e%2e/%2e%2e/secret.txt", "/index.html%00.js", "/a%00", "/assets%5capp-1234.js",
+                                      "/assets\\app-1234.js", "/./index.html", "/assets//app-1234.js", "/%zz", "/%4"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        r = req("GET", NULL, NULL, NULL, "%s", bad[i]);
+        cr_assert_eq(r.status, 400, "%s: %ld %s", bad[i], r.status, r.body);
+        cr_assert(!strstr(r.body, "not for the web"));
+        cr_assert(has_header(&r, UI_CSP), "%s", r.headers);
+        resp_free(&r);
+    }
+    r = req("GET", NULL, NULL, NULL, "/secret.txt");
+    cr_assert_eq(r.status, 404);
+    cr_assert_str_eq(r.ctype, "text/html; charset=utf-8");
+    cr_assert(strstr(r.body, "Not found"), "%s", r.body);
+    resp_free(&r);
+    r = req("POST", NULL, "text/plain", "x", "/");
+    cr_assert_eq(r.status, 405);
+    cr_assert(has_header(&r, "Allow: GET, HEAD"), "%s", r.headers);
+    resp_free(&r);
+    expect(req("GET", w.reader, NULL, NULL, "/v1/nothing"), 404, "ENOTFOUND"); /* /v1 stays JSON */
+    expect(req("GET", NULL, NULL, NULL, "/v1"), 404, "ENOTFOUND");
+
+    /* the incident report as HTML: its own CSP, no script */
+    r = req("GET", w.reader, NULL, NULL, "/v1/incidents/%s/report?format=html", w.incident);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_str_eq(r.ctype, "text/html; charset=utf-8");
+    cr_assert(has_header(&r, "Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'; img-src data:\r\n"), "%s",
+              r.headers);
+    cr_assert(!strncasecmp(r.body, "<!DOCTYPE html", 14), "%.100s", r.body);
+    cr_assert(strstr(r.body, w.incident) && !strcasestr(r.body, "<script"));
+    resp_free(&r);
+    expect(req("GET", w.reader, NULL, NULL, "/v1/incidents/%s/report?format=pdf", w.incident), 400, "EUSAGE");
+    expect(req("GET", NULL, NULL, NULL, "/v1/incidents/%s/report?format=html", w.incident), 401, "EAUTH");
+
+    /* cases: create (analyst), list, read, update with the version loaded, 409 on a stale one */
+    snprintf(body, sizeof body, "{\"title\":\"  theft of %s  \",\"trace\":{\"tx\":\"%s:0\",\"max_hops\":2},\"state\":{\"zoom\":1.5}}",
+             w.incident, w.theft_tx);
+    expect(req("POST", w.reader, NULL, body, "/v1/cases"), 403, "EFORBIDDEN");
+    expect(req("POST", NULL, NULL, body, "/v1/cases"), 401, "EAUTH");
+    r = req("POST", w.analyst, NULL, body, "/v1/cases");
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    const cJSON *cs = cJSON_GetObjectItem(r.json, "case");
+    uint64_t id = jint(cs, "id");
+    snprintf(loc, sizeof loc, "Location: /v1/cases/%llu\r\n", (unsigned long long)id);
+    cr_assert(has_header(&r, loc), "%s", r.headers);
+    snprintf(key, sizeof key, "theft of %s", w.incident);
+    cr_assert_str_eq(jstr(cs, "title"), key, "the title is trimmed");
+    cr_assert_eq(jint(cs, "version"), 1);
+    cr_assert(!strncmp(jstr(cs, "author"), "token:", 6));
+    snprintf(loc, sizeof loc, "%s:0", w.theft_tx);
+    cr_assert_str_eq(jstr(cJSON_GetObjectItem(cs, "trace"), "tx"), loc);
+    cr_assert_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(cs, "state"), "zoom")->valuedouble, 1.5);
+    resp_free(&r);
+    r = req("POST", w.analyst, NULL, "{\"title\":\"second\",\"trace\":{\"address\":\"x\"}}", "/v1/cases");
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    uint64_t id2 = jint(cJSON_GetObjectItem(r.json, "case"), "id");
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(r.json, "case"), "state")), 0, "state {} by default");
+    resp_free(&r);
+    r = req("GET", w.reader, NULL, NULL, "/v1/cases");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "cases")), 2);
+    cr_assert_eq(jint(cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "cases"), 0), "id"), id2, "newest first: %s", r.body);
+    cr_assert(!cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "cases"), 0), "state"), "the list has no state");
+    resp_free(&r);
+    r = req("GET", w.reader, NULL, NULL, "/v1/cases?limit=1&offset=1");
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "cases")), 1);
+    cr_assert_eq(jint(cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "cases"), 0), "id"), id);
+    resp_free(&r);
+    r = req("GET", w.reader, NULL, NULL, "/v1/cases/%llu", (unsigned long long)id);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_str_eq(jstr(cJSON_GetObjectItem(r.json, "case"), "title"), key);
+    resp_free(&r);
+    snprintf(body, sizeof body, "{\"title\":\"renamed\",\"trace\":{\"tx\":\"%s:0\",\"max_hops\":2},\"state\":{},\"version\":1}", w.theft_tx);
+    r = req("PUT", w.analyst, NULL, body, "/v1/cases/%llu", (unsigned long long)id);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_eq(jint(cJSON_GetObjectItem(r.json, "case"), "version"), 2);
+    cr_assert_str_eq(jstr(cJSON_GetObjectItem(r.json, "case"), "title"), "renamed");
+    resp_free(&r);
+    r = req("PUT", w.analyst, NULL, body, "/v1/cases/%llu", (unsigned long long)id); /* version 1 again: stale */
+    cr_assert_eq(r.status, 409, "%s", r.body);
+    cr_assert(strstr(jstr(cJSON_GetObjectItem(r.json, "error"), "message"), "version 2"), "%s", r.body);
+    expect(r, 409, "ECONFLICT");
+    expect(req("PUT", w.reader, NULL, body, "/v1/cases/%llu", (unsigned long long)id), 403, "EFORBIDDEN");
+    expect(req("PUT", w.analyst, NULL, body, "/v1/cases/999999"), 404, "ENOTFOUND");
+    /* what a body may not be */
+    expect(req("POST", w.analyst, NULL, "{\"title\":\"t\",\"trace\":{\"tx\":\"a\"},\"bogus\":1}", "/v1/cases"), 422, "EUSAGE");
+    expect(req("POST", w.analyst, NULL, "{\"title\":\"t\",\"title\":\"u\",\"trace\":{\"tx\":\"a\"}}", "/v1/cases"), 400, "EJSON");
+    expect(req("POST", w.analyst, NULL, "{\"title\":\"   \",\"trace\":{\"tx\":\"a\"}}", "/v1/cases"), 422, "EUSAGE");
+    expect(req("POST", w.analyst, NULL, "{\"title\":\"t\",\"trace\":{\"tx\":\"a\",\"bogus\":1}}", "/v1/cases"), 422, "EUSAGE");
+    expect(req("POST", w.analyst, NULL, "{\"title\":\"t\",\"trace\":{\"tx\":\"a\",\"address\":\"b\"}}", "/v1/cases"), 422, "EUSAGE");
+    expect(req("POST", w.analyst, NULL, "{\"title\":\"t\",\"trace\":{\"tx\":\"a\",\"policy\":\"x\"}}", "/v1/cases"), 422, "EUSAGE");
+    expect(req("POST", w.analyst, NULL, "{\"title\":\"t\",\"trace\":{\"tx\":\"a\"},\"state\":[]}", "/v1/cases"), 422, "EUSAGE");
+    expect(req("POST", w.analyst, NULL, "{\"title\":\"t\",\"trace\":{\"tx\":\"a\"},\"state\":{\"expanded\":[{\"tx\":\"a\",\"address\":\"b\"}]}}",
+               "/v1/cases"), 422, "EUSAGE");
+    expect(req("POST", w.analyst, NULL, "{\"title\":\"t\",\"trace\":{\"tx\":\"a\"},\"state\":{\"notes\":{\"nodes\":{\"n\":1}}}}",
+               "/v1/cases"), 422, "EUSAGE");
+    {
+        char big[400];
+        memset(big, 'x', 201), big[201] = 0;
+        snprintf(body, sizeof body, "{\"title\":\"%s\",\"trace\":{\"tx\":\"a\"}}", big);
+        expect(req("POST", w.analyst, NULL, body, "/v1/cases"), 422, "EUSAGE");
+    }
+    expect(req("PUT", w.analyst, NULL, "{\"title\":\"t\",\"trace\":{\"tx\":\"a\"},\"state\":{}}", "/v1/cases/%llu",
+               (unsigned long long)id), 422, "EUSAGE"); /* no version */
+    expect(req("GET", w.reader, NULL, NULL, "/v1/cases/abc"), 400, "EUSAGE");
+    expect(req("GET", w.reader, NULL, NULL, "/v1/cases/999999"), 404, "ENOTFOUND");
+    expect(req("DELETE", w.reader, NULL, NULL, "/v1/cases/%llu", (unsigned long long)id2), 403, "EFORBIDDEN");
+    r = req("DELETE", w.analyst, NULL, NULL, "/v1/cases/%llu", (unsigned long long)id2);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_eq(jint(r.json, "deleted"), id2);
+    resp_free(&r);
+    expect(req("DELETE", w.analyst, NULL, NULL, "/v1/cases/%llu", (unsigned long long)id2), 404, "ENOTFOUND");
+
+    /* an edge of the case's trace, to put a note on it: the theft's first hop */
+    snprintf(body, sizeof body, "{\"tx\":\"%s:0\",\"max_hops\":2,\"graph\":true}", w.theft_tx);
+    r = req("POST", w.reader, NULL, body, "/v1/traces");
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    const cJSON *tedges = cJSON_GetObjectItem(cJSON_GetObjectItem(r.json, "graph"), "edges"), *te, *first = NULL;
+    int n_trace_edges = cJSON_GetArraySize(tedges);
+    cJSON_ArrayForEach(te, tedges) if (!first && !strcmp(jstr(te, "tx"), w.theft_tx)) first = te;
+    cr_assert(first, "no edge of the theft tx: %s", r.body);
+    snprintf(key, sizeof key, "%s>%s>%s:%.0f", jstr(first, "source"), jstr(first, "target"), w.theft_tx,
+             cJSON_GetObjectItem(first, "vout")->valuedouble);
+    char hidden_id[300];
+    snprintf(hidden_id, sizeof hidden_id, "%s", jstr(first, "target"));
+    resp_free(&r);
+    /* the case: notes on a node and on that edge (one that looks like a spreadsheet formula),
+     * a hidden node, the exploiter expanded */
+    snprintf(body, sizeof body,
+             "{\"title\":\"renamed\",\"trace\":{\"tx\":\"%s:0\",\"max_hops\":2},\"version\":2,\"state\":{\"hidden\":[\"%s\"],"
+             "\"expanded\":[{\"address\":\"%s\"}],\"notes\":{\"nodes\":{\"%s\":\"the theft\"},"
+             "\"edges\":{\"%s\":\"=HYPERLINK(\\\"http://evil\\\",\\\"a,b\\\")\"}}}}",
+             w.theft_tx, hidden_id, w.exploiter, w.theft_tx, key);
+    r = req("PUT", w.analyst, NULL, body, "/v1/cases/%llu", (unsigned long long)id);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_eq(jint(cJSON_GetObjectItem(r.json, "case"), "version"), 3);
+    resp_free(&r);
+
+    /* it survives a restart */
+    unserve();
+    {
+        struct stat st;
+        cr_assert_eq(stat(path_in(w.store, "cases.db"), &st), 0);
+        cr_assert_eq(st.st_mode & 0777, 0600, "cases.db mode %o", st.st_mode & 0777);
+    }
+    snprintf(body, sizeof body, "--threads 2 --web %s", web);
+    serve(&w, body);
+    r = req("GET", w.reader, NULL, NULL, "/v1/cases/%llu", (unsigned long long)id);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_str_eq(jstr(cJSON_GetObjectItem(r.json, "case"), "title"), "renamed");
+    cr_assert_eq(jint(cJSON_GetObjectItem(r.json, "case"), "version"), 3);
+    cr_assert_str_eq(jstr(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(r.json, "case"), "state"),
+                                                                  "notes"), "nodes"), w.theft_tx), "the theft");
+    resp_free(&r);
+
+    /* the export: the evidence of every edge */
+    r = req("GET", w.reader, NULL, NULL, "/v1/cases/%llu/export", (unsigned long long)id);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    {
+        const cJSON *edges = cJSON_GetObjectItem(r.json, "edges"), *nodes = cJSON_GetObjectItem(r.json, "nodes"), *x, *e;
+        const cJSON *tips = cJSON_GetObjectItem(r.json, "tips"), *cons = cJSON_GetObjectItem(r.json, "conservation");
+        bool base = false, expanded = false, tagged = false, addr_tagged = false, hid = false, noted = false;
+        cr_assert_eq(jint(cJSON_GetObjectItem(r.json, "case"), "version"), 3);
+        cr_assert(jint(r.json, "exported") > 1700000000);
+        cr_assert_eq(strlen(jstr(cJSON_GetObjectItem(tips, "bitcoin"), "hash")), 64, "%s", r.body);
+        cr_assert(jint(cJSON_GetObjectItem(tips, "ethereum"), "height") > 0);
+        cr_assert_eq(jint(cons, "source"), 450290000000ull);
+        cr_assert(cJSON_GetArraySize(edges) > n_trace_edges, "the expanded node adds edges: %d", cJSON_GetArraySize(edges));
+        e = edge_by_key(edges, key);
+        cr_assert(e, "no edge %s in the export", key);
+        const cJSON *p = cJSON_GetObjectItem(e, "provenance");
+        cr_assert_str_eq(jstr(p, "tx"), w.theft_tx, "the real txid");
+        cr_assert_eq(jint(p, "vout"), jint(e, "vout"));
+        cr_assert_str_eq(jstr(p, "chain"), "bitcoin");
+        cr_assert_str_eq(jstr(p, "trace"), "base");
+        cr_assert(strstr(jstr(p, "rule"), w.theft_tx) && strstr(jstr(p, "rule"), "haircut policy"), "%s", jstr(p, "rule"));
+        cr_assert_str_eq(jstr(e, "note"), "=HYPERLINK(\"http://evil\",\"a,b\")");
+        cJSON_ArrayForEach(x, edges) {
+            const cJSON *q = cJSON_GetObjectItem(x, "provenance");
+            cr_assert(strlen(jstr(q, "rule")) > 20 && strlen(jstr(q, "tx")) >= 64, "%s", cJSON_PrintUnformatted(x));
+            base |= !strcmp(jstr(q, "trace"), "base");
+            expanded |= !strcmp(jstr(q, "trace"), "expanded:0");
+        }
+        cr_assert(base && expanded);
+        cJSON_ArrayForEach(x, nodes) { /* tags: the theft tx's own (incident pack), and an address's */
+            const cJSON *tags = cJSON_GetObjectItem(x, "tags"), *t;
+            bool tx = !strcmp(jstr(x, "type"), "tx");
+            cJSON_ArrayForEach(t, tags) {
+                cr_assert(jstr(t, "source") && jstr(t, "file") && jstr(t, "confidence"), "%s", cJSON_PrintUnformatted(t));
+                if (tx && !strcmp(jstr(x, "id"), w.theft_tx)) tagged |= strstr(jstr(t, "label"), "theft") != NULL;
+                if (!tx) addr_tagged = true;
+            }
+            if (cJSON_IsTrue(cJSON_GetObjectItem(x, "hidden"))) hid |= !strcmp(jstr(x, "id"), hidden_id);
+            else cr_assert_str_neq(jstr(x, "id"), hidden_id);
+            if (cJSON_IsString(cJSON_GetObjectItem(x, "note"))) noted |= !strcmp(jstr(x, "id"), w.theft_tx);
+        }
+        cr_assert(tagged, "the theft tx's node has no tag");
+        cr_assert(addr_tagged, "no address node has a tag: %s", cJSON_PrintUnformatted(nodes));
+        cr_assert(hid && noted);
+    }
+    resp_free(&r);
+    r = req("GET", w.reader, NULL, NULL, "/v1/cases/%llu/export?format=csv", (unsigned long long)id);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_str_eq(r.ctype, "text/csv; charset=utf-8");
+    snprintf(loc, sizeof loc, "Content-Disposition: attachment; filename=\"case-%llu.csv\"", (unsigned long long)id);
+    cr_assert(has_header(&r, loc), "%s", r.headers);
+    {
+        const char *head = "source,target,chain,asset,amount,tx,index,time,rule,note\r\n";
+        cr_assert(!strncmp(r.body, head, strlen(head)), "%.100s", r.body);
+    }
+    cr_assert(strstr(r.body, ",\"'=HYPERLINK(\"\"http://evil\"\",\"\"a,b\"\")\"\r\n"), "the note is not neutralised and quoted");
+    cr_assert(!strstr(r.body, ",=HYPERLINK"));
+    resp_free(&r);
+    expect(req("GET", w.reader, NULL, NULL, "/v1/cases/%llu/export?format=xml", (unsigned long long)id), 400, "EUSAGE");
+    expect(req("GET", w.reader, NULL, NULL, "/v1/cases/999999/export"), 404, "ENOTFOUND");
+    unserve();
+
+    /* a folder without index.html: / says the UI is not built, and serve says so at start */
+    {
+        char empty[600], log[600], out[600];
+        snprintf(empty, sizeof empty, "%s/noweb", w.dir);
+        cr_assert_eq(mkdir(empty, 0755), 0);
+        snprintf(body, sizeof body, "--threads 1 --web %s", empty);
+        serve(&w, body);
+        r = req("GET", NULL, NULL, NULL, "/");
+        cr_assert_eq(r.status, 200);
+        cr_assert(strstr(r.body, "not built") && strstr(r.body, "npm") && strstr(r.body, "make"), "%s", r.body);
+        cr_assert(has_header(&r, UI_CSP), "%s", r.headers);
+        resp_free(&r);
+        r = req("GET", NULL, NULL, NULL, "/index.html");
+        cr_assert_eq(r.status, 404);
+        resp_free(&r);
+        unserve();
+        snprintf(log, sizeof log, "%s/noweb.log", w.dir);
+        serve_says(&w, body, log, "web UI is not built");
+        /* a folder that is not there, a link that leads out: serve refuses to start */
+        run_result s = run_sleuth("serve --store %s --listen 127.0.0.1:0 --web %s/nothing-here", w.store, w.dir);
+        cr_assert_eq(s.status, 1, "%s", s.err);
+        cr_assert(strstr(s.err, "no such folder"), "%s", s.err);
+        run_free(&s);
+        snprintf(out, sizeof out, "%s/secret.txt", w.dir);
+        cr_assert_eq(symlink(out, path_in(web, "leak.txt")), 0);
+        s = run_sleuth("serve --store %s --listen 127.0.0.1:0 --web %s", w.store, web);
+        cr_assert_eq(s.status, 2, "%s", s.err); /* what --web names is not usable */
+        cr_assert(strstr(s.err, "leak.txt") && strstr(s.err, "leads out") && strstr(s.err, "refused"), "%s", s.err);
+        run_free(&s);
+    }
+    check_openapi(&w, 40);
 }
 
 /* ---------------- api/robustness ---------------- */

@@ -69,6 +69,22 @@ Test(eth_cli, tx_json_contract)
     cJSON_Delete(t);
 }
 
+/* An amount member: a JSON number, or decimal digits in a string above 2^53 (docs/JSON.md); 0
+ * when absent. */
+static unsigned __int128 jamount(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItem(o, key);
+    unsigned __int128 x = 0;
+    if (!v) return 0;
+    if (cJSON_IsNumber(v)) return jint(o, key);
+    cr_assert(cJSON_IsString(v), "%s is no amount", key);
+    for (const char *p = v->valuestring; *p; p++) {
+        cr_assert(*p >= '0' && *p <= '9', "%s: '%s'", key, v->valuestring);
+        x = x * 10 + (unsigned)(*p - '0');
+    }
+    return x;
+}
+
 Test(eth_cli, address_balances_any_case)
 {
     const char *s = store_18000011();
@@ -85,8 +101,26 @@ Test(eth_cli, address_balances_any_case)
     cr_assert_eq(jint(a, "first_seen"), 1693067027);
     cJSON_Delete(a);
     /* the fee recipient's ETH balance is exactly the sum of the block's tips */
-    a = sleuth_json("address --store %s 0xD2090025857B9C7B24387741F120538E928A3A59 --json", s);
+    a = sleuth_json("address --store %s 0xD2090025857B9C7B24387741F120538E928A3A59 --json --limit 100000", s);
     cr_assert_gt(jint(a, "flows_in"), 100);
+    /* its history: one row per tx (as txs, in the same order; the block-level flow is no row).
+     * The builder's own tx passes on to the proposer exactly the tips it received, to the wei */
+    {
+        const cJSON *row, *hist = cJSON_GetObjectItem(a, "history"), *ids = cJSON_GetObjectItem(a, "txs");
+        unsigned __int128 in = 0, out = 0;
+        int i = 0, senders = 0;
+        cr_assert_eq(cJSON_GetArraySize(hist), cJSON_GetArraySize(ids));
+        cJSON_ArrayForEach(row, hist) {
+            cr_assert_str_eq(jstr(row, "tx"), cJSON_GetArrayItem(ids, i++)->valuestring);
+            cr_assert_eq(jint(row, "height"), 18000011);
+            in += jamount(cJSON_GetObjectItem(row, "received"), "ETH");
+            if (cJSON_GetObjectItem(cJSON_GetObjectItem(row, "sent"), "ETH"))
+                out += jamount(cJSON_GetObjectItem(row, "sent"), "ETH"), senders++;
+        }
+        cr_assert_eq(senders, 1, "it made one tx itself");
+        cr_assert(in == out && in == (unsigned __int128)36481993057688620ULL, "in %llu, out %llu", (unsigned long long)in,
+                  (unsigned long long)out);
+    }
     cJSON_Delete(a);
     /* the burn sink is not an address; an unknown address is "not found", exit 1 */
     {
@@ -132,6 +166,9 @@ Test(eth_cli, tron_trc20_t_addresses)
     a = sleuth_json("address --store %s/s TMfLoEE32pew3B6evUyhaF4BhzLAT3K3KF --json", d);
     b = cJSON_GetObjectItem(a, "balances");
     cr_assert_eq(jint(b, "USDT"), 100000000);
+    b = cJSON_GetArrayItem(cJSON_GetObjectItem(a, "history"), 0);
+    cr_assert_str_eq(jstr(b, "tx"), "2b24564fa78ed4a6e555c9cd26f4d3e791b1efc9f2654c31d4feb97d8853e03f");
+    cr_assert_eq(jint(cJSON_GetObjectItem(b, "received"), "USDT"), 100000000);
     cJSON_Delete(a);
 }
 

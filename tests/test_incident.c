@@ -505,6 +505,26 @@ Test(incident, store_incident_list)
     cr_assert_str_eq(in->id, "test-heist-2026");
     sl_incident_list_free(&l);
     cr_assert_eq(sl_incident_lookup(NULL, "test-heist-2026", &l, &in, from, sizeof from, &e), SL_ENOTFOUND);
+    /* the list: the library's, then the store's own, each saying where it is from */
+    j = sleuth_json("incidents --store %s/s --json", d);
+    const cJSON *x, *list = cJSON_GetObjectItem(j, "incidents");
+    size_t lib = 0, own = 0;
+    cJSON_ArrayForEach(x, list) {
+        if (!strcmp(jstr(x, "origin"), "store")) {
+            own++;
+            cr_assert_str_eq(jstr(x, "id"), "test-heist-2026");
+        } else {
+            cr_assert_str_eq(jstr(x, "origin"), "library");
+            cr_assert_eq(own, 0, "the library first");
+            lib++;
+        }
+    }
+    cr_assert_eq(own, 1);
+    cr_assert(lib >= 3);
+    cJSON_Delete(j);
+    r = run_sleuth("incidents --store %s/s", d);
+    cr_assert(strstr(r.out, "test-heist-2026") && strstr(r.out, "(1 of them this store's own"), "%s", r.out);
+    run_free(&r);
 }
 
 /* A generated world end to end (when `sleuth gen` is built in this checkout): the report of

@@ -31,11 +31,16 @@ typedef struct sl_serve_opts {
                                 * (0: the default, 10) */
     unsigned queue;            /* slow requests waiting for a worker before 503 (0: 16 x threads) */
     unsigned per_ip;           /* connections per client address (0: the default, 64) */
+    const char *web_dir;       /* (added, issue 14) the web UI's built files, served at / outside
+                                * /v1/ (docs/API.md "The web UI"); NULL: the folder compiled in
+                                * (the repository's build/web), which may be missing (the UI is
+                                * not built: / says so); a folder named here must exist */
     bool quiet;
 } sl_serve_opts;
 
-/* Serves until SIGINT/SIGTERM (docs/API.md: endpoints, limits, threads). Errors: SL_EUSAGE (a bad listen address), SL_EIO (the
- * port is taken: said with the address), SL_ENOTFOUND (no store in store_dir). */
+/* Serves until SIGINT/SIGTERM (docs/API.md: endpoints, limits, threads). Errors: SL_EUSAGE (a bad listen address, a
+ * symbolic link in web_dir that leads out of it), SL_EIO (the port is taken: said with the address), SL_ENOTFOUND (no
+ * store in store_dir, no folder web_dir), SL_ELIMIT (web_dir holds more than 64 MiB). */
 int sl_serve_run(const sl_serve_opts *o, sl_error *e) SL_MUST_USE;
 
 /* Tokens. create: *token_out gets the secret (shown once, malloc'd, caller frees) and the

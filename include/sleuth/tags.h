@@ -204,6 +204,7 @@ typedef struct sl_incident {
     char *attr_actor, *attr_by, *attr_date, *attr_confidence, *attr_source;
     char *tagpack;
     char *sources;  /* newline-joined */
+    bool local;     /* one of the store's own records (knowledge/incidents.d), not the library's */
 } sl_incident;
 
 typedef struct sl_incident_list {
@@ -215,6 +216,11 @@ void sl_incident_list_free(sl_incident_list *l);
 /* Reads an incidents.yaml (path) into *out. Errors: SL_EIO, SL_ECORRUPT (located: file,
  * line, field), SL_ENOMEM. */
 int sl_incidents_read(const char *path, sl_incident_list *out, sl_error *e) SL_MUST_USE;
+/* Every incident a store knows: the library's, then the store's own (the .yaml files of
+ * STORE_DIR/knowledge/incidents.d in name order, `local` set) whose id the library does not hold (the
+ * first of an id wins, as sl_incident_lookup finds them). store_dir NULL: the library only.
+ * Errors: those of sl_incidents_read (a bad store file names itself), SL_ENOMEM. */
+int sl_incidents_all(const char *store_dir, sl_incident_list *out, sl_error *e) SL_MUST_USE;
 /* The incident of l whose id is name, or whose name equals it ignoring case, or NULL. */
 const sl_incident *sl_incident_find(const sl_incident_list *l, const char *name);
 

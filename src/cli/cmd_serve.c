@@ -14,9 +14,10 @@
 static const char SERVE_HELP[] =
     "usage: sleuth serve --store DIR [--listen 127.0.0.1:8080] [--threads N] [--max-body BYTES]\n"
     "          [--rate R] [--burst B] [--max-nodes N] [--deadline-ms MS] [--timeout S] [--queue N]\n"
-    "          [--per-ip N] [--quiet]\n"
-    "  Serves the JSON API under /v1 (docs/API.md, docs/openapi.yaml) until SIGINT or SIGTERM.\n"
-    "  Every endpoint but /v1/health needs `Authorization: Bearer TOKEN` (sleuth token create).\n"
+    "          [--per-ip N] [--web DIR] [--quiet]\n"
+    "  Serves the JSON API under /v1 (docs/API.md, docs/openapi.yaml) and the web UI at /\n"
+    "  until SIGINT or SIGTERM. Every endpoint but /v1/health needs `Authorization: Bearer\n"
+    "  TOKEN` (sleuth token create); the UI's files need none (its login screen asks for one).\n"
     "  --listen HOST:PORT   the address to bind (default 127.0.0.1:8080: this machine only)\n"
     "  --threads N          HTTP threads, and as many workers for slow queries (default: cores)\n"
     "  --max-body BYTES     largest request body (default 1 MiB; larger: 413)\n"
@@ -25,7 +26,10 @@ static const char SERVE_HELP[] =
     "  --deadline-ms MS     time a request may take once it has arrived (default 30000; 504)\n"
     "  --timeout S          time a request may take to arrive, and idle time (default 10)\n"
     "  --queue N            slow requests waiting for a worker before 503 (default 16 x threads)\n"
-    "  --per-ip N           connections per client address (default 64)\n";
+    "  --per-ip N           connections per client address (default 64)\n"
+    "  --web DIR            the built web UI, read into memory at start and served at / (default:\n"
+    "                       $SLEUTH_WEB, else the build/web folder `make` fills; without an\n"
+    "                       index.html there, / says the UI is not built and how to build it)\n";
 
 static const char TOKEN_HELP[] =
     "usage: sleuth token create --store DIR --role read|analyst|admin [--label L] [--json]\n"
@@ -33,10 +37,11 @@ static const char TOKEN_HELP[] =
     "       sleuth token revoke --store DIR ID [--json]\n"
     "  API tokens of `sleuth serve`. create prints the secret once (only its SHA-256 is kept,\n"
     "  in STORE/server.db). Roles: read (look-ups, screens, traces, detect), analyst (also adds\n"
-    "  tags and watchlist entries, acknowledges alerts), admin (also manages tokens).\n";
+    "  tags and watchlist entries, saves cases, acknowledges alerts), admin (also manages\n"
+    "  tokens).\n";
 
 enum { O_STORE = 1, O_LISTEN, O_THREADS, O_BODY, O_RATE, O_BURST, O_NODES, O_DEADLINE, O_TIMEOUT, O_QUEUE, O_PERIP,
-       O_QUIET, O_HELP, O_ROLE, O_LABEL, O_JSON };
+       O_QUIET, O_HELP, O_ROLE, O_LABEL, O_JSON, O_WEB };
 
 /* A positive decimal rate ("2.5"): true and *v. */
 static bool parse_rate(const char *s, double *v)
@@ -52,12 +57,14 @@ int cmd_serve(int argc, char **argv)
         {"store", 1, 0, O_STORE},   {"listen", 1, 0, O_LISTEN},     {"threads", 1, 0, O_THREADS}, {"max-body", 1, 0, O_BODY},
         {"rate", 1, 0, O_RATE},     {"burst", 1, 0, O_BURST},       {"max-nodes", 1, 0, O_NODES},
         {"deadline-ms", 1, 0, O_DEADLINE}, {"timeout", 1, 0, O_TIMEOUT}, {"queue", 1, 0, O_QUEUE},
-        {"per-ip", 1, 0, O_PERIP},  {"quiet", 0, 0, O_QUIET},       {"help", 0, 0, O_HELP},       {0, 0, 0, 0}};
+        {"per-ip", 1, 0, O_PERIP},  {"quiet", 0, 0, O_QUIET},       {"help", 0, 0, O_HELP},       {"web", 1, 0, O_WEB},
+        {0, 0, 0, 0}};
     cli_common c = {getenv("SLEUTH_STORE"), false, false};
     sl_serve_opts o = {0};
     sl_error e = {0};
     uint64_t v;
     int ch;
+    o.web_dir = getenv("SLEUTH_WEB") && *getenv("SLEUTH_WEB") ? getenv("SLEUTH_WEB") : NULL;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (ch) {
@@ -94,6 +101,10 @@ int cmd_serve(int argc, char **argv)
         case O_PERIP:
             if (cli_number("--per-ip", optarg, 1, 100000, false, &v)) return EXIT_USAGE;
             o.per_ip = (unsigned)v;
+            break;
+        case O_WEB:
+            if (!*optarg) return cli_usage("--web: give a folder");
+            o.web_dir = optarg;
             break;
         case O_QUIET: o.quiet = c.quiet = true; break;
         case O_HELP: fputs(SERVE_HELP, stdout); return EXIT_OK;

@@ -249,6 +249,9 @@ static void inc_text_list(const sl_incident_list *l)
                   in->attr_confidence ? " (" : "", in->attr_confidence ? in->attr_confidence : "",
                   in->attr_confidence ? ")" : "");
     }
+    size_t local = 0;
+    for (size_t i = 0; i < l->n; i++) local += l->v[i].local;
+    if (local) printf("(%zu of them this store's own, from tags import; the rest the library)\n", local);
 }
 
 static void inc_text_one(const sl_incident *in, const sl_tag_list *tl)
@@ -286,7 +289,7 @@ int cmd_incidents(int argc, char **argv)
 {
     static const struct option opts[] = {{"store", 1, 0, O_STORE}, {"json", 0, 0, O_JSON}, {"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
     cli_common c = {.store = getenv("SLEUTH_STORE")};
-    sl_incident_list l;
+    sl_incident_list l = {0};
     sl_error e = {0};
     sl_tags *t;
     char path[4096];
@@ -300,9 +303,8 @@ int cmd_incidents(int argc, char **argv)
     }
     if (!c.store) return cli_usage("--store DIR is required (or set SLEUTH_STORE)");
     if (optind + 1 < argc) return cli_usage("incidents: at most one NAME");
-    snprintf(path, sizeof path, "%s/incidents/incidents.yaml", sl_tags_data_dir());
-    if (sl_incidents_read(path, &l, &e)) return cli_fail(&c, &e);
     if (optind == argc) {
+        if (sl_incidents_all(c.store, &l, &e)) return cli_fail(&c, &e);
         if (c.json) {
             cJSON *j = cJSON_CreateObject(), *a = cJSON_AddArrayToObject(j, "incidents");
             for (size_t i = 0; i < l.n; i++) cJSON_AddItemToArray(a, (cJSON *)sl_incident_json(&l.v[i]));
@@ -314,7 +316,6 @@ int cmd_incidents(int argc, char **argv)
     /* one incident: the library's, else one of the store's own lists (tags import) */
     const sl_incident *in;
     sl_tag_list tl = {0};
-    sl_incident_list_free(&l);
     if (sl_incident_lookup(c.store, argv[optind], &l, &in, path, sizeof path, &e)) return cli_fail(&c, &e);
     if (open_existing(&t, c.store, &e) || (rc = sl_tags_for_incident(t, in->id, &tl, &e))) {
         if (!rc) t = NULL;

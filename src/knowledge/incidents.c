@@ -207,14 +207,40 @@ int sl_incidents_import(const char *store_dir, const char *path, size_t *n, sl_e
 
 static int name_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
+/* The .yaml files of STORE_DIR/knowledge/incidents.d in name order (*names, *n: owned by
+ * the caller, free with names_free); dir gets the folder. None (no folder) is SL_OK. */
+static int store_files(const char *store_dir, char *dir, size_t cap, char ***names, size_t *n, sl_error *e)
+{
+    size_t ncap = 0;
+    DIR *d;
+    struct dirent *de;
+    int rc = SL_OK;
+    *names = NULL, *n = 0;
+    if (!store_dir || store_inc_dir(dir, cap, store_dir, false, NULL) || !(d = opendir(dir))) return SL_OK;
+    while (!rc && (de = readdir(d))) {
+        size_t k = strlen(de->d_name);
+        if (de->d_name[0] == '.' || k < 6 || strcmp(de->d_name + k - 5, ".yaml")) continue;
+        if (sl_grow((void **)names, &ncap, *n + 1, sizeof **names) || !((*names)[*n] = sl_strdup(de->d_name)))
+            rc = sl_err(e, SL_ENOMEM, "out of memory");
+        else ++*n;
+    }
+    closedir(d);
+    if (*n) qsort(*names, *n, sizeof **names, name_cmp);
+    return rc;
+}
+
+static void names_free(char **names, size_t n)
+{
+    for (size_t i = 0; i < n; i++) sl_free(names[i]);
+    sl_free(names);
+}
+
 int sl_incident_lookup(const char *store_dir, const char *name, sl_incident_list *out, const sl_incident **inc,
                        char *from, size_t cap, sl_error *e)
 {
-    char lib[4096], dir[4096], path[4400];
+    char lib[4096], dir[4096] = "", path[4400];
     char **names = NULL;
-    size_t nn = 0, ncap = 0;
-    DIR *d = NULL;
-    struct dirent *de;
+    size_t nn = 0;
     int rc;
     *inc = NULL;
     snprintf(lib, sizeof lib, "%s/incidents/incidents.yaml", sl_tags_data_dir());
@@ -224,29 +250,56 @@ int sl_incident_lookup(const char *store_dir, const char *name, sl_incident_list
         return SL_OK;
     }
     sl_incident_list_free(out);
-    if (!store_dir || store_inc_dir(dir, sizeof dir, store_dir, false, NULL) || !(d = opendir(dir)))
+    if ((rc = store_files(store_dir, dir, sizeof dir, &names, &nn, e))) return rc;
+    if (!dir[0] || !nn) {
+        names_free(names, nn);
         return sl_err(e, SL_ENOTFOUND, "no incident '%s' in %s%s%s (sleuth incidents lists the library)", name, lib,
                       store_dir ? " nor in " : "", store_dir ? store_dir : "");
-    rc = SL_OK;
-    while (!rc && (de = readdir(d))) {
-        size_t k = strlen(de->d_name);
-        if (de->d_name[0] == '.' || k < 6 || strcmp(de->d_name + k - 5, ".yaml")) continue;
-        if (sl_grow((void **)&names, &ncap, nn + 1, sizeof *names) || !(names[nn] = sl_strdup(de->d_name)))
-            rc = sl_err(e, SL_ENOMEM, "out of memory");
-        else nn++;
     }
-    closedir(d);
-    if (nn) qsort(names, nn, sizeof *names, name_cmp);
     for (size_t i = 0; !rc && !*inc && i < nn; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
         if ((rc = sl_incidents_read(path, out, e))) break;
-        if ((*inc = sl_incident_find(out, name))) snprintf(from, cap, "%s", path);
-        else sl_incident_list_free(out);
+        if ((*inc = sl_incident_find(out, name))) {
+            snprintf(from, cap, "%s", path);
+            for (size_t k = 0; k < out->n; k++) out->v[k].local = true;
+        } else sl_incident_list_free(out);
     }
-    for (size_t i = 0; i < nn; i++) sl_free(names[i]);
-    sl_free(names);
+    names_free(names, nn);
     if (!rc && !*inc)
         rc = sl_err(e, SL_ENOTFOUND, "no incident '%s' in %s nor in %s (sleuth incidents lists the library; "
                     "sleuth tags import adds an incidents.yaml to the store)", name, lib, dir);
+    return rc;
+}
+
+int sl_incidents_all(const char *store_dir, sl_incident_list *out, sl_error *e)
+{
+    char lib[4096], dir[4096] = "", path[4400];
+    char **names = NULL;
+    size_t nn = 0;
+    int rc;
+    snprintf(lib, sizeof lib, "%s/incidents/incidents.yaml", sl_tags_data_dir());
+    if ((rc = sl_incidents_read(lib, out, e))) return rc;
+    rc = store_files(store_dir, dir, sizeof dir, &names, &nn, e);
+    for (size_t i = 0; !rc && i < nn; i++) {
+        sl_incident_list more;
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        if ((rc = sl_incidents_read(path, &more, e))) break;
+        for (size_t k = 0; k < more.n && !rc; k++) {
+            sl_incident *x = &more.v[k];
+            if (sl_incident_find(out, x->id)) continue; /* the first of an id wins */
+            void *q = sl_realloc(out->v, (out->n + 1) * sizeof *out->v);
+            if (!q) {
+                rc = sl_err(e, SL_ENOMEM, "out of memory");
+                break;
+            }
+            out->v = q;
+            out->v[out->n] = *x;
+            out->v[out->n++].local = true;
+            memset(x, 0, sizeof *x); /* moved: more no longer owns it */
+        }
+        sl_incident_list_free(&more);
+    }
+    names_free(names, nn);
+    if (rc) sl_incident_list_free(out);
     return rc;
 }

@@ -289,6 +289,84 @@ static void tx_hash_json(void *ctx, const char *hs, uint64_t block)
     cJSON_AddItemToArray(ctx, cJSON_CreateString(hs));
 }
 
+/* The JSON "history" of addr_json: per tx of the window, what the account received and
+ * sent in each asset (its fee among what it sent), newest first, as `txs` lists them. The
+ * flows of one tx come together in the walk; their sums per asset are kept in acc until
+ * the tx changes. */
+typedef struct hist_sum {
+    uint32_t asset;
+    sl_u256 in, out;
+} hist_sum;
+typedef struct hist_json {
+    const addr_view *v;
+    const sl_report_req *rq;
+    cJSON *arr, *row;
+    uint64_t skipped, shown, tx;
+    hist_sum *acc;
+    size_t nacc, cap;
+} hist_json;
+
+/* Writes the sums of the current row (received / sent objects, assets by name). */
+static void history_flush(hist_json *h)
+{
+    cJSON *rcv, *snt;
+    char name[48];
+    if (!h->row) return;
+    rcv = cJSON_AddObjectToObject(h->row, "received");
+    snt = cJSON_AddObjectToObject(h->row, "sent");
+    for (size_t i = 0; i < h->nacc; i++) {
+        sl_eth_asset_name(h->v->c, h->acc[i].asset, name);
+        if (!sl_u256_is_zero(&h->acc[i].in)) sl_json_u256(rcv, name, &h->acc[i].in);
+        if (!sl_u256_is_zero(&h->acc[i].out)) sl_json_u256(snt, name, &h->acc[i].out);
+    }
+    h->row = NULL, h->nacc = 0;
+}
+
+static int history_json_row(void *ctx, uint64_t flow)
+{
+    hist_json *h = ctx;
+    const sl_eth_chain *c = h->v->c;
+    const sl_eth_flowrec *f = sl_eth_flow_at(c, flow);
+    const sl_eth_txrec *t;
+    char hs[67];
+    sl_u256 amount;
+    size_t k;
+    if (!f) return -1;
+    if (f->tx == UINT64_MAX) return 0;
+    if (f->tx != h->tx) { /* a new tx: a new row, or the end of the window */
+        history_flush(h);
+        h->tx = f->tx;
+        if (h->skipped < h->rq->offset) {
+            h->skipped++;
+            return 0;
+        }
+        if (h->shown >= h->rq->limit || !(t = sl_eth_tx_at(c, f->tx))) return -1;
+        const sl_eth_blockrec *b = sl_eth_block_at(c, t->block);
+        hash_str(hs, c, &t->hash);
+        h->shown++;
+        h->row = cJSON_CreateObject();
+        cJSON_AddStringToObject(h->row, "tx", hs);
+        sl_json_u64(h->row, "height", b->number);
+        sl_json_u64_or_null(h->row, "time", b->time, b->time != 0);
+        if (t->status == SL_ETH_STATUS_UNKNOWN) cJSON_AddNullToObject(h->row, "status");
+        else sl_json_u64(h->row, "status", t->status);
+        cJSON_AddItemToArray(h->arr, h->row);
+    }
+    if (!h->row || f->from == f->to) return 0; /* a skipped tx, or a flow to itself: moves nothing */
+    for (k = 0; k < h->nacc && h->acc[k].asset != f->asset; k++) {}
+    if (k == h->nacc) {
+        void *q = h->acc;
+        if (sl_grow(&q, &h->cap, h->nacc + 1, sizeof *h->acc)) return -1; /* out of memory: shorter (as addr_history) */
+        h->acc = q;
+        h->acc[h->nacc++] = (hist_sum){.asset = f->asset};
+    }
+    sl_eth_flow_amount(c, f, &amount);
+    /* sums of one account's flows in one tx cannot pass 2^256 (the chain's own supply bound) */
+    if (f->to == h->v->st.id && !sl_u256_add(&h->acc[k].in, &h->acc[k].in, &amount)) return -1;
+    if (f->from == h->v->st.id && !sl_u256_add(&h->acc[k].out, &h->acc[k].out, &amount)) return -1;
+    return 0;
+}
+
 static cJSON *addr_json(const addr_view *v, const sl_report_req *rq)
 {
     const sl_eth_acctstat *st = &v->st;
@@ -305,6 +383,10 @@ static cJSON *addr_json(const addr_view *v, const sl_report_req *rq)
     sl_json_u64(j, "offset", rq->offset);
     sl_json_u64(j, "limit", rq->limit);
     addr_history(v, rq, tx_hash_json, cJSON_AddArrayToObject(j, "txs"));
+    hist_json h = {.v = v, .rq = rq, .arr = cJSON_AddArrayToObject(j, "history"), .tx = UINT64_MAX - 1};
+    sl_eth_acct_each_flow(v->c, v->st.id, true, history_json_row, &h);
+    history_flush(&h);
+    sl_free(h.acc);
     return j;
 }
 

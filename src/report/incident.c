@@ -333,6 +333,7 @@ void *sl_incident_json(const sl_incident *in)
     }
     jstr(o, "tagpack", in->tagpack);
     jlist(o, "sources", in->sources, '\n');
+    cJSON_AddStringToObject(o, "origin", in->local ? "store" : "library");
     return o;
 }
 

@@ -10,22 +10,6 @@
 #include "sleuth/util.h"
 #include "sleuth/watch.h"
 
-/* The id in the path segment k as a positive whole number; 0 after a 400. */
-static int64_t path_id(sl_srv_req *req, sl_srv_resp *resp, size_t k)
-{
-    const char *s = req->segs[k];
-    int64_t v = 0;
-    if (!*s || strlen(s) > 18) goto bad;
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9') goto bad;
-        v = v * 10 + (*s - '0');
-    }
-    if (v > 0) return v;
-bad:
-    srv_error(resp, 400, "EUSAGE", "'%.40s' is not an id (a whole number from 1)", req->segs[k]);
-    return 0;
-}
-
 /* Opens the watch db (mode SL_WATCH_*), or answers the error (NULL). A reader finding no
  * watch db yet gets *none (an empty answer is right, not an error). */
 static sl_watch *watch_open(sl_srv_ctx *c, sl_srv_resp *resp, int mode, bool *none)
@@ -88,7 +72,7 @@ void srv_h_watchlists_post(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp)
 
 void srv_h_watchlist_delete(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp)
 {
-    int64_t id = path_id(req, resp, 1);
+    int64_t id = srv_path_id(req, resp, 1);
     sl_error e = {0};
     bool none;
     sl_watch *w;
@@ -129,7 +113,7 @@ void srv_h_alerts(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp)
 
 void srv_h_alert_ack(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp)
 {
-    int64_t id = path_id(req, resp, 1);
+    int64_t id = srv_path_id(req, resp, 1);
     sl_error e = {0};
     char by[64];
     bool none;
@@ -183,7 +167,7 @@ void srv_h_tokens_post(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp)
 
 void srv_h_token_delete(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp)
 {
-    int64_t id = path_id(req, resp, 1);
+    int64_t id = srv_path_id(req, resp, 1);
     sl_error e = {0};
     if (!id) return;
     if (sl_token_revoke(c->srv->store_dir, id, &e)) {

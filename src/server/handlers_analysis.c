@@ -179,8 +179,8 @@ static char *traces_get(srv_traces *t, const char *id, size_t *len, bool *oom)
     return out;
 }
 
-/* Reads the body's trace parameters into rq (strings borrowed from the body). 0 or -1. */
-static int trace_params(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp, sl_trace_req *rq, bool *graph)
+int srv_trace_params(const sl_srv *srv, const cJSON *body, uint64_t deadline_ns, const char *where, sl_srv_resp *resp,
+                     sl_trace_req *rq, bool *graph)
 {
     static const struct { const char *key; int kind; } known[] = {
         {"tx", 1}, {"address", 1}, {"chain", 1}, {"asset", 1}, {"policy", 1}, {"direction", 1}, {"stop_at", 1},
@@ -189,40 +189,41 @@ static int trace_params(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp, sl_tr
     const char *policy = NULL, *dir = NULL;
     sl_trace_params *p = &rq->params;
     const cJSON *m;
-    cJSON_ArrayForEach(m, req->json) {
+    if (!cJSON_IsObject(body)) return srv_error(resp, 422, "EUSAGE", "%smust be an object (a POST /v1/traces body)", where), -1;
+    cJSON_ArrayForEach(m, body) {
         size_t k = 0;
         while (k < sizeof known / sizeof *known && strcmp(known[k].key, m->string)) k++;
-        if (k == sizeof known / sizeof *known) return srv_error(resp, 422, "EUSAGE", "unknown member \"%.40s\"", m->string), -1;
+        if (k == sizeof known / sizeof *known) return srv_error(resp, 422, "EUSAGE", "%sunknown member \"%.40s\"", where, m->string), -1;
         if (cJSON_IsNull(m)) continue;
-        if (known[k].kind == 1 && !cJSON_IsString(m)) return srv_error(resp, 422, "EUSAGE", "\"%s\" must be a string", m->string), -1;
-        if (known[k].kind == 3 && !cJSON_IsBool(m)) return srv_error(resp, 422, "EUSAGE", "\"%s\" must be true or false", m->string), -1;
+        if (known[k].kind == 1 && !cJSON_IsString(m)) return srv_error(resp, 422, "EUSAGE", "%s\"%s\" must be a string", where, m->string), -1;
+        if (known[k].kind == 3 && !cJSON_IsBool(m)) return srv_error(resp, 422, "EUSAGE", "%s\"%s\" must be true or false", where, m->string), -1;
         if (known[k].kind == 2 && (!cJSON_IsNumber(m) || m->valuedouble < 0 || m->valuedouble > 9007199254740991.0 ||
                                    m->valuedouble != (double)(uint64_t)m->valuedouble))
-            return srv_error(resp, 422, "EUSAGE", "\"%s\" must be a whole number from 0 to 2^53", m->string), -1;
+            return srv_error(resp, 422, "EUSAGE", "%s\"%s\" must be a whole number from 0 to 2^53", where, m->string), -1;
     }
-#define STR(k) (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(req->json, k)) ? cJSON_GetObjectItemCaseSensitive(req->json, k)->valuestring : NULL)
-#define NUM(k) (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(req->json, k)) ? (uint64_t)cJSON_GetObjectItemCaseSensitive(req->json, k)->valuedouble : 0)
+#define STR(k) (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(body, k)) ? cJSON_GetObjectItemCaseSensitive(body, k)->valuestring : NULL)
+#define NUM(k) (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(body, k)) ? (uint64_t)cJSON_GetObjectItemCaseSensitive(body, k)->valuedouble : 0)
     rq->tx = STR("tx"), rq->address = STR("address"), rq->chain = STR("chain"), rq->asset = STR("asset");
     policy = STR("policy"), dir = STR("direction"), p->stop_at = STR("stop_at");
     p->max_hops = (uint32_t)(NUM("max_hops") > UINT32_MAX ? UINT32_MAX : NUM("max_hops"));
     p->min_amount = NUM("min_amount"), p->since = NUM("since"), p->until = NUM("until");
     p->max_nodes = NUM("max_nodes");
     rq->top = NUM("top");
-    rq->no_crossings = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req->json, "no_crossings"));
-    *graph = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req->json, "graph"));
+    rq->no_crossings = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(body, "no_crossings"));
+    if (graph) *graph = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(body, "graph"));
 #undef STR
 #undef NUM
-    if (!!rq->tx == !!rq->address) return srv_error(resp, 422, "EUSAGE", "give exactly one source: \"tx\" or \"address\""), -1;
+    if (!!rq->tx == !!rq->address) return srv_error(resp, 422, "EUSAGE", "%sgive exactly one source: \"tx\" or \"address\"", where), -1;
     p->policy = SL_POLICY_HAIRCUT;
     if (policy && sl_policy_parse(policy, &p->policy))
-        return srv_error(resp, 422, "EUSAGE", "unknown policy '%.40s' (poison, haircut, fifo, lifo, tiho)", policy), -1;
+        return srv_error(resp, 422, "EUSAGE", "%sunknown policy '%.40s' (poison, haircut, fifo, lifo, tiho)", where, policy), -1;
     if (dir && strcmp(dir, "forward") && strcmp(dir, "backward"))
-        return srv_error(resp, 422, "EUSAGE", "direction is forward or backward"), -1;
+        return srv_error(resp, 422, "EUSAGE", "%sdirection is forward or backward", where), -1;
     p->backward = dir && !strcmp(dir, "backward");
     if (rq->top > 1000) rq->top = 1000;
     /* the server's budget: a request may ask for less, never more */
-    if (!p->max_nodes || p->max_nodes > c->srv->o.max_nodes) p->max_nodes = c->srv->o.max_nodes;
-    p->deadline_ns = req->deadline_ns;
+    if (!p->max_nodes || p->max_nodes > srv->o.max_nodes) p->max_nodes = srv->o.max_nodes;
+    p->deadline_ns = deadline_ns;
     return 0;
 }
 
@@ -247,44 +248,51 @@ static char *to_text(int (*fn)(const sl_trace_report *, FILE *, int, sl_error *)
 
 static int json_of(const sl_trace_report *rep, FILE *f, int fmt, sl_error *e) { (void)fmt; return sl_report_trace_json(rep, f, e); }
 
+int srv_trace_run(sl_srv_ctx *c, sl_trace_req *rq, bool graph, uint64_t deadline_ns, sl_srv_resp *resp, char **result,
+                  size_t *rlen, char **gtext, size_t *glen)
+{
+    sl_trace_report rep;
+    sl_error e = {0};
+    int rc = -1;
+    *result = *gtext = NULL;
+    *rlen = *glen = 0;
+    if (!c || srv_ctx_ready(c, &e)) return srv_sl_error(resp, &e), -1;
+    if (sl_knowledge_trace(c->k, rq, c->srv->store_dir)) return srv_error(resp, 500, "ENOMEM", "out of memory"), -1;
+    /* sl_report_trace_free also after a failed run */
+    if (sl_report_trace_run(c->s, rq, &rep, &e)) {
+        srv_sl_error(resp, &e);
+        goto out;
+    }
+    if (rep.r.truncated && deadline_ns && srv_now_ns() > deadline_ns) {
+        srv_error(resp, 504, "ETIMEOUT", "the trace did not finish within the request's deadline (--deadline-ms); "
+                                         "ask for fewer hops or nodes");
+        goto out;
+    }
+    if (!(*result = to_text(json_of, &rep, 0, rlen, &e)) ||
+        (graph && !(*gtext = to_text(sl_report_trace_graph, &rep, SL_GRAPH_JSON, glen, &e)))) {
+        srv_sl_error(resp, &e);
+        free(*result);
+        *result = NULL;
+        goto out;
+    }
+    rc = 0;
+out:
+    sl_report_trace_free(&rep);
+    return rc;
+}
+
 void srv_h_trace_post(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp)
 {
     sl_trace_req rq;
-    sl_trace_report rep;
-    sl_error e = {0};
-    bool graph = false, ran = false;
+    bool graph = false;
     char *result = NULL, *gtext = NULL, *doc = NULL, *params = NULL;
     size_t rlen = 0, glen = 0;
     uint8_t raw[16];
     char id[33];
     memset(&rq, 0, sizeof rq);
-    if (trace_params(c, req, resp, &rq, &graph)) return;
-    {
-        sl_error ee = {0};
-        if (!c || srv_ctx_ready(c, &ee)) {
-            srv_sl_error(resp, &ee);
-            return;
-        }
-    }
-    if (sl_knowledge_trace(c->k, &rq, c->srv->store_dir)) {
-        srv_error(resp, 500, "ENOMEM", "out of memory");
+    if (srv_trace_params(c->srv, req->json, req->deadline_ns, "", resp, &rq, &graph) ||
+        srv_trace_run(c, &rq, graph, req->deadline_ns, resp, &result, &rlen, &gtext, &glen))
         return;
-    }
-    ran = true; /* sl_report_trace_free also after a failed run */
-    if (sl_report_trace_run(c->s, &rq, &rep, &e)) {
-        srv_sl_error(resp, &e);
-        goto out;
-    }
-    if (rep.r.truncated && req->deadline_ns && srv_now_ns() > req->deadline_ns) {
-        srv_error(resp, 504, "ETIMEOUT", "the trace did not finish within the request's deadline (--deadline-ms); "
-                                         "ask for fewer hops or nodes");
-        goto out;
-    }
-    if (!(result = to_text(json_of, &rep, 0, &rlen, &e)) ||
-        (graph && !(gtext = to_text(sl_report_trace_graph, &rep, SL_GRAPH_JSON, &glen, &e)))) {
-        srv_sl_error(resp, &e);
-        goto out;
-    }
     if (RAND_bytes(raw, sizeof raw) != 1) {
         srv_error(resp, 500, "EIO", "no random bytes for an id");
         goto out;
@@ -318,8 +326,6 @@ out:
     free(result);
     free(gtext);
     sl_free(params);
-    if (ran) sl_report_trace_free(&rep);
-    else if (!resp->body) srv_error(resp, 500, "EIO", "the trace failed");
 }
 
 void srv_h_trace_get(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp)
@@ -427,13 +433,23 @@ out:
     sl_flow_set_close(fs);
 }
 
+/* The CSP of the HTML report: its inline styles and data: images, nothing else (no script,
+ * no request to anywhere), so the UI can open it in a tab for printing. */
+static const char REPORT_CSP[] = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+
 void srv_h_incident_report(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp)
 {
     sl_incident_report rep;
     sl_detect_params p;
     sl_error e = {0};
     uint64_t hops;
+    const char *format = srv_param(req, "format");
+    bool html = format && !strcmp(format, "html");
     cJSON *j;
+    if (format && !html && strcmp(format, "json")) {
+        srv_error(resp, 400, "EUSAGE", "format is json or html");
+        return;
+    }
     if (srv_param_u64(req, resp, "max_hops", 0, 100000, 0, &hops) ||
         detect_params(c, req, resp, srv_param(req, "policy"), hops, &p))
         return;
@@ -447,7 +463,26 @@ void srv_h_incident_report(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp)
         sl_incident_report_free(&rep);
         return;
     }
-    if (!(j = sl_incident_report_json(&rep))) srv_error(resp, 500, "ENOMEM", "out of memory");
-    else srv_json(resp, 200, j);
+    if (html) {
+        char *buf = NULL, *copy;
+        size_t n = 0;
+        FILE *f = open_memstream(&buf, &n);
+        int rc = f ? sl_incident_report_html(f, &rep) : SL_ENOMEM;
+        if (f && fclose(f)) rc = SL_ENOMEM;
+        if (rc || !(copy = sl_malloc(n + 1))) {
+            srv_error(resp, 500, rc == SL_EIO ? "EIO" : "ENOMEM", "the HTML report could not be written");
+        } else {
+            memcpy(copy, buf, n + 1);
+            sl_free(resp->body);
+            resp->status = 200, resp->body = copy, resp->len = n;
+            resp->ctype = "text/html; charset=utf-8";
+            resp->csp = REPORT_CSP;
+        }
+        free(buf);
+    } else if (!(j = sl_incident_report_json(&rep))) {
+        srv_error(resp, 500, "ENOMEM", "out of memory");
+    } else {
+        srv_json(resp, 200, j);
+    }
     sl_incident_report_free(&rep);
 }

@@ -1,5 +1,5 @@
 /* handlers_knowledge.c — what the world says: /v1/tags (GET: the tags of an address or a
- * transaction; POST, analyst: add one, sl_tags_add) and /v1/incidents (the library, and
+ * transaction; POST, analyst: add one, sl_tags_add) and /v1/incidents (the library and the store's own, and
  * one incident with its addresses from the tag db, as `sleuth incidents --json`).
  */
 #include <stdio.h>
@@ -104,11 +104,9 @@ void srv_h_incidents(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp)
 {
     sl_incident_list l = {0};
     sl_error e = {0};
-    char path[4200];
     cJSON *j, *a;
-    (void)c, (void)req;
-    snprintf(path, sizeof path, "%s/incidents/incidents.yaml", sl_tags_data_dir());
-    if (sl_incidents_read(path, &l, &e)) {
+    (void)req;
+    if (sl_incidents_all(c->srv->store_dir, &l, &e)) {
         srv_sl_error(resp, &e);
         return;
     }

@@ -9,7 +9,8 @@
  * --threads worker threads with their own handles; when it is done the connection is
  * resumed and the answer sent. So a slow query never holds an HTTP thread and the quick
  * ones keep flowing; when the queue is full the answer is 503 with Retry-After. No thread
- * is created per request.
+ * is created per request. A request outside /v1/ is for the web UI's files (static.c): its
+ * shared response, made at start, is queued inline, without a token.
  *
  * Limits. Bodies: a Content-Length above --max-body is refused at once (413) and a body
  * that grows past it while streaming too; MHD's per-connection memory limit bounds the
@@ -221,9 +222,11 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, sl_srv_resp *r)
     m = MHD_create_response_from_buffer_with_free_callback(r->len, r->body, sl_free);
     if (!m) return MHD_NO;
     r->body = NULL; /* MHD frees it */
-    MHD_add_response_header(m, "Content-Type", "application/json");
+    MHD_add_response_header(m, "Content-Type", r->ctype ? r->ctype : "application/json");
     MHD_add_response_header(m, "Cache-Control", "no-store");
     MHD_add_response_header(m, "X-Content-Type-Options", "nosniff");
+    if (r->csp) MHD_add_response_header(m, "Content-Security-Policy", r->csp);
+    if (r->disposition[0]) MHD_add_response_header(m, "Content-Disposition", r->disposition);
     if (r->allow[0]) MHD_add_response_header(m, "Allow", r->allow);
     if (r->www_auth) MHD_add_response_header(m, "WWW-Authenticate", "Bearer realm=\"sleuth\"");
     if (r->retry_after) {
@@ -351,6 +354,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         h->req.body = (const char *)h->body.p;
         h->req.body_len = h->body.len - 1;
         h->req.deadline_ns = srv_now_ns() + (uint64_t)SRV.o.deadline_ms * 1000000u;
+        if (!srv_is_api(h->uri) && SRV.web) { /* the UI's files: a shared response, inline */
+            unsigned status;
+            struct MHD_Response *m = srv_web_answer(SRV.web, h->method, h->uri, &status, NULL);
+            h->phase = PH_DONE;
+            h->sent = true;
+            return MHD_queue_response(conn, status, m);
+        }
         if (sl_srv_route(&SRV, &h->req, &h->resp, &slow)) {
             h->phase = PH_DONE;
             return send_resp_once(h);
@@ -502,7 +512,14 @@ int sl_serve_run(const sl_serve_opts *o, sl_error *e)
 
     if ((rc = sl_store_open(&probe, SRV.store_dir, SL_STORE_RDONLY, e))) return rc; /* no store: say so now */
     sl_store_close(probe);
-    if ((rc = listen_on(SRV.o.listen, &fd, e))) return rc;
+    {   /* the UI's files: a folder named by --web or SLEUTH_WEB must be there; the built-in one may not be */
+        const char *web = o->web_dir ? o->web_dir : srv_web_default_dir();
+        if ((rc = srv_web_open(&SRV.web, web, o->web_dir != NULL, e))) return rc;
+        if (!SRV.o.quiet && !srv_web_built(SRV.web))
+            fprintf(stderr, "sleuth: the web UI is not built (no index.html in %s): install node and npm, run `make`; "
+                            "/ says so meanwhile\n", web);
+    }
+    if ((rc = listen_on(SRV.o.listen, &fd, e))) goto out;
     if ((rc = srv_auth_open(&SRV.auth, SRV.store_dir, e))) goto out;
     if ((rc = srv_rl_open(&SRV.rl, SRV.o.rate, SRV.o.burst)) || (rc = srv_traces_open(&SRV.traces))) {
         rc = sl_err(e, SL_ENOMEM, "out of memory");
@@ -551,8 +568,12 @@ int sl_serve_run(const sl_serve_opts *o, sl_error *e)
     fd = -1; /* MHD's now */
     if (!SRV.o.quiet) {
         const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+        size_t files, bytes;
+        srv_web_stats(SRV.web, &files, &bytes);
         fprintf(stderr, "sleuth: serving %s on http://%s/v1/ (port %u; %u HTTP threads, %u workers)\n", SRV.store_dir,
                 SRV.o.listen, di ? di->port : 0, SRV.o.threads, SRV.o.threads);
+        if (srv_web_built(SRV.web))
+            fprintf(stderr, "sleuth: the web UI at http://%s/ (%zu files, %zu bytes in memory)\n", SRV.o.listen, files, bytes);
     }
     do {
         if (sigwait(&sigs, &sig) != 0) break;
@@ -581,5 +602,8 @@ out:
     srv_traces_close(SRV.traces);
     srv_rl_close(SRV.rl);
     srv_auth_close(SRV.auth);
+    srv_cases_close(SRV.cases);
+    srv_web_close(SRV.web);
+    SRV.cases = NULL, SRV.web = NULL;
     return rc;
 }

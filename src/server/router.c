@@ -53,6 +53,12 @@ static const route ROUTES[] = {
     {"DELETE", "watchlists/*", srv_h_watchlist_delete, SRV_ROLE_ANALYST, SRV_FAST, BODY_NONE},
     {"GET", "alerts", srv_h_alerts, SRV_ROLE_READ, SRV_FAST, BODY_NONE},
     {"POST", "alerts/*/ack", srv_h_alert_ack, SRV_ROLE_ANALYST, SRV_FAST, BODY_NONE},
+    {"GET", "cases", srv_h_cases_get, SRV_ROLE_READ, SRV_FAST, BODY_NONE},
+    {"POST", "cases", srv_h_cases_post, SRV_ROLE_ANALYST, SRV_FAST, BODY_JSON},
+    {"GET", "cases/*", srv_h_case_get, SRV_ROLE_READ, SRV_FAST, BODY_NONE},
+    {"PUT", "cases/*", srv_h_case_put, SRV_ROLE_ANALYST, SRV_FAST, BODY_JSON},
+    {"DELETE", "cases/*", srv_h_case_delete, SRV_ROLE_ANALYST, SRV_FAST, BODY_NONE},
+    {"GET", "cases/*/export", srv_h_case_export, SRV_ROLE_READ, SRV_SLOW, BODY_NONE},
     {"GET", "tokens", srv_h_tokens_get, SRV_ROLE_ADMIN, SRV_FAST, BODY_NONE},
     {"POST", "tokens", srv_h_tokens_post, SRV_ROLE_ADMIN, SRV_FAST, BODY_JSON},
     {"DELETE", "tokens/*", srv_h_token_delete, SRV_ROLE_ADMIN, SRV_FAST, BODY_NONE},
@@ -114,11 +120,15 @@ int srv_json(sl_srv_resp *resp, unsigned status, cJSON *j)
         resp->status = 500;
         resp->body = sl_strdup(OOM);
         resp->len = resp->body ? strlen(resp->body) : 0;
+        resp->ctype = resp->csp = NULL;
+        resp->disposition[0] = 0;
         return 0;
     }
     resp->status = status;
     resp->body = txt;
     resp->len = strlen(txt);
+    resp->ctype = resp->csp = NULL; /* JSON now, whatever it was before */
+    resp->disposition[0] = 0;
     return 0;
 }
 
@@ -241,6 +251,21 @@ int srv_body_str(const sl_srv_req *req, sl_srv_resp *resp, const char *key, bool
     }
     if (!cJSON_IsString(v)) return srv_error(resp, 422, "EUSAGE", "\"%s\" must be a string", key), -1;
     *out = v->valuestring;
+    return 0;
+}
+
+int64_t srv_path_id(sl_srv_req *req, sl_srv_resp *resp, size_t k)
+{
+    const char *s = req->segs[k];
+    int64_t v = 0;
+    if (!*s || strlen(s) > 18) goto bad;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9') goto bad;
+        v = v * 10 + (*s - '0');
+    }
+    if (v > 0) return v;
+bad:
+    srv_error(resp, 400, "EUSAGE", "'%.40s' is not an id (a whole number from 1)", req->segs[k]);
     return 0;
 }
 

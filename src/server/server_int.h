@@ -9,10 +9,14 @@
  *   auth.c        tokens in STORE/server.db (SHA-256 of the secret only), the in-memory
  *                 table the hot path reads, roles; sl_token_* of server.h
  *   ratelimit.c   a token bucket per token
- *   handlers_*.c  the endpoints
+ *   handlers_*.c  the endpoints (handlers_cases.c: saved investigations in STORE/cases.db;
+ *                 case_export.c: a case with the evidence of every edge)
+ *   static.c      the web UI's files (--web DIR), read into memory at start and answered
+ *                 from there for every path outside /v1/
  *
  * Threads: a sl_srv_ctx (store handle, tag handle, knowledge, screener) belongs to one
- * thread; everything in sl_srv (tokens, buckets, traces) is shared and locked inside.
+ * thread; everything in sl_srv (tokens, buckets, traces, the cases db, the web files) is
+ * shared and locked inside (the web files are read-only once loaded).
  */
 #ifndef SLEUTH_SERVER_INT_H
 #define SLEUTH_SERVER_INT_H
@@ -43,6 +47,9 @@
                                                * clears it between requests, so more costs time */
 #define SRV_BATCH_MAX 1000u                   /* subjects of one POST /v1/screen */
 #define SRV_TRACES_KEPT 256u                  /* trace resources kept in memory */
+#define SRV_WEB_MAX_BYTES (64u << 20)         /* the web UI's files, all together */
+#define SRV_CASES_LIMIT_DEFAULT 100u          /* GET /v1/cases page */
+#define SRV_CASE_TITLE_MAX 200u               /* characters (code points) */
 
 enum { SRV_ROLE_NONE = 0, SRV_ROLE_READ = 1, SRV_ROLE_ANALYST = 2, SRV_ROLE_ADMIN = 3 };
 /* "read", "analyst", "admin" -> role (0 when unknown) and back. */
@@ -74,10 +81,45 @@ void srv_rl_close(srv_rl *r);
  * *retry_after the whole seconds until one is there. Thread-safe. */
 bool srv_rl_take(srv_rl *r, int64_t id, unsigned *retry_after);
 
-/* ---- trace resources (handlers_trace.c) ---- */
+/* ---- trace resources (handlers_analysis.c) ---- */
 typedef struct srv_traces srv_traces;
 int srv_traces_open(srv_traces **t) SL_MUST_USE;
 void srv_traces_close(srv_traces *t);
+
+/* ---- the web UI's files (static.c) ---- */
+struct MHD_Response;
+typedef struct srv_web srv_web;
+/* Reads every regular file under dir into memory (a symbolic link is followed when it
+ * stays inside dir — to a file; links to folders are not followed — and refused with an
+ * error when it leads out), at most SRV_WEB_MAX_BYTES in all, and makes one shared
+ * response per file. A dir that does not exist is an error when must_exist, else an empty
+ * table (the UI is not built). SL_OK; SL_ENOTFOUND (must_exist and no such folder),
+ * SL_EUSAGE (a link leading out of dir), SL_ELIMIT (too many bytes), SL_EIO, SL_ENOMEM. */
+int srv_web_open(srv_web **w, const char *dir, bool must_exist, sl_error *e) SL_MUST_USE;
+void srv_web_close(srv_web *w);
+/* True when dir had an index.html; the files and bytes read. */
+bool srv_web_built(const srv_web *w);
+void srv_web_stats(const srv_web *w, size_t *files, size_t *bytes);
+/* The folder compiled in (SLEUTH_WEB_DIR: the repository's build/web). */
+const char *srv_web_default_dir(void);
+/* Is the request target (raw, with its query) one of the API's (/v1 or under /v1/)? */
+bool srv_is_api(const char *uri);
+/* The answer to a request outside /v1/: its status and the shared response to queue (never
+ * NULL once srv_web_open succeeded): 200 a file ("/" is /index.html; the page saying the UI
+ * is not built when there is none), 400 a bad path (a bad %-escape, an encoded NUL, a
+ * backslash, a "." or ".." segment), 404 none, 405 a method other than GET and HEAD.
+ * *file (may be NULL) gets the table's path of the file answered, NULL for none. Pure
+ * (no I/O): the fuzz target calls it. */
+struct MHD_Response *srv_web_answer(const srv_web *w, const char *method, const char *uri, unsigned *status,
+                                    const char **file);
+/* Decodes the path of a request target (up to '?' or '#') into out (cap bytes): true, or
+ * false when it has a bad %-escape, an encoded NUL, a backslash, an empty name inside it,
+ * a "." or ".." segment, or does not fit. Pure. */
+bool srv_web_path(const char *uri, char *out, size_t cap);
+
+/* ---- saved cases (handlers_cases.c) ---- */
+typedef struct srv_cases srv_cases;
+void srv_cases_close(srv_cases *c);
 
 /* ---- the shared server ---- */
 typedef struct sl_srv {
@@ -86,6 +128,8 @@ typedef struct sl_srv {
     srv_auth *auth;
     srv_rl *rl;
     srv_traces *traces;
+    srv_web *web;             /* NULL: no static files (the fuzz target's /v1-only server) */
+    srv_cases *cases;         /* STORE/cases.db, opened on first use (handlers_cases.c) */
     atomic_uint_fast64_t generation;  /* bumped when the store's files change */
     atomic_uint_fast64_t requests, errors;
     double started;
@@ -134,6 +178,9 @@ typedef struct sl_srv_resp {
     unsigned retry_after;      /* 429/503: Retry-After (0: none) */
     bool www_auth;             /* 401: WWW-Authenticate */
     char location[160];        /* 201: Location */
+    const char *ctype;         /* Content-Type when not JSON (static string; NULL: JSON) */
+    const char *csp;           /* Content-Security-Policy (static string; NULL: none) */
+    char disposition[128];     /* Content-Disposition ("" : none) */
 } sl_srv_resp;
 
 /* Where a request runs: inline on the HTTP thread (fast look-ups) or in the pool of
@@ -167,11 +214,42 @@ int srv_param_u64(const sl_srv_req *req, sl_srv_resp *resp, const char *key, uin
                   uint64_t *out);
 /* A body member as a string (NULL when absent; 400 when not a string: returns -1). */
 int srv_body_str(const sl_srv_req *req, sl_srv_resp *resp, const char *key, bool required, const char **out);
+/* The id in path segment k as a whole number from 1; 0 after a 400. */
+int64_t srv_path_id(sl_srv_req *req, sl_srv_resp *resp, size_t k);
 /* Monotonic nanoseconds. */
 uint64_t srv_now_ns(void);
 /* Percent-decodes src[0..n) into out (cap bytes, NUL-terminated); plus: '+' is a space
  * (query strings). False on a bad escape, an encoded NUL or an overflow. Pure. */
 bool srv_pct_decode(char *out, size_t cap, const char *src, size_t n, bool plus);
+
+/* ---- traces for the handlers (handlers_analysis.c) ---- */
+/* Reads a POST /v1/traces body (body: the JSON object) into rq (strings borrowed from
+ * body) and *graph (may be NULL): unknown members, wrong types, no or two sources, an
+ * unknown policy or direction are a 422 whose message starts with where ("" or
+ * "\"trace\": "); max_nodes is capped at the server's budget, the deadline set. Runs
+ * nothing. 0, or -1 after answering. */
+int srv_trace_params(const sl_srv *srv, const cJSON *body, uint64_t deadline_ns, const char *where, sl_srv_resp *resp,
+                     sl_trace_req *rq, bool *graph);
+/* Runs the trace rq on c's handles (with the store's tags naming endpoints) and writes its
+ * JSON document (`sleuth trace --json`) to *result and, when graph, the graph (the
+ * --graph JSON schema) to *gtext: malloc'd texts (free()), lengths in *rlen, *glen. 0, or
+ * -1 after answering the error (504 when the deadline cut it). */
+int srv_trace_run(sl_srv_ctx *c, sl_trace_req *rq, bool graph, uint64_t deadline_ns, sl_srv_resp *resp, char **result,
+                  size_t *rlen, char **gtext, size_t *glen);
+
+/* ---- cases for the export (handlers_cases.c) ---- */
+typedef struct srv_case {
+    int64_t id, created, updated, version;
+    char *title, *author;      /* sl_malloc'd */
+    char *trace, *state;       /* their JSON text (sl_malloc'd) */
+} srv_case;
+/* Reads case id from STORE/cases.db (opening it on first use): 0 and *out (srv_case_free),
+ * or -1 after answering (404 no such case, 500). Thread-safe. */
+int srv_case_load(sl_srv *srv, int64_t id, srv_case *out, sl_srv_resp *resp);
+void srv_case_free(srv_case *c);
+/* The case as JSON: {id, title, created, updated, version, author} and, when full, trace
+ * and state parsed back (strictly). NULL with e: out of memory, a row that does not parse. */
+cJSON *srv_case_json(const srv_case *c, bool full, sl_error *e);
 
 /* ---- handlers (handlers_*.c): each fills resp ---- */
 typedef void (*srv_handler)(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp);
@@ -198,6 +276,12 @@ void srv_h_watchlists_post(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp);
 void srv_h_watchlist_delete(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp);
 void srv_h_alerts(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp);
 void srv_h_alert_ack(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp);
+void srv_h_cases_get(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp);
+void srv_h_cases_post(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp);
+void srv_h_case_get(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp);
+void srv_h_case_put(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp);
+void srv_h_case_delete(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp);
+void srv_h_case_export(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp);
 void srv_h_tokens_get(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp);
 void srv_h_tokens_post(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp);
 void srv_h_token_delete(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp);

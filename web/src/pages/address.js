@@ -79,16 +79,24 @@ async function flowsUtxo(doc, chain) {
 }
 
 async function flowsAccount(doc, chain) {
-  const txs = await Promise.all((doc.txs || []).map((t) => get(`/v1/tx/${enc(t)}?chain=${enc(chain)}`).catch((e) => ({ hash: t, error: e }))));
-  return table(['transaction', 'block', 'time', 'in', 'out'],
-    txs.map((tx) => {
-      if (tx.error) return h('tr', { 'data-txid': tx.hash }, td(txLink(chain, tx.hash, 12)), td({ colspan: 4 }, errText(tx.error)));
+  // the server's history rows (what each tx moved to and from this address, its fee among what
+  // it sent); a server without them: each transaction read on its own
+  const rows = doc.history || await Promise.all((doc.txs || []).map(async (t) => {
+    try {
+      const tx = await get(`/v1/tx/${enc(t)}?chain=${enc(chain)}`);
       const net = netOf(tx, doc.address);
-      return h('tr', { 'data-txid': tx.hash },
-        td(txLink(chain, tx.hash, 12), tx.status === 0 ? h('span.badge.risk-high', 'failed') : null),
-        td(h('a', { href: link.block(chain, String(tx.block)) }, String(tx.block))), td(time(tx.time)),
-        td(net.filter(([, v]) => v.in).map(([a, v]) => h('div', '+', amt(v.in.toString(), a, chain)))),
-        td(net.filter(([, v]) => v.out).map(([a, v]) => h('div', '−', amt(v.out.toString(), a, chain)))));
+      const pick = (k) => Object.fromEntries(net.filter(([, v]) => v[k]).map(([a, v]) => [a, v[k].toString()]));
+      return { tx: tx.hash, height: tx.block, time: tx.time, status: tx.status, received: pick('in'), sent: pick('out') };
+    } catch (e) { return { tx: t, error: e }; }
+  }));
+  const side = (o, sign) => Object.entries(o || {}).map(([a, v]) => h('div', sign, amt(String(v), a, chain)));
+  return table(['transaction', 'block', 'time', 'in', 'out'],
+    rows.map((r) => {
+      if (r.error) return h('tr', { 'data-txid': r.tx }, td(txLink(chain, r.tx, 12)), td({ colspan: 4 }, errText(r.error)));
+      return h('tr', { 'data-txid': r.tx },
+        td(txLink(chain, r.tx, 12), r.status === 0 ? h('span.badge.risk-high', 'failed') : null),
+        td(h('a', { href: link.block(chain, String(r.height)) }, String(r.height))), td(time(r.time)),
+        td(side(r.received, '+')), td(side(r.sent, '−')));
     }), { 'data-testid': 'flows' }, 'No transaction on this page.');
 }
 
