@@ -290,15 +290,18 @@ async function run(page, base, api, fx) {
     const titleBox = page.locator(tid('case-title'));
     await titleBox.fill(title);
     await page.locator(tid('save-case')).click();
+    // saved: the server lists a case with this title and case-saved names its id
     const saved = page.locator(tid('case-saved'));
-    await page.waitForFunction(() => /\S/.test(document.querySelector('[data-testid="case-saved"]')?.textContent || ''));
-    const text = (await saved.textContent()).trim();
-    const list = await api('/v1/cases');
-    const cases = list.cases || list;
-    const mine = cases.find((c) => c.title === title);
-    check(mine, `GET /v1/cases has no case titled "${title}"`);
-    caseId = String(mine.id);
-    check(text.includes(caseId), `case-saved says "${text}", not the case id ${caseId}`);
+    let text = '';
+    for (const t0 = Date.now(); Date.now() - t0 < STEP_MS; await page.waitForTimeout(200)) {
+      const list = await api('/v1/cases');
+      const mine = (list.cases || list).find((c) => c.title === title);
+      text = (await saved.textContent()).trim();
+      if (mine) caseId = String(mine.id);
+      if (caseId && new RegExp(`\\b${caseId}\\b`).test(text)) break;
+    }
+    check(caseId, `GET /v1/cases has no case titled "${title}" (case-saved says "${text}")`);
+    check(new RegExp(`\\b${caseId}\\b`).test(text), `case-saved says "${text}", not the case id ${caseId}`);
   });
 
   await step(page, 'reload-find-case', async () => {
