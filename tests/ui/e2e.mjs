@@ -92,10 +92,19 @@ async function main() {
   try {
     server = await startServer(fx.store, join(OUT, 'serve.log'));
     const api = apiClient(server.base, fx.token);
-    let page;
-    ({ browser, page, offHost, pageErrors } = await browserPage());
+    let page, context;
+    ({ browser, context, page, offHost, pageErrors } = await browserPage());
     page.setDefaultTimeout(STEP_MS);
     await run(page, server.base, api, fx);
+    // the guard itself: a navigation to another host (TEST-NET-2, never routed) is recorded and
+    // aborted, so an empty list above means no such request was made
+    const probe = 'http://198.51.100.7/e2e-guard-probe';
+    const p2 = await context.newPage();
+    await p2.goto(probe, { timeout: 10000 }).catch(() => {});
+    await p2.close();
+    const i = offHost.indexOf(probe);
+    if (i < 0) throw new Failure(`the off-host guard did not see a navigation to ${probe}`);
+    offHost.splice(i, 1);
   } catch (e) {
     failed = e;
   } finally {
