@@ -4,18 +4,23 @@
 // Ethereum block 18,000,011, real tags, clusters, the exposure index, an analyst token).
 //
 // Each step does what an investigator does and asserts what the page shows against the API's
-// own JSON, fetched here with the same token: log in (a wrong token is refused), search an
-// address (balances, risk level), trace from the theft transaction (conservation, node count),
-// expand a node, the Sankey and the timeline, save a case with a note and find it after a
-// reload, the incident's held funds, a watchlist entry. The login and the searches use the
-// keyboard only (Tab, typing, Enter). Every request to a host other than 127.0.0.1 is aborted
-// and fails the test; so does an uncaught error in the page. A screenshot per step goes to the
-// output folder ($SLEUTH_UI_OUT, default build/test-ui/), printed at the end.
+// own JSON, fetched here with the same token: log in (a wrong token is refused, the right one
+// shows its role); search the address holding the most stolen bitcoin (balances, risk level
+// against /v1/screen); search the theft transaction and trace from it (conservation of every
+// asset, drawn nodes against the trace's graph); narrow the trace to 3 hops in the view and
+// expand a node where it stopped (the graph grows); the Sankey and the timeline (dormant
+// holdings); a note on that node and a saved case, found after a reload in the case list and
+// reopened with its note; the incident's held funds summed per asset against its report; a
+// watchlist entry against GET /v1/watchlists. The login and the searches use the keyboard only
+// (Tab, typing, Enter). Every request to a host other than 127.0.0.1 is aborted and fails the
+// test (the guard proves itself at the end); so does an uncaught error in the page. A
+// screenshot per step goes to the output folder ($SLEUTH_UI_OUT, default build/test-ui/).
 //
-// Usage: node tests/ui/e2e.mjs   ($SLEUTH_BIN, default build/sleuth; $SLEUTH_UI_FIXTURE=DIR
-// reuses a fixture dir made by tests/ui/fixture.sh; $SLEUTH_UI_PORTS=LO-HI, default
-// 18600-18699; $SLEUTH_UI_ONLY=step,... runs only those steps). Exit 0 when every step passed; 1 with the failing step's message; 77 when
-// something it needs is missing (node modules, chromium, build/web).
+// Usage: node tests/ui/e2e.mjs   ($SLEUTH_BIN, default build/sleuth; $SLEUTH_WEB, default
+// build/web; $SLEUTH_UI_FIXTURE=DIR reuses a fixture dir made by tests/ui/fixture.sh;
+// $SLEUTH_UI_PORTS=LO-HI, default 18600-18699; $SLEUTH_UI_ONLY=step,... runs only those
+// steps). Exit 0 when every step passed; 1 with the failing step's message; 77 when something
+// it needs is missing (node modules, chromium, build/web, sleuth).
 import { mkdtempSync, mkdirSync, rmSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
