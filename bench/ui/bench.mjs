@@ -17,12 +17,20 @@
 //      longest main-thread task (PerformanceObserver longtask) and the worst delay of a probe
 //      evaluated every 100 ms during the load, fps during the same pan, time to select a node;
 //   5. baseline of the renderer: the same pan with the graph emptied (window.__sleuth.graph.clear()).
+// Each trace is made through the API first (POST /v1/traces, graph: true; its time is the
+// server's) and opened as #/trace/{id}, so the page's figures are the UI's: the GET of the kept
+// trace, parsing, the view's model and layout, drawing. The view's own split of that time
+// (window.__sleuth.timings) is printed beside them.
 //
 // Usage: node bench/ui/bench.mjs [--runs N] [--pan-ms MS] [--gl llvmpipe|swiftshader]
 //                                [--skip-big] [--skip-traces]
-//   $SLEUTH_BIN (default build/sleuth); $SLEUTH_UI_FIXTURE=DIR and $SLEUTH_UI_BIG=DIR reuse the
-//   stores of an earlier run (printed at its end; kept when given); $SLEUTH_UI_PORTS=LO-HI.
-// Prints a table and writes build/bench/ui-GL.json. Every request to a host but 127.0.0.1 fails it.
+//   $SLEUTH_BIN (default build/sleuth); $SLEUTH_WEB (default build/web); $SLEUTH_UI_FIXTURE=DIR
+//   and $SLEUTH_UI_BIG=DIR reuse the stores of an earlier run (a dir with fixture.json: kept;
+//   SLEUTH_KEEP_TMP=1 keeps the ones made here and prints them); $SLEUTH_UI_PORTS=LO-HI. The
+//   big world takes ~20 s to generate and ingest and ~400 MB of disk.
+// Prints a table and writes build/bench/ui-GL.json. Requests are watched, not intercepted
+// (interception adds tens of ms to each load); every host but 127.0.0.1 is made unresolvable
+// at launch and a request to one fails the run.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus, loadavg } from 'node:os';
