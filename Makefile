@@ -57,7 +57,7 @@ $(BUILD)/run-tests: $(TEST_OBJ) $(LIB)
 	$(CC) $(CFLAGS) -o $@ $(TEST_OBJ) $(LIB) $(LDLIBS) -lcriterion
 
 # Every test; Criterion ends with its "Synthesis: Tested: N | Passing: N | Failing: 0" line.
-test: deps-check $(BUILD)/sleuth $(BUILD)/run-tests
+test: deps-check $(BUILD)/sleuth $(BUILD)/run-tests web
 	SLEUTH_BIN=$(abspath $(BUILD)/sleuth) $(BUILD)/run-tests -j2 $(TESTFLAGS)
 
 demo: deps-check $(BUILD)/sleuth
