@@ -48,3 +48,20 @@ Test(ui, browser_end_to_end, .timeout = 900)
     cr_assert(strstr(r.out, "PASS:"), "tests/ui/e2e.mjs exited 0 without its PASS line:\n%s", tail(r.out, 3000));
     run_free(&r);
 }
+
+/* The trace view's model (web/src/trace/model.js: the graph built from the API's answer,
+ * hops, collapsed hubs, the Sankey's columns) under node's own test runner: no browser. */
+Test(ui, trace_model_units, .timeout = 120)
+{
+    run_result nodev = run_sh("command -v node");
+    bool have_node = nodev.status == 0;
+    run_free(&nodev);
+    if (!have_node || access("web/node_modules/graphology", R_OK) != 0) {
+        cr_skip_test("the trace view's unit tests need node and web/node_modules (make web); skipped");
+        return;
+    }
+    run_result r = run_sh("cd web && node --test test/ 2>&1");
+    cr_assert_eq(r.status, 0, "node --test web/test exited %d:\n%s", r.status, tail(r.out, 3000));
+    cr_assert(strstr(r.out, "# fail 0"), "no '# fail 0' in:\n%s", tail(r.out, 3000));
+    run_free(&r);
+}
