@@ -492,6 +492,30 @@ Test(api, endpoints, .timeout = 600)
         cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(r.json, "result"), "truncated")), "%s", r.body);
         resp_free(&r);
     }
+    {   /* "flows": "crossings" keeps only the flows that crossed a link (what a graph client needs) */
+        int all = 0, linked = 0, kept = 0;
+        const cJSON *f;
+        snprintf(body, sizeof body, "{\"tx\":\"%s:0\",\"graph\":true}", w.theft_tx);
+        r = req("POST", w.reader, NULL, body, "/v1/traces");
+        cr_assert_eq(r.status, 201, "%s", r.body);
+        cJSON_ArrayForEach(f, cJSON_GetObjectItem(cJSON_GetObjectItem(r.json, "result"), "flows")) {
+            all++;
+            linked += cJSON_IsObject(cJSON_GetObjectItem(f, "link"));
+        }
+        resp_free(&r);
+        snprintf(body, sizeof body, "{\"tx\":\"%s:0\",\"graph\":true,\"flows\":\"crossings\"}", w.theft_tx);
+        r = req("POST", w.reader, NULL, body, "/v1/traces");
+        cr_assert_eq(r.status, 201, "%s", r.body);
+        cJSON_ArrayForEach(f, cJSON_GetObjectItem(cJSON_GetObjectItem(r.json, "result"), "flows")) {
+            kept++;
+            cr_assert(cJSON_IsObject(cJSON_GetObjectItem(f, "link")), "a flow without a link was kept");
+        }
+        cr_assert(cJSON_IsObject(cJSON_GetObjectItem(r.json, "graph")));
+        resp_free(&r);
+        cr_assert(linked > 0 && kept == linked && all > linked, "all %d, linked %d, kept %d", all, linked, kept);
+        snprintf(body, sizeof body, "{\"tx\":\"%s:0\",\"flows\":\"some\"}", w.theft_tx);
+        expect(req("POST", w.reader, NULL, body, "/v1/traces"), 422, "EUSAGE");
+    }
 
     /* tags: read by anyone, added by analysts */
     r = req("GET", w.reader, NULL, NULL, "/v1/tags?address=%s", w.exploiter);

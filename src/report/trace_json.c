@@ -353,7 +353,7 @@ int sl_report_trace_json(const sl_trace_report *rep, FILE *out, sl_error *e)
     for (size_t i = 0; i < r->n_ends; i++) j_end(&w, rep, &r->ends[i]);
     sl_jw_end(&w);
     sl_jw_arr(&w, "flows");
-    for (size_t i = 0; i < r->n_edges; i++) j_edge(&w, rep, &r->edges[i]);
+    for (size_t i = 0; i < r->n_edges && !rep->rq.json_crossings_only; i++) j_edge(&w, rep, &r->edges[i]);
     for (size_t i = 0; i < r->n_crossings; i++) j_crossing(&w, rep, &r->crossings[i]);
     sl_jw_end(&w);
     j_xchains(&w, rep);

@@ -185,7 +185,7 @@ int srv_trace_params(const sl_srv *srv, const cJSON *body, uint64_t deadline_ns,
     static const struct { const char *key; int kind; } known[] = {
         {"tx", 1}, {"address", 1}, {"chain", 1}, {"asset", 1}, {"policy", 1}, {"direction", 1}, {"stop_at", 1},
         {"max_hops", 2}, {"min_amount", 2}, {"since", 2}, {"until", 2}, {"max_nodes", 2}, {"top", 2},
-        {"no_crossings", 3}, {"graph", 3}};
+        {"no_crossings", 3}, {"graph", 3}, {"flows", 1}};
     const char *policy = NULL, *dir = NULL;
     sl_trace_params *p = &rq->params;
     const cJSON *m;
@@ -214,6 +214,12 @@ int srv_trace_params(const sl_srv *srv, const cJSON *body, uint64_t deadline_ns,
 #undef STR
 #undef NUM
     if (!!rq->tx == !!rq->address) return srv_error(resp, 422, "EUSAGE", "%sgive exactly one source: \"tx\" or \"address\"", where), -1;
+    {
+        const cJSON *fl = cJSON_GetObjectItemCaseSensitive(body, "flows");
+        if (cJSON_IsString(fl) && strcmp(fl->valuestring, "all") && strcmp(fl->valuestring, "crossings"))
+            return srv_error(resp, 422, "EUSAGE", "%s\"flows\" is \"all\" (the default) or \"crossings\"", where), -1;
+        rq->json_crossings_only = cJSON_IsString(fl) && !strcmp(fl->valuestring, "crossings");
+    }
     p->policy = SL_POLICY_HAIRCUT;
     if (policy && sl_policy_parse(policy, &p->policy))
         return srv_error(resp, 422, "EUSAGE", "%sunknown policy '%.40s' (poison, haircut, fifo, lifo, tiho)", where, policy), -1;

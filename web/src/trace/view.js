@@ -275,7 +275,7 @@ class TraceView {
     try {
       if (!doc) {
         this.setRun('Tracing…');
-        doc = await post('/v1/traces', { ...this.request, graph: true });
+        doc = await post('/v1/traces', { ...this.request, graph: true, flows: 'crossings' }); // the graph has the rest
       }
     } catch (e) {
       this.setRun('');
@@ -317,7 +317,7 @@ class TraceView {
 
   async fetchExpansion(subject, nodeId = this.findSubjectNode(subject)) {
     const body = { ...(subject.tx ? { tx: subject.tx } : { address: subject.address }), chain: subject.chain,
-      policy: this.request.policy || this.model.main.result.params?.policy || 'haircut', direction: this.request.direction || 'forward', max_hops: 1, graph: true };
+      policy: this.request.policy || this.model.main.result.params?.policy || 'haircut', direction: this.request.direction || 'forward', max_hops: 1, graph: true, flows: 'crossings' };
     if (this.request.min_amount) body.min_amount = this.request.min_amount;
     // An address is followed from when the taint reached it (not its whole history), as
     // an investigator expanding it means; the node's first arrival is in the main trace.
