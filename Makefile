@@ -60,7 +60,7 @@ $(BUILD)/run-tests: $(TEST_OBJ) $(LIB)
 test: deps-check $(BUILD)/sleuth $(BUILD)/run-tests web
 	SLEUTH_BIN=$(abspath $(BUILD)/sleuth) $(BUILD)/run-tests -j2 $(TESTFLAGS)
 
-demo: deps-check $(BUILD)/sleuth
+demo: deps-check $(BUILD)/sleuth web
 	scripts/demo.sh
 
 deps-check:

@@ -80,7 +80,7 @@ DORMANT=$(grep -m1 ',thief,dormant' "$W/truth-addresses.csv" | cut -d, -f2)
 $B screen --store "$WS" "$DORMANT" | head -8
 echo "   watch the loot: $B watchlist add --store $WS --incident world-dmm-1 \\"
 echo "                       --min-amount 0.1"
-echo "   serve the API:  $B token create --store $WS --role read"
-echo "                   $B serve --store $WS"
+echo "   the API and the web UI: $B token create --store $WS --role analyst"
+echo "                   $B serve --store $WS    # then http://127.0.0.1:8080/"
 echo "Store left in $S (real blocks) and $WS (the generated world)"
 echo "try: $B address --store $S 1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3"
