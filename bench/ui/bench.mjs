@@ -17,7 +17,7 @@
 //      longest main-thread task (PerformanceObserver longtask) and the worst delay of a probe
 //      evaluated every 100 ms during the load, fps during the same pan, time to select a node;
 //   5. baseline of the renderer: the same pan with the graph emptied (window.__sleuth.graph.clear()).
-// Each trace is made through the API first (POST /v1/traces, graph: true; its time is the
+// Each trace is made through the API first (POST /v1/traces, graph: true, flows: "crossings" as the view asks; its time is the
 // server's) and opened as #/trace/{id}, so the page's figures are the UI's: the GET of the kept
 // trace, parsing, the view's model and layout, drawing. The view's own split of that time
 // (window.__sleuth.timings) is printed beside them.
@@ -308,7 +308,7 @@ async function selectTime(page) {
 async function measureTrace(browser, offHost, base, fx, params, world, put, after) {
   const api = apiClient(base, fx.token);
   const t0 = Date.now();
-  const tr = await api('/v1/traces', { method: 'POST', body: { tx: `${fx.theft_tx}:0`, policy: params.policy, max_hops: params.max_hops, graph: true } });
+  const tr = await api('/v1/traces', { method: 'POST', body: { tx: `${fx.theft_tx}:0`, policy: params.policy, max_hops: params.max_hops, graph: true, flows: 'crossings' } });
   const fig = { source: `${fx.theft_tx}:0`, policy: params.policy, max_hops: params.max_hops, world,
     nodes: tr.graph.nodes.length, edges: tr.graph.edges.length, server_trace_ms: Date.now() - t0 };
   put(fig);
