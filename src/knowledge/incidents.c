@@ -133,34 +133,40 @@ const sl_incident *sl_incident_find(const sl_incident_list *l, const char *name)
 
 /* ---- store-local incident records ---- */
 
-bool sl_incidents_is_file(const char *path)
+bool sl_knowledge__has_top_key(const char *path, const char *key)
 {
     char buf[65536];
     FILE *f = fopen(path, "rb");
-    size_t n;
+    size_t n, k = strlen(key);
     if (!f) return false;
     n = fread(buf, 1, sizeof buf - 1, f);
     fclose(f);
     buf[n] = 0;
     for (const char *p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-        if (!strncmp(p, "incidents:", 10)) return true;
+        if (!strncmp(p, key, k) && p[k] == ':') return true;
     return false;
 }
 
-/* STORE_DIR/knowledge/incidents.d into out (cap bytes); mk: create the folders. */
-static int store_inc_dir(char *out, size_t cap, const char *store_dir, bool mk, sl_error *e)
+bool sl_incidents_is_file(const char *path) { return sl_knowledge__has_top_key(path, "incidents"); }
+
+int sl_knowledge__dir(char *out, size_t cap, const char *store_dir, const char *sub, bool mk, sl_error *e)
 {
     if ((size_t)snprintf(out, cap, "%s/knowledge", store_dir) >= cap)
         return sl_err(e, SL_EUSAGE, "%s: path too long", store_dir);
     if (mk && mkdir(out, 0755) && errno != EEXIST) return sl_err(e, SL_EIO, "%s: %s", out, strerror(errno));
-    if ((size_t)snprintf(out, cap, "%s/knowledge/incidents.d", store_dir) >= cap)
+    if ((size_t)snprintf(out, cap, "%s/knowledge/%s", store_dir, sub) >= cap)
         return sl_err(e, SL_EUSAGE, "%s: path too long", store_dir);
     if (mk && mkdir(out, 0755) && errno != EEXIST) return sl_err(e, SL_EIO, "%s: %s", out, strerror(errno));
     return SL_OK;
 }
 
-/* Copies src to dst through dst.tmp and a rename, so a reader sees the old or the new file. */
-static int copy_file(const char *src, const char *dst, sl_error *e)
+/* STORE_DIR/knowledge/incidents.d into out (cap bytes); mk: create the folders. */
+static int store_inc_dir(char *out, size_t cap, const char *store_dir, bool mk, sl_error *e)
+{
+    return sl_knowledge__dir(out, cap, store_dir, "incidents.d", mk, e);
+}
+
+int sl_knowledge__copy_file(const char *src, const char *dst, sl_error *e)
 {
     char tmp[4300], buf[65536];
     FILE *in = fopen(src, "rb"), *out;
@@ -199,7 +205,7 @@ int sl_incidents_import(const char *store_dir, const char *path, size_t *n, sl_e
         rc = sl_err(e, SL_EUSAGE, "%s: the first id '%s' is not a slug of a-z, 0-9, '.', '_', '-'", path, id);
     } else if (!(rc = store_inc_dir(dir, sizeof dir, store_dir, true, e))) {
         snprintf(dst, sizeof dst, "%s/%s.yaml", dir, id);
-        if (!(rc = copy_file(path, dst, e))) *n = l.n;
+        if (!(rc = sl_knowledge__copy_file(path, dst, e))) *n = l.n;
     }
     sl_incident_list_free(&l);
     return rc;

@@ -56,6 +56,16 @@ int sl_tags__bad(sl_tags_imp *im, unsigned line, const char *field, sl_error *e,
 int sl_tags__bad_at(const char *path, unsigned line, const char *field, sl_error *e, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
+/* Files kept beside the tags (incidents.c; also bridges.c's rules): */
+/* Whether a line of path's first 64 KiB starts with the top-level key "key:". */
+bool sl_knowledge__has_top_key(const char *path, const char *key);
+/* STORE_DIR/knowledge/SUB into out (cap bytes); mk: create the folders. SL_EUSAGE (too
+ * long), SL_EIO. */
+int sl_knowledge__dir(char *out, size_t cap, const char *store_dir, const char *sub, bool mk, sl_error *e);
+/* Copies src to dst through dst.tmp and a rename, so a reader sees the old or the new file.
+ * SL_EIO naming the file. */
+int sl_knowledge__copy_file(const char *src, const char *dst, sl_error *e);
+
 /* A YAML document as a tree (yaml_tree.c): each node knows its 1-based line. */
 enum { SL_Y_SCALAR, SL_Y_MAP, SL_Y_SEQ };
 typedef struct sl_ynode {

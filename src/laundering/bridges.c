@@ -153,58 +153,22 @@ int sl_bridge_rules_read(const char *path, sl_bridge_rules *out, sl_error *e)
     return rc;
 }
 
-bool sl_bridge_rules_is_file(const char *path)
-{
-    char buf[65536];
-    FILE *f = fopen(path, "rb");
-    size_t n;
-    if (!f) return false;
-    n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    for (const char *p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-        if (!strncmp(p, "bridges:", 8)) return true;
-    return false;
-}
-
-static int rules_dir(char *out, size_t cap, const char *store_dir, bool mk, sl_error *e)
-{
-    const char *parts[2] = {"knowledge", "knowledge/bridges.d"};
-    for (int i = 0; i < 2; i++) {
-        if ((size_t)snprintf(out, cap, "%s/%s", store_dir, parts[i]) >= cap)
-            return sl_err(e, SL_EUSAGE, "%s: path too long", store_dir);
-        if (mk && mkdir(out, 0755) && errno != EEXIST) return sl_err(e, SL_EIO, "%s: %s", out, strerror(errno));
-    }
-    return SL_OK;
-}
+bool sl_bridge_rules_is_file(const char *path) { return sl_knowledge__has_top_key(path, "bridges"); }
 
 int sl_bridge_rules_import(const char *store_dir, const char *path, size_t *n, sl_error *e)
 {
     sl_bridge_rules r = {0};
-    char dir[4096], dst[4400], tmp[4500];
+    char dir[4096], dst[4400];
     const char *base = strrchr(path, '/');
     int rc = sl_bridge_rules_read(path, &r, e);
     *n = 0;
     base = base ? base + 1 : path;
     if (!rc && !r.n) rc = sl_err(e, SL_EUSAGE, "%s: the list `bridges:` is empty", path);
     if (!rc && (!base[0] || base[0] == '.')) rc = sl_err(e, SL_EUSAGE, "%s: a file name that does not start with '.' expected", path);
-    if (!rc) rc = rules_dir(dir, sizeof dir, store_dir, true, e);
+    if (!rc) rc = sl_knowledge__dir(dir, sizeof dir, store_dir, "bridges.d", true, e);
     if (!rc) {
-        FILE *in = fopen(path, "rb"), *out;
-        char buf[65536];
-        size_t k;
         snprintf(dst, sizeof dst, "%s/%s%s", dir, base, strstr(base, ".yaml") || strstr(base, ".yml") ? "" : ".yaml");
-        snprintf(tmp, sizeof tmp, "%s.tmp", dst);
-        if (!in) rc = sl_err(e, SL_EIO, "%s: cannot open", path);
-        else if (!(out = fopen(tmp, "wb"))) rc = sl_err(e, SL_EIO, "%s: cannot create: %s", tmp, strerror(errno));
-        else {
-            while (!rc && (k = fread(buf, 1, sizeof buf, in)) > 0)
-                if (fwrite(buf, 1, k, out) != k) rc = sl_err(e, SL_EIO, "%s: write failed: %s", tmp, strerror(errno));
-            if (fclose(out) && !rc) rc = sl_err(e, SL_EIO, "%s: write failed: %s", tmp, strerror(errno));
-            if (!rc && rename(tmp, dst)) rc = sl_err(e, SL_EIO, "%s: %s", dst, strerror(errno));
-            if (rc) remove(tmp);
-        }
-        if (in) fclose(in);
+        rc = sl_knowledge__copy_file(path, dst, e);
     }
     if (!rc) *n = r.n;
     sl_bridge_rules_free(&r);
@@ -221,7 +185,7 @@ int sl_bridge_rules_load(const char *store_dir, sl_bridge_rules *out, sl_error *
     struct dirent *d;
     DIR *dh;
     int rc = SL_OK;
-    if ((rc = rules_dir(dir, sizeof dir, store_dir, false, e))) return rc;
+    if ((rc = sl_knowledge__dir(dir, sizeof dir, store_dir, "bridges.d", false, e))) return rc;
     if (!(dh = opendir(dir))) return errno == ENOENT ? SL_OK : sl_err(e, SL_EIO, "%s: %s", dir, strerror(errno));
     while (!rc && (d = readdir(dh))) {
         size_t l = strlen(d->d_name);
