@@ -100,18 +100,11 @@ static int one(const char *path, const sl_ynode *m, sl_incident *out, sl_error *
 
 int sl_incidents_read(const char *path, sl_incident_list *out, sl_error *e)
 {
-    FILE *f = fopen(path, "rb");
-    yaml_parser_t ps;
     sl_ynode root;
     const sl_ynode *list = NULL;
     int rc;
     memset(out, 0, sizeof *out);
-    if (!f) return sl_err(e, SL_EIO, "%s: cannot open", path);
-    if (!yaml_parser_initialize(&ps)) { fclose(f); return sl_err(e, SL_ENOMEM, "out of memory"); }
-    yaml_parser_set_input_file(&ps, f);
-    rc = sl_ynode_read(path, &ps, &root, e);
-    yaml_parser_delete(&ps);
-    fclose(f);
+    rc = sl_ynode_read_file(path, &root, e);
     if (!rc && (root.type != SL_Y_MAP || !(list = sl_ynode_get(&root, "incidents")) || list->type != SL_Y_SEQ))
         rc = sl_tags__bad_at(path, root.line, "incidents", e, "missing: a list `incidents:` expected");
     if (!rc && list && list->n && !(out->v = sl_calloc(list->n, sizeof *out->v))) rc = sl_err(e, SL_ENOMEM, "out of memory");
@@ -241,6 +234,13 @@ static void names_free(char **names, size_t n)
     sl_free(names);
 }
 
+/* The library (data/incidents/incidents.yaml) into *out; lib gets its path. */
+static int read_library(char *lib, size_t cap, sl_incident_list *out, sl_error *e)
+{
+    snprintf(lib, cap, "%s/incidents/incidents.yaml", sl_tags_data_dir());
+    return sl_incidents_read(lib, out, e);
+}
+
 int sl_incident_lookup(const char *store_dir, const char *name, sl_incident_list *out, const sl_incident **inc,
                        char *from, size_t cap, sl_error *e)
 {
@@ -249,8 +249,7 @@ int sl_incident_lookup(const char *store_dir, const char *name, sl_incident_list
     size_t nn = 0;
     int rc;
     *inc = NULL;
-    snprintf(lib, sizeof lib, "%s/incidents/incidents.yaml", sl_tags_data_dir());
-    if ((rc = sl_incidents_read(lib, out, e))) return rc;
+    if ((rc = read_library(lib, sizeof lib, out, e))) return rc;
     if ((*inc = sl_incident_find(out, name))) {
         snprintf(from, cap, "%s", lib);
         return SL_OK;
@@ -283,8 +282,7 @@ int sl_incidents_all(const char *store_dir, sl_incident_list *out, sl_error *e)
     char **names = NULL;
     size_t nn = 0;
     int rc;
-    snprintf(lib, sizeof lib, "%s/incidents/incidents.yaml", sl_tags_data_dir());
-    if ((rc = sl_incidents_read(lib, out, e))) return rc;
+    if ((rc = read_library(lib, sizeof lib, out, e))) return rc;
     rc = store_files(store_dir, dir, sizeof dir, &names, &nn, e);
     for (size_t i = 0; !rc && i < nn; i++) {
         sl_incident_list more;

@@ -79,6 +79,8 @@ typedef struct sl_ynode {
  * aliases, more than one document, depth > 32 are located errors naming path. */
 int sl_ynode_read(const char *path, yaml_parser_t *ps, sl_ynode *root, sl_error *e);
 void sl_ynode_free(sl_ynode *y);
+/* sl_ynode_read of the file at path (SL_EIO naming it when it cannot be opened). */
+int sl_ynode_read_file(const char *path, sl_ynode *root, sl_error *e);
 /* SL_OK when m is a mapping whose keys are words, none given twice; else a located error
  * (path:line: key: "key given twice (first on line N)"), SL_ECORRUPT. what names m. */
 int sl_ynode_check_map(const char *path, const sl_ynode *m, const char *what, sl_error *e);

@@ -2,6 +2,8 @@
  * mappings and sequences that remembers each node's line, for the TagPack and ActorPack
  * importer and the incident library's reader: aliases refused, depth and node count
  * capped, so hostile YAML cannot expand; errors are located (file, line). */
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <yaml.h>
 
@@ -98,4 +100,22 @@ int sl_ynode_check_map(const char *path, const sl_ynode *m, const char *what, sl
                                        m->kids[j].line);
     }
     return SL_OK;
+}
+
+int sl_ynode_read_file(const char *path, sl_ynode *root, sl_error *e)
+{
+    FILE *f = fopen(path, "rb");
+    yaml_parser_t ps;
+    int rc;
+    memset(root, 0, sizeof *root);
+    if (!f) return sl_err(e, SL_EIO, "%s: cannot open: %s", path, strerror(errno));
+    if (!yaml_parser_initialize(&ps)) {
+        fclose(f);
+        return sl_err(e, SL_ENOMEM, "out of memory");
+    }
+    yaml_parser_set_input_file(&ps, f);
+    rc = sl_ynode_read(path, &ps, root, e);
+    yaml_parser_delete(&ps);
+    fclose(f);
+    return rc;
 }

@@ -20,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <yaml.h>
 
 #include "knowledge/tags_int.h" /* sl_ynode: the strict YAML tree, sl_tags__bad_at */
@@ -121,21 +120,10 @@ static int one_rule(const char *path, const sl_ynode *m, sl_bridge_rule *r, sl_e
 
 int sl_bridge_rules_read(const char *path, sl_bridge_rules *out, sl_error *e)
 {
-    FILE *f = fopen(path, "rb");
-    yaml_parser_t ps;
     sl_ynode root;
     const sl_ynode *list = NULL;
     size_t n0 = out->n;
-    int rc;
-    if (!f) return sl_err(e, SL_EIO, "%s: cannot open the bridge rules: %s", path, strerror(errno));
-    if (!yaml_parser_initialize(&ps)) {
-        fclose(f);
-        return sl_err(e, SL_ENOMEM, "out of memory");
-    }
-    yaml_parser_set_input_file(&ps, f);
-    rc = sl_ynode_read(path, &ps, &root, e);
-    yaml_parser_delete(&ps);
-    fclose(f);
+    int rc = sl_ynode_read_file(path, &root, e);
     if (!rc && root.type == SL_Y_MAP) rc = sl_ynode_check_map(path, &root, "document", e);
     if (!rc && (root.type != SL_Y_MAP || !(list = sl_ynode_get(&root, "bridges")) || list->type != SL_Y_SEQ))
         rc = sl_tags__bad_at(path, root.line, "bridges", e, "missing: a list `bridges:` expected");
