@@ -18,7 +18,7 @@
 // for graphs above FAST_ITEMS nodes + edges unless the user turns it off.
 import Graph from 'graphology';
 import Sigma from 'sigma';
-import { NodeProgram, EdgeArrowProgram } from 'sigma/rendering';
+import { NodeProgram, EdgeArrowProgram, EdgeLineProgram } from 'sigma/rendering';
 import { floatColor } from 'sigma/utils';
 import { categoryColor, CATEGORY_COLORS } from '../util.js';
 
@@ -131,6 +131,8 @@ export function fillColor(s) {
 
 const SETTLE_MS = 140;
 export const FAST_ITEMS = 1500;
+/** Above this many edges they are drawn as lines, not arrows. */
+export const LINE_EDGES = 30000;
 
 let layoutWorker = null, layoutSeq = 0;
 const pending = new Map();
@@ -165,7 +167,7 @@ export class GraphView {
       nodeProgramClasses: { ring: NodeRingProgram },
       defaultNodeType: 'ring',
       defaultEdgeType: 'arrow',
-      edgeProgramClasses: { arrow: EdgeArrowProgram },
+      edgeProgramClasses: { arrow: EdgeArrowProgram, line: EdgeLineProgram },
       renderEdgeLabels: true,
       labelRenderedSizeThreshold: 9,
       labelDensity: 0.35,
@@ -284,7 +286,10 @@ export class GraphView {
     const g = new Graph({ type: 'directed', multi: false, allowSelfLoops: true });
     g.import({
       nodes: nodes.map((n) => ({ key: n.id, attributes: n })),
-      edges: edges.map((e) => ({ key: e.id, source: e.source, target: e.target, attributes: e })),
+      // a big graph's edges are drawn as 1-pixel lines (gl.LINES: two vertices each, no arrow
+      // head): in software GL a full redraw of 100k arrows costs seconds
+      edges: edges.map((e) => ({ key: e.id, source: e.source, target: e.target,
+        attributes: edges.length > LINE_EDGES ? { ...e, type: 'line' } : e })),
     });
     this.stopForce();
     this.graph = g;
