@@ -283,12 +283,6 @@ static void balance_json(void *ctx, uint32_t asset, const sl_u256 *in, const sl_
     sl_json_u256_diff(b->obj, name, in, out);
 }
 
-static void tx_hash_json(void *ctx, const char *hs, uint64_t block)
-{
-    (void)block;
-    cJSON_AddItemToArray(ctx, cJSON_CreateString(hs));
-}
-
 /* The JSON "history" of addr_json: per tx of the window, what the account received and
  * sent in each asset (its fee among what it sent), newest first, as `txs` lists them. The
  * flows of one tx come together in the walk; their sums per asset are kept in acc until
@@ -300,7 +294,7 @@ typedef struct hist_sum {
 typedef struct hist_json {
     const addr_view *v;
     const sl_report_req *rq;
-    cJSON *arr, *row;
+    cJSON *arr, *txs, *row; /* "history", "txs" (the same walk fills both) */
     uint64_t skipped, shown, tx;
     hist_sum *acc;
     size_t nacc, cap;
@@ -346,6 +340,7 @@ static int history_json_row(void *ctx, uint64_t flow)
         h->shown++;
         h->row = cJSON_CreateObject();
         cJSON_AddStringToObject(h->row, "tx", hs);
+        cJSON_AddItemToArray(h->txs, cJSON_CreateString(hs));
         sl_json_u64(h->row, "height", b->number);
         sl_json_u64_or_null(h->row, "time", b->time, b->time != 0);
         if (t->status == SL_ETH_STATUS_UNKNOWN) cJSON_AddNullToObject(h->row, "status");
@@ -382,8 +377,8 @@ static cJSON *addr_json(const addr_view *v, const sl_report_req *rq)
     sl_json_u64_or_null(j, "last_seen", st->last_time, st->last_time != 0);
     sl_json_u64(j, "offset", rq->offset);
     sl_json_u64(j, "limit", rq->limit);
-    addr_history(v, rq, tx_hash_json, cJSON_AddArrayToObject(j, "txs"));
-    hist_json h = {.v = v, .rq = rq, .arr = cJSON_AddArrayToObject(j, "history"), .tx = UINT64_MAX - 1};
+    cJSON *txs = cJSON_AddArrayToObject(j, "txs");
+    hist_json h = {.v = v, .rq = rq, .arr = cJSON_AddArrayToObject(j, "history"), .txs = txs, .tx = UINT64_MAX - 1};
     sl_eth_acct_each_flow(v->c, v->st.id, true, history_json_row, &h);
     history_flush(&h);
     sl_free(h.acc);
