@@ -13,28 +13,17 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fuzz_scratch.h"
 #include "sleuth/xchain.h"
-
-static char path[64];
-
-static void cleanup(void) { unlink(path); }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     sl_bridge_rules r = {0};
     sl_error e = {0};
-    FILE *f;
-    if (!path[0]) {
-        snprintf(path, sizeof path, "%s/sleuth-fuzz-bridges-%d.yaml", access("/dev/shm", W_OK) ? "/tmp" : "/dev/shm",
-                 (int)getpid());
-        atexit(cleanup);
-    }
     if (!(r.v = calloc(1, sizeof *r.v))) abort();
     r.n = r.cap = 1;
     snprintf(r.v[0].name, sizeof r.v[0].name, "kept");
-    if (!(f = fopen(path, "wb"))) abort();
-    if (size && fwrite(data, 1, size, f) != size) abort();
-    if (fclose(f)) abort();
+    const char *path = fuzz_scratch_write("bridges", data, size);
     int rc = sl_bridge_rules_read(path, &r, &e);
     if (rc) {
         if (r.n != 1 || strcmp(r.v[0].name, "kept")) abort();

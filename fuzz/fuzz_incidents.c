@@ -12,25 +12,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fuzz_scratch.h"
 #include "sleuth/tags.h"
-
-static char path[64];
-
-static void cleanup(void) { unlink(path); }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     sl_incident_list l;
     sl_error e = {0};
-    FILE *f;
-    if (!path[0]) {
-        snprintf(path, sizeof path, "%s/sleuth-fuzz-incidents-%d.yaml", access("/dev/shm", W_OK) ? "/tmp" : "/dev/shm",
-                 (int)getpid());
-        atexit(cleanup);
-    }
-    if (!(f = fopen(path, "wb"))) abort();
-    if (size && fwrite(data, 1, size, f) != size) abort();
-    if (fclose(f)) abort();
+    const char *path = fuzz_scratch_write("incidents", data, size);
     int rc = sl_incidents_read(path, &l, &e);
     if (rc) {
         if (l.n || l.v) abort();
