@@ -100,9 +100,8 @@ int cmd_exposure(int argc, char **argv)
             printf("exposure index rebuilt at the store's tips (%s): %llu sources, %.2f s\n", u.why,
                    (unsigned long long)u.sources, u.seconds);
         else if (!c.quiet)
-            printf("exposure index continued to the store's tips: %llu new txs/flows read, %llu of %llu sources\n"
-                   "  traced again, %.2f s\n", (unsigned long long)u.read, (unsigned long long)u.retraced,
-                   (unsigned long long)u.sources, u.seconds);
+            printf("exposure index continued: %llu new txs/flows read, %llu of %llu sources traced again, %.2f s\n",
+                   (unsigned long long)u.read, (unsigned long long)u.retraced, (unsigned long long)u.sources, u.seconds);
         return EXIT_OK;
     }
     rc = sl_exposure_build(s, c.store, &o, &r, &e);

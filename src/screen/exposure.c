@@ -16,7 +16,11 @@
  * shortest example path; one record per (address, direction, source, asset).
  *
  * The index file (screen_int.h) is written to index.bin.tmp, synced and renamed; one
- * build at a time (flock on STORE/exposure/lock: a second gets SL_ECONFLICT).
+ * build at a time (flock on STORE/exposure/lock: a second gets SL_ECONFLICT). Beside it
+ * the frontier file (frontier.c) says where each forward trace stopped while funds were
+ * held; the update reads only the blocks appended since, traces again the sources they
+ * touch and keeps every other record (docs/SCREENING.md, "Update"); tag changes and
+ * rollbacks below the index's tips rebuild.
  */
 #include <errno.h>
 #include <fcntl.h>
