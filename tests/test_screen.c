@@ -427,7 +427,7 @@ Test(screen, library_refresh_update_and_text)
     cJSON *j = NULL, *t;
     const char *txt;
     size_t len;
-    bool changed = true;
+    sl_exposure_update_report u;
     cr_assert_eq(sl_store_open(&st, dir, SL_STORE_RDONLY, &e), SL_OK, "%s", e.msg);
     cr_assert_eq(sl_screen_open(&sc, st, dir, NULL, &e), SL_OK, "%s", e.msg);
     cr_assert_eq(sl_screen_json(sc, &rq, &j, &e), SL_OK, "%s", e.msg);
@@ -452,12 +452,16 @@ Test(screen, library_refresh_update_and_text)
     rq.subject = "0x00000000000000000000000000000000000000aa";
     cr_assert_eq(sl_screen_text(sc, &rq, &txt, &len, &e), SL_ENOTFOUND);
     /* new blocks: an update at the store's new tip, then a refresh */
-    cr_assert_eq(sl_exposure_update(st, dir, &changed, &e), SL_OK, "%s", e.msg);
-    cr_assert(!changed);
+    cr_assert_eq(sl_exposure_update(st, dir, &u, &e), SL_OK, "%s", e.msg);
+    cr_assert(!u.changed);
     expect_ok(run_sleuth("ingest eth --quiet --store %s tests/data/screen/hand_3.jsonl", dir));
     cr_assert_eq(sl_store_snapshot(st, &e), SL_OK, "%s", e.msg);
-    cr_assert_eq(sl_exposure_update(st, dir, &changed, &e), SL_OK, "%s", e.msg);
-    cr_assert(changed);
+    cr_assert_eq(sl_exposure_update(st, dir, &u, &e), SL_OK, "%s", e.msg);
+    cr_assert(u.changed && !u.full, "continued from the index (%s)", u.why);
+    cr_assert_eq(u.read, 1, "block 3's one flow: E -> B 30 (gas price 0)");
+    /* the theft (E holds some of its taint and paid B) and B, a source new in block 3 */
+    cr_assert_eq(u.retraced, 2);
+    cr_assert_eq(u.sources, 2);
     cr_assert_eq(sl_screen_refresh(sc, &e), SL_OK, "%s", e.msg);
     rq.subject = B;
     cr_assert_eq(sl_screen_json(sc, &rq, &j, &e), SL_OK, "%s", e.msg);

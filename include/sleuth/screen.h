@@ -62,13 +62,28 @@ typedef struct sl_exposure_build_report {
  * SL_ENOMEM. */
 int sl_exposure_build(sl_store *s, const char *store_dir, const sl_exposure_build_opts *o,
                       sl_exposure_build_report *r, sl_error *e) SL_MUST_USE;
+typedef struct sl_exposure_update_report {
+    bool changed;          /* the index was rewritten */
+    bool full;             /* by a full rebuild; why says why */
+    char why[160];
+    uint64_t sources;      /* sources in the index written */
+    uint64_t retraced;     /* continued: the sources traced again (new receipts, frontier spent) */
+    uint64_t read;         /* continued: the new transactions (UTXO) and flows (accounts) read */
+    double seconds;
+} sl_exposure_update_report;
 /* Brings the index up to the store's tip (s's snapshot: take a new one first) after blocks
- * were added or rolled back, or tags imported: when the recorded tips or the tag-store
- * version differ, a full rebuild with the options the index was built with (*changed
- * true); else nothing (microseconds). No index: SL_OK, nothing done (*changed false); an
- * index that does not check out is rebuilt with the defaults. Same errors as
- * sl_exposure_build. */
-int sl_exposure_update(sl_store *s, const char *store_dir, bool *changed, sl_error *e) SL_MUST_USE;
+ * were added or rolled back, or tags imported. Nothing to do when the recorded tips and the
+ * tag-store version are the store's (microseconds; r->changed false). After blocks were
+ * only appended it continues from the index (docs/SCREENING.md, "Keeping up"): it reads the
+ * new blocks, traces again only the sources whose funds they moved (the index's frontier
+ * file says where each trace stopped while the funds were still held) or that received
+ * in them, and keeps every other record, with what its address received grown by the new
+ * receipts: the result equals a full build at the new tip. A full rebuild with the index's
+ * own options (r->full, r->why) when the tags changed, a chain was rolled back below the
+ * index's tips, the chains are not the index's, or the frontier file is missing or not the
+ * index's. No index: SL_OK, nothing done; an index that does not check out is rebuilt with
+ * the defaults. Same errors as sl_exposure_build. r is filled (also on error: seconds). */
+int sl_exposure_update(sl_store *s, const char *store_dir, sl_exposure_update_report *r, sl_error *e) SL_MUST_USE;
 
 typedef struct sl_screen sl_screen;
 /* Opens a screener over the store s (borrowed: it must outlive the screener; one thread)

@@ -22,8 +22,10 @@ static const char EXPO_HELP[] =
     "  services, each trace ending at the first tagged service, and writes what reached every\n"
     "  address to STORE/exposure/index.bin, so that `sleuth screen` is a look-up.\n"
     "  --policy: haircut (default), poison, fifo, lifo, tiho. --max-hops: default 4.\n"
-    "  update: rebuilds the index with the options it was built with when the store's tips or\n"
-    "  its tags changed since (what the watcher does after every block); no index: nothing.\n";
+    "  update: brings the index to the store's tips (what the watcher does after every block):\n"
+    "  after blocks were appended it continues from the index, tracing again only the sources\n"
+    "  the new blocks touch; after a tag import or a rollback below its tips it rebuilds it\n"
+    "  with the options it was built with, and says why. No index: nothing.\n";
 
 static const char SCREEN_HELP[] =
     "usage: sleuth screen --store DIR ADDRESS|TXID|cluster:CHAIN:ID|@FILE [--chain C]\n"
@@ -46,7 +48,8 @@ int cmd_exposure(int argc, char **argv)
     sl_error e = {0};
     uint64_t v;
     int ch, rc;
-    bool update, changed = false;
+    bool update;
+    sl_exposure_update_report u;
     if (argc < 2 || (strcmp(argv[1], "build") && strcmp(argv[1], "update"))) {
         if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help"))) { fputs(EXPO_HELP, stdout); return EXIT_OK; }
         fputs(EXPO_HELP, stderr);
@@ -78,15 +81,27 @@ int cmd_exposure(int argc, char **argv)
     o.quiet = c.quiet || c.json;
     if (sl_store_open(&s, c.store, SL_STORE_RDONLY, &e)) return cli_fail(&c, &e);
     if (update) {
-        rc = sl_exposure_update(s, c.store, &changed, &e);
+        rc = sl_exposure_update(s, c.store, &u, &e);
         sl_store_close(s);
         if (rc) return cli_fail(&c, &e);
         if (c.json) {
             cJSON *j = cJSON_CreateObject();
-            cJSON_AddBoolToObject(j, "changed", changed);
+            cJSON_AddBoolToObject(j, "changed", u.changed);
+            cJSON_AddStringToObject(j, "how", !u.changed ? "none" : u.full ? "rebuilt" : "continued");
+            if (u.full) cJSON_AddStringToObject(j, "why", u.why);
+            cJSON_AddNumberToObject(j, "sources", (double)u.sources);
+            cJSON_AddNumberToObject(j, "retraced", (double)u.retraced);
+            cJSON_AddNumberToObject(j, "read", (double)u.read);
+            cJSON_AddNumberToObject(j, "seconds", u.seconds);
             cli_print_json(j);
-        } else if (!c.quiet)
-            printf("%s\n", changed ? "exposure index rebuilt at the store's tips" : "exposure index up to date (or none built)");
+        } else if (!c.quiet && !u.changed)
+            printf("exposure index up to date (or none built)\n");
+        else if (!c.quiet && u.full)
+            printf("exposure index rebuilt at the store's tips (%s): %llu sources, %.2f s\n", u.why,
+                   (unsigned long long)u.sources, u.seconds);
+        else if (!c.quiet)
+            printf("exposure index continued: %llu new txs/flows read, %llu of %llu sources traced again, %.2f s\n",
+                   (unsigned long long)u.read, (unsigned long long)u.retraced, (unsigned long long)u.sources, u.seconds);
         return EXIT_OK;
     }
     rc = sl_exposure_build(s, c.store, &o, &r, &e);

@@ -16,7 +16,11 @@
  * shortest example path; one record per (address, direction, source, asset).
  *
  * The index file (screen_int.h) is written to index.bin.tmp, synced and renamed; one
- * build at a time (flock on STORE/exposure/lock: a second gets SL_ECONFLICT).
+ * build at a time (flock on STORE/exposure/lock: a second gets SL_ECONFLICT). Beside it
+ * the frontier file (frontier.c) says where each forward trace stopped while funds were
+ * held; the update reads only the blocks appended since, traces again the sources they
+ * touch and keeps every other record (docs/SCREENING.md, "Update"); tag changes and
+ * rollbacks below the index's tips rebuild.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +33,8 @@
 #include <unistd.h>
 
 #include "screen/screen_int.h"
+#include "sleuth/eth_store.h"
+#include "sleuth/store.h"
 #include "sleuth/hashtab.h"
 #include "sleuth/util.h"
 
@@ -47,8 +53,9 @@ typedef struct bacc {
     uint16_t chain;
     uint8_t dir, hops;
     uint32_t addr, source, asset;
-    sl_u128 amount, received;
+    sl_u128 amount, received, raw;  /* raw: received before it is raised to amount */
     uint32_t path, path_n;
+    bool fresh;                      /* traced in this run: its received is still to be read */
 } bacc;
 
 typedef struct bctx {
@@ -73,6 +80,7 @@ typedef struct bctx {
     size_t n_senders;
     uint64_t skipped;
     char skip_why[200];
+    sl_expo_frontier fr;   /* the frontier the traces leave (flags: one per source) */
 } bctx;
 
 static int str_add(bctx *b, const char *s, uint32_t *off)
@@ -252,6 +260,7 @@ static int acc_get(bctx *b, uint8_t dir, uint16_t chain, uint32_t who, uint32_t 
         a = &b->acc[b->n_acc++];
         memset(a, 0, sizeof *a);
         a->chain = chain, a->dir = dir, a->addr = who, a->source = b->cur, a->asset = asset, a->hops = 255;
+        a->fresh = true;
     }
     *out = &b->acc[*slot];
     return SL_OK;
@@ -381,6 +390,35 @@ static int direct_acct(bctx *b, const sl_flow_view *v, uint32_t si, bool backwar
     return rc ? sl_err(e, rc, "out of memory") : SL_OK;
 }
 
+/* Where the forward trace r of source si stopped while the funds could still move on:
+ * UTXO, the unspent tainted outputs below the hop limit (spent in a later block, they take
+ * the taint further; at the limit they are a record either way); accounts, every tainted
+ * account that is no endpoint (a later payment out of it carries taint on). A trace the
+ * node budget cut short is run again at every update. */
+static int keep_frontier(bctx *b, const sl_trace_result *r, uint32_t si, uint32_t max_hops, bool backward)
+{
+    int rc = SL_OK;
+    if (r->truncated) b->fr.flags[si] |= backward ? SL_SCREEN_OUT : SL_SCREEN_IN;
+    if (backward) return SL_OK; /* what it received is all before: only new receipts change it */
+    for (size_t i = 0; i < r->n_ends && !rc; i++) {
+        const sl_trace_end *x = &r->ends[i];
+        const sl_flow_view *v = sl_flow_set_chain(b->fs, x->chain);
+        if (!v || x->reason != SL_END_HELD) continue;
+        if (v->model == SL_MODEL_UTXO) {
+            if (x->hops < max_hops && x->flow != SL_FLOW_NONE)
+                rc = sl_expo_frontier_add(&b->fr, x->chain, SL_FRONT_SPENT, x->flow, si);
+        } else if (x->addr)
+            rc = sl_expo_frontier_add(&b->fr, x->chain, SL_FRONT_PAYS, x->addr, si);
+    }
+    for (size_t i = 0; i < r->n_edges && !rc; i++) {
+        const sl_trace_edge *x = &r->edges[i];
+        const sl_flow_view *v = sl_flow_set_chain(b->fs, x->chain);
+        if (v && v->model != SL_MODEL_UTXO && x->to_addr && !is_endpoint(b, (sl_addr_ref){.chain = x->chain, .id = x->to_addr}))
+            rc = sl_expo_frontier_add(&b->fr, x->chain, SL_FRONT_PAYS, x->to_addr, si);
+    }
+    return rc;
+}
+
 static int trace_one(bctx *b, const sl_exposure_build_opts *o, uint32_t si, bool backward, sl_error *e)
 {
     const bsrc *x = &b->src[si];
@@ -393,6 +431,10 @@ static int trace_one(bctx *b, const sl_exposure_build_opts *o, uint32_t si, bool
     sl_error te = {0};
     const sl_flow_view *sv = sl_flow_set_chain(b->fs, x->chain);
     int rc;
+    /* an account source's own payments out carry its taint on: a key of its frontier */
+    if (sv && sv->model != SL_MODEL_UTXO && x->kind == 1 && !backward &&
+        sl_expo_frontier_add(&b->fr, x->chain, SL_FRONT_PAYS, x->id, si))
+        return sl_err(e, SL_ENOMEM, "out of memory");
     if (sv && sv->model != SL_MODEL_UTXO && x->kind == 1 && p.max_hops == 1) return direct_acct(b, sv, si, backward, e);
     b->cur = si, b->limit = p.max_hops, b->n_senders = 0;
     if (x->kind == 2) { /* who paid the tagged tx (a theft's victim): its change goes back to it */
@@ -417,15 +459,21 @@ static int trace_one(bctx *b, const sl_exposure_build_opts *o, uint32_t si, bool
     rc = sl_trace_run(b->fs, &src, &p, &r, &te);
     if (rc == SL_ENOMEM) return sl_err(e, rc, "out of memory");
     if (rc) { /* nothing received, an amount too big, links: that source adds nothing */
+        if (rc != SL_ENOTFOUND) b->fr.flags[si] |= backward ? SL_SCREEN_OUT : SL_SCREEN_IN;
         if (rc != SL_ENOTFOUND && !b->skipped++) snprintf(b->skip_why, sizeof b->skip_why, "%.190s", te.msg);
         return SL_OK;
+    }
+    if (keep_frontier(b, &r, si, p.max_hops, backward)) {
+        sl_trace_free(&r);
+        return sl_err(e, SL_ENOMEM, "out of memory");
     }
     rc = accumulate(b, &r, backward ? SL_SCREEN_OUT : SL_SCREEN_IN, e);
     sl_trace_free(&r);
     return rc;
 }
 
-/* What each accumulated address received in its asset (the share's denominator). */
+/* What each freshly traced address received in its asset (the share's denominator),
+ * raised to the record's amount where taint was counted twice round a loop. */
 static int fill_received(bctx *b, sl_error *e)
 {
     sl_ht memo = {0};
@@ -436,17 +484,20 @@ static int fill_received(bctx *b, sl_error *e)
         uint8_t key[10];
         uint64_t cached;
         const sl_flow_view *v = sl_flow_set_chain(b->fs, a->chain);
+        if (!a->fresh) continue;
         memcpy(key, &a->chain, 2), memcpy(key + 2, &a->addr, 4), memcpy(key + 6, &a->asset, 4);
-        if (sl_ht_get(&memo, key, sizeof key, &cached)) { a->received = b->acc[cached].received; continue; }
-        ids.n = 0;
-        if (v && (rc = v->m->addr_received(v, a->addr, a->asset, 0, &ids))) break;
-        for (size_t k = 0; k < ids.n; k++) {
-            sl_flow f;
-            v->m->flow_get(v, ids.v[k], &f);
-            a->received += f.amount;
+        if (sl_ht_get(&memo, key, sizeof key, &cached)) a->raw = b->acc[cached].raw;
+        else {
+            ids.n = 0;
+            if (v && (rc = v->m->addr_received(v, a->addr, a->asset, 0, &ids))) break;
+            for (size_t k = 0; k < ids.n; k++) {
+                sl_flow f;
+                v->m->flow_get(v, ids.v[k], &f);
+                a->raw += f.amount;
+            }
+            rc = sl_ht_set(&memo, key, sizeof key, i);
         }
-        if (a->received < a->amount) a->received = a->amount; /* taint counted twice round a loop */
-        rc = sl_ht_set(&memo, key, sizeof key, i);
+        a->received = a->raw < a->amount ? a->amount : a->raw;
     }
     sl_flow_ids_free(&ids);
     sl_ht_free(&memo);
@@ -512,15 +563,14 @@ static int entries_of(bctx *b, bentry **out, size_t *n_out)
 }
 
 static int write_index(bctx *b, const sl_exposure_build_opts *o, const char *dir, uint64_t tcount, uint64_t tmtime,
-                       uint64_t *bytes, sl_error *e)
+                       uint64_t stamp, uint64_t *bytes, sl_error *e)
 {
     sl_buf out = {0};
     bentry *ent = NULL;
     size_t n_ent = 0, n_ch;
     sl_expo_chain ch[64];
     uint8_t h[SL_EXPO_HDR] = {0};
-    char tmp[4096], fin[4096];
-    int rc, fd = -1;
+    int rc;
     if (b->n_acc) qsort(b->acc, b->n_acc, sizeof *b->acc, cmp_acc);
     if ((rc = entries_of(b, &ent, &n_ent))) goto oom;
     n_ch = sl_expo_tips(b->s, b->fs, ch, 64);
@@ -529,6 +579,7 @@ static int write_index(bctx *b, const sl_exposure_build_opts *o, const char *dir
     sl_put_le32(h + 20, (uint32_t)n_ch), sl_put_le64(h + 24, n_ent), sl_put_le64(h + 32, b->n_acc);
     sl_put_le64(h + 40, b->n_src), sl_put_le64(h + 48, b->n_paths), sl_put_le64(h + 56, b->strings.len);
     sl_put_le64(h + 64, tcount), sl_put_le64(h + 72, tmtime), sl_put_le64(h + 80, (uint64_t)time(NULL));
+    sl_put_le64(h + 88, stamp);
     if (put(&out, h, sizeof h)) goto oom;
     for (size_t i = 0; i < n_ch; i++) {
         uint8_t c[SL_EXPO_CHAIN] = {0};
@@ -556,6 +607,7 @@ static int write_index(bctx *b, const sl_exposure_build_opts *o, const char *dir
         put128(c, a->amount), put128(c + 16, a->received), sl_put_le32(c + 32, a->source);
         sl_put_le32(c + 36, a->asset), sl_put_le32(c + 40, a->path);
         c[44] = a->dir, c[45] = a->hops, c[46] = (uint8_t)a->path_n;
+        put128(c + 48, a->raw);
         if (put(&out, c, sizeof c)) goto oom;
     }
     if (pad(&out)) goto oom;
@@ -574,30 +626,11 @@ static int write_index(bctx *b, const sl_exposure_build_opts *o, const char *dir
         if (put(&out, c, 8)) goto oom;
     }
     if (pad(&out) || put(&out, b->strings.p, b->strings.len)) goto oom;
-    snprintf(tmp, sizeof tmp, "%s/exposure/index.bin.tmp", dir);
-    snprintf(fin, sizeof fin, "%s/exposure/index.bin", dir);
-    if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
-        rc = sl_err(e, SL_EIO, "%s: %s", tmp, strerror(errno));
-        goto done;
-    }
-    for (size_t off = 0; off < out.len;) {
-        ssize_t w = write(fd, out.p + off, out.len - off);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) { rc = sl_err(e, SL_EIO, "%s: write: %s", tmp, strerror(errno)); goto done; }
-        off += (size_t)w;
-    }
-    if (fsync(fd)) { rc = sl_err(e, SL_EIO, "%s: fsync: %s", tmp, strerror(errno)); goto done; }
-    close(fd), fd = -1;
-    sl_test_point("exposure-before-rename");
-    if (rename(tmp, fin)) { rc = sl_err(e, SL_EIO, "%s: rename: %s", fin, strerror(errno)); goto done; }
-    snprintf(tmp, sizeof tmp, "%s/exposure", dir);
-    if ((fd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) (void)fsync(fd);
-    *bytes = out.len;
+    if ((rc = sl_expo_write_file(dir, "index.bin", &out, e)) == SL_OK) *bytes = out.len;
     goto done;
 oom:
     rc = sl_err(e, SL_ENOMEM, "out of memory");
 done:
-    if (fd >= 0) close(fd);
     sl_free(ent);
     sl_buf_free(&out);
     return rc;
@@ -630,15 +663,76 @@ static int lock_dir(const char *dir, sl_error *e)
     return fd;
 }
 
+/* Opens what a build reads, in this order: the tag store's version (before the build's own
+ * reads), the tags, the chains, the sources; the frontier's flags sized to them. */
+static int bctx_open(bctx *b, sl_store *s, const char *dir, uint64_t *tcount, uint64_t *tmtime, sl_error *e)
+{
+    sl_flow_set *fs = NULL;
+    int rc;
+    b->s = s;
+    if ((rc = sl_expo_tags_version(dir, tcount, tmtime, e))) return rc;
+    if (sl_buf_append(&b->strings, "", 1)) return sl_err(e, SL_ENOMEM, "out of memory"); /* offset 0: "" */
+    if ((rc = sl_tags_open(&b->tags, dir, SL_TAGS_RDONLY, e))) return rc;
+    if ((rc = sl_flow_set_open(&fs, s, e))) return rc;
+    b->fs = fs;
+    if ((rc = load_sources(b, e))) return rc;
+    if (!(b->fr.flags = sl_calloc(b->n_src + 1, 1))) return sl_err(e, SL_ENOMEM, "out of memory");
+    b->fr.n_sources = b->n_src;
+    return SL_OK;
+}
+
+/* The shares' denominators, then the frontier (with what each chain holds now) and the
+ * index, one fresh stamp in both: the frontier first, so that a kill between the two
+ * renames leaves files whose stamps differ (the next update rebuilds). */
+static int bctx_write(bctx *b, const sl_exposure_build_opts *o, const char *dir, uint64_t tcount, uint64_t tmtime,
+                      uint64_t *bytes, sl_error *e)
+{
+    int rc;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    b->fr.stamp = ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) ^ ((uint64_t)getpid() << 40 | 1);
+    b->fr.n_chains = 0;
+    for (size_t i = 0; i < sl_flow_set_count(b->fs) && i < 64; i++) {
+        const sl_flow_view *v = sl_flow_set_at(b->fs, i);
+        b->fr.chains[b->fr.n_chains++] = (sl_expo_count){v->chain, sl_expo_chain_count(b->s, v)};
+    }
+    if ((rc = fill_received(b, e)) || (rc = sl_expo_frontier_write(dir, &b->fr, e))) return rc;
+    return write_index(b, o, dir, tcount, tmtime, b->fr.stamp, bytes, e);
+}
+
+/* The build, with the lock held. */
+static int build_locked(sl_store *s, const char *store_dir, const sl_exposure_build_opts *opt,
+                        sl_exposure_build_report *r, sl_error *e)
+{
+    bctx b = {0};
+    sl_progress pg;
+    uint64_t tcount, tmtime;
+    int rc;
+    if ((rc = bctx_open(&b, s, store_dir, &tcount, &tmtime, e))) goto done;
+    sl_progress_start(&pg, b.n_src, "sources", opt->quiet);
+    for (uint32_t i = 0; i < b.n_src && !rc; i++) {
+        rc = trace_one(&b, opt, i, false, e);
+        if (!rc && b.src[i].kind == 1) rc = trace_one(&b, opt, i, true, e);
+        sl_progress_update(&pg, i + 1, 0);
+    }
+    sl_progress_end(&pg);
+    if (rc || (rc = bctx_write(&b, opt, store_dir, tcount, tmtime, &r->bytes, e))) goto done;
+    r->sources = b.n_src;
+    for (size_t i = 0; i < b.n_acc; i++)
+        if (!i || b.acc[i].chain != b.acc[i - 1].chain || b.acc[i].addr != b.acc[i - 1].addr) r->entities++;
+    r->skipped = b.skipped;
+    memcpy(r->skip_why, b.skip_why, sizeof r->skip_why);
+    r->max_hops = opt->max_hops, r->policy = opt->policy;
+done:
+    bctx_free(&b);
+    return rc;
+}
+
 int sl_exposure_build(sl_store *s, const char *store_dir, const sl_exposure_build_opts *o,
                       sl_exposure_build_report *r, sl_error *e)
 {
     sl_exposure_build_opts opt = o ? *o : (sl_exposure_build_opts){.policy = SL_POLICY_HAIRCUT};
-    bctx b = {0};
-    sl_flow_set *fs = NULL;
-    sl_progress pg;
     double t0 = sl_now();
-    uint64_t tcount, tmtime;
     int rc, lk;
     memset(r, 0, sizeof *r);
     if (!opt.max_hops) opt.max_hops = SL_EXPO_DEFAULT_HOPS;
@@ -646,35 +740,257 @@ int sl_exposure_build(sl_store *s, const char *store_dir, const sl_exposure_buil
     if (!sl_tags_exists(store_dir))
         return sl_err(e, SL_ENOTFOUND, "%s: the store has no tags: import tags first (sleuth tags import)", store_dir);
     if ((lk = lock_dir(store_dir, e)) < 0) return e->code;
-    b.s = s;
-    if ((rc = sl_expo_tags_version(store_dir, &tcount, &tmtime, e))) goto done; /* before this build's own reads */
-    if (sl_buf_append(&b.strings, "", 1)) { rc = sl_err(e, SL_ENOMEM, "out of memory"); goto done; } /* offset 0: "" */
-    if ((rc = sl_tags_open(&b.tags, store_dir, SL_TAGS_RDONLY, e))) goto done;
-    if ((rc = sl_flow_set_open(&fs, s, e))) goto done;
-    b.fs = fs;
-    if ((rc = load_sources(&b, e))) goto done;
-    sl_progress_start(&pg, b.n_src, "sources", opt.quiet);
-    for (uint32_t i = 0; i < b.n_src && !rc; i++) {
-        rc = trace_one(&b, &opt, i, false, e);
-        if (!rc && b.src[i].kind == 1) rc = trace_one(&b, &opt, i, true, e);
-        sl_progress_update(&pg, i + 1, 0);
-    }
-    sl_progress_end(&pg);
-    if (rc || (rc = fill_received(&b, e)) || (rc = write_index(&b, &opt, store_dir, tcount, tmtime, &r->bytes, e))) goto done;
-    r->sources = b.n_src;
-    for (size_t i = 0; i < b.n_acc; i++)
-        if (!i || b.acc[i].chain != b.acc[i - 1].chain || b.acc[i].addr != b.acc[i - 1].addr) r->entities++;
-    r->skipped = b.skipped;
-    memcpy(r->skip_why, b.skip_why, sizeof r->skip_why);
-    r->max_hops = opt.max_hops, r->policy = opt.policy;
-done:
-    bctx_free(&b);
+    rc = build_locked(s, store_dir, &opt, r, e);
     close(lk);
     r->seconds = sl_now() - t0;
     return rc;
 }
 
-int sl_exposure_update(sl_store *s, const char *store_dir, bool *changed, sl_error *e)
+/* ---------------- the update ---------------- */
+
+/* What the update knows of the blocks that came after the index. */
+typedef struct upd {
+    const sl_expo *x;
+    const sl_expo_frontier *of;
+    uint32_t *new_of_old;  /* old source -> new (UINT32_MAX: gone) */
+    uint8_t *dirty;        /* per new source: the directions traced again */
+    uint64_t old_count[64], since[64]; /* per view (fs order): the index's count, the least new time */
+    sl_ht receivers;       /* (chain << 32 | addr) of every new receipt */
+    sl_ht gained;          /* (chain, addr, asset) -> index in more: what came in since the index */
+    sl_u128 *more;
+    size_t n_more, cap_more;
+} upd;
+
+/* Whether the chains only grew since the index: every chain the index recorded, at its
+ * recorded tip the same block, and at least the transactions (flows) it had read. NULL
+ * when so, else why not. */
+static const char *only_appended(bctx *b, upd *u)
+{
+    if (u->x->n_chains != sl_flow_set_count(b->fs) || u->of->n_chains != u->x->n_chains) return "the store's chains changed";
+    for (size_t i = 0; i < sl_flow_set_count(b->fs); i++) {
+        const sl_flow_view *v = sl_flow_set_at(b->fs, i);
+        sl_expo_chain c = {0};
+        const uint8_t *hash = NULL;
+        uint32_t k, idx;
+        bool found = false;
+        for (k = 0; k < u->x->n_chains && !found; k++) sl_expo_chain_at(u->x, k, &c), found = c.chain == v->chain;
+        for (k = 0; found && k < u->of->n_chains && u->of->chains[k].chain != v->chain; k++) {}
+        if (!found || k == u->of->n_chains) return "the store's chains changed";
+        u->old_count[i] = u->of->chains[k].count;
+        if (sl_expo_chain_count(b->s, v) < u->old_count[i]) return "a rollback below the index's tips";
+        if (v->model == SL_MODEL_UTXO) {
+            if (!sl_btc_block_by_height(b->s, c.height, &idx)) hash = sl_btc_block_at(b->s, idx)->hash.b;
+        } else {
+            sl_eth_chain *ch;
+            sl_error e = {0};
+            if (!sl_eth_chain_open(b->s, v->name, &ch, &e) && !sl_eth_block_by_number(ch, c.height, &idx))
+                hash = sl_eth_block_at(ch, idx)->hash.b;
+        }
+        if (u->old_count[i] && (!hash || memcmp(hash, c.hash, 32))) return "a rollback below the index's tips";
+    }
+    return NULL;
+}
+
+/* Marks the sources (old numbering) of the frontier keys (chain, kind, id): traced again. */
+static void touch(upd *u, uint16_t chain, uint8_t kind, uint64_t id)
+{
+    size_t lo, hi;
+    sl_expo_frontier_find(u->of, chain, kind, id, &lo, &hi);
+    for (size_t k = lo; k < hi; k++)
+        if (u->new_of_old[u->of->keys[k].source] != UINT32_MAX) u->dirty[u->new_of_old[u->of->keys[k].source]] |= SL_SCREEN_IN;
+}
+
+/* The address source at (chain, addr), or UINT32_MAX. */
+static uint32_t addr_source(const bctx *b, uint16_t chain, uint32_t addr)
+{
+    uint64_t k = (uint64_t)chain << 32 | addr, v;
+    return sl_ht_get(&b->addr_info, &k, 8, &v) && v >> 1 ? (uint32_t)((v >> 1) - 1) : UINT32_MAX;
+}
+
+/* A new receipt of addr: remembered for the shares; an address source that receives is
+ * traced again backward (what it received grew). Forward a receipt is hop 0, no record,
+ * until it is spent: on a UTXO chain a new input that spends from the source marks it
+ * (scan_new), on an account chain the source's own account is a key of its frontier. */
+static int received_new(bctx *b, upd *u, uint16_t chain, uint32_t addr)
+{
+    uint64_t k = (uint64_t)chain << 32 | addr;
+    uint32_t si = addr_source(b, chain, addr);
+    if (si != UINT32_MAX) u->dirty[si] |= SL_SCREEN_OUT;
+    return sl_ht_set(&u->receivers, &k, 8, 1);
+}
+
+/* Reads what came after the index on every chain: the frontier keys it touches, the
+ * addresses that received. *read: how many transactions (UTXO) and flows (accounts). */
+static int scan_new(bctx *b, upd *u, uint64_t *read)
+{
+    int rc = SL_OK;
+    for (size_t i = 0; i < sl_flow_set_count(b->fs) && !rc; i++) {
+        const sl_flow_view *v = sl_flow_set_at(b->fs, i);
+        uint64_t n = sl_expo_chain_count(b->s, v);
+        u->since[i] = UINT64_MAX;
+        for (uint64_t t = u->old_count[i]; t < n && !rc; t++, (*read)++) {
+            if (v->model == SL_MODEL_UTXO) {
+                sl_utxo_pool up;
+                uint64_t tm = v->m->tx_time(v, t);
+                v->m->utxo_pool(v, t, &up);
+                if (tm < u->since[i]) u->since[i] = tm;
+                for (uint32_t k = 0; k < up.n_in && !up.coinbase; k++) {
+                    uint64_t otx, out;
+                    uint32_t vout, from = 0, si;
+                    if (v->m->utxo_origin(v, up.first_in + k, &otx, &vout, &out) == SL_OK)
+                        touch(u, v->chain, SL_FRONT_SPENT, SL_FLOW_UTXO(otx, vout));
+                    if (v->m->utxo_in_value(v, up.first_in + k, &from) != UINT64_MAX && from &&
+                        (si = addr_source(b, v->chain, from)) != UINT32_MAX)
+                        u->dirty[si] |= SL_SCREEN_IN; /* the source spends what it received */
+                }
+                for (uint32_t k = 0; k < up.n_out && !rc; k++) {
+                    uint64_t value;
+                    uint32_t addr;
+                    bool unspendable;
+                    v->m->utxo_out(v, up.first_out + k, &value, &addr, &unspendable);
+                    if (addr) rc = received_new(b, u, v->chain, addr);
+                }
+            } else {
+                sl_flow f;
+                v->m->flow_get(v, t, &f);
+                if (f.time < u->since[i]) u->since[i] = f.time;
+                if (f.from) touch(u, v->chain, SL_FRONT_PAYS, f.from);
+                if (f.to) rc = received_new(b, u, v->chain, f.to);
+            }
+        }
+    }
+    return rc;
+}
+
+/* What (chain, addr) received in asset after the index: the new flows of addr_received. */
+static int gained(bctx *b, upd *u, uint16_t chain, uint32_t addr, uint32_t asset, sl_u128 *out)
+{
+    uint8_t key[10];
+    uint64_t *slot;
+    bool added;
+    size_t vi = 0;
+    sl_flow_ids ids = {0};
+    const sl_flow_view *v = NULL;
+    void *q = u->more;
+    int rc;
+    memcpy(key, &chain, 2), memcpy(key + 2, &addr, 4), memcpy(key + 6, &asset, 4);
+    if ((rc = sl_ht_upsert(&u->gained, key, sizeof key, u->n_more, &slot, &added))) return rc;
+    if (!added) { *out = u->more[*slot]; return SL_OK; }
+    if (sl_grow(&q, &u->cap_more, u->n_more + 1, sizeof *u->more)) return SL_ENOMEM;
+    u->more = q;
+    u->more[u->n_more] = 0;
+    for (; vi < sl_flow_set_count(b->fs); vi++)
+        if ((v = sl_flow_set_at(b->fs, vi))->chain == chain) break;
+    if (vi < sl_flow_set_count(b->fs) && (rc = v->m->addr_received(v, addr, asset, u->since[vi], &ids)) == SL_OK)
+        for (size_t k = 0; k < ids.n; k++) {
+            sl_flow f;
+            if ((v->model == SL_MODEL_UTXO ? SL_FLOW_UTXO_TX(ids.v[k]) : ids.v[k]) < u->old_count[vi]) continue;
+            v->m->flow_get(v, ids.v[k], &f);
+            u->more[u->n_more] += f.amount;
+        }
+    sl_flow_ids_free(&ids);
+    *out = u->more[u->n_more++];
+    return rc;
+}
+
+/* The index's records of the sources not traced again, each with its path, what its
+ * address received grown by the new receipts; and their frontier. */
+static int keep_records(bctx *b, upd *u)
+{
+    const sl_expo *x = u->x;
+    int rc = SL_OK;
+    for (uint64_t j = 0; j < x->n_entries && !rc; j++) {
+        const uint8_t *en = x->entries + j * SL_EXPO_ENTRY;
+        uint16_t chain = (uint16_t)(en[0] | en[1] << 8);
+        uint32_t addr = sl_le32(en + 4), first = sl_le32(en + 8), n = sl_le32(en + 12);
+        uint64_t k = (uint64_t)chain << 32 | addr, one;
+        bool more = sl_ht_get(&u->receivers, &k, 8, &one);
+        for (uint32_t i = first; i < first + n && !rc; i++) {
+            sl_expo_rec rec;
+            bacc *a;
+            sl_u128 add = 0;
+            int64_t at;
+            sl_expo_rec_at(x, i, &rec);
+            b->cur = u->new_of_old[rec.source];
+            if (b->cur == UINT32_MAX || u->dirty[b->cur] & rec.dir) continue;
+            if ((rc = acc_get(b, rec.dir, chain, addr, rec.asset, &a))) break;
+            if (more && (rc = gained(b, u, chain, addr, rec.asset, &add))) break;
+            a->fresh = false, a->amount = rec.amount, a->hops = rec.hops, a->raw = rec.received_all + add;
+            a->received = a->raw < a->amount ? a->amount : a->raw;
+            if ((at = path_room(b, rec.path_n)) < 0) { rc = SL_ENOMEM; break; }
+            a->path = (uint32_t)at, a->path_n = rec.path_n;
+            for (uint32_t p = 0; p < rec.path_n; p++) b->paths[at + p] = sl_expo_path_at(x, rec.path + p);
+        }
+    }
+    for (size_t i = 0; i < u->of->n_keys && !rc; i++) {
+        const sl_expo_key *key = &u->of->keys[i];
+        uint32_t ns = u->new_of_old[key->source];
+        if (ns != UINT32_MAX && !(u->dirty[ns] & SL_SCREEN_IN)) rc = sl_expo_frontier_add(&b->fr, key->chain, key->kind, key->id, ns);
+    }
+    for (uint64_t i = 0; i < u->of->n_sources; i++)
+        if (u->new_of_old[i] != UINT32_MAX) b->fr.flags[u->new_of_old[i]] |= u->of->flags[i] & ~u->dirty[u->new_of_old[i]];
+    return rc;
+}
+
+/* The incremental update, lock held: *why set (nothing written) when it cannot continue
+ * from the index and a full rebuild is needed. */
+static int continue_index(sl_store *s, const char *dir, const sl_expo *x, sl_exposure_update_report *r,
+                          const char **why, sl_error *e)
+{
+    bctx b = {0};
+    upd u = {.x = x};
+    sl_expo_frontier of = {0};
+    sl_exposure_build_opts o = {.policy = (sl_policy)x->policy, .max_hops = x->max_hops, .quiet = true};
+    uint64_t tcount, tmtime, bytes;
+    int rc;
+    *why = NULL;
+    if ((rc = sl_expo_frontier_read(dir, &of, e)) == SL_ENOTFOUND || rc == SL_ECORRUPT) {
+        *why = rc == SL_ENOTFOUND ? "no frontier beside the index" : "the frontier file does not check out";
+        rc = SL_OK;
+        memset(e, 0, sizeof *e);
+        goto done;
+    }
+    if (rc) goto done;
+    u.of = &of;
+    if (!x->stamp || of.stamp != x->stamp || of.n_sources != x->n_sources) { *why = "the frontier is not the index's"; goto done; }
+    if ((rc = bctx_open(&b, s, dir, &tcount, &tmtime, e))) goto done;
+    if (tcount != x->tags_count || tmtime != x->tags_mtime) { *why = "the tags changed"; goto done; }
+    if ((*why = only_appended(&b, &u))) goto done;
+    if (!(u.new_of_old = sl_malloc((x->n_sources + 1) * sizeof *u.new_of_old)) || !(u.dirty = sl_calloc(b.n_src + 1, 1))) {
+        rc = sl_err(e, SL_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < b.n_src; i++) u.dirty[i] = SL_SCREEN_IN | (b.src[i].kind == 1 ? SL_SCREEN_OUT : 0); /* new ones */
+    for (uint64_t i = 0; i < x->n_sources; i++) {
+        sl_expo_src os;
+        uint8_t key[11];
+        uint64_t ns;
+        sl_expo_src_at(x, (uint32_t)i, &os);
+        key[0] = (uint8_t)os.chain, key[1] = (uint8_t)(os.chain >> 8), key[2] = os.kind;
+        memcpy(key + 3, &os.id, 8);
+        u.new_of_old[i] = sl_ht_get(&b.src_of, key, sizeof key, &ns) ? (uint32_t)ns : UINT32_MAX;
+        if (u.new_of_old[i] != UINT32_MAX) u.dirty[ns] = of.flags[i];
+    }
+    if ((rc = scan_new(&b, &u, &r->read)) || (rc = keep_records(&b, &u))) {
+        rc = sl_err(e, rc, "out of memory");
+        goto done;
+    }
+    for (uint32_t i = 0; i < b.n_src && !rc; i++) {
+        if (u.dirty[i] & SL_SCREEN_IN) rc = trace_one(&b, &o, i, false, e);
+        if (!rc && b.src[i].kind == 1 && u.dirty[i] & SL_SCREEN_OUT) rc = trace_one(&b, &o, i, true, e);
+        r->retraced += u.dirty[i] != 0;
+    }
+    if (rc || (rc = bctx_write(&b, &o, dir, tcount, tmtime, &bytes, e))) goto done;
+    r->sources = b.n_src;
+done:
+    bctx_free(&b);
+    sl_expo_frontier_free(&of);
+    sl_free(u.new_of_old), sl_free(u.dirty), sl_free(u.more);
+    sl_ht_free(&u.receivers), sl_ht_free(&u.gained);
+    return rc;
+}
+
+int sl_exposure_update(sl_store *s, const char *store_dir, sl_exposure_update_report *r, sl_error *e)
 {
     char p[4096];
     sl_expo x;
@@ -682,15 +998,19 @@ int sl_exposure_update(sl_store *s, const char *store_dir, bool *changed, sl_err
     sl_expo_chain now[64];
     size_t n;
     uint64_t tc, tm;
-    bool same;
-    int rc;
+    bool same, corrupt = false;
+    int rc, lk;
+    double t0 = sl_now();
+    const char *why = NULL;
     sl_exposure_build_opts o = {0};
-    sl_exposure_build_report r;
-    *changed = false;
+    sl_exposure_build_report br;
+    memset(r, 0, sizeof *r);
     snprintf(p, sizeof p, "%s/exposure/index.bin", store_dir);
     if ((rc = sl_expo_open(&x, p, e)) == SL_ENOTFOUND) { memset(e, 0, sizeof *e); return SL_OK; }
-    if (rc == SL_ECORRUPT) { memset(e, 0, sizeof *e); x.policy = SL_POLICY_HAIRCUT, x.max_hops = 0, x.n_chains = UINT32_MAX; }
-    else if (rc) return rc;
+    if (rc == SL_ECORRUPT) {
+        memset(e, 0, sizeof *e);
+        x.policy = SL_POLICY_HAIRCUT, x.max_hops = 0, x.n_chains = UINT32_MAX, corrupt = true;
+    } else if (rc) return rc;
     if ((rc = sl_flow_set_open(&fs, s, e))) { sl_expo_close(&x); return rc; }
     n = sl_expo_tips(s, fs, now, 64);
     sl_flow_set_close(fs);
@@ -701,11 +1021,26 @@ int sl_exposure_update(sl_store *s, const char *store_dir, bool *changed, sl_err
         same = c.chain == now[i].chain && c.height == now[i].height && !memcmp(c.hash, now[i].hash, 32);
     }
     if (same && (rc = sl_expo_tags_version(store_dir, &tc, &tm, e)) == SL_OK) same = tc == x.tags_count && tm == x.tags_mtime;
-    o.policy = (sl_policy)x.policy, o.max_hops = x.max_hops, o.quiet = true;
+    o.policy = (sl_policy)x.policy, o.max_hops = x.max_hops ? x.max_hops : SL_EXPO_DEFAULT_HOPS, o.quiet = true;
     sl_expo_close(&x);
-    if (rc) return rc;
-    if (same) return SL_OK;
-    if ((rc = sl_exposure_build(s, store_dir, &o, &r, e))) return rc;
-    *changed = true;
-    return SL_OK;
+    if (rc || same) return rc;
+    if (!sl_tags_exists(store_dir))
+        return sl_err(e, SL_ENOTFOUND, "%s: the store has no tags: import tags first (sleuth tags import)", store_dir);
+    if ((lk = lock_dir(store_dir, e)) < 0) return e->code;
+    /* under the lock, the index as it is now (a build may have replaced it meanwhile) */
+    if (corrupt || (rc = sl_expo_open(&x, p, e))) why = "the index does not check out", rc = SL_OK, memset(e, 0, sizeof *e);
+    else {
+        rc = continue_index(s, store_dir, &x, r, &why, e);
+        sl_expo_close(&x);
+    }
+    if (!rc && why) {
+        r->full = true;
+        snprintf(r->why, sizeof r->why, "%s", why);
+        r->retraced = 0, r->read = 0;
+        if ((rc = build_locked(s, store_dir, &o, &br, e)) == SL_OK) r->sources = br.sources;
+    }
+    close(lk);
+    r->changed = rc == SL_OK;
+    r->seconds = sl_now() - t0;
+    return rc;
 }

@@ -86,6 +86,7 @@ int sl_expo_open(sl_expo *x, const char *path, sl_error *e)
     x->n_entries = sl_le64(h + 24), x->n_records = sl_le64(h + 32), x->n_sources = sl_le64(h + 40);
     x->n_paths = sl_le64(h + 48), x->n_strings = sl_le64(h + 56);
     x->tags_count = sl_le64(h + 64), x->tags_mtime = sl_le64(h + 72), x->built = sl_le64(h + 80);
+    x->stamp = sl_le64(h + 88);
     /* sizes first, each bounded so the sums below cannot wrap */
     if (x->n_chains > 64 || x->n_entries > (1ull << 36) || x->n_records > (1ull << 36) || x->n_sources > (1ull << 32) ||
         x->n_paths > (1ull << 36) || x->n_strings > (1ull << 40) || x->n_strings == 0) {
@@ -137,7 +138,7 @@ bool sl_expo_find(const sl_expo *x, uint16_t chain, uint32_t addr, uint32_t *fir
 void sl_expo_rec_at(const sl_expo *x, uint32_t i, sl_expo_rec *r)
 {
     const uint8_t *p = x->records + (size_t)i * SL_EXPO_RECORD;
-    r->amount = le128(p), r->received = le128(p + 16);
+    r->amount = le128(p), r->received = le128(p + 16), r->received_all = le128(p + 48);
     r->source = sl_le32(p + 32), r->asset = sl_le32(p + 36), r->path = sl_le32(p + 40);
     r->dir = p[44], r->hops = p[45], r->path_n = p[46];
 }

@@ -14,7 +14,8 @@
  *   64     8    tag-store version: tags ^ subjects << 32 at build
  *   72     8    tag-store version: mtime (ns) ^ size << 40 of knowledge/tags.db
  *   80     8    build time (unix seconds)
- *   88     40   zero
+ *   88     8    stamp: a number the frontier file beside it repeats (0: none, older builds)
+ *   96     32   zero
  *   then, each section starting on a 16-byte boundary, in this order:
  *   chains   n_chains x 64: u16 chain id, u16 0, u32 tip height, 32 tip hash, 24 name
  *   entries  n x 16: u16 chain, u16 0, u32 address id, u32 first record, u32 records
@@ -28,7 +29,9 @@
  *   record: 0 u128 amount (base units), 16 u128 received (what the address received in
  *   that asset in all: the share's denominator), 32 u32 source, 36 u32 asset, 40 u32 first
  *   path step, 44 u8 direction (1 in, 2 out), 45 u8 hops (1 = direct), 46 u8 path steps,
- *   47 u8 0, 48 16 zero.
+ *   47 u8 0, 48 u128 what the address received in the asset in all, before `received` is
+ *   raised to `amount` where taint went round a loop (0 in older builds: the update then
+ *   rebuilds).
  *   source: 0 u16 chain, 2 u8 kind (1 address, 2 tx), 3 u8 0, 4 u32 categories (bit
  *   mask of SL_CAT_*), 8 u64 address or tx id, 16 u32 label, 20 u32 incident, 24 u32
  *   actor, 28 u32 address or txid as written (string offsets).
@@ -43,6 +46,7 @@
 #include "sleuth/flow.h"
 #include "sleuth/screen.h"
 #include "sleuth/tags.h"
+#include "sleuth/util.h"
 
 #define SL_EXPO_MAGIC "SLEXPO01"
 #define SL_EXPO_VERSION 1u
@@ -77,7 +81,7 @@ uint32_t sl_cat_of_tag(const sl_tag *t);
 /* The mapped index (index.c). */
 typedef struct sl_expo_chain { uint16_t chain; uint32_t height; uint8_t hash[32]; char name[25]; } sl_expo_chain;
 typedef struct sl_expo_rec {
-    sl_u128 amount, received;
+    sl_u128 amount, received, received_all;
     uint32_t source, asset, path;
     uint8_t dir, hops, path_n;
 } sl_expo_rec;
@@ -95,7 +99,7 @@ typedef struct sl_expo {
     uint64_t ino, mtime_ns;   /* of the file mapped (refresh remaps when they change) */
     uint32_t policy, max_hops, n_chains;
     uint64_t n_entries, n_records, n_sources, n_paths, n_strings;
-    uint64_t tags_count, tags_mtime, built;
+    uint64_t tags_count, tags_mtime, built, stamp;
     const uint8_t *chains, *entries, *self, *records, *sources, *paths;
     const char *strings;
 } sl_expo;
@@ -115,6 +119,57 @@ uint64_t sl_expo_path_at(const sl_expo *x, uint32_t i);
 int sl_expo_tags_version(const char *store_dir, uint64_t *count, uint64_t *mtime, sl_error *e);
 /* The tips of the store's chains as the index records them (at most cap). */
 size_t sl_expo_tips(sl_store *s, const sl_flow_set *fs, sl_expo_chain *out, size_t cap);
+
+/* ---- the frontier beside the index (frontier.c) ----
+ * STORE/exposure/frontier.bin, written with every index (before it, by rename too): what
+ * `exposure update` needs to continue from the index instead of rebuilding it. Per source,
+ * where its forward trace stopped while funds were still held and could move on: the
+ * unspent tainted outputs below the hop limit (UTXO: "spent" keys, flow ids) and the
+ * tainted accounts (accounts: "pays" keys, address ids; with the source's own account);
+ * the sources whose trace must be run again at every update (flags: truncated or failed
+ * traces); the count of each chain's transactions (UTXO) or flows (accounts) at the build,
+ * so that the update reads only what came after. Little-endian:
+ *
+ *   OFFSET SIZE MEANING (header, 64 bytes)
+ *   0      8    magic "SLEXFR01"
+ *   8      4    format version (SL_FRONT_VERSION)
+ *   12     4    chains (n_chains)
+ *   16     8    stamp: the index's (header offset 88); another one: the files do not match
+ *   24     8    sources (the index's)
+ *   32     8    keys
+ *   40     24   zero
+ *   chains   n_chains x 16: u16 chain id, u16 0, u32 0, u64 transactions (UTXO) or flows
+ *   flags    n_sources x 1, padded to 16: SL_SCREEN_IN / SL_SCREEN_OUT bits
+ *   keys     n x 16: u64 id, u16 chain, u8 kind (SL_FRONT_*), u8 0, u32 source;
+ *            sorted by (chain, kind, id, source), no repeats
+ */
+#define SL_FRONT_MAGIC "SLEXFR01"
+#define SL_FRONT_VERSION 1u
+enum { SL_FRONT_SPENT = 1, SL_FRONT_PAYS = 2 };
+typedef struct sl_expo_key { uint64_t id; uint32_t source; uint16_t chain; uint8_t kind; } sl_expo_key;
+typedef struct sl_expo_count { uint16_t chain; uint64_t count; } sl_expo_count;
+typedef struct sl_expo_frontier {
+    uint64_t stamp, n_sources;
+    sl_expo_count chains[64];
+    uint32_t n_chains;
+    uint8_t *flags;        /* n_sources */
+    sl_expo_key *keys;
+    size_t n_keys, cap_keys;
+} sl_expo_frontier;
+/* Reads STORE/exposure/frontier.bin into f (sl_malloc'd: sl_expo_frontier_free). SL_OK,
+ * SL_ENOTFOUND (none), SL_ECORRUPT (located), SL_EIO, SL_ENOMEM. */
+int sl_expo_frontier_read(const char *store_dir, sl_expo_frontier *f, sl_error *e);
+/* Sorts and dedupes f's keys, then writes the file (tmp, fsync, rename). */
+int sl_expo_frontier_write(const char *store_dir, sl_expo_frontier *f, sl_error *e);
+/* The range [*lo, *hi) of f's keys (sorted) with (chain, kind, id). */
+void sl_expo_frontier_find(const sl_expo_frontier *f, uint16_t chain, uint8_t kind, uint64_t id, size_t *lo, size_t *hi);
+/* Appends a key: SL_OK or SL_ENOMEM. */
+int sl_expo_frontier_add(sl_expo_frontier *f, uint16_t chain, uint8_t kind, uint64_t id, uint32_t source);
+void sl_expo_frontier_free(sl_expo_frontier *f);
+/* Writes b as STORE/exposure/NAME: NAME.tmp, fsync, rename, fsync of the folder. */
+int sl_expo_write_file(const char *store_dir, const char *name, const sl_buf *b, sl_error *e);
+/* What a chain of the store holds now: its transactions (UTXO) or flows (accounts). */
+uint64_t sl_expo_chain_count(sl_store *s, const sl_flow_view *v);
 
 /* ---- rules (rules.c) ---- */
 enum { SL_LEVEL_NONE, SL_LEVEL_LOW, SL_LEVEL_MEDIUM, SL_LEVEL_HIGH, SL_LEVEL_SEVERE };

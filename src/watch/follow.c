@@ -144,8 +144,8 @@ static int emit(follower *f, sl_error *e)
 
 static int exposure(follower *f, sl_error *e)
 {
-    bool changed;
-    return sl_exposure_update(f->s, f->o->store_dir, &changed, e);
+    sl_exposure_update_report r;
+    return sl_exposure_update(f->s, f->o->store_dir, &r, e);
 }
 
 /* Judges block h of chain c (stored, its hash the node's) and commits it with the cursor. */
