@@ -281,3 +281,96 @@ Test(store, one_store_holds_every_chain_and_keys_addresses_by_chain)
     sl_err_clear(&e);
     sl_store_close(s);
 }
+
+/* ---- the address table in two tiers (a bounded addr.map, older addresses in runs) ---- */
+
+#define MAINNET FIX "/blocks/*"
+
+/* Every address of store a has the same id, dictionary bytes and totals in store b, and
+ * is found by its bytes in both; returns how many addresses were used again in a later
+ * block than their first (the look-ups that had to find an older address). */
+static uint64_t same_addresses(const char *a, const char *b)
+{
+    sl_store *sa, *sb;
+    sl_error e = {0};
+    uint64_t n, again = 0;
+    cr_assert_eq(sl_store_open(&sa, a, SL_STORE_RDONLY, &e), SL_OK, "%s", e.msg);
+    cr_assert_eq(sl_store_open(&sb, b, SL_STORE_RDONLY, &e), SL_OK, "%s", e.msg);
+    n = sl_btc_meta_get(sa)->n_addr;
+    cr_assert_eq(sl_btc_meta_get(sb)->n_addr, n, "address counts %llu vs %llu", (unsigned long long)n,
+                 (unsigned long long)sl_btc_meta_get(sb)->n_addr);
+    for (uint32_t id = 1; id < n; id++) {
+        sl_btc_addr ka, kb;
+        sl_btc_addrstat xa, xb;
+        uint32_t ia = 0, ib = 0;
+        cr_assert_eq(sl_btc_addr_key(sa, id, &ka), SL_OK);
+        cr_assert_eq(sl_btc_addr_key(sb, id, &kb), SL_OK);
+        cr_assert(ka.kind == kb.kind && ka.len == kb.len && !memcmp(ka.prog, kb.prog, ka.len), "address %u", id);
+        cr_assert_eq(sl_btc_addr_id(sa, &ka, &ia), SL_OK, "address %u not found in %s", id, a);
+        cr_assert_eq(sl_btc_addr_id(sb, &ka, &ib), SL_OK, "address %u not found in %s", id, b);
+        cr_assert(ia == id && ib == id, "address %u: ids %u and %u", id, ia, ib);
+        cr_assert_eq(sl_btc_addr_stats(sa, id, &xa), SL_OK);
+        cr_assert_eq(sl_btc_addr_stats(sb, id, &xb), SL_OK);
+        cr_assert(xa.n_tx == xb.n_tx && xa.received == xb.received && xa.spent == xb.spent && xa.n_out == xb.n_out &&
+                  xa.first_tx == xb.first_tx && xa.last_tx == xb.last_tx, "address %u: totals differ", id);
+        if (xa.first_block != xa.last_block) again++;
+    }
+    sl_store_close(sa);
+    sl_store_close(sb);
+    return again;
+}
+
+static int count_cold_runs(const char *st)
+{
+    run_result r = run_sh("ls %s/btc/runs | grep -c '^a.*\\.run$'", st);
+    int n = atoi(r.out);
+    run_free(&r);
+    return n;
+}
+
+Test(store, a_bounded_address_table_gives_the_same_ids_after_ingest_rollback_and_kills, .timeout = 240)
+{
+    const char *d = temp_dir();
+    char a[300], b[300], k[300];
+    static const char *const points[] = {"spill:written", "spill:committed"};
+    uint64_t again;
+    snprintf(a, sizeof a, "%s/a", d);
+    snprintf(b, sizeof b, "%s/b", d);
+    /* b commits every block with addr.map bounded to 64 KiB (~3,000 addresses): its
+     * addresses move to cold runs many times over; a keeps one tier */
+    expect_ok(run_sleuth("ingest btc --quiet --store %s %s %s " MAINNET, a, CONSEC0, CONSEC1));
+    expect_ok(run_sleuth("ingest btc --quiet --batch-mb 0 --address-table 64K --store %s %s %s " MAINNET, b, CONSEC0,
+                         CONSEC1));
+    cr_assert_gt(count_cold_runs(b), 0, "no cold run was written");
+    cr_assert_eq(count_cold_runs(a), 0);
+    again = same_addresses(a, b);
+    cr_assert_gt(again, 100, "only %llu addresses used in two blocks: the cold look-up is not exercised",
+                 (unsigned long long)again);
+    {   /* the look-up commands agree (the reader's path) */
+        run_result x = run_sleuth("address --store %s --json 12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S", a);
+        run_result y = run_sleuth("address --store %s --json 12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S", b);
+        cr_assert_eq(y.status, 0, "%s", y.err);
+        cr_assert_str_eq(y.out, x.out);
+        run_free(&x);
+        run_free(&y);
+    }
+    /* a rollback into the cold tier, then the same blocks again */
+    cJSON_Delete(sleuth_json("rollback --store %s --chain btc --to 100000 --json", a));
+    cJSON_Delete(sleuth_json("rollback --store %s --chain btc --to 100000 --json", b));
+    same_addresses(a, b);
+    expect_ok(run_sleuth("ingest btc --quiet --store %s " MAINNET, a));
+    expect_ok(run_sleuth("ingest btc --quiet --batch-mb 0 --address-table 64K --store %s " MAINNET, b));
+    same_addresses(a, b);
+    /* a kill on either side of a spill's commit: the next writer resumes to the same ids */
+    for (int i = 0; i < 2; i++) {
+        run_result r;
+        snprintf(k, sizeof k, "%s/k%d", d, i);
+        expect_ok(run_sleuth("ingest btc --quiet --store %s %s %s", k, CONSEC0, CONSEC1));
+        r = run_sh("SLEUTH_TEST_KILL_AT=%s %s ingest btc --quiet --batch-mb 0 --address-table 64K --store %s " MAINNET,
+                   points[i], sleuth_bin(), k);
+        cr_assert_eq(r.status, 128 + SIGKILL, "not killed at %s: exit %d %s", points[i], r.status, r.err);
+        run_free(&r);
+        expect_ok(run_sleuth("ingest btc --quiet --batch-mb 0 --address-table 64K --store %s " MAINNET, k));
+        same_addresses(a, k);
+    }
+}

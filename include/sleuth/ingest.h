@@ -21,9 +21,11 @@ typedef struct sl_ingest_opts {
     uint64_t memory_bytes;        /* budget for the ingest's own memory; 0 = a quarter of RAM.
                                    * A batch of B block bytes holds about B/2 of txid items,
                                    * address events and spends (and as much sort scratch),
-                                   * so batches are budget/8, between 8 and 512 MiB. The
+                                   * so batches are budget/16, between 8 and 512 MiB. The
                                    * writer's two tables (addr.map, utxo.map) are mapped
                                    * files beside it: see table_bytes */
+    uint64_t addr_table_bytes;    /* bound of addr.map, the address table's in-memory tier
+                                   * (sl_btc_set_budget); 0 = an eighth of memory_bytes */
 } sl_ingest_opts;
 
 typedef struct sl_ingest_report {

@@ -45,6 +45,10 @@
  *                  past them are ignored (a crashed ingest's leftovers, a rolled-back
  *                  branch) and overwritten by the next ingest.
  *   "btc.runs.t", "btc.runs.h"   the run lists (runs.h manifests)
+ *   "btc.runs.a", "btc.acold"    the address table's cold tier: its key runs (48 bits of
+ *                  an address's fingerprint -> address id, for ids below acold) and acold
+ *                  (u32 SL_STORE_VERSION_ACOLD, u32 0, u64 acold); absent until an ingest with a budget first spills addr.map,
+ *                  which then holds only the ids from acold on (btc_store.c)
  *   databases btc.block (block hash -> block index), btc.height (height -> block index)
  *
  * Commit protocol: a batch appends records (buffered, pwrite), finds and adds addresses in
@@ -78,6 +82,10 @@
 #include "sleuth/err.h"
 
 #define SL_STORE_VERSION 3
+/* The version word of the "btc.acold" record (the address table's cold tier): a sleuth that
+ * predates the cold tier would not find the addresses in it, so it must refuse such a
+ * store, and it does: its check wants every commit-record value to start with 3. */
+#define SL_STORE_VERSION_ACOLD 4
 
 typedef struct sl_store sl_store;
 
@@ -310,6 +318,14 @@ int sl_btc_append_block(sl_store *s, const sl_btc_block *b, const sl_btc_prep *p
 /* Bytes of the writer's two tables (addr.map + utxo.map): what an ingest needs in memory
  * for a flat cost per transaction. Writer handles; 0 for readers. */
 uint64_t sl_btc_table_bytes(const sl_store *s);
+/* Writers: bounds addr.map, the address table's hot tier, to about addr_bytes_max bytes
+ * (0: no bound, every address stays in it): at the start of a batch whose ~batch_txs
+ * transactions (~1.25 new addresses each) would take it past the bound, its addresses
+ * move into a sorted cold run (a commit of its own) and it starts empty. The cold tier's
+ * pages are read-only, so a machine short of memory drops them instead of writing them
+ * back; a look-up of an address there costs a Bloom probe per run and, when it is there,
+ * a search of one run and a read of its dictionary record. */
+void sl_btc_set_budget(sl_store *s, uint64_t addr_bytes_max, uint64_t batch_txs);
 /* Makes everything appended since sl_btc_begin durable and visible. */
 int sl_btc_commit(sl_store *s, sl_error *e) SL_MUST_USE;
 /* Drops everything appended since sl_btc_begin (the writer's tables are undone). */

@@ -13,20 +13,35 @@
 
 static const char HELP[] =
     "usage: sleuth ingest btc --store DIR [--network NAME] [--prevouts FILE]... [--memory SIZE]\n"
-    "                         [--quiet] [--json] PATH...\n"
+    "                         [--address-table SIZE] [--quiet] [--json] PATH...\n"
     "  PATH: blk*.dat files, a Bitcoin Core blocks/ folder (xor.dat honoured), or raw blocks\n"
     "        (.bin, .hex, .zst)\n"
     "  --network   bitcoin (default), testnet, testnet4, signet, regtest, litecoin, litecoin-regtest\n"
     "  --prevouts  JSON spent-output views, so fees and input addresses of isolated blocks are known\n"
     "  --memory    budget for the ingest's memory (default: a quarter of RAM), e.g. 512M, 2.7G: sets the\n"
-    "              batch size; the address and unspent-output tables (about 40 B per tx) are mapped\n"
-    "              files that must fit in it for the cost per tx to stay flat (a note says when not)\n";
+    "              batch size and bounds the address table's in-memory part to an eighth of it (older\n"
+    "              addresses move to sorted runs on disk); the unspent-output table (~17 B per tx on\n"
+    "              the generated chain) must fit beside it (a note says when not)\n"
+    "  --address-table  that bound itself (at least 64K), instead of an eighth of --memory\n";
+
+/* A size: bytes, or with a K, M, G suffix (powers of 1024); decimals allowed (2.7G). */
+static bool parse_size(const char *arg, double min, uint64_t *out)
+{
+    char *end;
+    double v = strtod(arg, &end);
+    double mul = *end == 'K' || *end == 'k' ? 1024.0 : *end == 'M' || *end == 'm' ? 1048576.0
+               : *end == 'G' || *end == 'g' ? 1073741824.0 : *end ? -1 : 1;
+    if (end == arg || mul < 0 || (*end && end[1]) || !(v > 0) || v * mul < min || v * mul > 1e15) return false;
+    *out = (uint64_t)(v * mul);
+    return true;
+}
 
 int cmd_ingest(int argc, char **argv)
 {
     static const struct option opts[] = {{"store", 1, 0, 's'}, {"network", 1, 0, 'n'}, {"prevouts", 1, 0, 'p'},
                                          {"json", 0, 0, 'j'},  {"quiet", 0, 0, 'q'},   {"help", 0, 0, 'h'},
-                                         {"batch-mb", 1, 0, 'b'}, {"memory", 1, 0, 'm'}, {0, 0, 0, 0}};
+                                         {"batch-mb", 1, 0, 'b'}, {"memory", 1, 0, 'm'},
+                                         {"address-table", 1, 0, 'a'}, {0, 0, 0, 0}};
     cli_common c = {getenv("SLEUTH_STORE"), false, false};
     sl_ingest_opts io = {0};
     sl_ingest_report r;
@@ -59,19 +74,18 @@ int cmd_ingest(int argc, char **argv)
             io.batch_bytes = mb ? mb << 20 : 1;
             break;
         }
-        case 'm': { /* bytes, or with a K, M, G suffix (powers of 1024); decimals allowed: 2.7G */
-            char *end;
-            double v = strtod(optarg, &end);
-            double mul = *end == 'K' || *end == 'k' ? 1024.0 : *end == 'M' || *end == 'm' ? 1048576.0
-                       : *end == 'G' || *end == 'g' ? 1073741824.0 : *end ? -1 : 1;
-            if (end == optarg || mul < 0 || (*end && end[1]) || !(v > 0) || v * mul < 16.0 * 1048576.0 ||
-                v * mul > 1e15) {
+        case 'm':
+            if (!parse_size(optarg, 16.0 * 1048576.0, &io.memory_bytes)) {
                 sl_free(pre);
                 return cli_usage("--memory: give a size of at least 16M, such as 512M or 2.7G (got '%s')", optarg);
             }
-            io.memory_bytes = (uint64_t)(v * mul);
             break;
-        }
+        case 'a':
+            if (!parse_size(optarg, 65536.0, &io.addr_table_bytes)) {
+                sl_free(pre);
+                return cli_usage("--address-table: give a size of at least 64K, such as 256M (got '%s')", optarg);
+            }
+            break;
         case 'h': fputs(HELP, stdout); sl_free(pre); return EXIT_OK;
         default: fputs(HELP, stderr); sl_free(pre); return EXIT_USAGE;
         }

@@ -608,7 +608,7 @@ static void provide(void *vctx, const sl_btc_block *b, uint32_t k, sl_btc_prevou
  * ring slot k % DEPTH, and the consumer takes slot k when it is ready. Parsing touches only
  * the input files (read-only mappings) and the slot's own buffers; the store is written
  * by the consumer alone. */
-#define PIPE_DEPTH 32
+#define PIPE_DEPTH 32 /* at most; a memory budget may ask for fewer slots (pipe_depth) */
 
 typedef struct pslot {
     sl_btc_block b;
@@ -626,7 +626,7 @@ typedef struct pipe_t {
     size_t n, taken; /* taken: blocks the consumer released */
     unsigned checks;
     const sl_btc_prepkeys *keys; /* when set, workers also prepare each block for the writer */
-    int nw;
+    int nw, depth;
     bool stop;
     pthread_t th[PIPE_DEPTH];
     pthread_mutex_t mu;
@@ -640,11 +640,11 @@ static void *pipe_work(void *arg)
     struct pworker *pw = arg;
     pipe_t *p = pw->p;
     for (size_t k = (size_t)pw->w; k < p->n; k += (size_t)p->nw) {
-        pslot *sl = &p->s[k % PIPE_DEPTH];
+        pslot *sl = &p->s[k % (size_t)p->depth];
         const cand *c = &p->x->c[p->order[k]];
         const uint8_t *d;
         pthread_mutex_lock(&p->mu);
-        while (!p->stop && k >= p->taken + PIPE_DEPTH) pthread_cond_wait(&p->cv, &p->mu);
+        while (!p->stop && k >= p->taken + (size_t)p->depth) pthread_cond_wait(&p->cv, &p->mu);
         pthread_mutex_unlock(&p->mu);
         if (p->stop) break;
         memset(&sl->be, 0, sizeof sl->be);
@@ -667,12 +667,25 @@ static int ncores(void)
     return n < 1 ? 1 : n > PIPE_DEPTH / 2 ? PIPE_DEPTH / 2 : (int)n;
 }
 
-/* Starts nw workers over order[0..n). Errors: SL_ENOMEM (no thread could start). */
+/* Ring slots for a memory budget: a parsed and prepared block takes ~4x its bytes, and the
+ * ring gets a sixteenth of the budget (32 slots unless the budget is small), never fewer
+ * than two per worker. */
+static int pipe_depth(uint64_t budget, uint64_t block_bytes, int nw)
+{
+    uint64_t per = 4 * (block_bytes ? block_bytes : 1), d = budget / 16 / per;
+    if (d > PIPE_DEPTH) d = PIPE_DEPTH;
+    if (d < 2 * (uint64_t)nw) d = 2 * (uint64_t)nw;
+    return d > PIPE_DEPTH ? PIPE_DEPTH : (int)d;
+}
+
+/* Starts nw workers over order[0..n) with `depth` ring slots. Errors: SL_ENOMEM (no
+ * thread could start). */
 static int pipe_start(pipe_t *p, ctx *x, const size_t *order, size_t n, unsigned checks,
-                      const sl_btc_prepkeys *keys, int nw, sl_error *e)
+                      const sl_btc_prepkeys *keys, int nw, int depth, sl_error *e)
 {
     memset(p, 0, sizeof *p);
     p->x = x, p->order = order, p->n = n, p->checks = checks, p->keys = keys, p->nw = nw < 1 ? 1 : nw;
+    p->depth = depth < 1 ? 1 : depth > PIPE_DEPTH ? PIPE_DEPTH : depth;
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
     for (int w = 0; w < p->nw; w++) {
@@ -689,7 +702,7 @@ static int pipe_start(pipe_t *p, ctx *x, const size_t *order, size_t n, unsigned
 /* Waits for block k (taken in order); its slot stays the consumer's until pipe_release. */
 static pslot *pipe_take(pipe_t *p, size_t k)
 {
-    pslot *sl = &p->s[k % PIPE_DEPTH];
+    pslot *sl = &p->s[k % (size_t)p->depth];
     pthread_mutex_lock(&p->mu);
     while (!sl->ready) pthread_cond_wait(&p->cv, &p->mu);
     pthread_mutex_unlock(&p->mu);
@@ -699,7 +712,7 @@ static pslot *pipe_take(pipe_t *p, size_t k)
 static void pipe_release(pipe_t *p, size_t k)
 {
     pthread_mutex_lock(&p->mu);
-    p->s[k % PIPE_DEPTH].ready = false;
+    p->s[k % (size_t)p->depth].ready = false;
     p->taken = k + 1;
     pthread_cond_broadcast(&p->cv);
     pthread_mutex_unlock(&p->mu);
@@ -736,7 +749,7 @@ static uint64_t budget_of(uint64_t budget)
 /* Block bytes per commit for a memory budget. */
 static uint64_t batch_for_memory(uint64_t budget)
 {
-    uint64_t b = budget_of(budget) / 8;
+    uint64_t b = budget_of(budget) / 16;
     if (b < ((uint64_t)8 << 20)) b = (uint64_t)8 << 20;
     if (b > ((uint64_t)512 << 20)) b = (uint64_t)512 << 20;
     return b;
@@ -920,18 +933,23 @@ int sl_ingest_btc(sl_store *s, const char *const *paths, int npaths, const sl_in
     sl_progress_start(&pg, norder, "blocks", o->quiet);
     start_blocks = (uint32_t)m->n_blocks;
     sl_btc_prep_keys(s, &keys);
+    uint64_t bytes = 0;
     {
-        uint64_t bytes = 0;
         for (size_t k = 0; k < norder; k++) bytes += x.c[order[k]].len;
         /* ~400 block bytes a tx (the generated chain; mainnet averages more): growing the
          * tables once now costs less than growing them step by step */
+        /* an eighth of the budget for the address table's hot tier (the rest: the
+         * unspent-output map, the batch, the pages of the columns and block files) */
+        sl_btc_set_budget(s, o->addr_table_bytes ? o->addr_table_bytes : budget_of(o->memory_bytes) / 8,
+                          (batch < bytes ? batch : bytes) / 400 + 1);
         if ((rc = sl_btc_expect(s, bytes / 400 + 1, e))) goto out;
     }
     if ((rc = sl_annot_open(&an, s, e)) || (rc = sl_annot_begin(an, e))) goto out;
     if ((rc = sl_btc_begin(s, netname, e))) goto out;
     {
         pipe_t pp;
-        if ((rc = pipe_start(&pp, &x, order, norder, SL_BTC_CHECK_ALL, &keys, ncores(), e))) {
+        if ((rc = pipe_start(&pp, &x, order, norder, SL_BTC_CHECK_ALL, &keys, ncores(),
+                             pipe_depth(budget_of(o->memory_bytes), bytes / norder, ncores()), e))) {
             pipe_stop(&pp);
             sl_btc_abort(s);
             goto out;

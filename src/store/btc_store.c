@@ -8,6 +8,14 @@
  * histories, the spent marks — is collected in memory and written at the commit in one
  * sorted pass (runs.h, spent.col). So the cost per transaction does not depend on how
  * large the store already is, as long as the two tables fit in memory.
+ *
+ * The address table has two tiers so that it need not fit: addr.map holds the ids from
+ * `acold` on (the hot tier, random access), and the ids below it live in sorted key runs
+ * (runs "a", the cold tier: 48 bits of the address's fingerprint -> id, with a Bloom filter
+ * each, read-only pages the kernel can drop without writing anything back). A writer given
+ * a budget for the table (sl_btc_set_budget) moves the hot tier into a new cold run at the
+ * start of a batch when the next batch would take it past the budget (spill_addresses), in
+ * a commit of its own; without a budget the hot tier holds every address (one tier).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -58,12 +66,14 @@ typedef struct sl_btc_state {
     sl_fpmap amap;
     sl_utxo utxo;
     bool have_utxo;
-    sl_runs truns, hruns;
+    sl_runs truns, hruns, aruns;
+    uint64_t acold;           /* committed: ids below it are in aruns, not in amap */
+    uint64_t acap, abatch;    /* budget of amap's file (0: none), new addresses per batch */
     sl_btc_meta cm, m;        /* committed; working (= cm unless a batch is open) */
     const sl_btc_net *net;
     char bdir[512];
-    uint8_t *man_t, *man_h;   /* the committed run lists */
-    size_t man_tn, man_hn;
+    uint8_t *man_t, *man_h, *man_a; /* the committed run lists */
+    size_t man_tn, man_hn, man_an;
     /* the open batch */
     uint64_t tx0;
     uint64_t amap_gen0;       /* addr.map's growth count when the batch began */
@@ -486,15 +496,43 @@ static size_t addr_bytes(uint8_t *k, const sl_btc_addr *a)
     return 2 + (size_t)a->len;
 }
 
+/* The cold tier's look-up: the id below acold whose fingerprint is f, compared on 48 bits
+ * of h1 (the run's key) and 32 of h2 (the check in the value): 80 bits, so no dictionary
+ * record is read (two of Bitcoin's ~1.7e9 addresses share them with probability ~1e-6
+ * over all its look-ups; the hot tier compares h1's 61 bits and the probe range). */
+typedef struct coldctx {
+    uint64_t check, below;
+    uint32_t id;
+} coldctx;
+
+static void cold_cb(void *ctx, uint64_t v)
+{
+    coldctx *c = ctx;
+    if (!c->id && v >> 32 == c->check && (v & 0xffffffffu) && (v & 0xffffffffu) < c->below) c->id = (uint32_t)v;
+}
+
+static uint32_t cold_find(const sl_store *s, sl_fp f)
+{
+    coldctx c = {f.h2 & 0xffffffffu, B(s)->acold, 0};
+    if (B(s)->aruns.n) sl_runs_find_key(&B(s)->aruns, f.h1 >> 13, cold_cb, &c);
+    return c.id;
+}
+
 int sl_btc_addr_id(const sl_store *s, const sl_btc_addr *a, uint32_t *id)
 {
     uint8_t k[48];
     size_t n = addr_bytes(k, a);
     uint32_t got;
     const uint8_t *r;
+    sl_fp f;
     if (!B(s)->amap.map || a->kind == SL_ADDR_NONE) return SL_ENOTFOUND;
-    got = sl_fpmap_find(&B(s)->amap, sl_fpmap_hash(&B(s)->amap, k, n));
-    if (got == SL_FPMAP_NONE || got == 0 || !(r = addr_rec(s, got)) || memcmp(r, k, n) != 0) return SL_ENOTFOUND;
+    f = sl_fpmap_hash(&B(s)->amap, k, n);
+    got = sl_fpmap_find(&B(s)->amap, f);
+    if (got == SL_FPMAP_NONE || got == 0 || !(r = addr_rec(s, got)) || memcmp(r, k, n) != 0) {
+        /* a user's address is compared with its record in the cold tier too */
+        got = cold_find(s, f);
+        if (!got || !(r = addr_rec(s, got)) || memcmp(r, k, n) != 0) return SL_ENOTFOUND;
+    }
     *id = got;
     return SL_OK;
 }
@@ -671,10 +709,25 @@ static int load_meta(sl_store *s, MDB_txn *txn, sl_error *e)
     b->net = sl_btc_net_by_name(b->cm.network[0] ? b->cm.network : "bitcoin");
     if (!b->net) b->net = sl_btc_net_default();
     if ((rc = get_manifest(s, txn, "btc.runs.t", &b->man_t, &b->man_tn, e)) ||
-        (rc = get_manifest(s, txn, "btc.runs.h", &b->man_h, &b->man_hn, e)))
+        (rc = get_manifest(s, txn, "btc.runs.h", &b->man_h, &b->man_hn, e)) ||
+        (rc = get_manifest(s, txn, "btc.runs.a", &b->man_a, &b->man_an, e)))
         return rc;
-    if ((rc = sl_runs_load(&b->truns, b->man_t, b->man_tn, e)) || (rc = sl_runs_load(&b->hruns, b->man_h, b->man_hn, e)))
+    if ((rc = sl_runs_load(&b->truns, b->man_t, b->man_tn, e)) || (rc = sl_runs_load(&b->hruns, b->man_h, b->man_hn, e)) ||
+        (rc = sl_runs_load(&b->aruns, b->man_a, b->man_an, e)))
         return rc;
+    {   /* the address table's cold tier: absent in stores that never spilled (all hot) */
+        MDB_val ak = {9, "btc.acold"}, av;
+        int arc = mdb_get(txn, s->db_meta, &ak, &av);
+        b->acold = 0;
+        if (arc == 0 && av.mv_size == 16 && sl_le32(av.mv_data) == SL_STORE_VERSION_ACOLD)
+            b->acold = sl_le64((const uint8_t *)av.mv_data + 8);
+        else if (arc == 0)
+            return sl_err(e, SL_ESTORE, "%s: btc.acold is not an address-table record (%zu bytes)", s->dir, av.mv_size);
+        else if (arc != MDB_NOTFOUND) return mdb_fail(e, "read btc.acold", arc);
+        if (b->acold > b->cm.n_addr)
+            return sl_err(e, SL_ESTORE, "%s: the address table's cold tier ends at id %llu, past the %llu addresses",
+                          s->dir, (unsigned long long)b->acold, (unsigned long long)b->cm.n_addr);
+    }
     for (int c = 0; c < C_N; c++) {
         if ((rc = sl_col_refresh(&b->col[c], e))) return rc;
         if (b->col[c].fd >= 0 && col_records(&b->cm, c) > sl_col_cap(&b->col[c]) && !b->writer)
@@ -692,6 +745,7 @@ static int writer_recover(sl_store *s, sl_error *e)
     int rc;
     sl_runs_collect(&b->truns);
     sl_runs_collect(&b->hruns);
+    sl_runs_collect(&b->aruns);
     for (int c = 0; c < C_N; c++)
         if (c != C_BLOCKS && c != C_BSTART && c != C_SPENT) sl_col_append_start(&b->col[c], col_records(&b->cm, c));
     if (b->cm.n_tx == 0 && b->cm.n_addr == 1) {
@@ -700,9 +754,16 @@ static int writer_recover(sl_store *s, sl_error *e)
         if (pwrite(b->col[C_ADDRS].fd, z, 2, SL_COL_HEADER) != 2 || pwrite(b->col[C_ADDRX].fd, z, 8, SL_COL_HEADER) != 8)
             return sl_col_io_error(e, b->col[C_ADDRS].path, "writing", errno ? errno : ENOSPC);
     }
+    /* a kill between a spill's commit and addr.map's new start leaves the old hot tier:
+     * it is started anew at the committed boundary and refilled below */
+    if (b->amap.base != b->acold &&
+        (rc = sl_fpmap_reset(&b->amap, b->acold, b->cm.n_addr - b->acold, e)))
+        return rc;
     if (sl_fpmap_dirty(&b->amap)) {
         sl_fpmap_purge(&b->amap, b->cm.n_addr);
-        for (uint64_t id = sl_fpmap_covered(&b->amap) ? sl_fpmap_covered(&b->amap) : 1; id < b->cm.n_addr; id++) {
+        uint64_t from = sl_fpmap_covered(&b->amap);
+        if (from < b->acold) from = b->acold;
+        for (uint64_t id = from ? from : 1; id < b->cm.n_addr; id++) {
             const uint8_t *r = addr_rec(s, (uint32_t)id);
             bool added;
             if (!r) return sl_err(e, SL_ESTORE, "%s: address %llu has no dictionary record", s->dir, (unsigned long long)id);
@@ -782,6 +843,7 @@ int sl_btc_state_open(sl_store *s, MDB_txn *txn, sl_error *e)
     snprintf(rdir, sizeof rdir, "%s/runs", b->bdir);
     sl_runs_init(&b->truns, rdir, "t", SL_RUNS_KEYS);
     sl_runs_init(&b->hruns, rdir, "h", SL_RUNS_HIST);
+    sl_runs_init(&b->aruns, rdir, "a", SL_RUNS_KEYC);
     if ((rc = mdb_dbi_open(txn, "btc.block", cf, &b->db_block)) ||
         (rc = mdb_dbi_open(txn, "btc.height", cf | MDB_INTEGERKEY, &b->db_height))) {
         if (!rw && rc == MDB_NOTFOUND) return SL_ENOTFOUND; /* created, never committed */
@@ -820,6 +882,12 @@ int sl_btc_state_open(sl_store *s, MDB_txn *txn, sl_error *e)
     return SL_OK;
 }
 
+bool sl_btc_torn(const sl_store *s)
+{
+    const sl_btc_state *b = B(s);
+    return b && !b->writer && b->amap.map && b->amap.base > b->acold;
+}
+
 int sl_btc_state_renew(sl_store *s, sl_error *e)
 {
     int rc;
@@ -853,8 +921,10 @@ void sl_btc_state_close(sl_store *s)
     if (b->have_utxo) sl_utxo_close(&b->utxo);
     sl_runs_close(&b->truns);
     sl_runs_close(&b->hruns);
+    sl_runs_close(&b->aruns);
     sl_free(b->man_t);
     sl_free(b->man_h);
+    sl_free(b->man_a);
     sl_free(b->kv);
     sl_free(b->ev);
     sl_free(b->sp);
@@ -882,6 +952,8 @@ void sl_btc_state_remove_files(const char *dir)
         sl_runs_init(&rs, p, "t", SL_RUNS_KEYS);
         sl_runs_collect(&rs);
         sl_runs_init(&rs, p, "h", SL_RUNS_HIST);
+        sl_runs_collect(&rs);
+        sl_runs_init(&rs, p, "a", SL_RUNS_KEYC);
         sl_runs_collect(&rs);
         rmdir(p);
     }
@@ -965,6 +1037,112 @@ static void batch_clear(sl_btc_state *b)
     b->batch_ix = false;
 }
 
+static void runs_back(sl_btc_state *b);
+static int commit_record(sl_store *s, const uint64_t *dropped_t, int ndt, const uint64_t *dropped_h, int ndh,
+                         const uint64_t *dropped_a, int nda, uint64_t acold, sl_error *e);
+
+/* Cold items while spilling: by the run's key, then the value (id | check << 32). */
+static int kv_cmp(const void *a, const void *b)
+{
+    const sl_runs_kv *x = a, *y = b;
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* spill_addresses' source of the cold run: the hot tier's ids [from, to) as (48 bits of
+ * h1, id | 32 bits of h2 << 32) in (key, value) order, one quarter of the key space at a
+ * time (addr.map keeps no h2: each pass reads the ids' dictionary records in order and
+ * fingerprints them again), so the spill holds a quarter of the items in memory. */
+#define SPILL_PARTS 4
+typedef struct spillsrc {
+    const sl_store *s;
+    uint64_t from, to;
+    sl_runs_kv *kv;
+    size_t n, cap, at;
+    int part;  /* the key range in kv (-1: none yet) */
+    int rc;    /* SL_ESTORE: a record missing, or a range past cap */
+} spillsrc;
+static size_t spill_next(void *ctx, sl_runs_kv *out, size_t cap)
+{
+    spillsrc *c = ctx;
+    size_t m;
+    while (c->at == c->n) {
+        if (c->rc || c->part + 1 >= SPILL_PARTS) return 0;
+        c->part++;
+        c->n = c->at = 0;
+        for (uint64_t id = c->from; id < c->to; id++) {
+            const uint8_t *r = addr_rec(c->s, (uint32_t)id);
+            sl_fp f;
+            if (!r) {
+                c->rc = SL_ESTORE;
+                return 0;
+            }
+            f = sl_fpmap_hash(&B(c->s)->amap, r, 2 + (size_t)r[1]);
+            if ((int)(f.h1 >> (61 - 2)) != c->part) continue;
+            if (c->n == c->cap) {
+                c->rc = SL_ESTORE;
+                return 0;
+            }
+            c->kv[c->n++] = (sl_runs_kv){f.h1 >> 13, id | (f.h2 & 0xffffffffu) << 32};
+        }
+        qsort(c->kv, c->n, sizeof *c->kv, kv_cmp);
+    }
+    m = c->n - c->at < cap ? c->n - c->at : cap;
+    memcpy(out, c->kv + c->at, m * sizeof *out);
+    c->at += m;
+    return m;
+}
+
+/* Moves the hot tier of the address table (ids [acold, n_addr), all committed) into a new
+ * cold run, commits that on its own (the counts do not change), then starts addr.map anew
+ * from n_addr. A kill before the commit leaves the old tiers; after it, the next writer
+ * starts addr.map anew (writer_recover). Called between batches. */
+static int spill_addresses(sl_store *s, sl_error *e)
+{
+    sl_btc_state *b = B(s);
+    uint64_t file = b->m.next_run, da[SL_RUNS_MAX + 1], acold = b->m.n_addr, from = b->acold ? b->acold : 1;
+    int nda = 0, rc;
+    /* a quarter of the key space holds a quarter of the ids, give or take a few hundred:
+     * room for 1/4 + 1/16 of them */
+    spillsrc c = {s, from, acold, NULL, 0, (acold - from) / 4 + (acold - from) / 16 + 4096, 0, -1, SL_OK};
+    if (!(c.kv = sl_malloc(c.cap * sizeof *c.kv))) return sl_err(e, SL_ENOMEM, "out of memory");
+    if ((rc = mdb_txn_begin(s->env, NULL, 0, &b->wtxn))) {
+        sl_free(c.kv);
+        return mdb_fail(e, "txn_begin", rc);
+    }
+    rc = sl_runs_add_keys_from(&b->aruns, b->acold, acold, (size_t)(acold - from), spill_next, &c, &file, e);
+    sl_free(c.kv);
+    if (c.rc && !rc)
+        rc = sl_err(e, SL_ESTORE, "%s: spilling the address table: a dictionary record is missing", s->dir);
+    if (rc || (rc = sl_runs_maintain(&b->aruns, &file, NULL, NULL, da, &nda, e))) {
+        mdb_txn_abort(b->wtxn);
+        b->wtxn = NULL;
+        runs_back(b);
+        return rc;
+    }
+    b->m.next_run = file;
+    sl_test_point("spill:written");
+    if ((rc = commit_record(s, NULL, 0, NULL, 0, da, nda, acold, e))) {
+        if (b->wtxn) mdb_txn_abort(b->wtxn);
+        b->wtxn = NULL;
+        b->m = b->cm;
+        runs_back(b);
+        return rc;
+    }
+    sl_test_point("spill:committed");
+    if ((rc = sl_fpmap_reset(&b->amap, acold, b->abatch, e))) return rc;
+    return sl_fpmap_checkpoint(&b->amap, acold, false, e);
+}
+
+/* Whether the next batch would take addr.map past its budget: it would need more than the
+ * budget at the highest fill, or a growth (by 1.5x) of a file already past 2/3 of it. */
+static bool spill_due(const sl_btc_state *b)
+{
+    uint64_t need = sl_fpmap_bytes_for(b->amap.used + b->abatch);
+    return need > b->acap || (need > b->amap.map_len && b->amap.map_len / 2 * 3 > b->acap);
+}
+
+
 int sl_btc_begin(sl_store *s, const char *network_arg, sl_error *e)
 {
     sl_btc_state *b = B(s);
@@ -974,6 +1152,7 @@ int sl_btc_begin(sl_store *s, const char *network_arg, sl_error *e)
     if (s->mode != SL_STORE_WRITE) return sl_err(e, SL_EUSAGE, "store opened read-only");
     if (b->wtxn) return sl_err(e, SL_EUSAGE, "a batch is already open");
     if ((rc = sl_store_grow_map(s, e))) return rc;
+    if (b->acap && b->m.n_addr > b->acold + 1 && spill_due(b) && (rc = spill_addresses(s, e))) return rc;
     if ((rc = mdb_txn_begin(s->env, NULL, 0, &b->wtxn))) return mdb_fail(e, "txn_begin", rc);
     if (network_arg) {
         if (b->m.n_blocks && strcmp(b->m.network, network) != 0) {
@@ -1000,8 +1179,20 @@ int sl_btc_expect(sl_store *s, uint64_t txs, sl_error *e)
     if (!B(s)->writer) return SL_OK;
     /* ~1.25 new addresses a tx on mainnet (1.4 on the generated chain); the unspent
      * outputs grow by ~0.15-0.3 a tx */
-    if ((rc = sl_fpmap_reserve(&B(s)->amap, txs + txs / 4, e))) return rc;
+    uint64_t more = txs + txs / 4, cap = B(s)->acap;
+    if (cap) /* with a budget the hot tier grows only as far as the budget allows */
+        while (more > 1024 && sl_fpmap_bytes_for(B(s)->amap.used + more) / 2 * 3 > cap) more /= 2;
+    if ((rc = sl_fpmap_reserve(&B(s)->amap, more, e))) return rc;
     return sl_utxo_reserve(&B(s)->utxo, txs / 4, e);
+}
+
+void sl_btc_set_budget(sl_store *s, uint64_t addr_bytes_max, uint64_t batch_txs)
+{
+    uint64_t more = batch_txs + batch_txs / 4;
+    /* a batch larger than the bound itself: the bound decides (a spill before each batch) */
+    while (addr_bytes_max && more > 1024 && sl_fpmap_bytes_for(more) > addr_bytes_max) more /= 2;
+    B(s)->acap = addr_bytes_max;
+    B(s)->abatch = more;
 }
 
 uint64_t sl_btc_table_bytes(const sl_store *s)
@@ -1051,6 +1242,17 @@ static int addr_id_of(sl_store *s, const sl_btc_addr *a, sl_fp f, uint32_t *id, 
     bool added;
     int rc;
     if (b->m.n_addr >= UINT32_MAX - 1) return sl_err(e, SL_ELIMIT, "more than 2^32-2 addresses on one chain");
+    if (b->acold > 1) { /* two tiers: the hot one, then the cold runs, before adding */
+        uint32_t got = sl_fpmap_find(&b->amap, f);
+        if (got != SL_FPMAP_NONE) {
+            *id = got;
+            return SL_OK;
+        }
+        if ((got = cold_find(s, f))) {
+            *id = got;
+            return SL_OK;
+        }
+    }
     *id = sl_fpmap_upsert(&b->amap, f, (uint32_t)b->m.n_addr, &added);
     if (added && (rc = addr_append(s, a, e))) {
         sl_fpmap_remove(&b->amap, f, *id);
@@ -1353,6 +1555,7 @@ static void runs_back(sl_btc_state *b)
 {
     if (sl_runs_load(&b->truns, b->man_t, b->man_tn, NULL) == SL_OK) sl_runs_collect(&b->truns);
     if (sl_runs_load(&b->hruns, b->man_h, b->man_hn, NULL) == SL_OK) sl_runs_collect(&b->hruns);
+    if (sl_runs_load(&b->aruns, b->man_a, b->man_an, NULL) == SL_OK) sl_runs_collect(&b->aruns);
 }
 
 /* Undoes, in the writer's tables, everything txs [from, upto->n_tx) did: their outputs
@@ -1443,12 +1646,12 @@ static int put_manifest(sl_store *s, const char *key, const sl_runs *rs, uint8_t
 /* The commit's last step, shared by ingest batches and rollbacks: syncs the files, commits
  * the record (counts and run lists), then deletes the runs merged away. */
 static int commit_record(sl_store *s, const uint64_t *dropped_t, int ndt, const uint64_t *dropped_h, int ndh,
-                         sl_error *e)
+                         const uint64_t *dropped_a, int nda, uint64_t acold, sl_error *e)
 {
     sl_btc_state *b = B(s);
-    MDB_val k = {3, "btc"}, v = {sizeof b->m, &b->m};
-    uint8_t *mt = NULL, *mh = NULL;
-    size_t mtn = 0, mhn = 0;
+    MDB_val k = {3, "btc"}, v = {sizeof b->m, &b->m}, ak = {9, "btc.acold"}, av;
+    uint8_t *mt = NULL, *mh = NULL, *ma = NULL, acb[16] = {0};
+    size_t mtn = 0, mhn = 0, man = 0;
     int rc;
     for (int c = 0; c < C_N; c++) {
         if (c == C_BLOCKS || c == C_BSTART) {
@@ -1462,15 +1665,24 @@ static int commit_record(sl_store *s, const uint64_t *dropped_t, int ndt, const 
         }
     }
     sl_test_point("commit:logged");
+    sl_put_le32(acb, SL_STORE_VERSION_ACOLD); /* older sleuths refuse the store (store.h) */
+    sl_put_le64(acb + 8, acold);
+    av = (MDB_val){16, acb};
     if ((rc = put_manifest(s, "btc.runs.t", &b->truns, &mt, &mtn, e)) ||
-        (rc = put_manifest(s, "btc.runs.h", &b->hruns, &mh, &mhn, e))) {
+        (rc = put_manifest(s, "btc.runs.h", &b->hruns, &mh, &mhn, e)) ||
+        (acold && (rc = put_manifest(s, "btc.runs.a", &b->aruns, &ma, &man, e))) ||
+        (acold && (rc = mdb_put(b->wtxn, s->db_meta, &ak, &av, 0)) && (rc = mdb_fail(e, "put btc.acold", rc))) ||
+        (!acold && b->acold && (rc = mdb_del(b->wtxn, s->db_meta, &ak, NULL)) && rc != MDB_NOTFOUND &&
+         (rc = mdb_fail(e, "delete btc.acold", rc)))) {
         sl_free(mt);
         sl_free(mh);
+        sl_free(ma);
         return rc;
     }
     if ((rc = mdb_put(b->wtxn, s->db_meta, &k, &v, 0))) {
         sl_free(mt);
         sl_free(mh);
+        sl_free(ma);
         return mdb_fail(e, "put meta", rc);
     }
     rc = mdb_txn_commit(b->wtxn);
@@ -1478,11 +1690,17 @@ static int commit_record(sl_store *s, const uint64_t *dropped_t, int ndt, const 
     if (rc) {
         sl_free(mt);
         sl_free(mh);
+        sl_free(ma);
         return mdb_fail(e, "commit", rc);
     }
     sl_free(b->man_t);
     sl_free(b->man_h);
     b->man_t = mt, b->man_tn = mtn, b->man_h = mh, b->man_hn = mhn;
+    if (acold || b->acold) {
+        sl_free(b->man_a);
+        b->man_a = ma, b->man_an = man;
+    }
+    b->acold = acold;
     /* the batch's appends are on disk; the writer does not read them back soon */
     for (int c = 0; c < C_N; c++)
         if (c != C_BLOCKS && c != C_BSTART && c != C_SPENT && c != C_ADDRX)
@@ -1491,6 +1709,7 @@ static int commit_record(sl_store *s, const uint64_t *dropped_t, int ndt, const 
     sl_test_point("commit:committed");
     sl_runs_unlink(&b->truns, dropped_t, ndt);
     sl_runs_unlink(&b->hruns, dropped_h, ndh);
+    sl_runs_unlink(&b->aruns, dropped_a, nda);
     batch_clear(b);
     for (int c = 0; c < C_N; c++)
         if (sl_col_refresh(&b->col[c], e)) return e ? e->code : SL_EIO;
@@ -1517,7 +1736,7 @@ int sl_btc_commit(sl_store *s, sl_error *e)
         (rc = sl_runs_maintain(&b->hruns, &file, tx_stats, s, dh, &ndh, e)))
         goto fail;
     b->m.next_run = file;
-    if ((rc = commit_record(s, dt, ndt, dh, ndh, e))) goto fail;
+    if ((rc = commit_record(s, dt, ndt, dh, ndh, NULL, 0, b->acold, e))) goto fail;
     sl_store_mark_written(s);
     return SL_OK;
 fail:
@@ -1528,7 +1747,8 @@ fail:
 /* ---------------- rollback ---------------- */
 
 /* Undoes every block stored at or after block index cut; the caller commits. */
-static int rollback_to(sl_store *s, uint32_t cut, uint64_t *dt, int *ndt, uint64_t *dh, int *ndh, sl_error *e)
+static int rollback_to(sl_store *s, uint32_t cut, uint64_t *dt, int *ndt, uint64_t *dh, int *ndh, uint64_t *da,
+                       int *nda, uint64_t *acold, sl_error *e)
 {
     sl_btc_state *b = B(s);
     const bstart_rec *bs = sl_col_at(&b->col[C_BSTART], cut);
@@ -1547,6 +1767,12 @@ static int rollback_to(sl_store *s, uint32_t cut, uint64_t *dt, int *ndt, uint64
     if ((rc = sl_runs_cut(&b->truns, nm.n_tx, &file, NULL, NULL, dt, ndt, e)) ||
         (rc = sl_runs_cut(&b->hruns, nm.n_tx, &file, tx_stats, s, dh, ndh, e)))
         return rc;
+    /* addresses the cut removes that were moved to the cold tier leave it too */
+    *acold = b->acold;
+    if (nm.n_addr < b->acold) {
+        if ((rc = sl_runs_cut(&b->aruns, nm.n_addr, &file, NULL, NULL, da, nda, e))) return rc;
+        *acold = nm.n_addr;
+    }
     for (uint64_t i = nm.n_blocks; i < b->m.n_blocks; i++) {
         const sl_btc_blockrec *br = sl_btc_block_at(s, i);
         MDB_val k = {32, (void *)br->hash.b};
@@ -1574,21 +1800,21 @@ static int rollback_to(sl_store *s, uint32_t cut, uint64_t *dt, int *ndt, uint64
 int sl_btc_truncate(sl_store *s, uint32_t cut, sl_error *e)
 {
     sl_btc_state *b = B(s);
-    uint64_t dt[SL_RUNS_MAX + 1], dh[SL_RUNS_MAX + 1];
-    int ndt = 0, ndh = 0, rc;
+    uint64_t dt[SL_RUNS_MAX + 1], dh[SL_RUNS_MAX + 1], da[SL_RUNS_MAX + 1], acold, acold0 = b->acold;
+    int ndt = 0, ndh = 0, nda = 0, rc;
     if (s->mode != SL_STORE_WRITE) return sl_err(e, SL_EUSAGE, "store opened read-only");
     sl_btc_meta old;
     if (cut >= b->cm.n_blocks) return SL_OK;
     if ((rc = sl_btc_begin(s, NULL, e))) return rc;
     old = b->m;
-    if ((rc = rollback_to(s, cut, dt, &ndt, dh, &ndh, e))) {
+    if ((rc = rollback_to(s, cut, dt, &ndt, dh, &ndh, da, &nda, &acold, e))) {
         sl_btc_abort(s);
         return rc;
     }
     sl_test_point("rollback:computed");
     /* the commit first: a kill before it leaves the store as it was; nothing in place has
      * changed yet */
-    if ((rc = commit_record(s, dt, ndt, dh, ndh, e))) {
+    if ((rc = commit_record(s, dt, ndt, dh, ndh, da, nda, acold, e))) {
         sl_btc_abort(s);
         return rc;
     }
@@ -1596,6 +1822,9 @@ int sl_btc_truncate(sl_store *s, uint32_t cut, sl_error *e)
      * files; a kill here is put right by the next writer's recovery: addr.map is purged of
      * ids past the counts, utxo.map rebuilt with stale spent marks cleared) */
     undo_txs(s, &old, b->cm.n_tx, b->cm.n_addr, true, false);
+    /* the cut went into the cold tier: the hot one, now empty, starts at the new end (a
+     * failure or a kill leaves that to the next writer's recovery) */
+    if (acold != acold0 && sl_fpmap_reset(&b->amap, acold, 0, NULL)) { /* see above */ }
     for (int c = 0; c < C_N; c++)
         if (c != C_BLOCKS && c != C_BSTART && c != C_SPENT) sl_col_append_start(&b->col[c], col_records(&b->cm, c));
     if (!b->cm.n_blocks) sl_store_mark_unwritten(s);

@@ -44,6 +44,7 @@ static void put_header(uint8_t *h, const sl_fpmap *m, uint64_t nb, uint64_t used
     sl_put_le64(h + 56, used);
     sl_put_le64(h + 64, covered);
     sl_put_le32(h + 72, dirty);
+    sl_put_le64(h + 80, m->base);
 }
 
 /* Writes a new, empty map of nb buckets at path (header, then the zeroed buckets with
@@ -92,6 +93,7 @@ static int map_fd(sl_fpmap *m, int fd, sl_error *e)
         return sl_err(e, SL_ESTORE, "%s: map header does not match the file", m->path);
     sl_fpkey_from_bytes(&m->key, m->map + 16);
     m->used = sl_le64(m->map + 56);
+    m->base = sl_le64(m->map + 80);
     m->buckets = m->map + SL_FPMAP_HEADER;
     m->fd = fd;
     m->ino = st.st_ino;
@@ -283,7 +285,7 @@ static int rebuild(sl_fpmap *m, uint64_t nb, sl_error *e)
         return rc;
     }
     n.used = 0;
-    for (uint64_t id = 0; id < count && id < SL_FPMAP_NONE; id++) {
+    for (uint64_t id = m->base; id < count && id < SL_FPMAP_NONE; id++) {
         size_t len;
         const void *k = m->keyof(m->kctx, (uint32_t)id, &len);
         sl_fp f;
@@ -311,6 +313,36 @@ int sl_fpmap_reserve(sl_fpmap *m, uint64_t more, sl_error *e)
     if (!over_fill(need, nb)) return SL_OK;
     while (over_fill(need, nb) || nb < m->nb + m->nb / 2) nb += nb / 2 + 1;
     return rebuild(m, nb, e);
+}
+
+int sl_fpmap_reset(sl_fpmap *m, uint64_t base, uint64_t more, sl_error *e)
+{
+    char tmp[600];
+    sl_fpmap n = *m;
+    uint64_t nb = MIN_BUCKETS;
+    int fd, rc;
+    while (over_fill(more, nb)) nb += nb / 2 + 1;
+    n.base = base;
+    snprintf(tmp, sizeof tmp, "%s.new", m->path);
+    if ((rc = write_new(&n, tmp, nb, base, &fd, e))) return rc;
+    n.map = NULL;
+    n.fd = -1;
+    if ((rc = map_fd(&n, fd, e))) {
+        if (!n.map) close(fd);
+        else sl_fpmap_close(&n);
+        unlink(tmp);
+        return rc;
+    }
+    if (fsync(n.fd) != 0 || rename(tmp, m->path) != 0) {
+        rc = sl_col_io_error(e, m->path, "starting the map anew", errno);
+        sl_fpmap_close(&n);
+        unlink(tmp);
+        return rc;
+    }
+    n.gen = m->gen + 1;
+    sl_fpmap_close(m);
+    *m = n;
+    return SL_OK;
 }
 
 uint64_t sl_fpmap_purge(sl_fpmap *m, uint64_t n)

@@ -17,6 +17,8 @@
  *   16 32  fingerprint key (fp.h; random, chosen when the file is made)
  *   48  8  buckets                  56 8  used slots (live + removed) at the last checkpoint
  *   64  8  covered: every id below it is in the map      72 4  dirty (a writer has it open)
+ *   80  8  base: the map holds ids from base on only (0 in maps older than the field: all);
+ *          the ids below it live in the owner's sorted runs (btc_store.c's cold tier)
  *   128 .. buckets of 64 bytes: five u64 h1 + 1 (0 = empty), then five u32 ids
  *          (0xFFFFFFFF marks a removed entry: its slot stays taken until the next growth,
  *          so probes run past it), then 4 bytes of padding
@@ -61,6 +63,7 @@ typedef struct sl_fpmap {
     uint8_t *buckets;
     uint64_t nb;     /* buckets */
     uint64_t used;   /* slots taken (live and removed) */
+    uint64_t base;   /* the first id the map holds (header) */
     uint64_t gen;    /* growths since opened (sl_fpmap_unadd is only for entries added since the last) */
     sl_fpkey key;
     ino_t ino;
@@ -99,6 +102,11 @@ bool sl_fpmap_remove(sl_fpmap *m, sl_fp h, uint32_t id);
  * fill would pass 0.9). Errors: SL_EIO (disk full: said in words), SL_ENOMEM, SL_ESTORE
  * (no key source set, or it lacks a key the map holds). */
 int sl_fpmap_reserve(sl_fpmap *m, uint64_t more, sl_error *e) SL_MUST_USE;
+/* Writers: replaces the map by an empty one (same key) holding ids from base on, sized
+ * for `more` insertions; written whole and renamed over the old file, so a kill leaves
+ * one or the other and a reader keeps its mapping of the old one until it refreshes.
+ * covered becomes base; the map stays dirty. Errors: SL_EIO (disk full: said in words). */
+int sl_fpmap_reset(sl_fpmap *m, uint64_t base, uint64_t more, sl_error *e) SL_MUST_USE;
 /* Writers: marks every entry with id >= n removed (after a crash or an aborted batch);
  * returns how many. Reads the whole file. */
 uint64_t sl_fpmap_purge(sl_fpmap *m, uint64_t n);

@@ -24,7 +24,10 @@ static const char MAGIC[8] = "SLEUTHR";
 #define VERSION 4          /* run files */
 #define MANIFEST_VERSION 3 /* the run lists: the store's format (every commit-record value starts with it) */
 #define HDR 128
-#define KEY_ITEM 11
+#define KEY_ITEM 11  /* keys sets: 6-byte key, 5-byte id */
+#define KEYC_ITEM 14 /* checked keys sets: 6-byte key, 8-byte value (id | check << 32) */
+/* Item bytes of a keys set of this kind. */
+static inline size_t kw(int kind) { return kind == SL_RUNS_KEYC ? KEYC_ITEM : KEY_ITEM; }
 #define DESC 48
 #define SUM_DIR 13    /* sums directory entry: key before the block (8), offset (5) */
 #define SUMS_BLOCK 32 /* sums entries per directory entry */
@@ -165,7 +168,7 @@ static int run_map(const sl_runs *rs, sl_run *r, sl_error *e)
             goto bad;
     } else {
         r->bloom_blocks = sl_le32(r->map + 64) == 2 ? sl_le64(r->map + 72) : 0;
-        if (poff + r->items * KEY_ITEM > r->len || doff + r->bloom_blocks * 64 > r->len) goto bad;
+        if (poff + r->items * kw(rs->kind) > r->len || doff + r->bloom_blocks * 64 > r->len) goto bad;
     }
     return SL_OK;
 bad:
@@ -450,18 +453,22 @@ static int sort_ev(sl_runs *rs, sl_hist_ev *a, size_t n, sl_error *e)
 
 /* ---------------- keys runs ---------------- */
 
-static inline void put_item(uint8_t *p, uint64_t key, uint64_t id)
-{
-    for (int i = 0; i < 6; i++) p[i] = (uint8_t)(key >> (40 - 8 * i));
-    sl_put_le40(p + 6, id);
-}
 static inline uint64_t item_key(const uint8_t *p)
 {
     uint64_t k = 0;
     for (int i = 0; i < 6; i++) k = k << 8 | p[i];
     return k;
 }
-static inline uint64_t item_id(const uint8_t *p) { return sl_le40(p + 6); }
+/* An item's value (the id, or id | check << 32) and the id in it (what ranges and cuts
+ * are about). */
+static inline uint64_t item_val(int kind, const uint8_t *p) { return kind == SL_RUNS_KEYC ? sl_le64(p + 6) : sl_le40(p + 6); }
+static inline uint64_t val_id(int kind, uint64_t v) { return kind == SL_RUNS_KEYC ? v & 0xffffffffu : v; }
+static inline void put_kitem(int kind, uint8_t *p, uint64_t key, uint64_t v)
+{
+    for (int i = 0; i < 6; i++) p[i] = (uint8_t)(key >> (40 - 8 * i));
+    if (kind == SL_RUNS_KEYC) sl_put_le64(p + 6, v);
+    else sl_put_le40(p + 6, v);
+}
 
 /* The blocked Bloom filter of a keys run: 6 bits in one 64-byte block a key. The block is
  * the key's place in the key range (keys are txid prefixes: uniform), so the keys of a run,
@@ -526,18 +533,43 @@ static int bloom_end(bloomw *b)
     return bw_flush(&b->w);
 }
 
+/* sl_runs_add_keys over an array already in (key, id) order: its chunk source. */
+typedef struct kvarr { const sl_runs_kv *a; size_t n, at; } kvarr;
+static size_t kvarr_next(void *ctx, sl_runs_kv *out, size_t cap)
+{
+    kvarr *k = ctx;
+    size_t m = k->n - k->at < cap ? k->n - k->at : cap;
+    memcpy(out, k->a + k->at, m * sizeof *out);
+    k->at += m;
+    return m;
+}
+
 int sl_runs_add_keys(sl_runs *rs, uint64_t lo, uint64_t hi, sl_runs_kv *items, size_t n, uint64_t *file_no,
                      sl_error *e)
+{
+    int rc;
+    if (!n) return SL_OK;
+    if ((rc = sort_kv(rs, items, n, 3, e))) return rc;
+    {
+        kvarr k = {items, n, 0};
+        return sl_runs_add_keys_from(rs, lo, hi, n, kvarr_next, &k, file_no, e);
+    }
+}
+
+int sl_runs_add_keys_from(sl_runs *rs, uint64_t lo, uint64_t hi, size_t n,
+                          size_t (*next)(void *ctx, sl_runs_kv *out, size_t cap), void *ctx, uint64_t *file_no,
+                          sl_error *e)
 {
     char path[700];
     bw w;
     bloomw bl;
     sl_run r;
     uint8_t *fbuf;
-    uint64_t nb = bloom_blocks(n);
+    sl_runs_kv chunk[256];
+    uint64_t nb = bloom_blocks(n), got = 0;
+    size_t m;
     int rc;
     if (!n) return SL_OK;
-    if ((rc = sort_kv(rs, items, n, 3, e))) return rc;
     if ((rc = run_create(rs, *file_no, &w, path, sizeof path, e))) return rc;
     if (!(fbuf = sl_malloc(BUF_BYTES))) {
         run_abandon(&w);
@@ -545,37 +577,45 @@ int sl_runs_add_keys(sl_runs *rs, uint64_t lo, uint64_t hi, sl_runs_kv *items, s
     }
     bloom_start(&bl, w.fd, path, fbuf, nb);
     w.off = HDR + nb * 64; /* the filter first, then the items */
-    for (size_t i = 0; i < n; i++) {
-        uint8_t it[KEY_ITEM];
-        put_item(it, items[i].key, items[i].id);
-        bw_bytes(&w, it, KEY_ITEM);
-        bloom_add(&bl, items[i].key);
+    while (got < n && (m = next(ctx, chunk, got + 256 <= n ? 256 : (size_t)(n - got))) > 0) {
+        for (size_t i = 0; i < m; i++) {
+            uint8_t it[KEYC_ITEM];
+            put_kitem(rs->kind, it, chunk[i].key, chunk[i].id);
+            bw_bytes(&w, it, kw(rs->kind));
+            bloom_add(&bl, chunk[i].key);
+        }
+        got += m;
     }
     if ((rc = bloom_end(&bl)) && !w.err) w.err = rc;
     sl_free(fbuf);
+    if (got != n && !w.err) {
+        run_abandon(&w);
+        return sl_err(e, SL_ESTORE, "%s: the run's source gave %llu items of %llu", path, (unsigned long long)got,
+                      (unsigned long long)n);
+    }
     memset(&r, 0, sizeof r);
     r.bloom_blocks = nb;
     r.file = (*file_no)++;
     r.lo = lo, r.hi = hi, r.items = n;
-    if ((rc = run_finish(&w, SL_RUNS_KEYS, &r, HDR + nb * 64, HDR, 2, e))) return rc;
+    if ((rc = run_finish(&w, rs->kind, &r, HDR + nb * 64, HDR, 2, e))) return rc;
     return push_run(rs, &r, e);
 }
 
 /* First item index with key >= k in run r (interpolation, then bisection). */
-static uint64_t key_lower(const sl_run *r, uint64_t k)
+static uint64_t key_lower(const sl_run *r, size_t W, uint64_t k)
 {
     uint64_t lo = 0, hi = r->items, klo = 0, khi = (uint64_t)1 << 48;
     const uint8_t *p = r->payload;
     for (int step = 0; step < 3 && hi - lo > 64; step++) {
         uint64_t mid = lo + (uint64_t)((unsigned __int128)(k - klo) * (hi - lo) / (khi - klo + 1)), km;
         if (mid >= hi) mid = hi - 1;
-        km = item_key(p + mid * KEY_ITEM);
+        km = item_key(p + mid * W);
         if (km < k) lo = mid + 1, klo = km;
         else hi = mid, khi = km;
     }
     while (lo < hi) {
         uint64_t mid = lo + (hi - lo) / 2;
-        if (item_key(p + mid * KEY_ITEM) < k) lo = mid + 1;
+        if (item_key(p + mid * W) < k) lo = mid + 1;
         else hi = mid;
     }
     return lo;
@@ -586,10 +626,11 @@ void sl_runs_find_key(const sl_runs *rs, uint64_t key48, void (*fn)(void *ctx, u
     for (int i = 0; i < rs->n; i++) {
         const sl_run *r = &rs->r[i];
         if (!bloom_may(r, key48)) continue;
-        for (uint64_t j = key_lower(r, key48); j < r->items; j++) {
-            const uint8_t *p = r->payload + j * KEY_ITEM;
+        size_t W = kw(rs->kind);
+        for (uint64_t j = key_lower(r, W, key48); j < r->items; j++) {
+            const uint8_t *p = r->payload + j * W;
             if (item_key(p) != key48) break;
-            fn(ctx, item_id(p));
+            fn(ctx, item_val(rs->kind, p));
         }
     }
 }
@@ -1112,7 +1153,8 @@ static int merge_keys(sl_runs *rs, int from, int to, uint64_t cut, uint64_t file
     uint8_t *fbuf;
     bw w;
     bloomw bl;
-    int rc, k = to - from;
+    int rc, k = to - from, K = rs->kind;
+    size_t W = kw(K);
     for (int i = from; i < to; i++) total += rs->r[i].items;
     nb = bloom_blocks(total);
     if ((rc = run_create(rs, file, &w, path, sizeof path, e))) return rc;
@@ -1125,9 +1167,9 @@ static int merge_keys(sl_runs *rs, int from, int to, uint64_t cut, uint64_t file
     /* each run's head item, kept decoded; a run past its end (or its cut) is done */
     for (int i = 0; i < k; i++) {
         const sl_run *r = &rs->r[from + i];
-        while (pos[i] < r->items && item_id(r->payload + pos[i] * KEY_ITEM) >= cut) pos[i]++;
+        while (pos[i] < r->items && val_id(K, item_val(K, r->payload + pos[i] * W)) >= cut) pos[i]++;
         live[i] = pos[i] < r->items;
-        if (live[i]) hk[i] = item_key(r->payload + pos[i] * KEY_ITEM), hid[i] = item_id(r->payload + pos[i] * KEY_ITEM);
+        if (live[i]) hk[i] = item_key(r->payload + pos[i] * W), hid[i] = item_val(K, r->payload + pos[i] * W);
     }
     for (;;) {
         int best = -1;
@@ -1136,16 +1178,16 @@ static int merge_keys(sl_runs *rs, int from, int to, uint64_t cut, uint64_t file
             if (live[i] && (best < 0 || hk[i] < hk[best] || (hk[i] == hk[best] && hid[i] < hid[best]))) best = i;
         if (best < 0) break;
         r = &rs->r[from + best];
-        bw_bytes(&w, r->payload + pos[best] * KEY_ITEM, KEY_ITEM);
+        bw_bytes(&w, r->payload + pos[best] * W, W);
         bloom_add(&bl, hk[best]);
-        drop_behind(r, r->payload + (pos[best] + 1) * KEY_ITEM, &dropped[best]);
+        drop_behind(r, r->payload + (pos[best] + 1) * W, &dropped[best]);
         n++;
         pos[best]++;
-        while (pos[best] < r->items && item_id(r->payload + pos[best] * KEY_ITEM) >= cut) pos[best]++;
+        while (pos[best] < r->items && val_id(K, item_val(K, r->payload + pos[best] * W)) >= cut) pos[best]++;
         live[best] = pos[best] < r->items;
         if (live[best]) {
-            hk[best] = item_key(r->payload + pos[best] * KEY_ITEM);
-            hid[best] = item_id(r->payload + pos[best] * KEY_ITEM);
+            hk[best] = item_key(r->payload + pos[best] * W);
+            hid[best] = item_val(K, r->payload + pos[best] * W);
         }
     }
     if ((rc = bloom_end(&bl)) && !w.err) w.err = rc;
@@ -1156,7 +1198,7 @@ static int merge_keys(sl_runs *rs, int from, int to, uint64_t cut, uint64_t file
     out->hi = cut < rs->r[to - 1].hi ? cut : rs->r[to - 1].hi;
     out->items = n;
     out->bloom_blocks = nb;
-    return run_finish(&w, SL_RUNS_KEYS, out, HDR + nb * 64, HDR, 2, e);
+    return run_finish(&w, K, out, HDR + nb * 64, HDR, 2, e);
 }
 
 /* ---------------- sums runs ---------------- */

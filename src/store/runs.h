@@ -7,6 +7,11 @@
  *   keys (SL_RUNS_KEYS)  items (key, id) sorted by key: the txid index, key = the first 6
  *                        bytes of the txid as stored (big-endian: uniform, so a look-up is
  *                        an interpolation search), id = the tx id. 11 bytes an item.
+ *   keyc (SL_RUNS_KEYC)  as keys, with an 8-byte value instead of the id: id | check << 32
+ *                        (the address table's cold tier: key = 48 bits of the address's
+ *                        fingerprint h1, check = 32 bits of its h2, so a look-up compares
+ *                        80 bits and reads no dictionary record). 14 bytes an item; ranges
+ *                        and cuts are about the id (the value's low 32 bits).
  *   hist (SL_RUNS_HIST)  per address id, the ids of the transactions it took part in
  *                        (received or spent) in ascending order, with the address's totals
  *                        in them (received, spent, outputs received, outputs spent). The
@@ -40,7 +45,8 @@
  *         varints (tx - previous tx - 1), then when it has totals: varints received,
  *         spent, outputs received, outputs spent
  * Keys runs: the payload is the items, a 6-byte key (big-endian) and a 5-byte id
- * (little-endian) each, ascending by key then id; no directory.
+ * (little-endian) each, ascending by key then id; no directory. Keyc runs: the same with
+ * an 8-byte value (little-endian) instead of the id, ascending by key then value.
  * Sums runs (header: keys = entries, items = the sum of their counts):
  *   payload: per key in ascending order, varint (key - previous key; 0 before the first),
  *         varints na, nb (the counts), the sums a and b, each as a length byte n (0..32) and
@@ -69,7 +75,7 @@
 #define SL_RUNS_MAX 48
 #define SL_RUNS_FACTOR 3
 #define SL_HIST_STATS_MIN 1 /* entries of at least this many txs keep their totals (1: all) */
-enum { SL_RUNS_KEYS = 1, SL_RUNS_HIST = 2, SL_RUNS_SUMS = 3 };
+enum { SL_RUNS_KEYS = 1, SL_RUNS_HIST = 2, SL_RUNS_SUMS = 3, SL_RUNS_KEYC = 4 };
 
 typedef struct sl_run {
     uint64_t file;          /* the n of <prefix><n>.run */
@@ -130,13 +136,21 @@ void sl_runs_collect(const sl_runs *rs);
 uint64_t sl_runs_bytes(const sl_runs *rs);
 
 /* ---- writing (one writer; the caller commits the manifest) ---- */
-/* An item of a keys set: key (< 2^48) and id (< 2^40). */
+/* An item of a keys set: key (< 2^48) and id (< 2^40); of a keyc set: key and the value
+ * id | check << 32 (id < 2^32). */
 typedef struct sl_runs_kv { uint64_t key, id; } sl_runs_kv;
 /* Adds a keys run for tx ids [lo, hi) from items in ascending id order, sorted here by key
  * (stable; the array is reordered); n may be 0 (an empty run is not added). *file_no is
  * the next file number (advanced). Errors: SL_EIO (disk full, in words), SL_ENOMEM. */
 int sl_runs_add_keys(sl_runs *rs, uint64_t lo, uint64_t hi, sl_runs_kv *items, size_t n, uint64_t *file_no,
                      sl_error *e) SL_MUST_USE;
+/* The same from a source that gives the n items already in ascending (key, value) order,
+ * in chunks: next(ctx, out, cap) writes up to cap items into out and returns how many (0:
+ * none left); no memory of the run's size is needed (the address table's spill). Errors as
+ * sl_runs_add_keys; SL_ESTORE when the source gives fewer than n. */
+int sl_runs_add_keys_from(sl_runs *rs, uint64_t lo, uint64_t hi, size_t n,
+                          size_t (*next)(void *ctx, sl_runs_kv *out, size_t cap), void *ctx, uint64_t *file_no,
+                          sl_error *e) SL_MUST_USE;
 /* Adds a hist run for tx ids [lo, hi) from the batch's events (reordered: sorted by address,
  * stable, so each address's events stay in tx order). */
 int sl_runs_add_hist(sl_runs *rs, uint64_t lo, uint64_t hi, sl_hist_ev *ev, size_t n, uint64_t *file_no,
@@ -155,7 +169,7 @@ void sl_runs_unlink(const sl_runs *rs, const uint64_t *files, int n);
 
 /* ---- reading ---- */
 /* Keys: calls fn(ctx, id) for every item whose key is key48 (candidates: the caller checks
- * the full key), in every run. */
+ * the full key), in every run; keyc sets give the value (id | check << 32). */
 void sl_runs_find_key(const sl_runs *rs, uint64_t key48, void (*fn)(void *ctx, uint64_t id), void *ctx);
 
 /* Hist: the transactions of address addr. */

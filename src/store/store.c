@@ -140,6 +140,7 @@ static int check_version(sl_store *s, MDB_txn *txn, sl_error *e)
         uint32_t ver;
         if (v.mv_size < 4) continue;
         memcpy(&ver, v.mv_data, 4);
+        if (ver == SL_STORE_VERSION_ACOLD && k.mv_size == 9 && !memcmp(k.mv_data, "btc.acold", 9)) continue;
         if (ver != SL_STORE_VERSION) rc = sl_store_version_error(e, s->dir, ver);
         else if (k.mv_size > 4 && k.mv_size < 40 && !memcmp(k.mv_data, "eth.", 4) &&
                  !memchr((const char *)k.mv_data + 4, '.', k.mv_size - 4) && !sl_eth_layout_ok(v.mv_data, v.mv_size)) {
@@ -275,6 +276,7 @@ int sl_store_open(sl_store **out, const char *dir, int mode, sl_error *e)
         rc = mdb_txn_commit(txn);
         txn = NULL;
         if (rc || (rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &s->rtxn))) { rc = mdb_fail(e, "txn_begin", rc); goto fail; }
+        if (sl_btc_torn(s) && (rc = sl_store_renew(s, e))) goto fail;
     }
     *out = s;
     return SL_OK;
@@ -485,13 +487,16 @@ bool sl_store_shared(sl_store *s)
 int sl_store_renew(sl_store *s, sl_error *e)
 {
     int rc;
-    mdb_txn_reset(s->rtxn);
-    rc = mdb_txn_renew(s->rtxn);
-    if (rc == MDB_MAP_RESIZED && !(rc = mdb_env_set_mapsize(s->env, index_bytes(s->dir)))) /* a writer grew it */
+    for (int tries = 0;; tries++) {
+        mdb_txn_reset(s->rtxn);
         rc = mdb_txn_renew(s->rtxn);
-    if (rc) return mdb_fail(e, "renew", rc);
-    /* the chains' views move to the new snapshot: counts, mappings, run lists */
-    if ((rc = sl_btc_state_renew(s, e))) return rc;
+        if (rc == MDB_MAP_RESIZED && !(rc = mdb_env_set_mapsize(s->env, index_bytes(s->dir)))) /* a writer grew it */
+            rc = mdb_txn_renew(s->rtxn);
+        if (rc) return mdb_fail(e, "renew", rc);
+        /* the chains' views move to the new snapshot: counts, mappings, run lists */
+        if ((rc = sl_btc_state_renew(s, e))) return rc;
+        if (!sl_btc_torn(s) || tries == 8) break; /* a writer's spill landed in between: again */
+    }
     return sl_eth_state_renew(s, e);
 }
 

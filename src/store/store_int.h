@@ -70,6 +70,10 @@ int sl_eth_layout_error(sl_error *e, const char *dir, const char *chain);
 int sl_btc_state_open(sl_store *s, MDB_txn *txn, sl_error *e) SL_MUST_USE;
 /* Moves the backend's view to the commit the core's read transaction sees. */
 int sl_btc_state_renew(sl_store *s, sl_error *e) SL_MUST_USE;
+/* Readers: true when the view is torn — addr.map was mapped after a writer moved its
+ * addresses into a cold run this view's commit does not name yet (the writer starts
+ * addr.map anew only after that commit, so a newer snapshot mends it). */
+bool sl_btc_torn(const sl_store *s);
 /* Writers: checkpoints the writer's tables; then frees everything. */
 void sl_btc_state_close(sl_store *s);
 /* Removes the backend's files from DIR (a store that was never committed to). */
