@@ -266,7 +266,7 @@ async function run(page, base, api, fx) {
     check(!z.reduced && z.shownEdges === z.inViewEdges && z.drawnEdges === z.inViewEdges,
       `zoomed in: ${z.shownEdges} of ${z.inViewEdges} edges in view drawn (${z.drawnEdges} in all), reduced=${z.reduced}`);
     check(await page.locator(el).isHidden(), 'the reduced-detail line still shows when everything in view is drawn');
-    await page.evaluate(() => { window.__sleuth.setLod({ items: 20000, edgeBudget: 6000, nodeBudget: 6000 }); window.__sleuth.renderer.getCamera().setState({ x: 0.5, y: 0.5, ratio: 1 }); });
+    await page.evaluate(() => { window.__sleuth.setLod(null); window.__sleuth.renderer.getCamera().setState({ x: 0.5, y: 0.5, ratio: 1 }); });
     const back = await page.evaluate(() => window.__sleuth.renderer.getGraph().size);
     check(back === edges, `with the default thresholds again the renderer draws ${back} edges, data-edges=${edges}`);
   });

@@ -399,10 +399,10 @@ export class GraphView {
     return true;
   }
 
-  /** Changes the level-of-detail thresholds ({items, edgeBudget, nodeBudget}; lod.js) and
-   *  draws again; for the benchmarks and the browser test. */
+  /** Changes the level-of-detail thresholds ({items, edgeBudget, nodeBudget}; lod.js; null:
+   *  the defaults) for the next setData; for the benchmarks and the browser test. */
   setLodOptions(opts) {
-    Object.assign(this.lodOpts, opts);
+    this.lodOpts = opts ? { ...this.lodOpts, ...opts } : { items: LOD_ITEMS, edgeBudget: EDGE_BUDGET, nodeBudget: NODE_BUDGET };
   }
 
   highlight(id) {

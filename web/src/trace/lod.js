@@ -15,10 +15,11 @@
 
 /** Nodes + edges above which the graph view reduces what it draws. */
 export const LOD_ITEMS = 20000;
-/** At most this many edges drawn when reduced (a redraw then costs ~100 ms in llvmpipe). */
-export const EDGE_BUDGET = 6000;
+/** At most this many edges drawn when reduced: with their ~4,600 ends, a redraw of the 49k-node
+ *  trace's reduction costs ~150 ms in llvmpipe on 2 cores (6,000 edges: ~330 ms; 1,000: ~95). */
+export const EDGE_BUDGET = 2500;
 /** Every node in the view is drawn when there are at most this many. */
-export const NODE_BUDGET = 6000;
+export const NODE_BUDGET = 4000;
 /** The rectangle drawn is the camera's grown by this fraction of its size on every side. */
 export const MARGIN = 0.25;
 

@@ -230,7 +230,7 @@ export function clustersInModel(model) {
  * The graph the layout runs on. opts: {collapsedClusters: Set(key), hubLimit: N,
  * openedHubs: Set(nodeId)}. Returns {nodes: Map(id -> snode), edges: [sedge]} where a snode
  * is {id, kind: 'node'|'cluster'|'group', node (model node, for 'node'), members: [model ids],
- * hop, chain, label} and a sedge {source, target, keys: [model edge keys]} (one per model edge,
+ * hop, chain, label} and a sedge {source, target, key, edge (the model edge)} (one per model edge,
  * with its ends renamed; parallel edges are merged later, in view()).
  */
 export function structure(model, { collapsedClusters = new Set(), hubLimit = 50, openedHubs = new Set() } = {}) {
@@ -260,7 +260,7 @@ export function structure(model, { collapsedClusters = new Set(), hubLimit = 50,
   for (const e of model.edges.values()) {
     const source = owner.get(e.source), target = owner.get(e.target);
     if (source === target) continue;        // inside a collapsed cluster
-    edges.push({ source, target, key: e.key });
+    edges.push({ source, target, key: e.key, edge: e });
   }
   // Hubs: a node with more than hubLimit distinct neighbours has its leaf neighbours (those
   // whose only neighbour it is) shown as one group node per direction.
@@ -289,7 +289,7 @@ export function structure(model, { collapsedClusters = new Set(), hubLimit = 50,
       nodes.set(id, g);
     }
   }
-  if (groupOf.size) edges = edges.map((e) => ({ source: groupOf.get(e.source) || e.source, target: groupOf.get(e.target) || e.target, key: e.key }));
+  if (groupOf.size) edges = edges.map((e) => ({ source: groupOf.get(e.source) || e.source, target: groupOf.get(e.target) || e.target, key: e.key, edge: e.edge }));
   return { nodes, edges };
 }
 
@@ -304,11 +304,11 @@ export function structure(model, { collapsedClusters = new Set(), hubLimit = 50,
  */
 export function view(model, st, { hidden = new Set(), dust = null, chain = '', asset = '', from = null, until = null } = {}) {
   const edgeFilter = !!(dust || chain || asset || from != null || until != null);
-  const isHidden = (s) => hidden.has(s.id) || (s.kind === 'node' && hidden.has(s.node.id));
+  const isHidden = hidden.size ? (s) => hidden.has(s.id) || (s.kind === 'node' && hidden.has(s.node.id)) : () => false;
   const merged = new Map();
   const live = new Set();
   for (const se of st.edges) {
-    const e = model.edges.get(se.key);
+    const e = se.edge || model.edges.get(se.key);
     const a = st.nodes.get(se.source), b = st.nodes.get(se.target);
     if (!a || !b || isHidden(a) || isHidden(b)) continue;
     if (asset && e.asset !== asset) continue;

@@ -468,9 +468,10 @@ class TraceView {
     const items = this.v.nodes.map((s) => {
       const [amt, c, label] = amts.get(s.id);
       const n = s.node;
-      const search = [s.id, label, n?.address, n?.tx, ...(n?.ep?.tags || []).map((t) => `${t.label} ${t.category}`), n?.ep?.cluster?.id].join(' ').toLowerCase();
-      // sub and title are read only for the few rows the virtualised list draws
-      return { id: s.id, label, color: fillColor(s), search, hop: s.hop, c, src: n?.status === 'source',
+      let search = null;
+      // search is made on the first find; sub and title only for the rows the list draws
+      return { id: s.id, label, color: fillColor(s), hop: s.hop, c, src: n?.status === 'source',
+        get search() { return search ??= [s.id, label, n?.address, n?.tx, ...(n?.ep?.tags || []).map((t) => `${t.label} ${t.category}`), n?.ep?.cluster?.id].join(' ').toLowerCase(); },
         get sub() { return `h${s.hop} · ${fmtAmount(amt.units, m.decimalsOf(amt.asset), { maxFrac: 4 })} ${amt.asset}`; },
         get title() { return `${s.id}\n${s.kind === 'node' ? n.status : s.label}`; } };
     });
@@ -980,7 +981,7 @@ class TraceView {
       selectNode: (id) => self.select(id),
       expand: (id) => self.expand(id),
       frameStats: (ms) => (self.gv ? self.gv.frameStats(ms) : Promise.resolve({ frames: 0, fps: 0 })),
-      // level of detail: what was drawn last, and its thresholds changed (then drawn again)
+      // level of detail: what was drawn last; its thresholds changed (null: the defaults), then drawn again
       lod: () => self.lodInfo || null,
       setLod: (opts) => { if (!self.gv) return false; self.gv.setLodOptions(opts); self.draw(); return true; },
       // the benchmarks' baseline: the renderer drawing nothing
