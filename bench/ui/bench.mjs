@@ -501,13 +501,15 @@ function report(o) {
     if (!t) continue;
     if (t.error) { console.log(`trace ${name}: FAILED: ${t.error}`); if (t.nodes == null) continue; }
     console.log(`trace ${name}: ${t.nodes} nodes, ${t.edges} edges (${t.world}; ${t.policy}, max_hops ${t.max_hops}; server trace ${ms(t.server_trace_ms)})`);
-    if (bt) console.log(`  (each line: this build${bt.error ? '' : ' | the baseline build, same run | baseline / this'}; baseline ${o.baseline.web}${bt.error ? `: FAILED: ${bt.error}` : ''})`);
+    if (bt) console.log(`  (each line: this build${bt.error ? '' : ' | the baseline build, same run | how many times better'}; baseline ${o.baseline.web}${bt.error ? `: FAILED: ${bt.error}` : ''})`);
     // one figure of both builds: "new | baseline | ratio"
-    const both = (get, fmt = ms) => {
+    // the ratio is baseline / this for times and sizes, this / baseline for rates (up: better)
+    const both = (get, fmt = ms, rate = false) => {
       const v = get(t);
       if (!bt || bt.error) return fmt(v);
       const w = get(bt);
-      return `${fmt(v)} | ${fmt(w)} | ${Number.isFinite(v / w) && v ? `${(w / v).toFixed(1)}x` : 'n/a'}`;
+      const k = rate ? v / w : w / v;
+      return `${fmt(v)} | ${fmt(w)} | ${Number.isFinite(k) && k ? `${k.toFixed(1)}x` : 'n/a'}`;
     };
     line('GET /v1/traces/{id} in the page', `${ms(t.fetch_ms)}, ${(t.fetch_bytes / 1e6).toFixed(1)} MB`);
     line('open -> data-nodes', both((x) => x.to_data_nodes_ms));
@@ -518,8 +520,8 @@ function report(o) {
     line('blocking / worst probe', `${ms(t.blocking_ms)} / ${ms(t.probe_worst_ms)}`);
     if (t.redraw) line('pan stop -> redrawn (incl. 140 ms settle)', both((x) => x.redraw?.stop_to_drawn_ms));
     if (t.redraw) line('  the render alone', both((x) => x.redraw?.render_ms));
-    if (t.lod) line('level of detail after the pans', `${t.lod.reduced ? 'reduced' : 'all'}: ${t.lod.drawnNodes} nodes, ${t.lod.drawnEdges} edges drawn (${t.lod.ms} ms to choose)`);
-    if (t.pan) line(`pan+zoom ${(t.pan.pan_ms / 1000).toFixed(1)} s: rAF fps`, both((x) => x.pan?.raf_fps, (v) => (Number.isFinite(v) ? v.toFixed(1) : 'n/a')));
+    if (t.lod) line('level of detail after the pans', `${t.lod.reduced ? 'reduced' : 'all'}: ${t.lod.drawnNodes} nodes, ${t.lod.drawnEdges} edges drawn${t.lod.on ? ` (${t.lod.ms} ms to choose)` : ' (small graph: no reduction)'}`);
+    if (t.pan) line(`pan+zoom ${(t.pan.pan_ms / 1000).toFixed(1)} s: rAF fps`, both((x) => x.pan?.raf_fps, (v) => (Number.isFinite(v) ? v.toFixed(1) : 'n/a'), true));
     if (t.pan) line('  sigma renders/s; frame p50 / p95 / max', `${t.pan.renderer_fps.toFixed(1)}; ${t.pan.frame_p50_ms.toFixed(1)} / ${t.pan.frame_p95_ms.toFixed(1)} / ${t.pan.frame_max_ms.toFixed(1)} ms`);
     if (bt?.pan) line('  ... of the baseline build', `${bt.pan.renderer_fps.toFixed(1)}; ${bt.pan.frame_p50_ms.toFixed(1)} / ${bt.pan.frame_p95_ms.toFixed(1)} / ${bt.pan.frame_max_ms.toFixed(1)} ms`);
     line('select a node (node-list -> node-panel)', both((x) => x.select_ms));

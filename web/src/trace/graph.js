@@ -21,9 +21,9 @@
 // graphology graph (`display`) instead of the whole one (`graph`: complete, for exports,
 // ForceAtlas2 and the hooks, and then built only when first asked for: importing 230k items
 // into graphology costs ~0.5 s and memory a reduced view never needs; both share the same
-// attribute objects, so a change made through one is seen by the other): inside the camera's view, the edges that
-// carry the most amount up to a budget and their ends, everything when the view holds few
-// enough. It is chosen again whenever the camera stops (after fast motion's settle, or
+// attribute objects, so a change made through one is seen by the other): inside the
+// camera's view, the edges that carry the most amount up to a budget and their ends,
+// everything when the view holds few enough. It is chosen again whenever the camera stops (after fast motion's settle, or
 // SETTLE_MS after the last camera update without it), on selection, on drag and while
 // ForceAtlas2 runs. A separate graph measured faster than Sigma's reducers with `hidden`:
 // hidden items still go through Sigma's indexing and programs on every refresh.
@@ -142,6 +142,7 @@ export function fillColor(s) {
   return n.type === 'tx' ? '#d5dbe3' : '#eef1f5';
 }
 
+const newGraph = () => new Graph({ type: 'directed', multi: false, allowSelfLoops: true });
 const SETTLE_MS = 140;
 export const FAST_ITEMS = 1500;
 /** Above this many edges they are drawn as lines, not arrows. */
@@ -172,7 +173,7 @@ export class GraphView {
   constructor(container, callbacks) {
     this.container = container;
     this.cb = callbacks;
-    this._graph = new Graph({ type: 'directed', multi: false, allowSelfLoops: true });
+    this._graph = newGraph();
     this.data = { nodes: [], edges: [] };
     this.nodeAttrs = new Map();     // id -> the node's attribute object (shared by both graphs)
     this.display = this._graph;      // what Sigma draws: the graph itself, or its reduction
@@ -334,7 +335,7 @@ export class GraphView {
   /** The whole graph (graphology), built from the data when first asked for. */
   get graph() {
     if (!this._graph) {
-      const g = new Graph({ type: 'directed', multi: false, allowSelfLoops: true });
+      const g = newGraph();
       g.import({
         nodes: this.data.nodes.map((n) => ({ key: n.id, attributes: n })),
         edges: this.data.edges.map((e) => ({ key: e.id, source: e.source, target: e.target, attributes: e })),
@@ -384,7 +385,7 @@ export class GraphView {
       && pick.nodes.every((v, i) => v === this.lodPick.nodes[i]) && pick.edges.every((v, i) => v === this.lodPick.edges[i]);
     this.lodPick = pick;
     if (!same) {
-      const { nodes, edges } = this.data, d = new Graph({ type: 'directed', multi: false, allowSelfLoops: true });
+      const { nodes, edges } = this.data, d = newGraph();
       for (const i of pick.nodes) d.addNode(nodes[i].id, nodes[i]);
       for (const j of pick.edges) { const e = edges[j]; d.addEdgeWithKey(e.id, e.source, e.target, e); }
       this.show(d);
@@ -413,8 +414,6 @@ export class GraphView {
     if (this.lod && id && !this.display.hasNode(id)) this.applyLod();     // the selected node is always drawn
   }
 
-
-
   /** Moves the camera so that node id is in the middle (animated, 300 ms). */
   center(id, zoomIn = true) {
     const a = this.nodeAttrs.get(id);
@@ -439,7 +438,8 @@ export class GraphView {
     this.fa2OnStop = onStop;
     this.renderer.setCustomBBox(null);         // follow the layout as it spreads
     this.fa2.start();
-    // a reduced display is a copy: bring the positions over every second
+    // ForceAtlas2 moves the whole graph's nodes; Sigma draws the reduction and does not hear
+    // of it: the reduction is chosen and drawn again every second
     if (this.lod) this.fa2Sync = setInterval(() => this.syncLod(), 1000);
     this.fa2Timer = setTimeout(() => this.stopForce(), maxMs);
   }

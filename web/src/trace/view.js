@@ -488,9 +488,8 @@ class TraceView {
     el.dataset.reduced = String(!!info.reduced);
     el.dataset.drawnNodes = String(info.drawnNodes);
     el.dataset.drawnEdges = String(info.drawnEdges);
-    if (info.on) {
-      el.dataset.shownEdges = String(info.shownEdges); el.dataset.inViewEdges = String(info.inViewEdges);
-      el.dataset.shownNodes = String(info.shownNodes); el.dataset.inViewNodes = String(info.inViewNodes);
+    for (const k of ['shownEdges', 'inViewEdges', 'shownNodes', 'inViewNodes']) {
+      if (info.on) el.dataset[k] = String(info[k]); else delete el.dataset[k];
     }
     const f = (n) => n.toLocaleString('en');
     el.hidden = !info.reduced;
