@@ -90,7 +90,8 @@ export class LodIndex {
       // an edge is in the view when its bounding box meets the rectangle
       if (!inView[a] && !inView[b]) {
         const xa = x[a], xb = x[b], ya = y[a], yb = y[b];
-        if ((xa < x0 && xb < x0) || (xa > x1 && xb > x1) || (ya < y0 && yb < y0) || (ya > y1 && yb > y1)) continue;
+        if ((xa < x0 && xb < x0) || (xa > x1 && xb > x1)) continue;
+        if ((ya < y0 && yb < y0) || (ya > y1 && yb > y1)) continue;
       }
       inViewEdges++;
       if (edges.length < edgeBudget) { edges.push(this.edgeOf[e]); drawn[a] = 1; drawn[b] = 1; }
@@ -101,7 +102,9 @@ export class LodIndex {
     } else {
       let room = nodeBudget;
       for (let i = 0; i < n; i++) if (drawn[i] && inView[i]) room--;
-      for (let i = 0; i < n && room > 0; i++) if (inView[i] && !drawn[i] && this.important[i]) { drawn[i] = 1; room--; }
+      for (let i = 0; i < n && room > 0; i++) {
+        if (inView[i] && !drawn[i] && this.important[i]) { drawn[i] = 1; room--; }
+      }
     }
     const nodes = [];
     let shownNodes = 0;
@@ -115,7 +118,8 @@ export class LodIndex {
 /** The graph-space rectangle of a camera view {x0, x1, y0, y1} (any two corners) grown by
  *  MARGIN of its size on every side. */
 export function grow(r, margin = MARGIN) {
-  const x0 = Math.min(r.x0, r.x1), x1 = Math.max(r.x0, r.x1), y0 = Math.min(r.y0, r.y1), y1 = Math.max(r.y0, r.y1);
+  const x0 = Math.min(r.x0, r.x1), x1 = Math.max(r.x0, r.x1);
+  const y0 = Math.min(r.y0, r.y1), y1 = Math.max(r.y0, r.y1);
   const dx = (x1 - x0) * margin, dy = (y1 - y0) * margin;
   return { x0: x0 - dx, x1: x1 + dx, y0: y0 - dy, y1: y1 + dy };
 }
