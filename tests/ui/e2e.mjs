@@ -255,6 +255,12 @@ async function run(page, base, api, fx) {
     check(r.keptCross === Math.min(40, r.allCross), `${r.keptCross} of ${r.allCross} crossings drawn: crossings come first`);
     check(r.minKept >= r.maxDropped, `a drawn edge weighs ${r.minKept}, a left-out one ${r.maxDropped}: the largest amounts come first`);
     check(r.ends, 'a drawn edge has an end that is not drawn');
+    // A node left out of the drawing, selected in the list's stead, is drawn and highlighted.
+    const out = await page.evaluate(() => window.__sleuth.nodes().map((x) => x.id).find((id) => !window.__sleuth.renderer.getGraph().hasNode(id)));
+    check(out, 'every node is drawn with a budget of 40 edges');
+    await page.evaluate((id) => window.__sleuth.selectNode(id), out);
+    const sel = await page.evaluate((id) => { const d = window.__sleuth.renderer.getGraph(); return d.hasNode(id) && d.getNodeAttribute(id, 'highlighted') === true; }, out);
+    check(sel, `node ${out}, selected, is not drawn highlighted in the reduced graph`);
     // Zoomed in on the source: the view holds fewer edges, everything in it is drawn.
     const src = (await page.evaluate(() => window.__sleuth.nodes())).find((x) => x.status === 'source').id;
     await page.evaluate((id) => {

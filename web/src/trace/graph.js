@@ -325,11 +325,14 @@ export class GraphView {
       ? new LodIndex(nodes.map((n) => ({ id: n.id, x: n.x, y: n.y, important: n.zIndex > 0 })), edges) : null;
     this.lodPick = null;
     this.lodAlways = nodes.filter((n) => n.lodKeep).map((n) => n.id);
+    if (this.lod) this.applyLod();
+    else {
+      const g = this.graph;
+      this.show(g);
+      this.cb.lod?.({ on: false, reduced: false, drawnNodes: g.order, drawnEdges: g.size, totalNodes: g.order, totalEdges: g.size });
+    }
+    // after the new graph is drawn: the previous one holds the old attribute objects
     if (this.selected && this.nodeAttrs.has(this.selected)) this.highlight(this.selected);
-    if (this.lod) { this.applyLod(); return; }
-    const g = this.graph;
-    this.show(g);
-    this.cb.lod?.({ on: false, reduced: false, drawnNodes: g.order, drawnEdges: g.size, totalNodes: g.order, totalEdges: g.size });
   }
 
   /** The whole graph (graphology), built from the data when first asked for. */
