@@ -17,13 +17,21 @@
 //      longest main-thread task (PerformanceObserver longtask) and the worst delay of a probe
 //      evaluated every 100 ms during the load, fps during the same pan, time to select a node;
 //   5. baseline of the renderer: the same pan with the graph emptied (window.__sleuth.graph.clear()).
+//   6. for each trace, the redraw after a pan stops: five mouse drags of 120 px, each timed
+//      from the mouse's release to the second animation frame after the renderer's next
+//      afterRender (this includes fast motion's 140 ms wait for the camera to settle), and the
+//      render alone (its beforeRender to that frame);
+//   7. with --baseline-web DIR (an earlier build of the UI, e.g. main's build/web copied
+//      aside), every trace is measured in the same run against that build too, served by a
+//      second `sleuth serve --web DIR` on the same store, alternating baseline and new; the
+//      report prints them side by side with the ratio.
 // Each trace is made through the API first (POST /v1/traces, graph: true, flows: "crossings" as the view asks; its time is the
 // server's) and opened as #/trace/{id}, so the page's figures are the UI's: the GET of the kept
 // trace, parsing, the view's model and layout, drawing. The view's own split of that time
 // (window.__sleuth.timings) is printed beside them.
 //
 // Usage: node bench/ui/bench.mjs [--runs N] [--pan-ms MS] [--gl llvmpipe|swiftshader]
-//                                [--skip-big] [--skip-traces]
+//                                [--skip-big] [--skip-small] [--skip-traces] [--baseline-web DIR]
 //   $SLEUTH_BIN (default build/sleuth); $SLEUTH_WEB (default build/web); $SLEUTH_UI_FIXTURE=DIR
 //   and $SLEUTH_UI_BIG=DIR reuse the stores of an earlier run (a dir with fixture.json: kept;
 //   SLEUTH_KEEP_TMP=1 keeps the ones made here and prints them); $SLEUTH_UI_PORTS=LO-HI. The
@@ -44,6 +52,8 @@ const RUNS = Number(opt('--runs', 5));
 const PAN_MS = Number(opt('--pan-ms', 6000));
 const SKIP_TRACES = argv.includes('--skip-traces');
 const SKIP_BIG = SKIP_TRACES || argv.includes('--skip-big');
+const BASE_WEB = opt('--baseline-web', null);
+const SKIP_SMALL = argv.includes('--skip-small');
 const OUT = join(ROOT, 'build/bench');
 /* WebGL in headless chromium without a GPU is software either way: ANGLE on Mesa's llvmpipe
  * (EGL; Debian's libgl1-mesa-dri, which chromium recommends) or ANGLE on SwiftShader (bundled
@@ -226,7 +236,8 @@ async function openTrace(page, id, nodes) {
   const res = await page.evaluate(() => performance.getEntriesByType('resource').filter((e) => e.name.includes('/v1/traces/')).map((e) => e.toJSON()).pop());
   const lt = await page.evaluate(() => window.__bench.longtasks);
   const dataNodes = Number(await page.getAttribute('[data-testid="graph"]', 'data-nodes'));
-  const sl = await page.evaluate(() => (window.__sleuth && window.__sleuth.graph ? { order: window.__sleuth.graph.order, size: window.__sleuth.graph.size } : null));
+  // what the renderer draws (with a level of detail, less than the view shows)
+  const sl = await page.evaluate(() => { const g = window.__sleuth?.renderer?.getGraph(); return g ? { order: g.order, size: g.size } : null; });
   // the view's own split of the time (fetch, model, structure, layout, draw), when it gives one
   const viewTimings = await page.evaluate(() => (window.__sleuth && window.__sleuth.timings ? { ...window.__sleuth.timings } : null));
   return {
@@ -288,6 +299,51 @@ async function panZoom(page) {
   };
 }
 
+/* The redraw after a pan stops (see the file's comment, 6.): medians of five drags. */
+async function redrawAfterPan(page) {
+  const box = await page.locator('[data-testid="graph"]').boundingBox();
+  const cx = box.x + box.width / 2, cy = box.y + box.height / 2;
+  await page.evaluate(() => {
+    const b = window.__bench;
+    b.renderLog = [];
+    const rnd = window.__sleuth && window.__sleuth.renderer;
+    if (rnd && !b.hookedRedraw) {
+      rnd.on('beforeRender', () => b.renderLog.push(['before', performance.now()]));
+      rnd.on('afterRender', () => b.renderLog.push(['after', performance.now()]));
+      window.addEventListener('mouseup', () => { b.upAt = performance.now(); }, true);
+      b.hookedRedraw = true;
+    }
+  });
+  const stops = [], renders = [];
+  for (let i = 0; i < 5; i++) {
+    await page.evaluate(() => { window.__bench.renderLog = []; window.__bench.upAt = null; });
+    await page.mouse.move(cx, cy);
+    await page.mouse.down();
+    for (let k = 1; k <= 6; k++) await page.mouse.move(cx + (i % 2 ? -20 : 20) * k, cy + 5 * k);
+    await page.mouse.up();
+    const h = await page.waitForFunction(() => {
+      const b = window.__bench;
+      if (b.upAt == null) return false;
+      const a = b.renderLog.findIndex(([k, t]) => k === 'after' && t > b.upAt);
+      if (a < 0) return false;
+      if (!b.frameAfter) {
+        b.frameAfter = 'pending';
+        requestAnimationFrame(() => requestAnimationFrame((t) => { b.frameAfter = performance.now(); }));
+        return false;
+      }
+      if (b.frameAfter === 'pending') return false;
+      let s = a; while (s > 0 && b.renderLog[s][0] !== 'before') s--;
+      const r = { stop: b.frameAfter - b.upAt, render: b.frameAfter - b.renderLog[s][1] };
+      b.frameAfter = null;
+      return r;
+    }, null, { polling: 50, timeout: 60000 });
+    const r = await h.jsonValue();
+    stops.push(r.stop); renders.push(r.render);
+    await page.waitForTimeout(300);
+  }
+  return { stop_to_drawn_ms: median(stops), render_ms: median(renders), stops_ms: stops.map(Math.round) };
+}
+
 /* Time from a node-list row's activation to the node panel. */
 async function selectTime(page) {
   const row = page.locator('[data-testid="node-list"] [data-node-id]').first();
@@ -319,6 +375,8 @@ async function measureTrace(browser, offHost, base, fx, params, world, put, afte
     await settled(page);
     Object.assign(fig, await openTrace(page, tr.id, fig.nodes));
     await page.waitForTimeout(1000);
+    fig.redraw = await redrawAfterPan(page);
+    fig.lod = await page.evaluate(() => (window.__sleuth && window.__sleuth.lod ? window.__sleuth.lod() : null));
     fig.pan = await panZoom(page);
     fig.select_ms = await selectTime(page);
     await page.screenshot({ path: join(OUT, `ui-trace-${fig.nodes}.png`) });
@@ -376,23 +434,40 @@ async function main() {
 
     out.first_load = await firstLoad(browser, s1.base, small.token, offHost);
     out.bundle = bundle(out.first_load.first_page_assets);
-    if (!SKIP_TRACES) {
-      await section(out, 'trace_5k', () => measureTrace(browser, offHost, s1.base, small, SMALL,
-        'dmm seed 1, 20,000 background txs (tests/ui/fixture.sh)', (t) => { out.trace_5k = t; }, async (page) => {
+    // --baseline-web: the same traces against the earlier build first, each on its own server
+    const base = async (store, log, extra, name, fn) => {
+      if (!BASE_WEB) return;
+      out.baseline = out.baseline || { web: BASE_WEB };
+      await section(out.baseline, name, async () => {
+        const sb = await startServer(store, join(OUT, log), extra, BASE_WEB);
+        servers.push(sb);
+        try { await fn(sb); } finally { await sb.stop(); servers.splice(servers.indexOf(sb), 1); }
+      });
+    };
+    if (!SKIP_TRACES && !SKIP_SMALL) {
+      const w5 = 'dmm seed 1, 20,000 background txs (tests/ui/fixture.sh)';
+      await base(small.store, 'ui-serve-small-baseline.log', [], 'trace_5k', (sb) =>
+        measureTrace(browser, offHost, sb.base, small, SMALL, w5, (t) => { out.baseline.trace_5k = t; }));
+      await section(out, 'trace_5k', () => measureTrace(browser, offHost, s1.base, small, SMALL, w5,
+        (t) => { out.trace_5k = t; }, async (page) => {
           // baseline: the same renderer and pan with the graph emptied
           const cleared = await page.evaluate(() => {
             if (!window.__sleuth || !window.__sleuth.graph) return false;
+            if (window.__sleuth.clearGraph) return window.__sleuth.clearGraph();
             window.__sleuth.graph.clear(); window.__sleuth.renderer?.refresh?.(); return true;
           });
           out.empty_graph = cleared ? await panZoom(page) : { error: 'window.__sleuth.graph is missing' };
         }));
     }
     if (big) {
+      const w50 = `dmm seed 1, ${BIG.background_txs} background txs`;
+      const deadline = ['--deadline-ms', '300000'];
+      await base(big.store, 'ui-serve-big-baseline.log', deadline, 'trace_50k', (sb) =>
+        measureTrace(browser, offHost, sb.base, big, BIG, w50, (t) => { out.baseline.trace_50k = t; }));
       await section(out, 'trace_50k', async () => {
-        const s2 = await startServer(big.store, join(OUT, 'ui-serve-big.log'), ['--deadline-ms', '300000']);
+        const s2 = await startServer(big.store, join(OUT, 'ui-serve-big.log'), deadline);
         servers.push(s2);
-        await measureTrace(browser, offHost, s2.base, big, BIG, `dmm seed 1, ${BIG.background_txs} background txs`,
-          (t) => { out.trace_50k = t; });
+        await measureTrace(browser, offHost, s2.base, big, BIG, w50, (t) => { out.trace_50k = t; });
       });
     }
   } finally {
@@ -421,18 +496,36 @@ function report(o) {
   console.log('bundle:');
   line(`build/web/assets (${b.files} files)`, `${kib(b.total_bytes)}, gzip ${kib(b.total_gzip)} (JS ${kib(b.js_bytes)}, gzip ${kib(b.js_gzip)})`);
   line('first page (login + home)', `${kib(b.first_page_bytes)}, gzip ${kib(b.first_page_gzip)}: ${b.first_page_files.join(' ')}`);
-  for (const [name, t] of [['~5,000 nodes', o.trace_5k], ['~50,000 nodes', o.trace_50k]]) {
+  const runs = [['~5,000 nodes', o.trace_5k, o.baseline?.trace_5k], ['~50,000 nodes', o.trace_50k, o.baseline?.trace_50k]];
+  for (const [name, t, bt] of runs) {
     if (!t) continue;
     if (t.error) { console.log(`trace ${name}: FAILED: ${t.error}`); if (t.nodes == null) continue; }
     console.log(`trace ${name}: ${t.nodes} nodes, ${t.edges} edges (${t.world}; ${t.policy}, max_hops ${t.max_hops}; server trace ${ms(t.server_trace_ms)})`);
+    if (bt) console.log(`  (each line: this build${bt.error ? '' : ' | the baseline build, same run | how many times better'}; baseline ${o.baseline.web}${bt.error ? `: FAILED: ${bt.error}` : ''})`);
+    // one figure of both builds: "new | baseline | ratio"
+    // the ratio is baseline / this for times and sizes, this / baseline for rates (up: better)
+    const both = (get, fmt = ms, rate = false) => {
+      const v = get(t);
+      if (!bt || bt.error) return fmt(v);
+      const w = get(bt);
+      const k = rate ? v / w : w / v;
+      return `${fmt(v)} | ${fmt(w)} | ${Number.isFinite(k) && k ? `${k.toFixed(1)}x` : 'n/a'}`;
+    };
     line('GET /v1/traces/{id} in the page', `${ms(t.fetch_ms)}, ${(t.fetch_bytes / 1e6).toFixed(1)} MB`);
-    line('open -> data-nodes / drawn', `${ms(t.to_data_nodes_ms)} / ${ms(t.to_drawn_ms)} (shown ${t.shown_nodes})`);
+    line('open -> data-nodes', both((x) => x.to_data_nodes_ms));
+    line('open -> drawn', `${both((x) => x.to_drawn_ms)} (shown ${t.shown_nodes})`);
     if (t.view_timings) line("the view's timings (window.__sleuth.timings)", Object.entries(t.view_timings).map(([k, v]) => `${k} ${v}`).join(', '));
-    line('longest task / blocking / worst probe', `${ms(t.longest_task_ms)} / ${ms(t.blocking_ms)} / ${ms(t.probe_worst_ms)}`);
-    if (t.pan) line(`pan+zoom ${(t.pan.pan_ms / 1000).toFixed(1)} s: rAF fps / sigma renders/s`, `${t.pan.raf_fps.toFixed(1)} / ${t.pan.renderer_fps.toFixed(1)} (frame p50 ${t.pan.frame_p50_ms.toFixed(1)}, p95 ${t.pan.frame_p95_ms.toFixed(1)}, max ${t.pan.frame_max_ms.toFixed(1)} ms)`);
-    if (t.pan?.frame_stats) line('window.__sleuth.frameStats', JSON.stringify(t.pan.frame_stats));
-    line('select a node (node-list -> node-panel)', ms(t.select_ms));
-    if (t.heap_mb) line('JS heap after load', `${t.heap_mb.toFixed(0)} MB`);
+    if (bt?.view_timings) line('  ... of the baseline build', Object.entries(bt.view_timings).map(([k, v]) => `${k} ${v}`).join(', '));
+    line('longest task during the load', both((x) => x.longest_task_ms));
+    line('blocking / worst probe', `${ms(t.blocking_ms)} / ${ms(t.probe_worst_ms)}`);
+    if (t.redraw) line('pan stop -> redrawn (incl. 140 ms settle)', both((x) => x.redraw?.stop_to_drawn_ms));
+    if (t.redraw) line('  the render alone', both((x) => x.redraw?.render_ms));
+    if (t.lod) line('level of detail after the pans', `${t.lod.reduced ? 'reduced' : 'all'}: ${t.lod.drawnNodes} nodes, ${t.lod.drawnEdges} edges drawn${t.lod.on ? ` (${t.lod.ms} ms to choose)` : ' (small graph: no reduction)'}`);
+    if (t.pan) line(`pan+zoom ${(t.pan.pan_ms / 1000).toFixed(1)} s: rAF fps`, both((x) => x.pan?.raf_fps, (v) => (Number.isFinite(v) ? v.toFixed(1) : 'n/a'), true));
+    if (t.pan) line('  sigma renders/s; frame p50 / p95 / max', `${t.pan.renderer_fps.toFixed(1)}; ${t.pan.frame_p50_ms.toFixed(1)} / ${t.pan.frame_p95_ms.toFixed(1)} / ${t.pan.frame_max_ms.toFixed(1)} ms`);
+    if (bt?.pan) line('  ... of the baseline build', `${bt.pan.renderer_fps.toFixed(1)}; ${bt.pan.frame_p50_ms.toFixed(1)} / ${bt.pan.frame_p95_ms.toFixed(1)} / ${bt.pan.frame_max_ms.toFixed(1)} ms`);
+    line('select a node (node-list -> node-panel)', both((x) => x.select_ms));
+    if (t.heap_mb) line('JS heap after load', both((x) => x.heap_mb, (v) => (v ? `${v.toFixed(0)} MB` : 'n/a')));
   }
   if (o.empty_graph?.raf_fps) line('baseline: empty graph pan+zoom rAF fps', `${o.empty_graph.raf_fps.toFixed(1)} (renderer ${o.empty_graph.renderer_fps.toFixed(1)})`);
   console.log(`written: ${join(OUT, `ui-${GL}.json`)}`);

@@ -7,7 +7,8 @@
 // own JSON, fetched here with the same token: log in (a wrong token is refused, the right one
 // shows its role); search the address holding the most stolen bitcoin (balances, risk level
 // against /v1/screen); search the theft transaction and trace from it (conservation of every
-// asset, drawn nodes against the trace's graph); narrow the trace to 3 hops in the view and
+// asset, drawn nodes against the trace's graph; the level of detail, with its thresholds
+// lowered: which edges are drawn, the line that says so, all of them once zoomed in); narrow the trace to 3 hops in the view and
 // expand a node where it stopped (the graph grows); the Sankey and the timeline (dormant
 // holdings); a note on that node and a saved case, found after a reload in the case list and
 // reopened with its note; the incident's held funds summed per asset against its report; a
@@ -225,6 +226,55 @@ async function run(page, base, api, fx) {
     check(members === trace.graph.nodes.length, `the ${n} drawn nodes hold ${members} of the trace's nodes, the trace's graph has ${trace.graph.nodes.length}`);
     const edges = Number(await page.getAttribute(tid('graph'), 'data-edges'));
     check(edges > 0 && edges <= trace.graph.edges.length, `graph data-edges=${edges}, the trace's graph has ${trace.graph.edges.length} edges`);
+  });
+
+  await step(page, 'level-of-detail', async () => {
+    // The theft's trace is below the level-of-detail threshold: everything is drawn, no line.
+    const el = tid('lod-status');
+    const edges = Number(await page.getAttribute(tid('graph'), 'data-edges'));
+    check(await page.locator(el).isHidden(), 'the reduced-detail line shows on a small graph');
+    check(await page.getAttribute(el, 'data-reduced') === 'false', 'lod-status data-reduced is not "false" on a small graph');
+    const drawn = await page.evaluate(() => window.__sleuth.renderer.getGraph().size);
+    check(drawn === edges, `the renderer draws ${drawn} edges, data-edges=${edges}`);
+    // The same graph with the thresholds lowered, as a 50k-node trace is drawn: at the fitted
+    // view, 40 edges (crossings, then the largest amounts) and the line says so.
+    await page.evaluate(() => window.__sleuth.setLod({ items: 0, edgeBudget: 40, nodeBudget: 40 }));
+    await page.locator(el).waitFor({ state: 'visible' });
+    const text = await page.locator(el).textContent();
+    check(text.includes(`showing 40 of ${edges.toLocaleString('en')} edges`), `the reduced-detail line says "${text}", not "showing 40 of ${edges} edges"`);
+    check(await page.getAttribute(el, 'data-reduced') === 'true', 'lod-status data-reduced is not "true" when reduced');
+    const r = await page.evaluate(() => {
+      const full = window.__sleuth.graph, d = window.__sleuth.renderer.getGraph();
+      const kept = [], dropped = [];
+      full.forEachEdge((id, a) => (d.hasEdge(id) ? kept : dropped).push(a));
+      const w = (l, f) => l.filter((a) => !a.crossing).map((a) => a.weight).reduce((x, y) => f(x, y), f === Math.min ? Infinity : -Infinity);
+      return { drawn: d.size, full: full.size, keptCross: kept.filter((a) => a.crossing).length, allCross: kept.concat(dropped).filter((a) => a.crossing).length,
+        minKept: w(kept, Math.min), maxDropped: w(dropped, Math.max), ends: kept.every((a) => d.hasNode(a.source) && d.hasNode(a.target)) };
+    });
+    check(r.drawn === 40 && r.full === edges, `reduced: ${r.drawn} edges drawn of ${r.full} (want 40 of ${edges})`);
+    check(r.keptCross === Math.min(40, r.allCross), `${r.keptCross} of ${r.allCross} crossings drawn: crossings come first`);
+    check(r.minKept >= r.maxDropped, `a drawn edge weighs ${r.minKept}, a left-out one ${r.maxDropped}: the largest amounts come first`);
+    check(r.ends, 'a drawn edge has an end that is not drawn');
+    // A node left out of the drawing, selected in the list's stead, is drawn and highlighted.
+    const out = await page.evaluate(() => window.__sleuth.nodes().map((x) => x.id).find((id) => !window.__sleuth.renderer.getGraph().hasNode(id)));
+    check(out, 'every node is drawn with a budget of 40 edges');
+    await page.evaluate((id) => window.__sleuth.selectNode(id), out);
+    const sel = await page.evaluate((id) => { const d = window.__sleuth.renderer.getGraph(); return d.hasNode(id) && d.getNodeAttribute(id, 'highlighted') === true; }, out);
+    check(sel, `node ${out}, selected, is not drawn highlighted in the reduced graph`);
+    // Zoomed in on the source: the view holds fewer edges, everything in it is drawn.
+    const src = (await page.evaluate(() => window.__sleuth.nodes())).find((x) => x.status === 'source').id;
+    await page.evaluate((id) => {
+      const r = window.__sleuth.renderer, d = r.getNodeDisplayData(id);
+      r.getCamera().setState({ x: d.x, y: d.y, ratio: 0.004 });
+    }, src);
+    await page.waitForFunction(() => { const i = window.__sleuth.lod(); return i && i.inViewEdges <= 40; }, null, { timeout: 10000 });
+    const z = await page.evaluate(() => window.__sleuth.lod());
+    check(!z.reduced && z.shownEdges === z.inViewEdges && z.drawnEdges === z.inViewEdges,
+      `zoomed in: ${z.shownEdges} of ${z.inViewEdges} edges in view drawn (${z.drawnEdges} in all), reduced=${z.reduced}`);
+    check(await page.locator(el).isHidden(), 'the reduced-detail line still shows when everything in view is drawn');
+    await page.evaluate(() => { window.__sleuth.setLod(null); window.__sleuth.renderer.getCamera().setState({ x: 0.5, y: 0.5, ratio: 1 }); });
+    const back = await page.evaluate(() => window.__sleuth.renderer.getGraph().size);
+    check(back === edges, `with the default thresholds again the renderer draws ${back} edges, data-edges=${edges}`);
   });
 
   let expanded = null;

@@ -92,13 +92,13 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** Starts `sleuth serve --store STORE --web WEB` on the first free port of
  * $SLEUTH_UI_PORTS (default 18600-18699) and waits until /v1/health answers from it. Returns
  * { base, port, stop() }; the server's stderr goes to logFile. Throws when no port works. */
-export async function startServer(store, logFile, extra = []) {
+export async function startServer(store, logFile, extra = [], web = WEB) {
   const [lo, hi] = (process.env.SLEUTH_UI_PORTS || '18600-18699').split('-').map(Number);
   mkdirSync(dirname(logFile), { recursive: true });
   for (let port = lo; port <= hi; port++) {
     if (!(await portFree(port))) continue;
     const log = openSync(logFile, 'a');
-    const child = spawn(SLEUTH, ['serve', '--store', store, '--listen', `127.0.0.1:${port}`, '--web', WEB, '--quiet', ...extra],
+    const child = spawn(SLEUTH, ['serve', '--store', store, '--listen', `127.0.0.1:${port}`, '--web', web, '--quiet', ...extra],
       { stdio: ['ignore', log, log] });
     let exited = null;
     child.on('exit', (code, sig) => { exited = sig || code; });

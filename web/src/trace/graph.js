@@ -16,11 +16,24 @@
 // layer is moved out of that element so pointer positions stay right) — and the graph is
 // drawn again once the camera has been still for SETTLE_MS. Cytoscape.js calls the same idea textureOnViewport. It is on
 // for graphs above FAST_ITEMS nodes + edges unless the user turns it off.
+//
+// Level of detail (lod.js): above LOD_ITEMS nodes + edges Sigma is given a second, reduced
+// graphology graph (`display`) instead of the whole one (`graph`: complete, for exports,
+// ForceAtlas2 and the hooks, and then built only when first asked for: importing 230k items
+// into graphology costs ~0.5 s and memory a reduced view never needs; both share the same
+// attribute objects, so a change made through one is seen by the other): inside the
+// camera's view, the edges that carry the most amount up to a budget and their ends,
+// everything when the view holds few enough. It is chosen again whenever the camera stops (after fast motion's settle, or
+// SETTLE_MS after the last camera update without it), on selection, on drag and while
+// ForceAtlas2 runs. A separate graph measured faster than Sigma's reducers with `hidden`:
+// hidden items still go through Sigma's indexing and programs on every refresh.
+// onLod(info) tells the view what is drawn, so it can say so on screen.
 import Graph from 'graphology';
 import Sigma from 'sigma';
 import { NodeProgram, EdgeArrowProgram, EdgeLineProgram } from 'sigma/rendering';
-import { floatColor } from 'sigma/utils';
+import { floatColor, createNormalizationFunction, graphExtent } from 'sigma/utils';
 import { categoryColor, CATEGORY_COLORS } from '../util.js';
+import { LodIndex, LOD_ITEMS, EDGE_BUDGET, NODE_BUDGET, grow } from './lod.js';
 
 export const CHAIN_COLORS = { bitcoin: '#f7931a', litecoin: '#345d9d', ethereum: '#627eea', tron: '#eb0029',
   bsc: '#d4a20b', polygon: '#8247e5', avalanche: '#e84142' };
@@ -129,6 +142,7 @@ export function fillColor(s) {
   return n.type === 'tx' ? '#d5dbe3' : '#eef1f5';
 }
 
+const newGraph = () => new Graph({ type: 'directed', multi: false, allowSelfLoops: true });
 const SETTLE_MS = 140;
 export const FAST_ITEMS = 1500;
 /** Above this many edges they are drawn as lines, not arrows. */
@@ -150,20 +164,28 @@ export function runLayout(n, hops, edges) {
 }
 
 /**
- * The Sigma view. callbacks: {select(id), open(id), pin(id, x, y)}.
+ * The Sigma view. callbacks: {select(id), open(id), pin(id, x, y), lod(info)}; lod is called
+ * after each choice of what to draw with {on, reduced, shownNodes, inViewNodes, shownEdges,
+ * inViewEdges, drawnNodes, drawnEdges, totalNodes, totalEdges} (on: false when everything is
+ * drawn because the graph is small).
  */
 export class GraphView {
   constructor(container, callbacks) {
     this.container = container;
     this.cb = callbacks;
-    this.graph = new Graph({ type: 'directed', multi: false, allowSelfLoops: true });
+    this._graph = newGraph();
+    this.data = { nodes: [], edges: [] };
+    this.nodeAttrs = new Map();     // id -> the node's attribute object (shared by both graphs)
+    this.display = this._graph;      // what Sigma draws: the graph itself, or its reduction
+    this.lod = null;                // LodIndex when the graph is reduced
+    this.lodOpts = { items: LOD_ITEMS, edgeBudget: EDGE_BUDGET, nodeBudget: NODE_BUDGET };
     this.selected = null;
     this.dragging = null;
     this.fa2 = null;
     this.stage = document.createElement('div');
     this.stage.className = 'tv-stage';
     container.append(this.stage);
-    this.renderer = new Sigma(this.graph, this.stage, {
+    this.renderer = new Sigma(this._graph, this.stage, {
       nodeProgramClasses: { ring: NodeRingProgram },
       defaultNodeType: 'ring',
       defaultEdgeType: 'arrow',
@@ -197,7 +219,8 @@ export class GraphView {
     captor.on('mousemovebody', (e) => {
       if (!this.dragging) return;
       const p = r.viewportToGraph(e);
-      this.graph.mergeNodeAttributes(this.dragging, { x: p.x, y: p.y });
+      this.setNodeAttrs(this.dragging, { x: p.x, y: p.y });
+      if (this.lod) this.lod.move(this.dragging, p.x, p.y);
       this.moved = true;
       e.preventSigmaDefault();
       e.original.preventDefault();
@@ -205,8 +228,9 @@ export class GraphView {
     });
     captor.on('mouseup', () => {
       if (this.dragging && this.moved) {
-        const a = this.graph.getNodeAttributes(this.dragging);
+        const a = this.nodeAttrs.get(this.dragging);
         this.cb.pin(this.dragging, a.x, a.y);
+        this.applyLod();
       }
       if (this.dragging) r.setCustomBBox(this.bbox || null);
       this.dragging = null;
@@ -222,6 +246,12 @@ export class GraphView {
     this.renderedState = null;
     this.moving = false;
     r.on('afterRender', () => { if (!this.moving) this.renderedState = r.getCamera().getState(); });
+    // Without fast motion, the reduction follows the camera once it stops.
+    r.getCamera().on('updated', () => {
+      if (!this.lod || this.fast) return;
+      clearTimeout(this.lodTimer);
+      this.lodTimer = setTimeout(() => this.applyLod(), SETTLE_MS);
+    });
     r.render = () => {
       if (this.fast && this.renderedState && !r.needToProcess && this.cameraMoved()) {
         if (r.renderFrame) cancelAnimationFrame(r.renderFrame);
@@ -269,7 +299,7 @@ export class GraphView {
     }
     this.moving = false;
     this.clearTransform();
-    this.fullRender();
+    if (!this.applyLod()) this.fullRender();
   }
 
   /** Fast motion on or off (see the file's comment). */
@@ -278,39 +308,120 @@ export class GraphView {
     if (!on && this.moving) { clearTimeout(this.settleTimer); this.moving = false; this.clearTransform(); this.fullRender(); }
   }
 
-  /** Replaces what is drawn. nodes: [{id, x, y, size, color, ringColor, label, forceLabel}],
-   *  edges: [{id, source, target, size, color, label}]. bbox {x: [min, max], y: [min, max]}:
-   *  the extent of the whole layout, so that a filter never rescales the picture. Keeps the
-   *  camera. */
+  /** Replaces what is drawn. nodes: [{id, x, y, size, color, ringColor, label, forceLabel,
+   *  lodKeep}], edges: [{id, source, target, size, color, label, weight, crossing}] (weight
+   *  and crossing rank edges for the level of detail; a node with lodKeep is always drawn).
+   *  bbox {x: [min, max], y: [min, max]}: the extent of the whole layout, so that a filter
+   *  never rescales the picture. Keeps the camera. The arrays' objects become the graphs'
+   *  attributes (not copied). */
   setData(nodes, edges, bbox) {
-    const g = new Graph({ type: 'directed', multi: false, allowSelfLoops: true });
-    g.import({
-      nodes: nodes.map((n) => ({ key: n.id, attributes: n })),
-      // a big graph's edges are drawn as 1-pixel lines (gl.LINES: two vertices each, no arrow
-      // head): in software GL a full redraw of 100k arrows costs seconds
-      edges: edges.map((e) => ({ key: e.id, source: e.source, target: e.target,
-        attributes: edges.length > LINE_EDGES ? { ...e, type: 'line' } : e })),
-    });
     this.stopForce();
-    this.graph = g;
+    this.data = { nodes, edges };
+    this.nodeAttrs = new Map(nodes.map((n) => [n.id, n]));
+    this._graph = null;
     this.bbox = bbox || null;
     this.renderer.setCustomBBox(this.bbox);
-    this.renderer.setGraph(g);
-    if (this.selected && g.hasNode(this.selected)) this.highlight(this.selected);
+    this.lod = nodes.length + edges.length > this.lodOpts.items
+      ? new LodIndex(nodes.map((n) => ({ id: n.id, x: n.x, y: n.y, important: n.zIndex > 0 })), edges) : null;
+    this.lodPick = null;
+    this.lodAlways = nodes.filter((n) => n.lodKeep).map((n) => n.id);
+    if (this.lod) this.applyLod();
+    else {
+      const g = this.graph;
+      this.show(g);
+      this.cb.lod?.({ on: false, reduced: false, drawnNodes: g.order, drawnEdges: g.size, totalNodes: g.order, totalEdges: g.size });
+    }
+    // after the new graph is drawn: the previous one holds the old attribute objects
+    if (this.selected && this.nodeAttrs.has(this.selected)) this.highlight(this.selected);
+  }
+
+  /** The whole graph (graphology), built from the data when first asked for. */
+  get graph() {
+    if (!this._graph) {
+      const g = newGraph();
+      g.import({
+        nodes: this.data.nodes.map((n) => ({ key: n.id, attributes: n })),
+        edges: this.data.edges.map((e) => ({ key: e.id, source: e.source, target: e.target, attributes: e })),
+      });
+      this._graph = g;
+    }
+    return this._graph;
+  }
+
+  /** Changes attributes of node id in both graphs (they share its attribute object); Sigma
+   *  hears of it through the graph it draws. */
+  setNodeAttrs(id, attrs) {
+    const a = this.nodeAttrs.get(id);
+    if (!a) return;
+    if (this.display.hasNode(id)) this.display.mergeNodeAttributes(id, attrs);
+    else Object.assign(a, attrs);
+  }
+
+  /** Gives Sigma graph d to draw. A big graph's edges are drawn as 1-pixel lines (gl.LINES:
+   *  two vertices each, no arrow head): in software GL a redraw of 100k arrows costs seconds. */
+  show(d) {
+    const type = d.size > LINE_EDGES ? 'line' : 'arrow';
+    d.forEachEdge((e, a) => { if ((a.type || 'arrow') !== type) a.type = type; });
+    this.display = d;
+    if (this.renderer.getGraph() === d) this.renderer.refresh();
+    else this.renderer.setGraph(d);
+  }
+
+  /** The camera's view in graph coordinates, grown by lod.js's margin. */
+  viewRect() {
+    const r = this.renderer;
+    const { width, height } = r.getDimensions();
+    const norm = createNormalizationFunction(this.bbox || graphExtent(this.display));
+    const a = norm.inverse(r.viewportToFramedGraph({ x: 0, y: 0 }));
+    const b = norm.inverse(r.viewportToFramedGraph({ x: width, y: height }));
+    return grow({ x0: a.x, x1: b.x, y0: a.y, y1: b.y });
+  }
+
+  /** Chooses what to draw for the current camera when the graph is reduced; true when it
+   *  drew (Sigma was given the reduced graph or refreshed). */
+  applyLod(force = false) {
+    if (!this.lod) return false;
+    const t0 = performance.now();
+    const o = this.lodOpts;
+    const pick = this.lod.select(this.viewRect(), { edgeBudget: o.edgeBudget, nodeBudget: o.nodeBudget, keep: this.selected ? [...this.lodAlways, this.selected] : this.lodAlways });
+    const same = !force && this.lodPick && this.lodPick.nodes.length === pick.nodes.length && this.lodPick.edges.length === pick.edges.length
+      && pick.nodes.every((v, i) => v === this.lodPick.nodes[i]) && pick.edges.every((v, i) => v === this.lodPick.edges[i]);
+    this.lodPick = pick;
+    if (!same) {
+      const { nodes, edges } = this.data, d = newGraph();
+      for (const i of pick.nodes) d.addNode(nodes[i].id, nodes[i]);
+      for (const j of pick.edges) { const e = edges[j]; d.addEdgeWithKey(e.id, e.source, e.target, e); }
+      this.show(d);
+    } else {
+      this.fullRender();
+    }
+    const info = { on: true, reduced: pick.reduced, shownNodes: pick.shownNodes, inViewNodes: pick.inViewNodes,
+      shownEdges: pick.shownEdges, inViewEdges: pick.inViewEdges, drawnNodes: pick.nodes.length, drawnEdges: pick.edges.length,
+      totalNodes: this.data.nodes.length, totalEdges: this.data.edges.length, ms: Math.round(performance.now() - t0) };
+    this.lodInfo = info;
+    this.cb.lod?.(info);
+    return true;
+  }
+
+  /** Changes the level-of-detail thresholds ({items, edgeBudget, nodeBudget}; lod.js; null:
+   *  the defaults) for the next setData; for the benchmarks and the browser test. */
+  setLodOptions(opts) {
+    this.lodOpts = opts ? { ...this.lodOpts, ...opts } : { items: LOD_ITEMS, edgeBudget: EDGE_BUDGET, nodeBudget: NODE_BUDGET };
   }
 
   highlight(id) {
-    const g = this.graph;
-    if (this.selected && g.hasNode(this.selected)) g.mergeNodeAttributes(this.selected, { highlighted: false, forceLabel: false, zIndex: 0 });
+    const prev = this.selected;
+    if (prev) this.setNodeAttrs(prev, { highlighted: false, forceLabel: false, zIndex: this.nodeAttrs.get(prev)?.baseZ || 0 });
+    if (id) this.setNodeAttrs(id, { highlighted: true, forceLabel: true, zIndex: 2 });
     this.selected = id;
-    if (id && g.hasNode(id)) g.mergeNodeAttributes(id, { highlighted: true, forceLabel: true, zIndex: 2 });
+    if (this.lod && id && !this.display.hasNode(id)) this.applyLod();     // the selected node is always drawn
   }
 
   /** Moves the camera so that node id is in the middle (animated, 300 ms). */
   center(id, zoomIn = true) {
-    if (!this.graph.hasNode(id)) return;
-    const d = this.renderer.getNodeDisplayData(id);
-    if (!d) return;
+    const a = this.nodeAttrs.get(id);
+    if (!a) return;
+    const d = this.renderer.getNodeDisplayData(id) || createNormalizationFunction(this.bbox || graphExtent(this.display))(a);
     const cam = this.renderer.getCamera();
     cam.animate({ x: d.x, y: d.y, ratio: zoomIn ? Math.min(cam.ratio, 0.35) : cam.ratio }, { duration: 300 });
   }
@@ -330,12 +441,16 @@ export class GraphView {
     this.fa2OnStop = onStop;
     this.renderer.setCustomBBox(null);         // follow the layout as it spreads
     this.fa2.start();
+    // ForceAtlas2 moves the whole graph's nodes; Sigma draws the reduction and does not hear
+    // of it: the reduction is chosen and drawn again every second
+    if (this.lod) this.fa2Sync = setInterval(() => this.syncLod(), 1000);
     this.fa2Timer = setTimeout(() => this.stopForce(), maxMs);
   }
 
   stopForce() {
     if (!this.fa2) return;
     clearTimeout(this.fa2Timer);
+    clearInterval(this.fa2Sync);
     this.fa2.stop();
     this.fa2.kill();
     this.fa2 = null;
@@ -347,11 +462,20 @@ export class GraphView {
     });
     if (Number.isFinite(x0)) this.bbox = { x: [x0, x1], y: [y0, y1] };
     this.renderer.setCustomBBox(this.bbox);
+    if (this.lod) this.syncLod();
     const f = this.fa2OnStop; this.fa2OnStop = null;
     if (f) f(pos, this.bbox);
   }
 
   forceRunning() { return !!this.fa2; }
+
+  /** Positions of the whole graph into the level-of-detail index, and the reduction again. */
+  syncLod() {
+    if (!this.lod) return;
+    this.graph.forEachNode((id, a) => this.lod.move(id, a.x, a.y));
+    if (this.fa2) { const e = graphExtent(this.graph); this.renderer.setCustomBBox(e); this.bbox = e; }
+    this.applyLod(true);
+  }
 
   /** The drawn graph as a PNG blob: every layer Sigma drew, on white, at the screen's size. */
   toPNG() {
@@ -387,6 +511,7 @@ export class GraphView {
 
   kill() {
     clearTimeout(this.settleTimer);
+    clearTimeout(this.lodTimer);
     this.stopForce();
     const mouse = this.renderer.getCanvases().mouse;
     this.renderer.kill();

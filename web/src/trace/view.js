@@ -121,6 +121,9 @@ class TraceView {
     this.graphEl = h('div.tv-graph', { 'data-testid': 'graph', 'data-nodes': '0', 'data-edges': '0', tabindex: '0', role: 'application',
       'aria-label': 'Trace graph: arrows pan, + and - zoom, 0 fits; select nodes in the list', on: { keydown: (ev) => this.graphKey(ev) } });
     this.graphStatus = h('div.tv-graph-status', { role: 'status' });
+    // Said over the graph whenever what is drawn is a reduction (graph.js, lod.js).
+    this.lodStatus = h('div.tv-lod', { 'data-testid': 'lod-status', role: 'status', 'data-reduced': 'false', hidden: true });
+    this.graphEl.append(this.lodStatus);
     const tool = (label, title, fn, testid) => h('button.secondary', { type: 'button', title, 'aria-label': title, 'data-testid': testid, on: { click: fn } }, label);
     this.forceBtn = tool('Force layout', 'Run ForceAtlas2 (in a worker) on the shown graph; press again to stop', () => this.toggleForce(), 'layout-force');
     this.fastBox = h('input', { type: 'checkbox', 'data-testid': 'fast-motion', on: { change: () => { this.state.fast = this.fastBox.checked; this.gv?.setFast(this.fastBox.checked); this.markDirty(); } } });
@@ -307,6 +310,7 @@ class TraceView {
       select: (id) => this.select(id, { center: false }),
       open: (id) => this.open(id),
       pin: (id, x, y) => { this.state.pinned[id] = [x, y]; this.pos.set(id, { x, y }); this.markDirty(); },
+      lod: (info) => this.showLod(info),
     });
     await this.rebuild({ relayout: true });
     this.timings.first_draw_ms = Math.round(performance.now() - t0);
@@ -410,16 +414,20 @@ class TraceView {
 
   draw() {
     const m = this.model;
+    const amts = new Map();         // id -> [nodeAmount, its coins, label]: made once for both loops
     const nodes = this.v.nodes.map((s) => {
       const p = this.pos.get(s.id) || { x: 0, y: 0 };
       const amt = nodeAmount(m, s);
       const c = coins(m, amt.asset, amt.units);
+      const label = this.nodeLabel(s);
+      amts.set(s.id, [amt, c, label]);
       const special = s.kind !== 'node' || s.node.status === 'source';
       // Tagged endpoints are drawn larger, so Sigma's label grid names them first.
       const tagged = !!s.node?.ep?.tags?.length;
       const size = s.kind !== 'node' ? 9 + 2 * Math.log10(s.members.length) : s.node.status === 'source' ? 11 : Math.min(16, 3 + 1.4 * Math.log10(1 + c * 100) + (tagged ? 3 : 0));
-      return { id: s.id, x: p.x, y: p.y, size, color: fillColor(s), ringColor: chainColor(s.chain), label: this.nodeLabel(s),
-        forceLabel: special && (s.kind !== 'node' ? false : m.sources.length <= 5), zIndex: special || tagged ? 1 : 0 };
+      return { id: s.id, x: p.x, y: p.y, size, color: fillColor(s), ringColor: chainColor(s.chain), label,
+        forceLabel: special && (s.kind !== 'node' ? false : m.sources.length <= 5), zIndex: special || tagged ? 1 : 0, baseZ: special || tagged ? 1 : 0,
+        lodKeep: s.kind === 'node' && s.node.status === 'source' };
     });
     // Edge width: log of the amount, per asset between its smallest and largest drawn edge.
     const range = new Map();
@@ -436,12 +444,15 @@ class TraceView {
       const c = coins(m, e.asset, e.amount);
       const t = hi > lo && c > 0 ? (Math.log(c) - Math.log(Math.max(lo, 1e-12))) / (Math.log(hi) - Math.log(Math.max(lo, 1e-12))) : 0.5;
       const size = 0.6 + 3.4 * Math.max(0, Math.min(1, t));
+      // the level of detail ranks edges by amount over the largest edge of their asset
+      const weight = hi > 0 ? c / hi : 0;
       const id = `${e.source}>${e.target}`;
       const d = pairs.get(id);
-      if (!d) pairs.set(id, { id, source: e.source, target: e.target, size, crossing: e.crossing, chain: e.chain, title: `${fmtAmount(e.amount, m.decimalsOf(e.asset))} ${e.asset}` });
-      else { d.size = Math.max(d.size, size); d.crossing = d.crossing || e.crossing; d.title += `, ${fmtAmount(e.amount, m.decimalsOf(e.asset))} ${e.asset}`; }
+      // (the amounts' text, the SVG export's tooltip, is made when exported: parts)
+      if (!d) pairs.set(id, { id, source: e.source, target: e.target, size, weight, crossing: e.crossing, chain: e.chain, parts: [e] });
+      else { d.size = Math.max(d.size, size); d.weight = Math.max(d.weight, weight); d.crossing = d.crossing || e.crossing; d.parts.push(e); }
     }
-    const edges = [...pairs.values()].map((d) => ({ id: d.id, source: d.source, target: d.target, size: d.size, title: d.title,
+    const edges = [...pairs.values()].map((d) => ({ id: d.id, source: d.source, target: d.target, size: d.size, weight: d.weight, crossing: d.crossing, parts: d.parts,
       color: d.crossing ? CROSSING_COLOR : EDGE_TINT[d.chain] || '#bfc6d0', label: d.crossing ? 'crossing' : undefined, zIndex: d.crossing ? 1 : 0 }));
     this.drawn = { nodes, edges };
     this.gv.setData(nodes, edges, this.bbox);
@@ -455,16 +466,36 @@ class TraceView {
     this.graphStatus.textContent = `${nodes.length.toLocaleString('en')} nodes, ${edges.length.toLocaleString('en')} edges shown of ${this.model.nodes.size.toLocaleString('en')} / ${this.model.edges.size.toLocaleString('en')}`;
     // The list: source first, then by hop, then the larger amounts.
     const items = this.v.nodes.map((s) => {
-      const amt = nodeAmount(m, s);
+      const [amt, c, label] = amts.get(s.id);
       const n = s.node;
-      const search = [s.id, this.nodeLabel(s), n?.address, n?.tx, ...(n?.ep?.tags || []).map((t) => `${t.label} ${t.category}`), n?.ep?.cluster?.id].join(' ').toLowerCase();
-      return { id: s.id, label: this.nodeLabel(s), color: fillColor(s), search, hop: s.hop, c: coins(m, amt.asset, amt.units), src: n?.status === 'source',
-        sub: `h${s.hop} · ${fmtAmount(amt.units, m.decimalsOf(amt.asset), { maxFrac: 4 })} ${amt.asset}`, title: `${s.id}\n${s.kind === 'node' ? n.status : s.label}` };
+      let search = null;
+      // search is made on the first find; sub and title only for the rows the list draws
+      return { id: s.id, label, color: fillColor(s), hop: s.hop, c, src: n?.status === 'source',
+        get search() { return search ??= [s.id, label, n?.address, n?.tx, ...(n?.ep?.tags || []).map((t) => `${t.label} ${t.category}`), n?.ep?.cluster?.id].join(' ').toLowerCase(); },
+        get sub() { return `h${s.hop} · ${fmtAmount(amt.units, m.decimalsOf(amt.asset), { maxFrac: 4 })} ${amt.asset}`; },
+        get title() { return `${s.id}\n${s.kind === 'node' ? n.status : s.label}`; } };
     });
     items.sort((a, b) => (b.src - a.src) || (a.hop - b.hop) || (b.c - a.c));
     this.nodeList.setItems(items);
     if (this.selected) this.nodeList.setSelected(this.selected);
     this.renderSide();
+  }
+
+  /** The level-of-detail line over the graph (graph.js calls it after each choice). */
+  showLod(info) {
+    const el = this.lodStatus;
+    this.lodInfo = info;
+    el.dataset.reduced = String(!!info.reduced);
+    el.dataset.drawnNodes = String(info.drawnNodes);
+    el.dataset.drawnEdges = String(info.drawnEdges);
+    for (const k of ['shownEdges', 'inViewEdges', 'shownNodes', 'inViewNodes']) {
+      if (info.on) el.dataset[k] = String(info[k]); else delete el.dataset[k];
+    }
+    const f = (n) => n.toLocaleString('en');
+    el.hidden = !info.reduced;
+    el.textContent = info.reduced
+      ? `Reduced detail: showing ${f(info.shownEdges)} of ${f(info.inViewEdges)} edges${info.shownNodes < info.inViewNodes ? ` and ${f(info.shownNodes)} of ${f(info.inViewNodes)} nodes` : ''} in view (crossings, then the largest amounts) — zoom in for all. The node list, find, Sankey and timeline have everything.`
+      : '';
   }
 
   // ---- selection and panels ---------------------------------------------------------------
@@ -823,7 +854,9 @@ class TraceView {
     if (!this.drawn) return;
     const g = this.gv.graph;
     const nodes = this.drawn.nodes.map((n) => ({ ...n, ...(g.hasNode(n.id) ? { x: g.getNodeAttribute(n.id, 'x'), y: g.getNodeAttribute(n.id, 'y') } : {}), showLabel: n.forceLabel, title: n.id }));
-    download(`${this.baseName()}.svg`, toSVG(nodes, this.drawn.edges, { title: `sleuth trace of ${this.request.tx || this.request.address}` }), 'image/svg+xml');
+    const m = this.model;
+    const edges = this.drawn.edges.map((e) => ({ ...e, title: e.parts.map((x) => `${fmtAmount(x.amount, m.decimalsOf(x.asset))} ${x.asset}`).join(', ') }));
+    download(`${this.baseName()}.svg`, toSVG(nodes, edges, { title: `sleuth trace of ${this.request.tx || this.request.address}` }), 'image/svg+xml');
   }
 
   /** The shown model edges (the members of every drawn edge). */
@@ -947,6 +980,11 @@ class TraceView {
       selectNode: (id) => self.select(id),
       expand: (id) => self.expand(id),
       frameStats: (ms) => (self.gv ? self.gv.frameStats(ms) : Promise.resolve({ frames: 0, fps: 0 })),
+      // level of detail: what was drawn last; its thresholds changed (null: the defaults), then drawn again
+      lod: () => self.lodInfo || null,
+      setLod: (opts) => { if (!self.gv) return false; self.gv.setLodOptions(opts); self.draw(); return true; },
+      // the benchmarks' baseline: the renderer drawing nothing
+      clearGraph: () => { if (!self.gv) return false; self.gv.lod = null; self.gv.graph.clear(); self.gv.show(self.gv.graph); return true; },
       ready: () => !!self.v,
     };
   }
