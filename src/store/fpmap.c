@@ -265,17 +265,22 @@ bool sl_fpmap_remove(sl_fpmap *m, sl_fp h, uint32_t id)
     return true;
 }
 
-/* Writes the map anew with nb buckets from the owner's keys. */
-static int rebuild(sl_fpmap *m, uint64_t nb, sl_error *e)
+/* Writes the map anew into NAME.map.new with nb buckets holding ids from base on —
+ * refilled from the owner's keys when `fill`, else empty — syncs it and renames it over
+ * the old file; m becomes the new map. `what` names the step in an error. */
+static int replace(sl_fpmap *m, uint64_t base, uint64_t nb, uint64_t covered, bool fill, const char *what,
+                   sl_error *e)
 {
     char tmp[600];
     sl_fpmap n = *m;
-    uint64_t covered = sl_fpmap_covered(m), count;
+    uint64_t count = 0;
     int fd, rc;
-    if (!m->keyof || !m->count) return sl_err(e, SL_ESTORE, "%s: the map must grow and has no key source", m->path);
-    count = m->count(m->kctx);
+    if (fill && (!m->keyof || !m->count))
+        return sl_err(e, SL_ESTORE, "%s: the map must grow and has no key source", m->path);
+    if (fill) count = m->count(m->kctx);
+    n.base = base;
     snprintf(tmp, sizeof tmp, "%s.new", m->path);
-    if ((rc = write_new(m, tmp, nb, covered, &fd, e))) return rc;
+    if ((rc = write_new(&n, tmp, nb, covered, &fd, e))) return rc;
     n.map = NULL;
     n.fd = -1;
     if ((rc = map_fd(&n, fd, e))) {
@@ -285,7 +290,7 @@ static int rebuild(sl_fpmap *m, uint64_t nb, sl_error *e)
         return rc;
     }
     n.used = 0;
-    for (uint64_t id = m->base; id < count && id < SL_FPMAP_NONE; id++) {
+    for (uint64_t id = base; id < count && id < SL_FPMAP_NONE; id++) {
         size_t len;
         const void *k = m->keyof(m->kctx, (uint32_t)id, &len);
         sl_fp f;
@@ -296,7 +301,7 @@ static int rebuild(sl_fpmap *m, uint64_t nb, sl_error *e)
     }
     sl_put_le64(n.map + 56, n.used);
     if (msync(n.map, n.map_len, MS_SYNC) != 0 || fsync(n.fd) != 0 || rename(tmp, m->path) != 0) {
-        rc = sl_col_io_error(e, m->path, "growing the map", errno);
+        rc = sl_col_io_error(e, m->path, what, errno);
         sl_fpmap_close(&n);
         unlink(tmp);
         return rc;
@@ -312,37 +317,14 @@ int sl_fpmap_reserve(sl_fpmap *m, uint64_t more, sl_error *e)
     uint64_t nb = m->nb, need = m->used + more;
     if (!over_fill(need, nb)) return SL_OK;
     while (over_fill(need, nb) || nb < m->nb + m->nb / 2) nb += nb / 2 + 1;
-    return rebuild(m, nb, e);
+    return replace(m, m->base, nb, sl_fpmap_covered(m), true, "growing the map", e);
 }
 
 int sl_fpmap_reset(sl_fpmap *m, uint64_t base, uint64_t more, sl_error *e)
 {
-    char tmp[600];
-    sl_fpmap n = *m;
     uint64_t nb = MIN_BUCKETS;
-    int fd, rc;
     while (over_fill(more, nb)) nb += nb / 2 + 1;
-    n.base = base;
-    snprintf(tmp, sizeof tmp, "%s.new", m->path);
-    if ((rc = write_new(&n, tmp, nb, base, &fd, e))) return rc;
-    n.map = NULL;
-    n.fd = -1;
-    if ((rc = map_fd(&n, fd, e))) {
-        if (!n.map) close(fd);
-        else sl_fpmap_close(&n);
-        unlink(tmp);
-        return rc;
-    }
-    if (fsync(n.fd) != 0 || rename(tmp, m->path) != 0) {
-        rc = sl_col_io_error(e, m->path, "starting the map anew", errno);
-        sl_fpmap_close(&n);
-        unlink(tmp);
-        return rc;
-    }
-    n.gen = m->gen + 1;
-    sl_fpmap_close(m);
-    *m = n;
-    return SL_OK;
+    return replace(m, base, nb, base, false, "starting the map anew", e);
 }
 
 uint64_t sl_fpmap_purge(sl_fpmap *m, uint64_t n)
