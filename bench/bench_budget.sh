@@ -9,7 +9,8 @@
 #
 # usage: bench/bench_budget.sh CHAIN_DIR OUTDIR    (CHAIN_DIR from gen_blk, as bench_store.sh)
 #   env: TXS (5000000), MEM (default from TXS: 64 GB x TXS / 1.2e9), SLEUTH (default
-#        build/sleuth), BASE (a previous binary), BASE_TIMEOUT (900); needs root and cgroup v1
+#        build/sleuth), BASE (a previous binary), BASE_TIMEOUT (900), BASE_UNLIMITED (1; 0
+#        skips the previous binary's unconstrained run); needs root and cgroup v1
 #        memory at /sys/fs/cgroup/memory
 set -eu
 CH=$1
@@ -72,7 +73,7 @@ PY
 run new-unlimited "$S" 0 0
 run new-limited "$S" 1 0
 if [ -n "$BASE" ]; then
-    run base-unlimited "$BASE" 0 0
+    [ "${BASE_UNLIMITED:-1}" = 0 ] || run base-unlimited "$BASE" 0 0
     run base-limited "$BASE" 1 "$BASE_TIMEOUT"
 fi
 rm -rf "$OUT/store"

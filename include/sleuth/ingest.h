@@ -25,7 +25,8 @@ typedef struct sl_ingest_opts {
                                    * writer's two tables (addr.map, utxo.map) are mapped
                                    * files beside it: see table_bytes */
     uint64_t addr_table_bytes;    /* bound of addr.map, the address table's in-memory tier
-                                   * (sl_btc_set_budget); 0 = an eighth of memory_bytes */
+                                   * (sl_btc_set_budget); 0 = what half of memory_bytes
+                                   * leaves beside utxo.map, at least an eighth */
 } sl_ingest_opts;
 
 typedef struct sl_ingest_report {

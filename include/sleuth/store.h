@@ -318,14 +318,15 @@ int sl_btc_append_block(sl_store *s, const sl_btc_block *b, const sl_btc_prep *p
 /* Bytes of the writer's two tables (addr.map + utxo.map): what an ingest needs in memory
  * for a flat cost per transaction. Writer handles; 0 for readers. */
 uint64_t sl_btc_table_bytes(const sl_store *s);
-/* Writers: bounds addr.map, the address table's hot tier, to about addr_bytes_max bytes
- * (0: no bound, every address stays in it): at the start of a batch whose ~batch_txs
- * transactions (~1.25 new addresses each) would take it past the bound, its addresses
- * move into a sorted cold run (a commit of its own) and it starts empty. The cold tier's
- * pages are read-only, so a machine short of memory drops them instead of writing them
- * back; a look-up of an address there costs a Bloom probe per run and, when it is there,
- * a search of one run and a read of its dictionary record. */
-void sl_btc_set_budget(sl_store *s, uint64_t addr_bytes_max, uint64_t batch_txs);
+/* Writers: bounds addr.map, the address table's hot tier: to addr_bytes_max bytes when it
+ * is not 0, else to what half the ingest's memory budget leaves beside utxo.map (at least
+ * an eighth of the budget; budget 0 and addr_bytes_max 0: no bound, every address stays in
+ * it). At the start of a batch whose ~batch_txs transactions (~1.25 new addresses each)
+ * would take it past the bound, its addresses move into a sorted cold run (a commit of its
+ * own) and it starts empty. The cold tier's pages are read-only, so a machine short of
+ * memory drops them instead of writing them back; a look-up of an address there costs a
+ * Bloom probe per run and, when it is there, a search of one run (no dictionary read). */
+void sl_btc_set_budget(sl_store *s, uint64_t budget, uint64_t addr_bytes_max, uint64_t batch_txs);
 /* Makes everything appended since sl_btc_begin durable and visible. */
 int sl_btc_commit(sl_store *s, sl_error *e) SL_MUST_USE;
 /* Drops everything appended since sl_btc_begin (the writer's tables are undone). */

@@ -19,10 +19,11 @@ static const char HELP[] =
     "  --network   bitcoin (default), testnet, testnet4, signet, regtest, litecoin, litecoin-regtest\n"
     "  --prevouts  JSON spent-output views, so fees and input addresses of isolated blocks are known\n"
     "  --memory    budget for the ingest's memory (default: a quarter of RAM), e.g. 512M, 2.7G: sets the\n"
-    "              batch size and bounds the address table's in-memory part to an eighth of it (older\n"
-    "              addresses move to sorted runs on disk); the unspent-output table (~17 B per tx on\n"
-    "              the generated chain) must fit beside it (a note says when not)\n"
-    "  --address-table  that bound itself (at least 64K), instead of an eighth of --memory\n";
+    "              batch size and bounds the address table's in-memory part (half the budget less the\n"
+    "              unspent-output table, at least an eighth; older addresses move to sorted runs on\n"
+    "              disk); the unspent-output table (~17 B per tx on the generated chain) must fit\n"
+    "              (a note says when not)\n"
+    "  --address-table  that bound itself (at least 64K)\n";
 
 /* A size: bytes, or with a K, M, G suffix (powers of 1024); decimals allowed (2.7G). */
 static bool parse_size(const char *arg, double min, uint64_t *out)

@@ -938,9 +938,8 @@ int sl_ingest_btc(sl_store *s, const char *const *paths, int npaths, const sl_in
         for (size_t k = 0; k < norder; k++) bytes += x.c[order[k]].len;
         /* ~400 block bytes a tx (the generated chain; mainnet averages more): growing the
          * tables once now costs less than growing them step by step */
-        /* an eighth of the budget for the address table's hot tier (the rest: the
-         * unspent-output map, the batch, the pages of the columns and block files) */
-        sl_btc_set_budget(s, o->addr_table_bytes ? o->addr_table_bytes : budget_of(o->memory_bytes) / 8,
+        /* the address table's hot tier: bounded by the budget (sl_btc_set_budget) */
+        sl_btc_set_budget(s, budget_of(o->memory_bytes), o->addr_table_bytes,
                           (batch < bytes ? batch : bytes) / 400 + 1);
         if ((rc = sl_btc_expect(s, bytes / 400 + 1, e))) goto out;
     }

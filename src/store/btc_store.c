@@ -68,7 +68,8 @@ typedef struct sl_btc_state {
     bool have_utxo;
     sl_runs truns, hruns, aruns;
     uint64_t acold;           /* committed: ids below it are in aruns, not in amap */
-    uint64_t acap, abatch;    /* budget of amap's file (0: none), new addresses per batch */
+    uint64_t acap, abudget;   /* amap's bound (fixed), or the ingest's whole budget (0: none) */
+    uint64_t abatch;          /* new addresses per batch */
     sl_btc_meta cm, m;        /* committed; working (= cm unless a batch is open) */
     const sl_btc_net *net;
     char bdir[512];
@@ -1134,12 +1135,22 @@ static int spill_addresses(sl_store *s, sl_error *e)
     return sl_fpmap_checkpoint(&b->amap, acold, false, e);
 }
 
-/* Whether the next batch would take addr.map past its budget: it would need more than the
- * budget at the highest fill, or a growth (by 1.5x) of a file already past 2/3 of it. */
+/* addr.map's bound now: the fixed one, else what half the ingest's budget leaves beside
+ * utxo.map (the other half: the batch, the parse ring, the pages of the columns, blocks and
+ * cold runs), at least an eighth of the budget; 0: none. */
+static uint64_t hot_cap(const sl_btc_state *b)
+{
+    uint64_t half = b->abudget / 2, u = b->have_utxo ? b->utxo.map_len : 0;
+    if (b->acap || !b->abudget) return b->acap;
+    return half > u + b->abudget / 8 ? half - u : b->abudget / 8;
+}
+
+/* Whether the next batch would take addr.map past its bound: it would need more than the
+ * bound at the highest fill, or a growth (by 1.5x) of a file already past 2/3 of it. */
 static bool spill_due(const sl_btc_state *b)
 {
-    uint64_t need = sl_fpmap_bytes_for(b->amap.used + b->abatch);
-    return need > b->acap || (need > b->amap.map_len && b->amap.map_len / 2 * 3 > b->acap);
+    uint64_t need = sl_fpmap_bytes_for(b->amap.used + b->abatch), cap = hot_cap(b);
+    return need > cap || (need > b->amap.map_len && b->amap.map_len / 2 * 3 > cap);
 }
 
 
@@ -1152,7 +1163,7 @@ int sl_btc_begin(sl_store *s, const char *network_arg, sl_error *e)
     if (s->mode != SL_STORE_WRITE) return sl_err(e, SL_EUSAGE, "store opened read-only");
     if (b->wtxn) return sl_err(e, SL_EUSAGE, "a batch is already open");
     if ((rc = sl_store_grow_map(s, e))) return rc;
-    if (b->acap && b->m.n_addr > b->acold + 1 && spill_due(b) && (rc = spill_addresses(s, e))) return rc;
+    if (hot_cap(b) && b->m.n_addr > b->acold + 1 && spill_due(b) && (rc = spill_addresses(s, e))) return rc;
     if ((rc = mdb_txn_begin(s->env, NULL, 0, &b->wtxn))) return mdb_fail(e, "txn_begin", rc);
     if (network_arg) {
         if (b->m.n_blocks && strcmp(b->m.network, network) != 0) {
@@ -1179,19 +1190,21 @@ int sl_btc_expect(sl_store *s, uint64_t txs, sl_error *e)
     if (!B(s)->writer) return SL_OK;
     /* ~1.25 new addresses a tx on mainnet (1.4 on the generated chain); the unspent
      * outputs grow by ~0.15-0.3 a tx */
-    uint64_t more = txs + txs / 4, cap = B(s)->acap;
+    uint64_t more = txs + txs / 4, cap = hot_cap(B(s));
     if (cap) /* with a budget the hot tier grows only as far as the budget allows */
         while (more > 1024 && sl_fpmap_bytes_for(B(s)->amap.used + more) / 2 * 3 > cap) more /= 2;
     if ((rc = sl_fpmap_reserve(&B(s)->amap, more, e))) return rc;
     return sl_utxo_reserve(&B(s)->utxo, txs / 4, e);
 }
 
-void sl_btc_set_budget(sl_store *s, uint64_t addr_bytes_max, uint64_t batch_txs)
+void sl_btc_set_budget(sl_store *s, uint64_t budget, uint64_t addr_bytes_max, uint64_t batch_txs)
 {
-    uint64_t more = batch_txs + batch_txs / 4;
-    /* a batch larger than the bound itself: the bound decides (a spill before each batch) */
-    while (addr_bytes_max && more > 1024 && sl_fpmap_bytes_for(more) > addr_bytes_max) more /= 2;
+    uint64_t more = batch_txs + batch_txs / 4, least;
     B(s)->acap = addr_bytes_max;
+    B(s)->abudget = budget;
+    least = addr_bytes_max ? addr_bytes_max : budget / 8;
+    /* a batch larger than the bound itself: the bound decides (a spill before each batch) */
+    while (least && more > 1024 && sl_fpmap_bytes_for(more) > least) more /= 2;
     B(s)->abatch = more;
 }
 
