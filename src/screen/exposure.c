@@ -644,6 +644,7 @@ static void bctx_free(bctx *b)
     sl_free(b->src), sl_free(b->acc), sl_free(b->paths);
     sl_ht_free(&b->src_of), sl_ht_free(&b->addr_info), sl_ht_free(&b->str_of), sl_ht_free(&b->acc_of);
     sl_buf_free(&b->strings);
+    sl_expo_frontier_free(&b->fr);
 }
 
 /* Takes STORE/exposure/lock (made with its folder when missing): the fd, or -1 with e. */
