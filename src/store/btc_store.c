@@ -10,9 +10,10 @@
  * large the store already is, as long as the two tables fit in memory.
  *
  * The address table has two tiers so that it need not fit: addr.map holds the ids from
- * `acold` on (the hot tier, random access), and the ids below it live in sorted key runs
- * (runs "a", the cold tier: 48 bits of the address's fingerprint -> id, with a Bloom filter
- * each, read-only pages the kernel can drop without writing anything back). A writer given
+ * `acold` on (the hot tier, random access), and the ids below it live in sorted checked key
+ * runs (runs "a", runs.h's keyc kind, the cold tier: 48 bits of the address's fingerprint
+ * h1 -> id and 32 bits of h2, with a Bloom filter each, read-only pages the kernel can drop
+ * without writing anything back). A writer given
  * a budget for the table (sl_btc_set_budget) moves the hot tier into a new cold run at the
  * start of a batch when the next batch would take it past the budget (spill_addresses), in
  * a commit of its own; without a budget the hot tier holds every address (one tier).
