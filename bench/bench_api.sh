@@ -44,6 +44,7 @@ if [ -z "${STORE:-}" ]; then
     $B gen world --recipe dmm --seed 1 --background-txs "$BG" --out "$WORK/w" --quiet
     $B ingest btc --network regtest --store "$STORE" "$WORK/w/btc" --quiet >/dev/null
     $B ingest eth --store "$STORE" --chain ethereum "$WORK/w/eth" --quiet >/dev/null
+    $B ingest tron --store "$STORE" "$WORK/w/tron" --quiet >/dev/null
     $B tags import --store "$STORE" "$WORK"/w/tags/*.yaml "$WORK/w/incidents.yaml" >/dev/null
     if [ "${TAGSET:-2000}" -gt 0 ]; then # a realistic number of tagged services (bench/world_tagset.py)
         if python3 bench/world_tagset.py "$WORK/w" "$WORK/tagset.yaml" --count "${TAGSET:-2000}" >&2; then

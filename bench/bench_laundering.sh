@@ -27,6 +27,7 @@ world() { # recipe seed background -> $WORK/w-$1-$2-$3 and its store s-...
     $B gen world --recipe "$1" --seed "$2" --background-txs "$3" --out "$w" --quiet
     $B ingest btc --network regtest --store "$s" "$w/btc" --quiet >/dev/null
     $B ingest eth --store "$s" --chain ethereum "$w/eth" --quiet >/dev/null
+    $B ingest tron --store "$s" "$w/tron" --quiet >/dev/null
     $B tags import --store "$s" "$w"/tags/*.yaml "$w/incidents.yaml" >/dev/null
 }
 

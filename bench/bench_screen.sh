@@ -43,6 +43,7 @@ for n in $SIZES; do
     $B gen world --recipe dmm --seed 7 --background-txs "$n" --out "$w" --quiet
     $B ingest btc --network regtest --store "$s" "$w/btc" --quiet >/dev/null
     $B ingest eth --store "$s" --chain ethereum "$w/eth" --quiet >/dev/null
+    $B ingest tron --store "$s" "$w/tron" --quiet >/dev/null
     $B tags import --store "$s" "$w"/tags/*.yaml "$w/incidents.yaml" >/dev/null
     ex=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['theft']['exploiter'])" "$w/truth.json")
     txs=$($B info --store "$s" --json | python3 -c "import json,sys; print(sum(c.get('txs',0) for c in json.load(sys.stdin)['chains']))")

@@ -1,7 +1,8 @@
 #!/bin/sh
 # make demo: ingest the bundled real mainnet blocks into a fresh store and show what
-# sleuth answers about them, then run sleuth's main job on a generated two-chain world (a
-# DMM-style theft laundered through CoinJoin, THORChain and a DEX: detect, trace, report) — Bitcoin's first transfer (block 170, Satoshi to Hal
+# sleuth answers about them, then run sleuth's main job on a generated three-chain world (a
+# DMM-style theft laundered through CoinJoin, THORChain, a DEX and a USDT bridge to Tron:
+# detect, trace, report) — Bitcoin's first transfer (block 170, Satoshi to Hal
 # Finney), an address history, and a 2024 block with its fees reconciled.
 set -e
 cd "$(dirname "$0")/.."
@@ -54,21 +55,27 @@ echo
 echo "== linking thefts: what the Bybit and Phemex incidents share (the commingling address)"
 $B link --store "$S" bybit-2025 phemex-2025 | head -12
 echo
-echo "== laundering analysis: a generated DMM-style world on Bitcoin and Ethereum (sleuth gen world),"
-echo "   ingested, the stages detected, the loot traced across THORChain, the incident reported"
+echo "== laundering analysis: a generated DMM-style world on Bitcoin, Ethereum and Tron (sleuth gen"
+echo "   world), ingested, the stages detected, the loot traced across THORChain and the USDT bridge"
+echo "   to Tron (the world ships the bridge's pairing rule, tags/bridges.yaml), the incident reported"
 W=build/world-dmm-1; WS=build/world-store
 rm -rf "$W" "$WS"
 $B gen world --recipe dmm --seed 1 --out "$W" --quiet
 $B ingest btc --network regtest --store "$WS" "$W/btc" --quiet
 $B ingest eth --store "$WS" --chain ethereum "$W/eth" --quiet
+$B ingest tron --store "$WS" "$W/tron" --quiet
 $B tags import --store "$WS" "$W"/tags/*.yaml "$W/incidents.yaml" | tail -1
 THEFT=$(sed -n "s/^- tx_hash: '\\([0-9a-f]*\\)'.*/\\1/p" "$W/tags/incident.tagpack.yaml" | head -1)
 echo "-- detect (first lines; suspects at the end of the report)"
 $B detect --store "$WS" --incident world-dmm-1 > build/world-detect.txt
 head -5 build/world-detect.txt
 sed -n '/^suspect addresses/,$p' build/world-detect.txt | head -8
-echo "-- the theft traced forward (haircut) through CoinJoins, THORChain BTC -> ETH and a DEX into USDT"
-$B trace --store "$WS" --tx "$THEFT:0" --policy haircut --top 3 | head -40
+echo "-- the theft traced forward (haircut) through CoinJoins, THORChain BTC -> ETH, a DEX into USDT"
+echo "   and the bridge to Tron, where most of it reached an OTC desk"
+$B trace --store "$WS" --tx "$THEFT:0" --policy haircut --top 3 > build/world-trace.txt
+head -32 build/world-trace.txt
+echo "   ... (build/world-trace.txt); the bridge crossings it took:"
+grep -m 2 -A 3 'rule: bridge' build/world-trace.txt
 echo "-- the incident report (text head; the HTML is self-contained: open it in a browser)"
 $B incident report --store "$WS" world-dmm-1 --html build/incident-world-dmm-1.html | head -30
 echo "   HTML report: build/incident-world-dmm-1.html"

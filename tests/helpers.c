@@ -401,5 +401,8 @@ const char *gen_world_store(const char *recipe, unsigned seed, unsigned bg)
     r = run_sleuth("ingest eth --quiet --store %s/s --chain ethereum %s/w/eth", d, d);
     cr_assert_eq(r.status, 0, "%s", r.err);
     run_free(&r);
+    r = run_sleuth("ingest tron --quiet --store %s/s %s/w/tron", d, d);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
     return d;
 }

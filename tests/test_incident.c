@@ -541,8 +541,9 @@ Test(incident, generated_world_end_to_end, .timeout = 300)
     }
     run_free(&r);
     r = run_sh("%s ingest btc --network regtest --quiet --store %s/s %s/w/btc && %s ingest eth --quiet --store %s/s "
-               "--chain ethereum %s/w/eth && %s tags import --store %s/s %s/w/tags/*.yaml %s/w/incidents.yaml",
-               sleuth_bin(), d, d, sleuth_bin(), d, d, sleuth_bin(), d, d, d);
+               "--chain ethereum %s/w/eth && %s ingest tron --quiet --store %s/s %s/w/tron && "
+               "%s tags import --store %s/s %s/w/tags/*.yaml %s/w/incidents.yaml",
+               sleuth_bin(), d, d, sleuth_bin(), d, d, sleuth_bin(), d, d, sleuth_bin(), d, d, d);
     cr_assert_eq(r.status, 0, "%s", r.err);
     run_free(&r);
     cJSON *truth = NULL, *j;

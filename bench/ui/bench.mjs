@@ -87,6 +87,7 @@ function buildBig(dir) {
   sh(SLEUTH, ['gen', 'world', '--recipe', 'dmm', '--seed', '1', '--background-txs', String(BIG.background_txs), '--out', w, '--quiet']);
   sh(SLEUTH, ['ingest', 'btc', '--network', 'regtest', '--store', s, join(w, 'btc'), '--quiet']);
   sh(SLEUTH, ['ingest', 'eth', '--store', s, '--chain', 'ethereum', join(w, 'eth'), '--quiet']);
+  sh(SLEUTH, ['ingest', 'tron', '--store', s, join(w, 'tron'), '--quiet']);
   const tags = readdirSync(join(w, 'tags')).map((f) => join(w, 'tags', f));
   sh(SLEUTH, ['tags', 'import', '--store', s, ...tags, join(w, 'incidents.yaml')]);
   const token = sh(SLEUTH, ['token', 'create', '--store', s, '--role', 'analyst', '--label', 'bench']).trim();

@@ -11,10 +11,11 @@ static const char HELP[] =
     "usage: sleuth gen world --recipe dmm|bybit --seed N --out DIR [--background-txs N] [--scale X]\n"
     "                        [--quiet] [--json]\n"
     "  Writes a deterministic synthetic world into DIR (created; must not hold a world already):\n"
-    "  btc/ (regtest blocks), eth/ (JSON-RPC dumps), tags/, incidents.yaml, truth.json,\n"
-    "  truth-addresses.csv. --background-txs: ordinary transactions over both chains (default\n"
-    "  20000); --scale: multiplies the stolen amount (default 1). The same seed and options give\n"
-    "  the same bytes. See docs/WORLDS.md.\n";
+    "  btc/ (regtest blocks), eth/ (JSON-RPC dumps), tron/ (a GraphSense-style export), tags/\n"
+    "  (services, the incident, the USDT bridge's pairing rule), incidents.yaml, truth.json,\n"
+    "  truth-addresses.csv. --background-txs: ordinary transactions over the three chains, a\n"
+    "  fifth on Tron (default 20000); --scale: multiplies the stolen amount (default 1). The\n"
+    "  same seed and options give the same bytes. See docs/WORLDS.md.\n";
 
 int cmd_gen(int argc, char **argv)
 {
@@ -72,14 +73,17 @@ int cmd_gen(int argc, char **argv)
         jnum(j, "btc_txs", st.btc_txs);
         jnum(j, "eth_blocks", st.eth_blocks);
         jnum(j, "eth_txs", st.eth_txs);
+        jnum(j, "tron_blocks", st.tron_blocks);
+        jnum(j, "tron_txs", st.tron_txs);
         jnum(j, "thief_txs", st.thief_txs);
         jnum(j, "addresses", st.addresses);
         cli_print_json(j);
     } else if (!c.quiet) {
-        printf("world %s seed %llu in %s: bitcoin %llu blocks %llu txs, ethereum %llu blocks %llu txs, "
-               "%llu thief txs, %llu addresses\n",
+        printf("world %s seed %llu in %s: bitcoin %llu blocks %llu txs, ethereum %llu blocks %llu txs,\n"
+               "  tron %llu blocks %llu txs, %llu thief txs, %llu addresses\n",
                o.recipe, (unsigned long long)o.seed, o.out, (unsigned long long)st.btc_blocks,
                (unsigned long long)st.btc_txs, (unsigned long long)st.eth_blocks, (unsigned long long)st.eth_txs,
+               (unsigned long long)st.tron_blocks, (unsigned long long)st.tron_txs,
                (unsigned long long)st.thief_txs, (unsigned long long)st.addresses);
     }
     return EXIT_OK;

@@ -145,17 +145,30 @@ void ge_withdrawal(gen_world *w, uint32_t addr, uint64_t gwei)
     x->acct[addr].bal += (u128)gwei * 1000000000ULL;
 }
 
-/* ---------- JSON text ---------- */
-static void lput(gen_world *w, const char *s) { gen_buf_put(w, &w->x.line, s, strlen(s)); }
-static void lhex(gen_world *w, const uint8_t *p, size_t n) /* "0x" + hex, encoded in place */
+/* ---------- JSON text (the text helpers are shared with tron_writer.c) ---------- */
+void gen_put(gen_world *w, sl_buf *b, const char *s) { gen_buf_put(w, b, s, strlen(s)); }
+void gen_put_hex(gen_world *w, sl_buf *b, const uint8_t *p, size_t n, bool prefix)
 {
-    sl_buf *b = &w->x.line;
     gen_grow(w, &b->p, &b->cap, b->len + 2 * n + 3, 1);
-    b->p[b->len++] = '0';
-    b->p[b->len++] = 'x';
+    if (prefix) b->p[b->len++] = '0', b->p[b->len++] = 'x';
     sl_hex_encode((char *)b->p + b->len, p, n);
     b->len += 2 * n;
 }
+void gen_put_num(gen_world *w, sl_buf *b, uint64_t v)
+{
+    char t[24];
+    snprintf(t, sizeof t, "%llu", (unsigned long long)v);
+    gen_put(w, b, t);
+}
+void gen_write_line(gen_world *w, sl_buf *b, FILE *f, const char *sub, int fileno)
+{
+    gen_put(w, b, "\n");
+    if (fwrite(b->p, 1, b->len, f) != b->len)
+        gen_fail(w, SL_EIO, "%s/%s/blocks-%05d.json: write failed: %s", w->dir, sub, fileno, strerror(errno));
+    b->len = 0;
+}
+static void lput(gen_world *w, const char *s) { gen_put(w, &w->x.line, s); }
+static void lhex(gen_world *w, const uint8_t *p, size_t n) { gen_put_hex(w, &w->x.line, p, n, true); }
 static void lqty(gen_world *w, u128 v) /* a JSON-RPC quantity: "0x" + minimal hex */
 {
     char t[40];
@@ -195,21 +208,8 @@ static void lfromto(gen_world *w, const ge_tx *t)
     lput(w, ",\"to\":");
     laddr(w, t->to);
 }
-static void lnum(gen_world *w, uint64_t v)
-{
-    char t[24];
-    snprintf(t, sizeof t, "%llu", (unsigned long long)v);
-    lput(w, t);
-}
-
-static void line_end(gen_world *w)
-{
-    gen_eth *x = &w->x;
-    lput(w, "\n");
-    if (fwrite(x->line.p, 1, x->line.len, x->f) != x->line.len)
-        gen_fail(w, SL_EIO, "%s/eth/blocks-%05d.json: write failed: %s", w->dir, x->fileno, strerror(errno));
-    x->line.len = 0;
-}
+static void lnum(gen_world *w, uint64_t v) { gen_put_num(w, &w->x.line, v); }
+static void line_end(gen_world *w) { gen_write_line(w, &w->x.line, w->x.f, "eth", w->x.fileno); }
 
 void ge_block(gen_world *w, uint64_t time)
 {

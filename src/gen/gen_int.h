@@ -1,12 +1,15 @@
 /* gen_int.h — internals of the world generator (sleuth/gen.h) shared by its files:
  * the world state, the seeded random numbers, the Bitcoin block writer (btc_writer.c), the
- * Ethereum JSON-RPC writer and ABI helpers (eth_writer.c), the services and background
- * traffic (world.c), the recipes (recipes.c) and the truth and tag files (truth.c).
+ * Ethereum JSON-RPC writer and ABI helpers (eth_writer.c), the Tron export writer
+ * (tron_writer.c), the services and background traffic (world.c; Tron's and the USDT
+ * bridge's in tron_world.c), the recipes (recipes.c) and the truth and tag files (truth.c).
  *
  * Failure: the generator cannot fail half-way in a useful state, so an allocation or a
  * write that fails calls gen_fail, which records the error and longjmps back to
  * sl_gen_world; every allocation of the world is reachable from it and freed there.
- * Amounts: satoshis (uint64_t), wei (u128: 2^128 wei is 3.4e20 ETH), USDT micro-units.
+ * Amounts: satoshis (uint64_t), wei (u128: 2^128 wei is 3.4e20 ETH), USDT micro-units
+ * (on Ethereum and Tron alike), sun (TRX micro-units, uint64_t).
+ * Chains are numbered 0 btc, 1 ethereum, 2 tron (thief_addr.chain, thief_tx, final_add).
  */
 #ifndef SLEUTH_GEN_INT_H
 #define SLEUTH_GEN_INT_H
@@ -41,7 +44,7 @@ void gen_bytes(gen_rng *r, uint8_t *p, size_t n);
 /* ---------- owners (truth-addresses.csv) ---------- */
 enum {
     OWN_USER, OWN_EXCHANGE, OWN_VICTIM, OWN_THIEF, OWN_THOR, OWN_DEX, OWN_MIXER, OWN_OTC,
-    OWN_COORD, OWN_MINER, OWN_RELAYER, OWN_TOKEN, OWN_N
+    OWN_COORD, OWN_MINER, OWN_RELAYER, OWN_TOKEN, OWN_BRIDGE, OWN_N
 };
 
 /* ---------- Bitcoin ---------- */
@@ -143,12 +146,43 @@ typedef struct gen_eth {
     sl_buf line;
 } gen_eth;
 
+/* ---------- Tron (GraphSense-style export records, docs/WORLDS.md) ---------- */
+typedef struct gt_acct {
+    uint8_t a[20];
+    uint8_t owner;
+    char t[40];    /* its T-address (Base58Check of 0x41 + a), computed once */
+    uint64_t trx;  /* sun the world believes it holds */
+    uint64_t usdt; /* USDT micro-units */
+} gt_acct;
+typedef struct gt_tx {
+    uint8_t hash[32];
+    uint32_t from, to; /* from UINT32_MAX: a reward withdrawal (type 13, no sender) */
+    uint64_t value;    /* sun (type 1, 13) */
+    uint8_t type;      /* 1 TransferContract, 13 WithdrawBalance, 31 TriggerSmartContract */
+    bool log;          /* 31: a USDT Transfer(log_from -> log_to, amount) log */
+    uint32_t log_from, log_to; /* log_from UINT32_MAX: minted (from the zero address) */
+    uint64_t amount;
+} gt_tx;
+typedef struct gen_tron {
+    gt_acct *acct;
+    size_t n_acct, cap_acct;
+    gt_tx *txs;
+    size_t n_txs, cap_txs;
+    uint64_t number, first, tx_counter, total_txs, blocks;
+    uint8_t parent[32];
+    uint32_t miner;
+    FILE *f;
+    int fileno;
+    uint64_t fblocks;
+    sl_buf line;
+} gen_tron;
+
 /* ---------- the world ---------- */
 typedef struct gen_swap gen_swap;
 typedef struct gen_world gen_world;
 
 typedef struct thief_addr {
-    int chain; /* 0 btc, 1 eth */
+    int chain; /* 0 btc, 1 eth, 2 tron */
     uint32_t idx;
     const char *role;
     uint64_t sat, usdt;
@@ -164,9 +198,10 @@ struct gen_world {
     gen_rng r;
     gen_btc b;
     gen_eth x;
+    gen_tron t;
     FILE *csv;
     uint64_t tick, n_ticks, now, launder_end;
-    uint64_t bg_left_btc, bg_left_eth, bg_per_tick_btc, bg_per_tick_eth;
+    uint64_t bg_left_btc, bg_left_eth, bg_per_tick_btc, bg_per_tick_eth, bg_left_tron, bg_per_tick_tron;
     struct world_services *svc;
     /* truth */
     bool dmm;
@@ -239,6 +274,13 @@ void ge_withdrawal(gen_world *w, uint32_t addr, uint64_t gwei);
 void ge_block(gen_world *w, uint64_t time);
 const uint8_t *ge_last_hash(gen_world *w);
 
+/* JSON text into b: a string as is, bytes as hex ("0x" first when prefix), a decimal number;
+ * gen_write_line ends the line and writes it to f (DIR/sub/blocks-FILENO.json), b reset. */
+void gen_put(gen_world *w, sl_buf *b, const char *s);
+void gen_put_hex(gen_world *w, sl_buf *b, const uint8_t *p, size_t n, bool prefix);
+void gen_put_num(gen_world *w, sl_buf *b, uint64_t v);
+void gen_write_line(gen_world *w, sl_buf *b, FILE *f, const char *sub, int fileno);
+
 /* ABI words and selectors */
 void abi_sel(uint8_t out[4], const char *sig);
 void abi_topic(uint8_t out[32], const char *sig);
@@ -259,10 +301,28 @@ void abi_word_bytes(abi_enc *a, const uint8_t *p, size_t n); /* p must outlive a
 /* Encodes (with a 4-byte selector first when sel is not NULL) into b (reset first). */
 void abi_encode(gen_world *w, sl_buf *b, const uint8_t *sel, const abi_enc *a);
 
+/* ---------- tron_writer.c ---------- */
+void gt_init(gen_world *w, uint64_t first_block);
+void gt_close(gen_world *w);
+void gt_free(gen_world *w);
+uint32_t gt_new_acct(gen_world *w, int owner, const char *role);
+/* An account at a fixed address (hex40: the 20 bytes after Tron's 0x41 prefix). */
+uint32_t gt_fixed_acct(gen_world *w, const char *hex40, int owner, const char *role);
+/* Appends to the open block: a TRX transfer (type 1), a reward withdrawal to `to` (type 13,
+ * no sender: how block 0 creates TRX), a USDT transfer from -> to called on the token
+ * contract `token` (type 31 with its Transfer log; from UINT32_MAX: a mint by `caller`).
+ * Balances are moved; the hash is w->t.txs[w->t.n_txs - 1].hash. */
+void gt_trx(gen_world *w, uint32_t from, uint32_t to, uint64_t sun);
+void gt_reward(gen_world *w, uint32_t to, uint64_t sun);
+void gt_usdt(gen_world *w, uint32_t token, uint32_t caller, uint32_t from, uint32_t to, uint64_t amount);
+const uint8_t *gt_last_hash(gen_world *w);
+/* Writes the open block (one JSON line for the block, then one per transaction and per log). */
+void gt_block(gen_world *w, uint64_t time);
+
 /* ---------- world.c ---------- */
 void gen_addr_row(gen_world *w, const char *chain, const char *addr, int owner, const char *role);
 const char *gen_owner_name(int owner);
-/* Truth bookkeeping of the thief's addresses and transactions (chain 0 btc, 1 eth). */
+/* Truth bookkeeping of the thief's addresses and transactions (chain 0 btc, 1 eth, 2 tron). */
 thief_addr *thief_add(gen_world *w, int chain, uint32_t idx, const char *role);
 thief_addr *thief_find(gen_world *w, int chain, uint32_t idx);
 void thief_credit(gen_world *w, int chain, uint32_t idx, int asset, u128 amount);

@@ -6,8 +6,10 @@
  * (moved once at the world's end, months later), 3 run peel chains whose peels are CoinJoin
  * tx0s (premix) or deposits at exchanges, 4 swap to ETH through THORChain in 3 inbounds
  * each; the CoinJoin postmix outputs go to THORChain too, 4 at a time. On Ethereum each
- * swap's ETH is sold for USDT on the DEX pool and the USDT paid to the OTC desk (the Tron
- * leg of the real case is not generated: the trail ends at the OTC desk).
+ * swap's ETH is sold for USDT on the DEX pool; a third of the swaps' USDT is paid to the
+ * Ethereum OTC desk, two thirds cross the USDT bridge to Tron (as the real case's loot
+ * went on to Tron): each release lands at a fresh Tron address, which passes it the next
+ * tick to one of two hop addresses, which pay the Tron OTC desk the tick after.
  *
  * bybit (after Bybit, 2025-02-21): the exploiter drains ~401,346.76 ETH from the victim's
  * Safe (an internal transfer of the exploiter's call), fans it out in equal slices to 40
@@ -26,8 +28,11 @@
 #define THIEF_GAS 3141592653ULL /* bybit's unusual gas price (wei) */
 
 typedef struct eth_leg {
-    uint32_t a;
-    int state; /* 0 waiting for its THORChain outbound, 1 sold for USDT, 2 paid out */
+    uint32_t a, r; /* r: the Tron address its bridged USDT arrived at */
+    int state;     /* 0 waiting for its THORChain outbound, 1 sold for USDT, 2 paid out,
+                      3 bridged to Tron, 4 passed on to a Tron hop */
+    bool tron;     /* its USDT crosses the bridge to Tron (dmm, two legs in three) */
+    int hop;
 } eth_leg;
 
 typedef struct recipe_state {
@@ -41,6 +46,8 @@ typedef struct recipe_state {
     utxo_list postmix;
     eth_leg *legs;
     size_t n_legs, cap_legs;
+    uint32_t thop[2]; /* the thief's two Tron hop addresses (made when first needed) */
+    size_t n_hopped;
     /* bybit */
     uint32_t safe, l1[40], l2[80];
     struct tc_pend { tc_note note; uint64_t due; uint32_t from; } *tcp;
@@ -62,6 +69,20 @@ static uint32_t thief_eth(gen_world *w, const char *role)
     uint32_t a = ge_new_acct(w, OWN_THIEF, role);
     thief_add(w, 1, a, role);
     return a;
+}
+
+static uint32_t thief_tron(gen_world *w, const char *role)
+{
+    uint32_t a = gt_new_acct(w, OWN_THIEF, role);
+    thief_add(w, 2, a, role);
+    return a;
+}
+
+/* The thief pays amount USDT on Tron (truth: a thief transaction of that stage). */
+static void tron_pay(gen_world *w, uint32_t from, uint32_t to, uint64_t amount, const char *stage)
+{
+    gt_usdt(w, w->svc->t_usdt, from, from, to, amount);
+    thief_tx(w, 2, gt_last_hash(w), stage);
 }
 
 /* After gb_end of a thief's Bitcoin transaction: balances and the truth's tx list. */
@@ -88,14 +109,15 @@ static void eth_done(gen_world *w, const char *stage)
     thief_tx(w, 1, t->hash, stage);
 }
 
-static void leg_add(gen_world *w, uint32_t a)
+static void leg_add(gen_world *w, uint32_t a, bool tron)
 {
     recipe_state *rs = w->rs;
     gen_grow(w, &rs->legs, &rs->cap_legs, rs->n_legs + 1, sizeof *rs->legs);
-    rs->legs[rs->n_legs++] = (eth_leg){a, 0};
+    rs->legs[rs->n_legs++] = (eth_leg){.a = a, .tron = tron};
 }
 
-/* Ethereum legs: ETH arrived -> sold for USDT on the DEX -> USDT paid to the OTC desk. */
+/* Ethereum legs: ETH arrived -> sold for USDT on the DEX -> USDT paid to the OTC desk, or
+ * over the bridge to a fresh Tron address -> a Tron hop -> the Tron OTC desk. */
 static void legs_step(gen_world *w, uint64_t gas)
 {
     recipe_state *rs = w->rs;
@@ -103,7 +125,27 @@ static void legs_step(gen_world *w, uint64_t gas)
     for (size_t i = 0; i < rs->n_legs; i++) {
         eth_leg *l = &rs->legs[i];
         const ge_acct *a = &w->x.acct[l->a];
-        if (l->state == 0 && a->bal > WEI_PER_ETH / 10) {
+        if (l->state == 1 && l->tron && a->usdt >= BRIDGE_MIN) {
+            uint64_t u = a->usdt;
+            l->r = thief_tron(w, "bridge destination");
+            bridge_deposit(w, l->a, u, l->r, gas, "swap-bridge");
+            eth_done(w, "swap-bridge");
+            l->state = 3;
+        } else if (l->state == 3) { /* released last tick: on to a hop */
+            if (!rs->n_hopped)
+                for (int k = 0; k < 2; k++) rs->thop[k] = thief_tron(w, "hop");
+            l->hop = (int)(rs->n_hopped++ % 2);
+            tron_pay(w, l->r, rs->thop[l->hop], w->t.acct[l->r].usdt, "dispersal");
+            l->state = 4;
+        } else if (l->state == 4) { /* the hop pays the OTC desk all it holds */
+            uint32_t h = rs->thop[l->hop];
+            uint64_t u = w->t.acct[h].usdt;
+            if (u) {
+                tron_pay(w, h, s->t_otc, u, "cash-out");
+                final_add(w, 2, s->t_otc, "USDT", u, "otc");
+            }
+            l->state = 2;
+        } else if (l->state == 0 && a->bal > WEI_PER_ETH / 10) {
             u128 keep = WEI_PER_ETH / 20; /* gas for what follows */
             dex_eth_to_usdt(w, l->a, (a->bal - keep) / 1000000000ULL * 1000000000ULL, gas);
             eth_done(w, "swap-bridge");
@@ -199,7 +241,7 @@ static void dmm_swap(gen_world *w, uint64_t in_sum, uint64_t amount, uint32_t ch
     for (size_t o = 0; o < w->b.n_made; o++)
         if (w->b.made[o].addr == change && w->b.made[o].value)
             thief_credit(w, 0, change, ASSET_BTC, w->b.made[o].value);
-    leg_add(w, dest);
+    leg_add(w, dest, w->rs->n_legs % 3 != 0); /* two in three go on to Tron */
 }
 
 static void dmm_tick(gen_world *w)
@@ -322,7 +364,7 @@ static void bybit_tick(gen_world *w)
             }
         }
     if (t == T0 + 5)
-        for (int m = 0; m < 16; m++) leg_add(w, rs->l2[m]);
+        for (int m = 0; m < 16; m++) leg_add(w, rs->l2[m], false);
     if (t >= T0 + 5) legs_step(w, THIEF_GAS);
     if (t >= T0 + 5 && t < T0 + 10) /* THORChain: 5 inbounds from each of 40 addresses */
         for (int m = 16; m < 56; m++) {
@@ -406,10 +448,12 @@ void recipe_init(gen_world *w)
         w->loot = (u128)(uint64_t)(4502.9 * w->o.scale * 1e4) * 10000; /* 0.0001 BTC granularity */
         w->now = 1717113600 - T0 * 600;                                  /* 2024-05-31 00:00 UTC */
         ge_init(w, 20000000);
+        gt_init(w, 62166000);
     } else {
         w->loot = (u128)(uint64_t)(401346.76 * w->o.scale * 100) * (WEI_PER_ETH / 100);
         w->now = 1740146400 - T0 * 600; /* 2025-02-21 14:00 UTC */
         ge_init(w, 21895000);
+        gt_init(w, 69844000);
     }
     w->launder_end = T0 + 40;
 }
@@ -445,7 +489,7 @@ void recipe_finish(gen_world *w)
         const thief_addr *t = &w->thieves[i];
         if (t->sat) final_add(w, 0, t->idx, "BTC", t->sat, "held");
         if (t->wei >= WEI_PER_ETH / 10) final_add(w, 1, t->idx, "ETH", t->wei, "held");
-        if (t->usdt) final_add(w, 1, t->idx, "USDT", t->usdt, "held");
+        if (t->usdt) final_add(w, t->chain, t->idx, "USDT", t->usdt, "held");
     }
     /* premix outputs that were never mixed belong to the thief's premix addresses: held */
 }

@@ -1,12 +1,13 @@
-/* world.c — the world generator's main loop and its services: the clock (one Bitcoin block
- * and one Ethereum block a tick), the premine (block 0's coinbase on Bitcoin, beacon
+/* world.c — the world generator's main loop and its services: the clock (one Bitcoin block,
+ * one Ethereum block and one Tron block a tick; Tron's services and traffic are in
+ * tron_world.c), the premine (block 0's coinbase on Bitcoin, beacon
  * withdrawals on Ethereum), and the background traffic of ordinary users: payments,
  * exchanges (per-customer deposit addresses swept or forwarded to a hot wallet, withdrawals
  * from it), a Whirlpool-like CoinJoin (tx0 premix outputs, rounds of 5 inputs of distinct
  * owners and 5 equal outputs), THORChain swaps both ways (inbound with a memo, outbound
  * with OUT:, some REFUND:, one streaming swap paid in 3 parts), a Uniswap-V2-style ETH/USDT
- * pool, USDT transfers (some to the OTC desk) and Tornado Cash deposits and withdrawals by
- * users with gas-price habits. The recipes (recipes.c) act through the same services.
+ * pool, USDT transfers (some to the OTC desk, some over the bridge to Tron) and Tornado Cash
+ * deposits and withdrawals by users with gas-price habits. The recipes (recipes.c) act through the same services.
  */
 #include "gen_int.h"
 
@@ -81,7 +82,7 @@ void gen_buf_put(gen_world *w, sl_buf *b, const void *p, size_t n)
 const char *gen_owner_name(int owner)
 {
     static const char *const N[OWN_N] = {"user", "exchange", "victim", "thief", "thorchain", "dex", "mixer",
-                                         "otc", "coinjoin", "miner", "relayer", "token"};
+                                         "otc", "coinjoin", "miner", "relayer", "token", "bridge"};
     return owner >= 0 && owner < OWN_N ? N[owner] : "?";
 }
 
@@ -120,6 +121,7 @@ static double share_of(gen_world *w, const thief_addr *t)
 
 static bool is_thief(gen_world *w, int chain, uint32_t idx)
 {
+    if (chain == 2) return w->t.acct[idx].owner == OWN_THIEF;
     return chain ? w->x.acct[idx].owner == OWN_THIEF : w->b.addrs[idx].owner == OWN_THIEF;
 }
 
@@ -799,8 +801,10 @@ static void bg_eth(gen_world *w)
         who = s->eusers[gen_below(&w->r, (uint32_t)s->n_eusers)];
         if (w->x.acct[who].usdt > 1000000) {
             uint64_t amt = w->x.acct[who].usdt / 2;
-            uint32_t c = gen_below(&w->r, 3);
+            uint32_t c = gen_below(&w->r, 4);
             if (c == 0) dex_usdt_to_eth(w, who, amt, gas_habit(w, who));
+            else if (c == 3 && amt >= BRIDGE_MIN) /* to Tron, over the bridge */
+                bridge_deposit(w, who, amt, tron_user(w, gen_chance(&w->r, 0.5)), gas_habit(w, who), NULL);
             else usdt_send(w, who, c == 1 ? s->otc : eth_user(w, false), amt, gas_habit(w, who));
         }
     } else if (r >= 78 && r < 88) {
@@ -865,6 +869,7 @@ static void services_setup(gen_world *w)
     for (int i = 0; i < 4; i++) s->tc[i] = ge_fixed_acct(w, TC_ADDR[i], OWN_MIXER, TC_NAME[i]);
     for (int i = 0; i < N_RELAYER; i++) s->relayer[i] = ge_new_acct(w, OWN_RELAYER, "Tornado relayer");
     s->otc = ge_new_acct(w, OWN_OTC, "OTC desk");
+    tron_setup(w);
 }
 
 /* Block 0 of both chains: the Bitcoin premine and the Ethereum funding withdrawals. */
@@ -921,11 +926,12 @@ static void premine(gen_world *w, uint64_t n_users)
     for (size_t k = 0; k < 50 && k < s->n_eusers; k++)
         usdt_transfer_log(w, UINT32_MAX, s->eusers[k], (uint64_t)gen_range(&w->r, 100, 100000) * 1000000ULL);
     ge_block(w, w->now);
+    tron_premine(w, n_users, (w->dmm ? (double)loot_btc / SAT_PER_BTC * PRICE_BTC_ETH : loot_eth) * PRICE_ETH_USDT);
 }
 
 static void mkdirs(gen_world *w)
 {
-    static const char *const SUB[] = {"", "/btc", "/eth", "/tags"};
+    static const char *const SUB[] = {"", "/btc", "/eth", "/tron", "/tags"};
     for (size_t i = 0; i < sizeof SUB / sizeof *SUB; i++) {
         char p[4200];
         snprintf(p, sizeof p, "%s%s", w->dir, SUB[i]);
@@ -945,7 +951,9 @@ static void world_free(gen_world *w)
     if (w->csv) fclose(w->csv);
     gb_free(w);
     ge_free(w);
+    gt_free(w);
     if (s) {
+        tron_free(w);
         for (int i = 0; i < N_BX; i++) sl_free(s->bdep[i].a), sl_free(s->bdep_utxo[i].u), sl_free(s->bhot_utxo[i].u);
         for (int i = 0; i < N_EX; i++) sl_free(s->edep[i].a);
         sl_free(s->vault_utxo.u), sl_free(s->premix.u), sl_free(s->premix_thief.u);
@@ -990,13 +998,16 @@ int sl_gen_world(const sl_gen_opts *opts, sl_gen_stats *st, sl_error *e)
     services_setup(w);
     recipe_setup(w);
     {
-        uint64_t per_chain = w->o.background_txs / 2, per_tick;
+        /* a fifth of the background on Tron, the rest half each on Bitcoin and Ethereum */
+        uint64_t tron = w->o.background_txs / 5, per_chain = (w->o.background_txs - tron) / 2, per_tick;
         w->n_ticks = per_chain / 400 + 1;
         if (w->n_ticks < 90) w->n_ticks = 90;
         per_tick = per_chain / w->n_ticks;
         w->bg_per_tick_btc = w->bg_per_tick_eth = per_tick;
-        w->bg_left_btc = w->o.background_txs - per_chain;
+        w->bg_per_tick_tron = tron / w->n_ticks;
+        w->bg_left_btc = w->o.background_txs - tron - per_chain;
         w->bg_left_eth = per_chain;
+        w->bg_left_tron = tron;
         premine(w, per_chain / 10 < 300 ? 300 : (per_chain / 10 > 20000 ? 20000 : per_chain / 10));
     }
     sl_progress_start(&w->pg, w->n_ticks, "ticks", w->o.quiet);
@@ -1004,6 +1015,8 @@ int sl_gen_world(const sl_gen_opts *opts, sl_gen_stats *st, sl_error *e)
         bool last = w->tick == w->n_ticks;
         uint64_t nb = last ? w->bg_left_btc : (w->bg_per_tick_btc < w->bg_left_btc ? w->bg_per_tick_btc : w->bg_left_btc);
         uint64_t ne = last ? w->bg_left_eth : (w->bg_per_tick_eth < w->bg_left_eth ? w->bg_per_tick_eth : w->bg_left_eth);
+        uint64_t nt = last ? w->bg_left_tron
+                           : (w->bg_per_tick_tron < w->bg_left_tron ? w->bg_per_tick_tron : w->bg_left_tron);
         /* ten minutes a tick while the laundering runs, then months pass in the rest */
         if (w->launder_end && w->tick > w->launder_end)
             w->now += (uint64_t)(120 * 86400) / (w->n_ticks - w->launder_end + 1);
@@ -1014,18 +1027,20 @@ int sl_gen_world(const sl_gen_opts *opts, sl_gen_stats *st, sl_error *e)
         recipe_tick(w);
         for (uint64_t i = 0; i < nb; i++) bg_btc(w);
         for (uint64_t i = 0; i < ne; i++) bg_eth(w);
-        w->bg_left_btc -= nb, w->bg_left_eth -= ne;
+        w->bg_left_btc -= nb, w->bg_left_eth -= ne, w->bg_left_tron -= nt;
         gb_block(w, (uint32_t)w->now, NULL, 0);
         {
             const gb_utxo *m = &w->b.made[0];
             gb_pool_add(w, m);
         }
         ge_block(w, w->now + 7);
-        sl_progress_update(&w->pg, w->tick, w->b.total_txs + w->x.total_txs);
+        tron_tick_end(w, nt);
+        sl_progress_update(&w->pg, w->tick, w->b.total_txs + w->x.total_txs + w->t.total_txs);
     }
     sl_progress_end(&w->pg);
     gb_close(w);
     ge_close(w);
+    gt_close(w);
     recipe_finish(w);
     truth_write(w);
     tags_write(w);
@@ -1036,8 +1051,10 @@ int sl_gen_world(const sl_gen_opts *opts, sl_gen_stats *st, sl_error *e)
         st->btc_txs = w->b.total_txs;
         st->eth_blocks = w->x.blocks;
         st->eth_txs = w->x.total_txs;
+        st->tron_blocks = w->t.blocks;
+        st->tron_txs = w->t.total_txs;
         st->thief_txs = w->n_ttx;
-        st->addresses = w->b.n_addrs + w->x.n_acct;
+        st->addresses = w->b.n_addrs + w->x.n_acct + w->t.n_acct;
     }
 out:
     world_free(w);

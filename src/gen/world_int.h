@@ -1,7 +1,9 @@
-/* world_int.h — the services of the generated world (world.c) as the recipes (recipes.c)
- * use them: their addresses, their queues (THORChain outbounds, Tornado notes waiting for
- * withdrawal, CoinJoin premix outputs) and the actions that write their transactions.
- * Prices of the world: 1 BTC = 18.5 ETH, 1 ETH = 2,700 USDT; THORChain keeps 0.3-0.5%.
+/* world_int.h — the services of the generated world (world.c, tron_world.c) as the recipes
+ * (recipes.c) use them: their addresses, their queues (THORChain outbounds, Tornado notes
+ * waiting for withdrawal, CoinJoin premix outputs, the USDT bridge's releases) and the
+ * actions that write their transactions.
+ * Prices of the world: 1 BTC = 18.5 ETH, 1 ETH = 2,700 USDT (on Ethereum and Tron alike);
+ * THORChain keeps 0.3-0.5%; the bridge keeps 0.1% + 1 USDT.
  */
 #ifndef SLEUTH_GEN_WORLD_INT_H
 #define SLEUTH_GEN_WORLD_INT_H
@@ -17,6 +19,10 @@
 #define N_EX 3                   /* Ethereum exchanges */
 #define N_RELAYER 3
 #define N_WHALES 40              /* Ethereum users rich enough for the 100 ETH Tornado pool */
+#define BRIDGE_FEE_BPS 10        /* the USDT bridge keeps 0.1% of a deposit ... */
+#define BRIDGE_FEE_UNITS 1000000ULL /* ... plus 1 USDT */
+#define BRIDGE_MIN 10000000ULL   /* and takes deposits of 10 USDT or more */
+#define SUN_PER_TRX 1000000ULL
 
 struct gen_swap {
     uint64_t due;
@@ -65,6 +71,13 @@ typedef struct world_services {
     uint8_t t_transfer[32], t_swap_v2[32], t_tc_deposit[32], t_tc_withdrawal[32], t_thor_deposit[32],
         t_thor_transfer_out[32];
     uint8_t sel_transfer[4], sel_transfer_out[4], sel_deposit_exp[4], sel_tc_withdraw[4];
+    /* Tron (tron_world.c) and the USDT bridge Ethereum -> Tron */
+    uint32_t t_usdt, t_tether, t_hot, t_otc, bridge_dep /* Ethereum */, bridge_rel /* Tron */;
+    addr_list tdep;
+    uint32_t *tusers;
+    size_t n_tusers, cap_tusers;
+    struct bridge_release { uint32_t to; uint64_t amount; const char *stage; } *bq;
+    size_t n_bq, cap_bq;
 } world_services;
 
 /* helpers and actions of world.c */
@@ -95,6 +108,21 @@ void thor_btc_inbound(gen_world *w, uint64_t in_sum, uint64_t amount, uint32_t c
 void thor_eth_inbound(gen_world *w, uint32_t who, u128 wei, uint32_t dest_btc, uint64_t gas_price, const char *stage);
 void cj_tx0(gen_world *w, const gb_utxo *u, uint32_t premix_addr, uint32_t change_addr, bool thief);
 bool cj_round(gen_world *w, size_t mine, uint32_t *thief_out, size_t *n_thief_out);
+
+/* tron_world.c: Tron's services, block 0, background traffic, and the USDT bridge */
+void tron_setup(gen_world *w);
+void tron_premine(gen_world *w, uint64_t n_users, double loot_usdt);
+/* The end of a tick on Tron: the bridge's releases of the deposits made this tick, n
+ * background transactions, the block (5 minutes after the tick's Bitcoin block). */
+void tron_tick_end(gen_world *w, uint64_t n);
+void tron_free(gen_world *w);
+/* who (an Ethereum account) pays amount USDT to the bridge's deposit address; the bridge
+ * releases amount less its fee to `to` (a Tron account) in this tick's Tron block. stage
+ * != NULL: the thief's (the release is a thief transaction of that stage). Returns the
+ * amount released. The deposit is the last Ethereum transaction. */
+uint64_t bridge_deposit(gen_world *w, uint32_t who, uint64_t amount, uint32_t to, uint64_t gas_price,
+                        const char *stage);
+uint32_t tron_user(gen_world *w, bool fresh);
 
 /* recipes.c */
 void recipe_init(gen_world *w);        /* loot, the clock's start, the first Ethereum block */

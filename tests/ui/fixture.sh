@@ -2,9 +2,10 @@
 # tests/ui/fixture.sh — builds the store the browser test (tests/ui/e2e.mjs) runs against,
 # from what the repository bundles only, in a few seconds:
 #
-#   - a generated two-chain world (`sleuth gen world --recipe dmm --seed 1`: Bitcoin regtest +
-#     Ethereum, a DMM-style theft laundered through CoinJoin, THORChain and a DEX, part of the
-#     loot dormant), its chains ingested;
+#   - a generated three-chain world (`sleuth gen world --recipe dmm --seed 1`: Bitcoin regtest,
+#     Ethereum and Tron, a DMM-style theft laundered through CoinJoin, THORChain, a DEX and a
+#     USDT bridge to Tron, part of the loot dormant), its chains ingested, its bridge rule
+#     imported with its tags;
 #   - the real Ethereum mainnet block 18,000,011 with receipts, logs and traces
 #     (tests/data/eth/graphsense), into the same `ethereum` chain;
 #   - real tags: the world's TagPacks and incident record, GraphSense's public TagPacks
@@ -34,6 +35,7 @@ W=$D/w; S=$D/s
 $B gen world --recipe dmm --seed 1 --out "$W" --quiet
 $B ingest btc --network regtest --store "$S" "$W/btc" --quiet >/dev/null
 $B ingest eth --store "$S" --chain ethereum "$W/eth" --quiet >/dev/null
+$B ingest tron --store "$S" "$W/tron" --quiet >/dev/null
 $B ingest eth --store "$S" --chain ethereum tests/data/eth/graphsense --quiet >/dev/null
 $B tags import --store "$S" "$W"/tags/*.yaml "$W/incidents.yaml" \
    tests/data/tags/graphsense/*.yaml tests/data/tags/csv/attribution_index.csv >/dev/null
