@@ -1,9 +1,11 @@
 /* test_gen.c — `sleuth gen world` end to end: a small world of each recipe (2,000 background
  * transactions) is generated twice (byte-identical), ingested by the real binary (regtest
- * blocks, Ethereum dumps, tag packs), and checked against its truth.json: the theft
- * transaction moves exactly the loot, the thief's THORChain memo is in the raw block bytes,
- * every THORChain outbound (OUT:) names an inbound that exists on the other chain, and a
- * sample of the thief's transactions are in the store. */
+ * blocks, Ethereum dumps, the Tron export, tag packs and the bridge rule), and checked
+ * against its truth.json: the theft transaction moves exactly the loot, the thief's
+ * THORChain memo is in the raw block bytes, every THORChain outbound (OUT:) names an
+ * inbound that exists on the other chain, a sample of the thief's transactions are in the
+ * store, and dmm's Tron leg: each of the thief's bridge deposits paired with its own
+ * release, the USDT arriving on Tron and reaching the Tron OTC desk to the base unit. */
 #include <criterion/criterion.h>
 #include <ctype.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@
 #include <string.h>
 
 #include "helpers.h"
+#include "sleuth/flow.h"
 #include "sleuth/tags.h"
 #include "sleuth/util.h"
 
@@ -42,7 +45,8 @@ static void gen(const char *d, const char *name, const char *recipe, unsigned se
 static const char *world(const char *recipe, unsigned seed)
 {
     const char *d = gen_world_store(recipe, seed, 2000);
-    run_result r = run_sleuth("tags import --store %s/s %s/w/tags/world.tagpack.yaml %s/w/tags/incident.tagpack.yaml", d, d, d);
+    run_result r = run_sleuth("tags import --store %s/s %s/w/tags/world.tagpack.yaml %s/w/tags/incident.tagpack.yaml "
+                              "%s/w/tags/bridges.yaml %s/w/incidents.yaml", d, d, d, d, d);
     cr_assert_eq(r.status, 0, "%s", r.err);
     run_free(&r);
     return d;
@@ -306,4 +310,102 @@ Test(gen, bybit_world)
     }
     cr_assert_eq(links, 60, "6 addresses x 10 deposits");
     close_world(&o);
+}
+
+/* An amount member as its digits: a JSON integer below 2^53, else a string (docs/JSON.md). */
+static void amount_str(const cJSON *o, const char *key, char out[48])
+{
+    const cJSON *v = cJSON_GetObjectItem(o, key);
+    cr_assert(v, "no %s", key);
+    if (cJSON_IsString(v)) snprintf(out, 48, "%s", v->valuestring);
+    else {
+        cr_assert(cJSON_IsNumber(v) && v->valuedouble < 9007199254740992.0, "%s is not an exact amount", key);
+        snprintf(out, 48, "%.0f", v->valuedouble);
+    }
+}
+
+static bool names_address(const cJSON *arr, const char *chain, const char *address)
+{
+    const cJSON *x;
+    cJSON_ArrayForEach(x, arr)
+        if (!strcmp(jstr(x, "chain"), chain) && !strcmp(jstr(x, "address"), address)) return true;
+    return false;
+}
+
+/* dmm's Tron leg (docs/WORLDS.md, "The USDT bridge"): the world ships the bridge's rule, and
+ * with it sleuth pairs each of the thief's deposits on Ethereum with its own release on
+ * Tron (truth's bridge_links: the release's tx, receiver and amount, to the base unit);
+ * traced FIFO from each deposit, the USDT passes the thief's Tron hop and ends at the Tron
+ * OTC desk, and the deposits' endpoints there add up to truth's final (tron, otc) amount.
+ * detect names every Tron address of the thief that held >= 1% of the loot, and the
+ * incident report lists the Tron OTC desk among its endpoints. */
+Test(gen, dmm_tron_leg, .timeout = 300)
+{
+    const char *d = world("dmm", 1);
+    cJSON *t = truth(d), *x, *det, *rep;
+    const char *otc = NULL, *otc_amount = NULL;
+    sl_u128 sum = 0;
+    char got[48], want[48];
+    int links = 0, big = 0;
+    cJSON_ArrayForEach(x, cJSON_GetObjectItem(t, "final"))
+        if (!strcmp(jstr(x, "chain"), "tron")) {
+            cr_assert_str_eq(jstr(x, "kind"), "otc", "on Tron the loot ends at the OTC desk (%s)", jstr(x, "address"));
+            cr_assert_null(otc, "one place on Tron");
+            otc = jstr(x, "address"), otc_amount = jstr(x, "amount");
+        }
+    cr_assert(otc, "truth.json: no final on tron");
+    cr_assert_eq(otc[0], 'T', "a T-address: %s", otc);
+    cJSON_ArrayForEach(x, cJSON_GetObjectItem(t, "bridge_links")) {
+        cJSON *tr = sleuth_json("trace --store %s/s --tx %s --asset USDT --policy fifo --json", d, jstr(x, "deposit_tx"));
+        const cJSON *c = cJSON_GetObjectItem(tr, "crossings_used"), *e, *xc = cJSON_GetArrayItem(c, 0);
+        int at_otc = 0;
+        cr_assert_eq(cJSON_GetArraySize(c), 1, "deposit %s: one crossing", jstr(x, "deposit_tx"));
+        cr_assert_str_eq(jstr(xc, "kind"), "bridge");
+        cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(xc, "matched")));
+        cr_assert_str_eq(jstr(xc, "to_chain"), "tron");
+        cr_assert_str_eq(jstr(xc, "to_asset"), "USDT");
+        cr_assert_str_eq(jstr(xc, "to_tx"), jstr(x, "release_tx"), "deposit %s paired with its own release",
+                         jstr(x, "deposit_tx"));
+        cr_assert_str_eq(jstr(xc, "to_address"), jstr(x, "release_to"));
+        amount_str(xc, "from_amount", got);
+        cr_assert_str_eq(got, jstr(x, "deposit_amount"));
+        amount_str(xc, "to_amount", got);
+        cr_assert_str_eq(got, jstr(x, "release_amount"), "the USDT arriving on Tron");
+        cJSON_ArrayForEach(e, cJSON_GetObjectItem(tr, "endpoints")) {
+            cr_assert_str_eq(jstr(e, "chain"), "tron", "all of it went on to Tron");
+            cr_assert_str_eq(jstr(e, "address"), otc, "and ended at the OTC desk");
+            amount_str(e, "amount", got);
+            cr_assert_str_eq(got, jstr(x, "release_amount"), "every unit released reached the desk");
+            sum += strtoull(got, NULL, 10);
+            at_otc++;
+        }
+        cr_assert_eq(at_otc, 1);
+        big += strtoull(jstr(x, "deposit_amount"), NULL, 10) > 1000000ULL * 1000000ULL; /* a million USDT */
+        links++;
+        cJSON_Delete(tr);
+    }
+    cr_assert_geq(links, 6, "the thief's deposits at the bridge (%d)", links);
+    cr_assert_geq(big, 4);
+    sl_u128_dec(want, sum);
+    cr_assert_str_eq(want, otc_amount, "truth's final on Tron is what the deposits' traces end with");
+    /* detect: the thief's Tron addresses that held >= 1% of the loot are suspects; the OTC desk a finding */
+    det = sleuth_json("detect --store %s/s --incident world-dmm-1 --json", d);
+    {
+        int tron_big = 0;
+        bool otc_found = false;
+        cJSON_ArrayForEach(x, cJSON_GetObjectItem(t, "thief_addresses")) {
+            if (strcmp(jstr(x, "chain"), "tron") || cJSON_GetObjectItem(x, "max_share")->valuedouble < 0.01) continue;
+            cr_assert(names_address(cJSON_GetObjectItem(det, "suspect_addresses"), "tron", jstr(x, "address")),
+                      "the thief's %s %s is not a suspect", jstr(x, "role"), jstr(x, "address"));
+            tron_big++;
+        }
+        cr_assert_geq(tron_big, 6, "bridge destinations and hops (%d)", tron_big);
+        cJSON_ArrayForEach(x, cJSON_GetObjectItem(det, "findings"))
+            if (!strcmp(jstr(x, "kind"), "otc") && names_address(cJSON_GetObjectItem(x, "addresses"), "tron", otc))
+                otc_found = true;
+        cr_assert(otc_found, "an otc finding names the Tron desk");
+    }
+    rep = sleuth_json("incident report --store %s/s world-dmm-1 --json", d);
+    cr_assert(names_address(cJSON_GetObjectItem(rep, "endpoints"), "tron", otc), "the report's endpoints list the Tron desk");
+    cJSON_Delete(rep), cJSON_Delete(det), cJSON_Delete(t);
 }

@@ -214,6 +214,9 @@ struct gen_world {
     size_t n_fin, cap_fin;
     struct tlink { uint8_t dep[32], wd[32]; } *tl;
     size_t n_tl, cap_tl;
+    /* the thief's bridge deposits (Ethereum) and their releases (Tron) */
+    struct blink { uint8_t dep[32], rel[32]; uint64_t dep_amount, rel_amount; uint32_t to; } *bl;
+    size_t n_bl, cap_bl;
     u128 loot;            /* base units of the loot asset (sat or wei) */
     uint8_t theft_tx[32]; /* Bitcoin: internal order; Ethereum: as printed */
     uint32_t exploiter;

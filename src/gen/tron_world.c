@@ -105,7 +105,8 @@ uint64_t bridge_deposit(gen_world *w, uint32_t who, uint64_t amount, uint32_t to
     if (amount < BRIDGE_MIN) gen_fail(w, SL_EUSAGE, "generator bug: a bridge deposit under 10 USDT");
     usdt_send(w, who, s->bridge_dep, amount, gas_price);
     gen_grow(w, &s->bq, &s->cap_bq, s->n_bq + 1, sizeof *s->bq);
-    s->bq[s->n_bq++] = (struct bridge_release){to, out, stage};
+    s->bq[s->n_bq] = (struct bridge_release){to, out, amount, stage, {0}};
+    memcpy(s->bq[s->n_bq++].dep, ge_last_hash(w), 32);
     return out;
 }
 
@@ -114,8 +115,16 @@ static void bridge_releases(gen_world *w)
 {
     world_services *s = w->svc;
     for (size_t i = 0; i < s->n_bq; i++) {
-        tusdt(w, s->bridge_rel, s->bq[i].to, s->bq[i].amount);
-        if (s->bq[i].stage) thief_tx(w, 2, gt_last_hash(w), s->bq[i].stage);
+        const struct bridge_release *q = &s->bq[i];
+        struct blink *l;
+        tusdt(w, s->bridge_rel, q->to, q->amount);
+        if (!q->stage) continue;
+        thief_tx(w, 2, gt_last_hash(w), q->stage);
+        gen_grow(w, &w->bl, &w->cap_bl, w->n_bl + 1, sizeof *w->bl);
+        l = &w->bl[w->n_bl++];
+        memcpy(l->dep, q->dep, 32);
+        memcpy(l->rel, gt_last_hash(w), 32);
+        l->dep_amount = q->dep_amount, l->rel_amount = q->amount, l->to = q->to;
     }
     s->n_bq = 0;
 }

@@ -136,6 +136,22 @@ void truth_write(gen_world *w)
         cJSON_AddStringToObject(o, "withdrawal_tx", buf);
         cJSON_AddItemToArray(arr, o);
     }
+    arr = cJSON_AddArrayToObject(root, "bridge_links");
+    for (size_t i = 0; i < w->n_bl; i++) {
+        const struct blink *l = &w->bl[i];
+        o = cJSON_CreateObject();
+        tx_str(buf, 1, l->dep);
+        cJSON_AddStringToObject(o, "deposit_tx", buf);
+        snprintf(num, sizeof num, "%llu", (unsigned long long)l->dep_amount);
+        cJSON_AddStringToObject(o, "deposit_amount", num);
+        tx_str(buf, 2, l->rel);
+        cJSON_AddStringToObject(o, "release_tx", buf);
+        snprintf(num, sizeof num, "%llu", (unsigned long long)l->rel_amount);
+        cJSON_AddStringToObject(o, "release_amount", num);
+        addr_str(w, buf, 2, l->to);
+        cJSON_AddStringToObject(o, "release_to", buf);
+        cJSON_AddItemToArray(arr, o);
+    }
     text = cJSON_Print(root);
     cJSON_Delete(root);
     if (!text || sl_alloc_failures()) { sl_free(text); gen_fail(w, SL_ENOMEM, "out of memory writing truth.json"); }

@@ -963,7 +963,7 @@ static void world_free(gen_world *w)
     }
     sl_free(w->loot_utxo.u), sl_free(w->victim_utxo.u);
     recipe_free(w);
-    sl_free(w->thieves), sl_free(w->ttx), sl_free(w->fin), sl_free(w->tl);
+    sl_free(w->thieves), sl_free(w->ttx), sl_free(w->fin), sl_free(w->tl), sl_free(w->bl);
     sl_free(w->dir);
 }
 

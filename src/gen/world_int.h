@@ -76,7 +76,7 @@ typedef struct world_services {
     addr_list tdep;
     uint32_t *tusers;
     size_t n_tusers, cap_tusers;
-    struct bridge_release { uint32_t to; uint64_t amount; const char *stage; } *bq;
+    struct bridge_release { uint32_t to; uint64_t amount, dep_amount; const char *stage; uint8_t dep[32]; } *bq;
     size_t n_bq, cap_bq;
 } world_services;
 
