@@ -74,8 +74,8 @@ echo "-- the theft traced forward (haircut) through CoinJoins, THORChain BTC -> 
 echo "   and the bridge to Tron, where most of it reached an OTC desk"
 $B trace --store "$WS" --tx "$THEFT:0" --policy haircut --top 3 > build/world-trace.txt
 head -32 build/world-trace.txt
-echo "   ... (build/world-trace.txt); the bridge crossings it took:"
-grep -m 2 -A 3 'rule: bridge' build/world-trace.txt
+echo "   ... (all of it in build/world-trace.txt); its top path, from the theft to the Tron OTC desk:"
+sed -n '/^  #1 /,/^  #2 /p' build/world-trace.txt | sed '$d'
 echo "-- the incident report (text head; the HTML is self-contained: open it in a browser)"
 $B incident report --store "$WS" world-dmm-1 --html build/incident-world-dmm-1.html | head -30
 echo "   HTML report: build/incident-world-dmm-1.html"

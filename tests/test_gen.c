@@ -355,6 +355,19 @@ Test(gen, dmm_tron_leg, .timeout = 300)
         }
     cr_assert(otc, "truth.json: no final on tron");
     cr_assert_eq(otc[0], 'T', "a T-address: %s", otc);
+    /* the export as `ingest tron` reads it: T-addresses, USDT's mainnet contract, hashes without 0x */
+    {
+        size_t n;
+        char *tron = slurp(path_in(d, "w/tron/blocks-00000.json"), &n), want_tx[96];
+        const cJSON *l0 = cJSON_GetArrayItem(cJSON_GetObjectItem(t, "bridge_links"), 0);
+        cr_assert(l0, "truth.json: no bridge_links");
+        snprintf(want_tx, sizeof want_tx, "{\"tx_hash\":\"%s\"", jstr(l0, "release_tx"));
+        cr_assert_eq(strlen(jstr(l0, "release_tx")), 64);
+        cr_assert(memmem(tron, n, want_tx, strlen(want_tx)), "the release %s in the export", want_tx);
+        cr_assert(memmem(tron, n, "\"address\":\"TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t\"", 46), "USDT's Transfer logs");
+        cr_assert(memmem(tron, n, "\"transaction_type\":13,", 22) && memmem(tron, n, "\"transaction_type\":1,", 21));
+        free(tron);
+    }
     cJSON_ArrayForEach(x, cJSON_GetObjectItem(t, "bridge_links")) {
         cJSON *tr = sleuth_json("trace --store %s/s --tx %s --asset USDT --policy fifo --json", d, jstr(x, "deposit_tx"));
         const cJSON *c = cJSON_GetObjectItem(tr, "crossings_used"), *e, *xc = cJSON_GetArrayItem(c, 0);

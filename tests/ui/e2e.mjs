@@ -1,6 +1,6 @@
 // tests/ui/e2e.mjs — the browser end-to-end test of sleuth's web UI (issue 14): Debian's
 // chromium, headless at 1280x800, driven by playwright-core against `sleuth serve` on
-// 127.0.0.1 with the store of tests/ui/fixture.sh (a generated two-chain world, the real
+// 127.0.0.1 with the store of tests/ui/fixture.sh (a generated three-chain world, the real
 // Ethereum block 18,000,011, real tags, clusters, the exposure index, an analyst token).
 //
 // Each step does what an investigator does and asserts what the page shows against the API's
