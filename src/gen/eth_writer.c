@@ -9,7 +9,8 @@
  * (parent, number, transaction hashes): unique and stable, not the keccak of a signed RLP
  * transaction or header (ingest does not recompute them without a "raw" field).
  * Transactions are legacy (type 0): effectiveGasPrice = gasPrice, the base fee 1 gwei.
- * Also the ABI helpers the services use (selectors, topics, words, strings).
+ * Also the ABI helpers the services use (selectors, topics, words, strings). The block files,
+ * ids and JSON text helpers are shared with the Tron writer (acct_out.c).
  */
 #include <errno.h>
 #include <string.h>
@@ -18,27 +19,24 @@
 #include "sleuth/eth.h"
 #include "sleuth/keccak.h"
 
-#define BLOCKS_PER_FILE 500
 #define BASE_FEE 1000000000ULL
 
 void ge_init(gen_world *w, uint64_t first_block)
 {
     memset(&w->x, 0, sizeof w->x);
-    w->x.number = first_block;
-    w->x.first = first_block;
-    w->x.fileno = -1;
+    gco_init(&w->x.c, "eth", first_block);
 }
 
 void ge_free(gen_world *w)
 {
     gen_eth *x = &w->x;
-    if (x->f) fclose(x->f);
+    gco_free(&x->c);
     sl_free(x->acct), sl_free(x->txs), sl_free(x->logs), sl_free(x->calls), sl_free(x->wds);
-    sl_buf_free(&x->data), sl_buf_free(&x->line);
+    sl_buf_free(&x->data);
     memset(x, 0, sizeof *x);
 }
 
-void ge_close(gen_world *w) { gen_close_file(w, &w->x.f, "eth"); }
+void ge_close(gen_world *w) { gco_close(w, &w->x.c); }
 
 static uint32_t acct_push(gen_world *w, const uint8_t a[20], int owner, const char *role)
 {
@@ -55,18 +53,15 @@ static uint32_t acct_push(gen_world *w, const uint8_t a[20], int owner, const ch
 
 uint32_t ge_new_acct(gen_world *w, int owner, const char *role)
 {
-    uint8_t seed[17], h[32];
-    sl_put_le64(seed, w->o.seed);
-    sl_put_le64(seed + 8, w->x.n_acct);
-    seed[16] = 'e';
-    sl_keccak256(h, seed, sizeof seed);
+    uint8_t h[32];
+    gen_id(w, w->x.n_acct, 'e', h);
     return acct_push(w, h + 12, owner, role);
 }
 
 uint32_t ge_fixed_acct(gen_world *w, const char *hex40, int owner, const char *role)
 {
     uint8_t a[20];
-    if (!sl_hex_decode(a, 20, hex40, 40)) gen_fail(w, SL_EUSAGE, "generator bug: bad address %s", hex40);
+    gen_addr_hex(w, a, hex40);
     return acct_push(w, a, owner, role);
 }
 
@@ -84,14 +79,10 @@ uint32_t ge_tx_add(gen_world *w, uint32_t from, uint32_t to, u128 value, uint64_
 {
     gen_eth *x = &w->x;
     ge_tx *t;
-    uint8_t seed[17];
     gen_grow(w, &x->txs, &x->cap_txs, x->n_txs + 1, sizeof *x->txs);
     t = &x->txs[x->n_txs];
     memset(t, 0, sizeof *t);
-    sl_put_le64(seed, w->o.seed);
-    sl_put_le64(seed + 8, x->tx_counter++);
-    seed[16] = 't';
-    sl_keccak256(t->hash, seed, sizeof seed);
+    gco_tx_hash(w, &x->c, 't', t->hash);
     t->from = from, t->to = to, t->value = value, t->gas_price = gas_price, t->gas_used = gas_used;
     t->nonce = x->acct[from].nonce++;
     t->in_off = (uint32_t)x->data.len;
@@ -101,7 +92,6 @@ uint32_t ge_tx_add(gen_world *w, uint32_t from, uint32_t to, u128 value, uint64_
     t->tr0 = (uint32_t)x->n_calls;
     bal_sub(&x->acct[from].bal, value + (u128)gas_price * gas_used);
     x->acct[to].bal += value;
-    x->total_txs++;
     return (uint32_t)x->n_txs++;
 }
 
@@ -145,39 +135,18 @@ void ge_withdrawal(gen_world *w, uint32_t addr, uint64_t gwei)
     x->acct[addr].bal += (u128)gwei * 1000000000ULL;
 }
 
-/* ---------- JSON text (the text helpers are shared with tron_writer.c) ---------- */
-void gen_put(gen_world *w, sl_buf *b, const char *s) { gen_buf_put(w, b, s, strlen(s)); }
-void gen_put_hex(gen_world *w, sl_buf *b, const uint8_t *p, size_t n, bool prefix)
-{
-    gen_grow(w, &b->p, &b->cap, b->len + 2 * n + 3, 1);
-    if (prefix) b->p[b->len++] = '0', b->p[b->len++] = 'x';
-    sl_hex_encode((char *)b->p + b->len, p, n);
-    b->len += 2 * n;
-}
-void gen_put_num(gen_world *w, sl_buf *b, uint64_t v)
-{
-    char t[24];
-    snprintf(t, sizeof t, "%llu", (unsigned long long)v);
-    gen_put(w, b, t);
-}
-void gen_write_line(gen_world *w, sl_buf *b, FILE *f, const char *sub, int fileno)
-{
-    gen_put(w, b, "\n");
-    if (fwrite(b->p, 1, b->len, f) != b->len)
-        gen_fail(w, SL_EIO, "%s/%s/blocks-%05d.json: write failed: %s", w->dir, sub, fileno, strerror(errno));
-    b->len = 0;
-}
-static void lput(gen_world *w, const char *s) { gen_put(w, &w->x.line, s); }
-static void lhex(gen_world *w, const uint8_t *p, size_t n) { gen_put_hex(w, &w->x.line, p, n, true); }
+/* ---------- JSON text ---------- */
+static void lput(gen_world *w, const char *s) { gen_put(w, &w->x.c.line, s); }
+static void lhex(gen_world *w, const uint8_t *p, size_t n) { gen_put_hex(w, &w->x.c.line, p, n, true); }
 static void lqty(gen_world *w, u128 v) /* a JSON-RPC quantity: "0x" + minimal hex */
 {
     char t[40];
     int n = 0;
     static const char H[] = "0123456789abcdef";
     do { t[n++] = H[(int)(v & 15)]; v >>= 4; } while (v);
-    gen_buf_put(w, &w->x.line, "\"0x", 3);
-    while (n) gen_buf_put(w, &w->x.line, &t[--n], 1);
-    gen_buf_put(w, &w->x.line, "\"", 1);
+    gen_buf_put(w, &w->x.c.line, "\"0x", 3);
+    while (n) gen_buf_put(w, &w->x.c.line, &t[--n], 1);
+    gen_buf_put(w, &w->x.c.line, "\"", 1);
 }
 static void laddr(gen_world *w, uint32_t idx)
 {
@@ -195,7 +164,7 @@ static void lh32(gen_world *w, const uint8_t *h)
 static void lpos(gen_world *w, const uint8_t *bh, size_t i)
 {
     lput(w, ",\"blockNumber\":");
-    lqty(w, w->x.number);
+    lqty(w, w->x.c.number);
     lput(w, ",\"blockHash\":");
     lh32(w, bh);
     lput(w, ",\"transactionIndex\":");
@@ -208,39 +177,22 @@ static void lfromto(gen_world *w, const ge_tx *t)
     lput(w, ",\"to\":");
     laddr(w, t->to);
 }
-static void lnum(gen_world *w, uint64_t v) { gen_put_num(w, &w->x.line, v); }
-static void line_end(gen_world *w) { gen_write_line(w, &w->x.line, w->x.f, "eth", w->x.fileno); }
+static void lnum(gen_world *w, uint64_t v) { gen_put_num(w, &w->x.c.line, v); }
+static void line_end(gen_world *w) { gco_line_end(w, &w->x.c); }
 
 void ge_block(gen_world *w, uint64_t time)
 {
     gen_eth *x = &w->x;
     uint8_t bh[32];
     uint64_t cum = 0;
-    if (!x->f || x->fblocks == BLOCKS_PER_FILE) {
-        char path[4200];
-        ge_close(w);
-        snprintf(path, sizeof path, "%s/eth/blocks-%05d.json", w->dir, ++x->fileno);
-        if (!(x->f = fopen(path, "wb"))) gen_fail(w, SL_EIO, "%s: cannot create: %s", path, strerror(errno));
-        x->fblocks = 0;
-    }
-    {
-        sl_keccak k;
-        uint8_t num[8];
-        sl_keccak_init(&k);
-        sl_keccak_update(&k, x->parent, 32);
-        sl_put_le64(num, x->number);
-        sl_keccak_update(&k, num, 8);
-        for (size_t i = 0; i < x->n_txs; i++) sl_keccak_update(&k, x->txs[i].hash, 32);
-        sl_keccak_final(&k, bh);
-    }
-    x->line.len = 0;
+    gco_begin_block(w, &x->c, bh, x->n_txs ? x->txs[0].hash : NULL, x->n_txs, sizeof *x->txs);
     /* eth_getBlockByNumber */
     lput(w, "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"number\":");
-    lqty(w, x->number);
+    lqty(w, x->c.number);
     lput(w, ",\"hash\":");
     lh32(w, bh);
     lput(w, ",\"parentHash\":");
-    lh32(w, x->parent);
+    lh32(w, x->c.parent);
     lput(w, ",\"timestamp\":");
     lqty(w, time);
     lput(w, ",\"miner\":");
@@ -346,7 +298,7 @@ void ge_block(gen_world *w, uint64_t time)
             lput(w, "\"},\"blockHash\":");
             lh32(w, bh);
             lput(w, ",\"blockNumber\":");
-            lnum(w, x->number);
+            lnum(w, x->c.number);
             lput(w, ",\"result\":{\"gasUsed\":");
             lqty(w, c ? 0 : t->gas_used);
             lput(w, ",\"output\":\"0x\"},\"subtraces\":");
@@ -362,10 +314,7 @@ void ge_block(gen_world *w, uint64_t time)
     }
     lput(w, "]}");
     line_end(w);
-    memcpy(x->parent, bh, 32);
-    x->number++;
-    x->blocks++;
-    x->fblocks++;
+    gco_end_block(&x->c, bh);
     x->n_txs = x->n_logs = x->n_calls = x->n_wds = 0;
     x->data.len = 0;
 }

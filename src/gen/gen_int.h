@@ -96,6 +96,17 @@ typedef struct addr_list {
     size_t n, cap;
 } addr_list;
 
+/* ---------- an account chain's block files and ids (acct_out.c) ---------- */
+typedef struct gen_chainout {
+    const char *sub; /* the files are DIR/sub/blocks-NNNNN.json */
+    FILE *f;
+    int fileno;
+    uint64_t fblocks; /* blocks in the open file */
+    sl_buf line;      /* the JSON line being built */
+    uint64_t number, blocks, tx_counter, total_txs;
+    uint8_t parent[32];
+} gen_chainout;
+
 /* ---------- Ethereum ---------- */
 typedef struct ge_acct {
     uint8_t a[20];
@@ -137,13 +148,8 @@ typedef struct gen_eth {
     ge_wd *wds;
     size_t n_wds, cap_wds;
     sl_buf data; /* inputs and log data of the block */
-    uint64_t number, first, tx_counter, total_txs, blocks;
-    uint8_t parent[32];
     uint32_t miner;
-    FILE *f;
-    int fileno;
-    uint64_t fblocks;
-    sl_buf line;
+    gen_chainout c;
 } gen_eth;
 
 /* ---------- Tron (GraphSense-style export records, docs/WORLDS.md) ---------- */
@@ -168,13 +174,8 @@ typedef struct gen_tron {
     size_t n_acct, cap_acct;
     gt_tx *txs;
     size_t n_txs, cap_txs;
-    uint64_t number, first, tx_counter, total_txs, blocks;
-    uint8_t parent[32];
     uint32_t miner;
-    FILE *f;
-    int fileno;
-    uint64_t fblocks;
-    sl_buf line;
+    gen_chainout c;
 } gen_tron;
 
 /* ---------- the world ---------- */
@@ -277,12 +278,6 @@ void ge_withdrawal(gen_world *w, uint32_t addr, uint64_t gwei);
 void ge_block(gen_world *w, uint64_t time);
 const uint8_t *ge_last_hash(gen_world *w);
 
-/* JSON text into b: a string as is, bytes as hex ("0x" first when prefix), a decimal number;
- * gen_write_line ends the line and writes it to f (DIR/sub/blocks-FILENO.json), b reset. */
-void gen_put(gen_world *w, sl_buf *b, const char *s);
-void gen_put_hex(gen_world *w, sl_buf *b, const uint8_t *p, size_t n, bool prefix);
-void gen_put_num(gen_world *w, sl_buf *b, uint64_t v);
-void gen_write_line(gen_world *w, sl_buf *b, FILE *f, const char *sub, int fileno);
 
 /* ABI words and selectors */
 void abi_sel(uint8_t out[4], const char *sig);
@@ -303,6 +298,27 @@ void abi_word_str(abi_enc *a, const char *s);
 void abi_word_bytes(abi_enc *a, const uint8_t *p, size_t n); /* p must outlive abi_encode */
 /* Encodes (with a 4-byte selector first when sel is not NULL) into b (reset first). */
 void abi_encode(gen_world *w, sl_buf *b, const uint8_t *sel, const abi_enc *a);
+
+/* ---------- acct_out.c ---------- */
+/* A stable id: Keccak-256 of (seed, counter, tag); an address is its last 20 bytes. */
+void gen_id(gen_world *w, uint64_t counter, char tag, uint8_t out[32]);
+void gen_addr_hex(gen_world *w, uint8_t out[20], const char *hex40); /* or gen_fail */
+void gco_init(gen_chainout *c, const char *sub, uint64_t first_block);
+void gco_free(gen_chainout *c);
+void gco_close(gen_world *w, gen_chainout *c); /* flushes the open file */
+/* A new transaction's hash (gen_id of the chain's tx counter and tag); counts it. */
+void gco_tx_hash(gen_world *w, gen_chainout *c, char tag, uint8_t out[32]);
+/* Before a block's lines: opens the next file when due (500 blocks a file), resets the line,
+ * and gives the block's hash: Keccak-256 of (parent, number, the n transaction hashes found
+ * at hashes, stride bytes apart). After them, gco_end_block: the next number, bh the parent. */
+void gco_begin_block(gen_world *w, gen_chainout *c, uint8_t bh[32], const uint8_t *hashes, size_t n, size_t stride);
+void gco_end_block(gen_chainout *c, const uint8_t bh[32]);
+/* JSON text into b: a string as is, bytes as hex ("0x" first when prefix), a decimal number;
+ * gco_line_end ends c's line and writes it to its open file (c->line reset). */
+void gen_put(gen_world *w, sl_buf *b, const char *s);
+void gen_put_hex(gen_world *w, sl_buf *b, const uint8_t *p, size_t n, bool prefix);
+void gen_put_num(gen_world *w, sl_buf *b, uint64_t v);
+void gco_line_end(gen_world *w, gen_chainout *c);
 
 /* ---------- tron_writer.c ---------- */
 void gt_init(gen_world *w, uint64_t first_block);

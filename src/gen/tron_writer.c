@@ -14,35 +14,29 @@
  * transfer(address,uint256) with its Transfer log; the address word carries Tron's 0x41
  * byte, the log's topics do not, as on chain) and 13 WithdrawBalanceContract without a
  * sender (a reward withdrawal: how block 0 creates TRX, as beacon withdrawals create ETH on
- * the Ethereum side). Fees are energy and bandwidth on Tron: not flows, not modelled.
+ * the Ethereum side). Fees are energy and bandwidth on Tron: not flows, not modelled. The
+ * block files, ids and JSON text helpers are the Ethereum writer's (acct_out.c).
  */
-#include <errno.h>
 #include <string.h>
 
 #include "gen_int.h"
 #include "sleuth/eth.h"
-#include "sleuth/keccak.h"
-
-#define BLOCKS_PER_FILE 500
 
 void gt_init(gen_world *w, uint64_t first_block)
 {
     memset(&w->t, 0, sizeof w->t);
-    w->t.number = first_block;
-    w->t.first = first_block;
-    w->t.fileno = -1;
+    gco_init(&w->t.c, "tron", first_block);
 }
 
 void gt_free(gen_world *w)
 {
     gen_tron *t = &w->t;
-    if (t->f) fclose(t->f);
+    gco_free(&t->c);
     sl_free(t->acct), sl_free(t->txs);
-    sl_buf_free(&t->line);
     memset(t, 0, sizeof *t);
 }
 
-void gt_close(gen_world *w) { gen_close_file(w, &w->t.f, "tron"); }
+void gt_close(gen_world *w) { gco_close(w, &w->t.c); }
 
 static uint32_t acct_push(gen_world *w, const uint8_t a[20], int owner, const char *role)
 {
@@ -62,18 +56,15 @@ static uint32_t acct_push(gen_world *w, const uint8_t a[20], int owner, const ch
 
 uint32_t gt_new_acct(gen_world *w, int owner, const char *role)
 {
-    uint8_t seed[17], h[32];
-    sl_put_le64(seed, w->o.seed);
-    sl_put_le64(seed + 8, w->t.n_acct);
-    seed[16] = 'r';
-    sl_keccak256(h, seed, sizeof seed);
+    uint8_t h[32];
+    gen_id(w, w->t.n_acct, 'r', h);
     return acct_push(w, h + 12, owner, role);
 }
 
 uint32_t gt_fixed_acct(gen_world *w, const char *hex40, int owner, const char *role)
 {
     uint8_t a[20];
-    if (!sl_hex_decode(a, 20, hex40, 40)) gen_fail(w, SL_EUSAGE, "generator bug: bad address %s", hex40);
+    gen_addr_hex(w, a, hex40);
     return acct_push(w, a, owner, role);
 }
 
@@ -81,16 +72,11 @@ static gt_tx *tx_new(gen_world *w, uint8_t type, uint32_t from, uint32_t to)
 {
     gen_tron *t = &w->t;
     gt_tx *x;
-    uint8_t seed[17];
     gen_grow(w, &t->txs, &t->cap_txs, t->n_txs + 1, sizeof *t->txs);
     x = &t->txs[t->n_txs++];
     memset(x, 0, sizeof *x);
-    sl_put_le64(seed, w->o.seed);
-    sl_put_le64(seed + 8, t->tx_counter++);
-    seed[16] = 'n';
-    sl_keccak256(x->hash, seed, sizeof seed);
+    gco_tx_hash(w, &t->c, 'n', x->hash);
     x->type = type, x->from = from, x->to = to;
-    t->total_txs++;
     return x;
 }
 
@@ -124,8 +110,8 @@ void gt_usdt(gen_world *w, uint32_t token, uint32_t caller, uint32_t from, uint3
 const uint8_t *gt_last_hash(gen_world *w) { return w->t.txs[w->t.n_txs - 1].hash; }
 
 /* ---------- the export's JSON lines ---------- */
-static void put(gen_world *w, const char *s) { gen_put(w, &w->t.line, s); }
-static void num(gen_world *w, uint64_t v) { gen_put_num(w, &w->t.line, v); }
+static void put(gen_world *w, const char *s) { gen_put(w, &w->t.c.line, s); }
+static void num(gen_world *w, uint64_t v) { gen_put_num(w, &w->t.c.line, v); }
 static void taddr(gen_world *w, uint32_t idx)
 {
     put(w, "\"");
@@ -135,20 +121,20 @@ static void taddr(gen_world *w, uint32_t idx)
 static void hash0x(gen_world *w, const uint8_t *h)
 {
     put(w, "\"");
-    gen_put_hex(w, &w->t.line, h, 32, true);
+    gen_put_hex(w, &w->t.c.line, h, 32, true);
     put(w, "\"");
 }
-static void line_end(gen_world *w) { gen_write_line(w, &w->t.line, w->t.f, "tron", w->t.fileno); }
+static void line_end(gen_world *w) { gco_line_end(w, &w->t.c); }
 
 /* The fields every record of a block repeats (GraphSense's partitioning columns). */
 static void where(gen_world *w)
 {
     put(w, ",\"block_id\":");
-    num(w, w->t.number);
+    num(w, w->t.c.number);
     put(w, ",\"block_id_group\":");
-    num(w, w->t.number / 1000);
+    num(w, w->t.c.number / 1000);
     put(w, ",\"partition\":");
-    num(w, w->t.number / 100000);
+    num(w, w->t.c.number / 100000);
 }
 
 void gt_block(gen_world *w, uint64_t time)
@@ -157,27 +143,10 @@ void gt_block(gen_world *w, uint64_t time)
     uint8_t bh[32], word[32];
     uint64_t cum = 0, li = 0;
     char hx[65];
-    if (!t->f || t->fblocks == BLOCKS_PER_FILE) {
-        char path[4200];
-        gt_close(w);
-        snprintf(path, sizeof path, "%s/tron/blocks-%05d.json", w->dir, ++t->fileno);
-        if (!(t->f = fopen(path, "wb"))) gen_fail(w, SL_EIO, "%s: cannot create: %s", path, strerror(errno));
-        t->fblocks = 0;
-    }
-    {
-        sl_keccak k;
-        uint8_t n8[8];
-        sl_keccak_init(&k);
-        sl_keccak_update(&k, t->parent, 32);
-        sl_put_le64(n8, t->number);
-        sl_keccak_update(&k, n8, 8);
-        for (size_t i = 0; i < t->n_txs; i++) sl_keccak_update(&k, t->txs[i].hash, 32);
-        sl_keccak_final(&k, bh);
-        for (int i = 0; i < 8; i++) bh[i] = (uint8_t)(t->number >> (56 - 8 * i)); /* Tron: the number first */
-    }
-    t->line.len = 0;
+    gco_begin_block(w, &t->c, bh, t->n_txs ? t->txs[0].hash : NULL, t->n_txs, sizeof *t->txs);
+    for (int i = 0; i < 8; i++) bh[i] = (uint8_t)(t->c.number >> (56 - 8 * i)); /* Tron: the number first */
     put(w, "{\"parent_hash\":");
-    hash0x(w, t->parent);
+    hash0x(w, t->c.parent);
     put(w, ",\"block_hash\":");
     hash0x(w, bh);
     put(w, ",\"miner\":");
@@ -222,15 +191,15 @@ void gt_block(gen_world *w, uint64_t time)
         if (x->log && x->log_from != UINT32_MAX) { /* transfer(address,uint256): the word holds 0x41 + address */
             put(w, "a9059cbb0000000000000000000000");
             put(w, "41");
-            gen_put_hex(w, &t->line, t->acct[x->log_to].a, 20, false);
+            gen_put_hex(w, &t->c.line, t->acct[x->log_to].a, 20, false);
             abi_u128(word, x->amount);
-            gen_put_hex(w, &t->line, word, 32, false);
+            gen_put_hex(w, &t->c.line, word, 32, false);
         } else if (x->log) { /* issue(uint256) */
             uint8_t sel[4];
             abi_sel(sel, "issue(uint256)");
-            gen_put_hex(w, &t->line, sel, 4, false);
+            gen_put_hex(w, &t->c.line, sel, 4, false);
             abi_u128(word, x->amount);
-            gen_put_hex(w, &t->line, word, 32, false);
+            gen_put_hex(w, &t->c.line, word, 32, false);
         }
         put(w, "\",\"transaction_type\":");
         num(w, x->type);
@@ -260,15 +229,15 @@ void gt_block(gen_world *w, uint64_t time)
         taddr(w, x->to);
         put(w, ",\"data\":\"");
         abi_u128(word, x->amount);
-        gen_put_hex(w, &t->line, word, 32, true);
+        gen_put_hex(w, &t->c.line, word, 32, true);
         put(w, "\",\"topics\":[\"0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef\",\"0x");
         memset(word, 0, 12);
         if (x->log_from == UINT32_MAX) memset(word + 12, 0, 20);
         else memcpy(word + 12, t->acct[x->log_from].a, 20);
-        gen_put_hex(w, &t->line, word, 32, false);
+        gen_put_hex(w, &t->c.line, word, 32, false);
         put(w, "\",\"0x");
         memcpy(word + 12, t->acct[x->log_to].a, 20);
-        gen_put_hex(w, &t->line, word, 32, false);
+        gen_put_hex(w, &t->c.line, word, 32, false);
         put(w, "\"],\"tx_hash\":\"");
         sl_hex_encode(hx, x->hash, 32);
         put(w, hx);
@@ -277,9 +246,6 @@ void gt_block(gen_world *w, uint64_t time)
         put(w, ",\"topic0\":\"0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef\"}");
         line_end(w);
     }
-    memcpy(t->parent, bh, 32);
-    t->number++;
-    t->blocks++;
-    t->fblocks++;
+    gco_end_block(&t->c, bh);
     t->n_txs = 0;
 }

@@ -1035,7 +1035,7 @@ int sl_gen_world(const sl_gen_opts *opts, sl_gen_stats *st, sl_error *e)
         }
         ge_block(w, w->now + 7);
         tron_tick_end(w, nt);
-        sl_progress_update(&w->pg, w->tick, w->b.total_txs + w->x.total_txs + w->t.total_txs);
+        sl_progress_update(&w->pg, w->tick, w->b.total_txs + w->x.c.total_txs + w->t.c.total_txs);
     }
     sl_progress_end(&w->pg);
     gb_close(w);
@@ -1049,10 +1049,10 @@ int sl_gen_world(const sl_gen_opts *opts, sl_gen_stats *st, sl_error *e)
     if (st) {
         st->btc_blocks = w->b.height;
         st->btc_txs = w->b.total_txs;
-        st->eth_blocks = w->x.blocks;
-        st->eth_txs = w->x.total_txs;
-        st->tron_blocks = w->t.blocks;
-        st->tron_txs = w->t.total_txs;
+        st->eth_blocks = w->x.c.blocks;
+        st->eth_txs = w->x.c.total_txs;
+        st->tron_blocks = w->t.c.blocks;
+        st->tron_txs = w->t.c.total_txs;
         st->thief_txs = w->n_ttx;
         st->addresses = w->b.n_addrs + w->x.n_acct + w->t.n_acct;
     }
