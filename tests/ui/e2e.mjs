@@ -207,10 +207,10 @@ async function run(page, base, api, fx) {
     }
     // the lines of the other assets the taint crossed into (result.assets)
     for (const a of trace.result.assets.filter((x) => x.asset !== trace.result.asset || x.chain !== trace.result.chain)) {
-      const got = await page.$$eval(`${tid('conservation')} [data-asset="${a.asset}"] [data-asset-field]`,
+      const got = await page.$$eval(`${tid('conservation')} [data-asset="${a.asset}"][data-chain="${a.chain}"] [data-asset-field]`,
         (els) => Object.fromEntries(els.map((e) => [e.dataset.assetField, e.dataset.units])));
       for (const f of ['endpoints', 'held', 'fees', 'dropped', 'linked_out']) {
-        check(sameUnits(got[f], a[f]), `conservation of ${a.asset}: ${f} is ${got[f]} on the page, ${a[f]} in the trace`);
+        check(sameUnits(got[f], a[f]), `conservation of ${a.asset} on ${a.chain}: ${f} is ${got[f]} on the page, ${a[f]} in the trace`);
       }
     }
     const allBalanced = cons.balanced && trace.result.assets.every((a) => a.balanced);

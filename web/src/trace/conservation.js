@@ -4,7 +4,8 @@
 // (result.assets). This is the check a reader of any trace needs and other tools do not show:
 // nothing was created or lost between the source and where the amount is now.
 // The first line is the source asset's (result.conservation): its terms carry `data-field`
-// and the exact base units in `data-units`; the other assets' lines carry `data-asset`.
+// and the exact base units in `data-units`; the other assets' lines carry `data-asset` and
+// `data-chain`, and name the chain when one symbol is on several (USDT on Ethereum and Tron).
 import { h, fmtAmount } from '../util.js';
 
 const LEFT = [['source', 'source'], ['absorbed', 'absorbed'], ['linked_in', 'linked in']];
@@ -23,14 +24,14 @@ function term(field, name, units, decimals, asset, primary) {
   }, h('span.cons-name', name), ' ', h('span.cons-amt', fmtAmount(units ?? 0, decimals ?? 0), asset ? ` ${asset}` : ''));
 }
 
-function line(c, asset, decimals, primary) {
+function line(c, asset, decimals, primary, chain, label) {
   const left = LEFT.filter(([k]) => k === 'source' || String(c[k] ?? 0) !== '0');
   const kids = [];
   left.forEach(([k, n], i) => { if (i) kids.push(h('span.cons-op', '+')); kids.push(term(k, n, c[k], decimals, asset, primary)); });
   kids.push(h('span.cons-op', '='));
   RIGHT.forEach(([k, n], i) => { if (i) kids.push(h('span.cons-op', '+')); kids.push(term(k, n, c[k], decimals, asset, primary)); });
   kids.push(h(`span.cons-ok.${c.balanced ? 'ok' : 'bad'}`, c.balanced ? '✓ balanced' : '✗ NOT balanced'));
-  return h('div.cons-line', { 'data-asset': asset || '' }, asset && h('span.cons-asset', asset), kids);
+  return h('div.cons-line', { 'data-asset': asset || '', 'data-chain': chain || '' }, asset && h('span.cons-asset', label || asset), kids);
 }
 
 /** The conservation element of a trace result (docs/JSON.md "sleuth trace"). */
@@ -38,8 +39,11 @@ export function conservation(result, { expansions = 0 } = {}) {
   const c = result.conservation || {};
   const assets = (result.assets || []).filter((a) => a.asset !== result.asset || a.chain !== result.chain);
   const balanced = !!c.balanced && assets.every((a) => a.balanced);
+  const chains = {};
+  [{ asset: result.asset, chain: result.chain }, ...assets].forEach((a) => { (chains[a.asset] ||= new Set()).add(a.chain); });
+  const label = (a) => (chains[a.asset].size > 1 ? `${a.asset} (${a.chain})` : a.asset);
   return h('div.conservation', { 'data-testid': 'conservation', 'data-balanced': String(balanced), role: 'group', 'aria-label': 'Conservation of the traced amount' },
-    line(c, result.asset, result.asset_decimals, true),
-    assets.map((a) => line(a, a.asset, a.decimals, false)),
+    line(c, result.asset, result.asset_decimals, true, result.chain, label(result)),
+    assets.map((a) => line(a, a.asset, a.decimals, false, a.chain, label(a))),
     expansions ? h('div.hint', `These lines are the main trace's (policy ${result.params?.policy}); ${expansions === 1 ? 'the expansion is a separate 1-hop trace' : `the ${expansions} expansions are separate 1-hop traces`}.`) : null);
 }
