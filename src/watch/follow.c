@@ -43,6 +43,7 @@ typedef struct chainf chainf;
 
 struct chainf {
     const char *name;       /* "btc" or the account chain */
+    uint32_t conf;          /* confirmations before a block is judged */
     const char *network, *unit;
     wrpc *rpc;
     const char *url;
@@ -236,7 +237,7 @@ static int reorg(follower *f, chainf *c, uint64_t cur, sl_error *e)
 static int sync_chain(follower *f, chainf *c, bool *caught_up, sl_error *e)
 {
     uint64_t tip, target, cur = 0, top;
-    uint32_t conf = f->o->confirmations ? f->o->confirmations : 1;
+    uint32_t conf = c->conf;
     char chash[67], nh[67], sh[67];
     bool has_cur, has_top;
     int rc;
@@ -548,6 +549,52 @@ static int eth_ingest(follower *f, chainf *c, uint64_t from, uint64_t to, uint64
 
 /* ---------------- the loop ---------------- */
 
+int sl_watch_confirmations_parse(sl_watch_opts *o, const char *text, sl_error *e)
+{
+    const char *p = text;
+    if (!*p) return sl_err(e, SL_EUSAGE, "--confirmations: empty (N, CHAIN=N or a list: 6,ethereum=12)");
+    while (*p) {
+        size_t len = strcspn(p, ","), nl;
+        const char *eq = memchr(p, '=', len), *num = eq ? eq + 1 : p;
+        char name[32], digits[8];
+        const sl_chain_def *d = NULL;
+        unsigned long v;
+        nl = (size_t)(p + len - num);
+        if (eq) {
+            if (eq == p || (size_t)(eq - p) >= sizeof name)
+                return sl_err(e, SL_EUSAGE, "--confirmations %s: '%.*s' is not CHAIN=N", text, (int)len, p);
+            memcpy(name, p, (size_t)(eq - p));
+            name[eq - p] = 0;
+            if (!(d = sl_chain_by_name(name)))
+                return sl_err(e, SL_EUSAGE, "--confirmations %s: unknown chain '%s' (btc, litecoin, ethereum, bsc, ...)", text, name);
+        }
+        if (!nl || nl >= sizeof digits || strspn(num, "0123456789") < nl)
+            return sl_err(e, SL_EUSAGE, "--confirmations %s: '%.*s' is not a number of blocks", text, (int)nl, num);
+        memcpy(digits, num, nl);
+        digits[nl] = 0;
+        v = strtoul(digits, NULL, 10);
+        if (v < 1 || v > 10000) return sl_err(e, SL_EUSAGE, "--confirmations %s: %lu is not from 1 to 10000", text, v);
+        if (!d) {
+            o->confirmations = (uint32_t)v;
+        } else {
+            size_t k = 0;
+            if (d->model == SL_MODEL_ACCOUNT && sl_eth_chain_by_name(d->name)->tron)
+                return sl_err(e, SL_EUSAGE, "--confirmations %s: the watcher does not follow Tron", text);
+            while (k < o->n_conf && strcmp(o->conf[k].chain, d->name)) k++;
+            if (k == sizeof o->conf / sizeof *o->conf) return sl_err(e, SL_EUSAGE, "--confirmations: too many chains");
+            snprintf(o->conf[k].chain, sizeof o->conf[k].chain, "%s", d->name);
+            o->conf[k].n = (uint32_t)v;
+            if (k == o->n_conf) o->n_conf++;
+        }
+        p += len;
+        if (*p == ',') {
+            p++;
+            if (!*p) return sl_err(e, SL_EUSAGE, "--confirmations %s: ends with a comma", text);
+        }
+    }
+    return SL_OK;
+}
+
 static void sleep_s(double s)
 {
     double end = sl_now() + s;
@@ -582,7 +629,6 @@ int sl_watch_run(const sl_watch_opts *o, sl_error *e)
     if (mkdir(f.tmp, 0700) != 0 && errno != EEXIST) { rc = sl_err(e, SL_EIO, "%s: %s", f.tmp, strerror(errno)); goto out; }
     f.m.w = f.w;
     f.m.s = f.s;
-    f.m.outbox = o->webhook != NULL;
     if (sl_tags_exists(o->store_dir)) {
         sl_error te = {0};
         if (sl_tags_open(&f.m.tags, o->store_dir, SL_TAGS_RDONLY, &te)) f.m.tags = NULL;
@@ -610,7 +656,24 @@ int sl_watch_run(const sl_watch_opts *o, sl_error *e)
         c->store_hash = eth_store_hash, c->store_rollback = eth_store_rollback, c->ingest = eth_ingest, c->eval = wm_eval_eth;
         if ((rc = wrpc_open(&c->rpc, o->eth_rpc, e)) || (rc = sl_eth_chain_open(f.s, c->name, &f.m.ec, e))) goto out;
     }
-    /* alerts committed by an earlier run but not printed or delivered (a kill after the commit) */
+    /* the depth of each chain: its own, else the common one */
+    for (size_t k = 0; k < o->n_conf; k++) {
+        int i = 0;
+        while (i < nch && strcmp(ch[i].name, o->conf[k].chain)) i++;
+        if (i == nch) {
+            rc = sl_err(e, SL_EUSAGE, "--confirmations %s=%u: %s is not followed (%s)", o->conf[k].chain, o->conf[k].n,
+                        o->conf[k].chain, strcmp(o->conf[k].chain, "btc") ? "--eth-rpc URL --eth-chain NAME" : "--btc-rpc URL");
+            goto out;
+        }
+    }
+    for (int i = 0; i < nch; i++) {
+        ch[i].conf = o->confirmations ? o->confirmations : 1;
+        for (size_t k = 0; k < o->n_conf; k++)
+            if (!strcmp(ch[i].name, o->conf[k].chain)) ch[i].conf = o->conf[k].n;
+    }
+    /* alerts committed by an earlier run but not printed or delivered (a kill after the
+     * commit), and those raised while no webhook was configured or it was down */
+    if (o->webhook && (rc = wh_due_now(f.w, e))) goto out;
     if ((rc = emit(&f, e))) goto out;
     while (!g_stop) {
         bool all = true;
@@ -631,12 +694,18 @@ int sl_watch_run(const sl_watch_opts *o, sl_error *e)
         else if (!all) continue;
     }
     if (!rc && o->webhook) {
-        /* --once: deliveries that failed get a few more tries before the command ends */
-        uint64_t pending = 0;
-        for (int i = 0; i < 4 && !rc; i++) {
-            if ((rc = wh_flush(f.w, o->webhook, f.secret, o->quiet, &pending, e)) || !pending || !o->once) break;
-            sleep_s(1 << i);
+        /* --once: the rest of the queue (a round sends at most 200), and deliveries that
+         * failed get a few more rounds before the command ends; what is left stays queued */
+        uint64_t pending = 0, before = UINT64_MAX;
+        int fails = 0, retries = o->webhook_retries < 0 ? 0 : o->webhook_retries ? o->webhook_retries : 4;
+        while (!(rc = wh_flush(f.w, o->webhook, f.secret, o->quiet, &pending, e)) && pending && o->once && !g_stop) {
+            if (pending >= before && ++fails > retries) break;
+            if (pending >= before) sleep_s(1 << (fails - 1 < 8 ? fails - 1 : 8));
+            before = pending;
         }
+        if (!rc && pending) /* said even with --quiet: these alerts have not reached anyone */
+            fprintf(stderr, "sleuth watch: %llu alerts not delivered yet: queued for the next run with --webhook\n",
+                    (unsigned long long)pending);
     }
 out:
     for (int i = 0; i < nch; i++) wrpc_close(ch[i].rpc);
