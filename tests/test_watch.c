@@ -30,12 +30,14 @@
 #include <openssl/hmac.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -388,6 +390,16 @@ Test(watch, watchlist_usage_errors)
         {1, "watchlist remove --store %s/s 7"},          /* no such entry */
         {2, "watch --store %s/s"},                        /* nothing to follow */
         {1, "watch --store %s/s --btc-rpc http://127.0.0.1:1 --once --quiet"}, /* unreachable node */
+        {2, "watch --store %s/s --btc-rpc http://127.0.0.1:1 --confirmations btc=0"},
+        {2, "watch --store %s/s --btc-rpc http://127.0.0.1:1 --confirmations nochain=3"},
+        {2, "watch --store %s/s --btc-rpc http://127.0.0.1:1 --confirmations btc="},
+        {2, "watch --store %s/s --btc-rpc http://127.0.0.1:1 --confirmations 3,"},
+        {2, "watch --store %s/s --btc-rpc http://127.0.0.1:1 --confirmations 10001"},
+        {2, "watch --store %s/s --btc-rpc http://127.0.0.1:1 --confirmations tron=2"},
+        {2, "watch --store %s/s --btc-rpc http://127.0.0.1:1 --webhook-retries x"},
+        {2, "watchlist add --store %s/s --address 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2 --asset USDT"},
+        {2, "watchlist add --store %s/s --incident x --asset USDT"},
+        {2, "watchlist add --store %s/s --output 4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b:0 --asset ETH"},
     };
     const char *d = temp_dir();
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -1031,4 +1043,67 @@ Test(watch, ganache_token_transfers, .fini = ganache_stop, .timeout = 150)
     cJSON_Delete(acc);
     free(accs), free(code), free(t1), free(t2), free(t5), free(t6);
     lines_reset();
+}
+
+/* A watch.db of schema 1 (before tokens and the kept outbox) is upgraded by the first
+ * command that opens it, a reader included: its entries, set items, alerts and queued
+ * deliveries stay, and the new columns are there. */
+Test(watch, schema_1_is_upgraded)
+{
+    const char *d = temp_dir();
+    char path[400];
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    cJSON *j, *x;
+    static const char V1[] =
+        "CREATE TABLE meta(k TEXT PRIMARY KEY, v TEXT NOT NULL); INSERT INTO meta VALUES('schema','1');"
+        "CREATE TABLE watchlist(id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, target TEXT NOT NULL,"
+        " chain TEXT, policy TEXT, min_amount TEXT, label TEXT, created INTEGER NOT NULL);"
+        "CREATE TABLE item(watch INTEGER NOT NULL, chain TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL,"
+        " amount TEXT NOT NULL, height INTEGER, spent INTEGER, PRIMARY KEY(chain, kind, key, watch));"
+        "CREATE INDEX item_height ON item(chain, height);"
+        "CREATE TABLE cursor(chain TEXT PRIMARY KEY, height INTEGER NOT NULL, hash TEXT NOT NULL);"
+        "CREATE TABLE undo(chain TEXT NOT NULL, height INTEGER NOT NULL, hash TEXT NOT NULL, time INTEGER NOT NULL,"
+        " PRIMARY KEY(chain, height));"
+        "CREATE TABLE alert(id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE, type TEXT NOT NULL,"
+        " watch INTEGER, chain TEXT, height INTEGER, block TEXT, tx TEXT, idx INTEGER, retracts INTEGER,"
+        " raised INTEGER NOT NULL, doc TEXT NOT NULL, emitted INTEGER NOT NULL DEFAULT 0, acked_by TEXT, acked_at INTEGER);"
+        "CREATE TABLE outbox(alert INTEGER PRIMARY KEY, attempts INTEGER NOT NULL DEFAULT 0,"
+        " next_try REAL NOT NULL DEFAULT 0, last_error TEXT);"
+        "INSERT INTO watchlist VALUES(1,'address','0x52908400098527886e0f7030069857d2e4169ee7','ethereum',NULL,'0.5',"
+        " 'old',1700000000);"
+        "INSERT INTO item VALUES(1,'ethereum','addr','0x52908400098527886e0f7030069857d2e4169ee7','0',NULL,NULL);"
+        "INSERT INTO alert(id,key,type,watch,chain,height,raised,doc,emitted) VALUES(1,'w1:ethereum:0xb:0xt:move:0#0',"
+        " 'alert',1,'ethereum',5,1700000001,'{\"type\":\"alert\",\"id\":1,\"key\":\"w1:ethereum:0xb:0xt:move:0#0\"}',1);"
+        "INSERT INTO outbox VALUES(1,2,12345.5,'HTTP status 503');";
+    snprintf(path, sizeof path, "%s/s", d);
+    cr_assert_eq(mkdir(path, 0755), 0);
+    snprintf(path, sizeof path, "%s/s/watch.db", d);
+    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(db, V1, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+    sqlite3_close(db);
+
+    j = sleuth_json("watchlist list --store %s/s --json", d); /* a reader first */
+    x = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "watchlist"), 0);
+    cr_assert_eq(jint(x, "items"), 1);
+    cr_assert_str_eq(jstr(x, "min_amount"), "0.5");
+    cr_assert(cJSON_IsNull(cJSON_GetObjectItem(x, "asset")), "every asset, as schema 1 watched");
+    cJSON_Delete(j);
+    j = sleuth_json("alerts --store %s/s --json", d);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "alerts")), 1);
+    cJSON_Delete(j);
+    cJSON_Delete(sleuth_json("watchlist add --store %s/s --address 0x52908400098527886E0F7030069857D2E4169EE7 "
+                             "--asset ETH --json", d));
+    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+    cr_assert_eq(sqlite3_prepare_v2(db, "SELECT (SELECT v FROM meta WHERE k = 'schema'), attempts, next_attempt, "
+                                        "delivered_at IS NULL, (SELECT count(*) FROM item WHERE asset = '') FROM outbox",
+                                    -1, &st, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+    cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+    cr_assert_str_eq((const char *)sqlite3_column_text(st, 0), "2");
+    cr_assert_eq(sqlite3_column_int(st, 1), 2, "attempts kept");
+    cr_assert(sqlite3_column_double(st, 2) == 12345.5, "next_try is next_attempt");
+    cr_assert_eq(sqlite3_column_int(st, 3), 1, "still to be delivered");
+    cr_assert_eq(sqlite3_column_int(st, 4), 2, "the old item and the new entry's");
+    sqlite3_finalize(st);
+    sqlite3_close(db);
 }

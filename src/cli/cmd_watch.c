@@ -305,8 +305,8 @@ int cmd_alerts(int argc, char **argv)
         case 's': c.store = optarg; break;
         case 't':
             if (!sl_time_parse(optarg, (uint64_t)time(NULL), true, &since))
-                return cli_usage("--since '%s': not a time: unix seconds, an ISO-8601 date or time "
-                                 "(2026-12-08, 2026-12-08T05:00:00Z) or an age (30m, 24h, 7d)", optarg);
+                return cli_usage("--since '%.30s': not a time (unix seconds, 2026-12-08, 2026-12-08T05:00:00Z, "
+                                 "24h, 7d)", optarg);
             break;
         case 'i': if (cli_number("--since-id", optarg, 0, INT64_MAX, false, &since_id)) return EXIT_USAGE; break;
         case 'l': if (cli_number("--limit", optarg, 1, 1000000, false, &limit)) return EXIT_USAGE; break;

@@ -149,6 +149,27 @@ int sl_watch_open(sl_watch **out, const char *store_dir, int mode, sl_error *e)
         return rc;
     }
     sqlite3_busy_timeout(w->db, 10000);
+    if (!w->writer) {
+        /* a db of an older schema is brought up to date once, by whoever opens it first
+         * (a reader too, when it may write the file) */
+        sqlite3_stmt *q;
+        bool old = false;
+        if (sqlite3_prepare_v2(w->db, "SELECT v FROM meta WHERE k = 'schema'", -1, &q, NULL) == SQLITE_OK) {
+            old = sqlite3_step(q) == SQLITE_ROW && !strcmp((const char *)sqlite3_column_text(q, 0), "1");
+            sqlite3_finalize(q);
+        }
+        if (old) {
+            sl_watch *rw = NULL;
+            int rc;
+            sl_watch_close(w);
+            if ((rc = sl_watch_open(&rw, store_dir, SL_WATCH_WRITE, e))) {
+                sl_err_prefix(e, "watch.db has schema 1 and must be upgraded by a writer: ");
+                return rc;
+            }
+            sl_watch_close(rw);
+            return sl_watch_open(out, store_dir, mode, e);
+        }
+    }
     /* WAL: readers (sleuth alerts, the HTTP server) never block the watcher's commits;
      * synchronous=FULL: a commit is on disk before the watcher prints or POSTs */
     if (w->writer && (wdb_exec(w, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", e) || migrate(w, e) ||
@@ -493,11 +514,11 @@ int sl_watchlist_add(sl_watch *w, sl_store *s, const char *store_dir, const sl_w
     if (sp->asset) {
         /* an asset is of one account chain: the address's (0x: ethereum) or --chain's */
         const char *ac = chain ? chain : strcmp(sp->kind, "address") == 0 && sp->target && sp->target[0] == '0' ? "ethereum" : NULL;
+        if (strcmp(sp->kind, "address") && strcmp(sp->kind, "incident"))
+            return sl_err(e, SL_EUSAGE, "--asset is for address and incident watches");
         if (!ac && !strcmp(sp->kind, "incident"))
             return sl_err(e, SL_EUSAGE, "--asset %s: an incident's asset needs --chain (ethereum, bsc, ...)", sp->asset);
         if (!ac) return sl_err(e, SL_EUSAGE, "--asset %s: name the account chain it is on (--chain ethereum, bsc, ...)", sp->asset);
-        if (strcmp(sp->kind, "address") && strcmp(sp->kind, "incident"))
-            return sl_err(e, SL_EUSAGE, "--asset is for address and incident watches");
         if ((rc = asset_resolve(ac, sp->asset, asset, &adec, e))) return rc;
     }
     if (sp->min_amount && !wdb_amount_parse(sp->min_amount, sp->asset ? (adec < 0 ? 0 : adec) : chain ? chain_decimals(chain) : 18, &dummy))
@@ -509,7 +530,7 @@ int sl_watchlist_add(sl_watch *w, sl_store *s, const char *store_dir, const sl_w
     if (strcmp(sp->kind, "address") == 0) {
         if (!chain) chain = sp->target[0] == '0' && (sp->target[1] == 'x' || sp->target[1] == 'X') ? "ethereum" : "btc";
         if (sl_chain_by_name(chain)->model == SL_MODEL_ACCOUNT && sp->target[0] == 'T')
-            return sl_err(e, SL_EUNSUPPORTED, "Tron addresses are not watched yet");
+            return sl_err(e, SL_EUNSUPPORTED, "Tron addresses are not watched yet (docs/WATCH.md, \"Tron\")");
         if ((rc = norm_address(s, chain, sp->target, key, sizeof key, e))) return rc;
     } else if (strcmp(sp->kind, "output") == 0) {
         const char *colon = strchr(sp->target, ':');
