@@ -19,7 +19,8 @@
  *   delivered by a later run, once each and in order (ganache, the receiver answering 503
  *   once); --confirmations per chain (litecoind at 3, ganache at 1, in one run); `alerts
  *   --since` times (sl_time_parse exactly); ERC-20 transfers on ganache alert address
- *   watches (per asset, --min-amount in the asset's unit) and move an incident's taint set.
+ *   watches (per asset, --min-amount in the asset's unit) and move an incident's taint set;
+ *   a schema-1 watch.db is upgraded; Tron watchlists are judged by `sleuth ingest tron`.
  */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
@@ -44,6 +45,7 @@
 #include "ganache.h"
 #include "helpers.h"
 #include "litecoind.h"
+#include "sleuth/eth.h"
 #include "sleuth/util.h"
 
 #define SECRET "test-secret-0123456789"
@@ -397,6 +399,7 @@ Test(watch, watchlist_usage_errors)
         {2, "watch --store %s/s --btc-rpc http://127.0.0.1:1 --confirmations 10001"},
         {2, "watch --store %s/s --btc-rpc http://127.0.0.1:1 --confirmations tron=2"},
         {2, "watch --store %s/s --btc-rpc http://127.0.0.1:1 --webhook-retries x"},
+        {2, "watch --store %s/s --eth-rpc http://127.0.0.1:1 --eth-chain tron --once"},
         {2, "watchlist add --store %s/s --address 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2 --asset USDT"},
         {2, "watchlist add --store %s/s --incident x --asset USDT"},
         {2, "watchlist add --store %s/s --output 4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b:0 --asset ETH"},
@@ -1106,4 +1109,97 @@ Test(watch, schema_1_is_upgraded)
     cr_assert_eq(sqlite3_column_int(st, 4), 2, "the old item and the new entry's");
     sqlite3_finalize(st);
     sqlite3_close(db);
+}
+
+/* The T-address of a 20-byte account written as 0x hex (caller's buffer of 40). */
+static void tron_of(const char *hex, char out[40])
+{
+    sl_eth_addr a;
+    cr_assert(sl_eth_addr_parse(&a, hex), "%s", hex);
+    sl_tron_addr_encode(out, &a);
+}
+
+#define TRON_FIX "tests/data/deposit/tron_blocks.json tests/data/deposit/tron_transactions.json " \
+                 "tests/data/deposit/tron_logs.json"
+
+/* Tron, which the watcher follows no node of, is watched by judging the blocks `sleuth
+ * ingest tron` adds (the deposit fixture, tests/data/deposit/make_tron_fixture.py: H sends
+ * 3 x 10 TRX at block 60000170, D3 1000 USDT at 60000150, D1 99 TRX at 60000130). The
+ * blocks come back after a rollback by hand; each is judged once, alerts stored and
+ * queued, nothing printed on the ingest's stdout. */
+Test(watch, tron_ingest_judges_the_watchlist, .timeout = 120)
+{
+    const char *d = temp_dir();
+    char h[40], d3[40], other[PATH_MAX];
+    cJSON *j, *x;
+    int per[4] = {0};
+    tron_of("0xa1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a100", h);
+    tron_of("0xd3d3d3d3d3d3d3d3d3d3d3d3d3d3d3d3d3d3d300", d3);
+    expect_ok(run_sleuth("ingest tron --quiet --store %s/s " TRON_FIX, d));
+    j = sleuth_json("watchlist add --store %s/s --address %s --min-amount 1 --json", d, h);
+    cr_assert_str_eq(jstr(j, "chain"), "tron");
+    cr_assert_str_eq(jstr(j, "target"), h);
+    cJSON_Delete(j);
+    j = sleuth_json("watchlist add --store %s/s --address %s --asset USDT --min-amount 500 --json", d, d3);
+    cr_assert_str_eq(jstr(j, "asset"), "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t");
+    cJSON_Delete(j);
+    cJSON_Delete(sleuth_json("watchlist add --store %s/s --address %s --asset USDT --json", d, h)); /* H moves TRX only */
+    sleuth_fails(2, "not a Tron T-address", "watchlist add --store %s/s --address TNotAnAddress --chain tron", d);
+
+    /* the last three blocks go and come back: judged as they are added */
+    expect_ok(run_sleuth("rollback --store %s/s --chain tron --to 60000140", d));
+    j = sleuth_json("ingest tron --store %s/s --json " TRON_FIX, d);
+    cr_assert_eq(jint(j, "blocks_added"), 3, "stdout is the ingest's JSON alone");
+    cJSON_Delete(j);
+    j = sleuth_json("alerts --store %s/s --json", d);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "alerts")), 4, "%s", cJSON_PrintUnformatted(j));
+    cJSON_ArrayForEach(x, cJSON_GetObjectItem(j, "alerts")) {
+        int w = (int)jint(cJSON_GetObjectItem(x, "watch"), "id");
+        cr_assert(w >= 1 && w <= 3);
+        per[w]++;
+        cr_assert_str_eq(jstr(x, "chain"), "tron");
+        cr_assert_eq(strlen(jstr(x, "tx")), 64, "a Tron hash, without 0x: %s", jstr(x, "tx"));
+        if (w == 1) {
+            cr_assert_str_eq(jstr(x, "address"), h);
+            cr_assert_str_eq(jstr(x, "amount"), "10000000");
+            cr_assert_str_eq(jstr(x, "unit"), "sun");
+            cr_assert_eq(jint(x, "height"), 60000170);
+        } else {
+            cr_assert_str_eq(jstr(x, "address"), d3);
+            cr_assert_str_eq(jstr(x, "amount"), "1000000000");
+            cr_assert_str_eq(jstr(cJSON_GetObjectItem(x, "asset"), "symbol"), "USDT");
+            cr_assert_eq(jint(cJSON_GetObjectItem(x, "asset"), "decimals"), 6);
+        }
+    }
+    cr_assert(per[1] == 3 && per[2] == 1 && per[3] == 0, "per watch: %d %d %d", per[1], per[2], per[3]);
+    cJSON_Delete(j);
+    /* nothing new to judge, and the same blocks again under the same hashes: no new alert */
+    expect_ok(run_sleuth("ingest tron --quiet --store %s/s " TRON_FIX, d));
+    expect_ok(run_sleuth("rollback --store %s/s --chain tron --to 60000160", d));
+    expect_ok(run_sleuth("ingest tron --quiet --store %s/s " TRON_FIX, d));
+    j = sleuth_json("alerts --store %s/s --json", d);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "alerts")), 4);
+    cJSON_Delete(j);
+
+    /* block 60000170 replaced by another (the same txs under another hash): its three
+     * alerts are retracted and raised again under the new block */
+    snprintf(other, sizeof other, "%s/other", d);
+    cr_assert_eq(mkdir(other, 0755), 0);
+    expect_ok(run_sh("for f in tron_blocks tron_transactions tron_logs; do sed 's/b39387aa\"/b39387ab\"/' "
+                     "tests/data/deposit/$f.json > %s/$f.json; done", other));
+    expect_ok(run_sleuth("rollback --store %s/s --chain tron --to 60000160", d));
+    expect_ok(run_sleuth("ingest tron --quiet --store %s/s %s/tron_blocks.json %s/tron_transactions.json "
+                         "%s/tron_logs.json", d, other, other, other));
+    j = sleuth_json("alerts --store %s/s --json", d);
+    {
+        int alerts = 0, retractions = 0;
+        cJSON_ArrayForEach(x, cJSON_GetObjectItem(j, "alerts")) {
+            bool r = !strcmp(jstr(x, "type"), "retraction");
+            retractions += r, alerts += !r;
+            if (r) cr_assert(strstr(jstr(x, "block"), "b39387aa"), "the old block's: %s", jstr(x, "block"));
+            else if (jint(x, "id") > 4) cr_assert(strstr(jstr(x, "block"), "b39387ab"), "the new block's");
+        }
+        cr_assert(alerts == 7 && retractions == 3, "%d alerts, %d retractions", alerts, retractions);
+    }
+    cJSON_Delete(j);
 }

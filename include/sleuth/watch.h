@@ -114,6 +114,18 @@ typedef struct sl_watch_opts {
  * not told to follow. */
 int sl_watch_confirmations_parse(sl_watch_opts *o, const char *text, sl_error *e) SL_MUST_USE;
 
+/* Judges, after `sleuth ingest` committed them, the blocks of account chain `chain` that
+ * the ingest added (block indexes first.. in ingest order) against the watchlist: the
+ * alerts are stored and queued for the webhook (not printed: `sleuth alerts`, or printed
+ * by the next `sleuth watch` run), exactly once per block hash as the watcher does; a
+ * judged block the store no longer holds under its hash (a rollback by hand, then another
+ * block at its height) has its alerts retracted first. This is how Tron, which the watcher
+ * does not follow, is watched. Nothing to do (SL_OK) when the store has no watch.db.
+ * *raised: alerts and retractions newly raised. s: the writer's handle. Errors: SQLite's,
+ * SL_ECONFLICT (the fork is below the undo log). */
+int sl_watch_after_ingest(sl_store *s, const char *store_dir, const char *chain, uint64_t first, bool quiet,
+                          uint64_t *raised, sl_error *e) SL_MUST_USE;
+
 /* Follows the tips until SIGINT/SIGTERM (or once caught up, with o->once), printing
  * each alert as one JSON line on stdout. Opens the store for writing (SL_ECONFLICT while
  * another writer holds it). Every alert is queued for the webhook; with o->webhook the

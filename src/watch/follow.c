@@ -64,6 +64,7 @@ struct follower {
     char tmp[PATH_MAX];
     const char *secret;
     uint64_t blocks, alerts;
+    bool no_emit;           /* judging after `sleuth ingest`: alerts are stored, not printed */
 };
 
 /* ---------------- shared steps ---------------- */
@@ -119,6 +120,7 @@ static int emit(follower *f, sl_error *e)
     sqlite3_stmt *st;
     int rc, s;
     int64_t last = 0;
+    if (f->no_emit) return SL_OK;
     if ((rc = wdb_prep(f->w, &st, "SELECT id, doc FROM alert WHERE emitted = 0 ORDER BY id", e))) return rc;
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
         last = sqlite3_column_int64(st, 0);
@@ -191,9 +193,11 @@ static int reorg(follower *f, chainf *c, uint64_t cur, sl_error *e)
         uint32_t bidx;
         uint64_t t;
         sl_error ne = {0};
-        int nrc = c->node_hash(f, c, h, nh, &ne);
+        /* without a node (after `sleuth ingest`), the store's blocks are the chain */
+        int nrc = c->node_hash ? c->node_hash(f, c, h, nh, &ne) : SL_OK;
         if (nrc && nrc != SL_ENOTFOUND) { sqlite3_finalize(st); *e = ne; return nrc; }
-        if (!nrc && strcmp(nh, hash) == 0 && c->store_hash(f, c, h, sh, &bidx, &t) && strcmp(sh, hash) == 0) {
+        if (!nrc && (!c->node_hash || strcmp(nh, hash) == 0) && c->store_hash(f, c, h, sh, &bidx, &t) &&
+            strcmp(sh, hash) == 0) {
             found = true, fork = h;
             snprintf(fhash, sizeof fhash, "%s", hash);
         }
@@ -225,7 +229,7 @@ static int reorg(follower *f, chainf *c, uint64_t cur, sl_error *e)
     }
     sl_test_point("watch-after-retract-commit");
     if ((rc = emit(f, e))) return rc;
-    if (c->store_top(f, c, &top) && top > fork) {
+    if (c->store_rollback && c->store_top(f, c, &top) && top > fork) {
         if ((rc = c->store_rollback(f, c, fork, e))) return rc;
         if ((rc = exposure(f, e))) return rc;
     }
@@ -515,8 +519,8 @@ static bool eth_store_hash(follower *f, chainf *c, uint64_t h, char out[67], uin
     const sl_eth_blockrec *r;
     (void)c;
     if (sl_eth_block_by_number(f->m.ec, h, bidx) != SL_OK || !(r = sl_eth_block_at(f->m.ec, *bidx))) return false;
-    out[0] = '0', out[1] = 'x';
-    sl_hex_encode(out + 2, r->hash.b, 32);
+    out[0] = '0', out[1] = 'x'; /* Tron: without 0x, as it prints hashes */
+    sl_hex_encode(out + (sl_eth_chain_info_get(f->m.ec)->tron ? 0 : 2), r->hash.b, 32);
     *time = r->time;
     return true;
 }
@@ -545,6 +549,70 @@ static int eth_ingest(follower *f, chainf *c, uint64_t from, uint64_t to, uint64
      * hash against the node (sync_chain's first steps) catches a reorg in between */
     if (eth_store_top(f, c, &top) && top >= from) *done = top - from + 1;
     return SL_OK;
+}
+
+/* ---------------- after `sleuth ingest` ---------------- */
+
+int sl_watch_after_ingest(sl_store *s, const char *store_dir, const char *chain, uint64_t first, bool quiet,
+                          uint64_t *raised, sl_error *e)
+{
+    follower f;
+    chainf c;
+    sl_watch_opts o;
+    struct stat st;
+    char path[PATH_MAX], chash[67], sh[67];
+    const sl_eth_chain_info *ci = sl_eth_chain_by_name(chain);
+    uint64_t cur, n, t;
+    uint32_t bidx;
+    int rc;
+    *raised = 0;
+    snprintf(path, sizeof path, "%s/watch.db", store_dir);
+    if (stat(path, &st) != 0) return SL_OK; /* nothing is watched */
+    if (!ci) return sl_err(e, SL_EUSAGE, "unknown chain '%s'", chain);
+    memset(&f, 0, sizeof f);
+    memset(&c, 0, sizeof c);
+    memset(&o, 0, sizeof o);
+    o.store_dir = store_dir, o.quiet = quiet;
+    f.o = &o, f.s = s, f.no_emit = true;
+    c.name = ci->name, c.network = ci->name, c.unit = ci->tron ? "sun" : "wei";
+    c.store_top = eth_store_top, c.store_hash = eth_store_hash, c.eval = wm_eval_eth; /* no node, no store rollback */
+    if ((rc = sl_watch_open(&f.w, store_dir, SL_WATCH_WRITE, e))) return rc;
+    f.m.w = f.w, f.m.s = s;
+    if (sl_tags_exists(store_dir)) {
+        sl_error te = {0};
+        if (sl_tags_open(&f.m.tags, store_dir, SL_TAGS_RDONLY, &te)) f.m.tags = NULL;
+    }
+    if ((rc = sl_eth_chain_open(s, ci->name, &f.m.ec, e))) goto out;
+    n = sl_eth_meta_get(f.m.ec)->n_blocks;
+    if (cursor_get(&f, c.name, &cur, chash)) {
+        /* the block judged last is no longer the store's (a rollback by hand, then other
+         * blocks at its height): what the blocks above the fork raised is retracted */
+        if ((!c.store_hash(&f, &c, cur, sh, &bidx, &t) || strcmp(sh, chash)) && (rc = reorg(&f, &c, cur, e))) goto out;
+    } else if (first > 0 && first <= n) {
+        /* the first judging of this chain: from the blocks this ingest added on */
+        const sl_eth_blockrec *b = sl_eth_block_at(f.m.ec, first - 1);
+        if (b && c.store_hash(&f, &c, b->number, sh, &bidx, &t)) {
+            if ((rc = wdb_exec(f.w, "BEGIN IMMEDIATE", e))) goto out;
+            if ((rc = cursor_put(&f, c.name, b->number, sh, t, e)) || (rc = wdb_exec(f.w, "COMMIT", e))) {
+                sqlite3_exec(f.w->db, "ROLLBACK", NULL, NULL, NULL);
+                goto out;
+            }
+        }
+    }
+    /* the blocks this ingest added, in their order; a block judged before under the same
+     * hash raises nothing new (its keys exist) */
+    for (uint64_t i = first; i < n && !rc; i++) {
+        const sl_eth_blockrec *b = sl_eth_block_at(f.m.ec, i);
+        uint64_t before = f.m.raised;
+        if (!b) break;
+        rc = judge(&f, &c, b->number, e);
+        *raised += f.m.raised - before;
+    }
+out:
+    wm_free(&f.m);
+    if (f.m.tags) sl_tags_close(f.m.tags);
+    sl_watch_close(f.w);
+    return rc;
 }
 
 /* ---------------- the loop ---------------- */
@@ -650,6 +718,11 @@ int sl_watch_run(const sl_watch_opts *o, sl_error *e)
         chainf *c = &ch[nch++];
         c->name = o->eth_chain ? o->eth_chain : "ethereum";
         if (!sl_eth_chain_by_name(c->name)) { rc = sl_err(e, SL_EUSAGE, "unknown chain '%s'", c->name); goto out; }
+        if (sl_eth_chain_by_name(c->name)->tron) {
+            rc = sl_err(e, SL_EUSAGE, "Tron is watched by `sleuth ingest tron`, not by following a node "
+                                      "(docs/WATCH.md, \"Tron\")");
+            goto out;
+        }
         c->name = sl_eth_chain_by_name(c->name)->name;
         c->network = c->name, c->unit = "wei", c->url = o->eth_rpc;
         c->node_tip = eth_node_tip, c->node_hash = eth_node_hash, c->store_top = eth_store_top;

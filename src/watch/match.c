@@ -89,7 +89,7 @@ static unsigned __int128 min_of(const wentry *x, int decimals)
 
 /* The asset a flow moved on an account chain: the coin (contract "") or a token. */
 typedef struct wasset {
-    char contract[43];   /* "" the chain's coin, else "0x…" lower-case */
+    char contract[43];   /* "" the chain's coin, else "0x…" lower-case (Tron: a T-address) */
     char symbol[48];     /* "ETH", a bundled token's symbol, else the EIP-55 contract */
     int decimals;        /* -1: a token sleuth has no decimals for */
 } wasset;
@@ -361,11 +361,16 @@ int wm_eval_btc(wmatch *m, const wblock *b, uint32_t bidx, sl_error *e)
 
 /* ---------------- account chains ---------------- */
 
+/* An account as the watcher keys it: EVM 0x + lower-case hex, Tron its T-address. */
 static void eth_addr_text(const sl_eth_chain *c, uint32_t id, char out[43])
 {
     sl_eth_addr a;
     out[0] = 0;
     if (!sl_eth_acct_addr(c, id, &a)) return;
+    if (sl_eth_chain_info_get(c)->tron) {
+        sl_tron_addr_encode(out, &a);
+        return;
+    }
     out[0] = '0', out[1] = 'x';
     sl_hex_encode(out + 2, a.b, 20);
 }
@@ -379,8 +384,12 @@ static void eth_asset(const wmatch *m, const sl_eth_flowrec *f, wasset *as)
     sl_eth_asset_name(m->ec, f->asset, as->symbol);
     as->decimals = sl_eth_chain_info_get(m->ec)->decimals;
     if (f->asset == 0 || !sl_eth_asset_addr(m->ec, f->asset, &a)) return;
-    as->contract[0] = '0', as->contract[1] = 'x';
-    sl_hex_encode(as->contract + 2, a.b, 20);
+    if (sl_eth_chain_info_get(m->ec)->tron) {
+        sl_tron_addr_encode(as->contract, &a);
+    } else {
+        as->contract[0] = '0', as->contract[1] = 'x';
+        sl_hex_encode(as->contract + 2, a.b, 20);
+    }
     t = sl_eth_token_find(sl_eth_chain_info_get(m->ec)->name, &a);
     as->decimals = t ? t->decimals : -1;
 }
@@ -404,13 +413,14 @@ static bool covers(const wentry *x, const wasset *as, unsigned __int128 *min)
 int wm_eval_eth(wmatch *m, const wblock *b, uint32_t bidx, sl_error *e)
 {
     const sl_eth_blockrec *r = sl_eth_block_at(m->ec, bidx);
+    bool tron = sl_eth_chain_info_get(m->ec)->tron;
     int rc = SL_OK;
     for (uint64_t t = r->first_tx; t < r->first_tx + r->n_tx && !rc; t++) {
         const sl_eth_txrec *tx = sl_eth_tx_at(m->ec, t);
         char txh[67];
         if (!tx) break;
-        txh[0] = '0', txh[1] = 'x';
-        sl_hex_encode(txh + 2, tx->hash.b, 32);
+        txh[0] = '0', txh[1] = 'x'; /* Tron prints its hashes without 0x (as `sleuth tx` takes them) */
+        sl_hex_encode(txh + (tron ? 0 : 2), tx->hash.b, 32);
         for (uint32_t k = 0; k < tx->n_flows && !rc; k++) {
             const sl_eth_flowrec *f = sl_eth_flow_at(m->ec, tx->first_flow + k);
             char from[43], to[43], amt[SL_U256_DEC_MAX], lab[200], cat[64];

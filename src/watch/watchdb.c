@@ -293,24 +293,29 @@ static int asset_resolve(const char *chain, const char *text, char out[48], int 
     const sl_eth_chain_info *ci = sl_eth_chain_by_name(chain);
     const sl_eth_token *t;
     sl_eth_addr a;
+    bool (*parse)(sl_eth_addr *, const char *) = ci && ci->tron ? sl_tron_addr_decode : sl_eth_addr_parse;
     if (!ci) return sl_err(e, SL_EUSAGE, "--asset %s: the %s chain has one asset, its coin", text, chain);
     if (!strcasecmp(text, "native") || !strcasecmp(text, ci->native)) {
         snprintf(out, 48, "native");
         *decimals = ci->decimals;
         return SL_OK;
     }
-    if (sl_eth_addr_parse(&a, text)) {
+    if (parse(&a, text)) {
         t = sl_eth_token_find(ci->name, &a);
     } else {
         t = NULL;
         for (size_t i = 0; !t && sl_eth_token_at(i); i++)
             if (!strcmp(sl_eth_token_at(i)->chain, ci->name) && !strcasecmp(sl_eth_token_at(i)->symbol, text)) t = sl_eth_token_at(i);
-        if (!t || !sl_eth_addr_parse(&a, t->address))
+        if (!t || !parse(&a, t->address))
             return sl_err(e, SL_EUSAGE, "--asset %s: not %s, a token sleuth knows on %s (USDT, USDC, ...) or a 0x contract",
                           text, ci->native, ci->name);
     }
-    out[0] = '0', out[1] = 'x';
-    sl_hex_encode(out + 2, a.b, 20);
+    if (ci->tron) {
+        sl_tron_addr_encode(out, &a);
+    } else {
+        out[0] = '0', out[1] = 'x';
+        sl_hex_encode(out + 2, a.b, 20);
+    }
     *decimals = t ? t->decimals : -1;
     return SL_OK;
 }
@@ -333,6 +338,13 @@ static int norm_address(sl_store *s, const char *chain, const char *in, char *ou
         }
         if (strlen(in) < 20 || strlen(in) >= cap) return sl_err(e, SL_EUSAGE, "--address %s: not an address", in);
         snprintf(out, cap, "%s", in);
+        return SL_OK;
+    }
+    if (strcmp(chain, "tron") == 0) { /* Base58Check T-addresses: compared as written */
+        sl_eth_addr a;
+        if (!sl_tron_addr_decode(&a, in)) return sl_err(e, SL_EUSAGE, "--address %s: not a Tron T-address", in);
+        if (cap < 40) return sl_err(e, SL_EUSAGE, "--address %s: too long", in);
+        sl_tron_addr_encode(out, &a);
         return SL_OK;
     }
     if (strlen(in) != 42 || in[0] != '0' || (in[1] != 'x' && in[1] != 'X'))
@@ -433,8 +445,12 @@ static int incident_items(sl_watch *w, sl_store *s, const char *store_dir, const
                     if (xd->model != SL_MODEL_ACCOUNT || sl_eth_chain_open(s, xd->name, &ec, &ce) ||
                         !sl_eth_asset_addr(ec, x->asset, &ta))
                         continue;
-                    contract[0] = '0', contract[1] = 'x';
-                    sl_hex_encode(contract + 2, ta.b, 20);
+                    if (sl_eth_chain_info_get(ec)->tron) {
+                        sl_tron_addr_encode(contract, &ta);
+                    } else {
+                        contract[0] = '0', contract[1] = 'x';
+                        sl_hex_encode(contract + 2, ta.b, 20);
+                    }
                     tk = sl_eth_token_find(xd->name, &ta);
                     dec = tk ? tk->decimals : 0;
                 }
@@ -449,7 +465,8 @@ static int incident_items(sl_watch *w, sl_store *s, const char *store_dir, const
                 } else {
                     sl_addr_ref a = {x->chain, x->addr};
                     if (sl_addr_format(s, a, key, sizeof key)) continue;
-                    for (char *c = key; *c; c++) if (*c >= 'A' && *c <= 'Z') *c = (char)(*c + 32);
+                    if (key[0] == '0') /* EVM: lower-case; a Tron T-address is case-sensitive */
+                        for (char *c = key; *c; c++) if (*c >= 'A' && *c <= 'Z') *c = (char)(*c + 32);
                 }
                 wdb_u128_dec(amt, x->amount);
                 if (!(rc = item_put(w, st, id, xd->name, xd->model == SL_MODEL_UTXO ? "out" : "addr", key, contract, amt, e)))
@@ -513,7 +530,10 @@ int sl_watchlist_add(sl_watch *w, sl_store *s, const char *store_dir, const sl_w
     }
     if (sp->asset) {
         /* an asset is of one account chain: the address's (0x: ethereum) or --chain's */
-        const char *ac = chain ? chain : strcmp(sp->kind, "address") == 0 && sp->target && sp->target[0] == '0' ? "ethereum" : NULL;
+        sl_eth_addr ta;
+        const char *ac = chain ? chain
+                       : strcmp(sp->kind, "address") || !sp->target ? NULL
+                       : sp->target[0] == '0' ? "ethereum" : sl_tron_addr_decode(&ta, sp->target) ? "tron" : NULL;
         if (strcmp(sp->kind, "address") && strcmp(sp->kind, "incident"))
             return sl_err(e, SL_EUSAGE, "--asset is for address and incident watches");
         if (!ac && !strcmp(sp->kind, "incident"))
@@ -528,9 +548,10 @@ int sl_watchlist_add(sl_watch *w, sl_store *s, const char *store_dir, const sl_w
     if (!sp->target || !*sp->target || strlen(sp->target) > 150) return sl_err(e, SL_EUSAGE, "the watch target is missing or too long");
     if (sp->policy && strcmp(sp->kind, "incident")) return sl_err(e, SL_EUSAGE, "--policy is for incident taint sets");
     if (strcmp(sp->kind, "address") == 0) {
-        if (!chain) chain = sp->target[0] == '0' && (sp->target[1] == 'x' || sp->target[1] == 'X') ? "ethereum" : "btc";
-        if (sl_chain_by_name(chain)->model == SL_MODEL_ACCOUNT && sp->target[0] == 'T')
-            return sl_err(e, SL_EUNSUPPORTED, "Tron addresses are not watched yet (docs/WATCH.md, \"Tron\")");
+        sl_eth_addr ta;
+        if (!chain)
+            chain = sp->target[0] == '0' && (sp->target[1] == 'x' || sp->target[1] == 'X') ? "ethereum"
+                  : sl_tron_addr_decode(&ta, sp->target) ? "tron" : "btc";
         if ((rc = norm_address(s, chain, sp->target, key, sizeof key, e))) return rc;
     } else if (strcmp(sp->kind, "output") == 0) {
         const char *colon = strchr(sp->target, ':');
