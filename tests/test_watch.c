@@ -541,6 +541,28 @@ Test(watch, incident_taint_set_is_what_the_report_says_is_held, .timeout = 120)
     cJSON_Delete(rep);
 }
 
+/* Imports into the store an incident `id` on `chain` (its record in DIR/incidents.yaml, the
+ * loot `amount` of the coin `net`) with the TagPack tags `tags` (YAML list items) of network
+ * `net` in DIR/inc.tagpack.yaml. */
+static void incident_import(const char *store, const char *dir, const char *id, const char *net, const char *chain,
+                            const char *amount, const char *tags)
+{
+    char path[400];
+    FILE *f;
+    snprintf(path, sizeof path, "%s/inc.tagpack.yaml", dir);
+    cr_assert((f = fopen(path, "w")) != NULL);
+    fprintf(f, "title: '%s'\ncreator: 'test_watch'\nis_public: true\nlastmod: 2026-01-01\nnetwork: '%s'\n"
+               "currency: '%s'\nsource: 'test'\nconfidence: 'forensic'\ntags:\n%s", id, net, net, tags);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/incidents.yaml", dir);
+    cr_assert((f = fopen(path, "w")) != NULL);
+    fprintf(f, "incidents:\n  - id: %s\n    name: \"Test theft\"\n    date: \"2026-01-01\"\n"
+               "    victim: \"test\"\n    chains: [%s]\n    stolen:\n      - {asset: %s, amount: \"%s\"}\n"
+               "    sources: [\"test_watch\"]\n", id, chain, net, amount);
+    fclose(f);
+    expect_ok(run_sleuth("tags import --store %s %s/inc.tagpack.yaml %s/incidents.yaml", store, dir, dir));
+}
+
 /* Items of watch entry id (`watchlist list --json`). */
 static uint64_t items_of(const char *store, int id)
 {
@@ -558,7 +580,6 @@ Test(watch, litecoind_incident_set_follows_the_funds, .fini = fini_all, .timeout
 {
     char rpc[200], store[300], path[400], outs[300], *thief, *m, *b, *c, *dd, *theft, *hop1, *hop2, *hash;
     const char *d = temp_dir();
-    FILE *f;
     cJSON *j;
     run_result r;
     node_setup(store, sizeof store, rpc, sizeof rpc);
@@ -573,23 +594,10 @@ Test(watch, litecoind_incident_set_follows_the_funds, .fini = fini_all, .timeout
     cr_assert_eq(watch_once(store, rpc, NULL), 0);
 
     /* the incident: its theft tx tagged, its record */
-    snprintf(path, sizeof path, "%s/inc.tagpack.yaml", d);
-    cr_assert((f = fopen(path, "w")) != NULL);
-    fprintf(f, "title: 'test incident'\ncreator: 'test_watch'\nis_public: true\nlastmod: 2026-01-01\nnetwork: 'BTC'\n"
-               "currency: 'BTC'\nsource: 'test'\nconfidence: 'forensic'\ntags:\n- tx_hash: '%s'\n  label: 'theft'\n"
-               "  category: 'perpetrator'\n  abuse: 'service_hack'\n"
-               "  context: '{\"incident\": \"ltc-theft-1\", \"role\": \"theft_tx\"}'\n"
-               "- address: '%s'\n  label: 'Exchange X'\n  category: 'exchange'\n", theft, c);
-    fclose(f);
-    snprintf(path, sizeof path, "%s/incidents.yaml", d);
-    cr_assert((f = fopen(path, "w")) != NULL);
-    fprintf(f, "incidents:\n  - id: ltc-theft-1\n    name: \"Test theft\"\n    date: \"2026-01-01\"\n"
-               "    victim: \"test\"\n    chains: [btc]\n    stolen:\n      - {asset: BTC, amount: \"20\"}\n"
-               "    sources: [\"test_watch\"]\n");
-    fclose(f);
-    r = run_sleuth("tags import --store %s %s/inc.tagpack.yaml %s/incidents.yaml", store, d, d);
-    cr_assert_eq(r.status, 0, "%s", r.err);
-    run_free(&r);
+    snprintf(path, sizeof path, "- tx_hash: '%s'\n  label: 'theft'\n  category: 'perpetrator'\n  abuse: 'service_hack'\n"
+                                "  context: '{\"incident\": \"ltc-theft-1\", \"role\": \"theft_tx\"}'\n"
+                                "- address: '%s'\n  label: 'Exchange X'\n  category: 'exchange'\n", theft, c);
+    incident_import(store, d, "ltc-theft-1", "BTC", "btc", "20", path);
     j = sleuth_json("watchlist add --store %s --incident ltc-theft-1 --min-amount 1 --json", store);
     /* the 20 LTC to the thief and the sender's change: every output of the theft tx */
     cr_assert_eq(jint(j, "items"), 2);
@@ -698,6 +706,22 @@ static void fini_both(void)
     ltc_fini();
 }
 
+/* ganache started in dir (the test is skipped when it is not installed), the store path
+ * dir/s, and the node's accounts (caller cJSON_Delete's). */
+static cJSON *g_start(const char *dir, char url[64], char store[300])
+{
+    char *accs;
+    cJSON *a;
+    if (!ganache_available()) cr_skip_test("ganache is not installed (scripts/install-deps.sh installs it with npm)");
+    snprintf(store, 300, "%s/s", dir);
+    ganache_start(url, 64, dir);
+    accs = g_result(url, "eth_accounts", "[]");
+    a = cJSON_Parse(accs);
+    free(accs);
+    cr_assert_not_null(a);
+    return a;
+}
+
 /* eth_sendTransaction of the JSON object text tx (mined at once); its hash (caller frees). */
 static char *g_send(const char *url, const char *tx)
 {
@@ -729,15 +753,10 @@ static int alerts_since(const char *store, const char *since)
  * within the run; a further run sends nothing again. `alerts --since` reads the times. */
 Test(watch, queued_alerts_are_delivered_once_in_order, .fini = fini_eth, .timeout = 150)
 {
-    char url[64], store[300], p[200], *accs, *snap, *tx1, *tx2, *tx3, *err;
-    const char *d = temp_dir(), *a0, *a1;
-    cJSON *a, *l;
+    char url[64], store[300], p[200], *snap, *tx1, *tx2, *tx3, *err;
+    const char *a0, *a1;
+    cJSON *a = g_start(temp_dir(), url, store), *l;
     int down;
-    if (!ganache_available()) cr_skip_test("ganache is not installed (scripts/install-deps.sh installs it with npm)");
-    snprintf(store, sizeof store, "%s/s", d);
-    ganache_start(url, sizeof url, d);
-    accs = g_result(url, "eth_accounts", "[]");
-    a = cJSON_Parse(accs);
     a0 = cJSON_GetArrayItem(a, 0)->valuestring, a1 = cJSON_GetArrayItem(a, 1)->valuestring;
     lines_reset();
     cr_assert_eq(watch_run(NULL, NULL, "--store %s --eth-rpc %s", store, url), 0);
@@ -814,7 +833,7 @@ Test(watch, queued_alerts_are_delivered_once_in_order, .fini = fini_eth, .timeou
         sleuth_fails(2, "not a time", "alerts --store %s --since 2026-12-08T25:00:00Z", store);
     }
     cJSON_Delete(a);
-    free(accs), free(snap), free(tx1), free(tx2), free(tx3);
+    free(snap), free(tx1), free(tx2), free(tx3);
     lines_reset();
 }
 
@@ -945,16 +964,10 @@ static char *g_token(const char *url, const char *tok, const char *from, const c
  * expected alerts, each once. */
 Test(watch, ganache_token_transfers, .fini = ganache_stop, .timeout = 150)
 {
-    char url[64], store[300], path[400], tok[43], *accs, *code, *h, *rc, *t1, *t2, *t5, *t6;
+    char url[64], store[300], path[400], tok[43], *code, *h, *rc, *t1, *t2, *t5, *t6;
     const char *d = temp_dir(), *A, *B, *C, *X, *Y;
-    cJSON *acc, *j, *l, *x;
+    cJSON *acc = g_start(d, url, store), *j, *l, *x;
     int per[5] = {0};
-    FILE *f;
-    if (!ganache_available()) cr_skip_test("ganache is not installed (scripts/install-deps.sh installs it with npm)");
-    snprintf(store, sizeof store, "%s/s", d);
-    ganache_start(url, sizeof url, d);
-    accs = g_result(url, "eth_accounts", "[]");
-    acc = cJSON_Parse(accs);
     A = cJSON_GetArrayItem(acc, 0)->valuestring, B = cJSON_GetArrayItem(acc, 1)->valuestring;
     C = cJSON_GetArrayItem(acc, 2)->valuestring, X = cJSON_GetArrayItem(acc, 3)->valuestring;
     Y = cJSON_GetArrayItem(acc, 4)->valuestring;
@@ -977,20 +990,9 @@ Test(watch, ganache_token_transfers, .fini = ganache_stop, .timeout = 150)
     cr_assert_eq(watch_run(NULL, NULL, "--store %s --eth-rpc %s", store, url), 0);
 
     /* the incident: X holds its loot, 5000 units of the token */
-    snprintf(path, sizeof path, "%s/inc.tagpack.yaml", d);
-    cr_assert((f = fopen(path, "w")) != NULL);
-    fprintf(f, "title: 'token theft'\ncreator: 'test_watch'\nis_public: true\nlastmod: 2026-01-01\nnetwork: 'ETH'\n"
-               "currency: 'ETH'\nsource: 'test'\nconfidence: 'forensic'\ntags:\n- address: '%s'\n  label: 'thief'\n"
-               "  category: 'perpetrator'\n  abuse: 'service_hack'\n"
-               "  context: '{\"incident\": \"eth-token-theft\", \"role\": \"exploiter\"}'\n", X);
-    fclose(f);
-    snprintf(path, sizeof path, "%s/incidents.yaml", d);
-    cr_assert((f = fopen(path, "w")) != NULL);
-    fprintf(f, "incidents:\n  - id: eth-token-theft\n    name: \"Token theft\"\n    date: \"2026-01-01\"\n"
-               "    victim: \"test\"\n    chains: [ethereum]\n    stolen:\n      - {asset: ETH, amount: \"1\"}\n"
-               "    sources: [\"test_watch\"]\n");
-    fclose(f);
-    expect_ok(run_sleuth("tags import --store %s %s/inc.tagpack.yaml %s/incidents.yaml", store, d, d));
+    snprintf(path, sizeof path, "- address: '%s'\n  label: 'thief'\n  category: 'perpetrator'\n  abuse: 'service_hack'\n"
+                                "  context: '{\"incident\": \"eth-token-theft\", \"role\": \"exploiter\"}'\n", X);
+    incident_import(store, d, "eth-token-theft", "ETH", "ethereum", "1", path);
 
     /* 1: B in the token, at least 100 units (sleuth knows no decimals of it: base units) */
     j = sleuth_json("watchlist add --store %s --address %s --asset %s --min-amount 100 --json", store, B, tok);
@@ -1044,7 +1046,7 @@ Test(watch, ganache_token_transfers, .fini = ganache_stop, .timeout = 150)
     cr_assert_eq(cJSON_GetArraySize(l), 5);
     cJSON_Delete(l);
     cJSON_Delete(acc);
-    free(accs), free(code), free(t1), free(t2), free(t5), free(t6);
+    free(code), free(t1), free(t2), free(t5), free(t6);
     lines_reset();
 }
 
