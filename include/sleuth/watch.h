@@ -115,7 +115,9 @@ typedef struct sl_watch_opts {
 int sl_watch_confirmations_parse(sl_watch_opts *o, const char *text, sl_error *e) SL_MUST_USE;
 
 /* Judges, after `sleuth ingest` committed them, the blocks of account chain `chain` that
- * the ingest added (block indexes first.. in ingest order) against the watchlist: the
+ * the ingest added (block indexes first.. in ingest order; from the one after the last
+ * judged block when that is earlier: an ingest that failed after a commit) against the
+ * watchlist: the
  * alerts are stored and queued for the webhook (not printed: `sleuth alerts`, or printed
  * by the next `sleuth watch` run), exactly once per block hash as the watcher does; a
  * judged block the store no longer holds under its hash (a rollback by hand, then another

@@ -599,8 +599,12 @@ int sl_watch_after_ingest(sl_store *s, const char *store_dir, const char *chain,
             }
         }
     }
-    /* the blocks this ingest added, in their order; a block judged before under the same
-     * hash raises nothing new (its keys exist) */
+    /* the blocks after the last judged one in ingest order (those of an earlier ingest
+     * that failed after a commit too), else this ingest's; a block judged before under
+     * the same hash raises nothing new (its keys exist) */
+    if (cursor_get(&f, c.name, &cur, chash) && c.store_hash(&f, &c, cur, sh, &bidx, &t) && !strcmp(sh, chash) &&
+        (uint64_t)bidx + 1 < first)
+        first = (uint64_t)bidx + 1;
     for (uint64_t i = first; i < n && !rc; i++) {
         const sl_eth_blockrec *b = sl_eth_block_at(f.m.ec, i);
         uint64_t before = f.m.raised;
