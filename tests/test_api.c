@@ -610,6 +610,11 @@ Test(api, endpoints, .timeout = 600)
         expect(req("POST", w.analyst, NULL, NULL, "/v1/alerts/999999/ack"), 404, "ENOTFOUND");
     }
     expect(req("GET", w.reader, NULL, NULL, "/v1/alerts?limit=0"), 400, "EUSAGE");
+    /* since_time as `sleuth alerts --since` reads it: unix seconds, ISO-8601, an age */
+    expect(req("GET", w.reader, NULL, NULL, "/v1/alerts?since_time=24h"), 200, NULL);
+    expect(req("GET", w.reader, NULL, NULL, "/v1/alerts?since_time=2026-12-08T05:00:00Z"), 200, NULL);
+    expect(req("GET", w.reader, NULL, NULL, "/v1/alerts?since_time=1796706000"), 200, NULL);
+    expect(req("GET", w.reader, NULL, NULL, "/v1/alerts?since_time=yesterday"), 400, "EUSAGE");
     expect(req("POST", w.analyst, NULL, NULL, "/v1/alerts/abc/ack"), 400, "EUSAGE");
     r = req("POST", w.analyst, NULL, "{\"kind\":5}", "/v1/watchlists");
     cr_assert_eq(r.status, 422, "%s", r.body);

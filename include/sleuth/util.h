@@ -183,6 +183,14 @@ void sl_progress_update(sl_progress *pg, uint64_t done, uint64_t txs);
 void sl_progress_end(sl_progress *pg);
 double sl_now(void);
 
+/* A point in time as a user writes it, into unix seconds: unix seconds ("1765170000"), an
+ * ISO-8601 date or time in UTC or with an offset ("2026-12-08", "2026-12-08T05:00:00Z",
+ * "2026-12-08T05:00Z", "2026-12-08 05:00:00", "2026-12-08T07:00:00+02:00"; no zone: UTC),
+ * or, when relative is true, an age before now (unix seconds): "30s", "30m", "24h", "7d",
+ * "2w". False for anything else (a malformed date, a day past the month's end, an age
+ * before 1970, a time after 9999). Threads: any. */
+bool sl_time_parse(const char *text, uint64_t now, bool relative, uint64_t *out) SL_MUST_USE;
+
 /* Crash-safety test hook: when $SLEUTH_TEST_KILL_AT equals name the process kills itself
  * (SIGKILL) there, and when $SLEUTH_TEST_STOP_AT does it stops (SIGSTOP) until sent
  * SIGCONT, so a test can act at an exact moment of a write (tests/test_harden.c). Costs

@@ -44,11 +44,15 @@ typedef struct sl_watch_spec {
     const char *target;    /* the address, "chain:id" cluster, "txid:n", incident name */
     const char *chain;     /* NULL: every chain */
     const char *policy;    /* incident taint sets: the policy (NULL: haircut) */
-    const char *min_amount;/* decimal text in the chain's coin (NULL: any amount) */
+    const char *asset;     /* account chains: "ETH" (the coin, or "native"), a bundled token's
+                            * symbol ("USDT") or a token contract (0x...); NULL: every asset */
+    const char *min_amount;/* decimal text in the asset's unit: the chain's coin without an
+                            * asset, a token's own unit (its base units when sleuth does not
+                            * know its decimals) with one (NULL: any amount) */
     const char *label;     /* the user's words (NULL: none) */
 } sl_watch_spec;
 
-/* Parses {"kind":..,"target":..,"chain":..,"policy":..,"min_amount":..,"label":..} (the
+/* Parses {"kind":..,"target":..,"chain":..,"policy":..,"asset":..,"min_amount":..,"label":..} (the
  * API body) into spec, whose strings point into j. SL_EUSAGE naming the member. */
 int sl_watch_spec_from_json(const cJSON *j, sl_watch_spec *spec, sl_error *e) SL_MUST_USE;
 /* Adds an entry after checking it against the store s (may be NULL when there is no store
@@ -74,6 +78,13 @@ int sl_alerts_json(sl_watch *w, int64_t since_id, uint64_t since_time, uint64_t 
 /* Marks alert id acknowledged (SL_ENOTFOUND when there is none). Writer handle. */
 int sl_alert_ack(sl_watch *w, int64_t id, const char *by, sl_error *e) SL_MUST_USE;
 
+/* A confirmation depth of one chain (sl_watch_opts.conf). */
+typedef struct sl_watch_conf {
+    char chain[16];            /* the store's chain name: "btc" (any Bitcoin-family network),
+                                * "ethereum", "bsc", ... */
+    uint32_t n;                /* 1..10000 */
+} sl_watch_conf;
+
 typedef struct sl_watch_opts {
     const char *store_dir;
     const char *btc_rpc;       /* http://user:pass@127.0.0.1:port (NULL: not followed) */
@@ -81,19 +92,48 @@ typedef struct sl_watch_opts {
     const char *eth_chain;     /* the store's name of that chain (NULL: "ethereum") */
     const char *network;       /* the Bitcoin-family network (NULL: the store's, else the node's:
                                 * getblockchaininfo, Litecoin told apart by its user agent) */
-    uint32_t confirmations;    /* per chain: blocks below the tip before ingest (0: 1) */
+    uint32_t confirmations;    /* every chain without its own depth in conf: the block is judged
+                                * once it has this many confirmations (0: 1, the tip) */
+    sl_watch_conf conf[8];     /* per-chain depths (sl_watch_confirmations_parse) */
+    size_t n_conf;
     uint32_t undo_blocks;      /* K, the reorg depth handled (0: 100) */
     double poll_seconds;       /* (0: 2) */
     const char *webhook;       /* URL to POST alerts to (NULL: none) */
     const char *webhook_secret;/* the HMAC key (NULL: $SLEUTH_WEBHOOK_SECRET) */
+    int webhook_retries;       /* with once: rounds of retries of failed deliveries before
+                                * returning, 1, 2, 4 ... s apart (0: 4; negative: none) */
     bool once;                 /* catch up to the tips once, then return */
     bool quiet;
 } sl_watch_opts;
 
+/* Reads a --confirmations argument into o: "N" (every chain without its own depth),
+ * "CHAIN=N" or a comma-separated list of both ("6,ethereum=12"); called once per flag,
+ * later values win. CHAIN is a chain name as elsewhere ("btc", "bitcoin", "litecoin", any
+ * Bitcoin-family network: the store's Bitcoin-family chain; "ethereum", "bsc", ...). N is
+ * 1..10000. SL_EUSAGE naming the bad part. sl_watch_run refuses a depth for a chain it is
+ * not told to follow. */
+int sl_watch_confirmations_parse(sl_watch_opts *o, const char *text, sl_error *e) SL_MUST_USE;
+
+/* Judges, after `sleuth ingest` committed them, the blocks of account chain `chain` that
+ * the ingest added (block indexes first.. in ingest order; from the one after the last
+ * judged block when that is earlier: an ingest that failed after a commit) against the
+ * watchlist: the
+ * alerts are stored and queued for the webhook (not printed: `sleuth alerts`, or printed
+ * by the next `sleuth watch` run), exactly once per block hash as the watcher does; a
+ * judged block the store no longer holds under its hash (a rollback by hand, then another
+ * block at its height) has its alerts retracted first. This is how Tron, which the watcher
+ * does not follow, is watched. Nothing to do (SL_OK) when the store has no watch.db.
+ * *raised: alerts and retractions newly raised. s: the writer's handle. Errors: SQLite's,
+ * SL_ECONFLICT (the fork is below the undo log). */
+int sl_watch_after_ingest(sl_store *s, const char *store_dir, const char *chain, uint64_t first, bool quiet,
+                          uint64_t *raised, sl_error *e) SL_MUST_USE;
+
 /* Follows the tips until SIGINT/SIGTERM (or once caught up, with o->once), printing
  * each alert as one JSON line on stdout. Opens the store for writing (SL_ECONFLICT while
- * another writer holds it). Errors: SL_EUSAGE (nothing to follow, --webhook without a
- * secret, an unknown network or chain), SL_EIO (a node unreachable after the retries,
+ * another writer holds it). Every alert is queued for the webhook; with o->webhook the
+ * queue is delivered in alert order, those raised by earlier runs first. Errors: SL_EUSAGE
+ * (nothing to follow, --webhook without a secret, an unknown network or chain, a
+ * confirmation depth for a chain not followed), SL_EIO (a node unreachable after the retries,
  * said with its URL without credentials), SL_ECORRUPT (a node's answer that does not
  * parse), SL_ECONFLICT (the store holds another chain than the node's; a reorg deeper
  * than the undo log), the store's and SQLite's errors. A kill -9 at any point leaves

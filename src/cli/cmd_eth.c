@@ -1,7 +1,8 @@
 /* cmd_eth.c — the Ethereum-family and Tron commands: `sleuth ingest eth|tron` (files,
  * folders or a live node) and the options of the `block` / `tx` / `address` look-ups for
  * numbers, 0x hashes, 0x addresses and Tron T-addresses, whose reports (text, and JSON
- * whose keys are the contract in docs/ETH.md) are the library's (src/report/eth_lookup.c). */
+ * whose keys are the contract in docs/ETH.md) are the library's (src/report/eth_lookup.c).
+ * `ingest tron` also judges the blocks it added against the watchlist (docs/WATCH.md, "Tron"). */
 #include <getopt.h>
 #include <inttypes.h>
 #include <malloc.h>
@@ -14,6 +15,7 @@
 #include "sleuth/ingest.h"
 #include "sleuth/text.h"
 #include "sleuth/util.h"
+#include "sleuth/watch.h"
 
 static const char INGEST_HELP[] =
     "usage: sleuth ingest eth  --store DIR [--chain ethereum|bsc|polygon|avalanche|arbitrum|base]\n"
@@ -36,6 +38,7 @@ static int ingest(int argc, char **argv, const char *default_chain)
     sl_error e = {0};
     sl_store *s = NULL;
     bool have_from = false, have_to = false;
+    uint64_t first = UINT64_MAX;
     int ch, rc;
     io.chain = default_chain;
     optind = 1;
@@ -77,6 +80,16 @@ static int ingest(int argc, char **argv, const char *default_chain)
      * both), at no measurable cost */
     mallopt(M_MMAP_THRESHOLD, 128 * 1024);
     if ((rc = sl_store_open(&s, c.store, SL_STORE_WRITE, &e))) return cli_fail(&c, &e);
+    if (!strcmp(io.chain, "tron")) {
+        /* Tron is watched by judging what its ingest adds (the watcher follows no Tron
+         * node): the blocks from this index on */
+        sl_eth_chain *ec = NULL;
+        if ((rc = sl_eth_chain_open(s, io.chain, &ec, &e))) {
+            sl_store_close(s);
+            return cli_fail(&c, &e);
+        }
+        first = sl_eth_meta_get(ec)->n_blocks;
+    }
     if (io.rpc_url) rc = sl_ingest_eth_rpc(s, &io, &r, &e);
     else rc = sl_ingest_eth(s, (const char *const *)argv + optind, argc - optind, &io, &r, &e);
     if (rc) {
@@ -84,6 +97,16 @@ static int ingest(int argc, char **argv, const char *default_chain)
         return cli_fail(&c, &e);
     }
     cli_oom_note = "the blocks were ingested and committed";
+    if (first != UINT64_MAX) {
+        uint64_t raised = 0;
+        if (sl_watch_after_ingest(s, c.store, io.chain, first, c.quiet, &raised, &e)) {
+            sl_store_close(s);
+            sl_err_prefix(&e, "the blocks were ingested and committed, but judging them for the watchlist failed: ");
+            return cli_fail(&c, &e);
+        }
+        if (raised && !c.quiet)
+            fprintf(stderr, "sleuth: %" PRIu64 " watchlist alerts raised (sleuth alerts; docs/WATCH.md, \"Tron\")\n", raised);
+    }
     if (c.json) {
         cJSON *j = cJSON_CreateObject();
         cJSON_AddStringToObject(j, "chain", io.chain);

@@ -52,25 +52,6 @@ static const char HELP[] =
     "  --graph writes the traced subgraph (Gephi: .gexf, Graphviz: .dot) with amounts, times and\n"
     "  status on nodes and edges.\n\n";
 
-static bool parse_time(const char *s, uint64_t *out)
-{
-    struct tm tm;
-    char *end;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (*s && !*end && v <= UINT32_MAX) { *out = v; return true; }
-    memset(&tm, 0, sizeof tm);
-    end = strptime(s, "%Y-%m-%d", &tm);
-    if (!end) return false;
-    if (*end == 'T' || *end == ' ') {
-        end = strptime(end + 1, "%H:%M:%S", &tm);
-        if (!end) return false;
-        if (*end == 'Z') end++;
-    }
-    if (*end) return false;
-    *out = (uint64_t)timegm(&tm);
-    return true;
-}
-
 /* A --stop-at list: categories of lower-case letters, digits, '_' and '-' (as tag packs
  * name them), separated by single commas. A space or an empty item is a typo to report,
  * not a category that silently matches nothing. */
@@ -104,8 +85,8 @@ static int option(trace_opts *o, int ch, const char *arg)
     case 'C': o->rq.chain = arg; return 0;
     case 'L': o->rq.links = arg; return 0;
     case 'X': o->rq.no_crossings = true; return 0;
-    case 'S': return parse_time(arg, &p->since) ? 0 : cli_usage("--since: not a time: %s", arg);
-    case 'u': return parse_time(arg, &p->until) ? 0 : cli_usage("--until: not a time: %s", arg);
+    case 'S': return sl_time_parse(arg, 0, false, &p->since) ? 0 : cli_usage("--since: not a time: %s", arg);
+    case 'u': return sl_time_parse(arg, 0, false, &p->until) ? 0 : cli_usage("--until: not a time: %s", arg);
     case 'p': return sl_policy_parse(arg, &p->policy) ? cli_usage("unknown policy '%s' (poison, haircut, fifo, lifo, tiho)", arg) : 0;
     case 'd':
         if (strcmp(arg, "forward") && strcmp(arg, "backward")) return cli_usage("--direction is forward or backward");

@@ -6,40 +6,51 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
+#include "sleuth/util.h"
 #include "sleuth/watch.h"
 
 static const char WL_HELP[] =
     "usage: sleuth watchlist add --store DIR (--address A | --cluster CHAIN:ID | --output TXID:N |\n"
     "                                         --incident NAME [--policy P]) [--chain C]\n"
-    "                                         [--min-amount X] [--label L] [--json]\n"
+    "                                         [--asset ETH|USDT|0xCONTRACT] [--min-amount X]\n"
+    "                                         [--label L] [--json]\n"
     "       sleuth watchlist list --store DIR [--json]\n"
     "       sleuth watchlist remove --store DIR ID [--json]\n"
     "  What `sleuth watch` raises alerts for: an address (its funds move), a cluster of\n"
     "  `sleuth cluster build`, one output (it is spent), or the taint set of an incident\n"
     "  (every output its theft reached under the policy, haircut by default, that holds at\n"
-    "  least --min-amount; the set follows the funds as blocks arrive). --min-amount is in\n"
-    "  the chain's coin (0.1 = 0.1 BTC or 0.1 ETH). Moves below it raise no alert.\n";
+    "  least --min-amount; the set follows the funds as blocks arrive). On account chains\n"
+    "  tokens are watched too; --asset watches one asset only. --min-amount is in the chain's\n"
+    "  coin (0.1 = 0.1 BTC or 0.1 ETH; tokens then alert at any amount), or with --asset in\n"
+    "  that asset's unit (--asset USDT --min-amount 1000: 1000 USDT; a token sleuth knows no\n"
+    "  decimals of: its base units). Moves below it raise no alert.\n";
 
 static const char WATCH_HELP[] =
     "usage: sleuth watch --store DIR [--btc-rpc URL] [--eth-rpc URL] [--eth-chain NAME]\n"
-    "          [--network NET] [--confirmations N] [--undo-blocks K] [--webhook URL]\n"
-    "          [--webhook-secret-file FILE] [--poll SECONDS] [--once] [--quiet]\n"
+    "          [--network NET] [--confirmations N|CHAIN=N,...] [--undo-blocks K]\n"
+    "          [--webhook URL] [--webhook-secret-file FILE] [--webhook-retries N]\n"
+    "          [--poll SECONDS] [--once] [--quiet]\n"
     "  Follows the nodes' tips over JSON-RPC (--btc-rpc: a Bitcoin Core-compatible node,\n"
     "  http://user:pass@127.0.0.1:8332; --eth-rpc: an Ethereum-style node), ingests every\n"
     "  block with N confirmations (default 1: the tip) into the store, and prints one JSON\n"
     "  line per alert or retraction (a reorg removed the block that raised an alert) on\n"
-    "  stdout, exactly once across reorgs and restarts. --undo-blocks: the deepest reorg\n"
-    "  handled (default 100). --webhook: POST each alert there, signed with HMAC-SHA256\n"
+    "  stdout, exactly once across reorgs and restarts. --confirmations: N for every chain,\n"
+    "  CHAIN=N for one (btc=6,ethereum=12; 3,ethereum=12), repeatable. --undo-blocks: the\n"
+    "  deepest reorg handled (default 100). Every alert is queued; --webhook POSTs the queue\n"
+    "  there in order (alerts of runs without it too), each once, signed with HMAC-SHA256\n"
     "  (X-Sleuth-Signature: sha256=HEX; the secret from the file or $SLEUTH_WEBHOOK_SECRET),\n"
-    "  retried until delivered. --once: catch up, then exit. docs/WATCH.md.\n";
+    "  retried until delivered (--once: N more rounds, default 4; 0: none, the rest stays\n"
+    "  queued). --once: catch up, then exit. docs/WATCH.md.\n";
 
 static const char ALERTS_HELP[] =
     "usage: sleuth alerts --store DIR [--since TIME | --since-id N] [--limit N] [--ack ID] [--json]\n"
     "  Lists the alerts and retractions `sleuth watch` raised, oldest first (--limit: default\n"
-    "  1000); --since: raised at or after TIME (unix seconds); --since-id: after alert N.\n"
-    "  --ack ID marks alert ID acknowledged.\n";
+    "  1000); --since: raised at or after TIME: unix seconds, an ISO-8601 date or time\n"
+    "  (2026-12-08, 2026-12-08T05:00:00Z, +02:00; no zone: UTC) or an age (30m, 24h, 7d, 2w);\n"
+    "  --since-id: after alert N. --ack ID marks alert ID acknowledged.\n";
 
 /* The text line of one alert document. */
 static void alert_line(const cJSON *a)
@@ -122,7 +133,7 @@ int cmd_watchlist(int argc, char **argv)
         {"store", 1, 0, 's'},     {"address", 1, 0, 'a'}, {"cluster", 1, 0, 'c'}, {"output", 1, 0, 'o'},
         {"incident", 1, 0, 'i'},  {"policy", 1, 0, 'p'},  {"chain", 1, 0, 'C'},   {"min-amount", 1, 0, 'm'},
         {"label", 1, 0, 'l'},     {"json", 0, 0, 'j'},    {"quiet", 0, 0, 'q'},   {"help", 0, 0, 'h'},
-        {0, 0, 0, 0}};
+        {"asset", 1, 0, 'A'},     {0, 0, 0, 0}};
     cli_common c = {getenv("SLEUTH_STORE"), false, false};
     sl_watch_spec sp;
     const char *sub;
@@ -147,6 +158,7 @@ int cmd_watchlist(int argc, char **argv)
         case 'p': sp.policy = optarg; break;
         case 'C': sp.chain = optarg; break;
         case 'm': sp.min_amount = optarg; break;
+        case 'A': sp.asset = optarg; break;
         case 'l': sp.label = optarg; break;
         case 'j': c.json = true; break;
         case 'q': c.quiet = true; break;
@@ -160,7 +172,7 @@ int cmd_watchlist(int argc, char **argv)
         if (kinds != 1) return cli_usage("watchlist add: give one of --address, --cluster, --output, --incident");
         return wl_add(&c, &sp);
     }
-    if (kinds || sp.policy || sp.chain || sp.min_amount || sp.label)
+    if (kinds || sp.policy || sp.chain || sp.min_amount || sp.label || sp.asset)
         return cli_usage("watchlist %s: takes only --store, --json, --quiet%s", sub, sub[0] == 'r' ? " and the ID" : "");
     {
         sl_watch *w = NULL;
@@ -217,7 +229,7 @@ int cmd_watch(int argc, char **argv)
     static const struct option opts[] = {
         {"store", 1, 0, 's'},   {"btc-rpc", 1, 0, 'b'},  {"eth-rpc", 1, 0, 'e'},       {"eth-chain", 1, 0, 'E'},
         {"network", 1, 0, 'n'}, {"confirmations", 1, 0, 'c'}, {"undo-blocks", 1, 0, 'u'}, {"webhook", 1, 0, 'w'},
-        {"webhook-secret-file", 1, 0, 'W'}, {"poll", 1, 0, 'p'}, {"once", 0, 0, 'o'}, {"quiet", 0, 0, 'q'},
+        {"webhook-secret-file", 1, 0, 'W'}, {"webhook-retries", 1, 0, 'r'}, {"poll", 1, 0, 'p'}, {"once", 0, 0, 'o'}, {"quiet", 0, 0, 'q'},
         {"json", 0, 0, 'j'},    {"help", 0, 0, 'h'},     {0, 0, 0, 0}};
     cli_common c = {getenv("SLEUTH_STORE"), false, false};
     sl_watch_opts o;
@@ -235,8 +247,11 @@ int cmd_watch(int argc, char **argv)
         case 'E': o.eth_chain = optarg; break;
         case 'n': o.network = optarg; break;
         case 'c':
-            if (cli_number("--confirmations", optarg, 1, 10000, false, &v)) return EXIT_USAGE;
-            o.confirmations = (uint32_t)v;
+            if (sl_watch_confirmations_parse(&o, optarg, &e)) return cli_usage("%s", e.msg);
+            break;
+        case 'r':
+            if (cli_number("--webhook-retries", optarg, 0, 100, false, &v)) return EXIT_USAGE;
+            o.webhook_retries = v ? (int)v : -1;
             break;
         case 'u':
             if (cli_number("--undo-blocks", optarg, 1, 1000000, false, &v)) return EXIT_USAGE;
@@ -288,7 +303,11 @@ int cmd_alerts(int argc, char **argv)
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (ch) {
         case 's': c.store = optarg; break;
-        case 't': if (cli_number("--since", optarg, 0, INT64_MAX, false, &since)) return EXIT_USAGE; break;
+        case 't':
+            if (!sl_time_parse(optarg, (uint64_t)time(NULL), true, &since))
+                return cli_usage("--since '%.30s': not a time (unix seconds, 2026-12-08, 2026-12-08T05:00:00Z, "
+                                 "24h, 7d)", optarg);
+            break;
         case 'i': if (cli_number("--since-id", optarg, 0, INT64_MAX, false, &since_id)) return EXIT_USAGE; break;
         case 'l': if (cli_number("--limit", optarg, 1, 1000000, false, &limit)) return EXIT_USAGE; break;
         case 'a': if (cli_number("--ack", optarg, 1, INT64_MAX, false, &ack)) return EXIT_USAGE; break;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "server/server_int.h"
 #include "sleuth/util.h"
@@ -89,15 +90,21 @@ void srv_h_watchlist_delete(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp)
 
 void srv_h_alerts(sl_srv_ctx *c, sl_srv_req *req, sl_srv_resp *resp)
 {
-    uint64_t since, since_time, limit;
+    uint64_t since, since_time = 0, limit;
+    const char *st = srv_param(req, "since_time");
     sl_error e = {0};
     cJSON *j = NULL;
     bool none;
     sl_watch *w;
     if (srv_param_u64(req, resp, "since", 0, INT64_MAX, 0, &since) ||
-        srv_param_u64(req, resp, "since_time", 0, UINT32_MAX, 0, &since_time) ||
         srv_param_u64(req, resp, "limit", 1, 10000, 1000, &limit))
         return;
+    /* as `sleuth alerts --since`: unix seconds, ISO-8601, or an age (24h, 7d) */
+    if (st && !sl_time_parse(st, (uint64_t)time(NULL), true, &since_time)) {
+        srv_error(resp, 400, "EUSAGE", "since_time '%.30s': not a time (unix seconds, 2026-12-08, "
+                                       "2026-12-08T05:00:00Z, 24h, 7d)", st);
+        return;
+    }
     if (!(w = watch_open(c, resp, SL_WATCH_RDONLY, &none))) {
         if (!none) return;
         j = cJSON_CreateObject();

@@ -342,3 +342,91 @@ void sl_progress_end(sl_progress *pg)
     if (pg->enabled)
         fputc('\n', stderr);
 }
+
+/* ---------------- times as users write them ---------------- */
+
+/* Reads exactly n digits at *p (advancing it) into *v. */
+static bool digits_n(const char **p, int n, unsigned *v)
+{
+    *v = 0;
+    for (int i = 0; i < n; i++, (*p)++) {
+        if (**p < '0' || **p > '9') return false;
+        *v = *v * 10 + (unsigned)(**p - '0');
+    }
+    return true;
+}
+
+/* Days from 1970-01-01 to y-m-d of the proleptic Gregorian calendar (H. Hinnant's
+ * days_from_civil), without the C library's time zone. */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    int64_t era;
+    unsigned yoe, doy, doe;
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = (unsigned)(y - era * 400);
+    doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+bool sl_time_parse(const char *s, uint64_t now, bool relative, uint64_t *out)
+{
+    static const unsigned mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    const char *p = s;
+    unsigned y, mo, d, h = 0, mi = 0, sec = 0;
+    int64_t t, off = 0;
+    size_t nd = 0;
+    if (!s || !*s) return false;
+    while (s[nd] >= '0' && s[nd] <= '9') nd++;
+    if (nd && nd <= 12 && !s[nd]) { /* unix seconds */
+        *out = strtoull(s, NULL, 10);
+        return *out <= 253402300799ull;
+    }
+    if (nd && nd <= 9 && relative && s[nd] && !s[nd + 1]) { /* an age: 30m, 24h, 7d */
+        uint64_t n = strtoull(s, NULL, 10), unit;
+        switch (s[nd]) {
+        case 's': unit = 1; break;
+        case 'm': unit = 60; break;
+        case 'h': unit = 3600; break;
+        case 'd': unit = 86400; break;
+        case 'w': unit = 604800; break;
+        default: return false;
+        }
+        if (n * unit > now) return false;
+        *out = now - n * unit;
+        return true;
+    }
+    if (!digits_n(&p, 4, &y) || *p++ != '-' || !digits_n(&p, 2, &mo) || *p++ != '-' || !digits_n(&p, 2, &d)) return false;
+    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
+        (mo == 2 && d == 29 && (y % 4 || (y % 100 == 0 && y % 400))))
+        return false;
+    if (*p == 'T' || *p == 't' || *p == ' ') {
+        p++;
+        if (!digits_n(&p, 2, &h) || *p++ != ':' || !digits_n(&p, 2, &mi)) return false;
+        if (*p == ':') {
+            p++;
+            if (!digits_n(&p, 2, &sec)) return false;
+            if (*p == '.' || *p == ',') { /* fractions of a second: dropped */
+                if (p[1] < '0' || p[1] > '9') return false;
+                for (p++; *p >= '0' && *p <= '9'; p++) {}
+            }
+        }
+        if (h > 23 || mi > 59 || sec > 60) return false;
+        if (*p == 'Z' || *p == 'z') {
+            p++;
+        } else if (*p == '+' || *p == '-') {
+            int sign = *p++ == '-' ? -1 : 1;
+            unsigned oh, om;
+            if (!digits_n(&p, 2, &oh)) return false;
+            if (*p == ':') p++;
+            if (!digits_n(&p, 2, &om) || oh > 23 || om > 59) return false;
+            off = sign * (int64_t)(oh * 3600 + om * 60);
+        }
+    }
+    if (*p) return false;
+    t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
+    if (t < 0) return false;
+    *out = (uint64_t)t;
+    return true;
+}

@@ -43,6 +43,7 @@ typedef struct chainf chainf;
 
 struct chainf {
     const char *name;       /* "btc" or the account chain */
+    uint32_t conf;          /* confirmations before a block is judged */
     const char *network, *unit;
     wrpc *rpc;
     const char *url;
@@ -63,6 +64,7 @@ struct follower {
     char tmp[PATH_MAX];
     const char *secret;
     uint64_t blocks, alerts;
+    bool no_emit;           /* judging after `sleuth ingest`: alerts are stored, not printed */
 };
 
 /* ---------------- shared steps ---------------- */
@@ -118,6 +120,7 @@ static int emit(follower *f, sl_error *e)
     sqlite3_stmt *st;
     int rc, s;
     int64_t last = 0;
+    if (f->no_emit) return SL_OK;
     if ((rc = wdb_prep(f->w, &st, "SELECT id, doc FROM alert WHERE emitted = 0 ORDER BY id", e))) return rc;
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
         last = sqlite3_column_int64(st, 0);
@@ -190,9 +193,11 @@ static int reorg(follower *f, chainf *c, uint64_t cur, sl_error *e)
         uint32_t bidx;
         uint64_t t;
         sl_error ne = {0};
-        int nrc = c->node_hash(f, c, h, nh, &ne);
+        /* without a node (after `sleuth ingest`), the store's blocks are the chain */
+        int nrc = c->node_hash ? c->node_hash(f, c, h, nh, &ne) : SL_OK;
         if (nrc && nrc != SL_ENOTFOUND) { sqlite3_finalize(st); *e = ne; return nrc; }
-        if (!nrc && strcmp(nh, hash) == 0 && c->store_hash(f, c, h, sh, &bidx, &t) && strcmp(sh, hash) == 0) {
+        if (!nrc && (!c->node_hash || strcmp(nh, hash) == 0) && c->store_hash(f, c, h, sh, &bidx, &t) &&
+            strcmp(sh, hash) == 0) {
             found = true, fork = h;
             snprintf(fhash, sizeof fhash, "%s", hash);
         }
@@ -224,7 +229,7 @@ static int reorg(follower *f, chainf *c, uint64_t cur, sl_error *e)
     }
     sl_test_point("watch-after-retract-commit");
     if ((rc = emit(f, e))) return rc;
-    if (c->store_top(f, c, &top) && top > fork) {
+    if (c->store_rollback && c->store_top(f, c, &top) && top > fork) {
         if ((rc = c->store_rollback(f, c, fork, e))) return rc;
         if ((rc = exposure(f, e))) return rc;
     }
@@ -236,7 +241,7 @@ static int reorg(follower *f, chainf *c, uint64_t cur, sl_error *e)
 static int sync_chain(follower *f, chainf *c, bool *caught_up, sl_error *e)
 {
     uint64_t tip, target, cur = 0, top;
-    uint32_t conf = f->o->confirmations ? f->o->confirmations : 1;
+    uint32_t conf = c->conf;
     char chash[67], nh[67], sh[67];
     bool has_cur, has_top;
     int rc;
@@ -514,8 +519,8 @@ static bool eth_store_hash(follower *f, chainf *c, uint64_t h, char out[67], uin
     const sl_eth_blockrec *r;
     (void)c;
     if (sl_eth_block_by_number(f->m.ec, h, bidx) != SL_OK || !(r = sl_eth_block_at(f->m.ec, *bidx))) return false;
-    out[0] = '0', out[1] = 'x';
-    sl_hex_encode(out + 2, r->hash.b, 32);
+    out[0] = '0', out[1] = 'x'; /* Tron: without 0x, as it prints hashes */
+    sl_hex_encode(out + (sl_eth_chain_info_get(f->m.ec)->tron ? 0 : 2), r->hash.b, 32);
     *time = r->time;
     return true;
 }
@@ -546,7 +551,121 @@ static int eth_ingest(follower *f, chainf *c, uint64_t from, uint64_t to, uint64
     return SL_OK;
 }
 
+/* ---------------- after `sleuth ingest` ---------------- */
+
+int sl_watch_after_ingest(sl_store *s, const char *store_dir, const char *chain, uint64_t first, bool quiet,
+                          uint64_t *raised, sl_error *e)
+{
+    follower f;
+    chainf c;
+    sl_watch_opts o;
+    struct stat st;
+    char path[PATH_MAX], chash[67], sh[67];
+    const sl_eth_chain_info *ci = sl_eth_chain_by_name(chain);
+    uint64_t cur, n, t;
+    uint32_t bidx;
+    int rc;
+    *raised = 0;
+    snprintf(path, sizeof path, "%s/watch.db", store_dir);
+    if (stat(path, &st) != 0) return SL_OK; /* nothing is watched */
+    if (!ci) return sl_err(e, SL_EUSAGE, "unknown chain '%s'", chain);
+    memset(&f, 0, sizeof f);
+    memset(&c, 0, sizeof c);
+    memset(&o, 0, sizeof o);
+    o.store_dir = store_dir, o.quiet = quiet;
+    f.o = &o, f.s = s, f.no_emit = true;
+    c.name = ci->name, c.network = ci->name, c.unit = ci->tron ? "sun" : "wei";
+    c.store_top = eth_store_top, c.store_hash = eth_store_hash, c.eval = wm_eval_eth; /* no node, no store rollback */
+    if ((rc = sl_watch_open(&f.w, store_dir, SL_WATCH_WRITE, e))) return rc;
+    f.m.w = f.w, f.m.s = s;
+    if (sl_tags_exists(store_dir)) {
+        sl_error te = {0};
+        if (sl_tags_open(&f.m.tags, store_dir, SL_TAGS_RDONLY, &te)) f.m.tags = NULL;
+    }
+    if ((rc = sl_eth_chain_open(s, ci->name, &f.m.ec, e))) goto out;
+    n = sl_eth_meta_get(f.m.ec)->n_blocks;
+    if (cursor_get(&f, c.name, &cur, chash)) {
+        /* the block judged last is no longer the store's (a rollback by hand, then other
+         * blocks at its height): what the blocks above the fork raised is retracted */
+        if ((!c.store_hash(&f, &c, cur, sh, &bidx, &t) || strcmp(sh, chash)) && (rc = reorg(&f, &c, cur, e))) goto out;
+    } else if (first > 0 && first <= n) {
+        /* the first judging of this chain: from the blocks this ingest added on */
+        const sl_eth_blockrec *b = sl_eth_block_at(f.m.ec, first - 1);
+        if (b && c.store_hash(&f, &c, b->number, sh, &bidx, &t)) {
+            if ((rc = wdb_exec(f.w, "BEGIN IMMEDIATE", e))) goto out;
+            if ((rc = cursor_put(&f, c.name, b->number, sh, t, e)) || (rc = wdb_exec(f.w, "COMMIT", e))) {
+                sqlite3_exec(f.w->db, "ROLLBACK", NULL, NULL, NULL);
+                goto out;
+            }
+        }
+    }
+    /* the blocks after the last judged one in ingest order (those of an earlier ingest
+     * that failed after a commit too), else this ingest's; a block judged before under
+     * the same hash raises nothing new (its keys exist) */
+    if (cursor_get(&f, c.name, &cur, chash) && c.store_hash(&f, &c, cur, sh, &bidx, &t) && !strcmp(sh, chash) &&
+        (uint64_t)bidx + 1 < first)
+        first = (uint64_t)bidx + 1;
+    for (uint64_t i = first; i < n && !rc; i++) {
+        const sl_eth_blockrec *b = sl_eth_block_at(f.m.ec, i);
+        uint64_t before = f.m.raised;
+        if (!b) break;
+        rc = judge(&f, &c, b->number, e);
+        *raised += f.m.raised - before;
+    }
+out:
+    wm_free(&f.m);
+    if (f.m.tags) sl_tags_close(f.m.tags);
+    sl_watch_close(f.w);
+    return rc;
+}
+
 /* ---------------- the loop ---------------- */
+
+int sl_watch_confirmations_parse(sl_watch_opts *o, const char *text, sl_error *e)
+{
+    const char *p = text;
+    if (!*p) return sl_err(e, SL_EUSAGE, "--confirmations: empty (N, CHAIN=N or a list: 6,ethereum=12)");
+    while (*p) {
+        size_t len = strcspn(p, ","), nl;
+        const char *eq = memchr(p, '=', len), *num = eq ? eq + 1 : p;
+        char name[32], digits[8];
+        const sl_chain_def *d = NULL;
+        unsigned long v;
+        nl = (size_t)(p + len - num);
+        if (eq) {
+            if (eq == p || (size_t)(eq - p) >= sizeof name)
+                return sl_err(e, SL_EUSAGE, "--confirmations %s: '%.*s' is not CHAIN=N", text, (int)len, p);
+            memcpy(name, p, (size_t)(eq - p));
+            name[eq - p] = 0;
+            if (!(d = sl_chain_by_name(name)))
+                return sl_err(e, SL_EUSAGE, "--confirmations %s: unknown chain '%s' (btc, litecoin, ethereum, bsc, ...)", text, name);
+        }
+        if (!nl || nl >= sizeof digits || strspn(num, "0123456789") < nl)
+            return sl_err(e, SL_EUSAGE, "--confirmations %s: '%.*s' is not a number of blocks", text, (int)nl, num);
+        memcpy(digits, num, nl);
+        digits[nl] = 0;
+        v = strtoul(digits, NULL, 10);
+        if (v < 1 || v > 10000) return sl_err(e, SL_EUSAGE, "--confirmations %s: %lu is not from 1 to 10000", text, v);
+        if (!d) {
+            o->confirmations = (uint32_t)v;
+        } else {
+            size_t k = 0;
+            if (d->model == SL_MODEL_ACCOUNT && sl_eth_chain_by_name(d->name)->tron)
+                return sl_err(e, SL_EUSAGE, "--confirmations %s: the watcher does not follow Tron", text);
+            while (k < o->n_conf && strcmp(o->conf[k].chain, d->name)) k++;
+            if (k == sizeof o->conf / sizeof *o->conf) return sl_err(e, SL_EUSAGE, "--confirmations: too many chains");
+            snprintf(o->conf[k].chain, sizeof o->conf[k].chain, "%s", d->name);
+            o->conf[k].n = (uint32_t)v;
+            if (k == o->n_conf) o->n_conf++;
+        }
+        p += len;
+        if (*p == ',') {
+            p++;
+            if (!*p) return sl_err(e, SL_EUSAGE, "--confirmations %s: ends with a comma", text);
+        }
+    }
+    return SL_OK;
+}
 
 static void sleep_s(double s)
 {
@@ -582,7 +701,6 @@ int sl_watch_run(const sl_watch_opts *o, sl_error *e)
     if (mkdir(f.tmp, 0700) != 0 && errno != EEXIST) { rc = sl_err(e, SL_EIO, "%s: %s", f.tmp, strerror(errno)); goto out; }
     f.m.w = f.w;
     f.m.s = f.s;
-    f.m.outbox = o->webhook != NULL;
     if (sl_tags_exists(o->store_dir)) {
         sl_error te = {0};
         if (sl_tags_open(&f.m.tags, o->store_dir, SL_TAGS_RDONLY, &te)) f.m.tags = NULL;
@@ -604,13 +722,35 @@ int sl_watch_run(const sl_watch_opts *o, sl_error *e)
         chainf *c = &ch[nch++];
         c->name = o->eth_chain ? o->eth_chain : "ethereum";
         if (!sl_eth_chain_by_name(c->name)) { rc = sl_err(e, SL_EUSAGE, "unknown chain '%s'", c->name); goto out; }
+        if (sl_eth_chain_by_name(c->name)->tron) {
+            rc = sl_err(e, SL_EUSAGE, "Tron is watched by `sleuth ingest tron`, not by following a node "
+                                      "(docs/WATCH.md, \"Tron\")");
+            goto out;
+        }
         c->name = sl_eth_chain_by_name(c->name)->name;
         c->network = c->name, c->unit = "wei", c->url = o->eth_rpc;
         c->node_tip = eth_node_tip, c->node_hash = eth_node_hash, c->store_top = eth_store_top;
         c->store_hash = eth_store_hash, c->store_rollback = eth_store_rollback, c->ingest = eth_ingest, c->eval = wm_eval_eth;
         if ((rc = wrpc_open(&c->rpc, o->eth_rpc, e)) || (rc = sl_eth_chain_open(f.s, c->name, &f.m.ec, e))) goto out;
     }
-    /* alerts committed by an earlier run but not printed or delivered (a kill after the commit) */
+    /* the depth of each chain: its own, else the common one */
+    for (size_t k = 0; k < o->n_conf; k++) {
+        int i = 0;
+        while (i < nch && strcmp(ch[i].name, o->conf[k].chain)) i++;
+        if (i == nch) {
+            rc = sl_err(e, SL_EUSAGE, "--confirmations %s=%u: %s is not followed (%s)", o->conf[k].chain, o->conf[k].n,
+                        o->conf[k].chain, strcmp(o->conf[k].chain, "btc") ? "--eth-rpc URL --eth-chain NAME" : "--btc-rpc URL");
+            goto out;
+        }
+    }
+    for (int i = 0; i < nch; i++) {
+        ch[i].conf = o->confirmations ? o->confirmations : 1;
+        for (size_t k = 0; k < o->n_conf; k++)
+            if (!strcmp(ch[i].name, o->conf[k].chain)) ch[i].conf = o->conf[k].n;
+    }
+    /* alerts committed by an earlier run but not printed or delivered (a kill after the
+     * commit), and those raised while no webhook was configured or it was down */
+    if (o->webhook && (rc = wh_due_now(f.w, e))) goto out;
     if ((rc = emit(&f, e))) goto out;
     while (!g_stop) {
         bool all = true;
@@ -631,12 +771,18 @@ int sl_watch_run(const sl_watch_opts *o, sl_error *e)
         else if (!all) continue;
     }
     if (!rc && o->webhook) {
-        /* --once: deliveries that failed get a few more tries before the command ends */
-        uint64_t pending = 0;
-        for (int i = 0; i < 4 && !rc; i++) {
-            if ((rc = wh_flush(f.w, o->webhook, f.secret, o->quiet, &pending, e)) || !pending || !o->once) break;
-            sleep_s(1 << i);
+        /* --once: the rest of the queue (a round sends at most 200), and deliveries that
+         * failed get a few more rounds before the command ends; what is left stays queued */
+        uint64_t pending = 0, before = UINT64_MAX;
+        int fails = 0, retries = o->webhook_retries < 0 ? 0 : o->webhook_retries ? o->webhook_retries : 4;
+        while (!(rc = wh_flush(f.w, o->webhook, f.secret, o->quiet, &pending, e)) && pending && o->once && !g_stop) {
+            if (pending >= before && ++fails > retries) break;
+            if (pending >= before) sleep_s(1 << (fails - 1 < 8 ? fails - 1 : 8));
+            before = pending;
         }
+        if (!rc && pending) /* said even with --quiet: these alerts have not reached anyone */
+            fprintf(stderr, "sleuth watch: %llu alerts not delivered yet: queued for the next run with --webhook\n",
+                    (unsigned long long)pending);
     }
 out:
     for (int i = 0; i < nch; i++) wrpc_close(ch[i].rpc);

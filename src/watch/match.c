@@ -8,14 +8,17 @@
  *   move     an input of the block spends a watched output (output watches, an incident's
  *            taint set), or an output paid to a watched address or to an address of a
  *            watched cluster (Bitcoin family: the funds leave it); a flow sent by a watched
- *            address (accounts: the native coin).
+ *            address (accounts: the chain's coin and ERC-20/TRC-20 tokens; a watch with an
+ *            asset only that one).
  *            index = the input's index in its tx (accounts: the flow's position in its tx).
  *   service  a tx that moved watched funds pays an address tagged as a service (exchange,
  *            mixer, bridge, DEX, gambling, OTC, payment processor). index = the output's.
  * Incident taint sets follow the funds: a spent tainted output passes its taint on to the
  * outputs of the spending tx (haircut: in proportion to their values; poison: whole
  * values) that keep at least the watch's minimum; they join the set, marked with the
- * height that added them so a rollback removes them again.
+ * height that added them so a rollback removes them again. On account chains a set item
+ * is (address, asset): a watched address's payment in that asset passes the smaller of the
+ * amount and its taint on to the recipient, in the same asset.
  *
  * Idempotency key of an alert: "w<watch>:<chain>:<block hash>:<tx>:<event>:<index>#<g>",
  * g = how many times an alert of that key was retracted before (a block that comes back
@@ -38,7 +41,7 @@ int wm_init(wmatch *m, sl_error *e)
     sqlite3_stmt *st;
     int rc, s;
     m->n_ent = 0;
-    if ((rc = wdb_prep(m->w, &st, "SELECT id, kind, target, chain, policy, min_amount, label FROM watchlist ORDER BY id", e)))
+    if ((rc = wdb_prep(m->w, &st, "SELECT id, kind, target, chain, policy, min_amount, label, asset FROM watchlist ORDER BY id", e)))
         return rc;
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
         wentry *x;
@@ -48,11 +51,12 @@ int wm_init(wmatch *m, sl_error *e)
         x = &m->ent[m->n_ent++];
         memset(x, 0, sizeof *x);
         x->id = sqlite3_column_int64(st, 0);
-        for (int c = 1; c <= 6; c++) {
+        for (int c = 1; c <= 7; c++) {
             const char *t = (const char *)sqlite3_column_text(st, c);
-            char *d = c == 1 ? x->kind : c == 2 ? x->target : c == 3 ? x->chain : c == 4 ? x->policy : c == 5 ? x->min : x->label;
+            char *d = c == 1 ? x->kind : c == 2 ? x->target : c == 3 ? x->chain : c == 4 ? x->policy : c == 5 ? x->min
+                    : c == 6 ? x->label : x->asset;
             size_t cap = c == 1 ? sizeof x->kind : c == 2 ? sizeof x->target : c == 3 ? sizeof x->chain
-                       : c == 4 ? sizeof x->policy : c == 5 ? sizeof x->min : sizeof x->label;
+                       : c == 4 ? sizeof x->policy : c == 5 ? sizeof x->min : c == 6 ? sizeof x->label : sizeof x->asset;
             snprintf(d, cap, "%s", t ? t : "");
         }
     }
@@ -83,10 +87,17 @@ static unsigned __int128 min_of(const wentry *x, int decimals)
     return v;
 }
 
-/* Raises an alert (inside the caller's transaction). */
+/* The asset a flow moved on an account chain: the coin (contract "") or a token. */
+typedef struct wasset {
+    char contract[43];   /* "" the chain's coin, else "0x…" lower-case (Tron: a T-address) */
+    char symbol[48];     /* "ETH", a bundled token's symbol, else the EIP-55 contract */
+    int decimals;        /* -1: a token sleuth has no decimals for */
+} wasset;
+
+/* Raises an alert (inside the caller's transaction). as: a token's (NULL: the coin). */
 static int raise_alert(wmatch *m, const wblock *b, const wentry *x, const char *event, const char *tx, uint32_t index,
                        const char *address, const char *amount, const char *tainted, const char *svc_label,
-                       const char *svc_cat, sl_error *e)
+                       const char *svc_cat, const wasset *as, sl_error *e)
 {
     char base[300], key[320];
     sqlite3_stmt *st;
@@ -127,7 +138,14 @@ static int raise_alert(wmatch *m, const wblock *b, const wentry *x, const char *
     if (address) cJSON_AddStringToObject(doc, "address", address);
     else cJSON_AddNullToObject(doc, "address");
     cJSON_AddStringToObject(doc, "amount", amount);
-    cJSON_AddStringToObject(doc, "unit", b->unit);
+    cJSON_AddStringToObject(doc, "unit", as && as->contract[0] ? "units" : b->unit);
+    if (as && as->contract[0]) {
+        cJSON *a = cJSON_AddObjectToObject(doc, "asset");
+        cJSON_AddStringToObject(a, "contract", as->contract);
+        cJSON_AddStringToObject(a, "symbol", as->symbol);
+        if (as->decimals >= 0) cJSON_AddNumberToObject(a, "decimals", as->decimals);
+        else cJSON_AddNullToObject(a, "decimals");
+    }
     if (tainted) cJSON_AddStringToObject(doc, "tainted", tainted);
     if (svc_label) {
         cJSON *s = cJSON_AddObjectToObject(doc, "service");
@@ -135,7 +153,7 @@ static int raise_alert(wmatch *m, const wblock *b, const wentry *x, const char *
         cJSON_AddStringToObject(s, "category", svc_cat ? svc_cat : "");
     }
     cJSON_AddNumberToObject(doc, "raised", (double)time(NULL));
-    rc = wdb_alert_put(m->w, doc, key, m->outbox, &ins, e);
+    rc = wdb_alert_put(m->w, doc, key, &ins, e);
     cJSON_Delete(doc);
     if (!rc && ins) m->raised++;
     return rc;
@@ -160,15 +178,15 @@ static bool service_of(wmatch *m, const char *chain, const char *addr, char *lab
     return found;
 }
 
-/* The items of (chain, kind, key): calls fn for each (watch id, amount, spent). */
-typedef struct hit { int64_t watch; unsigned __int128 amount; bool spent; } hit;
+/* The items of (chain, kind, key): each one's watch id, asset ('' the coin), amount, spent. */
+typedef struct hit { int64_t watch; unsigned __int128 amount; bool spent; char asset[43]; } hit;
 static int items_of(wmatch *m, const char *chain, const char *kind, const char *key, hit *out, size_t cap, size_t *n,
                     sl_error *e)
 {
     sqlite3_stmt *st;
     int rc, s;
     *n = 0;
-    if ((rc = wdb_prep(m->w, &st, "SELECT watch, amount, spent FROM item WHERE chain = ? AND kind = ? AND key = ?", e))) return rc;
+    if ((rc = wdb_prep(m->w, &st, "SELECT watch, amount, spent, asset FROM item WHERE chain = ? AND kind = ? AND key = ?", e))) return rc;
     sqlite3_bind_text(st, 1, chain, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
@@ -176,6 +194,7 @@ static int items_of(wmatch *m, const char *chain, const char *kind, const char *
         out[*n].watch = sqlite3_column_int64(st, 0);
         if (!wdb_u128_parse((const char *)sqlite3_column_text(st, 1), &out[*n].amount)) out[*n].amount = 0;
         out[*n].spent = sqlite3_column_type(st, 2) != SQLITE_NULL;
+        snprintf(out[*n].asset, sizeof out[*n].asset, "%s", (const char *)sqlite3_column_text(st, 3));
         (*n)++;
     }
     sqlite3_finalize(st);
@@ -197,14 +216,14 @@ static int item_mark_spent(wmatch *m, const char *chain, const char *key, int64_
     return rc;
 }
 
-static int item_add(wmatch *m, int64_t watch, const char *chain, const char *kind, const char *key,
+static int item_add(wmatch *m, int64_t watch, const char *chain, const char *kind, const char *key, const char *asset,
                     unsigned __int128 amount, uint64_t height, sl_error *e)
 {
     sqlite3_stmt *st;
     char amt[40];
     int rc;
     wdb_u128_dec(amt, amount);
-    if ((rc = wdb_prep(m->w, &st, "INSERT OR IGNORE INTO item(watch,chain,kind,key,amount,height) VALUES(?,?,?,?,?,?)", e)))
+    if ((rc = wdb_prep(m->w, &st, "INSERT OR IGNORE INTO item(watch,chain,kind,key,amount,height,asset) VALUES(?,?,?,?,?,?,?)", e)))
         return rc;
     sqlite3_bind_int64(st, 1, watch);
     sqlite3_bind_text(st, 2, chain, -1, SQLITE_STATIC);
@@ -212,6 +231,7 @@ static int item_add(wmatch *m, int64_t watch, const char *chain, const char *kin
     sqlite3_bind_text(st, 4, key, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, amt, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 6, (int64_t)height);
+    sqlite3_bind_text(st, 7, asset, -1, SQLITE_STATIC);
     rc = sqlite3_step(st) == SQLITE_DONE ? SL_OK : wdb_fail(m->w, "add item", e);
     sqlite3_finalize(st);
     return rc;
@@ -279,7 +299,7 @@ int wm_eval_btc(wmatch *m, const wblock *b, uint32_t bidx, sl_error *e)
                 if (strcmp(x->kind, "incident") == 0 ? h[i].amount >= min_of(x, 8)
                                                      : (unsigned __int128)(v.value == UINT64_MAX ? 0 : v.value) >= min_of(x, 8))
                     rc = raise_alert(m, b, x, "move", txid, k, addr[0] ? addr : NULL, amt,
-                                     strcmp(x->kind, "incident") == 0 ? tn : NULL, NULL, NULL, e);
+                                     strcmp(x->kind, "incident") == 0 ? tn : NULL, NULL, NULL, NULL, e);
             }
             if (rc || !addr[0]) continue;
             /* watched addresses */
@@ -288,7 +308,7 @@ int wm_eval_btc(wmatch *m, const wblock *b, uint32_t bidx, sl_error *e)
                 const wentry *x = entry_of(m, h[i].watch);
                 if (!x || (v.value != UINT64_MAX && (unsigned __int128)v.value < min_of(x, 8))) continue;
                 moved_add(mv, &nmv, x->id, 0);
-                rc = raise_alert(m, b, x, "move", txid, k, addr, amt, NULL, NULL, NULL, e);
+                rc = raise_alert(m, b, x, "move", txid, k, addr, amt, NULL, NULL, NULL, NULL, e);
             }
             /* watched clusters */
             if (m->cl_btc && v.addr)
@@ -303,7 +323,7 @@ int wm_eval_btc(wmatch *m, const wblock *b, uint32_t bidx, sl_error *e)
                     snprintf(want, sizeof want, "btc:%u", cid);
                     if (strcmp(want, x->target) || (v.value != UINT64_MAX && (unsigned __int128)v.value < min_of(x, 8))) continue;
                     moved_add(mv, &nmv, x->id, 0);
-                    rc = raise_alert(m, b, x, "move", txid, k, addr, amt, NULL, NULL, NULL, e);
+                    rc = raise_alert(m, b, x, "move", txid, k, addr, amt, NULL, NULL, NULL, NULL, e);
                 }
         }
         if (rc || !nmv) continue;
@@ -327,12 +347,12 @@ int wm_eval_btc(wmatch *m, const wblock *b, uint32_t bidx, sl_error *e)
                     share = strcmp(x->policy, "poison") == 0 ? (unsigned __int128)o.value
                                                               : mv[i].taint * o.value / in_total;
                     if (share && share >= min_of(x, 8) && o.type != SL_SCRIPT_OP_RETURN)
-                        rc = item_add(m, x->id, "btc", "out", okey, share, b->height, e);
+                        rc = item_add(m, x->id, "btc", "out", okey, "", share, b->height, e);
                 }
                 wdb_u128_dec(tn, share);
                 if (!rc && svc)
                     rc = raise_alert(m, b, x, "service", txid, j, addr, amt, strcmp(x->kind, "incident") == 0 ? tn : NULL,
-                                     lab, cat, e);
+                                     lab, cat, NULL, e);
             }
         }
     }
@@ -341,26 +361,66 @@ int wm_eval_btc(wmatch *m, const wblock *b, uint32_t bidx, sl_error *e)
 
 /* ---------------- account chains ---------------- */
 
+/* An account as the watcher keys it: EVM 0x + lower-case hex, Tron its T-address. */
 static void eth_addr_text(const sl_eth_chain *c, uint32_t id, char out[43])
 {
     sl_eth_addr a;
     out[0] = 0;
     if (!sl_eth_acct_addr(c, id, &a)) return;
+    if (sl_eth_chain_info_get(c)->tron) {
+        sl_tron_addr_encode(out, &a);
+        return;
+    }
     out[0] = '0', out[1] = 'x';
     sl_hex_encode(out + 2, a.b, 20);
+}
+
+/* The asset of flow f: its contract, symbol and decimals. */
+static void eth_asset(const wmatch *m, const sl_eth_flowrec *f, wasset *as)
+{
+    sl_eth_addr a;
+    const sl_eth_token *t;
+    as->contract[0] = 0;
+    sl_eth_asset_name(m->ec, f->asset, as->symbol);
+    as->decimals = sl_eth_chain_info_get(m->ec)->decimals;
+    if (f->asset == 0 || !sl_eth_asset_addr(m->ec, f->asset, &a)) return;
+    if (sl_eth_chain_info_get(m->ec)->tron) {
+        sl_tron_addr_encode(as->contract, &a);
+    } else {
+        as->contract[0] = '0', as->contract[1] = 'x';
+        sl_hex_encode(as->contract + 2, a.b, 20);
+    }
+    t = sl_eth_token_find(sl_eth_chain_info_get(m->ec)->name, &a);
+    as->decimals = t ? t->decimals : -1;
+}
+
+/* Whether watch x covers a flow of asset as, and the least amount that alerts (base
+ * units): a watch without an asset covers every asset, its minimum bounding the coin only;
+ * a watch of one asset has its minimum in that asset's unit (a token of unknown decimals:
+ * its base units). */
+static bool covers(const wentry *x, const wasset *as, unsigned __int128 *min)
+{
+    *min = 0;
+    if (!x->asset[0]) {
+        if (!as->contract[0]) *min = min_of(x, as->decimals);
+        return true;
+    }
+    if (strcmp(x->asset, as->contract[0] ? as->contract : "native")) return false;
+    *min = min_of(x, as->decimals < 0 ? 0 : as->decimals);
+    return true;
 }
 
 int wm_eval_eth(wmatch *m, const wblock *b, uint32_t bidx, sl_error *e)
 {
     const sl_eth_blockrec *r = sl_eth_block_at(m->ec, bidx);
-    int decimals = sl_eth_chain_info_get(m->ec)->decimals;
+    bool tron = sl_eth_chain_info_get(m->ec)->tron;
     int rc = SL_OK;
     for (uint64_t t = r->first_tx; t < r->first_tx + r->n_tx && !rc; t++) {
         const sl_eth_txrec *tx = sl_eth_tx_at(m->ec, t);
         char txh[67];
         if (!tx) break;
-        txh[0] = '0', txh[1] = 'x';
-        sl_hex_encode(txh + 2, tx->hash.b, 32);
+        txh[0] = '0', txh[1] = 'x'; /* Tron prints its hashes without 0x (as `sleuth tx` takes them) */
+        sl_hex_encode(txh + (tron ? 0 : 2), tx->hash.b, 32);
         for (uint32_t k = 0; k < tx->n_flows && !rc; k++) {
             const sl_eth_flowrec *f = sl_eth_flow_at(m->ec, tx->first_flow + k);
             char from[43], to[43], amt[SL_U256_DEC_MAX], lab[200], cat[64];
@@ -368,25 +428,32 @@ int wm_eval_eth(wmatch *m, const wblock *b, uint32_t bidx, sl_error *e)
             hit h[16];
             size_t nh;
             unsigned __int128 v128;
+            wasset as;
             bool svc;
-            if (!f || f->asset != 0) continue; /* the native coin; tokens are not watched yet */
+            if (!f) continue;
             eth_addr_text(m->ec, f->from, from);
             eth_addr_text(m->ec, f->to, to);
             if (!from[0]) continue;
             sl_eth_flow_amount(m->ec, f, &v);
             sl_u256_dec(amt, &v);
             v128 = sl_u256_fits(&v, 128) ? ((unsigned __int128)v.w[1] << 64 | v.w[0]) : ~(unsigned __int128)0;
+            if (v128 == 0) continue; /* a zero transfer moves nothing (address-poisoning spam) */
             if ((rc = items_of(m, b->chain, "addr", from, h, 16, &nh, e))) break;
-            svc = to[0] && nh && service_of(m, b->chain, to, lab, sizeof lab, cat, sizeof cat);
+            if (!nh) continue;
+            eth_asset(m, f, &as);
+            svc = to[0] && service_of(m, b->chain, to, lab, sizeof lab, cat, sizeof cat);
             for (size_t i = 0; i < nh && !rc; i++) {
                 const wentry *x = entry_of(m, h[i].watch);
-                if (!x || v128 < min_of(x, decimals) || v128 == 0) continue;
-                rc = raise_alert(m, b, x, "move", txh, k, from, amt, NULL, NULL, NULL, e);
-                if (!rc && svc) rc = raise_alert(m, b, x, "service", txh, k, to, amt, NULL, lab, cat, e);
+                bool incident = x && strcmp(x->kind, "incident") == 0;
+                unsigned __int128 min;
+                /* an incident set's item is the address's taint in one asset */
+                if (!x || (incident && strcmp(h[i].asset, as.contract)) || !covers(x, &as, &min) || v128 < min) continue;
+                rc = raise_alert(m, b, x, "move", txh, k, from, amt, NULL, NULL, NULL, &as, e);
+                if (!rc && svc) rc = raise_alert(m, b, x, "service", txh, k, to, amt, NULL, lab, cat, &as, e);
                 /* an incident set follows the funds to the recipient */
-                if (!rc && strcmp(x->kind, "incident") == 0 && to[0] && !svc) {
+                if (!rc && incident && to[0] && !svc) {
                     unsigned __int128 share = v128 < h[i].amount ? v128 : h[i].amount;
-                    if (share && share >= min_of(x, decimals)) rc = item_add(m, x->id, b->chain, "addr", to, share, b->height, e);
+                    if (share && share >= min) rc = item_add(m, x->id, b->chain, "addr", to, as.contract, share, b->height, e);
                 }
             }
         }
@@ -411,7 +478,8 @@ int wm_rollback(wmatch *m, const char *chain, uint64_t fork, const char *why, sl
         cJSON *a = cJSON_Parse((const char *)sqlite3_column_text(st, 2)), *doc = cJSON_CreateObject();
         char rkey[360];
         bool ins;
-        static const char *const copy[] = {"event", "watch", "chain", "network", "height", "block", "tx", "index", "address", "amount", "unit"};
+        static const char *const copy[] = {"event", "watch", "chain", "network", "height", "block", "tx", "index", "address",
+                                           "amount", "unit", "asset"};
         cJSON_AddStringToObject(doc, "type", "retraction");
         cJSON_AddNullToObject(doc, "id");
         snprintf(rkey, sizeof rkey, "retract:%s", key);
@@ -424,7 +492,7 @@ int wm_rollback(wmatch *m, const char *chain, uint64_t fork, const char *why, sl
         }
         cJSON_AddStringToObject(doc, "reason", why);
         cJSON_AddNumberToObject(doc, "raised", (double)time(NULL));
-        rc = wdb_alert_put(m->w, doc, rkey, m->outbox, &ins, e);
+        rc = wdb_alert_put(m->w, doc, rkey, &ins, e);
         if (!rc && ins) m->raised++;
         cJSON_Delete(doc);
         cJSON_Delete(a);

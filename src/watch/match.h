@@ -13,6 +13,7 @@
 typedef struct wentry {
     int64_t id;
     char kind[16], target[160], chain[32], policy[16], min[48], label[208];
+    char asset[48];       /* "" every asset of the chain, "native" its coin, "0x…" a token */
 } wentry;
 
 /* The block being judged. */
@@ -31,7 +32,6 @@ typedef struct wmatch {
     sl_eth_chain *ec;        /* the followed account chain (NULL: none) */
     sl_tags *tags;           /* service tags (NULL: the store has none) */
     sl_cluster *cl_btc;      /* the Bitcoin-family clustering (NULL: none built) */
-    bool outbox;             /* queue alerts for the webhook */
     wentry *ent;
     size_t n_ent, cap_ent;
     uint64_t raised;         /* alerts and retractions newly inserted */

@@ -40,10 +40,10 @@ void wdb_u128_dec(char out[40], unsigned __int128 v);
 /* Parses decimal text of at most 39 digits (false otherwise). */
 bool wdb_u128_parse(const char *s, unsigned __int128 *v);
 /* Inserts an alert or retraction row with this idempotency key (INSERT OR IGNORE) and, when
- * it is new and a webhook is configured (outbox true), its outbox row. doc: the JSON
+ * it is new, its outbox row (queued for the webhook, configured or not). doc: the JSON
  * document, whose "id" is filled here; *inserted says whether the key was new. Inside the
  * caller's transaction. */
-int wdb_alert_put(sl_watch *w, cJSON *doc, const char *key, bool outbox, bool *inserted, sl_error *e) SL_MUST_USE;
+int wdb_alert_put(sl_watch *w, cJSON *doc, const char *key, bool *inserted, sl_error *e) SL_MUST_USE;
 
 /* ---- rpc.c: JSON-RPC over HTTP (libcurl) ---- */
 typedef struct sl_jsonrpc wrpc; /* sleuth/jsonrpc.h, opened with the watcher's options */
@@ -72,9 +72,14 @@ int wrpc_block_hex(const cJSON *v, uint8_t **out, size_t *n, const char *what, s
 /* ---- webhook.c ---- */
 /* "sha256=<hex>" of HMAC-SHA256(secret, body) into out (72 bytes). */
 void wh_signature(char out[72], const char *secret, const char *body, size_t len);
-/* POSTs every outbox row whose time has come (oldest first); a delivered one leaves the
- * outbox, a failed one is tried again later (backoff 1, 2, 4 ... 300 s). Returns SL_OK even
- * when deliveries failed (they stay queued); *pending gets how many remain. */
+/* POSTs the undelivered outbox rows in alert order, from the oldest, while their time has
+ * come; a delivered one gets delivered_at and the URL (it is never sent again), a failure
+ * stops the round (later rows wait: the order is kept) and is tried again later (backoff
+ * 1, 2, 4 ... 300 s). Returns SL_OK even when deliveries failed (they stay queued);
+ * *pending gets how many are undelivered. */
 int wh_flush(sl_watch *w, const char *url, const char *secret, bool quiet, uint64_t *pending, sl_error *e) SL_MUST_USE;
+/* Makes every undelivered row due now (a new run tries at once, whatever the backoff of an
+ * earlier one said). */
+int wh_due_now(sl_watch *w, sl_error *e) SL_MUST_USE;
 
 #endif
