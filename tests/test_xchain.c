@@ -1109,6 +1109,14 @@ static void x2_write_rules(const char *dir)
     write_text(path, text);
 }
 
+/* A block holding one plain transfer and its receipt. */
+static void eth_plain(FILE *f, int num, const char *from, const char *to, const char *value)
+{
+    char t[2000];
+    eth_tx(t, num, num, from, to, value, "0x"), eth_block(f, num, t);
+    eth_receipt(f, num, num, from, to, "");
+}
+
 static void build_x2(void)
 {
     static rt_tx c0, c1, c2, c3, c4, c5, c6, tin5, tname, rel, dep2, chg;
@@ -1141,8 +1149,7 @@ static void build_x2(void)
     snprintf(path, sizeof path, "%s/world.jsonl", dir);
     FILE *f = fopen(path, "w");
     cr_assert_not_null(f);
-    eth_tx(t, 1, 1, FUNDER, THIEF, "0x8ac7230489e80000", "0x"), eth_block(f, 1, t);
-    eth_receipt(f, 1, 1, FUNDER, THIEF, "");
+    eth_plain(f, 1, FUNDER, THIEF, "0x8ac7230489e80000");
     /* e2: the THORChain deposit whose memo names a THORName */
     eth_tx(t, 2, 2, THIEF, ROUTER, "0x3782dace9d900000", "0x44bc937b0000000000000000000000000000000000000000"), eth_block(f, 2, t);
     data[0] = logs[0] = 0;
@@ -1152,10 +1159,8 @@ static void build_x2(void)
     eth_receipt(f, 2, 2, THIEF, ROUTER, logs);
     eth_trace(f, 2, 2, THIEF, ROUTER, "0x3782dace9d900000", ROUTER, VE, "0x3782dace9d900000");
     /* e3, e4: the bridge deposits */
-    eth_tx(t, 3, 3, THIEF, BDEP, "0x470de4df820000", "0x"), eth_block(f, 3, t);
-    eth_receipt(f, 3, 3, THIEF, BDEP, "");
-    eth_tx(t, 4, 4, THIEF, BDEP, "0x2386f26fc10000", "0x"), eth_block(f, 4, t);
-    eth_receipt(f, 4, 4, THIEF, BDEP, "");
+    eth_plain(f, 3, THIEF, BDEP, "0x470de4df820000");
+    eth_plain(f, 4, THIEF, BDEP, "0x2386f26fc10000");
     /* e5: TransferOutAndCallV5: topics vault, to; data target, amount, finalAsset, amountOutMin,
      * then the offsets of memo (0xe0), payload (0x160) and originAddress (0x1a0) */
     eth_tx(t, 5, 5, VE, ROUTER, "0x6f05b59d3b20000", "0x3a6e2e3c0000000000000000000000000000000000000000"), eth_block(f, 5, t);
@@ -1171,12 +1176,9 @@ static void build_x2(void)
     eth_receipt(f, 5, 5, VE, ROUTER, logs);
     eth_trace(f, 5, 5, VE, ROUTER, "0x6f05b59d3b20000", ROUTER, AGG, "0x6f05b59d3b20000");
     /* e6..e8: the release address R2 funded, then its two payments */
-    eth_tx(t, 6, 6, FUNDER, R2, "0xde0b6b3a7640000", "0x"), eth_block(f, 6, t);
-    eth_receipt(f, 6, 6, FUNDER, R2, "");
-    eth_tx(t, 7, 7, R2, U8, "0x6a39e43ec8c000", "0x"), eth_block(f, 7, t);
-    eth_receipt(f, 7, 7, R2, U8, "");
-    eth_tx(t, 8, 8, R2, U9, "0x4704cc910f6000", "0x"), eth_block(f, 8, t);
-    eth_receipt(f, 8, 8, R2, U9, "");
+    eth_plain(f, 6, FUNDER, R2, "0xde0b6b3a7640000");
+    eth_plain(f, 7, R2, U8, "0x6a39e43ec8c000");
+    eth_plain(f, 8, R2, U9, "0x4704cc910f6000");
     fclose(f);
 
     x2_write_rules(d);

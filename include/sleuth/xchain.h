@@ -8,7 +8,9 @@
  *
  * THORChain memo syntax: ../shared/data/tags/thorchain/THORCHAIN_MEMO_SPEC.md (summary of
  * thornode's x/thorchain/memo); matching rules and decisions: docs/LAUNDERING.md.
- * Files: src/laundering/thormemo.c (parser), src/laundering/xchain.c (matching).
+ * Files: src/laundering/thormemo.c (parser), src/laundering/xchain.c (matching),
+ * src/laundering/bridges.c (bridge rules, their pairing and its cache per store commit),
+ * src/laundering/thornames.c (the analyst's THORNames file).
  */
 #ifndef SLEUTH_XCHAIN_H
 #define SLEUTH_XCHAIN_H

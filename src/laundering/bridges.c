@@ -14,7 +14,6 @@
  */
 #include "sleuth/xchain.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -157,52 +156,20 @@ bool sl_bridge_rules_is_file(const char *path) { return sl_knowledge__has_top_ke
 int sl_bridge_rules_import(const char *store_dir, const char *path, size_t *n, sl_error *e)
 {
     sl_bridge_rules r = {0};
-    char dir[4096], dst[4400];
-    const char *base = strrchr(path, '/');
     int rc = sl_bridge_rules_read(path, &r, e);
     *n = 0;
-    base = base ? base + 1 : path;
     if (!rc && !r.n) rc = sl_err(e, SL_EUSAGE, "%s: the list `bridges:` is empty", path);
-    if (!rc && (!base[0] || base[0] == '.')) rc = sl_err(e, SL_EUSAGE, "%s: a file name that does not start with '.' expected", path);
-    if (!rc) rc = sl_knowledge__dir(dir, sizeof dir, store_dir, "bridges.d", true, e);
-    if (!rc) {
-        snprintf(dst, sizeof dst, "%s/%s%s", dir, base, strstr(base, ".yaml") || strstr(base, ".yml") ? "" : ".yaml");
-        rc = sl_knowledge__copy_file(path, dst, e);
-    }
+    if (!rc) rc = sl_knowledge__keep_yaml(store_dir, "bridges.d", path, e);
     if (!rc) *n = r.n;
     sl_bridge_rules_free(&r);
     return rc;
 }
 
-static int name_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int load_one(void *ctx, const char *path, sl_error *e) { return sl_bridge_rules_read(path, ctx, e); }
 
 int sl_bridge_rules_load(const char *store_dir, sl_bridge_rules *out, sl_error *e)
 {
-    char dir[4096], path[4400];
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    struct dirent *d;
-    DIR *dh;
-    int rc = SL_OK;
-    if ((rc = sl_knowledge__dir(dir, sizeof dir, store_dir, "bridges.d", false, e))) return rc;
-    if (!(dh = opendir(dir))) return errno == ENOENT ? SL_OK : sl_err(e, SL_EIO, "%s: %s", dir, strerror(errno));
-    while (!rc && (d = readdir(dh))) {
-        size_t l = strlen(d->d_name);
-        void *q = names;
-        if (d->d_name[0] == '.' || l < 5 || (strcmp(d->d_name + l - 5, ".yaml") && strcmp(d->d_name + l - 4, ".yml"))) continue;
-        if (sl_grow(&q, &cap, n + 1, sizeof *names) || !(((char **)q)[n] = sl_strdup(d->d_name))) rc = sl_err(e, SL_ENOMEM, "out of memory");
-        names = q;
-        if (!rc) n++;
-    }
-    closedir(dh);
-    if (n > 1) qsort(names, n, sizeof *names, name_cmp);
-    for (size_t i = 0; i < n && !rc; i++) {
-        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        rc = sl_bridge_rules_read(path, out, e);
-    }
-    for (size_t i = 0; i < n; i++) sl_free(names[i]);
-    sl_free(names);
-    return rc;
+    return sl_knowledge__each_yaml(store_dir, "bridges.d", load_one, out, e);
 }
 
 /* ---------------- pairing ---------------- */

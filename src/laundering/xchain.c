@@ -389,7 +389,8 @@ static int one_inbound(find_ctx *c, const arow *r)
         if (!ov || sl_thor_memo_parse(o->text, strlen(o->text), &om, &e2) || !outbound_payment(c, ov, o, &dest, &f) || !f.amount)
             continue;
         if (!dest.name && om.type == SL_THOR_OUT && unnamed_thorname(ov, m.dest))
-            snprintf(dnote, sizeof dnote, "to THORName %s, not in the names file: first non-vault output, ", m.dest);
+            snprintf(dnote, sizeof dnote, "to THORName %s, not in the names file: %s, ", m.dest,
+                     ov->model == SL_MODEL_UTXO ? "first non-vault output" : "the payee the outbound names");
         sl_xchain x = base;
         x.kind = om.type == SL_THOR_REFUND ? SL_XC_THOR_REFUND : SL_XC_THOR_SWAP;
         x.matched = true;
