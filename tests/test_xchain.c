@@ -1199,22 +1199,30 @@ static void build_x2(void)
 
 TestSuite(xchain2, .init = build_x2);
 
-/* The store at path opened with its views and annotations, every crossing found. */
-static void x2_find(const char *path, sl_store **s, sl_flow_set **fs, sl_annot **a, sl_xchain_list *l)
+/* A store opened with its views and annotations, and every crossing found in it. */
+typedef struct x2_open {
+    sl_store *s;
+    sl_flow_set *fs;
+    sl_annot *a;
+    sl_xchain_list l;
+} x2_open;
+
+static void x2_find(const char *path, x2_open *w)
 {
     sl_error e = {0};
-    cr_assert_eq(sl_store_open(s, path, SL_STORE_RDONLY, &e), SL_OK, "%s", e.msg);
-    cr_assert_eq(sl_flow_set_open(fs, *s, &e), SL_OK, "%s", e.msg);
-    cr_assert_eq(sl_annot_open(a, *s, &e), SL_OK, "%s", e.msg);
-    cr_assert_eq(sl_xchain_find(*fs, *a, l, &e), SL_OK, "%s", e.msg);
+    memset(w, 0, sizeof *w);
+    cr_assert_eq(sl_store_open(&w->s, path, SL_STORE_RDONLY, &e), SL_OK, "%s", e.msg);
+    cr_assert_eq(sl_flow_set_open(&w->fs, w->s, &e), SL_OK, "%s", e.msg);
+    cr_assert_eq(sl_annot_open(&w->a, w->s, &e), SL_OK, "%s", e.msg);
+    cr_assert_eq(sl_xchain_find(w->fs, w->a, &w->l, &e), SL_OK, "%s", e.msg);
 }
 
-static void x2_close(sl_store *s, sl_flow_set *fs, sl_annot *a, sl_xchain_list *l)
+static void x2_close(x2_open *w)
 {
-    sl_xchain_list_free(l);
-    sl_annot_close(a);
-    sl_flow_set_close(fs);
-    sl_store_close(s);
+    sl_xchain_list_free(&w->l);
+    sl_annot_close(w->a);
+    sl_flow_set_close(w->fs);
+    sl_store_close(w->s);
 }
 
 /* The crossing leaving from (tx, index) on chain `chain`, NULL when none; *count how many. */
@@ -1269,20 +1277,17 @@ Test(xchain2, transfer_out_and_call_v5_is_an_outbound_paying_its_aggregator)
     cr_assert_not(sl_annot_router_payee(&r, payee));
 
     /* in the world: TIN5:0 (90000 sat to the vault) -> e5's ROUTER -> AGG flow (0.5 ETH, flow 1) */
-    sl_store *st;
-    sl_flow_set *fs;
-    sl_annot *a;
-    sl_xchain_list l = {0};
+    x2_open w;
     int count;
-    x2_find(X2, &st, &fs, &a, &l);
-    const sl_xchain *x = leaving(fs, &l, "bitcoin", TIN5_ID, 0, &count);
+    x2_find(X2, &w);
+    const sl_xchain *x = leaving(w.fs, &w.l, "bitcoin", TIN5_ID, 0, &count);
     cr_assert_eq(count, 1);
     cr_assert_eq(x->kind, SL_XC_THOR_SWAP);
-    arrives_at(fs, x, H(5), 1);
+    arrives_at(w.fs, x, H(5), 1);
     cr_assert(x->link.from_amount == 90000 && x->link.to_amount == (sl_u128)500000000000000000ULL);
     cr_assert_str_eq(x->memo, "=:ETH.USDT:" DEST4 ":0");
     cr_assert_eq(strcasecmp(x->out_memo + 4, TIN5_ID), 0);
-    x2_close(st, fs, a, &l);
+    x2_close(&w);
     /* `sleuth tx` decodes it field by field */
     cJSON *j = sleuth_json("tx --store %s --json %s5", X2, H());
     const cJSON *ev = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "events"), 0);
@@ -1302,37 +1307,34 @@ Test(xchain2, transfer_out_and_call_v5_is_an_outbound_paying_its_aggregator)
 
 Test(xchain2, a_thorname_destination_is_resolved_by_the_names_file)
 {
-    sl_store *s;
-    sl_flow_set *fs;
-    sl_annot *a;
-    sl_xchain_list l = {0};
+    x2_open w;
     int count;
     /* without a names file: today's fallback, the first output neither OP_RETURN nor vault (X),
      * and the note says so */
-    x2_find(X2, &s, &fs, &a, &l);
-    const sl_xchain *x = leaving(fs, &l, "ethereum", H(2), 0, &count);
+    x2_find(X2, &w);
+    const sl_xchain *x = leaving(w.fs, &w.l, "ethereum", H(2), 0, &count);
     cr_assert_eq(count, 1);
-    arrives_at(fs, x, TNAME_ID, 0);
+    arrives_at(w.fs, x, TNAME_ID, 0);
     cr_assert(x->link.to_amount == 30000);
     cr_assert(strstr(x->link.note, "memo =:BTC.BTC:myname, to THORName myname, not in the names file: first non-vault "
                                    "output, matched by OUT:"),
               "%s", x->link.note);
-    x2_close(s, fs, a, &l);
+    x2_close(&w);
     /* with it: the named address DN, TNAME:2 (27000000 sat) */
-    x2_find(X2N, &s, &fs, &a, &l);
-    x = leaving(fs, &l, "ethereum", H(2), 0, &count);
+    x2_find(X2N, &w);
+    x = leaving(w.fs, &w.l, "ethereum", H(2), 0, &count);
     cr_assert_eq(count, 1);
-    arrives_at(fs, x, TNAME_ID, 2);
+    arrives_at(w.fs, x, TNAME_ID, 2);
     cr_assert(x->link.from_amount == (sl_u128)4000000000000000000ULL && x->link.to_amount == 27000000);
     char want[300];
     snprintf(want, sizeof want, "memo =:BTC.BTC:myname, to THORName myname = %s (x2names.yaml line 3), matched by OUT:",
              rt_addr(DN));
     cr_assert(strstr(x->link.note, want), "%s", x->link.note);
     /* the ETH entry of the same name does not change the V5 outbound (its payee is the aggregator) */
-    x = leaving(fs, &l, "bitcoin", TIN5_ID, 0, &count);
+    x = leaving(w.fs, &w.l, "bitcoin", TIN5_ID, 0, &count);
     cr_assert_eq(count, 1);
-    arrives_at(fs, x, H(5), 1);
-    x2_close(s, fs, a, &l);
+    arrives_at(w.fs, x, H(5), 1);
+    x2_close(&w);
     /* the trace follows it: 4 ETH arrive as 27000000 sat held at DN */
     cJSON *j = sleuth_json("trace --store %s --chain ethereum --tx %s2:0 --json", X2N, H());
     const cJSON *lk = crossing_link(j);
@@ -1365,38 +1367,35 @@ Test(xchain2, a_names_file_with_errors_is_refused_with_its_line)
 
 Test(xchain2, a_bridge_releases_and_takes_deposits_on_the_bitcoin_chain)
 {
-    sl_store *s;
-    sl_flow_set *fs;
-    sl_annot *a;
-    sl_xchain_list l = {0};
+    x2_open w;
     int count;
-    x2_find(X2, &s, &fs, &a, &l);
+    x2_find(X2, &w);
     /* A: 2e16 wei -> REL:1 (U6 1994000 sat, the first output that fits; U5's 1995000 fits too) */
-    const sl_xchain *x = leaving(fs, &l, "ethereum", H(3), 0, &count);
+    const sl_xchain *x = leaving(w.fs, &w.l, "ethereum", H(3), 0, &count);
     cr_assert_eq(count, 1);
     cr_assert_eq(x->kind, SL_XC_BRIDGE);
-    arrives_at(fs, x, REL_ID, 1);
+    arrives_at(w.fs, x, REL_ID, 1);
     cr_assert(x->link.from_amount == (sl_u128)20000000000000000ULL && x->link.to_amount == 1994000);
     cr_assert_eq(x->link.origin, SL_LINK_RULE);
     cr_assert(strstr(x->link.note, "bridge eth-to-btc: deposit paired with its release by rule (x2rules.yaml line 2"), "%s",
               x->link.note);
     /* B: 1e16 wei -> REL:3 (U7 998000; U5's 1995000 is too large) */
-    x = leaving(fs, &l, "ethereum", H(4), 0, &count);
+    x = leaving(w.fs, &w.l, "ethereum", H(4), 0, &count);
     cr_assert_eq(count, 1);
-    arrives_at(fs, x, REL_ID, 3);
+    arrives_at(w.fs, x, REL_ID, 3);
     cr_assert(x->link.to_amount == 998000);
     /* a deposit on the Bitcoin chain: DEP2:0 (3000000 sat) -> e7 (2.99e16 wei to U8) */
-    x = leaving(fs, &l, "bitcoin", DEP2_ID, 0, &count);
+    x = leaving(w.fs, &w.l, "bitcoin", DEP2_ID, 0, &count);
     cr_assert_eq(count, 1);
-    arrives_at(fs, x, H(7), 0);
+    arrives_at(w.fs, x, H(7), 0);
     cr_assert(x->link.from_amount == 3000000 && x->link.to_amount == (sl_u128)29900000000000000ULL);
     /* D6's change to itself is not a deposit: e8 stays unpaired */
-    x = leaving(fs, &l, "bitcoin", CHG_ID, 1, &count);
+    x = leaving(w.fs, &w.l, "bitcoin", CHG_ID, 1, &count);
     cr_assert_eq(count, 0);
     size_t bridges = 0;
-    for (size_t i = 0; i < l.n; i++) bridges += l.v[i].kind == SL_XC_BRIDGE;
+    for (size_t i = 0; i < w.l.n; i++) bridges += w.l.v[i].kind == SL_XC_BRIDGE;
     cr_assert_eq(bridges, 3);
-    x2_close(s, fs, a, &l);
+    x2_close(&w);
     /* traced: deposit A's 0.02 ETH arrive as 1994000 sat held at U6 */
     cJSON *j = sleuth_json("trace --store %s --chain ethereum --tx %s3:0 --json", X2, H());
     const cJSON *lk = crossing_link(j);
@@ -1407,6 +1406,15 @@ Test(xchain2, a_bridge_releases_and_takes_deposits_on_the_bitcoin_chain)
     amount_is(lk, "to_amount", "1994000");
     cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "conservation"), "balanced")));
     amount_is(end_at(j, rt_addr(U6), "BTC", "held"), "amount", "1994000");
+    cJSON_Delete(j);
+    /* and from the Bitcoin side: DEP2:0's 3000000 sat arrive as 0.0299 ETH held at U8 */
+    j = sleuth_json("trace --store %s --tx %s:0 --json", X2, DEP2_ID);
+    lk = crossing_link(j);
+    cr_assert_str_eq(jstr(lk, "asserted_by"), "rule");
+    cr_assert_str_eq(jstr(lk, "to_chain"), "ethereum");
+    cr_assert_str_eq(jstr(lk, "to_address"), U8);
+    amount_is(lk, "to_amount", "29900000000000000");
+    cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "conservation"), "balanced")));
     cJSON_Delete(j);
     /* same_address cannot compare a Bitcoin payee with an Ethereum depositor: refused, located */
     const char *d = temp_dir(), *r = path_in(d, "same.yaml");
