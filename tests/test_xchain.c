@@ -1117,6 +1117,18 @@ static void eth_plain(FILE *f, int num, const char *from, const char *to, const 
     eth_receipt(f, num, num, from, to, "");
 }
 
+/* A block holding one call of the router that logs one event (topics, data) and passes the
+ * value on to ito in an internal call. */
+static void eth_router_call(FILE *f, int num, const char *from, const char *value, const char *input, const char *topics,
+                            const char *data, const char *ito)
+{
+    char t[2000], logs[4000] = "";
+    eth_tx(t, num, num, from, ROUTER, value, input), eth_block(f, num, t);
+    eth_log(logs, num, num, 0, ROUTER, topics, data);
+    eth_receipt(f, num, num, from, ROUTER, logs);
+    eth_trace(f, num, num, from, ROUTER, value, ROUTER, ito, value);
+}
+
 static void build_x2(void)
 {
     static rt_tx c0, c1, c2, c3, c4, c5, c6, tin5, tname, rel, dep2, chg;
@@ -1143,7 +1155,7 @@ static void build_x2(void)
     sl_hash_hex(TIN5_ID, &tin5.txid), sl_hash_hex(TNAME_ID, &tname.txid), sl_hash_hex(REL_ID, &rel.txid);
     sl_hash_hex(DEP2_ID, &dep2.txid), sl_hash_hex(CHG_ID, &chg.txid);
 
-    char dir[600], path[700], t[2000], logs[4000], data[2000];
+    char dir[600], path[700], data[2000];
     snprintf(dir, sizeof dir, "%s/eth", d);
     cr_assert_eq(mkdir(dir, 0700), 0);
     snprintf(path, sizeof path, "%s/world.jsonl", dir);
@@ -1151,30 +1163,26 @@ static void build_x2(void)
     cr_assert_not_null(f);
     eth_plain(f, 1, FUNDER, THIEF, "0x8ac7230489e80000");
     /* e2: the THORChain deposit whose memo names a THORName */
-    eth_tx(t, 2, 2, THIEF, ROUTER, "0x3782dace9d900000", "0x44bc937b0000000000000000000000000000000000000000"), eth_block(f, 2, t);
-    data[0] = logs[0] = 0;
+    data[0] = 0;
     w_hex(data, "3782dace9d900000"), w_num(data, 0x40), w_str(data, "=:BTC.BTC:myname");
-    eth_log(logs, 2, 2, 0, ROUTER, "\"" TOPIC_DEPOSIT "\",\"0x000000000000000000000000eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee\","
-                                   "\"0x0000000000000000000000000000000000000000000000000000000000000000\"", data);
-    eth_receipt(f, 2, 2, THIEF, ROUTER, logs);
-    eth_trace(f, 2, 2, THIEF, ROUTER, "0x3782dace9d900000", ROUTER, VE, "0x3782dace9d900000");
+    eth_router_call(f, 2, THIEF, "0x3782dace9d900000", "0x44bc937b0000000000000000000000000000000000000000",
+                    "\"" TOPIC_DEPOSIT "\",\"0x000000000000000000000000eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee\","
+                    "\"0x0000000000000000000000000000000000000000000000000000000000000000\"", data, VE);
     /* e3, e4: the bridge deposits */
     eth_plain(f, 3, THIEF, BDEP, "0x470de4df820000");
     eth_plain(f, 4, THIEF, BDEP, "0x2386f26fc10000");
     /* e5: TransferOutAndCallV5: topics vault, to; data target, amount, finalAsset, amountOutMin,
      * then the offsets of memo (0xe0), payload (0x160) and originAddress (0x1a0) */
-    eth_tx(t, 5, 5, VE, ROUTER, "0x6f05b59d3b20000", "0x3a6e2e3c0000000000000000000000000000000000000000"), eth_block(f, 5, t);
-    data[0] = logs[0] = 0;
+    data[0] = 0;
     snprintf(memo, sizeof memo, "OUT:%s", TIN5_ID);
     w_addr(data, AGG), w_hex(data, "6f05b59d3b20000"), w_addr(data, USDT), w_num(data, 0);
     w_num(data, 0xe0), w_num(data, 0x160), w_num(data, 0x1a0);
     w_str(data, memo);
     w_num(data, 4), strcat(data, "deadbeef00000000000000000000000000000000000000000000000000000000");
     w_str(data, rt_addr(TA2));
-    eth_log(logs, 5, 5, 0, ROUTER, "\"" TOPIC_V5 "\",\"0x000000000000000000000000eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee\","
-                                   "\"0x000000000000000000000000d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4\"", data);
-    eth_receipt(f, 5, 5, VE, ROUTER, logs);
-    eth_trace(f, 5, 5, VE, ROUTER, "0x6f05b59d3b20000", ROUTER, AGG, "0x6f05b59d3b20000");
+    eth_router_call(f, 5, VE, "0x6f05b59d3b20000", "0x3a6e2e3c0000000000000000000000000000000000000000",
+                    "\"" TOPIC_V5 "\",\"0x000000000000000000000000eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee\","
+                    "\"0x000000000000000000000000d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4\"", data, AGG);
     /* e6..e8: the release address R2 funded, then its two payments */
     eth_plain(f, 6, FUNDER, R2, "0xde0b6b3a7640000");
     eth_plain(f, 7, R2, U8, "0x6a39e43ec8c000");
@@ -1242,6 +1250,15 @@ static const sl_xchain *leaving(const sl_flow_set *fs, const sl_xchain_list *l, 
     return found;
 }
 
+/* The one crossing leaving from (tx, index) on chain (asserted to be one). */
+static const sl_xchain *one_leaving(const x2_open *w, const char *chain, const char *tx, uint32_t index)
+{
+    int count;
+    const sl_xchain *x = leaving(w->fs, &w->l, chain, tx, index, &count);
+    cr_assert_eq(count, 1, "%s %s:%u: %d crossings", chain, tx, index, count);
+    return x;
+}
+
 static void arrives_at(const sl_flow_set *fs, const sl_xchain *x, const char *tx, uint32_t index)
 {
     char t[SL_FLOW_NAME_MAX];
@@ -1278,10 +1295,8 @@ Test(xchain2, transfer_out_and_call_v5_is_an_outbound_paying_its_aggregator)
 
     /* in the world: TIN5:0 (90000 sat to the vault) -> e5's ROUTER -> AGG flow (0.5 ETH, flow 1) */
     x2_open w;
-    int count;
     x2_find(X2, &w);
-    const sl_xchain *x = leaving(w.fs, &w.l, "bitcoin", TIN5_ID, 0, &count);
-    cr_assert_eq(count, 1);
+    const sl_xchain *x = one_leaving(&w, "bitcoin", TIN5_ID, 0);
     cr_assert_eq(x->kind, SL_XC_THOR_SWAP);
     arrives_at(w.fs, x, H(5), 1);
     cr_assert(x->link.from_amount == 90000 && x->link.to_amount == (sl_u128)500000000000000000ULL);
@@ -1308,12 +1323,10 @@ Test(xchain2, transfer_out_and_call_v5_is_an_outbound_paying_its_aggregator)
 Test(xchain2, a_thorname_destination_is_resolved_by_the_names_file)
 {
     x2_open w;
-    int count;
     /* without a names file: today's fallback, the first output neither OP_RETURN nor vault (X),
      * and the note says so */
     x2_find(X2, &w);
-    const sl_xchain *x = leaving(w.fs, &w.l, "ethereum", H(2), 0, &count);
-    cr_assert_eq(count, 1);
+    const sl_xchain *x = one_leaving(&w, "ethereum", H(2), 0);
     arrives_at(w.fs, x, TNAME_ID, 0);
     cr_assert(x->link.to_amount == 30000);
     cr_assert(strstr(x->link.note, "memo =:BTC.BTC:myname, to THORName myname, not in the names file: first non-vault "
@@ -1322,8 +1335,7 @@ Test(xchain2, a_thorname_destination_is_resolved_by_the_names_file)
     x2_close(&w);
     /* with it: the named address DN, TNAME:2 (27000000 sat) */
     x2_find(X2N, &w);
-    x = leaving(w.fs, &w.l, "ethereum", H(2), 0, &count);
-    cr_assert_eq(count, 1);
+    x = one_leaving(&w, "ethereum", H(2), 0);
     arrives_at(w.fs, x, TNAME_ID, 2);
     cr_assert(x->link.from_amount == (sl_u128)4000000000000000000ULL && x->link.to_amount == 27000000);
     char want[300];
@@ -1331,8 +1343,7 @@ Test(xchain2, a_thorname_destination_is_resolved_by_the_names_file)
              rt_addr(DN));
     cr_assert(strstr(x->link.note, want), "%s", x->link.note);
     /* the ETH entry of the same name does not change the V5 outbound (its payee is the aggregator) */
-    x = leaving(w.fs, &w.l, "bitcoin", TIN5_ID, 0, &count);
-    cr_assert_eq(count, 1);
+    x = one_leaving(&w, "bitcoin", TIN5_ID, 0);
     arrives_at(w.fs, x, H(5), 1);
     x2_close(&w);
     /* the trace follows it: 4 ETH arrive as 27000000 sat held at DN */
@@ -1371,8 +1382,7 @@ Test(xchain2, a_bridge_releases_and_takes_deposits_on_the_bitcoin_chain)
     int count;
     x2_find(X2, &w);
     /* A: 2e16 wei -> REL:1 (U6 1994000 sat, the first output that fits; U5's 1995000 fits too) */
-    const sl_xchain *x = leaving(w.fs, &w.l, "ethereum", H(3), 0, &count);
-    cr_assert_eq(count, 1);
+    const sl_xchain *x = one_leaving(&w, "ethereum", H(3), 0);
     cr_assert_eq(x->kind, SL_XC_BRIDGE);
     arrives_at(w.fs, x, REL_ID, 1);
     cr_assert(x->link.from_amount == (sl_u128)20000000000000000ULL && x->link.to_amount == 1994000);
@@ -1380,13 +1390,11 @@ Test(xchain2, a_bridge_releases_and_takes_deposits_on_the_bitcoin_chain)
     cr_assert(strstr(x->link.note, "bridge eth-to-btc: deposit paired with its release by rule (x2rules.yaml line 2"), "%s",
               x->link.note);
     /* B: 1e16 wei -> REL:3 (U7 998000; U5's 1995000 is too large) */
-    x = leaving(w.fs, &w.l, "ethereum", H(4), 0, &count);
-    cr_assert_eq(count, 1);
+    x = one_leaving(&w, "ethereum", H(4), 0);
     arrives_at(w.fs, x, REL_ID, 3);
     cr_assert(x->link.to_amount == 998000);
     /* a deposit on the Bitcoin chain: DEP2:0 (3000000 sat) -> e7 (2.99e16 wei to U8) */
-    x = leaving(w.fs, &w.l, "bitcoin", DEP2_ID, 0, &count);
-    cr_assert_eq(count, 1);
+    x = one_leaving(&w, "bitcoin", DEP2_ID, 0);
     arrives_at(w.fs, x, H(7), 0);
     cr_assert(x->link.from_amount == 3000000 && x->link.to_amount == (sl_u128)29900000000000000ULL);
     /* D6's change to itself is not a deposit: e8 stays unpaired */
