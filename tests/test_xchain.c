@@ -20,6 +20,8 @@
  */
 #include <criterion/criterion.h>
 #include <ctype.h>
+#include <dirent.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1045,4 +1047,503 @@ Test(xchain_bridge, without_same_address_chain_order_decides_and_bad_rules_are_l
     write_text(bad, "bridges:\n  - name: x\n    from: {chain: ethereum, address: a}\n    to: {chain: arbitrum, address: b}\n"
                     "    max_fee_bps: 20000\n");
     sleuth_fails(1, "bad.yaml:5: max_fee_bps: too large", "tags import --store %s %s", s, bad);
+}
+
+/* ---- issue 12's cross-chain gaps: TransferOutAndCallV5, THORNames, bridges releasing and
+ * depositing on the Bitcoin chain, the bridge pairs cached per store commit ----
+ * A second two-chain world (times: block k of either chain at t0 + 600 k, t0 = 1600000000):
+ *   bitcoin (regtest; satoshi)
+ *     b0  C0 -> TA2 100000                   b1  C1 -> VB 50000000 (the THORChain vault)
+ *     b2  C2 -> R 10000000 (the bridge's release address)
+ *         TIN5: [C0:0] -> VB 90000, OP_RETURN "=:ETH.USDT:DEST4:0", TA2 9000   (fee 1000)
+ *     b3  TNAME: [C1:0] -> X 30000, OP_RETURN "OUT:<h02>", DN 27000000, VB 22960000 (fee 10000)
+ *     b4  REL: [C2:0] -> R 5000000, U6 1994000, U5 1995000, U7 998000          (fee 13000)
+ *     b5  C5 -> TU 5000000;  DEP2: [C5:0] -> D6 3000000, TU 1999000            (fee 1000)
+ *     b6  CHG: [DEP2:0] -> Y 1000000, D6 1999000 (D6 spends and pays itself change; fee 1000)
+ *   ethereum (wei)
+ *     e1  FUNDER -> THIEF 10 ETH
+ *     e2  THIEF -> ROUTER 4 ETH, Deposit memo "=:BTC.BTC:myname" (a THORName), ROUTER -> VE
+ *     e3  THIEF -> BD 0.02 ETH (bridge deposit A)     e4  THIEF -> BD 0.01 ETH (deposit B)
+ *     e5  VE -> ROUTER 0.5 ETH, ROUTER -> AGG 0.5 ETH, TransferOutAndCallV5(vault VE, target
+ *         AGG, 0.5 ETH, USDT, to DEST4, 0, "OUT:<TIN5>", payload 0xdeadbeef, origin TA2's address)
+ *     e6  FUNDER -> R2 1 ETH    e7  R2 -> U8 0.0299 ETH    e8  R2 -> U9 0.01999 ETH
+ * Rules (x2rules.yaml): eth-to-btc BD (ethereum) -> R (bitcoin) and btc-to-eth D6 (bitcoin) ->
+ * R2 (ethereum), both window 3600 s and fee <= 50 bps. By hand:
+ *   A 2e16 wei = 2000000 sat after the decimals, so a release of 1990000..2000000 sat fits:
+ *     REL's outputs in order: R (change back: not a release), U6 1994000 fits: A -> REL:1
+ *     (U5's 1995000 fits too, but comes later in output order);
+ *   B 1e16 wei = 1000000 sat, 995000..1000000: U5 is too large, U7 998000 fits: B -> REL:3;
+ *   DEP2:0 3000000 sat = 3e16 wei, 2.985e16..3e16: e7's 2.99e16 fits: DEP2:0 -> e7;
+ *   CHG:1 (D6's change) is not a deposit, so e8 (which would fit it) stays unpaired.
+ * THORNames (x2names.yaml): myname on BTC = DN. Without it the outbound of h02 is TNAME's first
+ * output that is neither the OP_RETURN nor the vault (X, vout 0); with it, DN (vout 2). */
+#define DEST4 "0xd4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4"
+#define BDEP "0xb1d9e000000000000000000000000000000000d5"
+#define R2 "0xb1d9e000000000000000000000000000000000e6"
+#define U8 "0x8181818181818181818181818181818181818181"
+#define U9 "0x8282828282828282828282828282828282828282"
+#define TOPIC_V5 "0x2eddeef6502e331d0dc63580be72ace0371d4f7ba4b164aa6b0f1565b53584da"
+enum { TA2 = 0xa2, RR = 0xe5, XX = 0xc9, DN = 0xd9, U5 = 0xc5, U6 = 0xc6, U7 = 0xc7, TU = 0xa5, D6 = 0xd6, YY = 0x59 };
+
+static char X2[300], X2N[300], X2DIR[300], TIN5_ID[65], TNAME_ID[65], REL_ID[65], DEP2_ID[65], CHG_ID[65];
+
+static void x2_write_rules(const char *dir)
+{
+    char path[400], text[2000];
+    snprintf(path, sizeof path, "%s/x2rules.yaml", dir);
+    snprintf(text, sizeof text,
+             "bridges:\n"
+             "  - name: eth-to-btc\n    from: {chain: ethereum, address: \"" BDEP "\"}\n"
+             "    to: {chain: bitcoin, address: \"%s\"}\n    window: 3600\n    max_fee_bps: 50\n",
+             rt_addr(RR));
+    snprintf(text + strlen(text), sizeof text - strlen(text),
+             "  - name: btc-to-eth\n    from: {chain: bitcoin, address: \"%s\"}\n"
+             "    to: {chain: ethereum, address: \"" R2 "\"}\n    window: 3600\n    max_fee_bps: 50\n",
+             rt_addr(D6));
+    write_text(path, text);
+    snprintf(path, sizeof path, "%s/x2names.yaml", dir);
+    snprintf(text, sizeof text, "# exported from thornode: thorname myname\nthornames:\n"
+                                "  - {name: MyName, chain: btc, address: \"%s\"}\n"
+                                "  - {name: myname, chain: ETH, address: \"" DEST4 "\"}\n",
+             rt_addr(DN));
+    write_text(path, text);
+}
+
+/* A block holding one plain transfer and its receipt. */
+static void eth_plain(FILE *f, int num, const char *from, const char *to, const char *value)
+{
+    char t[2000];
+    eth_tx(t, num, num, from, to, value, "0x"), eth_block(f, num, t);
+    eth_receipt(f, num, num, from, to, "");
+}
+
+/* A block holding one call of the router that logs one event (topics, data) and passes the
+ * value on to ito in an internal call. */
+static void eth_router_call(FILE *f, int num, const char *from, const char *value, const char *input, const char *topics,
+                            const char *data, const char *ito)
+{
+    char t[2000], logs[4000] = "";
+    eth_tx(t, num, num, from, ROUTER, value, input), eth_block(f, num, t);
+    eth_log(logs, num, num, 0, ROUTER, topics, data);
+    eth_receipt(f, num, num, from, ROUTER, logs);
+    eth_trace(f, num, num, from, ROUTER, value, ROUTER, ito, value);
+}
+
+static void build_x2(void)
+{
+    static rt_tx c0, c1, c2, c3, c4, c5, c6, tin5, tname, rel, dep2, chg;
+    rt_chain c;
+    rt_out o;
+    char memo[120];
+    const char *d = temp_dir();
+    memset(&c, 0, sizeof c);
+    snprintf(X2DIR, sizeof X2DIR, "%s", d);
+    o = (rt_out){TA2, 100000}, rt_coinbase(&c0, 0, &o, 1), rt_block(&c, (rt_tx *[]){&c0}, 1);
+    o = (rt_out){VB, 50000000}, rt_coinbase(&c1, 1, &o, 1), rt_block(&c, (rt_tx *[]){&c1}, 1);
+    rt_spend_memo(&tin5, (rt_in[]){{c0.txid, 0}}, 1, (rt_out[]){{VB, 90000}, {TA2, 9000}}, 2, 1, "=:ETH.USDT:" DEST4 ":0");
+    o = (rt_out){RR, 10000000}, rt_coinbase(&c2, 2, &o, 1), rt_block(&c, (rt_tx *[]){&c2, &tin5}, 2);
+    snprintf(memo, sizeof memo, "OUT:%s", H(2) + 2);
+    rt_spend_memo(&tname, (rt_in[]){{c1.txid, 0}}, 1, (rt_out[]){{XX, 30000}, {DN, 27000000}, {VB, 22960000}}, 3, 1, memo);
+    o = (rt_out){0x01, 0}, rt_coinbase(&c3, 3, &o, 1), rt_block(&c, (rt_tx *[]){&c3, &tname}, 2);
+    rt_spend(&rel, (rt_in[]){{c2.txid, 0}}, 1, (rt_out[]){{RR, 5000000}, {U6, 1994000}, {U5, 1995000}, {U7, 998000}}, 4);
+    rt_coinbase(&c4, 4, &o, 1), rt_block(&c, (rt_tx *[]){&c4, &rel}, 2);
+    o = (rt_out){TU, 5000000}, rt_coinbase(&c5, 5, &o, 1);
+    rt_spend(&dep2, (rt_in[]){{c5.txid, 0}}, 1, (rt_out[]){{D6, 3000000}, {TU, 1999000}}, 2);
+    rt_block(&c, (rt_tx *[]){&c5, &dep2}, 2);
+    rt_spend(&chg, (rt_in[]){{dep2.txid, 0}}, 1, (rt_out[]){{YY, 1000000}, {D6, 1999000}}, 2);
+    o = (rt_out){0x01, 0}, rt_coinbase(&c6, 6, &o, 1), rt_block(&c, (rt_tx *[]){&c6, &chg}, 2);
+    sl_hash_hex(TIN5_ID, &tin5.txid), sl_hash_hex(TNAME_ID, &tname.txid), sl_hash_hex(REL_ID, &rel.txid);
+    sl_hash_hex(DEP2_ID, &dep2.txid), sl_hash_hex(CHG_ID, &chg.txid);
+
+    char dir[600], path[700], data[2000];
+    snprintf(dir, sizeof dir, "%s/eth", d);
+    cr_assert_eq(mkdir(dir, 0700), 0);
+    snprintf(path, sizeof path, "%s/world.jsonl", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    eth_plain(f, 1, FUNDER, THIEF, "0x8ac7230489e80000");
+    /* e2: the THORChain deposit whose memo names a THORName */
+    data[0] = 0;
+    w_hex(data, "3782dace9d900000"), w_num(data, 0x40), w_str(data, "=:BTC.BTC:myname");
+    eth_router_call(f, 2, THIEF, "0x3782dace9d900000", "0x44bc937b0000000000000000000000000000000000000000",
+                    "\"" TOPIC_DEPOSIT "\",\"0x000000000000000000000000eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee\","
+                    "\"0x0000000000000000000000000000000000000000000000000000000000000000\"", data, VE);
+    /* e3, e4: the bridge deposits */
+    eth_plain(f, 3, THIEF, BDEP, "0x470de4df820000");
+    eth_plain(f, 4, THIEF, BDEP, "0x2386f26fc10000");
+    /* e5: TransferOutAndCallV5: topics vault, to; data target, amount, finalAsset, amountOutMin,
+     * then the offsets of memo (0xe0), payload (0x160) and originAddress (0x1a0) */
+    data[0] = 0;
+    snprintf(memo, sizeof memo, "OUT:%s", TIN5_ID);
+    w_addr(data, AGG), w_hex(data, "6f05b59d3b20000"), w_addr(data, USDT), w_num(data, 0);
+    w_num(data, 0xe0), w_num(data, 0x160), w_num(data, 0x1a0);
+    w_str(data, memo);
+    w_num(data, 4), strcat(data, "deadbeef00000000000000000000000000000000000000000000000000000000");
+    w_str(data, rt_addr(TA2));
+    eth_router_call(f, 5, VE, "0x6f05b59d3b20000", "0x3a6e2e3c0000000000000000000000000000000000000000",
+                    "\"" TOPIC_V5 "\",\"0x000000000000000000000000eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee\","
+                    "\"0x000000000000000000000000d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4\"", data, AGG);
+    /* e6..e8: the release address R2 funded, then its two payments */
+    eth_plain(f, 6, FUNDER, R2, "0xde0b6b3a7640000");
+    eth_plain(f, 7, R2, U8, "0x6a39e43ec8c000");
+    eth_plain(f, 8, R2, U9, "0x4704cc910f6000");
+    fclose(f);
+
+    x2_write_rules(d);
+    const char *blk = rt_write(&c, d);
+    for (int k = 0; k < 2; k++) {
+        char *st = k ? X2N : X2;
+        snprintf(st, sizeof X2, "%s/%s", d, k ? "sn" : "s");
+        expect_ok(run_sleuth("ingest btc --network regtest --quiet --store %s %s", st, blk));
+        expect_ok(run_sleuth("ingest eth --quiet --store %s --chain ethereum %s", st, dir));
+        expect_ok(run_sleuth("tags import --store %s %s/x2rules.yaml", st, d));
+    }
+    run_result r = run_sleuth("tags import --store %s %s/x2names.yaml", X2N, d);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "THORNames, 2 names (kept in"), "%s", r.out);
+    run_free(&r);
+    free(c.blk);
+}
+
+TestSuite(xchain2, .init = build_x2);
+
+/* A store opened with its views and annotations, and every crossing found in it. */
+typedef struct x2_open {
+    sl_store *s;
+    sl_flow_set *fs;
+    sl_annot *a;
+    sl_xchain_list l;
+} x2_open;
+
+static void x2_find(const char *path, x2_open *w)
+{
+    sl_error e = {0};
+    memset(w, 0, sizeof *w);
+    cr_assert_eq(sl_store_open(&w->s, path, SL_STORE_RDONLY, &e), SL_OK, "%s", e.msg);
+    cr_assert_eq(sl_flow_set_open(&w->fs, w->s, &e), SL_OK, "%s", e.msg);
+    cr_assert_eq(sl_annot_open(&w->a, w->s, &e), SL_OK, "%s", e.msg);
+    cr_assert_eq(sl_xchain_find(w->fs, w->a, &w->l, &e), SL_OK, "%s", e.msg);
+}
+
+static void x2_close(x2_open *w)
+{
+    sl_xchain_list_free(&w->l);
+    sl_annot_close(w->a);
+    sl_flow_set_close(w->fs);
+    sl_store_close(w->s);
+}
+
+/* The crossing leaving from (tx, index) on chain `chain`, NULL when none; *count how many. */
+static const sl_xchain *leaving(const sl_flow_set *fs, const sl_xchain_list *l, const char *chain, const char *tx, uint32_t index,
+                                int *count)
+{
+    const sl_xchain *found = NULL;
+    *count = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        const sl_flow_view *v = sl_flow_set_chain(fs, l->v[i].link.from_chain);
+        char t[SL_FLOW_NAME_MAX];
+        uint32_t k;
+        if (strcmp(v->name, chain)) continue;
+        flow_tx(fs, l->v[i].link.from_chain, l->v[i].link.from_flow, t, &k);
+        if (!strcmp(t, tx) && k == index) found = &l->v[i], ++*count;
+    }
+    return found;
+}
+
+/* The one crossing leaving from (tx, index) on chain (asserted to be one). */
+static const sl_xchain *one_leaving(const x2_open *w, const char *chain, const char *tx, uint32_t index)
+{
+    int count;
+    const sl_xchain *x = leaving(w->fs, &w->l, chain, tx, index, &count);
+    cr_assert_eq(count, 1, "%s %s:%u: %d crossings", chain, tx, index, count);
+    return x;
+}
+
+static void arrives_at(const sl_flow_set *fs, const sl_xchain *x, const char *tx, uint32_t index)
+{
+    char t[SL_FLOW_NAME_MAX];
+    uint32_t k;
+    cr_assert(x->matched);
+    flow_tx(fs, x->link.to_chain, x->link.to_flow, t, &k);
+    cr_assert_str_eq(t, tx);
+    cr_assert_eq(k, index);
+}
+
+Test(xchain2, transfer_out_and_call_v5_is_an_outbound_paying_its_aggregator)
+{
+    /* the event as a row: topic0 known, the payee is data word 0, the memo is at word 4 */
+    uint8_t t0[32], d[32 * 8] = {0};
+    const uint8_t *s;
+    size_t n;
+    cr_assert(sl_hex_decode(t0, 32, TOPIC_V5 + 2, 64));
+    cr_assert_eq(sl_annot_event_of(t0), SL_EV_THOR_TRANSFER_OUT_CALL_V5);
+    cr_assert_str_eq(sl_annot_event_name(SL_EV_THOR_TRANSFER_OUT_CALL_V5), "thorchain-transfer-out-and-call-v5");
+    cr_assert_eq(sl_annot_event_memo_word(SL_EV_THOR_TRANSFER_OUT_CALL_V5), 4);
+    memset(d + 12, 0xa9, 20);          /* target */
+    d[4 * 32 + 31] = 0xe0;             /* memo at 0xe0 = word 7 */
+    d[7 * 32 + 31] = 3;
+    sl_annot_row r = {.kind = SL_ANNOT_EVENT, .event = SL_EV_THOR_TRANSFER_OUT_CALL_V5, .n_topics = 3, .data = d, .len = sizeof d};
+    uint8_t payee[20], want[20];
+    memset(want, 0xa9, 20);
+    cr_assert(sl_annot_router_payee(&r, payee));
+    cr_assert_eq(memcmp(payee, want, 20), 0);
+    cr_assert_not(sl_annot_abi_string(d, sizeof d, 4, &s, &n)); /* 3 bytes announced, none there */
+    r.len = 31;                                                 /* a log too short for its target */
+    cr_assert_not(sl_annot_router_payee(&r, payee));
+    r.len = sizeof d, d[0] = 1;                                 /* a dirty address word */
+    cr_assert_not(sl_annot_router_payee(&r, payee));
+
+    /* in the world: TIN5:0 (90000 sat to the vault) -> e5's ROUTER -> AGG flow (0.5 ETH, flow 1) */
+    x2_open w;
+    x2_find(X2, &w);
+    const sl_xchain *x = one_leaving(&w, "bitcoin", TIN5_ID, 0);
+    cr_assert_eq(x->kind, SL_XC_THOR_SWAP);
+    arrives_at(w.fs, x, H(5), 1);
+    cr_assert(x->link.from_amount == 90000 && x->link.to_amount == (sl_u128)500000000000000000ULL);
+    cr_assert_str_eq(x->memo, "=:ETH.USDT:" DEST4 ":0");
+    cr_assert_eq(strcasecmp(x->out_memo + 4, TIN5_ID), 0);
+    x2_close(&w);
+    /* `sleuth tx` decodes it field by field */
+    cJSON *j = sleuth_json("tx --store %s --json %s5", X2, H());
+    const cJSON *ev = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "events"), 0);
+    cr_assert_not_null(ev);
+    char *txt = cJSON_PrintUnformatted(ev);
+    cr_assert(strstr(txt, "thorchain-transfer-out-and-call-v5"), "%s", txt);
+    char want_memo[120], want_origin[120];
+    snprintf(want_memo, sizeof want_memo, "\"memo\":\"OUT:%s\"", TIN5_ID);
+    snprintf(want_origin, sizeof want_origin, "\"origin_address\":\"%s\"", rt_addr(TA2));
+    cr_assert(strstr(txt, want_memo), "%s", txt);
+    cr_assert(strstr(txt, want_origin), "%s", txt);
+    cr_assert(strcasestr(txt, "\"target\":\"" AGG "\""), "%s", txt);
+    cr_assert(strcasestr(txt, "\"to\":\"" DEST4 "\""), "%s", txt);
+    free(txt);
+    cJSON_Delete(j);
+}
+
+Test(xchain2, a_thorname_destination_is_resolved_by_the_names_file)
+{
+    x2_open w;
+    /* without a names file: today's fallback, the first output neither OP_RETURN nor vault (X),
+     * and the note says so */
+    x2_find(X2, &w);
+    const sl_xchain *x = one_leaving(&w, "ethereum", H(2), 0);
+    arrives_at(w.fs, x, TNAME_ID, 0);
+    cr_assert(x->link.to_amount == 30000);
+    cr_assert(strstr(x->link.note, "memo =:BTC.BTC:myname, to THORName myname, not in the names file: first non-vault "
+                                   "output, matched by OUT:"),
+              "%s", x->link.note);
+    x2_close(&w);
+    /* with it: the named address DN, TNAME:2 (27000000 sat) */
+    x2_find(X2N, &w);
+    x = one_leaving(&w, "ethereum", H(2), 0);
+    arrives_at(w.fs, x, TNAME_ID, 2);
+    cr_assert(x->link.from_amount == (sl_u128)4000000000000000000ULL && x->link.to_amount == 27000000);
+    char want[300];
+    snprintf(want, sizeof want, "memo =:BTC.BTC:myname, to THORName myname = %s (x2names.yaml line 3), matched by OUT:",
+             rt_addr(DN));
+    cr_assert(strstr(x->link.note, want), "%s", x->link.note);
+    /* the ETH entry of the same name does not change the V5 outbound (its payee is the aggregator) */
+    x = one_leaving(&w, "bitcoin", TIN5_ID, 0);
+    arrives_at(w.fs, x, H(5), 1);
+    x2_close(&w);
+    /* the trace follows it: 4 ETH arrive as 27000000 sat held at DN */
+    cJSON *j = sleuth_json("trace --store %s --chain ethereum --tx %s2:0 --json", X2N, H());
+    const cJSON *lk = crossing_link(j);
+    cr_assert_str_eq(jstr(lk, "to_address"), rt_addr(DN));
+    cr_assert_str_eq(jstr(lk, "asserted_by"), "chain-data");
+    cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "conservation"), "balanced")));
+    cJSON_Delete(j);
+}
+
+Test(xchain2, a_names_file_with_errors_is_refused_with_its_line)
+{
+    const char *d = temp_dir(), *bad = path_in(d, "names.yaml");
+    write_text(bad, "thornames:\n  - {name: a, chain: BTC, address: x}\n  - {name: A, chain: btc, address: y}\n");
+    sleuth_fails(1, "names.yaml:3: name: a on BTC given twice (line 2)", "tags import --store %s %s", X2, bad);
+    write_text(bad, "thornames:\n  - {name: \"my name\", chain: BTC, address: x}\n");
+    sleuth_fails(1, "names.yaml:2: name: a THORName is 1 to 30", "tags import --store %s %s", X2, bad);
+    write_text(bad, "thornames:\n  - {name: a, chain: BTC, adress: x}\n");
+    sleuth_fails(1, "names.yaml:2: adress: unknown key", "tags import --store %s %s", X2, bad);
+    write_text(bad, "thornames:\n  - {name: a, chain: B.TC, address: x}\n");
+    sleuth_fails(1, "names.yaml:2: chain: a THORChain chain prefix", "tags import --store %s %s", X2, bad);
+    write_text(bad, "thornames:\n  - {name: a, chain: BTC}\n");
+    sleuth_fails(1, "names.yaml:2: address: missing", "tags import --store %s %s", X2, bad);
+    write_text(bad, "thornames: []\n");
+    sleuth_fails(2, "the list `thornames:` is empty", "tags import --store %s %s", X2, bad);
+    /* nothing was kept */
+    char kept[400];
+    snprintf(kept, sizeof kept, "%s/knowledge/thornames.d/names.yaml", X2);
+    cr_assert_neq(access(kept, F_OK), 0);
+}
+
+Test(xchain2, a_bridge_releases_and_takes_deposits_on_the_bitcoin_chain)
+{
+    x2_open w;
+    int count;
+    x2_find(X2, &w);
+    /* A: 2e16 wei -> REL:1 (U6 1994000 sat, the first output that fits; U5's 1995000 fits too) */
+    const sl_xchain *x = one_leaving(&w, "ethereum", H(3), 0);
+    cr_assert_eq(x->kind, SL_XC_BRIDGE);
+    arrives_at(w.fs, x, REL_ID, 1);
+    cr_assert(x->link.from_amount == (sl_u128)20000000000000000ULL && x->link.to_amount == 1994000);
+    cr_assert_eq(x->link.origin, SL_LINK_RULE);
+    cr_assert(strstr(x->link.note, "bridge eth-to-btc: deposit paired with its release by rule (x2rules.yaml line 2"), "%s",
+              x->link.note);
+    /* B: 1e16 wei -> REL:3 (U7 998000; U5's 1995000 is too large) */
+    x = one_leaving(&w, "ethereum", H(4), 0);
+    arrives_at(w.fs, x, REL_ID, 3);
+    cr_assert(x->link.to_amount == 998000);
+    /* a deposit on the Bitcoin chain: DEP2:0 (3000000 sat) -> e7 (2.99e16 wei to U8) */
+    x = one_leaving(&w, "bitcoin", DEP2_ID, 0);
+    arrives_at(w.fs, x, H(7), 0);
+    cr_assert(x->link.from_amount == 3000000 && x->link.to_amount == (sl_u128)29900000000000000ULL);
+    /* D6's change to itself is not a deposit: e8 stays unpaired */
+    x = leaving(w.fs, &w.l, "bitcoin", CHG_ID, 1, &count);
+    cr_assert_eq(count, 0);
+    size_t bridges = 0;
+    for (size_t i = 0; i < w.l.n; i++) bridges += w.l.v[i].kind == SL_XC_BRIDGE;
+    cr_assert_eq(bridges, 3);
+    x2_close(&w);
+    /* traced: deposit A's 0.02 ETH arrive as 1994000 sat held at U6 */
+    cJSON *j = sleuth_json("trace --store %s --chain ethereum --tx %s3:0 --json", X2, H());
+    const cJSON *lk = crossing_link(j);
+    cr_assert_str_eq(jstr(lk, "asserted_by"), "rule");
+    cr_assert_str_eq(jstr(lk, "to_chain"), "bitcoin");
+    cr_assert_str_eq(jstr(lk, "to_tx"), REL_ID);
+    cr_assert_str_eq(jstr(lk, "to_address"), rt_addr(U6));
+    amount_is(lk, "to_amount", "1994000");
+    cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "conservation"), "balanced")));
+    amount_is(end_at(j, rt_addr(U6), "BTC", "held"), "amount", "1994000");
+    cJSON_Delete(j);
+    /* and from the Bitcoin side: DEP2:0's 3000000 sat arrive as 0.0299 ETH held at U8 */
+    j = sleuth_json("trace --store %s --tx %s:0 --json", X2, DEP2_ID);
+    lk = crossing_link(j);
+    cr_assert_str_eq(jstr(lk, "asserted_by"), "rule");
+    cr_assert_str_eq(jstr(lk, "to_chain"), "ethereum");
+    cr_assert_str_eq(jstr(lk, "to_address"), U8);
+    amount_is(lk, "to_amount", "29900000000000000");
+    cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "conservation"), "balanced")));
+    cJSON_Delete(j);
+    /* same_address cannot compare a Bitcoin payee with an Ethereum depositor: refused, located */
+    const char *d = temp_dir(), *r = path_in(d, "same.yaml");
+    char text[600];
+    snprintf(text, sizeof text, "bridges:\n  - name: same\n    from: {chain: ethereum, address: \"" BDEP "\"}\n"
+                                "    to: {chain: bitcoin, address: \"%s\"}\n    same_address: true\n", rt_addr(RR));
+    write_text(r, text);
+    sleuth_fails(1, "same.yaml:5: same_address: needs both sides on account chains", "tags import --store %s %s", X2, r);
+}
+
+/* The bridge crossings of the store at path by both entries: paired on every call, and cached. */
+static void bridges_both(const char *path, const sl_tx_ref *txs, size_t n, char ***plain, size_t *np, char ***cached,
+                         size_t *nc)
+{
+    sl_store *s;
+    sl_flow_set *fs;
+    sl_annot *a;
+    sl_error e = {0};
+    sl_bridge_rules r = {0};
+    sl_xchain_list l1 = {0}, l2 = {0};
+    cr_assert_eq(sl_store_open(&s, path, SL_STORE_RDONLY, &e), SL_OK, "%s", e.msg);
+    cr_assert_eq(sl_flow_set_open(&fs, s, &e), SL_OK, "%s", e.msg);
+    cr_assert_eq(sl_annot_open(&a, s, &e), SL_OK, "%s", e.msg);
+    cr_assert_eq(sl_bridge_rules_load(path, &r, &e), SL_OK, "%s", e.msg);
+    cr_assert_eq(sl_xchain_bridges(fs, &r, txs, n, &l1, &e), SL_OK, "%s", e.msg);
+    cr_assert_eq(sl_xchain_bridges_cached(fs, a, &r, txs, n, &l2, &e), SL_OK, "%s", e.msg);
+    *plain = xc_lines(fs, &l1, NULL, np);
+    *cached = xc_lines(fs, &l2, NULL, nc);
+    sl_bridge_rules_free(&r);
+    sl_xchain_list_free(&l1), sl_xchain_list_free(&l2);
+    sl_annot_close(a);
+    sl_flow_set_close(fs);
+    sl_store_close(s);
+}
+
+/* Lines of xc_line that are unmatched bridge crossings (kind 4, matched 0). */
+static size_t unmatched_lines(char **v, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) k += !strncmp(v[i], "4 0 ", 4);
+    return k;
+}
+
+/* The cache files of a store (one per rule). */
+static void cache_files(const char *store, char out[][900], size_t *n)
+{
+    char dir[500];
+    snprintf(dir, sizeof dir, "%s/knowledge/bridges.cache", store);
+    *n = 0;
+    DIR *d = opendir(dir);
+    if (!d) return;
+    for (struct dirent *x; (x = readdir(d));)
+        if (strstr(x->d_name, ".pairs") && !strstr(x->d_name, ".tmp")) snprintf(out[(*n)++], 900, "%s/%s", dir, x->d_name);
+    closedir(d);
+}
+
+Test(xchain2, bridge_pairs_are_cached_per_store_commit_and_rebuilt_when_it_changes)
+{
+    const char *d = temp_dir();
+    char st[400], files[4][900];
+    size_t nf, np, nc;
+    char **p, **c;
+    snprintf(st, sizeof st, "%s/s", d);
+    /* a store of its own (its cache files are changed below) */
+    expect_ok(run_sleuth("ingest btc --network regtest --quiet --store %s %s/blk00000.dat", st, X2DIR));
+    expect_ok(run_sleuth("ingest eth --quiet --store %s --chain ethereum %s/eth", st, X2DIR));
+    expect_ok(run_sleuth("tags import --store %s %s/x2rules.yaml", st, X2DIR));
+    /* first call: computed and written; the same crossings as without the cache */
+    bridges_both(st, NULL, 0, &p, &np, &c, &nc);
+    cache_files(st, files, &nf);
+    cr_assert_eq(nf, 2, "one file per rule");
+    cr_assert_eq(np, 3);
+    same_lines(p, np, c, nc, "cold cache");
+    /* second: read back (the files keep their time), the same */
+    struct stat sb0, sb1;
+    cr_assert_eq(stat(files[0], &sb0), 0);
+    bridges_both(st, NULL, 0, &p, &np, &c, &nc);
+    same_lines(p, np, c, nc, "warm cache");
+    cr_assert_eq(stat(files[0], &sb1), 0);
+    cr_assert_eq(sb0.st_ino, sb1.st_ino, "a valid cache is read, not rewritten");
+    /* asked about some transactions only: the deposits they make, from the cache */
+    {
+        sl_store *s;
+        sl_flow_set *fs;
+        sl_error e = {0};
+        cr_assert_eq(sl_store_open(&s, st, SL_STORE_RDONLY, &e), SL_OK, "%s", e.msg);
+        cr_assert_eq(sl_flow_set_open(&fs, s, &e), SL_OK, "%s", e.msg);
+        const sl_flow_view *ev = sl_flow_set_chain(fs, sl_chain_by_name("ethereum")->id), *bv;
+        cr_assert_eq(sl_flow_set_find(fs, "bitcoin", &bv, &e), SL_OK);
+        sl_tx_ref txs[3];
+        uint64_t id;
+        char h4[80];
+        snprintf(h4, sizeof h4, "%s4", H());
+        cr_assert_eq(ev->m->tx_find(ev, h4, &id), SL_OK);
+        txs[0] = (sl_tx_ref){ev->chain, id};
+        cr_assert_eq(bv->m->tx_find(bv, DEP2_ID, &id), SL_OK);
+        txs[1] = (sl_tx_ref){bv->chain, id};
+        txs[2] = txs[0];
+        sl_flow_set_close(fs);
+        sl_store_close(s);
+        bridges_both(st, txs, 3, &p, &np, &c, &nc);
+        cr_assert_eq(np, 2);
+        same_lines(p, np, c, nc, "two txs");
+    }
+    /* a damaged cache file is not believed: rebuilt, the same crossings */
+    FILE *f = fopen(files[0], "r+b");
+    cr_assert_not_null(f);
+    fseek(f, 0, SEEK_END);
+    fputc(0x55, f);
+    fclose(f);
+    bridges_both(st, NULL, 0, &p, &np, &c, &nc);
+    same_lines(p, np, c, nc, "damaged cache");
+    /* a rollback changes the chain's commit: e7 and e8 are gone, so DEP2:0 crosses unmatched */
+    expect_ok(run_sleuth("rollback --store %s --chain ethereum --to 6", st));
+    bridges_both(st, NULL, 0, &p, &np, &c, &nc);
+    cr_assert_eq(np, 3);
+    cr_assert_eq(unmatched_lines(c, nc), 1);
+    same_lines(p, np, c, nc, "after the rollback");
+    /* ingested again: the pair is back */
+    expect_ok(run_sleuth("ingest eth --quiet --store %s --chain ethereum %s/eth", st, X2DIR));
+    bridges_both(st, NULL, 0, &p, &np, &c, &nc);
+    cr_assert_eq(unmatched_lines(c, nc), 0);
+    same_lines(p, np, c, nc, "re-ingested");
 }

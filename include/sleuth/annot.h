@@ -61,6 +61,9 @@ enum {
     SL_EV_TC_WITHDRAWAL = 6,     /* Withdrawal(address to, bytes32 nullifierHash, address indexed relayer,
                                   * uint256 fee) */
     SL_EV_THOR_TRANSFER_OUT_CALL = 7, /* TransferOutAndCall (aggregator swap-out) */
+    SL_EV_THOR_TRANSFER_OUT_CALL_V5 = 8, /* TransferOutAndCallV5(address indexed vault, address target,
+                                  * uint amount, address finalAsset, address indexed to, uint256
+                                  * amountOutMin, string memo, bytes payload, string originAddress) */
     SL_EV_COUNT
 };
 
@@ -94,6 +97,8 @@ int sl_annot_open(sl_annot **a, sl_store *s, sl_error *e) SL_MUST_USE;
 void sl_annot_close(sl_annot *a);
 /* The folder of the store a was opened on (for the knowledge kept beside it). */
 const char *sl_annot_store_dir(const sl_annot *a);
+/* The store handle a was opened on (borrowed: valid while a is open). */
+sl_store *sl_annot_store(const sl_annot *a);
 /* Takes the store's committed counts again (after sl_store_snapshot of s). */
 int sl_annot_snapshot(sl_annot *a, sl_error *e) SL_MUST_USE;
 
@@ -136,8 +141,13 @@ int sl_annot_count(sl_annot *a, uint64_t counts[4], sl_error *e) SL_MUST_USE;
 /* counts[] of sl_annot_count: [SL_ANNOT_OPRETURN], [SL_ANNOT_INPUT], [SL_ANNOT_EVENT] hold
  * the visible rows of each kind, counts[0] their sum. */
 /* The data word holding a THORChain router event's memo offset (Deposit 1, TransferOut 2,
- * TransferOutAndCall 5); -1 for the other events. */
+ * TransferOutAndCall 5, TransferOutAndCallV5 4); -1 for the other events. */
 int sl_annot_event_memo_word(int event);
+/* Whom a THORChain router outbound event says the router paid: TransferOut's `to` (topic 2),
+ * TransferOutAndCall's and TransferOutAndCallV5's aggregator `target` (data word 0, which
+ * swaps and pays the user in the same tx). Copies the 20 bytes into payee and returns true;
+ * false for other events or when the topic or word is missing (short hostile logs). */
+bool sl_annot_router_payee(const sl_annot_row *r, uint8_t payee[20]);
 /* "op_return", "input", "event". */
 const char *sl_annot_kind_name(int kind);
 /* True when p[0..n) is 1 or more bytes of printable ASCII (0x20..0x7e). */

@@ -8,7 +8,9 @@
  *
  * THORChain memo syntax: ../shared/data/tags/thorchain/THORCHAIN_MEMO_SPEC.md (summary of
  * thornode's x/thorchain/memo); matching rules and decisions: docs/LAUNDERING.md.
- * Files: src/laundering/thormemo.c (parser), src/laundering/xchain.c (matching).
+ * Files: src/laundering/thormemo.c (parser), src/laundering/xchain.c (matching),
+ * src/laundering/bridges.c (bridge rules, their pairing and its cache per store commit),
+ * src/laundering/thornames.c (the analyst's THORNames file).
  */
 #ifndef SLEUTH_XCHAIN_H
 #define SLEUTH_XCHAIN_H
@@ -132,13 +134,62 @@ bool sl_bridge_rules_is_file(const char *path);
 int sl_bridge_rules_import(const char *store_dir, const char *path, size_t *n, sl_error *e) SL_MUST_USE;
 void sl_bridge_rules_free(sl_bridge_rules *r);
 /* The bridge crossings of rules r in fs: every deposit (txs NULL) or only the deposits made
- * by one of txs[0..n); appended to *out as SL_XC_BRIDGE crossings whose links have origin
- * SL_LINK_RULE (matched: the release; unmatched: to_flow SL_FLOW_NONE, to the rule's
- * chain). A rule whose chains, addresses or assets the store does not hold gives none.
- * Errors: SL_EUSAGE (same_address with a deposit on a UTXO chain, or a release chain that is
- * not an account chain: named with the rule's file and line), SL_ENOMEM. */
+ * by one of txs[0..n) (found through those transactions' flows); appended to *out in chain
+ * order as SL_XC_BRIDGE crossings whose links have origin SL_LINK_RULE (matched: the release;
+ * unmatched: to_flow SL_FLOW_NONE, to the rule's chain). A rule whose chains, addresses or
+ * assets the store does not hold gives none. Deposits: payments to the deposit address (a
+ * UTXO chain: outputs paid to it by a tx that spends none of its outputs). Releases: an
+ * account chain's payments out of the release address; on a UTXO chain every output, not
+ * back to the release address, of a tx spending one of its outputs, in output order
+ * (docs/LAUNDERING.md "Bridges"). Errors: SL_EUSAGE (same_address unless both sides are
+ * account chains: named with the rule's file and line), SL_ENOMEM. This one pairs every
+ * deposit on each call. */
 int sl_xchain_bridges(const sl_flow_set *fs, const sl_bridge_rules *r, const sl_tx_ref *txs, size_t n,
                       sl_xchain_list *out, sl_error *e) SL_MUST_USE;
+/* The same crossings, with each rule's pairing cached per store commit in
+ * STORE/knowledge/bridges.cache/ (a: the annotations of the store fs reads, for the store's
+ * folder and commit state): made once for the rule's content
+ * and the two chains' committed counts and commit numbers, then read by binary search, so a
+ * call costs what the transactions asked about cost, not the bridge's history; rebuilt when
+ * the rule or either chain changes (an ingest, a rollback). A store that cannot be written
+ * pairs in memory on every call. a NULL: no cache (sl_xchain_bridges). Errors: those of
+ * sl_xchain_bridges. Threads: a's. */
+int sl_xchain_bridges_cached(const sl_flow_set *fs, sl_annot *a, const sl_bridge_rules *r, const sl_tx_ref *txs,
+                             size_t n, sl_xchain_list *out, sl_error *e) SL_MUST_USE;
+
+/* ---- THORNames imported by the analyst (docs/LAUNDERING.md "THORNames") ----
+ * A swap memo may name its destination by a THORName (`=:BTC.BTC:myname`); its address on
+ * each chain lives in THORChain's state, not on the chains sleuth reads, so the analyst
+ * imports the names a case needs: YAML `thornames: [{name, chain, address}]`, chain the
+ * THORChain chain prefix (BTC, ETH, ...). */
+typedef struct sl_thorname {
+    char name[32];     /* lower case (THORNames ignore case) */
+    char chain[16];    /* upper case THORChain chain prefix */
+    char address[128]; /* as written */
+    char file[256];
+    uint32_t line;
+} sl_thorname;
+typedef struct sl_thornames {
+    sl_thorname *v;
+    size_t n, cap;
+} sl_thornames;
+/* Whether s is written as a THORName: 1 to 30 letters, digits, '-', '_', '+'. */
+bool sl_thorname_syntax(const char *s);
+/* Reads a names file and appends its entries to *out (on an error, none of the file's).
+ * Errors name the file and line: SL_ECORRUPT (a missing, unknown or bad field, a key given
+ * twice, a name given twice for one chain), SL_EIO, SL_ENOMEM. */
+int sl_thornames_read(const char *path, sl_thornames *out, sl_error *e) SL_MUST_USE;
+/* Every names file kept in STORE/knowledge/thornames.d (none is fine), in file name order. */
+int sl_thornames_load(const char *store_dir, sl_thornames *out, sl_error *e) SL_MUST_USE;
+/* Whether path looks like a names file (a top-level `thornames:` line), for `tags import`. */
+bool sl_thornames_is_file(const char *path);
+/* Validates path and keeps a copy in STORE/knowledge/thornames.d/BASENAME (atomically); *n
+ * the names it holds. Errors of sl_thornames_read, SL_EUSAGE for an empty list. */
+int sl_thornames_import(const char *store_dir, const char *path, size_t *n, sl_error *e) SL_MUST_USE;
+/* The entry for name on THORChain chain thor_chain (both case-insensitive), NULL when none;
+ * the first file (in name order) naming it wins. Borrowed from t. */
+const sl_thorname *sl_thornames_find(const sl_thornames *t, const char *name, const char *thor_chain);
+void sl_thornames_free(sl_thornames *t);
 
 /* Finds every crossing in the store: THORChain inbounds (an OP_RETURN swap memo on a
  * Bitcoin-family tx, a router Deposit event, a memo in the input of a tx to a vault) matched

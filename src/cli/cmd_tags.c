@@ -104,6 +104,15 @@ static int tags_import(topts *o, int argc, char **argv)
                    o->c.store);
             continue;
         }
+        if (sl_thornames_is_file(argv[i])) { /* THORNames for the swap matcher: kept beside the tags too */
+            if (sl_thornames_import(o->c.store, argv[i], &ninc, &e)) {
+                sl_tags_close(t);
+                return cli_fail(&o->c, &e);
+            }
+            printf("%s: THORNames, %zu name%s (kept in %s/knowledge/thornames.d/)\n", argv[i], ninc, ninc == 1 ? "" : "s",
+                   o->c.store);
+            continue;
+        }
         if (sl_tags_import(t, argv[i], &io, &st, &e)) {
             sl_tags_close(t);
             return cli_fail(&o->c, &e);

@@ -181,6 +181,50 @@ int sl_knowledge__copy_file(const char *src, const char *dst, sl_error *e)
     return rc;
 }
 
+int sl_knowledge__keep_yaml(const char *store_dir, const char *sub, const char *path, sl_error *e)
+{
+    char dir[4096], dst[4400];
+    const char *base = strrchr(path, '/');
+    int rc;
+    base = base ? base + 1 : path;
+    if (!base[0] || base[0] == '.') return sl_err(e, SL_EUSAGE, "%s: a file name that does not start with '.' expected", path);
+    if ((rc = sl_knowledge__dir(dir, sizeof dir, store_dir, sub, true, e))) return rc;
+    snprintf(dst, sizeof dst, "%s/%s%s", dir, base, strstr(base, ".yaml") || strstr(base, ".yml") ? "" : ".yaml");
+    return sl_knowledge__copy_file(path, dst, e);
+}
+
+static int knowledge_name_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+int sl_knowledge__each_yaml(const char *store_dir, const char *sub, int (*fn)(void *ctx, const char *path, sl_error *e),
+                            void *ctx, sl_error *e)
+{
+    char dir[4096], path[4400];
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *d;
+    DIR *dh;
+    int rc;
+    if ((rc = sl_knowledge__dir(dir, sizeof dir, store_dir, sub, false, e))) return rc;
+    if (!(dh = opendir(dir))) return errno == ENOENT ? SL_OK : sl_err(e, SL_EIO, "%s: %s", dir, strerror(errno));
+    while (!rc && (d = readdir(dh))) {
+        size_t l = strlen(d->d_name);
+        void *q = names;
+        if (d->d_name[0] == '.' || l < 5 || (strcmp(d->d_name + l - 5, ".yaml") && strcmp(d->d_name + l - 4, ".yml"))) continue;
+        if (sl_grow(&q, &cap, n + 1, sizeof *names) || !(((char **)q)[n] = sl_strdup(d->d_name))) rc = sl_err(e, SL_ENOMEM, "out of memory");
+        names = q;
+        if (!rc) n++;
+    }
+    closedir(dh);
+    if (n > 1) qsort(names, n, sizeof *names, knowledge_name_cmp);
+    for (size_t i = 0; i < n && !rc; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        rc = fn(ctx, path, e);
+    }
+    for (size_t i = 0; i < n; i++) sl_free(names[i]);
+    sl_free(names);
+    return rc;
+}
+
 int sl_incidents_import(const char *store_dir, const char *path, size_t *n, sl_error *e)
 {
     sl_incident_list l;

@@ -65,6 +65,14 @@ int sl_knowledge__dir(char *out, size_t cap, const char *store_dir, const char *
 /* Copies src to dst through dst.tmp and a rename, so a reader sees the old or the new file.
  * SL_EIO naming the file. */
 int sl_knowledge__copy_file(const char *src, const char *dst, sl_error *e);
+/* Keeps a validated YAML file as STORE_DIR/knowledge/SUB/BASENAME (".yaml" appended unless it
+ * ends in .yaml or .yml), atomically. SL_EUSAGE (a base name starting with '.'), SL_EIO. */
+int sl_knowledge__keep_yaml(const char *store_dir, const char *sub, const char *path, sl_error *e);
+/* Calls fn(ctx, path, e) for every .yaml/.yml file of STORE_DIR/knowledge/SUB (none, or no
+ * folder, is fine), in file name order, until one returns non-zero (returned). SL_EIO,
+ * SL_ENOMEM. */
+int sl_knowledge__each_yaml(const char *store_dir, const char *sub, int (*fn)(void *ctx, const char *path, sl_error *e),
+                            void *ctx, sl_error *e);
 
 /* A YAML document as a tree (yaml_tree.c): each node knows its 1-based line. */
 enum { SL_Y_SCALAR, SL_Y_MAP, SL_Y_SEQ };

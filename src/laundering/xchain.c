@@ -65,6 +65,7 @@ typedef struct find_ctx {
     arows in, outs, dex, legs;
     sl_ht vaults; /* (chain, address id) of learned vaults */
     sl_ht pool_in; /* (chain, flow) of the payments into pools already linked */
+    sl_thornames names; /* the analyst's THORNames (thornames.c) */
     sl_error *e;
 } find_ctx;
 
@@ -79,10 +80,8 @@ static int push_row(arows *l, const sl_annot_row *r)
     memcpy(x->contract, r->contract, 20);
     if (r->n_topics > 1) memcpy(x->topic1, r->topics[1], 32);
     if (r->n_topics > 2) memcpy(x->topic2, r->topics[2], 32);
-    if (r->event == SL_EV_THOR_TRANSFER_OUT && r->n_topics > 2) memcpy(x->payee, r->topics[2] + 12, 20);
-    /* TransferOutAndCall(vault indexed, target, amount, finalAsset, to, amountOutMin, memo): the
-     * router pays `target` (an aggregator, data word 0), which swaps and pays `to` */
-    if (r->event == SL_EV_THOR_TRANSFER_OUT_CALL && r->data && r->len >= 32) memcpy(x->payee, r->data + 12, 20);
+    /* TransferOut: `to`; TransferOutAndCall(V5): the aggregator `target`, which swaps and pays `to` */
+    if (!sl_annot_router_payee(r, x->payee)) memset(x->payee, 0, sizeof x->payee);
     snprintf(x->text, sizeof x->text, "%s", r->text ? r->text : "");
     memcpy(x->ref, r->ref, sizeof x->ref);
     x->ref[64] = 0;
@@ -91,7 +90,8 @@ static int push_row(arows *l, const sl_annot_row *r)
 
 static bool thor_event(int ev)
 {
-    return ev == SL_EV_THOR_DEPOSIT || ev == SL_EV_THOR_TRANSFER_OUT || ev == SL_EV_THOR_TRANSFER_OUT_CALL;
+    return ev == SL_EV_THOR_DEPOSIT || ev == SL_EV_THOR_TRANSFER_OUT || ev == SL_EV_THOR_TRANSFER_OUT_CALL ||
+           ev == SL_EV_THOR_TRANSFER_OUT_CALL_V5;
 }
 
 /* A text that may be meant as a THORChain memo: a router event's, or a short function
@@ -245,23 +245,34 @@ static bool inbound_payment(const find_ctx *c, const sl_flow_view *v, const arow
     return largest_to(v, r->tx, f.to, f.from, false, true, out);
 }
 
-static bool outbound_payment(const find_ctx *c, const sl_flow_view *v, const arow *r, const sl_thor_memo *in,
-                             sl_flow *out)
+/* Where a swap's outbound must pay: the memo's destination as an address of the outbound's
+ * chain, or the address its THORName has there in the analyst's names file (then `strict`:
+ * an outbound paying elsewhere is not this swap's). */
+typedef struct dest_t {
+    const char *text;          /* the address to look for ("" none) */
+    const sl_thorname *name;   /* the names entry it came from, NULL none */
+} dest_t;
+
+static bool outbound_payment(const find_ctx *c, const sl_flow_view *v, const arow *r, const dest_t *d, sl_flow *out)
 {
+    uint32_t want = 0;
+    sl_error e = {0};
+    if (d->text[0] && v->m->addr_find(v, d->text, &want, &e)) want = 0;
+    if (d->name && !want) return false; /* the named address never appears on this chain */
     if (v->model == SL_MODEL_UTXO) {
-        uint32_t dest = 0;
-        sl_error e = {0};
-        if (in->dest[0] && v->m->addr_find(v, in->dest, &dest, &e)) dest = 0;
-        return r->kind == SL_ANNOT_OPRETURN && utxo_payment(c, v, r->tx, r->idx, dest, false, out);
+        if (r->kind != SL_ANNOT_OPRETURN || !utxo_payment(c, v, r->tx, r->idx, want, false, out)) return false;
+        return !d->name || out->to == want;
     }
-    if (r->kind == SL_ANNOT_EVENT) { /* TransferOut / TransferOutAndCall: the router's payment to the payee */
+    if (r->kind == SL_ANNOT_EVENT) { /* TransferOut / TransferOutAndCall(V5): the router's payment to the payee */
         uint32_t to, router = 0;
         if (!addr20(v, r->payee, &to)) return false;
+        /* a named destination binds TransferOut's `to`; an aggregator call pays its target, which pays the user */
+        if (d->name && r->event == SL_EV_THOR_TRANSFER_OUT && to != want) return false;
         if (!addr20(v, r->contract, &router)) router = 0;
         return largest_to(v, r->tx, to, router, true, false, out) || largest_to(v, r->tx, to, 0, true, false, out);
     }
     sl_flow f;
-    if (!first_flow(v, r->tx, &f)) return false;
+    if (!first_flow(v, r->tx, &f) || (d->name && f.to != want)) return false;
     return largest_to(v, r->tx, f.to, f.from, false, true, out);
 }
 
@@ -331,6 +342,14 @@ static void memo_note(char *out, size_t cap, const char *what, const char *memo,
     if (n >= (int)cap && cap > 4) memcpy(out + cap - 4, "...", 4); /* a note is read, not parsed: cut it visibly */
 }
 
+/* A destination written as a THORName rather than an address of the outbound's chain. */
+static bool unnamed_thorname(const sl_flow_view *v, const char *dest)
+{
+    uint32_t id;
+    sl_error e = {0};
+    return sl_thorname_syntax(dest) && v->m->addr_find(v, dest, &id, &e) == SL_EUSAGE;
+}
+
 static int one_inbound(find_ctx *c, const arow *r)
 {
     const sl_flow_view *v = sl_flow_set_chain(c->fs, r->chain);
@@ -350,6 +369,15 @@ static int one_inbound(find_ctx *c, const arow *r)
     snprintf(base.memo, sizeof base.memo, "%s", r->text);
     dest_chain(&m, base.to_chain_name, sizeof base.to_chain_name);
 
+    /* the destination: an address, or a THORName the analyst's names file resolves */
+    dest_t dest = {m.dest, sl_thornames_find(&c->names, m.dest, m.asset_chain)};
+    char dnote[200] = "";
+    if (dest.name) {
+        const char *base = strrchr(dest.name->file, '/');
+        dest.text = dest.name->address;
+        snprintf(dnote, sizeof dnote, "to THORName %s = %.70s (%.40s line %u), ", dest.name->name, dest.name->address,
+                 base ? base + 1 : dest.name->file, dest.name->line);
+    }
     /* the outbound legs, one per tx: their payments */
     size_t first = c->out->n;
     sl_u128 total = 0;
@@ -358,8 +386,11 @@ static int one_inbound(find_ctx *c, const arow *r)
         const sl_flow_view *ov = sl_flow_set_chain(c->fs, o->chain);
         sl_flow f;
         if (i && o->chain == c->legs.v[i - 1].chain && o->tx == c->legs.v[i - 1].tx) continue;
-        if (!ov || sl_thor_memo_parse(o->text, strlen(o->text), &om, &e2) || !outbound_payment(c, ov, o, &m, &f) || !f.amount)
+        if (!ov || sl_thor_memo_parse(o->text, strlen(o->text), &om, &e2) || !outbound_payment(c, ov, o, &dest, &f) || !f.amount)
             continue;
+        if (!dest.name && om.type == SL_THOR_OUT && unnamed_thorname(ov, m.dest))
+            snprintf(dnote, sizeof dnote, "to THORName %s, not in the names file: %s, ", m.dest,
+                     ov->model == SL_MODEL_UTXO ? "first non-vault output" : "the payee the outbound names");
         sl_xchain x = base;
         x.kind = om.type == SL_THOR_REFUND ? SL_XC_THOR_REFUND : SL_XC_THOR_SWAP;
         x.matched = true;
@@ -368,8 +399,8 @@ static int one_inbound(find_ctx *c, const arow *r)
         snprintf(x.to_chain_name, sizeof x.to_chain_name, "%s", ov->name);
         snprintf(x.out_memo, sizeof x.out_memo, "%s", o->text);
         x.time_out = ov->m->tx_time(ov, o->tx);
-        char tail[120];
-        snprintf(tail, sizeof tail, "matched by %.100s", o->text);
+        char tail[320];
+        snprintf(tail, sizeof tail, "%smatched by %.100s", om.type == SL_THOR_REFUND ? "" : dnote, o->text);
         memo_note(x.link.note, sizeof x.link.note, x.kind == SL_XC_THOR_REFUND ? "THORChain refund" : "THORChain swap",
                   r->text, tail);
         if ((rc = add_xc(c, &x))) return rc;
@@ -381,8 +412,11 @@ static int one_inbound(find_ctx *c, const arow *r)
         snprintf(x.link.to_chain_name, sizeof x.link.to_chain_name, "%s", x.to_chain_name);
         const sl_chain_def *d = sl_chain_by_name(x.to_chain_name);
         x.link.to_chain = d ? d->id : 0;
-        char tail[64];
-        snprintf(tail, sizeof tail, "outbound on %s not in the store", x.to_chain_name);
+        char tail[200];
+        if (dest.name && c->legs.n) /* legs name it, but none pays the named address */
+            snprintf(tail, sizeof tail, "%sno outbound in the store pays it", dnote);
+        else
+            snprintf(tail, sizeof tail, "outbound on %s not in the store", x.to_chain_name);
         memo_note(x.link.note, sizeof x.link.note, "THORChain swap", r->text, tail);
         return add_xc(c, &x);
     }
@@ -449,7 +483,8 @@ static int store_bridges(const sl_flow_set *fs, sl_annot *a, const sl_tx_ref *tx
 {
     sl_bridge_rules r = {0};
     int rc = sl_bridge_rules_load(sl_annot_store_dir(a), &r, e);
-    if (!rc) rc = sl_xchain_bridges(fs, &r, txs, n, out, e);
+    const char *off = getenv("SLEUTH_BRIDGE_CACHE"); /* "off": pair on every call (bench/bench_bridge.sh) */
+    if (!rc) rc = sl_xchain_bridges_cached(fs, off && !strcmp(off, "off") ? NULL : a, &r, txs, n, out, e);
     sl_bridge_rules_free(&r);
     return rc;
 }
@@ -457,7 +492,8 @@ static int store_bridges(const sl_flow_set *fs, sl_annot *a, const sl_tx_ref *tx
 int sl_xchain_find(const sl_flow_set *fs, sl_annot *a, sl_xchain_list *out, sl_error *e)
 {
     find_ctx c = {.fs = fs, .a = a, .out = out, .e = e};
-    int rc = sl_annot_each(a, 0, 0, 0, collect, &c, e);
+    int rc = sl_thornames_load(sl_annot_store_dir(a), &c.names, e);
+    if (!rc) rc = sl_annot_each(a, 0, 0, 0, collect, &c, e);
     if (rc == SL_ENOMEM) sl_err(e, rc, "out of memory reading the annotations");
     if (!rc && (rc = learn_vaults(&c))) sl_err(e, rc, "out of memory");
     if (!rc && c.outs.n > 1) qsort(c.outs.v, c.outs.n, sizeof *c.outs.v, cmp_ref);
@@ -469,7 +505,7 @@ int sl_xchain_find(const sl_flow_set *fs, sl_annot *a, sl_xchain_list *out, sl_e
     for (size_t i = 0; i < c.dex.n && !rc; i++)
         if ((rc = one_dex(&c, &c.dex.v[i]))) sl_err(e, rc, "out of memory");
     sl_free(c.in.v), sl_free(c.outs.v), sl_free(c.dex.v), sl_free(c.legs.v);
-    sl_ht_free(&c.vaults), sl_ht_free(&c.pool_in);
+    sl_ht_free(&c.vaults), sl_ht_free(&c.pool_in), sl_thornames_free(&c.names);
     return rc ? rc : store_bridges(fs, a, NULL, 0, out, e);
 }
 
@@ -516,7 +552,8 @@ int sl_xchain_find_at(const sl_flow_set *fs, sl_annot *a, const sl_tx_ref *txs, 
     find_ctx c = {.fs = fs, .a = a, .out = out, .e = e};
     sl_ht asked = {0};
     bool began = false;
-    int rc = n ? sl_annot_read_begin(a, &began, e) : SL_OK; /* one shared lock for the batch, not one a query */
+    int rc = n ? sl_thornames_load(sl_annot_store_dir(a), &c.names, e) : SL_OK;
+    if (!rc && n) rc = sl_annot_read_begin(a, &began, e); /* one shared lock for the batch, not one a query */
     for (size_t i = 0; i < n && !rc; i++) {
         uint64_t k[2] = {txs[i].chain, txs[i].id}, *slot;
         bool added;
@@ -530,7 +567,7 @@ int sl_xchain_find_at(const sl_flow_set *fs, sl_annot *a, const sl_tx_ref *txs, 
     }
     if (began) sl_annot_read_end(a);
     sl_free(c.in.v), sl_free(c.outs.v), sl_free(c.dex.v), sl_free(c.legs.v);
-    sl_ht_free(&c.vaults), sl_ht_free(&c.pool_in), sl_ht_free(&asked);
+    sl_ht_free(&c.vaults), sl_ht_free(&c.pool_in), sl_ht_free(&asked), sl_thornames_free(&c.names);
     return rc ? rc : store_bridges(fs, a, txs, n, out, e);
 }
 

@@ -34,6 +34,10 @@ static const layout LAYOUTS[] = {
     {SL_EV_THOR_TRANSFER_OUT_CALL,
      {{"vault", F_ADDR, 1, 0}, {"target", F_ADDR, 0, 0}, {"amount", F_UINT, 0, 1}, {"final_asset", F_ADDR, 0, 2},
       {"to", F_ADDR, 0, 3}, {"amount_out_min", F_UINT, 0, 4}, {"memo", F_STRING, 0, 5}}},
+    {SL_EV_THOR_TRANSFER_OUT_CALL_V5, /* the payload (bytes, word 5) is not shown */
+     {{"vault", F_ADDR, 1, 0}, {"target", F_ADDR, 0, 0}, {"amount", F_UINT, 0, 1}, {"final_asset", F_ADDR, 0, 2},
+      {"to", F_ADDR, 2, 0}, {"amount_out_min", F_UINT, 0, 3}, {"memo", F_STRING, 0, 4},
+      {"origin_address", F_STRING, 0, 6}}},
     {SL_EV_UNI_V2_SWAP,
      {{"sender", F_ADDR, 1, 0}, {"to", F_ADDR, 2, 0}, {"amount0_in", F_UINT, 0, 0}, {"amount1_in", F_UINT, 0, 1},
       {"amount0_out", F_UINT, 0, 2}, {"amount1_out", F_UINT, 0, 3}}},
@@ -87,9 +91,16 @@ static void int_text(char out[SL_U256_DEC_MAX + 1], const uint8_t w[32])
 static bool field_text(char *out, size_t cap, const sl_annot_row *r, const field *f)
 {
     const uint8_t *w;
-    if (f->type == F_STRING) {
+    if (f->type == F_STRING && f->word == sl_annot_event_memo_word(r->event)) { /* the memo ingest kept as text */
         snprintf(out, cap, "%s", r->text);
         return r->text[0] != 0;
+    }
+    if (f->type == F_STRING) { /* another string (V5's originAddress): shown when printable */
+        const uint8_t *p;
+        size_t n;
+        if (!sl_annot_abi_string(r->data, r->len, (size_t)f->word, &p, &n) || !sl_annot_printable(p, n)) return false;
+        snprintf(out, cap, "%.*s", (int)(n < 250 ? n : 250), (const char *)p);
+        return true;
     }
     if (!(w = field_word(r, f))) return false;
     if (f->type == F_ADDR) {

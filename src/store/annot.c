@@ -222,6 +222,8 @@ fail:
 
 const char *sl_annot_store_dir(const sl_annot *a) { return a->s->dir; }
 
+sl_store *sl_annot_store(const sl_annot *a) { return a->s; }
+
 void sl_annot_close(sl_annot *a)
 {
     if (!a) return;

@@ -10,6 +10,11 @@
  *     Deposit(address,address,uint256,string)                    0xef519b7e...
  *     TransferOut(address,address,address,uint256,string)         0xa9cd03aa...
  *     TransferOutAndCall(address,address,uint256,address,address,uint256,string) 0x8e5841bc...
+ *     TransferOutAndCallV5(address,address,uint256,address,address,uint256,string,bytes,string)
+ *                                                                   0x2eddeef6...
+ *       (the router's transferOutAndCallV5 takes a struct, but the event is flat: indexed vault
+ *       and to; data words target, amount, finalAsset, amountOutMin, then the offsets of memo
+ *       (word 4), payload (5) and originAddress (6), the dynamic parts after them)
  *   Uniswap V2 Swap(address,uint256,uint256,uint256,uint256,address)   0xd78ad95f...
  *   Uniswap V3 Swap(address,address,int256,int256,uint160,uint128,int24) 0xc42079f9...
  *   Tornado Cash Deposit(bytes32,uint32,uint256)                  0xa945e51e...
@@ -43,6 +48,8 @@ static const known_event EVENTS[] = {
      -1},
     {SL_EV_THOR_TRANSFER_OUT_CALL, "thorchain-transfer-out-and-call",
      "8e5841bcd195b858d53b38bcf91b38d47f3bc800469b6812d35451ab619c6f6c", 5},
+    {SL_EV_THOR_TRANSFER_OUT_CALL_V5, "thorchain-transfer-out-and-call-v5",
+     "2eddeef6502e331d0dc63580be72ace0371d4f7ba4b164aa6b0f1565b53584da", 4},
 };
 #define NEVENTS (sizeof EVENTS / sizeof *EVENTS)
 
@@ -85,6 +92,22 @@ const char *sl_annot_event_name(int event)
 const char *sl_annot_kind_name(int kind)
 {
     return kind == SL_ANNOT_OPRETURN ? "op_return" : kind == SL_ANNOT_INPUT ? "input" : kind == SL_ANNOT_EVENT ? "event" : "?";
+}
+
+bool sl_annot_router_payee(const sl_annot_row *r, uint8_t payee[20])
+{
+    static const uint8_t zero12[12];
+    if (r->kind != SL_ANNOT_EVENT) return false;
+    if (r->event == SL_EV_THOR_TRANSFER_OUT) {
+        if (r->n_topics < 3) return false;
+        memcpy(payee, r->topics[2] + 12, 20);
+        return true;
+    }
+    if (r->event != SL_EV_THOR_TRANSFER_OUT_CALL && r->event != SL_EV_THOR_TRANSFER_OUT_CALL_V5) return false;
+    /* data word 0 is an address: 12 zero bytes, then its 20 (a dirty word is not one) */
+    if (!r->data || r->len < 32 || memcmp(r->data, zero12, 12)) return false;
+    memcpy(payee, r->data + 12, 20);
+    return true;
 }
 
 /* ---------------- memo text and ref ---------------- */
