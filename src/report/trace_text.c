@@ -220,6 +220,9 @@ static void hops(const sl_trace_report *rep, FILE *out)
         fprintf(out, "  %3zu  %5" PRIu64 "  %5" PRIu64 "  %9" PRIu64 "  %s\n", h, r->hops[h].pools, r->hops[h].flows,
                 r->hops[h].addresses, x);
     }
+    if (r->n_totals > 1) /* swapped or crossed: the other assets' amounts are in the conservation lines */
+        fprintf(out, "  (the amount column counts %s only; hops in the other assets count their pools and flows)\n",
+                a.decimals < 0 ? "the source asset" : a.symbol);
 }
 
 /* One pool of a path: a tx with its time (UTXO), an account with the tx that brought the
