@@ -257,7 +257,8 @@ static bool outbound_payment(const find_ctx *c, const sl_flow_view *v, const aro
 {
     uint32_t want = 0;
     sl_error e = {0};
-    if (d->text[0] && v->m->addr_find(v, d->text, &want, &e)) want = 0;
+    /* the address is needed by a UTXO outbound (its paying output) and by a named one */
+    if (d->text[0] && (d->name || v->model == SL_MODEL_UTXO) && v->m->addr_find(v, d->text, &want, &e)) want = 0;
     if (d->name && !want) return false; /* the named address never appears on this chain */
     if (v->model == SL_MODEL_UTXO) {
         if (r->kind != SL_ANNOT_OPRETURN || !utxo_payment(c, v, r->tx, r->idx, want, false, out)) return false;
